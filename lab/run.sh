@@ -1,0 +1,198 @@
+#!/usr/bin/env bash
+# Makes a real vmcore for one lab scenario: boots Debian's kernel under QEMU (TCG), runs
+# lab/scenarios/NAME.sh in the guest, captures the dump (kdump in the guest, or QEMU's
+# dump-guest-memory), and writes ground truth printed by the guest in the same run.
+#
+#   lab/run.sh [--force] NAME...     prints the output directory of each scenario
+#
+# Output (cached outside the repository, keyed by kernel release and a hash of lab/):
+#   $KTRIAGE_CACHE/dumps/RELEASE-HASH/NAME/
+#     vmcore.elf          makedumpfile -E -d 31 (ELF, filtered)
+#     vmcore.kdump        makedumpfile -c -d 31 (kdump-compressed, zlib)
+#     serial.log          the guest's serial console
+#     ground-truth.json   the KTGT lines of serial.log (lab/gt.py)
+#     vmlinux, *.ko       links to the matching debug files
+#   (panic additionally: vmcore.full.elf, vmcore.lzo.kdump, vmcore.flat; qemu-dump: vmcore.qemu.elf)
+set -euo pipefail
+lab=$(cd "$(dirname "$0")" && pwd)
+cache=${KTRIAGE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ktriage}
+force=
+[[ ${1:-} == --force ]] && { force=1; shift; }
+(($#)) || { sed -n '2,/^set/p' "$0" | sed '$d' >&2; exit 2; }
+
+release=$("$lab/kernel.sh")
+kdir=$cache/kernel/$release
+image=$kdir/image
+dbg=$kdir/dbg/usr/lib/debug
+labhash=$(cd "$lab" && find . -type f ! -name '*.md' ! -path './build/*' -print0 | sort -z |
+	xargs -0 sha256sum | sha256sum | cut -c1-12)
+build=$cache/build/$release-$labhash
+outroot=$cache/dumps/$release-$labhash
+log() { echo "lab: $*" >&2; }
+
+build_modules() {
+	[[ -f $build/.modules ]] && return 0
+	mkdir -p "$build/modules"
+	local d name
+	for d in "$lab"/modules/*/; do
+		[[ -f $d/Kbuild || -f $d/Makefile ]] || continue
+		name=$(basename "$d")
+		rm -rf "$build/src/$name"; mkdir -p "$build/src"
+		cp -r "$lab/modules" "$build/src/modules.$name"   # relative includes between folders keep working
+		log "building module $name"
+		make -s -C "/usr/src/linux-headers-$release" M="$build/src/modules.$name/$name" modules >&2
+		cp "$build/src/modules.$name/$name"/*.ko "$build/modules/"
+	done
+	touch "$build/.modules"
+}
+
+build_programs() {
+	[[ -f $build/.programs ]] && return 0
+	mkdir -p "$build/bin"
+	local c
+	for c in "$lab"/guest/*.c; do
+		[[ -f $c ]] || continue
+		log "building $(basename "$c")"
+		gcc -static -O2 -g -pthread -Wall -o "$build/bin/$(basename "$c" .c)" "$c"
+	done
+	touch "$build/.programs"
+}
+
+# Finds a kernel module of the image by name ('_' and '-' are the same in module names).
+kmods=$image/lib/modules/$release
+kmod_path() { # NAME
+	local path
+	path=$(find "$kmods/kernel" \( -name "${1//-/_}.ko" -o -name "${1//_/-}.ko" \) | head -1)
+	[[ -n $path ]] || { log "no module $1 in $kmods"; return 1; }
+	echo "$path"
+}
+
+# Copies a kernel module and everything it depends on into a tree.
+copy_kmod() { # NAME DESTROOT
+	local dest=$2 path dep
+	path=$(kmod_path "$1")
+	mkdir -p "$dest/lib/modules/$release/$(dirname "${path#"$kmods"/}")"
+	cp "$path" "$dest/lib/modules/$release/${path#"$kmods"/}"
+	for dep in $(modinfo -F depends "$path" | tr ',' ' '); do copy_kmod "$dep" "$dest"; done
+}
+
+# Lists NAME and its dependencies, dependencies first.
+kmod_order() { # NAME
+	local path dep
+	path=$(kmod_path "$1")
+	for dep in $(modinfo -F depends "$path" | tr ',' ' '); do kmod_order "$dep"; done
+	echo "$1"
+}
+
+add_busybox() { # ROOT
+	mkdir -p "$1/bin"
+	cp /bin/busybox "$1/bin/"
+	local a
+	for a in $(/bin/busybox --list); do [[ $a == busybox ]] || ln -sf busybox "$1/bin/$a"; done
+}
+
+make_cpio() { (cd "$1" && find . | cpio -o -H newc --quiet) > "$2"; }
+
+build_capture_initrd() {
+	[[ -f $build/capture.cpio ]] && return 0
+	local root=$build/capture-root m
+	rm -rf "$root"; mkdir -p "$root"/{proc,sys,dev,modules}
+	add_busybox "$root"
+	cp "$lab/guest/capture-init" "$root/init"; chmod +x "$root/init"
+	: > "$root/modules/order"
+	for m in $( (kmod_order virtio_pci; kmod_order virtio_blk) | awk '!seen[$0]++'); do
+		cp "$(kmod_path "$m")" "$root/modules/"
+		echo "$m" >> "$root/modules/order"
+	done
+	make_cpio "$root" "$build/capture.cpio"
+}
+
+build_initramfs() {
+	[[ -f $build/initramfs.cpio ]] && return 0
+	build_modules; build_programs; build_capture_initrd
+	local root=$build/root lib m
+	rm -rf "$root"; mkdir -p "$root"/{proc,sys,dev,tmp,boot,modules,scenarios,lib64,sbin}
+	add_busybox "$root"
+	cp /sbin/kexec "$root/sbin/"
+	for lib in $(ldd /sbin/kexec | grep -o '/[^ ]*'); do
+		mkdir -p "$root$(dirname "$lib")"; cp -L "$lib" "$root$lib"
+	done
+	cp "$image/boot/vmlinuz-$release" "$root/boot/vmlinuz"
+	cp "$build/capture.cpio" "$root/boot/"
+	for m in kvm_amd kvm_intel qemu_fw_cfg virtio_pci virtio_blk; do copy_kmod "$m" "$root"; done
+	cp "$kmods"/modules.{order,builtin,builtin.modinfo} "$root/lib/modules/$release/" 2>/dev/null || true
+	depmod -b "$root" "$release"
+	cp "$build"/modules/*.ko "$root/modules/" 2>/dev/null || true
+	cp "$build"/bin/* "$root/bin/" 2>/dev/null || true
+	cp "$lab"/scenarios/*.sh "$root/scenarios/" 2>/dev/null || true
+	cp "$lab/guest/init" "$root/init"; chmod +x "$root/init"
+	make_cpio "$root" "$build/initramfs.cpio"
+}
+
+# The ELF vmcore written raw to the disk image ends at the largest p_offset + p_filesz.
+cut_elf() { python3 "$lab/elfcut.py" "$1" "$2"; }
+
+run_scenario() { # NAME
+	local name=$1 out=$outroot/$1
+	[[ -f $lab/scenarios/$name.sh ]] || { log "unknown scenario '$name'"; return 1; }
+	if [[ -z $force && -f $out/.done ]]; then echo "$out"; return 0; fi
+	build_initramfs
+	local CMDLINE_EXTRA="" QEMU_CPU=qemu64 QEMU_EXTRA="" MEM=768 MODE=kdump TIMEOUT=600
+	# shellcheck disable=SC1090
+	[[ -f $lab/scenarios/$name.conf ]] && . "$lab/scenarios/$name.conf"
+	rm -rf "$out"; mkdir -p "$out"
+	local tmp=$out/tmp; mkdir -p "$tmp"
+	local qemu=(timeout "$TIMEOUT" qemu-system-x86_64 -machine pc -accel tcg,thread=multi -smp 2
+		-m "$MEM" -cpu "$QEMU_CPU" -kernel "$image/boot/vmlinuz-$release"
+		-initrd "$build/initramfs.cpio" -serial "file:$out/serial.log" -display none
+		-no-reboot -net none -monitor none)
+	local append="console=ttyS0 ktscenario=$name ktmode=$MODE panic=1 $CMDLINE_EXTRA"
+	if [[ $MODE == kdump ]]; then
+		append+=" crashkernel=256M"
+		truncate -s $((MEM + 64))M "$tmp/disk.img"
+		qemu+=(-drive "file=$tmp/disk.img,format=raw,if=virtio")
+	fi
+	# shellcheck disable=SC2086
+	log "$name: booting ($MODE)"
+	local t0=$SECONDS rc=0
+	if [[ $MODE == kdump ]]; then
+		"${qemu[@]}" -append "$append" $QEMU_EXTRA || rc=$?
+		((rc == 0)) || { log "$name: qemu exited $rc after $((SECONDS - t0)) s (see $out/serial.log)"; return 1; }
+		grep -q 'KTLAB: capture done' "$out/serial.log" ||
+			{ log "$name: the capture kernel did not write a dump (see $out/serial.log)"; return 1; }
+		cut_elf "$tmp/disk.img" "$tmp/vmcore.raw"
+	else
+		# shellcheck disable=SC2086
+		python3 "$lab/qemu_dump.py" --serial "$out/serial.log" --out "$out/vmcore.qemu.elf" \
+			-- "${qemu[@]}" -append "$append" $QEMU_EXTRA ||
+			{ log "$name: QEMU dump failed (see $out/serial.log)"; return 1; }
+	fi
+	log "$name: guest done in $((SECONDS - t0)) s"
+	if [[ $MODE == kdump ]]; then
+		makedumpfile -E -d 31 "$tmp/vmcore.raw" "$out/vmcore.elf" >"$tmp/mkd.log" 2>&1 ||
+			{ cat "$tmp/mkd.log" >&2; return 1; }
+		makedumpfile -c -d 31 "$tmp/vmcore.raw" "$out/vmcore.kdump" >>"$tmp/mkd.log" 2>&1 ||
+			{ cat "$tmp/mkd.log" >&2; return 1; }
+		if [[ $name == panic ]]; then
+			makedumpfile -l -d 31 "$tmp/vmcore.raw" "$out/vmcore.lzo.kdump" >>"$tmp/mkd.log" 2>&1
+			makedumpfile -F -c -d 31 "$tmp/vmcore.raw" > "$out/vmcore.flat" 2>>"$tmp/mkd.log"
+			mv "$tmp/vmcore.raw" "$out/vmcore.full.elf"
+		fi
+	fi
+	python3 "$lab/gt.py" "$out/serial.log" > "$out/ground-truth.json"
+	ln -sf "$dbg/boot/vmlinux-$release" "$out/vmlinux"
+	local ko; for ko in "$build"/modules/*.ko; do [[ -f $ko ]] && ln -sf "$ko" "$out/"; done
+	rm -rf "$tmp"
+	touch "$out/.done"
+	echo "$out"
+}
+
+rc=0
+for s in "$@"; do
+	if [[ $s == all ]]; then
+		for f in "$lab"/scenarios/*.sh; do run_scenario "$(basename "$f" .sh)" || rc=1; done
+	else
+		run_scenario "$s" || rc=1
+	fi
+done
+exit $rc

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs every Debian package ktriage, its tests and its lab need (run as root on Debian 12).
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+
+build_deps=(build-essential meson ninja-build pkg-config
+            libkdumpfile-dev libdw-dev libelf-dev libbpf-dev libzydis-dev
+            libedit-dev libjson-c-dev libcmocka-dev)
+lab_deps=(qemu-system-x86 busybox-static kexec-tools makedumpfile cpio
+          linux-headers-amd64 kmod xz-utils zstd python3 binutils)
+oracle_deps=(crash python3-drgn)
+
+missing=()
+for p in "${build_deps[@]}" "${lab_deps[@]}" "${oracle_deps[@]}"; do
+	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if ((${#missing[@]})); then
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
