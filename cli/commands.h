@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: MIT */
+/* The ktriage commands: each parses its own arguments and prints; the work is in libktriage. */
+#ifndef KTRIAGE_CLI_COMMANDS_H
+#define KTRIAGE_CLI_COMMANDS_H
+
+#include <stdbool.h>
+
+#include "ktriage.h"
+
+struct cli_context {
+	struct kt_program *prog;
+	bool json;
+};
+
+struct cli_command {
+	const char *name;
+	const char *usage;
+	const char *summary;
+	/* Returns the process exit status: 0 ok, 1 the analysis failed, 2 bad usage. */
+	int (*run)(struct cli_context *ctx, int argc, char **argv);
+};
+
+int cmd_sys(struct cli_context *ctx, int argc, char **argv);
+int cmd_log(struct cli_context *ctx, int argc, char **argv);
+
+/* Prints "ktriage: MESSAGE" to stderr and frees err; returns 1. */
+int cli_report_error(struct kt_error *err);
+
+#endif

@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: MIT
+/* ktriage: analyse a Linux kernel crash dump. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+
+static const struct cli_command commands[] = {
+	{"sys", "sys", "kernel release, machine, CPUs, crash time and panic message", cmd_sys},
+	{"log", "log", "the kernel log (printk ring buffer or log_buf)", cmd_log},
+};
+
+int cli_report_error(struct kt_error *err)
+{
+	fprintf(stderr, "ktriage: %s\n", kt_error_message(err));
+	kt_error_destroy(err);
+	return 1;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: ktriage [OPTIONS] DUMP [COMMAND [ARGS...]]\n\n"
+		   "options:\n"
+		   "  --json            print JSON (schemas in docs/json.md)\n"
+		   "  --vmlinux FILE    the debug vmlinux that matches the dump\n"
+		   "  --no-debuginfo    use only what the dump carries (kallsyms, BTF)\n"
+		   "  -h, --help        this help\n\n"
+		   "commands (default: sys):\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-16s %s\n", commands[i].usage, commands[i].summary);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{"json", no_argument, NULL, 'j'},
+		{"vmlinux", required_argument, NULL, 'v'},
+		{"no-debuginfo", no_argument, NULL, 'n'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	struct kt_open_options opts = {0};
+	struct cli_context ctx = {0};
+	int c;
+	// '+': stop at the first non-option, so that command arguments are the command's.
+	while ((c = getopt_long(argc, argv, "+h", options, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			ctx.json = true;
+			break;
+		case 'v':
+			opts.vmlinux = optarg;
+			break;
+		case 'n':
+			opts.no_debuginfo = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return 2;
+	}
+	const char *path = argv[optind++];
+	char *default_argv[] = {"sys", NULL};
+	int cargc = argc - optind;
+	char **cargv = argv + optind;
+	if (cargc == 0) {
+		cargc = 1;
+		cargv = default_argv;
+	}
+	const struct cli_command *cmd = NULL;
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(commands[i].name, cargv[0]))
+			cmd = &commands[i];
+	if (!cmd) {
+		fprintf(stderr, "ktriage: unknown command '%s'\n", cargv[0]);
+		usage(stderr);
+		return 2;
+	}
+	struct kt_error *err = kt_program_open(path, &opts, &ctx.prog);
+	if (err)
+		return cli_report_error(err);
+	int status = cmd->run(&ctx, cargc, cargv);
+	kt_program_destroy(ctx.prog);
+	return status;
+}

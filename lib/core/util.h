@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: MIT */
+/* Small helpers shared by every stage. */
+#ifndef KT_CORE_UTIL_H
+#define KT_CORE_UTIL_H
+
+#include <stdlib.h>
+
+#define KT_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+static inline void kt_freep(void *p)
+{
+	free(*(void **)p);
+}
+
+/* Frees the pointer when it goes out of scope (GCC/Clang cleanup attribute). */
+#define _cleanup_free_ __attribute__((cleanup(kt_freep)))
+
+/* Hands a cleanup-managed pointer out of its scope. */
+#define kt_steal_ptr(p)                   \
+	({                                \
+		__typeof__(p) _stolen = (p); \
+		(p) = NULL;               \
+		_stolen;                  \
+	})
+
+#endif

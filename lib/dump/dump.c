@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Opening a dump through libkdumpfile. It recognises the format (ELF, kdump-compressed, flattened,
+ * SADUMP, ...) and does address translation; we only tell it that the dump is of Linux, which it
+ * needs before any virtual address can be translated.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/error.h"
+#include "dump/dump.h"
+
+struct kt_error *kt_dump_error(struct kt_dump *dump, kdump_status status, const char *what)
+{
+	if (status == KDUMP_ERR_SYSTEM && errno == ENOMEM)
+		return &kt_enomem;
+	enum kt_error_code code = KT_ERROR_BAD_DATA;
+	switch (status) {
+	case KDUMP_ERR_NOKEY:
+		code = KT_ERROR_NOT_FOUND;
+		break;
+	case KDUMP_ERR_NOTIMPL:
+		code = KT_ERROR_UNSUPPORTED;
+		break;
+	case KDUMP_ERR_SYSTEM:
+		code = KT_ERROR_OS;
+		break;
+	default:
+		break;
+	}
+	return kt_error_create(code, "%s: %s", what, kdump_get_err(dump->ctx));
+}
+
+struct kt_error *kt_dump_open(const char *path, struct kt_dump **ret)
+{
+	struct kt_dump *dump = calloc(1, sizeof(*dump));
+	if (!dump)
+		return &kt_enomem;
+	dump->fd = -1;
+	struct kt_error *err = NULL;
+	if (!(dump->path = strdup(path)) || !(dump->ctx = kdump_new())) {
+		err = &kt_enomem;
+		goto fail;
+	}
+	dump->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (dump->fd < 0) {
+		err = kt_error_create(KT_ERROR_OS, "%s: %s", path, strerror(errno));
+		goto fail;
+	}
+	kdump_status status = kdump_open_fd(dump->ctx, dump->fd);
+	if (status != KDUMP_OK) {
+		err = kt_dump_error(dump, status, path);
+		goto fail;
+	}
+	// Until the OS type is set, libkdumpfile cannot translate kernel virtual addresses.
+	status = kdump_set_string_attr(dump->ctx, KDUMP_ATTR_OSTYPE, "linux");
+	if (status != KDUMP_OK) {
+		err = kt_error_prefix(kt_dump_error(dump, status, path),
+				      "cannot set up Linux address translation");
+		goto fail;
+	}
+	uint64_t l5;
+	if (!kt_dump_attr_number(dump, "linux.vmcoreinfo.NUMBER.pgtable_l5_enabled", &l5))
+		dump->la57 = l5 != 0;
+	*ret = dump;
+	return NULL;
+fail:
+	kt_dump_destroy(dump);
+	return err;
+}
+
+void kt_dump_destroy(struct kt_dump *dump)
+{
+	if (!dump)
+		return;
+	if (dump->ctx)
+		kdump_free(dump->ctx);
+	if (dump->fd >= 0)
+		close(dump->fd);
+	free(dump->path);
+	free(dump);
+}
+
+struct kt_error *kt_dump_attr_string(struct kt_dump *dump, const char *key, const char **ret)
+{
+	kdump_status status = kdump_get_string_attr(dump->ctx, key, ret);
+	if (status == KDUMP_OK)
+		return NULL;
+	return kt_error_create(KT_ERROR_NOT_FOUND, "dump attribute %s: %s", key,
+			       kdump_get_err(dump->ctx));
+}
+
+struct kt_error *kt_dump_attr_number(struct kt_dump *dump, const char *key, uint64_t *ret)
+{
+	kdump_attr_t attr;
+	kdump_status status = kdump_get_attr(dump->ctx, key, &attr);
+	if (status == KDUMP_OK && attr.type == KDUMP_NUMBER) {
+		*ret = attr.val.number;
+		return NULL;
+	}
+	if (status == KDUMP_OK && attr.type == KDUMP_ADDRESS) {
+		*ret = attr.val.address;
+		return NULL;
+	}
+	return kt_error_create(KT_ERROR_NOT_FOUND, "dump attribute %s: %s", key,
+			       status == KDUMP_OK ? "not a number" : kdump_get_err(dump->ctx));
+}

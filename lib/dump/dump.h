@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: MIT */
+/* An opened dump file: the libkdumpfile context and what the file says about itself. */
+#ifndef KT_DUMP_DUMP_H
+#define KT_DUMP_DUMP_H
+
+#include <libkdumpfile/kdumpfile.h>
+
+#include "ktriage.h"
+
+struct kt_dump {
+	kdump_ctx_t *ctx;
+	int fd;
+	char *path;
+	bool la57;            /* 5-level paging: canonical addresses have 57 bits */
+};
+
+struct kt_error *kt_dump_open(const char *path, struct kt_dump **ret);
+void kt_dump_destroy(struct kt_dump *dump);
+
+/* libkdumpfile attributes by key; NOT_FOUND if the dump does not carry them. */
+struct kt_error *kt_dump_attr_string(struct kt_dump *dump, const char *key, const char **ret);
+struct kt_error *kt_dump_attr_number(struct kt_dump *dump, const char *key, uint64_t *ret);
+
+/* Wraps the context's last error message after a failed libkdumpfile call. */
+struct kt_error *kt_dump_error(struct kt_dump *dump, kdump_status status, const char *what);
+
+#endif

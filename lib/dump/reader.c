@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "dump/reader.h"
+
+void kt_reader_init(struct kt_reader *reader, struct kt_dump *dump)
+{
+	reader->dump = dump;
+	reader->ctx = dump->ctx;
+}
+
+bool kt_address_is_canonical(const struct kt_reader *reader, uint64_t addr)
+{
+	// Bits above the implemented width must copy the top implemented bit (SDM Vol. 1, 3.3.7.1).
+	unsigned int bits = reader->dump->la57 ? 57 : 48;
+	int64_t sign_extended = (int64_t)(addr << (64 - bits)) >> (64 - bits);
+	return (uint64_t)sign_extended == addr;
+}
+
+static const char *status_reason(kdump_status status)
+{
+	switch (status) {
+	case KDUMP_ERR_NODATA:
+		return "page excluded from the dump (filtered by makedumpfile, or never captured)";
+	case KDUMP_ERR_ADDRXLAT:
+		return "address does not translate (no page table mapping)";
+	case KDUMP_ERR_EOF:
+		return "dump file is truncated";
+	case KDUMP_ERR_CORRUPT:
+		return "dump data is corrupt";
+	default:
+		return NULL;
+	}
+}
+
+static struct kt_error *read_space(struct kt_reader *reader, kdump_addrspace_t space,
+				   uint64_t addr, void *buf, size_t len)
+{
+	if (space == KDUMP_KVADDR && !kt_address_is_canonical(reader, addr))
+		return kt_error_fault(addr, "0x%016llx: not a canonical address",
+				      (unsigned long long)addr);
+	size_t done = len;
+	kdump_status status = kdump_read(reader->ctx, space, addr, buf, &done);
+	if (status == KDUMP_OK)
+		return NULL;
+	if (status == KDUMP_ERR_SYSTEM && errno == ENOMEM)
+		return &kt_enomem;
+	uint64_t bad = addr + (done < len ? done : 0);
+	const char *reason = status_reason(status);
+	const char *kind = space == KDUMP_KVADDR ? "" : " (physical)";
+	if (reason)
+		return kt_error_fault(bad, "0x%016llx%s: %s", (unsigned long long)bad, kind, reason);
+	return kt_error_fault(bad, "0x%016llx%s: %s", (unsigned long long)bad, kind,
+			      kdump_get_err(reader->ctx));
+}
+
+struct kt_error *kt_read(struct kt_reader *reader, uint64_t addr, void *buf, size_t len)
+{
+	return read_space(reader, KDUMP_KVADDR, addr, buf, len);
+}
+
+struct kt_error *kt_read_phys(struct kt_reader *reader, uint64_t addr, void *buf, size_t len)
+{
+	return read_space(reader, KDUMP_KPHYSADDR, addr, buf, len);
+}
+
+#define DEFINE_READ_TYPE(name, type)                                                  \
+	struct kt_error *name(struct kt_reader *reader, uint64_t addr, type *ret)     \
+	{                                                                             \
+		type v;                                                               \
+		struct kt_error *err = kt_read(reader, addr, &v, sizeof(v));          \
+		if (!err)                                                             \
+			*ret = v;                                                     \
+		return err;                                                           \
+	}
+DEFINE_READ_TYPE(kt_read_u8, uint8_t)
+DEFINE_READ_TYPE(kt_read_u16, uint16_t)
+DEFINE_READ_TYPE(kt_read_u32, uint32_t)
+DEFINE_READ_TYPE(kt_read_u64, uint64_t)
+
+struct kt_error *kt_read_cstr(struct kt_reader *reader, uint64_t addr, size_t max, char **ret)
+{
+	// Read in chunks that never cross a page, so that a string ending just before an
+	// unreadable page is still read.
+	size_t cap = 64, len = 0;
+	char *s = malloc(cap);
+	if (!s)
+		return &kt_enomem;
+	while (len < max) {
+		uint64_t at = addr + len;
+		size_t chunk = 4096 - (at & 4095);
+		if (chunk > max - len)
+			chunk = max - len;
+		if (len + chunk + 1 > cap) {
+			while (len + chunk + 1 > cap)
+				cap *= 2;
+			char *grown = realloc(s, cap);
+			if (!grown) {
+				free(s);
+				return &kt_enomem;
+			}
+			s = grown;
+		}
+		struct kt_error *err = kt_read(reader, at, s + len, chunk);
+		if (err) {
+			free(s);
+			return err;
+		}
+		char *nul = memchr(s + len, '\0', chunk);
+		if (nul) {
+			*ret = s;
+			return NULL;
+		}
+		len += chunk;
+	}
+	free(s);
+	return kt_error_create(KT_ERROR_LIMIT, "string at 0x%016llx is longer than %zu bytes",
+			       (unsigned long long)addr, max);
+}

@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: MIT
+/* The system summary of crash's `sys`: what machine, which kernel, when and why it died. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "core/util.h"
+#include "dump/vmcoreinfo.h"
+#include "program.h"
+
+/* A cpumask can not be larger than this (CONFIG_NR_CPUS is at most 8192 on x86_64). */
+enum { CPUMASK_MAX_BITS = 8192 };
+
+static char *dup_attr(struct kt_program *prog, const char *key)
+{
+	const char *s;
+	struct kt_error *err = kt_dump_attr_string(prog->dump, key, &s);
+	if (err) {
+		kt_error_destroy(err);
+		return NULL;
+	}
+	return strdup(s);
+}
+
+/* Counts the bits of a kernel cpumask variable (the first nr_cpu_ids bits). */
+static struct kt_error *cpumask_weight(struct kt_program *prog, const char *mask_sym,
+				       unsigned int *ret)
+{
+	uint64_t mask_addr, nr_addr;
+	uint32_t nr_cpu_ids;
+	struct kt_error *err;
+	if ((err = kt_program_symbol_address(prog, mask_sym, &mask_addr)) ||
+	    (err = kt_program_symbol_address(prog, "nr_cpu_ids", &nr_addr)) ||
+	    (err = kt_read_u32(&prog->reader, nr_addr, &nr_cpu_ids)))
+		return err;
+	if (nr_cpu_ids == 0 || nr_cpu_ids > CPUMASK_MAX_BITS)
+		return kt_error_create(KT_ERROR_BAD_DATA, "nr_cpu_ids is %u", nr_cpu_ids);
+	uint64_t words[CPUMASK_MAX_BITS / 64];
+	size_t nwords = (nr_cpu_ids + 63) / 64;
+	if ((err = kt_read(&prog->reader, mask_addr, words, nwords * 8)))
+		return kt_error_prefix(err, "reading %s", mask_sym);
+	unsigned int n = 0;
+	for (size_t i = 0; i < nwords; i++) {
+		uint64_t w = words[i];
+		if (i == nwords - 1 && nr_cpu_ids % 64)
+			w &= (1ull << (nr_cpu_ids % 64)) - 1;
+		n += (unsigned int)__builtin_popcountll(w);
+	}
+	*ret = n;
+	return NULL;
+}
+
+/* The lines that name why a kernel stopped, strongest first (kernel/panic.c, arch/x86/kernel/dumpstack.c). */
+static const char *const crash_line_prefixes[] = {
+	"Kernel panic - not syncing: ",
+	"BUG: ",
+	"Oops: ",
+	"general protection fault",
+	"kernel BUG at ",
+};
+
+struct panic_search {
+	char *found[KT_ARRAY_SIZE(crash_line_prefixes)];
+	bool nomem;
+};
+
+static bool find_panic_line(const struct kt_log_record *rec, void *arg)
+{
+	struct panic_search *s = arg;
+	for (size_t i = 0; i < KT_ARRAY_SIZE(crash_line_prefixes); i++) {
+		size_t plen = strlen(crash_line_prefixes[i]);
+		if (rec->text_len < plen || memcmp(rec->text, crash_line_prefixes[i], plen))
+			continue;
+		// The panic message is what follows its prefix; the others are whole lines.
+		size_t skip = i == 0 ? plen : 0, len = rec->text_len - skip;
+		while (len && (rec->text[skip + len - 1] == '\n' || rec->text[skip + len - 1] == ' '))
+			len--;
+		char *line = strndup(rec->text + skip, len);
+		if (!line) {
+			s->nomem = true;
+			return false;
+		}
+		// Keep the last panic (a second one may follow the first), the first of the others.
+		if (i == 0 || !s->found[i]) {
+			free(s->found[i]);
+			s->found[i] = line;
+		} else {
+			free(line);
+		}
+		break;
+	}
+	return true;
+}
+
+static struct kt_error *panic_message(struct kt_program *prog, char **ret)
+{
+	struct panic_search s = {0};
+	struct kt_error *err = kt_log_for_each(prog, find_panic_line, &s);
+	char *best = NULL;
+	for (size_t i = 0; i < KT_ARRAY_SIZE(s.found); i++) {
+		if (!best)
+			best = s.found[i];
+		else
+			free(s.found[i]);
+	}
+	if (s.nomem) {
+		free(best);
+		kt_error_destroy(err);
+		return &kt_enomem;
+	}
+	if (err) {
+		free(best);
+		return err;
+	}
+	*ret = best;
+	return NULL;
+}
+
+struct kt_error *kt_sys_info_get(struct kt_program *prog, struct kt_sys_info *ret)
+{
+	struct kt_sys_info info = {.panic_cpu = -1};
+	struct kt_error *err;
+	info.release = dup_attr(prog, "linux.uts.release");
+	if (!info.release)
+		return kt_error_create(KT_ERROR_NOT_FOUND,
+				       "the dump names no kernel release (no VMCOREINFO OSRELEASE and "
+				       "no readable init_uts_ns); give the matching vmlinux");
+	info.version = dup_attr(prog, "linux.uts.version");
+	info.machine = dup_attr(prog, "linux.uts.machine");
+	info.nodename = dup_attr(prog, "linux.uts.nodename");
+	info.dump_path = strdup(prog->dump->path);
+	info.dump_format = dup_attr(prog, "file.description");
+	info.debuginfo_mode = "kallsyms";
+	if ((err = kt_vmcoreinfo_line(prog->dump, "BUILD-ID", &info.build_id)))
+		kt_error_destroy(err);
+	if (!(err = kt_vmcoreinfo_line_number(prog->dump, "KERNELOFFSET", 16, &info.kaslr_offset)))
+		info.has_kaslr_offset = true;
+	kt_error_destroy(err);
+	uint64_t t;
+	if (!(err = kt_vmcoreinfo_line_number(prog->dump, "CRASHTIME", 10, &t))) {
+		info.crash_time = (int64_t)t;
+		info.has_crash_time = true;
+	}
+	kt_error_destroy(err);
+
+	uint64_t notes;
+	if (!(err = kt_dump_attr_number(prog->dump, KDUMP_ATTR_NUM_CPUS, &notes)))
+		info.cpus_with_registers = (unsigned int)notes;
+	kt_error_destroy(err);
+	if ((err = cpumask_weight(prog, "__cpu_online_mask", &info.cpus_online)) ||
+	    (err = cpumask_weight(prog, "__cpu_possible_mask", &info.cpus_possible))) {
+		if (err == &kt_enomem)
+			goto fail;
+		// Without symbols, the CPUs that left notes are all we know of.
+		kt_error_destroy(err);
+		info.cpus_online = info.cpus_possible = info.cpus_with_registers;
+	}
+
+	uint64_t panic_cpu_addr;
+	uint32_t panic_cpu;
+	if (!(err = kt_program_symbol_address(prog, "panic_cpu", &panic_cpu_addr)) &&
+	    !(err = kt_read_u32(&prog->reader, panic_cpu_addr, &panic_cpu)))
+		info.panic_cpu = (int32_t)panic_cpu;
+	kt_error_destroy(err);
+
+	if ((err = panic_message(prog, &info.panic_message))) {
+		if (err == &kt_enomem)
+			goto fail;
+		kt_error_destroy(err);  // a dump without a readable log still has a summary
+	}
+	*ret = info;
+	return NULL;
+fail:
+	kt_sys_info_deinit(&info);
+	return err;
+}
+
+void kt_sys_info_deinit(struct kt_sys_info *info)
+{
+	free(info->release);
+	free(info->version);
+	free(info->machine);
+	free(info->nodename);
+	free(info->dump_path);
+	free(info->dump_format);
+	free(info->build_id);
+	free(info->panic_message);
+}

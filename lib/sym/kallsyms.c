@@ -1,0 +1,244 @@
+// SPDX-License-Identifier: MIT
+/*
+ * kallsyms layout (scripts/kallsyms.c, kernel/kallsyms.c):
+ *
+ *   kallsyms_num_syms       unsigned int
+ *   kallsyms_names          per symbol: a length, then that many token indices; the first
+ *                           expanded character is the nm type. Lengths >= 0x80 take two bytes,
+ *                           low 7 bits first (commit 73bbb94466fd "kallsyms: support "big" kernel
+ *                           symbols", v6.1).
+ *   kallsyms_token_table    256 NUL-terminated strings
+ *   kallsyms_token_index    u16 offset of each token in the table
+ *   kallsyms_offsets        s32 per symbol, in address order, relative to kallsyms_relative_base;
+ *                           with CONFIG_KALLSYMS_ABSOLUTE_PERCPU (x86_64 SMP) a non-negative offset
+ *                           is an absolute per-CPU address and a negative one is base - 1 - offset.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "core/util.h"
+#include "dump/vmcoreinfo.h"
+#include "sym/kallsyms.h"
+
+/* A kernel has a few hundred thousand symbols; more than this means garbage. */
+static const uint32_t KALLSYMS_MAX_SYMS = 4000000;
+static const size_t KALLSYMS_NAME_MAX = 512;
+
+struct kt_kallsyms {
+	struct kt_symbol *syms;   /* address order */
+	size_t n;
+	char *names;              /* all names, NUL-separated */
+	uint32_t *hash;           /* open addressing: index + 1, 0 = empty */
+	size_t hash_size;
+	size_t first_text;        /* index of the first non-per-CPU symbol */
+};
+
+static uint64_t hash_name(const char *s)
+{
+	uint64_t h = 1469598103934665603ull;  // FNV-1a
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 1099511628211ull;
+	return h;
+}
+
+static struct kt_error *build_hash(struct kt_kallsyms *ks)
+{
+	ks->hash_size = 1;
+	while (ks->hash_size < ks->n * 2)
+		ks->hash_size <<= 1;
+	ks->hash = calloc(ks->hash_size, sizeof(*ks->hash));
+	if (!ks->hash)
+		return &kt_enomem;
+	for (size_t i = 0; i < ks->n; i++) {
+		size_t slot = hash_name(ks->syms[i].name) & (ks->hash_size - 1);
+		while (ks->hash[slot]) {
+			// Keep the first of duplicate names (e.g. static functions in two files).
+			if (!strcmp(ks->syms[ks->hash[slot] - 1].name, ks->syms[i].name))
+				goto next;
+			slot = (slot + 1) & (ks->hash_size - 1);
+		}
+		ks->hash[slot] = (uint32_t)i + 1;
+next:;
+	}
+	return NULL;
+}
+
+/* Sequential reader of kallsyms_names, in page-sized chunks. */
+struct byte_stream {
+	struct kt_reader *reader;
+	uint64_t addr;
+	uint8_t buf[4096];
+	size_t pos, len;
+};
+
+static struct kt_error *stream_byte(struct byte_stream *s, uint8_t *ret)
+{
+	if (s->pos == s->len) {
+		s->len = sizeof(s->buf) - (s->addr & (sizeof(s->buf) - 1));
+		struct kt_error *err = kt_read(s->reader, s->addr, s->buf, s->len);
+		if (err)
+			return kt_error_prefix(err, "reading kallsyms_names");
+		s->addr += s->len;
+		s->pos = 0;
+	}
+	*ret = s->buf[s->pos++];
+	return NULL;
+}
+
+struct kt_error *kt_kallsyms_load(struct kt_reader *reader, struct kt_kallsyms **ret)
+{
+	struct kt_dump *dump = reader->dump;
+	uint64_t a_num, a_names, a_table, a_index, a_offsets, a_base;
+	struct kt_error *err;
+	if ((err = kt_vmcoreinfo_symbol(dump, "kallsyms_num_syms", &a_num)) ||
+	    (err = kt_vmcoreinfo_symbol(dump, "kallsyms_names", &a_names)) ||
+	    (err = kt_vmcoreinfo_symbol(dump, "kallsyms_token_table", &a_table)) ||
+	    (err = kt_vmcoreinfo_symbol(dump, "kallsyms_token_index", &a_index)) ||
+	    (err = kt_vmcoreinfo_symbol(dump, "kallsyms_offsets", &a_offsets)) ||
+	    (err = kt_vmcoreinfo_symbol(dump, "kallsyms_relative_base", &a_base)))
+		return kt_error_prefix(err, "kallsyms (Linux 6.0+ VMCOREINFO)");
+
+	uint32_t n;
+	uint64_t base;
+	uint16_t index[256];
+	if ((err = kt_read_u32(reader, a_num, &n)) || (err = kt_read_u64(reader, a_base, &base)) ||
+	    (err = kt_read(reader, a_index, index, sizeof(index))))
+		return kt_error_prefix(err, "kallsyms");
+	if (n == 0 || n > KALLSYMS_MAX_SYMS)
+		return kt_error_create(KT_ERROR_BAD_DATA, "kallsyms_num_syms is %u", n);
+
+	// The token table ends at the last token's NUL; 256 tokens are a few KB.
+	uint16_t table_len = 0;
+	for (int i = 0; i < 256; i++)
+		if (index[i] > table_len)
+			table_len = index[i];
+	_cleanup_free_ char *table = malloc((size_t)table_len + 256);
+	if (!table)
+		return &kt_enomem;
+	if ((err = kt_read(reader, a_table, table, (size_t)table_len + 256)))
+		return kt_error_prefix(err, "kallsyms_token_table");
+	table[table_len + 255] = '\0';
+
+	_cleanup_free_ int32_t *offsets = malloc((size_t)n * sizeof(int32_t));
+	struct kt_kallsyms *ks = calloc(1, sizeof(*ks));
+	size_t names_cap = (size_t)n * 24, names_len = 0;
+	if (ks)
+		ks->syms = malloc((size_t)n * sizeof(*ks->syms)), ks->names = malloc(names_cap);
+	if (!offsets || !ks || !ks->syms || !ks->names) {
+		err = &kt_enomem;
+		goto fail;
+	}
+	if ((err = kt_read(reader, a_offsets, offsets, (size_t)n * sizeof(int32_t)))) {
+		err = kt_error_prefix(err, "kallsyms_offsets");
+		goto fail;
+	}
+
+	struct byte_stream stream = {.reader = reader, .addr = a_names};
+	size_t *name_at = malloc((size_t)n * sizeof(size_t));
+	if (!name_at) {
+		err = &kt_enomem;
+		goto fail;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		uint8_t b, hi;
+		if ((err = stream_byte(&stream, &b)))
+			break;
+		size_t len = b;
+		if (b & 0x80) {
+			if ((err = stream_byte(&stream, &hi)))
+				break;
+			len = (b & 0x7f) | ((size_t)hi << 7);
+		}
+		char name[KALLSYMS_NAME_MAX + 2];
+		size_t nlen = 0;
+		for (size_t t = 0; t < len && !err; t++) {
+			uint8_t tok;
+			if ((err = stream_byte(&stream, &tok)))
+				break;
+			for (const char *p = table + index[tok]; *p && nlen < KALLSYMS_NAME_MAX; p++)
+				name[nlen++] = *p;
+		}
+		if (err)
+			break;
+		if (nlen < 2) {
+			err = kt_error_create(KT_ERROR_BAD_DATA, "kallsyms symbol %u has no name", i);
+			break;
+		}
+		name[nlen] = '\0';
+		if (names_len + nlen > names_cap) {
+			names_cap = names_cap * 2 + nlen;
+			char *grown = realloc(ks->names, names_cap);
+			if (!grown) {
+				err = &kt_enomem;
+				break;
+			}
+			ks->names = grown;
+		}
+		memcpy(ks->names + names_len, name + 1, nlen);  // name[0] is the type
+		name_at[i] = names_len;
+		names_len += nlen;
+		ks->syms[i].type = name[0];
+		int32_t off = offsets[i];
+		ks->syms[i].address = off >= 0 ? (uint64_t)off : base - 1 - (uint64_t)(int64_t)off;
+	}
+	if (!err) {
+		ks->n = n;
+		for (uint32_t i = 0; i < n; i++)
+			ks->syms[i].name = ks->names + name_at[i];
+		// Per-CPU symbols (absolute offsets into the per-CPU area) come first.
+		while (ks->first_text < n && ks->syms[ks->first_text].address < base)
+			ks->first_text++;
+		err = build_hash(ks);
+	}
+	free(name_at);
+	if (err)
+		goto fail;
+	*ret = ks;
+	return NULL;
+fail:
+	kt_kallsyms_destroy(ks);
+	return err;
+}
+
+void kt_kallsyms_destroy(struct kt_kallsyms *ks)
+{
+	if (!ks)
+		return;
+	free(ks->syms);
+	free(ks->names);
+	free(ks->hash);
+	free(ks);
+}
+
+size_t kt_kallsyms_count(const struct kt_kallsyms *ks)
+{
+	return ks->n;
+}
+
+const struct kt_symbol *kt_kallsyms_by_name(const struct kt_kallsyms *ks, const char *name)
+{
+	size_t slot = hash_name(name) & (ks->hash_size - 1);
+	while (ks->hash[slot]) {
+		const struct kt_symbol *sym = &ks->syms[ks->hash[slot] - 1];
+		if (!strcmp(sym->name, name))
+			return sym;
+		slot = (slot + 1) & (ks->hash_size - 1);
+	}
+	return NULL;
+}
+
+const struct kt_symbol *kt_kallsyms_by_address(const struct kt_kallsyms *ks, uint64_t addr)
+{
+	size_t lo = ks->first_text, hi = ks->n;
+	if (lo == hi || addr < ks->syms[lo].address)
+		return NULL;
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (ks->syms[mid].address <= addr)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return &ks->syms[lo];
+}

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The kernel's own symbol table (kallsyms), decoded from dump memory. Linux 6.0 and later put the
+ * table locations in VMCOREINFO (commit 5fd8fea935a1 "vmcoreinfo: include kallsyms symbols"), which
+ * is what lets ktriage name addresses without any debug file.
+ */
+#ifndef KT_SYM_KALLSYMS_H
+#define KT_SYM_KALLSYMS_H
+
+#include "dump/reader.h"
+
+struct kt_symbol {
+	const char *name;
+	uint64_t address;
+	char type;  /* nm-style: 't', 'T', 'd', ... */
+};
+
+struct kt_kallsyms;
+
+struct kt_error *kt_kallsyms_load(struct kt_reader *reader, struct kt_kallsyms **ret);
+void kt_kallsyms_destroy(struct kt_kallsyms *ks);
+
+size_t kt_kallsyms_count(const struct kt_kallsyms *ks);
+/* Looks a symbol up by name; NULL if absent. */
+const struct kt_symbol *kt_kallsyms_by_name(const struct kt_kallsyms *ks, const char *name);
+/* The symbol containing addr (the last one at or below it, excluding per-CPU offsets), or NULL. */
+const struct kt_symbol *kt_kallsyms_by_address(const struct kt_kallsyms *ks, uint64_t addr);
+
+#endif
