@@ -5,13 +5,17 @@
 
 Integers in decimal become numbers; everything else stays a string. Objects whose keys are
 exactly 0..n-1 become arrays. Lines the guest printed as "KTLAB: ..." (lab driver events) are
-kept under "lab" as a list.
+kept under "lab" as a list. The guest kernel's own panic line and the CPU/PID/Comm line that
+follows it go under "console" (panic_message, panic_cpu, panic_pid, panic_comm).
 """
 import json
 import re
 import sys
 
 KTGT = re.compile(r"KTGT (\S+)(?: (.*))?$")
+PANIC = re.compile(r"Kernel panic - not syncing: (.*?)\s*$")
+# The "CPU: 1 PID: 42 Comm: sh ..." line dump_stack() prints right after the panic line.
+DUMP_STACK_CPU = re.compile(r"\] CPU: ([0-9]+) PID: ([0-9]+) Comm: (\S+)")
 
 
 def convert(value):
@@ -29,12 +33,24 @@ def arrays(node):
 
 
 def main():
-    truth, events = {}, []
+    truth, events, console = {}, [], {}
+    after_panic = False
     with open(sys.argv[1], "rb") as f:
         for raw in f:
             line = raw.decode("utf-8", "replace").rstrip("\r\n")
             if "KTLAB: " in line:
                 events.append(line.split("KTLAB: ", 1)[1])
+            m = PANIC.search(line)
+            if m:
+                console["panic_message"] = m.group(1)
+                after_panic = True
+                continue
+            m = DUMP_STACK_CPU.search(line)
+            if m and after_panic:
+                console.update(panic_cpu=int(m.group(1)), panic_pid=int(m.group(2)),
+                               panic_comm=m.group(3))
+                after_panic = False
+                continue
             m = KTGT.search(line)
             if not m:
                 continue
@@ -48,6 +64,8 @@ def main():
             node[parts[-1]] = convert((m.group(2) or "").strip())
     truth = arrays(truth)
     truth["lab"] = events
+    # What the guest kernel itself printed about its panic (the last one wins).
+    truth["console"] = console
     json.dump(truth, sys.stdout, indent=1, sort_keys=True)
     sys.stdout.write("\n")
 

@@ -50,6 +50,8 @@ struct kt_error *kt_dump_open(const char *path, struct kt_dump **ret)
 		err = kt_error_create(KT_ERROR_OS, "%s: %s", path, strerror(errno));
 		goto fail;
 	}
+	if ((err = kt_truncation_scan(dump->fd, &dump->truncation)))
+		goto fail;
 	kdump_status status = kdump_open_fd(dump->ctx, dump->fd);
 	if (status != KDUMP_OK) {
 		err = kt_dump_error(dump, status, path);
@@ -78,6 +80,7 @@ void kt_dump_destroy(struct kt_dump *dump)
 		return;
 	if (dump->ctx)
 		kdump_free(dump->ctx);
+	kt_truncation_deinit(&dump->truncation);
 	if (dump->fd >= 0)
 		close(dump->fd);
 	free(dump->path);

@@ -5,6 +5,7 @@
 
 #include <libkdumpfile/kdumpfile.h>
 
+#include "dump/truncation.h"
 #include "ktriage.h"
 
 struct kt_dump {
@@ -12,6 +13,7 @@ struct kt_dump {
 	int fd;
 	char *path;
 	bool la57;            /* 5-level paging: canonical addresses have 57 bits */
+	struct kt_truncation truncation; /* ELF segments cut off by a short file */
 };
 
 struct kt_error *kt_dump_open(const char *path, struct kt_dump **ret);

@@ -36,12 +36,53 @@ static const char *status_reason(kdump_status status)
 	}
 }
 
+/* For truncated ELF dumps: fails if [addr, addr + len) touches memory past the end of the file. */
+static struct kt_error *check_truncation(struct kt_reader *reader, kdump_addrspace_t space,
+					 uint64_t addr, size_t len)
+{
+	const struct kt_truncation *t = &reader->dump->truncation;
+	uint64_t phys = addr;
+	if (space == KDUMP_KVADDR) {
+		addrxlat_ctx_t *axctx;
+		addrxlat_sys_t *axsys;
+		if (kdump_get_addrxlat(reader->ctx, &axctx, &axsys) != KDUMP_OK)
+			return NULL;  // the read itself will report why
+		addrxlat_fulladdr_t fa = {.addr = addr, .as = ADDRXLAT_KVADDR};
+		addrxlat_status st = addrxlat_fulladdr_conv(&fa, ADDRXLAT_KPHYSADDR, axctx, axsys);
+		addrxlat_ctx_decref(axctx);
+		addrxlat_sys_decref(axsys);
+		if (st != ADDRXLAT_OK)
+			return NULL;
+		phys = fa.addr;
+		// A read may cross into the next page, which maps elsewhere: check page by page.
+		size_t first = 4096 - (addr & 4095);
+		if (len > first) {
+			const struct kt_phys_range *r = kt_truncation_find(t, phys, first);
+			if (r)
+				goto truncated;
+			return check_truncation(reader, space, addr + first, len - first);
+		}
+	}
+	if (kt_truncation_find(t, phys, len))
+		goto truncated;
+	return NULL;
+truncated:
+	return kt_error_fault(addr, "0x%016llx%s: dump file is truncated (%llu of %llu bytes present)",
+			      (unsigned long long)addr, space == KDUMP_KVADDR ? "" : " (physical)",
+			      (unsigned long long)t->file_size, (unsigned long long)t->needed_size);
+}
+
 static struct kt_error *read_space(struct kt_reader *reader, kdump_addrspace_t space,
 				   uint64_t addr, void *buf, size_t len)
 {
 	if (space == KDUMP_KVADDR && !kt_address_is_canonical(reader, addr))
 		return kt_error_fault(addr, "0x%016llx: not a canonical address",
 				      (unsigned long long)addr);
+	if (reader->dump->truncation.n_missing) {
+		struct kt_error *err = check_truncation(reader, space, addr, len);
+		if (err)
+			return err;
+	}
 	size_t done = len;
 	kdump_status status = kdump_read(reader->ctx, space, addr, buf, &done);
 	if (status == KDUMP_OK)

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Truncated ELF dumps. libkdumpfile hands back zeros for ELF segments that end past the end of
+ * the file; a truncated /proc/vmcore copy (a full disk, an interrupted scp) then reads as memory
+ * full of zeros. We compare each PT_LOAD with the file size at open time and refuse reads of the
+ * physical ranges that are gone.
+ */
+#ifndef KT_DUMP_TRUNCATION_H
+#define KT_DUMP_TRUNCATION_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ktriage.h"
+
+struct kt_phys_range {
+	uint64_t start, end;  /* [start, end) */
+};
+
+struct kt_truncation {
+	struct kt_phys_range *missing;
+	size_t n_missing;
+	uint64_t file_size, needed_size;
+};
+
+/* Fills *ret for an ELF file; a non-ELF file yields no missing ranges. */
+struct kt_error *kt_truncation_scan(int fd, struct kt_truncation *ret);
+void kt_truncation_deinit(struct kt_truncation *t);
+/* The missing range that overlaps [addr, addr + len), or NULL. */
+const struct kt_phys_range *kt_truncation_find(const struct kt_truncation *t, uint64_t addr,
+					       size_t len);
+
+#endif

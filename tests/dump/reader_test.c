@@ -1,0 +1,216 @@
+// SPDX-License-Identifier: MIT
+/* The fault-tolerant reader, kallsyms and the log on a real dump, and bad dumps that must fail cleanly. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <sys/stat.h>
+
+#include "core/error.h"
+#include "dump/vmcoreinfo.h"
+#include "program.h"
+#include "tap.h"
+
+static bool has_substr(const struct kt_error *err, const char *s)
+{
+	return err && strstr(kt_error_message(err), s);
+}
+
+static void test_symbols_and_reads(struct kt_program *prog)
+{
+	struct kt_kallsyms *ks;
+	struct kt_error *err = kt_program_kallsyms(prog, &ks);
+	if (!tap_ok(!err, "kallsyms decodes from the dump")) {
+		tap_diag("%s", kt_error_message(err));
+		kt_error_destroy(err);
+		return;
+	}
+	tap_ok(kt_kallsyms_count(ks) > 50000, "kallsyms has %zu symbols", kt_kallsyms_count(ks));
+	const struct kt_symbol *sched = kt_kallsyms_by_name(ks, "schedule");
+	tap_ok(sched && (sched->type == 'T' || sched->type == 't'), "schedule is a text symbol");
+	if (sched) {
+		const struct kt_symbol *back = kt_kallsyms_by_address(ks, sched->address + 5);
+		tap_ok(back && !strcmp(back->name, "schedule"), "schedule+5 resolves to schedule");
+	}
+	// linux_banner is "Linux version RELEASE ..."; RELEASE also comes from VMCOREINFO.
+	uint64_t banner_addr;
+	char *banner = NULL, *release = NULL;
+	err = kt_program_symbol_address(prog, "linux_banner", &banner_addr);
+	if (!err)
+		err = kt_read_cstr(&prog->reader, banner_addr, 512, &banner);
+	if (!err)
+		err = kt_vmcoreinfo_line(prog->dump, "OSRELEASE", &release);
+	if (tap_ok(!err, "linux_banner and OSRELEASE read")) {
+		char want[256];
+		snprintf(want, sizeof(want), "Linux version %s ", release);
+		tap_ok(!strncmp(banner, want, strlen(want)), "linux_banner names the release");
+	}
+	kt_error_destroy(err);
+	free(banner);
+	free(release);
+
+	uint8_t buf[16];
+	err = kt_read(&prog->reader, 0x0000800000000000ull, buf, 8);
+	uint64_t bad = 0;
+	tap_ok(err && kt_error_code(err) == KT_ERROR_FAULT && has_substr(err, "not a canonical") &&
+		       kt_error_address(err, &bad) && bad == 0x0000800000000000ull,
+	       "a non-canonical address is refused before reading");
+	kt_error_destroy(err);
+
+	// The direct map beyond the last page of RAM translates to nothing in the dump.
+	uint64_t pob_addr, page_offset_base, max_pfn;
+	err = kt_program_symbol_address(prog, "page_offset_base", &pob_addr);
+	if (!err)
+		err = kt_read_u64(&prog->reader, pob_addr, &page_offset_base);
+	if (!err)
+		err = kt_dump_attr_number(prog->dump, "max_pfn", &max_pfn);
+	if (tap_ok(!err, "page_offset_base and max_pfn known")) {
+		uint64_t beyond = page_offset_base + (max_pfn + 4096) * 4096;
+		struct kt_error *ferr = kt_read(&prog->reader, beyond, buf, 8);
+		tap_ok(ferr && kt_error_code(ferr) == KT_ERROR_FAULT && kt_error_address(ferr, &bad) &&
+			       bad == beyond,
+		       "a read past the end of RAM fails at that address");
+		if (ferr)
+			tap_diag("%s", kt_error_message(ferr));
+		kt_error_destroy(ferr);
+	}
+	kt_error_destroy(err);
+}
+
+/* A page that was RAM but is not in a makedumpfile -d 31 file: the error must say "excluded". */
+static void test_filtered_page(struct kt_program *prog)
+{
+	kdump_attr_t mem, file;
+	kdump_ctx_t *ctx = prog->dump->ctx;
+	if (!tap_ok(kdump_get_attr(ctx, "memory.pagemap", &mem) == KDUMP_OK &&
+			    kdump_get_attr(ctx, "file.pagemap", &file) == KDUMP_OK,
+		    "the dump has RAM and file page maps"))
+		return;
+	kdump_addr_t pfn = 0x1000, found = 0;
+	for (int tries = 0; tries < 100000 && !found; tries++, pfn++) {
+		kdump_addr_t idx = pfn;
+		if (kdump_bmp_find_set(mem.val.bitmap, &idx) != KDUMP_OK)
+			break;
+		pfn = idx;
+		kdump_addr_t fidx = pfn;
+		if (kdump_bmp_find_set(file.val.bitmap, &fidx) == KDUMP_OK && fidx != pfn)
+			found = pfn;
+	}
+	if (!tap_ok(found, "found a RAM page that the filter excluded"))
+		return;
+	uint8_t buf[8];
+	struct kt_error *err = kt_read_phys(&prog->reader, found * 4096 + 8, buf, 8);
+	uint64_t bad;
+	tap_ok(err && has_substr(err, "excluded from the dump") && kt_error_address(err, &bad) &&
+		       bad == found * 4096 + 8,
+	       "reading it reports the page as excluded, with its address");
+	if (err)
+		tap_diag("%s", kt_error_message(err));
+	kt_error_destroy(err);
+}
+
+static void test_log(struct kt_program *prog);
+
+static bool count_banner(const struct kt_log_record *rec, void *arg)
+{
+	int *n = arg;
+	if (rec->text_len > 14 && !memcmp(rec->text, "Linux version ", 14))
+		(*n)++;
+	return true;
+}
+
+static void test_log(struct kt_program *prog)
+{
+	int banners = 0;
+	struct kt_error *err = kt_log_for_each(prog, count_banner, &banners);
+	tap_ok(!err && banners == 1, "the kernel log starts with one 'Linux version' line");
+	kt_error_destroy(err);
+}
+
+/* Writes the first len bytes of src to a temporary file; returns its path. */
+static char *truncated_copy(const char *src, off_t len)
+{
+	char *path = strdup("/tmp/ktriage-truncated-XXXXXX");
+	int out = mkstemp(path), in = open(src, O_RDONLY);
+	char buf[65536];
+	off_t done = 0;
+	while (done < len) {
+		ssize_t n = read(in, buf, sizeof(buf) < (size_t)(len - done) ? sizeof(buf) : (size_t)(len - done));
+		if (n <= 0 || write(out, buf, (size_t)n) != n)
+			break;
+		done += n;
+	}
+	close(in);
+	close(out);
+	return path;
+}
+
+static void test_bad_dumps(const char *elf_path)
+{
+	struct kt_program *prog = NULL;
+	struct kt_error *err = kt_program_open("/nonexistent/vmcore", NULL, &prog);
+	tap_ok(err && kt_error_code(err) == KT_ERROR_OS && has_substr(err, "/nonexistent/vmcore"),
+	       "a missing file is named");
+	kt_error_destroy(err);
+
+	char *empty = truncated_copy(elf_path, 0);
+	err = kt_program_open(empty, NULL, &prog);
+	tap_ok(err != NULL, "an empty file is refused");
+	if (err)
+		tap_diag("%s", kt_error_message(err));
+	kt_error_destroy(err);
+	unlink(empty);
+	free(empty);
+
+	// Headers and notes survive, memory does not: open works, reads fail with a reason.
+	struct stat st;
+	stat(elf_path, &st);
+	char *cut = truncated_copy(elf_path, st.st_size / 3);
+	err = kt_program_open(cut, NULL, &prog);
+	if (tap_ok(!err, "a dump cut to a third still opens (its headers are intact)")) {
+		// Memory past the cut must fail as "truncated", never read as zeros.
+		uint64_t a = 0;
+		bool faulted = false, reason_ok = true;
+		uint8_t page[4096];
+		for (uint64_t paddr = 0x100000; paddr < (4ull << 30) && !faulted; paddr += 1 << 20) {
+			struct kt_error *rerr = kt_read_phys(&prog->reader, paddr, page, sizeof(page));
+			if (rerr && !has_substr(rerr, "excluded") && !has_substr(rerr, "does not translate")) {
+				faulted = true;
+				a = paddr;
+				reason_ok = has_substr(rerr, "truncated");
+				tap_diag("%s", kt_error_message(rerr));
+			}
+			kt_error_destroy(rerr);
+		}
+		tap_ok(faulted && reason_ok, "reads past the cut fail as truncated (first at 0x%llx)",
+		       (unsigned long long)a);
+		kt_program_destroy(prog);
+	}
+	kt_error_destroy(err);
+	unlink(cut);
+	free(cut);
+}
+
+int main(void)
+{
+	const char *formats[] = {"vmcore.kdump", "vmcore.elf"};
+	for (size_t i = 0; i < 2; i++) {
+		char *path = tap_lab_file("panic", formats[i]);
+		if (!path)
+			continue;
+		struct kt_program *prog;
+		struct kt_error *err = kt_program_open(path, NULL, &prog);
+		if (tap_ok(!err, "open %s", formats[i])) {
+			test_symbols_and_reads(prog);
+			test_filtered_page(prog);
+			test_log(prog);
+			kt_program_destroy(prog);
+		} else {
+			tap_diag("%s", kt_error_message(err));
+			kt_error_destroy(err);
+		}
+		if (i == 1)
+			test_bad_dumps(path);
+		free(path);
+	}
+	return tap_done();
+}

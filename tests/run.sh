@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# The whole test suite: installs dependencies, builds ktriage twice (release, and ASan+UBSan),
+# makes the lab's real vmcores (cached), then runs every test driver against both builds.
+# The last line is "N passed, N failed".
+#
+#   tests/run.sh            everything
+#   tests/run.sh --no-lab   reuse whatever dumps the cache has (missing ones fail)
+set -uo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+lab=1
+[[ ${1:-} == --no-lab ]] && lab=
+
+if [[ $(id -u) == 0 ]]; then
+	scripts/install-deps.sh || { echo "0 passed, 1 failed"; exit 1; }
+fi
+
+build() { # DIR [MESON-OPTIONS...]
+	local dir=$1; shift
+	[[ -f $dir/build.ninja ]] || meson setup "$dir" "$@" >/dev/null || return 1
+	ninja -C "$dir" >/dev/null
+}
+if ! build build || ! build build-asan -Db_sanitize=address,undefined -Db_lundef=false; then
+	echo "build failed"
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+
+# The lab prints one output directory per scenario; all share the same parent.
+if [[ $lab ]]; then
+	lab/run.sh all > build/lab-dirs.txt 2> build/lab.log || echo "lab: some scenarios failed (build/lab.log)"
+fi
+KTRIAGE_LAB=$(head -1 build/lab-dirs.txt 2>/dev/null | xargs -r dirname)
+if [[ -z $KTRIAGE_LAB ]]; then
+	KTRIAGE_LAB=$(ls -dt "${KTRIAGE_CACHE:-$HOME/.cache/ktriage}"/dumps/*/ 2>/dev/null | head -1)
+fi
+export KTRIAGE_LAB KTRIAGE_CACHE=${KTRIAGE_CACHE:-$HOME/.cache/ktriage}
+echo "lab dumps: $KTRIAGE_LAB"
+
+# ASan: leaks are bugs too; UBSan: stop at the first report.
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+
+passed=0 failed=0
+run_driver() { # LABEL COMMAND...
+	local label=$1 out rc; shift
+	out=$("$@" 2>&1); rc=$?
+	local p f
+	p=$(grep -c '^ok ' <<<"$out")
+	f=$(grep -c '^not ok ' <<<"$out")
+	# A driver that crashed or printed no plan counts as one more failure.
+	if ((rc != 0 && f == 0)) || ! grep -q '^1\.\.[0-9]' <<<"$out"; then
+		f=$((f + 1))
+		echo "not ok - $label exited $rc without a complete TAP plan"
+	fi
+	grep -E '^(not ok|#)' <<<"$out" | sed "s|^|$label: |"
+	echo "$label: $p passed, $f failed"
+	passed=$((passed + p)); failed=$((failed + f))
+}
+
+for b in build build-asan; do
+	for t in "$b"/tests/*_test; do
+		[[ -x $t ]] && run_driver "$b/$(basename "$t")" "$t"
+	done
+	for t in tests/*/*_test.py; do
+		KTRIAGE=$top/$b/ktriage run_driver "$b:${t#tests/}" python3 "$t"
+	done
+done
+echo "$passed passed, $failed failed"
+((failed == 0))

@@ -1,0 +1,72 @@
+"""A minimal TAP producer for the Python test drivers (tests/run.sh counts the results)."""
+import json
+import os
+import subprocess
+import sys
+
+LAB_SCENARIOS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lab", "scenarios")
+
+
+class Tap:
+    def __init__(self):
+        self.n = 0
+        self.failed = 0
+
+    def ok(self, cond, name, diag=None):
+        self.n += 1
+        print(f"{'ok' if cond else 'not ok'} {self.n} - {name}")
+        if not cond:
+            self.failed += 1
+            if diag:
+                for line in str(diag).splitlines():
+                    print(f"#   {line}")
+        sys.stdout.flush()
+        return cond
+
+    def eq(self, got, want, name):
+        return self.ok(got == want, name, f"got:  {got!r}\nwant: {want!r}")
+
+    def done(self):
+        print(f"1..{self.n}")
+        sys.exit(1 if self.failed else 0)
+
+
+def lab_root():
+    root = os.environ.get("KTRIAGE_LAB")
+    if not root:
+        sys.exit("KTRIAGE_LAB is not set: run the tests through tests/run.sh")
+    return root
+
+
+def scenarios():
+    """Every scenario the lab defines (a missing dump is a failure, not a skip)."""
+    return sorted(f[:-3] for f in os.listdir(LAB_SCENARIOS) if f.endswith(".sh"))
+
+
+def scenario_dir(tap, name):
+    """The scenario's dump directory, or None after recording a failure that says why."""
+    d = os.path.join(lab_root(), name)
+    if not os.path.exists(os.path.join(d, ".done")):
+        tap.ok(False, f"{name}: dump exists", f"lab/run.sh {name} did not produce {d}; see its serial.log")
+        return None
+    return d
+
+
+def ground_truth(d):
+    with open(os.path.join(d, "ground-truth.json")) as f:
+        return json.load(f)
+
+
+def ktriage(*args, check=True):
+    exe = os.environ.get("KTRIAGE", "ktriage")
+    p = subprocess.run([exe, *args], capture_output=True, text=True, timeout=120)
+    if check and p.returncode != 0:
+        raise RuntimeError(f"ktriage {' '.join(args)} exited {p.returncode}: {p.stderr.strip()}")
+    return p
+
+
+def dump_files(d):
+    """Every dump file of a scenario directory, by format."""
+    names = ["vmcore.elf", "vmcore.kdump", "vmcore.lzo.kdump", "vmcore.flat", "vmcore.full.elf",
+             "vmcore.qemu.elf"]
+    return [os.path.join(d, n) for n in names if os.path.exists(os.path.join(d, n))]
