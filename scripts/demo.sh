@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Sets everything up on a fresh Debian 12 machine (as root) and analyses a real dump:
+# installs dependencies, builds ktriage, makes the lab's "nmi-stuck" vmcore if none is cached,
+# and prints what ktriage finds in it.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+scenario=${1:-nmi-stuck}
+scripts/install-deps.sh
+[[ -f build/build.ninja ]] || meson setup build >/dev/null
+ninja -C build >/dev/null
+dir=$(lab/run.sh "$scenario")
+echo "== ktriage $dir/vmcore.kdump sys"
+build/ktriage "$dir/vmcore.kdump" sys
