@@ -12,7 +12,10 @@
 #     serial.log          the guest's serial console
 #     ground-truth.json   the KTGT lines of serial.log (lab/gt.py)
 #     vmlinux, *.ko       links to the matching debug files
-#   (panic additionally: vmcore.full.elf, vmcore.lzo.kdump, vmcore.flat; qemu-dump: vmcore.qemu.elf)
+#   (panic additionally: vmcore.full.elf (unfiltered /proc/vmcore), vmcore.lzo.kdump,
+#    vmcore.plain.kdump (uncompressed), vmcore.flat (makedumpfile -F); qemu-dump*: vmcore.qemu.elf
+#    instead of all the others)
+# Dumps of older lab versions of the same kernel are removed (KTRIAGE_KEEP_OLD=1 keeps them).
 set -euo pipefail
 lab=$(cd "$(dirname "$0")" && pwd)
 cache=${KTRIAGE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ktriage}
@@ -129,6 +132,16 @@ build_initramfs() {
 	make_cpio "$root" "$build/initramfs.cpio"
 }
 
+# A changed lab makes new dumps; the old ones only take space (a QEMU dump is ~800 MB).
+prune_old() {
+	[[ ${KTRIAGE_KEEP_OLD:-} ]] && return 0
+	local d
+	for d in "$cache"/dumps/"$release"-* "$cache"/build/"$release"-*; do
+		[[ -d $d && $d != "$outroot" && $d != "$build" ]] && rm -rf "$d"
+	done
+	return 0
+}
+
 # The ELF vmcore written raw to the disk image ends at the largest p_offset + p_filesz.
 cut_elf() { python3 "$lab/elfcut.py" "$1" "$2"; }
 
@@ -136,6 +149,7 @@ run_scenario() { # NAME
 	local name=$1 out=$outroot/$1
 	[[ -f $lab/scenarios/$name.sh ]] || { log "unknown scenario '$name'"; return 1; }
 	if [[ -z $force && -f $out/.done ]]; then echo "$out"; return 0; fi
+	prune_old
 	build_initramfs
 	local CMDLINE_EXTRA="" QEMU_CPU=qemu64 QEMU_EXTRA="" MEM=768 MODE=kdump TIMEOUT=600
 	# shellcheck disable=SC1090
@@ -174,7 +188,10 @@ run_scenario() { # NAME
 		makedumpfile -c -d 31 "$tmp/vmcore.raw" "$out/vmcore.kdump" >>"$tmp/mkd.log" 2>&1 ||
 			{ cat "$tmp/mkd.log" >&2; return 1; }
 		if [[ $name == panic ]]; then
+			# Debian's makedumpfile has zlib and lzo; snappy (-p) and zstd (-z) are disabled in
+			# its build (makedumpfile -v), and an uncompressed kdump file is a format of its own.
 			makedumpfile -l -d 31 "$tmp/vmcore.raw" "$out/vmcore.lzo.kdump" >>"$tmp/mkd.log" 2>&1
+			makedumpfile -d 31 "$tmp/vmcore.raw" "$out/vmcore.plain.kdump" >>"$tmp/mkd.log" 2>&1
 			makedumpfile -F -c -d 31 "$tmp/vmcore.raw" > "$out/vmcore.flat" 2>>"$tmp/mkd.log"
 			mv "$tmp/vmcore.raw" "$out/vmcore.full.elf"
 		fi

@@ -67,6 +67,6 @@ def ktriage(*args, check=True):
 
 def dump_files(d):
     """Every dump file of a scenario directory, by format."""
-    names = ["vmcore.elf", "vmcore.kdump", "vmcore.lzo.kdump", "vmcore.flat", "vmcore.full.elf",
+    names = ["vmcore.elf", "vmcore.kdump", "vmcore.lzo.kdump", "vmcore.plain.kdump", "vmcore.flat", "vmcore.full.elf",
              "vmcore.qemu.elf"]
     return [os.path.join(d, n) for n in names if os.path.exists(os.path.join(d, n))]

@@ -12,6 +12,7 @@
 
 #include "core/error.h"
 #include "dump/dump.h"
+#include "dump/flattened.h"
 
 struct kt_error *kt_dump_error(struct kt_dump *dump, kdump_status status, const char *what)
 {
@@ -49,6 +50,14 @@ struct kt_error *kt_dump_open(const char *path, struct kt_dump **ret)
 	if (dump->fd < 0) {
 		err = kt_error_create(KT_ERROR_OS, "%s: %s", path, strerror(errno));
 		goto fail;
+	}
+	if (kt_flattened_detect(dump->fd)) {
+		int whole;
+		if ((err = kt_flattened_reassemble(dump->fd, path, &whole)))
+			goto fail;
+		close(dump->fd);
+		dump->fd = whole;
+		dump->flattened = true;
 	}
 	if ((err = kt_truncation_scan(dump->fd, &dump->truncation)))
 		goto fail;

@@ -12,6 +12,7 @@ struct kt_dump {
 	kdump_ctx_t *ctx;
 	int fd;
 	char *path;
+	bool flattened;       /* reassembled from makedumpfile -F into a memory file */
 	bool la57;            /* 5-level paging: canonical addresses have 57 bits */
 	struct kt_truncation truncation; /* ELF segments cut off by a short file */
 };

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* The system summary of crash's `sys`: what machine, which kernel, when and why it died. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -130,6 +131,13 @@ struct kt_error *kt_sys_info_get(struct kt_program *prog, struct kt_sys_info *re
 	info.nodename = dup_attr(prog, "linux.uts.nodename");
 	info.dump_path = strdup(prog->dump->path);
 	info.dump_format = dup_attr(prog, "file.description");
+	if (info.dump_format && prog->dump->flattened) {
+		char *flat;
+		if (asprintf(&flat, "%s, makedumpfile flattened format", info.dump_format) >= 0) {
+			free(info.dump_format);
+			info.dump_format = flat;
+		}
+	}
 	info.debuginfo_mode = "kallsyms";
 	if ((err = kt_vmcoreinfo_line(prog->dump, "BUILD-ID", &info.build_id)))
 		kt_error_destroy(err);

@@ -190,6 +190,23 @@ static void test_bad_dumps(const char *elf_path)
 	free(cut);
 }
 
+static void test_flattened_cut(const char *flat_path)
+{
+	struct stat st;
+	stat(flat_path, &st);
+	char *cut = truncated_copy(flat_path, st.st_size / 2);
+	struct kt_program *prog;
+	struct kt_error *err = kt_program_open(cut, NULL, &prog);
+	tap_ok(err && has_substr(err, "no end marker"), "a cut flattened dump is refused: no end marker");
+	if (err)
+		tap_diag("%s", kt_error_message(err));
+	else
+		kt_program_destroy(prog);
+	kt_error_destroy(err);
+	unlink(cut);
+	free(cut);
+}
+
 int main(void)
 {
 	const char *formats[] = {"vmcore.kdump", "vmcore.elf"};
@@ -212,5 +229,9 @@ int main(void)
 			test_bad_dumps(path);
 		free(path);
 	}
+	char *flat = tap_lab_file("panic", "vmcore.flat");
+	if (flat)
+		test_flattened_cut(flat);
+	free(flat);
 	return tap_done();
 }
