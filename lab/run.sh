@@ -135,10 +135,9 @@ build_initramfs() {
 # A changed lab makes new dumps; the old ones only take space (a QEMU dump is ~800 MB).
 prune_old() {
 	[[ ${KTRIAGE_KEEP_OLD:-} ]] && return 0
-	local d
-	for d in "$cache"/dumps/"$release"-* "$cache"/build/"$release"-*; do
-		[[ -d $d && $d != "$outroot" && $d != "$build" ]] && rm -rf "$d"
-	done
+	# Only those untouched for an hour: another lab run may be filling a newer one.
+	find "$cache/dumps" "$cache/build" -mindepth 1 -maxdepth 1 -name "$release-*" -mmin +60 \
+		! -path "$outroot" ! -path "$build" -exec rm -rf {} + 2>/dev/null
 	return 0
 }
 
