@@ -10,6 +10,7 @@
 static const struct cli_command commands[] = {
 	{"sys", "sys", "kernel release, machine, CPUs, crash time and panic message", cmd_sys},
 	{"log", "log", "the kernel log (printk ring buffer or log_buf)", cmd_log},
+	{"ps", "ps [-S ST]", "every task: pid, ppid, cpu, task address, state, comm ('>' = on CPU)", cmd_ps},
 };
 
 int cli_report_error(struct kt_error *err)

@@ -109,6 +109,23 @@ struct kt_log_record {
 typedef bool kt_log_fn(const struct kt_log_record *rec, void *arg);
 KT_PUBLIC struct kt_error *kt_log_for_each(struct kt_program *prog, kt_log_fn *fn, void *arg);
 
+/* Tasks, as crash's `ps` */
+
+struct kt_task {
+	uint64_t address;        /* struct task_struct * */
+	int32_t pid, tgid, ppid;
+	char comm[17];
+	uint64_t state;          /* __state (or state before 5.14) | exit_state */
+	const char *state_name;  /* crash's two letters: RU IN UN ST TR DE ZO PA ID NE */
+	int cpu;                 /* the CPU it last ran on */
+	bool active;             /* the current task of its CPU at the time of the dump */
+	bool idle;               /* a CPU's idle task (swapper/N) */
+};
+
+typedef bool kt_task_fn(const struct kt_task *task, void *arg);
+/* Every task: each CPU's idle task first, then every thread of every process. */
+KT_PUBLIC struct kt_error *kt_task_for_each(struct kt_program *prog, kt_task_fn *fn, void *arg);
+
 /* Rendering (text for people, JSON with the schema in docs/json.md) */
 
 KT_PUBLIC char *kt_sys_info_to_text(const struct kt_sys_info *info);

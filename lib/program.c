@@ -27,6 +27,8 @@ void kt_program_destroy(struct kt_program *prog)
 {
 	if (!prog)
 		return;
+	kt_types_destroy(prog->types);
+	kt_error_destroy(prog->types_err);
 	kt_kallsyms_destroy(prog->kallsyms);
 	kt_error_destroy(prog->kallsyms_err);
 	kt_dump_destroy(prog->dump);
@@ -65,6 +67,41 @@ struct kt_error *kt_program_kallsyms(struct kt_program *prog, struct kt_kallsyms
 		return error_copy(prog->kallsyms_err);
 	*ret = prog->kallsyms;
 	return NULL;
+}
+
+struct kt_error *kt_program_types(struct kt_program *prog, struct kt_types **ret)
+{
+	if (!prog->types && !prog->types_err) {
+		struct kt_kallsyms *ks;
+		struct kt_error *err = kt_program_kallsyms(prog, &ks);
+		if (!err)
+			err = kt_types_load_from_dump(&prog->reader, ks, &prog->types);
+		if (err == &kt_enomem)
+			return err;
+		prog->types_err = err;
+	}
+	if (prog->types_err)
+		return error_copy(prog->types_err);
+	*ret = prog->types;
+	return NULL;
+}
+
+struct kt_error *kt_program_member_offset(struct kt_program *prog, const char *type,
+					  const char *path, uint64_t *ret)
+{
+	struct kt_types *types;
+	struct kt_member_info info;
+	struct kt_error *err = kt_program_types(prog, &types);
+	if (!err && !(err = kt_types_member(types, type, path, &info)))
+		*ret = info.offset;
+	return err;
+}
+
+struct kt_error *kt_program_type_size(struct kt_program *prog, const char *type, uint64_t *ret)
+{
+	struct kt_types *types;
+	struct kt_error *err = kt_program_types(prog, &types);
+	return err ? err : kt_types_size(types, type, ret);
 }
 
 struct kt_error *kt_program_symbol_address(struct kt_program *prog, const char *name,

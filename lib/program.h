@@ -6,6 +6,7 @@
 #include "dump/dump.h"
 #include "dump/reader.h"
 #include "sym/kallsyms.h"
+#include "sym/types.h"
 
 struct kt_program {
 	struct kt_dump *dump;
@@ -13,9 +14,19 @@ struct kt_program {
 	struct kt_open_options opts;
 	struct kt_kallsyms *kallsyms;   /* loaded on first use */
 	struct kt_error *kallsyms_err;  /* why it could not be, remembered */
+	struct kt_types *types;         /* loaded on first use */
+	struct kt_error *types_err;
 };
 
 /* The kernel's symbol table from the dump, loaded on first use. */
 struct kt_error *kt_program_kallsyms(struct kt_program *prog, struct kt_kallsyms **ret);
+
+/* Kernel types (BTF), loaded on first use. */
+struct kt_error *kt_program_types(struct kt_program *prog, struct kt_types **ret);
+
+/* Shorthands for walkers: NOT_FOUND errors name the symbol or member. */
+struct kt_error *kt_program_member_offset(struct kt_program *prog, const char *type,
+					  const char *path, uint64_t *ret);
+struct kt_error *kt_program_type_size(struct kt_program *prog, const char *type, uint64_t *ret);
 
 #endif

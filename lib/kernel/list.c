@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: MIT
+#include "core/error.h"
+#include "kernel/list.h"
+
+struct kt_error *kt_list_for_each(struct kt_reader *reader, uint64_t head, uint64_t budget,
+				  kt_list_fn *fn, void *arg)
+{
+	uint64_t node, tortoise = head, power = 1, lambda = 0;
+	struct kt_error *err = kt_read_u64(reader, head, &node);
+	if (err)
+		return kt_error_prefix(err, "list head 0x%llx", (unsigned long long)head);
+	for (uint64_t n = 0; node != head; n++) {
+		if (n >= budget)
+			return kt_error_create(KT_ERROR_LIMIT,
+					       "list at 0x%llx: more than %llu entries, stopped at 0x%llx",
+					       (unsigned long long)head, (unsigned long long)budget,
+					       (unsigned long long)node);
+		if (!node)
+			return kt_error_create(KT_ERROR_BAD_DATA,
+					       "list at 0x%llx: NULL next pointer after %llu entries",
+					       (unsigned long long)head, (unsigned long long)n);
+		if (!fn(node, arg))
+			return NULL;
+		uint64_t next;
+		if ((err = kt_read_u64(reader, node, &next)))
+			return kt_error_prefix(err, "list at 0x%llx, entry 0x%llx",
+					       (unsigned long long)head, (unsigned long long)node);
+		// Brent: the tortoise teleports to the hare at powers of two; meeting it means a cycle.
+		if (next != head && next == tortoise)
+			return kt_error_create(KT_ERROR_BAD_DATA,
+					       "list at 0x%llx loops: 0x%llx points back to 0x%llx "
+					       "without reaching the head",
+					       (unsigned long long)head, (unsigned long long)node,
+					       (unsigned long long)next);
+		if (++lambda == power) {
+			tortoise = next;
+			power *= 2;
+			lambda = 0;
+		}
+		node = next;
+	}
+	return NULL;
+}

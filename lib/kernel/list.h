@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Walking the kernel's circular doubly linked lists (struct list_head) in hostile memory: every
+ * walk has a budget and detects cycles that do not pass through the head (Brent's algorithm), so a
+ * corrupted list ends with an error naming the node where the walk stopped, never a hang.
+ */
+#ifndef KT_KERNEL_LIST_H
+#define KT_KERNEL_LIST_H
+
+#include "dump/reader.h"
+
+/* Called with the address of each list_head after the head; return false to stop. */
+typedef bool kt_list_fn(uint64_t node, void *arg);
+
+struct kt_error *kt_list_for_each(struct kt_reader *reader, uint64_t head, uint64_t budget,
+				  kt_list_fn *fn, void *arg);
+
+#endif

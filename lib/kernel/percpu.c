@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: MIT
+#include <stdlib.h>
+
+#include "core/error.h"
+#include "kernel/percpu.h"
+
+/* CONFIG_NR_CPUS is at most 8192 on x86_64 (arch/x86/Kconfig). */
+enum { NR_CPUS_MAX = 8192 };
+
+static struct kt_error *read_mask(struct kt_program *prog, const char *sym, unsigned int nbits,
+				  uint64_t **ret)
+{
+	uint64_t addr;
+	size_t words = (nbits + 63) / 64;
+	uint64_t *mask = calloc(words, 8);
+	if (!mask)
+		return &kt_enomem;
+	struct kt_error *err = kt_program_symbol_address(prog, sym, &addr);
+	if (!err)
+		err = kt_read(&prog->reader, addr, mask, words * 8);
+	if (err) {
+		free(mask);
+		return kt_error_prefix(err, "%s", sym);
+	}
+	if (nbits % 64)
+		mask[words - 1] &= (1ull << (nbits % 64)) - 1;
+	*ret = mask;
+	return NULL;
+}
+
+struct kt_error *kt_percpu_init(struct kt_program *prog, struct kt_percpu *ret)
+{
+	struct kt_percpu p = {0};
+	uint64_t nr_addr, off_addr;
+	uint32_t nr;
+	struct kt_error *err;
+	if ((err = kt_program_symbol_address(prog, "nr_cpu_ids", &nr_addr)) ||
+	    (err = kt_read_u32(&prog->reader, nr_addr, &nr)) ||
+	    (err = kt_program_symbol_address(prog, "__per_cpu_offset", &off_addr)))
+		return kt_error_prefix(err, "per-CPU areas");
+	if (nr == 0 || nr > NR_CPUS_MAX)
+		return kt_error_create(KT_ERROR_BAD_DATA, "nr_cpu_ids is %u", nr);
+	p.nr_cpu_ids = nr;
+	if (!(p.offsets = calloc(nr, 8)))
+		return &kt_enomem;
+	if ((err = kt_read(&prog->reader, off_addr, p.offsets, (size_t)nr * 8)) ||
+	    (err = read_mask(prog, "__cpu_possible_mask", nr, &p.possible)) ||
+	    (err = read_mask(prog, "__cpu_online_mask", nr, &p.online))) {
+		kt_percpu_deinit(&p);
+		return kt_error_prefix(err, "per-CPU areas");
+	}
+	*ret = p;
+	return NULL;
+}
+
+void kt_percpu_deinit(struct kt_percpu *p)
+{
+	free(p->offsets);
+	free(p->possible);
+	free(p->online);
+}
+
+bool kt_percpu_possible(const struct kt_percpu *p, unsigned int cpu)
+{
+	return cpu < p->nr_cpu_ids && (p->possible[cpu / 64] >> (cpu % 64) & 1);
+}
+
+bool kt_percpu_online(const struct kt_percpu *p, unsigned int cpu)
+{
+	return cpu < p->nr_cpu_ids && (p->online[cpu / 64] >> (cpu % 64) & 1);
+}
+
+struct kt_error *kt_percpu_address(const struct kt_percpu *p, uint64_t sym, unsigned int cpu,
+				   uint64_t *ret)
+{
+	if (!kt_percpu_possible(p, cpu))
+		return kt_error_create(KT_ERROR_NOT_FOUND, "CPU %u is not a possible CPU", cpu);
+	*ret = sym + p->offsets[cpu];
+	return NULL;
+}

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: MIT */
+/* Per-CPU variables: a per-CPU symbol's address plus __per_cpu_offset[cpu]. */
+#ifndef KT_KERNEL_PERCPU_H
+#define KT_KERNEL_PERCPU_H
+
+#include "program.h"
+
+struct kt_percpu {
+	unsigned int nr_cpu_ids;
+	uint64_t *offsets;        /* __per_cpu_offset[], nr_cpu_ids entries */
+	uint64_t *possible;       /* __cpu_possible_mask bits */
+	uint64_t *online;         /* __cpu_online_mask bits */
+};
+
+struct kt_error *kt_percpu_init(struct kt_program *prog, struct kt_percpu *ret);
+void kt_percpu_deinit(struct kt_percpu *percpu);
+bool kt_percpu_possible(const struct kt_percpu *percpu, unsigned int cpu);
+bool kt_percpu_online(const struct kt_percpu *percpu, unsigned int cpu);
+/* The address of per-CPU variable sym (its link-time address) on cpu. */
+struct kt_error *kt_percpu_address(const struct kt_percpu *percpu, uint64_t sym, unsigned int cpu,
+				   uint64_t *ret);
+
+#endif

@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The task list: init_task.tasks links one task per thread group (process); each group's
+ * threads hang off signal->thread_head through task->thread_node (v3.14+), or off the leader's
+ * thread_group list before that. Idle tasks are on no list: each CPU's runqueue names its own.
+ * Layouts are found by member name in the kernel's types, never by version.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "kernel/list.h"
+#include "kernel/percpu.h"
+#include "kernel/task_state.h"
+#include "program.h"
+
+/* PID_MAX_LIMIT on 64-bit (include/linux/threads.h): no kernel has more tasks than this. */
+static const uint64_t TASKS_MAX = 4u << 20;
+
+struct task_layout {
+	uint64_t tasks, pid, tgid, comm, state, exit_state, real_parent, cpu;
+	bool cpu_in_thread_info;   /* thread_info.cpu: the task's first member before v5.16 */
+	bool has_thread_head;      /* signal->thread_head / thread_node (v3.14+) */
+	uint64_t signal, thread_node, signal_thread_head, thread_group;
+	uint64_t rq_curr, rq_idle;
+};
+
+static struct kt_error *task_layout_get(struct kt_program *prog, struct task_layout *l)
+{
+	struct kt_types *types;
+	struct kt_error *err = kt_program_types(prog, &types);
+	if (err)
+		return err;
+	// __state replaced state in v5.14 (commit 2f064a59a11f "sched: Change task_struct::state").
+	const char *state = kt_types_has_member(types, "task_struct", "__state") ? "__state" : "state";
+	if ((err = kt_program_member_offset(prog, "task_struct", "tasks", &l->tasks)) ||
+	    (err = kt_program_member_offset(prog, "task_struct", "pid", &l->pid)) ||
+	    (err = kt_program_member_offset(prog, "task_struct", "tgid", &l->tgid)) ||
+	    (err = kt_program_member_offset(prog, "task_struct", "comm", &l->comm)) ||
+	    (err = kt_program_member_offset(prog, "task_struct", state, &l->state)) ||
+	    (err = kt_program_member_offset(prog, "task_struct", "exit_state", &l->exit_state)) ||
+	    (err = kt_program_member_offset(prog, "task_struct", "real_parent", &l->real_parent)) ||
+	    (err = kt_program_member_offset(prog, "rq", "curr", &l->rq_curr)) ||
+	    (err = kt_program_member_offset(prog, "rq", "idle", &l->rq_idle)))
+		return kt_error_prefix(err, "task list layout");
+	// The CPU number has lived in task_struct and in thread_info (embedded in task_struct with
+	// CONFIG_THREAD_INFO_IN_TASK) in different releases: take whichever the types have.
+	if (kt_types_has_member(types, "task_struct", "cpu")) {
+		err = kt_program_member_offset(prog, "task_struct", "cpu", &l->cpu);
+	} else {
+		l->cpu_in_thread_info = true;
+		err = kt_program_member_offset(prog, "task_struct", "thread_info.cpu", &l->cpu);
+	}
+	if (err)
+		return kt_error_prefix(err, "task list layout");
+	l->has_thread_head = kt_types_has_member(types, "signal_struct", "thread_head");
+	if (l->has_thread_head) {
+		if ((err = kt_program_member_offset(prog, "task_struct", "signal", &l->signal)) ||
+		    (err = kt_program_member_offset(prog, "task_struct", "thread_node", &l->thread_node)) ||
+		    (err = kt_program_member_offset(prog, "signal_struct", "thread_head",
+						    &l->signal_thread_head)))
+			return kt_error_prefix(err, "task list layout");
+	} else if ((err = kt_program_member_offset(prog, "task_struct", "thread_group",
+						   &l->thread_group))) {
+		return kt_error_prefix(err, "task list layout");
+	}
+	return NULL;
+}
+
+struct task_walk {
+	struct kt_program *prog;
+	struct task_layout l;
+	uint64_t *curr;          /* per CPU: rq->curr */
+	unsigned int ncpus;
+	kt_task_fn *fn;
+	void *arg;
+	bool stopped;
+	struct kt_error *err;    /* first fatal error */
+	uint64_t group_node_off; /* offset of the member linking threads of one group */
+};
+
+static struct kt_error *task_read(struct task_walk *w, uint64_t addr, struct kt_task *t)
+{
+	struct kt_reader *r = &w->prog->reader;
+	const struct task_layout *l = &w->l;
+	uint32_t state32, exit_state, cpu;
+	uint64_t parent;
+	int32_t ppid = 0;
+	memset(t, 0, sizeof(*t));
+	t->address = addr;
+	struct kt_error *err;
+	if ((err = kt_read(r, addr + l->pid, &t->pid, 4)) ||
+	    (err = kt_read(r, addr + l->tgid, &t->tgid, 4)) ||
+	    (err = kt_read(r, addr + l->comm, t->comm, 16)) ||
+	    (err = kt_read_u32(r, addr + l->state, &state32)) ||
+	    (err = kt_read_u32(r, addr + l->exit_state, &exit_state)) ||
+	    (err = kt_read_u32(r, addr + l->cpu, &cpu)) ||
+	    (err = kt_read_u64(r, addr + l->real_parent, &parent)))
+		return kt_error_prefix(err, "task 0x%llx", (unsigned long long)addr);
+	if (parent && parent != addr && (err = kt_read(r, parent + l->tgid, &ppid, 4)))
+		return kt_error_prefix(err, "parent of task 0x%llx", (unsigned long long)addr);
+	t->comm[16] = '\0';
+	t->ppid = ppid;
+	t->state = (uint64_t)state32 | exit_state;
+	t->state_name = kt_task_state_name(t->state);
+	t->cpu = (int)cpu;
+	for (unsigned int c = 0; c < w->ncpus; c++)
+		if (w->curr[c] == addr && (int)c == t->cpu)
+			t->active = true;
+	return NULL;
+}
+
+static bool emit(struct task_walk *w, uint64_t addr, bool idle)
+{
+	struct kt_task t;
+	struct kt_error *err = task_read(w, addr, &t);
+	if (err) {
+		w->err = err;
+		return false;
+	}
+	t.idle = idle;
+	if (!w->fn(&t, w->arg)) {
+		w->stopped = true;
+		return false;
+	}
+	return true;
+}
+
+static bool visit_thread(uint64_t node, void *arg)
+{
+	struct task_walk *w = arg;
+	uint64_t task = node - w->group_node_off;
+	return emit(w, task, false);
+}
+
+static bool visit_process(uint64_t node, void *arg)
+{
+	struct task_walk *w = arg;
+	uint64_t leader = node - w->l.tasks;
+	struct kt_reader *r = &w->prog->reader;
+	struct kt_error *err;
+	if (w->l.has_thread_head) {
+		uint64_t signal;
+		if ((err = kt_read_u64(r, leader + w->l.signal, &signal))) {
+			w->err = kt_error_prefix(err, "signal of task 0x%llx", (unsigned long long)leader);
+			return false;
+		}
+		w->group_node_off = w->l.thread_node;
+		err = kt_list_for_each(r, signal + w->l.signal_thread_head, TASKS_MAX, visit_thread, w);
+	} else {
+		// The leader is on its own thread_group list only as the head.
+		if (!emit(w, leader, false))
+			return false;
+		w->group_node_off = w->l.thread_group;
+		err = kt_list_for_each(r, leader + w->l.thread_group, TASKS_MAX, visit_thread, w);
+	}
+	if (err && !w->err)
+		w->err = err;
+	else
+		kt_error_destroy(err);
+	return !w->err && !w->stopped;
+}
+
+struct kt_error *kt_task_for_each(struct kt_program *prog, kt_task_fn *fn, void *arg)
+{
+	struct task_walk w = {.prog = prog, .fn = fn, .arg = arg};
+	struct kt_error *err = task_layout_get(prog, &w.l);
+	if (err)
+		return err;
+	uint64_t init_task, runqueues;
+	if ((err = kt_program_symbol_address(prog, "init_task", &init_task)) ||
+	    (err = kt_program_symbol_address(prog, "runqueues", &runqueues)))
+		return err;
+	struct kt_percpu percpu;
+	if ((err = kt_percpu_init(prog, &percpu)))
+		return err;
+	w.ncpus = percpu.nr_cpu_ids;
+	w.curr = calloc(w.ncpus, sizeof(*w.curr));
+	uint64_t *idle = calloc(w.ncpus, sizeof(*idle));
+	if (!w.curr || !idle) {
+		err = &kt_enomem;
+		goto out;
+	}
+	for (unsigned int c = 0; c < w.ncpus; c++) {
+		uint64_t rq;
+		if (!kt_percpu_possible(&percpu, c))
+			continue;
+		if ((err = kt_percpu_address(&percpu, runqueues, c, &rq)) ||
+		    (err = kt_read_u64(&prog->reader, rq + w.l.rq_curr, &w.curr[c])) ||
+		    (err = kt_read_u64(&prog->reader, rq + w.l.rq_idle, &idle[c]))) {
+			err = kt_error_prefix(err, "runqueue of CPU %u", c);
+			goto out;
+		}
+	}
+	// CPU 0's idle task is init_task itself (pid 0), the head of the task list.
+	if (!emit(&w, init_task, true))
+		goto done;
+	for (unsigned int c = 0; c < w.ncpus; c++)
+		if (idle[c] && idle[c] != init_task && !emit(&w, idle[c], true))
+			goto done;
+	err = kt_list_for_each(&prog->reader, init_task + w.l.tasks, TASKS_MAX, visit_process, &w);
+done:
+	if (w.err) {
+		kt_error_destroy(err);
+		err = w.err;
+	}
+out:
+	free(idle);
+	free(w.curr);
+	kt_percpu_deinit(&percpu);
+	return err;
+}
