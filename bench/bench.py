@@ -1,0 +1,73 @@
+#!/usr/bin/env python3
+"""Times ktriage against crash and drgn doing the same job on the same dump, in one run.
+
+    bench/bench.py DUMP_DIR [--runs N]
+
+DUMP_DIR is a lab scenario directory (vmcore.kdump, vmlinux). Each command runs N times after one
+warm-up run (page cache warm); the table gives the median wall time and the peak RSS.
+"""
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def measure(cmd, runs, stdin=None):
+    times, rss = [], 0
+    for i in range(runs + 1):
+        t0 = time.perf_counter()
+        p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE, text=True)
+        if stdin:
+            p.stdin.write(stdin)
+        p.stdin.close()
+        err = p.stderr.read()
+        _, status, usage = os.wait4(p.pid, 0)  # this process's own peak RSS
+        dt = time.perf_counter() - t0
+        if os.waitstatus_to_exitcode(status) != 0:
+            return None, None, err.strip().splitlines()[-1:] or ["failed"]
+        if i:
+            times.append(dt)
+        rss = max(rss, usage.ru_maxrss)
+    return statistics.median(times), rss / 1024, None
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("dump_dir")
+    ap.add_argument("--runs", type=int, default=5)
+    a = ap.parse_args()
+    dump = os.path.join(a.dump_dir, "vmcore.kdump")
+    vmlinux = os.path.join(a.dump_dir, "vmlinux")
+    kt = os.path.join(TOP, "build", "ktriage")
+    drgn_sys = ("import drgn,sys; p=drgn.Program(); p.set_core_dump(sys.argv[1]); "
+                "p.load_debug_info([sys.argv[2]]); print(p['init_uts_ns'].name.release.string_())")
+    drgn_ps = ("import drgn,sys; from drgn.helpers.linux.pid import for_each_task; "
+               "p=drgn.Program(); p.set_core_dump(sys.argv[1]); p.load_debug_info([sys.argv[2]]); "
+               "[print(t.pid.value_(), t.comm.string_()) for t in for_each_task(p)]")
+    jobs = [
+        ("sys", "ktriage (kallsyms+BTF from the dump)", [kt, dump, "sys"], None),
+        ("sys", "crash 8.0.2 (DWARF)", ["crash", "-s", vmlinux, dump], "sys\nquit\n"),
+        ("sys", "drgn 0.0.22 (DWARF)", ["/usr/bin/python3", "-c", drgn_sys, dump, vmlinux], None),
+        ("ps", "ktriage (kallsyms+BTF from the dump)", [kt, dump, "ps"], None),
+        ("ps", "crash 8.0.2 (DWARF)", ["crash", "-s", vmlinux, dump], "ps\nquit\n"),
+        ("ps", "drgn 0.0.22 (DWARF)", ["/usr/bin/python3", "-c", drgn_ps, dump, vmlinux], None),
+    ]
+    print(f"dump: {dump} ({os.path.getsize(dump) >> 20} MiB), {a.runs} runs after a warm-up\n")
+    print("| job | tool | median wall (s) | peak RSS (MiB) |")
+    print("|---|---|---|---|")
+    for job, tool, cmd, stdin in jobs:
+        t, rss, err = measure(cmd, a.runs, stdin)
+        if t is None:
+            print(f"| {job} | {tool} | failed: {err[0][:60]} | |")
+        else:
+            print(f"| {job} | {tool} | {t:.3f} | {rss:.0f} |")
+        sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
