@@ -19,12 +19,13 @@ struct kt_error *kt_list_for_each(struct kt_reader *reader, uint64_t head, uint6
 			return kt_error_create(KT_ERROR_BAD_DATA,
 					       "list at 0x%llx: NULL next pointer after %llu entries",
 					       (unsigned long long)head, (unsigned long long)n);
-		if (!fn(node, arg))
-			return NULL;
+		// Read the link before handing the node out: the callback only sees readable nodes.
 		uint64_t next;
 		if ((err = kt_read_u64(reader, node, &next)))
-			return kt_error_prefix(err, "list at 0x%llx, entry 0x%llx",
-					       (unsigned long long)head, (unsigned long long)node);
+			return kt_error_prefix(err, "list at 0x%llx, entry %llu",
+					       (unsigned long long)head, (unsigned long long)n);
+		if (!fn(node, arg))
+			return NULL;
 		// Brent: the tortoise teleports to the hare at powers of two; meeting it means a cycle.
 		if (next != head && next == tortoise)
 			return kt_error_create(KT_ERROR_BAD_DATA,
