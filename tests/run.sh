@@ -39,6 +39,7 @@ echo "lab dumps: $KTRIAGE_LAB"
 
 # ASan: leaks are bugs too; UBSan: stop at the first report.
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+export LSAN_OPTIONS=suppressions=$top/tests/lsan.supp:print_suppressions=0
 
 passed=0 failed=0
 run_driver() { # LABEL COMMAND...
