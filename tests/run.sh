@@ -38,7 +38,8 @@ export KTRIAGE_LAB KTRIAGE_CACHE=${KTRIAGE_CACHE:-$HOME/.cache/ktriage}
 echo "lab dumps: $KTRIAGE_LAB"
 
 # ASan: leaks are bugs too; UBSan: stop at the first report.
-export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+# Full malloc stacks, so that the leak suppression can match the library call that allocated.
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:fast_unwind_on_malloc=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 export LSAN_OPTIONS=suppressions=$top/tests/lsan.supp:print_suppressions=0
 
 passed=0 failed=0
