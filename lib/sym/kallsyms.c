@@ -25,14 +25,14 @@
 static const uint32_t KALLSYMS_MAX_SYMS = 4000000;
 static const size_t KALLSYMS_NAME_MAX = 512;
 
-struct kt_kallsyms {
-	struct kt_symbol *syms;   /* address order */
-	size_t n;
-	char *names;              /* all names, NUL-separated */
-	uint32_t *hash;           /* open addressing: index + 1, 0 = empty */
-	size_t hash_size;
-	size_t first_text;        /* index of the first non-per-CPU symbol */
-};
+static int symbol_cmp(const void *a, const void *b)
+{
+	const struct kt_symbol *x = a, *y = b;
+	return x->address < y->address ? -1 : x->address > y->address;
+}
+
+/* Kernel symbols live in the upper half; per-CPU symbols are small offsets below it. */
+static const uint64_t KERNEL_HALF = 0xffff800000000000ull;
 
 static uint64_t hash_name(const char *s)
 {
@@ -186,10 +186,7 @@ struct kt_error *kt_kallsyms_load(struct kt_reader *reader, struct kt_kallsyms *
 		ks->n = n;
 		for (uint32_t i = 0; i < n; i++)
 			ks->syms[i].name = ks->names + name_at[i];
-		// Per-CPU symbols (absolute offsets into the per-CPU area) come first.
-		while (ks->first_text < n && ks->syms[ks->first_text].address < base)
-			ks->first_text++;
-		err = build_hash(ks);
+		err = kt_kallsyms_finish(ks);
 	}
 	free(name_at);
 	if (err)
@@ -199,6 +196,15 @@ struct kt_error *kt_kallsyms_load(struct kt_reader *reader, struct kt_kallsyms *
 fail:
 	kt_kallsyms_destroy(ks);
 	return err;
+}
+
+struct kt_error *kt_kallsyms_finish(struct kt_kallsyms *ks)
+{
+	qsort(ks->syms, ks->n, sizeof(*ks->syms), symbol_cmp);  // stable enough: ties are aliases
+	ks->first_text = 0;
+	while (ks->first_text < ks->n && ks->syms[ks->first_text].address < KERNEL_HALF)
+		ks->first_text++;
+	return build_hash(ks);
 }
 
 void kt_kallsyms_destroy(struct kt_kallsyms *ks)

@@ -15,7 +15,18 @@ struct kt_symbol {
 	char type;  /* nm-style: 't', 'T', 'd', ... */
 };
 
-struct kt_kallsyms;
+/* A kernel symbol table: from kallsyms in the dump, or from the vmlinux ELF symtab (vmlinux.c). */
+struct kt_kallsyms {
+	struct kt_symbol *syms;   /* address order */
+	size_t n;
+	char *names;              /* all names, NUL-separated */
+	uint32_t *hash;           /* open addressing: index + 1, 0 = empty */
+	size_t hash_size;
+	size_t first_text;        /* index of the first non-per-CPU symbol */
+};
+
+/* Sorts the symbols and indexes their names, once syms, n and names are filled. */
+struct kt_error *kt_kallsyms_finish(struct kt_kallsyms *ks);
 
 struct kt_error *kt_kallsyms_load(struct kt_reader *reader, struct kt_kallsyms **ret);
 void kt_kallsyms_destroy(struct kt_kallsyms *ks);

@@ -95,9 +95,7 @@ static void test_filtered_page(struct kt_program *prog)
 		if (kdump_bmp_find_set(file.val.bitmap, &fidx) == KDUMP_OK && fidx != pfn)
 			found = pfn;
 	}
-	// Bitmap attributes come with a reference of their own.
-	kdump_bmp_decref(mem.val.bitmap);
-	kdump_bmp_decref(file.val.bitmap);
+	// The bitmaps stay owned by the context (libkdumpfile 0.5.1 takes no reference for us).
 	if (!tap_ok(found, "found a RAM page that the filter excluded"))
 		return;
 	uint8_t buf[8];
