@@ -25,7 +25,9 @@ static void usage(FILE *f)
 	fprintf(f, "usage: ktriage [OPTIONS] DUMP [COMMAND [ARGS...]]\n\n"
 		   "options:\n"
 		   "  --json            print JSON (schemas in docs/json.md)\n"
-		   "  --vmlinux FILE    the debug vmlinux that matches the dump\n"
+		   "  --vmlinux FILE    the debug vmlinux that matches the dump (refused if it does not)\n"
+		   "  --debuginfo DIR   where to look for it (repeatable; Debian's /usr/lib/debug layout,\n"
+		   "                    .build-id/xx/yyyy.debug); default: /usr/lib/debug, then the lab cache\n"
 		   "  --no-debuginfo    use only what the dump carries (kallsyms, BTF)\n"
 		   "  -h, --help        this help\n\n"
 		   "commands (default: sys):\n");
@@ -39,9 +41,13 @@ int main(int argc, char **argv)
 		{"json", no_argument, NULL, 'j'},
 		{"vmlinux", required_argument, NULL, 'v'},
 		{"no-debuginfo", no_argument, NULL, 'n'},
+		{"debuginfo", required_argument, NULL, 'd'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
+	enum { MAX_DEBUGINFO_DIRS = 16 };
+	const char *dirs[MAX_DEBUGINFO_DIRS];
+	size_t n_dirs = 0;
 	struct kt_open_options opts = {0};
 	struct cli_context ctx = {0};
 	int c;
@@ -56,6 +62,16 @@ int main(int argc, char **argv)
 			break;
 		case 'n':
 			opts.no_debuginfo = true;
+			break;
+		case 'd':
+			if (n_dirs == MAX_DEBUGINFO_DIRS) {
+				fprintf(stderr, "ktriage: at most %d --debuginfo directories\n",
+					MAX_DEBUGINFO_DIRS);
+				return 2;
+			}
+			dirs[n_dirs++] = optarg;
+			opts.debuginfo_dirs = dirs;
+			opts.n_debuginfo_dirs = n_dirs;
 			break;
 		case 'h':
 			usage(stdout);

@@ -45,13 +45,18 @@ KT_PUBLIC void kt_error_destroy(struct kt_error *err);
 struct kt_program;
 
 struct kt_open_options {
-	const char *vmlinux;        /* debug vmlinux, or NULL */
+	const char *vmlinux;        /* debug vmlinux, or NULL to search the debuginfo directories */
+	const char *const *debuginfo_dirs; /* searched in order; NULL: /usr/lib/debug and the lab cache */
+	size_t n_debuginfo_dirs;
 	bool no_debuginfo;          /* use only what the dump carries (kallsyms, BTF) */
 };
 
 KT_PUBLIC struct kt_error *kt_program_open(const char *path, const struct kt_open_options *opts,
 					   struct kt_program **ret);
 KT_PUBLIC void kt_program_destroy(struct kt_program *prog);
+/* Where symbols and types come from, for people: "kallsyms and BTF from the dump (no debug
+ * file: no source lines, no inlined frames)" or "vmlinux PATH (ELF symbols, BTF)". */
+KT_PUBLIC const char *kt_program_debuginfo_mode(const struct kt_program *prog);
 
 /* Memory */
 
@@ -88,7 +93,7 @@ struct kt_sys_info {
 	bool has_crash_time;
 	char *panic_message;    /* NULL if the log holds none */
 	int panic_cpu;          /* -1 if unknown */
-	const char *debuginfo_mode; /* "dwarf" or "kallsyms+btf" (static string) */
+	const char *debuginfo_mode; /* kt_program_debuginfo_mode(): valid while the program is */
 };
 
 KT_PUBLIC struct kt_error *kt_sys_info_get(struct kt_program *prog, struct kt_sys_info *ret);

@@ -2,8 +2,106 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <stdio.h>
+
 #include "core/error.h"
+#include "core/util.h"
+#include "dump/vmcoreinfo.h"
 #include "program.h"
+#include "sym/debuginfo.h"
+
+static const char DUMP_ONLY_MODE[] =
+	"kallsyms and BTF from the dump (no debug file: no source lines, no inlined frames)";
+
+/* The release a dump names itself, or NULL. */
+static char *dump_release(struct kt_dump *dump)
+{
+	char *release = NULL;
+	struct kt_error *err = kt_vmcoreinfo_line(dump, "OSRELEASE", &release);
+	kt_error_destroy(err);
+	return release;
+}
+
+/* "Linux version RELEASE ..." -> RELEASE, for messages. */
+static const char *banner_release(const char *banner, char *buf, size_t len)
+{
+	if (!banner || sscanf(banner, "Linux version %63s", buf) != 1 || len < 64)
+		return "(unknown release)";
+	return buf;
+}
+
+static struct kt_error *check_banner(struct kt_program *prog, struct kt_vmlinux *vm)
+{
+	const char *banner = kt_vmlinux_banner(vm);
+	uint64_t addr;
+	struct kt_error *err;
+	if (!banner || (err = kt_vmlinux_symbol(vm, "linux_banner", &addr)))
+		return kt_error_create(KT_ERROR_BAD_DATA, "%s is not a vmlinux (no linux_banner)",
+				       kt_vmlinux_path(vm));
+	size_t len = strlen(banner);
+	_cleanup_free_ char *in_dump = malloc(len + 1);
+	if (!in_dump)
+		return &kt_enomem;
+	if ((err = kt_read(&prog->reader, addr + prog->kaslr_offset, in_dump, len)))
+		return kt_error_prefix(err, "reading linux_banner to check %s", kt_vmlinux_path(vm));
+	in_dump[len] = '\0';
+	if (strcmp(in_dump, banner)) {
+		in_dump[strcspn(in_dump, "\n")] = '\0';
+		return kt_error_create(KT_ERROR_BAD_DATA,
+				       "%s does not match the dump: its banner is \"%s\", the dump's \"%s\"",
+				       kt_vmlinux_path(vm), banner, in_dump);
+	}
+	return NULL;
+}
+
+/*
+ * Opens the vmlinux, checks that it is the dump's kernel, and finds the KASLR offset. explicit:
+ * the user named the file, so a mismatch is an error rather than a reason to go on without it.
+ */
+static struct kt_error *attach_vmlinux(struct kt_program *prog, const char *path, bool explicit)
+{
+	struct kt_vmlinux *vm;
+	struct kt_error *err = kt_vmlinux_open(path, &vm);
+	if (err)
+		return err;
+	_cleanup_free_ char *dump_build_id = NULL;
+	_cleanup_free_ char *release = dump_release(prog->dump);
+	kt_error_destroy(kt_vmcoreinfo_line(prog->dump, "BUILD-ID", &dump_build_id));
+	const char *vm_build_id = kt_vmlinux_build_id(vm);
+	char buf[64];
+	if (dump_build_id && vm_build_id && strcmp(dump_build_id, vm_build_id)) {
+		err = kt_error_create(KT_ERROR_BAD_DATA,
+				      "%s does not match the dump: it is %s (build-id %s), the dump is "
+				      "%s (build-id %s)",
+				      path, banner_release(kt_vmlinux_banner(vm), buf, sizeof(buf)),
+				      vm_build_id, release ? release : "(unknown release)",
+				      dump_build_id);
+		goto fail;
+	}
+	err = kt_vmcoreinfo_line_number(prog->dump, "KERNELOFFSET", 16, &prog->kaslr_offset);
+	if (err) {
+		err = kt_error_prefix(err, "cannot place %s in the dump's memory (KASLR offset unknown)",
+				      path);
+		goto fail;
+	}
+	// The banner the kernel printed at boot must be the file's, byte for byte: this also
+	// catches files without a build-id and a wrong KASLR offset.
+	if ((err = check_banner(prog, vm)))
+		goto fail;
+	if (asprintf(&prog->mode, "vmlinux %s (ELF symbols, BTF types)", path) < 0) {
+		err = &kt_enomem;
+		goto fail;
+	}
+	prog->vmlinux = vm;
+	return NULL;
+fail:
+	kt_vmlinux_destroy(vm);
+	if (!explicit && err != &kt_enomem) {
+		kt_error_destroy(err);  // a stale file in a search path: carry on without it
+		return NULL;
+	}
+	return err;
+}
 
 struct kt_error *kt_program_open(const char *path, const struct kt_open_options *opts,
 				 struct kt_program **ret)
@@ -19,8 +117,28 @@ struct kt_error *kt_program_open(const char *path, const struct kt_open_options 
 		return err;
 	}
 	kt_reader_init(&prog->reader, prog->dump);
+	if (prog->opts.vmlinux) {
+		err = attach_vmlinux(prog, prog->opts.vmlinux, true);
+	} else if (!prog->opts.no_debuginfo) {
+		_cleanup_free_ char *release = dump_release(prog->dump);
+		_cleanup_free_ char *build_id = NULL;
+		kt_error_destroy(kt_vmcoreinfo_line(prog->dump, "BUILD-ID", &build_id));
+		_cleanup_free_ char *found = kt_debuginfo_find_vmlinux(
+			prog->opts.debuginfo_dirs, prog->opts.n_debuginfo_dirs, release, build_id);
+		if (found)
+			err = attach_vmlinux(prog, found, false);
+	}
+	if (err) {
+		kt_program_destroy(prog);
+		return err;
+	}
 	*ret = prog;
 	return NULL;
+}
+
+const char *kt_program_debuginfo_mode(const struct kt_program *prog)
+{
+	return prog->mode ? prog->mode : DUMP_ONLY_MODE;
 }
 
 void kt_program_destroy(struct kt_program *prog)
@@ -32,6 +150,8 @@ void kt_program_destroy(struct kt_program *prog)
 	kt_kallsyms_destroy(prog->kallsyms);
 	kt_error_destroy(prog->kallsyms_err);
 	kt_dump_destroy(prog->dump);
+	kt_vmlinux_destroy(prog->vmlinux);
+	free(prog->mode);
 	free(prog);
 }
 
@@ -58,7 +178,9 @@ static struct kt_error *error_copy(const struct kt_error *err)
 struct kt_error *kt_program_kallsyms(struct kt_program *prog, struct kt_kallsyms **ret)
 {
 	if (!prog->kallsyms && !prog->kallsyms_err) {
-		struct kt_error *err = kt_kallsyms_load(&prog->reader, &prog->kallsyms);
+		struct kt_error *err =
+			prog->vmlinux ? kt_vmlinux_symbols(prog->vmlinux, prog->kaslr_offset, &prog->kallsyms)
+				      : kt_kallsyms_load(&prog->reader, &prog->kallsyms);
 		if (err == &kt_enomem)
 			return err;  // may succeed later; do not remember
 		prog->kallsyms_err = err;
@@ -73,8 +195,10 @@ struct kt_error *kt_program_types(struct kt_program *prog, struct kt_types **ret
 {
 	if (!prog->types && !prog->types_err) {
 		struct kt_kallsyms *ks;
-		struct kt_error *err = kt_program_kallsyms(prog, &ks);
-		if (!err)
+		struct kt_error *err;
+		if (prog->vmlinux)
+			err = kt_types_load_from_file(kt_vmlinux_path(prog->vmlinux), &prog->types);
+		else if (!(err = kt_program_kallsyms(prog, &ks)))
 			err = kt_types_load_from_dump(&prog->reader, ks, &prog->types);
 		if (err == &kt_enomem)
 			return err;

@@ -7,11 +7,15 @@
 #include "dump/reader.h"
 #include "sym/kallsyms.h"
 #include "sym/types.h"
+#include "sym/vmlinux.h"
 
 struct kt_program {
 	struct kt_dump *dump;
 	struct kt_reader reader;
 	struct kt_open_options opts;
+	struct kt_vmlinux *vmlinux;     /* NULL: symbols and types come from the dump alone */
+	uint64_t kaslr_offset;          /* valid with a vmlinux */
+	char *mode;                     /* kt_program_debuginfo_mode() */
 	struct kt_kallsyms *kallsyms;   /* loaded on first use */
 	struct kt_error *kallsyms_err;  /* why it could not be, remembered */
 	struct kt_types *types;         /* loaded on first use */

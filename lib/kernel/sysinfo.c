@@ -138,7 +138,7 @@ struct kt_error *kt_sys_info_get(struct kt_program *prog, struct kt_sys_info *re
 			info.dump_format = flat;
 		}
 	}
-	info.debuginfo_mode = "kallsyms";
+	info.debuginfo_mode = kt_program_debuginfo_mode(prog);
 	if ((err = kt_vmcoreinfo_line(prog->dump, "BUILD-ID", &info.build_id)))
 		kt_error_destroy(err);
 	if (!(err = kt_vmcoreinfo_line_number(prog->dump, "KERNELOFFSET", 16, &info.kaslr_offset)))

@@ -23,6 +23,8 @@ struct kt_member_info {
 /* BTF from kernel memory (needs kallsyms for __start_BTF/__stop_BTF). */
 struct kt_error *kt_types_load_from_dump(struct kt_reader *reader, const struct kt_kallsyms *ks,
 					 struct kt_types **ret);
+/* BTF from the .BTF section of an ELF file (the debug vmlinux carries the same types). */
+struct kt_error *kt_types_load_from_file(const char *path, struct kt_types **ret);
 void kt_types_destroy(struct kt_types *types);
 
 /* sizeof(struct NAME) (or union NAME, or typedef NAME). */

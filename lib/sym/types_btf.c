@@ -51,6 +51,22 @@ struct kt_error *kt_types_load_from_dump(struct kt_reader *reader, const struct 
 	return NULL;
 }
 
+struct kt_error *kt_types_load_from_file(const char *path, struct kt_types **ret)
+{
+	struct btf *btf = btf__parse_elf(path, NULL);
+	if (!btf)
+		return kt_error_create(KT_ERROR_NOT_FOUND, "%s: no usable .BTF section: %s", path,
+				       strerror(errno));
+	struct kt_types *types = malloc(sizeof(*types));
+	if (!types) {
+		btf__free(btf);
+		return &kt_enomem;
+	}
+	types->btf = btf;
+	*ret = types;
+	return NULL;
+}
+
 void kt_types_destroy(struct kt_types *types)
 {
 	if (!types)

@@ -33,6 +33,9 @@ def main():
         tasks = json.loads(p.stdout)
         by_addr = {t["task"]: t for t in tasks}
         tap.ok(len(by_addr) == len(tasks), f"{name}: no task is listed twice")
+        q = ktriage("--json", "--no-debuginfo", dump, "ps", check=False)
+        tap.ok(q.returncode == 0 and json.loads(q.stdout) == tasks,
+               f"{name}: the same list without debug info (kallsyms and BTF from the dump)", q.stderr)
 
         console = gt.get("console", {})
         if "panic_pid" in console:

@@ -10,9 +10,12 @@ from tap import Tap, dump_files, ground_truth, ktriage, scenario_dir, scenarios 
 QEMU_SLACK = 5  # seconds between the guest's last clock read and the dump
 
 
-def check_dump(tap, name, path, gt):
-    label = f"{name}/{os.path.basename(path)}"
-    p = ktriage("--json", path, "sys", check=False)
+MODES = {"vmlinux": [], "dump-only": ["--no-debuginfo"]}
+
+
+def check_dump(tap, name, path, gt, mode):
+    label = f"{name}/{os.path.basename(path)} ({mode})"
+    p = ktriage("--json", *MODES[mode], path, "sys", check=False)
     kdump_notes = not path.endswith(".qemu.elf")
     vmcoreinfo = kdump_notes or gt.get("qemu", {}).get("vmcoreinfo_device") == 1
     if not vmcoreinfo:
@@ -23,6 +26,9 @@ def check_dump(tap, name, path, gt):
     if not tap.ok(p.returncode == 0, f"{label}: sys succeeds", p.stderr):
         return
     info = json.loads(p.stdout)
+    want_source = "vmlinux " if mode == "vmlinux" else "kallsyms and BTF from the dump"
+    tap.ok(info["symbols"].startswith(want_source), f"{label}: symbols from {want_source.strip()}",
+           info["symbols"])
     tap.eq(info["release"], gt["sys"]["release"], f"{label}: release")
     tap.eq(info["machine"], gt["sys"]["machine"], f"{label}: machine")
     tap.eq(info["cpus_online"], gt["sys"]["cpus"], f"{label}: online CPUs")
@@ -51,8 +57,27 @@ def main():
         if not tap.ok(files, f"{name}: has dump files", os.listdir(d)):
             continue
         for path in files:
-            check_dump(tap, name, path, gt)
+            for mode in MODES:
+                check_dump(tap, name, path, gt, mode)
+    check_wrong_vmlinux(tap)
     tap.done()
+
+
+def check_wrong_vmlinux(tap):
+    """A debug file of another build is refused, with both identities named."""
+    d = scenario_dir(tap, "panic")
+    if not d:
+        return
+    dump = os.path.join(d, "vmcore.kdump")
+    other = next((os.path.join(d, f) for f in sorted(os.listdir(d)) if f.endswith(".ko")), None)
+    if not tap.ok(other, "panic: a test module to pose as a wrong vmlinux"):
+        return
+    p = ktriage("--vmlinux", other, dump, "sys", check=False)
+    gt = ground_truth(d)
+    tap.ok(p.returncode == 1 and "does not match the dump" in p.stderr and gt["sys"]["release"] in p.stderr
+           and "build-id" in p.stderr, "a wrong vmlinux is refused naming both builds", p.stderr)
+    p = ktriage("--vmlinux", "/bin/sh", dump, "sys", check=False)
+    tap.ok(p.returncode == 1 and "/bin/sh" in p.stderr, "a file that is no vmlinux is refused", p.stderr)
 
 
 if __name__ == "__main__":
