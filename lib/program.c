@@ -9,6 +9,7 @@
 #include "dump/vmcoreinfo.h"
 #include "program.h"
 #include "sym/debuginfo.h"
+#include "sym/kaslr.h"
 
 static const char DUMP_ONLY_MODE[] =
 	"kallsyms and BTF from the dump (no debug file: no source lines, no inlined frames)";
@@ -79,6 +80,11 @@ static struct kt_error *attach_vmlinux(struct kt_program *prog, const char *path
 		goto fail;
 	}
 	err = kt_vmcoreinfo_line_number(prog->dump, "KERNELOFFSET", 16, &prog->kaslr_offset);
+	if (err && err != &kt_enomem && prog->dump->own_translation) {
+		// No VMCOREINFO, but page tables from a QEMU CPU note: search.
+		kt_error_destroy(err);
+		err = kt_kaslr_find(&prog->reader, vm, &prog->kaslr_offset);
+	}
 	if (err) {
 		err = kt_error_prefix(err, "cannot place %s in the dump's memory (KASLR offset unknown)",
 				      path);
@@ -125,8 +131,19 @@ struct kt_error *kt_program_open(const char *path, const struct kt_open_options 
 		kt_error_destroy(kt_vmcoreinfo_line(prog->dump, "BUILD-ID", &build_id));
 		_cleanup_free_ char *found = kt_debuginfo_find_vmlinux(
 			prog->opts.debuginfo_dirs, prog->opts.n_debuginfo_dirs, release, build_id);
-		if (found)
+		if (found) {
 			err = attach_vmlinux(prog, found, false);
+		} else if (!release && prog->dump->own_translation) {
+			// The dump does not say which kernel it is: the one whose banner it holds.
+			char **all = kt_debuginfo_all_vmlinux(prog->opts.debuginfo_dirs,
+							      prog->opts.n_debuginfo_dirs);
+			for (size_t i = 0; all && all[i]; i++) {
+				if (!prog->vmlinux && !err)
+					err = attach_vmlinux(prog, all[i], false);
+				free(all[i]);
+			}
+			free(all);
+		}
 	}
 	if (err) {
 		kt_program_destroy(prog);

@@ -14,6 +14,7 @@
 #include "core/error.h"
 #include "dump/dump.h"
 #include "dump/flattened.h"
+#include "dump/vmcoreinfo.h"
 
 struct kt_error *kt_dump_error(struct kt_dump *dump, kdump_status status, const char *what)
 {
@@ -34,6 +35,30 @@ struct kt_error *kt_dump_error(struct kt_dump *dump, kdump_status status, const 
 		break;
 	}
 	return kt_error_create(code, "%s: %s", what, kdump_get_err(dump->ctx));
+}
+
+/* PTI kernels run user space on a second top-level table, 4 KiB above the kernel's
+ * (arch/x86/mm/pti.c): clearing bit 12 of a user CR3 gives the kernel's. Bits 11:0 are PCID. */
+static const uint64_t CR3_KERNEL_PGD_MASK = 0x000fffffffffe000ull;
+enum { CR4_LA57 = 1 << 12 };
+
+static void use_qemu_cr3(struct kt_dump *dump)
+{
+	const struct kt_qemu_cpu *best = NULL;
+	for (size_t i = 0; i < dump->n_qemu_cpus; i++) {
+		const struct kt_qemu_cpu *c = &dump->qemu_cpus[i];
+		if (!(c->cr[3] & CR3_KERNEL_PGD_MASK))
+			continue;
+		// Prefer a CPU in kernel mode: its CR3 certainly maps the whole kernel.
+		if (!best || ((c->cs & 3) == 0 && (best->cs & 3) != 0))
+			best = c;
+	}
+	if (!best)
+		return;
+	dump->own_translation = true;
+	dump->la57 = best->cr[4] & CR4_LA57;
+	dump->pgtable = (struct kt_pgtable){.root = best->cr[3] & CR3_KERNEL_PGD_MASK,
+					    .la57 = dump->la57};
 }
 
 struct kt_error *kt_dump_open(const char *path, struct kt_dump **ret)
@@ -75,8 +100,14 @@ struct kt_error *kt_dump_open(const char *path, struct kt_dump **ret)
 		goto fail;
 	}
 	uint64_t l5;
-	if (!kt_dump_attr_number(dump, "linux.vmcoreinfo.NUMBER.pgtable_l5_enabled", &l5))
+	struct kt_error *l5_err = kt_dump_attr_number(dump, "linux.vmcoreinfo.NUMBER.pgtable_l5_enabled", &l5);
+	if (!l5_err)
 		dump->la57 = l5 != 0;
+	kt_error_destroy(l5_err);
+	if ((err = kt_qemu_notes_read(dump->fd, &dump->qemu_cpus, &dump->n_qemu_cpus)))
+		goto fail;
+	if (!kt_vmcoreinfo_present(dump))
+		use_qemu_cr3(dump);
 	*ret = dump;
 	return NULL;
 fail:
@@ -121,6 +152,7 @@ void kt_dump_destroy(struct kt_dump *dump)
 	if (dump->ctx)
 		free_ctx(dump->ctx);
 	kt_truncation_deinit(&dump->truncation);
+	free(dump->qemu_cpus);
 	if (dump->fd >= 0)
 		close(dump->fd);
 	free(dump->path);

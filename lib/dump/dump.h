@@ -5,6 +5,8 @@
 
 #include <libkdumpfile/kdumpfile.h>
 
+#include "dump/pgtable.h"
+#include "dump/qemu_notes.h"
 #include "dump/truncation.h"
 #include "ktriage.h"
 
@@ -15,6 +17,12 @@ struct kt_dump {
 	bool flattened;       /* reassembled from makedumpfile -F into a memory file */
 	bool la57;            /* 5-level paging: canonical addresses have 57 bits */
 	struct kt_truncation truncation; /* ELF segments cut off by a short file */
+	struct kt_qemu_cpu *qemu_cpus;   /* QEMU dump-guest-memory CPU notes, in CPU order */
+	size_t n_qemu_cpus;
+	/* Without VMCOREINFO libkdumpfile cannot translate kernel addresses; a QEMU dump's CR3
+	 * still can. Readers then walk the page tables themselves. */
+	bool own_translation;
+	struct kt_pgtable pgtable;
 };
 
 struct kt_error *kt_dump_open(const char *path, struct kt_dump **ret);

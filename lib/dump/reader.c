@@ -10,6 +10,28 @@ void kt_reader_init(struct kt_reader *reader, struct kt_dump *dump)
 {
 	reader->dump = dump;
 	reader->ctx = dump->ctx;
+	reader->pgtable = dump->pgtable;
+}
+
+/* Kernel virtual reads through our own page table walk, a page at a time. */
+static struct kt_error *read_translated(struct kt_reader *reader, uint64_t addr, void *buf,
+					size_t len)
+{
+	while (len) {
+		size_t chunk = 4096 - (addr & 4095);
+		if (chunk > len)
+			chunk = len;
+		uint64_t pa;
+		struct kt_error *err = kt_pgtable_translate(reader, &reader->pgtable, addr, &pa);
+		if (!err)
+			err = kt_read_phys(reader, pa, buf, chunk);
+		if (err)
+			return err;
+		addr += chunk;
+		buf = (char *)buf + chunk;
+		len -= chunk;
+	}
+	return NULL;
 }
 
 bool kt_address_is_canonical(const struct kt_reader *reader, uint64_t addr)
@@ -78,6 +100,13 @@ static struct kt_error *read_space(struct kt_reader *reader, kdump_addrspace_t s
 	if (space == KDUMP_KVADDR && !kt_address_is_canonical(reader, addr))
 		return kt_error_fault(addr, "0x%016llx: not a canonical address",
 				      (unsigned long long)addr);
+	if (reader->dump->own_translation) {
+		if (space == KDUMP_KVADDR)
+			return read_translated(reader, addr, buf, len);
+		// Without VMCOREINFO libkdumpfile cannot set up kernel-physical addresses
+		// ("Cannot determine 5-level paging"); outside Xen they equal machine addresses.
+		space = KDUMP_MACHPHYSADDR;
+	}
 	if (reader->dump->truncation.n_missing) {
 		struct kt_error *err = check_truncation(reader, space, addr, len);
 		if (err)

@@ -12,6 +12,7 @@
 struct kt_reader {
 	struct kt_dump *dump;
 	kdump_ctx_t *ctx;  /* the dump's, or a clone for another thread */
+	struct kt_pgtable pgtable; /* own translation (dump->own_translation), cached per reader */
 };
 
 void kt_reader_init(struct kt_reader *reader, struct kt_dump *dump);

@@ -34,28 +34,65 @@ struct prb_layout {
 	uint64_t data_size_bits, data_data;
 };
 
-static struct kt_error *prb_layout_get(struct kt_dump *d, struct prb_layout *l)
+/*
+ * VMCOREINFO describes the log for dump readers; a dump without it (QEMU's dump-guest-memory)
+ * still has the kernel's types, which name the same members.
+ */
+static struct kt_error *log_offset(struct kt_program *prog, const char *type_member, uint64_t *ret)
+{
+	struct kt_error *err = kt_vmcoreinfo_offset(prog->dump, type_member, ret);
+	if (!err || err == &kt_enomem || kt_vmcoreinfo_present(prog->dump))
+		return err;
+	kt_error_destroy(err);
+	char type[64];
+	size_t tlen = strcspn(type_member, ".");
+	if (tlen >= sizeof(type) || !type_member[tlen])
+		return kt_error_create(KT_ERROR_INVALID_ARGUMENT, "bad member '%s'", type_member);
+	memcpy(type, type_member, tlen);
+	type[tlen] = '\0';
+	return kt_program_member_offset(prog, type, type_member + tlen + 1, ret);
+}
+
+static struct kt_error *log_size(struct kt_program *prog, const char *type, uint64_t *ret)
+{
+	struct kt_error *err = kt_vmcoreinfo_size(prog->dump, type, ret);
+	if (!err || err == &kt_enomem || kt_vmcoreinfo_present(prog->dump))
+		return err;
+	kt_error_destroy(err);
+	return kt_program_type_size(prog, type, ret);
+}
+
+static struct kt_error *log_symbol(struct kt_program *prog, const char *name, uint64_t *ret)
+{
+	struct kt_error *err = kt_vmcoreinfo_symbol(prog->dump, name, ret);
+	if (!err || err == &kt_enomem || kt_vmcoreinfo_present(prog->dump))
+		return err;
+	kt_error_destroy(err);
+	return kt_program_symbol_address(prog, name, ret);
+}
+
+static struct kt_error *prb_layout_get(struct kt_program *d, struct prb_layout *l)
 {
 	struct kt_error *err;
-	if ((err = kt_vmcoreinfo_offset(d, "printk_ringbuffer.desc_ring", &l->rb_desc_ring)) ||
-	    (err = kt_vmcoreinfo_offset(d, "printk_ringbuffer.text_data_ring", &l->rb_text_data_ring)) ||
-	    (err = kt_vmcoreinfo_offset(d, "prb_desc_ring.count_bits", &l->dr_count_bits)) ||
-	    (err = kt_vmcoreinfo_offset(d, "prb_desc_ring.descs", &l->dr_descs)) ||
-	    (err = kt_vmcoreinfo_offset(d, "prb_desc_ring.infos", &l->dr_infos)) ||
-	    (err = kt_vmcoreinfo_offset(d, "prb_desc_ring.head_id", &l->dr_head_id)) ||
-	    (err = kt_vmcoreinfo_offset(d, "prb_desc_ring.tail_id", &l->dr_tail_id)) ||
-	    (err = kt_vmcoreinfo_size(d, "prb_desc", &l->desc_size)) ||
-	    (err = kt_vmcoreinfo_offset(d, "prb_desc.state_var", &l->desc_state_var)) ||
-	    (err = kt_vmcoreinfo_offset(d, "prb_desc.text_blk_lpos", &l->desc_text_blk_lpos)) ||
-	    (err = kt_vmcoreinfo_offset(d, "prb_data_blk_lpos.begin", &l->lpos_begin)) ||
-	    (err = kt_vmcoreinfo_offset(d, "prb_data_blk_lpos.next", &l->lpos_next)) ||
-	    (err = kt_vmcoreinfo_size(d, "printk_info", &l->info_size)) ||
-	    (err = kt_vmcoreinfo_offset(d, "printk_info.seq", &l->info_seq)) ||
-	    (err = kt_vmcoreinfo_offset(d, "printk_info.ts_nsec", &l->info_ts_nsec)) ||
-	    (err = kt_vmcoreinfo_offset(d, "printk_info.text_len", &l->info_text_len)) ||
-	    (err = kt_vmcoreinfo_offset(d, "printk_info.caller_id", &l->info_caller_id)) ||
-	    (err = kt_vmcoreinfo_offset(d, "prb_data_ring.size_bits", &l->data_size_bits)) ||
-	    (err = kt_vmcoreinfo_offset(d, "prb_data_ring.data", &l->data_data)))
+	if ((err = log_offset(d, "printk_ringbuffer.desc_ring", &l->rb_desc_ring)) ||
+	    (err = log_offset(d, "printk_ringbuffer.text_data_ring", &l->rb_text_data_ring)) ||
+	    (err = log_offset(d, "prb_desc_ring.count_bits", &l->dr_count_bits)) ||
+	    (err = log_offset(d, "prb_desc_ring.descs", &l->dr_descs)) ||
+	    (err = log_offset(d, "prb_desc_ring.infos", &l->dr_infos)) ||
+	    (err = log_offset(d, "prb_desc_ring.head_id", &l->dr_head_id)) ||
+	    (err = log_offset(d, "prb_desc_ring.tail_id", &l->dr_tail_id)) ||
+	    (err = log_size(d, "prb_desc", &l->desc_size)) ||
+	    (err = log_offset(d, "prb_desc.state_var", &l->desc_state_var)) ||
+	    (err = log_offset(d, "prb_desc.text_blk_lpos", &l->desc_text_blk_lpos)) ||
+	    (err = log_offset(d, "prb_data_blk_lpos.begin", &l->lpos_begin)) ||
+	    (err = log_offset(d, "prb_data_blk_lpos.next", &l->lpos_next)) ||
+	    (err = log_size(d, "printk_info", &l->info_size)) ||
+	    (err = log_offset(d, "printk_info.seq", &l->info_seq)) ||
+	    (err = log_offset(d, "printk_info.ts_nsec", &l->info_ts_nsec)) ||
+	    (err = log_offset(d, "printk_info.text_len", &l->info_text_len)) ||
+	    (err = log_offset(d, "printk_info.caller_id", &l->info_caller_id)) ||
+	    (err = log_offset(d, "prb_data_ring.size_bits", &l->data_size_bits)) ||
+	    (err = log_offset(d, "prb_data_ring.data", &l->data_data)))
 		return err;
 	return NULL;
 }
@@ -85,7 +122,7 @@ static struct kt_error *prb_for_each(struct kt_program *prog, uint64_t prb_ptr, 
 {
 	struct kt_reader *r = &prog->reader;
 	struct prb_layout l;
-	struct kt_error *err = prb_layout_get(prog->dump, &l);
+	struct kt_error *err = prb_layout_get(prog, &l);
 	if (err)
 		return err;
 	uint64_t rb;
@@ -174,16 +211,16 @@ static struct kt_error *log_buf_for_each(struct kt_program *prog, uint64_t log_b
 					 kt_log_fn *fn, void *arg)
 {
 	struct kt_reader *r = &prog->reader;
-	struct kt_dump *d = prog->dump;
+	struct kt_program *d = prog;
 	uint64_t a_len, a_first, a_next, rec_size, o_ts, o_len, o_text_len;
 	struct kt_error *err;
-	if ((err = kt_vmcoreinfo_symbol(d, "log_buf_len", &a_len)) ||
-	    (err = kt_vmcoreinfo_symbol(d, "log_first_idx", &a_first)) ||
-	    (err = kt_vmcoreinfo_symbol(d, "log_next_idx", &a_next)) ||
-	    (err = kt_vmcoreinfo_size(d, "printk_log", &rec_size)) ||
-	    (err = kt_vmcoreinfo_offset(d, "printk_log.ts_nsec", &o_ts)) ||
-	    (err = kt_vmcoreinfo_offset(d, "printk_log.len", &o_len)) ||
-	    (err = kt_vmcoreinfo_offset(d, "printk_log.text_len", &o_text_len)))
+	if ((err = log_symbol(d, "log_buf_len", &a_len)) ||
+	    (err = log_symbol(d, "log_first_idx", &a_first)) ||
+	    (err = log_symbol(d, "log_next_idx", &a_next)) ||
+	    (err = log_size(d, "printk_log", &rec_size)) ||
+	    (err = log_offset(d, "printk_log.ts_nsec", &o_ts)) ||
+	    (err = log_offset(d, "printk_log.len", &o_len)) ||
+	    (err = log_offset(d, "printk_log.text_len", &o_text_len)))
 		return err;
 	uint64_t buf_addr;
 	uint32_t len, first, next_idx;
@@ -226,16 +263,15 @@ static struct kt_error *log_buf_for_each(struct kt_program *prog, uint64_t log_b
 struct kt_error *kt_log_for_each(struct kt_program *prog, kt_log_fn *fn, void *arg)
 {
 	uint64_t sym;
-	struct kt_error *err = kt_vmcoreinfo_symbol(prog->dump, "prb", &sym);
+	struct kt_error *err = log_symbol(prog, "prb", &sym);
 	if (!err)
 		return prb_for_each(prog, sym, fn, arg);
 	if (!kt_error_catch(&err, KT_ERROR_NOT_FOUND))
 		return err;
-	if (!(err = kt_vmcoreinfo_symbol(prog->dump, "log_buf", &sym)))
+	if (!(err = log_symbol(prog, "log_buf", &sym)))
 		return log_buf_for_each(prog, sym, fn, arg);
 	kt_error_destroy(err);
 	return kt_error_create(KT_ERROR_NOT_FOUND,
-			       "kernel log: VMCOREINFO describes neither the printk ring buffer "
-			       "(SYMBOL(prb)) nor log_buf%s",
+			       "kernel log: neither the printk ring buffer (prb) nor log_buf is known%s",
 			       kt_vmcoreinfo_present(prog->dump) ? "" : " (the dump has no VMCOREINFO)");
 }

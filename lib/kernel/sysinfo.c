@@ -12,6 +12,38 @@
 /* A cpumask can not be larger than this (CONFIG_NR_CPUS is at most 8192 on x86_64). */
 enum { CPUMASK_MAX_BITS = 8192 };
 
+/* A utsname field: libkdumpfile has it from VMCOREINFO; otherwise read init_uts_ns with the
+ * kernel's types. */
+static char *uts_field(struct kt_program *prog, const char *field)
+{
+	const char *s;
+	char key[64], path[64];
+	snprintf(key, sizeof(key), "linux.uts.%s", field);
+	struct kt_error *err = kt_dump_attr_string(prog->dump, key, &s);
+	if (!err)
+		return strdup(s);
+	kt_error_destroy(err);
+	uint64_t uts, off;
+	struct kt_member_info m;
+	struct kt_types *types;
+	snprintf(path, sizeof(path), "name.%s", field);
+	if ((err = kt_program_symbol_address(prog, "init_uts_ns", &uts)) ||
+	    (err = kt_program_types(prog, &types)) ||
+	    (err = kt_types_member(types, "uts_namespace", path, &m))) {
+		kt_error_destroy(err);
+		return NULL;
+	}
+	off = m.offset;
+	char buf[256] = "";
+	size_t len = m.size < sizeof(buf) ? m.size : sizeof(buf) - 1;
+	if ((err = kt_read(&prog->reader, uts + off, buf, len))) {
+		kt_error_destroy(err);
+		return NULL;
+	}
+	buf[len] = '\0';
+	return strdup(buf);
+}
+
 static char *dup_attr(struct kt_program *prog, const char *key)
 {
 	const char *s;
@@ -121,14 +153,14 @@ struct kt_error *kt_sys_info_get(struct kt_program *prog, struct kt_sys_info *re
 {
 	struct kt_sys_info info = {.panic_cpu = -1};
 	struct kt_error *err;
-	info.release = dup_attr(prog, "linux.uts.release");
+	info.release = uts_field(prog, "release");
 	if (!info.release)
 		return kt_error_create(KT_ERROR_NOT_FOUND,
 				       "the dump names no kernel release (no VMCOREINFO OSRELEASE and "
 				       "no readable init_uts_ns); give the matching vmlinux");
-	info.version = dup_attr(prog, "linux.uts.version");
-	info.machine = dup_attr(prog, "linux.uts.machine");
-	info.nodename = dup_attr(prog, "linux.uts.nodename");
+	info.version = uts_field(prog, "version");
+	info.machine = uts_field(prog, "machine");
+	info.nodename = uts_field(prog, "nodename");
 	info.dump_path = strdup(prog->dump->path);
 	info.dump_format = dup_attr(prog, "file.description");
 	if (info.dump_format && prog->dump->flattened) {
@@ -144,6 +176,10 @@ struct kt_error *kt_sys_info_get(struct kt_program *prog, struct kt_sys_info *re
 	if (!(err = kt_vmcoreinfo_line_number(prog->dump, "KERNELOFFSET", 16, &info.kaslr_offset)))
 		info.has_kaslr_offset = true;
 	kt_error_destroy(err);
+	if (!info.has_kaslr_offset && prog->vmlinux) {
+		info.kaslr_offset = prog->kaslr_offset;  // found by placing the vmlinux
+		info.has_kaslr_offset = true;
+	}
 	uint64_t t;
 	if (!(err = kt_vmcoreinfo_line_number(prog->dump, "CRASHTIME", 10, &t))) {
 		info.crash_time = (int64_t)t;

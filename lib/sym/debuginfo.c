@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,4 +62,34 @@ char *kt_debuginfo_find_vmlinux(const char *const *dirs, size_t n_dirs, const ch
 	path = search_dir(cache, release, build_id);
 	free(cache);
 	return path;
+}
+
+char **kt_debuginfo_all_vmlinux(const char *const *dirs, size_t n_dirs)
+{
+	glob_t g = {0};
+	int flags = 0;
+	char *pattern;
+	for (size_t i = 0; dirs && i < n_dirs; i++) {
+		if (asprintf(&pattern, "%s/{,usr/lib/debug/}boot/vmlinux-*", dirs[i]) < 0)
+			continue;
+		glob(pattern, flags | GLOB_BRACE, NULL, &g);
+		flags = GLOB_APPEND;
+		free(pattern);
+	}
+	if (!dirs) {
+		const char *env = getenv("KTRIAGE_CACHE"), *home = getenv("HOME");
+		glob("/usr/lib/debug/boot/vmlinux-*", 0, NULL, &g);
+		int n = env ? asprintf(&pattern, "%s/kernel/*/dbg/usr/lib/debug/boot/vmlinux-*", env)
+			    : home ? asprintf(&pattern, "%s/.cache/ktriage/kernel/*/dbg/usr/lib/debug/boot/vmlinux-*", home)
+				   : -1;
+		if (n >= 0) {
+			glob(pattern, GLOB_APPEND, NULL, &g);
+			free(pattern);
+		}
+	}
+	char **paths = calloc(g.gl_pathc + 1, sizeof(*paths));
+	for (size_t i = 0; paths && i < g.gl_pathc; i++)
+		paths[i] = strdup(g.gl_pathv[i]);
+	globfree(&g);
+	return paths;
 }

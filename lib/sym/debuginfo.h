@@ -14,4 +14,8 @@
 char *kt_debuginfo_find_vmlinux(const char *const *dirs, size_t n_dirs, const char *release,
 				const char *build_id);
 
+/* For a dump that names no release: every boot/vmlinux-* in the same places (lab cache: every
+ * cached kernel), NULL-terminated; free each and the array. */
+char **kt_debuginfo_all_vmlinux(const char *const *dirs, size_t n_dirs);
+
 #endif
