@@ -23,10 +23,10 @@ def main():
             continue
         gt = ground_truth(d)
         dump = os.path.join(d, "vmcore.kdump")
+        vmcoreinfo = True
         if not os.path.exists(dump):
             dump = os.path.join(d, "vmcore.qemu.elf")
-            if "vmcoreinfo" not in name:
-                continue  # no VMCOREINFO, no vmlinux given: nothing to name the tasks with
+            vmcoreinfo = gt.get("qemu", {}).get("vmcoreinfo_device") == 1
         p = ktriage("--json", dump, "ps", check=False)
         if not tap.ok(p.returncode == 0, f"{name}: ps succeeds", p.stderr):
             continue
@@ -34,8 +34,18 @@ def main():
         by_addr = {t["task"]: t for t in tasks}
         tap.ok(len(by_addr) == len(tasks), f"{name}: no task is listed twice")
         q = ktriage("--json", "--no-debuginfo", dump, "ps", check=False)
-        tap.ok(q.returncode == 0 and json.loads(q.stdout) == tasks,
-               f"{name}: the same list without debug info (kallsyms and BTF from the dump)", q.stderr)
+        if vmcoreinfo:
+            tap.ok(q.returncode == 0 and json.loads(q.stdout) == tasks,
+                   f"{name}: the same list without debug info (kallsyms and BTF from the dump)", q.stderr)
+        else:
+            tap.ok(q.returncode == 1 and "VMCOREINFO" in q.stderr,
+                   f"{name}: without debug info or VMCOREINFO, the gap is named", q.stderr)
+        spinner = gt.get("qemu", {}).get("spinner_pid")
+        if spinner:
+            mine = [t for t in tasks if t["pid"] == spinner]
+            tap.ok(len(mine) == 1 and mine[0]["active"] and mine[0]["cpu"] == gt["qemu"]["spinner_cpu"],
+                   f"{name}: the spinning shell (pid {spinner}) is current on CPU {gt['qemu']['spinner_cpu']}",
+                   mine)
 
         console = gt.get("console", {})
         if "panic_pid" in console:
