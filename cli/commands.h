@@ -23,6 +23,8 @@ struct cli_command {
 int cmd_sys(struct cli_context *ctx, int argc, char **argv);
 int cmd_log(struct cli_context *ctx, int argc, char **argv);
 int cmd_ps(struct cli_context *ctx, int argc, char **argv);
+int cmd_mod(struct cli_context *ctx, int argc, char **argv);
+int cmd_sym(struct cli_context *ctx, int argc, char **argv);
 
 /* Prints "ktriage: MESSAGE" to stderr and frees err; returns 1. */
 int cli_report_error(struct kt_error *err);

@@ -10,6 +10,8 @@
 static const struct cli_command commands[] = {
 	{"sys", "sys", "kernel release, machine, CPUs, crash time and panic message", cmd_sys},
 	{"log", "log", "the kernel log (printk ring buffer or log_buf)", cmd_log},
+	{"mod", "mod", "loaded modules: struct module, name, core base and size, state, symbols", cmd_mod},
+	{"sym", "sym ADDR|NAME", "the symbol (kernel or module) containing ADDR, or NAME's address", cmd_sym},
 	{"ps", "ps [-S ST]", "every task: pid, ppid, cpu, task address, state, comm ('>' = on CPU)", cmd_ps},
 };
 

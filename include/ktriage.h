@@ -131,6 +131,26 @@ typedef bool kt_task_fn(const struct kt_task *task, void *arg);
 /* Every task: each CPU's idle task first, then every thread of every process. */
 KT_PUBLIC struct kt_error *kt_task_for_each(struct kt_program *prog, kt_task_fn *fn, void *arg);
 
+/* Loaded modules, as crash's `mod` */
+
+struct kt_module_info {
+	uint64_t address;        /* struct module * */
+	const char *name;
+	uint64_t base, size;     /* core text/data: module_layout (before 6.4) or mem[] (6.4+) */
+	unsigned int state;      /* enum module_state: 0 live, 1 coming, 2 going, 3 unformed */
+	size_t n_symbols;        /* symbols read from the module's own kallsyms */
+};
+
+/* Every module on the kernel's `modules` list, in list order (newest first). */
+KT_PUBLIC struct kt_error *kt_module_list(struct kt_program *prog,
+					  const struct kt_module_info **ret, size_t *n_ret);
+
+/* Names an address: the kernel's or a module's symbol containing it. module_ret is NULL for
+ * the kernel itself. The strings live as long as the program. */
+KT_PUBLIC struct kt_error *kt_program_symbolize(struct kt_program *prog, uint64_t addr,
+						const char **name_ret, uint64_t *offset_ret,
+						const char **module_ret);
+
 /* Rendering (text for people, JSON with the schema in docs/json.md) */
 
 KT_PUBLIC char *kt_sys_info_to_text(const struct kt_sys_info *info);

@@ -10,6 +10,7 @@
 #include "program.h"
 #include "sym/debuginfo.h"
 #include "sym/kaslr.h"
+#include "kernel/modules.h"
 
 static const char DUMP_ONLY_MODE[] =
 	"kallsyms and BTF from the dump (no debug file: no source lines, no inlined frames)";
@@ -162,6 +163,7 @@ void kt_program_destroy(struct kt_program *prog)
 {
 	if (!prog)
 		return;
+	kt_modules_destroy(prog->modules);
 	kt_types_destroy(prog->types);
 	kt_error_destroy(prog->types_err);
 	kt_kallsyms_destroy(prog->kallsyms);
@@ -253,8 +255,76 @@ struct kt_error *kt_program_symbol_address(struct kt_program *prog, const char *
 	if (err)
 		return err;
 	const struct kt_symbol *sym = kt_kallsyms_by_name(ks, name);
-	if (!sym)
-		return kt_error_create(KT_ERROR_NOT_FOUND, "no symbol '%s' in kallsyms", name);
-	*ret = sym->address;
+	if (sym) {
+		*ret = sym->address;
+		return NULL;
+	}
+	// Then the modules' own tables; a module list that cannot be read leaves the kernel's answer.
+	const struct kt_module_info *infos;
+	size_t n;
+	if (!prog->modules) {
+		err = kt_module_list(prog, &infos, &n);
+		if (err == &kt_enomem)
+			return err;
+		kt_error_destroy(err);
+	}
+	for (size_t i = 0; prog->modules && i < prog->modules->n; i++) {
+		const struct kt_kallsyms *mks = prog->modules->mods[i].symbols;
+		if (mks && (sym = kt_kallsyms_by_name(mks, name))) {
+			*ret = sym->address;
+			return NULL;
+		}
+	}
+	return kt_error_create(KT_ERROR_NOT_FOUND, "no symbol '%s' in the kernel or its modules", name);
+}
+
+struct kt_error *kt_module_list(struct kt_program *prog, const struct kt_module_info **ret,
+				size_t *n_ret)
+{
+	if (!prog->modules) {
+		struct kt_error *err = kt_modules_load(prog, &prog->modules);
+		if (err)
+			return err;
+	}
+	*ret = prog->modules->infos;
+	*n_ret = prog->modules->n;
 	return NULL;
+}
+
+struct kt_error *kt_program_symbolize(struct kt_program *prog, uint64_t addr,
+				      const char **name_ret, uint64_t *offset_ret,
+				      const char **module_ret)
+{
+	struct kt_kallsyms *ks;
+	struct kt_error *err = kt_program_kallsyms(prog, &ks);
+	if (err)
+		return err;
+	// Module memory sits outside the kernel image; try the module lists only there.
+	const struct kt_symbol *sym = kt_kallsyms_by_address(ks, addr);
+	uint64_t etext;
+	const struct kt_symbol *end = kt_kallsyms_by_name(ks, "_end");
+	etext = end ? end->address : UINT64_MAX;
+	if (sym && addr < etext) {
+		*name_ret = sym->name;
+		*offset_ret = addr - sym->address;
+		*module_ret = NULL;
+		return NULL;
+	}
+	const struct kt_module_info *infos;
+	size_t n;
+	if (!(err = kt_module_list(prog, &infos, &n))) {
+		const struct kt_module *mod;
+		if (kt_modules_symbolize(prog->modules, addr, &mod, &sym)) {
+			*name_ret = sym->name;
+			*offset_ret = addr - sym->address;
+			*module_ret = mod->name;
+			return NULL;
+		}
+	} else if (err == &kt_enomem) {
+		return err;
+	} else {
+		kt_error_destroy(err);
+	}
+	return kt_error_create(KT_ERROR_NOT_FOUND, "0x%016llx: no symbol (neither the kernel's nor "
+			       "a module's)", (unsigned long long)addr);
 }

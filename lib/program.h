@@ -9,6 +9,8 @@
 #include "sym/types.h"
 #include "sym/vmlinux.h"
 
+struct kt_modules;
+
 struct kt_program {
 	struct kt_dump *dump;
 	struct kt_reader reader;
@@ -19,6 +21,7 @@ struct kt_program {
 	struct kt_kallsyms *kallsyms;   /* loaded on first use */
 	struct kt_error *kallsyms_err;  /* why it could not be, remembered */
 	struct kt_types *types;         /* loaded on first use */
+	struct kt_modules *modules;     /* loaded on first use */
 	struct kt_error *types_err;
 };
 

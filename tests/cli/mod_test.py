@@ -1,0 +1,61 @@
+#!/usr/bin/env python3
+"""`ktriage mod` and `sym` on every lab dump: the module list as drgn reads it, and every code
+address a test module recorded names the function it was recorded in (kernel or module)."""
+import json
+import os
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+from tap import Tap, ground_truth, ktriage, scenario_dir, scenarios  # noqa: E402
+
+ORACLE = os.path.join(os.path.dirname(__file__), "..", "oracle", "drgn_mod.py")
+
+
+def recorded_frames(node):
+    """Every {func, pc} object anywhere in the ground truth."""
+    if isinstance(node, dict):
+        if "func" in node and "pc" in node:
+            yield node
+        for v in node.values():
+            yield from recorded_frames(v)
+    elif isinstance(node, list):
+        for v in node:
+            yield from recorded_frames(v)
+
+
+def main():
+    tap = Tap()
+    for name in scenarios():
+        d = scenario_dir(tap, name)
+        if not d:
+            continue
+        dump = os.path.join(d, "vmcore.kdump")
+        if not os.path.exists(dump):
+            continue  # QEMU dumps: covered by ps_test; drgn cannot read them
+        gt = ground_truth(d)
+        p = ktriage("--json", dump, "mod", check=False)
+        if not tap.ok(p.returncode == 0, f"{name}: mod succeeds", p.stderr):
+            continue
+        mods = json.loads(p.stdout)
+        o = subprocess.run(["/usr/bin/python3", ORACLE, dump, os.path.join(d, "vmlinux")],
+                           capture_output=True, text=True, timeout=300)
+        if tap.ok(o.returncode == 0, f"{name}: drgn lists the modules", o.stderr[-2000:]):
+            def norm(m):
+                return (hex(int(m["module"], 16)), m["name"], hex(int(m["base"], 16)), m["size"])
+            want = [norm(w) for w in json.loads(o.stdout)]
+            tap.eq([norm(m) for m in mods], want, f"{name}: module list as drgn reads it ({len(want)})")
+        q = ktriage("--json", "--no-debuginfo", dump, "mod", check=False)
+        tap.ok(q.returncode == 0 and json.loads(q.stdout) == mods,
+               f"{name}: the same module list without debug info", q.stderr)
+        for frame in recorded_frames(gt):
+            for mode in ([], ["--no-debuginfo"]):
+                r = ktriage("--json", *mode, dump, "sym", frame["pc"], check=False)
+                got = json.loads(r.stdout)["symbol"] if r.returncode == 0 else r.stderr.strip()
+                tap.eq(got, frame["func"],
+                       f"{name}: {frame['pc']} is in {frame['func']}{' (no debuginfo)' if mode else ''}")
+    tap.done()
+
+
+if __name__ == "__main__":
+    main()
