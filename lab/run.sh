@@ -112,6 +112,11 @@ build_capture_initrd() {
 
 build_initramfs() {
 	[[ -f $build/initramfs.cpio ]] && return 0
+	# Two lab runs of the same sources share the build tree: one builds, the other waits.
+	mkdir -p "$build"
+	exec 9>"$build.lock"
+	flock 9
+	if [[ -f $build/initramfs.cpio ]]; then flock -u 9; return 0; fi
 	build_modules; build_programs; build_capture_initrd
 	local root=$build/root lib m
 	rm -rf "$root"; mkdir -p "$root"/{proc,sys,dev,tmp,boot,modules,scenarios,lib64,sbin}
@@ -129,7 +134,8 @@ build_initramfs() {
 	cp "$build"/bin/* "$root/bin/" 2>/dev/null || true
 	cp "$lab"/scenarios/*.sh "$root/scenarios/" 2>/dev/null || true
 	cp "$lab/guest/init" "$root/init"; chmod +x "$root/init"
-	make_cpio "$root" "$build/initramfs.cpio"
+	make_cpio "$root" "$build/initramfs.cpio.tmp" && mv "$build/initramfs.cpio.tmp" "$build/initramfs.cpio"
+	flock -u 9
 }
 
 # A changed lab makes new dumps; the old ones only take space (a QEMU dump is ~800 MB).
