@@ -49,6 +49,11 @@ def main():
     drgn_ps = ("import drgn,sys; from drgn.helpers.linux.pid import for_each_task; "
                "p=drgn.Program(); p.set_core_dump(sys.argv[1]); p.load_debug_info([sys.argv[2]]); "
                "[print(t.pid.value_(), t.comm.string_()) for t in for_each_task(p)]")
+    drgn_bt = ("import drgn,sys; p=drgn.Program(); p.set_core_dump(sys.argv[1]); "
+               "p.load_debug_info([sys.argv[2]]); print(p.stack_trace(p.crashed_thread()))")
+    drgn_all = ("import drgn,sys; from drgn.helpers.linux.pid import for_each_task; "
+                "p=drgn.Program(); p.set_core_dump(sys.argv[1]); p.load_debug_info([sys.argv[2]]); "
+                "[str(p.stack_trace(t)) for t in for_each_task(p)]")
     jobs = [
         ("sys", "ktriage (kallsyms+BTF from the dump)", [kt, dump, "sys"], None),
         ("sys", "crash 8.0.2 (DWARF)", ["crash", "-s", vmlinux, dump], "sys\nquit\n"),
@@ -56,6 +61,12 @@ def main():
         ("ps", "ktriage (kallsyms+BTF from the dump)", [kt, dump, "ps"], None),
         ("ps", "crash 8.0.2 (DWARF)", ["crash", "-s", vmlinux, dump], "ps\nquit\n"),
         ("ps", "drgn 0.0.22 (DWARF)", ["/usr/bin/python3", "-c", drgn_ps, dump, vmlinux], None),
+        ("bt -a", "ktriage (vmlinux: ELF symbols, BTF, CFI)", [kt, dump, "bt", "-a"], None),
+        ("bt -a", "ktriage (kallsyms+BTF from the dump)", [kt, "--no-debuginfo", dump, "bt", "-a"], None),
+        ("bt -a", "crash 8.0.2 (DWARF)", ["crash", "-s", vmlinux, dump], "bt -a\nquit\n"),
+        ("bt (crashed thread)", "drgn 0.0.22 (DWARF)", ["/usr/bin/python3", "-c", drgn_bt, dump, vmlinux], None),
+        ("bt --all-tasks", "ktriage (vmlinux)", [kt, dump, "bt", "--all-tasks"], None),
+        ("bt --all-tasks", "drgn 0.0.22 (DWARF)", ["/usr/bin/python3", "-c", drgn_all, dump, vmlinux], None),
     ]
     print(f"dump: {dump} ({os.path.getsize(dump) >> 20} MiB), {a.runs} runs after a warm-up\n")
     print("| job | tool | median wall (s) | peak RSS (MiB) |")

@@ -23,8 +23,18 @@ struct cli_command {
 int cmd_sys(struct cli_context *ctx, int argc, char **argv);
 int cmd_log(struct cli_context *ctx, int argc, char **argv);
 int cmd_ps(struct cli_context *ctx, int argc, char **argv);
+int cmd_bt(struct cli_context *ctx, int argc, char **argv);
 int cmd_mod(struct cli_context *ctx, int argc, char **argv);
 int cmd_sym(struct cli_context *ctx, int argc, char **argv);
+int cmd_dis(struct cli_context *ctx, int argc, char **argv);
+int cmd_struct(struct cli_context *ctx, int argc, char **argv);
+int cmd_union(struct cli_context *ctx, int argc, char **argv);
+int cmd_whatis(struct cli_context *ctx, int argc, char **argv);
+int cmd_member_at(struct cli_context *ctx, int argc, char **argv);
+int cmd_p(struct cli_context *ctx, int argc, char **argv);
+int cmd_rd(struct cli_context *ctx, int argc, char **argv);
+int cmd_percpu(struct cli_context *ctx, int argc, char **argv);
+int cmd_task(struct cli_context *ctx, int argc, char **argv);
 
 /* Prints "ktriage: MESSAGE" to stderr and frees err; returns 1. */
 int cli_report_error(struct kt_error *err);

@@ -12,7 +12,18 @@ static const struct cli_command commands[] = {
 	{"log", "log", "the kernel log (printk ring buffer or log_buf)", cmd_log},
 	{"mod", "mod", "loaded modules: struct module, name, core base and size, state, symbols", cmd_mod},
 	{"sym", "sym ADDR|NAME", "the symbol (kernel or module) containing ADDR, or NAME's address", cmd_sym},
+	{"bt", "bt [-a|-c N|PID|TASK] [-r] [-f]", "backtraces; every frame verified, inferred or stale, with the evidence", cmd_bt},
 	{"ps", "ps [-S ST]", "every task: pid, ppid, cpu, task address, state, comm ('>' = on CPU)", cmd_ps},
+	{"rd", "rd [-8|-16|-32|-64] [-p] [-s] ADDR|SYM[+OFF] [N]", "N words of memory with ASCII (-p physical, -s symbols); a fault ends it with the reason", cmd_rd},
+	{"x", "x ...", "the same as rd", cmd_rd},
+	{"percpu", "percpu [-x] SYM [CPU]", "a per-CPU variable's address on each CPU (-x: and its first 8 bytes)", cmd_percpu},
+	{"task", "task [PID|TASK|-c CPU]", "a task's pid, comm, state, cpu, flags, stack, sp, mm, parent (default: the panicking task)", cmd_task},
+	{"dis", "dis [-r|-f] FUNC|ADDR [N]", "disassemble a function, or N instructions, from the dump's code", cmd_dis},
+	{"struct", "struct TYPE ADDR", "a kernel object: struct [-x] TYPE[.member,...] ADDR|SYMBOL; without ADDR, its layout", cmd_struct},
+	{"union", "union TYPE ADDR", "the same for a union", cmd_union},
+	{"whatis", "whatis TYPE|SYM", "a type's members with offsets and sizes (gdb's ptype /o; -r expands all), or a variable's type", cmd_whatis},
+	{"member-at", "member-at T OFF", "the member path(s) at byte offset OFF of type T, every union alternative", cmd_member_at},
+	{"p", "p EXPR", "a variable: [-t TYPE] SYMBOL[:CPU|:a][.member], or *(TYPE *)ADDR[->member]", cmd_p},
 };
 
 int cli_report_error(struct kt_error *err)

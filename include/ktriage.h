@@ -131,6 +131,48 @@ typedef bool kt_task_fn(const struct kt_task *task, void *arg);
 /* Every task: each CPU's idle task first, then every thread of every process. */
 KT_PUBLIC struct kt_error *kt_task_for_each(struct kt_program *prog, kt_task_fn *fn, void *arg);
 
+/* Disassembly, as crash's `dis`: x86-64, AT&T syntax, from the code in the dump's memory */
+
+/* Near control transfers; far ones (lcall, ljmp, lret) are KT_INSN_OTHER. */
+enum kt_insn_kind {
+	KT_INSN_OTHER,
+	KT_INSN_CALL,
+	KT_INSN_JMP,   /* unconditional */
+	KT_INSN_JCC,   /* conditional: jcc, jrcxz, loop */
+	KT_INSN_RET,
+};
+
+struct kt_dis_line {
+	uint64_t address;
+	const char *symbol;      /* the kallsyms symbol containing address, or NULL */
+	uint64_t offset;         /* address - symbol's address */
+	uint8_t bytes[15];
+	unsigned int length;
+	/* "call   0xffffffff81a523d0 <__schedule>"; "(bad)" for a byte that starts no instruction */
+	const char *text;
+	enum kt_insn_kind kind;
+	bool has_target;         /* a direct call, jmp or jcc */
+	uint64_t target;
+};
+
+/*
+ * The function containing addr: [start, end) from kallsyms, a function ending where the next
+ * symbol starts. INVALID_ARGUMENT if addr is in a data symbol, NOT_FOUND if no symbol covers it
+ * (module code: kallsyms in VMCOREINFO covers vmlinux only).
+ */
+KT_PUBLIC struct kt_error *kt_function_bounds(struct kt_program *prog, uint64_t addr,
+					      uint64_t *start_ret, uint64_t *end_ret);
+
+typedef bool kt_dis_fn(const struct kt_dis_line *line, void *arg);
+/*
+ * Disassembles the code as it ran (alternatives, static calls and ftrace patched in), not as the
+ * vmlinux file has it: instructions from start that begin below end (UINT64_MAX: no end), at
+ * most count of them (0: no limit). fn returns false to stop. Fails if start is in a data symbol or if code cannot
+ * be read (the FAULT names the address).
+ */
+KT_PUBLIC struct kt_error *kt_disassemble(struct kt_program *prog, uint64_t start, uint64_t end,
+					  size_t count, kt_dis_fn *fn, void *arg);
+
 /* Loaded modules, as crash's `mod` */
 
 struct kt_module_info {
@@ -150,6 +192,155 @@ KT_PUBLIC struct kt_error *kt_module_list(struct kt_program *prog,
 KT_PUBLIC struct kt_error *kt_program_symbolize(struct kt_program *prog, uint64_t addr,
 						const char **name_ret, uint64_t *offset_ret,
 						const char **module_ret);
+
+/* Types and values, as crash's `struct`, `union`, `whatis` and `p` (types from the kernel's BTF) */
+
+struct kt_value_options {
+	bool json;               /* JSON (docs/json.md, "Types and values") instead of text */
+	bool hex;                /* integers in hexadecimal */
+	bool expand;             /* whatis: expand named struct members too, as gdb's ptype /o */
+	unsigned int array_max;  /* array elements printed before "... N more"; 0: 32 */
+};
+
+/* The declaration of a type ("task_struct", "union kvm_mmu_page_role", "atomic_t", "unsigned
+ * long") with member offsets and sizes as gdb's `ptype /o`, or the type of a global variable. */
+KT_PUBLIC struct kt_error *kt_type_describe(struct kt_program *prog, const char *name,
+					    const struct kt_value_options *opts, char **ret);
+/* The object of type at addr: every member (members NULL) or comma-separated member paths
+ * ("comm,pid", "se.on_rq", "val[2].value"). A member that cannot be read prints as
+ * <unreadable: reason>; an object of which nothing can be read is a KT_ERROR_FAULT. */
+KT_PUBLIC struct kt_error *kt_value_format(struct kt_program *prog, const char *type,
+					   const char *members, uint64_t addr,
+					   const struct kt_value_options *opts, char **ret);
+/* A global variable: SYMBOL[:CPU|:a][.member.path] or *(TYPE *)ADDR[->member.path]. type (NULL
+ * if none) gives the symbol's type where BTF does not: vmlinux BTF types only per-CPU variables,
+ * and ktriage knows a few others (jiffies, init_task, panic_cpu, ...). */
+KT_PUBLIC struct kt_error *kt_expr_format(struct kt_program *prog, const char *expr,
+					  const char *type, const struct kt_value_options *opts,
+					  char **ret);
+
+/* A member that covers a byte offset of a type (member-at). */
+struct kt_member_at {
+	char *path;          /* "arch.root_mmu.pml4_root", "val[2].value"; "" for the type itself */
+	char *type;          /* its C type: "u64 *" */
+	uint64_t offset;     /* where it starts, from the start of the outer type */
+	uint64_t size;       /* bytes (for a bitfield, the bytes its bits touch) */
+	uint32_t bit_offset; /* bitfields: first bit within the byte at offset */
+	uint32_t bit_size;   /* 0 unless a bitfield */
+	bool padding;        /* no member covers the offset: offset and size are the hole's, path
+			      * the member it follows, type the struct it is in */
+};
+
+/* Every member covering offset, down to scalars, pointers and array elements: each alternative
+ * of a union, each bitfield of a shared byte. Free with kt_members_at_free(). */
+KT_PUBLIC struct kt_error *kt_members_at(struct kt_program *prog, const char *type,
+					 uint64_t offset, struct kt_member_at **ret,
+					 size_t *count_ret);
+KT_PUBLIC void kt_members_at_free(struct kt_member_at *members, size_t count);
+
+/* Backtraces, as crash's `bt`, with the evidence for every frame */
+
+enum kt_frame_status {
+	KT_FRAME_VERIFIED, /* reached from trusted registers; the call before it fits the frame above */
+	KT_FRAME_INFERRED, /* found by reconstruction or scanning, consistent, but not proven */
+	KT_FRAME_STALE,    /* a code address on the stack that the chain contradicts */
+};
+
+enum { KT_PT_REGS_COUNT = 21 }; /* r15 ... ss, struct pt_regs order */
+
+struct kt_frame {
+	uint64_t pc;             /* where the function is: a return address, or an exact pc */
+	uint64_t sp;             /* stack pointer at pc; 0 if unknown */
+	uint64_t slot;           /* where pc was read from the stack; 0 if it came from registers */
+	const char *function;    /* NULL if no symbol covers pc */
+	uint64_t offset;
+	const char *module;      /* NULL for the kernel itself */
+	enum kt_frame_status status;
+	char reason[384];
+	const char *stack;       /* "task stack", "IRQ stack", "NMI exception stack", ... */
+	bool exact;              /* pc is where the CPU was, not a return address */
+	bool has_pt_regs;        /* the frame starts at a pt_regs (exception, interrupt, syscall) */
+	uint64_t pt_regs_address;
+	uint64_t pt_regs[KT_PT_REGS_COUNT];
+};
+
+struct kt_backtrace {
+	int cpu;                 /* -1 for a task that is not running */
+	uint64_t task;
+	int32_t pid;
+	char comm[17];
+	const char *registers_source;
+	char note[320];          /* why the walk ended, or why there were no registers */
+	struct kt_frame *frames;
+	size_t n_frames;
+	struct kt_frame *stale;  /* code addresses on the stack that are not frames */
+	size_t n_stale;
+};
+
+KT_PUBLIC const char *kt_frame_status_name(enum kt_frame_status status);
+KT_PUBLIC const char *kt_pt_regs_name(unsigned int index);
+/* The active task of a CPU. */
+KT_PUBLIC struct kt_error *kt_backtrace_cpu(struct kt_program *prog, unsigned int cpu,
+					    struct kt_backtrace **ret);
+/* Any task: running ones from their CPU's registers, sleeping ones from their switch frame. */
+KT_PUBLIC struct kt_error *kt_backtrace_task(struct kt_program *prog, uint64_t task,
+					     struct kt_backtrace **ret);
+/* The CPU that panicked (or the first CPU with registers). */
+KT_PUBLIC struct kt_error *kt_backtrace_panic(struct kt_program *prog, struct kt_backtrace **ret);
+KT_PUBLIC void kt_backtrace_destroy(struct kt_backtrace *bt);
+KT_PUBLIC unsigned int kt_program_nr_cpus(struct kt_program *prog);
+
+/* Addresses, per-CPU variables, one task and log times (crash's rd, percpu, task, log -T) */
+
+/* An address: "0xADDR", "ADDR" (hexadecimal), "SYMBOL", "SYMBOL+OFF", "SYMBOL-OFF" (OFF decimal,
+ * or hexadecimal with 0x; kernel and module symbols). A name that is also hexadecimal ("fee")
+ * is the symbol if there is one. */
+KT_PUBLIC struct kt_error *kt_program_parse_address(struct kt_program *prog, const char *expr,
+						    uint64_t *ret);
+
+struct kt_percpu_slot {
+	unsigned int cpu;
+	bool online;
+	uint64_t address;        /* this CPU's copy of the variable */
+};
+
+/* A per-CPU variable on every possible CPU, in CPU order. offset is a per-CPU symbol's value or
+ * a __percpu pointer: an offset into the per-CPU area, never a kernel address (x86_64).
+ * *ret is allocated: free() it. */
+KT_PUBLIC struct kt_error *kt_percpu_addresses(struct kt_program *prog, uint64_t offset,
+					       struct kt_percpu_slot **ret, size_t *n_ret);
+
+enum kt_task_key {
+	KT_TASK_BY_PID,          /* pid 0 is CPU 0's idle task, init_task */
+	KT_TASK_BY_ADDRESS,      /* a struct task_struct * the task walk finds */
+	KT_TASK_ACTIVE_ON_CPU,   /* the task current on CPU value */
+	KT_TASK_PANICKING,       /* the task current on panic_cpu; value is unused */
+};
+
+struct kt_task_info {
+	struct kt_task task;     /* as kt_task_for_each gives it */
+	uint64_t parent;         /* real_parent */
+	char parent_comm[17];    /* init_task is its own parent */
+	uint32_t flags;          /* PF_* */
+	bool kthread;            /* PF_KTHREAD */
+	uint64_t stack;          /* task->stack: the lowest address of its kernel stack */
+	uint64_t sp;             /* thread.sp, saved when it was last switched out: stale if active */
+	uint64_t mm, active_mm;  /* mm is 0 for kernel threads */
+};
+
+/* One task in detail, found through kt_task_for_each (so only tasks the kernel lists). */
+KT_PUBLIC struct kt_error *kt_task_info_find(struct kt_program *prog, enum kt_task_key key,
+					     uint64_t value, struct kt_task_info *ret);
+
+/* The kernel log's clock against the wall clock: a record's time is boot_wall_nsec + ts_nsec,
+ * in nanoseconds since the epoch (UTC). Method and error bound: lib/kernel/log_time.c. */
+struct kt_log_clock {
+	int64_t boot_wall_nsec;
+	bool from_timekeeper;    /* the kernel's own offs_real; false: estimated from CRASHTIME */
+	const char *method;      /* for people: how, and how far off it can be */
+};
+
+KT_PUBLIC struct kt_error *kt_log_clock_get(struct kt_program *prog, struct kt_log_clock *ret);
 
 /* Rendering (text for people, JSON with the schema in docs/json.md) */
 

@@ -11,6 +11,9 @@
 #include "sym/debuginfo.h"
 #include "sym/kaslr.h"
 #include "kernel/modules.h"
+#include "kernel/percpu.h"
+#include "unwind/cfi.h"
+#include "unwind/orc.h"
 
 static const char DUMP_ONLY_MODE[] =
 	"kallsyms and BTF from the dump (no debug file: no source lines, no inlined frames)";
@@ -163,6 +166,9 @@ void kt_program_destroy(struct kt_program *prog)
 {
 	if (!prog)
 		return;
+	kt_orc_destroy(prog->orc);
+	kt_cfi_destroy(prog->cfi);
+	kt_percpu_free(prog->percpu);
 	kt_modules_destroy(prog->modules);
 	kt_types_destroy(prog->types);
 	kt_error_destroy(prog->types_err);
@@ -327,4 +333,28 @@ struct kt_error *kt_program_symbolize(struct kt_program *prog, uint64_t addr,
 	}
 	return kt_error_create(KT_ERROR_NOT_FOUND, "0x%016llx: no symbol (neither the kernel's nor "
 			       "a module's)", (unsigned long long)addr);
+}
+
+struct kt_error *kt_program_orc(struct kt_program *prog, struct kt_orc **ret)
+{
+	if (!prog->orc) {
+		struct kt_error *err = kt_orc_load(prog, &prog->orc);
+		if (err)
+			return err;
+	}
+	*ret = prog->orc;
+	return NULL;
+}
+
+struct kt_error *kt_program_cfi(struct kt_program *prog, struct kt_cfi **ret)
+{
+	if (!prog->vmlinux)
+		return kt_error_create(KT_ERROR_NOT_FOUND, "no DWARF CFI without the debug vmlinux");
+	if (!prog->cfi) {
+		struct kt_error *err = kt_cfi_open(kt_vmlinux_path(prog->vmlinux), &prog->cfi);
+		if (err)
+			return err;
+	}
+	*ret = prog->cfi;
+	return NULL;
 }

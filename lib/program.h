@@ -10,6 +10,9 @@
 #include "sym/vmlinux.h"
 
 struct kt_modules;
+struct kt_orc;
+struct kt_cfi;
+struct kt_percpu;
 
 struct kt_program {
 	struct kt_dump *dump;
@@ -22,11 +25,20 @@ struct kt_program {
 	struct kt_error *kallsyms_err;  /* why it could not be, remembered */
 	struct kt_types *types;         /* loaded on first use */
 	struct kt_modules *modules;     /* loaded on first use */
+	struct kt_orc *orc;             /* loaded on first use */
+	struct kt_cfi *cfi;             /* the vmlinux's DWARF CFI, opened on first use */
+	struct kt_percpu *percpu;       /* per-CPU offsets and masks, read on first use */
 	struct kt_error *types_err;
 };
 
 /* The kernel's symbol table from the dump, loaded on first use. */
 struct kt_error *kt_program_kallsyms(struct kt_program *prog, struct kt_kallsyms **ret);
+
+/* ORC tables of the kernel and its modules, loaded on first use. */
+struct kt_error *kt_program_orc(struct kt_program *prog, struct kt_orc **ret);
+
+/* The debug vmlinux's DWARF CFI; NOT_FOUND without a vmlinux. */
+struct kt_error *kt_program_cfi(struct kt_program *prog, struct kt_cfi **ret);
 
 /* Kernel types (BTF), loaded on first use. */
 struct kt_error *kt_program_types(struct kt_program *prog, struct kt_types **ret);

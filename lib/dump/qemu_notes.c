@@ -10,6 +10,7 @@
 enum {
 	QEMU_CPU_STATE_MIN_SIZE = 440,
 	QS_VERSION = 0,
+	QS_GPR = 8,
 	QS_RSP = 8 + 6 * 8,     /* rax rbx rcx rdx rsi rdi rsp rbp r8..r15 */
 	QS_RIP = 8 + 16 * 8,
 	QS_RFLAGS = QS_RIP + 8,
@@ -73,6 +74,8 @@ struct kt_error *kt_qemu_notes_read(int fd, struct kt_qemu_cpu **ret, size_t *n_
 			};
 			for (int r = 0; r < 5; r++)
 				c->cr[r] = u64_at(d, QS_CR + 8 * (size_t)r);
+			for (int r = 0; r < 16; r++)
+				c->gpr[r] = u64_at(d, QS_GPR + 8 * (size_t)r);
 		}
 	}
 	elf_end(elf);

@@ -14,6 +14,7 @@
 #include "ktriage.h"
 
 struct kt_qemu_cpu {
+	uint64_t gpr[16];   /* rax rbx rcx rdx rsi rdi rsp rbp r8..r15, QEMUCPUState order */
 	uint64_t rip, rsp, rflags;
 	uint16_t cs;
 	uint64_t cr[5];

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/error.h"
 #include "kernel/percpu.h"
@@ -28,7 +29,49 @@ static struct kt_error *read_mask(struct kt_program *prog, const char *sym, unsi
 	return NULL;
 }
 
+static struct kt_error *percpu_copy(const struct kt_percpu *from, struct kt_percpu *to)
+{
+	size_t words = (from->nr_cpu_ids + 63) / 64;
+	*to = (struct kt_percpu){.nr_cpu_ids = from->nr_cpu_ids};
+	if (!(to->offsets = malloc(from->nr_cpu_ids * 8ul)) || !(to->possible = malloc(words * 8)) ||
+	    !(to->online = malloc(words * 8))) {
+		kt_percpu_deinit(to);
+		return &kt_enomem;
+	}
+	memcpy(to->offsets, from->offsets, from->nr_cpu_ids * 8ul);
+	memcpy(to->possible, from->possible, words * 8);
+	memcpy(to->online, from->online, words * 8);
+	return NULL;
+}
+
+static struct kt_error *percpu_read(struct kt_program *prog, struct kt_percpu *ret);
+
+/* Read once per program (walkers ask for it per task), handed out as copies. */
 struct kt_error *kt_percpu_init(struct kt_program *prog, struct kt_percpu *ret)
+{
+	if (!prog->percpu) {
+		struct kt_percpu *p = calloc(1, sizeof(*p));
+		if (!p)
+			return &kt_enomem;
+		struct kt_error *err = percpu_read(prog, p);
+		if (err) {
+			free(p);
+			return err;
+		}
+		prog->percpu = p;
+	}
+	return percpu_copy(prog->percpu, ret);
+}
+
+void kt_percpu_free(struct kt_percpu *p)
+{
+	if (p) {
+		kt_percpu_deinit(p);
+		free(p);
+	}
+}
+
+static struct kt_error *percpu_read(struct kt_program *prog, struct kt_percpu *ret)
 {
 	struct kt_percpu p = {0};
 	uint64_t nr_addr, off_addr;

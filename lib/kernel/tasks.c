@@ -12,6 +12,7 @@
 #include "kernel/list.h"
 #include "kernel/percpu.h"
 #include "kernel/task_state.h"
+#include "kernel/tasks.h"
 #include "program.h"
 
 /* PID_MAX_LIMIT on 64-bit (include/linux/threads.h): no kernel has more tasks than this. */
@@ -209,4 +210,27 @@ out:
 	free(w.curr);
 	kt_percpu_deinit(&percpu);
 	return err;
+}
+
+struct kt_error *kt_task_read_one(struct kt_program *prog, uint64_t addr, struct kt_task *ret)
+{
+	struct task_walk w = {.prog = prog};
+	struct kt_error *err = task_layout_get(prog, &w.l);
+	return err ? err : task_read(&w, addr, ret);
+}
+
+struct kt_error *kt_cpu_current_task(struct kt_program *prog, unsigned int cpu, uint64_t *ret)
+{
+	uint64_t runqueues, rq, curr_off;
+	struct kt_percpu percpu;
+	struct kt_error *err;
+	if ((err = kt_program_symbol_address(prog, "runqueues", &runqueues)) ||
+	    (err = kt_program_member_offset(prog, "rq", "curr", &curr_off)) ||
+	    (err = kt_percpu_init(prog, &percpu)))
+		return err;
+	err = kt_percpu_address(&percpu, runqueues, cpu, &rq);
+	kt_percpu_deinit(&percpu);
+	if (!err)
+		err = kt_read_u64(&prog->reader, rq + curr_off, ret);
+	return err ? kt_error_prefix(err, "current task of CPU %u", cpu) : NULL;
 }

@@ -248,3 +248,20 @@ const struct kt_symbol *kt_kallsyms_by_address(const struct kt_kallsyms *ks, uin
 	}
 	return &ks->syms[lo];
 }
+
+size_t kt_kallsyms_at(const struct kt_kallsyms *ks, uint64_t addr, const struct kt_symbol **out,
+		      size_t max)
+{
+	size_t lo = ks->first_text, hi = ks->n;
+	while (lo < hi) {  // the first symbol at or above addr
+		size_t mid = lo + (hi - lo) / 2;
+		if (ks->syms[mid].address < addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	size_t n = 0;
+	for (; lo < ks->n && ks->syms[lo].address == addr && n < max; lo++)
+		out[n++] = &ks->syms[lo];
+	return n;
+}

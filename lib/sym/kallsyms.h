@@ -34,6 +34,9 @@ void kt_kallsyms_destroy(struct kt_kallsyms *ks);
 size_t kt_kallsyms_count(const struct kt_kallsyms *ks);
 /* Looks a symbol up by name; NULL if absent. */
 const struct kt_symbol *kt_kallsyms_by_name(const struct kt_kallsyms *ks, const char *name);
+/* Every symbol at exactly addr (aliases), at most max; returns how many were stored. */
+size_t kt_kallsyms_at(const struct kt_kallsyms *ks, uint64_t addr, const struct kt_symbol **out,
+		      size_t max);
 /* The symbol containing addr (the last one at or below it, excluding per-CPU offsets), or NULL. */
 const struct kt_symbol *kt_kallsyms_by_address(const struct kt_kallsyms *ks, uint64_t addr);
 

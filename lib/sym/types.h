@@ -36,4 +36,8 @@ struct kt_error *kt_types_member(struct kt_types *types, const char *name, const
 /* True if struct NAME has member (a name, not a path): for layouts that changed between versions. */
 bool kt_types_has_member(struct kt_types *types, const char *name, const char *member);
 
+/* The parsed BTF itself, for code that walks types (type_*.c: whatis, struct, p). */
+struct btf;
+const struct btf *kt_types_btf(const struct kt_types *types);
+
 #endif

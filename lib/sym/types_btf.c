@@ -14,9 +14,39 @@ static const uint64_t BTF_MAX_SIZE = 256ull << 20;
 /* Nesting of anonymous members and typedef chains that a sane type never exceeds. */
 enum { TYPE_DEPTH_MAX = 32 };
 
+/*
+ * libbpf finds a type by name with a linear scan over every type (~100,000 in vmlinux), and
+ * walkers ask for the same few types for every task: remember the answers.
+ */
+enum { TYPE_CACHE_SIZE = 512 };
+
+struct type_cache_entry {
+	char *name;
+	int32_t id;       /* resolved id, or -1: not found */
+};
+
+/* Member paths asked for per task (task_struct.pid, .thread.sp, ...), remembered likewise. */
+enum { MEMBER_CACHE_SIZE = 1024 };
+
+struct member_cache_entry {
+	char *key;        /* "type\0path" */
+	size_t key_len;
+	struct kt_member_info info;
+};
+
 struct kt_types {
 	struct btf *btf;
+	struct type_cache_entry cache[TYPE_CACHE_SIZE];
+	struct member_cache_entry members[MEMBER_CACHE_SIZE];
 };
+
+static uint64_t name_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ull;  // FNV-1a
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 1099511628211ull;
+	return h;
+}
 
 struct kt_error *kt_types_load_from_dump(struct kt_reader *reader, const struct kt_kallsyms *ks,
 					 struct kt_types **ret)
@@ -41,7 +71,7 @@ struct kt_error *kt_types_load_from_dump(struct kt_reader *reader, const struct 
 	if (!btf)
 		return kt_error_create(KT_ERROR_BAD_DATA, "the kernel's BTF does not parse: %s",
 				       strerror(errno));
-	struct kt_types *types = malloc(sizeof(*types));
+	struct kt_types *types = calloc(1, sizeof(*types));
 	if (!types) {
 		btf__free(btf);
 		return &kt_enomem;
@@ -57,7 +87,7 @@ struct kt_error *kt_types_load_from_file(const char *path, struct kt_types **ret
 	if (!btf)
 		return kt_error_create(KT_ERROR_NOT_FOUND, "%s: no usable .BTF section: %s", path,
 				       strerror(errno));
-	struct kt_types *types = malloc(sizeof(*types));
+	struct kt_types *types = calloc(1, sizeof(*types));
 	if (!types) {
 		btf__free(btf);
 		return &kt_enomem;
@@ -72,11 +102,45 @@ void kt_types_destroy(struct kt_types *types)
 	if (!types)
 		return;
 	btf__free(types->btf);
+	for (size_t i = 0; i < TYPE_CACHE_SIZE; i++)
+		free(types->cache[i].name);
+	for (size_t i = 0; i < MEMBER_CACHE_SIZE; i++)
+		free(types->members[i].key);
 	free(types);
 }
 
+const struct btf *kt_types_btf(const struct kt_types *types)
+{
+	return types->btf;
+}
+
 /* The id of struct/union/typedef NAME, with typedefs and qualifiers resolved. */
+static struct kt_error *find_type_uncached(struct kt_types *types, const char *name, int32_t *ret);
+
 static struct kt_error *find_type(struct kt_types *types, const char *name, int32_t *ret)
+{
+	size_t slot = name_hash(name) & (TYPE_CACHE_SIZE - 1);
+	for (size_t probe = 0; probe < 8; probe++, slot = (slot + 1) & (TYPE_CACHE_SIZE - 1)) {
+		struct type_cache_entry *e = &types->cache[slot];
+		if (e->name && !strcmp(e->name, name)) {
+			if (e->id < 0)
+				return kt_error_create(KT_ERROR_NOT_FOUND, "no type '%s' in BTF", name);
+			*ret = e->id;
+			return NULL;
+		}
+		if (!e->name) {
+			struct kt_error *err = find_type_uncached(types, name, ret);
+			if (err && err->code != KT_ERROR_NOT_FOUND)
+				return err;
+			if ((e->name = strdup(name)))
+				e->id = err ? -1 : *ret;
+			return err;
+		}
+	}
+	return find_type_uncached(types, name, ret);  // a crowded neighbourhood: just look
+}
+
+static struct kt_error *find_type_uncached(struct kt_types *types, const char *name, int32_t *ret)
 {
 	static const int kinds[] = {BTF_KIND_STRUCT, BTF_KIND_UNION, BTF_KIND_TYPEDEF};
 	for (size_t i = 0; i < KT_ARRAY_SIZE(kinds); i++) {
@@ -136,8 +200,42 @@ static bool find_member(const struct btf *btf, uint32_t id, const char *name, si
 	return false;
 }
 
+static struct kt_error *member_uncached(struct kt_types *types, const char *name, const char *path,
+				       struct kt_member_info *ret);
+
 struct kt_error *kt_types_member(struct kt_types *types, const char *name, const char *path,
 				 struct kt_member_info *ret)
+{
+	char key[256];
+	size_t nlen = strlen(name), plen = strlen(path);
+	if (nlen + plen + 2 > sizeof(key))
+		return member_uncached(types, name, path, ret);
+	memcpy(key, name, nlen + 1);
+	memcpy(key + nlen + 1, path, plen + 1);
+	size_t klen = nlen + plen + 2;
+	uint64_t h = name_hash(name) * 31 + name_hash(path);
+	size_t slot = h & (MEMBER_CACHE_SIZE - 1);
+	for (size_t probe = 0; probe < 8; probe++, slot = (slot + 1) & (MEMBER_CACHE_SIZE - 1)) {
+		struct member_cache_entry *e = &types->members[slot];
+		if (e->key && e->key_len == klen && !memcmp(e->key, key, klen)) {
+			*ret = e->info;
+			return NULL;
+		}
+		if (!e->key) {
+			struct kt_error *err = member_uncached(types, name, path, ret);
+			if (!err && (e->key = malloc(klen))) {  // only successes: errors carry messages
+				memcpy(e->key, key, klen);
+				e->key_len = klen;
+				e->info = *ret;
+			}
+			return err;
+		}
+	}
+	return member_uncached(types, name, path, ret);
+}
+
+static struct kt_error *member_uncached(struct kt_types *types, const char *name, const char *path,
+				       struct kt_member_info *ret)
 {
 	int32_t id;
 	struct kt_error *err = find_type(types, name, &id);

@@ -204,7 +204,8 @@ struct kt_error *kt_vmlinux_symbols(const struct kt_vmlinux *vm, uint64_t kaslr_
 		const char *s;
 		if (!gelf_getsym(data, (int)i, &sym) || sym.st_shndx == SHN_UNDEF ||
 		    GELF_ST_TYPE(sym.st_info) == STT_SECTION || GELF_ST_TYPE(sym.st_info) == STT_FILE ||
-		    !(s = elf_strptr(vm->elf, vm->symtab_strndx, sym.st_name)) || !*s)
+		    !(s = elf_strptr(vm->elf, vm->symtab_strndx, sym.st_name)) || !*s ||
+		    !strncmp(s, ".L", 2))  // assembler-local labels: kallsyms has none either
 			continue;
 		names_len += strlen(s) + 1;
 	}
@@ -218,7 +219,8 @@ struct kt_error *kt_vmlinux_symbols(const struct kt_vmlinux *vm, uint64_t kaslr_
 		const char *s;
 		if (!gelf_getsym(data, (int)i, &sym) || sym.st_shndx == SHN_UNDEF ||
 		    GELF_ST_TYPE(sym.st_info) == STT_SECTION || GELF_ST_TYPE(sym.st_info) == STT_FILE ||
-		    !(s = elf_strptr(vm->elf, vm->symtab_strndx, sym.st_name)) || !*s)
+		    !(s = elf_strptr(vm->elf, vm->symtab_strndx, sym.st_name)) || !*s ||
+		    !strncmp(s, ".L", 2))  // assembler-local labels: kallsyms has none either
 			continue;
 		size_t len = strlen(s) + 1;
 		memcpy(ks->names + at, s, len);

@@ -1,0 +1,186 @@
+// SPDX-License-Identifier: MIT
+/* dis: crash's disassembler habits on the code the dump holds. */
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+
+static const char dis_usage[] =
+	"usage: dis [-r | -f] FUNC|ADDR [COUNT]\n"
+	"  FUNC      a function name: the whole function (a function ends where the next\n"
+	"            kallsyms symbol starts)\n"
+	"  ADDR      a hex address (0x optional) or SYMBOL+OFFSET (decimal, or hex with 0x):\n"
+	"            one instruction\n"
+	"  COUNT     disassemble COUNT instructions from FUNC or ADDR instead\n"
+	"  -r        reverse: from the start of the function up to and including ADDR\n"
+	"  -f        forward: from ADDR to the end of its function\n"
+	"As crash's dis: AT&T syntax, direct targets named <symbol+offset> (decimal offset),\n"
+	"RIP-relative operands followed by '# ADDRESS <symbol>'. The code is read from the dump,\n"
+	"so it is the code that ran (alternatives and ftrace NOPs patched in), not vmlinux's.\n";
+
+static const char *const kind_names[] = {
+	[KT_INSN_OTHER] = "other", [KT_INSN_CALL] = "call", [KT_INSN_JMP] = "jmp",
+	[KT_INSN_JCC] = "jcc",     [KT_INSN_RET] = "ret",
+};
+
+struct dis_print {
+	bool json, first;
+};
+
+static void print_json_string(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			printf("\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			printf("\\u%04x", *s);
+		else
+			putchar(*s);
+	}
+	putchar('"');
+}
+
+static bool print_line(const struct kt_dis_line *l, void *arg)
+{
+	struct dis_print *p = arg;
+	if (!p->json) {
+		printf("0x%016llx", (unsigned long long)l->address);
+		if (l->symbol && l->offset)
+			printf(" <%s+%llu>", l->symbol, (unsigned long long)l->offset);
+		else if (l->symbol)
+			printf(" <%s>", l->symbol);
+		printf(":\t%s\n", l->text);
+		return true;
+	}
+	printf("%s\n  {\"address\": \"0x%016llx\", \"symbol\": ", p->first ? "" : ",",
+	       (unsigned long long)l->address);
+	if (l->symbol) {
+		print_json_string(l->symbol);
+		printf(", \"offset\": %llu", (unsigned long long)l->offset);
+	} else {
+		printf("null, \"offset\": null");
+	}
+	printf(", \"bytes\": \"");
+	for (unsigned int i = 0; i < l->length; i++)
+		printf("%s%02x", i ? " " : "", l->bytes[i]);
+	printf("\", \"text\": ");
+	print_json_string(l->text);
+	printf(", \"kind\": \"%s\", \"target\": ", kind_names[l->kind]);
+	if (l->has_target)
+		printf("\"0x%016llx\"}", (unsigned long long)l->target);
+	else
+		printf("null}");
+	p->first = false;
+	return true;
+}
+
+/* "ktriage: dis WHERE: MESSAGE", so that a message about an alias names what was asked for. */
+static int report(const char *where, struct kt_error *err)
+{
+	fprintf(stderr, "ktriage: dis %s: %s\n", where, kt_error_message(err));
+	kt_error_destroy(err);
+	return 1;
+}
+
+/* A number in base 10, or 16 with 0x; false if s is not all digits. */
+static bool parse_number(const char *s, int base, uint64_t *ret)
+{
+	if (base == 10 && (!strncmp(s, "0x", 2) || !strncmp(s, "0X", 2)))
+		base = 16;
+	if (base == 16 && (!strncmp(s, "0x", 2) || !strncmp(s, "0X", 2)))
+		s += 2;
+	if (!*s || !isxdigit((unsigned char)*s))
+		return false;
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, base);
+	if (errno || *end)
+		return false;
+	*ret = v;
+	return true;
+}
+
+/*
+ * FUNC, SYMBOL+OFFSET or a hex address, as crash reads them: a name is looked up first, so a
+ * symbol spelled in hex digits is still a symbol. *whole_ret: a bare symbol. Returns an exit
+ * status, having said what is wrong.
+ */
+static int parse_location(struct kt_program *prog, const char *s, uint64_t *ret, bool *whole_ret)
+{
+	char name[512];
+	uint64_t off = 0;
+	const char *plus = strchr(s, '+');
+	size_t len = plus ? (size_t)(plus - s) : strlen(s);
+	if (len >= sizeof(name) || (plus && !parse_number(plus + 1, 10, &off))) {
+		fprintf(stderr, "ktriage: dis: bad location '%s'\n", s);
+		return 2;
+	}
+	memcpy(name, s, len);
+	name[len] = '\0';
+	struct kt_error *err = kt_program_symbol_address(prog, name, ret);
+	if (!err) {
+		*ret += off;
+		*whole_ret = !plus;
+		return 0;
+	}
+	if (plus || kt_error_code(err) != KT_ERROR_NOT_FOUND || !parse_number(s, 16, ret))
+		return report(s, err);
+	kt_error_destroy(err);
+	*whole_ret = false;
+	return 0;
+}
+
+int cmd_dis(struct cli_context *ctx, int argc, char **argv)
+{
+	bool reverse = false, forward = false;
+	int c;
+	optind = 1;
+	while ((c = getopt(argc, argv, "+rfh")) != -1) {
+		if (c == 'r') {
+			reverse = true;
+		} else if (c == 'f') {
+			forward = true;
+		} else {
+			fputs(dis_usage, c == 'h' ? stdout : stderr);
+			return c == 'h' ? 0 : 2;
+		}
+	}
+	uint64_t count = 0;
+	if (optind >= argc || argc - optind > 2 || (reverse && forward) ||
+	    (argc - optind == 2 && (!parse_number(argv[optind + 1], 10, &count) || !count))) {
+		fputs(dis_usage, stderr);
+		return 2;
+	}
+	uint64_t addr, start, end;
+	bool whole;
+	int status = parse_location(ctx->prog, argv[optind], &addr, &whole);
+	if (status)
+		return status;
+	struct kt_error *err;
+	if (reverse || forward || (whole && !count)) {
+		if ((err = kt_function_bounds(ctx->prog, addr, &start, &end)))
+			return report(argv[optind], err);
+		// crash's -r stops at the instruction containing ADDR; -f starts at ADDR.
+		if (reverse)
+			end = addr + 1, count = 0;
+		else if (forward)
+			start = addr, count = 0;
+	} else {
+		start = addr;
+		end = UINT64_MAX;
+		if (!count)
+			count = 1;  // crash: an address without a count is one instruction
+	}
+	struct dis_print p = {.json = ctx->json, .first = true};
+	if (p.json)
+		printf("[");
+	err = kt_disassemble(ctx->prog, start, end, (size_t)count, print_line, &p);
+	if (p.json)
+		printf("\n]\n");
+	return err ? report(argv[optind], err) : 0;
+}

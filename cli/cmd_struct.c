@@ -1,0 +1,242 @@
+// SPDX-License-Identifier: MIT
+/* struct, union, whatis, member-at and p: kernel types and the values they describe. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+
+static int out_of_memory(void)
+{
+	fprintf(stderr, "ktriage: out of memory\n");
+	return 1;
+}
+
+static int print_out(struct cli_context *ctx, struct kt_error *err, char *out)
+{
+	if (err)
+		return cli_report_error(err);
+	fputs(out, stdout);
+	if (ctx->json)
+		putchar('\n');
+	free(out);
+	return 0;
+}
+
+static bool parse_u64(const char *s, int base, uint64_t *ret)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, base);
+	if (!*s || *end || errno || *s == '-')
+		return false;
+	*ret = v;
+	return true;
+}
+
+/* argv[from..to), joined by spaces: "struct page", "*(struct rq *) 0x...". */
+static char *join_args(char **argv, int from, int to)
+{
+	size_t len = 1;
+	for (int i = from; i < to; i++)
+		len += strlen(argv[i]) + 1;
+	char *s = calloc(1, len);
+	for (int i = from; s && i < to; i++) {
+		if (i > from)
+			strcat(s, " ");
+		strcat(s, argv[i]);
+	}
+	return s;
+}
+
+/* Shared by struct, union and p: -x, -a N, and (p) -t TYPE. Returns false on bad usage. */
+static bool value_options(int argc, char **argv, const char *optstring,
+			  struct kt_value_options *opts, const char **type)
+{
+	int c;
+	optind = 1;
+	while ((c = getopt(argc, argv, optstring)) != -1) {
+		uint64_t n;
+		switch (c) {
+		case 'x':
+			opts->hex = true;
+			break;
+		case 'a':
+			if (!parse_u64(optarg, 10, &n) || !n || n > 1000000)
+				return false;
+			opts->array_max = (unsigned int)n;
+			break;
+		case 't':
+			*type = optarg;
+			break;
+		case 'r':
+			opts->expand = true;
+			break;
+		default:
+			return false;
+		}
+	}
+	return true;
+}
+
+static int struct_or_union(struct cli_context *ctx, int argc, char **argv, const char *keyword)
+{
+	struct kt_value_options opts = {.json = ctx->json};
+	if (!value_options(argc, argv, "xa:", &opts, NULL) || optind >= argc || argc - optind > 2) {
+		fprintf(stderr, "usage: %s [-x] [-a N] NAME[.member[,member...]] [ADDRESS|SYMBOL[+OFF]]\n"
+				"  without an address: the layout, as whatis\n", keyword);
+		return 2;
+	}
+	char *spec = argv[optind];
+	char *dot = strchr(spec, '.');
+	char *type = NULL;
+	if (asprintf(&type, "%s %.*s", keyword, dot ? (int)(dot - spec) : (int)strlen(spec), spec) < 0)
+		return out_of_memory();
+	const char *members = dot ? dot + 1 : NULL;
+	char *out = NULL;
+	struct kt_error *err;
+	if (optind + 1 == argc) {
+		if (members) {
+			fprintf(stderr, "ktriage: member paths need an address (member offsets: "
+					"whatis %s)\n", type);
+			free(type);
+			return 2;
+		}
+		err = kt_type_describe(ctx->prog, type, &opts, &out);
+	} else {
+		uint64_t addr;
+		err = kt_program_parse_address(ctx->prog, argv[optind + 1], &addr);
+		if (!err)
+			err = kt_value_format(ctx->prog, type, members, addr, &opts, &out);
+	}
+	free(type);
+	return print_out(ctx, err, out);
+}
+
+int cmd_struct(struct cli_context *ctx, int argc, char **argv)
+{
+	return struct_or_union(ctx, argc, argv, "struct");
+}
+
+int cmd_union(struct cli_context *ctx, int argc, char **argv)
+{
+	return struct_or_union(ctx, argc, argv, "union");
+}
+
+int cmd_whatis(struct cli_context *ctx, int argc, char **argv)
+{
+	struct kt_value_options opts = {.json = ctx->json};
+	if (!value_options(argc, argv, "r", &opts, NULL) || optind >= argc) {
+		fprintf(stderr, "usage: whatis [-r] TYPE|SYMBOL   (-r: expand named members too)\n");
+		return 2;
+	}
+	char *name = join_args(argv, optind, argc);
+	if (!name)
+		return out_of_memory();
+	char *out = NULL;
+	struct kt_error *err = kt_type_describe(ctx->prog, name, &opts, &out);
+	free(name);
+	return print_out(ctx, err, out);
+}
+
+static void json_string(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			printf("\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			printf("\\u%04x", *s);
+		else
+			putchar(*s);
+	}
+	putchar('"');
+}
+
+static void member_at_json(const char *type, uint64_t offset, const struct kt_member_at *m,
+			   size_t n)
+{
+	printf("{\n  \"type\": ");
+	json_string(type);
+	printf(",\n  \"offset\": %llu,\n  \"members\": [", (unsigned long long)offset);
+	for (size_t i = 0; i < n; i++) {
+		printf("%s\n    {\"path\": ", i ? "," : "");
+		json_string(m[i].path);
+		printf(", \"offset\": %llu, \"size\": %llu, \"type\": ", (unsigned long long)m[i].offset,
+		       (unsigned long long)m[i].size);
+		json_string(m[i].type);
+		if (m[i].bit_size)
+			printf(", \"bit_offset\": %u, \"bit_size\": %u", m[i].bit_offset, m[i].bit_size);
+		if (m[i].padding)
+			printf(", \"padding\": true");
+		printf("}");
+	}
+	printf("\n  ]\n}\n");
+}
+
+static void member_at_text(const char *type, uint64_t offset, const struct kt_member_at *m,
+			   size_t n)
+{
+	printf("%s + 0x%llx:\n", type, (unsigned long long)offset);
+	for (size_t i = 0; i < n; i++) {
+		const char *path = *m[i].path ? m[i].path : type;
+		if (m[i].padding)
+			printf("  padding after %s  (in %s: %llu bytes at 0x%llx)\n", path, m[i].type,
+			       (unsigned long long)m[i].size, (unsigned long long)m[i].offset);
+		else if (m[i].bit_size)
+			printf("  %s  (%s : %u, bit %u of the byte at 0x%llx)\n", path, m[i].type,
+			       m[i].bit_size, m[i].bit_offset, (unsigned long long)m[i].offset);
+		else if (offset == m[i].offset)
+			printf("  %s  (%s, size %llu)\n", path, m[i].type, (unsigned long long)m[i].size);
+		else
+			printf("  %s + 0x%llx  (%s, size %llu, at 0x%llx)\n", path,
+			       (unsigned long long)(offset - m[i].offset), m[i].type,
+			       (unsigned long long)m[i].size, (unsigned long long)m[i].offset);
+	}
+}
+
+int cmd_member_at(struct cli_context *ctx, int argc, char **argv)
+{
+	uint64_t offset;
+	if (argc < 3 || !parse_u64(argv[argc - 1], 0, &offset)) {
+		fprintf(stderr, "usage: member-at TYPE OFFSET   (OFFSET: 0x348 or 840)\n");
+		return 2;
+	}
+	char *type = join_args(argv, 1, argc - 1);
+	if (!type)
+		return out_of_memory();
+	struct kt_member_at *members;
+	size_t n;
+	struct kt_error *err = kt_members_at(ctx->prog, type, offset, &members, &n);
+	if (err) {
+		free(type);
+		return cli_report_error(err);
+	}
+	if (ctx->json)
+		member_at_json(type, offset, members, n);
+	else
+		member_at_text(type, offset, members, n);
+	kt_members_at_free(members, n);
+	free(type);
+	return 0;
+}
+
+int cmd_p(struct cli_context *ctx, int argc, char **argv)
+{
+	struct kt_value_options opts = {.json = ctx->json};
+	const char *type = NULL;
+	if (!value_options(argc, argv, "xa:t:", &opts, &type) || optind >= argc) {
+		fprintf(stderr, "usage: p [-x] [-a N] [-t TYPE] SYMBOL[:CPU|:a][.member...]\n"
+				"       p [-x] [-a N] *(TYPE *)ADDRESS[->member...]\n");
+		return 2;
+	}
+	char *expr = join_args(argv, optind, argc);
+	if (!expr)
+		return out_of_memory();
+	char *out = NULL;
+	struct kt_error *err = kt_expr_format(ctx->prog, expr, type, &opts, &out);
+	free(expr);
+	return print_out(ctx, err, out);
+}

@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Address expressions, as crash's commands take them: "0xffffffff81000000", "ffffffff81000000",
+ * "linux_banner", "init_task+0x10", "sysrq_crash_op+16", "jiffies-8". The public entry point is
+ * kt_program_parse_address() (ktriage.h); the number syntax is shared with commands that take
+ * counts and offsets.
+ */
+#ifndef KT_KERNEL_EXPR_H
+#define KT_KERNEL_EXPR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/*
+ * The whole of s as a number: hexadecimal after "0x", decimal otherwise (crash and gdb read an
+ * offset after a symbol the same way). False if s is empty, has other characters or overflows.
+ */
+bool kt_parse_number(const char *s, uint64_t *ret);
+
+#endif

@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: MIT */
+/* Single-task reads for the layers that start from one task (backtraces, findings). */
+#ifndef KT_KERNEL_TASKS_H
+#define KT_KERNEL_TASKS_H
+
+#include "program.h"
+
+/* pid, comm, state, cpu of the task at addr (active is left false). */
+struct kt_error *kt_task_read_one(struct kt_program *prog, uint64_t addr, struct kt_task *ret);
+/* rq->curr of a CPU. */
+struct kt_error *kt_cpu_current_task(struct kt_program *prog, unsigned int cpu, uint64_t *ret);
+
+#endif

@@ -1,0 +1,363 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Backtraces of CPUs and tasks. A chain starts from trusted registers (a CPU's saved registers,
+ * a sleeping task's switch frame) and follows ORC; every return address must sit after a call to
+ * the frame above. A CPU that left no registers is reconstructed (reconstruct.c). Code addresses
+ * on the stack that the chain does not use are listed as stale, with the reason.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "kernel/percpu.h"
+#include "kernel/tasks.h"
+#include "unwind/backtrace_build.h"
+#include "unwind/cpu_regs.h"
+
+const char *kt_frame_status_name(enum kt_frame_status status)
+{
+	static const char *const names[] = {"verified", "inferred", "stale"};
+	return status <= KT_FRAME_STALE ? names[status] : "?";
+}
+
+const char *kt_pt_regs_name(unsigned int index)
+{
+	return kt_reg_name((enum kt_reg)index);
+}
+
+struct kt_error *kt_bt_add_frame(struct kt_backtrace *bt, const struct kt_frame *frame, bool stale)
+{
+	struct kt_frame **arr = stale ? &bt->stale : &bt->frames;
+	size_t *n = stale ? &bt->n_stale : &bt->n_frames;
+	struct kt_frame *grown = realloc(*arr, (*n + 1) * sizeof(**arr));
+	if (!grown)
+		return &kt_enomem;
+	grown[(*n)++] = *frame;
+	*arr = grown;
+	return NULL;
+}
+
+void kt_bt_describe(struct kt_unwinder *uw, struct kt_frame *f)
+{
+	const char *name, *module;
+	uint64_t off;
+	// A return address may follow a call that ends its function (a noreturn callee).
+	uint64_t at = f->exact ? f->pc : f->pc - 1;
+	struct kt_error *err = kt_program_symbolize(uw->prog, at, &name, &off, &module);
+	if (!err) {
+		f->function = name;
+		f->offset = off + (f->pc - at);
+		f->module = module;
+	}
+	kt_error_destroy(err);
+	const struct kt_stack *stack = kt_stacks_find(&uw->stacks, f->sp ? f->sp : f->slot);
+	f->stack = kt_stack_name(stack ? stack->kind : KT_STACK_UNKNOWN);
+}
+
+uint64_t kt_bt_function_start(const struct kt_frame *f)
+{
+	return f->function ? (f->exact ? f->pc : f->pc - 1) - (f->offset - (f->exact ? 0 : 1)) : 0;
+}
+
+/* A frame for the state, evidence and status filled in by the caller. */
+void kt_bt_frame_from_state(struct kt_unwinder *uw, const struct kt_unwind_state *st,
+			    struct kt_frame *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->pc = st->ip;
+	f->sp = st->sp;
+	f->slot = st->slot;
+	f->exact = st->exact;
+	if (st->pt_regs) {
+		f->has_pt_regs = true;
+		f->pt_regs_address = st->pt_regs;
+		for (unsigned int r = 0; r < KT_PT_REGS_COUNT; r++)
+			f->pt_regs[r] = st->regs.r[r];
+	}
+	kt_bt_describe(uw, f);
+}
+
+struct kt_error *kt_bt_unwind_from(struct kt_unwinder *uw, struct kt_backtrace *bt,
+				   struct kt_unwind_state st, enum kt_frame_status trust,
+				   const char *first_reason)
+{
+	struct kt_frame f;
+	kt_bt_frame_from_state(uw, &st, &f);
+	f.status = trust;
+	snprintf(f.reason, sizeof(f.reason), "%s", first_reason);
+	struct kt_error *err = kt_bt_add_frame(bt, &f, false);
+	while (!err && bt->n_frames < KT_MAX_FRAMES) {
+		const struct kt_frame *above = &bt->frames[bt->n_frames - 1];
+		uint64_t callee = kt_bt_function_start(above);
+		const char *callee_name = above->function;
+		bool done;
+		char why[KT_REASON_MAX];
+		err = kt_unwind_step(uw, &st, &done, why, sizeof(why));
+		if (err) {
+			snprintf(bt->note, sizeof(bt->note), "unwind stopped: %s", kt_error_message(err));
+			kt_error_destroy(err);
+			return NULL;
+		}
+		if (done) {
+			snprintf(bt->note, sizeof(bt->note), "%s", why);
+			return NULL;
+		}
+		kt_bt_frame_from_state(uw, &st, &f);
+		f.status = trust;
+		if (st.pt_regs) {
+			snprintf(f.reason, sizeof(f.reason), "pc from pt_regs at 0x%016llx on the %s "
+				 "(ORC of %s marks the exception frame)", (unsigned long long)st.pt_regs,
+				 kt_stack_name(kt_stacks_find(&uw->stacks, st.pt_regs)
+						       ? kt_stacks_find(&uw->stacks, st.pt_regs)->kind
+						       : KT_STACK_UNKNOWN),
+				 callee_name ? callee_name : "the frame above");
+		} else {
+			uint64_t target;
+			char call[160];
+			bool fits = kt_check_call_before(uw->prog, st.ip, callee, &target, call, sizeof(call));
+			if (!fits && target) {
+				f.status = KT_FRAME_INFERRED;  // ORC placed it; the call says a tail call hid one
+			} else if (!fits) {
+				snprintf(bt->note, sizeof(bt->note),
+					 "unwind stopped: 0x%016llx at 0x%016llx is not a return address (%s)",
+					 (unsigned long long)st.ip, (unsigned long long)st.slot, call);
+				return NULL;
+			}
+			const char *how = st.by_cfi ? "DWARF CFI" : st.by_prologue ? "the callee's code" : "ORC";
+			if (!fits)
+				snprintf(f.reason, sizeof(f.reason), "return address at 0x%016llx (placed by %s), "
+					 "%s: that function is not on the stack; it reached %s by a tail call",
+					 (unsigned long long)st.slot, how, call, callee_name ? callee_name : "the frame above");
+			else
+				snprintf(f.reason, sizeof(f.reason), "return address at 0x%016llx (placed by %s), %s",
+					 (unsigned long long)st.slot, how, call);
+		}
+		err = kt_bt_add_frame(bt, &f, false);
+	}
+	if (!err && bt->n_frames >= KT_MAX_FRAMES)
+		snprintf(bt->note, sizeof(bt->note), "stopped after %d frames", KT_MAX_FRAMES);
+	return err;
+}
+
+/* Code addresses in [lo, hi) that look like return addresses but are no slot of the chain. */
+struct kt_error *kt_bt_scan_stale(struct kt_unwinder *uw, struct kt_backtrace *bt, uint64_t lo,
+				  uint64_t hi, const char *where)
+{
+	enum { SCAN_MAX = 4096 };
+	if (hi <= lo || hi - lo > SCAN_MAX * 8)
+		return NULL;
+	uint64_t words[SCAN_MAX];
+	struct kt_error *err = kt_read(&uw->prog->reader, lo, words, hi - lo);
+	if (err) {
+		bool fatal = err == &kt_enomem;
+		kt_error_destroy(err);
+		return fatal ? &kt_enomem : NULL;
+	}
+	for (uint64_t a = lo; a < hi; a += 8) {
+		uint64_t v = words[(a - lo) / 8];
+		bool on_chain = false;
+		for (size_t i = 0; i < bt->n_frames && !on_chain; i++)
+			on_chain = bt->frames[i].slot == a;
+		if (on_chain || v < 0xffffffff80000000ull)
+			continue;
+		struct kt_frame f = {.pc = v, .slot = a, .status = KT_FRAME_STALE};
+		kt_bt_describe(uw, &f);
+		if (!f.function)
+			continue;
+		uint64_t target;
+		char call[128];
+		if (!kt_check_call_before(uw->prog, v, 0, &target, call, sizeof(call)))
+			continue;  // a code pointer, but not a return address
+		snprintf(f.reason, sizeof(f.reason), "return address (%s) %s, not on the unwind chain: "
+			 "left by an earlier call", call, where);
+		if ((err = kt_bt_add_frame(bt, &f, true)))
+			return err;
+	}
+	return NULL;
+}
+
+/* Stale values inside the frames: between each frame's sp and the slot of the next. */
+struct kt_error *kt_bt_scan_chain(struct kt_unwinder *uw, struct kt_backtrace *bt)
+{
+	struct kt_error *err = NULL;
+	for (size_t i = 0; i + 1 < bt->n_frames && !err; i++) {
+		const struct kt_frame *f = &bt->frames[i], *next = &bt->frames[i + 1];
+		if (!f->sp || !next->slot || next->slot < f->sp)
+			continue;
+		char where[96];
+		snprintf(where, sizeof(where), "in the frame of %s", f->function ? f->function : "?");
+		err = kt_bt_scan_stale(uw, bt, f->sp, next->slot, where);
+	}
+	return err;
+}
+
+static struct kt_error *bt_create(struct kt_program *prog, uint64_t task, int cpu,
+				  struct kt_unwinder *uw, struct kt_backtrace **ret)
+{
+	struct kt_backtrace *bt = calloc(1, sizeof(*bt));
+	if (!bt)
+		return &kt_enomem;
+	bt->cpu = cpu;
+	bt->task = task;
+	bt->pid = -1;
+	bt->registers_source = "none";
+	struct kt_task t;
+	struct kt_error *err = kt_task_read_one(prog, task, &t);
+	if (!err) {
+		bt->pid = t.pid;
+		memcpy(bt->comm, t.comm, sizeof(bt->comm));
+	}
+	kt_error_destroy(err);
+	uw->prog = prog;
+	if ((err = kt_program_orc(prog, &uw->orc)) ||
+	    (err = kt_stacks_get(prog, task, cpu, &uw->stacks))) {
+		kt_backtrace_destroy(bt);
+		return err;
+	}
+	*ret = bt;
+	return NULL;
+}
+
+void kt_backtrace_destroy(struct kt_backtrace *bt)
+{
+	if (!bt)
+		return;
+	free(bt->frames);
+	free(bt->stale);
+	free(bt);
+}
+
+struct kt_error *kt_backtrace_cpu(struct kt_program *prog, unsigned int cpu,
+				  struct kt_backtrace **ret)
+{
+	uint64_t task;
+	struct kt_cpu_regs regs;
+	struct kt_error *err;
+	if ((err = kt_cpu_current_task(prog, cpu, &task)) ||
+	    (err = kt_cpu_regs_get(prog, cpu, &regs)))
+		return err;
+	struct kt_backtrace *bt;
+	struct kt_unwinder uw;
+	if ((err = bt_create(prog, task, (int)cpu, &uw, &bt)))
+		return err;
+	if (regs.source == KT_REGS_NONE) {
+		err = kt_bt_reconstruct(&uw, bt, regs.reason);
+	} else {
+		bt->registers_source = kt_regs_source_name(regs.source);
+		struct kt_unwind_state st = {
+			.ip = regs.regs.r[KT_REG_rip],
+			.sp = regs.regs.r[KT_REG_rsp],
+			.bp = regs.regs.r[KT_REG_rbp],
+			.bp_known = true,
+			.exact = true,
+			.regs = regs.regs,
+		};
+		char why[96];
+		snprintf(why, sizeof(why), "pc from the CPU's saved registers (%s)",
+			 regs.source == KT_REGS_QEMU ? "QEMU CPU note" : "crash_notes");
+		err = kt_bt_unwind_from(&uw, bt, st, KT_FRAME_VERIFIED, why);
+		if (!err)
+			err = kt_bt_scan_chain(&uw, bt);
+	}
+	if (err) {
+		kt_backtrace_destroy(bt);
+		return err;
+	}
+	*ret = bt;
+	return NULL;
+}
+
+/* A task that is not running: the frame its last context switch left at thread.sp. */
+static struct kt_error *backtrace_sleeping(struct kt_program *prog, uint64_t task,
+					   struct kt_backtrace **ret)
+{
+	struct kt_backtrace *bt;
+	struct kt_unwinder uw;
+	uint64_t sp_off, ret_off, bp_off, frame_size, sp;
+	struct kt_error *err = bt_create(prog, task, -1, &uw, &bt);
+	if (err)
+		return err;
+	// struct inactive_task_frame (v4.9+, arch/x86/include/asm/switch_to.h) sits at thread.sp.
+	if ((err = kt_program_member_offset(prog, "task_struct", "thread.sp", &sp_off)) ||
+	    (err = kt_program_member_offset(prog, "inactive_task_frame", "ret_addr", &ret_off)) ||
+	    (err = kt_program_member_offset(prog, "inactive_task_frame", "bp", &bp_off)) ||
+	    (err = kt_program_type_size(prog, "inactive_task_frame", &frame_size)) ||
+	    (err = kt_read_u64(&prog->reader, task + sp_off, &sp)))
+		goto out;
+	struct kt_unwind_state st = {.sp = sp + frame_size, .slot = sp + ret_off, .bp_known = true};
+	if ((err = kt_read_u64(&prog->reader, sp + ret_off, &st.ip)) ||
+	    (err = kt_read_u64(&prog->reader, sp + bp_off, &st.bp))) {
+		err = kt_error_prefix(err, "switch frame at thread.sp 0x%llx", (unsigned long long)sp);
+		goto out;
+	}
+	// A task that never ran "returns" to the start of ret_from_fork: an exact pc, no call before.
+	const char *fn, *mod;
+	uint64_t fn_off;
+	struct kt_error *serr = kt_program_symbolize(prog, st.ip, &fn, &fn_off, &mod);
+	if (!serr && fn_off == 0)
+		st.exact = true;
+	kt_error_destroy(serr);
+	bt->registers_source = "switch frame (thread.sp, struct inactive_task_frame)";
+	char why[128];
+	snprintf(why, sizeof(why), "return address saved by the last context switch (thread.sp 0x%016llx)",
+		 (unsigned long long)sp);
+	if (!(err = kt_bt_unwind_from(&uw, bt, st, KT_FRAME_VERIFIED, why)))
+		err = kt_bt_scan_chain(&uw, bt);
+out:
+	if (err) {
+		kt_backtrace_destroy(bt);
+		return err;
+	}
+	*ret = bt;
+	return NULL;
+}
+
+struct kt_error *kt_backtrace_task(struct kt_program *prog, uint64_t task, struct kt_backtrace **ret)
+{
+	struct kt_task t;
+	struct kt_error *err = kt_task_read_one(prog, task, &t);
+	if (err)
+		return err;
+	uint64_t curr;
+	if (t.cpu >= 0 && !(err = kt_cpu_current_task(prog, (unsigned int)t.cpu, &curr)) && curr == task)
+		return kt_backtrace_cpu(prog, (unsigned int)t.cpu, ret);
+	kt_error_destroy(err);
+	return backtrace_sleeping(prog, task, ret);
+}
+
+unsigned int kt_program_nr_cpus(struct kt_program *prog)
+{
+	struct kt_percpu percpu;
+	struct kt_error *err = kt_percpu_init(prog, &percpu);
+	if (err) {
+		kt_error_destroy(err);
+		return 0;
+	}
+	unsigned int n = percpu.nr_cpu_ids;
+	kt_percpu_deinit(&percpu);
+	return n;
+}
+
+struct kt_error *kt_backtrace_panic(struct kt_program *prog, struct kt_backtrace **ret)
+{
+	uint64_t addr;
+	uint32_t cpu;
+	struct kt_error *err = kt_program_symbol_address(prog, "panic_cpu", &addr);
+	if (!err)
+		err = kt_read_u32(&prog->reader, addr, &cpu);
+	if (!err && (int32_t)cpu >= 0)
+		return kt_backtrace_cpu(prog, cpu, ret);
+	if (err == &kt_enomem)
+		return err;
+	kt_error_destroy(err);
+	// No panic (a live dump): the first CPU whose registers the dump has.
+	unsigned int n = kt_program_nr_cpus(prog);
+	for (unsigned int c = 0; c < n; c++) {
+		struct kt_cpu_regs regs;
+		if (!(err = kt_cpu_regs_get(prog, c, &regs)) && regs.source != KT_REGS_NONE)
+			return kt_backtrace_cpu(prog, c, ret);
+		kt_error_destroy(err);
+	}
+	return kt_error_create(KT_ERROR_NOT_FOUND, "no CPU panicked and none has saved registers");
+}

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: MIT */
+/* Shared by the backtrace drivers: frame construction, chains, stale scans. */
+#ifndef KT_UNWIND_BACKTRACE_BUILD_H
+#define KT_UNWIND_BACKTRACE_BUILD_H
+
+#include "unwind/backtrace.h"
+
+struct kt_error *kt_bt_add_frame(struct kt_backtrace *bt, const struct kt_frame *frame, bool stale);
+/* Symbol, module and stack of a frame whose pc, sp, slot and exact are set. */
+void kt_bt_describe(struct kt_unwinder *uw, struct kt_frame *f);
+uint64_t kt_bt_function_start(const struct kt_frame *f);
+void kt_bt_frame_from_state(struct kt_unwinder *uw, const struct kt_unwind_state *st,
+			    struct kt_frame *f);
+/* Appends the frame at st and every caller ORC finds; the note says why it ended. */
+struct kt_error *kt_bt_unwind_from(struct kt_unwinder *uw, struct kt_backtrace *bt,
+				   struct kt_unwind_state st, enum kt_frame_status trust,
+				   const char *first_reason);
+struct kt_error *kt_bt_scan_stale(struct kt_unwinder *uw, struct kt_backtrace *bt, uint64_t lo,
+				  uint64_t hi, const char *where);
+struct kt_error *kt_bt_scan_chain(struct kt_unwinder *uw, struct kt_backtrace *bt);
+/* A CPU without registers: find pt_regs that prove where it was, or rebuild from the stack. */
+struct kt_error *kt_bt_reconstruct(struct kt_unwinder *uw, struct kt_backtrace *bt,
+				   const char *why_no_regs);
+
+#endif

@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Is the value at a return-address slot really a return address, and of a call to the frame
+ * above? The instruction that ends right before it must be a call: a direct call (e8 rel32,
+ * 5 bytes) or an indirect one (ff /2, 2 to 7 bytes, possibly after a prefix). A direct call
+ * must target the callee, or something that jumps there on the callee's behalf: a retpoline
+ * thunk (__x86_indirect_thunk_*), a static-call trampoline (__SCT__*), or a tail call.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "callsite/decode.h"
+#include "core/error.h"
+#include "unwind/backtrace.h"
+
+static bool is_indirect_thunk(const char *name)
+{
+	return !strncmp(name, "__x86_indirect_thunk_", 21) ||
+	       !strncmp(name, "__x86_indirect_call_thunk_", 26);
+}
+
+/* Thunks share their address with section labels (__static_call_text_end, ...): look at every
+ * name the kernel has for the target. 'T': retpoline thunk, 'S': static-call trampoline. */
+static char trampoline_kind(struct kt_program *prog, uint64_t target)
+{
+	struct kt_kallsyms *ks;
+	const struct kt_symbol *at[16];
+	struct kt_error *err = kt_program_kallsyms(prog, &ks);
+	if (err) {
+		kt_error_destroy(err);
+		return 0;
+	}
+	size_t n = kt_kallsyms_at(ks, target, at, 16);
+	for (size_t i = 0; i < n; i++) {
+		if (is_indirect_thunk(at[i]->name))
+			return 'T';
+		if (!strncmp(at[i]->name, "__SCT__", 7))
+			return 'S';
+	}
+	return 0;
+}
+
+/* GCC splits a function's unlikely paths into NAME.cold, reached by a jump from NAME. */
+static bool same_function(struct kt_program *prog, uint64_t target, uint64_t callee_start)
+{
+	const char *t, *c, *m;
+	uint64_t off;
+	struct kt_error *err = kt_program_symbolize(prog, target, &t, &off, &m);
+	if (!err)
+		err = kt_program_symbolize(prog, callee_start, &c, &off, &m);
+	kt_error_destroy(err);
+	if (err)
+		return false;
+	size_t n = strlen(t);
+	return !strncmp(c, t, n) && !strcmp(c + n, ".cold");
+}
+
+bool kt_check_call_before(struct kt_program *prog, uint64_t ret_addr, uint64_t callee_start,
+			  uint64_t *target_ret, char *reason, size_t reason_len)
+{
+	uint8_t code[16];
+	*target_ret = 0;
+	struct kt_error *err = kt_read(&prog->reader, ret_addr - sizeof(code), code, sizeof(code));
+	if (err) {
+		snprintf(reason, reason_len, "code before it unreadable: %s", kt_error_message(err));
+		kt_error_destroy(err);
+		return false;
+	}
+	// Try the lengths a call can have, the 5-byte direct call first.
+	static const unsigned int lengths[] = {5, 2, 3, 6, 7, 4, 8};
+	for (size_t i = 0; i < sizeof(lengths) / sizeof(lengths[0]); i++) {
+		unsigned int len = lengths[i];
+		struct kt_insn insn;
+		err = kt_insn_decode(ret_addr - len, code + sizeof(code) - len, len, &insn);
+		if (err) {
+			kt_error_destroy(err);
+			continue;
+		}
+		if (insn.length != len || insn.kind != KT_INSN_CALL)
+			continue;
+		const char *name, *module;
+		uint64_t off;
+		if (!insn.has_target) {
+			snprintf(reason, reason_len, "after an indirect call at 0x%016llx",
+				 (unsigned long long)insn.address);
+			return true;
+		}
+		*target_ret = insn.target;
+		err = kt_program_symbolize(prog, insn.target, &name, &off, &module);
+		if (err) {
+			kt_error_destroy(err);
+			name = "?";
+			off = 0;
+		}
+		char kind = off ? 0 : trampoline_kind(prog, insn.target);
+		if (kind == 'T') {
+			snprintf(reason, reason_len, "after an indirect call through a retpoline thunk at "
+				 "0x%016llx", (unsigned long long)insn.target);
+			return true;
+		}
+		if (kind == 'S') {
+			snprintf(reason, reason_len, "after a static call through a trampoline at 0x%016llx",
+				 (unsigned long long)insn.target);
+			return true;
+		}
+		if (!callee_start || insn.target == callee_start || same_function(prog, insn.target, callee_start)) {
+			snprintf(reason, reason_len, "after a call to %s", name);
+			return true;
+		}
+		snprintf(reason, reason_len, "after a call to %s+0x%llx, not to the frame above", name,
+			 (unsigned long long)off);
+		return false;
+	}
+	snprintf(reason, reason_len, "no call instruction ends at 0x%016llx", (unsigned long long)ret_addr);
+	return false;
+}
+
+bool kt_call_target_is_trampoline(struct kt_program *prog, uint64_t target)
+{
+	return trampoline_kind(prog, target) != 0;
+}

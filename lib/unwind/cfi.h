@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * DWARF call frame information of the debug vmlinux (.debug_frame, through libdw): the unwinder
+ * for kernels without ORC (3.10) and for code ORC does not describe (STACK_FRAME_NON_STANDARD
+ * functions such as __crash_kexec). It also says where each callee-saved register was saved.
+ */
+#ifndef KT_UNWIND_CFI_H
+#define KT_UNWIND_CFI_H
+
+#include "unwind/backtrace.h"
+
+struct kt_cfi;
+
+struct kt_error *kt_cfi_open(const char *vmlinux, struct kt_cfi **ret);
+void kt_cfi_destroy(struct kt_cfi *cfi);
+
+/*
+ * One step with the CFI row covering ip (a link-time address = runtime - kaslr_offset). NOT_FOUND
+ * if no FDE covers it. Callee-saved registers the row saves are restored into the new state.
+ */
+struct kt_error *kt_cfi_step(struct kt_cfi *cfi, struct kt_reader *reader, uint64_t kaslr_offset,
+			     struct kt_unwind_state *st);
+
+#endif

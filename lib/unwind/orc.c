@@ -1,0 +1,232 @@
+// SPDX-License-Identifier: MIT
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "kernel/modules.h"
+#include "unwind/orc.h"
+
+/* A kernel has ~400,000 entries; a module a few thousand. More means garbage. */
+static const uint64_t ORC_MAX_ENTRIES = 8u << 20;
+enum { ORC_ENTRY_SIZE = 6 };
+
+struct orc_table {
+	uint64_t *ips;      /* absolute, ascending */
+	uint8_t *entries;   /* ORC_ENTRY_SIZE each */
+	size_t n;
+	uint64_t text_start, text_end; /* the code the table describes */
+};
+
+/* Where each field sits in the u16 flags word, from BTF (or the v6.1 layout without it). */
+struct orc_format {
+	unsigned int sp_reg_bit, bp_reg_bit, type_bit, type_bits;
+	int signal_bit, end_bit;   /* -1 if absent */
+	bool typed_end;            /* v6.4+: UNDEFINED/END_OF_STACK are types */
+};
+
+struct kt_orc {
+	struct orc_format fmt;
+	struct orc_table kernel;
+	struct orc_table *modules;
+	size_t n_modules;
+};
+
+static int bit_of(struct kt_types *types, const char *member, unsigned int *bits)
+{
+	struct kt_member_info m;
+	struct kt_error *err = kt_types_member(types, "orc_entry", member, &m);
+	if (err) {
+		kt_error_destroy(err);
+		return -1;
+	}
+	if (bits)
+		*bits = m.bit_size;
+	return (int)((m.offset - 4) * 8 + m.bit_offset);
+}
+
+static void format_get(struct kt_program *prog, struct orc_format *f)
+{
+	*f = (struct orc_format){0, 4, 8, 2, -1, 10, false};  // v5.x - v6.2
+	struct kt_types *types;
+	struct kt_error *err = kt_program_types(prog, &types);
+	if (err) {
+		kt_error_destroy(err);
+		return;
+	}
+	int sp = bit_of(types, "sp_reg", NULL), bp = bit_of(types, "bp_reg", NULL);
+	int type = bit_of(types, "type", &f->type_bits);
+	if (sp < 0 || bp < 0 || type < 0)
+		return;
+	f->sp_reg_bit = (unsigned int)sp;
+	f->bp_reg_bit = (unsigned int)bp;
+	f->type_bit = (unsigned int)type;
+	f->signal_bit = bit_of(types, "signal", NULL);
+	f->end_bit = bit_of(types, "end", NULL);
+	f->typed_end = f->end_bit < 0;
+}
+
+static struct kt_error *table_read(struct kt_reader *r, uint64_t ip_addr, uint64_t entry_addr,
+				   uint64_t n, struct orc_table *t)
+{
+	if (n == 0 || n > ORC_MAX_ENTRIES)
+		return kt_error_create(KT_ERROR_BAD_DATA, "ORC table with %llu entries",
+				       (unsigned long long)n);
+	int32_t *rel = malloc(n * 4);
+	t->ips = malloc(n * 8);
+	t->entries = malloc(n * ORC_ENTRY_SIZE);
+	struct kt_error *err = NULL;
+	if (!rel || !t->ips || !t->entries)
+		err = &kt_enomem;
+	else if ((err = kt_read(r, ip_addr, rel, n * 4)) ||
+		 (err = kt_read(r, entry_addr, t->entries, n * ORC_ENTRY_SIZE)))
+		err = kt_error_prefix(err, "reading an ORC table");
+	if (!err) {
+		// Each ip is stored relative to its own slot (arch/x86/include/asm/orc_lookup.h).
+		for (uint64_t i = 0; i < n; i++)
+			t->ips[i] = ip_addr + i * 4 + (uint64_t)(int64_t)rel[i];
+		t->n = n;
+	}
+	free(rel);
+	if (err) {
+		free(t->ips);
+		free(t->entries);
+		memset(t, 0, sizeof(*t));
+	}
+	return err;
+}
+
+static void load_modules(struct kt_program *prog, struct kt_orc *orc)
+{
+	const struct kt_module_info *mods;
+	size_t n;
+	uint64_t o_num, o_ip, o_entries;
+	struct kt_error *err;
+	if ((err = kt_module_list(prog, &mods, &n)) ||
+	    (err = kt_program_member_offset(prog, "module", "arch.num_orcs", &o_num)) ||
+	    (err = kt_program_member_offset(prog, "module", "arch.orc_unwind_ip", &o_ip)) ||
+	    (err = kt_program_member_offset(prog, "module", "arch.orc_unwind", &o_entries))) {
+		kt_error_destroy(err);
+		return;
+	}
+	orc->modules = calloc(n ? n : 1, sizeof(*orc->modules));
+	if (!orc->modules)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		uint32_t num;
+		uint64_t ip, entries;
+		struct kt_reader *r = &prog->reader;
+		if ((err = kt_read_u32(r, mods[i].address + o_num, &num)) ||
+		    (err = kt_read_u64(r, mods[i].address + o_ip, &ip)) ||
+		    (err = kt_read_u64(r, mods[i].address + o_entries, &entries)) ||
+		    (err = table_read(r, ip, entries, num, &orc->modules[orc->n_modules]))) {
+			kt_error_destroy(err);  // that module's frames will say "no ORC entry"
+			continue;
+		}
+		orc->modules[orc->n_modules].text_start = mods[i].base;
+		orc->modules[orc->n_modules].text_end = mods[i].base + mods[i].size;
+		orc->n_modules++;
+	}
+}
+
+struct kt_error *kt_orc_load(struct kt_program *prog, struct kt_orc **ret)
+{
+	uint64_t start_ip, stop_ip, start_orc;
+	struct kt_error *err;
+	if ((err = kt_program_symbol_address(prog, "__start_orc_unwind_ip", &start_ip)) ||
+	    (err = kt_program_symbol_address(prog, "__stop_orc_unwind_ip", &stop_ip)) ||
+	    (err = kt_program_symbol_address(prog, "__start_orc_unwind", &start_orc)))
+		return kt_error_prefix(err, "ORC tables (a kernel built without CONFIG_UNWINDER_ORC?)");
+	struct kt_orc *orc = calloc(1, sizeof(*orc));
+	if (!orc)
+		return &kt_enomem;
+	format_get(prog, &orc->fmt);
+	uint64_t stext = 0, etext = 0;
+	if (stop_ip <= start_ip)
+		err = kt_error_create(KT_ERROR_BAD_DATA, "empty kernel ORC table");
+	else if (!(err = kt_program_symbol_address(prog, "_stext", &stext)) &&
+		 !(err = kt_program_symbol_address(prog, "_etext", &etext)))
+		err = table_read(&prog->reader, start_ip, start_orc, (stop_ip - start_ip) / 4, &orc->kernel);
+	orc->kernel.text_start = stext;
+	orc->kernel.text_end = etext;
+	if (err) {
+		kt_orc_destroy(orc);
+		return err;
+	}
+	load_modules(prog, orc);
+	*ret = orc;
+	return NULL;
+}
+
+void kt_orc_destroy(struct kt_orc *orc)
+{
+	if (!orc)
+		return;
+	free(orc->kernel.ips);
+	free(orc->kernel.entries);
+	for (size_t i = 0; i < orc->n_modules; i++) {
+		free(orc->modules[i].ips);
+		free(orc->modules[i].entries);
+	}
+	free(orc->modules);
+	free(orc);
+}
+
+static void decode(const struct orc_format *f, const uint8_t *e, struct kt_orc_entry *ret)
+{
+	uint16_t w;
+	memcpy(&ret->sp_offset, e, 2);
+	memcpy(&ret->bp_offset, e + 2, 2);
+	memcpy(&w, e + 4, 2);
+	ret->sp_reg = (enum kt_orc_reg)((w >> f->sp_reg_bit) & 0xf);
+	ret->bp_reg = (enum kt_orc_reg)((w >> f->bp_reg_bit) & 0xf);
+	unsigned int type = (w >> f->type_bit) & ((1u << f->type_bits) - 1);
+	ret->signal = f->signal_bit >= 0 && ((w >> f->signal_bit) & 1);
+	if (f->typed_end) {
+		static const enum kt_orc_type types[] = {KT_ORC_TYPE_UNDEFINED, KT_ORC_TYPE_END_OF_STACK,
+							 KT_ORC_TYPE_CALL, KT_ORC_TYPE_REGS,
+							 KT_ORC_TYPE_REGS_PARTIAL};
+		ret->type = type < 5 ? types[type] : KT_ORC_TYPE_UNDEFINED;
+	} else {
+		static const enum kt_orc_type types[] = {KT_ORC_TYPE_CALL, KT_ORC_TYPE_REGS,
+							 KT_ORC_TYPE_REGS_PARTIAL};
+		ret->type = type < 3 ? types[type] : KT_ORC_TYPE_UNDEFINED;
+		if (f->end_bit >= 0 && ((w >> f->end_bit) & 1))
+			ret->type = KT_ORC_TYPE_END_OF_STACK;
+		// The null entry (orc_null: everything zero, not end) marks code with no information.
+		else if (ret->sp_reg == KT_ORC_REG_UNDEFINED)
+			ret->type = KT_ORC_TYPE_UNDEFINED;
+	}
+	if (!ret->signal)
+		ret->signal = ret->type == KT_ORC_TYPE_REGS || ret->type == KT_ORC_TYPE_REGS_PARTIAL;
+}
+
+static bool table_find(const struct orc_table *t, const struct orc_format *f, uint64_t ip,
+		       struct kt_orc_entry *ret, uint64_t *start_ret)
+{
+	if (!t->n || ip < t->ips[0] || ip < t->text_start || ip >= t->text_end)
+		return false;
+	size_t lo = 0, hi = t->n;
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (t->ips[mid] <= ip)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	decode(f, t->entries + lo * ORC_ENTRY_SIZE, ret);
+	if (start_ret)
+		*start_ret = t->ips[lo];
+	return true;
+}
+
+struct kt_error *kt_orc_find(const struct kt_orc *orc, uint64_t ip, struct kt_orc_entry *ret,
+			     uint64_t *start_ret)
+{
+	if (table_find(&orc->kernel, &orc->fmt, ip, ret, start_ret))
+		return NULL;
+	for (size_t i = 0; i < orc->n_modules; i++)
+		if (table_find(&orc->modules[i], &orc->fmt, ip, ret, start_ret))
+			return NULL;
+	return kt_error_create(KT_ERROR_NOT_FOUND, "no ORC entry for 0x%016llx",
+			       (unsigned long long)ip);
+}

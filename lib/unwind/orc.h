@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ORC unwind tables (arch/x86/include/asm/orc_types.h), read from the dump: the kernel's
+ * (__start_orc_unwind_ip / __start_orc_unwind) and each module's (mod->arch). Entries are 6
+ * bytes; the layout of the flags word is taken from the kernel's own struct orc_entry:
+ *
+ *   bits of the u16 at offset 4   v5.x - v6.2        v6.3                 v6.4+
+ *   sp_reg                        0-3                0-3                  0-3
+ *   bp_reg                        4-7                4-7                  4-7
+ *   type                          8-9 (CALL=0,       8-9                  8-10 (UNDEFINED=0,
+ *                                 REGS=1, PARTIAL=2)                      END_OF_STACK=1, CALL=2,
+ *                                                                         REGS=3, PARTIAL=4)
+ *   signal                        -                  10                   11
+ *   end                           10                 11                   -
+ * (commits ffb1b4a41016 "x86/unwind/orc: Add 'signal' field to ORC metadata", v6.3, and
+ * fb799447ae29 "x86,objtool: Split UNWIND_HINT_EMPTY in two", v6.4)
+ */
+#ifndef KT_UNWIND_ORC_H
+#define KT_UNWIND_ORC_H
+
+#include "program.h"
+
+enum kt_orc_reg {
+	KT_ORC_REG_UNDEFINED = 0,
+	KT_ORC_REG_PREV_SP = 1,
+	KT_ORC_REG_DX = 2,
+	KT_ORC_REG_DI = 3,
+	KT_ORC_REG_BP = 4,
+	KT_ORC_REG_SP = 5,
+	KT_ORC_REG_R10 = 6,
+	KT_ORC_REG_R13 = 7,
+	KT_ORC_REG_BP_INDIRECT = 8,
+	KT_ORC_REG_SP_INDIRECT = 9,
+};
+
+enum kt_orc_type {
+	KT_ORC_TYPE_UNDEFINED,     /* no information: the unwind must stop */
+	KT_ORC_TYPE_END_OF_STACK,  /* the outermost frame (also: the v6.1 end bit) */
+	KT_ORC_TYPE_CALL,          /* a normal frame: the return address is at CFA - 8 */
+	KT_ORC_TYPE_REGS,          /* a full struct pt_regs at CFA */
+	KT_ORC_TYPE_REGS_PARTIAL,  /* only the hardware iret frame at CFA */
+};
+
+struct kt_orc_entry {
+	int16_t sp_offset, bp_offset;
+	enum kt_orc_reg sp_reg, bp_reg;
+	enum kt_orc_type type;
+	bool signal;
+};
+
+struct kt_orc;
+
+struct kt_error *kt_orc_load(struct kt_program *prog, struct kt_orc **ret);
+void kt_orc_destroy(struct kt_orc *orc);
+/* The entry covering ip (kernel or module); NOT_FOUND if no table covers it. start_ret (may be
+ * NULL) is the first address the entry covers. */
+struct kt_error *kt_orc_find(const struct kt_orc *orc, uint64_t ip, struct kt_orc_entry *ret,
+			     uint64_t *start_ret);
+
+#endif

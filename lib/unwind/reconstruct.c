@@ -1,0 +1,309 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Backtraces of a CPU that saved no registers (it ignored the crash NMI). What can be proven:
+ *
+ * 1. pt_regs on the CPU's exception and IRQ stacks. A candidate is proven when a return address
+ *    just below it belongs to entry code whose ORC entry says "a pt_regs frame is here" (the
+ *    call from asm_exc_nmi to exc_nmi, for instance). From those registers the interrupted
+ *    context unwinds like any other.
+ * 2. The handler's frames above the pt_regs: linked downwards from that return address. A slot s2
+ *    below slot s belongs to the chain if its value R2 is a return address into the function the
+ *    call before s targets, and R2's ORC entry puts the caller's return address exactly at s.
+ * 3. Without any pt_regs, the same linking from the top of the task stack, where the entry code
+ *    (ret_from_fork, the syscall entry) left a pt_regs frame.
+ * Frames found this way are "inferred", those unwound from proven pt_regs "verified".
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "unwind/backtrace_build.h"
+
+enum {
+	STACK_BYTES_MAX = 16384,
+	PROOF_SLOTS = 8,          /* how far below a pt_regs the proving return address may be */
+	KERNEL_CS = 0x10,         /* __KERNEL_CS */
+	USER_CS = 0x33,           /* __USER_CS */
+	LINK_SEARCH_MAX = 4096,   /* bytes searched below a slot for the next link */
+};
+
+struct stack_copy {
+	const struct kt_stack *stack;
+	uint64_t words[STACK_BYTES_MAX / 8];
+	size_t n;
+};
+
+static bool word_at(const struct stack_copy *c, uint64_t addr, uint64_t *ret)
+{
+	if (addr < c->stack->start || addr + 8 > c->stack->start + c->n * 8 || (addr & 7))
+		return false;
+	*ret = c->words[(addr - c->stack->start) / 8];
+	return true;
+}
+
+static bool is_kernel_text(struct kt_unwinder *uw, uint64_t v)
+{
+	struct kt_orc_entry orc;
+	if (v < 0xffffffff80000000ull)
+		return false;
+	struct kt_error *err = kt_orc_find(uw->orc, v - 1, &orc, NULL);
+	kt_error_destroy(err);
+	return !err;
+}
+
+/* Registers that could be a hardware exception frame: kernel or user code segment, a sane
+ * flags word (bit 1 always set), a canonical stack pointer. */
+static bool plausible_pt_regs(struct kt_unwinder *uw, const struct stack_copy *c, uint64_t a)
+{
+	uint64_t ip, cs, flags, sp, ss;
+	if (!word_at(c, a + 128, &ip) || !word_at(c, a + 136, &cs) || !word_at(c, a + 144, &flags) ||
+	    !word_at(c, a + 152, &sp) || !word_at(c, a + 160, &ss))
+		return false;
+	if (cs == USER_CS)
+		return (flags & 2) && flags < 0x400000 && ip < 0x0000800000000000ull;
+	return cs == KERNEL_CS && (flags & 2) && flags < 0x400000 && is_kernel_text(uw, ip) &&
+	       kt_stacks_find(&uw->stacks, sp) && ss <= 0x2b;
+}
+
+/* A return address in [a - 8 * PROOF_SLOTS, a) whose ORC step lands on pt_regs at a. */
+static bool prove_pt_regs(struct kt_unwinder *uw, const struct stack_copy *c, uint64_t a,
+			  uint64_t *slot_ret, uint64_t *ret_addr_ret)
+{
+	for (uint64_t s = a - 8; s >= a - 8 * PROOF_SLOTS && s >= c->stack->start; s -= 8) {
+		uint64_t r;
+		if (!word_at(c, s, &r) || !is_kernel_text(uw, r))
+			continue;
+		struct kt_unwind_state st = {.ip = r, .sp = s + 8};
+		bool done;
+		char why[KT_REASON_MAX];
+		struct kt_error *err = kt_unwind_step(uw, &st, &done, why, sizeof(why));
+		kt_error_destroy(err);
+		if (!err && st.pt_regs == a) {
+			*slot_ret = s;
+			*ret_addr_ret = r;
+			return true;
+		}
+	}
+	return false;
+}
+
+struct link {
+	uint64_t slot, ret;
+};
+
+/* Links downwards from (slot, ret): see 2. above. Returns how many links were found. */
+static size_t link_down(struct kt_unwinder *uw, const struct stack_copy *c, uint64_t slot,
+			uint64_t ret, struct link *out, size_t max)
+{
+	size_t n = 0;
+	while (n < max) {
+		uint64_t target;
+		char why[KT_REASON_MAX];
+		kt_check_call_before(uw->prog, ret, 0, &target, why, sizeof(why));
+		bool found = false;
+		for (uint64_t s2 = slot - 8; s2 >= c->stack->start && slot - s2 <= LINK_SEARCH_MAX; s2 -= 8) {
+			uint64_t r2;
+			if (!word_at(c, s2, &r2) || !is_kernel_text(uw, r2))
+				continue;
+			struct kt_frame f = {.pc = r2};
+			kt_bt_describe(uw, &f);
+			uint64_t start = kt_bt_function_start(&f);
+			if (target && start != target && !kt_call_target_is_trampoline(uw->prog, target))
+				continue;  // a call through a thunk or trampoline names no callee: any fits
+			struct kt_unwind_state st = {.ip = r2, .sp = s2 + 8};
+			bool done;
+			struct kt_error *err = kt_unwind_step(uw, &st, &done, why, sizeof(why));
+			kt_error_destroy(err);
+			if (err || done || st.slot != slot)
+				continue;
+			uint64_t t2;
+			if (!kt_check_call_before(uw->prog, r2, 0, &t2, why, sizeof(why)))
+				continue;
+			out[n++] = (struct link){s2, r2};
+			slot = s2;
+			ret = r2;
+			found = true;
+			break;
+		}
+		if (!found)
+			break;
+	}
+	return n;
+}
+
+/* The innermost function: the callee of the deepest call found, its pc unknown. */
+static struct kt_error *add_top_frame(struct kt_unwinder *uw, struct kt_backtrace *bt,
+				      uint64_t deepest_ret, uint64_t deepest_slot)
+{
+	uint64_t target;
+	char why[KT_REASON_MAX];
+	kt_check_call_before(uw->prog, deepest_ret, 0, &target, why, sizeof(why));
+	struct kt_frame f = {.status = KT_FRAME_INFERRED, .sp = deepest_slot};
+	struct kt_frame caller = {.pc = deepest_ret, .slot = deepest_slot};
+	kt_bt_describe(uw, &caller);
+	struct kt_frame t = {.pc = target, .exact = true};
+	if (target)
+		kt_bt_describe(uw, &t);
+	f.stack = caller.stack;
+	if (target && t.function && !kt_call_target_is_trampoline(uw->prog, target)) {
+		f.function = t.function;
+		f.module = t.module;
+		snprintf(f.reason, sizeof(f.reason), "running in %s (called from %s+0x%llx); its pc is "
+			 "unknown: the CPU saved no registers", t.function,
+			 caller.function ? caller.function : "?", (unsigned long long)caller.offset);
+	} else {
+		snprintf(f.reason, sizeof(f.reason), "the callee of the indirect call before %s+0x%llx; "
+			 "which function it is needs the call site resolved", caller.function ? caller.function : "?",
+			 (unsigned long long)caller.offset);
+	}
+	return kt_bt_add_frame(bt, &f, false);
+}
+
+static struct kt_error *add_linked(struct kt_unwinder *uw, struct kt_backtrace *bt,
+				   const struct link *links, size_t n, const char *how)
+{
+	struct kt_error *err = NULL;
+	for (size_t i = n; i-- > 0 && !err;) {
+		struct kt_frame f = {.pc = links[i].ret, .slot = links[i].slot, .sp = links[i].slot + 8,
+				     .status = KT_FRAME_INFERRED};
+		kt_bt_describe(uw, &f);
+		char call[128];
+		uint64_t target;
+		kt_check_call_before(uw->prog, f.pc, 0, &target, call, sizeof(call));
+		snprintf(f.reason, sizeof(f.reason), "return address at 0x%016llx, %s; %s",
+			 (unsigned long long)f.slot, call, how);
+		err = kt_bt_add_frame(bt, &f, false);
+	}
+	return err;
+}
+
+static struct kt_error *copy_stack(struct kt_program *prog, const struct kt_stack *s,
+				   struct stack_copy *c)
+{
+	c->stack = s;
+	c->n = (s->end - s->start) / 8;
+	if (c->n > STACK_BYTES_MAX / 8)
+		c->n = STACK_BYTES_MAX / 8;
+	return kt_read(&prog->reader, s->start, c->words, c->n * 8);
+}
+
+/* The interrupted context, the handler frames above it, and the stale values around them. */
+static struct kt_error *from_proven_regs(struct kt_unwinder *uw, struct kt_backtrace *bt,
+					 const struct stack_copy *c, uint64_t a, uint64_t slot,
+					 uint64_t ret)
+{
+	struct link links[64];
+	size_t n = link_down(uw, c, slot, ret, links, 64);
+	uint64_t deepest_ret = n ? links[n - 1].ret : ret, deepest_slot = n ? links[n - 1].slot : slot;
+	struct kt_error *err = add_top_frame(uw, bt, deepest_ret, deepest_slot);
+	if (!err)
+		err = add_linked(uw, bt, links, n, "linked by ORC frame size to the frame below");
+	struct link proof = {slot, ret};
+	if (!err)
+		err = add_linked(uw, bt, &proof, 1, "its ORC entry marks the pt_regs above");
+	if (err)
+		return err;
+	uint8_t regs_buf[PT_REGS_SIZE];
+	for (size_t i = 0; i < PT_REGS_SIZE / 8; i++)
+		word_at(c, a + 8 * i, (uint64_t *)(regs_buf + 8 * i));
+	struct kt_unwind_state st = {.exact = true, .pt_regs = a, .bp_known = true};
+	kt_regs_from_pt_regs(&st.regs, regs_buf);
+	st.ip = st.regs.r[KT_REG_rip];
+	st.sp = st.regs.r[KT_REG_rsp];
+	st.bp = st.regs.r[KT_REG_rbp];
+	char why[KT_REASON_MAX];
+	const struct kt_frame *proof_frame = &bt->frames[bt->n_frames - 1];
+	snprintf(why, sizeof(why), "pc from pt_regs at 0x%016llx on the %s, proven by the return "
+		 "address %s+0x%llx just below it, whose ORC entry marks a pt_regs frame there",
+		 (unsigned long long)a, kt_stack_name(c->stack->kind),
+		 proof_frame->function ? proof_frame->function : "?",
+		 (unsigned long long)proof_frame->offset);
+	size_t first = bt->n_frames;
+	if ((err = kt_bt_unwind_from(uw, bt, st, KT_FRAME_VERIFIED, why)))
+		return err;
+	if ((err = kt_bt_scan_chain(uw, bt)))
+		return err;
+	// Below the deepest handler frame on this stack, and below the interrupted sp on its stack.
+	char where[128];
+	snprintf(where, sizeof(where), "below the deepest live frame on the %s", kt_stack_name(c->stack->kind));
+	if ((err = kt_bt_scan_stale(uw, bt, deepest_slot > 2048 + c->stack->start ? deepest_slot - 2048
+										  : c->stack->start,
+				    deepest_slot, where)))
+		return err;
+	const struct kt_stack *task = kt_stacks_find(&uw->stacks, bt->frames[first].sp);
+	if (task) {
+		uint64_t sp = bt->frames[first].sp;
+		snprintf(where, sizeof(where), "below the interrupted stack pointer on the %s (dead stack)",
+			 kt_stack_name(task->kind));
+		err = kt_bt_scan_stale(uw, bt, sp - 2048 > task->start ? sp - 2048 : task->start, sp, where);
+	}
+	return err;
+}
+
+struct kt_error *kt_bt_reconstruct(struct kt_unwinder *uw, struct kt_backtrace *bt,
+				   const char *why_no_regs)
+{
+	static const enum kt_stack_kind order[] = {KT_STACK_NMI, KT_STACK_MCE, KT_STACK_DB,
+						   KT_STACK_DF, KT_STACK_IRQ};
+	bt->registers_source = "none (reconstructed from the stacks)";
+	struct stack_copy *c = malloc(sizeof(*c));
+	if (!c)
+		return &kt_enomem;
+	struct kt_error *err = NULL;
+	for (size_t k = 0; k < sizeof(order) / sizeof(order[0]); k++) {
+		for (size_t i = 0; i < uw->stacks.n; i++) {
+			const struct kt_stack *s = &uw->stacks.stacks[i];
+			if (s->kind != order[k])
+				continue;
+			if ((err = copy_stack(uw->prog, s, c))) {
+				kt_error_destroy(err);
+				err = NULL;
+				continue;
+			}
+			// The outermost exception frame of a stack sits at its top: search downwards.
+			for (uint64_t a = s->start + c->n * 8 - PT_REGS_SIZE; a >= s->start; a -= 8) {
+				uint64_t slot, ret;
+				if (!plausible_pt_regs(uw, c, a) || !prove_pt_regs(uw, c, a, &slot, &ret))
+					continue;
+				err = from_proven_regs(uw, bt, c, a, slot, ret);
+				char note[2 * sizeof(bt->note)];
+				snprintf(note, sizeof(note), "%s; %s", why_no_regs, bt->note);
+				size_t len = strnlen(note, sizeof(bt->note) - 1);  // may cut the end
+				memcpy(bt->note, note, len);
+				bt->note[len] = '\0';
+				free(c);
+				return err;
+			}
+		}
+	}
+	// 3. From the top of the task stack.
+	const struct kt_stack *task = NULL;
+	for (size_t i = 0; i < uw->stacks.n; i++)
+		if (uw->stacks.stacks[i].kind == KT_STACK_TASK)
+			task = &uw->stacks.stacks[i];
+	if (task && !(err = copy_stack(uw->prog, task, c))) {
+		uint64_t a = task->end - PT_REGS_SIZE, slot, ret;
+		if (prove_pt_regs(uw, c, a, &slot, &ret)) {
+			struct link links[KT_MAX_FRAMES / 4];
+			size_t n = link_down(uw, c, slot, ret, links, sizeof(links) / sizeof(links[0]));
+			uint64_t dr = n ? links[n - 1].ret : ret, ds = n ? links[n - 1].slot : slot;
+			struct link proof = {slot, ret};
+			if (!(err = add_top_frame(uw, bt, dr, ds)) &&
+			    !(err = add_linked(uw, bt, links, n, "linked by ORC frame size to the frame below")))
+				err = add_linked(uw, bt, &proof, 1, "the outermost frame: its ORC entry marks "
+					       "the task's entry pt_regs");
+			snprintf(bt->note, sizeof(bt->note), "%s; no pt_regs on the CPU's exception or IRQ "
+				 "stacks: rebuilt from the top of the task stack", why_no_regs);
+		} else {
+			snprintf(bt->note, sizeof(bt->note), "%s; no pt_regs found and the task stack's "
+				 "entry frame is not recognisable: no backtrace", why_no_regs);
+		}
+	} else {
+		kt_error_destroy(err);
+		err = NULL;
+		snprintf(bt->note, sizeof(bt->note), "%s; the task stack is unreadable", why_no_regs);
+	}
+	free(c);
+	return err;
+}

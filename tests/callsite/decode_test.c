@@ -1,0 +1,264 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The instruction model on the panic dump's running code: for every instruction of the first
+ * megabytes of kernel text, the model (kind, direct target, indirect operand, RIP-relative
+ * address) must agree with the AT&T text, which dis_test.py holds against objdump. Then the
+ * facts a reader of `schedule` relies on: its call to __schedule, and ftrace's NOP in place of
+ * the call to __fentry__.
+ */
+#include <ctype.h>
+#include <inttypes.h>
+
+#include "callsite/decode.h"
+#include "callsite/disasm.h"
+#include "core/error.h"
+#include "program.h"
+#include "tap.h"
+
+/* Enough text for every kind of instruction the compiler emits, quick under ASan. */
+static const size_t TEXT_SCAN_BYTES = 4u << 20;
+
+static const char *const dwarf_names[] = {
+	"rax", "rdx", "rcx", "rbx", "rsi", "rdi", "rbp", "rsp",
+	"r8",  "r9",  "r10", "r11", "r12", "r13", "r14", "r15", "rip",
+};
+
+/* The mnemonic of an AT&T line, past prefixes binutils prints ("cs call", "notrack jmp"). */
+static const char *mnemonic_of(const char *text)
+{
+	static const char *const prefixes[] = {"cs ", "ds ", "notrack ", "bnd ", "data16 ", "lock ",
+					       "rep ", "repz ", "repnz "};
+	for (bool again = true; again;) {
+		again = false;
+		for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+			if (!strncmp(text, prefixes[i], strlen(prefixes[i]))) {
+				text += strlen(prefixes[i]);
+				again = true;
+			}
+	}
+	return text;
+}
+
+static bool starts_word(const char *s, const char *word)
+{
+	size_t n = strlen(word);
+	return !strncmp(s, word, n) && (s[n] == ' ' || s[n] == '\0');
+}
+
+/* The kind the text says: what binutils calls it. */
+static enum kt_insn_kind kind_of_text(const char *m)
+{
+	if (starts_word(m, "call"))
+		return KT_INSN_CALL;
+	if (starts_word(m, "jmp"))
+		return KT_INSN_JMP;
+	if (starts_word(m, "ret"))
+		return KT_INSN_RET;
+	if (m[0] == 'j' || starts_word(m, "loop") || starts_word(m, "loope") || starts_word(m, "loopne"))
+		return KT_INSN_JCC;
+	return KT_INSN_OTHER;
+}
+
+struct scan {
+	size_t insns, bad, mismatches, direct, indirect_reg, indirect_mem, riprel;
+};
+
+static void mismatch(struct scan *s, const struct kt_insn *insn, const char *text, const char *why)
+{
+	if (s->mismatches++ < 10)
+		tap_diag("0x%016" PRIx64 " %s: %s", insn->address, text, why);
+}
+
+static void check_insn(struct scan *s, const struct kt_insn *insn)
+{
+	char text[256];
+	struct kt_error *err = kt_insn_format(insn, text, sizeof(text));
+	if (err) {
+		mismatch(s, insn, "", kt_error_message(err));
+		kt_error_destroy(err);
+		return;
+	}
+	const char *m = mnemonic_of(text);
+	const char *operand = strchr(m, ' ');
+	while (operand && *operand == ' ')
+		operand++;
+	if (kind_of_text(m) != insn->kind)
+		mismatch(s, insn, text, "kind differs from the mnemonic");
+	if (insn->has_target) {
+		char want[32];
+		snprintf(want, sizeof(want), "0x%" PRIx64, insn->target);
+		s->direct++;
+		if (!operand || strcmp(operand, want))
+			mismatch(s, insn, text, "direct target differs from the operand");
+	}
+	if (insn->indirect.type == KT_INSN_OPERAND_REG) {
+		s->indirect_reg++;
+		int r = insn->indirect.reg;
+		if (!operand || r < 0 || r > KT_X86_RIP || operand[0] != '*' || operand[1] != '%' ||
+		    strcmp(operand + 2, dwarf_names[r]))
+			mismatch(s, insn, text, "indirect register differs from the operand");
+	}
+	if (insn->indirect.type == KT_INSN_OPERAND_MEM) {
+		s->indirect_mem++;
+		if (!operand || operand[0] != '*' || !strchr(operand, '('))
+			mismatch(s, insn, text, "indirect memory operand not shown as *mem");
+	}
+	if (insn->has_mem && insn->mem.base == KT_X86_RIP) {
+		s->riprel++;
+		char want[48];
+		const char *sign = insn->mem.disp < 0 ? "-" : "";
+		uint64_t mag = insn->mem.disp < 0 ? -(uint64_t)insn->mem.disp : (uint64_t)insn->mem.disp;
+		snprintf(want, sizeof(want), "%s0x%" PRIx64 "(%%rip)", sign, mag);
+		if (!insn->mem.has_address ||
+		    insn->mem.address != insn->address + insn->length + (uint64_t)insn->mem.disp ||
+		    !strstr(text, want))
+			mismatch(s, insn, text, "RIP-relative address or displacement wrong");
+	}
+}
+
+static void test_text_model(struct kt_program *prog)
+{
+	uint64_t stext;
+	struct kt_error *err = kt_program_symbol_address(prog, "_stext", &stext);
+	uint8_t *buf = malloc(TEXT_SCAN_BYTES);
+	if (!err && !buf)
+		err = &kt_enomem;
+	if (!err)
+		err = kt_read(&prog->reader, stext, buf, TEXT_SCAN_BYTES);
+	if (!tap_ok(!err, "read %zu MiB of kernel text from the dump", TEXT_SCAN_BYTES >> 20)) {
+		tap_diag("%s", kt_error_message(err));
+		kt_error_destroy(err);
+		free(buf);
+		return;
+	}
+	struct scan s = {0};
+	for (size_t off = 0; off < TEXT_SCAN_BYTES - KT_INSN_MAX_LENGTH;) {
+		struct kt_insn insn;
+		err = kt_insn_decode(stext + off, buf + off, TEXT_SCAN_BYTES - off, &insn);
+		if (err) {
+			kt_error_destroy(err);
+			s.bad++;
+			off++;
+			continue;
+		}
+		s.insns++;
+		check_insn(&s, &insn);
+		off += insn.length;
+	}
+	free(buf);
+	tap_ok(s.insns > 500000 && s.bad < s.insns / 10000, "%zu instructions decode, %zu bytes do not",
+	       s.insns, s.bad);
+	// Retpolines make most indirect calls direct calls to __x86_indirect_thunk_*.
+	tap_ok(s.direct > 10000 && s.indirect_reg + s.indirect_mem > 0 && s.riprel > 10000,
+	       "direct (%zu), register-indirect (%zu), memory-indirect (%zu), RIP-relative (%zu) seen",
+	       s.direct, s.indirect_reg, s.indirect_mem, s.riprel);
+	tap_ok(!s.mismatches, "kind, target, indirect operand and RIP-relative address agree with "
+	       "the text (%zu mismatches)", s.mismatches);
+}
+
+struct collect {
+	struct kt_dis_line lines[512];
+	char texts[512][128];
+	size_t n;
+};
+
+static bool collect_line(const struct kt_dis_line *line, void *arg)
+{
+	struct collect *c = arg;
+	if (c->n == 512)
+		return false;
+	c->lines[c->n] = *line;
+	snprintf(c->texts[c->n], sizeof(c->texts[0]), "%s", line->text);
+	c->lines[c->n].text = c->texts[c->n];
+	c->lines[c->n].symbol = NULL;  // only valid during the call
+	c->n++;
+	return true;
+}
+
+static void test_schedule(struct kt_program *prog)
+{
+	uint64_t schedule, __schedule, start, end;
+	struct collect *c = calloc(1, sizeof(*c));
+	struct kt_error *err = c ? NULL : &kt_enomem;
+	if (!err)
+		err = kt_program_symbol_address(prog, "schedule", &schedule);
+	if (!err)
+		err = kt_program_symbol_address(prog, "__schedule", &__schedule);
+	if (!err)
+		err = kt_function_bounds(prog, schedule, &start, &end);
+	if (!err)
+		err = kt_disassemble(prog, start, end, 0, collect_line, c);
+	if (!tap_ok(!err, "schedule disassembles")) {
+		tap_diag("%s", kt_error_message(err));
+		kt_error_destroy(err);
+		free(c);
+		return;
+	}
+	tap_ok(start == schedule && end > start && end - start < 4096 && c->n > 10,
+	       "schedule's bounds: %zu instructions in %" PRIu64 " bytes", c->n, end - start);
+	size_t calls = 0;
+	uint64_t next = start;
+	bool contiguous = true;
+	for (size_t i = 0; i < c->n; i++) {
+		const struct kt_dis_line *l = &c->lines[i];
+		contiguous &= l->address == next;
+		next = l->address + l->length;
+		if (l->kind == KT_INSN_CALL && l->has_target && l->target == __schedule &&
+		    strstr(l->text, "<__schedule>"))
+			calls++;
+	}
+	tap_ok(contiguous && next >= end, "instructions follow each other to the function's end");
+	tap_ok(calls == 1, "schedule calls __schedule once, named <__schedule> (%zu)", calls);
+	// ftrace turned the compiler's 5-byte call to __fentry__ into a NOP at boot.
+	static const uint8_t nop5[] = {0x0f, 0x1f, 0x44, 0x00, 0x00};
+	tap_ok(c->n && c->lines[0].length == 5 && !memcmp(c->lines[0].bytes, nop5, 5) &&
+		       !strcmp(c->lines[0].text, "nopl   0x0(%rax,%rax,1)"),
+	       "the first instruction is ftrace's NOP, as the code ran (%s)", c->n ? c->texts[0] : "");
+	free(c);
+}
+
+static void test_refusals(struct kt_program *prog)
+{
+	uint64_t jiffies, start, end;
+	struct collect *c = calloc(1, sizeof(*c));
+	struct kt_error *err = kt_program_symbol_address(prog, "jiffies", &jiffies);
+	if (!err) {
+		struct kt_error *e1 = kt_function_bounds(prog, jiffies, &start, &end);
+		struct kt_error *e2 = kt_disassemble(prog, jiffies, UINT64_MAX, 4, collect_line, c);
+		tap_ok(e1 && kt_error_code(e1) == KT_ERROR_INVALID_ARGUMENT && e2 &&
+			       kt_error_code(e2) == KT_ERROR_INVALID_ARGUMENT && c && !c->n,
+		       "a data symbol is no function and is not disassembled");
+		if (e1)
+			tap_diag("%s", kt_error_message(e1));
+		kt_error_destroy(e1);
+		kt_error_destroy(e2);
+	}
+	kt_error_destroy(err);
+	const uint64_t hole = 0xffff800000000000ull;
+	err = kt_disassemble(prog, hole, UINT64_MAX, 1, collect_line, c);
+	uint64_t at = 0;
+	tap_ok(err && kt_error_code(err) == KT_ERROR_FAULT && kt_error_address(err, &at) && at == hole,
+	       "an unmapped address fails with a fault at that address");
+	kt_error_destroy(err);
+	free(c);
+}
+
+int main(void)
+{
+	char *path = tap_lab_file("panic", "vmcore.kdump");
+	if (!path)
+		return tap_done();
+	struct kt_program *prog;
+	struct kt_error *err = kt_program_open(path, NULL, &prog);
+	free(path);
+	if (!tap_ok(!err, "the panic dump opens")) {
+		tap_diag("%s", kt_error_message(err));
+		kt_error_destroy(err);
+		return tap_done();
+	}
+	test_text_model(prog);
+	test_schedule(prog);
+	test_refusals(prog);
+	kt_program_destroy(prog);
+	return tap_done();
+}

@@ -1,0 +1,143 @@
+#!/usr/bin/env python3
+"""`ktriage bt` on every lab dump: the return addresses the test modules recorded, the NMI chain of
+a CPU that saved no registers, stale values kept out of the chain, both symbol modes, and drgn's
+traces of sleeping tasks."""
+import json
+import os
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+from tap import Tap, ground_truth, ktriage, scenario_dir, scenarios  # noqa: E402
+
+ORACLE = os.path.join(os.path.dirname(__file__), "..", "oracle", "drgn_bt.py")
+STATUSES = {"verified", "inferred", "stale"}
+
+
+def recorded_chains(node, path=""):
+    """(path, task address, [{func, pc}...]) for every object with frames and a task."""
+    if isinstance(node, dict):
+        if isinstance(node.get("frames"), list) and "task" in node:
+            yield path, node["task"], node["frames"]
+        for k, v in node.items():
+            yield from recorded_chains(v, f"{path}.{k}" if path else k)
+
+
+def bt(dump, *args, mode=()):
+    p = ktriage("--json", *mode, dump, "bt", *args, check=False)
+    return (json.loads(p.stdout) if p.returncode == 0 else None), p.stderr
+
+
+def check_chain(tap, name, label, stacks, recorded):
+    frames = stacks[0]["frames"] if stacks else []
+    by_pc = {int(f["pc"], 16): f for f in frames if f["pc"]}
+    last = -1
+    for i, rec in enumerate(recorded):
+        if "pc" not in rec:
+            continue
+        pc = int(rec["pc"], 16)
+        f = by_pc.get(pc)
+        ok = f is not None and f["function"] == rec["func"] and f["status"] != "stale"
+        idx = frames.index(f) if f else -1
+        tap.ok(ok and idx > last, f"{name}: {label} frame {i} {rec['func']} at {rec['pc']}",
+               f"frames: {[(x['function'], x['pc'], x['status']) for x in frames]}")
+        last = max(last, idx)
+
+
+def check_nmi_cpu(tap, name, gt, dump):
+    """The CPU that ignored the crash NMI (nmi-stuck, vmx-sim): chain through the NMI pt_regs."""
+    for key in ("nmi", "vmx"):
+        info = gt.get(key)
+        if not info or "cpu" not in info:
+            continue
+        cpu = str(info.get("cpu", info.get("task", {}).get("cpu") if isinstance(info.get("task"), dict) else 1))
+        stacks, err = bt(dump, "-c", cpu)
+        if not tap.ok(stacks, f"{name}: bt -c {cpu}", err):
+            return
+        s = stacks[0]
+        tap.ok(s["registers_source"].startswith("none") and "did not answer the crash NMI" in s["note"],
+               f"{name}: CPU {cpu} has no registers, and the note says why", s["note"])
+        frames = s["frames"]
+        names = [f["function"] for f in frames]
+        regs = [f for f in frames if "pt_regs" in f]
+        tap.ok(regs and regs[0]["stack"] == "task stack" and regs[0]["status"] == "verified",
+               f"{name}: the interrupted context starts at the NMI pt_regs", names)
+        want_regs = info.get("regs") or info.get("nmi", {}).get("regs")
+        if regs and want_regs:
+            tap.eq(int(regs[0]["pt_regs"]["address"], 16), int(want_regs, 16),
+                   f"{name}: pt_regs at the address the module recorded")
+        pc = info.get("interrupted_pc") or info.get("nmi", {}).get("ip")
+        if regs and pc:
+            tap.eq(int(regs[0]["pc"], 16), int(pc, 16), f"{name}: the interrupted pc is exact")
+        above = names[:frames.index(regs[0])] if regs else names
+        tap.ok("exc_nmi" in above and "default_do_nmi" in above,
+               f"{name}: exc_nmi and default_do_nmi above the pt_regs", above)
+        tap.ok("__schedule" not in names, f"{name}: no leftover __schedule frame in the chain", names)
+        stale = [f["function"] for f in s["stale"]]
+        if key == "nmi":
+            tap.ok("__schedule" in stale, f"{name}: the leftover __schedule is reported stale", stale)
+        tap.ok(all(f["status"] in STATUSES and f["reason"] for f in frames + s["stale"]),
+               f"{name}: every frame has a status and a reason")
+
+
+def main():
+    tap = Tap()
+    for name in scenarios():
+        d = scenario_dir(tap, name)
+        if not d:
+            continue
+        gt = ground_truth(d)
+        dump = os.path.join(d, "vmcore.kdump")
+        qemu = not os.path.exists(dump)
+        if qemu:
+            dump = os.path.join(d, "vmcore.qemu.elf")
+        stacks, err = bt(dump, "-a")
+        if not tap.ok(stacks is not None and len(stacks) == gt["sys"]["cpus"], f"{name}: bt -a", err):
+            continue
+        for s in stacks:
+            if s["registers_source"].startswith("none"):
+                continue
+            tap.ok(s["frames"] and s["frames"][0]["status"] == "verified",
+                   f"{name}: CPU {s['cpu']} starts from its saved registers ({s['registers_source']})",
+                   s["note"])
+            if qemu:
+                tap.ok("QEMU" in s["registers_source"], f"{name}: CPU {s['cpu']} registers from QEMU's note")
+        plain, _ = bt(dump, "-a", mode=["--no-debuginfo"]) if not (qemu and "vmcoreinfo" not in name) else (stacks, "")
+        tap.eq([[f["pc"] for f in s["frames"]] for s in plain or []],
+               [[f["pc"] for f in s["frames"]] for s in stacks], f"{name}: bt -a without debug info: same frames")
+        if not qemu:
+            check_nmi_cpu(tap, name, gt, dump)
+        for label, task, frames in recorded_chains(gt):
+            stacks, err = bt(dump, task if isinstance(task, str) else hex(task))
+            if tap.ok(stacks, f"{name}: bt {label}.task", err):
+                check_chain(tap, name, label, stacks, frames)
+        if qemu:
+            continue
+        o = subprocess.run(["/usr/bin/python3", ORACLE, dump, os.path.join(d, "vmlinux")],
+                           capture_output=True, text=True, timeout=600)
+        if not tap.ok(o.returncode == 0, f"{name}: drgn traces the sleeping tasks", o.stderr[-1500:]):
+            continue
+        # drgn repeats a pc for each inlined function there and ends with the user-space pc.
+        def kernel_frames(pcs):
+            out = []
+            for p in pcs:
+                if int(p, 16) >= 0xffff800000000000 and (not out or out[-1] != p):
+                    out.append(p)
+            return out
+        want = {k: kernel_frames(v) for k, v in json.loads(o.stdout).items() if isinstance(v, list)}
+        all_stacks, err = bt(dump, "--all-tasks")
+        got_by_task = {hex(int(st["task"]["address"], 16)): [hex(int(f["pc"], 16)) for f in st["frames"] if f["pc"]]
+                       for st in all_stacks or []}
+        mism = []
+        for task, pcs in want.items():
+            got = got_by_task.get(hex(int(task, 16)), err)
+            # drgn without the modules' debug files stops at the first module frame.
+            drgn_stopped_in_module = pcs and int(pcs[-1], 16) >= 0xffffffffc0000000
+            if got != pcs and not (drgn_stopped_in_module and got[:len(pcs)] == pcs):
+                mism.append((task, got, pcs))
+        tap.ok(not mism, f"{name}: {len(want)} sleeping tasks unwind as drgn unwinds them", mism[:3])
+    tap.done()
+
+
+if __name__ == "__main__":
+    main()
