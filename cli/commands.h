@@ -36,6 +36,16 @@ int cmd_rd(struct cli_context *ctx, int argc, char **argv);
 int cmd_percpu(struct cli_context *ctx, int argc, char **argv);
 int cmd_task(struct cli_context *ctx, int argc, char **argv);
 
+extern const struct cli_command cli_commands[];
+extern const size_t cli_n_commands;
+const struct cli_command *cli_find_command(const char *name);
+/* Runs one command (argv[0] is its name; --json and --help are handled here). */
+int cli_run_argv(struct cli_context *ctx, int argc, char **argv);
+/* Runs "cmd args; cmd args; ...". */
+int cli_run_line(struct cli_context *ctx, const char *line);
+int cli_shell(struct cli_context *ctx);
+int cli_help(void);
+
 /* Prints "ktriage: MESSAGE" to stderr and frees err; returns 1. */
 int cli_report_error(struct kt_error *err);
 

@@ -7,7 +7,7 @@
 
 #include "commands.h"
 
-static const struct cli_command commands[] = {
+const struct cli_command cli_commands[] = {
 	{"sys", "sys", "kernel release, machine, CPUs, crash time and panic message", cmd_sys},
 	{"log", "log", "the kernel log (printk ring buffer or log_buf)", cmd_log},
 	{"mod", "mod", "loaded modules: struct module, name, core base and size, state, symbols", cmd_mod},
@@ -26,6 +26,8 @@ static const struct cli_command commands[] = {
 	{"p", "p EXPR", "a variable: [-t TYPE] SYMBOL[:CPU|:a][.member], or *(TYPE *)ADDR[->member]", cmd_p},
 };
 
+const size_t cli_n_commands = sizeof(cli_commands) / sizeof(cli_commands[0]);
+
 int cli_report_error(struct kt_error *err)
 {
 	fprintf(stderr, "ktriage: %s\n", kt_error_message(err));
@@ -42,10 +44,13 @@ static void usage(FILE *f)
 		   "  --debuginfo DIR   where to look for it (repeatable; Debian's /usr/lib/debug layout,\n"
 		   "                    .build-id/xx/yyyy.debug); default: /usr/lib/debug, then the lab cache\n"
 		   "  --no-debuginfo    use only what the dump carries (kallsyms, BTF)\n"
+		   "  -c 'CMD; CMD'     run these commands and exit\n"
 		   "  -h, --help        this help\n\n"
-		   "commands (default: sys):\n");
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(f, "  %-16s %s\n", commands[i].usage, commands[i].summary);
+		   "COMMAND is one of the commands below (default: sys), or `shell` for an interactive\n"
+		   "prompt with history and completion. `ktriage DUMP CMD --help` explains CMD.\n\n"
+		   "commands:\n");
+	for (size_t i = 0; i < cli_n_commands; i++)
+		fprintf(f, "  %-40s %s\n", cli_commands[i].usage, cli_commands[i].summary);
 }
 
 int main(int argc, char **argv)
@@ -63,10 +68,14 @@ int main(int argc, char **argv)
 	size_t n_dirs = 0;
 	struct kt_open_options opts = {0};
 	struct cli_context ctx = {0};
+	const char *command_list = NULL;
 	int c;
 	// '+': stop at the first non-option, so that command arguments are the command's.
-	while ((c = getopt_long(argc, argv, "+h", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+hc:", options, NULL)) != -1) {
 		switch (c) {
+		case 'c':
+			command_list = optarg;
+			break;
 		case 'j':
 			ctx.json = true;
 			break;
@@ -99,6 +108,11 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	const char *path = argv[optind++];
+	// -c may also follow the dump: ktriage DUMP -c 'bt -a; log'
+	if (optind + 1 < argc && !strcmp(argv[optind], "-c")) {
+		command_list = argv[optind + 1];
+		optind += 2;
+	}
 	char *default_argv[] = {"sys", NULL};
 	int cargc = argc - optind;
 	char **cargv = argv + optind;
@@ -106,11 +120,8 @@ int main(int argc, char **argv)
 		cargc = 1;
 		cargv = default_argv;
 	}
-	const struct cli_command *cmd = NULL;
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (!strcmp(commands[i].name, cargv[0]))
-			cmd = &commands[i];
-	if (!cmd) {
+	bool shell = !command_list && !strcmp(cargv[0], "shell");
+	if (!command_list && !shell && strcmp(cargv[0], "help") && !cli_find_command(cargv[0])) {
 		fprintf(stderr, "ktriage: unknown command '%s'\n", cargv[0]);
 		usage(stderr);
 		return 2;
@@ -118,7 +129,13 @@ int main(int argc, char **argv)
 	struct kt_error *err = kt_program_open(path, &opts, &ctx.prog);
 	if (err)
 		return cli_report_error(err);
-	int status = cmd->run(&ctx, cargc, cargv);
+	int status;
+	if (command_list)
+		status = cli_run_line(&ctx, command_list);
+	else if (shell)
+		status = cli_shell(&ctx);
+	else
+		status = cli_run_argv(&ctx, cargc, cargv);
 	kt_program_destroy(ctx.prog);
 	return status;
 }

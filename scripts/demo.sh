@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets everything up on a fresh Debian 12 machine (as root) and analyses a real dump:
-# installs dependencies, builds ktriage, makes the lab's "nmi-stuck" vmcore if none is cached,
-# and prints what ktriage finds in it.
+# installs dependencies, builds ktriage, makes the lab's "nmi-stuck" vmcore if none is cached
+# (a CPU that ignored the crash NMI, as in the case ktriage was built for), and prints what
+# ktriage finds in it: the system summary and the verified backtrace of every CPU.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -12,3 +13,6 @@ ninja -C build >/dev/null
 dir=$(lab/run.sh "$scenario")
 echo "== ktriage $dir/vmcore.kdump sys"
 build/ktriage "$dir/vmcore.kdump" sys
+echo
+echo "== ktriage $dir/vmcore.kdump bt -a --stale"
+build/ktriage "$dir/vmcore.kdump" bt -a --stale

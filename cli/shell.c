@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: MIT
+/* Running command lines: `-c 'cmd; cmd'`, and the interactive shell (libedit). */
+#include <ctype.h>
+#include <getopt.h>
+#include <histedit.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+
+enum { MAX_ARGS = 64, LINE_MAX_LEN = 4096 };
+
+const struct cli_command *cli_find_command(const char *name)
+{
+	for (size_t i = 0; i < cli_n_commands; i++)
+		if (!strcmp(cli_commands[i].name, name))
+			return &cli_commands[i];
+	return NULL;
+}
+
+static void print_help(const struct cli_command *cmd)
+{
+	printf("usage: %s\n  %s\n", cmd->usage, cmd->summary);
+}
+
+int cli_help(void)
+{
+	printf("commands:\n");
+	for (size_t i = 0; i < cli_n_commands; i++)
+		printf("  %-40s %s\n", cli_commands[i].usage, cli_commands[i].summary);
+	printf("  %-40s %s\n", "help [COMMAND]", "this list, or one command's usage");
+	printf("Any command takes --json and --help.\n");
+	return 0;
+}
+
+int cli_run_argv(struct cli_context *ctx, int argc, char **argv)
+{
+	if (!argc)
+		return 0;
+	if (!strcmp(argv[0], "help")) {
+		const struct cli_command *cmd = argc > 1 ? cli_find_command(argv[1]) : NULL;
+		if (cmd)
+			print_help(cmd);
+		else
+			cli_help();
+		return 0;
+	}
+	const struct cli_command *cmd = cli_find_command(argv[0]);
+	if (!cmd) {
+		fprintf(stderr, "ktriage: unknown command '%s' (try 'help')\n", argv[0]);
+		return 2;
+	}
+	// --json and --help are everyone's: take them out before the command parses its options.
+	bool json = ctx->json;
+	int n = 1;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--json")) {
+			ctx->json = true;
+		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			print_help(cmd);
+			ctx->json = json;
+			return 0;
+		} else {
+			argv[n++] = argv[i];
+		}
+	}
+	argv[n] = NULL;
+	optind = 1;  // each command parses its options from the start
+	int status = cmd->run(ctx, n, argv);
+	ctx->json = json;
+	fflush(stdout);
+	return status;
+}
+
+/* Splits one command (no ';') into words; quotes group words. Modifies line. */
+static int split_words(char *line, char **argv, int max)
+{
+	int argc = 0;
+	char *p = line;
+	while (*p && argc < max - 1) {
+		while (isspace((unsigned char)*p))
+			p++;
+		if (!*p)
+			break;
+		char quote = (*p == '\'' || *p == '"') ? *p++ : 0;
+		argv[argc++] = p;
+		while (*p && (quote ? *p != quote : !isspace((unsigned char)*p)))
+			p++;
+		if (*p)
+			*p++ = '\0';
+	}
+	argv[argc] = NULL;
+	return argc;
+}
+
+int cli_run_line(struct cli_context *ctx, const char *line)
+{
+	char buf[LINE_MAX_LEN];
+	if (strlen(line) >= sizeof(buf)) {
+		fprintf(stderr, "ktriage: command line too long\n");
+		return 2;
+	}
+	strcpy(buf, line);
+	int status = 0;
+	char *save;
+	for (char *cmd = strtok_r(buf, ";", &save); cmd; cmd = strtok_r(NULL, ";", &save)) {
+		char *argv[MAX_ARGS];
+		int argc = split_words(cmd, argv, MAX_ARGS);
+		status |= cli_run_argv(ctx, argc, argv);
+	}
+	return status;
+}
+
+static const char *prompt(EditLine *el)
+{
+	(void)el;
+	return "ktriage> ";
+}
+
+/* Tab completes command names at the start of a line. */
+static unsigned char complete(EditLine *el, int ch)
+{
+	(void)ch;
+	const LineInfo *li = el_line(el);
+	const char *start = li->cursor;
+	while (start > li->buffer && !isspace((unsigned char)start[-1]))
+		start--;
+	if (start != li->buffer)
+		return CC_ERROR;
+	size_t len = (size_t)(li->cursor - start);
+	const char *match = NULL;
+	int n = 0;
+	for (size_t i = 0; i < cli_n_commands; i++)
+		if (!strncmp(cli_commands[i].name, start, len)) {
+			match = cli_commands[i].name;
+			n++;
+		}
+	if (n != 1)
+		return CC_ERROR;
+	el_insertstr(el, match + len);
+	el_insertstr(el, " ");
+	return CC_REFRESH;
+}
+
+int cli_shell(struct cli_context *ctx)
+{
+	EditLine *el = el_init("ktriage", stdin, stdout, stderr);
+	History *hist = history_init();
+	HistEvent ev;
+	if (!el || !hist) {
+		fprintf(stderr, "ktriage: cannot start the line editor\n");
+		return 1;
+	}
+	history(hist, &ev, H_SETSIZE, 1000);
+	el_set(el, EL_PROMPT, prompt);
+	el_set(el, EL_EDITOR, "emacs");
+	el_set(el, EL_HIST, history, hist);
+	el_set(el, EL_ADDFN, "kt-complete", "complete a command name", complete);
+	el_set(el, EL_BIND, "^I", "kt-complete", NULL);
+	const char *line;
+	int count;
+	while ((line = el_gets(el, &count)) && count > 0) {
+		char buf[LINE_MAX_LEN];
+		snprintf(buf, sizeof(buf), "%s", line);
+		buf[strcspn(buf, "\n")] = '\0';
+		if (!strcmp(buf, "quit") || !strcmp(buf, "q") || !strcmp(buf, "exit"))
+			break;
+		if (!buf[0])
+			continue;
+		history(hist, &ev, H_ENTER, buf);
+		cli_run_line(ctx, buf);
+	}
+	history_end(hist);
+	el_end(el);
+	return 0;
+}
