@@ -31,6 +31,7 @@ enum { MEMBER_CACHE_SIZE = 1024 };
 struct member_cache_entry {
 	char *key;        /* "type\0path" */
 	size_t key_len;
+	bool found;       /* lookups that fail are asked again and again too (feature tests) */
 	struct kt_member_info info;
 };
 
@@ -218,15 +219,19 @@ struct kt_error *kt_types_member(struct kt_types *types, const char *name, const
 	for (size_t probe = 0; probe < 8; probe++, slot = (slot + 1) & (MEMBER_CACHE_SIZE - 1)) {
 		struct member_cache_entry *e = &types->members[slot];
 		if (e->key && e->key_len == klen && !memcmp(e->key, key, klen)) {
+			if (!e->found)
+				return kt_error_create(KT_ERROR_NOT_FOUND, "%s has no member '%s'", name, path);
 			*ret = e->info;
 			return NULL;
 		}
 		if (!e->key) {
 			struct kt_error *err = member_uncached(types, name, path, ret);
-			if (!err && (e->key = malloc(klen))) {  // only successes: errors carry messages
+			if ((!err || err->code == KT_ERROR_NOT_FOUND) && (e->key = malloc(klen))) {
 				memcpy(e->key, key, klen);
 				e->key_len = klen;
-				e->info = *ret;
+				e->found = !err;
+				if (!err)
+					e->info = *ret;
 			}
 			return err;
 		}
