@@ -174,6 +174,7 @@ void kt_program_destroy(struct kt_program *prog)
 	kt_error_destroy(prog->types_err);
 	kt_kallsyms_destroy(prog->kallsyms);
 	kt_error_destroy(prog->kallsyms_err);
+	kt_reader_deinit(&prog->reader);
 	kt_dump_destroy(prog->dump);
 	kt_vmlinux_destroy(prog->vmlinux);
 	free(prog->mode);

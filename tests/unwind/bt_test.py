@@ -14,11 +14,18 @@ ORACLE = os.path.join(os.path.dirname(__file__), "..", "oracle", "drgn_bt.py")
 STATUSES = {"verified", "inferred", "stale"}
 
 
+def task_address(task):
+    """A task as the lab records it: an address, or an object with one (vmx.task.addr)."""
+    if isinstance(task, dict):
+        task = task.get("addr") or task.get("address")
+    return task if isinstance(task, str) else hex(task)
+
+
 def recorded_chains(node, path=""):
     """(path, task address, [{func, pc}...]) for every object with frames and a task."""
     if isinstance(node, dict):
         if isinstance(node.get("frames"), list) and "task" in node:
-            yield path, node["task"], node["frames"]
+            yield path, task_address(node["task"]), node["frames"]
         for k, v in node.items():
             yield from recorded_chains(v, f"{path}.{k}" if path else k)
 
@@ -33,9 +40,12 @@ def check_chain(tap, name, label, stacks, recorded):
     by_pc = {int(f["pc"], 16): f for f in frames if f["pc"]}
     last = -1
     for i, rec in enumerate(recorded):
-        if "pc" not in rec:
+        # vmx-sim records "ret" (the return address into func), the others "pc".
+        where = rec.get("pc") or rec.get("ret")
+        if not where:
             continue
-        pc = int(rec["pc"], 16)
+        rec = dict(rec, pc=where)
+        pc = int(where, 16)
         f = by_pc.get(pc)
         ok = f is not None and f["function"] == rec["func"] and f["status"] != "stale"
         idx = frames.index(f) if f else -1
@@ -48,9 +58,13 @@ def check_nmi_cpu(tap, name, gt, dump):
     """The CPU that ignored the crash NMI (nmi-stuck, vmx-sim): chain through the NMI pt_regs."""
     for key in ("nmi", "vmx"):
         info = gt.get(key)
-        if not info or "cpu" not in info:
+        task = info.get("task") if info else None
+        cpu = info.get("cpu") if info else None
+        if cpu is None and isinstance(task, dict):
+            cpu = task.get("cpu")
+        if cpu is None:
             continue
-        cpu = str(info.get("cpu", info.get("task", {}).get("cpu") if isinstance(info.get("task"), dict) else 1))
+        cpu = str(cpu)
         stacks, err = bt(dump, "-c", cpu)
         if not tap.ok(stacks, f"{name}: bt -c {cpu}", err):
             return
@@ -108,7 +122,7 @@ def main():
         if not qemu:
             check_nmi_cpu(tap, name, gt, dump)
         for label, task, frames in recorded_chains(gt):
-            stacks, err = bt(dump, task if isinstance(task, str) else hex(task))
+            stacks, err = bt(dump, task)
             if tap.ok(stacks, f"{name}: bt {label}.task", err):
                 check_chain(tap, name, label, stacks, frames)
         if qemu:
@@ -128,8 +142,13 @@ def main():
         all_stacks, err = bt(dump, "--all-tasks")
         got_by_task = {hex(int(st["task"]["address"], 16)): [hex(int(f["pc"], 16)) for f in st["frames"] if f["pc"]]
                        for st in all_stacks or []}
+        # Tasks whose chains the modules recorded are checked against that above; drgn 0.0.22
+        # gets some of them wrong (from a module frame it continues into another stack).
+        recorded = {hex(int(t, 16)) for _, t, _ in recorded_chains(gt)}
         mism = []
         for task, pcs in want.items():
+            if hex(int(task, 16)) in recorded:
+                continue
             got = got_by_task.get(hex(int(task, 16)), err)
             # drgn without the modules' debug files stops at the first module frame.
             drgn_stopped_in_module = pcs and int(pcs[-1], 16) >= 0xffffffffc0000000
