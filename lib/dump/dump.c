@@ -61,6 +61,10 @@ static void use_qemu_cr3(struct kt_dump *dump)
 					    .la57 = dump->la57};
 }
 
+
+
+
+
 struct kt_error *kt_dump_open(const char *path, struct kt_dump **ret)
 {
 	struct kt_dump *dump = calloc(1, sizeof(*dump));
@@ -87,9 +91,6 @@ struct kt_error *kt_dump_open(const char *path, struct kt_dump **ret)
 	}
 	if ((err = kt_truncation_scan(dump->fd, &dump->truncation)))
 		goto fail;
-	// Walking thousands of task stacks revisits pages; libkdumpfile's default cache (1024
-	// pages) makes it decompress them again and again. 16384 pages are 64 MiB at most.
-	kdump_set_number_attr(dump->ctx, "cache.size", 16384);
 	kdump_status status = kdump_open_fd(dump->ctx, dump->fd);
 	if (status != KDUMP_OK) {
 		err = kt_dump_error(dump, status, path);
