@@ -40,6 +40,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("dump_dir")
     ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--only", help="run only the jobs whose name starts with this")
     a = ap.parse_args()
     dump = os.path.join(a.dump_dir, "vmcore.kdump")
     vmlinux = os.path.join(a.dump_dir, "vmlinux")
@@ -50,15 +51,17 @@ def main():
                "p=drgn.Program(); p.set_core_dump(sys.argv[1]); p.load_debug_info([sys.argv[2]]); "
                "[print(t.pid.value_(), t.comm.string_()) for t in for_each_task(p)]")
     drgn_bt = ("import drgn,sys; p=drgn.Program(); p.set_core_dump(sys.argv[1]); "
-               "p.load_debug_info([sys.argv[2]]); print(p.stack_trace(p.crashed_thread()))")
+               "p.load_debug_info([sys.argv[2]]); print(p.crashed_thread().stack_trace())")
     drgn_all = ("import drgn,sys; from drgn.helpers.linux.pid import for_each_task; "
                 "p=drgn.Program(); p.set_core_dump(sys.argv[1]); p.load_debug_info([sys.argv[2]]); "
                 "[str(p.stack_trace(t)) for t in for_each_task(p)]")
     jobs = [
-        ("sys", "ktriage (kallsyms+BTF from the dump)", [kt, dump, "sys"], None),
+        ("sys", "ktriage (vmlinux found in the lab cache)", [kt, dump, "sys"], None),
+        ("sys", "ktriage (kallsyms+BTF from the dump)", [kt, "--no-debuginfo", dump, "sys"], None),
         ("sys", "crash 8.0.2 (DWARF)", ["crash", "-s", vmlinux, dump], "sys\nquit\n"),
         ("sys", "drgn 0.0.22 (DWARF)", ["/usr/bin/python3", "-c", drgn_sys, dump, vmlinux], None),
-        ("ps", "ktriage (kallsyms+BTF from the dump)", [kt, dump, "ps"], None),
+        ("ps", "ktriage (vmlinux)", [kt, dump, "ps"], None),
+        ("ps", "ktriage (kallsyms+BTF from the dump)", [kt, "--no-debuginfo", dump, "ps"], None),
         ("ps", "crash 8.0.2 (DWARF)", ["crash", "-s", vmlinux, dump], "ps\nquit\n"),
         ("ps", "drgn 0.0.22 (DWARF)", ["/usr/bin/python3", "-c", drgn_ps, dump, vmlinux], None),
         ("bt -a", "ktriage (vmlinux: ELF symbols, BTF, CFI)", [kt, dump, "bt", "-a"], None),
@@ -72,6 +75,8 @@ def main():
     print("| job | tool | median wall (s) | peak RSS (MiB) |")
     print("|---|---|---|---|")
     for job, tool, cmd, stdin in jobs:
+        if a.only and not job.startswith(a.only):
+            continue
         t, rss, err = measure(cmd, a.runs, stdin)
         if t is None:
             print(f"| {job} | {tool} | failed: {err[0][:60]} | |")
