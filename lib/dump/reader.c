@@ -6,31 +6,16 @@
 #include "core/error.h"
 #include "dump/reader.h"
 
-/*
- * Walkers read a task_struct field by field and a stack slot by slot; every kdump_read pays for
- * a lock, an address translation and a cache lookup in libkdumpfile. Whole kernel pages are kept
- * here instead (direct-mapped by virtual page number). Only successful whole-page reads are
- * cached, so every failure still comes from libkdumpfile with its exact address and reason.
- */
-enum { PAGE_CACHE_SLOTS = 512, PAGE_SIZE_4K = 4096 };
-
-struct kt_page_cache {
-	uint64_t page[PAGE_CACHE_SLOTS];   /* virtual page address + 1; 0 = empty */
-	uint8_t data[PAGE_CACHE_SLOTS][PAGE_SIZE_4K];
-};
-
 void kt_reader_init(struct kt_reader *reader, struct kt_dump *dump)
 {
 	reader->dump = dump;
 	reader->ctx = dump->ctx;
 	reader->pgtable = dump->pgtable;
-	reader->pages = calloc(1, sizeof(*reader->pages));  // without it, reads are just slower
 }
 
 void kt_reader_deinit(struct kt_reader *reader)
 {
-	free(reader->pages);
-	reader->pages = NULL;
+	(void)reader;  // nothing per reader yet; a clone for another thread will have its context
 }
 
 /* Kernel virtual reads through our own page table walk, a page at a time. */
@@ -149,32 +134,9 @@ static struct kt_error *read_space(struct kt_reader *reader, kdump_addrspace_t s
 
 struct kt_error *kt_read(struct kt_reader *reader, uint64_t addr, void *buf, size_t len)
 {
-	struct kt_page_cache *pc = reader->pages;
-	// Large reads (tables, whole stacks) go straight through rather than evict everything.
-	if (!pc || len > 2 * PAGE_SIZE_4K || reader->dump->truncation.n_missing ||
-	    !kt_address_is_canonical(reader, addr))
-		return read_space(reader, KDUMP_KVADDR, addr, buf, len);
-	while (len) {
-		uint64_t page = addr & ~(uint64_t)(PAGE_SIZE_4K - 1), off = addr - page;
-		size_t chunk = PAGE_SIZE_4K - off < len ? PAGE_SIZE_4K - off : len;
-		size_t slot = (page / PAGE_SIZE_4K) % PAGE_CACHE_SLOTS;
-		if (pc->page[slot] != page + 1) {
-			struct kt_error *err = read_space(reader, KDUMP_KVADDR, page, pc->data[slot], PAGE_SIZE_4K);
-			if (err) {
-				pc->page[slot] = 0;
-				if (err == &kt_enomem)
-					return err;
-				kt_error_destroy(err);  // part of the page is unreadable: ask for just our bytes
-				return read_space(reader, KDUMP_KVADDR, addr, buf, len);
-			}
-			pc->page[slot] = page + 1;
-		}
-		memcpy(buf, pc->data[slot] + off, chunk);
-		buf = (uint8_t *)buf + chunk;
-		addr += chunk;
-		len -= chunk;
-	}
-	return NULL;
+	// No page cache of our own on top: libkdumpfile 0.5.1 then reports sound pages of some
+	// kdump-compressed files as corrupt (whole-page reads change what its cache holds).
+	return read_space(reader, KDUMP_KVADDR, addr, buf, len);
 }
 
 struct kt_error *kt_read_phys(struct kt_reader *reader, uint64_t addr, void *buf, size_t len)

@@ -9,13 +9,10 @@
 
 #include "dump/dump.h"
 
-struct kt_page_cache;
-
 struct kt_reader {
 	struct kt_dump *dump;
 	kdump_ctx_t *ctx;  /* the dump's, or a clone for another thread */
 	struct kt_pgtable pgtable; /* own translation (dump->own_translation), cached per reader */
-	struct kt_page_cache *pages; /* recently read kernel pages, or NULL */
 };
 
 void kt_reader_init(struct kt_reader *reader, struct kt_dump *dump);
