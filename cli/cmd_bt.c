@@ -107,24 +107,6 @@ static void print_text(struct kt_program *prog, const struct kt_backtrace *bt, c
 	printf("\n");
 }
 
-static void json_str(const char *s)
-{
-	if (!s) {
-		printf("null");
-		return;
-	}
-	putchar('"');
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			printf("\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			printf("\\u%04x", *s);
-		else
-			putchar(*s);
-	}
-	putchar('"');
-}
-
 static void json_frame(const struct kt_frame *f)
 {
 	printf("{\"pc\": ");
@@ -133,18 +115,18 @@ static void json_frame(const struct kt_frame *f)
 	else
 		printf("null");
 	printf(", \"function\": ");
-	json_str(f->function);
+	cli_json_string(f->function);
 	printf(", \"offset\": %llu, \"module\": ", (unsigned long long)f->offset);
-	json_str(f->module);
+	cli_json_string(f->module);
 	printf(", \"sp\": \"0x%016llx\", \"slot\": ", (unsigned long long)f->sp);
 	if (f->slot)
 		printf("\"0x%016llx\"", (unsigned long long)f->slot);
 	else
 		printf("null");
 	printf(", \"stack\": ");
-	json_str(f->stack);
+	cli_json_string(f->stack);
 	printf(", \"status\": \"%s\", \"reason\": ", kt_frame_status_name(f->status));
-	json_str(f->reason);
+	cli_json_string(f->reason);
 	if (f->has_pt_regs) {
 		printf(", \"pt_regs\": {\"address\": \"0x%016llx\"", (unsigned long long)f->pt_regs_address);
 		for (unsigned int r = 0; r < KT_PT_REGS_COUNT; r++)
@@ -163,11 +145,11 @@ static void print_json(const struct kt_backtrace *bt, struct bt_options *o)
 	else
 		printf("null");
 	printf(", \"task\": {\"pid\": %d, \"comm\": ", bt->pid);
-	json_str(bt->comm);
+	cli_json_string(bt->comm);
 	printf(", \"address\": \"0x%016llx\"}, \"registers_source\": ", (unsigned long long)bt->task);
-	json_str(bt->registers_source);
+	cli_json_string(bt->registers_source);
 	printf(", \"note\": ");
-	json_str(bt->note);
+	cli_json_string(bt->note);
 	printf(",\n   \"frames\": [");
 	for (size_t i = 0; i < bt->n_frames; i++) {
 		printf("%s\n    ", i ? "," : "");

@@ -31,20 +31,6 @@ struct dis_print {
 	bool json, first;
 };
 
-static void print_json_string(const char *s)
-{
-	putchar('"');
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			printf("\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			printf("\\u%04x", *s);
-		else
-			putchar(*s);
-	}
-	putchar('"');
-}
-
 static bool print_line(const struct kt_dis_line *l, void *arg)
 {
 	struct dis_print *p = arg;
@@ -60,7 +46,7 @@ static bool print_line(const struct kt_dis_line *l, void *arg)
 	printf("%s\n  {\"address\": \"0x%016llx\", \"symbol\": ", p->first ? "" : ",",
 	       (unsigned long long)l->address);
 	if (l->symbol) {
-		print_json_string(l->symbol);
+		cli_json_string(l->symbol);
 		printf(", \"offset\": %llu", (unsigned long long)l->offset);
 	} else {
 		printf("null, \"offset\": null");
@@ -69,7 +55,7 @@ static bool print_line(const struct kt_dis_line *l, void *arg)
 	for (unsigned int i = 0; i < l->length; i++)
 		printf("%s%02x", i ? " " : "", l->bytes[i]);
 	printf("\", \"text\": ");
-	print_json_string(l->text);
+	cli_json_string(l->text);
 	printf(", \"kind\": \"%s\", \"target\": ", kind_names[l->kind]);
 	if (l->has_target)
 		printf("\"0x%016llx\"}", (unsigned long long)l->target);

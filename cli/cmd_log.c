@@ -32,21 +32,6 @@ static void format_wall(int64_t nsec, char sep, char *buf, size_t len)
 		 (long long)(frac / 1000));
 }
 
-static void json_string(const char *s, size_t len)
-{
-	putchar('"');
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c == '"' || c == '\\')
-			printf("\\%c", c);
-		else if (c < 0x20)
-			printf("\\u%04x", c);
-		else
-			putchar(c);
-	}
-	putchar('"');
-}
-
 static bool print_record(const struct kt_log_record *rec, void *arg)
 {
 	struct log_print *p = arg;
@@ -57,7 +42,7 @@ static bool print_record(const struct kt_log_record *rec, void *arg)
 		printf("%s\n  {\"seq\": %llu, \"ts_nsec\": %llu, \"level\": %u, \"text\": ",
 		       p->first ? "" : ",", (unsigned long long)rec->seq,
 		       (unsigned long long)rec->ts_nsec, rec->level);
-		json_string(rec->text, len);
+		cli_json_string_n(rec->text, len);
 		if (p->wall) {
 			char buf[64];
 			format_wall(p->clock.boot_wall_nsec + (int64_t)rec->ts_nsec, 'T', buf, sizeof(buf));

@@ -16,21 +16,6 @@ static int usage(void)
 	return 2;
 }
 
-static void json_string(const char *s)
-{
-	putchar('"');
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			printf("\\%c", c);
-		else if (c < 0x20)
-			printf("\\u%04x", c);
-		else
-			putchar(c);
-	}
-	putchar('"');
-}
-
 static void print_slot(struct kt_program *prog, const struct kt_percpu_slot *s, bool json,
 		       bool value, bool first, bool *failed)
 {
@@ -45,7 +30,7 @@ static void print_slot(struct kt_program *prog, const struct kt_percpu_slot *s, 
 			printf(", \"value\": \"0x%016llx\", \"error\": null", (unsigned long long)v);
 		if (value && err) {
 			printf(", \"value\": null, \"error\": ");
-			json_string(kt_error_message(err));
+			cli_json_string(kt_error_message(err));
 		}
 		printf("}");
 	} else {
@@ -102,7 +87,7 @@ int cmd_percpu(struct cli_context *ctx, int argc, char **argv)
 	}
 	if (ctx->json) {
 		printf("{\"expression\": ");
-		json_string(expr);
+		cli_json_string(expr);
 		printf(", \"offset\": \"0x%llx\", \"cpus\": [", (unsigned long long)offset);
 	} else {
 		printf("%s: per-CPU offset 0x%llx\n", expr, (unsigned long long)offset);

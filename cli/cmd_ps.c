@@ -22,14 +22,12 @@ static bool print_task(const struct kt_task *t, void *arg)
 	if (p->json) {
 		printf("%s\n  {\"pid\": %d, \"tgid\": %d, \"ppid\": %d, \"cpu\": %d, "
 		       "\"task\": \"0x%016llx\", \"state\": \"%s\", \"state_value\": %llu, "
-		       "\"active\": %s, \"idle\": %s, \"comm\": \"",
+		       "\"active\": %s, \"idle\": %s, \"comm\": ",
 		       p->first ? "" : ",", t->pid, t->tgid, t->ppid, t->cpu,
 		       (unsigned long long)t->address, t->state_name, (unsigned long long)t->state,
 		       t->active ? "true" : "false", t->idle ? "true" : "false");
-		for (const char *c = t->comm; *c; c++)
-			printf((*c == '"' || *c == '\\') ? "\\%c" : ((unsigned char)*c < 0x20 ? "\\u%04x" : "%c"),
-			       *c);
-		printf("\"}");
+		cli_json_string(t->comm);
+		printf("}");
 	} else {
 		printf("%c%7d %7d %3d  %016llx  %s  %s\n", t->active ? '>' : ' ', t->pid, t->ppid, t->cpu,
 		       (unsigned long long)t->address, t->state_name, t->comm);

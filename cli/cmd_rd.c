@@ -177,21 +177,6 @@ static void print_text(struct kt_program *prog, const struct rd *rd)
 	}
 }
 
-static void json_string(const char *s)
-{
-	putchar('"');
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			printf("\\%c", c);
-		else if (c < 0x20)
-			printf("\\u%04x", c);
-		else
-			putchar(c);
-	}
-	putchar('"');
-}
-
 static void print_json(struct kt_program *prog, const struct rd *rd)
 {
 	printf("{\"address\": \"0x%016llx\", \"space\": \"%s\", \"size\": %u,\n \"values\": [",
@@ -213,10 +198,10 @@ static void print_json(struct kt_program *prog, const struct rd *rd)
 				continue;
 			}
 			printf("{\"symbol\": ");
-			json_string(name);
+			cli_json_string(name);
 			printf(", \"offset\": %llu, \"module\": ", (unsigned long long)off);
 			if (module)
-				json_string(module);
+				cli_json_string(module);
 			else
 				printf("null");
 			printf("}");
@@ -225,7 +210,7 @@ static void print_json(struct kt_program *prog, const struct rd *rd)
 	}
 	printf(",\n \"error\": ");
 	if (rd->fault)
-		json_string(kt_error_message(rd->fault));
+		cli_json_string(kt_error_message(rd->fault));
 	else
 		printf("null");
 	printf("}\n");

@@ -141,32 +141,18 @@ int cmd_whatis(struct cli_context *ctx, int argc, char **argv)
 	return print_out(ctx, err, out);
 }
 
-static void json_string(const char *s)
-{
-	putchar('"');
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			printf("\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			printf("\\u%04x", *s);
-		else
-			putchar(*s);
-	}
-	putchar('"');
-}
-
 static void member_at_json(const char *type, uint64_t offset, const struct kt_member_at *m,
 			   size_t n)
 {
 	printf("{\n  \"type\": ");
-	json_string(type);
+	cli_json_string(type);
 	printf(",\n  \"offset\": %llu,\n  \"members\": [", (unsigned long long)offset);
 	for (size_t i = 0; i < n; i++) {
 		printf("%s\n    {\"path\": ", i ? "," : "");
-		json_string(m[i].path);
+		cli_json_string(m[i].path);
 		printf(", \"offset\": %llu, \"size\": %llu, \"type\": ", (unsigned long long)m[i].offset,
 		       (unsigned long long)m[i].size);
-		json_string(m[i].type);
+		cli_json_string(m[i].type);
 		if (m[i].bit_size)
 			printf(", \"bit_offset\": %u, \"bit_size\": %u", m[i].bit_offset, m[i].bit_size);
 		if (m[i].padding)

@@ -27,11 +27,13 @@ int cmd_sym(struct cli_context *ctx, int argc, char **argv)
 	uint64_t off;
 	if ((err = kt_program_symbolize(ctx->prog, addr, &name, &off, &module)))
 		return cli_report_error(err);
-	if (ctx->json)
-		printf("{\"address\": \"0x%016llx\", \"symbol\": \"%s\", \"offset\": %llu, \"module\": %s%s%s}\n",
-		       addr, name, (unsigned long long)off, module ? "\"" : "", module ? module : "null",
-		       module ? "\"" : "");
-	else if (off)
+	if (ctx->json) {
+		printf("{\"address\": \"0x%016llx\", \"symbol\": ", addr);
+		cli_json_string(name);
+		printf(", \"offset\": %llu, \"module\": ", (unsigned long long)off);
+		cli_json_string(module);
+		printf("}\n");
+	} else if (off)
 		printf("%016llx (%s+%llu)%s%s%s\n", addr, name, (unsigned long long)off,
 		       module ? " [" : "", module ? module : "", module ? "]" : "");
 	else

@@ -4,6 +4,7 @@
 #define KTRIAGE_CLI_COMMANDS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "ktriage.h"
 
@@ -45,6 +46,10 @@ int cli_run_argv(struct cli_context *ctx, int argc, char **argv);
 int cli_run_line(struct cli_context *ctx, const char *line);
 int cli_shell(struct cli_context *ctx);
 int cli_help(void);
+
+/* A JSON string (escaped, quoted); NULL prints null. */
+void cli_json_string(const char *s);
+void cli_json_string_n(const char *s, size_t len);
 
 /* Prints "ktriage: MESSAGE" to stderr and frees err; returns 1. */
 int cli_report_error(struct kt_error *err);
