@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The kernel's own symbol table (kallsyms), decoded from dump memory. Linux 6.0 and later put the
- * table locations in VMCOREINFO (the series ending with commit f09bddbd8661 "vmcoreinfo: add
- * kallsyms_num_syms symbol", v6.0), which
- * is what lets ktriage name addresses without any debug file.
+ * table locations in VMCOREINFO (the series with commit f09bddbd8661 "vmcoreinfo: add
+ * kallsyms_num_syms symbol", v6.0), which is what lets ktriage name addresses without any debug
+ * file.
  */
 #ifndef KT_SYM_KALLSYMS_H
 #define KT_SYM_KALLSYMS_H
