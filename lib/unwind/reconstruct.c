@@ -92,6 +92,31 @@ struct link {
 	uint64_t slot, ret;
 };
 
+/* A kernel thread's outermost frame: ret_from_fork's call into the thread function, whose ORC
+ * entry ends the stack (UNWIND_HINT_EMPTY), just below the task's pt_regs at the top. */
+static bool find_outermost(struct kt_unwinder *uw, const struct stack_copy *c, uint64_t *slot_ret,
+			   uint64_t *ret_addr_ret)
+{
+	uint64_t top = c->stack->start + c->n * 8;
+	for (uint64_t s = top - PT_REGS_SIZE - 8; s >= top - PT_REGS_SIZE - 8 * PROOF_SLOTS; s -= 8) {
+		uint64_t r;
+		struct kt_orc_entry orc;
+		if (!word_at(c, s, &r) || !is_kernel_text(uw, r))
+			continue;
+		struct kt_error *err = kt_orc_find(uw->orc, r - 1, &orc, NULL);
+		kt_error_destroy(err);
+		char why[KT_REASON_MAX];
+		uint64_t target;
+		if (!err && orc.type == KT_ORC_TYPE_END_OF_STACK &&
+		    kt_check_call_before(uw->prog, r, 0, &target, why, sizeof(why))) {
+			*slot_ret = s;
+			*ret_addr_ret = r;
+			return true;
+		}
+	}
+	return false;
+}
+
 /* Links downwards from (slot, ret): see 2. above. Returns how many links were found. */
 static size_t link_down(struct kt_unwinder *uw, const struct stack_copy *c, uint64_t slot,
 			uint64_t ret, struct link *out, size_t max)
@@ -284,7 +309,7 @@ struct kt_error *kt_bt_reconstruct(struct kt_unwinder *uw, struct kt_backtrace *
 			task = &uw->stacks.stacks[i];
 	if (task && !(err = copy_stack(uw->prog, task, c))) {
 		uint64_t a = task->end - PT_REGS_SIZE, slot, ret;
-		if (prove_pt_regs(uw, c, a, &slot, &ret)) {
+		if (prove_pt_regs(uw, c, a, &slot, &ret) || find_outermost(uw, c, &slot, &ret)) {
 			struct link links[KT_MAX_FRAMES / 4];
 			size_t n = link_down(uw, c, slot, ret, links, sizeof(links) / sizeof(links[0]));
 			uint64_t dr = n ? links[n - 1].ret : ret, ds = n ? links[n - 1].slot : slot;
@@ -292,7 +317,7 @@ struct kt_error *kt_bt_reconstruct(struct kt_unwinder *uw, struct kt_backtrace *
 			if (!(err = add_top_frame(uw, bt, dr, ds)) &&
 			    !(err = add_linked(uw, bt, links, n, "linked by ORC frame size to the frame below")))
 				err = add_linked(uw, bt, &proof, 1, "the outermost frame: its ORC entry marks "
-					       "the task's entry pt_regs");
+					       "the task's entry pt_regs or the end of the stack");
 			snprintf(bt->note, sizeof(bt->note), "%s; no pt_regs on the CPU's exception or IRQ "
 				 "stacks: rebuilt from the top of the task stack", why_no_regs);
 		} else {

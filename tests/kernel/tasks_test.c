@@ -5,13 +5,12 @@
  * must end with an error that names the problem, and never hang.
  */
 #include <fcntl.h>
-#include <gelf.h>
-#include <libkdumpfile/addrxlat.h>
 #include <sys/stat.h>
 
 #include "core/error.h"
 #include "kernel/list.h"
 #include "program.h"
+#include "dump_patch.h"
 #include "tap.h"
 
 enum { MAX_NODES = 64 };
@@ -26,51 +25,6 @@ static bool collect_node(uint64_t node, void *arg)
 	struct collect *c = arg;
 	c->nodes[c->n++] = node;
 	return c->n < MAX_NODES;
-}
-
-/* The file offset that holds kernel virtual address va in an ELF dump. */
-static bool va_to_file_offset(struct kt_program *prog, const char *path, uint64_t va, off_t *ret)
-{
-	addrxlat_ctx_t *axctx;
-	addrxlat_sys_t *axsys;
-	if (kdump_get_addrxlat(prog->dump->ctx, &axctx, &axsys) != KDUMP_OK)
-		return false;
-	addrxlat_fulladdr_t fa = {.addr = va, .as = ADDRXLAT_KVADDR};
-	addrxlat_status st = addrxlat_fulladdr_conv(&fa, ADDRXLAT_KPHYSADDR, axctx, axsys);
-	addrxlat_ctx_decref(axctx);
-	addrxlat_sys_decref(axsys);
-	if (st != ADDRXLAT_OK)
-		return false;
-	int fd = open(path, O_RDONLY);
-	elf_version(EV_CURRENT);
-	Elf *elf = elf_begin(fd, ELF_C_READ, NULL);
-	size_t phnum = 0;
-	bool found = false;
-	elf_getphdrnum(elf, &phnum);
-	for (size_t i = 0; i < phnum && !found; i++) {
-		GElf_Phdr ph;
-		if (gelf_getphdr(elf, (int)i, &ph) && ph.p_type == PT_LOAD && fa.addr >= ph.p_paddr &&
-		    fa.addr + 8 <= ph.p_paddr + ph.p_filesz) {
-			*ret = (off_t)(ph.p_offset + (fa.addr - ph.p_paddr));
-			found = true;
-		}
-	}
-	elf_end(elf);
-	close(fd);
-	return found;
-}
-
-static bool copy_file(const char *src, const char *dst)
-{
-	int in = open(src, O_RDONLY), out = open(dst, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	char buf[1 << 16];
-	ssize_t n;
-	bool ok = in >= 0 && out >= 0;
-	while (ok && (n = read(in, buf, sizeof(buf))) > 0)
-		ok = write(out, buf, (size_t)n) == n;
-	close(in);
-	close(out);
-	return ok;
 }
 
 static bool count_task(const struct kt_task *t, void *arg)
