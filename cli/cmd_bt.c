@@ -38,6 +38,9 @@ static void print_slots(struct kt_program *prog, const struct kt_backtrace *bt, 
 	uint64_t end = i + 1 < bt->n_frames ? bt->frames[i + 1].slot : f->sp + 64;
 	if (!f->sp || end <= f->sp || end - f->sp > 4096)
 		return;
+	const char *saved_names[8];
+	uint64_t saved_at[8];
+	size_t n_saved = kt_backtrace_saved_registers(prog, bt, i, saved_names, saved_at, 8);
 	for (uint64_t a = f->sp; a < end; a += 8) {
 		uint64_t v;
 		struct kt_error *err = kt_program_read(prog, a, KT_KVADDR, &v, 8);
@@ -50,6 +53,9 @@ static void print_slots(struct kt_program *prog, const struct kt_backtrace *bt, 
 		for (size_t s = 0; s < bt->n_stale; s++)
 			if (bt->stale[s].slot == a)
 				printf("  stale return address");
+		for (size_t s = 0; s < n_saved; s++)
+			if (saved_at[s] == a)
+				printf("  saved %s", saved_names[s]);
 		const char *name, *module;
 		uint64_t off;
 		if (v >= 0xffffffff80000000ull && !(err = kt_program_symbolize(prog, v, &name, &off, &module)))

@@ -288,6 +288,12 @@ KT_PUBLIC struct kt_error *kt_backtrace_task(struct kt_program *prog, uint64_t t
 /* The CPU that panicked (or the first CPU with registers). */
 KT_PUBLIC struct kt_error *kt_backtrace_panic(struct kt_program *prog, struct kt_backtrace **ret);
 KT_PUBLIC void kt_backtrace_destroy(struct kt_backtrace *bt);
+/*
+ * The callee-saved registers frame i of bt saved on the stack (from the vmlinux's DWARF CFI):
+ * their names and stack addresses, up to max; returns how many (0 without CFI for that code).
+ */
+KT_PUBLIC size_t kt_backtrace_saved_registers(struct kt_program *prog, const struct kt_backtrace *bt,
+					      size_t i, const char **names, uint64_t *addrs, size_t max);
 KT_PUBLIC unsigned int kt_program_nr_cpus(struct kt_program *prog);
 
 /* Addresses, per-CPU variables, one task and log times (crash's rd, percpu, task, log -T) */

@@ -13,6 +13,7 @@
 #include "kernel/percpu.h"
 #include "kernel/tasks.h"
 #include "unwind/backtrace_build.h"
+#include "unwind/cfi.h"
 #include "unwind/cpu_regs.h"
 
 const char *kt_frame_status_name(enum kt_frame_status status)
@@ -360,4 +361,27 @@ struct kt_error *kt_backtrace_panic(struct kt_program *prog, struct kt_backtrace
 		kt_error_destroy(err);
 	}
 	return kt_error_create(KT_ERROR_NOT_FOUND, "no CPU panicked and none has saved registers");
+}
+
+size_t kt_backtrace_saved_registers(struct kt_program *prog, const struct kt_backtrace *bt, size_t i,
+				    const char **names, uint64_t *addrs, size_t max)
+{
+	// The frame's CFA is where its caller's stack pointer resumes: the next frame's sp, unless
+	// the next frame came out of a pt_regs (then this frame was interrupted, not called from).
+	if (i + 1 >= bt->n_frames || bt->frames[i + 1].has_pt_regs || !bt->frames[i].pc)
+		return 0;
+	struct kt_cfi *cfi;
+	struct kt_error *err = kt_program_cfi(prog, &cfi);
+	if (err) {
+		kt_error_destroy(err);
+		return 0;
+	}
+	enum kt_reg regs[8];
+	if (max > 8)
+		max = 8;
+	size_t n = kt_cfi_saved_slots(cfi, prog->kaslr_offset, bt->frames[i].pc, bt->frames[i].exact,
+				      bt->frames[i + 1].sp, regs, addrs, max);
+	for (size_t r = 0; r < n; r++)
+		names[r] = kt_reg_name(regs[r]);
+	return n;
 }

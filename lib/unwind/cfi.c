@@ -140,3 +140,28 @@ out:
 	free(frame);  // dwarf_cfi_addrframe() allocates it for the caller
 	return err;
 }
+
+size_t kt_cfi_saved_slots(struct kt_cfi *c, uint64_t kaslr_offset, uint64_t ip, bool exact,
+			  uint64_t cfa, enum kt_reg *regs_out, uint64_t *addrs_out, size_t max)
+{
+	static const enum kt_reg saved[] = {KT_REG_rbx, KT_REG_rbp, KT_REG_r12, KT_REG_r13,
+					    KT_REG_r14, KT_REG_r15};
+	Dwarf_Frame *frame;
+	if (dwarf_cfi_addrframe(c->cfi, (exact ? ip : ip - 1) - kaslr_offset, &frame))
+		return 0;
+	struct kt_unwind_state none = {0};
+	size_t n = 0;
+	for (size_t i = 0; i < sizeof(saved) / sizeof(saved[0]) && n < max; i++) {
+		Dwarf_Op mem[3], *ops;
+		size_t nops;
+		uint64_t where;
+		bool is_value;
+		if (dwarf_frame_register(frame, kt_reg_to_dwarf(saved[i]), mem, &ops, &nops) || !nops ||
+		    !eval(ops, nops, &none, cfa, &is_value, &where) || is_value)
+			continue;
+		regs_out[n] = saved[i];
+		addrs_out[n++] = where;
+	}
+	free(frame);
+	return n;
+}

@@ -21,4 +21,9 @@ void kt_cfi_destroy(struct kt_cfi *cfi);
 struct kt_error *kt_cfi_step(struct kt_cfi *cfi, struct kt_reader *reader, uint64_t kaslr_offset,
 			     struct kt_unwind_state *st);
 
+/* Where the function at ip (runtime) saved callee-saved registers, given its CFA: up to max
+ * (register, stack address) pairs; returns how many. 0 if CFI has no row or saves none. */
+size_t kt_cfi_saved_slots(struct kt_cfi *cfi, uint64_t kaslr_offset, uint64_t ip, bool exact,
+			  uint64_t cfa, enum kt_reg *regs_out, uint64_t *addrs_out, size_t max);
+
 #endif

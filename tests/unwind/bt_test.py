@@ -94,6 +94,26 @@ def check_nmi_cpu(tap, name, gt, dump):
                f"{name}: every frame has a status and a reason")
 
 
+def check_saved_registers(tap, dump):
+    """bt -f names the slot where the crashing function's prologue pushed its first register:
+    the push right after the ftrace call site saves that register at CFA - 16."""
+    stacks, err = bt(dump)
+    if not tap.ok(stacks and len(stacks[0]["frames"]) > 1, "panic: bt for bt -f", err):
+        return
+    f0, f1 = stacks[0]["frames"][0], stacks[0]["frames"][1]
+    start = int(f0["pc"], 16) - f0["offset"]
+    d = ktriage("--json", dump, "dis", hex(start), "2", check=False)
+    insns = json.loads(d.stdout) if d.returncode == 0 else []
+    push = insns[1]["text"].split() if len(insns) > 1 else []
+    if not tap.ok(push[:1] == ["push"], f"panic: {f0['function']} pushes a register second", insns):
+        return
+    reg = push[1].lstrip("%")
+    slot = int(f1["sp"], 16) - 16
+    text = ktriage(dump, "bt", "-f", check=False).stdout
+    line = next((l for l in text.splitlines() if l.strip().startswith(f"{slot:016x}:")), "")
+    tap.ok(f"saved {reg}" in line, f"panic: bt -f marks {slot:016x} as saved {reg}", line or text[-800:])
+
+
 def main():
     tap = Tap()
     for name in scenarios():
@@ -121,6 +141,8 @@ def main():
                [[f["pc"] for f in s["frames"]] for s in stacks], f"{name}: bt -a without debug info: same frames")
         if not qemu:
             check_nmi_cpu(tap, name, gt, dump)
+        if name == "panic":
+            check_saved_registers(tap, dump)
         for label, task, frames in recorded_chains(gt):
             stacks, err = bt(dump, task)
             if tap.ok(stacks, f"{name}: bt {label}.task", err):
