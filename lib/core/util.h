@@ -3,6 +3,7 @@
 #ifndef KT_CORE_UTIL_H
 #define KT_CORE_UTIL_H
 
+#include <stdint.h>
 #include <stdlib.h>
 
 #define KT_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -22,5 +23,14 @@ static inline void kt_freep(void *p)
 		(p) = NULL;               \
 		_stolen;                  \
 	})
+
+/* FNV-1a over a NUL-terminated string: for the symbol and type name tables. */
+static inline uint64_t kt_hash_string(const char *s)
+{
+	uint64_t h = 1469598103934665603ull;
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 1099511628211ull;
+	return h;
+}
 
 #endif

@@ -34,14 +34,6 @@ static int symbol_cmp(const void *a, const void *b)
 /* Kernel symbols live in the upper half; per-CPU symbols are small offsets below it. */
 static const uint64_t KERNEL_HALF = 0xffff800000000000ull;
 
-static uint64_t hash_name(const char *s)
-{
-	uint64_t h = 1469598103934665603ull;  // FNV-1a
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * 1099511628211ull;
-	return h;
-}
-
 static struct kt_error *build_hash(struct kt_kallsyms *ks)
 {
 	ks->hash_size = 1;
@@ -51,7 +43,7 @@ static struct kt_error *build_hash(struct kt_kallsyms *ks)
 	if (!ks->hash)
 		return &kt_enomem;
 	for (size_t i = 0; i < ks->n; i++) {
-		size_t slot = hash_name(ks->syms[i].name) & (ks->hash_size - 1);
+		size_t slot = kt_hash_string(ks->syms[i].name) & (ks->hash_size - 1);
 		while (ks->hash[slot]) {
 			// Keep the first of duplicate names (e.g. static functions in two files).
 			if (!strcmp(ks->syms[ks->hash[slot] - 1].name, ks->syms[i].name))
@@ -224,7 +216,7 @@ size_t kt_kallsyms_count(const struct kt_kallsyms *ks)
 
 const struct kt_symbol *kt_kallsyms_by_name(const struct kt_kallsyms *ks, const char *name)
 {
-	size_t slot = hash_name(name) & (ks->hash_size - 1);
+	size_t slot = kt_hash_string(name) & (ks->hash_size - 1);
 	while (ks->hash[slot]) {
 		const struct kt_symbol *sym = &ks->syms[ks->hash[slot] - 1];
 		if (!strcmp(sym->name, name))

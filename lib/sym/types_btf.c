@@ -41,12 +41,17 @@ struct kt_types {
 	struct member_cache_entry members[MEMBER_CACHE_SIZE];
 };
 
-static uint64_t name_hash(const char *s)
+/* Takes ownership of btf. */
+static struct kt_error *types_wrap(struct btf *btf, struct kt_types **ret)
 {
-	uint64_t h = 1469598103934665603ull;  // FNV-1a
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * 1099511628211ull;
-	return h;
+	struct kt_types *types = calloc(1, sizeof(*types));
+	if (!types) {
+		btf__free(btf);
+		return &kt_enomem;
+	}
+	types->btf = btf;
+	*ret = types;
+	return NULL;
 }
 
 struct kt_error *kt_types_load_from_dump(struct kt_reader *reader, const struct kt_kallsyms *ks,
@@ -72,14 +77,7 @@ struct kt_error *kt_types_load_from_dump(struct kt_reader *reader, const struct 
 	if (!btf)
 		return kt_error_create(KT_ERROR_BAD_DATA, "the kernel's BTF does not parse: %s",
 				       strerror(errno));
-	struct kt_types *types = calloc(1, sizeof(*types));
-	if (!types) {
-		btf__free(btf);
-		return &kt_enomem;
-	}
-	types->btf = btf;
-	*ret = types;
-	return NULL;
+	return types_wrap(btf, ret);
 }
 
 struct kt_error *kt_types_load_from_file(const char *path, struct kt_types **ret)
@@ -88,14 +86,7 @@ struct kt_error *kt_types_load_from_file(const char *path, struct kt_types **ret
 	if (!btf)
 		return kt_error_create(KT_ERROR_NOT_FOUND, "%s: no usable .BTF section: %s", path,
 				       strerror(errno));
-	struct kt_types *types = calloc(1, sizeof(*types));
-	if (!types) {
-		btf__free(btf);
-		return &kt_enomem;
-	}
-	types->btf = btf;
-	*ret = types;
-	return NULL;
+	return types_wrap(btf, ret);
 }
 
 void kt_types_destroy(struct kt_types *types)
@@ -120,7 +111,7 @@ static struct kt_error *find_type_uncached(struct kt_types *types, const char *n
 
 static struct kt_error *find_type(struct kt_types *types, const char *name, int32_t *ret)
 {
-	size_t slot = name_hash(name) & (TYPE_CACHE_SIZE - 1);
+	size_t slot = kt_hash_string(name) & (TYPE_CACHE_SIZE - 1);
 	for (size_t probe = 0; probe < 8; probe++, slot = (slot + 1) & (TYPE_CACHE_SIZE - 1)) {
 		struct type_cache_entry *e = &types->cache[slot];
 		if (e->name && !strcmp(e->name, name)) {
@@ -214,7 +205,7 @@ struct kt_error *kt_types_member(struct kt_types *types, const char *name, const
 	memcpy(key, name, nlen + 1);
 	memcpy(key + nlen + 1, path, plen + 1);
 	size_t klen = nlen + plen + 2;
-	uint64_t h = name_hash(name) * 31 + name_hash(path);
+	uint64_t h = kt_hash_string(name) * 31 + kt_hash_string(path);
 	size_t slot = h & (MEMBER_CACHE_SIZE - 1);
 	for (size_t probe = 0; probe < 8; probe++, slot = (slot + 1) & (MEMBER_CACHE_SIZE - 1)) {
 		struct member_cache_entry *e = &types->members[slot];

@@ -168,6 +168,18 @@ struct kt_error *kt_vmlinux_symbol(const struct kt_vmlinux *vm, const char *name
 	return NULL;
 }
 
+/* The name of symbol i if it belongs in the table: defined, named, not a section, file or
+ * assembler-local label (kallsyms has none of those either). */
+static const char *kept_symbol(const struct kt_vmlinux *vm, Elf_Data *data, size_t i, GElf_Sym *sym)
+{
+	const char *s;
+	if (!gelf_getsym(data, (int)i, sym) || sym->st_shndx == SHN_UNDEF ||
+	    GELF_ST_TYPE(sym->st_info) == STT_SECTION || GELF_ST_TYPE(sym->st_info) == STT_FILE ||
+	    !(s = elf_strptr(vm->elf, vm->symtab_strndx, sym->st_name)) || !*s || !strncmp(s, ".L", 2))
+		return NULL;
+	return s;
+}
+
 /* nm's letter: text or data, upper case for global symbols. */
 static char symbol_type(Elf *elf, const GElf_Sym *sym)
 {
@@ -201,11 +213,8 @@ struct kt_error *kt_vmlinux_symbols(const struct kt_vmlinux *vm, uint64_t kaslr_
 	// First pass: which symbols, and how much name space.
 	for (size_t i = 1; i < n; i++) {
 		GElf_Sym sym;
-		const char *s;
-		if (!gelf_getsym(data, (int)i, &sym) || sym.st_shndx == SHN_UNDEF ||
-		    GELF_ST_TYPE(sym.st_info) == STT_SECTION || GELF_ST_TYPE(sym.st_info) == STT_FILE ||
-		    !(s = elf_strptr(vm->elf, vm->symtab_strndx, sym.st_name)) || !*s ||
-		    !strncmp(s, ".L", 2))  // assembler-local labels: kallsyms has none either
+		const char *s = kept_symbol(vm, data, i, &sym);
+		if (!s)
 			continue;
 		names_len += strlen(s) + 1;
 	}
@@ -216,11 +225,8 @@ struct kt_error *kt_vmlinux_symbols(const struct kt_vmlinux *vm, uint64_t kaslr_
 	size_t at = 0;
 	for (size_t i = 1; i < n; i++) {
 		GElf_Sym sym;
-		const char *s;
-		if (!gelf_getsym(data, (int)i, &sym) || sym.st_shndx == SHN_UNDEF ||
-		    GELF_ST_TYPE(sym.st_info) == STT_SECTION || GELF_ST_TYPE(sym.st_info) == STT_FILE ||
-		    !(s = elf_strptr(vm->elf, vm->symtab_strndx, sym.st_name)) || !*s ||
-		    !strncmp(s, ".L", 2))  // assembler-local labels: kallsyms has none either
+		const char *s = kept_symbol(vm, data, i, &sym);
+		if (!s)
 			continue;
 		size_t len = strlen(s) + 1;
 		memcpy(ks->names + at, s, len);
