@@ -113,6 +113,15 @@ bool kt_percpu_online(const struct kt_percpu *p, unsigned int cpu)
 	return cpu < p->nr_cpu_ids && (p->online[cpu / 64] >> (cpu % 64) & 1);
 }
 
+unsigned int kt_percpu_count(const struct kt_percpu *p, bool online)
+{
+	const uint64_t *mask = online ? p->online : p->possible;
+	unsigned int n = 0;
+	for (size_t i = 0; i < (p->nr_cpu_ids + 63) / 64; i++)
+		n += (unsigned int)__builtin_popcountll(mask[i]);  // bits past nr_cpu_ids are cleared
+	return n;
+}
+
 struct kt_error *kt_percpu_address(const struct kt_percpu *p, uint64_t sym, unsigned int cpu,
 				   uint64_t *ret)
 {

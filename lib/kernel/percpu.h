@@ -18,6 +18,8 @@ void kt_percpu_deinit(struct kt_percpu *percpu);
 void kt_percpu_free(struct kt_percpu *percpu);
 bool kt_percpu_possible(const struct kt_percpu *percpu, unsigned int cpu);
 bool kt_percpu_online(const struct kt_percpu *percpu, unsigned int cpu);
+/* How many CPUs are online (or possible). */
+unsigned int kt_percpu_count(const struct kt_percpu *percpu, bool online);
 /* The address of per-CPU variable sym (its link-time address) on cpu. */
 struct kt_error *kt_percpu_address(const struct kt_percpu *percpu, uint64_t sym, unsigned int cpu,
 				   uint64_t *ret);

@@ -7,10 +7,8 @@
 #include "core/error.h"
 #include "core/util.h"
 #include "dump/vmcoreinfo.h"
+#include "kernel/percpu.h"
 #include "program.h"
-
-/* A cpumask can not be larger than this (CONFIG_NR_CPUS is at most 8192 on x86_64). */
-enum { CPUMASK_MAX_BITS = 8192 };
 
 /* A utsname field: libkdumpfile has it from VMCOREINFO; otherwise read init_uts_ns with the
  * kernel's types. */
@@ -53,34 +51,6 @@ static char *dup_attr(struct kt_program *prog, const char *key)
 		return NULL;
 	}
 	return strdup(s);
-}
-
-/* Counts the bits of a kernel cpumask variable (the first nr_cpu_ids bits). */
-static struct kt_error *cpumask_weight(struct kt_program *prog, const char *mask_sym,
-				       unsigned int *ret)
-{
-	uint64_t mask_addr, nr_addr;
-	uint32_t nr_cpu_ids;
-	struct kt_error *err;
-	if ((err = kt_program_symbol_address(prog, mask_sym, &mask_addr)) ||
-	    (err = kt_program_symbol_address(prog, "nr_cpu_ids", &nr_addr)) ||
-	    (err = kt_read_u32(&prog->reader, nr_addr, &nr_cpu_ids)))
-		return err;
-	if (nr_cpu_ids == 0 || nr_cpu_ids > CPUMASK_MAX_BITS)
-		return kt_error_create(KT_ERROR_BAD_DATA, "nr_cpu_ids is %u", nr_cpu_ids);
-	uint64_t words[CPUMASK_MAX_BITS / 64];
-	size_t nwords = (nr_cpu_ids + 63) / 64;
-	if ((err = kt_read(&prog->reader, mask_addr, words, nwords * 8)))
-		return kt_error_prefix(err, "reading %s", mask_sym);
-	unsigned int n = 0;
-	for (size_t i = 0; i < nwords; i++) {
-		uint64_t w = words[i];
-		if (i == nwords - 1 && nr_cpu_ids % 64)
-			w &= (1ull << (nr_cpu_ids % 64)) - 1;
-		n += (unsigned int)__builtin_popcountll(w);
-	}
-	*ret = n;
-	return NULL;
 }
 
 /* The lines that name why a kernel stopped, strongest first (kernel/panic.c, arch/x86/kernel/dumpstack.c). */
@@ -191,8 +161,12 @@ struct kt_error *kt_sys_info_get(struct kt_program *prog, struct kt_sys_info *re
 	if (!(err = kt_dump_attr_number(prog->dump, KDUMP_ATTR_NUM_CPUS, &notes)))
 		info.cpus_with_registers = (unsigned int)notes;
 	kt_error_destroy(err);
-	if ((err = cpumask_weight(prog, "__cpu_online_mask", &info.cpus_online)) ||
-	    (err = cpumask_weight(prog, "__cpu_possible_mask", &info.cpus_possible))) {
+	struct kt_percpu percpu;
+	if (!(err = kt_percpu_init(prog, &percpu))) {
+		info.cpus_online = kt_percpu_count(&percpu, true);
+		info.cpus_possible = kt_percpu_count(&percpu, false);
+		kt_percpu_deinit(&percpu);
+	} else {
 		if (err == &kt_enomem)
 			goto fail;
 		// Without symbols, the CPUs that left notes are all we know of.
