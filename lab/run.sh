@@ -12,6 +12,9 @@
 #     serial.log          the guest's serial console
 #     ground-truth.json   the KTGT lines of serial.log (lab/gt.py)
 #     vmlinux, *.ko       links to the matching debug files
+#   $KTRIAGE_CACHE/dumps/RELEASE-HASH/debug/lib/modules/RELEASE/extra/*.ko
+#                         the test modules the guest loaded (with DWARF and BTF), laid out like
+#                         /usr/lib/debug: ktriage --debuginfo RELEASE-HASH/debug
 #   (panic additionally: vmcore.full.elf (unfiltered /proc/vmcore), vmcore.lzo.kdump,
 #    vmcore.plain.kdump (uncompressed), vmcore.flat (makedumpfile -F); qemu-dump*: vmcore.qemu.elf
 #    instead of all the others)
@@ -33,20 +36,54 @@ build=$cache/build/$release-$labhash
 outroot=$cache/dumps/$release-$labhash
 log() { echo "lab: $*" >&2; }
 
+# Module BTF as kbuild adds it to Debian's own modules (scripts/Makefile.modfinal,
+# CONFIG_DEBUG_INFO_BTF_MODULES): split BTF on top of the vmlinux's, with the flags of the
+# kernel's own scripts/pahole-flags.sh for this pahole. kbuild skips it for out-of-tree modules
+# (no vmlinux in the headers tree). The kernel validates it at load (kernel/bpf/btf.c);
+# /sys/kernel/btf/MODULE exists in the guest once it is accepted.
+add_module_btf() { # KO
+	local vmlinux=$dbg/boot/vmlinux-$release flags
+	flags=$(PAHOLE=pahole sh "/usr/src/linux-headers-$release/scripts/pahole-flags.sh")
+	# shellcheck disable=SC2086
+	LLVM_OBJCOPY=objcopy pahole -J $flags --btf_base "$vmlinux" "$1" >&2
+	readelf -S -W "$1" | grep -q ' \.BTF ' || { log "pahole wrote no .BTF into $1"; return 1; }
+}
+
 build_modules() {
 	[[ -f $build/.modules ]] && return 0
+	command -v pahole >/dev/null ||
+		{ log "pahole not found: install dwarves (scripts/install-deps.sh)"; return 1; }
+	[[ -f $dbg/boot/vmlinux-$release ]] ||
+		{ log "no debug vmlinux $dbg/boot/vmlinux-$release (module BTF is built on it)"; return 1; }
 	mkdir -p "$build/modules"
-	local d name
+	local d name ko
 	for d in "$lab"/modules/*/; do
 		[[ -f $d/Kbuild || -f $d/Makefile ]] || continue
 		name=$(basename "$d")
-		rm -rf "$build/src/$name"; mkdir -p "$build/src"
+		rm -rf "$build/src/modules.$name"; mkdir -p "$build/src"
 		cp -r "$lab/modules" "$build/src/modules.$name"   # relative includes between folders keep working
 		log "building module $name"
-		make -s -C "/usr/src/linux-headers-$release" M="$build/src/modules.$name/$name" modules >&2
-		cp "$build/src/modules.$name/$name"/*.ko "$build/modules/"
+		make -s -C "/usr/src/linux-headers-$release" M="$build/src/modules.$name/$name" modules >&2 ||
+			{ log "module $name did not build"; return 1; }
+		for ko in "$build/src/modules.$name/$name"/*.ko; do add_module_btf "$ko" || return 1; done
+		cp "$build/src/modules.$name/$name"/*.ko "$build/modules/" || return 1
 	done
 	touch "$build/.modules"
+}
+
+# The test modules as the guest loads them (DWARF and BTF), where a debuginfo search finds
+# modules: DIR/lib/modules/RELEASE/extra/NAME.ko, DIR = the dumps tree's debug/.
+install_debug_modules() {
+	local dest=$outroot/debug/lib/modules/$release/extra ko tmp
+	mkdir -p "$dest" || return 1
+	for ko in "$build"/modules/*.ko; do
+		[[ -f $ko ]] || continue
+		cmp -s "$ko" "$dest/${ko##*/}" && continue
+		# Lab runs of the same sources may install at the same time: each renames its own copy.
+		tmp=$dest/.${ko##*/}.$$
+		cp "$ko" "$tmp" && mv -f "$tmp" "$dest/${ko##*/}" || { rm -f "$tmp"; return 1; }
+	done
+	return 0
 }
 
 build_programs() {
@@ -117,7 +154,7 @@ build_initramfs() {
 	exec 9>"$build.lock"
 	flock 9
 	if [[ -f $build/initramfs.cpio ]]; then flock -u 9; return 0; fi
-	build_modules; build_programs; build_capture_initrd
+	build_modules && build_programs && build_capture_initrd || { flock -u 9; return 1; }
 	local root=$build/root lib m
 	rm -rf "$root"; mkdir -p "$root"/{proc,sys,dev,tmp,boot,modules,scenarios,lib64,sbin}
 	add_busybox "$root"
@@ -153,9 +190,10 @@ cut_elf() { python3 "$lab/elfcut.py" "$1" "$2"; }
 run_scenario() { # NAME
 	local name=$1 out=$outroot/$1
 	[[ -f $lab/scenarios/$name.sh ]] || { log "unknown scenario '$name'"; return 1; }
-	if [[ -z $force && -f $out/.done ]]; then echo "$out"; return 0; fi
+	if [[ -z $force && -f $out/.done ]]; then install_debug_modules; echo "$out"; return 0; fi
 	prune_old
-	build_initramfs
+	build_initramfs || return 1
+	install_debug_modules || return 1
 	local CMDLINE_EXTRA="" QEMU_CPU=qemu64 QEMU_EXTRA="" MEM=768 MODE=kdump TIMEOUT=600
 	# shellcheck disable=SC1090
 	[[ -f $lab/scenarios/$name.conf ]] && . "$lab/scenarios/$name.conf"

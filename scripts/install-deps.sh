@@ -7,8 +7,10 @@ build_deps=(build-essential meson ninja-build pkg-config
             libkdumpfile-dev libdw-dev libelf-dev libbpf-dev libzydis-dev
             libedit-dev libjson-c-dev libcmocka-dev)
 lab_deps=(qemu-system-x86 busybox-static kexec-tools makedumpfile cpio
-          linux-headers-amd64 kmod xz-utils zstd python3 binutils)
-oracle_deps=(crash python3-drgn)
+          linux-headers-amd64 kmod xz-utils zstd python3 binutils
+          dwarves)   # pahole: BTF for the test modules
+oracle_deps=(crash python3-drgn dwarves
+             elfutils)   # eu-addr2line: the source-line oracle
 
 missing=()
 for p in "${build_deps[@]}" "${lab_deps[@]}" "${oracle_deps[@]}"; do

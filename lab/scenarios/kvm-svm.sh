@@ -10,6 +10,7 @@ else
 fi
 if dmesg | grep -q 'Nested Paging enabled'; then kt svm.npt 1; else kt svm.npt 0; fi
 insmod /modules/ktest_kvminfo.ko
+kt_btf ktest_kvminfo
 kvmloop -t svm.user &
 pid=$!
 

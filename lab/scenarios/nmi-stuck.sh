@@ -2,6 +2,7 @@
 # kdump NMI; a mutex waiter on CPU 0 is reported by the hung-task detector;
 # then a shell pinned to CPU 0 panics the machine via sysrq.
 insmod /modules/ktest_stuck.ko
+kt_btf ktest_stuck
 
 # The first read that sees CPU 1 stuck also prints the NMI's registers.
 i=0

@@ -2,6 +2,7 @@
 # (vmx-sim-6.1.md): kvmloop's thread "CPU 0/KVM" issues KVM_RUN on /dev/ktest_vmx and leaves
 # CPU 1 in NMI context, deaf to the crash NMI; then CPU 0 panics.
 insmod /modules/ktest_vmx61.ko
+kt_btf ktest_vmx61
 kvmloop -s /dev/ktest_vmx -t vmx.user &
 
 # The NMI handler on CPU 1 reports last; its lines reach the console with CPU 0's next printk.
