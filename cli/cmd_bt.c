@@ -6,10 +6,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "callsite_out.h"
 #include "commands.h"
+#include "source_out.h"
 
 struct bt_options {
 	bool json, reasons, stale, slots;
+	bool lines;    /* -l: source lines and inlined frames (DWARF) */
+	bool explain;  /* the call site of every called frame */
+	struct kt_backtrace_options lib;  /* the unwinder */
 	bool first;  /* JSON: no comma before the first stack */
 };
 
@@ -66,6 +71,19 @@ static void print_slots(struct kt_program *prog, const struct kt_backtrace *bt, 
 	}
 }
 
+/* The call sites of bt's frames for --explain (NULL: not asked, or the error was printed). */
+static struct kt_call_site *call_sites(struct kt_program *prog, const struct kt_backtrace *bt,
+				       const struct bt_options *o)
+{
+	struct kt_call_site *sites = NULL;
+	struct kt_error *err = o->explain ? kt_backtrace_call_sites(prog, bt, &sites) : NULL;
+	if (err) {
+		fprintf(stderr, "ktriage: call sites: %s\n", kt_error_message(err));
+		kt_error_destroy(err);
+	}
+	return sites;
+}
+
 static void print_text(struct kt_program *prog, const struct kt_backtrace *bt, const struct bt_options *o)
 {
 	char cpu[16] = "-";
@@ -78,6 +96,7 @@ static void print_text(struct kt_program *prog, const struct kt_backtrace *bt, c
 	else
 		printf("  not running; registers: %s\n", bt->registers_source);
 	const char *stack = NULL;
+	struct kt_call_site *sites = call_sites(prog, bt, o);
 	for (size_t i = 0; i < bt->n_frames; i++) {
 		const struct kt_frame *f = &bt->frames[i];
 		if (stack && f->stack && strcmp(stack, f->stack))
@@ -87,6 +106,8 @@ static void print_text(struct kt_program *prog, const struct kt_backtrace *bt, c
 			print_pt_regs(f);
 		}
 		stack = f->stack;
+		if (o->lines)
+			cli_source_inlined_text(prog, f, "       ");
 		printf(" #%-2zu [%016llx] ", i, (unsigned long long)(f->slot ? f->slot : f->sp));
 		print_symbol(f);
 		if (f->pc)
@@ -94,13 +115,20 @@ static void print_text(struct kt_program *prog, const struct kt_backtrace *bt, c
 		else
 			printf(" (pc unknown)");
 		printf("  %s\n", kt_frame_status_name(f->status));
+		if (o->lines)
+			cli_source_text(prog, f, "       ");
 		if (o->reasons || f->status != KT_FRAME_VERIFIED)
 			printf("       %s\n", f->reason);
+		if (sites && sites[i].kind != KT_CALL_NONE)
+			cli_call_site_text(&sites[i], "       ");
 		if (o->slots)
 			print_slots(prog, bt, i);
 	}
+	free(sites);
 	if (bt->note[0])
 		printf("  (%s)\n", bt->note);
+	if (o->lines)
+		cli_source_notices(prog, bt->frames, bt->n_frames, "  ");
 	if ((o->stale || o->slots) && bt->n_stale) {
 		printf("  stale values on the stack, not frames:\n");
 		for (size_t i = 0; i < bt->n_stale; i++) {
@@ -113,7 +141,8 @@ static void print_text(struct kt_program *prog, const struct kt_backtrace *bt, c
 	printf("\n");
 }
 
-static void json_frame(const struct kt_frame *f)
+static void json_frame(struct kt_program *prog, size_t i, const struct kt_frame *f,
+		       const struct kt_call_site *site, bool lines)
 {
 	printf("{\"pc\": ");
 	if (f->pc)
@@ -139,10 +168,19 @@ static void json_frame(const struct kt_frame *f)
 			printf(", \"%s\": \"0x%llx\"", kt_pt_regs_name(r), (unsigned long long)f->pt_regs[r]);
 		printf("}");
 	}
+	if (lines)
+		cli_source_json(prog, f);
+	if (site) {
+		printf(", \"call_site\": ");
+		if (site->kind == KT_CALL_NONE && i == 0)
+			printf("null");
+		else
+			cli_call_site_json(site);
+	}
 	printf("}");
 }
 
-static void print_json(const struct kt_backtrace *bt, struct bt_options *o)
+static void print_json(struct kt_program *prog, const struct kt_backtrace *bt, struct bt_options *o)
 {
 	printf("%s\n  {\"cpu\": ", o->first ? "" : ",");
 	o->first = false;
@@ -157,14 +195,16 @@ static void print_json(const struct kt_backtrace *bt, struct bt_options *o)
 	printf(", \"note\": ");
 	cli_json_string(bt->note);
 	printf(",\n   \"frames\": [");
+	struct kt_call_site *sites = call_sites(prog, bt, o);
 	for (size_t i = 0; i < bt->n_frames; i++) {
 		printf("%s\n    ", i ? "," : "");
-		json_frame(&bt->frames[i]);
+		json_frame(prog, i, &bt->frames[i], sites ? &sites[i] : NULL, o->lines);
 	}
+	free(sites);
 	printf("],\n   \"stale\": [");
 	for (size_t i = 0; i < bt->n_stale; i++) {
 		printf("%s\n    ", i ? "," : "");
-		json_frame(&bt->stale[i]);
+		json_frame(prog, i, &bt->stale[i], NULL, false);
 	}
 	printf("]}");
 }
@@ -178,7 +218,7 @@ static int show(struct cli_context *ctx, struct kt_error *err, struct kt_backtra
 	if (err)
 		return cli_report_error(err);
 	if (o->json)
-		print_json(bt, o);
+		print_json(ctx->prog, bt, o);
 	else
 		print_text(ctx->prog, bt, o);
 	kt_backtrace_destroy(bt);
@@ -207,29 +247,112 @@ static bool collect(const struct kt_task *t, void *arg)
 	return l->pid < 0;
 }
 
+/* bt -E: the exception frames on every stack of every CPU. */
+static int print_exception_frames(struct kt_program *prog, bool json)
+{
+	struct kt_stack_search *stacks;
+	size_t n;
+	struct kt_error *err = kt_exception_frames_search(prog, &stacks, &n);
+	if (err)
+		return cli_report_error(err);
+	if (json)
+		printf("[");
+	for (size_t i = 0; i < n; i++) {
+		const struct kt_stack_search *s = &stacks[i];
+		if (json) {
+			printf("%s\n  {\"cpu\": %d, \"stack\": ", i ? "," : "", s->cpu);
+			cli_json_string(s->stack);
+			printf(", \"start\": \"0x%016llx\", \"end\": \"0x%016llx\", \"task\": ",
+			       (unsigned long long)s->start, (unsigned long long)s->end);
+			if (s->task)
+				printf("\"0x%016llx\"", (unsigned long long)s->task);
+			else
+				printf("null");
+			printf(", \"error\": ");
+			cli_json_string(s->error[0] ? s->error : NULL);
+			printf(", \"frames\": [");
+		} else {
+			printf("CPU %d %s [%016llx-%016llx]", s->cpu, s->stack, (unsigned long long)s->start,
+			       (unsigned long long)s->end);
+			if (s->task)
+				printf(" of task %016llx", (unsigned long long)s->task);
+			if (s->error[0])
+				printf(": not searched (%s)\n", s->error);
+			else if (!s->n_frames)
+				printf(": no exception frames\n");
+			else
+				printf(":\n");
+		}
+		for (size_t j = 0; j < s->n_frames; j++) {
+			const struct kt_exception_frame *f = &s->frames[j];
+			struct kt_frame regs = {.pt_regs_address = f->address};
+			memcpy(regs.pt_regs, f->regs, sizeof(regs.pt_regs));
+			if (json) {
+				printf("%s\n    {\"address\": \"0x%016llx\", \"mode\": \"%s\", \"pc\": "
+				       "\"0x%016llx\", \"function\": ", j ? "," : "", (unsigned long long)f->address,
+				       f->user_mode ? "user" : "kernel", (unsigned long long)f->regs[16]);
+				cli_json_string(f->function);
+				printf(", \"offset\": %llu, \"module\": ", (unsigned long long)f->offset);
+				cli_json_string(f->module);
+				printf(", \"proof\": ");
+				cli_json_string(f->proof);
+				printf(", \"pt_regs\": {");
+				for (unsigned int r = 0; r < KT_PT_REGS_COUNT; r++)
+					printf("%s\"%s\": \"0x%llx\"", r ? ", " : "", kt_pt_regs_name(r),
+					       (unsigned long long)f->regs[r]);
+				printf("}}");
+				continue;
+			}
+			printf("  %s-mode exception frame: pt_regs at %016llx\n    [exception RIP: ",
+			       f->user_mode ? "user" : "kernel", (unsigned long long)f->address);
+			struct kt_frame at = {.function = f->function, .offset = f->offset, .module = f->module};
+			if (f->function)
+				print_symbol(&at);
+			else
+				printf("%016llx", (unsigned long long)f->regs[16]);
+			printf("]\n    %s", f->proof);
+			print_pt_regs(&regs);
+		}
+		if (json)
+			printf("]}");
+	}
+	printf(json ? "\n]\n" : "");
+	kt_stack_search_free(stacks, n);
+	return 0;
+}
+
 static const char usage[] =
-	"usage: bt [-a | -c CPU | --all-tasks | PID | TASKADDR] [-r] [-f] [--stale]\n"
+	"usage: bt [-a | -c CPU | --all-tasks | PID | TASKADDR] [-r] [-f] [-l] [--stale] [--explain]\n"
+	"          [--unwinder=auto|orc|cfi|fp]\n"
+	"       bt -E\n"
 	"  (none)       the task that panicked (or the first CPU with registers)\n"
 	"  -a           the active task of every CPU\n"
 	"  -c CPU       the active task of one CPU\n"
 	"  --all-tasks  every task\n"
 	"  -r           the evidence (reason) of every frame, not only of unverified ones\n"
 	"  -f           every stack slot of each frame, annotated\n"
-	"  --stale      code addresses on the stack that are not frames, with the reason\n";
+	"  -l           each frame's source file and line, and the functions inlined there as\n"
+	"               their own (inlined) lines, from DWARF (the debug vmlinux, module debug files)\n"
+	"  --stale      code addresses on the stack that are not frames, with the reason\n"
+	"  --unwinder=U only this unwinder: orc, cfi (the vmlinux's DWARF CFI), fp (the rbp\n"
+	"               chain); auto (default) uses each where the one before has nothing\n"
+	"  -E           every exception frame (pt_regs) on every stack of every CPU\n";
 
 int cmd_bt(struct cli_context *ctx, int argc, char **argv)
 {
 	static const struct option options[] = {
 		{"all-tasks", no_argument, NULL, 'A'},
 		{"stale", no_argument, NULL, 's'},
+		{"explain", no_argument, NULL, 'X'},
+		{"unwinder", required_argument, NULL, 'U'},
 		{0},
 	};
 	struct bt_options o = {.json = ctx->json, .first = true};
-	bool all_cpus = false, all_tasks = false;
+	bool all_cpus = false, all_tasks = false, exceptions = false;
 	long cpu = -1;
 	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "ac:rf", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "ac:rfEl", options, NULL)) != -1) {
 		switch (c) {
 		case 'a':
 			all_cpus = true;
@@ -243,11 +366,26 @@ int cmd_bt(struct cli_context *ctx, int argc, char **argv)
 		case 'f':
 			o.slots = true;
 			break;
+		case 'l':
+			o.lines = true;
+			break;
 		case 's':
 			o.stale = true;
 			break;
 		case 'A':
 			all_tasks = true;
+			break;
+		case 'X':
+			o.explain = true;
+			break;
+		case 'E':
+			exceptions = true;
+			break;
+		case 'U':
+			if (!kt_unwinder_parse(optarg, &o.lib.unwinder)) {
+				fprintf(stderr, "ktriage: bt: unknown unwinder '%s' (auto, orc, cfi, fp)\n", optarg);
+				return 2;
+			}
 			break;
 		default:
 			fputs(usage, stderr);
@@ -257,13 +395,15 @@ int cmd_bt(struct cli_context *ctx, int argc, char **argv)
 	struct kt_program *prog = ctx->prog;
 	struct kt_backtrace *bt = NULL;
 	int status = 0;
+	if (exceptions)
+		return print_exception_frames(prog, o.json);
 	if (o.json)
 		printf("[");
 	if (all_cpus || cpu >= 0) {
 		unsigned int n = kt_program_nr_cpus(prog);
 		for (unsigned int i = 0; i < n; i++)
 			if (all_cpus || (long)i == cpu)
-				status |= show(ctx, kt_backtrace_cpu(prog, i, &bt), &bt, &o);
+				status |= show(ctx, kt_backtrace_cpu_with(prog, i, &o.lib, &bt), &bt, &o);
 	} else if (all_tasks || optind < argc) {
 		struct task_list l = {.pid = -1};
 		uint64_t addr = 0;
@@ -289,16 +429,16 @@ int cmd_bt(struct cli_context *ctx, int argc, char **argv)
 			return cli_report_error(err);
 		}
 		if (addr) {
-			status |= show(ctx, kt_backtrace_task(prog, addr, &bt), &bt, &o);
+			status |= show(ctx, kt_backtrace_task_with(prog, addr, &o.lib, &bt), &bt, &o);
 		} else if (!l.n) {
 			fprintf(stderr, "ktriage: no task with pid %d\n", l.pid);
 			status = 1;
 		}
 		for (size_t i = 0; i < l.n; i++)
-			status |= show(ctx, kt_backtrace_task(prog, l.tasks[i], &bt), &bt, &o);
+			status |= show(ctx, kt_backtrace_task_with(prog, l.tasks[i], &o.lib, &bt), &bt, &o);
 		free(l.tasks);
 	} else {
-		status = show(ctx, kt_backtrace_panic(prog, &bt), &bt, &o);
+		status = show(ctx, kt_backtrace_panic_with(prog, &o.lib, &bt), &bt, &o);
 	}
 	if (o.json)
 		printf("\n]\n");

@@ -7,10 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "callsite_out.h"
 #include "commands.h"
 
 static const char dis_usage[] =
-	"usage: dis [-r | -f] FUNC|ADDR [COUNT]\n"
+	"usage: dis [-r | -f] [-l] FUNC|ADDR [COUNT]\n"
 	"  FUNC      a function name: the whole function (a function ends where the next\n"
 	"            kallsyms symbol starts)\n"
 	"  ADDR      a hex address (0x optional) or SYMBOL+OFFSET (decimal, or hex with 0x):\n"
@@ -18,6 +19,8 @@ static const char dis_usage[] =
 	"  COUNT     disassemble COUNT instructions from FUNC or ADDR instead\n"
 	"  -r        reverse: from the start of the function up to and including ADDR\n"
 	"  -f        forward: from ADDR to the end of its function\n"
+	"  -l        source lines (FILE: LINE) before the instructions they begin, from DWARF\n"
+	"            (the debug vmlinux, and module debug files)\n"
 	"As crash's dis: AT&T syntax, direct targets named <symbol+offset> (decimal offset),\n"
 	"RIP-relative operands followed by '# ADDRESS <symbol>'. The code is read from the dump,\n"
 	"so it is the code that ran (alternatives and ftrace NOPs patched in), not vmlinux's.\n";
@@ -29,18 +32,84 @@ static const char *const kind_names[] = {
 
 struct dis_print {
 	bool json, first;
+	struct kt_program *code;  /* the program, for call targets */
+	struct kt_program *prog;  /* -l: source lines */
+	const char *file;         /* the last source line printed */
+	unsigned int line;
+	char *notice;             /* why there are no source lines, said once */
 };
+
+/* -l: the source line of l, NULL if there is none (having said why, once). */
+static const struct kt_source_line *source_of(struct dis_print *p, const struct kt_dis_line *l,
+					      struct kt_source_line *buf)
+{
+	struct kt_error *err = kt_source_line(p->prog, l->address, buf);
+	if (!err)
+		return buf;
+	const char *msg = kt_error_message(err);
+	if (!p->notice || strcmp(p->notice, msg)) {
+		if (!p->json)
+			printf("(no source line: %s)\n", msg);
+		free(p->notice);
+		p->notice = strdup(msg);
+	}
+	kt_error_destroy(err);
+	return NULL;
+}
+
+/*
+ * An indirect call (through a register, memory, a retpoline thunk or a static-call trampoline)
+ * resolved as far as code and globals allow, without a stack: what it reads and, if that is
+ * all in memory, where it goes.
+ */
+static bool resolve_call(struct dis_print *p, const struct kt_dis_line *l, struct kt_call_site *cs)
+{
+	if (l->kind != KT_INSN_CALL)
+		return false;
+	if (l->has_target && !strstr(l->text, "<__x86_indirect_") && !strstr(l->text, "<__SCT__"))
+		return false;
+	struct kt_error *err = kt_call_site_resolve(p->code, l->address + l->length, NULL, 0, cs);
+	if (err) {
+		kt_error_destroy(err);
+		return false;
+	}
+	return cs->kind != KT_CALL_NONE && cs->kind != KT_CALL_DIRECT;
+}
+
+static void print_resolved(const struct kt_call_site *cs)
+{
+	printf("\t# %s", cs->expression[0] ? cs->expression : "?");
+	if (!cs->has_target)
+		return;
+	printf(" = 0x%016llx", (unsigned long long)cs->target);
+	if (cs->target_function)
+		printf(" <%s>", cs->target_function);
+	if (cs->target_function && cs->target_module)
+		printf(" [%s]", cs->target_module);
+}
 
 static bool print_line(const struct kt_dis_line *l, void *arg)
 {
 	struct dis_print *p = arg;
+	struct kt_source_line buf;
+	const struct kt_source_line *src = p->prog ? source_of(p, l, &buf) : NULL;
+	struct kt_call_site cs;
+	bool resolved = resolve_call(p, l, &cs);
 	if (!p->json) {
+		// As crash's dis -l: the line where it changes, above its first instruction.
+		if (src && (!p->file || strcmp(p->file, src->file) || p->line != src->line))
+			printf("%s: %u\n", src->file, src->line);
+		if (src)
+			p->file = src->file, p->line = src->line;
 		printf("0x%016llx", (unsigned long long)l->address);
 		if (l->symbol && l->offset)
 			printf(" <%s+%llu>", l->symbol, (unsigned long long)l->offset);
 		else if (l->symbol)
 			printf(" <%s>", l->symbol);
-		printf(":\t%s\n", l->text);
+		printf(":\t%s", l->text);
+		if (resolved)
+			print_resolved(&cs);
+		printf("\n");
 		return true;
 	}
 	printf("%s\n  {\"address\": \"0x%016llx\", \"symbol\": ", p->first ? "" : ",",
@@ -58,9 +127,25 @@ static bool print_line(const struct kt_dis_line *l, void *arg)
 	cli_json_string(l->text);
 	printf(", \"kind\": \"%s\", \"target\": ", kind_names[l->kind]);
 	if (l->has_target)
-		printf("\"0x%016llx\"}", (unsigned long long)l->target);
+		printf("\"0x%016llx\"", (unsigned long long)l->target);
 	else
-		printf("null}");
+		printf("null");
+	if (resolved) {
+		printf(", \"call_site\": ");
+		cli_call_site_json(&cs);
+	}
+	if (p->prog) {
+		printf(", \"source\": ");
+		if (src) {
+			printf("{\"file\": ");
+			cli_json_string(src->file);
+			printf(", \"line\": %u}", src->line);
+		} else {
+			printf("null, \"source_unavailable\": ");
+			cli_json_string(p->notice);
+		}
+	}
+	printf("}");
 	p->first = false;
 	return true;
 }
@@ -123,11 +208,13 @@ static int parse_location(struct kt_program *prog, const char *s, uint64_t *ret,
 
 int cmd_dis(struct cli_context *ctx, int argc, char **argv)
 {
-	bool reverse = false, forward = false;
+	bool reverse = false, forward = false, lines = false;
 	int c;
 	optind = 1;
-	while ((c = getopt(argc, argv, "+rfh")) != -1) {
-		if (c == 'r') {
+	while ((c = getopt(argc, argv, "+rflh")) != -1) {
+		if (c == 'l') {
+			lines = true;
+		} else if (c == 'r') {
 			reverse = true;
 		} else if (c == 'f') {
 			forward = true;
@@ -162,11 +249,12 @@ int cmd_dis(struct cli_context *ctx, int argc, char **argv)
 		if (!count)
 			count = 1;  // crash: an address without a count is one instruction
 	}
-	struct dis_print p = {.json = ctx->json, .first = true};
+	struct dis_print p = {.json = ctx->json, .first = true, .code = ctx->prog, .prog = lines ? ctx->prog : NULL};
 	if (p.json)
 		printf("[");
 	err = kt_disassemble(ctx->prog, start, end, (size_t)count, print_line, &p);
 	if (p.json)
 		printf("\n]\n");
+	free(p.notice);
 	return err ? report(argv[optind], err) : 0;
 }

@@ -129,7 +129,9 @@ int cmd_whatis(struct cli_context *ctx, int argc, char **argv)
 {
 	struct kt_value_options opts = {.json = ctx->json};
 	if (!value_options(argc, argv, "r", &opts, NULL) || optind >= argc) {
-		fprintf(stderr, "usage: whatis [-r] TYPE|SYMBOL   (-r: expand named members too)\n");
+		fprintf(stderr, "usage: whatis [-r] TYPE|SYMBOL   (-r: expand named members too)\n"
+				"  TYPE: the kernel's, else a module's; MODULE:TYPE (kvm_amd:vcpu_svm) "
+				"looks in one module\n");
 		return 2;
 	}
 	char *name = join_args(argv, optind, argc);

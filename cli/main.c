@@ -17,11 +17,12 @@ const struct cli_command cli_commands[] = {
 	{"rd", "rd [-8|-16|-32|-64] [-p] [-s] ADDR|SYM[+OFF] [N]", "N words of memory with ASCII (-p physical, -s symbols); a fault ends it with the reason", cmd_rd},
 	{"x", "x ...", "the same as rd", cmd_rd},
 	{"percpu", "percpu [-x] SYM [CPU]", "a per-CPU variable's address on each CPU (-x: and its first 8 bytes)", cmd_percpu},
+	{"callsite", "callsite RETURN_ADDRESS [CALLEE]", "the call before a return address: instruction, the expression it went through, values, target, verdict", cmd_callsite},
 	{"task", "task [PID|TASK|-c CPU]", "a task's pid, comm, state, cpu, flags, stack, sp, mm, parent (default: the panicking task)", cmd_task},
 	{"dis", "dis [-r|-f] FUNC|ADDR [N]", "disassemble a function, or N instructions, from the dump's code", cmd_dis},
 	{"struct", "struct TYPE ADDR", "a kernel object: struct [-x] TYPE[.member,...] ADDR|SYMBOL; without ADDR, its layout", cmd_struct},
 	{"union", "union TYPE ADDR", "the same for a union", cmd_union},
-	{"whatis", "whatis TYPE|SYM", "a type's members with offsets and sizes (gdb's ptype /o; -r expands all), or a variable's type", cmd_whatis},
+	{"whatis", "whatis TYPE|SYM", "a type's members with offsets and sizes (gdb's ptype /o; -r expands all), or a variable's type; types from vmlinux, then modules (MODULE:TYPE picks one)", cmd_whatis},
 	{"member-at", "member-at T OFF", "the member path(s) at byte offset OFF of type T, every union alternative", cmd_member_at},
 	{"p", "p EXPR", "a variable: [-t TYPE] SYMBOL[:CPU|:a][.member], or *(TYPE *)ADDR[->member]", cmd_p},
 };

@@ -238,6 +238,36 @@ KT_PUBLIC struct kt_error *kt_members_at(struct kt_program *prog, const char *ty
 					 size_t *count_ret);
 KT_PUBLIC void kt_members_at_free(struct kt_member_at *members, size_t count);
 
+/* Source lines and inlined functions, from DWARF: the debug vmlinux's, and each module's debug
+ * file (found by build-id or name, checked against the loaded module's build-id) */
+
+struct kt_source_line {
+	const char *file;        /* as the DWARF line table names it; valid while the program is */
+	unsigned int line;
+	unsigned int column;     /* 0 if unknown */
+};
+
+/* The source line of the instruction at addr (for a return address, pass the address of the
+ * call: ret - 1). Errors say why there is none: NOT_FOUND without a debug file for that code
+ * (no debug vmlinux, no module debug file), BAD_DATA for a module debug file of another build. */
+KT_PUBLIC struct kt_error *kt_source_line(struct kt_program *prog, uint64_t addr,
+					  struct kt_source_line *ret);
+
+struct kt_inline_frame {
+	const char *function;    /* the inlined function */
+	const char *call_file;   /* where it was inlined, in the function that contains it */
+	unsigned int call_line;
+};
+
+/* The functions inlined at addr, innermost first (none: *n_ret = 0); *ret is allocated: free()
+ * it. The strings live as long as the program. */
+KT_PUBLIC struct kt_error *kt_inline_chain(struct kt_program *prog, uint64_t addr,
+					   struct kt_inline_frame **ret, size_t *n_ret);
+
+/* For people: which debug file describes the code at addr and how it was checked, or why none
+ * does. Loads that module's debug file; valid while the program is. */
+KT_PUBLIC const char *kt_source_status(struct kt_program *prog, uint64_t addr);
+
 /* Backtraces, as crash's `bt`, with the evidence for every frame */
 
 enum kt_frame_status {
@@ -288,13 +318,160 @@ KT_PUBLIC struct kt_error *kt_backtrace_task(struct kt_program *prog, uint64_t t
 /* The CPU that panicked (or the first CPU with registers). */
 KT_PUBLIC struct kt_error *kt_backtrace_panic(struct kt_program *prog, struct kt_backtrace **ret);
 KT_PUBLIC void kt_backtrace_destroy(struct kt_backtrace *bt);
+
+/* Which unwinder follows the chain. AUTO: ORC, then DWARF CFI where ORC has no entry, then the
+ * frame pointer (at most inferred unless the function's unwind data or prologue proves it), then
+ * the callee's own code. The others use only that one, so that their traces can be compared. */
+enum kt_unwinder_kind {
+	KT_UNWINDER_AUTO,
+	KT_UNWINDER_ORC,
+	KT_UNWINDER_CFI,   /* the debug vmlinux's DWARF CFI: kernel code only, not modules */
+	KT_UNWINDER_FP,    /* the rbp chain */
+};
+
+struct kt_backtrace_options {
+	enum kt_unwinder_kind unwinder;
+};
+
+/* kt_backtrace_cpu, _task and _panic with options (NULL: the defaults). */
+KT_PUBLIC struct kt_error *kt_backtrace_cpu_with(struct kt_program *prog, unsigned int cpu,
+						 const struct kt_backtrace_options *opts,
+						 struct kt_backtrace **ret);
+KT_PUBLIC struct kt_error *kt_backtrace_task_with(struct kt_program *prog, uint64_t task,
+						  const struct kt_backtrace_options *opts,
+						  struct kt_backtrace **ret);
+KT_PUBLIC struct kt_error *kt_backtrace_panic_with(struct kt_program *prog,
+						   const struct kt_backtrace_options *opts,
+						   struct kt_backtrace **ret);
+/* "auto", "orc", "cfi", "fp"; false for another name. */
+KT_PUBLIC bool kt_unwinder_parse(const char *name, enum kt_unwinder_kind *ret);
+
+/* Exception frames on every stack of every CPU, as crash's `bt -E` */
+
+struct kt_exception_frame {
+	uint64_t address;        /* the struct pt_regs */
+	uint64_t regs[KT_PT_REGS_COUNT];
+	const char *function;    /* the interrupted ip's symbol, NULL if none (user space) */
+	uint64_t offset;
+	const char *module;
+	bool user_mode;          /* interrupted in user space (cs has RPL 3) */
+	char proof[256];         /* the entry code's return address that proves the frame */
+};
+
+struct kt_stack_search {
+	int cpu;
+	uint64_t task;           /* for the task stack: the CPU's current task; else 0 */
+	const char *stack;       /* "task stack", "IRQ stack", "NMI exception stack", ... */
+	uint64_t start, end;     /* [start, end) */
+	char error[160];         /* why the stack could not be read; "" if it was searched */
+	struct kt_exception_frame *frames;
+	size_t n_frames;
+};
+
 /*
- * The callee-saved registers frame i of bt saved on the stack (from the vmlinux's DWARF CFI):
- * their names and stack addresses, up to max; returns how many (0 without CFI for that code).
+ * Searches the current task's stack, the IRQ stack, the IST stacks and the entry stack of every
+ * CPU for struct pt_regs: the shape of a hardware iret frame, proven by a return address below
+ * it whose ORC entry says "pt_regs here" (entry code). Free with kt_stack_search_free().
+ */
+KT_PUBLIC struct kt_error *kt_exception_frames_search(struct kt_program *prog,
+						      struct kt_stack_search **ret, size_t *n_ret);
+KT_PUBLIC void kt_stack_search_free(struct kt_stack_search *stacks, size_t n);
+/*
+ * The callee-saved registers frame i of bt saved on the stack (from the vmlinux's DWARF CFI, else
+ * from the pushes of the function's prologue):
+ * their names and stack addresses, up to max; returns how many (0 if it saved none there).
  */
 KT_PUBLIC size_t kt_backtrace_saved_registers(struct kt_program *prog, const struct kt_backtrace *bt,
 					      size_t i, const char **names, uint64_t *addrs, size_t max);
 KT_PUBLIC unsigned int kt_program_nr_cpus(struct kt_program *prog);
+
+/* Call sites: which call made a return address, through what, to where (bt --explain, callsite) */
+
+enum kt_call_kind {
+	KT_CALL_NONE,        /* no call instruction ends at the return address */
+	KT_CALL_DIRECT,      /* call rel32 to a function */
+	KT_CALL_STATIC,      /* a static call: to a __SCT__ trampoline, or patched to its target */
+	KT_CALL_RETPOLINE,   /* call __x86_indirect_thunk_REG: indirect through REG */
+	KT_CALL_REGISTER,    /* call *%REG (also after lfence) */
+	KT_CALL_MEMORY,      /* call *disp(%base,%index,scale), call *sym(%rip) */
+};
+
+enum kt_call_verdict {
+	KT_CALL_UNDETERMINED, /* the target could not be computed: reason says which value was missing */
+	KT_CALL_MATCHES,      /* the call reaches the function of the frame above */
+	KT_CALL_TAIL_CALL,    /* it reaches a function that jumped to the frame above */
+	KT_CALL_DIFFERS,      /* it reaches another function: the frame above is not its callee */
+};
+
+/* A value the resolution needed: "vcpu" (from %rbx, saved by vmx_vcpu_run at 0x...). */
+struct kt_call_value {
+	char name[160];
+	uint64_t value;
+	char source[160];
+};
+
+enum { KT_CALL_MAX_VALUES = 12 };
+
+struct kt_call_site {
+	uint64_t return_address;
+	uint64_t address;                 /* the call instruction */
+	const char *caller;               /* function holding it, NULL if no symbol */
+	char instruction[160];            /* as dis prints it */
+	enum kt_call_kind kind;
+	/* What the target was read through, in C: "vcpu->ops->run", "kvm_x86_ops.run",
+	 * "((struct kvm_vcpu *)%rbx)->arch.mmu.set_cr3"; "" for a direct call. */
+	char expression[256];
+	struct kt_call_value values[KT_CALL_MAX_VALUES];
+	size_t n_values;
+	bool has_target;
+	uint64_t target;
+	const char *target_function;      /* NULL if no symbol covers target */
+	uint64_t target_offset;
+	const char *target_module;        /* NULL for the kernel */
+	enum kt_call_verdict verdict;
+	uint64_t tail_jump;               /* KT_CALL_TAIL_CALL: the jmp that reached the frame above */
+	char reason[320];                 /* the evidence for the verdict, or what was missing */
+};
+
+/*
+ * Registers known at a call instruction: value and, for people, where it was found
+ * ("saved by vmx_vcpu_run at 0xffffc90000abfe40"). Indexed by DWARF register number (rax 0,
+ * rdx 1, rcx 2, rbx 3, rsi 4, rdi 5, rbp 6, rsp 7, r8-r15 8-15).
+ */
+struct kt_call_registers {
+	uint64_t value[16];
+	uint32_t known;                   /* bit per register */
+	char source[16][96];
+	int cpu;                          /* the CPU that ran the code (for %gs:), -1 if unknown */
+};
+
+KT_PUBLIC const char *kt_call_kind_name(enum kt_call_kind kind);
+KT_PUBLIC const char *kt_call_verdict_name(enum kt_call_verdict verdict);
+/*
+ * Resolves the call that return_address returns from. regs (may be NULL) are the registers
+ * known at the call; callee (0 if unknown) is the start of the function the stack says was
+ * called, for the verdict.
+ */
+KT_PUBLIC struct kt_error *kt_call_site_resolve(struct kt_program *prog, uint64_t return_address,
+						const struct kt_call_registers *regs, uint64_t callee,
+						struct kt_call_site *ret);
+/*
+ * The call site of frame i of bt (i >= 1, a frame entered by a call): registers recovered from
+ * the frames above it (crash notes, pt_regs, the switch frame, and the registers each callee's
+ * prologue saved), the callee being frame i - 1. NOT_FOUND for a frame that was not called
+ * (the innermost one, or one interrupted at a pt_regs).
+ */
+KT_PUBLIC struct kt_error *kt_backtrace_call_site(struct kt_program *prog, const struct kt_backtrace *bt,
+						  size_t i, struct kt_call_site *ret);
+/* The call site of every frame (kind KT_CALL_NONE for frames not entered by a call), resolved
+ * outermost first so each caller's arguments are known from the call that entered it. *ret has
+ * bt->n_frames entries: free() it. */
+KT_PUBLIC struct kt_error *kt_backtrace_call_sites(struct kt_program *prog, const struct kt_backtrace *bt,
+						   struct kt_call_site **ret);
+/* The registers known at frame i's call (for kt_call_site_resolve and bt -f). */
+KT_PUBLIC struct kt_error *kt_backtrace_call_registers(struct kt_program *prog,
+						       const struct kt_backtrace *bt, size_t i,
+						       struct kt_call_registers *ret);
 
 /* Addresses, per-CPU variables, one task and log times (crash's rd, percpu, task, log -T) */
 

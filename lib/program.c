@@ -9,7 +9,9 @@
 #include "dump/vmcoreinfo.h"
 #include "program.h"
 #include "sym/debuginfo.h"
+#include "sym/dwarf.h"
 #include "sym/kaslr.h"
+#include "kernel/module_btf.h"
 #include "kernel/modules.h"
 #include "kernel/percpu.h"
 #include "unwind/cfi.h"
@@ -168,6 +170,8 @@ void kt_program_destroy(struct kt_program *prog)
 		return;
 	kt_orc_destroy(prog->orc);
 	kt_cfi_destroy(prog->cfi);
+	free(prog->call_cache);
+	kt_dwarf_destroy(prog->dwarf);
 	kt_percpu_free(prog->percpu);
 	kt_modules_destroy(prog->modules);
 	kt_types_destroy(prog->types);
@@ -229,6 +233,9 @@ struct kt_error *kt_program_types(struct kt_program *prog, struct kt_types **ret
 		if (err == &kt_enomem)
 			return err;
 		prog->types_err = err;
+		// Module types come from memory even with a vmlinux: their BTF is split against it.
+		if (!err)
+			kt_types_set_module_source(prog->types, kt_module_btf_read, prog);
 	}
 	if (prog->types_err)
 		return error_copy(prog->types_err);

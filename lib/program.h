@@ -12,7 +12,9 @@
 struct kt_modules;
 struct kt_orc;
 struct kt_cfi;
+struct kt_call_cache;
 struct kt_percpu;
+struct kt_dwarf;
 
 struct kt_program {
 	struct kt_dump *dump;
@@ -27,7 +29,9 @@ struct kt_program {
 	struct kt_modules *modules;     /* loaded on first use */
 	struct kt_orc *orc;             /* loaded on first use */
 	struct kt_cfi *cfi;             /* the vmlinux's DWARF CFI, opened on first use */
+	struct kt_call_cache *call_cache; /* call checks of return addresses (call_check.c) */
 	struct kt_percpu *percpu;       /* per-CPU offsets and masks, read on first use */
+	struct kt_dwarf *dwarf;         /* libdwfl: source lines, inlines (sym/dwarf.c), on first use */
 	struct kt_error *types_err;
 };
 

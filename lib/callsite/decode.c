@@ -65,6 +65,112 @@ static void mem_from_zydis(const ZydisDecodedInstruction *zi, const ZydisDecoded
 	}
 }
 
+static void operand_from_zydis(const ZydisDecodedInstruction *zi, const ZydisDecodedOperand *op,
+			       uint64_t address, struct kt_insn_operand *ret)
+{
+	*ret = (struct kt_insn_operand){.type = KT_INSN_OPERAND_NONE, .reg = KT_X86_REG_NONE,
+					.size = (uint8_t)(op->size / 8)};
+	switch (op->type) {
+	case ZYDIS_OPERAND_TYPE_REGISTER:
+		ret->type = KT_INSN_OPERAND_REG;
+		ret->reg = reg_from_zydis(op->reg.value);
+		break;
+	case ZYDIS_OPERAND_TYPE_MEMORY:
+		ret->type = KT_INSN_OPERAND_MEM;
+		mem_from_zydis(zi, op, address, &ret->mem);
+		break;
+	case ZYDIS_OPERAND_TYPE_IMMEDIATE:
+		ret->type = KT_INSN_OPERAND_IMM;
+		ret->imm = op->imm.is_signed ? op->imm.value.s : (int64_t)op->imm.value.u;
+		break;
+	default:
+		break;
+	}
+}
+
+static enum kt_insn_op op_from_zydis(ZydisMnemonic m)
+{
+	switch (m) {
+	case ZYDIS_MNEMONIC_MOV:
+	case ZYDIS_MNEMONIC_MOVZX:
+	case ZYDIS_MNEMONIC_MOVSX:
+	case ZYDIS_MNEMONIC_MOVSXD:
+		return KT_OP_MOV;
+	case ZYDIS_MNEMONIC_LEA:
+		return KT_OP_LEA;
+	case ZYDIS_MNEMONIC_ADD:
+		return KT_OP_ADD;
+	case ZYDIS_MNEMONIC_SUB:
+		return KT_OP_SUB;
+	case ZYDIS_MNEMONIC_XOR:
+		return KT_OP_XOR;
+	case ZYDIS_MNEMONIC_PUSH:
+		return KT_OP_PUSH;
+	case ZYDIS_MNEMONIC_POP:
+		return KT_OP_POP;
+	case ZYDIS_MNEMONIC_NOP:
+	case ZYDIS_MNEMONIC_ENDBR64:
+		return KT_OP_NOP;
+	default:
+		return KT_OP_OTHER;
+	}
+}
+
+/* Every register the instruction writes, hidden operands included (cpuid, div, rep movs). */
+static uint32_t written_registers(const ZydisDecodedInstruction *zi, const ZydisDecodedOperand *ops)
+{
+	uint32_t mask = 0;
+	for (unsigned int i = 0; i < zi->operand_count; i++) {
+		if (ops[i].type != ZYDIS_OPERAND_TYPE_REGISTER ||
+		    !(ops[i].actions & ZYDIS_OPERAND_ACTION_MASK_WRITE))
+			continue;
+		enum kt_x86_reg r = reg_from_zydis(ops[i].reg.value);
+		if (r >= KT_X86_RAX && r <= KT_X86_R15)
+			mask |= KT_X86_REG_BIT(r);
+	}
+	return mask;
+}
+
+/* What the instruction does to %rsp, as the function's own stack depth sees it (a call returns
+ * with %rsp as it was). */
+static void stack_effect(struct kt_insn *insn)
+{
+	switch (insn->op) {
+	case KT_OP_PUSH:
+		insn->stack_delta = insn->dst.size ? insn->dst.size : 8;
+		return;
+	case KT_OP_POP:
+		insn->stack_delta = -(insn->dst.size ? insn->dst.size : 8);
+		return;
+	default:
+		break;
+	}
+	if (insn->kind == KT_INSN_CALL || insn->kind == KT_INSN_RET ||
+	    !(insn->writes & KT_X86_REG_BIT(KT_X86_RSP)))
+		return;
+	if ((insn->op == KT_OP_ADD || insn->op == KT_OP_SUB) && insn->dst.type == KT_INSN_OPERAND_REG &&
+	    insn->dst.reg == KT_X86_RSP && insn->src.type == KT_INSN_OPERAND_IMM) {
+		insn->stack_delta = (int32_t)(insn->op == KT_OP_SUB ? insn->src.imm : -insn->src.imm);
+		return;
+	}
+	if (insn->op == KT_OP_LEA && insn->dst.reg == KT_X86_RSP && insn->src.mem.base == KT_X86_RSP &&
+	    insn->src.mem.index == KT_X86_REG_NONE) {
+		insn->stack_delta = (int32_t)-insn->src.mem.disp;
+		return;
+	}
+	// pushf, popf, enter, leave and the like: the mnemonic says how much.
+	switch (insn->bytes[0]) {
+	case 0x9c:
+		insn->stack_delta = 8;
+		return;
+	case 0x9d:
+		insn->stack_delta = -8;
+		return;
+	default:
+		insn->stack_unknown = true;
+	}
+}
+
 static void decoder_init(ZydisDecoder *decoder)
 {
 	ZydisDecoderInit(decoder, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
@@ -107,6 +213,12 @@ struct kt_error *kt_insn_decode(uint64_t address, const void *buf, size_t len, s
 		.kind = kind_from_zydis(&zi),
 	};
 	memcpy(insn.bytes, buf, zi.length);
+	insn.op = op_from_zydis(zi.mnemonic);
+	if (zi.operand_count_visible > 0)
+		operand_from_zydis(&zi, &ops[0], address, &insn.dst);
+	if (zi.operand_count_visible > 1)
+		operand_from_zydis(&zi, &ops[1], address, &insn.src);
+	insn.writes = written_registers(&zi, ops);
 	for (unsigned int i = 0; i < zi.operand_count_visible; i++) {
 		const ZydisDecodedOperand *op = &ops[i];
 		if (op->type == ZYDIS_OPERAND_TYPE_MEMORY && !insn.has_mem &&
@@ -130,6 +242,7 @@ struct kt_error *kt_insn_decode(uint64_t address, const void *buf, size_t len, s
 			mem_from_zydis(&zi, op, address, &insn.indirect.mem);
 		}
 	}
+	stack_effect(&insn);
 	*ret = insn;
 	return NULL;
 }

@@ -69,13 +69,36 @@ enum kt_insn_operand_type {
 	KT_INSN_OPERAND_NONE,
 	KT_INSN_OPERAND_REG,
 	KT_INSN_OPERAND_MEM,
+	KT_INSN_OPERAND_IMM,
 };
 
 struct kt_insn_operand {
 	enum kt_insn_operand_type type;
 	enum kt_x86_reg reg;      /* KT_INSN_OPERAND_REG */
 	struct kt_insn_mem mem;   /* KT_INSN_OPERAND_MEM */
+	int64_t imm;              /* KT_INSN_OPERAND_IMM, sign-extended to 64 bits */
+	uint8_t size;             /* bytes the operand reads or writes (1, 2, 4, 8; 0: unknown) */
 };
+
+/*
+ * What an instruction does to data, for the backward slices of call-site resolution: the few
+ * operations that carry a pointer from one place to another; anything else that writes a
+ * register makes its value unknown (writes says which).
+ */
+enum kt_insn_op {
+	KT_OP_OTHER,
+	KT_OP_MOV,     /* dst = src (mov, and the zero- and sign-extending movzx, movsx, movsxd) */
+	KT_OP_LEA,     /* dst = address of src */
+	KT_OP_ADD,     /* dst += src */
+	KT_OP_SUB,     /* dst -= src */
+	KT_OP_XOR,     /* dst ^= src: only xor of a register with itself, a zero, is followed */
+	KT_OP_PUSH,
+	KT_OP_POP,
+	KT_OP_NOP,     /* nop, and endbr64, which does nothing to data either */
+};
+
+/* Bit (1u << reg) for each general-purpose register, in kt_x86_reg numbering. */
+#define KT_X86_REG_BIT(reg) (1u << (unsigned int)(reg))
 
 struct kt_insn {
 	uint64_t address;
@@ -90,6 +113,13 @@ struct kt_insn {
 	/* The explicit memory operand, if any: what data the instruction touches. */
 	bool has_mem;
 	struct kt_insn_mem mem;
+	/* Data flow: dst and src are the first two visible operands (AT&T: src, dst). */
+	enum kt_insn_op op;
+	struct kt_insn_operand dst, src;
+	uint32_t writes;          /* KT_X86_REG_BIT of every general-purpose register written */
+	/* Bytes pushed (> 0) or popped (< 0) by push, pop, add/sub $imm,%rsp, call, ret. */
+	int32_t stack_delta;
+	bool stack_unknown;       /* %rsp set some other way (mov, lea, and): depth unknown after */
 };
 
 /*

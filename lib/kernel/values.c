@@ -15,6 +15,7 @@
 #include "core/util.h"
 #include "kernel/percpu.h"
 #include "program.h"
+#include "sym/dwarf_params.h"
 #include "sym/type_print.h"
 
 /* Kernel addresses are in the upper half; per-CPU symbols are offsets into the per-CPU area. */
@@ -50,8 +51,9 @@ struct variable {
 	uint64_t address;         /* for a per-CPU variable, its offset in the per-CPU area */
 	bool percpu;
 	bool has_type;
+	const struct btf *btf;    /* the BTF that holds type: vmlinux's, or a module's */
 	uint32_t type;
-	const char *type_source;  /* "btf", "ktriage" (known_globals) or "given" */
+	const char *type_source;  /* "btf", "ktriage" (known_globals), "dwarf" or "given" */
 };
 
 static struct kt_error *get_btf(struct kt_program *prog, const struct btf **ret)
@@ -63,12 +65,40 @@ static struct kt_error *get_btf(struct kt_program *prog, const struct btf **ret)
 	return err;
 }
 
+/* A type expression in vmlinux's BTF, else a module's (or the module a "MODULE:" names). */
+static struct kt_error *parse_type(struct kt_program *prog, const char *expr,
+				   const struct btf **btf_ret, uint32_t *ret)
+{
+	struct kt_types *types;
+	struct kt_type_ref ref;
+	struct kt_error *err = kt_program_types(prog, &types);
+	if (err || (err = kt_types_lookup(types, expr, &ref)))
+		return err;
+	*btf_ret = ref.btf;
+	*ret = (uint32_t)ref.id;
+	return NULL;
+}
+
 /* kallsyms, to name pointers; printing goes on without it. */
 static const struct kt_kallsyms *get_kallsyms(struct kt_program *prog)
 {
 	struct kt_kallsyms *ks = NULL;
 	kt_error_destroy(kt_program_kallsyms(prog, &ks));
 	return ks;
+}
+
+/* The declared type from DWARF, when the debug file of the code that defines name is at hand:
+ * its C text, looked up in BTF. Without DWARF (or a type BTF lacks) the variable stays untyped. */
+static struct kt_error *dwarf_type(struct kt_program *prog, const char *name, struct variable *var)
+{
+	_cleanup_free_ char *text = NULL;
+	struct kt_error *err = kt_dwarf_variable_type(prog, name, &text);
+	if (!err && !(err = parse_type(prog, text, &var->btf, &var->type)))
+		var->has_type = true, var->type_source = "dwarf";
+	if (err == &kt_enomem)
+		return err;
+	kt_error_destroy(err);
+	return NULL;
 }
 
 static struct kt_error *find_variable(struct kt_program *prog, const struct btf *btf,
@@ -78,9 +108,9 @@ static struct kt_error *find_variable(struct kt_program *prog, const struct btf 
 	struct kt_error *err = kt_program_symbol_address(prog, name, &addr);
 	if (err)
 		return err;
-	struct variable var = {.address = addr, .percpu = addr < KERNEL_HALF};
+	struct variable var = {.address = addr, .percpu = addr < KERNEL_HALF, .btf = btf};
 	if (type) {
-		if ((err = kt_type_parse(btf, type, &var.type)))
+		if ((err = parse_type(prog, type, &var.btf, &var.type)))
 			return err;
 		var.has_type = true, var.type_source = "given";
 	} else {
@@ -96,6 +126,8 @@ static struct kt_error *find_variable(struct kt_program *prog, const struct btf 
 				return kt_error_prefix(err, "%s", name);
 			var.has_type = true, var.type_source = "ktriage";
 		}
+		if (!var.has_type && (err = dwarf_type(prog, name, &var)))
+			return err;
 	}
 	*ret = var;
 	return NULL;
@@ -109,10 +141,10 @@ static struct kt_error *no_type(const char *name, const struct variable *var)
 			       (unsigned long long)var->address);
 }
 
-static struct kt_error *describe_variable(const struct btf *btf, const char *name,
-					  const struct variable *var,
+static struct kt_error *describe_variable(const char *name, const struct variable *var,
 					  const struct kt_value_options *opts, char **ret)
 {
+	const struct btf *btf = var->btf;
 	int64_t size = btf__resolve_size(btf, var->type);
 	_cleanup_free_ char *tname = kt_type_name_dup(btf, var->type);
 	char *out = NULL;
@@ -141,6 +173,7 @@ static struct kt_error *describe_variable(const struct btf *btf, const char *nam
 				 (unsigned long long)var->address,
 				 !strcmp(var->type_source, "btf") ? "BTF" :
 				 !strcmp(var->type_source, "ktriage") ? "ktriage's list of well-known globals"
+				 : !strcmp(var->type_source, "dwarf") ? "DWARF"
 								      : "the caller");
 		out = kt_strbuf_finish(&sb);
 	}
@@ -153,27 +186,29 @@ static struct kt_error *describe_variable(const struct btf *btf, const char *nam
 struct kt_error *kt_type_describe(struct kt_program *prog, const char *name,
 				  const struct kt_value_options *opts, char **ret)
 {
-	const struct btf *btf;
+	const struct btf *btf, *type_btf;
 	uint32_t id;
 	struct kt_error *err = get_btf(prog, &btf);
 	if (err)
 		return err;
 	struct kt_describe_options dopts = {.json = opts->json, .expand = opts->expand};
-	if (!(err = kt_type_parse(btf, name, &id)))
-		return kt_type_describe_btf(btf, id, &dopts, ret);
+	if (!(err = parse_type(prog, name, &type_btf, &id)))
+		return kt_type_describe_btf(type_btf, id, &dopts, ret);
 	// Not a type: perhaps a variable, as crash's whatis also takes symbols.
 	struct variable var;
-	if (kt_error_code(err) != KT_ERROR_NOT_FOUND || strpbrk(name, " *"))
+	if (kt_error_code(err) != KT_ERROR_NOT_FOUND || strpbrk(name, " *:"))
 		return err;
 	struct kt_error *verr = find_variable(prog, btf, name, NULL, &var);
 	if (verr) {
 		kt_error_destroy(verr);
+		struct kt_error *both = kt_error_create(KT_ERROR_NOT_FOUND,
+							"'%s' is neither a type (%s) nor a symbol",
+							name, kt_error_message(err));
 		kt_error_destroy(err);
-		return kt_error_create(KT_ERROR_NOT_FOUND,
-				       "'%s' is neither a type in the kernel's BTF nor a symbol", name);
+		return both;
 	}
 	kt_error_destroy(err);
-	return var.has_type ? describe_variable(btf, name, &var, opts, ret) : no_type(name, &var);
+	return var.has_type ? describe_variable(name, &var, opts, ret) : no_type(name, &var);
 }
 
 static struct kt_print_options print_options(const struct kt_value_options *opts)
@@ -187,8 +222,8 @@ struct kt_error *kt_value_format(struct kt_program *prog, const char *type, cons
 {
 	const struct btf *btf;
 	struct kt_print_request req = {.address = addr, .members = members};
-	struct kt_error *err = get_btf(prog, &btf);
-	if (err || (err = kt_type_parse(btf, type, &req.type)))
+	struct kt_error *err = parse_type(prog, type, &btf, &req.type);
+	if (err)
 		return err;
 	struct kt_print_options popts = print_options(opts);
 	return kt_value_print(btf, &prog->reader, get_kallsyms(prog), &req, &popts, ret);
@@ -199,8 +234,8 @@ struct kt_error *kt_members_at(struct kt_program *prog, const char *type, uint64
 {
 	const struct btf *btf;
 	uint32_t id;
-	struct kt_error *err = get_btf(prog, &btf);
-	if (err || (err = kt_type_parse(btf, type, &id)))
+	struct kt_error *err = parse_type(prog, type, &btf, &id);
+	if (err)
 		return err;
 	return kt_type_members_at(btf, id, offset, ret, count_ret);
 }
@@ -225,7 +260,9 @@ static struct kt_error *bad_expr(const char *expr, const char *why)
 /* Takes ":N" or ":a" (crash's per-CPU suffix) out of s. */
 static struct kt_error *take_cpu(const char *expr, char *s, int *cpu)
 {
-	char *colon = strchr(s, ':');
+	// A colon inside a cast names a module ("(struct kvm_amd:vcpu_svm *)"), not a CPU.
+	char *close = strrchr(s, ')');
+	char *colon = strchr(close ? close : s, ':');
 	*cpu = CPU_NONE;
 	if (!colon)
 		return NULL;
@@ -337,10 +374,11 @@ static void expr_deinit(struct expr *e)
 	free((char *)e->symbol);
 }
 
-static struct kt_error *list_percpu(const struct btf *btf, const char *name,
-				    const struct variable *var, const struct kt_percpu *pc,
-				    const struct kt_value_options *opts, char **ret)
+static struct kt_error *list_percpu(const char *name, const struct variable *var,
+				    const struct kt_percpu *pc, const struct kt_value_options *opts,
+				    char **ret)
 {
+	const struct btf *btf = var->btf;
 	_cleanup_free_ char *tname = var->has_type ? kt_type_name_dup(btf, var->type) : NULL;
 	struct kt_strbuf sb = {0};
 	json_object *o = NULL, *list = NULL;
@@ -411,8 +449,8 @@ static struct kt_error *print_one(struct kt_program *prog, const struct btf *btf
 }
 
 /* p NAME:a: the value on every possible CPU, one after the other (a JSON array). */
-static struct kt_error *print_every_cpu(struct kt_program *prog, const struct btf *btf,
-					const struct expr *e, const struct variable *var,
+static struct kt_error *print_every_cpu(struct kt_program *prog, const struct expr *e,
+					const struct variable *var,
 					const struct kt_percpu *pc,
 					const struct kt_print_options *popts, char **ret)
 {
@@ -432,8 +470,8 @@ static struct kt_error *print_every_cpu(struct kt_program *prog, const struct bt
 		}
 		void *o = NULL;
 		char *text = NULL;
-		err = print_one(prog, btf, var->type, addr, e->path, name, popts, list ? &o : NULL,
-				&text);
+		err = print_one(prog, var->btf, var->type, addr, e->path, name, popts,
+				list ? &o : NULL, &text);
 		if (!err && list)
 			json_object_array_add(list, o);
 		else if (!err)
@@ -473,23 +511,24 @@ static struct kt_error *print_symbol(struct kt_program *prog, const struct btf *
 			return bad_expr(expr, "a per-CPU suffix, but not a per-CPU variable");
 		if (!var.has_type)
 			return no_type(e->symbol, &var);
-		return print_one(prog, btf, var.type, var.address, e->path, expr, &popts, NULL, ret);
+		return print_one(prog, var.btf, var.type, var.address, e->path, expr, &popts, NULL,
+				 ret);
 	}
 	struct kt_percpu pc;
 	if ((err = kt_percpu_init(prog, &pc)))
 		return err;
 	if (e->cpu == CPU_NONE && !*e->path) {
-		err = list_percpu(btf, e->symbol, &var, &pc, opts, ret);
+		err = list_percpu(e->symbol, &var, &pc, opts, ret);
 	} else if (e->cpu == CPU_NONE) {
 		err = bad_expr(expr, "a per-CPU variable: say which CPU, NAME:N or NAME:a");
 	} else if (!var.has_type) {
 		err = no_type(e->symbol, &var);
 	} else if (e->cpu == CPU_ALL) {
-		err = print_every_cpu(prog, btf, e, &var, &pc, &popts, ret);
+		err = print_every_cpu(prog, e, &var, &pc, &popts, ret);
 	} else {
 		uint64_t addr;
 		if (!(err = kt_percpu_address(&pc, var.address, (unsigned int)e->cpu, &addr)))
-			err = print_one(prog, btf, var.type, addr, e->path, expr, &popts, NULL, ret);
+			err = print_one(prog, var.btf, var.type, addr, e->path, expr, &popts, NULL, ret);
 	}
 	kt_percpu_deinit(&pc);
 	return err;
@@ -514,7 +553,7 @@ struct kt_error *kt_expr_format(struct kt_program *prog, const char *expr, const
 		struct kt_print_options popts = print_options(opts);
 		if (type)
 			err = bad_expr(expr, "-t TYPE is for symbols; a cast already gives the type");
-		else if (!(err = kt_type_parse(btf, e.cast, &id)))
+		else if (!(err = parse_type(prog, e.cast, &btf, &id)))
 			err = print_one(prog, btf, id, e.address, e.path, expr, &popts, NULL, ret);
 	}
 	expr_deinit(&e);

@@ -18,4 +18,13 @@ char *kt_debuginfo_find_vmlinux(const char *const *dirs, size_t n_dirs, const ch
  * cached kernel), NULL-terminated; free each and the array. */
 char **kt_debuginfo_all_vmlinux(const char *const *dirs, size_t n_dirs);
 
+/*
+ * A kernel module's debug file: .build-id/xx/yyyy.debug (when build_id is known), then NAME.ko or
+ * NAME.ko.debug anywhere below lib/modules/RELEASE ('-' and '_' alike, as modprobe has them), in
+ * each directory and its usr/lib/debug/. dirs NULL: the same defaults as for the vmlinux. Returns
+ * an allocated path or NULL; *searched_ret (allocated) lists the places, for a notice.
+ */
+char *kt_debuginfo_find_module(const char *const *dirs, size_t n_dirs, const char *release,
+			       const char *name, const char *build_id, char **searched_ret);
+
 #endif

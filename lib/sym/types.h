@@ -36,8 +36,58 @@ struct kt_error *kt_types_member(struct kt_types *types, const char *name, const
 /* True if struct NAME has member (a name, not a path): for layouts that changed between versions. */
 bool kt_types_has_member(struct kt_types *types, const char *name, const char *member);
 
-/* The parsed BTF itself, for code that walks types (type_*.c: whatis, struct, p). */
+/* vmlinux's parsed BTF itself, for code that walks types (type_*.c: whatis, struct, p). */
 struct btf;
 const struct btf *kt_types_btf(const struct kt_types *types);
+
+/*
+ * Module types. Modules carry split BTF: type ids continue after vmlinux's, and a module's
+ * struct btf resolves vmlinux ids too, so a type is walked with the btf it was found in. Every
+ * lookup by name tries vmlinux first, then each module in the kernel's list order; a
+ * "MODULE:" qualifier ("kvm_amd:vcpu_svm", "struct kvm_amd:vcpu_svm", "kvm_amd:struct
+ * vcpu_svm"; "vmlinux:" for the kernel's own) searches one BTF only.
+ */
+
+/* Called once, on the first lookup that vmlinux's BTF cannot answer: adds every module's BTF
+ * with kt_types_add_module(). Lookups made meanwhile (for the kernel's own layouts) see vmlinux
+ * only. */
+typedef struct kt_error *kt_types_modules_fn(struct kt_types *types, void *arg);
+void kt_types_set_module_source(struct kt_types *types, kt_types_modules_fn *fn, void *arg);
+/* Adds module name's split BTF (data is copied). With data NULL, unreadable says why the
+ * module's BTF could not be had (taken over), for error messages. Fails only without memory. */
+struct kt_error *kt_types_add_module(struct kt_types *types, const char *name, const void *data,
+				     uint32_t size, struct kt_error *unreadable);
+
+/* A type in one BTF (vmlinux's or a module's); id 0 is void. */
+struct kt_type_ref {
+	const struct btf *btf;
+	int32_t id;
+};
+
+/* A type by C name: "struct foo", "union foo", "foo" (struct, union, typedef, enum or base type
+ * of that name), "struct foo *". The type as named: a typedef stays a typedef. */
+struct kt_error *kt_types_lookup(struct kt_types *types, const char *name,
+				 struct kt_type_ref *ret);
+/* The FUNC_PROTO of kernel or module function name (BTF FUNC entries name the parameters); a
+ * static function that several files define is the first one BTF lists. */
+struct kt_error *kt_types_function(struct kt_types *types, const char *name,
+				   struct kt_type_ref *proto_ret);
+/* Parameters of a FUNC_PROTO: how many (-1 if proto is not one), and parameter i's name ("" if
+ * BTF has none) and type. False past the last parameter (or at a C "..."). */
+int kt_types_param_count(struct kt_type_ref proto);
+bool kt_types_param(struct kt_type_ref proto, unsigned int i, const char **name_ret,
+		    struct kt_type_ref *type_ret);
+/* What pointer ref points at, typedefs, const and volatile skipped on both sides (void: id 0).
+ * False if ref is not a pointer. */
+bool kt_types_pointee(struct kt_type_ref ref, struct kt_type_ref *ret);
+/* The type as C spells it ("struct kvm_vcpu *", "unsigned long [17]"), cut to fit buf. */
+const char *kt_types_name(struct kt_type_ref ref, char *buf, size_t size);
+/* The member path at byte offset of struct/union ref, through nested structs, unions and arrays
+ * ("arch.regs[2]", "vcpu.arch.mmu"); of the union alternatives that cover it, the one that starts
+ * exactly there and is a pointer or scalar, else one that starts there, else the first. A path
+ * that starts before offset ends in "+0xN". member_type (may be NULL): the member's type (a
+ * bitfield's underlying integer). NOT_FOUND if the offset falls in padding. */
+struct kt_error *kt_types_member_at(struct kt_type_ref ref, uint64_t offset, char *buf,
+				    size_t size, struct kt_type_ref *member_type);
 
 #endif

@@ -2,11 +2,16 @@
 #include <bpf/btf.h>
 #include <ctype.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "core/error.h"
 #include "core/util.h"
+#include "report/strbuf.h"
+#include "sym/type_print.h"
 #include "sym/types.h"
 
 /* vmlinux BTF is a few MB; more than this between the two symbols means they are garbage. */
@@ -16,12 +21,15 @@ enum { TYPE_DEPTH_MAX = 32 };
 
 /*
  * libbpf finds a type by name with a linear scan over every type (~100,000 in vmlinux), and
- * walkers ask for the same few types for every task: remember the answers.
+ * walkers ask for the same few types for every task: remember the answers, misses too (each
+ * miss searches every module).
  */
 enum { TYPE_CACHE_SIZE = 512 };
 
 struct type_cache_entry {
 	char *name;
+	char tag;         /* which lookup: 'T' kt_types_size/member, 'L' kt_types_lookup, 'F' function */
+	uint32_t where;   /* 0: vmlinux, i + 1: modules[i] */
 	int32_t id;       /* resolved id, or -1: not found */
 };
 
@@ -35,8 +43,23 @@ struct member_cache_entry {
 	struct kt_member_info info;
 };
 
+/* Module names in messages: enough to see what was searched, not a screenful. */
+enum { MODULES_NAMED_MAX = 12, MODULE_QUALIFIER_MAX = 64 };
+
+struct module_btf {
+	char *name;
+	struct btf *btf;              /* NULL: unreadable */
+	struct kt_error *unreadable;  /* why, then */
+};
+
 struct kt_types {
 	struct btf *btf;
+	kt_types_modules_fn *modules_fn;
+	void *modules_arg;
+	enum { MODULES_UNREAD, MODULES_READING, MODULES_READ } modules_state;
+	struct kt_error *modules_err;  /* why module BTF could not be had at all */
+	struct module_btf *mods;
+	size_t n_mods;
 	struct type_cache_entry cache[TYPE_CACHE_SIZE];
 	struct member_cache_entry members[MEMBER_CACHE_SIZE];
 };
@@ -93,6 +116,13 @@ void kt_types_destroy(struct kt_types *types)
 {
 	if (!types)
 		return;
+	for (size_t i = 0; i < types->n_mods; i++) {
+		btf__free(types->mods[i].btf);  // split BTF: before its base
+		free(types->mods[i].name);
+		kt_error_destroy(types->mods[i].unreadable);
+	}
+	free(types->mods);
+	kt_error_destroy(types->modules_err);
 	btf__free(types->btf);
 	for (size_t i = 0; i < TYPE_CACHE_SIZE; i++)
 		free(types->cache[i].name);
@@ -106,55 +136,318 @@ const struct btf *kt_types_btf(const struct kt_types *types)
 	return types->btf;
 }
 
-/* The id of struct/union/typedef NAME, with typedefs and qualifiers resolved. */
-static struct kt_error *find_type_uncached(struct kt_types *types, const char *name, int32_t *ret);
-
-static struct kt_error *find_type(struct kt_types *types, const char *name, int32_t *ret)
+void kt_types_set_module_source(struct kt_types *types, kt_types_modules_fn *fn, void *arg)
 {
-	size_t slot = kt_hash_string(name) & (TYPE_CACHE_SIZE - 1);
-	for (size_t probe = 0; probe < 8; probe++, slot = (slot + 1) & (TYPE_CACHE_SIZE - 1)) {
-		struct type_cache_entry *e = &types->cache[slot];
-		if (e->name && !strcmp(e->name, name)) {
-			if (e->id < 0)
-				return kt_error_create(KT_ERROR_NOT_FOUND, "no type '%s' in BTF", name);
-			*ret = e->id;
-			return NULL;
-		}
-		if (!e->name) {
-			struct kt_error *err = find_type_uncached(types, name, ret);
-			if (err && err->code != KT_ERROR_NOT_FOUND)
-				return err;
-			if ((e->name = strdup(name)))
-				e->id = err ? -1 : *ret;
-			return err;
-		}
-	}
-	return find_type_uncached(types, name, ret);  // a crowded neighbourhood: just look
+	types->modules_fn = fn;
+	types->modules_arg = arg;
 }
 
-static struct kt_error *find_type_uncached(struct kt_types *types, const char *name, int32_t *ret)
+/*
+ * A split BTF from bytes. libbpf 1.1 (Debian 12) declares btf__new_split but does not export it
+ * (its symbol map gained it in 1.3); btf__parse_raw_split reads a file, so give it a memfd.
+ */
+static struct btf *split_btf_new(const void *data, uint32_t size, struct btf *base)
+{
+	int fd = memfd_create("ktriage-module-btf", MFD_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	struct btf *btf = NULL;
+	const uint8_t *p = data;
+	size_t left = size;
+	while (left) {
+		ssize_t n = write(fd, p, left);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		p += n, left -= (size_t)n;
+	}
+	if (!left) {
+		char path[64];
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		btf = btf__parse_raw_split(path, base);
+	}
+	int saved = errno;
+	close(fd);
+	errno = saved;
+	return btf;
+}
+
+struct kt_error *kt_types_add_module(struct kt_types *types, const char *name, const void *data,
+				     uint32_t size, struct kt_error *unreadable)
+{
+	struct module_btf *grown = realloc(types->mods, (types->n_mods + 1) * sizeof(*grown));
+	if (!grown) {
+		kt_error_destroy(unreadable);
+		return &kt_enomem;
+	}
+	types->mods = grown;
+	struct module_btf *m = &grown[types->n_mods];
+	*m = (struct module_btf){.name = strdup(name), .unreadable = unreadable};
+	if (!m->name) {
+		kt_error_destroy(unreadable);
+		return &kt_enomem;
+	}
+	if (data && !(m->btf = split_btf_new(data, size, types->btf))) {
+		if (errno == ENOMEM) {
+			free(m->name);
+			return &kt_enomem;
+		}
+		m->unreadable = kt_error_create(KT_ERROR_BAD_DATA, "its BTF does not parse: %s",
+						strerror(errno));
+	}
+	if (!m->btf && !m->unreadable)
+		m->unreadable = kt_error_create(KT_ERROR_BAD_DATA, "no BTF data");
+	types->n_mods++;
+	return NULL;
+}
+
+/* Reads module BTF once; a failure is remembered for the messages of later misses. */
+static void load_modules(struct kt_types *types)
+{
+	if (types->modules_state != MODULES_UNREAD)
+		return;
+	types->modules_state = MODULES_READ;
+	if (!types->modules_fn)
+		return;  // a program without a dump: vmlinux alone
+	types->modules_state = MODULES_READING;
+	types->modules_err = types->modules_fn(types, types->modules_arg);
+	types->modules_state = MODULES_READ;
+}
+
+static const struct btf *btf_at(const struct kt_types *types, uint32_t where)
+{
+	return where ? types->mods[where - 1].btf : types->btf;
+}
+
+/* Looks name up in one BTF, in its own types from id first on; NOT_FOUND lets the search go on. */
+typedef struct kt_error *btf_finder(const struct btf *btf, uint32_t first, const char *name,
+				    int32_t *ret);
+
+/* Like btf__find_by_name_kind, but only ids from first on: a module's own types. */
+static int32_t find_kind(const struct btf *btf, uint32_t first, const char *name, int kind)
+{
+	uint32_t n = btf__type_cnt(btf);
+	for (uint32_t id = first; id < n; id++) {
+		const struct btf_type *t = btf__type_by_id(btf, id);
+		if (btf_kind(t) != kind)
+			continue;
+		const char *s = btf__name_by_offset(btf, t->name_off);
+		if (s && !strcmp(s, name))
+			return (int32_t)id;
+	}
+	return -1;
+}
+
+/* struct/union/typedef NAME, with typedefs and qualifiers resolved (kt_types_size, _member). */
+static struct kt_error *find_layout(const struct btf *btf, uint32_t first, const char *name,
+				    int32_t *ret)
 {
 	static const int kinds[] = {BTF_KIND_STRUCT, BTF_KIND_UNION, BTF_KIND_TYPEDEF};
 	for (size_t i = 0; i < KT_ARRAY_SIZE(kinds); i++) {
-		int32_t id = btf__find_by_name_kind(types->btf, name, kinds[i]);
+		int32_t id = find_kind(btf, first, name, kinds[i]);
 		if (id > 0) {
-			int resolved = btf__resolve_type(types->btf, (uint32_t)id);
+			int resolved = btf__resolve_type(btf, (uint32_t)id);
 			if (resolved < 0)
 				break;
 			*ret = resolved;
 			return NULL;
 		}
 	}
-	return kt_error_create(KT_ERROR_NOT_FOUND, "no type '%s' in BTF", name);
+	return kt_error_create(KT_ERROR_NOT_FOUND, "no type '%s'", name);
+}
+
+/* A C type expression (kt_types_lookup); a module's BTF also answers for vmlinux's types. */
+static struct kt_error *find_expression(const struct btf *btf, uint32_t first, const char *name,
+					int32_t *ret)
+{
+	(void)first;
+	uint32_t id;
+	struct kt_error *err = kt_type_parse(btf, name, &id);
+	if (!err)
+		*ret = (int32_t)id;
+	return err;
+}
+
+static struct kt_error *find_function(const struct btf *btf, uint32_t first, const char *name,
+				      int32_t *ret)
+{
+	int32_t id = find_kind(btf, first, name, BTF_KIND_FUNC);
+	const struct btf_type *t = id > 0 ? btf__type_by_id(btf, (uint32_t)id) : NULL;
+	const struct btf_type *proto = t ? btf__type_by_id(btf, t->type) : NULL;
+	if (!proto || !btf_is_func_proto(proto))
+		return kt_error_create(KT_ERROR_NOT_FOUND, "no function '%s'", name);
+	*ret = (int32_t)t->type;
+	return NULL;
+}
+
+/* "kvm_amd:struct vcpu_svm" or "struct kvm_amd:vcpu_svm": module "kvm_amd", rest "struct
+ * vcpu_svm". Module names are spelled with '_' in the kernel's list; accept '-' as modprobe does. */
+static struct kt_error *split_module(const char *expr, char module[MODULE_QUALIFIER_MAX],
+				     char **rest)
+{
+	const char *colon = strchr(expr, ':');
+	module[0] = '\0';
+	if (!colon) {
+		*rest = strdup(expr);
+		return *rest ? NULL : &kt_enomem;
+	}
+	const char *start = colon;
+	while (start > expr && (isalnum((unsigned char)start[-1]) || start[-1] == '_' ||
+				start[-1] == '-'))
+		start--;
+	size_t len = (size_t)(colon - start);
+	if (!len || len >= MODULE_QUALIFIER_MAX || strchr(colon + 1, ':'))
+		return kt_error_create(KT_ERROR_INVALID_ARGUMENT,
+				       "'%s': a module qualifier is MODULE:NAME (kvm_amd:vcpu_svm)", expr);
+	for (size_t i = 0; i < len; i++)
+		module[i] = start[i] == '-' ? '_' : start[i];
+	module[len] = '\0';
+	if (asprintf(rest, "%.*s%s", (int)(start - expr), expr, colon + 1) < 0)
+		return &kt_enomem;
+	return NULL;
+}
+
+/* What a search that found nothing looked through. */
+static struct kt_error *not_found(const struct kt_types *types, const char *what, const char *name,
+				  const char *module)
+{
+	struct kt_strbuf sb = {0};
+	const struct module_btf *only = NULL;
+	for (size_t i = 0; *module && i < types->n_mods && !only; i++)
+		if (!strcmp(types->mods[i].name, module))
+			only = &types->mods[i];
+	if (!strcmp(module, "vmlinux"))
+		kt_strbuf_printf(&sb, "no %s '%s' in the kernel's own BTF", what, name);
+	else if (only && !only->btf)
+		kt_strbuf_printf(&sb, "no %s '%s': module %s's BTF cannot be read: %s", what, name,
+				 module, kt_error_message(only->unreadable));
+	else if (only)
+		kt_strbuf_printf(&sb, "no %s '%s' in module %s's BTF", what, name, module);
+	else if (*module)
+		kt_strbuf_printf(&sb, "no %s '%s': no module '%s' with BTF in the dump", what, name,
+				 module);
+	else if (!types->n_mods)
+		kt_strbuf_printf(&sb, "no %s '%s' in the kernel's BTF, and no module BTF to search",
+				 what, name);
+	else
+		kt_strbuf_printf(&sb, "no %s '%s' in the kernel's BTF nor in that of its %zu "
+				 "modules with BTF", what, name, types->n_mods);
+	if (!only && strcmp(module, "vmlinux") && types->n_mods) {
+		kt_strbuf_printf(&sb, *module ? " (modules with BTF: " : " (searched vmlinux, ");
+		for (size_t i = 0; i < types->n_mods && i < MODULES_NAMED_MAX; i++)
+			kt_strbuf_printf(&sb, "%s%s%s", i ? ", " : "", types->mods[i].name,
+					 types->mods[i].btf ? "" : " (unreadable)");
+		kt_strbuf_printf(&sb, "%s)", types->n_mods > MODULES_NAMED_MAX ? ", ..." : "");
+	}
+	if (types->modules_err && strcmp(module, "vmlinux"))
+		kt_strbuf_printf(&sb, "; module BTF: %s", kt_error_message(types->modules_err));
+	char *msg = kt_strbuf_finish(&sb);
+	if (!msg)
+		return &kt_enomem;
+	struct kt_error *err = kt_error_create(KT_ERROR_NOT_FOUND, "%s", msg);
+	free(msg);
+	return err;
+}
+
+/* vmlinux first, then every module in list order; or the one BTF a qualifier names. */
+static struct kt_error *search(struct kt_types *types, const char *expr, const char *what,
+			       btf_finder *find, uint32_t *where_ret, int32_t *id_ret)
+{
+	char module[MODULE_QUALIFIER_MAX];
+	_cleanup_free_ char *name = NULL;
+	struct kt_error *err = split_module(expr, module, &name);
+	if (err)
+		return err;
+	if (!*module || !strcmp(module, "vmlinux")) {
+		if (!(err = find(types->btf, 1, name, id_ret))) {
+			*where_ret = 0;
+			return NULL;
+		}
+		if (kt_error_code(err) != KT_ERROR_NOT_FOUND)
+			return err;
+		kt_error_destroy(err);
+	}
+	if (strcmp(module, "vmlinux"))
+		load_modules(types);
+	uint32_t first = btf__type_cnt(types->btf);
+	for (size_t i = 0; i < types->n_mods && strcmp(module, "vmlinux"); i++) {
+		const struct module_btf *m = &types->mods[i];
+		if (!m->btf || (*module && strcmp(m->name, module)))
+			continue;
+		if (!(err = find(m->btf, first, name, id_ret))) {
+			*where_ret = (uint32_t)i + 1;
+			return NULL;
+		}
+		if (kt_error_code(err) != KT_ERROR_NOT_FOUND)
+			return err;
+		kt_error_destroy(err);
+	}
+	return not_found(types, what, name, module);
+}
+
+static struct kt_error *search_cached(struct kt_types *types, char tag, const char *expr,
+				      btf_finder *find, struct kt_type_ref *ret)
+{
+	const char *what = tag == 'F' ? "function" : "type";
+	uint32_t where = 0;
+	int32_t id = -1;
+	size_t slot = (kt_hash_string(expr) + (size_t)tag) & (TYPE_CACHE_SIZE - 1);
+	struct type_cache_entry *e = NULL;
+	for (size_t probe = 0; probe < 8; probe++, slot = (slot + 1) & (TYPE_CACHE_SIZE - 1)) {
+		e = &types->cache[slot];
+		if (!e->name || (e->tag == tag && !strcmp(e->name, expr)))
+			break;
+		e = NULL;  // a crowded neighbourhood: just look
+	}
+	if (e && e->name) {
+		if (e->id >= 0) {
+			*ret = (struct kt_type_ref){btf_at(types, e->where), e->id};
+			return NULL;
+		}
+		char module[MODULE_QUALIFIER_MAX];
+		_cleanup_free_ char *name = NULL;
+		struct kt_error *err = split_module(expr, module, &name);
+		return err ? err : not_found(types, what, name, module);  // the miss, remembered
+	}
+	struct kt_error *err = search(types, expr, what, find, &where, &id);
+	if (err && kt_error_code(err) != KT_ERROR_NOT_FOUND)
+		return err;
+	// While module BTF is being read, a miss only means vmlinux lacks it: not an answer.
+	if (e && types->modules_state != MODULES_READING && (e->name = strdup(expr))) {
+		e->tag = tag;
+		e->where = where;
+		e->id = err ? -1 : id;
+	}
+	if (!err)
+		*ret = (struct kt_type_ref){btf_at(types, where), id};
+	return err;
+}
+
+static struct kt_error *find_type(struct kt_types *types, const char *name, struct kt_type_ref *ret)
+{
+	return search_cached(types, 'T', name, find_layout, ret);
+}
+
+struct kt_error *kt_types_lookup(struct kt_types *types, const char *name,
+				 struct kt_type_ref *ret)
+{
+	return search_cached(types, 'L', name, find_expression, ret);
+}
+
+struct kt_error *kt_types_function(struct kt_types *types, const char *name,
+				   struct kt_type_ref *proto_ret)
+{
+	return search_cached(types, 'F', name, find_function, proto_ret);
 }
 
 struct kt_error *kt_types_size(struct kt_types *types, const char *name, uint64_t *ret)
 {
-	int32_t id;
-	struct kt_error *err = find_type(types, name, &id);
+	struct kt_type_ref ref;
+	struct kt_error *err = find_type(types, name, &ref);
 	if (err)
 		return err;
-	int64_t size = btf__resolve_size(types->btf, (uint32_t)id);
+	int64_t size = btf__resolve_size(ref.btf, (uint32_t)ref.id);
 	if (size < 0)
 		return kt_error_create(KT_ERROR_BAD_DATA, "BTF: no size for '%s'", name);
 	*ret = (uint64_t)size;
@@ -233,13 +526,13 @@ struct kt_error *kt_types_member(struct kt_types *types, const char *name, const
 static struct kt_error *member_uncached(struct kt_types *types, const char *name, const char *path,
 				       struct kt_member_info *ret)
 {
-	int32_t id;
-	struct kt_error *err = find_type(types, name, &id);
+	struct kt_type_ref ref;
+	struct kt_error *err = find_type(types, name, &ref);
 	if (err)
 		return err;
-	const struct btf *btf = types->btf;
+	const struct btf *btf = ref.btf;  // a module's type is walked in the module's BTF
 	uint64_t bits = 0;
-	uint32_t type = (uint32_t)id, bitfield = 0;
+	uint32_t type = (uint32_t)ref.id, bitfield = 0;
 	for (const char *p = path; *p;) {
 		size_t len = strcspn(p, ".[");
 		if (!len)

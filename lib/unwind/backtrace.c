@@ -31,11 +31,14 @@ struct kt_error *kt_bt_add_frame(struct kt_backtrace *bt, const struct kt_frame 
 {
 	struct kt_frame **arr = stale ? &bt->stale : &bt->frames;
 	size_t *n = stale ? &bt->n_stale : &bt->n_frames;
-	struct kt_frame *grown = realloc(*arr, (*n + 1) * sizeof(**arr));
-	if (!grown)
-		return &kt_enomem;
-	grown[(*n)++] = *frame;
-	*arr = grown;
+	// Capacity doubles whenever the count reaches a power of two (frames are ~600 bytes).
+	if (*n == 0 || (*n >= 4 && !(*n & (*n - 1)))) {
+		struct kt_frame *grown = realloc(*arr, (*n ? 2 * *n : 4) * sizeof(**arr));
+		if (!grown)
+			return &kt_enomem;
+		*arr = grown;
+	}
+	(*arr)[(*n)++] = *frame;
 	return NULL;
 }
 
@@ -125,8 +128,22 @@ struct kt_error *kt_bt_unwind_from(struct kt_unwinder *uw, struct kt_backtrace *
 					 (unsigned long long)st.ip, (unsigned long long)st.slot, call);
 				return NULL;
 			}
-			const char *how = st.by_cfi ? "DWARF CFI" : st.by_prologue ? "the callee's code" : "ORC";
-			if (!fits)
+			const char *how = st.by_cfi ? "DWARF CFI" : st.by_prologue ? "the callee's code"
+					  : !st.by_fp ? "ORC"
+					  : st.fp_proof == KT_FP_BY_ORC ? "the frame pointer, which the callee's ORC proves"
+					  : st.fp_proof == KT_FP_BY_PROLOGUE ? "the frame pointer, which the callee's "
+									       "prologue proves"
+					  : st.fp_rescan ? "the nearest frame record above: the callee keeps no "
+							   "frame pointer"
+					  : "the frame pointer, unproven: the callee may not keep one";
+			if (st.by_fp && st.fp_proof == KT_FP_UNPROVEN)
+				f.status = KT_FRAME_INFERRED;
+			if (!fits && st.by_fp)
+				snprintf(f.reason, sizeof(f.reason), "return address at 0x%016llx (placed by %s), "
+					 "%s: the rbp chain skipped the frames between it and %s, which keep no "
+					 "frame pointer", (unsigned long long)st.slot, how, call,
+					 callee_name ? callee_name : "the frame above");
+			else if (!fits)
 				snprintf(f.reason, sizeof(f.reason), "return address at 0x%016llx (placed by %s), "
 					 "%s: that function is not on the stack; it reached %s by a tail call",
 					 (unsigned long long)st.slot, how, call, callee_name ? callee_name : "the frame above");
@@ -194,7 +211,8 @@ struct kt_error *kt_bt_scan_chain(struct kt_unwinder *uw, struct kt_backtrace *b
 }
 
 static struct kt_error *bt_create(struct kt_program *prog, uint64_t task, int cpu,
-				  struct kt_unwinder *uw, struct kt_backtrace **ret)
+				  const struct kt_backtrace_options *opts, struct kt_unwinder *uw,
+				  struct kt_backtrace **ret)
 {
 	struct kt_backtrace *bt = calloc(1, sizeof(*bt));
 	if (!bt)
@@ -211,6 +229,7 @@ static struct kt_error *bt_create(struct kt_program *prog, uint64_t task, int cp
 	}
 	kt_error_destroy(err);
 	uw->prog = prog;
+	uw->mode = opts ? opts->unwinder : KT_UNWINDER_AUTO;
 	if ((err = kt_program_orc(prog, &uw->orc)) ||
 	    (err = kt_stacks_get(prog, task, cpu, &uw->stacks))) {
 		kt_backtrace_destroy(bt);
@@ -229,8 +248,8 @@ void kt_backtrace_destroy(struct kt_backtrace *bt)
 	free(bt);
 }
 
-struct kt_error *kt_backtrace_cpu(struct kt_program *prog, unsigned int cpu,
-				  struct kt_backtrace **ret)
+struct kt_error *kt_backtrace_cpu_with(struct kt_program *prog, unsigned int cpu,
+				       const struct kt_backtrace_options *opts, struct kt_backtrace **ret)
 {
 	uint64_t task;
 	struct kt_cpu_regs regs;
@@ -240,7 +259,7 @@ struct kt_error *kt_backtrace_cpu(struct kt_program *prog, unsigned int cpu,
 		return err;
 	struct kt_backtrace *bt;
 	struct kt_unwinder uw;
-	if ((err = bt_create(prog, task, (int)cpu, &uw, &bt)))
+	if ((err = bt_create(prog, task, (int)cpu, opts, &uw, &bt)))
 		return err;
 	if (regs.source == KT_REGS_NONE) {
 		err = kt_bt_reconstruct(&uw, bt, regs.reason);
@@ -271,12 +290,13 @@ struct kt_error *kt_backtrace_cpu(struct kt_program *prog, unsigned int cpu,
 
 /* A task that is not running: the frame its last context switch left at thread.sp. */
 static struct kt_error *backtrace_sleeping(struct kt_program *prog, uint64_t task,
+					   const struct kt_backtrace_options *opts,
 					   struct kt_backtrace **ret)
 {
 	struct kt_backtrace *bt;
 	struct kt_unwinder uw;
 	uint64_t sp_off, ret_off, bp_off, frame_size, sp;
-	struct kt_error *err = bt_create(prog, task, -1, &uw, &bt);
+	struct kt_error *err = bt_create(prog, task, -1, opts, &uw, &bt);
 	if (err)
 		return err;
 	// struct inactive_task_frame (v4.9+, arch/x86/include/asm/switch_to.h) sits at thread.sp.
@@ -314,7 +334,8 @@ out:
 	return NULL;
 }
 
-struct kt_error *kt_backtrace_task(struct kt_program *prog, uint64_t task, struct kt_backtrace **ret)
+struct kt_error *kt_backtrace_task_with(struct kt_program *prog, uint64_t task,
+					const struct kt_backtrace_options *opts, struct kt_backtrace **ret)
 {
 	struct kt_task t;
 	struct kt_error *err = kt_task_read_one(prog, task, &t);
@@ -322,9 +343,35 @@ struct kt_error *kt_backtrace_task(struct kt_program *prog, uint64_t task, struc
 		return err;
 	uint64_t curr;
 	if (t.cpu >= 0 && !(err = kt_cpu_current_task(prog, (unsigned int)t.cpu, &curr)) && curr == task)
-		return kt_backtrace_cpu(prog, (unsigned int)t.cpu, ret);
+		return kt_backtrace_cpu_with(prog, (unsigned int)t.cpu, opts, ret);
 	kt_error_destroy(err);
-	return backtrace_sleeping(prog, task, ret);
+	return backtrace_sleeping(prog, task, opts, ret);
+}
+
+struct kt_error *kt_backtrace_task(struct kt_program *prog, uint64_t task, struct kt_backtrace **ret)
+{
+	return kt_backtrace_task_with(prog, task, NULL, ret);
+}
+
+struct kt_error *kt_backtrace_cpu(struct kt_program *prog, unsigned int cpu,
+				  struct kt_backtrace **ret)
+{
+	return kt_backtrace_cpu_with(prog, cpu, NULL, ret);
+}
+
+bool kt_unwinder_parse(const char *name, enum kt_unwinder_kind *ret)
+{
+	static const char *const names[] = {
+		[KT_UNWINDER_AUTO] = "auto", [KT_UNWINDER_ORC] = "orc",
+		[KT_UNWINDER_CFI] = "cfi", [KT_UNWINDER_FP] = "fp",
+	};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (!strcmp(name, names[i])) {
+			*ret = (enum kt_unwinder_kind)i;
+			return true;
+		}
+	}
+	return false;
 }
 
 unsigned int kt_program_nr_cpus(struct kt_program *prog)
@@ -342,13 +389,19 @@ unsigned int kt_program_nr_cpus(struct kt_program *prog)
 
 struct kt_error *kt_backtrace_panic(struct kt_program *prog, struct kt_backtrace **ret)
 {
+	return kt_backtrace_panic_with(prog, NULL, ret);
+}
+
+struct kt_error *kt_backtrace_panic_with(struct kt_program *prog,
+					 const struct kt_backtrace_options *opts, struct kt_backtrace **ret)
+{
 	uint64_t addr;
 	uint32_t cpu;
 	struct kt_error *err = kt_program_symbol_address(prog, "panic_cpu", &addr);
 	if (!err)
 		err = kt_read_u32(&prog->reader, addr, &cpu);
 	if (!err && (int32_t)cpu >= 0)
-		return kt_backtrace_cpu(prog, cpu, ret);
+		return kt_backtrace_cpu_with(prog, cpu, opts, ret);
 	if (err == &kt_enomem)
 		return err;
 	kt_error_destroy(err);
@@ -357,31 +410,8 @@ struct kt_error *kt_backtrace_panic(struct kt_program *prog, struct kt_backtrace
 	for (unsigned int c = 0; c < n; c++) {
 		struct kt_cpu_regs regs;
 		if (!(err = kt_cpu_regs_get(prog, c, &regs)) && regs.source != KT_REGS_NONE)
-			return kt_backtrace_cpu(prog, c, ret);
+			return kt_backtrace_cpu_with(prog, c, opts, ret);
 		kt_error_destroy(err);
 	}
 	return kt_error_create(KT_ERROR_NOT_FOUND, "no CPU panicked and none has saved registers");
-}
-
-size_t kt_backtrace_saved_registers(struct kt_program *prog, const struct kt_backtrace *bt, size_t i,
-				    const char **names, uint64_t *addrs, size_t max)
-{
-	// The frame's CFA is where its caller's stack pointer resumes: the next frame's sp, unless
-	// the next frame came out of a pt_regs (then this frame was interrupted, not called from).
-	if (i + 1 >= bt->n_frames || bt->frames[i + 1].has_pt_regs || !bt->frames[i].pc)
-		return 0;
-	struct kt_cfi *cfi;
-	struct kt_error *err = kt_program_cfi(prog, &cfi);
-	if (err) {
-		kt_error_destroy(err);
-		return 0;
-	}
-	enum kt_reg regs[8];
-	if (max > 8)
-		max = 8;
-	size_t n = kt_cfi_saved_slots(cfi, prog->kaslr_offset, bt->frames[i].pc, bt->frames[i].exact,
-				      bt->frames[i + 1].sp, regs, addrs, max);
-	for (size_t r = 0; r < n; r++)
-		names[r] = kt_reg_name(regs[r]);
-	return n;
 }

@@ -11,6 +11,10 @@
 /* Frames past this are a loop or garbage (drgn stops at 1024 as well). */
 enum { KT_MAX_FRAMES = 1024, KT_REASON_MAX = 256 };
 
+/* Why a frame-pointer link can be believed: the callee's ORC entry puts its CFA at rbp + 16,
+ * or its code starts with push %rbp; mov %rsp,%rbp (and the pc is past that). */
+enum kt_fp_proof { KT_FP_UNPROVEN, KT_FP_BY_ORC, KT_FP_BY_PROLOGUE };
+
 /* What one step of the unwinder knows. */
 struct kt_unwind_state {
 	uint64_t ip, sp, bp;
@@ -21,6 +25,9 @@ struct kt_unwind_state {
 	struct kt_regs regs;      /* registers known at this frame (all, from notes or pt_regs) */
 	bool by_cfi;              /* this frame was found with DWARF CFI, not ORC */
 	bool by_prologue;         /* ... or by following the callee's code from its start */
+	bool by_fp;               /* ... or by the rbp chain; bp is then the saved value, even unproven */
+	enum kt_fp_proof fp_proof; /* what showed that the callee kept its frame pointer in rbp */
+	bool fp_rescan;           /* found by searching the stack for the next frame record */
 };
 
 /* Everything a backtrace needs once: program, ORC tables, the stacks it may use. */
@@ -28,11 +35,27 @@ struct kt_unwinder {
 	struct kt_program *prog;
 	struct kt_orc *orc;
 	struct kt_stack_set stacks;
+	enum kt_unwinder_kind mode;
 };
 
-/* One ORC step from state to its caller; *done with a reason when the chain ends normally. */
+/* One step from state to its caller with the unwinder's mode (step.c); *done with a reason when
+ * the chain ends normally or cannot go on. */
 struct kt_error *kt_unwind_step(struct kt_unwinder *uw, struct kt_unwind_state *state, bool *done,
 				char *reason, size_t reason_len);
+/* The same with another mode (the reconstruction's proofs always use AUTO). */
+struct kt_error *kt_unwind_step_as(struct kt_unwinder *uw, enum kt_unwinder_kind mode,
+				   struct kt_unwind_state *state, bool *done, char *reason,
+				   size_t reason_len);
+/* One ORC step. *uncovered (reason says why) when ORC has no information for the pc. */
+struct kt_error *kt_orc_step(struct kt_unwinder *uw, struct kt_unwind_state *state, bool *done,
+			     bool *uncovered, char *reason, size_t reason_len);
+/* One frame-pointer step (fp_step.c). With proven_only, a link that cannot be proven is
+ * *uncovered instead of taken. */
+struct kt_error *kt_fp_step(struct kt_unwinder *uw, struct kt_unwind_state *state, bool proven_only,
+			    bool *done, bool *uncovered, char *reason, size_t reason_len);
+/* Takes next as the caller's state if it makes sense: on a known stack, above the old sp. */
+void kt_unwind_accept(struct kt_unwinder *uw, struct kt_unwind_state *st,
+		      const struct kt_unwind_state *next, bool *done, char *reason, size_t reason_len);
 
 /*
  * Checks the instruction before a return address: a call, and if direct, to callee_start (or to

@@ -7,6 +7,7 @@
  * thunk (__x86_indirect_thunk_*), a static-call trampoline (__SCT__*), or a tail call.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "callsite/decode.h"
@@ -55,8 +56,44 @@ static bool same_function(struct kt_program *prog, uint64_t target, uint64_t cal
 	return !strncmp(c, t, n) && !strcmp(c + n, ".cold");
 }
 
+/* Every frame of every task asks about the same few hundred return addresses: remember the
+ * answers (a direct-mapped cache; code in a dump does not change). */
+enum { CALL_CACHE_SIZE = 4096, CALL_REASON_MAX = 192 };
+
+struct kt_call_cache {
+	struct call_answer {
+		uint64_t ret_addr, callee_start, target;
+		bool valid, fits;
+		char reason[CALL_REASON_MAX];
+	} answers[CALL_CACHE_SIZE];
+};
+
+static bool check_call_before(struct kt_program *prog, uint64_t ret_addr, uint64_t callee_start,
+			      uint64_t *target_ret, char *reason, size_t reason_len);
+
 bool kt_check_call_before(struct kt_program *prog, uint64_t ret_addr, uint64_t callee_start,
 			  uint64_t *target_ret, char *reason, size_t reason_len)
+{
+	if (!prog->call_cache)
+		prog->call_cache = calloc(1, sizeof(*prog->call_cache));
+	if (!prog->call_cache)
+		return check_call_before(prog, ret_addr, callee_start, target_ret, reason, reason_len);
+	uint64_t h = (ret_addr ^ (callee_start * 0x9e3779b97f4a7c15ull)) * 0xff51afd7ed558ccdull;
+	struct call_answer *a = &prog->call_cache->answers[(h >> 52) % CALL_CACHE_SIZE];
+	if (!a->valid || a->ret_addr != ret_addr || a->callee_start != callee_start) {
+		a->fits = check_call_before(prog, ret_addr, callee_start, &a->target, a->reason,
+					    sizeof(a->reason));
+		a->ret_addr = ret_addr;
+		a->callee_start = callee_start;
+		a->valid = true;
+	}
+	*target_ret = a->target;
+	snprintf(reason, reason_len, "%s", a->reason);
+	return a->fits;
+}
+
+static bool check_call_before(struct kt_program *prog, uint64_t ret_addr, uint64_t callee_start,
+			      uint64_t *target_ret, char *reason, size_t reason_len)
 {
 	uint8_t code[16];
 	*target_ret = 0;

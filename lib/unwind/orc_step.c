@@ -3,20 +3,18 @@
  * One ORC unwind step, following the kernel's own unwinder (arch/x86/kernel/unwind_orc.c,
  * unwind_next_frame): find the CFA from sp_reg/sp_offset, then the caller's ip and sp from the
  * frame type, then the caller's bp from bp_reg/bp_offset. Every read goes through the reader and
- * every new sp must lie on a known stack, above the old one unless the step changed stacks.
+ * every new sp must lie on a known stack, above the old one unless the step changed stacks
+ * (kt_unwind_accept). What to do where ORC has no entry is step.c's business.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "core/error.h"
 #include "unwind/backtrace.h"
-#include "unwind/cfi.h"
-#include "unwind/prologue.h"
 
 enum {
 	IRET_FRAME_OFFSET = 128,   /* offsetof(struct pt_regs, ip) */
 	IRET_FRAME_SIZE = 40,      /* ip, cs, flags, sp, ss */
-	USER_RPL_MASK = 3,
 };
 
 static bool reg_value(const struct kt_unwind_state *st, enum kt_orc_reg reg, uint64_t *ret)
@@ -40,53 +38,13 @@ static const char *orc_reg_name(enum kt_orc_reg reg)
 	return reg <= KT_ORC_REG_SP_INDIRECT ? names[reg] : "?";
 }
 
-static struct kt_error *accept(struct kt_unwinder *uw, struct kt_unwind_state *st,
-			       struct kt_unwind_state *next_p, bool *done, char *reason,
-			       size_t reason_len);
-
-/* Code ORC does not describe: the debug vmlinux's DWARF CFI, if there is one. */
-static struct kt_error *cfi_fallback(struct kt_unwinder *uw, struct kt_unwind_state *st,
-				     bool *done, char *reason, size_t reason_len, const char *why_not_orc)
-{
-	struct kt_cfi *cfi;
-	struct kt_error *err = kt_program_cfi(uw->prog, &cfi);
-	if (!err) {
-		struct kt_unwind_state next = *st;
-		err = kt_cfi_step(cfi, &uw->prog->reader, uw->prog->kaslr_offset, &next);
-		if (!err) {
-			next.by_cfi = true;
-			return accept(uw, st, &next, done, reason, reason_len);
-		}
-	}
-	if (err == &kt_enomem)
-		return err;
-	// No CFI: the function's own code tells how deep its frame is at an exact pc.
-	const char *name, *module;
-	uint64_t off, depth;
-	struct kt_error *perr = NULL;
-	if (st->exact && !(perr = kt_program_symbolize(uw->prog, st->ip, &name, &off, &module)) &&
-	    !(perr = kt_prologue_depth(uw->prog, st->ip - off, st->ip, &depth))) {
-		kt_error_destroy(err);
-		struct kt_unwind_state next = {.sp = st->sp + depth + 8, .slot = st->sp + depth,
-					       .bp = st->bp, .bp_known = st->bp_known, .by_prologue = true};
-		if ((err = kt_read_u64(&uw->prog->reader, next.slot, &next.ip)))
-			return err;
-		return accept(uw, st, &next, done, reason, reason_len);
-	}
-	*done = true;
-	snprintf(reason, reason_len, "%s; %s%s%s", why_not_orc, kt_error_message(err),
-		 perr ? "; frame size from the code: " : "", perr ? kt_error_message(perr) : "");
-	kt_error_destroy(err);
-	kt_error_destroy(perr);
-	return NULL;
-}
-
-struct kt_error *kt_unwind_step(struct kt_unwinder *uw, struct kt_unwind_state *st, bool *done,
-				char *reason, size_t reason_len)
+struct kt_error *kt_orc_step(struct kt_unwinder *uw, struct kt_unwind_state *st, bool *done,
+			     bool *uncovered, char *reason, size_t reason_len)
 {
 	struct kt_reader *r = &uw->prog->reader;
 	struct kt_orc_entry orc;
 	*done = false;
+	*uncovered = false;
 	// A return address points after the call: look up the call itself.
 	uint64_t lookup = st->exact ? st->ip : st->ip - 1;
 	struct kt_error *err = kt_orc_find(uw->orc, lookup, &orc, NULL);
@@ -94,9 +52,9 @@ struct kt_error *kt_unwind_step(struct kt_unwinder *uw, struct kt_unwind_state *
 		if (err == &kt_enomem)
 			return err;
 		kt_error_destroy(err);
-		char why[96];
-		snprintf(why, sizeof(why), "no ORC entry for 0x%016llx", (unsigned long long)st->ip);
-		return cfi_fallback(uw, st, done, reason, reason_len, why);
+		*uncovered = true;
+		snprintf(reason, reason_len, "no ORC entry for 0x%016llx", (unsigned long long)st->ip);
+		return NULL;
 	}
 	if (orc.type == KT_ORC_TYPE_END_OF_STACK) {
 		*done = true;
@@ -106,10 +64,10 @@ struct kt_error *kt_unwind_step(struct kt_unwinder *uw, struct kt_unwind_state *
 	if (orc.type == KT_ORC_TYPE_UNDEFINED) {
 		// STACK_FRAME_NON_STANDARD functions (__crash_kexec, whose crash_setup_regs() saves the
 		// registers ktriage starts from) have no ORC at all.
-		char why[128];
-		snprintf(why, sizeof(why), "ORC has no unwind information for 0x%016llx",
+		*uncovered = true;
+		snprintf(reason, reason_len, "ORC has no unwind information for 0x%016llx",
 			 (unsigned long long)st->ip);
-		return cfi_fallback(uw, st, done, reason, reason_len, why);
+		return NULL;
 	}
 	uint64_t cfa;
 	bool indirect = false;
@@ -200,43 +158,12 @@ struct kt_error *kt_unwind_step(struct kt_unwinder *uw, struct kt_unwind_state *
 		break;  // rbp unchanged (or from pt_regs above)
 	}
 
-	return accept(uw, st, &next, done, reason, reason_len);
+	kt_unwind_accept(uw, st, &next, done, reason, reason_len);
+	return NULL;
 
 unknown_reg:
 	*done = true;
 	snprintf(reason, reason_len, "ORC needs %s at 0x%016llx, which is not known here",
 		 orc_reg_name(orc.sp_reg), (unsigned long long)st->ip);
-	return NULL;
-}
-
-/* The caller's state must make sense before anything read from its frame is believed. */
-static struct kt_error *accept(struct kt_unwinder *uw, struct kt_unwind_state *st,
-			       struct kt_unwind_state *next_p, bool *done, char *reason,
-			       size_t reason_len)
-{
-	struct kt_unwind_state next = *next_p;
-	if (next.pt_regs && kt_regs_has(&next.regs, KT_REG_cs) &&
-	    (next.regs.r[KT_REG_cs] & USER_RPL_MASK)) {
-		*done = true;
-		snprintf(reason, reason_len, "entered from user space (pt_regs at 0x%016llx: ip 0x%016llx)",
-			 (unsigned long long)next.pt_regs, (unsigned long long)next.ip);
-		*st = next;
-		return NULL;
-	}
-	const struct kt_stack *old_stack = kt_stacks_find(&uw->stacks, st->sp);
-	const struct kt_stack *new_stack = kt_stacks_find(&uw->stacks, next.sp);
-	if (!new_stack) {
-		*done = true;
-		snprintf(reason, reason_len, "caller's stack pointer 0x%016llx is on no stack of this task or CPU",
-			 (unsigned long long)next.sp);
-		return NULL;
-	}
-	if (new_stack == old_stack && next.sp <= st->sp) {
-		*done = true;
-		snprintf(reason, reason_len, "stack pointer did not move up (0x%016llx -> 0x%016llx): a loop",
-			 (unsigned long long)st->sp, (unsigned long long)next.sp);
-		return NULL;
-	}
-	*st = next;
 	return NULL;
 }

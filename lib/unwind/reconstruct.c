@@ -19,74 +19,12 @@
 
 #include "core/error.h"
 #include "unwind/backtrace_build.h"
+#include "unwind/pt_regs_proof.h"
 
 enum {
-	STACK_BYTES_MAX = 16384,
-	PROOF_SLOTS = 8,          /* how far below a pt_regs the proving return address may be */
-	KERNEL_CS = 0x10,         /* __KERNEL_CS */
-	USER_CS = 0x33,           /* __USER_CS */
+	PROOF_SLOTS = 8,          /* the entry frame's return address: this many slots below the top */
 	LINK_SEARCH_MAX = 4096,   /* bytes searched below a slot for the next link */
 };
-
-struct stack_copy {
-	const struct kt_stack *stack;
-	uint64_t words[STACK_BYTES_MAX / 8];
-	size_t n;
-};
-
-static bool word_at(const struct stack_copy *c, uint64_t addr, uint64_t *ret)
-{
-	if (addr < c->stack->start || addr + 8 > c->stack->start + c->n * 8 || (addr & 7))
-		return false;
-	*ret = c->words[(addr - c->stack->start) / 8];
-	return true;
-}
-
-static bool is_kernel_text(struct kt_unwinder *uw, uint64_t v)
-{
-	struct kt_orc_entry orc;
-	if (v < 0xffffffff80000000ull)
-		return false;
-	struct kt_error *err = kt_orc_find(uw->orc, v - 1, &orc, NULL);
-	kt_error_destroy(err);
-	return !err;
-}
-
-/* Registers that could be a hardware exception frame: kernel or user code segment, a sane
- * flags word (bit 1 always set), a canonical stack pointer. */
-static bool plausible_pt_regs(struct kt_unwinder *uw, const struct stack_copy *c, uint64_t a)
-{
-	uint64_t ip, cs, flags, sp, ss;
-	if (!word_at(c, a + 128, &ip) || !word_at(c, a + 136, &cs) || !word_at(c, a + 144, &flags) ||
-	    !word_at(c, a + 152, &sp) || !word_at(c, a + 160, &ss))
-		return false;
-	if (cs == USER_CS)
-		return (flags & 2) && flags < 0x400000 && ip < 0x0000800000000000ull;
-	return cs == KERNEL_CS && (flags & 2) && flags < 0x400000 && is_kernel_text(uw, ip) &&
-	       kt_stacks_find(&uw->stacks, sp) && ss <= 0x2b;
-}
-
-/* A return address in [a - 8 * PROOF_SLOTS, a) whose ORC step lands on pt_regs at a. */
-static bool prove_pt_regs(struct kt_unwinder *uw, const struct stack_copy *c, uint64_t a,
-			  uint64_t *slot_ret, uint64_t *ret_addr_ret)
-{
-	for (uint64_t s = a - 8; s >= a - 8 * PROOF_SLOTS && s >= c->stack->start; s -= 8) {
-		uint64_t r;
-		if (!word_at(c, s, &r) || !is_kernel_text(uw, r))
-			continue;
-		struct kt_unwind_state st = {.ip = r, .sp = s + 8};
-		bool done;
-		char why[KT_REASON_MAX];
-		struct kt_error *err = kt_unwind_step(uw, &st, &done, why, sizeof(why));
-		kt_error_destroy(err);
-		if (!err && st.pt_regs == a) {
-			*slot_ret = s;
-			*ret_addr_ret = r;
-			return true;
-		}
-	}
-	return false;
-}
 
 struct link {
 	uint64_t slot, ret;
@@ -94,14 +32,14 @@ struct link {
 
 /* A kernel thread's outermost frame: ret_from_fork's call into the thread function, whose ORC
  * entry ends the stack (UNWIND_HINT_EMPTY), just below the task's pt_regs at the top. */
-static bool find_outermost(struct kt_unwinder *uw, const struct stack_copy *c, uint64_t *slot_ret,
+static bool find_outermost(struct kt_unwinder *uw, const struct kt_stack_copy *c, uint64_t *slot_ret,
 			   uint64_t *ret_addr_ret)
 {
 	uint64_t top = c->stack->start + c->n * 8;
 	for (uint64_t s = top - PT_REGS_SIZE - 8; s >= top - PT_REGS_SIZE - 8 * PROOF_SLOTS; s -= 8) {
 		uint64_t r;
 		struct kt_orc_entry orc;
-		if (!word_at(c, s, &r) || !is_kernel_text(uw, r))
+		if (!kt_stack_word(c, s, &r) || !kt_is_kernel_text(uw, r))
 			continue;
 		struct kt_error *err = kt_orc_find(uw->orc, r - 1, &orc, NULL);
 		kt_error_destroy(err);
@@ -118,7 +56,7 @@ static bool find_outermost(struct kt_unwinder *uw, const struct stack_copy *c, u
 }
 
 /* Links downwards from (slot, ret): see 2. above. Returns how many links were found. */
-static size_t link_down(struct kt_unwinder *uw, const struct stack_copy *c, uint64_t slot,
+static size_t link_down(struct kt_unwinder *uw, const struct kt_stack_copy *c, uint64_t slot,
 			uint64_t ret, struct link *out, size_t max)
 {
 	size_t n = 0;
@@ -129,7 +67,7 @@ static size_t link_down(struct kt_unwinder *uw, const struct stack_copy *c, uint
 		bool found = false;
 		for (uint64_t s2 = slot - 8; s2 >= c->stack->start && slot - s2 <= LINK_SEARCH_MAX; s2 -= 8) {
 			uint64_t r2;
-			if (!word_at(c, s2, &r2) || !is_kernel_text(uw, r2))
+			if (!kt_stack_word(c, s2, &r2) || !kt_is_kernel_text(uw, r2))
 				continue;
 			struct kt_frame f = {.pc = r2};
 			kt_bt_describe(uw, &f);
@@ -138,7 +76,7 @@ static size_t link_down(struct kt_unwinder *uw, const struct stack_copy *c, uint
 				continue;  // a call through a thunk or trampoline names no callee: any fits
 			struct kt_unwind_state st = {.ip = r2, .sp = s2 + 8};
 			bool done;
-			struct kt_error *err = kt_unwind_step(uw, &st, &done, why, sizeof(why));
+			struct kt_error *err = kt_unwind_step_as(uw, KT_UNWINDER_AUTO, &st, &done, why, sizeof(why));
 			kt_error_destroy(err);
 			if (err || done || st.slot != slot)
 				continue;
@@ -203,19 +141,9 @@ static struct kt_error *add_linked(struct kt_unwinder *uw, struct kt_backtrace *
 	return err;
 }
 
-static struct kt_error *copy_stack(struct kt_program *prog, const struct kt_stack *s,
-				   struct stack_copy *c)
-{
-	c->stack = s;
-	c->n = (s->end - s->start) / 8;
-	if (c->n > STACK_BYTES_MAX / 8)
-		c->n = STACK_BYTES_MAX / 8;
-	return kt_read(&prog->reader, s->start, c->words, c->n * 8);
-}
-
 /* The interrupted context, the handler frames above it, and the stale values around them. */
 static struct kt_error *from_proven_regs(struct kt_unwinder *uw, struct kt_backtrace *bt,
-					 const struct stack_copy *c, uint64_t a, uint64_t slot,
+					 const struct kt_stack_copy *c, uint64_t a, uint64_t slot,
 					 uint64_t ret)
 {
 	struct link links[64];
@@ -229,11 +157,11 @@ static struct kt_error *from_proven_regs(struct kt_unwinder *uw, struct kt_backt
 		err = add_linked(uw, bt, &proof, 1, "its ORC entry marks the pt_regs above");
 	if (err)
 		return err;
-	uint8_t regs_buf[PT_REGS_SIZE];
+	uint64_t regs_words[PT_REGS_SIZE / 8] = {0};
 	for (size_t i = 0; i < PT_REGS_SIZE / 8; i++)
-		word_at(c, a + 8 * i, (uint64_t *)(regs_buf + 8 * i));
+		kt_stack_word(c, a + 8 * i, &regs_words[i]);
 	struct kt_unwind_state st = {.exact = true, .pt_regs = a, .bp_known = true};
-	kt_regs_from_pt_regs(&st.regs, regs_buf);
+	kt_regs_from_pt_regs(&st.regs, (const uint8_t *)regs_words);
 	st.ip = st.regs.r[KT_REG_rip];
 	st.sp = st.regs.r[KT_REG_rsp];
 	st.bp = st.regs.r[KT_REG_rbp];
@@ -272,7 +200,7 @@ struct kt_error *kt_bt_reconstruct(struct kt_unwinder *uw, struct kt_backtrace *
 	static const enum kt_stack_kind order[] = {KT_STACK_NMI, KT_STACK_MCE, KT_STACK_DB,
 						   KT_STACK_DF, KT_STACK_IRQ};
 	bt->registers_source = "none (reconstructed from the stacks)";
-	struct stack_copy *c = malloc(sizeof(*c));
+	struct kt_stack_copy *c = malloc(sizeof(*c));
 	if (!c)
 		return &kt_enomem;
 	struct kt_error *err = NULL;
@@ -281,7 +209,7 @@ struct kt_error *kt_bt_reconstruct(struct kt_unwinder *uw, struct kt_backtrace *
 			const struct kt_stack *s = &uw->stacks.stacks[i];
 			if (s->kind != order[k])
 				continue;
-			if ((err = copy_stack(uw->prog, s, c))) {
+			if ((err = kt_stack_copy_read(uw->prog, s, c))) {
 				kt_error_destroy(err);
 				err = NULL;
 				continue;
@@ -289,7 +217,7 @@ struct kt_error *kt_bt_reconstruct(struct kt_unwinder *uw, struct kt_backtrace *
 			// The outermost exception frame of a stack sits at its top: search downwards.
 			for (uint64_t a = s->start + c->n * 8 - PT_REGS_SIZE; a >= s->start; a -= 8) {
 				uint64_t slot, ret;
-				if (!plausible_pt_regs(uw, c, a) || !prove_pt_regs(uw, c, a, &slot, &ret))
+				if (!kt_plausible_pt_regs(uw, c, a) || !kt_prove_pt_regs(uw, c, a, &slot, &ret))
 					continue;
 				err = from_proven_regs(uw, bt, c, a, slot, ret);
 				char note[2 * sizeof(bt->note)];
@@ -307,9 +235,9 @@ struct kt_error *kt_bt_reconstruct(struct kt_unwinder *uw, struct kt_backtrace *
 	for (size_t i = 0; i < uw->stacks.n; i++)
 		if (uw->stacks.stacks[i].kind == KT_STACK_TASK)
 			task = &uw->stacks.stacks[i];
-	if (task && !(err = copy_stack(uw->prog, task, c))) {
+	if (task && !(err = kt_stack_copy_read(uw->prog, task, c))) {
 		uint64_t a = task->end - PT_REGS_SIZE, slot, ret;
-		if (prove_pt_regs(uw, c, a, &slot, &ret) || find_outermost(uw, c, &slot, &ret)) {
+		if (kt_prove_pt_regs(uw, c, a, &slot, &ret) || find_outermost(uw, c, &slot, &ret)) {
 			struct link links[KT_MAX_FRAMES / 4];
 			size_t n = link_down(uw, c, slot, ret, links, sizeof(links) / sizeof(links[0]));
 			uint64_t dr = n ? links[n - 1].ret : ret, ds = n ? links[n - 1].slot : slot;

@@ -65,6 +65,25 @@ static void add_ist_stacks(struct kt_program *prog, const struct kt_percpu *perc
 	}
 }
 
+/* The entry stack: the TSS's sp0 points at its top on x86-64 since the entry trampoline (4.15);
+ * its size is struct entry_stack's. */
+static void add_entry_stack(struct kt_program *prog, const struct kt_percpu *percpu, unsigned int cpu,
+			    struct kt_stack_set *set)
+{
+	uint64_t sym, off, addr, top, size = 4096;
+	struct kt_error *err;
+	if ((err = kt_program_symbol_address(prog, "cpu_tss_rw", &sym)) ||
+	    (err = kt_program_member_offset(prog, "tss_struct", "x86_tss.sp0", &off)) ||
+	    (err = kt_percpu_address(percpu, sym, cpu, &addr)) ||
+	    (err = kt_read_u64(&prog->reader, addr + off, &top))) {
+		kt_error_destroy(err);
+		return;
+	}
+	kt_error_destroy(kt_program_type_size(prog, "entry_stack", &size));
+	if (top > size && size <= 65536)
+		add(set, KT_STACK_ENTRY, top - size, top);
+}
+
 struct kt_error *kt_stacks_get(struct kt_program *prog, uint64_t task, int cpu,
 			       struct kt_stack_set *ret)
 {
@@ -91,6 +110,7 @@ struct kt_error *kt_stacks_get(struct kt_program *prog, uint64_t task, int cpu,
 		}
 		kt_error_destroy(err);
 		add_ist_stacks(prog, &percpu, (unsigned int)cpu, &set);
+		add_entry_stack(prog, &percpu, (unsigned int)cpu, &set);
 		kt_percpu_deinit(&percpu);
 	}
 	*ret = set;

@@ -2,7 +2,8 @@
 /*
  * The type layer on a real dump's BTF: type expressions and C names, member paths against the
  * older kt_types_member(), member-at against member paths for every member of large kernel
- * types, and a value print-out of an object that runs into an unreadable page.
+ * types, a value print-out of an object that runs into an unreadable page, and module types
+ * through the type-ref API.
  */
 #include <ctype.h>
 #include <json-c/json.h>
@@ -163,11 +164,147 @@ static void check_partial(struct kt_program *prog)
 	free(out);
 }
 
-int main(void)
+/* The type-ref API on the kvm-svm dump, whose kvm and kvm_amd modules carry Debian's split BTF:
+ * types and functions private to a module, parameters, pointees, member paths at offsets. */
+static void check_modules(const char *dump)
 {
-	char *path = tap_lab_file("panic", "vmcore.kdump");
-	if (!path)
-		return tap_done();
+	struct kt_open_options opts = {.no_debuginfo = true};
+	struct kt_program *prog;
+	struct kt_types *types;
+	struct kt_error *err = kt_program_open(dump, &opts, &prog);
+	if (!err)
+		err = kt_program_types(prog, &types);
+	if (!tap_ok(!err, "open the kvm-svm dump and its BTF")) {
+		tap_diag("%s", kt_error_message(err));
+		kt_error_destroy(err);
+		return;
+	}
+	const struct btf *vmlinux = kt_types_btf(types);
+	struct kt_type_ref svm, vcpu, proto, ref;
+	char buf[256], name[128];
+	err = kt_types_lookup(types, "struct vcpu_svm", &svm);
+	tap_ok(!err && svm.btf != vmlinux && svm.id >= (int32_t)btf__type_cnt(vmlinux) &&
+	       !strcmp(kt_types_name(svm, buf, sizeof(buf)), "struct vcpu_svm"),
+	       "struct vcpu_svm is found in a module's BTF, with an id after vmlinux's");
+	kt_error_destroy(err);
+	err = kt_types_lookup(types, "kvm_amd:vcpu_svm", &ref);
+	tap_ok(!err && ref.btf == svm.btf && ref.id == svm.id, "kvm_amd:vcpu_svm is the same type");
+	kt_error_destroy(err);
+	err = kt_types_lookup(types, "kvm:vcpu_svm", &ref);
+	tap_ok(err && kt_error_code(err) == KT_ERROR_NOT_FOUND &&
+	       strstr(kt_error_message(err), "module kvm's BTF"),
+	       "kvm:vcpu_svm: not in kvm's BTF, and the error says where it looked");
+	kt_error_destroy(err);
+	err = kt_types_lookup(types, "struct kvm_vcpu", &vcpu);
+	tap_ok(!err && vcpu.btf == vmlinux, "struct kvm_vcpu comes from vmlinux first");
+	kt_error_destroy(err);
+
+	uint64_t size;
+	struct kt_member_info info;
+	err = kt_types_size(types, "vcpu_svm", &size);
+	if (!err)
+		err = kt_types_member(types, "vcpu_svm", "vmcb01.pa", &info);
+	tap_ok(!err && size > 6552 && info.offset == 6568 && info.size == 8 &&
+	       kt_types_has_member(types, "vcpu_svm", "current_vmcb"),
+	       "kt_types_size/member/has_member on a module type (vmcb01.pa at 6568)");
+	kt_error_destroy(err);
+
+	// svm_vcpu_run(struct kvm_vcpu *vcpu, u64 run_flags) in Debian's 6.1 kvm_amd;
+	// kvm_vcpu_ioctl(filp, ioctl, arg) in kvm.
+	const char *pname = NULL;
+	struct kt_type_ref ptype, pointee;
+	err = kt_types_function(types, "svm_vcpu_run", &proto);
+	tap_ok(!err && proto.btf != vmlinux && kt_types_param_count(proto) == 2 &&
+	       kt_types_param(proto, 0, &pname, &ptype) && !strcmp(pname, "vcpu") &&
+	       !strcmp(kt_types_name(ptype, buf, sizeof(buf)), "struct kvm_vcpu *") &&
+	       kt_types_pointee(ptype, &pointee) &&
+	       !strcmp(kt_types_name(pointee, name, sizeof(name)), "struct kvm_vcpu") &&
+	       kt_types_param(proto, 1, &pname, &ptype) && !strcmp(pname, "run_flags") &&
+	       !kt_types_param(proto, 2, &pname, &ptype),
+	       "svm_vcpu_run's FUNC_PROTO: vcpu, a struct kvm_vcpu *, and run_flags");
+	kt_error_destroy(err);
+	err = kt_types_function(types, "kvm_vcpu_ioctl", &proto);
+	tap_ok(!err && kt_types_param_count(proto) == 3 && kt_types_param(proto, 2, &pname, &ptype) &&
+	       !strcmp(pname, "arg") && !strcmp(kt_types_name(ptype, buf, sizeof(buf)), "unsigned long"),
+	       "kvm_vcpu_ioctl (kvm): its third parameter is unsigned long arg");
+	kt_error_destroy(err);
+	err = kt_types_function(types, "schedule", &proto);
+	tap_ok(!err && proto.btf == vmlinux && kt_types_param_count(proto) == 0,
+	       "schedule (vmlinux) takes no parameters");
+	kt_error_destroy(err);
+	err = kt_types_function(types, "no_such_function_anywhere", &proto);
+	tap_ok(err && strstr(kt_error_message(err), "no function 'no_such_function_anywhere'") &&
+	       strstr(kt_error_message(err), "kvm_amd"),
+	       "a function no BTF has: the error names the modules searched");
+	kt_error_destroy(err);
+	tap_ok(!kt_types_pointee(svm, &pointee), "a struct is no pointer");
+
+	// member-at: the pointer that starts at the offset wins over what merely covers it.
+	err = kt_types_member_at(svm, 6560, buf, sizeof(buf), &ref);
+	tap_ok(!err && !strcmp(buf, "vmcb01.ptr") &&
+	       !strcmp(kt_types_name(ref, name, sizeof(name)), "struct vmcb *"),
+	       "member_at(vcpu_svm, 6560) is vmcb01.ptr, a struct vmcb *: %s", err ? "" : buf);
+	kt_error_destroy(err);
+	err = kt_types_member(types, "kvm_vcpu", "arch.regs[2]", &info);
+	uint64_t regs2 = info.offset;
+	if (!err)
+		err = kt_types_member_at(svm, regs2 + 4, buf, sizeof(buf), NULL);
+	tap_ok(!err && !strcmp(buf, "vcpu.arch.regs[2]+0x4"),
+	       "member_at inside vcpu.arch.regs[2] says how far in: %s", err ? "" : buf);
+	kt_error_destroy(err);
+	err = kt_types_member_at(vcpu, regs2, buf, sizeof(buf), &ref);
+	tap_ok(!err && !strcmp(buf, "arch.regs[2]") &&
+	       !strcmp(kt_types_name(ref, name, sizeof(name)), "unsigned long"),
+	       "member_at(kvm_vcpu, offsetof arch.regs[2])");
+	kt_error_destroy(err);
+	err = kt_types_member(types, "vcpu_svm", "sysenter_eip_hi", &info);
+	if (!err)
+		err = kt_types_member_at(svm, info.offset + 4, buf, sizeof(buf), NULL);
+	tap_ok(err && kt_error_code(err) == KT_ERROR_NOT_FOUND &&
+	       strstr(kt_error_message(err), "padding after sysenter_eip_hi"),
+	       "member_at in the hole after sysenter_eip_hi: %s", err ? kt_error_message(err) : buf);
+	kt_error_destroy(err);
+	kt_program_destroy(prog);
+}
+
+/* The callforms lab module (its own BTF): a parameter's pointee, and the member a displacement
+ * from it reaches through an embedded array of structs, as the call-site resolver asks. */
+static void check_callforms(const char *dump)
+{
+	struct kt_open_options opts = {.no_debuginfo = true};
+	struct kt_program *prog;
+	struct kt_types *types;
+	struct kt_error *err = kt_program_open(dump, &opts, &prog);
+	if (!err)
+		err = kt_program_types(prog, &types);
+	if (!tap_ok(!err, "open the callforms dump and its BTF")) {
+		tap_diag("%s", kt_error_message(err));
+		kt_error_destroy(err);
+		return;
+	}
+	struct kt_type_ref proto, param, vcpu, member;
+	struct kt_member_info info;
+	const char *pname = "";
+	char buf[256], name[128];
+	err = kt_types_function(types, "ktest_callforms:ktcf_nested_callee", &proto);
+	if (!err)
+		err = kt_types_member(types, "ktcf_vcpu", "arch.mmu[1].ops.set_cr3", &info);
+	bool ok = !err && kt_types_param(proto, 0, &pname, &param) && !strcmp(pname, "vcpu") &&
+		  kt_types_pointee(param, &vcpu);
+	if (ok && !(err = kt_types_member_at(vcpu, info.offset, buf, sizeof(buf), &member)))
+		ok = !strcmp(buf, "arch.mmu[1].ops.set_cr3") &&
+		     !strcmp(kt_types_name(member, name, sizeof(name)), "int (*)(struct ktcf_vcpu *)");
+	tap_ok(ok && !err, "ktcf_nested_callee(vcpu): vcpu + 0x%llx is arch.mmu[1].ops.set_cr3, "
+	       "int (*)(struct ktcf_vcpu *)", (unsigned long long)info.offset);
+	if (err)
+		tap_diag("%s", kt_error_message(err));
+	kt_error_destroy(err);
+	kt_program_destroy(prog);
+}
+
+/* The type layer on vmlinux's BTF, on the panic dump. */
+static void check_panic(const char *path)
+{
 	struct kt_program *prog;
 	struct kt_types *types;
 	struct kt_error *err = kt_program_open(path, NULL, &prog);
@@ -175,7 +312,8 @@ int main(void)
 		err = kt_program_types(prog, &types);
 	if (!tap_ok(!err, "open the panic dump and its BTF")) {
 		tap_diag("%s", kt_error_message(err));
-		return tap_done();
+		kt_error_destroy(err);
+		return;
 	}
 	btf = kt_types_btf(types);
 	check_name("unsigned long", NULL, "unsigned long");
@@ -193,6 +331,19 @@ int main(void)
 		check_type(types, big[i]);
 	check_partial(prog);
 	kt_program_destroy(prog);
+}
+
+int main(void)
+{
+	char *path;
+	if ((path = tap_lab_file("panic", "vmcore.kdump")))
+		check_panic(path);
+	free(path);
+	if ((path = tap_lab_file("kvm-svm", "vmcore.kdump")))
+		check_modules(path);
+	free(path);
+	if ((path = tap_lab_file("callforms", "vmcore.kdump")))
+		check_callforms(path);
 	free(path);
 	return tap_done();
 }

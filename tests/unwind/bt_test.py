@@ -45,9 +45,14 @@ def check_chain(tap, name, label, stacks, recorded):
         if not where:
             continue
         rec = dict(rec, pc=where)
+        # A frame-pointer record (callforms cf.fp: func, ret, bp) holds func's own return
+        # address, which is a pc in its caller: the next record's func, or the kthread code.
+        want_func = rec["func"]
+        if "bp" in rec:
+            want_func = recorded[i + 1]["func"] if i + 1 < len(recorded) else None
         pc = int(where, 16)
         f = by_pc.get(pc)
-        ok = f is not None and f["function"] == rec["func"] and f["status"] != "stale"
+        ok = f is not None and want_func in (None, f["function"]) and f["status"] != "stale"
         idx = frames.index(f) if f else -1
         tap.ok(ok and idx > last, f"{name}: {label} frame {i} {rec['func']} at {rec['pc']}",
                f"frames: {[(x['function'], x['pc'], x['status']) for x in frames]}")

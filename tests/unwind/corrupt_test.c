@@ -140,6 +140,40 @@ out:
 	kt_backtrace_destroy(bt);
 }
 
+/* A saved rbp that points at its own frame record: the frame-pointer walk must stop there. */
+static void fp_loop_case(const char *path)
+{
+	uint64_t task, bp1, ret1;
+	if (!tap_ok(gt_u64("cf.fp.task", &task) && gt_u64("cf.fp.frames.1.bp", &bp1) &&
+		    gt_u64("cf.fp.frames.1.ret", &ret1), "callforms ground truth has the fp chain"))
+		return;
+	off_t at = file_offset(path, bp1);
+	char copy[] = "/tmp/ktriage-fp-XXXXXX";
+	close(mkstemp(copy));
+	if (!tap_ok(at >= 0 && copy_file(path, copy) && patch_u64(copy, at, bp1),
+		    "copy the dump; make ktcf_fp_middle's saved rbp point at itself"))
+		goto out;
+	struct kt_program *prog;
+	struct kt_backtrace *bt = NULL;
+	struct kt_backtrace_options fp = {.unwinder = KT_UNWINDER_FP};
+	struct kt_error *err = kt_program_open(copy, NULL, &prog);
+	if (!err) {
+		err = kt_backtrace_task_with(prog, task, &fp, &bt);
+		kt_program_destroy(prog);
+	}
+	if (err)
+		tap_diag("%s", kt_error_message(err));
+	kt_error_destroy(err);
+	size_t last = bt && bt->n_frames ? bt->n_frames - 1 : 0;
+	tap_ok(bt && bt->n_frames < 16 && strstr(bt->note, "loop") && bt->frames[last].pc == ret1,
+	       "the frame-pointer walk stops at the loop, after the frame that saved it, with a reason");
+	if (bt)
+		tap_diag("%s (%zu frames)", bt->note, bt->n_frames);
+	kt_backtrace_destroy(bt);
+out:
+	unlink(copy);
+}
+
 int main(void)
 {
 	char *panic = tap_lab_file("panic", "vmcore.elf");
@@ -153,5 +187,12 @@ int main(void)
 	json_object_put(ground_truth);
 	free(nmi);
 	free(gt);
+	char *cf = tap_lab_file("callforms", "vmcore.elf");
+	char *cf_gt = tap_lab_file("callforms", "ground-truth.json");
+	if (cf && cf_gt && (ground_truth = json_object_from_file(cf_gt)))
+		fp_loop_case(cf);
+	json_object_put(ground_truth);
+	free(cf);
+	free(cf_gt);
 	return tap_done();
 }

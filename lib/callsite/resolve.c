@@ -1,0 +1,780 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Call-site resolution: for a return address, the call before it, what that call read its
+ * target through (a backward slice, slice.c), that expression in C with the kernel's types
+ * (BTF: parameters from the function's prototype, members from their structs), the values
+ * it needed (registers the unwinder recovered, then loads from the dump), the target, and
+ * whether that target is the function the stack says was called.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bpf/btf.h>
+
+#include "callsite/disasm.h"
+#include "callsite/function_code.h"
+#include "callsite/resolve.h"
+#include "callsite/slice.h"
+#include "callsite/static_calls.h"
+#include "core/error.h"
+#include "kernel/percpu.h"
+#include "sym/dwarf_params.h"
+#include "sym/type_print.h"
+#include "unwind/backtrace.h"
+
+const char *kt_call_kind_name(enum kt_call_kind kind)
+{
+	static const char *const names[] = {
+		[KT_CALL_NONE] = "none",         [KT_CALL_DIRECT] = "direct",
+		[KT_CALL_STATIC] = "static_call", [KT_CALL_RETPOLINE] = "retpoline",
+		[KT_CALL_REGISTER] = "register", [KT_CALL_MEMORY] = "memory",
+	};
+	return kind <= KT_CALL_MEMORY ? names[kind] : "?";
+}
+
+const char *kt_call_verdict_name(enum kt_call_verdict verdict)
+{
+	static const char *const names[] = {
+		[KT_CALL_UNDETERMINED] = "undetermined", [KT_CALL_MATCHES] = "matches",
+		[KT_CALL_TAIL_CALL] = "tail_call",       [KT_CALL_DIFFERS] = "differs",
+	};
+	return verdict <= KT_CALL_DIFFERS ? names[verdict] : "?";
+}
+
+static const char *const reg_names[16] = {"rax", "rdx", "rcx", "rbx", "rsi", "rdi", "rbp", "rsp",
+					  "r8",  "r9",  "r10", "r11", "r12", "r13", "r14", "r15"};
+
+/* Argument registers in order (System V psABI, 3.2.3 "Parameter Passing"). */
+static int param_index(enum kt_x86_reg reg)
+{
+	static const enum kt_x86_reg args[] = {KT_X86_RDI, KT_X86_RSI, KT_X86_RDX,
+					       KT_X86_RCX, KT_X86_R8,  KT_X86_R9};
+	for (int i = 0; i < 6; i++)
+		if (args[i] == reg)
+			return i;
+	return -1;
+}
+
+/* Everything one resolution works with. */
+struct resolver {
+	struct kt_program *prog;
+	struct kt_types *types;                /* NULL without types */
+	const struct kt_call_registers *regs;  /* NULL: none known */
+	const char *caller;                    /* for parameter names */
+	const struct kt_entry_source *entry;   /* the caller's entry values, NULL if unknown */
+	int depth;                             /* nesting of entry-value lookups */
+	bool quiet;                            /* a nested lookup: its values are not the site's */
+	struct kt_call_site *site;
+	char missing[200];                     /* the first value that could not be had */
+	bool guessed;                          /* a type was taken from a symbol's name */
+};
+
+/* What one expression node came to. */
+struct rendered {
+	char text[256];
+	struct kt_type_ref points_to;  /* the struct or union the value points to; btf NULL: unknown */
+	bool known;
+	uint64_t value;
+};
+
+/* snprintf that may cut its output: names and expressions longer than a line get cut. */
+__attribute__((format(printf, 3, 4)))
+static void textf(char *buf, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, size, fmt, ap);
+	va_end(ap);
+}
+
+__attribute__((format(printf, 2, 3)))
+static void set_missing(struct resolver *r, const char *fmt, ...)
+{
+	if (r->missing[0])
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(r->missing, sizeof(r->missing), fmt, ap);
+	va_end(ap);
+}
+
+static void add_value(struct resolver *r, const char *name, uint64_t value, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void add_value(struct resolver *r, const char *name, uint64_t value, const char *fmt, ...)
+{
+	struct kt_call_site *site = r->site;
+	if (r->quiet)
+		return;
+	for (size_t i = 0; i < site->n_values; i++)
+		if (!strcmp(site->values[i].name, name))
+			return;
+	if (site->n_values >= KT_CALL_MAX_VALUES)
+		return;
+	struct kt_call_value *v = &site->values[site->n_values++];
+	snprintf(v->name, sizeof(v->name), "%s", name);
+	v->value = value;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(v->source, sizeof(v->source), fmt, ap);
+	va_end(ap);
+}
+
+/* "sym", "sym+0x10", or the bare address. */
+static void name_address(struct kt_program *prog, uint64_t addr, char *buf, size_t size)
+{
+	const char *name, *module;
+	uint64_t off;
+	struct kt_error *err = kt_program_symbolize(prog, addr, &name, &off, &module);
+	if (err) {
+		kt_error_destroy(err);
+		snprintf(buf, size, "0x%016llx", (unsigned long long)addr);
+	} else if (off) {
+		snprintf(buf, size, "%s+0x%llx", name, (unsigned long long)off);
+	} else {
+		snprintf(buf, size, "%s", name);
+	}
+}
+
+static bool is_aggregate(struct kt_type_ref ref)
+{
+	const struct btf_type *t = ref.btf ? btf__type_by_id(ref.btf, kt_type_strip(ref.btf, (uint32_t)ref.id)) : NULL;
+	return t && (btf_is_struct(t) || btf_is_union(t));
+}
+
+/* The struct or union a value of type ref points to; btf NULL if it is no such pointer. */
+static struct kt_type_ref aggregate_pointee(struct kt_type_ref ref)
+{
+	struct kt_type_ref to = {0};
+	if (!ref.btf || !kt_types_pointee(ref, &to) || !is_aggregate(to))
+		return (struct kt_type_ref){0};
+	to.id = (int32_t)kt_type_strip(to.btf, (uint32_t)to.id);
+	return to;
+}
+
+/* The member of agg that a load at offset reads, starting exactly there ("arch.mmu.set_cr3",
+ * "val[2].value"); its type in *type_ret. */
+static bool member_at(struct kt_type_ref agg, int64_t offset, char *path, size_t path_size,
+		      struct kt_type_ref *type_ret)
+{
+	if (offset < 0 || !agg.btf)
+		return false;
+	struct kt_error *err = kt_types_member_at(agg, (uint64_t)offset, path, path_size, type_ret);
+	if (err) {
+		kt_error_destroy(err);
+		return false;
+	}
+	return !strchr(path, '+');  // a path into the middle of a member is not what was loaded
+}
+
+/* Parameter i of func from its BTF prototype: name and type. */
+static bool function_param(struct kt_types *types, const char *func, int i, const char **name_ret,
+			   struct kt_type_ref *type_ret)
+{
+	struct kt_type_ref proto;
+	if (!types || !func || i < 0)
+		return false;
+	struct kt_error *err = kt_types_function(types, func, &proto);
+	if (err) {
+		kt_error_destroy(err);
+		return false;
+	}
+	return kt_types_param(proto, (unsigned int)i, name_ret, type_ret) && **name_ret;
+}
+
+/*
+ * The type of global sym from DWARF (vmlinux or the module defining it), as the struct or union
+ * it is (*pointer false) or points to (*pointer true); btf NULL if it is neither or unknown. The
+ * BTF lookup is of the struct itself: BTF need not hold a pointer type to it.
+ */
+static struct kt_type_ref global_type(struct resolver *r, const char *sym, bool *pointer)
+{
+	struct kt_type_ref ref = {0};
+	char *text = NULL;
+	struct kt_error *err = r->types ? kt_dwarf_variable_type(r->prog, sym, &text) : NULL;
+	if (!err && text) {
+		// "const struct ktcf_ops *": qualifiers do not change the layout.
+		for (char *q; (q = strstr(text, "const ")) || (q = strstr(text, "volatile "));)
+			memmove(q, strchr(q, ' ') + 1, strlen(strchr(q, ' ') + 1) + 1);
+		size_t len = strlen(text);
+		while (len && text[len - 1] == ' ')
+			text[--len] = 0;
+		*pointer = len && text[len - 1] == '*';
+		if (*pointer)
+			text[--len] = 0;
+		while (len && text[len - 1] == ' ')
+			text[--len] = 0;
+		if (!strchr(text, '*') && !strchr(text, '[') && !strchr(text, '('))
+			err = kt_types_lookup(r->types, text, &ref);
+	}
+	free(text);
+	if (err)
+		kt_error_destroy(err);
+	if (err || !is_aggregate(ref))
+		return (struct kt_type_ref){0};
+	return (struct kt_type_ref){ref.btf, (int32_t)kt_type_strip(ref.btf, (uint32_t)ref.id)};
+}
+
+/* The type of a global from its name alone: a struct of the same name (kvm_x86_ops). */
+static struct kt_type_ref struct_named_like(struct kt_types *types, const char *sym)
+{
+	struct kt_type_ref ref = {0};
+	char name[160];
+	textf(name, sizeof(name), "struct %s", sym);
+	struct kt_error *err = types ? kt_types_lookup(types, name, &ref) : NULL;
+	if (err) {
+		kt_error_destroy(err);
+		return (struct kt_type_ref){0};
+	}
+	return ref;
+}
+
+static void render(struct resolver *r, const struct kt_sx *x, struct rendered *out);
+
+/* Entry values are looked up this many calls out, at most: each is one more function slice. */
+enum { ENTRY_DEPTH_MAX = 4 };
+
+/*
+ * The value of reg right before the instruction at insn, with regs known there and the entry
+ * values of its function from outer: one more slice, in that function.
+ */
+static bool value_before(struct resolver *r, uint64_t insn, enum kt_x86_reg reg,
+			 const struct kt_call_registers *regs, const struct kt_entry_source *outer,
+			 struct rendered *out)
+{
+	struct kt_function_code code;
+	struct kt_error *err = kt_function_code_load(r->prog, insn, &code);
+	if (err) {
+		kt_error_destroy(err);
+		return false;
+	}
+	ssize_t i = kt_function_code_index(&code, insn);
+	struct kt_slice *slice = i >= 0 ? malloc(sizeof(*slice)) : NULL;
+	bool known = false;
+	if (slice) {
+		kt_slice_init(slice, &code, (size_t)i);
+		const struct kt_sx *x = kt_slice_register(slice, reg, (size_t)i);
+		struct resolver inner = *r;
+		inner.regs = regs;
+		inner.entry = outer;
+		inner.caller = code.name;
+		inner.depth = r->depth + 1;
+		inner.quiet = true;
+		inner.missing[0] = 0;
+		render(&inner, x, out);
+		known = out->known;
+		r->guessed |= inner.guessed;
+		free(slice);
+	}
+	kt_function_code_deinit(&code);
+	return known;
+}
+
+/* reg's value when the calling function was entered, from the call that entered it. */
+static bool entry_value(struct resolver *r, enum kt_x86_reg reg, const char *name, struct rendered *out)
+{
+	if (!r->entry || r->depth >= ENTRY_DEPTH_MAX)
+		return false;
+	struct rendered v;
+	if (!value_before(r, r->entry->insn, reg, &r->entry->regs, r->entry->outer, &v))
+		return false;
+	out->known = true;
+	out->value = v.value;
+	add_value(r, name, v.value, "%%%s at entry: %s before 0x%016llx", reg_names[reg], v.text,
+		  (unsigned long long)r->entry->insn);
+	return true;
+}
+
+/* A value the call held in a register: take it from the recovered registers if they have it. */
+static bool from_call_registers(struct resolver *r, const struct kt_sx *x, struct rendered *out,
+				const char *name)
+{
+	if (!r->regs)
+		return false;
+	for (int reg = 0; reg < 16; reg++) {
+		if (!(x->call_regs & (1u << reg)) || !(r->regs->known & (1u << reg)))
+			continue;
+		out->known = true;
+		out->value = r->regs->value[reg];
+		char label[160];
+		if (name && strcmp(name, reg_names[reg]))
+			textf(label, sizeof(label), "%s", name);
+		else
+			textf(label, sizeof(label), "%%%s", reg_names[reg]);
+		add_value(r, label, out->value, "%%%s at the call: %s", reg_names[reg], r->regs->source[reg]);
+		return true;
+	}
+	return false;
+}
+
+static void read_value(struct resolver *r, uint64_t addr, unsigned int size, struct rendered *out)
+{
+	uint64_t v = 0;
+	struct kt_error *err = kt_read(&r->prog->reader, addr, &v, size <= 8 ? size : 8);
+	if (err) {
+		set_missing(r, "%s: %s", out->text, kt_error_message(err));
+		kt_error_destroy(err);
+		return;
+	}
+	out->known = true;
+	out->value = v;
+	add_value(r, out->text, v, "read from 0x%016llx", (unsigned long long)addr);
+}
+
+static void render_load(struct resolver *r, const struct kt_sx *x, struct rendered *out)
+{
+	const struct kt_sx *addr = x->a, *base = addr;
+	int64_t off = 0;
+	if (addr->kind == KT_SX_ADD && addr->b && addr->b->kind == KT_SX_CONST) {
+		base = addr->a;
+		off = addr->b->imm;
+	}
+	struct rendered b;
+	render(r, base, &b);
+	// A RIP-relative operand folds the member offset into the address: ktcf_ops_table+0x28.
+	if (base->kind == KT_SX_ADDRESS) {
+		const char *name, *module;
+		uint64_t sym_off;
+		struct kt_error *err = kt_program_symbolize(r->prog, (uint64_t)base->imm, &name, &sym_off, &module);
+		if (!err && sym_off) {
+			textf(b.text, sizeof(b.text), "%s", name);
+			b.value -= sym_off;
+			off += (int64_t)sym_off;
+		}
+		kt_error_destroy(err);
+	}
+	char path[200];
+	struct kt_type_ref mtype;
+	if (base->kind == KT_SX_ADDRESS) {
+		// A global: typed by DWARF, or by its name when there is no DWARF to say.
+		bool pointer = false;
+		struct kt_type_ref agg = global_type(r, b.text, &pointer);
+		bool guess = !agg.btf;
+		if (guess)
+			agg = struct_named_like(r->types, b.text);
+		if (agg.btf && !pointer && off >= 0 && member_at(agg, off, path, sizeof(path), &mtype)) {
+			r->guessed |= guess;
+			textf(out->text, sizeof(out->text), "%s.%s", b.text, path);
+			out->points_to = aggregate_pointee(mtype);
+		} else if (agg.btf && (pointer || guess) && off == 0 && x->size == 8) {
+			r->guessed |= guess;  // a pointer to a struct (guessed: named like it, 3.10's kvm_x86_ops)
+			textf(out->text, sizeof(out->text), "%s", b.text);
+			out->points_to = agg;
+		} else if (off) {
+			textf(out->text, sizeof(out->text), "*(%s+0x%llx)", b.text, (unsigned long long)off);
+		} else {
+			textf(out->text, sizeof(out->text), "%s", b.text);
+		}
+	} else {
+		bool simple = strspn(b.text, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_->.[]%") ==
+			      strlen(b.text);
+		if (b.points_to.btf && member_at(b.points_to, off, path, sizeof(path), &mtype)) {
+			textf(out->text, sizeof(out->text), simple ? "%s->%s" : "(%s)->%s", b.text, path);
+			out->points_to = aggregate_pointee(mtype);
+		} else if (off) {
+			textf(out->text, sizeof(out->text), "*(%s + 0x%llx)", b.text, (unsigned long long)off);
+		} else {
+			textf(out->text, sizeof(out->text), "*%s", b.text);
+		}
+	}
+	if (!b.known) {
+		set_missing(r, "%s is not known", b.text);
+		return;
+	}
+	read_value(r, b.value + (uint64_t)off, x->size, out);
+}
+
+static void render(struct resolver *r, const struct kt_sx *x, struct rendered *out)
+{
+	memset(out, 0, sizeof(*out));
+	struct rendered a;
+	switch (x->kind) {
+	case KT_SX_CONST:
+		textf(out->text, sizeof(out->text), "0x%llx", (unsigned long long)x->imm);
+		out->known = true;
+		out->value = (uint64_t)x->imm;
+		return;
+	case KT_SX_ADDRESS:
+		name_address(r->prog, (uint64_t)x->imm, out->text, sizeof(out->text));
+		out->known = true;
+		out->value = (uint64_t)x->imm;
+		return;
+	case KT_SX_ENTRY: {
+		const char *pname;
+		struct kt_type_ref ptype;
+		int idx = param_index(x->reg);
+		if (function_param(r->types, r->caller, idx, &pname, &ptype)) {
+			textf(out->text, sizeof(out->text), "%s", pname);
+			out->points_to = aggregate_pointee(ptype);
+		} else {
+			textf(out->text, sizeof(out->text), "%%%s", reg_names[x->reg]);
+		}
+		if (!from_call_registers(r, x, out, out->text) && !entry_value(r, x->reg, out->text, out))
+			set_missing(r, "%s (%%%s when %s was entered) is not saved anywhere the unwinder "
+				    "knows", out->text, reg_names[x->reg], r->caller ? r->caller : "the caller");
+		return;
+	}
+	case KT_SX_STACK: {
+		textf(out->text, sizeof(out->text), "%%rsp+0x%llx", (unsigned long long)x->imm);
+		if (r->regs && (r->regs->known & (1u << KT_X86_RSP))) {
+			out->known = true;
+			out->value = r->regs->value[KT_X86_RSP] + (uint64_t)x->imm;
+		} else {
+			set_missing(r, "the stack pointer at the call is not known");
+		}
+		return;
+	}
+	case KT_SX_LOAD:
+		render_load(r, x, out);
+		if (!out->known)
+			from_call_registers(r, x, out, out->text);
+		return;
+	case KT_SX_ADD: {
+		struct rendered b;
+		render(r, x->a, &a);
+		render(r, x->b, &b);
+		if (x->b->kind == KT_SX_CONST && x->b->imm < 0)
+			textf(out->text, sizeof(out->text), "%s - 0x%llx", a.text,
+				 (unsigned long long)-x->b->imm);
+		else
+			textf(out->text, sizeof(out->text), "%s + %s", a.text, b.text);
+		out->known = a.known && b.known;
+		out->value = a.value + b.value;
+		return;
+	}
+	case KT_SX_SCALE:
+		render(r, x->a, &a);
+		textf(out->text, sizeof(out->text), "%s * %lld", a.text, (long long)x->imm);
+		out->known = a.known;
+		out->value = a.value * (uint64_t)x->imm;
+		return;
+	case KT_SX_PERCPU: {
+		render(r, x->a, &a);
+		textf(out->text, sizeof(out->text), "this_cpu(%s)", a.text);
+		struct kt_percpu_slot *slots;
+		size_t n;
+		if (!a.known || !r->regs || r->regs->cpu < 0) {
+			set_missing(r, "the per-CPU area of the CPU that made the call is not known");
+			return;
+		}
+		struct kt_error *err = kt_percpu_addresses(r->prog, a.value, &slots, &n);
+		if (err) {
+			set_missing(r, "per-CPU areas: %s", kt_error_message(err));
+			kt_error_destroy(err);
+			return;
+		}
+		for (size_t i = 0; i < n; i++) {
+			if (slots[i].cpu == (unsigned int)r->regs->cpu) {
+				out->known = true;
+				out->value = slots[i].address;
+			}
+		}
+		free(slots);
+		return;
+	}
+	case KT_SX_UNKNOWN:
+		textf(out->text, sizeof(out->text), "?");
+		for (int reg = 0; reg < 16; reg++) {
+			if (x->call_regs & (1u << reg)) {
+				textf(out->text, sizeof(out->text), "%%%s", reg_names[reg]);
+				break;
+			}
+		}
+		if (!from_call_registers(r, x, out, out->text))
+			set_missing(r, "%s", x->why);
+		return;
+	}
+}
+
+/* The register a retpoline thunk jumps through: __x86_indirect_thunk_rax -> rax. */
+enum kt_x86_reg kt_thunk_register(struct kt_program *prog, uint64_t target)
+{
+	struct kt_kallsyms *ks;
+	const struct kt_symbol *at[16];
+	struct kt_error *err = kt_program_kallsyms(prog, &ks);
+	if (err) {
+		kt_error_destroy(err);
+		return KT_X86_REG_NONE;
+	}
+	size_t n = kt_kallsyms_at(ks, target, at, 16);
+	for (size_t i = 0; i < n; i++) {
+		const char *name = at[i]->name, *suffix = NULL;
+		if (!strncmp(name, "__x86_indirect_thunk_", 21))
+			suffix = name + 21;
+		else if (!strncmp(name, "__x86_indirect_call_thunk_", 26))
+			suffix = name + 26;
+		for (int reg = 0; suffix && reg < 16; reg++)
+			if (!strcmp(suffix, reg_names[reg]))
+				return (enum kt_x86_reg)reg;
+	}
+	return KT_X86_REG_NONE;
+}
+
+/* Whether target is a __SCT__ static-call trampoline; *dest is where it jumps now (0: returns). */
+static bool static_call_trampoline(struct kt_program *prog, uint64_t target, uint64_t *dest)
+{
+	struct kt_kallsyms *ks;
+	const struct kt_symbol *at[16];
+	struct kt_error *err = kt_program_kallsyms(prog, &ks);
+	if (err) {
+		kt_error_destroy(err);
+		return false;
+	}
+	size_t n = kt_kallsyms_at(ks, target, at, 16);
+	bool found = false;
+	for (size_t i = 0; i < n && !found; i++)
+		found = !strncmp(at[i]->name, "__SCT__", 7);
+	if (!found)
+		return false;
+	// The trampoline is patched to "jmp target" or to "ret" (arch/x86/kernel/static_call.c).
+	uint8_t code[KT_INSN_MAX_LENGTH];
+	struct kt_insn insn;
+	*dest = 0;
+	if ((err = kt_read(&prog->reader, target, code, sizeof(code))) ||
+	    (err = kt_insn_decode(target, code, sizeof(code), &insn))) {
+		kt_error_destroy(err);
+		return true;
+	}
+	if (insn.kind == KT_INSN_JMP && insn.has_target)
+		*dest = insn.target;
+	return true;
+}
+
+/* The call instruction that ends at return_address, from the caller's decoded code. */
+static ssize_t find_call(const struct kt_function_code *code, uint64_t return_address)
+{
+	// A call to a noreturn function can be the function's last instruction.
+	ssize_t next = return_address == code->end ? (ssize_t)code->n
+						   : kt_function_code_index(code, return_address);
+	if (next <= 0)
+		return -1;
+	return code->insns[next - 1].kind == KT_INSN_CALL ? next - 1 : -1;
+}
+
+void kt_call_registers_at_entry(const struct kt_call_registers *at_call, struct kt_call_registers *ret)
+{
+	static const int kept[] = {3, 6, 12, 13, 14, 15};  /* rbx, rbp, r12-r15 (psABI 3.2.1) */
+	*ret = (struct kt_call_registers){.cpu = at_call->cpu};
+	for (size_t k = 0; k < sizeof(kept) / sizeof(kept[0]); k++) {
+		int reg = kept[k];
+		if (!(at_call->known & (1u << reg)))
+			continue;
+		ret->value[reg] = at_call->value[reg];
+		memcpy(ret->source[reg], at_call->source[reg], sizeof(ret->source[reg]));
+		ret->known |= 1u << reg;
+	}
+	if (at_call->known & (1u << KT_X86_RSP)) {
+		ret->value[KT_X86_RSP] = at_call->value[KT_X86_RSP] - 8;
+		snprintf(ret->source[KT_X86_RSP], sizeof(ret->source[KT_X86_RSP]), "below the return address");
+		ret->known |= 1u << KT_X86_RSP;
+	}
+}
+
+/*
+ * Does the function at start (what the call reached) jump to callee: directly, or through a
+ * register, memory or a retpoline thunk whose value, computed with the registers at the call
+ * (callee-saved ones survive into it) and the call's own values as its entry, is callee?
+ */
+static bool jumps_to(struct resolver *r, uint64_t start, uint64_t callee, uint64_t call,
+		     uint64_t *jmp_at)
+{
+	struct kt_function_code code;
+	struct kt_error *err = kt_function_code_load(r->prog, start, &code);
+	if (err) {
+		kt_error_destroy(err);
+		return false;
+	}
+	struct kt_entry_source at_call = {.insn = call, .outer = r->entry};
+	if (r->regs)
+		at_call.regs = *r->regs;
+	struct kt_call_registers at_entry;
+	kt_call_registers_at_entry(&at_call.regs, &at_entry);
+	bool found = false;
+	for (size_t i = 0; i < code.n && !found; i++) {
+		const struct kt_insn *insn = &code.insns[i];
+		if (insn->kind != KT_INSN_JMP)
+			continue;
+		if (insn->has_target && insn->target == callee) {
+			found = true;
+		} else if (r->depth < ENTRY_DEPTH_MAX) {
+			enum kt_x86_reg through = insn->has_target ? KT_X86_REG_NONE : insn->indirect.reg;
+			if (insn->has_target) {
+				through = kt_thunk_register(r->prog, insn->target);
+				if (through == KT_X86_REG_NONE)
+					continue;
+			}
+			struct kt_slice *slice = malloc(sizeof(*slice));
+			if (!slice)
+				break;
+			kt_slice_init(slice, &code, i);
+			const struct kt_sx *x = through != KT_X86_REG_NONE || insn->indirect.type == KT_INSN_OPERAND_REG
+							? kt_slice_register(slice, through, i)
+							: kt_slice_call_target(slice);
+			struct resolver inner = *r;
+			inner.regs = &at_entry;
+			inner.entry = &at_call;
+			inner.caller = code.name;
+			inner.depth = r->depth + 1;
+			inner.quiet = true;
+			struct rendered out;
+			render(&inner, x, &out);
+			found = out.known && out.value == callee;
+			free(slice);
+		}
+		if (found)
+			*jmp_at = insn->address;
+	}
+	kt_function_code_deinit(&code);
+	return found;
+}
+
+static void set_target(struct kt_program *prog, struct kt_call_site *site, uint64_t target)
+{
+	site->has_target = true;
+	site->target = target;
+	const char *name, *module;
+	uint64_t off;
+	struct kt_error *err = kt_program_symbolize(prog, target, &name, &off, &module);
+	if (err) {
+		kt_error_destroy(err);
+		return;
+	}
+	site->target_function = name;
+	site->target_offset = off;
+	site->target_module = module;
+}
+
+static void judge(struct resolver *r, struct kt_call_site *site, uint64_t callee)
+{
+	struct kt_program *prog = r->prog;
+	if (!site->has_target || !callee)
+		return;
+	const char *cname = "?", *mod;
+	uint64_t off;
+	struct kt_error *err = kt_program_symbolize(prog, callee, &cname, &off, &mod);
+	kt_error_destroy(err);
+	char tname[200];
+	name_address(prog, site->target, tname, sizeof(tname));
+	if (site->target == callee) {
+		site->verdict = KT_CALL_MATCHES;
+		textf(site->reason, sizeof(site->reason), "the call reaches %s, the function of the "
+			 "frame above", tname);
+		return;
+	}
+	uint64_t jmp_at;
+	if (site->target_function && !site->target_offset &&
+	    jumps_to(r, site->target, callee, site->address, &jmp_at)) {
+		site->verdict = KT_CALL_TAIL_CALL;
+		site->tail_jump = jmp_at;
+		textf(site->reason, sizeof(site->reason), "the call reaches %s, which tail-called %s "
+			 "(jmp at 0x%016llx): %s has no frame of its own", tname, cname,
+			 (unsigned long long)jmp_at, tname);
+		return;
+	}
+	site->verdict = KT_CALL_DIFFERS;
+	textf(site->reason, sizeof(site->reason), "the call reaches %s, not %s: the frame above "
+		 "is not this call's callee", tname, cname);
+}
+
+struct kt_error *kt_call_site_resolve(struct kt_program *prog, uint64_t return_address,
+				      const struct kt_call_registers *regs, uint64_t callee,
+				      struct kt_call_site *ret)
+{
+	return kt_call_site_resolve_entry(prog, return_address, regs, callee, NULL, ret);
+}
+
+struct kt_error *kt_call_site_resolve_entry(struct kt_program *prog, uint64_t return_address,
+					    const struct kt_call_registers *regs, uint64_t callee,
+					    const struct kt_entry_source *entry, struct kt_call_site *ret)
+{
+	struct kt_call_site *site = ret;
+	memset(site, 0, sizeof(*site));
+	site->return_address = return_address;
+	struct kt_function_code code;
+	struct kt_error *err = kt_function_code_load(prog, return_address - 1, &code);
+	if (err)
+		return kt_error_prefix(err, "call before 0x%016llx", (unsigned long long)return_address);
+	ssize_t ci = find_call(&code, return_address);
+	site->caller = code.name;
+	if (ci < 0) {
+		site->kind = KT_CALL_NONE;
+		textf(site->reason, sizeof(site->reason), "no call instruction of %s ends at 0x%016llx",
+			 code.name, (unsigned long long)return_address);
+		kt_function_code_deinit(&code);
+		return NULL;
+	}
+	const struct kt_insn *call = &code.insns[ci];
+	site->address = call->address;
+	struct kt_code_symbols cs;
+	if ((err = kt_code_symbols_get(prog, &cs)) ||
+	    (err = kt_insn_render(&cs, call, site->instruction, sizeof(site->instruction)))) {
+		kt_function_code_deinit(&code);
+		return err;
+	}
+	struct kt_types *types = NULL;
+	struct kt_error *terr = kt_program_types(prog, &types);
+	kt_error_destroy(terr);
+	struct resolver r = {
+		.prog = prog,
+		.types = types,
+		.regs = regs,
+		.caller = code.name,
+		.entry = entry,
+		.site = site,
+	};
+	struct kt_slice *slice = malloc(sizeof(*slice));
+	if (!slice) {
+		kt_function_code_deinit(&code);
+		return &kt_enomem;
+	}
+	kt_slice_init(slice, &code, (size_t)ci);
+	const struct kt_sx *through = NULL;
+	if (call->has_target) {
+		uint64_t dest;
+		enum kt_x86_reg thunk_reg = kt_thunk_register(prog, call->target);
+		if (thunk_reg != KT_X86_REG_NONE) {
+			site->kind = KT_CALL_RETPOLINE;
+			through = kt_slice_register(slice, thunk_reg, (size_t)ci);
+		} else if (static_call_trampoline(prog, call->target, &dest)) {
+			site->kind = KT_CALL_STATIC;
+			name_address(prog, call->target, site->expression, sizeof(site->expression));
+			if (dest)
+				set_target(prog, site, dest);
+			else
+				set_missing(&r, "the static-call trampoline at 0x%016llx does not jump anywhere",
+					    (unsigned long long)call->target);
+		} else {
+			uint64_t key;
+			site->kind = KT_CALL_DIRECT;
+			if (kt_static_call_site(prog, call->address, &key)) {
+				// Patched in place: the call names the target itself, the key says why.
+				site->kind = KT_CALL_STATIC;
+				name_address(prog, key, site->expression, sizeof(site->expression));
+			}
+			set_target(prog, site, call->target);
+		}
+	} else {
+		site->kind = call->indirect.type == KT_INSN_OPERAND_MEM ? KT_CALL_MEMORY : KT_CALL_REGISTER;
+		through = kt_slice_call_target(slice);
+	}
+	if (through) {
+		struct rendered out;
+		render(&r, through, &out);
+		snprintf(site->expression, sizeof(site->expression), "%s", out.text);
+		if (out.known)
+			set_target(prog, site, out.value);
+	}
+	free(slice);
+	kt_function_code_deinit(&code);
+	if (site->has_target)
+		judge(&r, site, callee);
+	if (!site->has_target)
+		textf(site->reason, sizeof(site->reason), "target not determined: %s",
+			 r.missing[0] ? r.missing : "no value to read it from");
+	else if (!callee && !site->reason[0])
+		textf(site->reason, sizeof(site->reason), "no frame above to compare with");
+	if (r.guessed && strlen(site->reason) + 40 < sizeof(site->reason))
+		strcat(site->reason, " (a global's type taken from its name)");
+	return NULL;
+}

@@ -1,0 +1,167 @@
+#!/usr/bin/env python3
+"""Call-site resolution (`bt --explain`, `callsite`) against what the test modules recorded: the
+callforms catalogue (direct, retpoline, call *off(%reg), RIP-relative ops tables, a nested member
+path, a patched static call, a tail call, a stale return address) and the ops-table call of the
+NMI-stuck vCPU thread, with the debug files and with BTF/kallsyms only."""
+import json
+import os
+import re
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+from tap import Tap, ground_truth, ktriage, scenario_dir  # noqa: E402
+
+KINDS = {
+    "direct": {"direct"},
+    "retpoline": {"retpoline", "register"},  # the kernel may patch the thunk call to call *%reg
+    "memory": {"memory"},
+    "riprel_ptr": {"memory"},
+    "riprel_struct": {"memory"},
+    "nested": {"memory"},
+    "static_call": {"static_call"},
+    "tail": {"direct"},
+}
+# Forms whose pointer comes through a typed parameter: BTF alone names the members.
+PARAM_FORMS = {"retpoline", "memory", "nested"}
+
+
+def addr(v):
+    return int(v, 16) if isinstance(v, str) else v
+
+
+def explain(dump, pid, mode):
+    p = ktriage("--json", *mode, dump, "bt", "--explain", "--stale", str(pid), check=False)
+    if p.returncode:
+        return None, p.stderr
+    return json.loads(p.stdout)[0], p.stderr
+
+
+def frame_at(stack, pc):
+    for f in stack["frames"]:
+        if f["pc"] and addr(f["pc"]) == pc:
+            return f
+    return None
+
+
+def check_form(tap, label, dump, name, cf, mode, with_dwarf):
+    stack, err = explain(dump, cf["pid"], mode)
+    if not tap.ok(stack is not None, f"{label}: bt --explain {cf['pid']}", err):
+        return
+    f = frame_at(stack, addr(cf["ret"]))
+    if not tap.ok(f is not None and f.get("call_site"), f"{label}: frame returning to {cf['ret_sym']}",
+                  json.dumps(stack["frames"], indent=1)[:3000]):
+        return
+    cs = f["call_site"]
+    diag = json.dumps(cs, indent=1)
+    tap.ok(cs["kind"] in KINDS[name], f"{label}: kind {cs['kind']} in {sorted(KINDS[name])}", diag)
+    tap.eq(cs["caller"], cf["caller"], f"{label}: the call is in {cf['caller']}")
+    target = addr(cs["target"]["address"]) if cs["target"] else None
+    if name == "tail":
+        tap.eq(target, addr(cf["via_addr"]), f"{label}: the call reaches {cf['via']}")
+        tap.eq(cs["verdict"], "tail_call", f"{label}: {cf['via']} tail-called {cf['callee']}")
+        tap.ok(cf["callee"] in cs["reason"] and cf["via"] in cs["reason"], f"{label}: the reason names both", diag)
+        return
+    tap.eq(target, addr(cf["callee_addr"]), f"{label}: target is {cf['callee']}")
+    tap.eq(cs["verdict"], "matches", f"{label}: verdict", )
+    values = {addr(v["value"]) for v in cs["values"]}
+    if name == "static_call":
+        tap.ok(cf["key"] in (cs["expression"] or ""), f"{label}: names the static call key {cf['key']}", diag)
+    if name in ("riprel_ptr", "riprel_struct"):
+        tap.ok(cf["global"] in (cs["expression"] or ""), f"{label}: expression names {cf['global']}", diag)
+    if name in ("memory", "riprel_ptr", "nested", "retpoline"):
+        tap.ok(addr(cf["object"]) in values, f"{label}: the object {cf['object']} holding the pointer is "
+               f"among the values read", diag)
+    if "outer_object" in cf:
+        tap.ok(addr(cf["outer_object"]) in values, f"{label}: the outer object {cf['outer_object']} too", diag)
+    if "member" in cf and (name in PARAM_FORMS or with_dwarf):
+        tap.ok((cs["expression"] or "").endswith(cf["member"]),
+               f"{label}: expression {cs['expression']!r} ends with the member path {cf['member']}", diag)
+
+
+def check_stale(tap, label, dump, cf, mode):
+    stack, err = explain(dump, cf["pid"], mode)
+    if not tap.ok(stack is not None, f"{label}: bt --stale {cf['pid']}", err):
+        return
+    slot, value = addr(cf["slot"]), addr(cf["value"])
+    stale = [s for s in stack["stale"] if s["slot"] and addr(s["slot"]) == slot]
+    tap.ok(stale and addr(stale[0]["pc"]) == value and stale[0]["status"] == "stale",
+           f"{label}: {cf['value_sym']} left at {cf['slot']} is reported stale",
+           json.dumps(stack["stale"], indent=1)[:2000])
+    tap.ok(not any(f["pc"] and addr(f["pc"]) == value and f["slot"] and addr(f["slot"]) == slot
+                   for f in stack["frames"]), f"{label}: and is not a frame")
+
+
+def saved_slots(dump, pid, mode):
+    """{(slot, register)} that `bt -f` marks as saved by a prologue."""
+    p = ktriage(*mode, dump, "bt", "-f", str(pid), check=False)
+    return {(m[1], m[2]) for m in re.finditer(r"^\s+([0-9a-f]{16}): [0-9a-f]{16}\s+saved (\w+)", p.stdout, re.M)}
+
+
+def check_saved_registers(tap, dump, cf):
+    """The registers each callee saved, from the vmlinux's DWARF CFI and, without debug info, from
+    the callee's own pushes: the same slots. The call-site values depend on them."""
+    with_cfi = saved_slots(dump, cf["pid"], ())
+    from_code = saved_slots(dump, cf["pid"], ("--no-debuginfo",))
+    tap.ok(len(with_cfi) >= 6, f"bt -f {cf['pid']}: callee-saved registers found ({len(with_cfi)})")
+    tap.eq(from_code, with_cfi, f"bt -f {cf['pid']}: prologue pushes give the slots DWARF CFI gives")
+
+
+def check_nmi(tap, label, dump, gt, mode):
+    nmi = gt["nmi"]
+    p = ktriage("--json", *mode, dump, "bt", "-c", str(nmi["cpu"]), "--explain", check=False)
+    if not tap.ok(p.returncode == 0, f"{label}: bt -c {nmi['cpu']} --explain", p.stderr):
+        return
+    frames = json.loads(p.stdout)[0]["frames"]
+    caller = nmi["frames"][1]
+    f = frame_at({"frames": frames}, addr(caller["pc"]))
+    if not tap.ok(f is not None and f.get("call_site"), f"{label}: frame {caller['func']}"):
+        return
+    cs = f["call_site"]
+    diag = json.dumps(cs, indent=1)
+    tap.eq(addr(cs["target"]["address"]) if cs["target"] else None, addr(nmi["run"]),
+           f"{label}: the ops call reaches {nmi['run_func']}")
+    tap.eq(cs["verdict"], "matches", f"{label}: verdict")
+    values = {addr(v["value"]) for v in cs["values"]}
+    tap.ok(addr(nmi["vcpu"]) in values and addr(nmi["ops"]) in values,
+           f"{label}: vcpu {nmi['vcpu']} and its ops table {nmi['ops']} are among the values", diag)
+    tap.ok((cs["expression"] or "").endswith("ops->run"), f"{label}: expression {cs['expression']!r} "
+           f"names the ops member (offset {nmi['run_offset']})", diag)
+
+
+def main():
+    tap = Tap()
+    d = scenario_dir(tap, "callforms")
+    if d:
+        gt = ground_truth(d)
+        dump = os.path.join(d, "vmcore.kdump")
+        debug = os.path.join(os.path.dirname(d), "debug")
+        for mode, with_dwarf, tag in (((), False, "vmlinux"), (("--debuginfo", debug), True, "module DWARF"),
+                                      (("--no-debuginfo",), False, "no debuginfo")):
+            for name in KINDS:
+                if name in gt["cf"]:
+                    check_form(tap, f"callforms {name} ({tag})", dump, name, gt["cf"][name], mode, with_dwarf)
+                else:
+                    tap.ok(False, f"callforms: ground truth has cf.{name}")
+            check_stale(tap, f"callforms stale ({tag})", dump, gt["cf"]["stale"], mode)
+        check_saved_registers(tap, dump, gt["cf"]["memory"])
+        # Without a stack only globals are known: the RIP-relative table resolves, an argument not.
+        rs = gt["cf"]["riprel_struct"]
+        p = ktriage("--json", dump, "callsite", rs["ret"], rs["callee"], check=False)
+        cs = json.loads(p.stdout) if p.returncode == 0 else {}
+        tap.ok(cs.get("target") and addr(cs["target"]["address"]) == addr(rs["callee_addr"])
+               and cs["verdict"] == "matches", "callsite: a RIP-relative ops table without a stack", p.stdout + p.stderr)
+        mem = gt["cf"]["memory"]
+        p = ktriage("--json", dump, "callsite", mem["ret"], check=False)
+        cs = json.loads(p.stdout) if p.returncode == 0 else {}
+        tap.ok(cs.get("verdict") == "undetermined" and "entered" in cs.get("reason", ""),
+               "callsite: an argument without a stack is named as what is missing", p.stdout + p.stderr)
+    d = scenario_dir(tap, "nmi-stuck")
+    if d:
+        gt = ground_truth(d)
+        for mode, tag in (((), "vmlinux"), (("--no-debuginfo",), "no debuginfo")):
+            check_nmi(tap, f"nmi-stuck ({tag})", os.path.join(d, "vmcore.kdump"), gt, mode)
+    tap.done()
+
+
+if __name__ == "__main__":
+    main()
