@@ -72,11 +72,11 @@ static void print_slots(struct kt_program *prog, const struct kt_backtrace *bt, 
 }
 
 /* The call sites of bt's frames for --explain (NULL: not asked, or the error was printed). */
-static struct kt_call_site *call_sites(struct kt_program *prog, const struct kt_backtrace *bt,
+static struct kt_call_site *call_sites(struct kt_program *prog, struct kt_backtrace *bt,
 				       const struct bt_options *o)
 {
 	struct kt_call_site *sites = NULL;
-	struct kt_error *err = o->explain ? kt_backtrace_call_sites(prog, bt, &sites) : NULL;
+	struct kt_error *err = o->explain ? kt_backtrace_explain(prog, bt, &sites) : NULL;
 	if (err) {
 		fprintf(stderr, "ktriage: call sites: %s\n", kt_error_message(err));
 		kt_error_destroy(err);
@@ -84,7 +84,8 @@ static struct kt_call_site *call_sites(struct kt_program *prog, const struct kt_
 	return sites;
 }
 
-static void print_text(struct kt_program *prog, const struct kt_backtrace *bt, const struct bt_options *o)
+static void print_text(struct kt_program *prog, const struct kt_backtrace *bt,
+		       const struct kt_call_site *sites, const struct bt_options *o)
 {
 	char cpu[16] = "-";
 	if (bt->cpu >= 0)
@@ -96,7 +97,6 @@ static void print_text(struct kt_program *prog, const struct kt_backtrace *bt, c
 	else
 		printf("  not running; registers: %s\n", bt->registers_source);
 	const char *stack = NULL;
-	struct kt_call_site *sites = call_sites(prog, bt, o);
 	for (size_t i = 0; i < bt->n_frames; i++) {
 		const struct kt_frame *f = &bt->frames[i];
 		if (stack && f->stack && strcmp(stack, f->stack))
@@ -124,7 +124,6 @@ static void print_text(struct kt_program *prog, const struct kt_backtrace *bt, c
 		if (o->slots)
 			print_slots(prog, bt, i);
 	}
-	free(sites);
 	if (bt->note[0])
 		printf("  (%s)\n", bt->note);
 	if (o->lines)
@@ -180,7 +179,8 @@ static void json_frame(struct kt_program *prog, size_t i, const struct kt_frame 
 	printf("}");
 }
 
-static void print_json(struct kt_program *prog, const struct kt_backtrace *bt, struct bt_options *o)
+static void print_json(struct kt_program *prog, const struct kt_backtrace *bt,
+		       const struct kt_call_site *sites, struct bt_options *o)
 {
 	printf("%s\n  {\"cpu\": ", o->first ? "" : ",");
 	o->first = false;
@@ -195,12 +195,10 @@ static void print_json(struct kt_program *prog, const struct kt_backtrace *bt, s
 	printf(", \"note\": ");
 	cli_json_string(bt->note);
 	printf(",\n   \"frames\": [");
-	struct kt_call_site *sites = call_sites(prog, bt, o);
 	for (size_t i = 0; i < bt->n_frames; i++) {
 		printf("%s\n    ", i ? "," : "");
 		json_frame(prog, i, &bt->frames[i], sites ? &sites[i] : NULL, o->lines);
 	}
-	free(sites);
 	printf("],\n   \"stale\": [");
 	for (size_t i = 0; i < bt->n_stale; i++) {
 		printf("%s\n    ", i ? "," : "");
@@ -217,10 +215,12 @@ static int show(struct cli_context *ctx, struct kt_error *err, struct kt_backtra
 	*btp = NULL;
 	if (err)
 		return cli_report_error(err);
+	struct kt_call_site *sites = call_sites(ctx->prog, bt, o);
 	if (o->json)
-		print_json(ctx->prog, bt, o);
+		print_json(ctx->prog, bt, sites, o);
 	else
-		print_text(ctx->prog, bt, o);
+		print_text(ctx->prog, bt, sites, o);
+	free(sites);
 	kt_backtrace_destroy(bt);
 	return 0;
 }
@@ -245,6 +245,22 @@ static bool collect(const struct kt_task *t, void *arg)
 	l->tasks = grown;
 	l->tasks[l->n++] = t->address;
 	return l->pid < 0;
+}
+
+struct all_tasks {
+	struct cli_context *ctx;
+	struct bt_options *o;
+	int status;
+};
+
+static bool show_task(const struct kt_task *t, void *arg)
+{
+	struct all_tasks *all = arg;
+	struct kt_backtrace *bt = NULL;
+	struct kt_backtrace_options *lib = &all->o->lib;
+	all->status |= show(all->ctx, kt_backtrace_task_with(all->ctx->prog, t->address, lib, &bt), &bt,
+			    all->o);
+	return true;
 }
 
 /* bt -E: the exception frames on every stack of every CPU. */
@@ -422,6 +438,14 @@ int cmd_bt(struct cli_context *ctx, int argc, char **argv)
 				addr = v;
 			else
 				l.pid = (int32_t)v;
+		}
+		if (all_tasks && !addr && l.pid < 0) {
+			// Each task's backtrace right after the walk read it, while its pages are cached.
+			struct all_tasks all = {ctx, &o, 0};
+			struct kt_error *err = kt_task_for_each(prog, show_task, &all);
+			if (o.json)
+				printf("\n]\n");
+			return err ? cli_report_error(err) : all.status;
 		}
 		struct kt_error *err = addr ? NULL : kt_task_for_each(prog, collect, &l);
 		if (err || l.nomem) {

@@ -430,6 +430,7 @@ struct kt_call_site {
 	const char *target_module;        /* NULL for the kernel */
 	enum kt_call_verdict verdict;
 	uint64_t tail_jump;               /* KT_CALL_TAIL_CALL: the jmp that reached the frame above */
+	unsigned int tail_calls;          /* ... and how many functions jumped on the way (1 or 2) */
 	char reason[320];                 /* the evidence for the verdict, or what was missing */
 };
 
@@ -468,6 +469,14 @@ KT_PUBLIC struct kt_error *kt_backtrace_call_site(struct kt_program *prog, const
  * bt->n_frames entries: free() it. */
 KT_PUBLIC struct kt_error *kt_backtrace_call_sites(struct kt_program *prog, const struct kt_backtrace *bt,
 						   struct kt_call_site **ret);
+/*
+ * kt_backtrace_call_sites(), and the call sites taken as evidence in bt's frames: an indirect
+ * call that reaches another function than the frame above makes that frame inferred, a resolved
+ * one adds its expression to the reason, and the innermost frame of a CPU without registers is
+ * named after the target of the call below it when that is resolved.
+ */
+KT_PUBLIC struct kt_error *kt_backtrace_explain(struct kt_program *prog, struct kt_backtrace *bt,
+						struct kt_call_site **ret);
 /* The registers known at frame i's call (for kt_call_site_resolve and bt -f). */
 KT_PUBLIC struct kt_error *kt_backtrace_call_registers(struct kt_program *prog,
 						       const struct kt_backtrace *bt, size_t i,

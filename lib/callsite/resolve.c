@@ -18,7 +18,9 @@
 #include "callsite/resolve.h"
 #include "callsite/slice.h"
 #include "callsite/static_calls.h"
+#include "callsite/thunks.h"
 #include "core/error.h"
+#include "core/util.h"
 #include "kernel/percpu.h"
 #include "sym/dwarf_params.h"
 #include "sym/type_print.h"
@@ -63,6 +65,9 @@ struct resolver {
 	struct kt_types *types;                /* NULL without types */
 	const struct kt_call_registers *regs;  /* NULL: none known */
 	const char *caller;                    /* for parameter names */
+	uint64_t caller_start;                 /* ... and DWARF parameter locations */
+	uint64_t call;                         /* the call instruction (0 in nested lookups) */
+	int32_t call_depth;                    /* bytes the caller had pushed at the call */
 	const struct kt_entry_source *entry;   /* the caller's entry values, NULL if unknown */
 	int depth;                             /* nesting of entry-value lookups */
 	bool quiet;                            /* a nested lookup: its values are not the site's */
@@ -78,16 +83,6 @@ struct rendered {
 	bool known;
 	uint64_t value;
 };
-
-/* snprintf that may cut its output: names and expressions longer than a line get cut. */
-__attribute__((format(printf, 3, 4)))
-static void textf(char *buf, size_t size, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(buf, size, fmt, ap);
-	va_end(ap);
-}
 
 __attribute__((format(printf, 2, 3)))
 static void set_missing(struct resolver *r, const char *fmt, ...)
@@ -221,7 +216,7 @@ static struct kt_type_ref struct_named_like(struct kt_types *types, const char *
 {
 	struct kt_type_ref ref = {0};
 	char name[160];
-	textf(name, sizeof(name), "struct %s", sym);
+	kt_textf(name, sizeof(name), "struct %s", sym);
 	struct kt_error *err = types ? kt_types_lookup(types, name, &ref) : NULL;
 	if (err) {
 		kt_error_destroy(err);
@@ -234,6 +229,24 @@ static void render(struct resolver *r, const struct kt_sx *x, struct rendered *o
 
 /* Entry values are looked up this many calls out, at most: each is one more function slice. */
 enum { ENTRY_DEPTH_MAX = 4 };
+
+/* A resolution one function further out: at code->insns[i], with regs known there and the
+ * function's entry values from entry; its values are not the site's. */
+static struct resolver nested(const struct resolver *r, const struct kt_function_code *code, size_t i,
+			      const struct kt_call_registers *regs, const struct kt_entry_source *entry)
+{
+	struct resolver inner = *r;
+	inner.regs = regs;
+	inner.entry = entry;
+	inner.caller = code->name;
+	inner.caller_start = code->start;
+	inner.call = code->insns[i].address;
+	inner.call_depth = code->depth[i];
+	inner.depth = r->depth + 1;
+	inner.quiet = true;
+	inner.missing[0] = 0;
+	return inner;
+}
 
 /*
  * The value of reg right before the instruction at insn, with regs known there and the entry
@@ -255,19 +268,56 @@ static bool value_before(struct resolver *r, uint64_t insn, enum kt_x86_reg reg,
 	if (slice) {
 		kt_slice_init(slice, &code, (size_t)i);
 		const struct kt_sx *x = kt_slice_register(slice, reg, (size_t)i);
-		struct resolver inner = *r;
-		inner.regs = regs;
-		inner.entry = outer;
-		inner.caller = code.name;
-		inner.depth = r->depth + 1;
-		inner.quiet = true;
-		inner.missing[0] = 0;
+		struct resolver inner = nested(r, &code, (size_t)i, regs, outer);
 		render(&inner, x, out);
 		known = out->known;
 		r->guessed |= inner.guessed;
 		free(slice);
 	}
 	kt_function_code_deinit(&code);
+	return known;
+}
+
+/*
+ * Parameter idx where DWARF says it lives at the call: a register the unwinder recovered, or a
+ * slot at the frame base (DW_OP_call_frame_cfa, as GCC emits for x86-64: the caller's %rsp
+ * before it was called, so %rsp at the call + what the caller had pushed + its return address).
+ */
+static bool dwarf_param_value(struct resolver *r, int idx, const char *name, struct rendered *out)
+{
+	struct kt_dwarf_param *params;
+	size_t n;
+	if (!r->call || idx < 0 || !r->regs)
+		return false;
+	struct kt_error *err = kt_dwarf_function_params(r->prog, r->caller_start, r->call, &params, &n);
+	if (err) {
+		kt_error_destroy(err);
+		return false;
+	}
+	bool known = false;
+	if ((size_t)idx < n) {
+		const struct kt_dwarf_param *p = &params[idx];
+		uint64_t where = 0, v;
+		if (p->where == KT_PARAM_REGISTER && p->dwarf_reg >= 0 && p->dwarf_reg < 16 &&
+		    (r->regs->known & (1u << p->dwarf_reg))) {
+			out->value = r->regs->value[p->dwarf_reg];
+			known = true;
+			add_value(r, name, out->value, "DWARF: in %%%s at the call; %s", reg_names[p->dwarf_reg],
+				  r->regs->source[p->dwarf_reg]);
+		} else if (p->where == KT_PARAM_FRAME_BASE && (r->regs->known & (1u << KT_X86_RSP)) &&
+			   r->call_depth != KT_DEPTH_UNKNOWN) {
+			where = r->regs->value[KT_X86_RSP] + (uint64_t)r->call_depth + 8 + (uint64_t)p->offset;
+			if (!(err = kt_read_u64(&r->prog->reader, where, &v))) {
+				out->value = v;
+				known = true;
+				add_value(r, name, v, "DWARF: at the frame base %+lld, read from 0x%016llx",
+					  (long long)p->offset, (unsigned long long)where);
+			}
+			kt_error_destroy(err);
+		}
+	}
+	kt_dwarf_params_free(params, n);
+	out->known |= known;
 	return known;
 }
 
@@ -281,8 +331,9 @@ static bool entry_value(struct resolver *r, enum kt_x86_reg reg, const char *nam
 		return false;
 	out->known = true;
 	out->value = v.value;
-	add_value(r, name, v.value, "%%%s at entry: %s before 0x%016llx", reg_names[reg], v.text,
-		  (unsigned long long)r->entry->insn);
+	char where[200];
+	name_address(r->prog, r->entry->insn, where, sizeof(where));
+	add_value(r, name, v.value, "%%%s at entry = %s at the call at %s", reg_names[reg], v.text, where);
 	return true;
 }
 
@@ -299,9 +350,9 @@ static bool from_call_registers(struct resolver *r, const struct kt_sx *x, struc
 		out->value = r->regs->value[reg];
 		char label[160];
 		if (name && strcmp(name, reg_names[reg]))
-			textf(label, sizeof(label), "%s", name);
+			kt_textf(label, sizeof(label), "%s", name);
 		else
-			textf(label, sizeof(label), "%%%s", reg_names[reg]);
+			kt_textf(label, sizeof(label), "%%%s", reg_names[reg]);
 		add_value(r, label, out->value, "%%%s at the call: %s", reg_names[reg], r->regs->source[reg]);
 		return true;
 	}
@@ -338,7 +389,7 @@ static void render_load(struct resolver *r, const struct kt_sx *x, struct render
 		uint64_t sym_off;
 		struct kt_error *err = kt_program_symbolize(r->prog, (uint64_t)base->imm, &name, &sym_off, &module);
 		if (!err && sym_off) {
-			textf(b.text, sizeof(b.text), "%s", name);
+			kt_textf(b.text, sizeof(b.text), "%s", name);
 			b.value -= sym_off;
 			off += (int64_t)sym_off;
 		}
@@ -355,27 +406,28 @@ static void render_load(struct resolver *r, const struct kt_sx *x, struct render
 			agg = struct_named_like(r->types, b.text);
 		if (agg.btf && !pointer && off >= 0 && member_at(agg, off, path, sizeof(path), &mtype)) {
 			r->guessed |= guess;
-			textf(out->text, sizeof(out->text), "%s.%s", b.text, path);
+			kt_textf(out->text, sizeof(out->text), "%s.%s", b.text, path);
 			out->points_to = aggregate_pointee(mtype);
 		} else if (agg.btf && (pointer || guess) && off == 0 && x->size == 8) {
 			r->guessed |= guess;  // a pointer to a struct (guessed: named like it, 3.10's kvm_x86_ops)
-			textf(out->text, sizeof(out->text), "%s", b.text);
+			kt_textf(out->text, sizeof(out->text), "%s", b.text);
 			out->points_to = agg;
 		} else if (off) {
-			textf(out->text, sizeof(out->text), "*(%s+0x%llx)", b.text, (unsigned long long)off);
+			kt_textf(out->text, sizeof(out->text), "*(%s+0x%llx)", b.text, (unsigned long long)off);
 		} else {
-			textf(out->text, sizeof(out->text), "%s", b.text);
+			kt_textf(out->text, sizeof(out->text), "%s", b.text);
 		}
 	} else {
 		bool simple = strspn(b.text, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_->.[]%") ==
 			      strlen(b.text);
 		if (b.points_to.btf && member_at(b.points_to, off, path, sizeof(path), &mtype)) {
-			textf(out->text, sizeof(out->text), simple ? "%s->%s" : "(%s)->%s", b.text, path);
+			kt_textf(out->text, sizeof(out->text), simple ? "%s->%s" : "(%s)->%s", b.text, path);
 			out->points_to = aggregate_pointee(mtype);
 		} else if (off) {
-			textf(out->text, sizeof(out->text), "*(%s + 0x%llx)", b.text, (unsigned long long)off);
+			kt_textf(out->text, sizeof(out->text), "*(%s %c 0x%llx)", b.text, off < 0 ? '-' : '+',
+			      (unsigned long long)(off < 0 ? -off : off));
 		} else {
-			textf(out->text, sizeof(out->text), "*%s", b.text);
+			kt_textf(out->text, sizeof(out->text), "*%s", b.text);
 		}
 	}
 	if (!b.known) {
@@ -391,7 +443,7 @@ static void render(struct resolver *r, const struct kt_sx *x, struct rendered *o
 	struct rendered a;
 	switch (x->kind) {
 	case KT_SX_CONST:
-		textf(out->text, sizeof(out->text), "0x%llx", (unsigned long long)x->imm);
+		kt_textf(out->text, sizeof(out->text), "0x%llx", (unsigned long long)x->imm);
 		out->known = true;
 		out->value = (uint64_t)x->imm;
 		return;
@@ -405,18 +457,20 @@ static void render(struct resolver *r, const struct kt_sx *x, struct rendered *o
 		struct kt_type_ref ptype;
 		int idx = param_index(x->reg);
 		if (function_param(r->types, r->caller, idx, &pname, &ptype)) {
-			textf(out->text, sizeof(out->text), "%s", pname);
+			kt_textf(out->text, sizeof(out->text), "%s", pname);
 			out->points_to = aggregate_pointee(ptype);
 		} else {
-			textf(out->text, sizeof(out->text), "%%%s", reg_names[x->reg]);
+			kt_textf(out->text, sizeof(out->text), "%%%s", reg_names[x->reg]);
 		}
-		if (!from_call_registers(r, x, out, out->text) && !entry_value(r, x->reg, out->text, out))
+		// DWARF last: the first use of a debug file's DWARF costs more than the slices.
+		if (!from_call_registers(r, x, out, out->text) && !entry_value(r, x->reg, out->text, out) &&
+		    !dwarf_param_value(r, idx, out->text, out))
 			set_missing(r, "%s (%%%s when %s was entered) is not saved anywhere the unwinder "
 				    "knows", out->text, reg_names[x->reg], r->caller ? r->caller : "the caller");
 		return;
 	}
 	case KT_SX_STACK: {
-		textf(out->text, sizeof(out->text), "%%rsp+0x%llx", (unsigned long long)x->imm);
+		kt_textf(out->text, sizeof(out->text), "%%rsp+0x%llx", (unsigned long long)x->imm);
 		if (r->regs && (r->regs->known & (1u << KT_X86_RSP))) {
 			out->known = true;
 			out->value = r->regs->value[KT_X86_RSP] + (uint64_t)x->imm;
@@ -435,23 +489,23 @@ static void render(struct resolver *r, const struct kt_sx *x, struct rendered *o
 		render(r, x->a, &a);
 		render(r, x->b, &b);
 		if (x->b->kind == KT_SX_CONST && x->b->imm < 0)
-			textf(out->text, sizeof(out->text), "%s - 0x%llx", a.text,
+			kt_textf(out->text, sizeof(out->text), "%s - 0x%llx", a.text,
 				 (unsigned long long)-x->b->imm);
 		else
-			textf(out->text, sizeof(out->text), "%s + %s", a.text, b.text);
+			kt_textf(out->text, sizeof(out->text), "%s + %s", a.text, b.text);
 		out->known = a.known && b.known;
 		out->value = a.value + b.value;
 		return;
 	}
 	case KT_SX_SCALE:
 		render(r, x->a, &a);
-		textf(out->text, sizeof(out->text), "%s * %lld", a.text, (long long)x->imm);
+		kt_textf(out->text, sizeof(out->text), "%s * %lld", a.text, (long long)x->imm);
 		out->known = a.known;
 		out->value = a.value * (uint64_t)x->imm;
 		return;
 	case KT_SX_PERCPU: {
 		render(r, x->a, &a);
-		textf(out->text, sizeof(out->text), "this_cpu(%s)", a.text);
+		kt_textf(out->text, sizeof(out->text), "this_cpu(%s)", a.text);
 		struct kt_percpu_slot *slots;
 		size_t n;
 		if (!a.known || !r->regs || r->regs->cpu < 0) {
@@ -474,10 +528,10 @@ static void render(struct resolver *r, const struct kt_sx *x, struct rendered *o
 		return;
 	}
 	case KT_SX_UNKNOWN:
-		textf(out->text, sizeof(out->text), "?");
+		kt_textf(out->text, sizeof(out->text), "?");
 		for (int reg = 0; reg < 16; reg++) {
 			if (x->call_regs & (1u << reg)) {
-				textf(out->text, sizeof(out->text), "%%%s", reg_names[reg]);
+				kt_textf(out->text, sizeof(out->text), "%%%s", reg_names[reg]);
 				break;
 			}
 		}
@@ -487,46 +541,12 @@ static void render(struct resolver *r, const struct kt_sx *x, struct rendered *o
 	}
 }
 
-/* The register a retpoline thunk jumps through: __x86_indirect_thunk_rax -> rax. */
-enum kt_x86_reg kt_thunk_register(struct kt_program *prog, uint64_t target)
-{
-	struct kt_kallsyms *ks;
-	const struct kt_symbol *at[16];
-	struct kt_error *err = kt_program_kallsyms(prog, &ks);
-	if (err) {
-		kt_error_destroy(err);
-		return KT_X86_REG_NONE;
-	}
-	size_t n = kt_kallsyms_at(ks, target, at, 16);
-	for (size_t i = 0; i < n; i++) {
-		const char *name = at[i]->name, *suffix = NULL;
-		if (!strncmp(name, "__x86_indirect_thunk_", 21))
-			suffix = name + 21;
-		else if (!strncmp(name, "__x86_indirect_call_thunk_", 26))
-			suffix = name + 26;
-		for (int reg = 0; suffix && reg < 16; reg++)
-			if (!strcmp(suffix, reg_names[reg]))
-				return (enum kt_x86_reg)reg;
-	}
-	return KT_X86_REG_NONE;
-}
-
 /* Whether target is a __SCT__ static-call trampoline; *dest is where it jumps now (0: returns). */
 static bool static_call_trampoline(struct kt_program *prog, uint64_t target, uint64_t *dest)
 {
-	struct kt_kallsyms *ks;
-	const struct kt_symbol *at[16];
-	struct kt_error *err = kt_program_kallsyms(prog, &ks);
-	if (err) {
-		kt_error_destroy(err);
+	if (!kt_is_static_call_trampoline(prog, target))
 		return false;
-	}
-	size_t n = kt_kallsyms_at(ks, target, at, 16);
-	bool found = false;
-	for (size_t i = 0; i < n && !found; i++)
-		found = !strncmp(at[i]->name, "__SCT__", 7);
-	if (!found)
-		return false;
+	struct kt_error *err;
 	// The trampoline is patched to "jmp target" or to "ret" (arch/x86/kernel/static_call.c).
 	uint8_t code[KT_INSN_MAX_LENGTH];
 	struct kt_insn insn;
@@ -611,12 +631,7 @@ static bool jumps_to(struct resolver *r, uint64_t start, uint64_t callee, uint64
 			const struct kt_sx *x = through != KT_X86_REG_NONE || insn->indirect.type == KT_INSN_OPERAND_REG
 							? kt_slice_register(slice, through, i)
 							: kt_slice_call_target(slice);
-			struct resolver inner = *r;
-			inner.regs = &at_entry;
-			inner.entry = &at_call;
-			inner.caller = code.name;
-			inner.depth = r->depth + 1;
-			inner.quiet = true;
+			struct resolver inner = nested(r, &code, i, &at_entry, &at_call);
 			struct rendered out;
 			render(&inner, x, &out);
 			found = out.known && out.value == callee;
@@ -624,6 +639,55 @@ static bool jumps_to(struct resolver *r, uint64_t start, uint64_t callee, uint64
 		}
 		if (found)
 			*jmp_at = insn->address;
+	}
+	kt_function_code_deinit(&code);
+	return found;
+}
+
+/* Functions a tail-call search decodes at most, for one verdict. */
+enum { TAIL_SEARCH_MAX = 1024 };
+
+/*
+ * Does start jump directly to a function that itself jumps directly to callee? *via is that
+ * function, *jmp_at its jump. Only direct jumps to function starts are followed.
+ */
+static bool tail_calls_through(struct resolver *r, uint64_t start, uint64_t callee, uint64_t *via,
+			       uint64_t *jmp_at)
+{
+	struct kt_function_code code;
+	struct kt_error *err = kt_function_code_load(r->prog, start, &code);
+	if (err) {
+		kt_error_destroy(err);
+		return false;
+	}
+	bool found = false;
+	unsigned int searched = 0;
+	for (size_t i = 0; i < code.n && !found && searched < TAIL_SEARCH_MAX; i++) {
+		const struct kt_insn *insn = &code.insns[i];
+		const char *name, *module;
+		uint64_t off;
+		if (insn->kind != KT_INSN_JMP || !insn->has_target ||
+		    (insn->target >= code.start && insn->target < code.end))
+			continue;
+		struct kt_error *serr = kt_program_symbolize(r->prog, insn->target, &name, &off, &module);
+		kt_error_destroy(serr);
+		if (serr || off)
+			continue;  // not a function start: not a tail call
+		searched++;
+		struct kt_function_code next;
+		if ((serr = kt_function_code_load(r->prog, insn->target, &next))) {
+			kt_error_destroy(serr);
+			continue;
+		}
+		for (size_t k = 0; k < next.n && !found; k++) {
+			if (next.insns[k].kind == KT_INSN_JMP && next.insns[k].has_target &&
+			    next.insns[k].target == callee) {
+				*via = insn->target;
+				*jmp_at = next.insns[k].address;
+				found = true;
+			}
+		}
+		kt_function_code_deinit(&next);
 	}
 	kt_function_code_deinit(&code);
 	return found;
@@ -658,22 +722,45 @@ static void judge(struct resolver *r, struct kt_call_site *site, uint64_t callee
 	name_address(prog, site->target, tname, sizeof(tname));
 	if (site->target == callee) {
 		site->verdict = KT_CALL_MATCHES;
-		textf(site->reason, sizeof(site->reason), "the call reaches %s, the function of the "
+		kt_textf(site->reason, sizeof(site->reason), "the call reaches %s, the function of the "
 			 "frame above", tname);
 		return;
 	}
-	uint64_t jmp_at;
+	// GCC moves a function's unlikely paths to NAME.cold, entered by a jump from NAME.
+	size_t tlen = site->target_function ? strlen(site->target_function) : 0;
+	if (tlen && !site->target_offset && !strncmp(cname, site->target_function, tlen) &&
+	    !strcmp(cname + tlen, ".cold")) {
+		site->verdict = KT_CALL_MATCHES;
+		kt_textf(site->reason, sizeof(site->reason), "the call reaches %s, whose unlikely part %s "
+		      "(a jump away, no call) is the frame above", tname, cname);
+		return;
+	}
+	uint64_t jmp_at, via;
 	if (site->target_function && !site->target_offset &&
 	    jumps_to(r, site->target, callee, site->address, &jmp_at)) {
 		site->verdict = KT_CALL_TAIL_CALL;
 		site->tail_jump = jmp_at;
-		textf(site->reason, sizeof(site->reason), "the call reaches %s, which tail-called %s "
-			 "(jmp at 0x%016llx): %s has no frame of its own", tname, cname,
-			 (unsigned long long)jmp_at, tname);
+		site->tail_calls = 1;
+		kt_textf(site->reason, sizeof(site->reason), "the call reaches %s, which tail-called %s "
+		      "(jmp at 0x%016llx): %s has no frame of its own", tname, cname,
+		      (unsigned long long)jmp_at, tname);
+		return;
+	}
+	// Two tail calls (x64_sys_call -> __x64_sys_write -> ksys_write): direct jumps only.
+	if (site->target_function && !site->target_offset &&
+	    tail_calls_through(r, site->target, callee, &via, &jmp_at)) {
+		char vname[200];
+		name_address(prog, via, vname, sizeof(vname));
+		site->verdict = KT_CALL_TAIL_CALL;
+		site->tail_jump = jmp_at;
+		site->tail_calls = 2;
+		kt_textf(site->reason, sizeof(site->reason), "the call reaches %s, which tail-called %s, "
+		      "which tail-called %s (jmp at 0x%016llx): neither has a frame of its own", tname,
+		      vname, cname, (unsigned long long)jmp_at);
 		return;
 	}
 	site->verdict = KT_CALL_DIFFERS;
-	textf(site->reason, sizeof(site->reason), "the call reaches %s, not %s: the frame above "
+	kt_textf(site->reason, sizeof(site->reason), "the call reaches %s, not %s: the frame above "
 		 "is not this call's callee", tname, cname);
 }
 
@@ -699,7 +786,7 @@ struct kt_error *kt_call_site_resolve_entry(struct kt_program *prog, uint64_t re
 	site->caller = code.name;
 	if (ci < 0) {
 		site->kind = KT_CALL_NONE;
-		textf(site->reason, sizeof(site->reason), "no call instruction of %s ends at 0x%016llx",
+		kt_textf(site->reason, sizeof(site->reason), "no call instruction of %s ends at 0x%016llx",
 			 code.name, (unsigned long long)return_address);
 		kt_function_code_deinit(&code);
 		return NULL;
@@ -720,6 +807,9 @@ struct kt_error *kt_call_site_resolve_entry(struct kt_program *prog, uint64_t re
 		.types = types,
 		.regs = regs,
 		.caller = code.name,
+		.caller_start = code.start,
+		.call = call->address,
+		.call_depth = code.depth[ci],
 		.entry = entry,
 		.site = site,
 	};
@@ -735,6 +825,12 @@ struct kt_error *kt_call_site_resolve_entry(struct kt_program *prog, uint64_t re
 		enum kt_x86_reg thunk_reg = kt_thunk_register(prog, call->target);
 		if (thunk_reg != KT_X86_REG_NONE) {
 			site->kind = KT_CALL_RETPOLINE;
+			// The thunk shares its address with other names (__x86_indirect_thunk_array,
+			// __static_call_text_end): name it by the register it jumps through.
+			char *name = strchr(site->instruction, '<');
+			if (name)
+				kt_textf(name, sizeof(site->instruction) - (size_t)(name - site->instruction),
+				      "<__x86_indirect_thunk_%s>", reg_names[thunk_reg]);
 			through = kt_slice_register(slice, thunk_reg, (size_t)ci);
 		} else if (static_call_trampoline(prog, call->target, &dest)) {
 			site->kind = KT_CALL_STATIC;
@@ -770,10 +866,10 @@ struct kt_error *kt_call_site_resolve_entry(struct kt_program *prog, uint64_t re
 	if (site->has_target)
 		judge(&r, site, callee);
 	if (!site->has_target)
-		textf(site->reason, sizeof(site->reason), "target not determined: %s",
+		kt_textf(site->reason, sizeof(site->reason), "target not determined: %s",
 			 r.missing[0] ? r.missing : "no value to read it from");
 	else if (!callee && !site->reason[0])
-		textf(site->reason, sizeof(site->reason), "no frame above to compare with");
+		kt_textf(site->reason, sizeof(site->reason), "no frame above to compare with");
 	if (r.guessed && strlen(site->reason) + 40 < sizeof(site->reason))
 		strcat(site->reason, " (a global's type taken from its name)");
 	return NULL;

@@ -23,9 +23,6 @@ struct kt_error *kt_call_site_resolve_entry(struct kt_program *prog, uint64_t re
 					    const struct kt_call_registers *regs, uint64_t callee,
 					    const struct kt_entry_source *entry, struct kt_call_site *ret);
 
-/* The register a retpoline thunk jumps through (__x86_indirect_thunk_rax: rax), or NONE. */
-enum kt_x86_reg kt_thunk_register(struct kt_program *prog, uint64_t target);
-
 /* The registers a called function starts with, as far as the call's registers tell: the
  * callee-saved ones, and %rsp one return address lower. */
 void kt_call_registers_at_entry(const struct kt_call_registers *at_call, struct kt_call_registers *ret);

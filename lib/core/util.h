@@ -3,7 +3,9 @@
 #ifndef KT_CORE_UTIL_H
 #define KT_CORE_UTIL_H
 
+#include <stdarg.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #define KT_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -31,6 +33,17 @@ static inline uint64_t kt_hash_string(const char *s)
 	while (*s)
 		h = (h ^ (unsigned char)*s++) * 1099511628211ull;
 	return h;
+}
+
+/* snprintf for text that may be cut on purpose (names, expressions, evidence in fixed fields):
+ * through vsnprintf, so that -Wformat-truncation does not flag each such call. */
+__attribute__((format(printf, 3, 4)))
+static inline void kt_textf(char *buf, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, size, fmt, ap);
+	va_end(ap);
 }
 
 #endif

@@ -158,9 +158,10 @@ struct kt_error *kt_bt_unwind_from(struct kt_unwinder *uw, struct kt_backtrace *
 	return err;
 }
 
-/* Code addresses in [lo, hi) that look like return addresses but are no slot of the chain. */
-struct kt_error *kt_bt_scan_stale(struct kt_unwinder *uw, struct kt_backtrace *bt, uint64_t lo,
-				  uint64_t hi, const char *where)
+/* kt_bt_scan_stale; where NULL: "in the frame of FRAME_FN", formatted only if something is
+ * found (most frames hold no stale return address). */
+static struct kt_error *scan_stale(struct kt_unwinder *uw, struct kt_backtrace *bt, uint64_t lo,
+				   uint64_t hi, const char *where, const char *frame_fn)
 {
 	enum { SCAN_MAX = 4096 };
 	if (hi <= lo || hi - lo > SCAN_MAX * 8)
@@ -187,12 +188,26 @@ struct kt_error *kt_bt_scan_stale(struct kt_unwinder *uw, struct kt_backtrace *b
 		char call[128];
 		if (!kt_check_call_before(uw->prog, v, 0, &target, call, sizeof(call)))
 			continue;  // a code pointer, but not a return address
+		char in_frame[96];
+		if (!where) {
+			snprintf(in_frame, sizeof(in_frame), "in the frame of %s", frame_fn ? frame_fn : "?");
+			where = in_frame;
+		}
 		snprintf(f.reason, sizeof(f.reason), "return address (%s) %s, not on the unwind chain: "
 			 "left by an earlier call", call, where);
+		if (where == in_frame)
+			where = NULL;
 		if ((err = kt_bt_add_frame(bt, &f, true)))
 			return err;
 	}
 	return NULL;
+}
+
+/* Code addresses in [lo, hi) that look like return addresses but are no slot of the chain. */
+struct kt_error *kt_bt_scan_stale(struct kt_unwinder *uw, struct kt_backtrace *bt, uint64_t lo,
+				  uint64_t hi, const char *where)
+{
+	return scan_stale(uw, bt, lo, hi, where, NULL);
 }
 
 /* Stale values inside the frames: between each frame's sp and the slot of the next. */
@@ -203,16 +218,15 @@ struct kt_error *kt_bt_scan_chain(struct kt_unwinder *uw, struct kt_backtrace *b
 		const struct kt_frame *f = &bt->frames[i], *next = &bt->frames[i + 1];
 		if (!f->sp || !next->slot || next->slot < f->sp)
 			continue;
-		char where[96];
-		snprintf(where, sizeof(where), "in the frame of %s", f->function ? f->function : "?");
-		err = kt_bt_scan_stale(uw, bt, f->sp, next->slot, where);
+		err = scan_stale(uw, bt, f->sp, next->slot, NULL, f->function);
 	}
 	return err;
 }
 
+/* known: the task as the caller already read it, or NULL. */
 static struct kt_error *bt_create(struct kt_program *prog, uint64_t task, int cpu,
-				  const struct kt_backtrace_options *opts, struct kt_unwinder *uw,
-				  struct kt_backtrace **ret)
+				  const struct kt_task *known, const struct kt_backtrace_options *opts,
+				  struct kt_unwinder *uw, struct kt_backtrace **ret)
 {
 	struct kt_backtrace *bt = calloc(1, sizeof(*bt));
 	if (!bt)
@@ -222,10 +236,10 @@ static struct kt_error *bt_create(struct kt_program *prog, uint64_t task, int cp
 	bt->pid = -1;
 	bt->registers_source = "none";
 	struct kt_task t;
-	struct kt_error *err = kt_task_read_one(prog, task, &t);
+	struct kt_error *err = known ? NULL : kt_task_read_one(prog, task, &t);
 	if (!err) {
-		bt->pid = t.pid;
-		memcpy(bt->comm, t.comm, sizeof(bt->comm));
+		bt->pid = known ? known->pid : t.pid;
+		memcpy(bt->comm, known ? known->comm : t.comm, sizeof(bt->comm));
 	}
 	kt_error_destroy(err);
 	uw->prog = prog;
@@ -259,7 +273,7 @@ struct kt_error *kt_backtrace_cpu_with(struct kt_program *prog, unsigned int cpu
 		return err;
 	struct kt_backtrace *bt;
 	struct kt_unwinder uw;
-	if ((err = bt_create(prog, task, (int)cpu, opts, &uw, &bt)))
+	if ((err = bt_create(prog, task, (int)cpu, NULL, opts, &uw, &bt)))
 		return err;
 	if (regs.source == KT_REGS_NONE) {
 		err = kt_bt_reconstruct(&uw, bt, regs.reason);
@@ -289,14 +303,14 @@ struct kt_error *kt_backtrace_cpu_with(struct kt_program *prog, unsigned int cpu
 }
 
 /* A task that is not running: the frame its last context switch left at thread.sp. */
-static struct kt_error *backtrace_sleeping(struct kt_program *prog, uint64_t task,
+static struct kt_error *backtrace_sleeping(struct kt_program *prog, const struct kt_task *t,
 					   const struct kt_backtrace_options *opts,
 					   struct kt_backtrace **ret)
 {
 	struct kt_backtrace *bt;
 	struct kt_unwinder uw;
-	uint64_t sp_off, ret_off, bp_off, frame_size, sp;
-	struct kt_error *err = bt_create(prog, task, -1, opts, &uw, &bt);
+	uint64_t sp_off, ret_off, bp_off, frame_size, sp, task = t->address;
+	struct kt_error *err = bt_create(prog, task, -1, t, opts, &uw, &bt);
 	if (err)
 		return err;
 	// struct inactive_task_frame (v4.9+, arch/x86/include/asm/switch_to.h) sits at thread.sp.
@@ -345,7 +359,7 @@ struct kt_error *kt_backtrace_task_with(struct kt_program *prog, uint64_t task,
 	if (t.cpu >= 0 && !(err = kt_cpu_current_task(prog, (unsigned int)t.cpu, &curr)) && curr == task)
 		return kt_backtrace_cpu_with(prog, (unsigned int)t.cpu, opts, ret);
 	kt_error_destroy(err);
-	return backtrace_sleeping(prog, task, opts, ret);
+	return backtrace_sleeping(prog, &t, opts, ret);
 }
 
 struct kt_error *kt_backtrace_task(struct kt_program *prog, uint64_t task, struct kt_backtrace **ret)

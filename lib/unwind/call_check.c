@@ -11,34 +11,16 @@
 #include <string.h>
 
 #include "callsite/decode.h"
+#include "callsite/thunks.h"
 #include "core/error.h"
 #include "unwind/backtrace.h"
 
-static bool is_indirect_thunk(const char *name)
-{
-	return !strncmp(name, "__x86_indirect_thunk_", 21) ||
-	       !strncmp(name, "__x86_indirect_call_thunk_", 26);
-}
-
-/* Thunks share their address with section labels (__static_call_text_end, ...): look at every
- * name the kernel has for the target. 'T': retpoline thunk, 'S': static-call trampoline. */
+/* 'T': a retpoline thunk, 'S': a static-call trampoline, 0: neither. */
 static char trampoline_kind(struct kt_program *prog, uint64_t target)
 {
-	struct kt_kallsyms *ks;
-	const struct kt_symbol *at[16];
-	struct kt_error *err = kt_program_kallsyms(prog, &ks);
-	if (err) {
-		kt_error_destroy(err);
-		return 0;
-	}
-	size_t n = kt_kallsyms_at(ks, target, at, 16);
-	for (size_t i = 0; i < n; i++) {
-		if (is_indirect_thunk(at[i]->name))
-			return 'T';
-		if (!strncmp(at[i]->name, "__SCT__", 7))
-			return 'S';
-	}
-	return 0;
+	if (kt_thunk_register(prog, target) != KT_X86_REG_NONE)
+		return 'T';
+	return kt_is_static_call_trampoline(prog, target) ? 'S' : 0;
 }
 
 /* GCC splits a function's unlikely paths into NAME.cold, reached by a jump from NAME. */
@@ -88,7 +70,11 @@ bool kt_check_call_before(struct kt_program *prog, uint64_t ret_addr, uint64_t c
 		a->valid = true;
 	}
 	*target_ret = a->target;
-	snprintf(reason, reason_len, "%s", a->reason);
+	if (reason_len) {
+		size_t n = strnlen(a->reason, reason_len - 1);
+		memcpy(reason, a->reason, n);  // snprintf("%s") costs more, once per frame of every task
+		reason[n] = '\0';
+	}
 	return a->fits;
 }
 

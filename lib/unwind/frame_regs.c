@@ -315,7 +315,8 @@ struct kt_error *kt_backtrace_call_sites(struct kt_program *prog, const struct k
 			continue;
 		}
 		// What frame j - 1's function was entered with.
-		if (cs->verdict == KT_CALL_MATCHES || cs->verdict == KT_CALL_TAIL_CALL) {
+		// Through two tail calls the middle function's changes to the arguments are unknown.
+		if (cs->verdict == KT_CALL_MATCHES || (cs->verdict == KT_CALL_TAIL_CALL && cs->tail_calls == 1)) {
 			struct kt_entry_source *s = &pool[used++];
 			*s = (struct kt_entry_source){.insn = cs->address, .regs = regs[j], .outer = outer};
 			entry[j] = s;

@@ -243,8 +243,72 @@ static void test_refusals(struct kt_program *prog)
 	free(c);
 }
 
+/*
+ * The data-flow view the call-site slices walk, on encodings whose meaning the SDM fixes (Vol. 2,
+ * instruction reference): operation, operands, registers written, stack effect.
+ */
+static void test_data_flow(void)
+{
+	static const struct {
+		const char *what;
+		uint8_t bytes[8];
+		size_t len;
+		enum kt_insn_op op;
+		enum kt_insn_operand_type dst, src;
+		enum kt_x86_reg dst_reg, mem_base;
+		int64_t disp_or_imm;
+		uint32_t writes;
+		int32_t stack_delta;
+		bool stack_unknown;
+	} cases[] = {
+		{"mov 0x10(%rdi),%rax", {0x48, 0x8b, 0x47, 0x10}, 4, KT_OP_MOV, KT_INSN_OPERAND_REG,
+		 KT_INSN_OPERAND_MEM, KT_X86_RAX, KT_X86_RDI, 0x10, KT_X86_REG_BIT(KT_X86_RAX), 0, false},
+		{"mov %rdi,%rbx", {0x48, 0x89, 0xfb}, 3, KT_OP_MOV, KT_INSN_OPERAND_REG, KT_INSN_OPERAND_REG,
+		 KT_X86_RBX, KT_X86_REG_NONE, 0, KT_X86_REG_BIT(KT_X86_RBX), 0, false},
+		{"lea -0x30(%rax),%rdx", {0x48, 0x8d, 0x50, 0xd0}, 4, KT_OP_LEA, KT_INSN_OPERAND_REG,
+		 KT_INSN_OPERAND_MEM, KT_X86_RDX, KT_X86_RAX, -0x30, KT_X86_REG_BIT(KT_X86_RDX), 0, false},
+		{"xor %eax,%eax", {0x31, 0xc0}, 2, KT_OP_XOR, KT_INSN_OPERAND_REG, KT_INSN_OPERAND_REG,
+		 KT_X86_RAX, KT_X86_REG_NONE, 0, KT_X86_REG_BIT(KT_X86_RAX), 0, false},
+		{"push %rbx", {0x53}, 1, KT_OP_PUSH, KT_INSN_OPERAND_REG, KT_INSN_OPERAND_NONE, KT_X86_RBX,
+		 KT_X86_REG_NONE, 0, KT_X86_REG_BIT(KT_X86_RSP), 8, false},
+		{"pop %r12", {0x41, 0x5c}, 2, KT_OP_POP, KT_INSN_OPERAND_REG, KT_INSN_OPERAND_NONE, KT_X86_R12,
+		 KT_X86_REG_NONE, 0, KT_X86_REG_BIT(KT_X86_RSP) | KT_X86_REG_BIT(KT_X86_R12), -8, false},
+		{"sub $0x208,%rsp", {0x48, 0x81, 0xec, 0x08, 0x02, 0x00, 0x00}, 7, KT_OP_SUB,
+		 KT_INSN_OPERAND_REG, KT_INSN_OPERAND_IMM, KT_X86_RSP, KT_X86_REG_NONE, 0x208,
+		 KT_X86_REG_BIT(KT_X86_RSP), 0x208, false},
+		{"add $0x18,%rsp", {0x48, 0x83, 0xc4, 0x18}, 4, KT_OP_ADD, KT_INSN_OPERAND_REG,
+		 KT_INSN_OPERAND_IMM, KT_X86_RSP, KT_X86_REG_NONE, 0x18, KT_X86_REG_BIT(KT_X86_RSP), -0x18, false},
+		{"leave", {0xc9}, 1, KT_OP_OTHER, KT_INSN_OPERAND_NONE, KT_INSN_OPERAND_NONE, KT_X86_REG_NONE,
+		 KT_X86_REG_NONE, 0, KT_X86_REG_BIT(KT_X86_RSP) | KT_X86_REG_BIT(KT_X86_RBP), 0, true},
+		{"call *0x18(%rax)", {0xff, 0x50, 0x18}, 3, KT_OP_OTHER, KT_INSN_OPERAND_MEM,
+		 KT_INSN_OPERAND_NONE, KT_X86_REG_NONE, KT_X86_RAX, 0x18, KT_X86_REG_BIT(KT_X86_RSP), 0, false},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct kt_insn insn;
+		struct kt_error *err = kt_insn_decode(0x1000, cases[i].bytes, cases[i].len, &insn);
+		if (!tap_ok(!err && insn.length == cases[i].len, "%s decodes", cases[i].what)) {
+			kt_error_destroy(err);
+			continue;
+		}
+		const struct kt_insn_operand *mem = cases[i].dst == KT_INSN_OPERAND_MEM ? &insn.dst : &insn.src;
+		int64_t value = cases[i].src == KT_INSN_OPERAND_IMM ? insn.src.imm : mem->mem.disp;
+		bool ok = insn.op == cases[i].op && insn.dst.type == cases[i].dst && insn.src.type == cases[i].src &&
+			  (cases[i].dst != KT_INSN_OPERAND_REG || insn.dst.reg == cases[i].dst_reg) &&
+			  (cases[i].mem_base == KT_X86_REG_NONE || mem->mem.base == cases[i].mem_base) &&
+			  (cases[i].mem_base == KT_X86_REG_NONE && cases[i].src != KT_INSN_OPERAND_IMM
+				   ? true : value == cases[i].disp_or_imm) &&
+			  insn.writes == cases[i].writes && insn.stack_delta == cases[i].stack_delta &&
+			  insn.stack_unknown == cases[i].stack_unknown;
+		if (!tap_ok(ok, "%s: operation, operands, writes, stack effect", cases[i].what))
+			tap_diag("op %d dst %d/%d src %d imm %lld disp %lld writes 0x%x delta %d unknown %d",
+				 insn.op, insn.dst.type, insn.dst.reg, insn.src.type, (long long)insn.src.imm,
+				 (long long)mem->mem.disp, insn.writes, insn.stack_delta, insn.stack_unknown);
+	}
+}
+
 int main(void)
 {
+	test_data_flow();
 	char *path = tap_lab_file("panic", "vmcore.kdump");
 	if (!path)
 		return tap_done();
