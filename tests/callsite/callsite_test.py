@@ -106,6 +106,21 @@ def check_saved_registers(tap, dump, cf):
     tap.eq(from_code, with_cfi, f"bt -f {cf['pid']}: prologue pushes give the slots DWARF CFI gives")
 
 
+def check_dis_marks(tap, dump, cf, debug):
+    """`dis` names what an indirect call reads and, for a global table, where it goes."""
+    for name in ("riprel_ptr", "riprel_struct"):
+        f = cf[name]
+        p = ktriage("--json", "--debuginfo", debug, dump, "dis", f["caller"], check=False)
+        lines = json.loads(p.stdout) if p.returncode == 0 else []
+        marked = [l["call_site"] for l in lines if "call_site" in l]
+        ok = len(marked) == 1 and marked[0]["target"] and addr(marked[0]["target"]["address"]) == \
+            addr(f["callee_addr"]) and marked[0]["expression"].endswith(f["member"])
+        tap.ok(ok, f"dis {f['caller']}: the call through {f['path']} is marked with its target",
+               json.dumps(marked, indent=1) + p.stderr)
+        text = ktriage("--debuginfo", debug, dump, "dis", f["caller"], check=False).stdout
+        tap.ok(f"<{f['callee']}>" in text and f["member"] in text, f"dis {f['caller']}: text marks it too", text)
+
+
 def check_nmi(tap, label, dump, gt, mode):
     nmi = gt["nmi"]
     p = ktriage("--json", *mode, dump, "bt", "-c", str(nmi["cpu"]), "--explain", check=False)
@@ -144,6 +159,7 @@ def main():
                     tap.ok(False, f"callforms: ground truth has cf.{name}")
             check_stale(tap, f"callforms stale ({tag})", dump, gt["cf"]["stale"], mode)
         check_saved_registers(tap, dump, gt["cf"]["memory"])
+        check_dis_marks(tap, dump, gt["cf"], debug)
         # Without a stack only globals are known: the RIP-relative table resolves, an argument not.
         rs = gt["cf"]["riprel_struct"]
         p = ktriage("--json", dump, "callsite", rs["ret"], rs["callee"], check=False)
