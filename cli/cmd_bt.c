@@ -46,6 +46,12 @@ static void print_slots(struct kt_program *prog, const struct kt_backtrace *bt, 
 	const char *saved_names[8];
 	uint64_t saved_at[8];
 	size_t n_saved = kt_backtrace_saved_registers(prog, bt, i, saved_names, saved_at, 8);
+	// A slot of this frame can hold an argument of its caller (a register it saved).
+	char arg_names[16][64];
+	uint64_t arg_at[16];
+	size_t n_own = kt_backtrace_frame_arguments(prog, bt, i, arg_names, arg_at, 8);
+	size_t n_args = n_own + (i + 1 < bt->n_frames ? kt_backtrace_frame_arguments(prog, bt, i + 1,
+				arg_names + n_own, arg_at + n_own, 8) : 0);
 	for (uint64_t a = f->sp; a < end; a += 8) {
 		uint64_t v;
 		struct kt_error *err = kt_program_read(prog, a, KT_KVADDR, &v, 8);
@@ -61,6 +67,9 @@ static void print_slots(struct kt_program *prog, const struct kt_backtrace *bt, 
 		for (size_t s = 0; s < n_saved; s++)
 			if (saved_at[s] == a)
 				printf("  saved %s", saved_names[s]);
+		for (size_t s = 0; s < n_args; s++)
+			if (arg_at[s] == a)
+				printf("  %s of %s", arg_names[s], bt->frames[s < n_own ? i : i + 1].function);
 		const char *name, *module;
 		uint64_t off;
 		if (v >= 0xffffffff80000000ull && !(err = kt_program_symbolize(prog, v, &name, &off, &module)))

@@ -383,6 +383,13 @@ KT_PUBLIC void kt_stack_search_free(struct kt_stack_search *stacks, size_t n);
  */
 KT_PUBLIC size_t kt_backtrace_saved_registers(struct kt_program *prog, const struct kt_backtrace *bt,
 					      size_t i, const char **names, uint64_t *addrs, size_t max);
+/*
+ * The arguments of frame i that sit in stack slots by DWARF's locations at the frame's pc: at
+ * the frame base + an offset, or in a callee-saved register that frame i - 1 saved (then in its
+ * save slot): names and slot addresses, up to max; 0 without DWARF for that code.
+ */
+KT_PUBLIC size_t kt_backtrace_frame_arguments(struct kt_program *prog, const struct kt_backtrace *bt,
+					      size_t i, char (*names)[64], uint64_t *addrs, size_t max);
 KT_PUBLIC unsigned int kt_program_nr_cpus(struct kt_program *prog);
 
 /* Call sites: which call made a return address, through what, to where (bt --explain, callsite) */
