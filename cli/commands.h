@@ -37,6 +37,7 @@ int cmd_rd(struct cli_context *ctx, int argc, char **argv);
 int cmd_percpu(struct cli_context *ctx, int argc, char **argv);
 int cmd_task(struct cli_context *ctx, int argc, char **argv);
 int cmd_callsite(struct cli_context *ctx, int argc, char **argv);
+int cmd_complete(struct cli_context *ctx, int argc, char **argv);
 
 extern const struct cli_command cli_commands[];
 extern const size_t cli_n_commands;

@@ -18,6 +18,7 @@ const struct cli_command cli_commands[] = {
 	{"x", "x ...", "the same as rd", cmd_rd},
 	{"percpu", "percpu [-x] SYM [CPU]", "a per-CPU variable's address on each CPU (-x: and its first 8 bytes)", cmd_percpu},
 	{"callsite", "callsite RETURN_ADDRESS [CALLEE]", "the call before a return address: instruction, the expression it went through, values, target, verdict", cmd_callsite},
+	{"complete", "complete TEXT...", "what Tab offers in the shell after TEXT: commands, types after struct/union/whatis/member-at/-t, symbols", cmd_complete},
 	{"task", "task [PID|TASK|-c CPU]", "a task's pid, comm, state, cpu, flags, stack, sp, mm, parent (default: the panicking task)", cmd_task},
 	{"dis", "dis [-r|-f] FUNC|ADDR [N]", "disassemble a function, or N instructions, from the dump's code", cmd_dis},
 	{"struct", "struct TYPE ADDR", "a kernel object: struct [-x] TYPE[.member,...] ADDR|SYMBOL; without ADDR, its layout", cmd_struct},

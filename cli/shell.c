@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "complete.h"
 
 enum { MAX_ARGS = 64, LINE_MAX_LEN = 4096 };
 
@@ -118,29 +119,46 @@ static const char *prompt(EditLine *el)
 	return "ktriage> ";
 }
 
-/* Tab completes command names at the start of a line. */
+/*
+ * Tab: one candidate is inserted whole; several, as far as they agree, and when they agree no
+ * further than what is typed, they are listed (cli_complete() says which names fit where).
+ */
 static unsigned char complete(EditLine *el, int ch)
 {
 	(void)ch;
+	struct cli_context *ctx;
 	const LineInfo *li = el_line(el);
-	const char *start = li->cursor;
-	while (start > li->buffer && !isspace((unsigned char)start[-1]))
-		start--;
-	if (start != li->buffer)
+	if (el_get(el, EL_CLIENTDATA, &ctx) || !ctx)
 		return CC_ERROR;
-	size_t len = (size_t)(li->cursor - start);
-	const char *match = NULL;
-	int n = 0;
-	for (size_t i = 0; i < cli_n_commands; i++)
-		if (!strncmp(cli_commands[i].name, start, len)) {
-			match = cli_commands[i].name;
-			n++;
-		}
-	if (n != 1)
+	char line[LINE_MAX_LEN];
+	size_t len = (size_t)(li->cursor - li->buffer);
+	if (len >= sizeof(line))
 		return CC_ERROR;
-	el_insertstr(el, match + len);
-	el_insertstr(el, " ");
-	return CC_REFRESH;
+	memcpy(line, li->buffer, len);
+	line[len] = '\0';
+	struct cli_completion c;
+	if (cli_complete(ctx, line, &c) || !c.n) {
+		cli_completion_free(&c);
+		return CC_ERROR;
+	}
+	unsigned char result = CC_REFRESH;
+	if (c.n == 1) {
+		el_insertstr(el, c.names[0] + c.word_len);
+		el_insertstr(el, " ");
+	} else if (c.common > c.word_len) {
+		char part[LINE_MAX_LEN];
+		snprintf(part, sizeof(part), "%.*s", (int)(c.common - c.word_len), c.names[0] + c.word_len);
+		el_insertstr(el, part);
+	} else {
+		putchar('\n');
+		for (size_t i = 0; i < c.n; i++)
+			printf("%s%s", c.names[i], i + 1 < c.n ? "  " : "\n");
+		if (c.truncated)
+			printf("(more than %d)\n", CLI_COMPLETIONS_MAX);
+		result = CC_REDISPLAY;
+	}
+	cli_completion_free(&c);
+	return result;
 }
 
 int cli_shell(struct cli_context *ctx)
@@ -156,7 +174,8 @@ int cli_shell(struct cli_context *ctx)
 	el_set(el, EL_PROMPT, prompt);
 	el_set(el, EL_EDITOR, "emacs");
 	el_set(el, EL_HIST, history, hist);
-	el_set(el, EL_ADDFN, "kt-complete", "complete a command name", complete);
+	el_set(el, EL_CLIENTDATA, ctx);
+	el_set(el, EL_ADDFN, "kt-complete", "complete a command, type or symbol name", complete);
 	el_set(el, EL_BIND, "^I", "kt-complete", NULL);
 	const char *line;
 	int count;

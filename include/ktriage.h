@@ -131,6 +131,19 @@ typedef bool kt_task_fn(const struct kt_task *task, void *arg);
 /* Every task: each CPU's idle task first, then every thread of every process. */
 KT_PUBLIC struct kt_error *kt_task_for_each(struct kt_program *prog, kt_task_fn *fn, void *arg);
 
+/* Names for completion (the shell's Tab, `complete`) */
+
+enum kt_name_kind {
+	KT_NAMES_SYMBOLS,        /* kallsyms names of the kernel and every module */
+	KT_NAMES_TYPES,          /* struct, union and typedef names of the kernel's and modules' BTF */
+};
+
+typedef bool kt_name_fn(const char *name, void *arg);
+/* Calls fn for every name of kind that starts with prefix (duplicates included, in table order),
+ * until it returns false. */
+KT_PUBLIC struct kt_error *kt_names_with_prefix(struct kt_program *prog, enum kt_name_kind kind,
+						const char *prefix, kt_name_fn *fn, void *arg);
+
 /* Disassembly, as crash's `dis`: x86-64, AT&T syntax, from the code in the dump's memory */
 
 /* Near control transfers; far ones (lcall, ljmp, lret) are KT_INSN_OTHER. */

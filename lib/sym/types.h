@@ -90,4 +90,9 @@ const char *kt_types_name(struct kt_type_ref ref, char *buf, size_t size);
 struct kt_error *kt_types_member_at(struct kt_type_ref ref, uint64_t offset, char *buf,
 				    size_t size, struct kt_type_ref *member_type);
 
+/* Every named struct, union and typedef of the kernel's and the modules' BTF; fn returns false to
+ * stop. kind is "struct", "union" or "typedef". */
+typedef bool kt_type_name_fn(const char *name, const char *kind, void *arg);
+void kt_types_for_each_name(struct kt_types *types, kt_type_name_fn *fn, void *arg);
+
 #endif

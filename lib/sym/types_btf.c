@@ -580,3 +580,25 @@ bool kt_types_has_member(struct kt_types *types, const char *name, const char *m
 	kt_error_destroy(err);
 	return found;
 }
+
+void kt_types_for_each_name(struct kt_types *types, kt_type_name_fn *fn, void *arg)
+{
+	load_modules(types);
+	for (size_t m = 0; m <= types->n_mods; m++) {
+		const struct btf *btf = btf_at(types, (uint32_t)m);
+		if (!btf)
+			continue;
+		// A split BTF lists its base's types too: only its own are the module's.
+		uint32_t first = m ? btf__type_cnt(types->btf) : 1, n = btf__type_cnt(btf);
+		for (uint32_t id = first; id < n; id++) {
+			const struct btf_type *t = btf__type_by_id(btf, id);
+			const char *name = t && t->name_off ? btf__name_by_offset(btf, t->name_off) : NULL;
+			if (!name || !*name)
+				continue;
+			const char *kind = btf_is_struct(t) ? "struct" : btf_is_union(t) ? "union" :
+					   btf_is_typedef(t) ? "typedef" : NULL;
+			if (kind && !fn(name, kind, arg))
+				return;
+		}
+	}
+}

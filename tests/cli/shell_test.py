@@ -1,11 +1,64 @@
 #!/usr/bin/env python3
 """Command lists (-c), per-command --help, `help`, and the interactive shell fed from a pipe."""
 import os
+import pty
+import select
 import subprocess
 import sys
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 from tap import Tap, ktriage, scenario_dir  # noqa: E402
+
+
+def tty_session(exe, dump, keys):
+    """Runs the shell on a pseudo-terminal (libedit completes only on a terminal), types keys,
+    then quits; returns what the terminal showed."""
+    master, slave = pty.openpty()
+    p = subprocess.Popen([exe, dump, "shell"], stdin=slave, stdout=slave, stderr=slave, close_fds=True)
+    os.close(slave)
+
+    def drain(seconds):
+        out, end = b"", time.time() + seconds
+        while time.time() < end:
+            if select.select([master], [], [], 0.1)[0]:
+                try:
+                    out += os.read(master, 65536)
+                except OSError:
+                    break
+        return out
+
+    drain(3)
+    for k in keys:
+        os.write(master, k)
+        time.sleep(0.3)
+    out = drain(3)
+    os.write(master, b"quit\n")
+    drain(1)
+    p.wait(timeout=30)
+    os.close(master)
+    return out.decode(errors="replace")
+
+
+def check_completion(tap, dump, callforms):
+    cases = [((dump, "complete", "me"), ["member-at"], "a command name"),
+             ((dump, "complete", "struct", "task_st"), ["task_struct"], "a type after struct"),
+             ((dump, "complete", "whatis", "-r", "mm_stru"), ["mm_struct"], "a type after an option"),
+             ((dump, "complete", "sym", "__crash_k"), ["__crash_kexec"], "a kernel symbol"),
+             ((dump, "complete", "bt -a; dis __crash_k"), ["__crash_kexec"], "in the second command of a list")]
+    if callforms:
+        cases += [((callforms, "complete", "whatis", "ktcf_vcpu_a"), ["ktcf_vcpu_arch"], "a module's BTF type"),
+                  ((callforms, "complete", "dis", "ktcf_nested_ca"), ["ktcf_nested_callee", "ktcf_nested_caller"],
+                   "module symbols, sorted")]
+    for args, want, what in cases:
+        p = ktriage(*args, check=False)
+        tap.eq(p.stdout.split(), want, f"complete offers {what}: {' '.join(args[2:])}")
+    exe = os.environ.get("KTRIAGE", "ktriage")
+    shown = tty_session(exe, dump, [b"sym __crash_ke\t", b"\n"])
+    tap.ok("__crash_kexec" in shown and "ffffffff" in shown.split("__crash_ke", 1)[-1],
+           "Tab in the shell completes a symbol and the command runs", shown[-500:])
+    shown = tty_session(exe, dump, [b"struct task_stru\t", b"\n"])
+    tap.ok("comm" in shown and "struct task_struct" in shown, "Tab completes a struct name", shown[-500:])
 
 
 def main():
@@ -31,6 +84,8 @@ def main():
         tap.ok(s.returncode == 0 and " schedule\n" in s.stdout and "unknown command 'bogus'" in s.stderr
                and "PID" in s.stdout, "the shell runs commands read from its input until quit",
                s.stdout[-500:] + s.stderr)
+        cf = scenario_dir(tap, "callforms")
+        check_completion(tap, dump, os.path.join(cf, "vmcore.kdump") if cf else None)
     tap.done()
 
 
