@@ -376,7 +376,7 @@ int cmd_bt(struct cli_context *ctx, int argc, char **argv)
 	bool all_cpus = false, all_tasks = false, exceptions = false;
 	long cpu = -1;
 	int c;
-	optind = 1;
+	optind = 0;  // 0: GNU getopt starts over, permutation state included
 	while ((c = getopt_long(argc, argv, "ac:rfEl", options, NULL)) != -1) {
 		switch (c) {
 		case 'a':
@@ -452,9 +452,11 @@ int cmd_bt(struct cli_context *ctx, int argc, char **argv)
 			// Each task's backtrace right after the walk read it, while its pages are cached.
 			struct all_tasks all = {ctx, &o, 0};
 			struct kt_error *err = kt_task_for_each(prog, show_task, &all);
+			if (err)
+				return cli_report_error(err);
 			if (o.json)
 				printf("\n]\n");
-			return err ? cli_report_error(err) : all.status;
+			return all.status;
 		}
 		struct kt_error *err = addr ? NULL : kt_task_for_each(prog, collect, &l);
 		if (err || l.nomem) {

@@ -164,6 +164,11 @@ const char *kt_program_debuginfo_mode(const struct kt_program *prog)
 	return prog->mode ? prog->mode : DUMP_ONLY_MODE;
 }
 
+bool kt_program_has_debuginfo(const struct kt_program *prog)
+{
+	return prog->vmlinux != NULL;
+}
+
 void kt_program_destroy(struct kt_program *prog)
 {
 	if (!prog)
@@ -171,6 +176,8 @@ void kt_program_destroy(struct kt_program *prog)
 	kt_orc_destroy(prog->orc);
 	kt_cfi_destroy(prog->cfi);
 	free(prog->call_cache);
+	free(prog->task_layout);
+	free(prog->symbol_cache);
 	kt_dwarf_destroy(prog->dwarf);
 	kt_percpu_free(prog->percpu);
 	kt_modules_destroy(prog->modules);
@@ -305,10 +312,43 @@ struct kt_error *kt_module_list(struct kt_program *prog, const struct kt_module_
 	return NULL;
 }
 
+/* Backtraces of every task name the same few hundred pcs over and over: remember the symbols
+ * found (direct-mapped; names live as long as the program's symbol tables). */
+enum { SYMBOL_CACHE_SIZE = 4096 };
+
+struct kt_symbol_cache {
+	struct symbol_answer {
+		uint64_t addr, offset;
+		const char *name, *module;  /* name NULL: empty */
+	} answers[SYMBOL_CACHE_SIZE];
+};
+
+static struct symbol_answer *symbol_answer(struct kt_program *prog, uint64_t addr)
+{
+	if (!prog->symbol_cache && !(prog->symbol_cache = calloc(1, sizeof(*prog->symbol_cache))))
+		return NULL;
+	uint64_t h = addr * 0x9e3779b97f4a7c15ull;
+	return &prog->symbol_cache->answers[(h >> 52) % SYMBOL_CACHE_SIZE];
+}
+
+static void symbol_found(struct symbol_answer *a, uint64_t addr, const char *name,
+			 uint64_t offset, const char *module)
+{
+	if (a)
+		*a = (struct symbol_answer){addr, offset, name, module};
+}
+
 struct kt_error *kt_program_symbolize(struct kt_program *prog, uint64_t addr,
 				      const char **name_ret, uint64_t *offset_ret,
 				      const char **module_ret)
 {
+	struct symbol_answer *a = symbol_answer(prog, addr);
+	if (a && a->name && a->addr == addr) {
+		*name_ret = a->name;
+		*offset_ret = a->offset;
+		*module_ret = a->module;
+		return NULL;
+	}
 	struct kt_kallsyms *ks;
 	struct kt_error *err = kt_program_kallsyms(prog, &ks);
 	if (err)
@@ -322,6 +362,7 @@ struct kt_error *kt_program_symbolize(struct kt_program *prog, uint64_t addr,
 		*name_ret = sym->name;
 		*offset_ret = addr - sym->address;
 		*module_ret = NULL;
+		symbol_found(a, addr, *name_ret, *offset_ret, NULL);
 		return NULL;
 	}
 	const struct kt_module_info *infos;
@@ -332,6 +373,7 @@ struct kt_error *kt_program_symbolize(struct kt_program *prog, uint64_t addr,
 			*name_ret = sym->name;
 			*offset_ret = addr - sym->address;
 			*module_ret = mod->name;
+			symbol_found(a, addr, *name_ret, *offset_ret, *module_ret);
 			return NULL;
 		}
 	} else if (err == &kt_enomem) {

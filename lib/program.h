@@ -15,6 +15,8 @@ struct kt_cfi;
 struct kt_call_cache;
 struct kt_percpu;
 struct kt_dwarf;
+struct kt_task_layout;
+struct kt_symbol_cache;
 
 struct kt_program {
 	struct kt_dump *dump;
@@ -33,6 +35,8 @@ struct kt_program {
 	struct kt_percpu *percpu;       /* per-CPU offsets and masks, read on first use */
 	struct kt_dwarf *dwarf;         /* libdwfl: source lines, inlines (sym/dwarf.c), on first use */
 	struct kt_error *types_err;
+	struct kt_task_layout *task_layout; /* task_struct member offsets (tasks.c), on first use */
+	struct kt_symbol_cache *symbol_cache; /* symbols found by kt_program_symbolize */
 };
 
 /* The kernel's symbol table from the dump, loaded on first use. */

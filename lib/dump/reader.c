@@ -4,18 +4,24 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "dump/page_cache.h"
 #include "dump/reader.h"
+
+/* Reads longer than this (ORC tables, BTF) go around the page cache instead of flushing it. */
+static const size_t CACHED_READ_MAX = 16 * KT_PAGE_SIZE;
 
 void kt_reader_init(struct kt_reader *reader, struct kt_dump *dump)
 {
 	reader->dump = dump;
 	reader->ctx = dump->ctx;
 	reader->pgtable = dump->pgtable;
+	reader->pages = kt_page_cache_create();  // NULL: every read goes to libkdumpfile
 }
 
 void kt_reader_deinit(struct kt_reader *reader)
 {
-	(void)reader;  // nothing per reader yet; a clone for another thread will have its context
+	kt_page_cache_destroy(reader->pages);
+	reader->pages = NULL;
 }
 
 /* Kernel virtual reads through our own page table walk, a page at a time. */
@@ -99,6 +105,45 @@ truncated:
 			      (unsigned long long)t->file_size, (unsigned long long)t->needed_size);
 }
 
+/* One libkdumpfile read of exactly [addr, addr + len): the error names the first address that
+ * could not be read and why. */
+static struct kt_error *read_direct(struct kt_reader *reader, kdump_addrspace_t space,
+				    uint64_t addr, void *buf, size_t len)
+{
+	size_t done = len;
+	kdump_status status = kdump_read(reader->ctx, space, addr, buf, &done);
+	if (status == KDUMP_OK)
+		return NULL;
+	int saved_errno = errno;
+	struct kt_error *err;
+	uint64_t bad = addr + (done < len ? done : 0);
+	const char *reason = status_reason(status);
+	const char *kind = space == KDUMP_KVADDR ? "" : " (physical)";
+	if (status == KDUMP_ERR_SYSTEM && saved_errno == ENOMEM)
+		err = &kt_enomem;
+	else if (reason)
+		err = kt_error_fault(bad, "0x%016llx%s: %s", (unsigned long long)bad, kind, reason);
+	else
+		err = kt_error_fault(bad, "0x%016llx%s: %s", (unsigned long long)bad, kind,
+				     kdump_get_err(reader->ctx));
+	return err;
+}
+
+/* The cached copy of the page at page_addr, read whole on a miss; NULL if it cannot be. */
+static const uint8_t *cached_page(struct kt_reader *reader, kdump_addrspace_t space,
+				  uint64_t page_addr)
+{
+	const uint8_t *page = kt_page_cache_find(reader->pages, space, page_addr);
+	if (page)
+		return page;
+	uint8_t *slot = kt_page_cache_claim(reader->pages, space, page_addr);
+	size_t done = KT_PAGE_SIZE;
+	if (kdump_read(reader->ctx, space, page_addr, slot, &done) == KDUMP_OK)
+		return slot;
+	kt_page_cache_drop(reader->pages, space, page_addr);
+	return NULL;
+}
+
 static struct kt_error *read_space(struct kt_reader *reader, kdump_addrspace_t space,
 				   uint64_t addr, void *buf, size_t len)
 {
@@ -117,25 +162,32 @@ static struct kt_error *read_space(struct kt_reader *reader, kdump_addrspace_t s
 		if (err)
 			return err;
 	}
-	size_t done = len;
-	kdump_status status = kdump_read(reader->ctx, space, addr, buf, &done);
-	if (status == KDUMP_OK)
-		return NULL;
-	if (status == KDUMP_ERR_SYSTEM && errno == ENOMEM)
-		return &kt_enomem;
-	uint64_t bad = addr + (done < len ? done : 0);
-	const char *reason = status_reason(status);
-	const char *kind = space == KDUMP_KVADDR ? "" : " (physical)";
-	if (reason)
-		return kt_error_fault(bad, "0x%016llx%s: %s", (unsigned long long)bad, kind, reason);
-	return kt_error_fault(bad, "0x%016llx%s: %s", (unsigned long long)bad, kind,
-			      kdump_get_err(reader->ctx));
+	if (!reader->pages || len > CACHED_READ_MAX)
+		return read_direct(reader, space, addr, buf, len);
+	// Page by page from the cache. A page that cannot be read whole is read as asked, so
+	// that the error is the one the uncached read gives.
+	while (len) {
+		uint64_t page_addr = addr & ~(uint64_t)(KT_PAGE_SIZE - 1);
+		size_t off = addr - page_addr, chunk = KT_PAGE_SIZE - off;
+		if (chunk > len)
+			chunk = len;
+		const uint8_t *page = cached_page(reader, space, page_addr);
+		if (page) {
+			memcpy(buf, page + off, chunk);
+		} else {
+			struct kt_error *err = read_direct(reader, space, addr, buf, chunk);
+			if (err)
+				return err;
+		}
+		addr += chunk;
+		buf = (char *)buf + chunk;
+		len -= chunk;
+	}
+	return NULL;
 }
 
 struct kt_error *kt_read(struct kt_reader *reader, uint64_t addr, void *buf, size_t len)
 {
-	// No page cache of our own on top: libkdumpfile 0.5.1 then reports sound pages of some
-	// kdump-compressed files as corrupt (whole-page reads change what its cache holds).
 	return read_space(reader, KDUMP_KVADDR, addr, buf, len);
 }
 

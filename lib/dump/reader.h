@@ -13,6 +13,7 @@ struct kt_reader {
 	struct kt_dump *dump;
 	kdump_ctx_t *ctx;  /* the dump's, or a clone for another thread */
 	struct kt_pgtable pgtable; /* own translation (dump->own_translation), cached per reader */
+	struct kt_page_cache *pages; /* whole pages read so far (page_cache.h), or NULL */
 };
 
 void kt_reader_init(struct kt_reader *reader, struct kt_dump *dump);

@@ -18,7 +18,7 @@
 /* PID_MAX_LIMIT on 64-bit (include/linux/threads.h): no kernel has more tasks than this. */
 static const uint64_t TASKS_MAX = 4u << 20;
 
-struct task_layout {
+struct kt_task_layout {
 	uint64_t tasks, pid, tgid, comm, state, exit_state, real_parent, cpu;
 	bool cpu_in_thread_info;   /* thread_info.cpu: the task's first member before v5.16 */
 	bool has_thread_head;      /* signal->thread_head / thread_node (v3.14+) */
@@ -26,7 +26,7 @@ struct task_layout {
 	uint64_t rq_curr, rq_idle;
 };
 
-static struct kt_error *task_layout_get(struct kt_program *prog, struct task_layout *l)
+static struct kt_error *task_layout_read(struct kt_program *prog, struct kt_task_layout *l)
 {
 	struct kt_types *types;
 	struct kt_error *err = kt_program_types(prog, &types);
@@ -68,9 +68,27 @@ static struct kt_error *task_layout_get(struct kt_program *prog, struct task_lay
 	return NULL;
 }
 
+/* Looked up once per program: every task of a walk and every backtrace needs the same offsets. */
+static struct kt_error *task_layout_get(struct kt_program *prog, struct kt_task_layout *l)
+{
+	if (!prog->task_layout) {
+		struct kt_task_layout *layout = calloc(1, sizeof(*layout));
+		if (!layout)
+			return &kt_enomem;
+		struct kt_error *err = task_layout_read(prog, layout);
+		if (err) {
+			free(layout);
+			return err;
+		}
+		prog->task_layout = layout;
+	}
+	*l = *prog->task_layout;
+	return NULL;
+}
+
 struct task_walk {
 	struct kt_program *prog;
-	struct task_layout l;
+	struct kt_task_layout l;
 	uint64_t *curr;          /* per CPU: rq->curr */
 	unsigned int ncpus;
 	kt_task_fn *fn;
@@ -83,7 +101,7 @@ struct task_walk {
 static struct kt_error *task_read(struct task_walk *w, uint64_t addr, struct kt_task *t)
 {
 	struct kt_reader *r = &w->prog->reader;
-	const struct task_layout *l = &w->l;
+	const struct kt_task_layout *l = &w->l;
 	uint32_t state32, exit_state, cpu;
 	uint64_t parent;
 	int32_t ppid = 0;

@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: MIT
+#include <stdlib.h>
+
+#include "dump/page_cache.h"
+
+/* 4-way sets, 1024 pages (4 MiB). Walkers touch a task's or a stack's few pages many times in a
+ * row, then move on: a larger cache only adds page faults. */
+enum { WAYS = 4, SETS = 256 };
+
+struct way {
+	uint64_t key;     /* page address | space + 1; 0: empty */
+	uint64_t used;    /* clock of the last use, for LRU within the set */
+};
+
+struct kt_page_cache {
+	uint64_t clock;
+	struct way ways[SETS][WAYS];
+	uint8_t *pages;   /* SETS * WAYS pages, way w of set s at (s * WAYS + w) */
+};
+
+struct kt_page_cache *kt_page_cache_create(void)
+{
+	struct kt_page_cache *cache = calloc(1, sizeof(*cache));
+	if (!cache)
+		return NULL;
+	cache->pages = malloc((size_t)SETS * WAYS * KT_PAGE_SIZE);
+	if (!cache->pages) {
+		free(cache);
+		return NULL;
+	}
+	return cache;
+}
+
+void kt_page_cache_destroy(struct kt_page_cache *cache)
+{
+	if (!cache)
+		return;
+	free(cache->pages);
+	free(cache);
+}
+
+static uint64_t make_key(unsigned int space, uint64_t page_addr)
+{
+	return page_addr | (space + 1);
+}
+
+static size_t set_of(uint64_t key)
+{
+	// Task structs and stacks sit at regular strides: hash the page number.
+	return (size_t)(((key >> 12) * 0x9e3779b97f4a7c15ull) >> 53) % SETS;
+}
+
+const uint8_t *kt_page_cache_find(struct kt_page_cache *cache, unsigned int space,
+				  uint64_t page_addr)
+{
+	uint64_t key = make_key(space, page_addr);
+	size_t s = set_of(key);
+	for (size_t w = 0; w < WAYS; w++) {
+		if (cache->ways[s][w].key == key) {
+			cache->ways[s][w].used = ++cache->clock;
+			return cache->pages + (s * WAYS + w) * KT_PAGE_SIZE;
+		}
+	}
+	return NULL;
+}
+
+uint8_t *kt_page_cache_claim(struct kt_page_cache *cache, unsigned int space, uint64_t page_addr)
+{
+	uint64_t key = make_key(space, page_addr);
+	size_t s = set_of(key), victim = 0;
+	for (size_t w = 1; w < WAYS; w++)
+		if (cache->ways[s][w].used < cache->ways[s][victim].used)
+			victim = w;
+	cache->ways[s][victim] = (struct way){key, ++cache->clock};
+	return cache->pages + (s * WAYS + victim) * KT_PAGE_SIZE;
+}
+
+void kt_page_cache_drop(struct kt_page_cache *cache, unsigned int space, uint64_t page_addr)
+{
+	uint64_t key = make_key(space, page_addr);
+	size_t s = set_of(key);
+	for (size_t w = 0; w < WAYS; w++)
+		if (cache->ways[s][w].key == key)
+			cache->ways[s][w] = (struct way){0, 0};
+}
