@@ -17,7 +17,7 @@ static const char usage[] =
 int cmd_callsite(struct cli_context *ctx, int argc, char **argv)
 {
 	int c;
-	optind = 1;
+	optind = 0;  // 0: GNU getopt starts over, permutation state included
 	while ((c = getopt(argc, argv, "")) != -1) {
 		fputs(usage, stderr);
 		return 2;

@@ -210,7 +210,7 @@ int cmd_dis(struct cli_context *ctx, int argc, char **argv)
 {
 	bool reverse = false, forward = false, lines = false;
 	int c;
-	optind = 1;
+	optind = 0;  // 0: GNU getopt starts over, permutation state included
 	while ((c = getopt(argc, argv, "+rflh")) != -1) {
 		if (c == 'l') {
 			lines = true;

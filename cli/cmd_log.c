@@ -71,7 +71,7 @@ int cmd_log(struct cli_context *ctx, int argc, char **argv)
 {
 	struct log_print p = {.json = ctx->json, .first = true};
 	int c;
-	optind = 1;
+	optind = 0;  // 0: GNU getopt starts over, permutation state included
 	while ((c = getopt(argc, argv, "Tm")) != -1) {
 		if (c == 'T') {
 			p.wall = true;

@@ -52,7 +52,7 @@ int cmd_percpu(struct cli_context *ctx, int argc, char **argv)
 	};
 	bool value = false;
 	int c;
-	optind = 1;
+	optind = 0;  // 0: GNU getopt starts over, permutation state included
 	while ((c = getopt_long(argc, argv, "x", options, NULL)) != -1) {
 		if (c != 'x')
 			return usage();

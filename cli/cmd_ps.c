@@ -40,7 +40,7 @@ int cmd_ps(struct cli_context *ctx, int argc, char **argv)
 {
 	struct ps_print p = {.json = ctx->json, .first = true};
 	int c;
-	optind = 1;
+	optind = 0;  // 0: GNU getopt starts over, permutation state included
 	while ((c = getopt(argc, argv, "S:")) != -1) {
 		if (c == 'S') {
 			p.state_filter = optarg;

@@ -56,7 +56,7 @@ static bool value_options(int argc, char **argv, const char *optstring,
 			  struct kt_value_options *opts, const char **type)
 {
 	int c;
-	optind = 1;
+	optind = 0;  // 0: GNU getopt starts over, permutation state included
 	while ((c = getopt(argc, argv, optstring)) != -1) {
 		uint64_t n;
 		switch (c) {

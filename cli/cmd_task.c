@@ -84,7 +84,7 @@ int cmd_task(struct cli_context *ctx, int argc, char **argv)
 	uint64_t value = 0;
 	struct kt_error *err;
 	int c;
-	optind = 1;
+	optind = 0;  // 0: GNU getopt starts over, permutation state included
 	while ((c = getopt(argc, argv, "c:")) != -1) {
 		if (c != 'c' || !all_digits(optarg))
 			return usage();

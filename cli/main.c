@@ -131,6 +131,9 @@ int main(int argc, char **argv)
 	struct kt_error *err = kt_program_open(path, &opts, &ctx.prog);
 	if (err)
 		return cli_report_error(err);
+	// Said once, where it does not mix with the output: what this mode cannot answer.
+	if (!ctx.json && !kt_program_has_debuginfo(ctx.prog))
+		fprintf(stderr, "ktriage: symbols and types: %s\n", kt_program_debuginfo_mode(ctx.prog));
 	int status;
 	if (command_list)
 		status = cli_run_line(&ctx, command_list);

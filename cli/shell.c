@@ -67,7 +67,7 @@ int cli_run_argv(struct cli_context *ctx, int argc, char **argv)
 		}
 	}
 	argv[n] = NULL;
-	optind = 1;  // each command parses its options from the start
+	optind = 0;  // 0: GNU getopt starts over, permutation state included  // each command parses its options from the start
 	int status = cmd->run(ctx, n, argv);
 	ctx->json = json;
 	fflush(stdout);

@@ -57,6 +57,8 @@ KT_PUBLIC void kt_program_destroy(struct kt_program *prog);
 /* Where symbols and types come from, for people: "kallsyms and BTF from the dump (no debug
  * file: no source lines, no inlined frames)" or "vmlinux PATH (ELF symbols, BTF)". */
 KT_PUBLIC const char *kt_program_debuginfo_mode(const struct kt_program *prog);
+/* Whether a debug vmlinux is in use (else symbols and types come from the dump alone). */
+KT_PUBLIC bool kt_program_has_debuginfo(const struct kt_program *prog);
 
 /* Memory */
 

@@ -71,6 +71,7 @@ struct resolver {
 	const struct kt_entry_source *entry;   /* the caller's entry values, NULL if unknown */
 	int depth;                             /* nesting of entry-value lookups */
 	bool quiet;                            /* a nested lookup: its values are not the site's */
+	bool as_pointer;                       /* the node being rendered is dereferenced next */
 	struct kt_call_site *site;
 	char missing[200];                     /* the first value that could not be had */
 	bool guessed;                          /* a type was taken from a symbol's name */
@@ -373,7 +374,7 @@ static void read_value(struct resolver *r, uint64_t addr, unsigned int size, str
 	add_value(r, out->text, v, "read from 0x%016llx", (unsigned long long)addr);
 }
 
-static void render_load(struct resolver *r, const struct kt_sx *x, struct rendered *out)
+static void render_load(struct resolver *r, const struct kt_sx *x, struct rendered *out, bool as_pointer)
 {
 	const struct kt_sx *addr = x->a, *base = addr;
 	int64_t off = 0;
@@ -382,6 +383,7 @@ static void render_load(struct resolver *r, const struct kt_sx *x, struct render
 		off = addr->b->imm;
 	}
 	struct rendered b;
+	r->as_pointer = true;  // what base holds is an address read through
 	render(r, base, &b);
 	// A RIP-relative operand folds the member offset into the address: ktcf_ops_table+0x28.
 	if (base->kind == KT_SX_ADDRESS) {
@@ -404,11 +406,15 @@ static void render_load(struct resolver *r, const struct kt_sx *x, struct render
 		bool guess = !agg.btf;
 		if (guess)
 			agg = struct_named_like(r->types, b.text);
+		// By name alone a global named like a struct is the struct, or (3.10's kvm_x86_ops) a
+		// pointer to it: a pointer when what was read is then read through.
+		if (guess && agg.btf && as_pointer && off == 0 && x->size == 8)
+			pointer = true;
 		if (agg.btf && !pointer && off >= 0 && member_at(agg, off, path, sizeof(path), &mtype)) {
 			r->guessed |= guess;
 			kt_textf(out->text, sizeof(out->text), "%s.%s", b.text, path);
 			out->points_to = aggregate_pointee(mtype);
-		} else if (agg.btf && (pointer || guess) && off == 0 && x->size == 8) {
+		} else if (agg.btf && pointer && off == 0 && x->size == 8) {
 			r->guessed |= guess;  // a pointer to a struct (guessed: named like it, 3.10's kvm_x86_ops)
 			kt_textf(out->text, sizeof(out->text), "%s", b.text);
 			out->points_to = agg;
@@ -439,6 +445,8 @@ static void render_load(struct resolver *r, const struct kt_sx *x, struct render
 
 static void render(struct resolver *r, const struct kt_sx *x, struct rendered *out)
 {
+	bool as_pointer = r->as_pointer;  // for this node only, not its operands
+	r->as_pointer = false;
 	memset(out, 0, sizeof(*out));
 	struct rendered a;
 	switch (x->kind) {
@@ -480,7 +488,7 @@ static void render(struct resolver *r, const struct kt_sx *x, struct rendered *o
 		return;
 	}
 	case KT_SX_LOAD:
-		render_load(r, x, out);
+		render_load(r, x, out, as_pointer);
 		if (!out->known)
 			from_call_registers(r, x, out, out->text);
 		return;

@@ -101,7 +101,7 @@ struct kt_error *kt_dump_open(const char *path, struct kt_dump **ret)
 				      "cannot set up Linux address translation");
 		goto fail;
 	}
-	uint64_t l5;
+	uint64_t l5 = 0;  // set only on success; -O3 cannot see that
 	struct kt_error *l5_err = kt_dump_attr_number(dump, "linux.vmcoreinfo.NUMBER.pgtable_l5_enabled", &l5);
 	if (!l5_err)
 		dump->la57 = l5 != 0;

@@ -14,6 +14,7 @@
 #include "callsite/function_code.h"
 #include "callsite/resolve.h"
 #include "core/error.h"
+#include "core/util.h"
 #include "kernel/tasks.h"
 #include "unwind/backtrace_build.h"
 #include "unwind/cfi.h"
@@ -34,7 +35,7 @@ static void set_reg(struct kt_call_registers *r, int dwarf, uint64_t value, cons
 {
 	r->value[dwarf] = value;
 	r->known |= 1u << dwarf;
-	snprintf(r->source[dwarf], sizeof(r->source[dwarf]), "%s", source);
+	kt_textf(r->source[dwarf], sizeof(r->source[dwarf]), "%s", source);
 }
 
 static void from_regs(struct kt_call_registers *r, const struct kt_regs *regs, const char *source)

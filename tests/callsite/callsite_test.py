@@ -143,6 +143,29 @@ def check_nmi(tap, label, dump, gt, mode):
            f"names the ops member (offset {nmi['run_offset']})", diag)
 
 
+def check_vmx_ops(tap, label, dump, vmx, mode):
+    """The seed's call: vcpu_enter_guest -> kvm_x86_ops->run (3.10: through a global pointer to
+    the ops table; the simulated 6.1 layout keeps the same form) on the CPU the vCPU thread ran."""
+    frames = vmx["frames"]
+    caller = next(f for f in frames if f["func"] == "vcpu_enter_guest")
+    p = ktriage("--json", *mode, dump, "bt", str(vmx["task"]["pid"]), "--explain", check=False)
+    if not tap.ok(p.returncode == 0, f"{label}: bt {vmx['task']['pid']} --explain", p.stderr):
+        return
+    stack = json.loads(p.stdout)[0]
+    f = frame_at(stack, addr(caller["ret"]))
+    cs = f.get("call_site") if f else None
+    if not tap.ok(cs is not None, f"{label}: vcpu_enter_guest's call site"):
+        return
+    diag = json.dumps(cs, indent=1)
+    ops = vmx["ops"]
+    tap.eq(addr(cs["target"]["address"]) if cs["target"] else None, addr(ops["run"]), f"{label}: ops->run reaches vmx_vcpu_run")
+    tap.eq(cs["verdict"], "matches", f"{label}: verdict")
+    values = {addr(v["value"]) for v in cs["values"]}
+    tap.ok(addr(ops["table"]) in values, f"{label}: the ops table pointer {ops['table']} read from {ops['ptr']}", diag)
+    tap.ok((cs["expression"] or "").endswith("->run"), f"{label}: {cs['expression']!r} is the pointer's run member "
+           f"(offset {ops['run_offset']})", diag)
+
+
 def main():
     tap = Tap()
     d = scenario_dir(tap, "callforms")
@@ -171,6 +194,13 @@ def main():
         cs = json.loads(p.stdout) if p.returncode == 0 else {}
         tap.ok(cs.get("verdict") == "undetermined" and "entered" in cs.get("reason", ""),
                "callsite: an argument without a stack is named as what is missing", p.stdout + p.stderr)
+    for name in ("vmx-sim-3.10", "vmx-sim-6.1"):
+        d = scenario_dir(tap, name)
+        if d:
+            vmx = ground_truth(d)["vmx"]
+            for mode, tag in (((), "vmlinux"), (("--no-debuginfo",), "no debuginfo"),
+                              (("--debuginfo", os.path.join(os.path.dirname(d), "debug")), "module DWARF")):
+                check_vmx_ops(tap, f"{name} ({tag})", os.path.join(d, "vmcore.kdump"), vmx, mode)
     d = scenario_dir(tap, "nmi-stuck")
     if d:
         gt = ground_truth(d)

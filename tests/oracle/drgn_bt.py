@@ -7,7 +7,7 @@ from drgn.helpers.linux.pid import for_each_task
 
 prog = drgn.Program()
 prog.set_core_dump(sys.argv[1])
-prog.load_debug_info([sys.argv[2]])
+prog.load_debug_info(sys.argv[2:])  # the vmlinux, then any module debug files
 out = {}
 for t in for_each_task(prog):
     if t.on_cpu.value_():
