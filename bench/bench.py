@@ -105,6 +105,9 @@ def main():
             continue
         ps = subprocess.run([kt, path, "ps"], capture_output=True, text=True)
         tasks = max(len(ps.stdout.splitlines()) - 1, 0)  # less the header
+        if tasks < 1000 or total - start < 0.05:
+            print(f"\n{name} file: {tasks} tasks: too few to measure a per-task rate")
+            continue
         print(f"\n{name} file: {tasks} tasks in {total:.3f} s (minimum), start-up {start:.3f} s: "
               f"{tasks / max(total - start, 1e-9):,.0f} tasks per second beyond start-up")
 
