@@ -24,6 +24,13 @@ static const struct {
 	{ZYDIS_REGISTER_RIP, KT_X86_RIP},
 };
 
+const char *kt_x86_reg_name(enum kt_x86_reg reg)
+{
+	static const char *const names[] = {"rax", "rdx", "rcx", "rbx", "rsi", "rdi", "rbp", "rsp",
+					    "r8",  "r9",  "r10", "r11", "r12", "r13", "r14", "r15"};
+	return reg >= KT_X86_RAX && reg <= KT_X86_R15 ? names[reg] : "?";
+}
+
 static enum kt_x86_reg reg_from_zydis(ZydisRegister r)
 {
 	if (r == ZYDIS_REGISTER_NONE)

@@ -43,6 +43,9 @@ enum kt_x86_reg {
 	KT_X86_REG_OTHER,  /* segment, vector, mask or control register: not tracked */
 };
 
+/* "rax" ... "r15" for the general-purpose registers, "?" for any other. */
+const char *kt_x86_reg_name(enum kt_x86_reg reg);
+
 /* In 64-bit mode only FS and GS have a base (SDM Vol. 1, 3.4.2.1); the kernel's GS is per-CPU. */
 enum kt_x86_seg {
 	KT_X86_SEG_NONE,

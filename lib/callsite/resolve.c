@@ -1,30 +1,19 @@
 // SPDX-License-Identifier: MIT
 /*
  * Call-site resolution: for a return address, the call before it, what that call read its
- * target through (a backward slice, slice.c), that expression in C with the kernel's types
- * (BTF: parameters from the function's prototype, members from their structs), the values
- * it needed (registers the unwinder recovered, then loads from the dump), the target, and
- * whether that target is the function the stack says was called.
+ * target through (a backward slice, slice.c, rendered in C with values by render.c), the target,
+ * and whether that target is the function the stack says was called (verdict.c).
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <bpf/btf.h>
-
 #include "callsite/disasm.h"
-#include "callsite/function_code.h"
-#include "callsite/resolve.h"
-#include "callsite/slice.h"
+#include "callsite/render.h"
 #include "callsite/static_calls.h"
 #include "callsite/thunks.h"
 #include "core/error.h"
 #include "core/util.h"
-#include "kernel/percpu.h"
-#include "sym/dwarf_params.h"
-#include "sym/type_print.h"
-#include "unwind/backtrace.h"
 
 const char *kt_call_kind_name(enum kt_call_kind kind)
 {
@@ -43,510 +32,6 @@ const char *kt_call_verdict_name(enum kt_call_verdict verdict)
 		[KT_CALL_TAIL_CALL] = "tail_call",       [KT_CALL_DIFFERS] = "differs",
 	};
 	return verdict <= KT_CALL_DIFFERS ? names[verdict] : "?";
-}
-
-static const char *const reg_names[16] = {"rax", "rdx", "rcx", "rbx", "rsi", "rdi", "rbp", "rsp",
-					  "r8",  "r9",  "r10", "r11", "r12", "r13", "r14", "r15"};
-
-/* Argument registers in order (System V psABI, 3.2.3 "Parameter Passing"). */
-static int param_index(enum kt_x86_reg reg)
-{
-	static const enum kt_x86_reg args[] = {KT_X86_RDI, KT_X86_RSI, KT_X86_RDX,
-					       KT_X86_RCX, KT_X86_R8,  KT_X86_R9};
-	for (int i = 0; i < 6; i++)
-		if (args[i] == reg)
-			return i;
-	return -1;
-}
-
-/* Everything one resolution works with. */
-struct resolver {
-	struct kt_program *prog;
-	struct kt_types *types;                /* NULL without types */
-	const struct kt_call_registers *regs;  /* NULL: none known */
-	const char *caller;                    /* for parameter names */
-	uint64_t caller_start;                 /* ... and DWARF parameter locations */
-	uint64_t call;                         /* the call instruction (0 in nested lookups) */
-	int32_t call_depth;                    /* bytes the caller had pushed at the call */
-	const struct kt_entry_source *entry;   /* the caller's entry values, NULL if unknown */
-	int depth;                             /* nesting of entry-value lookups */
-	bool quiet;                            /* a nested lookup: its values are not the site's */
-	bool as_pointer;                       /* the node being rendered is dereferenced next */
-	struct kt_call_site *site;
-	char missing[200];                     /* the first value that could not be had */
-	bool guessed;                          /* a type was taken from a symbol's name */
-};
-
-/* What one expression node came to. */
-struct rendered {
-	char text[256];
-	struct kt_type_ref points_to;  /* the struct or union the value points to; btf NULL: unknown */
-	bool known;
-	uint64_t value;
-};
-
-__attribute__((format(printf, 2, 3)))
-static void set_missing(struct resolver *r, const char *fmt, ...)
-{
-	if (r->missing[0])
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(r->missing, sizeof(r->missing), fmt, ap);
-	va_end(ap);
-}
-
-static void add_value(struct resolver *r, const char *name, uint64_t value, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static void add_value(struct resolver *r, const char *name, uint64_t value, const char *fmt, ...)
-{
-	struct kt_call_site *site = r->site;
-	if (r->quiet)
-		return;
-	for (size_t i = 0; i < site->n_values; i++)
-		if (!strcmp(site->values[i].name, name))
-			return;
-	if (site->n_values >= KT_CALL_MAX_VALUES)
-		return;
-	struct kt_call_value *v = &site->values[site->n_values++];
-	snprintf(v->name, sizeof(v->name), "%s", name);
-	v->value = value;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(v->source, sizeof(v->source), fmt, ap);
-	va_end(ap);
-}
-
-/* "sym", "sym+0x10", or the bare address. */
-static void name_address(struct kt_program *prog, uint64_t addr, char *buf, size_t size)
-{
-	const char *name, *module;
-	uint64_t off;
-	struct kt_error *err = kt_program_symbolize(prog, addr, &name, &off, &module);
-	if (err) {
-		kt_error_destroy(err);
-		snprintf(buf, size, "0x%016llx", (unsigned long long)addr);
-	} else if (off) {
-		snprintf(buf, size, "%s+0x%llx", name, (unsigned long long)off);
-	} else {
-		snprintf(buf, size, "%s", name);
-	}
-}
-
-static bool is_aggregate(struct kt_type_ref ref)
-{
-	const struct btf_type *t = ref.btf ? btf__type_by_id(ref.btf, kt_type_strip(ref.btf, (uint32_t)ref.id)) : NULL;
-	return t && (btf_is_struct(t) || btf_is_union(t));
-}
-
-/* The struct or union a value of type ref points to; btf NULL if it is no such pointer. */
-static struct kt_type_ref aggregate_pointee(struct kt_type_ref ref)
-{
-	struct kt_type_ref to = {0};
-	if (!ref.btf || !kt_types_pointee(ref, &to) || !is_aggregate(to))
-		return (struct kt_type_ref){0};
-	to.id = (int32_t)kt_type_strip(to.btf, (uint32_t)to.id);
-	return to;
-}
-
-/* The member of agg that a load at offset reads, starting exactly there ("arch.mmu.set_cr3",
- * "val[2].value"); its type in *type_ret. */
-static bool member_at(struct kt_type_ref agg, int64_t offset, char *path, size_t path_size,
-		      struct kt_type_ref *type_ret)
-{
-	if (offset < 0 || !agg.btf)
-		return false;
-	struct kt_error *err = kt_types_member_at(agg, (uint64_t)offset, path, path_size, type_ret);
-	if (err) {
-		kt_error_destroy(err);
-		return false;
-	}
-	return !strchr(path, '+');  // a path into the middle of a member is not what was loaded
-}
-
-/* Parameter i of func from its BTF prototype: name and type. */
-static bool function_param(struct kt_types *types, const char *func, int i, const char **name_ret,
-			   struct kt_type_ref *type_ret)
-{
-	struct kt_type_ref proto;
-	if (!types || !func || i < 0)
-		return false;
-	struct kt_error *err = kt_types_function(types, func, &proto);
-	if (err) {
-		kt_error_destroy(err);
-		return false;
-	}
-	return kt_types_param(proto, (unsigned int)i, name_ret, type_ret) && **name_ret;
-}
-
-/*
- * The type of global sym from DWARF (vmlinux or the module defining it), as the struct or union
- * it is (*pointer false) or points to (*pointer true); btf NULL if it is neither or unknown. The
- * BTF lookup is of the struct itself: BTF need not hold a pointer type to it.
- */
-static struct kt_type_ref global_type(struct resolver *r, const char *sym, bool *pointer)
-{
-	struct kt_type_ref ref = {0};
-	char *text = NULL;
-	struct kt_error *err = r->types ? kt_dwarf_variable_type(r->prog, sym, &text) : NULL;
-	if (!err && text) {
-		// "const struct ktcf_ops *": qualifiers do not change the layout.
-		for (char *q; (q = strstr(text, "const ")) || (q = strstr(text, "volatile "));)
-			memmove(q, strchr(q, ' ') + 1, strlen(strchr(q, ' ') + 1) + 1);
-		size_t len = strlen(text);
-		while (len && text[len - 1] == ' ')
-			text[--len] = 0;
-		*pointer = len && text[len - 1] == '*';
-		if (*pointer)
-			text[--len] = 0;
-		while (len && text[len - 1] == ' ')
-			text[--len] = 0;
-		if (!strchr(text, '*') && !strchr(text, '[') && !strchr(text, '('))
-			err = kt_types_lookup(r->types, text, &ref);
-	}
-	free(text);
-	if (err)
-		kt_error_destroy(err);
-	if (err || !is_aggregate(ref))
-		return (struct kt_type_ref){0};
-	return (struct kt_type_ref){ref.btf, (int32_t)kt_type_strip(ref.btf, (uint32_t)ref.id)};
-}
-
-/* The type of a global from its name alone: a struct of the same name (kvm_x86_ops). */
-static struct kt_type_ref struct_named_like(struct kt_types *types, const char *sym)
-{
-	struct kt_type_ref ref = {0};
-	char name[160];
-	kt_textf(name, sizeof(name), "struct %s", sym);
-	struct kt_error *err = types ? kt_types_lookup(types, name, &ref) : NULL;
-	if (err) {
-		kt_error_destroy(err);
-		return (struct kt_type_ref){0};
-	}
-	return ref;
-}
-
-static void render(struct resolver *r, const struct kt_sx *x, struct rendered *out);
-
-/* Entry values are looked up this many calls out, at most: each is one more function slice. */
-enum { ENTRY_DEPTH_MAX = 4 };
-
-/* A resolution one function further out: at code->insns[i], with regs known there and the
- * function's entry values from entry; its values are not the site's. */
-static struct resolver nested(const struct resolver *r, const struct kt_function_code *code, size_t i,
-			      const struct kt_call_registers *regs, const struct kt_entry_source *entry)
-{
-	struct resolver inner = *r;
-	inner.regs = regs;
-	inner.entry = entry;
-	inner.caller = code->name;
-	inner.caller_start = code->start;
-	inner.call = code->insns[i].address;
-	inner.call_depth = code->depth[i];
-	inner.depth = r->depth + 1;
-	inner.quiet = true;
-	inner.missing[0] = 0;
-	return inner;
-}
-
-/*
- * The value of reg right before the instruction at insn, with regs known there and the entry
- * values of its function from outer: one more slice, in that function.
- */
-static bool value_before(struct resolver *r, uint64_t insn, enum kt_x86_reg reg,
-			 const struct kt_call_registers *regs, const struct kt_entry_source *outer,
-			 struct rendered *out)
-{
-	struct kt_function_code code;
-	struct kt_error *err = kt_function_code_load(r->prog, insn, &code);
-	if (err) {
-		kt_error_destroy(err);
-		return false;
-	}
-	ssize_t i = kt_function_code_index(&code, insn);
-	struct kt_slice *slice = i >= 0 ? malloc(sizeof(*slice)) : NULL;
-	bool known = false;
-	if (slice) {
-		kt_slice_init(slice, &code, (size_t)i);
-		const struct kt_sx *x = kt_slice_register(slice, reg, (size_t)i);
-		struct resolver inner = nested(r, &code, (size_t)i, regs, outer);
-		render(&inner, x, out);
-		known = out->known;
-		r->guessed |= inner.guessed;
-		free(slice);
-	}
-	kt_function_code_deinit(&code);
-	return known;
-}
-
-/*
- * Parameter idx where DWARF says it lives at the call: a register the unwinder recovered, or a
- * slot at the frame base (DW_OP_call_frame_cfa, as GCC emits for x86-64: the caller's %rsp
- * before it was called, so %rsp at the call + what the caller had pushed + its return address).
- */
-static bool dwarf_param_value(struct resolver *r, int idx, const char *name, struct rendered *out)
-{
-	struct kt_dwarf_param *params;
-	size_t n;
-	if (!r->call || idx < 0 || !r->regs)
-		return false;
-	struct kt_error *err = kt_dwarf_function_params(r->prog, r->caller_start, r->call, &params, &n);
-	if (err) {
-		kt_error_destroy(err);
-		return false;
-	}
-	bool known = false;
-	if ((size_t)idx < n) {
-		const struct kt_dwarf_param *p = &params[idx];
-		uint64_t where = 0, v;
-		if (p->where == KT_PARAM_REGISTER && p->dwarf_reg >= 0 && p->dwarf_reg < 16 &&
-		    (r->regs->known & (1u << p->dwarf_reg))) {
-			out->value = r->regs->value[p->dwarf_reg];
-			known = true;
-			add_value(r, name, out->value, "DWARF: in %%%s at the call; %s", reg_names[p->dwarf_reg],
-				  r->regs->source[p->dwarf_reg]);
-		} else if (p->where == KT_PARAM_FRAME_BASE && (r->regs->known & (1u << KT_X86_RSP)) &&
-			   r->call_depth != KT_DEPTH_UNKNOWN) {
-			where = r->regs->value[KT_X86_RSP] + (uint64_t)r->call_depth + 8 + (uint64_t)p->offset;
-			if (!(err = kt_read_u64(&r->prog->reader, where, &v))) {
-				out->value = v;
-				known = true;
-				add_value(r, name, v, "DWARF: at the frame base %+lld, read from 0x%016llx",
-					  (long long)p->offset, (unsigned long long)where);
-			}
-			kt_error_destroy(err);
-		}
-	}
-	kt_dwarf_params_free(params, n);
-	out->known |= known;
-	return known;
-}
-
-/* reg's value when the calling function was entered, from the call that entered it. */
-static bool entry_value(struct resolver *r, enum kt_x86_reg reg, const char *name, struct rendered *out)
-{
-	if (!r->entry || r->depth >= ENTRY_DEPTH_MAX)
-		return false;
-	struct rendered v;
-	if (!value_before(r, r->entry->insn, reg, &r->entry->regs, r->entry->outer, &v))
-		return false;
-	out->known = true;
-	out->value = v.value;
-	char where[200];
-	name_address(r->prog, r->entry->insn, where, sizeof(where));
-	add_value(r, name, v.value, "%%%s at entry = %s at the call at %s", reg_names[reg], v.text, where);
-	return true;
-}
-
-/* A value the call held in a register: take it from the recovered registers if they have it. */
-static bool from_call_registers(struct resolver *r, const struct kt_sx *x, struct rendered *out,
-				const char *name)
-{
-	if (!r->regs)
-		return false;
-	for (int reg = 0; reg < 16; reg++) {
-		if (!(x->call_regs & (1u << reg)) || !(r->regs->known & (1u << reg)))
-			continue;
-		out->known = true;
-		out->value = r->regs->value[reg];
-		char label[160];
-		if (name && strcmp(name, reg_names[reg]))
-			kt_textf(label, sizeof(label), "%s", name);
-		else
-			kt_textf(label, sizeof(label), "%%%s", reg_names[reg]);
-		add_value(r, label, out->value, "%%%s at the call: %s", reg_names[reg], r->regs->source[reg]);
-		return true;
-	}
-	return false;
-}
-
-static void read_value(struct resolver *r, uint64_t addr, unsigned int size, struct rendered *out)
-{
-	uint64_t v = 0;
-	struct kt_error *err = kt_read(&r->prog->reader, addr, &v, size <= 8 ? size : 8);
-	if (err) {
-		set_missing(r, "%s: %s", out->text, kt_error_message(err));
-		kt_error_destroy(err);
-		return;
-	}
-	out->known = true;
-	out->value = v;
-	add_value(r, out->text, v, "read from 0x%016llx", (unsigned long long)addr);
-}
-
-static void render_load(struct resolver *r, const struct kt_sx *x, struct rendered *out, bool as_pointer)
-{
-	const struct kt_sx *addr = x->a, *base = addr;
-	int64_t off = 0;
-	if (addr->kind == KT_SX_ADD && addr->b && addr->b->kind == KT_SX_CONST) {
-		base = addr->a;
-		off = addr->b->imm;
-	}
-	struct rendered b;
-	r->as_pointer = true;  // what base holds is an address read through
-	render(r, base, &b);
-	// A RIP-relative operand folds the member offset into the address: ktcf_ops_table+0x28.
-	if (base->kind == KT_SX_ADDRESS) {
-		const char *name, *module;
-		uint64_t sym_off;
-		struct kt_error *err = kt_program_symbolize(r->prog, (uint64_t)base->imm, &name, &sym_off, &module);
-		if (!err && sym_off) {
-			kt_textf(b.text, sizeof(b.text), "%s", name);
-			b.value -= sym_off;
-			off += (int64_t)sym_off;
-		}
-		kt_error_destroy(err);
-	}
-	char path[200];
-	struct kt_type_ref mtype;
-	if (base->kind == KT_SX_ADDRESS) {
-		// A global: typed by DWARF, or by its name when there is no DWARF to say.
-		bool pointer = false;
-		struct kt_type_ref agg = global_type(r, b.text, &pointer);
-		bool guess = !agg.btf;
-		if (guess)
-			agg = struct_named_like(r->types, b.text);
-		// By name alone a global named like a struct is the struct, or (3.10's kvm_x86_ops) a
-		// pointer to it: a pointer when what was read is then read through.
-		if (guess && agg.btf && as_pointer && off == 0 && x->size == 8)
-			pointer = true;
-		if (agg.btf && !pointer && off >= 0 && member_at(agg, off, path, sizeof(path), &mtype)) {
-			r->guessed |= guess;
-			kt_textf(out->text, sizeof(out->text), "%s.%s", b.text, path);
-			out->points_to = aggregate_pointee(mtype);
-		} else if (agg.btf && pointer && off == 0 && x->size == 8) {
-			r->guessed |= guess;  // a pointer to a struct (guessed: named like it, 3.10's kvm_x86_ops)
-			kt_textf(out->text, sizeof(out->text), "%s", b.text);
-			out->points_to = agg;
-		} else if (off) {
-			kt_textf(out->text, sizeof(out->text), "*(%s+0x%llx)", b.text, (unsigned long long)off);
-		} else {
-			kt_textf(out->text, sizeof(out->text), "%s", b.text);
-		}
-	} else {
-		bool simple = strspn(b.text, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_->.[]%") ==
-			      strlen(b.text);
-		if (b.points_to.btf && member_at(b.points_to, off, path, sizeof(path), &mtype)) {
-			kt_textf(out->text, sizeof(out->text), simple ? "%s->%s" : "(%s)->%s", b.text, path);
-			out->points_to = aggregate_pointee(mtype);
-		} else if (off) {
-			kt_textf(out->text, sizeof(out->text), "*(%s %c 0x%llx)", b.text, off < 0 ? '-' : '+',
-			      (unsigned long long)(off < 0 ? -off : off));
-		} else {
-			kt_textf(out->text, sizeof(out->text), "*%s", b.text);
-		}
-	}
-	if (!b.known) {
-		set_missing(r, "%s is not known", b.text);
-		return;
-	}
-	read_value(r, b.value + (uint64_t)off, x->size, out);
-}
-
-static void render(struct resolver *r, const struct kt_sx *x, struct rendered *out)
-{
-	bool as_pointer = r->as_pointer;  // for this node only, not its operands
-	r->as_pointer = false;
-	memset(out, 0, sizeof(*out));
-	struct rendered a;
-	switch (x->kind) {
-	case KT_SX_CONST:
-		kt_textf(out->text, sizeof(out->text), "0x%llx", (unsigned long long)x->imm);
-		out->known = true;
-		out->value = (uint64_t)x->imm;
-		return;
-	case KT_SX_ADDRESS:
-		name_address(r->prog, (uint64_t)x->imm, out->text, sizeof(out->text));
-		out->known = true;
-		out->value = (uint64_t)x->imm;
-		return;
-	case KT_SX_ENTRY: {
-		const char *pname;
-		struct kt_type_ref ptype;
-		int idx = param_index(x->reg);
-		if (function_param(r->types, r->caller, idx, &pname, &ptype)) {
-			kt_textf(out->text, sizeof(out->text), "%s", pname);
-			out->points_to = aggregate_pointee(ptype);
-		} else {
-			kt_textf(out->text, sizeof(out->text), "%%%s", reg_names[x->reg]);
-		}
-		// DWARF last: the first use of a debug file's DWARF costs more than the slices.
-		if (!from_call_registers(r, x, out, out->text) && !entry_value(r, x->reg, out->text, out) &&
-		    !dwarf_param_value(r, idx, out->text, out))
-			set_missing(r, "%s (%%%s when %s was entered) is not saved anywhere the unwinder "
-				    "knows", out->text, reg_names[x->reg], r->caller ? r->caller : "the caller");
-		return;
-	}
-	case KT_SX_STACK: {
-		kt_textf(out->text, sizeof(out->text), "%%rsp+0x%llx", (unsigned long long)x->imm);
-		if (r->regs && (r->regs->known & (1u << KT_X86_RSP))) {
-			out->known = true;
-			out->value = r->regs->value[KT_X86_RSP] + (uint64_t)x->imm;
-		} else {
-			set_missing(r, "the stack pointer at the call is not known");
-		}
-		return;
-	}
-	case KT_SX_LOAD:
-		render_load(r, x, out, as_pointer);
-		if (!out->known)
-			from_call_registers(r, x, out, out->text);
-		return;
-	case KT_SX_ADD: {
-		struct rendered b;
-		render(r, x->a, &a);
-		render(r, x->b, &b);
-		if (x->b->kind == KT_SX_CONST && x->b->imm < 0)
-			kt_textf(out->text, sizeof(out->text), "%s - 0x%llx", a.text,
-				 (unsigned long long)-x->b->imm);
-		else
-			kt_textf(out->text, sizeof(out->text), "%s + %s", a.text, b.text);
-		out->known = a.known && b.known;
-		out->value = a.value + b.value;
-		return;
-	}
-	case KT_SX_SCALE:
-		render(r, x->a, &a);
-		kt_textf(out->text, sizeof(out->text), "%s * %lld", a.text, (long long)x->imm);
-		out->known = a.known;
-		out->value = a.value * (uint64_t)x->imm;
-		return;
-	case KT_SX_PERCPU: {
-		render(r, x->a, &a);
-		kt_textf(out->text, sizeof(out->text), "this_cpu(%s)", a.text);
-		struct kt_percpu_slot *slots;
-		size_t n;
-		if (!a.known || !r->regs || r->regs->cpu < 0) {
-			set_missing(r, "the per-CPU area of the CPU that made the call is not known");
-			return;
-		}
-		struct kt_error *err = kt_percpu_addresses(r->prog, a.value, &slots, &n);
-		if (err) {
-			set_missing(r, "per-CPU areas: %s", kt_error_message(err));
-			kt_error_destroy(err);
-			return;
-		}
-		for (size_t i = 0; i < n; i++) {
-			if (slots[i].cpu == (unsigned int)r->regs->cpu) {
-				out->known = true;
-				out->value = slots[i].address;
-			}
-		}
-		free(slots);
-		return;
-	}
-	case KT_SX_UNKNOWN:
-		kt_textf(out->text, sizeof(out->text), "?");
-		for (int reg = 0; reg < 16; reg++) {
-			if (x->call_regs & (1u << reg)) {
-				kt_textf(out->text, sizeof(out->text), "%%%s", reg_names[reg]);
-				break;
-			}
-		}
-		if (!from_call_registers(r, x, out, out->text))
-			set_missing(r, "%s", x->why);
-		return;
-	}
 }
 
 /* Whether target is a __SCT__ static-call trampoline; *dest is where it jumps now (0: returns). */
@@ -599,108 +84,6 @@ void kt_call_registers_at_entry(const struct kt_call_registers *at_call, struct 
 	}
 }
 
-/*
- * Does the function at start (what the call reached) jump to callee: directly, or through a
- * register, memory or a retpoline thunk whose value, computed with the registers at the call
- * (callee-saved ones survive into it) and the call's own values as its entry, is callee?
- */
-static bool jumps_to(struct resolver *r, uint64_t start, uint64_t callee, uint64_t call,
-		     uint64_t *jmp_at)
-{
-	struct kt_function_code code;
-	struct kt_error *err = kt_function_code_load(r->prog, start, &code);
-	if (err) {
-		kt_error_destroy(err);
-		return false;
-	}
-	struct kt_entry_source at_call = {.insn = call, .outer = r->entry};
-	if (r->regs)
-		at_call.regs = *r->regs;
-	struct kt_call_registers at_entry;
-	kt_call_registers_at_entry(&at_call.regs, &at_entry);
-	bool found = false;
-	for (size_t i = 0; i < code.n && !found; i++) {
-		const struct kt_insn *insn = &code.insns[i];
-		if (insn->kind != KT_INSN_JMP)
-			continue;
-		if (insn->has_target && insn->target == callee) {
-			found = true;
-		} else if (r->depth < ENTRY_DEPTH_MAX) {
-			enum kt_x86_reg through = insn->has_target ? KT_X86_REG_NONE : insn->indirect.reg;
-			if (insn->has_target) {
-				through = kt_thunk_register(r->prog, insn->target);
-				if (through == KT_X86_REG_NONE)
-					continue;
-			}
-			struct kt_slice *slice = malloc(sizeof(*slice));
-			if (!slice)
-				break;
-			kt_slice_init(slice, &code, i);
-			const struct kt_sx *x = through != KT_X86_REG_NONE || insn->indirect.type == KT_INSN_OPERAND_REG
-							? kt_slice_register(slice, through, i)
-							: kt_slice_call_target(slice);
-			struct resolver inner = nested(r, &code, i, &at_entry, &at_call);
-			struct rendered out;
-			render(&inner, x, &out);
-			found = out.known && out.value == callee;
-			free(slice);
-		}
-		if (found)
-			*jmp_at = insn->address;
-	}
-	kt_function_code_deinit(&code);
-	return found;
-}
-
-/* Functions a tail-call search decodes at most, for one verdict. */
-enum { TAIL_SEARCH_MAX = 1024 };
-
-/*
- * Does start jump directly to a function that itself jumps directly to callee? *via is that
- * function, *jmp_at its jump. Only direct jumps to function starts are followed.
- */
-static bool tail_calls_through(struct resolver *r, uint64_t start, uint64_t callee, uint64_t *via,
-			       uint64_t *jmp_at)
-{
-	struct kt_function_code code;
-	struct kt_error *err = kt_function_code_load(r->prog, start, &code);
-	if (err) {
-		kt_error_destroy(err);
-		return false;
-	}
-	bool found = false;
-	unsigned int searched = 0;
-	for (size_t i = 0; i < code.n && !found && searched < TAIL_SEARCH_MAX; i++) {
-		const struct kt_insn *insn = &code.insns[i];
-		const char *name, *module;
-		uint64_t off;
-		if (insn->kind != KT_INSN_JMP || !insn->has_target ||
-		    (insn->target >= code.start && insn->target < code.end))
-			continue;
-		struct kt_error *serr = kt_program_symbolize(r->prog, insn->target, &name, &off, &module);
-		kt_error_destroy(serr);
-		if (serr || off)
-			continue;  // not a function start: not a tail call
-		searched++;
-		struct kt_function_code next;
-		if ((serr = kt_function_code_load(r->prog, insn->target, &next))) {
-			kt_error_destroy(serr);
-			continue;
-		}
-		for (size_t k = 0; k < next.n && !found; k++) {
-			if (next.insns[k].kind == KT_INSN_JMP && next.insns[k].has_target &&
-			    next.insns[k].target == callee) {
-				*via = insn->target;
-				*jmp_at = next.insns[k].address;
-				found = true;
-			}
-		}
-		kt_function_code_deinit(&next);
-	}
-	kt_function_code_deinit(&code);
-	return found;
-}
-
 static void set_target(struct kt_program *prog, struct kt_call_site *site, uint64_t target)
 {
 	site->has_target = true;
@@ -715,61 +98,6 @@ static void set_target(struct kt_program *prog, struct kt_call_site *site, uint6
 	site->target_function = name;
 	site->target_offset = off;
 	site->target_module = module;
-}
-
-static void judge(struct resolver *r, struct kt_call_site *site, uint64_t callee)
-{
-	struct kt_program *prog = r->prog;
-	if (!site->has_target || !callee)
-		return;
-	const char *cname = "?", *mod;
-	uint64_t off;
-	struct kt_error *err = kt_program_symbolize(prog, callee, &cname, &off, &mod);
-	kt_error_destroy(err);
-	char tname[200];
-	name_address(prog, site->target, tname, sizeof(tname));
-	if (site->target == callee) {
-		site->verdict = KT_CALL_MATCHES;
-		kt_textf(site->reason, sizeof(site->reason), "the call reaches %s, the function of the "
-			 "frame above", tname);
-		return;
-	}
-	// GCC moves a function's unlikely paths to NAME.cold, entered by a jump from NAME.
-	size_t tlen = site->target_function ? strlen(site->target_function) : 0;
-	if (tlen && !site->target_offset && !strncmp(cname, site->target_function, tlen) &&
-	    !strcmp(cname + tlen, ".cold")) {
-		site->verdict = KT_CALL_MATCHES;
-		kt_textf(site->reason, sizeof(site->reason), "the call reaches %s, whose unlikely part %s "
-		      "(a jump away, no call) is the frame above", tname, cname);
-		return;
-	}
-	uint64_t jmp_at, via;
-	if (site->target_function && !site->target_offset &&
-	    jumps_to(r, site->target, callee, site->address, &jmp_at)) {
-		site->verdict = KT_CALL_TAIL_CALL;
-		site->tail_jump = jmp_at;
-		site->tail_calls = 1;
-		kt_textf(site->reason, sizeof(site->reason), "the call reaches %s, which tail-called %s "
-		      "(jmp at 0x%016llx): %s has no frame of its own", tname, cname,
-		      (unsigned long long)jmp_at, tname);
-		return;
-	}
-	// Two tail calls (x64_sys_call -> __x64_sys_write -> ksys_write): direct jumps only.
-	if (site->target_function && !site->target_offset &&
-	    tail_calls_through(r, site->target, callee, &via, &jmp_at)) {
-		char vname[200];
-		name_address(prog, via, vname, sizeof(vname));
-		site->verdict = KT_CALL_TAIL_CALL;
-		site->tail_jump = jmp_at;
-		site->tail_calls = 2;
-		kt_textf(site->reason, sizeof(site->reason), "the call reaches %s, which tail-called %s, "
-		      "which tail-called %s (jmp at 0x%016llx): neither has a frame of its own", tname,
-		      vname, cname, (unsigned long long)jmp_at);
-		return;
-	}
-	site->verdict = KT_CALL_DIFFERS;
-	kt_textf(site->reason, sizeof(site->reason), "the call reaches %s, not %s: the frame above "
-		 "is not this call's callee", tname, cname);
 }
 
 struct kt_error *kt_call_site_resolve(struct kt_program *prog, uint64_t return_address,
@@ -838,15 +166,15 @@ struct kt_error *kt_call_site_resolve_entry(struct kt_program *prog, uint64_t re
 			char *name = strchr(site->instruction, '<');
 			if (name)
 				kt_textf(name, sizeof(site->instruction) - (size_t)(name - site->instruction),
-				      "<__x86_indirect_thunk_%s>", reg_names[thunk_reg]);
+				      "<__x86_indirect_thunk_%s>", kt_x86_reg_name(thunk_reg));
 			through = kt_slice_register(slice, thunk_reg, (size_t)ci);
 		} else if (static_call_trampoline(prog, call->target, &dest)) {
 			site->kind = KT_CALL_STATIC;
-			name_address(prog, call->target, site->expression, sizeof(site->expression));
+			kt_name_address(prog, call->target, site->expression, sizeof(site->expression));
 			if (dest)
 				set_target(prog, site, dest);
 			else
-				set_missing(&r, "the static-call trampoline at 0x%016llx does not jump anywhere",
+				kt_resolver_missing(&r, "the static-call trampoline at 0x%016llx does not jump anywhere",
 					    (unsigned long long)call->target);
 		} else {
 			uint64_t key;
@@ -854,7 +182,7 @@ struct kt_error *kt_call_site_resolve_entry(struct kt_program *prog, uint64_t re
 			if (kt_static_call_site(prog, call->address, &key)) {
 				// Patched in place: the call names the target itself, the key says why.
 				site->kind = KT_CALL_STATIC;
-				name_address(prog, key, site->expression, sizeof(site->expression));
+				kt_name_address(prog, key, site->expression, sizeof(site->expression));
 			}
 			set_target(prog, site, call->target);
 		}
@@ -864,7 +192,7 @@ struct kt_error *kt_call_site_resolve_entry(struct kt_program *prog, uint64_t re
 	}
 	if (through) {
 		struct rendered out;
-		render(&r, through, &out);
+		kt_render(&r, through, &out);
 		snprintf(site->expression, sizeof(site->expression), "%s", out.text);
 		if (out.known)
 			set_target(prog, site, out.value);
@@ -872,7 +200,7 @@ struct kt_error *kt_call_site_resolve_entry(struct kt_program *prog, uint64_t re
 	free(slice);
 	kt_function_code_deinit(&code);
 	if (site->has_target)
-		judge(&r, site, callee);
+		kt_judge_call(&r, site, callee);
 	if (!site->has_target)
 		kt_textf(site->reason, sizeof(site->reason), "target not determined: %s",
 			 r.missing[0] ? r.missing : "no value to read it from");

@@ -89,13 +89,6 @@ static uint32_t insn_writes(const struct kt_insn *insn)
 	return insn->writes | (insn->kind == KT_INSN_CALL ? CALL_CLOBBERS : 0);
 }
 
-static const char *reg_name(enum kt_x86_reg reg)
-{
-	static const char *const names[] = {"rax", "rdx", "rcx", "rbx", "rsi", "rdi", "rbp", "rsp",
-					    "r8",  "r9",  "r10", "r11", "r12", "r13", "r14", "r15"};
-	return reg >= 0 && reg < (int)(sizeof(names) / sizeof(names[0])) ? names[reg] : "?";
-}
-
 static const struct kt_sx *walk(struct kt_slice *s, enum kt_x86_reg reg, size_t i, uint32_t dirty);
 
 /* %rsp before insns[p], plus disp: relative to %rsp at the call, through the stack depths. */
@@ -155,7 +148,7 @@ static const struct kt_sx *def_of(struct kt_slice *s, enum kt_x86_reg reg, size_
 	if (insn->kind == KT_INSN_CALL)
 		return reg == KT_X86_RAX
 			       ? unknown(s, at, "%%rax is what the call at 0x%016llx returned", (unsigned long long)at)
-			       : unknown(s, at, "%%%s was clobbered by the call at 0x%016llx", reg_name(reg),
+			       : unknown(s, at, "%%%s was clobbered by the call at 0x%016llx", kt_x86_reg_name(reg),
 					 (unsigned long long)at);
 	bool to_reg = insn->dst.type == KT_INSN_OPERAND_REG && insn->dst.reg == reg;
 	switch (to_reg ? insn->op : KT_OP_OTHER) {
@@ -190,7 +183,7 @@ static const struct kt_sx *def_of(struct kt_slice *s, enum kt_x86_reg reg, size_
 	char text[96];
 	if (kt_insn_format(insn, text, sizeof(text)))
 		snprintf(text, sizeof(text), "an instruction");
-	return unknown(s, at, "%%%s is computed by `%s` at 0x%016llx", reg_name(reg), text,
+	return unknown(s, at, "%%%s is computed by `%s` at 0x%016llx", kt_x86_reg_name(reg), text,
 		       (unsigned long long)at);
 }
 
@@ -261,7 +254,7 @@ static const struct kt_sx *walk_back(struct kt_slice *s, enum kt_x86_reg reg, si
 		s->n_open--;
 		if (differ)
 			return unknown(s, code->insns[i].address, "%%%s differs between the paths that reach "
-				       "0x%016llx", reg_name(reg), (unsigned long long)code->insns[i].address);
+				       "0x%016llx", kt_x86_reg_name(reg), (unsigned long long)code->insns[i].address);
 		return res;
 	}
 }

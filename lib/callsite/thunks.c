@@ -5,9 +5,6 @@
 #include "callsite/thunks.h"
 #include "core/error.h"
 
-static const char *const reg_suffixes[16] = {"rax", "rdx", "rcx", "rbx", "rsi", "rdi", "rbp", "rsp",
-					     "r8",  "r9",  "r10", "r11", "r12", "r13", "r14", "r15"};
-
 /* Every kallsyms name at addr, up to max. */
 static size_t names_at(struct kt_program *prog, uint64_t addr, const struct kt_symbol **at, size_t max)
 {
@@ -31,7 +28,7 @@ enum kt_x86_reg kt_thunk_register(struct kt_program *prog, uint64_t addr)
 		else if (!strncmp(name, "__x86_indirect_call_thunk_", 26))
 			suffix = name + 26;
 		for (int reg = 0; suffix && reg < 16; reg++)
-			if (!strcmp(suffix, reg_suffixes[reg]))
+			if (!strcmp(suffix, kt_x86_reg_name((enum kt_x86_reg)reg)))
 				return (enum kt_x86_reg)reg;
 	}
 	return KT_X86_REG_NONE;
