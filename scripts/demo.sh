@@ -2,7 +2,8 @@
 # Sets everything up on a fresh Debian 12 machine (as root) and analyses a real dump:
 # installs dependencies, builds ktriage, makes the lab's "nmi-stuck" vmcore if none is cached
 # (a CPU that ignored the crash NMI, as in the case ktriage was built for), and prints what
-# ktriage finds in it: the system summary and the verified backtrace of every CPU.
+# ktriage finds in it: the system summary, the verified backtrace of every CPU, and the call
+# sites of the CPU that left no registers resolved as a person proves them from the disassembly.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -16,3 +17,6 @@ build/ktriage "$dir/vmcore.kdump" sys
 echo
 echo "== ktriage $dir/vmcore.kdump bt -a --stale"
 build/ktriage "$dir/vmcore.kdump" bt -a --stale
+echo
+echo "== ktriage $dir/vmcore.kdump bt -c 1 --explain"
+build/ktriage "$dir/vmcore.kdump" bt -c 1 --explain
