@@ -192,7 +192,13 @@ fail:
 
 struct kt_error *kt_kallsyms_finish(struct kt_kallsyms *ks)
 {
-	qsort(ks->syms, ks->n, sizeof(*ks->syms), symbol_cmp);  // stable enough: ties are aliases
+	// The kernel's own table is in address order already (scripts/kallsyms sorts it): a check
+	// is cheaper than a sort of 94,000 symbols, and keeps the kernel's order of aliases.
+	bool sorted = true;
+	for (size_t i = 1; i < ks->n && sorted; i++)
+		sorted = ks->syms[i - 1].address <= ks->syms[i].address;
+	if (!sorted)
+		qsort(ks->syms, ks->n, sizeof(*ks->syms), symbol_cmp);  // stable enough: ties are aliases
 	ks->first_text = 0;
 	while (ks->first_text < ks->n && ks->syms[ks->first_text].address < KERNEL_HALF)
 		ks->first_text++;
