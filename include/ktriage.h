@@ -416,6 +416,7 @@ enum kt_call_kind {
 	KT_CALL_RETPOLINE,   /* call __x86_indirect_thunk_REG: indirect through REG */
 	KT_CALL_REGISTER,    /* call *%REG (also after lfence) */
 	KT_CALL_MEMORY,      /* call *disp(%base,%index,scale), call *sym(%rip) */
+	KT_CALL_PV_OPS,      /* a paravirt call site (call *pv_ops+OFF) patched into a direct call */
 };
 
 enum kt_call_verdict {

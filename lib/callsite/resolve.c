@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "callsite/disasm.h"
+#include "callsite/pv_ops.h"
 #include "callsite/render.h"
 #include "callsite/static_calls.h"
 #include "callsite/thunks.h"
@@ -21,8 +22,9 @@ const char *kt_call_kind_name(enum kt_call_kind kind)
 		[KT_CALL_NONE] = "none",         [KT_CALL_DIRECT] = "direct",
 		[KT_CALL_STATIC] = "static_call", [KT_CALL_RETPOLINE] = "retpoline",
 		[KT_CALL_REGISTER] = "register", [KT_CALL_MEMORY] = "memory",
+		[KT_CALL_PV_OPS] = "pv_ops",
 	};
-	return kind <= KT_CALL_MEMORY ? names[kind] : "?";
+	return kind <= KT_CALL_PV_OPS ? names[kind] : "?";
 }
 
 const char *kt_call_verdict_name(enum kt_call_verdict verdict)
@@ -179,10 +181,14 @@ struct kt_error *kt_call_site_resolve_entry(struct kt_program *prog, uint64_t re
 		} else {
 			uint64_t key;
 			site->kind = KT_CALL_DIRECT;
+			char member[160];
 			if (kt_static_call_site(prog, call->address, &key)) {
 				// Patched in place: the call names the target itself, the key says why.
 				site->kind = KT_CALL_STATIC;
 				kt_name_address(prog, key, site->expression, sizeof(site->expression));
+			} else if (kt_pv_ops_site(prog, call->address, member, sizeof(member))) {
+				site->kind = KT_CALL_PV_OPS;
+				kt_textf(site->expression, sizeof(site->expression), "pv_ops.%s", member);
 			}
 			set_target(prog, site, call->target);
 		}

@@ -168,6 +168,29 @@ struct kt_error *kt_vmlinux_symbol(const struct kt_vmlinux *vm, const char *name
 	return NULL;
 }
 
+struct kt_error *kt_vmlinux_section(const struct kt_vmlinux *vm, const char *name, const void **data_ret,
+				    size_t *size_ret, uint64_t *addr_ret)
+{
+	size_t shstrndx;
+	if (elf_getshdrstrndx(vm->elf, &shstrndx))
+		return kt_error_create(KT_ERROR_BAD_DATA, "%s: no section names: %s", vm->path, elf_errmsg(-1));
+	for (Elf_Scn *scn = NULL; (scn = elf_nextscn(vm->elf, scn));) {
+		GElf_Shdr shdr;
+		const char *sname;
+		if (!gelf_getshdr(scn, &shdr) || !(sname = elf_strptr(vm->elf, shstrndx, shdr.sh_name)) ||
+		    strcmp(sname, name))
+			continue;
+		Elf_Data *data = shdr.sh_type == SHT_NOBITS ? NULL : elf_getdata(scn, NULL);
+		if (!data || !data->d_buf)
+			return kt_error_create(KT_ERROR_NOT_FOUND, "%s: section %s has no data", vm->path, name);
+		*data_ret = data->d_buf;
+		*size_ret = data->d_size;
+		*addr_ret = shdr.sh_addr;
+		return NULL;
+	}
+	return kt_error_create(KT_ERROR_NOT_FOUND, "%s has no section %s", vm->path, name);
+}
+
 /* The name of symbol i if it belongs in the table: defined, named, not a section, file or
  * assembler-local label (kallsyms has none of those either). */
 static const char *kept_symbol(const struct kt_vmlinux *vm, Elf_Data *data, size_t i, GElf_Sym *sym)

@@ -20,6 +20,10 @@ const char *kt_vmlinux_build_id(const struct kt_vmlinux *vm);
 /* linux_banner as the file holds it ("Linux version RELEASE (...) ..."), or NULL. */
 const char *kt_vmlinux_banner(const struct kt_vmlinux *vm);
 /* The link-time address of a symbol. */
+/* Section name's contents as the file has them (link-time addresses; the file's mapping keeps
+ * them valid as long as vm), its size and its link-time address. */
+struct kt_error *kt_vmlinux_section(const struct kt_vmlinux *vm, const char *name, const void **data_ret,
+				    size_t *size_ret, uint64_t *addr_ret);
 struct kt_error *kt_vmlinux_symbol(const struct kt_vmlinux *vm, const char *name, uint64_t *ret);
 /* The symbol table with kernel-image addresses moved by kaslr_offset (per-CPU and absolute
  * symbols stay as they are). */

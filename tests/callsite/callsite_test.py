@@ -166,6 +166,24 @@ def check_vmx_ops(tap, label, dump, vmx, mode):
            f"(offset {ops['run_offset']})", diag)
 
 
+def check_pv_ops(tap, dump):
+    """A paravirt call patched into a direct call: flush_tlb_mm_range calls flush_tlb_multi(),
+    which is PVOP_VCALL2(mmu.flush_tlb_multi, ...) (arch/x86/include/asm/paravirt.h, 6.1)."""
+    p = ktriage("--json", dump, "dis", "flush_tlb_mm_range", check=False)
+    lines = json.loads(p.stdout) if p.returncode == 0 else []
+    calls = [l for l in lines if l["kind"] == "call" and "<native_flush_tlb_multi>" in l["text"]]
+    if not tap.ok(len(calls) == 1, "flush_tlb_mm_range calls native_flush_tlb_multi once", p.stderr):
+        return
+    ret = hex(addr(calls[0]["address"]) + len(calls[0]["bytes"].split()))
+    cs = json.loads(ktriage("--json", dump, "callsite", ret).stdout)
+    tap.ok(cs["kind"] == "pv_ops" and cs["expression"] == "pv_ops.mmu.flush_tlb_multi",
+           "the direct call is the patched pv_ops.mmu.flush_tlb_multi site (.parainstructions of the vmlinux)",
+           json.dumps(cs, indent=1))
+    cs = json.loads(ktriage("--json", "--no-debuginfo", dump, "callsite", ret).stdout)
+    tap.ok(cs["kind"] == "direct" and cs["target"]["symbol"] == "native_flush_tlb_multi",
+           "without the vmlinux (the kernel freed the table) it is a direct call", json.dumps(cs, indent=1))
+
+
 def main():
     tap = Tap()
     d = scenario_dir(tap, "callforms")
@@ -201,6 +219,9 @@ def main():
             for mode, tag in (((), "vmlinux"), (("--no-debuginfo",), "no debuginfo"),
                               (("--debuginfo", os.path.join(os.path.dirname(d), "debug")), "module DWARF")):
                 check_vmx_ops(tap, f"{name} ({tag})", os.path.join(d, "vmcore.kdump"), vmx, mode)
+    d = scenario_dir(tap, "panic")
+    if d:
+        check_pv_ops(tap, os.path.join(d, "vmcore.kdump"))
     d = scenario_dir(tap, "nmi-stuck")
     if d:
         gt = ground_truth(d)
