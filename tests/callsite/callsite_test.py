@@ -5,7 +5,9 @@ path, a patched static call, a tail call, a stale return address) and the ops-ta
 NMI-stuck vCPU thread, with the debug files and with BTF/kallsyms only."""
 import json
 import os
+import random
 import re
+import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
@@ -184,6 +186,21 @@ def check_pv_ops(tap, dump):
            "without the vmlinux (the kernel freed the table) it is a direct call", json.dumps(cs, indent=1))
 
 
+def check_hostile_addresses(tap, dump):
+    """Any address at all: text, data, module space, garbage. Each answer is a call site or an
+    error that says why, never a crash (the ASan build runs this too)."""
+    rng = random.Random(7)
+    text = int(ktriage(dump, "sym", "_stext").stdout.split()[0], 16)
+    addrs = [text + rng.randrange(0, 0x1400000) for _ in range(150)]
+    addrs += [rng.getrandbits(64) for _ in range(50)] + [0, 1, 0xffffffffffffffff, 0xffff800000000000]
+    exe = os.environ.get("KTRIAGE", "ktriage")
+    p = subprocess.run([exe, dump, "shell"], input="".join(f"callsite {a:#x}\n" for a in addrs) + "quit\n",
+                       capture_output=True, text=True, timeout=600)
+    answers = p.stdout.count("call site:") + len([l for l in p.stderr.splitlines() if l.startswith("ktriage: ")])
+    tap.ok(p.returncode == 0 and answers >= len(addrs), f"callsite on {len(addrs)} arbitrary addresses: "
+           f"each answered ({answers}), no crash", p.stderr[-1500:])
+
+
 def main():
     tap = Tap()
     d = scenario_dir(tap, "callforms")
@@ -222,6 +239,7 @@ def main():
     d = scenario_dir(tap, "panic")
     if d:
         check_pv_ops(tap, os.path.join(d, "vmcore.kdump"))
+        check_hostile_addresses(tap, os.path.join(d, "vmcore.kdump"))
     d = scenario_dir(tap, "nmi-stuck")
     if d:
         gt = ground_truth(d)
