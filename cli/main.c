@@ -46,6 +46,8 @@ static void usage(FILE *f)
 		   "  --debuginfo DIR   where to look for it (repeatable; Debian's /usr/lib/debug layout,\n"
 		   "                    .build-id/xx/yyyy.debug); default: /usr/lib/debug, then the lab cache\n"
 		   "  --no-debuginfo    use only what the dump carries (kallsyms, BTF)\n"
+		   "  --types=btf|dwarf where types come from: BTF (default; the vmlinux's DWARF only\n"
+		   "                    when no BTF is at hand), or the vmlinux's DWARF\n"
 		   "  -c 'CMD; CMD'     run these commands and exit\n"
 		   "  -h, --help        this help\n\n"
 		   "COMMAND is one of the commands below (default: sys), or `shell` for an interactive\n"
@@ -62,6 +64,7 @@ int main(int argc, char **argv)
 		{"vmlinux", required_argument, NULL, 'v'},
 		{"no-debuginfo", no_argument, NULL, 'n'},
 		{"debuginfo", required_argument, NULL, 'd'},
+		{"types", required_argument, NULL, 't'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
@@ -86,6 +89,13 @@ int main(int argc, char **argv)
 			break;
 		case 'n':
 			opts.no_debuginfo = true;
+			break;
+		case 't':
+			if (strcmp(optarg, "btf") && strcmp(optarg, "dwarf")) {
+				fprintf(stderr, "ktriage: --types is btf or dwarf, not '%s'\n", optarg);
+				return 2;
+			}
+			opts.dwarf_types = !strcmp(optarg, "dwarf");
 			break;
 		case 'd':
 			if (n_dirs == MAX_DEBUGINFO_DIRS) {

@@ -49,6 +49,7 @@ struct kt_open_options {
 	const char *const *debuginfo_dirs; /* searched in order; NULL: /usr/lib/debug and the lab cache */
 	size_t n_debuginfo_dirs;
 	bool no_debuginfo;          /* use only what the dump carries (kallsyms, BTF) */
+	bool dwarf_types;           /* types from the vmlinux's DWARF even where BTF is at hand */
 };
 
 KT_PUBLIC struct kt_error *kt_program_open(const char *path, const struct kt_open_options *opts,

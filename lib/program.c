@@ -11,6 +11,7 @@
 #include "sym/debuginfo.h"
 #include "sym/dwarf.h"
 #include "sym/kaslr.h"
+#include "sym/types_dwarf.h"
 #include "kernel/module_btf.h"
 #include "kernel/modules.h"
 #include "kernel/percpu.h"
@@ -100,7 +101,8 @@ static struct kt_error *attach_vmlinux(struct kt_program *prog, const char *path
 	// catches files without a build-id and a wrong KASLR offset.
 	if ((err = check_banner(prog, vm)))
 		goto fail;
-	if (asprintf(&prog->mode, "vmlinux %s (ELF symbols, BTF types)", path) < 0) {
+	if (asprintf(&prog->mode, "vmlinux %s (ELF symbols, %s types)", path,
+		     prog->opts.dwarf_types ? "DWARF" : "BTF") < 0) {
 		err = &kt_enomem;
 		goto fail;
 	}
@@ -182,6 +184,7 @@ void kt_program_destroy(struct kt_program *prog)
 	kt_percpu_free(prog->percpu);
 	kt_modules_destroy(prog->modules);
 	kt_types_destroy(prog->types);
+	kt_types_dwarf_destroy(prog->types_dwarf);
 	kt_error_destroy(prog->types_err);
 	kt_kallsyms_destroy(prog->kallsyms);
 	kt_error_destroy(prog->kallsyms_err);
@@ -228,20 +231,62 @@ struct kt_error *kt_program_kallsyms(struct kt_program *prog, struct kt_kallsyms
 	return NULL;
 }
 
+/* Types from the vmlinux's DWARF; the mode names them for people. */
+static struct kt_error *types_from_dwarf(struct kt_program *prog)
+{
+	Dwfl_Module *mod;
+	Dwarf_Addr bias;
+	Dwarf *dw;
+	struct kt_error *err = kt_dwarf_module(prog, NULL, &mod);
+	if (err)
+		return err;
+	if (!(dw = dwfl_module_getdwarf(mod, &bias)))
+		return kt_error_create(KT_ERROR_NOT_FOUND, "%s: no DWARF: %s",
+				       kt_vmlinux_path(prog->vmlinux), dwfl_errmsg(-1));
+	if ((err = kt_types_dwarf_open(dw, &prog->types, &prog->types_dwarf)))
+		return err;
+	char *mode;
+	if (asprintf(&mode, "vmlinux %s (ELF symbols, DWARF types)", kt_vmlinux_path(prog->vmlinux)) >= 0)
+		free(prog->mode), prog->mode = mode;
+	return NULL;
+}
+
+static struct kt_error *types_load(struct kt_program *prog)
+{
+	struct kt_kallsyms *ks;
+	struct kt_error *err;
+	if (prog->vmlinux && prog->opts.dwarf_types)
+		return types_from_dwarf(prog);
+	if (!prog->vmlinux) {
+		if (prog->opts.dwarf_types)
+			return kt_error_create(KT_ERROR_NOT_FOUND,
+					       "types from DWARF need the debug vmlinux");
+		return (err = kt_program_kallsyms(prog, &ks)) ? err
+			: kt_types_load_from_dump(&prog->reader, ks, &prog->types);
+	}
+	err = kt_types_load_from_file(kt_vmlinux_path(prog->vmlinux), &prog->types);
+	if (!kt_error_catch(&err, KT_ERROR_NOT_FOUND))
+		return err;
+	// A kernel before BTF (3.10 to ~5.2): the dump's memory, else the vmlinux's DWARF.
+	if (!(err = kt_program_kallsyms(prog, &ks)) &&
+	    !(err = kt_types_load_from_dump(&prog->reader, ks, &prog->types)))
+		return NULL;
+	if (err == &kt_enomem)
+		return err;
+	kt_error_destroy(err);
+	return types_from_dwarf(prog);
+}
+
 struct kt_error *kt_program_types(struct kt_program *prog, struct kt_types **ret)
 {
 	if (!prog->types && !prog->types_err) {
-		struct kt_kallsyms *ks;
-		struct kt_error *err;
-		if (prog->vmlinux)
-			err = kt_types_load_from_file(kt_vmlinux_path(prog->vmlinux), &prog->types);
-		else if (!(err = kt_program_kallsyms(prog, &ks)))
-			err = kt_types_load_from_dump(&prog->reader, ks, &prog->types);
+		struct kt_error *err = types_load(prog);
 		if (err == &kt_enomem)
 			return err;
 		prog->types_err = err;
-		// Module types come from memory even with a vmlinux: their BTF is split against it.
-		if (!err)
+		// Module types come from memory even with a vmlinux: their BTF is split against it
+		// (and so cannot serve with types made from DWARF, whose ids are others).
+		if (!err && !prog->types_dwarf)
 			kt_types_set_module_source(prog->types, kt_module_btf_read, prog);
 	}
 	if (prog->types_err)

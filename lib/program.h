@@ -15,6 +15,7 @@ struct kt_cfi;
 struct kt_call_cache;
 struct kt_percpu;
 struct kt_dwarf;
+struct kt_types_dwarf;
 struct kt_task_layout;
 struct kt_symbol_cache;
 
@@ -35,6 +36,7 @@ struct kt_program {
 	struct kt_percpu *percpu;       /* per-CPU offsets and masks, read on first use */
 	struct kt_dwarf *dwarf;         /* libdwfl: source lines, inlines (sym/dwarf.c), on first use */
 	struct kt_error *types_err;
+	struct kt_types_dwarf *types_dwarf; /* the DWARF name index behind types, if from DWARF */
 	struct kt_task_layout *task_layout; /* task_struct member offsets (tasks.c), on first use */
 	struct kt_symbol_cache *symbol_cache; /* symbols found by kt_program_symbolize */
 };
@@ -48,7 +50,8 @@ struct kt_error *kt_program_orc(struct kt_program *prog, struct kt_orc **ret);
 /* The debug vmlinux's DWARF CFI; NOT_FOUND without a vmlinux. */
 struct kt_error *kt_program_cfi(struct kt_program *prog, struct kt_cfi **ret);
 
-/* Kernel types (BTF), loaded on first use. */
+/* Kernel types (BTF), loaded on first use: the vmlinux's .BTF, else the kernel's in memory, else
+ * (or with opts.dwarf_types) converted from the vmlinux's DWARF as they are asked for. */
 struct kt_error *kt_program_types(struct kt_program *prog, struct kt_types **ret);
 
 /* Shorthands for walkers: NOT_FOUND errors name the symbol or member. */

@@ -27,6 +27,17 @@ struct kt_error *kt_types_load_from_dump(struct kt_reader *reader, const struct 
 struct kt_error *kt_types_load_from_file(const char *path, struct kt_types **ret);
 void kt_types_destroy(struct kt_types *types);
 
+/*
+ * Types made on demand from another source (DWARF, sym/types_dwarf.c): before vmlinux's BTF is
+ * searched for name, fn adds to it what name needs. tag: 'T' a struct, union or typedef name,
+ * 'L' a C type expression, 'F' a function name. An error other than NOT_FOUND ends the lookup.
+ */
+struct btf;
+typedef struct kt_error *kt_types_supply_fn(char tag, const char *name, void *arg);
+/* Wraps btf (taken over): one that a supplier grows. */
+struct kt_error *kt_types_from_btf(struct btf *btf, struct kt_types **ret);
+void kt_types_set_supplier(struct kt_types *types, kt_types_supply_fn *fn, void *arg);
+
 /* sizeof(struct NAME) (or union NAME, or typedef NAME). */
 struct kt_error *kt_types_size(struct kt_types *types, const char *name, uint64_t *ret);
 /* A member path inside struct/union NAME: "tasks", "thread.sp", "se.on_rq", "val[2].value".

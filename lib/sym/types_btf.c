@@ -54,6 +54,8 @@ struct module_btf {
 
 struct kt_types {
 	struct btf *btf;
+	kt_types_supply_fn *supply_fn;  /* grows btf before vmlinux lookups (types_dwarf.c) */
+	void *supply_arg;
 	kt_types_modules_fn *modules_fn;
 	void *modules_arg;
 	enum { MODULES_UNREAD, MODULES_READING, MODULES_READ } modules_state;
@@ -129,6 +131,17 @@ void kt_types_destroy(struct kt_types *types)
 	for (size_t i = 0; i < MEMBER_CACHE_SIZE; i++)
 		free(types->members[i].key);
 	free(types);
+}
+
+struct kt_error *kt_types_from_btf(struct btf *btf, struct kt_types **ret)
+{
+	return types_wrap(btf, ret);
+}
+
+void kt_types_set_supplier(struct kt_types *types, kt_types_supply_fn *fn, void *arg)
+{
+	types->supply_fn = fn;
+	types->supply_arg = arg;
 }
 
 const struct btf *kt_types_btf(const struct kt_types *types)
@@ -351,8 +364,8 @@ static struct kt_error *not_found(const struct kt_types *types, const char *what
 }
 
 /* vmlinux first, then every module in list order; or the one BTF a qualifier names. */
-static struct kt_error *search(struct kt_types *types, const char *expr, const char *what,
-			       btf_finder *find, uint32_t *where_ret, int32_t *id_ret)
+static struct kt_error *search(struct kt_types *types, char tag, const char *expr,
+			       const char *what, btf_finder *find, uint32_t *where_ret, int32_t *id_ret)
 {
 	char module[MODULE_QUALIFIER_MAX];
 	_cleanup_free_ char *name = NULL;
@@ -360,6 +373,8 @@ static struct kt_error *search(struct kt_types *types, const char *expr, const c
 	if (err)
 		return err;
 	if (!*module || !strcmp(module, "vmlinux")) {
+		if (types->supply_fn && (err = types->supply_fn(tag, name, types->supply_arg)))
+			return err;
 		if (!(err = find(types->btf, 1, name, id_ret))) {
 			*where_ret = 0;
 			return NULL;
@@ -410,7 +425,7 @@ static struct kt_error *search_cached(struct kt_types *types, char tag, const ch
 		struct kt_error *err = split_module(expr, module, &name);
 		return err ? err : not_found(types, what, name, module);  // the miss, remembered
 	}
-	struct kt_error *err = search(types, expr, what, find, &where, &id);
+	struct kt_error *err = search(types, tag, expr, what, find, &where, &id);
 	if (err && kt_error_code(err) != KT_ERROR_NOT_FOUND)
 		return err;
 	// While module BTF is being read, a miss only means vmlinux lacks it: not an answer.
