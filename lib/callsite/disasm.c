@@ -63,6 +63,20 @@ found:
 	return sym;
 }
 
+bool kt_is_cold_part(struct kt_program *prog, uint64_t function, uint64_t part)
+{
+	const char *f, *p, *m;
+	uint64_t off;
+	struct kt_error *err = kt_program_symbolize(prog, function, &f, &off, &m);
+	if (!err)
+		err = kt_program_symbolize(prog, part, &p, &off, &m);
+	kt_error_destroy(err);
+	if (err)
+		return false;
+	size_t n = strlen(f);
+	return !strncmp(p, f, n) && !strcmp(p + n, ".cold");
+}
+
 bool kt_symbol_is_text(const struct kt_symbol *sym)
 {
 	return strchr("tTwW", sym->type) != NULL;

@@ -28,6 +28,10 @@ struct kt_error *kt_code_symbols_get(struct kt_program *prog, struct kt_code_sym
 const struct kt_symbol *kt_code_symbol(const struct kt_code_symbols *cs, uint64_t addr,
 				       uint64_t *end_ret);
 
+/* Whether the code at part is the unlikely part GCC split off the function at function: the
+ * symbol there is NAME.cold, NAME being the function's (reached by a jump, never a call). */
+bool kt_is_cold_part(struct kt_program *prog, uint64_t function, uint64_t part);
+
 /* Whether sym is code by its nm type (t, T, w, W). */
 bool kt_symbol_is_text(const struct kt_symbol *sym);
 

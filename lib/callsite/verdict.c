@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "callsite/disasm.h"
 #include "callsite/render.h"
 #include "callsite/thunks.h"
 #include "core/error.h"
@@ -132,10 +133,7 @@ void kt_judge_call(struct resolver *r, struct kt_call_site *site, uint64_t calle
 			 "frame above", tname);
 		return;
 	}
-	// GCC moves a function's unlikely paths to NAME.cold, entered by a jump from NAME.
-	size_t tlen = site->target_function ? strlen(site->target_function) : 0;
-	if (tlen && !site->target_offset && !strncmp(cname, site->target_function, tlen) &&
-	    !strcmp(cname + tlen, ".cold")) {
+	if (site->target_function && !site->target_offset && kt_is_cold_part(prog, site->target, callee)) {
 		site->verdict = KT_CALL_MATCHES;
 		kt_textf(site->reason, sizeof(site->reason), "the call reaches %s, whose unlikely part %s "
 		      "(a jump away, no call) is the frame above", tname, cname);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "callsite/decode.h"
+#include "callsite/disasm.h"
 #include "callsite/thunks.h"
 #include "core/error.h"
 #include "unwind/backtrace.h"
@@ -21,21 +22,6 @@ static char trampoline_kind(struct kt_program *prog, uint64_t target)
 	if (kt_thunk_register(prog, target) != KT_X86_REG_NONE)
 		return 'T';
 	return kt_is_static_call_trampoline(prog, target) ? 'S' : 0;
-}
-
-/* GCC splits a function's unlikely paths into NAME.cold, reached by a jump from NAME. */
-static bool same_function(struct kt_program *prog, uint64_t target, uint64_t callee_start)
-{
-	const char *t, *c, *m;
-	uint64_t off;
-	struct kt_error *err = kt_program_symbolize(prog, target, &t, &off, &m);
-	if (!err)
-		err = kt_program_symbolize(prog, callee_start, &c, &off, &m);
-	kt_error_destroy(err);
-	if (err)
-		return false;
-	size_t n = strlen(t);
-	return !strncmp(c, t, n) && !strcmp(c + n, ".cold");
 }
 
 /* Every frame of every task asks about the same few hundred return addresses: remember the
@@ -126,7 +112,7 @@ static bool check_call_before(struct kt_program *prog, uint64_t ret_addr, uint64
 				 (unsigned long long)insn.target);
 			return true;
 		}
-		if (!callee_start || insn.target == callee_start || same_function(prog, insn.target, callee_start)) {
+		if (!callee_start || insn.target == callee_start || kt_is_cold_part(prog, insn.target, callee_start)) {
 			snprintf(reason, reason_len, "after a call to %s", name);
 			return true;
 		}

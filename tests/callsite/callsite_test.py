@@ -186,6 +186,22 @@ def check_pv_ops(tap, dump):
            "without the vmlinux (the kernel freed the table) it is a direct call", json.dumps(cs, indent=1))
 
 
+def check_panic_chain(tap, dump):
+    """The panicking task's chain crosses a .cold part (__handle_sysrq -> __handle_sysrq.cold, a
+    jump) and two tail calls (x64_sys_call -> __x64_sys_write -> ksys_write): every call site
+    must still agree with the frame above."""
+    stack = json.loads(ktriage("--json", dump, "bt", "--explain").stdout)[0]
+    sites = [f["call_site"] for f in stack["frames"] if f.get("call_site") and f["call_site"]["kind"] != "none"]
+    bad = [(s["caller"], s["verdict"], s["reason"]) for s in sites if s["verdict"] not in ("matches", "tail_call")]
+    tap.ok(len(sites) >= 8 and not bad, f"panic task: all {len(sites)} call sites agree with the frame above", bad)
+    cold = [s for s in sites if ".cold" in s["reason"]]
+    tap.ok(len(cold) == 1 and cold[0]["verdict"] == "matches", "the call into __handle_sysrq matches its .cold part",
+           json.dumps(cold, indent=1))
+    two = [s for s in sites if s["caller"] == "do_syscall_64"]
+    tap.ok(len(two) == 1 and two[0]["verdict"] == "tail_call" and "__x64_sys_write" in two[0]["reason"],
+           "do_syscall_64 reaches ksys_write through two tail calls", json.dumps(two, indent=1))
+
+
 def check_hostile_addresses(tap, dump):
     """Any address at all: text, data, module space, garbage. Each answer is a call site or an
     error that says why, never a crash (the ASan build runs this too)."""
@@ -240,6 +256,7 @@ def main():
     if d:
         check_pv_ops(tap, os.path.join(d, "vmcore.kdump"))
         check_hostile_addresses(tap, os.path.join(d, "vmcore.kdump"))
+        check_panic_chain(tap, os.path.join(d, "vmcore.kdump"))
     d = scenario_dir(tap, "nmi-stuck")
     if d:
         gt = ground_truth(d)
