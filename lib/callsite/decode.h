@@ -103,6 +103,14 @@ enum kt_insn_op {
 /* Bit (1u << reg) for each general-purpose register, in kt_x86_reg numbering. */
 #define KT_X86_REG_BIT(reg) (1u << (unsigned int)(reg))
 
+/* What a called function must give back as it found it (System V psABI, 3.2.1 "Registers"):
+ * rbx, rbp, r12-r15 (and rsp). Every other general-purpose register a call may change. */
+#define KT_X86_CALLEE_SAVED                                                                         \
+	(KT_X86_REG_BIT(KT_X86_RBX) | KT_X86_REG_BIT(KT_X86_RBP) | KT_X86_REG_BIT(KT_X86_R12) |    \
+	 KT_X86_REG_BIT(KT_X86_R13) | KT_X86_REG_BIT(KT_X86_R14) | KT_X86_REG_BIT(KT_X86_R15))
+#define KT_X86_CALL_CLOBBERED                                                                       \
+	((KT_X86_REG_BIT(KT_X86_R15 + 1) - 1) & ~KT_X86_CALLEE_SAVED & ~KT_X86_REG_BIT(KT_X86_RSP))
+
 struct kt_insn {
 	uint64_t address;
 	uint8_t length;

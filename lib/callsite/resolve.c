@@ -67,18 +67,22 @@ static ssize_t find_call(const struct kt_function_code *code, uint64_t return_ad
 	return code->insns[next - 1].kind == KT_INSN_CALL ? next - 1 : -1;
 }
 
+void kt_call_registers_keep(const struct kt_call_registers *from, uint32_t mask,
+			    struct kt_call_registers *to)
+{
+	for (int reg = 0; reg < 16; reg++) {
+		if (!(mask & from->known & (1u << reg)))
+			continue;
+		to->value[reg] = from->value[reg];
+		memcpy(to->source[reg], from->source[reg], sizeof(to->source[reg]));
+		to->known |= 1u << reg;
+	}
+}
+
 void kt_call_registers_at_entry(const struct kt_call_registers *at_call, struct kt_call_registers *ret)
 {
-	static const int kept[] = {3, 6, 12, 13, 14, 15};  /* rbx, rbp, r12-r15 (psABI 3.2.1) */
 	*ret = (struct kt_call_registers){.cpu = at_call->cpu};
-	for (size_t k = 0; k < sizeof(kept) / sizeof(kept[0]); k++) {
-		int reg = kept[k];
-		if (!(at_call->known & (1u << reg)))
-			continue;
-		ret->value[reg] = at_call->value[reg];
-		memcpy(ret->source[reg], at_call->source[reg], sizeof(ret->source[reg]));
-		ret->known |= 1u << reg;
-	}
+	kt_call_registers_keep(at_call, KT_X86_CALLEE_SAVED, ret);
 	if (at_call->known & (1u << KT_X86_RSP)) {
 		ret->value[KT_X86_RSP] = at_call->value[KT_X86_RSP] - 8;
 		snprintf(ret->source[KT_X86_RSP], sizeof(ret->source[KT_X86_RSP]), "below the return address");

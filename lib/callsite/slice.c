@@ -13,12 +13,6 @@
 
 #include "callsite/slice.h"
 
-/* Registers a call may change (System V psABI, 3.2.1 "Registers"): all but rbx, rbp, r12-r15. */
-#define CALL_CLOBBERS                                                                              \
-	(KT_X86_REG_BIT(KT_X86_RAX) | KT_X86_REG_BIT(KT_X86_RCX) | KT_X86_REG_BIT(KT_X86_RDX) |   \
-	 KT_X86_REG_BIT(KT_X86_RSI) | KT_X86_REG_BIT(KT_X86_RDI) | KT_X86_REG_BIT(KT_X86_R8) |    \
-	 KT_X86_REG_BIT(KT_X86_R9) | KT_X86_REG_BIT(KT_X86_R10) | KT_X86_REG_BIT(KT_X86_R11))
-
 /* Instructions a slice may walk: enough for a 6 KiB function with a few dozen joins. */
 enum { SLICE_STEP_BUDGET = 200000 };
 
@@ -86,7 +80,7 @@ static bool sx_equal(const struct kt_sx *a, const struct kt_sx *b)
 
 static uint32_t insn_writes(const struct kt_insn *insn)
 {
-	return insn->writes | (insn->kind == KT_INSN_CALL ? CALL_CLOBBERS : 0);
+	return insn->writes | (insn->kind == KT_INSN_CALL ? KT_X86_CALL_CLOBBERED : 0);
 }
 
 static const struct kt_sx *walk(struct kt_slice *s, enum kt_x86_reg reg, size_t i, uint32_t dirty);

@@ -20,15 +20,10 @@
 #include "unwind/cfi.h"
 #include "unwind/cpu_regs.h"
 
-/* Callee-saved registers (System V psABI, 3.2.1), DWARF numbers: rbx, rbp, r12-r15. */
-static const int callee_saved[] = {3, 6, 12, 13, 14, 15};
-
+/* kt_x86_reg numbering is DWARF's for the general-purpose registers. */
 static bool is_callee_saved(int dwarf)
 {
-	for (size_t i = 0; i < sizeof(callee_saved) / sizeof(callee_saved[0]); i++)
-		if (callee_saved[i] == dwarf)
-			return true;
-	return false;
+	return dwarf >= 0 && dwarf < 16 && (KT_X86_CALLEE_SAVED & (1u << dwarf));
 }
 
 static void set_reg(struct kt_call_registers *r, int dwarf, uint64_t value, const char *source)
@@ -194,19 +189,16 @@ static void all_call_registers(struct kt_program *prog, const struct kt_backtrac
 			r = full;
 			continue;
 		}
+		// Through a call only callee-saved registers keep their values; the callee's saves say what.
 		struct kt_call_registers next = {.cpu = r.cpu};
-		for (size_t c = 0; c < sizeof(callee_saved) / sizeof(callee_saved[0]); c++) {
-			int reg = callee_saved[c];
-			if (r.known & (1u << reg))
-				set_reg(&next, reg, r.value[reg], r.source[reg]);
-		}
+		kt_call_registers_keep(&r, KT_X86_CALLEE_SAVED, &next);
 		int dwarf[8];
 		uint64_t addrs[8];
 		const char *how;
 		size_t n = caller->sp ? saved_slots(prog, f, caller->sp, dwarf, addrs, &how) : 0;
 		for (size_t s = 0; s < n; s++) {
 			uint64_t v;
-			if (dwarf[s] < 0 || dwarf[s] >= 16 || !is_callee_saved(dwarf[s]))
+			if (!is_callee_saved(dwarf[s]))
 				continue;
 			struct kt_error *err = kt_read_u64(&prog->reader, addrs[s], &v);
 			if (err) {
