@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 
+#include "callsite/function_code.h"
 #include "core/error.h"
 #include "core/util.h"
 #include "dump/vmcoreinfo.h"
@@ -181,6 +182,7 @@ void kt_program_destroy(struct kt_program *prog)
 	free(prog->task_layout);
 	free(prog->symbol_cache);
 	kt_dwarf_destroy(prog->dwarf);
+	kt_code_cache_destroy(prog->code_cache);
 	kt_percpu_free(prog->percpu);
 	kt_modules_destroy(prog->modules);
 	kt_types_destroy(prog->types);
@@ -372,8 +374,7 @@ static struct symbol_answer *symbol_answer(struct kt_program *prog, uint64_t add
 {
 	if (!prog->symbol_cache && !(prog->symbol_cache = calloc(1, sizeof(*prog->symbol_cache))))
 		return NULL;
-	uint64_t h = addr * 0x9e3779b97f4a7c15ull;
-	return &prog->symbol_cache->answers[(h >> 52) % SYMBOL_CACHE_SIZE];
+	return &prog->symbol_cache->answers[(kt_hash_u64(addr) >> 52) % SYMBOL_CACHE_SIZE];
 }
 
 static void symbol_found(struct symbol_answer *a, uint64_t addr, const char *name,

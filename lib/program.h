@@ -18,6 +18,7 @@ struct kt_dwarf;
 struct kt_types_dwarf;
 struct kt_task_layout;
 struct kt_symbol_cache;
+struct kt_code_cache;
 
 struct kt_program {
 	struct kt_dump *dump;
@@ -39,6 +40,7 @@ struct kt_program {
 	struct kt_types_dwarf *types_dwarf; /* the DWARF name index behind types, if from DWARF */
 	struct kt_task_layout *task_layout; /* task_struct member offsets (tasks.c), on first use */
 	struct kt_symbol_cache *symbol_cache; /* symbols found by kt_program_symbolize */
+	struct kt_code_cache *code_cache; /* decoded functions (callsite/function_code.c) */
 };
 
 /* The kernel's symbol table from the dump, loaded on first use. */

@@ -137,13 +137,11 @@ static void compute_depths(struct kt_function_code *code)
 	free(queued);
 }
 
-struct kt_error *kt_function_code_load(struct kt_program *prog, uint64_t addr,
-				       struct kt_function_code *ret)
+/* Decodes [start, end), the function around addr. */
+static struct kt_error *decode_function(struct kt_program *prog, uint64_t addr, uint64_t start,
+					uint64_t end, struct kt_function_code *ret)
 {
-	uint64_t start, end;
-	struct kt_error *err = kt_function_bounds(prog, addr, &start, &end);
-	if (err)
-		return err;
+	struct kt_error *err;
 	if (end - start > KT_FUNCTION_CODE_MAX)
 		return kt_error_create(KT_ERROR_UNSUPPORTED, "0x%016llx: the function around it spans "
 				       "%llu bytes, more than any real function", (unsigned long long)addr,
@@ -198,8 +196,67 @@ struct kt_error *kt_function_code_load(struct kt_program *prog, uint64_t addr,
 	return NULL;
 }
 
+/*
+ * Every task's backtrace asks about the same few hundred functions (schedule, kthread,
+ * x64_sys_call...): each is decoded once and kept for the program's life, up to a memory
+ * budget; past it, functions are decoded for the caller alone.
+ */
+enum { CODE_CACHE_SLOTS = 4096, CODE_CACHE_BYTES = 64 << 20 };
+
+struct kt_code_cache {
+	struct kt_function_code slots[CODE_CACHE_SLOTS];  /* open addressing by start; start 0: empty */
+	size_t bytes;
+};
+
+static size_t code_bytes(const struct kt_function_code *code)
+{
+	return code->n * (sizeof(*code->insns) + sizeof(*code->depth) + sizeof(*code->jumps));
+}
+
+struct kt_error *kt_function_code_load(struct kt_program *prog, uint64_t addr,
+				       struct kt_function_code *ret)
+{
+	uint64_t start, end;
+	struct kt_error *err = kt_function_bounds(prog, addr, &start, &end);
+	if (err)
+		return err;
+	if (!prog->code_cache && !(prog->code_cache = calloc(1, sizeof(*prog->code_cache))))
+		return &kt_enomem;
+	struct kt_code_cache *cache = prog->code_cache;
+	size_t slot = (size_t)(kt_hash_u64(start) >> 52) % CODE_CACHE_SLOTS, probes = 0;
+	while (cache->slots[slot].start && cache->slots[slot].start != start && ++probes < CODE_CACHE_SLOTS / 2)
+		slot = (slot + 1) % CODE_CACHE_SLOTS;
+	struct kt_function_code *cached = &cache->slots[slot];
+	if (cached->start == start) {
+		*ret = *cached;
+		ret->borrowed = true;
+		return NULL;
+	}
+	if ((err = decode_function(prog, addr, start, end, ret)))
+		return err;
+	if (cached->start || probes >= CODE_CACHE_SLOTS / 2 || cache->bytes + code_bytes(ret) > CODE_CACHE_BYTES)
+		return NULL;  // the caller's own copy
+	cache->bytes += code_bytes(ret);
+	*cached = *ret;
+	ret->borrowed = true;
+	return NULL;
+}
+
+void kt_code_cache_destroy(struct kt_code_cache *cache)
+{
+	if (!cache)
+		return;
+	for (size_t i = 0; i < CODE_CACHE_SLOTS; i++)
+		kt_function_code_deinit(&cache->slots[i]);
+	free(cache);
+}
+
 void kt_function_code_deinit(struct kt_function_code *code)
 {
+	if (code->borrowed) {  // the program's cache keeps it
+		memset(code, 0, sizeof(*code));
+		return;
+	}
 	free(code->insns);
 	free(code->depth);
 	free(code->jumps);

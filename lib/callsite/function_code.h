@@ -25,12 +25,17 @@ struct kt_function_code {
 	/* Jumps inside the function, sorted by target index: (target, source) pairs. */
 	struct kt_jump { uint32_t target, source; } *jumps;
 	size_t n_jumps;
+	bool borrowed;             /* the arrays belong to the program's cache: deinit frees nothing */
 };
 
-/* Decodes the function that contains addr (a return address is inside its caller). */
+/* Decodes the function that contains addr (a return address is inside its caller), or takes
+ * it from the program's cache of decoded functions. Release with kt_function_code_deinit(). */
 struct kt_error *kt_function_code_load(struct kt_program *prog, uint64_t addr,
 				       struct kt_function_code *ret);
 void kt_function_code_deinit(struct kt_function_code *code);
+/* The program's cache of decoded functions (kt_program_destroy()). */
+struct kt_code_cache;
+void kt_code_cache_destroy(struct kt_code_cache *cache);
 
 /* The index of the instruction starting at addr, or -1. */
 ssize_t kt_function_code_index(const struct kt_function_code *code, uint64_t addr);

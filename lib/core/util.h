@@ -35,6 +35,12 @@ static inline uint64_t kt_hash_string(const char *s)
 	return h;
 }
 
+/* Fibonacci hashing of an address: the high bits of the product spread neighbouring keys. */
+static inline uint64_t kt_hash_u64(uint64_t v)
+{
+	return v * 0x9e3779b97f4a7c15ull;
+}
+
 /* snprintf for text that may be cut on purpose (names, expressions, evidence in fixed fields):
  * through vsnprintf, so that -Wformat-truncation does not flag each such call. */
 __attribute__((format(printf, 3, 4)))

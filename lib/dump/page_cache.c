@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <stdlib.h>
 
+#include "core/util.h"
 #include "dump/page_cache.h"
 
 /* 4-way sets, 1024 pages (4 MiB). Walkers touch a task's or a stack's few pages many times in a
@@ -47,7 +48,7 @@ static uint64_t make_key(unsigned int space, uint64_t page_addr)
 static size_t set_of(uint64_t key)
 {
 	// Task structs and stacks sit at regular strides: hash the page number.
-	return (size_t)(((key >> 12) * 0x9e3779b97f4a7c15ull) >> 53) % SETS;
+	return (size_t)(kt_hash_u64(key >> 12) >> 53) % SETS;
 }
 
 const uint8_t *kt_page_cache_find(struct kt_page_cache *cache, unsigned int space,
