@@ -36,8 +36,23 @@ static void print_pt_regs(const struct kt_frame *f)
 	printf("\n");
 }
 
-/* Every stack slot from a frame's sp up to the next frame's return address slot. */
-static void print_slots(struct kt_program *prog, const struct kt_backtrace *bt, size_t i)
+/* The arguments of one frame that sit in stack slots (kt_backtrace_frame_arguments()). */
+struct frame_args {
+	char names[8][64];
+	uint64_t at[8];
+	size_t n;
+};
+
+static void frame_args_get(struct kt_program *prog, const struct kt_backtrace *bt, size_t i,
+			   struct frame_args *ret)
+{
+	ret->n = i < bt->n_frames ? kt_backtrace_frame_arguments(prog, bt, i, ret->names, ret->at, 8) : 0;
+}
+
+/* Every stack slot from a frame's sp up to the next frame's return address slot. A slot can
+ * hold an argument of the frame itself or of its caller (a register the frame saved). */
+static void print_slots(struct kt_program *prog, const struct kt_backtrace *bt, size_t i,
+			const struct frame_args *own, const struct frame_args *caller)
 {
 	const struct kt_frame *f = &bt->frames[i];
 	uint64_t end = i + 1 < bt->n_frames ? bt->frames[i + 1].slot : f->sp + 64;
@@ -46,12 +61,6 @@ static void print_slots(struct kt_program *prog, const struct kt_backtrace *bt, 
 	const char *saved_names[8];
 	uint64_t saved_at[8];
 	size_t n_saved = kt_backtrace_saved_registers(prog, bt, i, saved_names, saved_at, 8);
-	// A slot of this frame can hold an argument of its caller (a register it saved).
-	char arg_names[16][64];
-	uint64_t arg_at[16];
-	size_t n_own = kt_backtrace_frame_arguments(prog, bt, i, arg_names, arg_at, 8);
-	size_t n_args = n_own + (i + 1 < bt->n_frames ? kt_backtrace_frame_arguments(prog, bt, i + 1,
-				arg_names + n_own, arg_at + n_own, 8) : 0);
 	for (uint64_t a = f->sp; a < end; a += 8) {
 		uint64_t v;
 		struct kt_error *err = kt_program_read(prog, a, KT_KVADDR, &v, 8);
@@ -67,9 +76,12 @@ static void print_slots(struct kt_program *prog, const struct kt_backtrace *bt, 
 		for (size_t s = 0; s < n_saved; s++)
 			if (saved_at[s] == a)
 				printf("  saved %s", saved_names[s]);
-		for (size_t s = 0; s < n_args; s++)
-			if (arg_at[s] == a)
-				printf("  %s of %s", arg_names[s], bt->frames[s < n_own ? i : i + 1].function);
+		for (size_t s = 0; s < own->n; s++)
+			if (own->at[s] == a)
+				printf("  %s of %s", own->names[s], bt->frames[i].function);
+		for (size_t s = 0; s < caller->n; s++)
+			if (caller->at[s] == a)
+				printf("  %s of %s", caller->names[s], bt->frames[i + 1].function);
 		const char *name, *module;
 		uint64_t off;
 		if (v >= 0xffffffff80000000ull && !(err = kt_program_symbolize(prog, v, &name, &off, &module)))
@@ -106,6 +118,7 @@ static void print_text(struct kt_program *prog, const struct kt_backtrace *bt,
 	else
 		printf("  not running; registers: %s\n", bt->registers_source);
 	const char *stack = NULL;
+	struct frame_args args[2];  /* -f: frame i's and its caller's, by i % 2 */
 	for (size_t i = 0; i < bt->n_frames; i++) {
 		const struct kt_frame *f = &bt->frames[i];
 		if (stack && f->stack && strcmp(stack, f->stack))
@@ -130,8 +143,13 @@ static void print_text(struct kt_program *prog, const struct kt_backtrace *bt,
 			printf("       %s\n", f->reason);
 		if (sites && sites[i].kind != KT_CALL_NONE)
 			cli_call_site_text(&sites[i], "       ");
-		if (o->slots)
-			print_slots(prog, bt, i);
+		if (o->slots) {
+			// The caller's arguments now are this frame's own at the next one.
+			if (i == 0)
+				frame_args_get(prog, bt, 0, &args[0]);
+			frame_args_get(prog, bt, i + 1, &args[(i + 1) % 2]);
+			print_slots(prog, bt, i, &args[i % 2], &args[(i + 1) % 2]);
+		}
 	}
 	if (bt->note[0])
 		printf("  (%s)\n", bt->note);

@@ -22,4 +22,9 @@ struct kt_error *kt_bt_scan_chain(struct kt_unwinder *uw, struct kt_backtrace *b
 struct kt_error *kt_bt_reconstruct(struct kt_unwinder *uw, struct kt_backtrace *bt,
 				   const char *why_no_regs);
 
+/* Where the function of frame i saved callee-saved registers (DWARF CFI, else its prologue's
+ * pushes): up to 8 (DWARF register number, stack address) pairs; how many. */
+size_t kt_bt_saved_slots(struct kt_program *prog, const struct kt_backtrace *bt, size_t i, int *dwarf,
+			 uint64_t *addrs);
+
 #endif

@@ -7,7 +7,6 @@
  * register that the function it called pushed: then the callee's save slot holds it.
  */
 #include <stdio.h>
-#include <string.h>
 
 #include "core/error.h"
 #include "sym/dwarf_params.h"
@@ -29,17 +28,16 @@ size_t kt_backtrace_frame_arguments(struct kt_program *prog, const struct kt_bac
 		return 0;
 	}
 	// Where the callee (frame i - 1) saved each register it pushed.
-	const char *saved_names[8];
+	int saved_reg[8];
 	uint64_t saved_at[8];
-	size_t n_saved = i > 0 ? kt_backtrace_saved_registers(prog, bt, i - 1, saved_names, saved_at, 8) : 0;
+	size_t n_saved = i > 0 ? kt_bt_saved_slots(prog, bt, i - 1, saved_reg, saved_at) : 0;
 	size_t kept = 0;
 	for (size_t p = 0; p < n && kept < max; p++) {
 		uint64_t at = 0;
 		if (params[p].where == KT_PARAM_FRAME_BASE)
 			at = bt->frames[i + 1].sp + (uint64_t)params[p].offset;
-		int reg = params[p].where == KT_PARAM_REGISTER ? kt_reg_from_dwarf(params[p].dwarf_reg) : -1;
-		for (size_t s = 0; reg >= 0 && s < n_saved && !at; s++)
-			if (!strcmp(saved_names[s], kt_reg_name((enum kt_reg)reg)))
+		for (size_t s = 0; params[p].where == KT_PARAM_REGISTER && s < n_saved && !at; s++)
+			if (saved_reg[s] == params[p].dwarf_reg)
 				at = saved_at[s];
 		if (!at)
 			continue;

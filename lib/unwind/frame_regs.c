@@ -215,18 +215,24 @@ static void all_call_registers(struct kt_program *prog, const struct kt_backtrac
 	}
 }
 
-size_t kt_backtrace_saved_registers(struct kt_program *prog, const struct kt_backtrace *bt, size_t i,
-				    const char **names, uint64_t *addrs, size_t max)
+size_t kt_bt_saved_slots(struct kt_program *prog, const struct kt_backtrace *bt, size_t i, int *dwarf,
+			 uint64_t *addrs)
 {
 	// The frame's CFA is where its caller's stack pointer resumes: the next frame's sp, unless
 	// the next frame came out of a pt_regs (then this frame was interrupted, not called from).
 	if (i + 1 >= bt->n_frames || bt->frames[i + 1].has_pt_regs || !bt->frames[i].pc ||
 	    !bt->frames[i + 1].sp)
 		return 0;
+	const char *how;
+	return saved_slots(prog, &bt->frames[i], bt->frames[i + 1].sp, dwarf, addrs, &how);
+}
+
+size_t kt_backtrace_saved_registers(struct kt_program *prog, const struct kt_backtrace *bt, size_t i,
+				    const char **names, uint64_t *addrs, size_t max)
+{
 	int dwarf[8];
 	uint64_t at[8];
-	const char *how;
-	size_t n = saved_slots(prog, &bt->frames[i], bt->frames[i + 1].sp, dwarf, at, &how);
+	size_t n = kt_bt_saved_slots(prog, bt, i, dwarf, at);
 	size_t kept = 0;
 	for (size_t r = 0; r < n && kept < max; r++) {
 		int reg = kt_reg_from_dwarf(dwarf[r]);
