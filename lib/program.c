@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "callsite/function_code.h"
+#include "core/addr_map.h"
 #include "core/error.h"
 #include "core/util.h"
 #include "dump/vmcoreinfo.h"
@@ -183,6 +184,8 @@ void kt_program_destroy(struct kt_program *prog)
 	free(prog->symbol_cache);
 	kt_dwarf_destroy(prog->dwarf);
 	kt_code_cache_destroy(prog->code_cache);
+	kt_addr_map_destroy(prog->static_call_sites);
+	kt_addr_map_destroy(prog->pv_ops_sites);
 	kt_percpu_free(prog->percpu);
 	kt_modules_destroy(prog->modules);
 	kt_types_destroy(prog->types);

@@ -19,6 +19,7 @@ struct kt_types_dwarf;
 struct kt_task_layout;
 struct kt_symbol_cache;
 struct kt_code_cache;
+struct kt_addr_map;
 
 struct kt_program {
 	struct kt_dump *dump;
@@ -41,6 +42,8 @@ struct kt_program {
 	struct kt_task_layout *task_layout; /* task_struct member offsets (tasks.c), on first use */
 	struct kt_symbol_cache *symbol_cache; /* symbols found by kt_program_symbolize */
 	struct kt_code_cache *code_cache; /* decoded functions (callsite/function_code.c) */
+	struct kt_addr_map *static_call_sites; /* call -> static call key (callsite/static_calls.c) */
+	struct kt_addr_map *pv_ops_sites;      /* call -> paravirt type (callsite/pv_ops.c) */
 };
 
 /* The kernel's symbol table from the dump, loaded on first use. */

@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: MIT
+#include <stdlib.h>
+
+#include "core/addr_map.h"
+
+bool kt_addr_map_add(struct kt_addr_map *map, uint64_t addr, uint64_t value)
+{
+	if (map->n == map->cap) {
+		size_t cap = map->cap ? 2 * map->cap : 256;
+		struct kt_addr_pair *grown = realloc(map->pairs, cap * sizeof(*grown));
+		if (!grown)
+			return false;
+		map->pairs = grown;
+		map->cap = cap;
+	}
+	map->pairs[map->n++] = (struct kt_addr_pair){addr, value};
+	return true;
+}
+
+static int by_addr(const void *a, const void *b)
+{
+	const struct kt_addr_pair *x = a, *y = b;
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+void kt_addr_map_sort(struct kt_addr_map *map)
+{
+	qsort(map->pairs, map->n, sizeof(*map->pairs), by_addr);
+}
+
+bool kt_addr_map_find(const struct kt_addr_map *map, uint64_t addr, uint64_t *value)
+{
+	size_t lo = 0, hi = map->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (map->pairs[mid].addr < addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == map->n || map->pairs[lo].addr != addr)
+		return false;
+	*value = map->pairs[lo].value;
+	return true;
+}
+
+void kt_addr_map_destroy(struct kt_addr_map *map)
+{
+	if (!map)
+		return;
+	free(map->pairs);
+	free(map);
+}

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: MIT */
+/* A sorted map from addresses to values, built once and searched many times (code site tables). */
+#ifndef KT_CORE_ADDR_MAP_H
+#define KT_CORE_ADDR_MAP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct kt_addr_map {
+	struct kt_addr_pair {
+		uint64_t addr, value;
+	} *pairs;
+	size_t n, cap;
+};
+
+/* Appends a pair; false without memory. */
+bool kt_addr_map_add(struct kt_addr_map *map, uint64_t addr, uint64_t value);
+/* Sorts the pairs by address, after the last add and before the first find. */
+void kt_addr_map_sort(struct kt_addr_map *map);
+/* The value of addr (the first pair with that address); false if none. */
+bool kt_addr_map_find(const struct kt_addr_map *map, uint64_t addr, uint64_t *value);
+/* Frees map itself too (NULL is fine). */
+void kt_addr_map_destroy(struct kt_addr_map *map);
+
+#endif
