@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "callsite_out.h"
+#include "core/text.h"
 #include "commands.h"
 #include "source_out.h"
 
@@ -18,14 +19,78 @@ struct bt_options {
 	bool first;  /* JSON: no comma before the first stack */
 };
 
+/* Lines printed once per frame of every task are built without printf (core/text.h). */
+enum { BT_LINE_MAX = 1024 };
+
+static void text_symbol(struct kt_text *t, const struct kt_frame *f)
+{
+	if (f->function) {
+		kt_text_str(t, f->function);
+		kt_text_str(t, "+0x");
+		kt_text_hex(t, f->offset, 0);
+	} else {
+		kt_text_str(t, "?");
+	}
+	if (f->module) {
+		kt_text_str(t, " [");
+		kt_text_str(t, f->module);
+		kt_text_str(t, "]");
+	}
+}
+
 static void print_symbol(const struct kt_frame *f)
 {
-	if (f->function)
-		printf("%s+0x%llx", f->function, (unsigned long long)f->offset);
+	char line[BT_LINE_MAX];
+	struct kt_text t = kt_text_start(line, sizeof(line));
+	text_symbol(&t, f);
+	fputs(line, stdout);
+}
+
+/* " #N  [slot] function+0xOFF [module] at PC  status" */
+static void print_frame_line(size_t i, const struct kt_frame *f)
+{
+	char line[BT_LINE_MAX];
+	struct kt_text t = kt_text_start(line, sizeof(line));
+	kt_text_str(&t, " #");
+	kt_text_dec(&t, (int64_t)i, -2);
+	kt_text_str(&t, " [");
+	kt_text_hex(&t, f->slot ? f->slot : f->sp, 16);
+	kt_text_str(&t, "] ");
+	text_symbol(&t, f);
+	if (f->pc) {
+		kt_text_str(&t, " at ");
+		kt_text_hex(&t, f->pc, 16);
+	} else {
+		kt_text_str(&t, " (pc unknown)");
+	}
+	kt_text_str(&t, "  ");
+	kt_text_str(&t, kt_frame_status_name(f->status));
+	kt_text_str(&t, "\n");
+	fputs(line, stdout);
+}
+
+/* "PID: N  TASK: ADDR  CPU: N  COMMAND: "comm"" and where the registers came from. */
+static void print_task_header(const struct kt_backtrace *bt)
+{
+	char line[BT_LINE_MAX];
+	struct kt_text t = kt_text_start(line, sizeof(line));
+	kt_text_str(&t, "PID: ");
+	kt_text_dec(&t, bt->pid, -7);
+	kt_text_str(&t, " TASK: ");
+	kt_text_hex(&t, bt->task, 16);
+	kt_text_str(&t, "  CPU: ");
+	if (bt->cpu >= 0)
+		kt_text_dec(&t, bt->cpu, -3);
 	else
-		printf("?");
-	if (f->module)
-		printf(" [%s]", f->module);
+		kt_text_str(&t, "-  ");
+	kt_text_str(&t, " COMMAND: \"");
+	kt_text_str(&t, bt->comm);
+	kt_text_str(&t, "\"\n");
+	fputs(line, stdout);
+	if (bt->cpu >= 0)
+		printf("  CPU %d, registers: %s\n", bt->cpu, bt->registers_source);
+	else
+		printf("  not running; registers: %s\n", bt->registers_source);
 }
 
 static void print_pt_regs(const struct kt_frame *f)
@@ -108,15 +173,7 @@ static struct kt_call_site *call_sites(struct kt_program *prog, struct kt_backtr
 static void print_text(struct kt_program *prog, const struct kt_backtrace *bt,
 		       const struct kt_call_site *sites, const struct bt_options *o)
 {
-	char cpu[16] = "-";
-	if (bt->cpu >= 0)
-		snprintf(cpu, sizeof(cpu), "%d", bt->cpu);
-	printf("PID: %-7d TASK: %016llx  CPU: %-3s COMMAND: \"%s\"\n", bt->pid,
-	       (unsigned long long)bt->task, cpu, bt->comm);
-	if (bt->cpu >= 0)
-		printf("  CPU %d, registers: %s\n", bt->cpu, bt->registers_source);
-	else
-		printf("  not running; registers: %s\n", bt->registers_source);
+	print_task_header(bt);
 	const char *stack = NULL;
 	struct frame_args args[2];  /* -f: frame i's and its caller's, by i % 2 */
 	for (size_t i = 0; i < bt->n_frames; i++) {
@@ -130,17 +187,14 @@ static void print_text(struct kt_program *prog, const struct kt_backtrace *bt,
 		stack = f->stack;
 		if (o->lines)
 			cli_source_inlined_text(prog, f, "       ");
-		printf(" #%-2zu [%016llx] ", i, (unsigned long long)(f->slot ? f->slot : f->sp));
-		print_symbol(f);
-		if (f->pc)
-			printf(" at %016llx", (unsigned long long)f->pc);
-		else
-			printf(" (pc unknown)");
-		printf("  %s\n", kt_frame_status_name(f->status));
+		print_frame_line(i, f);
 		if (o->lines)
 			cli_source_text(prog, f, "       ");
-		if (o->reasons || f->status != KT_FRAME_VERIFIED)
-			printf("       %s\n", f->reason);
+		if (o->reasons || f->status != KT_FRAME_VERIFIED) {
+			fputs("       ", stdout);
+			fputs(f->reason, stdout);
+			fputc('\n', stdout);
+		}
 		if (sites && sites[i].kind != KT_CALL_NONE)
 			cli_call_site_text(&sites[i], "       ");
 		if (o->slots) {
@@ -285,8 +339,7 @@ static bool show_task(const struct kt_task *t, void *arg)
 	struct all_tasks *all = arg;
 	struct kt_backtrace *bt = NULL;
 	struct kt_backtrace_options *lib = &all->o->lib;
-	all->status |= show(all->ctx, kt_backtrace_task_with(all->ctx->prog, t->address, lib, &bt), &bt,
-			    all->o);
+	all->status |= show(all->ctx, kt_backtrace_of_task(all->ctx->prog, t, lib, &bt), &bt, all->o);
 	return true;
 }
 
@@ -469,7 +522,8 @@ int cmd_bt(struct cli_context *ctx, int argc, char **argv)
 		if (all_tasks && !addr && l.pid < 0) {
 			// Each task's backtrace right after the walk read it, while its pages are cached.
 			struct all_tasks all = {ctx, &o, 0};
-			struct kt_error *err = kt_task_for_each(prog, show_task, &all);
+			struct kt_task_walk_options walk = {.stacks = true};
+			struct kt_error *err = kt_task_for_each_with(prog, &walk, show_task, &all);
 			if (err)
 				return cli_report_error(err);
 			if (o.json)

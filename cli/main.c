@@ -48,6 +48,9 @@ static void usage(FILE *f)
 		   "  --no-debuginfo    use only what the dump carries (kallsyms, BTF)\n"
 		   "  --types=btf|dwarf where types come from: BTF (default; the vmlinux's DWARF only\n"
 		   "                    when no BTF is at hand), or the vmlinux's DWARF\n"
+		   "  --read-ahead=WHEN walks over every task read the next tasks' pages on a second\n"
+		   "                    thread: auto (default: kdump-compressed files, 2+ CPUs),\n"
+		   "                    never, always\n"
 		   "  -c 'CMD; CMD'     run these commands and exit\n"
 		   "  -h, --help        this help\n\n"
 		   "COMMAND is one of the commands below (default: sys), or `shell` for an interactive\n"
@@ -65,6 +68,7 @@ int main(int argc, char **argv)
 		{"no-debuginfo", no_argument, NULL, 'n'},
 		{"debuginfo", required_argument, NULL, 'd'},
 		{"types", required_argument, NULL, 't'},
+		{"read-ahead", required_argument, NULL, 'R'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
@@ -89,6 +93,19 @@ int main(int argc, char **argv)
 			break;
 		case 'n':
 			opts.no_debuginfo = true;
+			break;
+		case 'R':
+			if (!strcmp(optarg, "auto")) {
+				opts.read_ahead = KT_READ_AHEAD_AUTO;
+			} else if (!strcmp(optarg, "never")) {
+				opts.read_ahead = KT_READ_AHEAD_NEVER;
+			} else if (!strcmp(optarg, "always")) {
+				opts.read_ahead = KT_READ_AHEAD_ALWAYS;
+			} else {
+				fprintf(stderr, "ktriage: --read-ahead is auto, never or always, not '%s'\n",
+					optarg);
+				return 2;
+			}
 			break;
 		case 't':
 			if (strcmp(optarg, "btf") && strcmp(optarg, "dwarf")) {

@@ -44,12 +44,20 @@ KT_PUBLIC void kt_error_destroy(struct kt_error *err);
 
 struct kt_program;
 
+enum kt_read_ahead_mode {
+	KT_READ_AHEAD_AUTO,    /* where pages are inflated on every read, with two CPUs or more */
+	KT_READ_AHEAD_NEVER,   /* read only on the calling thread */
+	KT_READ_AHEAD_ALWAYS,  /* also for ELF files (as tests need); still not on one CPU */
+};
+
 struct kt_open_options {
 	const char *vmlinux;        /* debug vmlinux, or NULL to search the debuginfo directories */
 	const char *const *debuginfo_dirs; /* searched in order; NULL: /usr/lib/debug and the lab cache */
 	size_t n_debuginfo_dirs;
 	bool no_debuginfo;          /* use only what the dump carries (kallsyms, BTF) */
 	bool dwarf_types;           /* types from the vmlinux's DWARF even where BTF is at hand */
+	enum kt_read_ahead_mode read_ahead; /* walks over every task read the next tasks' pages
+				       on a second thread: AUTO where pages are inflated (kdump-compressed) */
 };
 
 KT_PUBLIC struct kt_error *kt_program_open(const char *path, const struct kt_open_options *opts,
@@ -133,6 +141,12 @@ struct kt_task {
 typedef bool kt_task_fn(const struct kt_task *task, void *arg);
 /* Every task: each CPU's idle task first, then every thread of every process. */
 KT_PUBLIC struct kt_error *kt_task_for_each(struct kt_program *prog, kt_task_fn *fn, void *arg);
+struct kt_task_walk_options {
+	bool stacks;  /* fn unwinds each task's stack: a second thread reads it ahead too */
+};
+KT_PUBLIC struct kt_error *kt_task_for_each_with(struct kt_program *prog,
+						 const struct kt_task_walk_options *opts,
+						 kt_task_fn *fn, void *arg);
 
 /* Names for completion (the shell's Tab, `complete`) */
 
@@ -356,6 +370,10 @@ KT_PUBLIC struct kt_error *kt_backtrace_cpu_with(struct kt_program *prog, unsign
 KT_PUBLIC struct kt_error *kt_backtrace_task_with(struct kt_program *prog, uint64_t task,
 						  const struct kt_backtrace_options *opts,
 						  struct kt_backtrace **ret);
+/* The same for a task as kt_task_for_each gives it: nothing about the task is read again. */
+KT_PUBLIC struct kt_error *kt_backtrace_of_task(struct kt_program *prog, const struct kt_task *task,
+						const struct kt_backtrace_options *opts,
+						struct kt_backtrace **ret);
 KT_PUBLIC struct kt_error *kt_backtrace_panic_with(struct kt_program *prog,
 						   const struct kt_backtrace_options *opts,
 						   struct kt_backtrace **ret);

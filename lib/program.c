@@ -181,6 +181,7 @@ void kt_program_destroy(struct kt_program *prog)
 	kt_cfi_destroy(prog->cfi);
 	free(prog->call_cache);
 	free(prog->task_layout);
+	free(prog->switch_layout);
 	free(prog->symbol_cache);
 	kt_dwarf_destroy(prog->dwarf);
 	kt_code_cache_destroy(prog->code_cache);

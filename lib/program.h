@@ -20,6 +20,7 @@ struct kt_task_layout;
 struct kt_symbol_cache;
 struct kt_code_cache;
 struct kt_addr_map;
+struct kt_switch_layout;
 
 struct kt_program {
 	struct kt_dump *dump;
@@ -40,6 +41,7 @@ struct kt_program {
 	struct kt_error *types_err;
 	struct kt_types_dwarf *types_dwarf; /* the DWARF name index behind types, if from DWARF */
 	struct kt_task_layout *task_layout; /* task_struct member offsets (tasks.c), on first use */
+	struct kt_switch_layout *switch_layout; /* thread.sp and its frame (backtrace.c), on first use */
 	struct kt_symbol_cache *symbol_cache; /* symbols found by kt_program_symbolize */
 	struct kt_code_cache *code_cache; /* decoded functions (callsite/function_code.c) */
 	struct kt_addr_map *static_call_sites; /* call -> static call key (callsite/static_calls.c) */

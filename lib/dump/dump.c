@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -61,8 +62,27 @@ static void use_qemu_cr3(struct kt_dump *dump)
 					    .la57 = dump->la57};
 }
 
-/* libkdumpfile's page cache stays at its default size: with 4096 pages, 0.5.1 reports sound
- * pages of kdump-compressed files as corrupt. */
+/* libkdumpfile's own page cache is kept small. The reader keeps whole pages itself
+ * (page_cache.h), while 0.5.1 searches its cache from end to end on every miss, under a lock:
+ * at the default 1024 pages a page read from a kdump-compressed file took 12.5 us, at 64 8 us,
+ * most of it zlib. (It is not made larger: at 4096 pages 0.5.1 reports sound pages of
+ * kdump-compressed files as corrupt.) */
+static const unsigned int LIBKDUMPFILE_CACHE_PAGES = 64;
+
+/* A context on the open file, ready to translate kernel addresses; *what says which step failed. */
+static kdump_status ctx_open(kdump_ctx_t *ctx, int fd, const char **what)
+{
+	*what = NULL;
+	kdump_status status = kdump_set_number_attr(ctx, "cache.size", LIBKDUMPFILE_CACHE_PAGES);
+	if (status == KDUMP_OK)
+		status = kdump_open_fd(ctx, fd);
+	if (status != KDUMP_OK)
+		return status;
+	// Until the OS type is set, libkdumpfile cannot translate kernel virtual addresses.
+	*what = "cannot set up Linux address translation";
+	return kdump_set_string_attr(ctx, KDUMP_ATTR_OSTYPE, "linux");
+}
+
 struct kt_error *kt_dump_open(const char *path, struct kt_dump **ret)
 {
 	struct kt_dump *dump = calloc(1, sizeof(*dump));
@@ -89,18 +109,17 @@ struct kt_error *kt_dump_open(const char *path, struct kt_dump **ret)
 	}
 	if ((err = kt_truncation_scan(dump->fd, &dump->truncation)))
 		goto fail;
-	kdump_status status = kdump_open_fd(dump->ctx, dump->fd);
+	const char *step;
+	kdump_status status = ctx_open(dump->ctx, dump->fd, &step);
 	if (status != KDUMP_OK) {
 		err = kt_dump_error(dump, status, path);
+		if (step)
+			err = kt_error_prefix(err, "%s", step);
 		goto fail;
 	}
-	// Until the OS type is set, libkdumpfile cannot translate kernel virtual addresses.
-	status = kdump_set_string_attr(dump->ctx, KDUMP_ATTR_OSTYPE, "linux");
-	if (status != KDUMP_OK) {
-		err = kt_error_prefix(kt_dump_error(dump, status, path),
-				      "cannot set up Linux address translation");
-		goto fail;
-	}
+	const char *format;
+	dump->compressed = kdump_get_string_attr(dump->ctx, KDUMP_ATTR_FILE_FORMAT, &format) == KDUMP_OK &&
+			   (!strcmp(format, "diskdump") || !strcmp(format, "lkcd"));
 	uint64_t l5 = 0;  // set only on success; -O3 cannot see that
 	struct kt_error *l5_err = kt_dump_attr_number(dump, "linux.vmcoreinfo.NUMBER.pgtable_l5_enabled", &l5);
 	if (!l5_err)
@@ -151,6 +170,8 @@ void kt_dump_destroy(struct kt_dump *dump)
 {
 	if (!dump)
 		return;
+	if (dump->second)
+		free_ctx(dump->second);
 	if (dump->ctx)
 		free_ctx(dump->ctx);
 	kt_truncation_deinit(&dump->truncation);
@@ -159,6 +180,29 @@ void kt_dump_destroy(struct kt_dump *dump)
 		close(dump->fd);
 	free(dump->path);
 	free(dump);
+}
+
+kdump_ctx_t *kt_dump_second_acquire(struct kt_dump *dump)
+{
+	if (atomic_exchange(&dump->second_busy, true))
+		return NULL;
+	// Opened once and kept for the dump's lifetime: 0.5.1's kdump_free of a kdump-compressed
+	// context is unsafe (free_ctx). Not kdump_clone(): clones share the cache (shared_pages.h).
+	if (!dump->second && (dump->second = kdump_new())) {
+		const char *step;
+		if (ctx_open(dump->second, dump->fd, &step) != KDUMP_OK) {
+			free_ctx(dump->second);
+			dump->second = NULL;
+		}
+	}
+	if (!dump->second)
+		atomic_store(&dump->second_busy, false);
+	return dump->second;
+}
+
+void kt_dump_second_release(struct kt_dump *dump)
+{
+	atomic_store(&dump->second_busy, false);
 }
 
 struct kt_error *kt_dump_attr_string(struct kt_dump *dump, const char *key, const char **ret)

@@ -4,6 +4,7 @@
 #define KT_DUMP_DUMP_H
 
 #include <libkdumpfile/kdumpfile.h>
+#include <stdatomic.h>
 
 #include "dump/pgtable.h"
 #include "dump/qemu_notes.h"
@@ -16,6 +17,7 @@ struct kt_dump {
 	char *path;
 	bool flattened;       /* reassembled from makedumpfile -F into a memory file */
 	bool la57;            /* 5-level paging: canonical addresses have 57 bits */
+	bool compressed;      /* kdump-compressed or LKCD: pages are inflated on every read */
 	struct kt_truncation truncation; /* ELF segments cut off by a short file */
 	struct kt_qemu_cpu *qemu_cpus;   /* QEMU dump-guest-memory CPU notes, in CPU order */
 	size_t n_qemu_cpus;
@@ -23,10 +25,17 @@ struct kt_dump {
 	 * still can. Readers then walk the page tables themselves. */
 	bool own_translation;
 	struct kt_pgtable pgtable;
+	/* A second context on the same file, for a reader on another thread. */
+	kdump_ctx_t *second;
+	atomic_bool second_busy;
 };
 
 struct kt_error *kt_dump_open(const char *path, struct kt_dump **ret);
 void kt_dump_destroy(struct kt_dump *dump);
+/* The second context, for a reader on another thread, or NULL if another walk has it (or it
+ * cannot be opened); give it back with kt_dump_second_release. */
+kdump_ctx_t *kt_dump_second_acquire(struct kt_dump *dump);
+void kt_dump_second_release(struct kt_dump *dump);
 
 /* libkdumpfile attributes by key; NOT_FOUND if the dump does not carry them. */
 struct kt_error *kt_dump_attr_string(struct kt_dump *dump, const char *key, const char **ret);

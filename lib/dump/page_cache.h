@@ -14,8 +14,8 @@ enum { KT_PAGE_SIZE = 4096 };
 
 struct kt_page_cache;
 
-/* NULL without memory: the reader then reads uncached. */
-struct kt_page_cache *kt_page_cache_create(void);
+/* Room for about that many pages; NULL without memory (the reader then reads uncached). */
+struct kt_page_cache *kt_page_cache_create(unsigned int pages);
 void kt_page_cache_destroy(struct kt_page_cache *cache);
 
 /* The copy of the page at page_addr (4 KiB aligned) in space, or NULL. */

@@ -6,6 +6,10 @@
 #include "core/error.h"
 #include "dump/page_cache.h"
 #include "dump/reader.h"
+#include "dump/shared_pages.h"
+
+/* 4 MiB of whole pages: a task's and a stack's pages stay while they are walked. */
+enum { KT_READER_CACHE_PAGES = 1024 };
 
 /* Reads longer than this (ORC tables, BTF) go around the page cache instead of flushing it. */
 static const size_t CACHED_READ_MAX = 16 * KT_PAGE_SIZE;
@@ -15,7 +19,7 @@ void kt_reader_init(struct kt_reader *reader, struct kt_dump *dump)
 	reader->dump = dump;
 	reader->ctx = dump->ctx;
 	reader->pgtable = dump->pgtable;
-	reader->pages = kt_page_cache_create();  // NULL: every read goes to libkdumpfile
+	reader->pages = kt_page_cache_create(KT_READER_CACHE_PAGES);  // NULL: every read goes to libkdumpfile
 }
 
 void kt_reader_deinit(struct kt_reader *reader)
@@ -137,9 +141,16 @@ static const uint8_t *cached_page(struct kt_reader *reader, kdump_addrspace_t sp
 	if (page)
 		return page;
 	uint8_t *slot = kt_page_cache_claim(reader->pages, space, page_addr);
-	size_t done = KT_PAGE_SIZE;
-	if (kdump_read(reader->ctx, space, page_addr, slot, &done) == KDUMP_OK)
+	if (reader->shared && kt_shared_pages_get(reader->shared, space, page_addr, slot)) {
+		reader->shared_hits++;
 		return slot;
+	}
+	size_t done = KT_PAGE_SIZE;
+	if (kdump_read(reader->ctx, space, page_addr, slot, &done) == KDUMP_OK) {
+		if (reader->shared)
+			kt_shared_pages_put(reader->shared, space, page_addr, slot);
+		return slot;
+	}
 	kt_page_cache_drop(reader->pages, space, page_addr);
 	return NULL;
 }

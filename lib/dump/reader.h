@@ -11,9 +11,11 @@
 
 struct kt_reader {
 	struct kt_dump *dump;
-	kdump_ctx_t *ctx;  /* the dump's, or a clone for another thread */
+	kdump_ctx_t *ctx;  /* the dump's, or its second context for another thread */
 	struct kt_pgtable pgtable; /* own translation (dump->own_translation), cached per reader */
 	struct kt_page_cache *pages; /* whole pages read so far (page_cache.h), or NULL */
+	struct kt_shared_pages *shared; /* pages read on any thread of a walk (read_ahead.h), or NULL */
+	uint64_t shared_hits;       /* pages found there, read by the other thread */
 };
 
 void kt_reader_init(struct kt_reader *reader, struct kt_dump *dump);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "dump/read_ahead.h"
 #include "kernel/list.h"
 #include "kernel/percpu.h"
 #include "kernel/task_state.h"
@@ -87,20 +88,29 @@ static struct kt_error *task_layout_get(struct kt_program *prog, struct kt_task_
 }
 
 struct task_walk {
-	struct kt_program *prog;
+	struct kt_reader *r;
 	struct kt_task_layout l;
+	uint64_t init_task;
 	uint64_t *curr;          /* per CPU: rq->curr */
+	uint64_t *idle;          /* per CPU: rq->idle */
 	unsigned int ncpus;
 	kt_task_fn *fn;
 	void *arg;
 	bool stopped;
 	struct kt_error *err;    /* first fatal error */
 	uint64_t group_node_off; /* offset of the member linking threads of one group */
+	uint64_t n;              /* tasks emitted so far: their number in walk order */
+	/* Reading ahead: the walker says where it is; the producer walks the same way on its own
+	 * reader and only touches each task's pages (read_ahead.h). */
+	struct kt_read_ahead *ra;
+	bool producer;
+	bool stacks;             /* the visitor unwinds each task: touch its stack too */
+	uint64_t stack_off, sp_off;
 };
 
 static struct kt_error *task_read(struct task_walk *w, uint64_t addr, struct kt_task *t)
 {
-	struct kt_reader *r = &w->prog->reader;
+	struct kt_reader *r = w->r;
 	const struct kt_task_layout *l = &w->l;
 	uint32_t state32, exit_state, cpu;
 	uint64_t parent;
@@ -129,8 +139,44 @@ static struct kt_error *task_read(struct task_walk *w, uint64_t addr, struct kt_
 	return NULL;
 }
 
+/* The producer's share of a task: one read in each page that task_read and, for a visitor that
+ * unwinds, the unwinder will read (the switch frame at thread.sp up to the top of the stack).
+ * Failures are the walker's to report. */
+static void task_touch(struct task_walk *w, uint64_t addr)
+{
+	struct kt_task t;
+	kt_error_destroy(task_read(w, addr, &t));
+	uint64_t stack, sp, word;
+	struct kt_error *err = NULL;
+	if (!w->stacks || (err = kt_read_u64(w->r, addr + w->stack_off, &stack)) ||
+	    (err = kt_read_u64(w->r, addr + w->sp_off, &sp))) {
+		kt_error_destroy(err);
+		return;
+	}
+	if (sp < stack || sp >= stack + KT_THREAD_SIZE)
+		return;
+	for (uint64_t page = sp & ~4095ull; page < stack + KT_THREAD_SIZE; page += 4096) {
+		if ((err = kt_read_u64(w->r, page < sp ? sp : page, &word))) {
+			kt_error_destroy(err);
+			return;
+		}
+	}
+}
+
 static bool emit(struct task_walk *w, uint64_t addr, bool idle)
 {
+	uint64_t n = w->n++;
+	if (w->producer) {
+		bool touch;
+		if (!kt_read_ahead_wait(w->ra, n, &touch)) {
+			w->stopped = true;
+			return false;
+		}
+		if (touch)
+			task_touch(w, addr);
+		return true;
+	}
+	kt_read_ahead_reached(w->ra, n);
 	struct kt_task t;
 	struct kt_error *err = task_read(w, addr, &t);
 	if (err) {
@@ -156,22 +202,21 @@ static bool visit_process(uint64_t node, void *arg)
 {
 	struct task_walk *w = arg;
 	uint64_t leader = node - w->l.tasks;
-	struct kt_reader *r = &w->prog->reader;
 	struct kt_error *err;
 	if (w->l.has_thread_head) {
 		uint64_t signal;
-		if ((err = kt_read_u64(r, leader + w->l.signal, &signal))) {
+		if ((err = kt_read_u64(w->r, leader + w->l.signal, &signal))) {
 			w->err = kt_error_prefix(err, "signal of task 0x%llx", (unsigned long long)leader);
 			return false;
 		}
 		w->group_node_off = w->l.thread_node;
-		err = kt_list_for_each(r, signal + w->l.signal_thread_head, TASKS_MAX, visit_thread, w);
+		err = kt_list_for_each(w->r, signal + w->l.signal_thread_head, TASKS_MAX, visit_thread, w);
 	} else {
 		// The leader is on its own thread_group list only as the head.
 		if (!emit(w, leader, false))
 			return false;
 		w->group_node_off = w->l.thread_group;
-		err = kt_list_for_each(r, leader + w->l.thread_group, TASKS_MAX, visit_thread, w);
+		err = kt_list_for_each(w->r, leader + w->l.thread_group, TASKS_MAX, visit_thread, w);
 	}
 	if (err && !w->err)
 		w->err = err;
@@ -180,14 +225,47 @@ static bool visit_process(uint64_t node, void *arg)
 	return !w->err && !w->stopped;
 }
 
-struct kt_error *kt_task_for_each(struct kt_program *prog, kt_task_fn *fn, void *arg)
+/* The idle tasks, then every thread of every process; the same for walker and producer. */
+static struct kt_error *walk(struct task_walk *w)
 {
-	struct task_walk w = {.prog = prog, .fn = fn, .arg = arg};
+	// CPU 0's idle task is init_task itself (pid 0), the head of the task list.
+	if (!emit(w, w->init_task, true))
+		goto done;
+	for (unsigned int c = 0; c < w->ncpus; c++)
+		if (w->idle[c] && w->idle[c] != w->init_task && !emit(w, w->idle[c], true))
+			goto done;
+	struct kt_error *err = kt_list_for_each(w->r, w->init_task + w->l.tasks, TASKS_MAX,
+						visit_process, w);
+	if (!w->err)
+		w->err = err;
+	else
+		kt_error_destroy(err);
+done:
+	return w->err;
+}
+
+static void produce(struct kt_read_ahead *ra, struct kt_reader *reader, void *arg)
+{
+	struct task_walk *w = arg;
+	w->r = reader;
+	w->ra = ra;
+	kt_error_destroy(walk(w));
+}
+
+/* Tasks the producer may be ahead of the walker: at about four pages each (task_struct, switch
+ * frame, stack) well inside the shared pages (shared_pages.c). */
+static const unsigned int READ_AHEAD_TASKS = 24;
+
+struct kt_error *kt_task_for_each_with(struct kt_program *prog,
+				       const struct kt_task_walk_options *opts, kt_task_fn *fn,
+				       void *arg)
+{
+	struct task_walk w = {.r = &prog->reader, .fn = fn, .arg = arg};
 	struct kt_error *err = task_layout_get(prog, &w.l);
 	if (err)
 		return err;
-	uint64_t init_task, runqueues;
-	if ((err = kt_program_symbol_address(prog, "init_task", &init_task)) ||
+	uint64_t runqueues;
+	if ((err = kt_program_symbol_address(prog, "init_task", &w.init_task)) ||
 	    (err = kt_program_symbol_address(prog, "runqueues", &runqueues)))
 		return err;
 	struct kt_percpu percpu;
@@ -195,8 +273,8 @@ struct kt_error *kt_task_for_each(struct kt_program *prog, kt_task_fn *fn, void 
 		return err;
 	w.ncpus = percpu.nr_cpu_ids;
 	w.curr = calloc(w.ncpus, sizeof(*w.curr));
-	uint64_t *idle = calloc(w.ncpus, sizeof(*idle));
-	if (!w.curr || !idle) {
+	w.idle = calloc(w.ncpus, sizeof(*w.idle));
+	if (!w.curr || !w.idle) {
 		err = &kt_enomem;
 		goto out;
 	}
@@ -206,33 +284,44 @@ struct kt_error *kt_task_for_each(struct kt_program *prog, kt_task_fn *fn, void 
 			continue;
 		if ((err = kt_percpu_address(&percpu, runqueues, c, &rq)) ||
 		    (err = kt_read_u64(&prog->reader, rq + w.l.rq_curr, &w.curr[c])) ||
-		    (err = kt_read_u64(&prog->reader, rq + w.l.rq_idle, &idle[c]))) {
+		    (err = kt_read_u64(&prog->reader, rq + w.l.rq_idle, &w.idle[c]))) {
 			err = kt_error_prefix(err, "runqueue of CPU %u", c);
 			goto out;
 		}
 	}
-	// CPU 0's idle task is init_task itself (pid 0), the head of the task list.
-	if (!emit(&w, init_task, true))
-		goto done;
-	for (unsigned int c = 0; c < w.ncpus; c++)
-		if (idle[c] && idle[c] != init_task && !emit(&w, idle[c], true))
-			goto done;
-	err = kt_list_for_each(&prog->reader, init_task + w.l.tasks, TASKS_MAX, visit_process, &w);
-done:
-	if (w.err) {
-		kt_error_destroy(err);
-		err = w.err;
+	if (opts && opts->stacks) {
+		struct kt_error *serr;
+		if ((serr = kt_program_member_offset(prog, "task_struct", "stack", &w.stack_off)) ||
+		    (serr = kt_program_member_offset(prog, "task_struct", "thread.sp", &w.sp_off)))
+			kt_error_destroy(serr);  // the unwinder will say so; read ahead the rest
+		else
+			w.stacks = true;
 	}
+	// The producer's walk: a copy made before it starts, as the walker's changes as it goes.
+	struct task_walk producer = w;
+	producer.producer = true;
+	enum kt_read_ahead_mode mode = prog->opts.read_ahead;
+	if (mode != KT_READ_AHEAD_NEVER &&
+	    (err = kt_read_ahead_start(&prog->reader, READ_AHEAD_TASKS, mode == KT_READ_AHEAD_ALWAYS,
+				       produce, &producer, &w.ra)))
+		goto out;
+	err = walk(&w);
+	kt_read_ahead_stop(w.ra);
 out:
-	free(idle);
+	free(w.idle);
 	free(w.curr);
 	kt_percpu_deinit(&percpu);
 	return err;
 }
 
+struct kt_error *kt_task_for_each(struct kt_program *prog, kt_task_fn *fn, void *arg)
+{
+	return kt_task_for_each_with(prog, NULL, fn, arg);
+}
+
 struct kt_error *kt_task_read_one(struct kt_program *prog, uint64_t addr, struct kt_task *ret)
 {
-	struct task_walk w = {.prog = prog};
+	struct task_walk w = {.r = &prog->reader};
 	struct kt_error *err = task_layout_get(prog, &w.l);
 	return err ? err : task_read(&w, addr, ret);
 }

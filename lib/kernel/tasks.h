@@ -5,6 +5,9 @@
 
 #include "program.h"
 
+/* THREAD_SIZE: a task's stack, 16 KiB on x86-64 without KASAN (arch/x86/include/asm/page_64_types.h). */
+#define KT_THREAD_SIZE 16384ull
+
 /* pid, comm, state, cpu of the task at addr (active is left false). */
 struct kt_error *kt_task_read_one(struct kt_program *prog, uint64_t addr, struct kt_task *ret);
 /* rq->curr of a CPU. */

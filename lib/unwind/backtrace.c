@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/text.h"
 #include "kernel/percpu.h"
 #include "kernel/tasks.h"
 #include "unwind/backtrace_build.h"
@@ -82,6 +83,18 @@ void kt_bt_frame_from_state(struct kt_unwinder *uw, const struct kt_unwind_state
 	kt_bt_describe(uw, f);
 }
 
+/* "return address at 0x... (placed by HOW), CALL": the reason of nearly every frame. */
+static void reason_return_address(struct kt_frame *f, uint64_t slot, const char *how, const char *call)
+{
+	struct kt_text t = kt_text_start(f->reason, sizeof(f->reason));
+	kt_text_str(&t, "return address at 0x");
+	kt_text_hex(&t, slot, 16);
+	kt_text_str(&t, " (placed by ");
+	kt_text_str(&t, how);
+	kt_text_str(&t, "), ");
+	kt_text_str(&t, call);
+}
+
 struct kt_error *kt_bt_unwind_from(struct kt_unwinder *uw, struct kt_backtrace *bt,
 				   struct kt_unwind_state st, enum kt_frame_status trust,
 				   const char *first_reason)
@@ -89,7 +102,8 @@ struct kt_error *kt_bt_unwind_from(struct kt_unwinder *uw, struct kt_backtrace *
 	struct kt_frame f;
 	kt_bt_frame_from_state(uw, &st, &f);
 	f.status = trust;
-	snprintf(f.reason, sizeof(f.reason), "%s", first_reason);
+	struct kt_text first = kt_text_start(f.reason, sizeof(f.reason));
+	kt_text_str(&first, first_reason);
 	struct kt_error *err = kt_bt_add_frame(bt, &f, false);
 	while (!err && bt->n_frames < KT_MAX_FRAMES) {
 		const struct kt_frame *above = &bt->frames[bt->n_frames - 1];
@@ -148,8 +162,7 @@ struct kt_error *kt_bt_unwind_from(struct kt_unwinder *uw, struct kt_backtrace *
 					 "%s: that function is not on the stack; it reached %s by a tail call",
 					 (unsigned long long)st.slot, how, call, callee_name ? callee_name : "the frame above");
 			else
-				snprintf(f.reason, sizeof(f.reason), "return address at 0x%016llx (placed by %s), %s",
-					 (unsigned long long)st.slot, how, call);
+				reason_return_address(&f, st.slot, how, call);
 		}
 		err = kt_bt_add_frame(bt, &f, false);
 	}
@@ -302,6 +315,31 @@ struct kt_error *kt_backtrace_cpu_with(struct kt_program *prog, unsigned int cpu
 	return NULL;
 }
 
+/* Where a sleeping task's last context switch left its registers, looked up once per program:
+ * struct inactive_task_frame (v4.9+, arch/x86/include/asm/switch_to.h) sits at thread.sp. */
+struct kt_switch_layout {
+	uint64_t sp_off, ret_off, bp_off, frame_size;
+};
+
+static struct kt_error *switch_layout_get(struct kt_program *prog, struct kt_switch_layout *ret)
+{
+	if (prog->switch_layout) {
+		*ret = *prog->switch_layout;
+		return NULL;
+	}
+	struct kt_switch_layout l;
+	struct kt_error *err;
+	if ((err = kt_program_member_offset(prog, "task_struct", "thread.sp", &l.sp_off)) ||
+	    (err = kt_program_member_offset(prog, "inactive_task_frame", "ret_addr", &l.ret_off)) ||
+	    (err = kt_program_member_offset(prog, "inactive_task_frame", "bp", &l.bp_off)) ||
+	    (err = kt_program_type_size(prog, "inactive_task_frame", &l.frame_size)))
+		return err;
+	if ((prog->switch_layout = malloc(sizeof(l))))
+		*prog->switch_layout = l;
+	*ret = l;
+	return NULL;
+}
+
 /* A task that is not running: the frame its last context switch left at thread.sp. */
 static struct kt_error *backtrace_sleeping(struct kt_program *prog, const struct kt_task *t,
 					   const struct kt_backtrace_options *opts,
@@ -309,20 +347,17 @@ static struct kt_error *backtrace_sleeping(struct kt_program *prog, const struct
 {
 	struct kt_backtrace *bt;
 	struct kt_unwinder uw;
-	uint64_t sp_off, ret_off, bp_off, frame_size, sp, task = t->address;
+	struct kt_switch_layout l;
+	uint64_t sp, task = t->address;
 	struct kt_error *err = bt_create(prog, task, -1, t, opts, &uw, &bt);
 	if (err)
 		return err;
-	// struct inactive_task_frame (v4.9+, arch/x86/include/asm/switch_to.h) sits at thread.sp.
-	if ((err = kt_program_member_offset(prog, "task_struct", "thread.sp", &sp_off)) ||
-	    (err = kt_program_member_offset(prog, "inactive_task_frame", "ret_addr", &ret_off)) ||
-	    (err = kt_program_member_offset(prog, "inactive_task_frame", "bp", &bp_off)) ||
-	    (err = kt_program_type_size(prog, "inactive_task_frame", &frame_size)) ||
-	    (err = kt_read_u64(&prog->reader, task + sp_off, &sp)))
+	if ((err = switch_layout_get(prog, &l)) ||
+	    (err = kt_read_u64(&prog->reader, task + l.sp_off, &sp)))
 		goto out;
-	struct kt_unwind_state st = {.sp = sp + frame_size, .slot = sp + ret_off, .bp_known = true};
-	if ((err = kt_read_u64(&prog->reader, sp + ret_off, &st.ip)) ||
-	    (err = kt_read_u64(&prog->reader, sp + bp_off, &st.bp))) {
+	struct kt_unwind_state st = {.sp = sp + l.frame_size, .slot = sp + l.ret_off, .bp_known = true};
+	if ((err = kt_read_u64(&prog->reader, sp + l.ret_off, &st.ip)) ||
+	    (err = kt_read_u64(&prog->reader, sp + l.bp_off, &st.bp))) {
 		err = kt_error_prefix(err, "switch frame at thread.sp 0x%llx", (unsigned long long)sp);
 		goto out;
 	}
@@ -346,6 +381,14 @@ out:
 	}
 	*ret = bt;
 	return NULL;
+}
+
+struct kt_error *kt_backtrace_of_task(struct kt_program *prog, const struct kt_task *task,
+				      const struct kt_backtrace_options *opts, struct kt_backtrace **ret)
+{
+	if (task->active && task->cpu >= 0)
+		return kt_backtrace_cpu_with(prog, (unsigned int)task->cpu, opts, ret);
+	return backtrace_sleeping(prog, task, opts, ret);
 }
 
 struct kt_error *kt_backtrace_task_with(struct kt_program *prog, uint64_t task,

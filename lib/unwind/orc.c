@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/util.h"
 #include "kernel/modules.h"
 #include "unwind/orc.h"
 
@@ -24,11 +25,21 @@ struct orc_format {
 	bool typed_end;            /* v6.4+: UNDEFINED/END_OF_STACK are types */
 };
 
+/* Every task's unwind asks about the same few hundred return addresses: the answers are kept in
+ * a direct-mapped table, as a binary search through 400,000 entries misses the CPU's caches. */
+enum { ORC_MEMO_SIZE = 4096 };
+
+struct orc_memo {
+	uint64_t ip, start;
+	struct kt_orc_entry entry;
+};
+
 struct kt_orc {
 	struct orc_format fmt;
 	struct orc_table kernel;
 	struct orc_table *modules;
 	size_t n_modules;
+	struct orc_memo *memo;  /* ip 0: empty; NULL without memory */
 };
 
 static int bit_of(struct kt_types *types, const char *member, unsigned int *bits)
@@ -148,6 +159,7 @@ struct kt_error *kt_orc_load(struct kt_program *prog, struct kt_orc **ret)
 		err = table_read(&prog->reader, start_ip, start_orc, (stop_ip - start_ip) / 4, &orc->kernel);
 	orc->kernel.text_start = stext;
 	orc->kernel.text_end = etext;
+	orc->memo = calloc(ORC_MEMO_SIZE, sizeof(*orc->memo));
 	if (err) {
 		kt_orc_destroy(orc);
 		return err;
@@ -168,6 +180,7 @@ void kt_orc_destroy(struct kt_orc *orc)
 		free(orc->modules[i].entries);
 	}
 	free(orc->modules);
+	free(orc->memo);
 	free(orc);
 }
 
@@ -219,14 +232,35 @@ static bool table_find(const struct orc_table *t, const struct orc_format *f, ui
 	return true;
 }
 
+static bool tables_find(const struct kt_orc *orc, uint64_t ip, struct kt_orc_entry *ret,
+			uint64_t *start_ret)
+{
+	if (table_find(&orc->kernel, &orc->fmt, ip, ret, start_ret))
+		return true;
+	for (size_t i = 0; i < orc->n_modules; i++)
+		if (table_find(&orc->modules[i], &orc->fmt, ip, ret, start_ret))
+			return true;
+	return false;
+}
+
 struct kt_error *kt_orc_find(const struct kt_orc *orc, uint64_t ip, struct kt_orc_entry *ret,
 			     uint64_t *start_ret)
 {
-	if (table_find(&orc->kernel, &orc->fmt, ip, ret, start_ret))
+	struct orc_memo *m = orc->memo ? &orc->memo[(kt_hash_u64(ip) >> 52) % ORC_MEMO_SIZE] : NULL;
+	if (m && ip && m->ip == ip) {
+		*ret = m->entry;
+		if (start_ret)
+			*start_ret = m->start;
 		return NULL;
-	for (size_t i = 0; i < orc->n_modules; i++)
-		if (table_find(&orc->modules[i], &orc->fmt, ip, ret, start_ret))
-			return NULL;
+	}
+	uint64_t start;
+	if (tables_find(orc, ip, ret, &start)) {
+		if (m)
+			*m = (struct orc_memo){ip, start, *ret};
+		if (start_ret)
+			*start_ret = start;
+		return NULL;
+	}
 	return kt_error_create(KT_ERROR_NOT_FOUND, "no ORC entry for 0x%016llx",
 			       (unsigned long long)ip);
 }

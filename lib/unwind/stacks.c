@@ -3,10 +3,10 @@
 
 #include "core/error.h"
 #include "kernel/percpu.h"
+#include "kernel/tasks.h"
 #include "unwind/stacks.h"
 
-/* THREAD_SIZE and IRQ_STACK_SIZE: 16 KiB on x86-64 without KASAN (arch/x86/include/asm/page_64_types.h). */
-static const uint64_t THREAD_SIZE = 16384;
+/* IRQ_STACK_SIZE: 16 KiB on x86-64 without KASAN (arch/x86/include/asm/page_64_types.h). */
 static const uint64_t IRQ_STACK_SIZE = 16384;
 
 const char *kt_stack_name(enum kt_stack_kind kind)
@@ -94,7 +94,7 @@ struct kt_error *kt_stacks_get(struct kt_program *prog, uint64_t task, int cpu,
 		if ((err = kt_program_member_offset(prog, "task_struct", "stack", &off)) ||
 		    (err = kt_read_u64(&prog->reader, task + off, &stack)))
 			return kt_error_prefix(err, "stack of task 0x%llx", (unsigned long long)task);
-		add(&set, KT_STACK_TASK, stack, stack + THREAD_SIZE);
+		add(&set, KT_STACK_TASK, stack, stack + KT_THREAD_SIZE);
 	}
 	if (cpu >= 0) {
 		struct kt_percpu percpu;

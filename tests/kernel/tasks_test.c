@@ -2,7 +2,8 @@
 /*
  * The task walk on hostile memory: a copy of a real ELF dump whose task list is corrupted in
  * place (a loop that does not pass through the head, a NULL link, a poisoned link). Every walk
- * must end with an error that names the problem, and never hang.
+ * must end with an error that names the problem, and never hang: on one thread, and with a
+ * second thread reading ahead (which walks the same corrupted list).
  */
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -34,21 +35,87 @@ static bool count_task(const struct kt_task *t, void *arg)
 	return true;
 }
 
+/* Every task's address and pid in walk order, up to a limit (then the walk is stopped). */
+struct task_seq {
+	uint64_t addr[8192];
+	int32_t pid[8192];
+	size_t n, limit;
+};
+
+static bool record_task(const struct kt_task *t, void *arg)
+{
+	struct task_seq *seq = arg;
+	// Slow on the first tasks, as a visitor that unwinds is: the second thread gets ahead.
+	if (seq->n < 10)
+		usleep(1000);
+	seq->addr[seq->n] = t->address;
+	seq->pid[seq->n] = t->pid;
+	return ++seq->n < seq->limit;
+}
+
+/* *shared_hits: the pages the walker found read by the other thread. */
+static struct kt_error *walk_sequence(const char *path, enum kt_read_ahead_mode mode, size_t limit,
+				      struct task_seq *seq, uint64_t *shared_hits)
+{
+	struct kt_open_options opts = {.read_ahead = mode};
+	struct kt_program *prog;
+	struct kt_error *err = kt_program_open(path, &opts, &prog);
+	if (err)
+		return err;
+	struct kt_task_walk_options walk = {.stacks = true};
+	seq->n = 0;
+	seq->limit = limit < 8192 ? limit : 8192;
+	err = kt_task_for_each_with(prog, &walk, record_task, seq);
+	*shared_hits = prog->reader.shared_hits;
+	kt_program_destroy(prog);
+	return err;
+}
+
+/* The same tasks in the same order whether a second thread reads ahead or not, and a walk
+ * stopped early stops the reading ahead too. */
+static void test_read_ahead(const char *scenario, const char *file)
+{
+	char *path = tap_lab_file(scenario, file);
+	if (!path)
+		return;
+	static struct task_seq one, two;
+	uint64_t hits_one, hits_two;
+	struct kt_error *e1 = walk_sequence(path, KT_READ_AHEAD_NEVER, SIZE_MAX, &one, &hits_one);
+	struct kt_error *e2 = walk_sequence(path, KT_READ_AHEAD_ALWAYS, SIZE_MAX, &two, &hits_two);
+	tap_ok(hits_one == 0 && hits_two > 0,
+	       "%s %s: the walker found %llu pages read ahead by the second thread (none on one)",
+	       scenario, file, (unsigned long long)hits_two);
+	tap_ok(!e1 && !e2 && one.n > 50 && one.n == two.n &&
+		       !memcmp(one.addr, two.addr, one.n * sizeof(one.addr[0])) &&
+		       !memcmp(one.pid, two.pid, one.n * sizeof(one.pid[0])),
+	       "%s %s: %zu tasks, the same in the same order with and without reading ahead", scenario,
+	       file, one.n);
+	kt_error_destroy(e1);
+	kt_error_destroy(e2);
+	e2 = walk_sequence(path, KT_READ_AHEAD_ALWAYS, 5, &two, &hits_two);
+	tap_ok(!e2 && two.n == 5 && !memcmp(one.addr, two.addr, 5 * sizeof(one.addr[0])),
+	       "%s %s: a walk stopped after 5 tasks ends, reading ahead or not", scenario, file);
+	kt_error_destroy(e2);
+	free(path);
+}
+
 /* Writes next into the list_head at node in the copy, then walks all tasks in the copy. */
 static struct kt_error *walk_with_link(const char *copy, off_t at, uint64_t next,
-				       unsigned long *tasks)
+				       enum kt_read_ahead_mode mode, unsigned long *tasks)
 {
 	int fd = open(copy, O_WRONLY);
 	bool ok = fd >= 0 && pwrite(fd, &next, 8, at) == 8;
 	close(fd);
 	if (!ok)
 		return kt_error_create(KT_ERROR_OS, "patching %s failed", copy);
+	struct kt_open_options opts = {.read_ahead = mode};
 	struct kt_program *prog;
-	struct kt_error *err = kt_program_open(copy, NULL, &prog);
+	struct kt_error *err = kt_program_open(copy, &opts, &prog);
 	if (err)
 		return err;
 	*tasks = 0;
-	err = kt_task_for_each(prog, count_task, tasks);
+	struct kt_task_walk_options walk = {.stacks = true};
+	err = kt_task_for_each_with(prog, &walk, count_task, tasks);
 	kt_program_destroy(prog);
 	return err;
 }
@@ -87,32 +154,39 @@ int main(void)
 	if (!tap_ok(copy_file(path, copy), "copy the dump"))
 		return tap_done();
 
-	unsigned long n;
-	err = walk_with_link(copy, at, c.nodes[3], &n);
-	tap_ok(err && kt_error_code(err) == KT_ERROR_BAD_DATA && strstr(kt_error_message(err), "loops"),
-	       "a task list looping back to the 4th process is reported as a loop");
-	if (err)
-		tap_diag("%s", kt_error_message(err));
-	kt_error_destroy(err);
+	static const enum kt_read_ahead_mode modes[] = {KT_READ_AHEAD_NEVER, KT_READ_AHEAD_ALWAYS};
+	for (size_t m = 0; m < 2; m++) {
+		const char *how = modes[m] == KT_READ_AHEAD_NEVER ? "on one thread" : "reading ahead";
+		unsigned long n;
+		err = walk_with_link(copy, at, c.nodes[3], modes[m], &n);
+		tap_ok(err && kt_error_code(err) == KT_ERROR_BAD_DATA && strstr(kt_error_message(err), "loops"),
+		       "a task list looping back to the 4th process is reported as a loop (%s)", how);
+		if (err)
+			tap_diag("%s", kt_error_message(err));
+		kt_error_destroy(err);
 
-	err = walk_with_link(copy, at, 0, &n);
-	tap_ok(err && strstr(kt_error_message(err), "NULL next pointer"),
-	       "a NULL link in the task list is reported");
-	if (err)
-		tap_diag("%s", kt_error_message(err));
-	kt_error_destroy(err);
+		err = walk_with_link(copy, at, 0, modes[m], &n);
+		tap_ok(err && strstr(kt_error_message(err), "NULL next pointer"),
+		       "a NULL link in the task list is reported (%s)", how);
+		if (err)
+			tap_diag("%s", kt_error_message(err));
+		kt_error_destroy(err);
 
-	// LIST_POISON1 (include/linux/poison.h): what list_del() leaves behind.
-	err = walk_with_link(copy, at, 0xdead000000000100ull, &n);
-	uint64_t bad;
-	tap_ok(err && kt_error_code(err) == KT_ERROR_FAULT && kt_error_address(err, &bad) &&
-		       bad == 0xdead000000000100ull,
-	       "a poisoned link faults at the poison address");
-	if (err)
-		tap_diag("%s", kt_error_message(err));
-	kt_error_destroy(err);
+		// LIST_POISON1 (include/linux/poison.h): what list_del() leaves behind.
+		err = walk_with_link(copy, at, 0xdead000000000100ull, modes[m], &n);
+		uint64_t bad;
+		tap_ok(err && kt_error_code(err) == KT_ERROR_FAULT && kt_error_address(err, &bad) &&
+			       bad == 0xdead000000000100ull,
+		       "a poisoned link faults at the poison address (%s)", how);
+		if (err)
+			tap_diag("%s", kt_error_message(err));
+		kt_error_destroy(err);
+	}
 
 	unlink(copy);
 	free(path);
+	test_read_ahead("many-tasks", "vmcore.kdump");
+	test_read_ahead("many-tasks", "vmcore.elf");
+	test_read_ahead("nmi-stuck", "vmcore.kdump");
 	return tap_done();
 }

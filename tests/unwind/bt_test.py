@@ -183,6 +183,14 @@ def main():
             return out
         want = {k: kernel_frames(v) for k, v in json.loads(o.stdout).items() if isinstance(v, list)}
         all_stacks, err = bt(dump, "--all-tasks")
+        # kdump-compressed files are read ahead on a second thread: the same answer as on one.
+        one_thread, err1 = bt(dump, "--all-tasks", mode=["--read-ahead=never"])
+        tap.ok(all_stacks is not None and all_stacks == one_thread,
+               f"{name}: bt --all-tasks reading ahead on a second thread equals reading on one", err1)
+        text = [ktriage(*m, dump, "bt", "--all-tasks", "-f", check=False).stdout
+                for m in ([], ["--read-ahead=never"], ["--read-ahead=always"])]
+        tap.ok(len(text[0]) > 1000 and text[0] == text[1] == text[2],
+               f"{name}: bt --all-tasks -f text the same reading ahead (auto, always) or not")
         got_by_task = {hex(int(st["task"]["address"], 16)): [hex(int(f["pc"], 16)) for f in st["frames"] if f["pc"]]
                        for st in all_stacks or []}
         # Tasks whose chains the modules recorded are checked against that above; drgn 0.0.22
