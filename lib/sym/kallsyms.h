@@ -13,6 +13,7 @@
 struct kt_symbol {
 	const char *name;
 	uint64_t address;
+	uint32_t name_hash; /* low half of kt_hash_string(name), set by kt_kallsyms_finish */
 	char type;  /* nm-style: 't', 'T', 'd', ... */
 };
 
@@ -20,7 +21,8 @@ struct kt_symbol {
 struct kt_kallsyms {
 	struct kt_symbol *syms;   /* address order */
 	size_t n;
-	char *names;              /* all names, NUL-separated */
+	char *names;              /* all names, NUL-separated; NULL if they live elsewhere (the
+				     vmlinux's string table, which outlives the table) */
 	uint32_t *hash;           /* open addressing: index + 1, 0 = empty */
 	size_t hash_size;
 	size_t first_text;        /* index of the first non-per-CPU symbol */

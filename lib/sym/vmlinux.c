@@ -227,41 +227,26 @@ struct kt_error *kt_vmlinux_symbols(const struct kt_vmlinux *vm, uint64_t kaslr_
 	GElf_Shdr sh;
 	if (!data || !gelf_getshdr(vm->symtab, &sh) || !sh.sh_entsize)
 		return kt_error_create(KT_ERROR_BAD_DATA, "%s: unreadable symbol table", vm->path);
-	size_t n = sh.sh_size / sh.sh_entsize, names_len = 0, count = 0;
+	size_t n = sh.sh_size / sh.sh_entsize, count = 0;
 	struct kt_kallsyms *ks = calloc(1, sizeof(*ks));
 	if (!ks || !(ks->syms = malloc(n * sizeof(*ks->syms)))) {
 		free(ks);
 		return &kt_enomem;
 	}
-	// First pass: which symbols, and how much name space.
+	// Names stay in the symbol string table: the vmlinux is closed after the table is freed.
 	for (size_t i = 1; i < n; i++) {
 		GElf_Sym sym;
 		const char *s = kept_symbol(vm, data, i, &sym);
 		if (!s)
 			continue;
-		names_len += strlen(s) + 1;
-	}
-	if (!(ks->names = malloc(names_len ? names_len : 1))) {
-		kt_kallsyms_destroy(ks);
-		return &kt_enomem;
-	}
-	size_t at = 0;
-	for (size_t i = 1; i < n; i++) {
-		GElf_Sym sym;
-		const char *s = kept_symbol(vm, data, i, &sym);
-		if (!s)
-			continue;
-		size_t len = strlen(s) + 1;
-		memcpy(ks->names + at, s, len);
 		// Per-CPU symbols are offsets into the per-CPU area and absolute symbols are not
 		// addresses: KASLR moves neither.
 		bool moves = sym.st_shndx != SHN_ABS && sym.st_value >= 0xffffffff80000000ull;
 		ks->syms[count++] = (struct kt_symbol){
-			.name = ks->names + at,
+			.name = s,
 			.address = sym.st_value + (moves ? kaslr_offset : 0),
 			.type = symbol_type(vm->elf, &sym),
 		};
-		at += len;
 	}
 	ks->n = count;
 	struct kt_error *err = kt_kallsyms_finish(ks);
