@@ -34,8 +34,23 @@ struct orc_memo {
 	struct kt_orc_entry entry;
 };
 
+/* The kernel's table read as needed, through the block index the kernel builds at boot
+ * (orc_lookup, arch/x86/kernel/unwind_orc.c): entries orc_lookup[b] .. orc_lookup[b + 1] cover
+ * the 256 bytes of text from _stext + 256 * b. A backtrace then reads a few pages of the
+ * 4 MB of tables (1,000 pages to inflate in a kdump-compressed file) instead of all of them. */
+enum { LOOKUP_BLOCK_SHIFT = 8 };
+
+struct lazy_table {
+	struct kt_reader *reader;
+	uint64_t ips, entries, n;      /* __start_orc_unwind_ip, __start_orc_unwind, entries */
+	uint64_t lookup, n_blocks;     /* orc_lookup, lookup_num_blocks */
+	uint64_t text_start, text_end; /* _stext, _etext */
+};
+
 struct kt_orc {
 	struct orc_format fmt;
+	bool lazy;                  /* the kernel's table through lazy_kernel, not kernel */
+	struct lazy_table lazy_kernel;
 	struct orc_table kernel;
 	struct orc_table *modules;
 	size_t n_modules;
@@ -139,7 +154,36 @@ static void load_modules(struct kt_program *prog, struct kt_orc *orc)
 	}
 }
 
+/* The kernel's block index, if it built one (orc_init, v4.14+) that fits the table and text. */
+static bool lazy_setup(struct kt_program *prog, uint64_t ips, uint64_t entries, uint64_t n,
+		       uint64_t stext, uint64_t etext, struct lazy_table *t)
+{
+	uint64_t lookup, n_blocks_addr, init_addr;
+	uint32_t n_blocks;
+	uint8_t init;  /* static bool orc_init */
+	struct kt_error *err;
+	if ((err = kt_program_symbol_address(prog, "orc_lookup", &lookup)) ||
+	    (err = kt_program_symbol_address(prog, "lookup_num_blocks", &n_blocks_addr)) ||
+	    (err = kt_program_symbol_address(prog, "orc_init", &init_addr)) ||
+	    (err = kt_read_u32(&prog->reader, n_blocks_addr, &n_blocks)) ||
+	    (err = kt_read_u8(&prog->reader, init_addr, &init))) {
+		kt_error_destroy(err);
+		return false;
+	}
+	// lookup_num_blocks = orc_lookup_end - orc_lookup: a block per 256 bytes of .text, and one.
+	uint64_t blocks_needed = ((etext - stext) >> LOOKUP_BLOCK_SHIFT) + 1;
+	if (!init || etext <= stext || n_blocks < blocks_needed || n_blocks > blocks_needed + 1)
+		return false;
+	*t = (struct lazy_table){&prog->reader, ips, entries, n, lookup, n_blocks, stext, etext};
+	return true;
+}
+
 struct kt_error *kt_orc_load(struct kt_program *prog, struct kt_orc **ret)
+{
+	return kt_orc_load_how(prog, true, ret);
+}
+
+struct kt_error *kt_orc_load_how(struct kt_program *prog, bool lazy, struct kt_orc **ret)
 {
 	uint64_t start_ip, stop_ip, start_orc;
 	struct kt_error *err;
@@ -151,12 +195,15 @@ struct kt_error *kt_orc_load(struct kt_program *prog, struct kt_orc **ret)
 	if (!orc)
 		return &kt_enomem;
 	format_get(prog, &orc->fmt);
-	uint64_t stext = 0, etext = 0;
-	if (stop_ip <= start_ip)
-		err = kt_error_create(KT_ERROR_BAD_DATA, "empty kernel ORC table");
+	uint64_t stext = 0, etext = 0, n = (stop_ip - start_ip) / 4;
+	if (stop_ip <= start_ip || n > ORC_MAX_ENTRIES)
+		err = kt_error_create(KT_ERROR_BAD_DATA, "kernel ORC table with %llu entries",
+				      (unsigned long long)(stop_ip > start_ip ? n : 0));
 	else if (!(err = kt_program_symbol_address(prog, "_stext", &stext)) &&
-		 !(err = kt_program_symbol_address(prog, "_etext", &etext)))
-		err = table_read(&prog->reader, start_ip, start_orc, (stop_ip - start_ip) / 4, &orc->kernel);
+		 !(err = kt_program_symbol_address(prog, "_etext", &etext)) &&
+		 !(orc->lazy = lazy && lazy_setup(prog, start_ip, start_orc, n, stext, etext,
+						  &orc->lazy_kernel)))
+		err = table_read(&prog->reader, start_ip, start_orc, n, &orc->kernel);
 	orc->kernel.text_start = stext;
 	orc->kernel.text_end = etext;
 	orc->memo = calloc(ORC_MEMO_SIZE, sizeof(*orc->memo));
@@ -167,6 +214,11 @@ struct kt_error *kt_orc_load(struct kt_program *prog, struct kt_orc **ret)
 	load_modules(prog, orc);
 	*ret = orc;
 	return NULL;
+}
+
+bool kt_orc_is_lazy(const struct kt_orc *orc)
+{
+	return orc->lazy;
 }
 
 void kt_orc_destroy(struct kt_orc *orc)
@@ -232,10 +284,64 @@ static bool table_find(const struct orc_table *t, const struct orc_format *f, ui
 	return true;
 }
 
+/* The kernel's __orc_find() on [first, end) of the table: the last entry at or below ip. */
+static bool lazy_find_in(const struct lazy_table *t, const struct orc_format *f, uint64_t first,
+			 uint64_t end, uint64_t ip, struct kt_orc_entry *ret, uint64_t *start_ret)
+{
+	uint64_t lo = first, hi = end, found = UINT64_MAX, found_ip = 0;
+	while (lo < hi) {
+		uint64_t mid = lo + (hi - lo) / 2, at = t->ips + mid * 4;
+		int32_t rel;
+		struct kt_error *err = kt_read(t->reader, at, &rel, 4);
+		if (err) {
+			kt_error_destroy(err);
+			return false;
+		}
+		uint64_t mid_ip = at + (uint64_t)(int64_t)rel;
+		if (mid_ip <= ip) {
+			found = mid;
+			found_ip = mid_ip;
+			lo = mid + 1;
+		} else {
+			hi = mid;
+		}
+	}
+	uint8_t e[ORC_ENTRY_SIZE];
+	struct kt_error *err = found == UINT64_MAX ? NULL
+			       : kt_read(t->reader, t->entries + found * ORC_ENTRY_SIZE, e, sizeof(e));
+	if (found == UINT64_MAX || err) {
+		kt_error_destroy(err);
+		return false;
+	}
+	decode(f, e, ret);
+	*start_ret = found_ip;
+	return true;
+}
+
+static bool lazy_find(const struct lazy_table *t, const struct orc_format *f, uint64_t ip,
+		      struct kt_orc_entry *ret, uint64_t *start_ret)
+{
+	if (ip < t->text_start || ip >= t->text_end)
+		return false;
+	uint64_t block = (ip - t->text_start) >> LOOKUP_BLOCK_SHIFT;
+	uint32_t range[2];
+	struct kt_error *err = block + 1 < t->n_blocks
+			       ? kt_read(t->reader, t->lookup + block * 4, range, sizeof(range)) : NULL;
+	// A block the index does not cover, or an index that makes no sense: the whole table.
+	if (block + 1 >= t->n_blocks || err || range[0] > range[1] || range[1] >= t->n) {
+		kt_error_destroy(err);
+		return lazy_find_in(t, f, 0, t->n, ip, ret, start_ret);
+	}
+	if (lazy_find_in(t, f, range[0], (uint64_t)range[1] + 1, ip, ret, start_ret))
+		return true;
+	return lazy_find_in(t, f, 0, t->n, ip, ret, start_ret);
+}
+
 static bool tables_find(const struct kt_orc *orc, uint64_t ip, struct kt_orc_entry *ret,
 			uint64_t *start_ret)
 {
-	if (table_find(&orc->kernel, &orc->fmt, ip, ret, start_ret))
+	if (orc->lazy ? lazy_find(&orc->lazy_kernel, &orc->fmt, ip, ret, start_ret)
+		      : table_find(&orc->kernel, &orc->fmt, ip, ret, start_ret))
 		return true;
 	for (size_t i = 0; i < orc->n_modules; i++)
 		if (table_find(&orc->modules[i], &orc->fmt, ip, ret, start_ret))

@@ -51,6 +51,11 @@ struct kt_orc_entry {
 struct kt_orc;
 
 struct kt_error *kt_orc_load(struct kt_program *prog, struct kt_orc **ret);
+/* lazy: the kernel's table read as lookups need it, through the kernel's block index where it
+ * has one (kt_orc_load); else read whole at once. */
+struct kt_error *kt_orc_load_how(struct kt_program *prog, bool lazy, struct kt_orc **ret);
+/* Whether the kernel's table is read as needed (the kernel had a block index). */
+bool kt_orc_is_lazy(const struct kt_orc *orc);
 void kt_orc_destroy(struct kt_orc *orc);
 /* The entry covering ip (kernel or module); NOT_FOUND if no table covers it. start_ret (may be
  * NULL) is the first address the entry covers. */
