@@ -53,9 +53,10 @@ static bool record_task(const struct kt_task *t, void *arg)
 	return ++seq->n < seq->limit;
 }
 
-/* *shared_hits: the pages the walker found read by the other thread. */
-static struct kt_error *walk_sequence(const char *path, enum kt_read_ahead_mode mode, size_t limit,
-				      struct task_seq *seq, uint64_t *shared_hits)
+/* Opens path and walks every task as bt --all-tasks does; *shared_hits (may be NULL): the pages
+ * the walker found read by the other thread. */
+static struct kt_error *walk_tasks(const char *path, enum kt_read_ahead_mode mode, kt_task_fn *fn,
+				   void *arg, uint64_t *shared_hits)
 {
 	struct kt_open_options opts = {.read_ahead = mode};
 	struct kt_program *prog;
@@ -63,12 +64,19 @@ static struct kt_error *walk_sequence(const char *path, enum kt_read_ahead_mode 
 	if (err)
 		return err;
 	struct kt_task_walk_options walk = {.stacks = true};
-	seq->n = 0;
-	seq->limit = limit < 8192 ? limit : 8192;
-	err = kt_task_for_each_with(prog, &walk, record_task, seq);
-	*shared_hits = prog->reader.shared_hits;
+	err = kt_task_for_each_with(prog, &walk, fn, arg);
+	if (shared_hits)
+		*shared_hits = prog->reader.shared_hits;
 	kt_program_destroy(prog);
 	return err;
+}
+
+static struct kt_error *walk_sequence(const char *path, enum kt_read_ahead_mode mode, size_t limit,
+				      struct task_seq *seq, uint64_t *shared_hits)
+{
+	seq->n = 0;
+	seq->limit = limit < 8192 ? limit : 8192;
+	return walk_tasks(path, mode, record_task, seq, shared_hits);
 }
 
 /* The same tasks in the same order whether a second thread reads ahead or not, and a walk
@@ -108,16 +116,8 @@ static struct kt_error *walk_with_link(const char *copy, off_t at, uint64_t next
 	close(fd);
 	if (!ok)
 		return kt_error_create(KT_ERROR_OS, "patching %s failed", copy);
-	struct kt_open_options opts = {.read_ahead = mode};
-	struct kt_program *prog;
-	struct kt_error *err = kt_program_open(copy, &opts, &prog);
-	if (err)
-		return err;
 	*tasks = 0;
-	struct kt_task_walk_options walk = {.stacks = true};
-	err = kt_task_for_each_with(prog, &walk, count_task, tasks);
-	kt_program_destroy(prog);
-	return err;
+	return walk_tasks(copy, mode, count_task, tasks, NULL);
 }
 
 int main(void)
