@@ -9,7 +9,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
-from tap import Tap, ground_truth, ktriage, scenario_dir, scenarios  # noqa: E402
+from tap import Tap, dump_files, ground_truth, ktriage, scenario_dir, scenarios  # noqa: E402
 
 ORACLE = os.path.join(os.path.dirname(__file__), "..", "oracle", "drgn_bt.py")
 STATUSES = {"verified", "inferred", "stale"}
@@ -134,6 +134,18 @@ def check_saved_registers(tap, dump):
     tap.ok(f"saved {reg}" in line, f"panic: bt -f marks {slot:016x} as saved {reg}", line or text[-800:])
 
 
+def check_read_ahead(tap, name, d):
+    """Every file format (zlib, lzo, uncompressed, flattened, ELF, QEMU): the same traces of every
+    task whether a second thread reads ahead (forced on ELF files too) or not."""
+    for path in dump_files(d):
+        label = f"{name}/{os.path.basename(path)}"
+        one, err1 = bt(path, "--all-tasks", mode=["--read-ahead=never"])
+        two, err2 = bt(path, "--all-tasks", mode=["--read-ahead=always"])
+        tap.ok(one is not None and len(one) > 50 and one == two,
+               f"{label}: bt --all-tasks the same reading ahead or not ({len(one or [])} tasks)",
+               (err1 + err2)[-1500:])
+
+
 def main():
     tap = Tap()
     for name in scenarios():
@@ -145,6 +157,7 @@ def main():
         qemu = not os.path.exists(dump)
         if qemu:
             dump = os.path.join(d, "vmcore.qemu.elf")
+        check_read_ahead(tap, name, d)
         stacks, err = bt(dump, "-a")
         if not tap.ok(stacks is not None and len(stacks) == gt["sys"]["cpus"], f"{name}: bt -a", err):
             continue
