@@ -6,9 +6,12 @@
 #include "dump/page_cache.h"
 #include "dump/shared_pages.h"
 
-/* A page cache behind a lock: held only to find and copy a page, never while reading the dump. */
+/* A page cache behind a lock: held only to find and copy a page, never while reading the dump.
+ * A spin lock: the sections are a lookup and a 4 KiB copy, while a mutex that finds the other
+ * thread inside sleeps in the kernel, and waking it cost more than the copy (2,500 sleeps a run
+ * of 4,060 tasks, and the thread reading ahead idle half the time). */
 struct kt_shared_pages {
-	pthread_mutex_t lock;
+	pthread_spinlock_t lock;
 	struct kt_page_cache *pages;
 };
 
@@ -20,7 +23,7 @@ struct kt_shared_pages *kt_shared_pages_create(void)
 	struct kt_shared_pages *shared = calloc(1, sizeof(*shared));
 	if (!shared)
 		return NULL;
-	if (!(shared->pages = kt_page_cache_create(SHARED_PAGES)) || pthread_mutex_init(&shared->lock, NULL)) {
+	if (!(shared->pages = kt_page_cache_create(SHARED_PAGES)) || pthread_spin_init(&shared->lock, PTHREAD_PROCESS_PRIVATE)) {
 		kt_page_cache_destroy(shared->pages);
 		free(shared);
 		return NULL;
@@ -32,7 +35,7 @@ void kt_shared_pages_destroy(struct kt_shared_pages *shared)
 {
 	if (!shared)
 		return;
-	pthread_mutex_destroy(&shared->lock);
+	pthread_spin_destroy(&shared->lock);
 	kt_page_cache_destroy(shared->pages);
 	free(shared);
 }
@@ -40,20 +43,20 @@ void kt_shared_pages_destroy(struct kt_shared_pages *shared)
 bool kt_shared_pages_get(struct kt_shared_pages *shared, unsigned int space, uint64_t page_addr,
 			 uint8_t *buf)
 {
-	pthread_mutex_lock(&shared->lock);
+	pthread_spin_lock(&shared->lock);
 	const uint8_t *page = kt_page_cache_find(shared->pages, space, page_addr);
 	if (page)
 		memcpy(buf, page, KT_PAGE_SIZE);
-	pthread_mutex_unlock(&shared->lock);
+	pthread_spin_unlock(&shared->lock);
 	return page != NULL;
 }
 
 void kt_shared_pages_put(struct kt_shared_pages *shared, unsigned int space, uint64_t page_addr,
 			 const uint8_t *page)
 {
-	pthread_mutex_lock(&shared->lock);
+	pthread_spin_lock(&shared->lock);
 	// The other thread may have put it meanwhile: the same bytes, as dump memory never changes.
 	if (!kt_page_cache_find(shared->pages, space, page_addr))
 		memcpy(kt_page_cache_claim(shared->pages, space, page_addr), page, KT_PAGE_SIZE);
-	pthread_mutex_unlock(&shared->lock);
+	pthread_spin_unlock(&shared->lock);
 }
