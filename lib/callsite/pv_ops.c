@@ -12,8 +12,9 @@
 #include "sym/types.h"
 #include "sym/vmlinux.h"
 
-static bool add_sites(struct kt_program *prog, struct kt_addr_map *map)
+static bool add_sites(void *arg, struct kt_addr_map *map)
 {
+	struct kt_program *prog = arg;
 	const uint8_t *table;
 	size_t table_size;
 	uint64_t table_addr, entry_size, instr_off, type_off;
@@ -43,19 +44,11 @@ bool kt_pv_ops_site(struct kt_program *prog, uint64_t addr, char *member, size_t
 {
 	if (!prog->vmlinux)
 		return false;
-	if (!prog->pv_ops_sites) {
-		struct kt_addr_map *map = calloc(1, sizeof(*map));
-		if (!map)
-			return false;
-		if (!add_sites(prog, map))
-			map->n = 0;  // out of memory: no site is known rather than some
-		kt_addr_map_sort(map);
-		prog->pv_ops_sites = map;
-	}
+	const struct kt_addr_map *sites = kt_addr_map_once(&prog->pv_ops_sites, add_sites, prog);
 	uint64_t type;
 	struct kt_types *types;
 	struct kt_type_ref template;
-	if (!kt_addr_map_find(prog->pv_ops_sites, addr, &type))
+	if (!sites || !kt_addr_map_find(sites, addr, &type))
 		return false;
 	// PARAVIRT_PATCH(x): offsetof(struct paravirt_patch_template, x) / sizeof(void *).
 	struct kt_error *err = kt_program_types(prog, &types);

@@ -34,8 +34,9 @@ static bool add_table(struct kt_program *prog, struct kt_addr_map *map, uint64_t
 	return ok;
 }
 
-static bool add_all(struct kt_program *prog, struct kt_addr_map *map)
+static bool add_all(void *arg, struct kt_addr_map *map)
 {
+	struct kt_program *prog = arg;
 	uint64_t start, stop, num_off, sites_off;
 	struct kt_error *err;
 	if (!(err = kt_program_symbol_address(prog, "__start_static_call_sites", &start)) &&
@@ -67,14 +68,6 @@ static bool add_all(struct kt_program *prog, struct kt_addr_map *map)
 
 bool kt_static_call_site(struct kt_program *prog, uint64_t addr, uint64_t *key_ret)
 {
-	if (!prog->static_call_sites) {
-		struct kt_addr_map *map = calloc(1, sizeof(*map));
-		if (!map)
-			return false;
-		if (!add_all(prog, map))
-			map->n = 0;  // out of memory: no site is known rather than some
-		kt_addr_map_sort(map);
-		prog->static_call_sites = map;
-	}
-	return kt_addr_map_find(prog->static_call_sites, addr, key_ret);
+	const struct kt_addr_map *sites = kt_addr_map_once(&prog->static_call_sites, add_all, prog);
+	return sites && kt_addr_map_find(sites, addr, key_ret);
 }

@@ -44,6 +44,21 @@ bool kt_addr_map_find(const struct kt_addr_map *map, uint64_t addr, uint64_t *va
 	return true;
 }
 
+const struct kt_addr_map *kt_addr_map_once(struct kt_addr_map **slot, kt_addr_map_fill_fn *fill,
+					   void *arg)
+{
+	if (!*slot) {
+		struct kt_addr_map *map = calloc(1, sizeof(*map));
+		if (!map)
+			return NULL;
+		if (!fill(arg, map))
+			map->n = 0;
+		kt_addr_map_sort(map);
+		*slot = map;
+	}
+	return *slot;
+}
+
 void kt_addr_map_destroy(struct kt_addr_map *map)
 {
 	if (!map)

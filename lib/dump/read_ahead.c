@@ -20,6 +20,7 @@ struct kt_read_ahead {
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t moved;         /* the walker moved on, or the walk ended */
+	bool lock_ready, moved_ready; /* initialised, so destroy() tears them down */
 	/* Written by one thread, read by the other; the lock and moved are only for sleeping. */
 	_Atomic uint64_t reached;     /* the walker's current object + 1; 0 before the first */
 	atomic_bool producer_waiting;
@@ -38,6 +39,10 @@ enum { PRODUCER_PAGES = 64 };
 
 static void destroy(struct kt_read_ahead *ra)
 {
+	if (ra->moved_ready)
+		pthread_cond_destroy(&ra->moved);
+	if (ra->lock_ready)
+		pthread_mutex_destroy(&ra->lock);
 	kt_page_cache_destroy(ra->reader.pages);
 	kt_shared_pages_destroy(ra->shared);
 	if (ra->reader.ctx)
@@ -69,25 +74,16 @@ struct kt_error *kt_read_ahead_start(struct kt_reader *reader, unsigned int wind
 	// Whatever is missing, the walk goes on without reading ahead.
 	if (!(ra->reader.ctx = kt_dump_second_acquire(reader->dump)) ||
 	    !(ra->shared = kt_shared_pages_create()) ||
-	    !(ra->reader.pages = kt_page_cache_create(PRODUCER_PAGES))) {
+	    !(ra->reader.pages = kt_page_cache_create(PRODUCER_PAGES)) ||
+	    !(ra->lock_ready = !pthread_mutex_init(&ra->lock, NULL)) ||
+	    !(ra->moved_ready = !pthread_cond_init(&ra->moved, NULL))) {
 		destroy(ra);
 		return NULL;
 	}
 	ra->reader.shared = ra->shared;
-	if (pthread_mutex_init(&ra->lock, NULL)) {
-		destroy(ra);
-		return NULL;
-	}
-	if (pthread_cond_init(&ra->moved, NULL)) {
-		pthread_mutex_destroy(&ra->lock);
-		destroy(ra);
-		return NULL;
-	}
 	reader->shared = ra->shared;
 	if (pthread_create(&ra->thread, NULL, run, ra)) {
 		reader->shared = NULL;
-		pthread_cond_destroy(&ra->moved);
-		pthread_mutex_destroy(&ra->lock);
 		destroy(ra);
 		return NULL;
 	}
@@ -139,7 +135,5 @@ void kt_read_ahead_stop(struct kt_read_ahead *ra)
 	pthread_mutex_unlock(&ra->lock);
 	pthread_join(ra->thread, NULL);
 	ra->walker->shared = NULL;
-	pthread_cond_destroy(&ra->moved);
-	pthread_mutex_destroy(&ra->lock);
 	destroy(ra);
 }
