@@ -13,7 +13,8 @@
 #     ground-truth.json   the KTGT lines of serial.log (lab/gt.py)
 #     vmlinux, *.ko       links to the matching debug files
 #   $KTRIAGE_CACHE/dumps/RELEASE-HASH/debug/lib/modules/RELEASE/extra/*.ko
-#                         the test modules the guest loaded (with DWARF and BTF), laid out like
+#                         the test modules the guest loaded (with DWARF; BTF only where
+#                         btf_modules below says), laid out like
 #                         /usr/lib/debug: ktriage --debuginfo RELEASE-HASH/debug
 #   (panic additionally: vmcore.full.elf (unfiltered /proc/vmcore), vmcore.lzo.kdump,
 #    vmcore.plain.kdump (uncompressed), vmcore.flat (makedumpfile -F); qemu-dump*: vmcore.qemu.elf
@@ -41,6 +42,9 @@ log() { echo "lab: $*" >&2; }
 # kernel's own scripts/pahole-flags.sh for this pahole. kbuild skips it for out-of-tree modules
 # (no vmlinux in the headers tree). The kernel validates it at load (kernel/bpf/btf.c);
 # /sys/kernel/btf/MODULE exists in the guest once it is accepted.
+# Only the modules listed here get it: out-of-tree modules as users build them have none, and
+# their types must come from their DWARF; ktest_callforms keeps the BTF path tested.
+btf_modules=" ktest_callforms "
 add_module_btf() { # KO
 	local vmlinux=$dbg/boot/vmlinux-$release flags
 	flags=$(PAHOLE=pahole sh "/usr/src/linux-headers-$release/scripts/pahole-flags.sh")
@@ -65,13 +69,15 @@ build_modules() {
 		log "building module $name"
 		make -s -C "/usr/src/linux-headers-$release" M="$build/src/modules.$name/$name" modules >&2 ||
 			{ log "module $name did not build"; return 1; }
-		for ko in "$build/src/modules.$name/$name"/*.ko; do add_module_btf "$ko" || return 1; done
+		if [[ $btf_modules == *" $name "* ]]; then
+			for ko in "$build/src/modules.$name/$name"/*.ko; do add_module_btf "$ko" || return 1; done
+		fi
 		cp "$build/src/modules.$name/$name"/*.ko "$build/modules/" || return 1
 	done
 	touch "$build/.modules"
 }
 
-# The test modules as the guest loads them (DWARF and BTF), where a debuginfo search finds
+# The test modules as the guest loads them (DWARF, and BTF for btf_modules), where a debuginfo search finds
 # modules: DIR/lib/modules/RELEASE/extra/NAME.ko, DIR = the dumps tree's debug/.
 install_debug_modules() {
 	local dest=$outroot/debug/lib/modules/$release/extra ko tmp
