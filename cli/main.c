@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* ktriage: analyse a Linux kernel crash dump. */
 #include <getopt.h>
+#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,29 @@ int cli_report_error(struct kt_error *err)
 	fprintf(stderr, "ktriage: %s\n", kt_error_message(err));
 	kt_error_destroy(err);
 	return 1;
+}
+
+/*
+ * Where debug files are looked for without --debuginfo: the distribution's place, then every
+ * kernel that the lab's cache holds extracted (KTRIAGE_CACHE, ~/.cache/ktriage by default:
+ * kernel/RELEASE/dbg). The library searches only what it is given.
+ */
+static const char **default_debuginfo_dirs(glob_t *g, size_t *n_ret)
+{
+	const char *env = getenv("KTRIAGE_CACHE"), *home = getenv("HOME");
+	char pattern[4096];
+	int n = env ? snprintf(pattern, sizeof(pattern), "%s/kernel/*/dbg", env)
+	       : home ? snprintf(pattern, sizeof(pattern), "%s/.cache/ktriage/kernel/*/dbg", home) : -1;
+	if (n < 0 || (size_t)n >= sizeof(pattern) || glob(pattern, GLOB_ONLYDIR, NULL, g))
+		g->gl_pathc = 0;
+	const char **dirs = calloc(g->gl_pathc + 1, sizeof(*dirs));
+	if (!dirs)
+		return NULL;
+	dirs[0] = "/usr/lib/debug";
+	for (size_t i = 0; i < g->gl_pathc; i++)
+		dirs[i + 1] = g->gl_pathv[i];
+	*n_ret = g->gl_pathc + 1;
+	return dirs;
 }
 
 static void usage(FILE *f)
@@ -155,9 +179,17 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	glob_t cache_dirs = {0};
+	const char **defaults = NULL;
+	if (!n_dirs && !opts.no_debuginfo &&
+	    (defaults = default_debuginfo_dirs(&cache_dirs, &opts.n_debuginfo_dirs)))
+		opts.debuginfo_dirs = defaults;
 	struct kt_error *err = kt_program_open(path, &opts, &ctx.prog);
-	if (err)
+	if (err) {
+		free(defaults);
+		globfree(&cache_dirs);
 		return cli_report_error(err);
+	}
 	// Said once, where it does not mix with the output: what this mode cannot answer.
 	if (!ctx.json && !kt_program_has_debuginfo(ctx.prog))
 		fprintf(stderr, "ktriage: symbols and types: %s\n", kt_program_debuginfo_mode(ctx.prog));
@@ -169,5 +201,7 @@ int main(int argc, char **argv)
 	else
 		status = cli_run_argv(&ctx, cargc, cargv);
 	kt_program_destroy(ctx.prog);
+	free(defaults);
+	globfree(&cache_dirs);
 	return status;
 }

@@ -291,8 +291,9 @@ struct kt_error *kt_program_types(struct kt_program *prog, struct kt_types **ret
 			return err;
 		prog->types_err = err;
 		// Module types come from memory even with a vmlinux: their BTF is split against it
-		// (and so cannot serve with types made from DWARF, whose ids are others).
-		if (!err && !prog->types_dwarf)
+		// (and so cannot serve with types made from DWARF, whose ids are others: then every
+		// module's types come from its debug file's DWARF).
+		if (!err)
 			kt_types_set_module_source(prog->types, kt_module_btf_read, prog);
 	}
 	if (prog->types_err)

@@ -108,14 +108,23 @@ static bool member_at(struct kt_type_ref agg, int64_t offset, char *path, size_t
 	return !strchr(path, '+');  // a path into the middle of a member is not what was loaded
 }
 
-/* Parameter i of func from its BTF prototype: name and type. */
-static bool function_param(struct kt_types *types, const char *func, int i, const char **name_ret,
+/* Parameter i of the caller from its prototype (BTF, or its module's DWARF): name and type. The
+ * prototype is looked for where the caller's code is: the vmlinux's types or its module's. */
+static bool function_param(struct resolver *r, int i, const char **name_ret,
 			   struct kt_type_ref *type_ret)
 {
 	struct kt_type_ref proto;
-	if (!types || !func || i < 0)
+	const char *sym, *module = NULL;
+	uint64_t off;
+	char qualified[256];
+	if (!r->types || !r->caller || i < 0)
 		return false;
-	struct kt_error *err = kt_types_function(types, func, &proto);
+	struct kt_error *err = r->caller_start ? kt_program_symbolize(r->prog, r->caller_start, &sym,
+								      &off, &module) : NULL;
+	bool placed = r->caller_start && !err;  // else: search everywhere
+	kt_error_destroy(err);
+	kt_textf(qualified, sizeof(qualified), "%s:%s", module ? module : "vmlinux", r->caller);
+	err = kt_types_function(r->types, placed ? qualified : r->caller, &proto);
 	if (err) {
 		kt_error_destroy(err);
 		return false;
@@ -132,7 +141,8 @@ static struct kt_type_ref global_type(struct resolver *r, const char *sym, bool 
 {
 	struct kt_type_ref ref = {0};
 	char *text = NULL;
-	struct kt_error *err = r->types ? kt_dwarf_variable_type(r->prog, sym, &text) : NULL;
+	const char *module = NULL;
+	struct kt_error *err = r->types ? kt_dwarf_variable_type_in(r->prog, sym, &text, &module) : NULL;
 	if (!err && text) {
 		// "const struct ktcf_ops *": qualifiers do not change the layout.
 		for (char *q; (q = strstr(text, "const ")) || (q = strstr(text, "volatile "));)
@@ -145,8 +155,11 @@ static struct kt_type_ref global_type(struct resolver *r, const char *sym, bool 
 			text[--len] = 0;
 		while (len && text[len - 1] == ' ')
 			text[--len] = 0;
+		char qualified[256];  // a module's global: that module's types, not a namesake's
+		if (module)
+			kt_textf(qualified, sizeof(qualified), "%s:%s", module, text);
 		if (!strchr(text, '*') && !strchr(text, '[') && !strchr(text, '('))
-			err = kt_types_lookup(r->types, text, &ref);
+			err = kt_types_lookup(r->types, module ? qualified : text, &ref);
 	}
 	free(text);
 	if (err)
@@ -405,7 +418,7 @@ void kt_render(struct resolver *r, const struct kt_sx *x, struct rendered *out)
 		const char *pname;
 		struct kt_type_ref ptype;
 		int idx = param_index(x->reg);
-		if (function_param(r->types, r->caller, idx, &pname, &ptype)) {
+		if (function_param(r, idx, &pname, &ptype)) {
 			kt_textf(out->text, sizeof(out->text), "%s", pname);
 			out->points_to = aggregate_pointee(ptype);
 		} else {

@@ -2,10 +2,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <elfutils/libdwfl.h>
+
 #include "core/error.h"
 #include "core/util.h"
 #include "kernel/list.h"
 #include "kernel/module_btf.h"
+#include "sym/dwarf.h"
+#include "sym/types_dwarf.h"
 
 /* kvm's BTF is ~300 KB; anything near this is a garbage size. */
 enum { MODULE_BTF_MAX = 64 << 20, MODULES_MAX = 65536, NAME_MAX_LEN = 64 };
@@ -16,10 +20,21 @@ struct btf_layout {
 	uint64_t name_size;
 };
 
+/* One btf_modules entry, read: its bytes, or why they cannot be had. */
+struct btf_entry {
+	char *name;
+	void *data;
+	uint32_t size;
+	struct kt_error *unreadable;
+	bool used;                          /* given to the module of that name */
+};
+
 struct btf_walk {
 	struct kt_program *prog;
 	struct kt_types *types;
 	struct btf_layout l;
+	struct btf_entry *entries;
+	size_t n;
 	struct kt_error *err;               /* out of memory: stops the walk */
 };
 
@@ -44,7 +59,8 @@ static struct kt_error *layout_get(struct kt_types *types, struct btf_layout *l)
 
 /* One btf_module: its name, then its BTF bytes; a module whose BTF cannot be read is recorded
  * as such (its types are missing, and lookups say so). */
-static struct kt_error *read_one(struct btf_walk *w, uint64_t node, char *name)
+static struct kt_error *read_one(struct btf_walk *w, uint64_t node, char *name, void **data_ret,
+				 uint32_t *size_ret)
 {
 	struct kt_reader *r = &w->prog->reader;
 	uint64_t btf, data;
@@ -64,48 +80,142 @@ static struct kt_error *read_one(struct btf_walk *w, uint64_t node, char *name)
 		return err;
 	if (!size || size > MODULE_BTF_MAX)
 		return kt_error_create(KT_ERROR_BAD_DATA, "implausible BTF size %u", size);
-	_cleanup_free_ void *bytes = malloc(size);
+	void *bytes = malloc(size);
 	if (!bytes)
 		return &kt_enomem;
-	if ((err = kt_read(r, data, bytes, size)))
+	if ((err = kt_read(r, data, bytes, size))) {
+		free(bytes);
 		return kt_error_prefix(err, "its BTF (%u bytes at 0x%llx)", size,
 				       (unsigned long long)data);
-	return kt_types_add_module(w->types, name, bytes, size, NULL);
+	}
+	*data_ret = bytes;
+	*size_ret = size;
+	return NULL;
 }
 
 static bool visit(uint64_t node, void *arg)
 {
 	struct btf_walk *w = arg;
 	char name[NAME_MAX_LEN] = "";
-	struct kt_error *err = read_one(w, node, name);
-	if (err == &kt_enomem) {
-		w->err = err;
+	void *data = NULL;
+	uint32_t size = 0;
+	struct kt_error *err = read_one(w, node, name, &data, &size);
+	struct btf_entry *grown = err != &kt_enomem && *name
+				  ? realloc(w->entries, (w->n + 1) * sizeof(*grown)) : NULL;
+	if (err == &kt_enomem || (*name && !grown)) {
+		free(data);
+		kt_error_destroy(err);
+		w->err = &kt_enomem;
 		return false;
 	}
-	if (err && *name && (err = kt_types_add_module(w->types, name, NULL, 0, err))) {
-		w->err = err;
+	if (!*name) {
+		kt_error_destroy(err);  // a nameless entry: nothing to record it under
+		return true;
+	}
+	w->entries = grown;
+	struct btf_entry *e = &grown[w->n];
+	*e = (struct btf_entry){.name = strdup(name), .data = data, .size = size, .unreadable = err};
+	if (!e->name) {
+		free(data);
+		kt_error_destroy(err);
+		w->err = &kt_enomem;
 		return false;
 	}
-	kt_error_destroy(err);  // a nameless entry: nothing to record it under
+	w->n++;
 	return true;
 }
 
-struct kt_error *kt_module_btf_read(struct kt_types *types, void *arg)
+/* Every btf_modules entry into w->entries. */
+static struct kt_error *read_btf_modules(struct btf_walk *w)
 {
-	struct btf_walk w = {.prog = arg, .types = types};
 	struct kt_kallsyms *ks;
 	struct kt_error *err;
-	if ((err = layout_get(types, &w.l)) || (err = kt_program_kallsyms(w.prog, &ks)))
+	if ((err = layout_get(w->types, &w->l)) || (err = kt_program_kallsyms(w->prog, &ks)))
 		return err;
 	const struct kt_symbol *head = kt_kallsyms_by_name(ks, "btf_modules");
 	if (!head)
 		return kt_error_create(KT_ERROR_NOT_FOUND,
 				       "no symbol btf_modules (a kernel without "
 				       "CONFIG_DEBUG_INFO_BTF_MODULES, or kallsyms without static data)");
-	err = kt_list_for_each(&w.prog->reader, head->address, MODULES_MAX, visit, &w);
-	if (w.err) {
+	err = kt_list_for_each(&w->prog->reader, head->address, MODULES_MAX, visit, w);
+	if (w->err) {
 		kt_error_destroy(err);
-		return w.err;
+		return w->err;
 	}
 	return err ? kt_error_prefix(err, "the btf_modules list") : NULL;
+}
+
+/* A kt_types_module_open_fn: the module's types from its debug file's DWARF. */
+static struct kt_error *open_dwarf(const char *name, void *arg, struct kt_types **ret)
+{
+	struct kt_program *prog = arg;
+	Dwfl_Module *mod;
+	Dwarf_Addr bias;
+	struct kt_error *err = kt_dwarf_module(prog, name, &mod);
+	if (err)
+		return err;
+	Dwarf *dw = dwfl_module_getdwarf(mod, &bias);
+	if (!dw)
+		return kt_error_create(KT_ERROR_NOT_FOUND, "module %s: its debug file has no DWARF: %s",
+				       name, dwfl_errmsg(-1));
+	return kt_types_dwarf_module(dw, ret);
+}
+
+static const struct btf_entry *entry_named(struct btf_walk *w, const char *name)
+{
+	for (size_t i = 0; i < w->n; i++)
+		if (!w->entries[i].used && !strcmp(w->entries[i].name, name))
+			return &w->entries[i];
+	return NULL;
+}
+
+/*
+ * Each loaded module in the kernel's list order: its BTF from btf_modules when the kernel has it
+ * (and the kernel's own types are its BTF, which module BTF is split against), else its debug
+ * file's DWARF, opened when a lookup first reaches it. A module whose BTF cannot be read is
+ * typed from DWARF too.
+ */
+struct kt_error *kt_module_btf_read(struct kt_types *types, void *arg)
+{
+	struct btf_walk w = {.prog = arg, .types = types};
+	struct kt_error *err = NULL, *btf_err = NULL, *list_err;
+	if (!w.prog->types_dwarf && (btf_err = read_btf_modules(&w)) == &kt_enomem)
+		goto out;
+	const struct kt_module_info *infos;
+	size_t n = 0;
+	list_err = kt_module_list(w.prog, &infos, &n);
+	if (list_err == &kt_enomem) {
+		err = list_err;
+		goto out;
+	}
+	for (size_t i = 0; !list_err && i < n && !err; i++) {
+		struct btf_entry *e = (struct btf_entry *)entry_named(&w, infos[i].name);
+		if (e && e->data)
+			err = kt_types_add_module(types, e->name, e->data, e->size, NULL);
+		else
+			err = kt_types_add_module_open(types, infos[i].name, open_dwarf, w.prog);
+		if (e)
+			e->used = true;
+	}
+	// Entries the module list did not name (it could not be read): their BTF, as it is.
+	for (size_t i = 0; i < w.n && !err; i++) {
+		struct btf_entry *e = &w.entries[i];
+		if (e->used)
+			continue;
+		err = kt_types_add_module(types, e->name, e->data, e->size, e->unreadable);
+		e->unreadable = NULL;
+	}
+	if (!err && list_err)
+		err = kt_error_prefix(list_err, "the module list");  // the BTF entries stand
+	else
+		kt_error_destroy(list_err);
+out:
+	kt_error_destroy(btf_err);
+	for (size_t i = 0; i < w.n; i++) {
+		free(w.entries[i].name);
+		free(w.entries[i].data);
+		kt_error_destroy(w.entries[i].unreadable);
+	}
+	free(w.entries);
+	return err;
 }

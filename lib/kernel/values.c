@@ -91,9 +91,13 @@ static const struct kt_kallsyms *get_kallsyms(struct kt_program *prog)
  * its C text, looked up in BTF. Without DWARF (or a type BTF lacks) the variable stays untyped. */
 static struct kt_error *dwarf_type(struct kt_program *prog, const char *name, struct variable *var)
 {
-	_cleanup_free_ char *text = NULL;
-	struct kt_error *err = kt_dwarf_variable_type(prog, name, &text);
-	if (!err && !(err = parse_type(prog, text, &var->btf, &var->type)))
+	_cleanup_free_ char *text = NULL, *qualified = NULL;
+	const char *module = NULL;
+	struct kt_error *err = kt_dwarf_variable_type_in(prog, name, &text, &module);
+	// A module's global is typed by that module's types, never by a namesake's.
+	if (!err && module && asprintf(&qualified, "%s:%s", module, text) < 0)
+		err = &kt_enomem;
+	if (!err && !(err = parse_type(prog, qualified ? qualified : text, &var->btf, &var->type)))
 		var->has_type = true, var->type_source = "dwarf";
 	if (err == &kt_enomem)
 		return err;

@@ -11,6 +11,9 @@
 #include "report/strbuf.h"
 #include "sym/debuginfo.h"
 
+/* Where distributions install debug files; callers add their own places (a cache, a build). */
+#define DEFAULT_DIR "/usr/lib/debug"
+
 static char *try_path(const char *fmt, const char *dir, const char *a, const char *b)
 {
 	char *path;
@@ -45,26 +48,14 @@ static char *search_dir(const char *dir, const char *release, const char *build_
 char *kt_debuginfo_find_vmlinux(const char *const *dirs, size_t n_dirs, const char *release,
 				const char *build_id)
 {
-	if (dirs) {
-		for (size_t i = 0; i < n_dirs; i++) {
-			char *path = search_dir(dirs[i], release, build_id);
-			if (path)
-				return path;
-		}
-		return NULL;
+	if (!dirs)
+		return search_dir(DEFAULT_DIR, release, build_id);
+	for (size_t i = 0; i < n_dirs; i++) {
+		char *path = search_dir(dirs[i], release, build_id);
+		if (path)
+			return path;
 	}
-	char *path = search_dir("/usr/lib/debug", release, build_id);
-	if (path || !release)
-		return path;
-	char *cache;
-	const char *env = getenv("KTRIAGE_CACHE"), *home = getenv("HOME");
-	int n = env ? asprintf(&cache, "%s/kernel/%s/dbg", env, release)
-		    : home ? asprintf(&cache, "%s/.cache/ktriage/kernel/%s/dbg", home, release) : -1;
-	if (n < 0)
-		return NULL;
-	path = search_dir(cache, release, build_id);
-	free(cache);
-	return path;
+	return NULL;
 }
 
 char **kt_debuginfo_all_vmlinux(const char *const *dirs, size_t n_dirs)
@@ -79,17 +70,8 @@ char **kt_debuginfo_all_vmlinux(const char *const *dirs, size_t n_dirs)
 		flags = GLOB_APPEND;
 		free(pattern);
 	}
-	if (!dirs) {
-		const char *env = getenv("KTRIAGE_CACHE"), *home = getenv("HOME");
-		glob("/usr/lib/debug/boot/vmlinux-*", 0, NULL, &g);
-		int n = env ? asprintf(&pattern, "%s/kernel/*/dbg/usr/lib/debug/boot/vmlinux-*", env)
-			    : home ? asprintf(&pattern, "%s/.cache/ktriage/kernel/*/dbg/usr/lib/debug/boot/vmlinux-*", home)
-				   : -1;
-		if (n >= 0) {
-			glob(pattern, GLOB_APPEND, NULL, &g);
-			free(pattern);
-		}
-	}
+	if (!dirs)
+		glob(DEFAULT_DIR "/boot/vmlinux-*", 0, NULL, &g);
 	char **paths = calloc(g.gl_pathc + 1, sizeof(*paths));
 	for (size_t i = 0; paths && i < g.gl_pathc; i++)
 		paths[i] = strdup(g.gl_pathv[i]);
@@ -108,89 +90,137 @@ static bool module_name_eq(const char *file, size_t len, const char *name)
 	return !*name;
 }
 
-/* Depth-first below dir for NAME.ko or NAME.ko.debug; depth bounds symlink loops. */
-static char *walk_for_module(const char *dir, const char *name, int depth)
+/* Candidate paths: at most this many, the same path once. */
+enum { CANDIDATES_MAX = 64, WALK_DEPTH_MAX = 12 };
+
+struct candidates {
+	char **paths;
+	size_t n;
+	bool nomem;
+};
+
+/* Takes path (may be NULL: no file) over. */
+static void candidate_add(struct candidates *c, char *path)
 {
-	DIR *d = depth < 12 ? opendir(dir) : NULL;
+	if (!path)
+		return;
+	for (size_t i = 0; i < c->n; i++) {
+		if (!strcmp(c->paths[i], path)) {
+			free(path);
+			return;
+		}
+	}
+	if (c->n == CANDIDATES_MAX) {
+		free(path);
+		return;
+	}
+	char **grown = realloc(c->paths, (c->n + 2) * sizeof(*grown));
+	if (!grown) {
+		free(path);
+		c->nomem = true;
+		return;
+	}
+	c->paths = grown;
+	c->paths[c->n++] = path;
+	c->paths[c->n] = NULL;
+}
+
+/* The regular files NAME.ko and NAME.ko.debug in dir; below it too when recurse (depth bounds
+ * symlink loops). */
+static void scan_dir(struct candidates *c, const char *dir, const char *name, bool recurse,
+		     int depth)
+{
+	DIR *d = depth < WALK_DEPTH_MAX ? opendir(dir) : NULL;
 	if (!d)
-		return NULL;
-	char *found = NULL;
+		return;
 	struct dirent *e;
-	while (!found && (e = readdir(d))) {
+	while (!c->nomem && (e = readdir(d))) {
 		if (e->d_name[0] == '.')
 			continue;
 		size_t len = strlen(e->d_name);
 		size_t stem = len > 3 && !strcmp(e->d_name + len - 3, ".ko") ? len - 3
 			      : len > 9 && !strcmp(e->d_name + len - 9, ".ko.debug") ? len - 9 : 0;
+		bool maybe_dir = e->d_type == DT_DIR || e->d_type == DT_UNKNOWN || e->d_type == DT_LNK;
+		if ((!stem || !module_name_eq(e->d_name, stem, name)) && !(recurse && maybe_dir))
+			continue;
 		char *path;
-		if (asprintf(&path, "%s/%s", dir, e->d_name) < 0)
+		if (asprintf(&path, "%s/%s", dir, e->d_name) < 0) {
+			c->nomem = true;
 			break;
+		}
 		struct stat st;
 		if (stem && module_name_eq(e->d_name, stem, name) && !stat(path, &st) &&
 		    S_ISREG(st.st_mode)) {
-			found = path;
-			break;
+			candidate_add(c, path);
+			continue;
 		}
-		if (!stem && (e->d_type == DT_DIR || e->d_type == DT_UNKNOWN || e->d_type == DT_LNK))
-			found = walk_for_module(path, name, depth + 1);
+		if (!stem && recurse)
+			scan_dir(c, path, name, true, depth + 1);
 		free(path);
 	}
 	closedir(d);
-	return found;
 }
 
-static char *module_in_dir(const char *dir, const char *release, const char *name,
-			   const char *build_id)
+static void module_in_dir(struct candidates *c, const char *dir, const char *release,
+			  const char *name, const char *build_id)
 {
 	static const char *const prefixes[] = {"", "/usr/lib/debug"};
-	for (size_t i = 0; i < KT_ARRAY_SIZE(prefixes); i++) {
-		char *path = NULL;
+	for (size_t i = 0; i < KT_ARRAY_SIZE(prefixes) && !c->nomem; i++) {
+		char *base;
+		if (asprintf(&base, "%s%s", dir, prefixes[i]) < 0) {
+			c->nomem = true;
+			return;
+		}
 		if (build_id && strlen(build_id) > 2) {
 			char head[3] = {build_id[0], build_id[1], '\0'};
-			char *base;
-			if (asprintf(&base, "%s%s", dir, prefixes[i]) < 0)
-				return NULL;
-			path = try_path("%s/.build-id/%s/%s.debug", base, head, build_id + 2);
-			free(base);
-			if (path)
-				return path;
+			candidate_add(c, try_path("%s/.build-id/%s/%s.debug", base, head, build_id + 2));
 		}
-		if (!release)
-			continue;
 		char *root;
-		if (asprintf(&root, "%s%s/lib/modules/%s", dir, prefixes[i], release) < 0)
-			return NULL;
-		path = walk_for_module(root, name, 0);
-		free(root);
-		if (path)
-			return path;
+		if (release && asprintf(&root, "%s/lib/modules/%s", base, release) >= 0) {
+			scan_dir(c, root, name, true, 0);
+			free(root);
+		}
+		free(base);
 	}
-	return NULL;
+	scan_dir(c, dir, name, false, 0);  // a directory that holds the modules themselves
+}
+
+char **kt_debuginfo_module_candidates(const char *const *dirs, size_t n_dirs, const char *release,
+				      const char *name, const char *build_id, char **searched_ret)
+{
+	static const char *const defaults[] = {DEFAULT_DIR};
+	if (!dirs) {
+		dirs = defaults;
+		n_dirs = KT_ARRAY_SIZE(defaults);
+	}
+	struct candidates c = {0};
+	struct kt_strbuf sb = {0};
+	for (size_t i = 0; i < n_dirs; i++) {
+		kt_strbuf_printf(&sb, "%s%s", i ? ", " : "", dirs[i]);
+		module_in_dir(&c, dirs[i], release, name, build_id);
+	}
+	*searched_ret = kt_strbuf_finish(&sb);
+	if (!c.paths && !c.nomem)
+		c.paths = calloc(1, sizeof(*c.paths));
+	if (c.nomem || !c.paths || !*searched_ret) {
+		for (size_t i = 0; i < c.n; i++)
+			free(c.paths[i]);
+		free(c.paths);
+		free(*searched_ret);
+		*searched_ret = NULL;
+		return NULL;
+	}
+	return c.paths;
 }
 
 char *kt_debuginfo_find_module(const char *const *dirs, size_t n_dirs, const char *release,
 			       const char *name, const char *build_id, char **searched_ret)
 {
-	char *cache = NULL;
-	const char *defaults[2] = {"/usr/lib/debug", NULL};
-	if (!dirs) {
-		const char *env = getenv("KTRIAGE_CACHE"), *home = getenv("HOME");
-		if (release && (env ? asprintf(&cache, "%s/kernel/%s/dbg", env, release)
-				    : home ? asprintf(&cache, "%s/.cache/ktriage/kernel/%s/dbg", home, release)
-					   : -1) < 0)
-			cache = NULL;
-		defaults[1] = cache;
-		dirs = defaults;
-		n_dirs = cache ? 2 : 1;
-	}
-	char *found = NULL;
-	struct kt_strbuf sb = {0};
-	for (size_t i = 0; i < n_dirs; i++) {
-		kt_strbuf_printf(&sb, "%s%s", i ? ", " : "", dirs[i]);
-		if (!found)
-			found = module_in_dir(dirs[i], release, name, build_id);
-	}
-	*searched_ret = kt_strbuf_finish(&sb);
-	free(cache);
+	char **all = kt_debuginfo_module_candidates(dirs, n_dirs, release, name, build_id,
+						    searched_ret);
+	char *found = all ? all[0] : NULL;
+	for (size_t i = 1; all && all[i]; i++)
+		free(all[i]);
+	free(all);
 	return found;
 }

@@ -112,9 +112,8 @@ void kt_dwarf_destroy(struct kt_dwarf *dw)
 static struct kt_error *session(struct kt_program *prog, struct kt_dwarf **ret)
 {
 	if (prog->opts.no_debuginfo)
-		return kt_error_create(KT_ERROR_NOT_FOUND, "source lines and inlined frames need the "
-				       "debug vmlinux and module debug files (DWARF); --no-debuginfo "
-				       "leaves them out");
+		return kt_error_create(KT_ERROR_NOT_FOUND, "the program was opened without debug "
+				       "files (the debug vmlinux and module debug files: DWARF)");
 	if (!prog->dwarf) {
 		struct kt_dwarf *dw = calloc(1, sizeof(*dw));
 		if (!dw || !(dw->dwfl = dwfl_begin(&callbacks))) {
@@ -143,9 +142,9 @@ static struct kt_error *vmlinux_get(struct kt_program *prog, struct kt_dwarf *dw
 	if (!dw->vmlinux && !dw->vmlinux_err) {
 		if (!prog->vmlinux) {
 			dw->vmlinux_err = kt_error_create(
-				KT_ERROR_NOT_FOUND, "source lines and inlined frames of the kernel need "
-				"the debug vmlinux (--vmlinux, or --debuginfo DIR with Debian's "
-				"linux-image-RELEASE-dbg); symbols come from kallsyms and BTF");
+				KT_ERROR_NOT_FOUND, "no debug vmlinux (source lines and inlined frames of "
+				"the kernel need it; Debian has it in linux-image-RELEASE-dbg); symbols "
+				"come from kallsyms and BTF");
 		} else {
 			const char *path = kt_vmlinux_path(prog->vmlinux);
 			dw->vmlinux = report(dw->dwfl, "vmlinux", path, 0, 0);
@@ -257,17 +256,13 @@ static struct kt_error *check_file(struct kt_program *prog, size_t index, const 
 	struct kt_error *err = NULL;
 	_cleanup_free_ char *have = NULL;
 	if (!elf) {
-		err = kt_error_create(KT_ERROR_NOT_FOUND, "module %s: cannot read %s: %s", m->name,
-				      path, elf_errmsg(-1));
+		err = kt_error_create(KT_ERROR_NOT_FOUND, "cannot read %s: %s", path, elf_errmsg(-1));
 		goto out;
 	}
 	have = file_build_id(elf);
 	if (want && have) {
 		if (strcmp(want, have))
-			err = kt_error_create(KT_ERROR_BAD_DATA, "module %s: debug file %s has build-id "
-					      "%s, the loaded module has build-id %s: refused (no "
-					      "source lines for it; its symbols come from its kallsyms)",
-					      m->name, path, have, want);
+			err = kt_error_create(KT_ERROR_BAD_DATA, "%s has build-id %s", path, have);
 		else if (asprintf(how, "build-id %s matches the loaded module", want) < 0)
 			err = &kt_enomem;
 		goto out;
@@ -280,9 +275,8 @@ static struct kt_error *check_file(struct kt_program *prog, size_t index, const 
 	char bad[256] = "";
 	long agree = ks && text ? symbols_agree(elf, ks, text, bad, sizeof(bad)) : 0;
 	if (agree <= 0)
-		err = kt_error_create(KT_ERROR_BAD_DATA, "module %s: the dump holds no build-id for it "
-				      "and debug file %s does not fit its symbols (%s): refused",
-				      m->name, path, agree < 0 ? bad : "no function to compare");
+		err = kt_error_create(KT_ERROR_BAD_DATA, "%s does not fit the module's symbols (%s)",
+				      path, agree < 0 ? bad : "no function to compare");
 	else if (asprintf(how, "no build-id in the %s; its %ld .text functions are where the "
 			  "module's kallsyms has them", want ? "file" : "dump", agree) < 0)
 		err = &kt_enomem;
@@ -294,12 +288,65 @@ out:
 	return err;
 }
 
+/*
+ * The first candidate file that is the loaded module's build: a namesake (a distribution's
+ * module of the same name, another build of ours) is passed over; only when none fits are the
+ * refused files named, each with its build-id.
+ */
+static struct kt_error *pick_file(struct kt_program *prog, size_t index, struct dw_module *m,
+				  const char *release, const char *build_id, char **how)
+{
+	_cleanup_free_ char *searched = NULL;
+	char **paths = kt_debuginfo_module_candidates(prog->opts.debuginfo_dirs,
+						      prog->opts.n_debuginfo_dirs, release, m->name,
+						      build_id, &searched);
+	if (!paths)
+		return &kt_enomem;
+	char *why = NULL;
+	size_t why_len = 0;
+	FILE *refused = open_memstream(&why, &why_len);
+	struct kt_error *err = refused ? NULL : &kt_enomem;
+	size_t n = 0;
+	for (; paths[n]; n++) {
+		if (!m->path && !err) {
+			struct kt_error *e = check_file(prog, index, m, paths[n], build_id, how);
+			if (e == &kt_enomem)
+				err = e;
+			else if (e)
+				fprintf(refused, "%s%s", ftell(refused) ? "; " : "", kt_error_message(e));
+			else if (!(m->path = strdup(paths[n])))
+				err = &kt_enomem;
+			kt_error_destroy(e);
+		}
+		free(paths[n]);
+	}
+	free(paths);
+	if (refused)
+		fclose(refused);
+	_cleanup_free_ char *why_owned = why;
+	if (err || m->path)
+		return err;
+	if (!n)
+		return kt_error_create(KT_ERROR_NOT_FOUND, "module %s: no debug file (looked for "
+				       "%s.ko under lib/modules/%s%s%s, and in the directories "
+				       "themselves, in %s)", m->name, m->name,
+				       release ? release : "RELEASE", build_id ? " and .build-id/ for " : "",
+				       build_id ? build_id : "", searched);
+	if (build_id)
+		return kt_error_create(KT_ERROR_BAD_DATA, "module %s: no debug file of the loaded "
+				       "build (build-id %s): refused %s", m->name, build_id,
+				       why ? why : "(out of memory)");
+	return kt_error_create(KT_ERROR_BAD_DATA, "module %s: the dump holds no build-id for it, "
+			       "and no debug file fits its symbols: refused %s", m->name,
+			       why ? why : "(out of memory)");
+}
+
 static struct kt_error *module_load(struct kt_program *prog, struct kt_dwarf *dw, size_t index)
 {
 	struct dw_module *m = &dw->mods[index];
 	const struct kt_module_info *info = &prog->modules->infos[index];
 	struct kt_error *err;
-	_cleanup_free_ char *release = NULL, *build_id = NULL, *searched = NULL, *how = NULL;
+	_cleanup_free_ char *release = NULL, *build_id = NULL, *how = NULL;
 	if ((err = kt_module_sections_read(prog, info->address, &m->secs, &m->n_secs)))
 		return kt_error_prefix(err, "module %s: cannot place its debug file", m->name);
 	err = kt_module_build_id(prog, m->secs, m->n_secs, &build_id);
@@ -307,16 +354,7 @@ static struct kt_error *module_load(struct kt_program *prog, struct kt_dwarf *dw
 		return err;
 	kt_error_destroy(err);  // then the file is checked another way
 	kt_error_destroy(kt_vmcoreinfo_line(prog->dump, "OSRELEASE", &release));
-	m->path = kt_debuginfo_find_module(prog->opts.debuginfo_dirs, prog->opts.n_debuginfo_dirs,
-					   release, m->name, build_id, &searched);
-	if (!m->path)
-		return kt_error_create(KT_ERROR_NOT_FOUND, "module %s: no debug file (looked for "
-				       "%s.ko under lib/modules/%s%s%s in %s): no source lines or "
-				       "inlined frames for it; its symbols come from its kallsyms",
-				       m->name, m->name, release ? release : "RELEASE",
-				       build_id ? " and .build-id/ for " : "", build_id ? build_id : "",
-				       searched ? searched : "the debuginfo directories");
-	if ((err = check_file(prog, index, m, m->path, build_id, &how)))
+	if ((err = pick_file(prog, index, m, release, build_id, &how)))
 		return err;
 	if (!(m->mod = report(dw->dwfl, m->name, NULL, info->base, info->base + (info->size ? info->size : 1))))
 		return kt_error_create(KT_ERROR_BAD_DATA, "module %s: %s: %s", m->name, m->path,
@@ -404,7 +442,7 @@ const char *kt_dwarf_status(struct kt_program *prog, uint64_t addr)
 	if (err) {
 		kt_error_destroy(err);
 		return prog->opts.no_debuginfo ? "none: they need the debug vmlinux and module debug "
-						 "files (DWARF), which --no-debuginfo leaves out"
+						 "files (DWARF), and the program was opened without them"
 					       : "out of memory";
 	}
 	if ((err = kt_program_symbolize(prog, addr, &name, &off, &module))) {

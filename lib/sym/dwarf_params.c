@@ -125,6 +125,13 @@ static bool variable_address(Dwarf_Die *die, Dwarf_Addr *ret)
  */
 struct kt_error *kt_dwarf_variable_type(struct kt_program *prog, const char *name, char **ret)
 {
+	const char *module;
+	return kt_dwarf_variable_type_in(prog, name, ret, &module);
+}
+
+struct kt_error *kt_dwarf_variable_type_in(struct kt_program *prog, const char *name, char **ret,
+					   const char **module_ret)
+{
 	uint64_t addr, off;
 	const char *sym, *module;
 	Dwfl_Module *mod;
@@ -168,5 +175,6 @@ found:;
 	if (!text)
 		return &kt_enomem;
 	*ret = text;
+	*module_ret = module;
 	return NULL;
 }

@@ -36,5 +36,9 @@ void kt_dwarf_params_free(struct kt_dwarf_param *params, size_t n);
 /* The C type of the global variable called name ("kvm_x86_ops" -> "struct kvm_x86_ops"), from the
  * DWARF of the vmlinux or of the module that defines it. Allocated. */
 struct kt_error *kt_dwarf_variable_type(struct kt_program *prog, const char *name, char **ret);
+/* The same, and the module that defines it (NULL: the vmlinux; the name lives as long as prog):
+ * its types are where the type text is to be looked up ("MODULE:TYPE"), not a namesake's. */
+struct kt_error *kt_dwarf_variable_type_in(struct kt_program *prog, const char *name, char **ret,
+					   const char **module_ret);
 
 #endif

@@ -69,6 +69,30 @@ void kt_types_set_module_source(struct kt_types *types, kt_types_modules_fn *fn,
 struct kt_error *kt_types_add_module(struct kt_types *types, const char *name, const void *data,
 				     uint32_t size, struct kt_error *unreadable);
 
+/*
+ * A module without BTF: its types are made from its debug file's DWARF, by open, on the first
+ * lookup that reaches the module (in list order, or by "MODULE:"). open returns types of the
+ * module's own (kt_types_dwarf_module(): a standalone BTF that grows as names are asked for, the
+ * kernel types the module uses converted from its own DWARF too, so that it never depends on
+ * vmlinux's ids), or why there are none; its error is remembered for the messages of misses. A
+ * split BTF on vmlinux's would not do: vmlinux's own BTF grows too when it is made from DWARF.
+ */
+typedef struct kt_error *kt_types_module_open_fn(const char *module, void *arg,
+						 struct kt_types **ret);
+struct kt_error *kt_types_add_module_open(struct kt_types *types, const char *name,
+					  kt_types_module_open_fn *open, void *arg);
+
+/* Names a source of types can make besides those its BTF holds already (a DWARF index): for
+ * kt_types_for_each_name. fn as there; returns false if fn stopped. */
+typedef bool kt_types_names_fn(void *arg, bool (*fn)(const char *name, const char *kind, void *),
+			       void *fn_arg);
+/* free_fn (may be NULL) frees arg with the types; names_fn (may be NULL) lists what it can make. */
+void kt_types_set_supplier_extra(struct kt_types *types, void (*free_fn)(void *arg),
+				 kt_types_names_fn *names_fn);
+
+/* Which provider ref's BTF is: "vmlinux", or the module's name (NULL if none of types'). */
+const char *kt_types_provider(const struct kt_types *types, const struct btf *btf);
+
 /* A type in one BTF (vmlinux's or a module's); id 0 is void. */
 struct kt_type_ref {
 	const struct btf *btf;
@@ -101,8 +125,11 @@ const char *kt_types_name(struct kt_type_ref ref, char *buf, size_t size);
 struct kt_error *kt_types_member_at(struct kt_type_ref ref, uint64_t offset, char *buf,
 				    size_t size, struct kt_type_ref *member_type);
 
-/* Every named struct, union and typedef of the kernel's and the modules' BTF; fn returns false to
- * stop. kind is "struct", "union" or "typedef". */
+/* Every named struct, union and typedef of the kernel's and the modules' BTF, and those the DWARF
+ * index of the kernel (types from DWARF) and of each module whose DWARF was opened already can
+ * make (opening every module's debug file to complete a name would cost seconds on a machine
+ * with many modules); fn returns false to stop. kind is "struct", "union" or "typedef". A name
+ * may come more than once. */
 typedef bool kt_type_name_fn(const char *name, const char *kind, void *arg);
 void kt_types_for_each_name(struct kt_types *types, kt_type_name_fn *fn, void *arg);
 

@@ -46,16 +46,24 @@ struct member_cache_entry {
 /* Module names in messages: enough to see what was searched, not a screenful. */
 enum { MODULES_NAMED_MAX = 12, MODULE_QUALIFIER_MAX = 64 };
 
+/* One module's types: its BTF from the dump's memory (split on vmlinux's), or types of its own
+ * made from its debug file's DWARF when first needed. */
 struct module_btf {
 	char *name;
-	struct btf *btf;              /* NULL: unreadable */
-	struct kt_error *unreadable;  /* why, then */
+	struct btf *btf;              /* the BTF searched; NULL: none (yet) */
+	uint32_t first;               /* its first own type id (a split BTF's follow its base's) */
+	struct kt_types *own;         /* from DWARF: types of its own, btf is own's */
+	kt_types_module_open_fn *open;  /* how to make own; NULL once tried */
+	void *open_arg;
+	struct kt_error *unreadable;  /* why there are no types, then */
 };
 
 struct kt_types {
 	struct btf *btf;
 	kt_types_supply_fn *supply_fn;  /* grows btf before vmlinux lookups (types_dwarf.c) */
 	void *supply_arg;
+	void (*supply_free)(void *arg); /* frees supply_arg with the types, if set */
+	kt_types_names_fn *names_fn;    /* what supply_fn can make, for kt_types_for_each_name */
 	kt_types_modules_fn *modules_fn;
 	void *modules_arg;
 	enum { MODULES_UNREAD, MODULES_READING, MODULES_READ } modules_state;
@@ -119,13 +127,18 @@ void kt_types_destroy(struct kt_types *types)
 	if (!types)
 		return;
 	for (size_t i = 0; i < types->n_mods; i++) {
-		btf__free(types->mods[i].btf);  // split BTF: before its base
+		if (types->mods[i].own)
+			kt_types_destroy(types->mods[i].own);  // its btf is own's
+		else
+			btf__free(types->mods[i].btf);  // split BTF: before its base
 		free(types->mods[i].name);
 		kt_error_destroy(types->mods[i].unreadable);
 	}
 	free(types->mods);
 	kt_error_destroy(types->modules_err);
 	btf__free(types->btf);
+	if (types->supply_free)
+		types->supply_free(types->supply_arg);
 	for (size_t i = 0; i < TYPE_CACHE_SIZE; i++)
 		free(types->cache[i].name);
 	for (size_t i = 0; i < MEMBER_CACHE_SIZE; i++)
@@ -142,6 +155,23 @@ void kt_types_set_supplier(struct kt_types *types, kt_types_supply_fn *fn, void 
 {
 	types->supply_fn = fn;
 	types->supply_arg = arg;
+}
+
+void kt_types_set_supplier_extra(struct kt_types *types, void (*free_fn)(void *arg),
+				 kt_types_names_fn *names_fn)
+{
+	types->supply_free = free_fn;
+	types->names_fn = names_fn;
+}
+
+const char *kt_types_provider(const struct kt_types *types, const struct btf *btf)
+{
+	if (btf == types->btf)
+		return "vmlinux";
+	for (size_t i = 0; i < types->n_mods; i++)
+		if (types->mods[i].btf == btf)
+			return types->mods[i].name;
+	return NULL;
 }
 
 const struct btf *kt_types_btf(const struct kt_types *types)
@@ -186,21 +216,41 @@ static struct btf *split_btf_new(const void *data, uint32_t size, struct btf *ba
 	return btf;
 }
 
+/* A new entry for module name, or NULL without memory. */
+static struct module_btf *module_new(struct kt_types *types, const char *name)
+{
+	struct module_btf *grown = realloc(types->mods, (types->n_mods + 1) * sizeof(*grown));
+	if (!grown)
+		return NULL;
+	types->mods = grown;
+	struct module_btf *m = &grown[types->n_mods];
+	*m = (struct module_btf){.name = strdup(name)};
+	return m->name ? m : NULL;
+}
+
+struct kt_error *kt_types_add_module_open(struct kt_types *types, const char *name,
+					  kt_types_module_open_fn *open, void *arg)
+{
+	struct module_btf *m = module_new(types, name);
+	if (!m)
+		return &kt_enomem;
+	m->open = open;
+	m->open_arg = arg;
+	m->first = 1;
+	types->n_mods++;
+	return NULL;
+}
+
 struct kt_error *kt_types_add_module(struct kt_types *types, const char *name, const void *data,
 				     uint32_t size, struct kt_error *unreadable)
 {
-	struct module_btf *grown = realloc(types->mods, (types->n_mods + 1) * sizeof(*grown));
-	if (!grown) {
+	struct module_btf *m = module_new(types, name);
+	if (!m) {
 		kt_error_destroy(unreadable);
 		return &kt_enomem;
 	}
-	types->mods = grown;
-	struct module_btf *m = &grown[types->n_mods];
-	*m = (struct module_btf){.name = strdup(name), .unreadable = unreadable};
-	if (!m->name) {
-		kt_error_destroy(unreadable);
-		return &kt_enomem;
-	}
+	m->unreadable = unreadable;
+	m->first = btf__type_cnt(types->btf);
 	if (data && !(m->btf = split_btf_new(data, size, types->btf))) {
 		if (errno == ENOMEM) {
 			free(m->name);
@@ -231,6 +281,38 @@ static void load_modules(struct kt_types *types)
 static const struct btf *btf_at(const struct kt_types *types, uint32_t where)
 {
 	return where ? types->mods[where - 1].btf : types->btf;
+}
+
+/* Makes a DWARF module's types on the first lookup that reaches it; only running out of memory
+ * is an error (then the next lookup tries again). */
+static struct kt_error *module_open(struct module_btf *m)
+{
+	if (!m->open)
+		return NULL;
+	struct kt_types *own = NULL;
+	struct kt_error *err = m->open(m->name, m->open_arg, &own);
+	if (err == &kt_enomem)
+		return err;
+	m->open = NULL;
+	if (err) {
+		m->unreadable = err;
+		return NULL;
+	}
+	m->own = own;
+	m->btf = own->btf;
+	return NULL;
+}
+
+/* Lets a module's own types (from DWARF) make what name needs before it is looked for. */
+static struct kt_error *module_supply(struct module_btf *m, char tag, const char *name)
+{
+	if (!m->own || !m->own->supply_fn)
+		return NULL;
+	struct kt_error *err = m->own->supply_fn(tag, name, m->own->supply_arg);
+	if (err == &kt_enomem)
+		return err;
+	kt_error_destroy(err);  // what could be converted stands; the search says what is missing
+	return NULL;
 }
 
 /* Looks name up in one BTF, in its own types from id first on; NOT_FOUND lets the search go on. */
@@ -321,7 +403,14 @@ static struct kt_error *split_module(const char *expr, char module[MODULE_QUALIF
 	return NULL;
 }
 
-/* What a search that found nothing looked through. */
+/* Where a module's types come from, for messages. */
+static const char *module_source(const struct module_btf *m)
+{
+	return m->own ? "DWARF" : m->btf ? "BTF" : m->open ? "not opened" : "no types";
+}
+
+/* What a search that found nothing looked through: every module, where its types come from,
+ * and why those without any have none. */
 static struct kt_error *not_found(const struct kt_types *types, const char *what, const char *name,
 				  const char *module)
 {
@@ -331,30 +420,38 @@ static struct kt_error *not_found(const struct kt_types *types, const char *what
 		if (!strcmp(types->mods[i].name, module))
 			only = &types->mods[i];
 	if (!strcmp(module, "vmlinux"))
-		kt_strbuf_printf(&sb, "no %s '%s' in the kernel's own BTF", what, name);
+		kt_strbuf_printf(&sb, "no %s '%s' in the kernel's own types", what, name);
 	else if (only && !only->btf)
-		kt_strbuf_printf(&sb, "no %s '%s': module %s's BTF cannot be read: %s", what, name,
-				 module, kt_error_message(only->unreadable));
+		kt_strbuf_printf(&sb, "no %s '%s': module %s has no types: %s", what, name, module,
+				 only->unreadable ? kt_error_message(only->unreadable) : "not read");
 	else if (only)
-		kt_strbuf_printf(&sb, "no %s '%s' in module %s's BTF", what, name, module);
+		kt_strbuf_printf(&sb, "no %s '%s' in module %s's %s", what, name, module,
+				 only->own ? "types (from its DWARF)" : "BTF");
 	else if (*module)
-		kt_strbuf_printf(&sb, "no %s '%s': no module '%s' with BTF in the dump", what, name,
-				 module);
+		kt_strbuf_printf(&sb, "no %s '%s': no module '%s' in the dump", what, name, module);
 	else if (!types->n_mods)
-		kt_strbuf_printf(&sb, "no %s '%s' in the kernel's BTF, and no module BTF to search",
+		kt_strbuf_printf(&sb, "no %s '%s' in the kernel's types, and no module to search",
 				 what, name);
 	else
-		kt_strbuf_printf(&sb, "no %s '%s' in the kernel's BTF nor in that of its %zu "
-				 "modules with BTF", what, name, types->n_mods);
+		kt_strbuf_printf(&sb, "no %s '%s' in the kernel's types nor in those of its %zu "
+				 "modules", what, name, types->n_mods);
 	if (!only && strcmp(module, "vmlinux") && types->n_mods) {
-		kt_strbuf_printf(&sb, *module ? " (modules with BTF: " : " (searched vmlinux, ");
+		kt_strbuf_printf(&sb, *module ? " (modules: " : " (searched vmlinux, ");
 		for (size_t i = 0; i < types->n_mods && i < MODULES_NAMED_MAX; i++)
-			kt_strbuf_printf(&sb, "%s%s%s", i ? ", " : "", types->mods[i].name,
-					 types->mods[i].btf ? "" : " (unreadable)");
+			kt_strbuf_printf(&sb, "%s%s (%s)", i ? ", " : "", types->mods[i].name,
+					 module_source(&types->mods[i]));
 		kt_strbuf_printf(&sb, "%s)", types->n_mods > MODULES_NAMED_MAX ? ", ..." : "");
+		size_t told = 0;
+		for (size_t i = 0; !*module && i < types->n_mods && told < MODULES_NAMED_MAX; i++) {
+			const struct module_btf *m = &types->mods[i];
+			if (m->btf || !m->unreadable)
+				continue;
+			kt_strbuf_printf(&sb, "%s%s: %s", told++ ? "; " : "; without types: ", m->name,
+					 kt_error_message(m->unreadable));
+		}
 	}
 	if (types->modules_err && strcmp(module, "vmlinux"))
-		kt_strbuf_printf(&sb, "; module BTF: %s", kt_error_message(types->modules_err));
+		kt_strbuf_printf(&sb, "; modules: %s", kt_error_message(types->modules_err));
 	char *msg = kt_strbuf_finish(&sb);
 	if (!msg)
 		return &kt_enomem;
@@ -385,12 +482,15 @@ static struct kt_error *search(struct kt_types *types, char tag, const char *exp
 	}
 	if (strcmp(module, "vmlinux"))
 		load_modules(types);
-	uint32_t first = btf__type_cnt(types->btf);
 	for (size_t i = 0; i < types->n_mods && strcmp(module, "vmlinux"); i++) {
-		const struct module_btf *m = &types->mods[i];
-		if (!m->btf || (*module && strcmp(m->name, module)))
+		struct module_btf *m = &types->mods[i];
+		if (*module && strcmp(m->name, module))
 			continue;
-		if (!(err = find(m->btf, first, name, id_ret))) {
+		if ((err = module_open(m)) || (err = module_supply(m, tag, name)))
+			return err;
+		if (!m->btf)
+			continue;
+		if (!(err = find(m->btf, m->first, name, id_ret))) {
 			*where_ret = (uint32_t)i + 1;
 			return NULL;
 		}
@@ -601,10 +701,16 @@ void kt_types_for_each_name(struct kt_types *types, kt_type_name_fn *fn, void *a
 	load_modules(types);
 	for (size_t m = 0; m <= types->n_mods; m++) {
 		const struct btf *btf = btf_at(types, (uint32_t)m);
+		const struct kt_types *own = m ? types->mods[m - 1].own : types;
+		if (own && own->names_fn) {  // the DWARF index names all it can make, converted or not
+			if (!own->names_fn(own->supply_arg, fn, arg))
+				return;
+			continue;
+		}
 		if (!btf)
 			continue;
 		// A split BTF lists its base's types too: only its own are the module's.
-		uint32_t first = m ? btf__type_cnt(types->btf) : 1, n = btf__type_cnt(btf);
+		uint32_t first = m ? types->mods[m - 1].first : 1, n = btf__type_cnt(btf);
 		for (uint32_t id = first; id < n; id++) {
 			const struct btf_type *t = btf__type_by_id(btf, id);
 			const char *name = t && t->name_off ? btf__name_by_offset(btf, t->name_off) : NULL;

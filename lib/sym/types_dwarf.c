@@ -765,6 +765,35 @@ static void convert_scanned_globals(struct kt_types_dwarf *td)
 	}
 }
 
+/* The index's struct, union and typedef names, for completion. */
+static bool index_names(void *arg, bool (*fn)(const char *name, const char *kind, void *),
+			void *fn_arg)
+{
+	const struct kt_types_dwarf *td = arg;
+	for (size_t i = 0; i < td->names_cap; i++) {
+		const struct name_entry *e = &td->names[i];
+		const char *kind = !e->name ? NULL : e->kind == 's' ? "struct" : e->kind == 'u' ? "union"
+				   : e->kind == 't' ? "typedef" : NULL;
+		if (kind && !fn(e->name, kind, fn_arg))
+			return false;
+	}
+	return true;
+}
+
+static void index_free(void *arg)
+{
+	kt_types_dwarf_destroy(arg);
+}
+
+struct kt_error *kt_types_dwarf_module(Dwarf *dw, struct kt_types **ret)
+{
+	struct kt_types_dwarf *td;
+	struct kt_error *err = kt_types_dwarf_open(dw, ret, &td);
+	if (!err)
+		kt_types_set_supplier_extra(*ret, index_free, index_names);
+	return err;
+}
+
 struct kt_error *kt_types_dwarf_open(Dwarf *dw, struct kt_types **types_ret,
 				     struct kt_types_dwarf **ret)
 {
@@ -800,6 +829,7 @@ struct kt_error *kt_types_dwarf_open(Dwarf *dw, struct kt_types **types_ret,
 	if ((err = kt_types_from_btf(btf, &types)))
 		goto fail;
 	kt_types_set_supplier(types, supply, td);
+	kt_types_set_supplier_extra(types, NULL, index_names);
 	*types_ret = types;
 	*ret = td;
 	return NULL;

@@ -20,4 +20,8 @@ struct kt_error *kt_types_dwarf_open(Dwarf *dw, struct kt_types **types_ret,
 				     struct kt_types_dwarf **ret);
 void kt_types_dwarf_destroy(struct kt_types_dwarf *td);
 
+/* The same for a module's debug file: *ret owns the index (dw must outlive it). The module's
+ * DWARF defines every kernel type it uses, so its BTF stands alone, without vmlinux's. */
+struct kt_error *kt_types_dwarf_module(Dwarf *dw, struct kt_types **ret);
+
 #endif
