@@ -132,6 +132,32 @@ static bool function_param(struct resolver *r, int i, const char **name_ret,
 	return kt_types_param(proto, (unsigned int)i, name_ret, type_ret) && **name_ret;
 }
 
+/* The same from the types of the object that defines sym, when they are made from its DWARF. */
+static bool own_global_type(struct resolver *r, const char *sym, bool *pointer,
+			    struct kt_type_ref *ret)
+{
+	uint64_t addr, off;
+	const char *name, *module;
+	struct kt_type_ref ref, to;
+	char qualified[256];
+	struct kt_error *err = kt_program_symbol_address(r->prog, sym, &addr);
+	if (!err && !(err = kt_program_symbolize(r->prog, addr, &name, &off, &module))) {
+		kt_textf(qualified, sizeof(qualified), "%s:%s", module ? module : "vmlinux", sym);
+		err = kt_types_variable(r->types, qualified, &ref);
+	}
+	if (err) {
+		kt_error_destroy(err);
+		return false;
+	}
+	*pointer = kt_types_pointee(ref, &to);
+	if (*pointer)
+		ref = to;
+	if (!is_aggregate(ref))
+		return false;
+	*ret = (struct kt_type_ref){ref.btf, (int32_t)kt_type_strip(ref.btf, (uint32_t)ref.id)};
+	return true;
+}
+
 /*
  * The type of global sym from DWARF (vmlinux or the module defining it), as the struct or union
  * it is (*pointer false) or points to (*pointer true); btf NULL if it is neither or unknown. The
@@ -142,6 +168,8 @@ static struct kt_type_ref global_type(struct resolver *r, const char *sym, bool 
 	struct kt_type_ref ref = {0};
 	char *text = NULL;
 	const char *module = NULL;
+	if (r->types && own_global_type(r, sym, pointer, &ref))
+		return ref;
 	struct kt_error *err = r->types ? kt_dwarf_variable_type_in(r->prog, sym, &text, &module) : NULL;
 	if (!err && text) {
 		// "const struct ktcf_ops *": qualifiers do not change the layout.

@@ -87,12 +87,34 @@ static const struct kt_kallsyms *get_kallsyms(struct kt_program *prog)
 	return ks;
 }
 
+/* The variable as the types of the object that defines it know it: a module's (or the kernel's)
+ * types made from DWARF convert its definition, whatever its type (anonymous ones too). */
+static bool own_type(struct kt_program *prog, const char *name, struct variable *var)
+{
+	const char *sym, *module;
+	uint64_t off;
+	struct kt_types *types;
+	struct kt_type_ref ref;
+	char qualified[256];
+	struct kt_error *err = kt_program_symbolize(prog, var->address, &sym, &off, &module);
+	if (!err && !off && (size_t)snprintf(qualified, sizeof(qualified), "%s:%s",
+					      module ? module : "vmlinux", name) < sizeof(qualified) &&
+	    !(err = kt_program_types(prog, &types)) && !(err = kt_types_variable(types, qualified, &ref))) {
+		var->btf = ref.btf, var->type = (uint32_t)ref.id;
+		var->has_type = true, var->type_source = "dwarf";
+	}
+	kt_error_destroy(err);
+	return var->has_type;
+}
+
 /* The declared type from DWARF, when the debug file of the code that defines name is at hand:
  * its C text, looked up in BTF. Without DWARF (or a type BTF lacks) the variable stays untyped. */
 static struct kt_error *dwarf_type(struct kt_program *prog, const char *name, struct variable *var)
 {
 	_cleanup_free_ char *text = NULL, *qualified = NULL;
 	const char *module = NULL;
+	if (own_type(prog, name, var))
+		return NULL;
 	struct kt_error *err = kt_dwarf_variable_type_in(prog, name, &text, &module);
 	// A module's global is typed by that module's types, never by a namesake's.
 	if (!err && module && asprintf(&qualified, "%s:%s", module, text) < 0)

@@ -30,7 +30,8 @@ void kt_types_destroy(struct kt_types *types);
 /*
  * Types made on demand from another source (DWARF, sym/types_dwarf.c): before vmlinux's BTF is
  * searched for name, fn adds to it what name needs. tag: 'T' a struct, union or typedef name,
- * 'L' a C type expression, 'F' a function name. An error other than NOT_FOUND ends the lookup.
+ * 'L' a C type expression, 'F' a function name, 'V' a global variable's name. An error other than
+ * NOT_FOUND ends the lookup.
  */
 struct btf;
 typedef struct kt_error *kt_types_supply_fn(char tag, const char *name, void *arg);
@@ -107,6 +108,11 @@ struct kt_error *kt_types_lookup(struct kt_types *types, const char *name,
  * static function that several files define is the first one BTF lists. */
 struct kt_error *kt_types_function(struct kt_types *types, const char *name,
 				   struct kt_type_ref *proto_ret);
+/* The type of global variable name ("ktest_stuck:ktest_trace"): what BTF has (vmlinux's
+ * per-CPU variables), or the DWARF definition the kernel's or a module's types from DWARF index
+ * (a static that several files define: the first). Anonymous types too, which no name finds. */
+struct kt_error *kt_types_variable(struct kt_types *types, const char *name,
+				   struct kt_type_ref *type_ret);
 /* Parameters of a FUNC_PROTO: how many (-1 if proto is not one), and parameter i's name ("" if
  * BTF has none) and type. False past the last parameter (or at a C "..."). */
 int kt_types_param_count(struct kt_type_ref proto);

@@ -28,7 +28,8 @@ enum { TYPE_CACHE_SIZE = 512 };
 
 struct type_cache_entry {
 	char *name;
-	char tag;         /* which lookup: 'T' kt_types_size/member, 'L' kt_types_lookup, 'F' function */
+	char tag;         /* which lookup: 'T' kt_types_size/member, 'L' kt_types_lookup, 'F' function,
+			   * 'V' variable */
 	uint32_t where;   /* 0: vmlinux, i + 1: modules[i] */
 	int32_t id;       /* resolved id, or -1: not found */
 };
@@ -376,6 +377,18 @@ static struct kt_error *find_function(const struct btf *btf, uint32_t first, con
 	return NULL;
 }
 
+/* The type of global name (a BTF VAR: vmlinux's per-CPU variables, every global made from DWARF). */
+static struct kt_error *find_variable(const struct btf *btf, uint32_t first, const char *name,
+				      int32_t *ret)
+{
+	int32_t id = find_kind(btf, first, name, BTF_KIND_VAR);
+	const struct btf_type *t = id > 0 ? btf__type_by_id(btf, (uint32_t)id) : NULL;
+	if (!t)
+		return kt_error_create(KT_ERROR_NOT_FOUND, "no variable '%s'", name);
+	*ret = (int32_t)t->type;
+	return NULL;
+}
+
 /* "kvm_amd:struct vcpu_svm" or "struct kvm_amd:vcpu_svm": module "kvm_amd", rest "struct
  * vcpu_svm". Module names are spelled with '_' in the kernel's list; accept '-' as modprobe does. */
 static struct kt_error *split_module(const char *expr, char module[MODULE_QUALIFIER_MAX],
@@ -504,7 +517,7 @@ static struct kt_error *search(struct kt_types *types, char tag, const char *exp
 static struct kt_error *search_cached(struct kt_types *types, char tag, const char *expr,
 				      btf_finder *find, struct kt_type_ref *ret)
 {
-	const char *what = tag == 'F' ? "function" : "type";
+	const char *what = tag == 'F' ? "function" : tag == 'V' ? "variable" : "type";
 	uint32_t where = 0;
 	int32_t id = -1;
 	size_t slot = (kt_hash_string(expr) + (size_t)tag) & (TYPE_CACHE_SIZE - 1);
@@ -554,6 +567,12 @@ struct kt_error *kt_types_function(struct kt_types *types, const char *name,
 				   struct kt_type_ref *proto_ret)
 {
 	return search_cached(types, 'F', name, find_function, proto_ret);
+}
+
+struct kt_error *kt_types_variable(struct kt_types *types, const char *name,
+				   struct kt_type_ref *type_ret)
+{
+	return search_cached(types, 'V', name, find_variable, type_ret);
 }
 
 struct kt_error *kt_types_size(struct kt_types *types, const char *name, uint64_t *ret)

@@ -619,6 +619,12 @@ static int32_t convert(struct kt_types_dwarf *td, Dwarf_Die *die, int depth)
 		return convert_proto(td, die, depth, true);
 	case DW_TAG_subprogram:
 		return convert_function(td, die, depth);
+	case DW_TAG_variable:
+		if ((id = convert_ref(td, die, depth)) < 0)
+			return -1;
+		return done(td, die, btf__add_var(td->btf, dwarf_diename(die),
+						  dwarf_hasattr_integrate(die, DW_AT_external)
+							  ? BTF_VAR_GLOBAL_ALLOCATED : BTF_VAR_STATIC, id));
 	default:  // DW_TAG_unspecified_type and the like: nothing BTF can say
 		return done(td, die, 0);
 	}
@@ -717,6 +723,8 @@ static struct kt_error *supply(char tag, const char *name, void *arg)
 	struct kt_error *err = NULL;
 	if (tag == 'F') {
 		convert_named(td, name, 'f');
+	} else if (tag == 'V') {
+		convert_named(td, name, 'v');
 	} else if (tag == 'L') {
 		err = supply_expression(td, name);
 	} else {

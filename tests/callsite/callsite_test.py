@@ -123,7 +123,12 @@ def check_dis_marks(tap, dump, cf, debug):
         tap.ok(f"<{f['callee']}>" in text and f["member"] in text, f"dis {f['caller']}: text marks it too", text)
 
 
-def check_nmi(tap, label, dump, gt, mode):
+def untyped(expression, offset):
+    """The form a call through a member takes when no type names it: *(... + 0xOFF)."""
+    return bool(re.fullmatch(r"\*\(.* \+ " + hex(offset) + r"\)", expression or ""))
+
+
+def check_nmi(tap, label, dump, gt, mode, typed=True):
     nmi = gt["nmi"]
     p = ktriage("--json", *mode, dump, "bt", "-c", str(nmi["cpu"]), "--explain", check=False)
     if not tap.ok(p.returncode == 0, f"{label}: bt -c {nmi['cpu']} --explain", p.stderr):
@@ -141,11 +146,15 @@ def check_nmi(tap, label, dump, gt, mode):
     values = {addr(v["value"]) for v in cs["values"]}
     tap.ok(addr(nmi["vcpu"]) in values and addr(nmi["ops"]) in values,
            f"{label}: vcpu {nmi['vcpu']} and its ops table {nmi['ops']} are among the values", diag)
-    tap.ok((cs["expression"] or "").endswith("ops->run"), f"{label}: expression {cs['expression']!r} "
-           f"names the ops member (offset {nmi['run_offset']})", diag)
+    if typed:
+        tap.ok((cs["expression"] or "").endswith("ops->run"), f"{label}: expression {cs['expression']!r} "
+               f"names the ops member (offset {nmi['run_offset']})", diag)
+    else:  # a module without BTF and without its debug file has no types
+        tap.ok(untyped(cs["expression"], nmi["run_offset"]), f"{label}: expression {cs['expression']!r} "
+               f"reads the ops member at offset {nmi['run_offset']}, unnamed", diag)
 
 
-def check_vmx_ops(tap, label, dump, vmx, mode):
+def check_vmx_ops(tap, label, dump, vmx, mode, typed=True):
     """The seed's call: vcpu_enter_guest -> kvm_x86_ops->run (3.10: through a global pointer to
     the ops table; the simulated 6.1 layout keeps the same form) on the CPU the vCPU thread ran."""
     frames = vmx["frames"]
@@ -164,8 +173,12 @@ def check_vmx_ops(tap, label, dump, vmx, mode):
     tap.eq(cs["verdict"], "matches", f"{label}: verdict")
     values = {addr(v["value"]) for v in cs["values"]}
     tap.ok(addr(ops["table"]) in values, f"{label}: the ops table pointer {ops['table']} read from {ops['ptr']}", diag)
-    tap.ok((cs["expression"] or "").endswith("->run"), f"{label}: {cs['expression']!r} is the pointer's run member "
-           f"(offset {ops['run_offset']})", diag)
+    if typed:
+        tap.ok((cs["expression"] or "").endswith("->run"), f"{label}: {cs['expression']!r} is the pointer's run "
+               f"member (offset {ops['run_offset']})", diag)
+    else:
+        tap.ok(untyped(cs["expression"], ops["run_offset"]), f"{label}: {cs['expression']!r} reads the run member "
+               f"at offset {ops['run_offset']}, unnamed (no types for the module)", diag)
 
 
 def check_pv_ops(tap, dump):
@@ -217,6 +230,12 @@ def check_hostile_addresses(tap, dump):
            f"each answered ({answers}), no crash", p.stderr[-1500:])
 
 
+def kernel_dbg(d):
+    """The directory the scenario's debug vmlinux was extracted to (.../RELEASE/dbg)."""
+    vmlinux = os.path.realpath(os.path.join(d, "vmlinux"))
+    return vmlinux[:vmlinux.index("/usr/lib/debug/")]
+
+
 def main():
     tap = Tap()
     d = scenario_dir(tap, "callforms")
@@ -249,9 +268,14 @@ def main():
         d = scenario_dir(tap, name)
         if d:
             vmx = ground_truth(d)["vmx"]
-            for mode, tag in (((), "vmlinux"), (("--no-debuginfo",), "no debuginfo"),
-                              (("--debuginfo", os.path.join(os.path.dirname(d), "debug")), "module DWARF")):
-                check_vmx_ops(tap, f"{name} ({tag})", os.path.join(d, "vmcore.kdump"), vmx, mode)
+            # The module (no BTF) has types where its debug file is: the lab's debug tree, or the
+            # scenario's directory of modules given beside the kernel's debug tree.
+            for mode, tag, typed in (((), "vmlinux", False), (("--no-debuginfo",), "no debuginfo", False),
+                                     (("--debuginfo", os.path.join(os.path.dirname(d), "debug")), "module DWARF",
+                                      True),
+                                     (("--debuginfo", kernel_dbg(d), "--debuginfo", d), "vmlinux, module DWARF",
+                                      True)):
+                check_vmx_ops(tap, f"{name} ({tag})", os.path.join(d, "vmcore.kdump"), vmx, mode, typed)
     d = scenario_dir(tap, "panic")
     if d:
         check_pv_ops(tap, os.path.join(d, "vmcore.kdump"))
@@ -260,8 +284,10 @@ def main():
     d = scenario_dir(tap, "nmi-stuck")
     if d:
         gt = ground_truth(d)
-        for mode, tag in (((), "vmlinux"), (("--no-debuginfo",), "no debuginfo")):
-            check_nmi(tap, f"nmi-stuck ({tag})", os.path.join(d, "vmcore.kdump"), gt, mode)
+        for mode, tag, typed in (((), "vmlinux", False), (("--no-debuginfo",), "no debuginfo", False),
+                                 (("--debuginfo", kernel_dbg(d), "--debuginfo", d), "vmlinux, module DWARF", True),
+                                 (("--debuginfo", os.path.join(os.path.dirname(d), "debug")), "module DWARF", True)):
+            check_nmi(tap, f"nmi-stuck ({tag})", os.path.join(d, "vmcore.kdump"), gt, mode, typed)
     tap.done()
 
 
