@@ -86,13 +86,14 @@ int main(void)
 	check_global(prog, "panic_notifier_list", "struct atomic_notifier_head");
 	kt_program_destroy(prog);
 	free(debug);
-	free(kernel);
 	free(dump);
 
-	// kvm and kvm_amd with Debian's debug files, found in the default places.
+	// kvm and kvm_amd with Debian's debug files, found in the kernel's debug tree.
 	if (!(dump = tap_lab_file("kvm-svm", "vmcore.elf")))
 		return tap_done();
-	if ((err = kt_program_open(dump, NULL, &prog))) {
+	const char *kernel_dirs[] = {kernel};
+	struct kt_open_options kernel_opts = {.debuginfo_dirs = kernel_dirs, .n_debuginfo_dirs = 1};
+	if ((err = kt_program_open(dump, &kernel_opts, &prog))) {
 		tap_ok(false, "open %s: %s", dump, kt_error_message(err));
 		return tap_done();
 	}
@@ -100,6 +101,7 @@ int main(void)
 	// static fastpath_t svm_vcpu_run(struct kvm_vcpu *vcpu) (arch/x86/kvm/svm/svm.c)
 	check_first_param(prog, "svm_vcpu_run", "vcpu", "struct kvm_vcpu *", 5);
 	kt_program_destroy(prog);
+	free(kernel);
 	free(dump);
 	return tap_done();
 }

@@ -167,8 +167,8 @@ def check_errors(tap, label, mode):
     cases = [(["whatis", "struct no_such_type_anywhere"],
               ["no type 'struct no_such_type_anywhere'", "searched vmlinux", "kvm_amd", "kvm"]),
              (["whatis", "struct kvm:vcpu_svm"], ["no type 'struct vcpu_svm' in module kvm's BTF"]),
-             (["whatis", "nomod:vcpu_svm"], ["no module 'nomod' with BTF", "kvm_amd"]),
-             (["whatis", "vmlinux:vcpu_svm"], ["no type 'vcpu_svm' in the kernel's own BTF"])]
+             (["whatis", "nomod:vcpu_svm"], ["no module 'nomod' in the dump", "kvm_amd (BTF)"]),
+             (["whatis", "vmlinux:vcpu_svm"], ["no type 'vcpu_svm' in the kernel's own types"])]
     for args, messages in cases:
         p = ktriage(*mode, *args, check=False)
         tap.ok(p.returncode == 1 and all(m in p.stderr for m in messages) and not p.stdout
