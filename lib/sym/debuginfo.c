@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/error.h"
 #include "core/util.h"
 #include "report/strbuf.h"
 #include "sym/debuginfo.h"
@@ -90,137 +91,156 @@ static bool module_name_eq(const char *file, size_t len, const char *name)
 	return !*name;
 }
 
-/* Candidate paths: at most this many, the same path once. */
-enum { CANDIDATES_MAX = 64, WALK_DEPTH_MAX = 12 };
+/* Symlink loops end here; a search stops after this many candidates. */
+enum { WALK_DEPTH_MAX = 12, CANDIDATES_MAX = 64 };
 
-struct candidates {
-	char **paths;
-	size_t n;
+struct module_search {
+	const char *name;
+	kt_debuginfo_try_fn *try_fn;
+	void *arg;
+	char *tried[CANDIDATES_MAX];  /* each path once (a link and its target are two) */
+	size_t n_tried;
+	bool stop;                    /* a candidate was taken, or out of memory */
 	bool nomem;
 };
 
-/* Takes path (may be NULL: no file) over. */
-static void candidate_add(struct candidates *c, char *path)
+/* Offers path (taken over; NULL: no file) unless offered before. */
+static void offer(struct module_search *ms, char *path)
 {
-	if (!path)
+	if (!path || ms->stop) {
+		free(path);
 		return;
-	for (size_t i = 0; i < c->n; i++) {
-		if (!strcmp(c->paths[i], path)) {
+	}
+	for (size_t i = 0; i < ms->n_tried; i++) {
+		if (!strcmp(ms->tried[i], path)) {
 			free(path);
 			return;
 		}
 	}
-	if (c->n == CANDIDATES_MAX) {
+	if (ms->n_tried == CANDIDATES_MAX) {
 		free(path);
+		ms->stop = true;
 		return;
 	}
-	char **grown = realloc(c->paths, (c->n + 2) * sizeof(*grown));
-	if (!grown) {
-		free(path);
-		c->nomem = true;
-		return;
-	}
-	c->paths = grown;
-	c->paths[c->n++] = path;
-	c->paths[c->n] = NULL;
+	ms->tried[ms->n_tried++] = path;
+	ms->stop = ms->try_fn(path, ms->arg);
 }
 
-/* The regular files NAME.ko and NAME.ko.debug in dir; below it too when recurse (depth bounds
- * symlink loops). */
-static void scan_dir(struct candidates *c, const char *dir, const char *name, bool recurse,
-		     int depth)
+/* The regular files NAME.ko and NAME.ko.debug in dir; below it too when recurse. */
+static void scan_dir(struct module_search *ms, const char *dir, bool recurse, int depth)
 {
 	DIR *d = depth < WALK_DEPTH_MAX ? opendir(dir) : NULL;
 	if (!d)
 		return;
 	struct dirent *e;
-	while (!c->nomem && (e = readdir(d))) {
+	while (!ms->stop && (e = readdir(d))) {
 		if (e->d_name[0] == '.')
 			continue;
 		size_t len = strlen(e->d_name);
 		size_t stem = len > 3 && !strcmp(e->d_name + len - 3, ".ko") ? len - 3
 			      : len > 9 && !strcmp(e->d_name + len - 9, ".ko.debug") ? len - 9 : 0;
+		bool named = stem && module_name_eq(e->d_name, stem, ms->name);
 		bool maybe_dir = e->d_type == DT_DIR || e->d_type == DT_UNKNOWN || e->d_type == DT_LNK;
-		if ((!stem || !module_name_eq(e->d_name, stem, name)) && !(recurse && maybe_dir))
+		if (!named && !(recurse && !stem && maybe_dir))
 			continue;
 		char *path;
 		if (asprintf(&path, "%s/%s", dir, e->d_name) < 0) {
-			c->nomem = true;
+			ms->stop = ms->nomem = true;
 			break;
 		}
 		struct stat st;
-		if (stem && module_name_eq(e->d_name, stem, name) && !stat(path, &st) &&
-		    S_ISREG(st.st_mode)) {
-			candidate_add(c, path);
+		if (named) {
+			if (!stat(path, &st) && S_ISREG(st.st_mode))
+				offer(ms, path);
+			else
+				free(path);
 			continue;
 		}
-		if (!stem && recurse)
-			scan_dir(c, path, name, true, depth + 1);
+		scan_dir(ms, path, true, depth + 1);
 		free(path);
 	}
 	closedir(d);
 }
 
-static void module_in_dir(struct candidates *c, const char *dir, const char *release,
-			  const char *name, const char *build_id)
+/* Debian's -dbg packages are extracted with their usr/lib/debug prefix; a debug tree has none. */
+static const char *const PREFIXES[] = {"", "/usr/lib/debug"};
+
+static void by_build_id(struct module_search *ms, const char *dir, const char *build_id)
 {
-	static const char *const prefixes[] = {"", "/usr/lib/debug"};
-	for (size_t i = 0; i < KT_ARRAY_SIZE(prefixes) && !c->nomem; i++) {
+	char head[3] = {build_id[0], build_id[1], '\0'};
+	for (size_t i = 0; i < KT_ARRAY_SIZE(PREFIXES) && !ms->stop; i++) {
 		char *base;
-		if (asprintf(&base, "%s%s", dir, prefixes[i]) < 0) {
-			c->nomem = true;
+		if (asprintf(&base, "%s%s", dir, PREFIXES[i]) < 0) {
+			ms->stop = ms->nomem = true;
 			return;
 		}
-		if (build_id && strlen(build_id) > 2) {
-			char head[3] = {build_id[0], build_id[1], '\0'};
-			candidate_add(c, try_path("%s/.build-id/%s/%s.debug", base, head, build_id + 2));
-		}
-		char *root;
-		if (release && asprintf(&root, "%s/lib/modules/%s", base, release) >= 0) {
-			scan_dir(c, root, name, true, 0);
-			free(root);
-		}
+		offer(ms, try_path("%s/.build-id/%s/%s.debug", base, head, build_id + 2));
 		free(base);
 	}
-	scan_dir(c, dir, name, false, 0);  // a directory that holds the modules themselves
 }
 
-char **kt_debuginfo_module_candidates(const char *const *dirs, size_t n_dirs, const char *release,
-				      const char *name, const char *build_id, char **searched_ret)
+static void by_release(struct module_search *ms, const char *dir, const char *release)
+{
+	for (size_t i = 0; i < KT_ARRAY_SIZE(PREFIXES) && !ms->stop; i++) {
+		char *root;
+		if (asprintf(&root, "%s%s/lib/modules/%s", dir, PREFIXES[i], release) < 0) {
+			ms->stop = ms->nomem = true;
+			return;
+		}
+		scan_dir(ms, root, true, 0);
+		free(root);
+	}
+}
+
+struct kt_error *kt_debuginfo_search_module(const char *const *dirs, size_t n_dirs,
+					    const char *release, const char *name,
+					    const char *build_id, kt_debuginfo_try_fn *try_fn,
+					    void *arg, char **searched_ret)
 {
 	static const char *const defaults[] = {DEFAULT_DIR};
 	if (!dirs) {
 		dirs = defaults;
 		n_dirs = KT_ARRAY_SIZE(defaults);
 	}
-	struct candidates c = {0};
+	struct module_search ms = {.name = name, .try_fn = try_fn, .arg = arg};
+	// Cheapest first: build-id links, then directories holding the modules themselves, then
+	// the walks of whole lib/modules/RELEASE trees (thousands of files in a distribution's).
+	for (size_t i = 0; build_id && strlen(build_id) > 2 && i < n_dirs; i++)
+		by_build_id(&ms, dirs[i], build_id);
+	for (size_t i = 0; i < n_dirs && !ms.stop; i++)
+		scan_dir(&ms, dirs[i], false, 0);
+	for (size_t i = 0; release && i < n_dirs && !ms.stop; i++)
+		by_release(&ms, dirs[i], release);
+	for (size_t i = 0; i < ms.n_tried; i++)
+		free(ms.tried[i]);
 	struct kt_strbuf sb = {0};
-	for (size_t i = 0; i < n_dirs; i++) {
+	for (size_t i = 0; i < n_dirs; i++)
 		kt_strbuf_printf(&sb, "%s%s", i ? ", " : "", dirs[i]);
-		module_in_dir(&c, dirs[i], release, name, build_id);
+	char *searched = kt_strbuf_finish(&sb);
+	if (ms.nomem || !searched) {
+		free(searched);
+		return &kt_enomem;
 	}
-	*searched_ret = kt_strbuf_finish(&sb);
-	if (!c.paths && !c.nomem)
-		c.paths = calloc(1, sizeof(*c.paths));
-	if (c.nomem || !c.paths || !*searched_ret) {
-		for (size_t i = 0; i < c.n; i++)
-			free(c.paths[i]);
-		free(c.paths);
-		free(*searched_ret);
-		*searched_ret = NULL;
-		return NULL;
-	}
-	return c.paths;
+	*searched_ret = searched;
+	return NULL;
+}
+
+static bool take_first(const char *path, void *arg)
+{
+	char **found = arg;
+	*found = strdup(path);
+	return true;
 }
 
 char *kt_debuginfo_find_module(const char *const *dirs, size_t n_dirs, const char *release,
 			       const char *name, const char *build_id, char **searched_ret)
 {
-	char **all = kt_debuginfo_module_candidates(dirs, n_dirs, release, name, build_id,
-						    searched_ret);
-	char *found = all ? all[0] : NULL;
-	for (size_t i = 1; all && all[i]; i++)
-		free(all[i]);
-	free(all);
+	char *found = NULL;
+	struct kt_error *err = kt_debuginfo_search_module(dirs, n_dirs, release, name, build_id,
+							  take_first, &found, searched_ret);
+	if (err) {
+		*searched_ret = NULL;
+		return NULL;
+	}
 	return found;
 }

@@ -5,6 +5,8 @@
 
 #include "ktriage.h"
 
+struct kt_error;
+
 /*
  * Looks in each directory for .build-id/xx/yyyy.debug (when build_id is known), then
  * boot/vmlinux-RELEASE and lib/modules/RELEASE/vmlinux, also below usr/lib/debug/ (an extracted
@@ -19,16 +21,20 @@ char *kt_debuginfo_find_vmlinux(const char *const *dirs, size_t n_dirs, const ch
 char **kt_debuginfo_all_vmlinux(const char *const *dirs, size_t n_dirs);
 
 /*
- * Every file that may be a kernel module's debug file, in order: for each directory,
- * .build-id/xx/yyyy.debug (when build_id is known), then every NAME.ko or NAME.ko.debug below
- * lib/modules/RELEASE ('-' and '_' alike, as modprobe has them), both also below usr/lib/debug/,
- * then NAME.ko[.debug] in the directory itself (a build directory, a copy of the modules). A
- * namesake of another build may come first: the caller checks build-ids and takes the first that
- * matches. dirs NULL: /usr/lib/debug. NULL-terminated (free each and the array), NULL only when
- * out of memory; *searched_ret (allocated) lists the directories, for a notice.
+ * Offers try_fn every file that may be a kernel module's debug file, cheapest first, until it
+ * returns true: .build-id/xx/yyyy.debug in each directory (when build_id is known), then
+ * NAME.ko or NAME.ko.debug in each directory itself (a build directory, a copy of the modules),
+ * then anywhere below each directory's lib/modules/RELEASE ('-' and '_' alike, as modprobe has
+ * them); build-id links and lib/modules also below usr/lib/debug/ (an extracted -dbg package).
+ * A namesake of another build may come first: try_fn checks build-ids. dirs NULL:
+ * /usr/lib/debug. *searched_ret (allocated) lists the directories, for a notice. Fails only
+ * without memory.
  */
-char **kt_debuginfo_module_candidates(const char *const *dirs, size_t n_dirs, const char *release,
-				      const char *name, const char *build_id, char **searched_ret);
+typedef bool kt_debuginfo_try_fn(const char *path, void *arg);
+struct kt_error *kt_debuginfo_search_module(const char *const *dirs, size_t n_dirs,
+					    const char *release, const char *name,
+					    const char *build_id, kt_debuginfo_try_fn *try_fn,
+					    void *arg, char **searched_ret);
 
 /* The first of those candidates, or NULL. */
 char *kt_debuginfo_find_module(const char *const *dirs, size_t n_dirs, const char *release,

@@ -288,6 +288,33 @@ out:
 	return err;
 }
 
+/* One search for a module's debug file: each candidate is checked as it is found. */
+struct pick {
+	struct kt_program *prog;
+	size_t index;
+	struct dw_module *m;
+	const char *build_id;
+	char **how;
+	FILE *refused;     /* why each candidate was refused, "; " between */
+	size_t n;
+	struct kt_error *err;  /* out of memory */
+};
+
+static bool pick_one(const char *path, void *arg)
+{
+	struct pick *p = arg;
+	p->n++;
+	struct kt_error *e = check_file(p->prog, p->index, p->m, path, p->build_id, p->how);
+	if (e == &kt_enomem || (!e && !(p->m->path = strdup(path)))) {
+		p->err = &kt_enomem;
+		return true;
+	}
+	if (e)
+		fprintf(p->refused, "%s%s", ftell(p->refused) ? "; " : "", kt_error_message(e));
+	kt_error_destroy(e);
+	return !e;
+}
+
 /*
  * The first candidate file that is the loaded module's build: a namesake (a distribution's
  * module of the same name, another build of ours) is passed over; only when none fits are the
@@ -296,37 +323,23 @@ out:
 static struct kt_error *pick_file(struct kt_program *prog, size_t index, struct dw_module *m,
 				  const char *release, const char *build_id, char **how)
 {
-	_cleanup_free_ char *searched = NULL;
-	char **paths = kt_debuginfo_module_candidates(prog->opts.debuginfo_dirs,
-						      prog->opts.n_debuginfo_dirs, release, m->name,
-						      build_id, &searched);
-	if (!paths)
-		return &kt_enomem;
-	char *why = NULL;
+	_cleanup_free_ char *searched = NULL, *why = NULL;
 	size_t why_len = 0;
-	FILE *refused = open_memstream(&why, &why_len);
-	struct kt_error *err = refused ? NULL : &kt_enomem;
-	size_t n = 0;
-	for (; paths[n]; n++) {
-		if (!m->path && !err) {
-			struct kt_error *e = check_file(prog, index, m, paths[n], build_id, how);
-			if (e == &kt_enomem)
-				err = e;
-			else if (e)
-				fprintf(refused, "%s%s", ftell(refused) ? "; " : "", kt_error_message(e));
-			else if (!(m->path = strdup(paths[n])))
-				err = &kt_enomem;
-			kt_error_destroy(e);
-		}
-		free(paths[n]);
+	struct pick p = {.prog = prog, .index = index, .m = m, .build_id = build_id, .how = how,
+			 .refused = open_memstream(&why, &why_len)};
+	if (!p.refused)
+		return &kt_enomem;
+	struct kt_error *err = kt_debuginfo_search_module(prog->opts.debuginfo_dirs,
+							  prog->opts.n_debuginfo_dirs, release, m->name,
+							  build_id, pick_one, &p, &searched);
+	fclose(p.refused);
+	if (err || p.err) {
+		kt_error_destroy(err);
+		return &kt_enomem;
 	}
-	free(paths);
-	if (refused)
-		fclose(refused);
-	_cleanup_free_ char *why_owned = why;
-	if (err || m->path)
-		return err;
-	if (!n)
+	if (m->path)
+		return NULL;
+	if (!p.n)
 		return kt_error_create(KT_ERROR_NOT_FOUND, "module %s: no debug file (looked for "
 				       "%s.ko under lib/modules/%s%s%s, and in the directories "
 				       "themselves, in %s)", m->name, m->name,
