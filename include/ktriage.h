@@ -52,7 +52,7 @@ enum kt_read_ahead_mode {
 
 struct kt_open_options {
 	const char *vmlinux;        /* debug vmlinux, or NULL to search the debuginfo directories */
-	const char *const *debuginfo_dirs; /* searched in order; NULL: /usr/lib/debug and the lab cache */
+	const char *const *debuginfo_dirs; /* searched in order; NULL: /usr/lib/debug only */
 	size_t n_debuginfo_dirs;
 	bool no_debuginfo;          /* use only what the dump carries (kallsyms, BTF) */
 	bool dwarf_types;           /* types from the vmlinux's DWARF even where BTF is at hand */

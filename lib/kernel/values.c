@@ -3,7 +3,8 @@
  * whatis, struct, member-at and p on a program. Types come from the kernel's BTF; p also needs a
  * variable's type, and vmlinux BTF has one only for per-CPU variables (pahole emits DATASEC/VAR
  * for .data..percpu alone). So a few well-known globals are typed here; for the rest the caller
- * names the type (-t TYPE, or *(TYPE *)ADDR).
+ * names the type (or casts: *(TYPE *)ADDR). Globals of modules (and of a kernel typed from DWARF)
+ * are typed by the types made from the defining object's DWARF.
  */
 #include <ctype.h>
 #include <json-c/json.h>
@@ -163,7 +164,8 @@ static struct kt_error *no_type(const char *name, const struct variable *var)
 {
 	return kt_error_create(KT_ERROR_NOT_FOUND,
 			       "'%s' (0x%llx) has no type here: the kernel's BTF types only per-CPU "
-			       "variables; name one with -t TYPE, or print *(TYPE *)ADDR", name,
+			       "variables, and no debug file's DWARF types it; give its type, or print "
+			       "*(TYPE *)ADDR", name,
 			       (unsigned long long)var->address);
 }
 
@@ -419,7 +421,7 @@ static struct kt_error *list_percpu(const char *name, const struct variable *var
 		if (var->has_type)
 			kt_type_name(btf, var->type, name, &sb);
 		else
-			kt_strbuf_printf(&sb, "(unknown: give one with -t TYPE) %s", name);
+			kt_strbuf_printf(&sb, "(unknown type) %s", name);
 		kt_strbuf_printf(&sb, ";\nPER-CPU ADDRESSES:\n");
 	}
 	for (unsigned int cpu = 0; cpu < pc->nr_cpu_ids; cpu++) {
@@ -578,7 +580,7 @@ struct kt_error *kt_expr_format(struct kt_program *prog, const char *expr, const
 		uint32_t id;
 		struct kt_print_options popts = print_options(opts);
 		if (type)
-			err = bad_expr(expr, "-t TYPE is for symbols; a cast already gives the type");
+			err = bad_expr(expr, "a type is given for a symbol only; a cast already gives the type");
 		else if (!(err = parse_type(prog, e.cast, &btf, &id)))
 			err = print_one(prog, btf, id, e.address, e.path, expr, &popts, NULL, ret);
 	}

@@ -447,7 +447,7 @@ static struct kt_error *not_found(const struct kt_types *types, const char *what
 				 what, name);
 	else
 		kt_strbuf_printf(&sb, "no %s '%s' in the kernel's types nor in those of its %zu "
-				 "modules", what, name, types->n_mods);
+				 "module%s", what, name, types->n_mods, types->n_mods == 1 ? "" : "s");
 	if (!only && strcmp(module, "vmlinux") && types->n_mods) {
 		kt_strbuf_printf(&sb, *module ? " (modules: " : " (searched vmlinux, ");
 		for (size_t i = 0; i < types->n_mods && i < MODULES_NAMED_MAX; i++)
@@ -459,8 +459,13 @@ static struct kt_error *not_found(const struct kt_types *types, const char *what
 			const struct module_btf *m = &types->mods[i];
 			if (m->btf || !m->unreadable)
 				continue;
-			kt_strbuf_printf(&sb, "%s%s: %s", told++ ? "; " : "; without types: ", m->name,
-					 kt_error_message(m->unreadable));
+			const char *why = kt_error_message(m->unreadable);
+			size_t len = strlen(m->name);
+			// "module NAME: ..." from the debug file search already names it.
+			bool named = !strncmp(why, "module ", 7) && !strncmp(why + 7, m->name, len) &&
+				     why[7 + len] == ':';
+			kt_strbuf_printf(&sb, "%s%s%s%s", told++ ? "; " : "; without types: ",
+					 named ? "" : m->name, named ? "" : ": ", why);
 		}
 	}
 	if (types->modules_err && strcmp(module, "vmlinux"))

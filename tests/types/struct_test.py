@@ -279,7 +279,7 @@ def check_bad_input(tap, name, dump, task):
         (["member-at", "kvm_vcpu", "0x100000"], "past the end of struct kvm_vcpu"),
         (["whatis", "no_such_thing"], "neither a type"),
         (["p", "no_such_symbol"], "no symbol 'no_such_symbol'"),
-        (["p", "linux_banner"], "-t TYPE"),
+        (["p", "linux_banner"], "has no type here"),
         (["p", "jiffies:1"], "not a per-CPU variable"),
         (["p", "(struct task_struct)0x1000"], "pointer type"),
     ]
