@@ -112,8 +112,9 @@ void kt_dwarf_destroy(struct kt_dwarf *dw)
 static struct kt_error *session(struct kt_program *prog, struct kt_dwarf **ret)
 {
 	if (prog->opts.no_debuginfo)
-		return kt_error_create(KT_ERROR_NOT_FOUND, "the program was opened without debug "
-				       "files (the debug vmlinux and module debug files: DWARF)");
+		return kt_error_create(KT_ERROR_NOT_FOUND, "source lines, inlined frames and module "
+				       "types from DWARF need the debug vmlinux and module debug files, "
+				       "and the program was opened without debug files");
 	if (!prog->dwarf) {
 		struct kt_dwarf *dw = calloc(1, sizeof(*dw));
 		if (!dw || !(dw->dwfl = dwfl_begin(&callbacks))) {

@@ -288,13 +288,18 @@ static const struct btf *btf_at(const struct kt_types *types, uint32_t where)
  * is an error (then the next lookup tries again). */
 static struct kt_error *module_open(struct module_btf *m)
 {
-	if (!m->open)
+	kt_types_module_open_fn *open = m->open;
+	if (!open)
 		return NULL;
-	struct kt_types *own = NULL;
-	struct kt_error *err = m->open(m->name, m->open_arg, &own);
-	if (err == &kt_enomem)
-		return err;
+	// Opening reads the module's struct module through the kernel's types: a lookup made
+	// meanwhile passes this module by.
 	m->open = NULL;
+	struct kt_types *own = NULL;
+	struct kt_error *err = open(m->name, m->open_arg, &own);
+	if (err == &kt_enomem) {
+		m->open = open;
+		return err;
+	}
 	if (err) {
 		m->unreadable = err;
 		return NULL;
