@@ -39,6 +39,8 @@ KT_PUBLIC const char *kt_error_message(const struct kt_error *err);
 /* For KT_ERROR_FAULT: the first address that could not be read. */
 KT_PUBLIC bool kt_error_address(const struct kt_error *err, uint64_t *ret);
 KT_PUBLIC void kt_error_destroy(struct kt_error *err);
+/* The error class as a stable code (docs/json.md, "Codes"): "error.fault", "error.not_found". */
+KT_PUBLIC const char *kt_error_code_name(enum kt_error_code code);
 
 /* Programs: a dump with the symbols and types that describe it */
 
@@ -308,6 +310,74 @@ enum kt_frame_status {
 
 enum { KT_PT_REGS_COUNT = 21 }; /* r15 ... ss, struct pt_regs order */
 
+/*
+ * Stable codes beside the English text (docs/json.md, "Codes", lists them with their meaning):
+ * programs and tests match on these, never on the prose, which may be reworded. The codes of
+ * an enum never change meaning; new ones may be added.
+ */
+
+/* Why a frame is where it is: the evidence behind kt_frame.reason. */
+enum kt_frame_reason_code {
+	KT_FRAME_REASON_CPU_REGISTERS,   /* "pc.cpu_registers": pc from the CPU's saved registers */
+	KT_FRAME_REASON_SWITCH_FRAME,    /* "pc.switch_frame": from a sleeping task's switch frame */
+	KT_FRAME_REASON_PT_REGS,         /* "pc.pt_regs": from a pt_regs the unwind data marks */
+	KT_FRAME_REASON_PROVEN_PT_REGS,  /* "pc.proven_pt_regs": a pt_regs found on a stack, proven */
+	KT_FRAME_REASON_CALL_FITS,       /* "ret.call_fits": after a call that fits the frame above */
+	KT_FRAME_REASON_FP_UNPROVEN,     /* "ret.fp_unproven": placed by an unproven frame pointer */
+	KT_FRAME_REASON_TAIL_CALL,       /* "ret.tail_call": after a call to another function that
+					  * reached the frame above by a tail call */
+	KT_FRAME_REASON_FP_SKIPPED,      /* "ret.fp_skipped": the rbp chain skipped frames */
+	KT_FRAME_REASON_RUNNING_CALLEE,  /* "rebuilt.running_callee": the callee of the deepest call */
+	KT_FRAME_REASON_INDIRECT_CALLEE, /* "rebuilt.indirect_callee": callee of an indirect call */
+	KT_FRAME_REASON_LINKED,          /* "rebuilt.linked": linked by frame size to the one below */
+	KT_FRAME_REASON_OUTERMOST,       /* "rebuilt.outermost": the outermost frame of a stack */
+	KT_FRAME_REASON_CALL_TARGET,     /* "rebuilt.call_target": named by resolving the call below */
+	KT_FRAME_REASON_CALL_CONTRADICTS,/* "inferred.call_contradicts": its call site reaches another
+					  * function than the frame above */
+	KT_FRAME_REASON_STALE_IN_FRAME,  /* "stale.in_frame": inside a live frame */
+	KT_FRAME_REASON_STALE_DEAD_STACK,/* "stale.dead_stack": below the interrupted stack pointer */
+	KT_FRAME_REASON_STALE_BELOW_LIVE,/* "stale.below_live": below the deepest live frame of a stack */
+};
+
+/* Why the walk ended, or why it could not start: kt_backtrace.note. */
+enum kt_stop_code {
+	KT_STOP_NONE,                /* "stop.none": no note */
+	KT_STOP_END_OF_STACK,        /* "stop.end_of_stack": the unwind data marks the outermost frame */
+	KT_STOP_USER_MODE,           /* "stop.user_mode": entered from user space */
+	KT_STOP_OFF_STACK,           /* "stop.off_stack": the caller's sp is on no known stack */
+	KT_STOP_LOOP,                /* "stop.loop": the stack pointer or frame pointers loop */
+	KT_STOP_NO_UNWIND_INFO,      /* "stop.no_unwind_info": no unwinder covers the pc */
+	KT_STOP_BAD_UNWIND_INFO,     /* "stop.bad_unwind_info": unwind data that cannot be used */
+	KT_STOP_REGISTER_UNKNOWN,    /* "stop.register_unknown": the step needs a register not known */
+	KT_STOP_BAD_FRAME_POINTER,   /* "stop.bad_frame_pointer": rbp is no frame record */
+	KT_STOP_NOT_RETURN_ADDRESS,  /* "stop.not_return_address": no call before the value found */
+	KT_STOP_READ_ERROR,          /* "stop.read_error": memory the step needs cannot be read */
+	KT_STOP_FRAME_LIMIT,         /* "stop.frame_limit": KT_MAX_FRAMES frames */
+	KT_STOP_REBUILT,             /* "stop.rebuilt": no registers; rebuilt from the task stack */
+	KT_STOP_NO_ENTRY_FRAME,      /* "stop.no_entry_frame": no registers, nothing to rebuild from */
+	KT_STOP_STACK_UNREADABLE,    /* "stop.stack_unreadable": no registers, task stack unreadable */
+};
+
+/* Where the registers a backtrace starts from came from: kt_backtrace.registers_source. */
+enum kt_registers_code {
+	KT_REGISTERS_NONE,           /* "regs.none" */
+	KT_REGISTERS_CRASH_NOTES,    /* "regs.crash_notes": NT_PRSTATUS saved by the crashing kernel */
+	KT_REGISTERS_QEMU_NOTE,      /* "regs.qemu_note": QEMU's dump-guest-memory CPU state */
+	KT_REGISTERS_SWITCH_FRAME,   /* "regs.switch_frame": a sleeping task's inactive_task_frame */
+	KT_REGISTERS_NMI_UNANSWERED, /* "regs.none.nmi_unanswered": the CPU ignored the crash NMI */
+	KT_REGISTERS_CPU_OFFLINE,    /* "regs.none.cpu_offline" */
+	KT_REGISTERS_NO_CRASH_NOTES, /* "regs.none.no_crash_notes": no kdump kernel was loaded */
+	KT_REGISTERS_NO_QEMU_NOTE,   /* "regs.none.no_qemu_note": QEMU wrote no note for the CPU */
+};
+
+KT_PUBLIC const char *kt_frame_reason_code_name(enum kt_frame_reason_code code);
+KT_PUBLIC const char *kt_stop_code_name(enum kt_stop_code code);
+KT_PUBLIC const char *kt_registers_code_name(enum kt_registers_code code);
+
+/*
+ * Strings in a backtrace (reason, note, registers_source) are owned by it: valid until
+ * kt_backtrace_destroy(). function, module and stack live as long as the program.
+ */
 struct kt_frame {
 	uint64_t pc;             /* where the function is: a return address, or an exact pc */
 	uint64_t sp;             /* stack pointer at pc; 0 if unknown */
@@ -316,7 +386,8 @@ struct kt_frame {
 	uint64_t offset;
 	const char *module;      /* NULL for the kernel itself */
 	enum kt_frame_status status;
-	char reason[384];
+	enum kt_frame_reason_code reason_code;
+	const char *reason;      /* the evidence, for people */
 	const char *stack;       /* "task stack", "IRQ stack", "NMI exception stack", ... */
 	bool exact;              /* pc is where the CPU was, not a return address */
 	bool has_pt_regs;        /* the frame starts at a pt_regs (exception, interrupt, syscall) */
@@ -329,8 +400,10 @@ struct kt_backtrace {
 	uint64_t task;
 	int32_t pid;
 	char comm[17];
+	enum kt_registers_code registers_code;
 	const char *registers_source;
-	char note[320];          /* why the walk ended, or why there were no registers */
+	enum kt_stop_code note_code;
+	const char *note;        /* why the walk ended, or why there were no registers; never NULL */
 	struct kt_frame *frames;
 	size_t n_frames;
 	struct kt_frame *stale;  /* code addresses on the stack that are not frames */
