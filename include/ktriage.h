@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -462,7 +463,7 @@ struct kt_exception_frame {
 	uint64_t offset;
 	const char *module;
 	bool user_mode;          /* interrupted in user space (cs has RPL 3) */
-	char proof[256];         /* the entry code's return address that proves the frame */
+	char *proof;             /* the entry code's return address that proves the frame */
 };
 
 struct kt_stack_search {
@@ -470,7 +471,8 @@ struct kt_stack_search {
 	uint64_t task;           /* for the task stack: the CPU's current task; else 0 */
 	const char *stack;       /* "task stack", "IRQ stack", "NMI exception stack", ... */
 	uint64_t start, end;     /* [start, end) */
-	char error[160];         /* why the stack could not be read; "" if it was searched */
+	char *error;             /* why the stack could not be read; NULL if it was searched */
+	enum kt_error_code error_code;
 	struct kt_exception_frame *frames;
 	size_t n_frames;
 };
@@ -478,7 +480,8 @@ struct kt_stack_search {
 /*
  * Searches the current task's stack, the IRQ stack, the IST stacks and the entry stack of every
  * CPU for struct pt_regs: the shape of a hardware iret frame, proven by a return address below
- * it whose ORC entry says "pt_regs here" (entry code). Free with kt_stack_search_free().
+ * it whose ORC entry says "pt_regs here" (entry code). Free with kt_stack_search_free(), which
+ * frees the strings (proof, error) too.
  */
 KT_PUBLIC struct kt_error *kt_exception_frames_search(struct kt_program *prog,
 						      struct kt_stack_search **ret, size_t *n_ret);
@@ -499,6 +502,53 @@ KT_PUBLIC size_t kt_backtrace_frame_arguments(struct kt_program *prog, const str
 					      size_t i, char (*names)[64], uint64_t *addrs, size_t max);
 KT_PUBLIC unsigned int kt_program_nr_cpus(struct kt_program *prog);
 
+/* Every stack slot of every frame, as bt -f shows them (lib/unwind/slots.c) */
+
+enum kt_slot_mark_kind {
+	KT_SLOT_STALE_RETURN,    /* a stale return address: one of the backtrace's stale frames */
+	KT_SLOT_SAVED_REGISTER,  /* a callee-saved register the frame's function saved: name */
+	KT_SLOT_ARGUMENT,        /* argument name of function (this frame's or its caller's) */
+};
+
+struct kt_stack_slot_mark {
+	enum kt_slot_mark_kind kind;
+	const char *name;        /* the register ("rbx") or the argument; NULL for a stale one */
+	const char *function;    /* an argument's function */
+};
+
+struct kt_stack_slot {
+	uint64_t address;
+	uint64_t value;
+	const struct kt_stack_slot_mark *marks;
+	size_t n_marks;
+	const char *symbol;      /* the kernel or module symbol value points into, or NULL */
+	uint64_t symbol_offset;
+	const char *module;
+};
+
+/* The slots from a frame's sp up to the next frame's return address slot (64 bytes for the
+ * outermost frame); none when the frame's sp is unknown or the span is over 4 KiB. */
+struct kt_frame_slots {
+	size_t frame;            /* index in the backtrace's frames */
+	struct kt_stack_slot *slots;
+	size_t n_slots;
+	const char *error;       /* why the slot at error_address could not be read, or NULL */
+	enum kt_error_code error_code;
+	uint64_t error_address;
+};
+
+/* One entry per frame of the backtrace. Strings are owned by the result or live as long as the
+ * program; free with kt_stack_slots_destroy(). */
+struct kt_stack_slots {
+	struct kt_frame_slots *frames;
+	size_t n_frames;
+};
+
+KT_PUBLIC struct kt_error *kt_backtrace_stack_slots(struct kt_program *prog,
+						    const struct kt_backtrace *bt,
+						    struct kt_stack_slots **ret);
+KT_PUBLIC void kt_stack_slots_destroy(struct kt_stack_slots *slots);
+
 /* Call sites: which call made a return address, through what, to where (bt --explain, callsite) */
 
 enum kt_call_kind {
@@ -517,6 +567,23 @@ enum kt_call_verdict {
 	KT_CALL_TAIL_CALL,    /* it reaches a function that jumped to the frame above */
 	KT_CALL_DIFFERS,      /* it reaches another function: the frame above is not its callee */
 };
+
+/* The evidence for a verdict, or what was missing: kt_call_site.reason as a stable code. */
+enum kt_call_reason_code {
+	KT_CALL_REASON_TARGET_UNKNOWN,  /* "undetermined.target_unknown": a value it needs is missing */
+	KT_CALL_REASON_NO_CALL,         /* "undetermined.no_call": no call ends at the return address */
+	KT_CALL_REASON_NO_CALLEE,       /* "undetermined.no_callee": no frame above to compare with */
+	KT_CALL_REASON_INNERMOST,       /* "undetermined.innermost": the innermost frame: not called */
+	KT_CALL_REASON_INTERRUPTED,     /* "undetermined.interrupted": the frame was interrupted */
+	KT_CALL_REASON_ERROR,           /* "undetermined.error": the resolution failed (reason says) */
+	KT_CALL_REASON_REACHES_CALLEE,  /* "matches.callee": the target is the frame above's function */
+	KT_CALL_REASON_REACHES_COLD_PART,/* "matches.cold_part": ... whose .cold part is the frame above */
+	KT_CALL_REASON_TAIL_CALL,       /* "tail_call.one": the target jumped to the frame above */
+	KT_CALL_REASON_TWO_TAIL_CALLS,  /* "tail_call.two": through two jumps */
+	KT_CALL_REASON_OTHER_FUNCTION,  /* "differs.other_function": it reaches another function */
+};
+
+KT_PUBLIC const char *kt_call_reason_code_name(enum kt_call_reason_code code);
 
 /* A value the resolution needed: "vcpu" (from %rbx, saved by vmx_vcpu_run at 0x...). */
 struct kt_call_value {
@@ -547,6 +614,7 @@ struct kt_call_site {
 	uint64_t tail_jump;               /* KT_CALL_TAIL_CALL: the jmp that reached the frame above */
 	unsigned int tail_calls;          /* ... and how many functions jumped on the way (1 or 2) */
 	char reason[320];                 /* the evidence for the verdict, or what was missing */
+	enum kt_call_reason_code reason_code;
 };
 
 /*
@@ -649,8 +717,149 @@ struct kt_log_clock {
 
 KT_PUBLIC struct kt_error *kt_log_clock_get(struct kt_program *prog, struct kt_log_clock *ret);
 
-/* Rendering (text for people, JSON with the schema in docs/json.md) */
+/* Results of the other commands, as data for the renderers below */
 
+/* sym: the symbol containing an address, or a name's address. */
+struct kt_symbol_lookup {
+	uint64_t address;
+	const char *name;        /* valid while the program is */
+	uint64_t offset;         /* address - the symbol's address */
+	const char *module;      /* NULL for the kernel */
+};
+
+/* what: a hexadecimal address (0x optional), else a kernel or module symbol name. */
+KT_PUBLIC struct kt_error *kt_symbol_lookup(struct kt_program *prog, const char *what,
+					    struct kt_symbol_lookup *ret);
+
+/* rd: memory as values of 1, 2, 4 or 8 bytes. */
+struct kt_memory_rows {
+	uint64_t address;
+	enum kt_address_space space;
+	unsigned int size;       /* bytes per value */
+	const uint8_t *bytes;    /* the bytes read, len of them: up to the end or the first fault */
+	size_t len;
+	/* with symbols: per 8-byte value, the symbol it points into (name NULL if none) */
+	struct kt_symbol_lookup *symbols;
+	const char *error;       /* why the value at address + len could not be read, or NULL */
+	enum kt_error_code error_code;
+};
+
+/* Reads count values (page by page, and value by value in a page that fails, so that all that
+ * can be read is). Only errors other than a fault fail the call. */
+KT_PUBLIC struct kt_error *kt_memory_rows_read(struct kt_program *prog, uint64_t address,
+					       enum kt_address_space space, unsigned int size,
+					       uint64_t count, bool symbols,
+					       struct kt_memory_rows **ret);
+KT_PUBLIC void kt_memory_rows_destroy(struct kt_memory_rows *rows);
+
+/* percpu: a per-CPU variable on each CPU, and optionally the word there. */
+struct kt_percpu_value {
+	struct kt_percpu_slot slot;
+	bool has_value;          /* values were asked for and this one was read */
+	uint64_t value;
+	const char *error;       /* values asked for but unreadable: why */
+	enum kt_error_code error_code;
+};
+
+struct kt_percpu_values {
+	const char *expression;
+	uint64_t offset;
+	bool values;             /* values were asked for */
+	struct kt_percpu_value *cpus;
+	size_t n_cpus;
+};
+
+/* expr: as kt_program_parse_address(); cpu: one CPU, or -1 for all (NOT_FOUND if it is not a
+ * possible CPU). */
+KT_PUBLIC struct kt_error *kt_percpu_values_read(struct kt_program *prog, const char *expr, int cpu,
+						 bool values, struct kt_percpu_values **ret);
+KT_PUBLIC void kt_percpu_values_destroy(struct kt_percpu_values *values);
+
+/* dis: an instruction with what dis adds to it */
+struct kt_dis_item {
+	const struct kt_dis_line *line;
+	bool lines;                        /* source lines were asked for */
+	const struct kt_source_line *source; /* its source line, or NULL */
+	bool new_line;                     /* source starts a line other than the previous one's */
+	const char *source_unavailable;    /* no source line: why */
+	bool new_unavailable;              /* ... said differently than for the one before */
+	const struct kt_call_site *call_site; /* an indirect call resolved without a stack, or NULL */
+};
+
+typedef bool kt_dis_item_fn(const struct kt_dis_item *item, void *arg);
+/* kt_disassemble() with every indirect call resolved as far as code and globals allow and,
+ * with lines, each instruction's source line. */
+KT_PUBLIC struct kt_error *kt_disassemble_items(struct kt_program *prog, uint64_t start, uint64_t end,
+						size_t count, bool lines, kt_dis_item_fn *fn, void *arg);
+
+/*
+ * Rendering (lib/report): each result as text for people or as a JSON document (docs/json.md;
+ * every document is an object whose "schema" member is KT_JSON_SCHEMA). One convention: a
+ * renderer writes to a FILE* (to get a string, pass open_memstream(3)'s) and takes the format;
+ * errors are the stream's (ferror()). Results made one at a time (the backtraces of every task,
+ * tasks, log records, modules, instructions, exception stacks) are written as items of a list
+ * between kt_list_begin() and kt_list_end(): in JSON {"schema": ..., "<list>": [item, ...]}, in
+ * text the list's header (ps, mod) and each item. Text and JSON are written from the same data.
+ */
+#define KT_JSON_SCHEMA "ktriage/1"
+
+enum kt_format {
+	KT_FORMAT_TEXT,
+	KT_FORMAT_JSON,
+};
+
+enum kt_list_kind {
+	KT_LIST_BACKTRACES,        /* "backtraces": kt_backtrace_render() */
+	KT_LIST_EXCEPTION_STACKS,  /* "stacks": kt_stack_search_render() */
+	KT_LIST_TASKS,             /* "tasks": kt_task_render() */
+	KT_LIST_LOG,               /* "records": kt_log_record_render() */
+	KT_LIST_MODULES,           /* "modules": kt_module_render() */
+	KT_LIST_INSTRUCTIONS,      /* "instructions": kt_dis_item_render() */
+};
+
+struct kt_list_writer {
+	FILE *out;
+	enum kt_format format;
+	enum kt_list_kind kind;
+	size_t n;                  /* items written */
+};
+
+KT_PUBLIC void kt_list_begin(struct kt_list_writer *w, FILE *out, enum kt_format format,
+			     enum kt_list_kind kind);
+KT_PUBLIC void kt_list_end(struct kt_list_writer *w);
+
+struct kt_backtrace_render_options {
+	bool reasons;            /* text: the reason of every frame, not only of unverified ones */
+	bool stale;              /* text: the stale values (JSON always lists them) */
+	bool lines;              /* source lines and inlined functions of each frame (DWARF) */
+	const struct kt_call_site *call_sites;   /* bt->n_frames of them (bt --explain), or NULL */
+	const struct kt_stack_slots *slots;      /* bt -f, or NULL */
+};
+
+/* prog is needed for source lines only (may be NULL without lines). */
+KT_PUBLIC void kt_backtrace_render(struct kt_list_writer *w, struct kt_program *prog,
+				   const struct kt_backtrace *bt,
+				   const struct kt_backtrace_render_options *opts);
+KT_PUBLIC void kt_stack_search_render(struct kt_list_writer *w, const struct kt_stack_search *s);
+KT_PUBLIC void kt_task_render(struct kt_list_writer *w, const struct kt_task *task);
+struct kt_log_render_options {
+	const struct kt_log_clock *clock;  /* wall-clock times (log -T), or NULL */
+	bool level;                        /* text: <N> before each message */
+};
+KT_PUBLIC void kt_log_record_render(struct kt_list_writer *w, const struct kt_log_record *rec,
+				    const struct kt_log_render_options *opts);
+KT_PUBLIC void kt_module_render(struct kt_list_writer *w, const struct kt_module_info *module);
+KT_PUBLIC void kt_dis_item_render(struct kt_list_writer *w, const struct kt_dis_item *item);
+
+KT_PUBLIC void kt_sys_info_render(FILE *out, enum kt_format format, const struct kt_sys_info *info);
+KT_PUBLIC void kt_symbol_render(FILE *out, enum kt_format format, const struct kt_symbol_lookup *sym);
+KT_PUBLIC void kt_call_site_render(FILE *out, enum kt_format format, const struct kt_call_site *cs);
+KT_PUBLIC void kt_task_info_render(FILE *out, enum kt_format format, const struct kt_task_info *info);
+KT_PUBLIC void kt_memory_rows_render(FILE *out, enum kt_format format, const struct kt_memory_rows *rows);
+KT_PUBLIC void kt_percpu_values_render(FILE *out, enum kt_format format,
+				       const struct kt_percpu_values *values);
+
+/* sys as strings (kt_sys_info_render() to a string); NULL when out of memory. */
 KT_PUBLIC char *kt_sys_info_to_text(const struct kt_sys_info *info);
 KT_PUBLIC char *kt_sys_info_to_json(const struct kt_sys_info *info);
 

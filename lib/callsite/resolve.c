@@ -128,6 +128,7 @@ struct kt_error *kt_call_site_resolve_entry(struct kt_program *prog, uint64_t re
 	site->caller = code.name;
 	if (ci < 0) {
 		site->kind = KT_CALL_NONE;
+		site->reason_code = KT_CALL_REASON_NO_CALL;
 		kt_textf(site->reason, sizeof(site->reason), "no call instruction of %s ends at 0x%016llx",
 			 code.name, (unsigned long long)return_address);
 		kt_function_code_deinit(&code);
@@ -211,11 +212,14 @@ struct kt_error *kt_call_site_resolve_entry(struct kt_program *prog, uint64_t re
 	kt_function_code_deinit(&code);
 	if (site->has_target)
 		kt_judge_call(&r, site, callee);
-	if (!site->has_target)
+	if (!site->has_target) {
+		site->reason_code = KT_CALL_REASON_TARGET_UNKNOWN;
 		kt_textf(site->reason, sizeof(site->reason), "target not determined: %s",
 			 r.missing[0] ? r.missing : "no value to read it from");
-	else if (!callee && !site->reason[0])
+	} else if (!callee && !site->reason[0]) {
+		site->reason_code = KT_CALL_REASON_NO_CALLEE;
 		kt_textf(site->reason, sizeof(site->reason), "no frame above to compare with");
+	}
 	if (r.guessed && strlen(site->reason) + 40 < sizeof(site->reason))
 		strcat(site->reason, " (a global's type taken from its name)");
 	return NULL;

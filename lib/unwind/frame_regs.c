@@ -293,6 +293,7 @@ struct kt_error *kt_backtrace_call_sites(struct kt_program *prog, const struct k
 		if (!entered_by_call(bt, j)) {
 			cs->kind = KT_CALL_NONE;
 			cs->return_address = bt->frames[j].pc;
+			cs->reason_code = j ? KT_CALL_REASON_INTERRUPTED : KT_CALL_REASON_INNERMOST;
 			snprintf(cs->reason, sizeof(cs->reason), j ? "this frame was interrupted, not called"
 								    : "the innermost frame");
 			continue;
@@ -309,6 +310,7 @@ struct kt_error *kt_backtrace_call_sites(struct kt_program *prog, const struct k
 		if (err) {
 			cs->kind = KT_CALL_NONE;
 			cs->return_address = bt->frames[j].pc;
+			cs->reason_code = KT_CALL_REASON_ERROR;
 			snprintf(cs->reason, sizeof(cs->reason), "%s", kt_error_message(err));
 			kt_error_destroy(err);
 			continue;
