@@ -40,7 +40,7 @@ static int show(struct cli_context *ctx, struct kt_error *err, struct kt_backtra
 	render.slots = slots;
 	kt_backtrace_render(&o->list, ctx->prog, bt, &render);
 	kt_stack_slots_destroy(slots);
-	free(sites);
+	kt_call_sites_destroy(sites, bt->n_frames);
 	kt_backtrace_destroy(bt);
 	return 0;
 }

@@ -35,5 +35,6 @@ int cmd_callsite(struct cli_context *ctx, int argc, char **argv)
 	if (err)
 		return cli_report_error(err);
 	kt_call_site_render(stdout, cli_format(ctx), &cs);
+	kt_call_site_deinit(&cs);
 	return 0;
 }

@@ -587,22 +587,30 @@ KT_PUBLIC const char *kt_call_reason_code_name(enum kt_call_reason_code code);
 
 /* A value the resolution needed: "vcpu" (from %rbx, saved by vmx_vcpu_run at 0x...). */
 struct kt_call_value {
-	char name[160];
+	const char *name;
 	uint64_t value;
-	char source[160];
+	const char *source;
 };
+
+struct kt_call_site_text;
 
 enum { KT_CALL_MAX_VALUES = 12 };
 
+/*
+ * A resolved call site. Its strings (instruction, expression, the values' names and sources,
+ * reason) are owned by the site: kt_call_site_deinit() frees them (kt_call_sites_destroy() for
+ * the arrays the backtrace functions return); caller and the target's names live as long as
+ * the program. A copy of the struct shares the strings: deinit only one.
+ */
 struct kt_call_site {
 	uint64_t return_address;
 	uint64_t address;                 /* the call instruction */
 	const char *caller;               /* function holding it, NULL if no symbol */
-	char instruction[160];            /* as dis prints it */
+	const char *instruction;          /* as dis prints it */
 	enum kt_call_kind kind;
 	/* What the target was read through, in C: "vcpu->ops->run", "kvm_x86_ops.run",
 	 * "((struct kvm_vcpu *)%rbx)->arch.mmu.set_cr3"; "" for a direct call. */
-	char expression[256];
+	const char *expression;
 	struct kt_call_value values[KT_CALL_MAX_VALUES];
 	size_t n_values;
 	bool has_target;
@@ -613,19 +621,47 @@ struct kt_call_site {
 	enum kt_call_verdict verdict;
 	uint64_t tail_jump;               /* KT_CALL_TAIL_CALL: the jmp that reached the frame above */
 	unsigned int tail_calls;          /* ... and how many functions jumped on the way (1 or 2) */
-	char reason[320];                 /* the evidence for the verdict, or what was missing */
+	const char *reason;               /* the evidence for the verdict, or what was missing */
 	enum kt_call_reason_code reason_code;
+	struct kt_call_site_text *text;   /* private: the block the strings above are in */
 };
 
+KT_PUBLIC void kt_call_site_deinit(struct kt_call_site *site);
+KT_PUBLIC void kt_call_sites_destroy(struct kt_call_site *sites, size_t n);
+
+/* Where a register's value at a call was found. */
+enum kt_register_origin {
+	KT_REGISTER_ORIGIN_UNKNOWN,
+	KT_REGISTER_ORIGIN_CPU_NOTE,       /* the CPU's saved registers: note names which, of CPU cpu */
+	KT_REGISTER_ORIGIN_PT_REGS,        /* the pt_regs at address */
+	KT_REGISTER_ORIGIN_SWITCH_FRAME,   /* the switch frame's slot at address */
+	KT_REGISTER_ORIGIN_RETURN_SLOT,    /* %rsp: the return address slot at address, + 8 */
+	KT_REGISTER_ORIGIN_SAVED_CFI,      /* saved by function at address, as DWARF CFI says */
+	KT_REGISTER_ORIGIN_SAVED_PROLOGUE, /* saved by function at address, by its prologue's pushes */
+	KT_REGISTER_ORIGIN_BELOW_RETURN,   /* %rsp at a function's entry: below the return address */
+};
+
+struct kt_register_source {
+	enum kt_register_origin origin;
+	uint64_t address;
+	const char *function;    /* SAVED_*: the function that saved it (NULL if unknown) */
+	const char *note;        /* CPU_NOTE: "crash_notes (...)", "QEMU CPU note (...)" */
+	int cpu;                 /* CPU_NOTE */
+};
+
+/* The source for people: "saved by vmx_vcpu_run at 0xffffc90000abfe40 (DWARF CFI)". */
+KT_PUBLIC void kt_register_source_text(const struct kt_register_source *source, char *buf,
+				       size_t size);
+
 /*
- * Registers known at a call instruction: value and, for people, where it was found
- * ("saved by vmx_vcpu_run at 0xffffc90000abfe40"). Indexed by DWARF register number (rax 0,
- * rdx 1, rcx 2, rbx 3, rsi 4, rdi 5, rbp 6, rsp 7, r8-r15 8-15).
+ * Registers known at a call instruction: value and where it was found. Indexed by DWARF
+ * register number (rax 0, rdx 1, rcx 2, rbx 3, rsi 4, rdi 5, rbp 6, rsp 7, r8-r15 8-15). The
+ * strings it points to live as long as the program.
  */
 struct kt_call_registers {
 	uint64_t value[16];
 	uint32_t known;                   /* bit per register */
-	char source[16][96];
+	struct kt_register_source source[16];
 	int cpu;                          /* the CPU that ran the code (for %gs:), -1 if unknown */
 };
 
@@ -649,7 +685,7 @@ KT_PUBLIC struct kt_error *kt_backtrace_call_site(struct kt_program *prog, const
 						  size_t i, struct kt_call_site *ret);
 /* The call site of every frame (kind KT_CALL_NONE for frames not entered by a call), resolved
  * outermost first so each caller's arguments are known from the call that entered it. *ret has
- * bt->n_frames entries: free() it. */
+ * bt->n_frames entries: kt_call_sites_destroy(*ret, bt->n_frames). */
 KT_PUBLIC struct kt_error *kt_backtrace_call_sites(struct kt_program *prog, const struct kt_backtrace *bt,
 						   struct kt_call_site **ret);
 /*

@@ -21,6 +21,7 @@ struct items {
 	bool nomem;
 };
 
+/* Whether the line is an indirect call, resolved into *cs (then kt_call_site_deinit() it). */
 static bool resolve_call(struct kt_program *prog, const struct kt_dis_line *l, struct kt_call_site *cs)
 {
 	if (l->kind != KT_INSN_CALL)
@@ -32,7 +33,10 @@ static bool resolve_call(struct kt_program *prog, const struct kt_dis_line *l, s
 		kt_error_destroy(err);
 		return false;
 	}
-	return cs->kind != KT_CALL_NONE && cs->kind != KT_CALL_DIRECT;
+	if (cs->kind != KT_CALL_NONE && cs->kind != KT_CALL_DIRECT)
+		return true;
+	kt_call_site_deinit(cs);
+	return false;
 }
 
 static bool item(const struct kt_dis_line *l, void *arg)
@@ -65,7 +69,10 @@ static bool item(const struct kt_dis_line *l, void *arg)
 	struct kt_call_site cs;
 	if (resolve_call(s->prog, l, &cs))
 		it.call_site = &cs;
-	return s->fn(&it, s->arg);
+	bool more = s->fn(&it, s->arg);
+	if (it.call_site)
+		kt_call_site_deinit(&cs);
+	return more;
 }
 
 struct kt_error *kt_disassemble_items(struct kt_program *prog, uint64_t start, uint64_t end,

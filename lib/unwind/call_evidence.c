@@ -51,7 +51,7 @@ struct kt_error *kt_backtrace_explain(struct kt_program *prog, struct kt_backtra
 				     cs->target_function ? cs->target_function : "?");
 		}
 		if (err) {
-			free(sites);
+			kt_call_sites_destroy(sites, bt->n_frames);
 			return err;
 		}
 	}
@@ -76,7 +76,7 @@ struct kt_error *kt_backtrace_explain(struct kt_program *prog, struct kt_backtra
 		err = append(bt, top, "; the call site does not name it: %s%s", cs->reason, "");
 	}
 	if (err) {
-		free(sites);
+		kt_call_sites_destroy(sites, bt->n_frames);
 		return err;
 	}
 	*ret = sites;
