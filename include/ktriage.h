@@ -825,8 +825,9 @@ struct kt_dis_item {
 typedef bool kt_dis_item_fn(const struct kt_dis_item *item, void *arg);
 /* kt_disassemble() with every indirect call resolved as far as code and globals allow and,
  * with lines, each instruction's source line. */
-KT_PUBLIC struct kt_error *kt_disassemble_items(struct kt_program *prog, uint64_t start, uint64_t end,
-						size_t count, bool lines, kt_dis_item_fn *fn, void *arg);
+KT_PUBLIC struct kt_error *kt_disassemble_items(struct kt_program *prog, uint64_t start,
+						uint64_t end, size_t count, bool lines,
+						kt_dis_item_fn *fn, void *arg);
 
 /*
  * Rendering (lib/report): each result as text for people or as a JSON document (docs/json.md;
@@ -888,10 +889,14 @@ KT_PUBLIC void kt_module_render(struct kt_list_writer *w, const struct kt_module
 KT_PUBLIC void kt_dis_item_render(struct kt_list_writer *w, const struct kt_dis_item *item);
 
 KT_PUBLIC void kt_sys_info_render(FILE *out, enum kt_format format, const struct kt_sys_info *info);
-KT_PUBLIC void kt_symbol_render(FILE *out, enum kt_format format, const struct kt_symbol_lookup *sym);
-KT_PUBLIC void kt_call_site_render(FILE *out, enum kt_format format, const struct kt_call_site *cs);
-KT_PUBLIC void kt_task_info_render(FILE *out, enum kt_format format, const struct kt_task_info *info);
-KT_PUBLIC void kt_memory_rows_render(FILE *out, enum kt_format format, const struct kt_memory_rows *rows);
+KT_PUBLIC void kt_symbol_render(FILE *out, enum kt_format format,
+				 const struct kt_symbol_lookup *sym);
+KT_PUBLIC void kt_call_site_render(FILE *out, enum kt_format format,
+				    const struct kt_call_site *cs);
+KT_PUBLIC void kt_task_info_render(FILE *out, enum kt_format format,
+				    const struct kt_task_info *info);
+KT_PUBLIC void kt_memory_rows_render(FILE *out, enum kt_format format,
+				      const struct kt_memory_rows *rows);
 KT_PUBLIC void kt_percpu_values_render(FILE *out, enum kt_format format,
 				       const struct kt_percpu_values *values);
 

@@ -22,7 +22,8 @@ struct items {
 };
 
 /* Whether the line is an indirect call, resolved into *cs (then kt_call_site_deinit() it). */
-static bool resolve_call(struct kt_program *prog, const struct kt_dis_line *l, struct kt_call_site *cs)
+static bool resolve_call(struct kt_program *prog, const struct kt_dis_line *l,
+			 struct kt_call_site *cs)
 {
 	if (l->kind != KT_INSN_CALL)
 		return false;

@@ -131,7 +131,8 @@ void kt_judge_call(struct resolver *r, struct kt_call_site *site, uint64_t calle
 	if (site->target == callee) {
 		site->verdict = KT_CALL_MATCHES;
 		site->reason_code = KT_CALL_REASON_REACHES_CALLEE;
-		kt_textf(site->text->reason, sizeof(site->text->reason), "the call reaches %s, the function of the "
+		kt_textf(site->text->reason, sizeof(site->text->reason),
+			 "the call reaches %s, the function of the "
 			 "frame above", tname);
 		return;
 	}
@@ -150,7 +151,8 @@ void kt_judge_call(struct resolver *r, struct kt_call_site *site, uint64_t calle
 		site->tail_jump = jmp_at;
 		site->tail_calls = 1;
 		site->reason_code = KT_CALL_REASON_TAIL_CALL;
-		kt_textf(site->text->reason, sizeof(site->text->reason), "the call reaches %s, which tail-called %s "
+		kt_textf(site->text->reason, sizeof(site->text->reason),
+			 "the call reaches %s, which tail-called %s "
 		      "(jmp at 0x%016llx): %s has no frame of its own", tname, cname,
 		      (unsigned long long)jmp_at, tname);
 		return;

@@ -18,7 +18,8 @@ struct kt_memory_rows_impl {
 	char *error;
 };
 
-static struct kt_error *read_rows(struct kt_program *prog, struct kt_memory_rows_impl *m, size_t len)
+static struct kt_error *read_rows(struct kt_program *prog, struct kt_memory_rows_impl *m,
+				 size_t len)
 {
 	struct kt_memory_rows *rows = &m->pub;
 	while (rows->len < len) {

@@ -13,7 +13,8 @@
 
 enum { LINE_MAX_BYTES = 1024 };
 
-static void text_symbol(struct kt_text *t, const char *function, uint64_t offset, const char *module)
+static void text_symbol(struct kt_text *t, const char *function, uint64_t offset,
+			const char *module)
 {
 	if (function) {
 		kt_text_str(t, function);
@@ -235,7 +236,8 @@ static void frame_json(FILE *out, struct kt_program *prog, size_t i, const struc
 		kt_frame_status_name(f->status), kt_frame_reason_code_name(f->reason_code));
 	kt_json_string(out, f->reason);
 	if (f->has_pt_regs) {
-		fprintf(out, ", \"pt_regs\": {\"address\": \"0x%016llx\"", (unsigned long long)f->pt_regs_address);
+		fprintf(out, ", \"pt_regs\": {\"address\": \"0x%016llx\"",
+			(unsigned long long)f->pt_regs_address);
 		pt_regs_json(out, f->pt_regs, false);
 		putc('}', out);
 	}

@@ -10,7 +10,8 @@ static const char *const list_keys[] = {
 	[KT_LIST_MODULES] = "modules",       [KT_LIST_INSTRUCTIONS] = "instructions",
 };
 
-void kt_list_begin(struct kt_list_writer *w, FILE *out, enum kt_format format, enum kt_list_kind kind)
+void kt_list_begin(struct kt_list_writer *w, FILE *out, enum kt_format format,
+		   enum kt_list_kind kind)
 {
 	*w = (struct kt_list_writer){.out = out, .format = format, .kind = kind};
 	if (format == KT_FORMAT_JSON) {

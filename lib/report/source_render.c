@@ -32,7 +32,8 @@ static void inlined_line(struct kt_program *prog, uint64_t addr, const struct kt
 	}
 }
 
-void kt_source_inlined_text(FILE *out, struct kt_program *prog, const struct kt_frame *f, const char *indent)
+void kt_source_inlined_text(FILE *out, struct kt_program *prog, const struct kt_frame *f,
+			    const char *indent)
 {
 	struct kt_inline_frame *in;
 	size_t n;
@@ -56,7 +57,8 @@ void kt_source_inlined_text(FILE *out, struct kt_program *prog, const struct kt_
 	free(in);
 }
 
-void kt_source_text(FILE *out, struct kt_program *prog, const struct kt_frame *f, const char *indent)
+void kt_source_text(FILE *out, struct kt_program *prog, const struct kt_frame *f,
+		    const char *indent)
 {
 	struct kt_inline_frame *in;
 	size_t n;

@@ -64,7 +64,8 @@ struct kt_error *kt_backtrace_explain(struct kt_program *prog, struct kt_backtra
 		top->offset = 0;
 		top->reason_code = KT_FRAME_REASON_CALL_TARGET;
 		const char *via = top->reason;
-		const char *reason = kt_strpool_printf(kt_bt_strings(bt), "the function the call at 0x%016llx reached "
+		const char *reason = kt_strpool_printf(kt_bt_strings(bt),
+			"the function the call at 0x%016llx reached "
 			"(%s = 0x%016llx), found by resolving that call site; where in it the CPU was is "
 			"unknown: %s", (unsigned long long)cs->address, cs->expression,
 			(unsigned long long)cs->target, via);

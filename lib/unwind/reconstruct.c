@@ -247,9 +247,10 @@ struct kt_error *kt_bt_reconstruct(struct kt_unwinder *uw, struct kt_backtrace *
 			struct link proof = {slot, ret};
 			if (!(err = add_top_frame(uw, bt, dr, ds)) &&
 			    !(err = add_linked(uw, bt, links, n, KT_FRAME_REASON_LINKED,
-						       "linked by ORC frame size to the frame below")))
-				err = add_linked(uw, bt, &proof, 1, KT_FRAME_REASON_OUTERMOST, "the outermost frame: its ORC entry marks "
-					       "the task's entry pt_regs or the end of the stack");
+					       "linked by ORC frame size to the frame below")))
+				err = add_linked(uw, bt, &proof, 1, KT_FRAME_REASON_OUTERMOST,
+						 "the outermost frame: its ORC entry marks "
+						 "the task's entry pt_regs or the end of the stack");
 			kt_bt_set_note(bt, KT_STOP_REBUILT, "%s; no pt_regs on the CPU's exception or IRQ "
 				 "stacks: rebuilt from the top of the task stack", why_no_regs);
 		} else {

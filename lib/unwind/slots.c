@@ -33,8 +33,9 @@ static void frame_args_get(struct kt_program *prog, const struct kt_backtrace *b
 								 MAX_ARGS) : 0;
 }
 
-static struct kt_error *add_mark(struct kt_strpool *pool, struct kt_stack_slot_mark *marks, size_t *n,
-				 enum kt_slot_mark_kind kind, const char *name, const char *function)
+static struct kt_error *add_mark(struct kt_strpool *pool, struct kt_stack_slot_mark *marks,
+				 size_t *n, enum kt_slot_mark_kind kind, const char *name,
+				 const char *function)
 {
 	if (*n >= MAX_MARKS)
 		return NULL;
@@ -46,8 +47,8 @@ static struct kt_error *add_mark(struct kt_strpool *pool, struct kt_stack_slot_m
 }
 
 /* The slots of frame i; own and caller: the arguments of frame i and of frame i + 1. */
-static struct kt_error *frame_slots(struct kt_program *prog, const struct kt_backtrace *bt, size_t i,
-				    const struct frame_args *own, const struct frame_args *caller,
+static struct kt_error *frame_slots(struct kt_program *prog, const struct kt_backtrace *bt,
+				    size_t i, const struct frame_args *own, const struct frame_args *caller,
 				    struct kt_strpool *pool, struct kt_frame_slots *ret)
 {
 	const struct kt_frame *f = &bt->frames[i];
