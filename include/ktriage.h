@@ -692,7 +692,8 @@ KT_PUBLIC struct kt_error *kt_backtrace_call_sites(struct kt_program *prog, cons
  * kt_backtrace_call_sites(), and the call sites taken as evidence in bt's frames: an indirect
  * call that reaches another function than the frame above makes that frame inferred, a resolved
  * one adds its expression to the reason, and the innermost frame of a CPU without registers is
- * named after the target of the call below it when that is resolved.
+ * named after the target of the call below it when that is resolved (reason and reason_code
+ * change with it). Free *ret with kt_call_sites_destroy(*ret, bt->n_frames).
  */
 KT_PUBLIC struct kt_error *kt_backtrace_explain(struct kt_program *prog, struct kt_backtrace *bt,
 						struct kt_call_site **ret);
