@@ -3,7 +3,6 @@
 #include <getopt.h>
 #include <stdio.h>
 
-#include "callsite_out.h"
 #include "commands.h"
 
 static const char usage[] =
@@ -35,11 +34,7 @@ int cmd_callsite(struct cli_context *ctx, int argc, char **argv)
 		err = kt_call_site_resolve(ctx->prog, ret_addr, NULL, callee, &cs);
 	if (err)
 		return cli_report_error(err);
-	if (ctx->json) {
-		cli_call_site_json(&cs);
-		printf("\n");
-	} else {
-		cli_call_site_text(&cs, "");
-	}
+	kt_call_site_render(stdout, cli_format(ctx), &cs);
+	kt_call_site_deinit(&cs);
 	return 0;
 }

@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "callsite_out.h"
 #include "commands.h"
 
 static const char dis_usage[] =
@@ -25,128 +24,9 @@ static const char dis_usage[] =
 	"RIP-relative operands followed by '# ADDRESS <symbol>'. The code is read from the dump,\n"
 	"so it is the code that ran (alternatives and ftrace NOPs patched in), not vmlinux's.\n";
 
-static const char *const kind_names[] = {
-	[KT_INSN_OTHER] = "other", [KT_INSN_CALL] = "call", [KT_INSN_JMP] = "jmp",
-	[KT_INSN_JCC] = "jcc",     [KT_INSN_RET] = "ret",
-};
-
-struct dis_print {
-	bool json, first;
-	struct kt_program *code;  /* the program, for call targets */
-	struct kt_program *prog;  /* -l: source lines */
-	const char *file;         /* the last source line printed */
-	unsigned int line;
-	char *notice;             /* why there are no source lines, said once */
-};
-
-/* -l: the source line of l, NULL if there is none (having said why, once). */
-static const struct kt_source_line *source_of(struct dis_print *p, const struct kt_dis_line *l,
-					      struct kt_source_line *buf)
+static bool render_item(const struct kt_dis_item *item, void *arg)
 {
-	struct kt_error *err = kt_source_line(p->prog, l->address, buf);
-	if (!err)
-		return buf;
-	const char *msg = kt_error_message(err);
-	if (!p->notice || strcmp(p->notice, msg)) {
-		if (!p->json)
-			printf("(no source line: %s)\n", msg);
-		free(p->notice);
-		p->notice = strdup(msg);
-	}
-	kt_error_destroy(err);
-	return NULL;
-}
-
-/*
- * An indirect call (through a register, memory, a retpoline thunk or a static-call trampoline)
- * resolved as far as code and globals allow, without a stack: what it reads and, if that is
- * all in memory, where it goes.
- */
-static bool resolve_call(struct dis_print *p, const struct kt_dis_line *l, struct kt_call_site *cs)
-{
-	if (l->kind != KT_INSN_CALL)
-		return false;
-	if (l->has_target && !strstr(l->text, "<__x86_indirect_") && !strstr(l->text, "<__SCT__"))
-		return false;
-	struct kt_error *err = kt_call_site_resolve(p->code, l->address + l->length, NULL, 0, cs);
-	if (err) {
-		kt_error_destroy(err);
-		return false;
-	}
-	return cs->kind != KT_CALL_NONE && cs->kind != KT_CALL_DIRECT;
-}
-
-static void print_resolved(const struct kt_call_site *cs)
-{
-	printf("\t# %s", cs->expression[0] ? cs->expression : "?");
-	if (!cs->has_target)
-		return;
-	printf(" = 0x%016llx", (unsigned long long)cs->target);
-	if (cs->target_function)
-		printf(" <%s>", cs->target_function);
-	if (cs->target_function && cs->target_module)
-		printf(" [%s]", cs->target_module);
-}
-
-static bool print_line(const struct kt_dis_line *l, void *arg)
-{
-	struct dis_print *p = arg;
-	struct kt_source_line buf;
-	const struct kt_source_line *src = p->prog ? source_of(p, l, &buf) : NULL;
-	struct kt_call_site cs;
-	bool resolved = resolve_call(p, l, &cs);
-	if (!p->json) {
-		// As crash's dis -l: the line where it changes, above its first instruction.
-		if (src && (!p->file || strcmp(p->file, src->file) || p->line != src->line))
-			printf("%s: %u\n", src->file, src->line);
-		if (src)
-			p->file = src->file, p->line = src->line;
-		printf("0x%016llx", (unsigned long long)l->address);
-		if (l->symbol && l->offset)
-			printf(" <%s+%llu>", l->symbol, (unsigned long long)l->offset);
-		else if (l->symbol)
-			printf(" <%s>", l->symbol);
-		printf(":\t%s", l->text);
-		if (resolved)
-			print_resolved(&cs);
-		printf("\n");
-		return true;
-	}
-	printf("%s\n  {\"address\": \"0x%016llx\", \"symbol\": ", p->first ? "" : ",",
-	       (unsigned long long)l->address);
-	if (l->symbol) {
-		cli_json_string(l->symbol);
-		printf(", \"offset\": %llu", (unsigned long long)l->offset);
-	} else {
-		printf("null, \"offset\": null");
-	}
-	printf(", \"bytes\": \"");
-	for (unsigned int i = 0; i < l->length; i++)
-		printf("%s%02x", i ? " " : "", l->bytes[i]);
-	printf("\", \"text\": ");
-	cli_json_string(l->text);
-	printf(", \"kind\": \"%s\", \"target\": ", kind_names[l->kind]);
-	if (l->has_target)
-		printf("\"0x%016llx\"", (unsigned long long)l->target);
-	else
-		printf("null");
-	if (resolved) {
-		printf(", \"call_site\": ");
-		cli_call_site_json(&cs);
-	}
-	if (p->prog) {
-		printf(", \"source\": ");
-		if (src) {
-			printf("{\"file\": ");
-			cli_json_string(src->file);
-			printf(", \"line\": %u}", src->line);
-		} else {
-			printf("null, \"source_unavailable\": ");
-			cli_json_string(p->notice);
-		}
-	}
-	printf("}");
-	p->first = false;
+	kt_dis_item_render(arg, item);
 	return true;
 }
 
@@ -249,12 +129,9 @@ int cmd_dis(struct cli_context *ctx, int argc, char **argv)
 		if (!count)
 			count = 1;  // crash: an address without a count is one instruction
 	}
-	struct dis_print p = {.json = ctx->json, .first = true, .code = ctx->prog, .prog = lines ? ctx->prog : NULL};
-	if (p.json)
-		printf("[");
-	err = kt_disassemble(ctx->prog, start, end, (size_t)count, print_line, &p);
-	if (p.json)
-		printf("\n]\n");
-	free(p.notice);
+	struct kt_list_writer list;
+	kt_list_begin(&list, stdout, cli_format(ctx), KT_LIST_INSTRUCTIONS);
+	err = kt_disassemble_items(ctx->prog, start, end, (size_t)count, lines, render_item, &list);
+	kt_list_end(&list);
 	return err ? report(argv[optind], err) : 0;
 }

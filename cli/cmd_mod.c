@@ -3,8 +3,6 @@
 
 #include "commands.h"
 
-static const char *const module_states[] = {"live", "coming", "going", "unformed"};
-
 int cmd_mod(struct cli_context *ctx, int argc, char **argv)
 {
 	(void)argv;
@@ -17,24 +15,10 @@ int cmd_mod(struct cli_context *ctx, int argc, char **argv)
 	struct kt_error *err = kt_module_list(ctx->prog, &mods, &n);
 	if (err)
 		return cli_report_error(err);
-	if (ctx->json)
-		printf("[");
-	else
-		printf("     MODULE              NAME                      BASE         SIZE  STATE     SYMBOLS\n");
-	for (size_t i = 0; i < n; i++) {
-		const struct kt_module_info *m = &mods[i];
-		const char *state = m->state < 4 ? module_states[m->state] : "?";
-		if (ctx->json)
-			printf("%s\n  {\"module\": \"0x%016llx\", \"name\": \"%s\", \"base\": \"0x%016llx\", "
-			       "\"size\": %llu, \"state\": \"%s\", \"symbols\": %zu}",
-			       i ? "," : "", (unsigned long long)m->address, m->name,
-			       (unsigned long long)m->base, (unsigned long long)m->size, state, m->n_symbols);
-		else
-			printf("%016llx  %-20s  %016llx  %8llu  %-8s  %zu\n", (unsigned long long)m->address,
-			       m->name, (unsigned long long)m->base, (unsigned long long)m->size, state,
-			       m->n_symbols);
-	}
-	if (ctx->json)
-		printf("\n]\n");
+	struct kt_list_writer list;
+	kt_list_begin(&list, stdout, cli_format(ctx), KT_LIST_MODULES);
+	for (size_t i = 0; i < n; i++)
+		kt_module_render(&list, &mods[i]);
+	kt_list_end(&list);
 	return 0;
 }

@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: MIT
 #include <stdio.h>
-#include <stdlib.h>
 
 #include "commands.h"
 
@@ -15,15 +14,7 @@ int cmd_sys(struct cli_context *ctx, int argc, char **argv)
 	struct kt_error *err = kt_sys_info_get(ctx->prog, &info);
 	if (err)
 		return cli_report_error(err);
-	char *out = ctx->json ? kt_sys_info_to_json(&info) : kt_sys_info_to_text(&info);
+	kt_sys_info_render(stdout, cli_format(ctx), &info);
 	kt_sys_info_deinit(&info);
-	if (!out) {
-		fprintf(stderr, "ktriage: out of memory\n");
-		return 1;
-	}
-	fputs(out, stdout);
-	if (ctx->json)
-		putchar('\n');
-	free(out);
 	return 0;
 }

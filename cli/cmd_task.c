@@ -5,7 +5,6 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "commands.h"
 
@@ -24,58 +23,6 @@ static bool all_digits(const char *s)
 		if (!isdigit((unsigned char)*s))
 			return false;
 	return true;
-}
-
-static void json_comm(const char *key, const char *comm)
-{
-	printf("\"%s\": \"", key);
-	for (const char *c = comm; *c; c++) {
-		unsigned char u = (unsigned char)*c;
-		if (u == '"' || u == '\\')
-			printf("\\%c", u);
-		else if (u < 0x20)
-			printf("\\u%04x", u);
-		else
-			putchar(u);
-	}
-	putchar('"');
-}
-
-static void print_json(const struct kt_task_info *info)
-{
-	const struct kt_task *t = &info->task;
-	printf("{\"pid\": %d, \"tgid\": %d, \"ppid\": %d, \"task\": \"0x%016llx\", ", t->pid, t->tgid,
-	       t->ppid, (unsigned long long)t->address);
-	json_comm("comm", t->comm);
-	printf(", \"state\": \"%s\", \"state_value\": %llu, \"cpu\": %d, \"active\": %s, "
-	       "\"idle\": %s,\n \"flags\": \"0x%08x\", \"kthread\": %s, \"stack\": \"0x%016llx\", "
-	       "\"sp\": \"0x%016llx\", \"mm\": \"0x%016llx\", \"active_mm\": \"0x%016llx\",\n "
-	       "\"parent\": \"0x%016llx\", ",
-	       t->state_name, (unsigned long long)t->state, t->cpu, t->active ? "true" : "false",
-	       t->idle ? "true" : "false", info->flags, info->kthread ? "true" : "false",
-	       (unsigned long long)info->stack, (unsigned long long)info->sp,
-	       (unsigned long long)info->mm, (unsigned long long)info->active_mm,
-	       (unsigned long long)info->parent);
-	json_comm("parent_comm", info->parent_comm);
-	printf("}\n");
-}
-
-static void print_text(const struct kt_task_info *info)
-{
-	const struct kt_task *t = &info->task;
-	printf("PID: %-7d TASK: %016llx  CPU: %-3d COMMAND: \"%s\"\n", t->pid,
-	       (unsigned long long)t->address, t->cpu, t->comm);
-	printf("  TGID: %-7d PPID: %-7d PARENT: %016llx \"%s\"\n", t->tgid, t->ppid,
-	       (unsigned long long)info->parent, info->parent_comm);
-	printf("  STATE: %s (0x%llx)  %s\n", t->state_name, (unsigned long long)t->state,
-	       t->active ? "current on its CPU at the time of the dump" : "not running");
-	printf("  FLAGS: 0x%08x%s%s\n", info->flags, info->kthread ? "  kernel thread" : "",
-	       t->idle ? ", idle task" : "");
-	// A running task's thread.sp is from its last switch out, not where it is now.
-	printf("  STACK: %016llx  SP: %016llx%s\n", (unsigned long long)info->stack,
-	       (unsigned long long)info->sp, t->active ? " (saved at its last switch: stale)" : "");
-	printf("  MM: %016llx  ACTIVE_MM: %016llx\n", (unsigned long long)info->mm,
-	       (unsigned long long)info->active_mm);
 }
 
 int cmd_task(struct cli_context *ctx, int argc, char **argv)
@@ -113,9 +60,6 @@ int cmd_task(struct cli_context *ctx, int argc, char **argv)
 	struct kt_task_info info;
 	if ((err = kt_task_info_find(ctx->prog, key, value, &info)))
 		return cli_report_error(err);
-	if (ctx->json)
-		print_json(&info);
-	else
-		print_text(&info);
+	kt_task_info_render(stdout, cli_format(ctx), &info);
 	return 0;
 }

@@ -49,7 +49,12 @@ int cli_run_line(struct cli_context *ctx, const char *line);
 int cli_shell(struct cli_context *ctx);
 int cli_help(void);
 
-/* A JSON string (escaped, quoted); NULL prints null. */
+static inline enum kt_format cli_format(const struct cli_context *ctx)
+{
+	return ctx->json ? KT_FORMAT_JSON : KT_FORMAT_TEXT;
+}
+
+/* A JSON string (escaped, quoted); NULL prints null (struct, member-at). */
 void cli_json_string(const char *s);
 void cli_json_string_n(const char *s, size_t len);
 

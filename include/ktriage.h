@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -39,6 +40,8 @@ KT_PUBLIC const char *kt_error_message(const struct kt_error *err);
 /* For KT_ERROR_FAULT: the first address that could not be read. */
 KT_PUBLIC bool kt_error_address(const struct kt_error *err, uint64_t *ret);
 KT_PUBLIC void kt_error_destroy(struct kt_error *err);
+/* The error class as a stable code (docs/json.md, "Codes"): "error.fault", "error.not_found". */
+KT_PUBLIC const char *kt_error_code_name(enum kt_error_code code);
 
 /* Programs: a dump with the symbols and types that describe it */
 
@@ -308,6 +311,74 @@ enum kt_frame_status {
 
 enum { KT_PT_REGS_COUNT = 21 }; /* r15 ... ss, struct pt_regs order */
 
+/*
+ * Stable codes beside the English text (docs/json.md, "Codes", lists them with their meaning):
+ * programs and tests match on these, never on the prose, which may be reworded. The codes of
+ * an enum never change meaning; new ones may be added.
+ */
+
+/* Why a frame is where it is: the evidence behind kt_frame.reason. */
+enum kt_frame_reason_code {
+	KT_FRAME_REASON_CPU_REGISTERS,   /* "pc.cpu_registers": pc from the CPU's saved registers */
+	KT_FRAME_REASON_SWITCH_FRAME,    /* "pc.switch_frame": from a sleeping task's switch frame */
+	KT_FRAME_REASON_PT_REGS,         /* "pc.pt_regs": from a pt_regs the unwind data marks */
+	KT_FRAME_REASON_PROVEN_PT_REGS,  /* "pc.proven_pt_regs": a pt_regs found on a stack, proven */
+	KT_FRAME_REASON_CALL_FITS,       /* "ret.call_fits": after a call that fits the frame above */
+	KT_FRAME_REASON_FP_UNPROVEN,     /* "ret.fp_unproven": placed by an unproven frame pointer */
+	KT_FRAME_REASON_TAIL_CALL,       /* "ret.tail_call": after a call to another function that
+					  * reached the frame above by a tail call */
+	KT_FRAME_REASON_FP_SKIPPED,      /* "ret.fp_skipped": the rbp chain skipped frames */
+	KT_FRAME_REASON_RUNNING_CALLEE,  /* "rebuilt.running_callee": the callee of the deepest call */
+	KT_FRAME_REASON_INDIRECT_CALLEE, /* "rebuilt.indirect_callee": callee of an indirect call */
+	KT_FRAME_REASON_LINKED,          /* "rebuilt.linked": linked by frame size to the one below */
+	KT_FRAME_REASON_OUTERMOST,       /* "rebuilt.outermost": the outermost frame of a stack */
+	KT_FRAME_REASON_CALL_TARGET,     /* "rebuilt.call_target": named by resolving the call below */
+	KT_FRAME_REASON_CALL_CONTRADICTS,/* "inferred.call_contradicts": its call site reaches another
+					  * function than the frame above */
+	KT_FRAME_REASON_STALE_IN_FRAME,  /* "stale.in_frame": inside a live frame */
+	KT_FRAME_REASON_STALE_DEAD_STACK,/* "stale.dead_stack": below the interrupted stack pointer */
+	KT_FRAME_REASON_STALE_BELOW_LIVE,/* "stale.below_live": below the deepest live frame of a stack */
+};
+
+/* Why the walk ended, or why it could not start: kt_backtrace.note. */
+enum kt_stop_code {
+	KT_STOP_NONE,                /* "stop.none": no note */
+	KT_STOP_END_OF_STACK,        /* "stop.end_of_stack": the unwind data marks the outermost frame */
+	KT_STOP_USER_MODE,           /* "stop.user_mode": entered from user space */
+	KT_STOP_OFF_STACK,           /* "stop.off_stack": the caller's sp is on no known stack */
+	KT_STOP_LOOP,                /* "stop.loop": the stack pointer or frame pointers loop */
+	KT_STOP_NO_UNWIND_INFO,      /* "stop.no_unwind_info": no unwinder covers the pc */
+	KT_STOP_BAD_UNWIND_INFO,     /* "stop.bad_unwind_info": unwind data that cannot be used */
+	KT_STOP_REGISTER_UNKNOWN,    /* "stop.register_unknown": the step needs a register not known */
+	KT_STOP_BAD_FRAME_POINTER,   /* "stop.bad_frame_pointer": rbp is no frame record */
+	KT_STOP_NOT_RETURN_ADDRESS,  /* "stop.not_return_address": no call before the value found */
+	KT_STOP_READ_ERROR,          /* "stop.read_error": memory the step needs cannot be read */
+	KT_STOP_FRAME_LIMIT,         /* "stop.frame_limit": KT_MAX_FRAMES frames */
+	KT_STOP_REBUILT,             /* "stop.rebuilt": no registers; rebuilt from the task stack */
+	KT_STOP_NO_ENTRY_FRAME,      /* "stop.no_entry_frame": no registers, nothing to rebuild from */
+	KT_STOP_STACK_UNREADABLE,    /* "stop.stack_unreadable": no registers, task stack unreadable */
+};
+
+/* Where the registers a backtrace starts from came from: kt_backtrace.registers_source. */
+enum kt_registers_code {
+	KT_REGISTERS_NONE,           /* "regs.none" */
+	KT_REGISTERS_CRASH_NOTES,    /* "regs.crash_notes": NT_PRSTATUS saved by the crashing kernel */
+	KT_REGISTERS_QEMU_NOTE,      /* "regs.qemu_note": QEMU's dump-guest-memory CPU state */
+	KT_REGISTERS_SWITCH_FRAME,   /* "regs.switch_frame": a sleeping task's inactive_task_frame */
+	KT_REGISTERS_NMI_UNANSWERED, /* "regs.none.nmi_unanswered": the CPU ignored the crash NMI */
+	KT_REGISTERS_CPU_OFFLINE,    /* "regs.none.cpu_offline" */
+	KT_REGISTERS_NO_CRASH_NOTES, /* "regs.none.no_crash_notes": no kdump kernel was loaded */
+	KT_REGISTERS_NO_QEMU_NOTE,   /* "regs.none.no_qemu_note": QEMU wrote no note for the CPU */
+};
+
+KT_PUBLIC const char *kt_frame_reason_code_name(enum kt_frame_reason_code code);
+KT_PUBLIC const char *kt_stop_code_name(enum kt_stop_code code);
+KT_PUBLIC const char *kt_registers_code_name(enum kt_registers_code code);
+
+/*
+ * Strings in a backtrace (reason, note, registers_source) are owned by it: valid until
+ * kt_backtrace_destroy(). function, module and stack live as long as the program.
+ */
 struct kt_frame {
 	uint64_t pc;             /* where the function is: a return address, or an exact pc */
 	uint64_t sp;             /* stack pointer at pc; 0 if unknown */
@@ -316,7 +387,8 @@ struct kt_frame {
 	uint64_t offset;
 	const char *module;      /* NULL for the kernel itself */
 	enum kt_frame_status status;
-	char reason[384];
+	enum kt_frame_reason_code reason_code;
+	const char *reason;      /* the evidence, for people */
 	const char *stack;       /* "task stack", "IRQ stack", "NMI exception stack", ... */
 	bool exact;              /* pc is where the CPU was, not a return address */
 	bool has_pt_regs;        /* the frame starts at a pt_regs (exception, interrupt, syscall) */
@@ -329,8 +401,10 @@ struct kt_backtrace {
 	uint64_t task;
 	int32_t pid;
 	char comm[17];
+	enum kt_registers_code registers_code;
 	const char *registers_source;
-	char note[320];          /* why the walk ended, or why there were no registers */
+	enum kt_stop_code note_code;
+	const char *note;        /* why the walk ended, or why there were no registers; never NULL */
 	struct kt_frame *frames;
 	size_t n_frames;
 	struct kt_frame *stale;  /* code addresses on the stack that are not frames */
@@ -389,7 +463,7 @@ struct kt_exception_frame {
 	uint64_t offset;
 	const char *module;
 	bool user_mode;          /* interrupted in user space (cs has RPL 3) */
-	char proof[256];         /* the entry code's return address that proves the frame */
+	char *proof;             /* the entry code's return address that proves the frame */
 };
 
 struct kt_stack_search {
@@ -397,7 +471,8 @@ struct kt_stack_search {
 	uint64_t task;           /* for the task stack: the CPU's current task; else 0 */
 	const char *stack;       /* "task stack", "IRQ stack", "NMI exception stack", ... */
 	uint64_t start, end;     /* [start, end) */
-	char error[160];         /* why the stack could not be read; "" if it was searched */
+	char *error;             /* why the stack could not be read; NULL if it was searched */
+	enum kt_error_code error_code;
 	struct kt_exception_frame *frames;
 	size_t n_frames;
 };
@@ -405,7 +480,8 @@ struct kt_stack_search {
 /*
  * Searches the current task's stack, the IRQ stack, the IST stacks and the entry stack of every
  * CPU for struct pt_regs: the shape of a hardware iret frame, proven by a return address below
- * it whose ORC entry says "pt_regs here" (entry code). Free with kt_stack_search_free().
+ * it whose ORC entry says "pt_regs here" (entry code). Free with kt_stack_search_free(), which
+ * frees the strings (proof, error) too.
  */
 KT_PUBLIC struct kt_error *kt_exception_frames_search(struct kt_program *prog,
 						      struct kt_stack_search **ret, size_t *n_ret);
@@ -426,6 +502,53 @@ KT_PUBLIC size_t kt_backtrace_frame_arguments(struct kt_program *prog, const str
 					      size_t i, char (*names)[64], uint64_t *addrs, size_t max);
 KT_PUBLIC unsigned int kt_program_nr_cpus(struct kt_program *prog);
 
+/* Every stack slot of every frame, as bt -f shows them (lib/unwind/slots.c) */
+
+enum kt_slot_mark_kind {
+	KT_SLOT_STALE_RETURN,    /* a stale return address: one of the backtrace's stale frames */
+	KT_SLOT_SAVED_REGISTER,  /* a callee-saved register the frame's function saved: name */
+	KT_SLOT_ARGUMENT,        /* argument name of function (this frame's or its caller's) */
+};
+
+struct kt_stack_slot_mark {
+	enum kt_slot_mark_kind kind;
+	const char *name;        /* the register ("rbx") or the argument; NULL for a stale one */
+	const char *function;    /* an argument's function */
+};
+
+struct kt_stack_slot {
+	uint64_t address;
+	uint64_t value;
+	const struct kt_stack_slot_mark *marks;
+	size_t n_marks;
+	const char *symbol;      /* the kernel or module symbol value points into, or NULL */
+	uint64_t symbol_offset;
+	const char *module;
+};
+
+/* The slots from a frame's sp up to the next frame's return address slot (64 bytes for the
+ * outermost frame); none when the frame's sp is unknown or the span is over 4 KiB. */
+struct kt_frame_slots {
+	size_t frame;            /* index in the backtrace's frames */
+	struct kt_stack_slot *slots;
+	size_t n_slots;
+	const char *error;       /* why the slot at error_address could not be read, or NULL */
+	enum kt_error_code error_code;
+	uint64_t error_address;
+};
+
+/* One entry per frame of the backtrace. Strings are owned by the result or live as long as the
+ * program; free with kt_stack_slots_destroy(). */
+struct kt_stack_slots {
+	struct kt_frame_slots *frames;
+	size_t n_frames;
+};
+
+KT_PUBLIC struct kt_error *kt_backtrace_stack_slots(struct kt_program *prog,
+						    const struct kt_backtrace *bt,
+						    struct kt_stack_slots **ret);
+KT_PUBLIC void kt_stack_slots_destroy(struct kt_stack_slots *slots);
+
 /* Call sites: which call made a return address, through what, to where (bt --explain, callsite) */
 
 enum kt_call_kind {
@@ -445,24 +568,49 @@ enum kt_call_verdict {
 	KT_CALL_DIFFERS,      /* it reaches another function: the frame above is not its callee */
 };
 
+/* The evidence for a verdict, or what was missing: kt_call_site.reason as a stable code. */
+enum kt_call_reason_code {
+	KT_CALL_REASON_TARGET_UNKNOWN,  /* "undetermined.target_unknown": a value it needs is missing */
+	KT_CALL_REASON_NO_CALL,         /* "undetermined.no_call": no call ends at the return address */
+	KT_CALL_REASON_NO_CALLEE,       /* "undetermined.no_callee": no frame above to compare with */
+	KT_CALL_REASON_INNERMOST,       /* "undetermined.innermost": the innermost frame: not called */
+	KT_CALL_REASON_INTERRUPTED,     /* "undetermined.interrupted": the frame was interrupted */
+	KT_CALL_REASON_ERROR,           /* "undetermined.error": the resolution failed (reason says) */
+	KT_CALL_REASON_REACHES_CALLEE,  /* "matches.callee": the target is the frame above's function */
+	KT_CALL_REASON_REACHES_COLD_PART,/* "matches.cold_part": ... whose .cold part is the frame above */
+	KT_CALL_REASON_TAIL_CALL,       /* "tail_call.one": the target jumped to the frame above */
+	KT_CALL_REASON_TWO_TAIL_CALLS,  /* "tail_call.two": through two jumps */
+	KT_CALL_REASON_OTHER_FUNCTION,  /* "differs.other_function": it reaches another function */
+};
+
+KT_PUBLIC const char *kt_call_reason_code_name(enum kt_call_reason_code code);
+
 /* A value the resolution needed: "vcpu" (from %rbx, saved by vmx_vcpu_run at 0x...). */
 struct kt_call_value {
-	char name[160];
+	const char *name;
 	uint64_t value;
-	char source[160];
+	const char *source;
 };
+
+struct kt_call_site_text;
 
 enum { KT_CALL_MAX_VALUES = 12 };
 
+/*
+ * A resolved call site. Its strings (instruction, expression, the values' names and sources,
+ * reason) are owned by the site: kt_call_site_deinit() frees them (kt_call_sites_destroy() for
+ * the arrays the backtrace functions return); caller and the target's names live as long as
+ * the program. A copy of the struct shares the strings: deinit only one.
+ */
 struct kt_call_site {
 	uint64_t return_address;
 	uint64_t address;                 /* the call instruction */
 	const char *caller;               /* function holding it, NULL if no symbol */
-	char instruction[160];            /* as dis prints it */
+	const char *instruction;          /* as dis prints it */
 	enum kt_call_kind kind;
 	/* What the target was read through, in C: "vcpu->ops->run", "kvm_x86_ops.run",
 	 * "((struct kvm_vcpu *)%rbx)->arch.mmu.set_cr3"; "" for a direct call. */
-	char expression[256];
+	const char *expression;
 	struct kt_call_value values[KT_CALL_MAX_VALUES];
 	size_t n_values;
 	bool has_target;
@@ -473,18 +621,47 @@ struct kt_call_site {
 	enum kt_call_verdict verdict;
 	uint64_t tail_jump;               /* KT_CALL_TAIL_CALL: the jmp that reached the frame above */
 	unsigned int tail_calls;          /* ... and how many functions jumped on the way (1 or 2) */
-	char reason[320];                 /* the evidence for the verdict, or what was missing */
+	const char *reason;               /* the evidence for the verdict, or what was missing */
+	enum kt_call_reason_code reason_code;
+	struct kt_call_site_text *text;   /* private: the block the strings above are in */
 };
 
+KT_PUBLIC void kt_call_site_deinit(struct kt_call_site *site);
+KT_PUBLIC void kt_call_sites_destroy(struct kt_call_site *sites, size_t n);
+
+/* Where a register's value at a call was found. */
+enum kt_register_origin {
+	KT_REGISTER_ORIGIN_UNKNOWN,
+	KT_REGISTER_ORIGIN_CPU_NOTE,       /* the CPU's saved registers: note names which, of CPU cpu */
+	KT_REGISTER_ORIGIN_PT_REGS,        /* the pt_regs at address */
+	KT_REGISTER_ORIGIN_SWITCH_FRAME,   /* the switch frame's slot at address */
+	KT_REGISTER_ORIGIN_RETURN_SLOT,    /* %rsp: the return address slot at address, + 8 */
+	KT_REGISTER_ORIGIN_SAVED_CFI,      /* saved by function at address, as DWARF CFI says */
+	KT_REGISTER_ORIGIN_SAVED_PROLOGUE, /* saved by function at address, by its prologue's pushes */
+	KT_REGISTER_ORIGIN_BELOW_RETURN,   /* %rsp at a function's entry: below the return address */
+};
+
+struct kt_register_source {
+	enum kt_register_origin origin;
+	uint64_t address;
+	const char *function;    /* SAVED_*: the function that saved it (NULL if unknown) */
+	const char *note;        /* CPU_NOTE: "crash_notes (...)", "QEMU CPU note (...)" */
+	int cpu;                 /* CPU_NOTE */
+};
+
+/* The source for people: "saved by vmx_vcpu_run at 0xffffc90000abfe40 (DWARF CFI)". */
+KT_PUBLIC void kt_register_source_text(const struct kt_register_source *source, char *buf,
+				       size_t size);
+
 /*
- * Registers known at a call instruction: value and, for people, where it was found
- * ("saved by vmx_vcpu_run at 0xffffc90000abfe40"). Indexed by DWARF register number (rax 0,
- * rdx 1, rcx 2, rbx 3, rsi 4, rdi 5, rbp 6, rsp 7, r8-r15 8-15).
+ * Registers known at a call instruction: value and where it was found. Indexed by DWARF
+ * register number (rax 0, rdx 1, rcx 2, rbx 3, rsi 4, rdi 5, rbp 6, rsp 7, r8-r15 8-15). The
+ * strings it points to live as long as the program.
  */
 struct kt_call_registers {
 	uint64_t value[16];
 	uint32_t known;                   /* bit per register */
-	char source[16][96];
+	struct kt_register_source source[16];
 	int cpu;                          /* the CPU that ran the code (for %gs:), -1 if unknown */
 };
 
@@ -508,14 +685,15 @@ KT_PUBLIC struct kt_error *kt_backtrace_call_site(struct kt_program *prog, const
 						  size_t i, struct kt_call_site *ret);
 /* The call site of every frame (kind KT_CALL_NONE for frames not entered by a call), resolved
  * outermost first so each caller's arguments are known from the call that entered it. *ret has
- * bt->n_frames entries: free() it. */
+ * bt->n_frames entries: kt_call_sites_destroy(*ret, bt->n_frames). */
 KT_PUBLIC struct kt_error *kt_backtrace_call_sites(struct kt_program *prog, const struct kt_backtrace *bt,
 						   struct kt_call_site **ret);
 /*
  * kt_backtrace_call_sites(), and the call sites taken as evidence in bt's frames: an indirect
  * call that reaches another function than the frame above makes that frame inferred, a resolved
  * one adds its expression to the reason, and the innermost frame of a CPU without registers is
- * named after the target of the call below it when that is resolved.
+ * named after the target of the call below it when that is resolved (reason and reason_code
+ * change with it). Free *ret with kt_call_sites_destroy(*ret, bt->n_frames).
  */
 KT_PUBLIC struct kt_error *kt_backtrace_explain(struct kt_program *prog, struct kt_backtrace *bt,
 						struct kt_call_site **ret);
@@ -576,8 +754,154 @@ struct kt_log_clock {
 
 KT_PUBLIC struct kt_error *kt_log_clock_get(struct kt_program *prog, struct kt_log_clock *ret);
 
-/* Rendering (text for people, JSON with the schema in docs/json.md) */
+/* Results of the other commands, as data for the renderers below */
 
+/* sym: the symbol containing an address, or a name's address. */
+struct kt_symbol_lookup {
+	uint64_t address;
+	const char *name;        /* valid while the program is */
+	uint64_t offset;         /* address - the symbol's address */
+	const char *module;      /* NULL for the kernel */
+};
+
+/* what: a hexadecimal address (0x optional), else a kernel or module symbol name. */
+KT_PUBLIC struct kt_error *kt_symbol_lookup(struct kt_program *prog, const char *what,
+					    struct kt_symbol_lookup *ret);
+
+/* rd: memory as values of 1, 2, 4 or 8 bytes. */
+struct kt_memory_rows {
+	uint64_t address;
+	enum kt_address_space space;
+	unsigned int size;       /* bytes per value */
+	const uint8_t *bytes;    /* the bytes read, len of them: up to the end or the first fault */
+	size_t len;
+	/* with symbols: per 8-byte value, the symbol it points into (name NULL if none) */
+	struct kt_symbol_lookup *symbols;
+	const char *error;       /* why the value at address + len could not be read, or NULL */
+	enum kt_error_code error_code;
+};
+
+/* Reads count values (page by page, and value by value in a page that fails, so that all that
+ * can be read is). Only errors other than a fault fail the call. */
+KT_PUBLIC struct kt_error *kt_memory_rows_read(struct kt_program *prog, uint64_t address,
+					       enum kt_address_space space, unsigned int size,
+					       uint64_t count, bool symbols,
+					       struct kt_memory_rows **ret);
+KT_PUBLIC void kt_memory_rows_destroy(struct kt_memory_rows *rows);
+
+/* percpu: a per-CPU variable on each CPU, and optionally the word there. */
+struct kt_percpu_value {
+	struct kt_percpu_slot slot;
+	bool has_value;          /* values were asked for and this one was read */
+	uint64_t value;
+	const char *error;       /* values asked for but unreadable: why */
+	enum kt_error_code error_code;
+};
+
+struct kt_percpu_values {
+	const char *expression;
+	uint64_t offset;
+	bool values;             /* values were asked for */
+	struct kt_percpu_value *cpus;
+	size_t n_cpus;
+};
+
+/* expr: as kt_program_parse_address(); cpu: one CPU, or -1 for all (NOT_FOUND if it is not a
+ * possible CPU). */
+KT_PUBLIC struct kt_error *kt_percpu_values_read(struct kt_program *prog, const char *expr, int cpu,
+						 bool values, struct kt_percpu_values **ret);
+KT_PUBLIC void kt_percpu_values_destroy(struct kt_percpu_values *values);
+
+/* dis: an instruction with what dis adds to it */
+struct kt_dis_item {
+	const struct kt_dis_line *line;
+	bool lines;                        /* source lines were asked for */
+	const struct kt_source_line *source; /* its source line, or NULL */
+	bool new_line;                     /* source starts a line other than the previous one's */
+	const char *source_unavailable;    /* no source line: why */
+	bool new_unavailable;              /* ... said differently than for the one before */
+	const struct kt_call_site *call_site; /* an indirect call resolved without a stack, or NULL */
+};
+
+typedef bool kt_dis_item_fn(const struct kt_dis_item *item, void *arg);
+/* kt_disassemble() with every indirect call resolved as far as code and globals allow and,
+ * with lines, each instruction's source line. */
+KT_PUBLIC struct kt_error *kt_disassemble_items(struct kt_program *prog, uint64_t start,
+						uint64_t end, size_t count, bool lines,
+						kt_dis_item_fn *fn, void *arg);
+
+/*
+ * Rendering (lib/report): each result as text for people or as a JSON document (docs/json.md;
+ * every document is an object whose "schema" member is KT_JSON_SCHEMA). One convention: a
+ * renderer writes to a FILE* (to get a string, pass open_memstream(3)'s) and takes the format;
+ * errors are the stream's (ferror()). Results made one at a time (the backtraces of every task,
+ * tasks, log records, modules, instructions, exception stacks) are written as items of a list
+ * between kt_list_begin() and kt_list_end(): in JSON {"schema": ..., "<list>": [item, ...]}, in
+ * text the list's header (ps, mod) and each item. Text and JSON are written from the same data.
+ */
+#define KT_JSON_SCHEMA "ktriage/1"
+
+enum kt_format {
+	KT_FORMAT_TEXT,
+	KT_FORMAT_JSON,
+};
+
+enum kt_list_kind {
+	KT_LIST_BACKTRACES,        /* "backtraces": kt_backtrace_render() */
+	KT_LIST_EXCEPTION_STACKS,  /* "stacks": kt_stack_search_render() */
+	KT_LIST_TASKS,             /* "tasks": kt_task_render() */
+	KT_LIST_LOG,               /* "records": kt_log_record_render() */
+	KT_LIST_MODULES,           /* "modules": kt_module_render() */
+	KT_LIST_INSTRUCTIONS,      /* "instructions": kt_dis_item_render() */
+};
+
+struct kt_list_writer {
+	FILE *out;
+	enum kt_format format;
+	enum kt_list_kind kind;
+	size_t n;                  /* items written */
+};
+
+KT_PUBLIC void kt_list_begin(struct kt_list_writer *w, FILE *out, enum kt_format format,
+			     enum kt_list_kind kind);
+KT_PUBLIC void kt_list_end(struct kt_list_writer *w);
+
+struct kt_backtrace_render_options {
+	bool reasons;            /* text: the reason of every frame, not only of unverified ones */
+	bool stale;              /* text: the stale values (JSON always lists them) */
+	bool lines;              /* source lines and inlined functions of each frame (DWARF) */
+	const struct kt_call_site *call_sites;   /* bt->n_frames of them (bt --explain), or NULL */
+	const struct kt_stack_slots *slots;      /* bt -f, or NULL */
+};
+
+/* prog is needed for source lines only (may be NULL without lines). */
+KT_PUBLIC void kt_backtrace_render(struct kt_list_writer *w, struct kt_program *prog,
+				   const struct kt_backtrace *bt,
+				   const struct kt_backtrace_render_options *opts);
+KT_PUBLIC void kt_stack_search_render(struct kt_list_writer *w, const struct kt_stack_search *s);
+KT_PUBLIC void kt_task_render(struct kt_list_writer *w, const struct kt_task *task);
+struct kt_log_render_options {
+	const struct kt_log_clock *clock;  /* wall-clock times (log -T), or NULL */
+	bool level;                        /* text: <N> before each message */
+};
+KT_PUBLIC void kt_log_record_render(struct kt_list_writer *w, const struct kt_log_record *rec,
+				    const struct kt_log_render_options *opts);
+KT_PUBLIC void kt_module_render(struct kt_list_writer *w, const struct kt_module_info *module);
+KT_PUBLIC void kt_dis_item_render(struct kt_list_writer *w, const struct kt_dis_item *item);
+
+KT_PUBLIC void kt_sys_info_render(FILE *out, enum kt_format format, const struct kt_sys_info *info);
+KT_PUBLIC void kt_symbol_render(FILE *out, enum kt_format format,
+				 const struct kt_symbol_lookup *sym);
+KT_PUBLIC void kt_call_site_render(FILE *out, enum kt_format format,
+				    const struct kt_call_site *cs);
+KT_PUBLIC void kt_task_info_render(FILE *out, enum kt_format format,
+				    const struct kt_task_info *info);
+KT_PUBLIC void kt_memory_rows_render(FILE *out, enum kt_format format,
+				      const struct kt_memory_rows *rows);
+KT_PUBLIC void kt_percpu_values_render(FILE *out, enum kt_format format,
+				       const struct kt_percpu_values *values);
+
+/* sys as strings (kt_sys_info_render() to a string); NULL when out of memory. */
 KT_PUBLIC char *kt_sys_info_to_text(const struct kt_sys_info *info);
 KT_PUBLIC char *kt_sys_info_to_json(const struct kt_sys_info *info);
 

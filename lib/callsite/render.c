@@ -13,6 +13,7 @@
 #include <bpf/btf.h>
 
 #include "callsite/render.h"
+#include "callsite/site_text.h"
 #include "core/error.h"
 #include "core/util.h"
 #include "kernel/percpu.h"
@@ -52,12 +53,13 @@ static void add_value(struct resolver *r, const char *name, uint64_t value, cons
 			return;
 	if (site->n_values >= KT_CALL_MAX_VALUES)
 		return;
-	struct kt_call_value *v = &site->values[site->n_values++];
-	snprintf(v->name, sizeof(v->name), "%s", name);
+	size_t i = site->n_values++;
+	struct kt_call_value *v = &site->values[i];
+	snprintf(site->text->values[i].name, sizeof(site->text->values[i].name), "%s", name);
 	v->value = value;
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(v->source, sizeof(v->source), fmt, ap);
+	vsnprintf(site->text->values[i].source, sizeof(site->text->values[i].source), fmt, ap);
 	va_end(ap);
 }
 
@@ -285,8 +287,10 @@ static bool dwarf_param_value(struct resolver *r, int idx, const char *name, str
 		    (r->regs->known & (1u << p->dwarf_reg))) {
 			out->value = r->regs->value[p->dwarf_reg];
 			known = true;
-			add_value(r, name, out->value, "DWARF: in %%%s at the call; %s", kt_x86_reg_name(p->dwarf_reg),
-				  r->regs->source[p->dwarf_reg]);
+			char source[160];
+			kt_register_source_text(&r->regs->source[p->dwarf_reg], source, sizeof(source));
+			add_value(r, name, out->value, "DWARF: in %%%s at the call; %s",
+				  kt_x86_reg_name(p->dwarf_reg), source);
 		} else if (p->where == KT_PARAM_FRAME_BASE && (r->regs->known & (1u << KT_X86_RSP)) &&
 			   r->call_depth != KT_DEPTH_UNKNOWN) {
 			where = r->regs->value[KT_X86_RSP] + (uint64_t)r->call_depth + 8 + (uint64_t)p->offset;
@@ -336,7 +340,9 @@ static bool from_call_registers(struct resolver *r, const struct kt_sx *x, struc
 			kt_textf(label, sizeof(label), "%s", name);
 		else
 			kt_textf(label, sizeof(label), "%%%s", kt_x86_reg_name(reg));
-		add_value(r, label, out->value, "%%%s at the call: %s", kt_x86_reg_name(reg), r->regs->source[reg]);
+		char source[160];
+		kt_register_source_text(&r->regs->source[reg], source, sizeof(source));
+		add_value(r, label, out->value, "%%%s at the call: %s", kt_x86_reg_name(reg), source);
 		return true;
 	}
 	return false;

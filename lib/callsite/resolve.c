@@ -11,6 +11,7 @@
 #include "callsite/disasm.h"
 #include "callsite/pv_ops.h"
 #include "callsite/render.h"
+#include "callsite/site_text.h"
 #include "callsite/static_calls.h"
 #include "callsite/thunks.h"
 #include "core/error.h"
@@ -74,7 +75,7 @@ void kt_call_registers_keep(const struct kt_call_registers *from, uint32_t mask,
 		if (!(mask & from->known & (1u << reg)))
 			continue;
 		to->value[reg] = from->value[reg];
-		memcpy(to->source[reg], from->source[reg], sizeof(to->source[reg]));
+		to->source[reg] = from->source[reg];
 		to->known |= 1u << reg;
 	}
 }
@@ -85,7 +86,7 @@ void kt_call_registers_at_entry(const struct kt_call_registers *at_call, struct 
 	kt_call_registers_keep(at_call, KT_X86_CALLEE_SAVED, ret);
 	if (at_call->known & (1u << KT_X86_RSP)) {
 		ret->value[KT_X86_RSP] = at_call->value[KT_X86_RSP] - 8;
-		snprintf(ret->source[KT_X86_RSP], sizeof(ret->source[KT_X86_RSP]), "below the return address");
+		ret->source[KT_X86_RSP] = (struct kt_register_source){.origin = KT_REGISTER_ORIGIN_BELOW_RETURN};
 		ret->known |= 1u << KT_X86_RSP;
 	}
 }
@@ -113,12 +114,10 @@ struct kt_error *kt_call_site_resolve(struct kt_program *prog, uint64_t return_a
 	return kt_call_site_resolve_entry(prog, return_address, regs, callee, NULL, ret);
 }
 
-struct kt_error *kt_call_site_resolve_entry(struct kt_program *prog, uint64_t return_address,
-					    const struct kt_call_registers *regs, uint64_t callee,
-					    const struct kt_entry_source *entry, struct kt_call_site *ret)
+static struct kt_error *resolve(struct kt_program *prog, uint64_t return_address,
+			       const struct kt_call_registers *regs, uint64_t callee,
+			       const struct kt_entry_source *entry, struct kt_call_site *site)
 {
-	struct kt_call_site *site = ret;
-	memset(site, 0, sizeof(*site));
 	site->return_address = return_address;
 	struct kt_function_code code;
 	struct kt_error *err = kt_function_code_load(prog, return_address - 1, &code);
@@ -128,8 +127,9 @@ struct kt_error *kt_call_site_resolve_entry(struct kt_program *prog, uint64_t re
 	site->caller = code.name;
 	if (ci < 0) {
 		site->kind = KT_CALL_NONE;
-		kt_textf(site->reason, sizeof(site->reason), "no call instruction of %s ends at 0x%016llx",
-			 code.name, (unsigned long long)return_address);
+		site->reason_code = KT_CALL_REASON_NO_CALL;
+		kt_textf(site->text->reason, sizeof(site->text->reason),
+			 "no call instruction of %s ends at 0x%016llx", code.name, (unsigned long long)return_address);
 		kt_function_code_deinit(&code);
 		return NULL;
 	}
@@ -137,7 +137,7 @@ struct kt_error *kt_call_site_resolve_entry(struct kt_program *prog, uint64_t re
 	site->address = call->address;
 	struct kt_code_symbols cs;
 	if ((err = kt_code_symbols_get(prog, &cs)) ||
-	    (err = kt_insn_render(&cs, call, site->instruction, sizeof(site->instruction)))) {
+	    (err = kt_insn_render(&cs, call, site->text->instruction, sizeof(site->text->instruction)))) {
 		kt_function_code_deinit(&code);
 		return err;
 	}
@@ -169,14 +169,14 @@ struct kt_error *kt_call_site_resolve_entry(struct kt_program *prog, uint64_t re
 			site->kind = KT_CALL_RETPOLINE;
 			// The thunk shares its address with other names (__x86_indirect_thunk_array,
 			// __static_call_text_end): name it by the register it jumps through.
-			char *name = strchr(site->instruction, '<');
+			char *name = strchr(site->text->instruction, '<');
 			if (name)
-				kt_textf(name, sizeof(site->instruction) - (size_t)(name - site->instruction),
+				kt_textf(name, sizeof(site->text->instruction) - (size_t)(name - site->text->instruction),
 				      "<__x86_indirect_thunk_%s>", kt_x86_reg_name(thunk_reg));
 			through = kt_slice_register(slice, thunk_reg, (size_t)ci);
 		} else if (static_call_trampoline(prog, call->target, &dest)) {
 			site->kind = KT_CALL_STATIC;
-			kt_name_address(prog, call->target, site->expression, sizeof(site->expression));
+			kt_name_address(prog, call->target, site->text->expression, sizeof(site->text->expression));
 			if (dest)
 				set_target(prog, site, dest);
 			else
@@ -189,10 +189,10 @@ struct kt_error *kt_call_site_resolve_entry(struct kt_program *prog, uint64_t re
 			if (kt_static_call_site(prog, call->address, &key)) {
 				// Patched in place: the call names the target itself, the key says why.
 				site->kind = KT_CALL_STATIC;
-				kt_name_address(prog, key, site->expression, sizeof(site->expression));
+				kt_name_address(prog, key, site->text->expression, sizeof(site->text->expression));
 			} else if (kt_pv_ops_site(prog, call->address, member, sizeof(member))) {
 				site->kind = KT_CALL_PV_OPS;
-				kt_textf(site->expression, sizeof(site->expression), "pv_ops.%s", member);
+				kt_textf(site->text->expression, sizeof(site->text->expression), "pv_ops.%s", member);
 			}
 			set_target(prog, site, call->target);
 		}
@@ -203,7 +203,7 @@ struct kt_error *kt_call_site_resolve_entry(struct kt_program *prog, uint64_t re
 	if (through) {
 		struct rendered out;
 		kt_render(&r, through, &out);
-		snprintf(site->expression, sizeof(site->expression), "%s", out.text);
+		snprintf(site->text->expression, sizeof(site->text->expression), "%s", out.text);
 		if (out.known)
 			set_target(prog, site, out.value);
 	}
@@ -211,12 +211,31 @@ struct kt_error *kt_call_site_resolve_entry(struct kt_program *prog, uint64_t re
 	kt_function_code_deinit(&code);
 	if (site->has_target)
 		kt_judge_call(&r, site, callee);
-	if (!site->has_target)
-		kt_textf(site->reason, sizeof(site->reason), "target not determined: %s",
+	if (!site->has_target) {
+		site->reason_code = KT_CALL_REASON_TARGET_UNKNOWN;
+		kt_textf(site->text->reason, sizeof(site->text->reason), "target not determined: %s",
 			 r.missing[0] ? r.missing : "no value to read it from");
-	else if (!callee && !site->reason[0])
-		kt_textf(site->reason, sizeof(site->reason), "no frame above to compare with");
-	if (r.guessed && strlen(site->reason) + 40 < sizeof(site->reason))
-		strcat(site->reason, " (a global's type taken from its name)");
+	} else if (!callee && !site->reason[0]) {
+		site->reason_code = KT_CALL_REASON_NO_CALLEE;
+		kt_textf(site->text->reason, sizeof(site->text->reason), "no frame above to compare with");
+	}
+	if (r.guessed && strlen(site->reason) + 40 < sizeof(site->text->reason))
+		strcat(site->text->reason, " (a global's type taken from its name)");
+	return NULL;
+}
+
+struct kt_error *kt_call_site_resolve_entry(struct kt_program *prog, uint64_t return_address,
+					    const struct kt_call_registers *regs, uint64_t callee,
+					    const struct kt_entry_source *entry, struct kt_call_site *ret)
+{
+	struct kt_call_site site;
+	struct kt_error *err = kt_call_site_init(&site);
+	if (!err)
+		err = resolve(prog, return_address, regs, callee, entry, &site);
+	if (err) {
+		kt_call_site_deinit(&site);
+		return err;
+	}
+	*ret = site;
 	return NULL;
 }

@@ -10,6 +10,7 @@
 
 #include "callsite/disasm.h"
 #include "callsite/render.h"
+#include "callsite/site_text.h"
 #include "callsite/thunks.h"
 #include "core/error.h"
 #include "core/util.h"
@@ -129,13 +130,17 @@ void kt_judge_call(struct resolver *r, struct kt_call_site *site, uint64_t calle
 	kt_name_address(prog, site->target, tname, sizeof(tname));
 	if (site->target == callee) {
 		site->verdict = KT_CALL_MATCHES;
-		kt_textf(site->reason, sizeof(site->reason), "the call reaches %s, the function of the "
+		site->reason_code = KT_CALL_REASON_REACHES_CALLEE;
+		kt_textf(site->text->reason, sizeof(site->text->reason),
+			 "the call reaches %s, the function of the "
 			 "frame above", tname);
 		return;
 	}
 	if (site->target_function && !site->target_offset && kt_is_cold_part(prog, site->target, callee)) {
 		site->verdict = KT_CALL_MATCHES;
-		kt_textf(site->reason, sizeof(site->reason), "the call reaches %s, whose unlikely part %s "
+		site->reason_code = KT_CALL_REASON_REACHES_COLD_PART;
+		kt_textf(site->text->reason, sizeof(site->text->reason),
+			 "the call reaches %s, whose unlikely part %s "
 		      "(a jump away, no call) is the frame above", tname, cname);
 		return;
 	}
@@ -145,7 +150,9 @@ void kt_judge_call(struct resolver *r, struct kt_call_site *site, uint64_t calle
 		site->verdict = KT_CALL_TAIL_CALL;
 		site->tail_jump = jmp_at;
 		site->tail_calls = 1;
-		kt_textf(site->reason, sizeof(site->reason), "the call reaches %s, which tail-called %s "
+		site->reason_code = KT_CALL_REASON_TAIL_CALL;
+		kt_textf(site->text->reason, sizeof(site->text->reason),
+			 "the call reaches %s, which tail-called %s "
 		      "(jmp at 0x%016llx): %s has no frame of its own", tname, cname,
 		      (unsigned long long)jmp_at, tname);
 		return;
@@ -158,12 +165,16 @@ void kt_judge_call(struct resolver *r, struct kt_call_site *site, uint64_t calle
 		site->verdict = KT_CALL_TAIL_CALL;
 		site->tail_jump = jmp_at;
 		site->tail_calls = 2;
-		kt_textf(site->reason, sizeof(site->reason), "the call reaches %s, which tail-called %s, "
+		site->reason_code = KT_CALL_REASON_TWO_TAIL_CALLS;
+		kt_textf(site->text->reason, sizeof(site->text->reason),
+			 "the call reaches %s, which tail-called %s, "
 		      "which tail-called %s (jmp at 0x%016llx): neither has a frame of its own", tname,
 		      vname, cname, (unsigned long long)jmp_at);
 		return;
 	}
 	site->verdict = KT_CALL_DIFFERS;
-	kt_textf(site->reason, sizeof(site->reason), "the call reaches %s, not %s: the frame above "
+	site->reason_code = KT_CALL_REASON_OTHER_FUNCTION;
+	kt_textf(site->text->reason, sizeof(site->text->reason),
+		 "the call reaches %s, not %s: the frame above "
 		 "is not this call's callee", tname, cname);
 }

@@ -85,6 +85,21 @@ const char *kt_error_message(const struct kt_error *err)
 	return err->message;
 }
 
+const char *kt_error_code_name(enum kt_error_code code)
+{
+	static const char *const names[] = {
+		[KT_ERROR_NOMEM] = "error.nomem",
+		[KT_ERROR_OS] = "error.os",
+		[KT_ERROR_FAULT] = "error.fault",
+		[KT_ERROR_BAD_DATA] = "error.bad_data",
+		[KT_ERROR_NOT_FOUND] = "error.not_found",
+		[KT_ERROR_LIMIT] = "error.limit",
+		[KT_ERROR_UNSUPPORTED] = "error.unsupported",
+		[KT_ERROR_INVALID_ARGUMENT] = "error.invalid_argument",
+	};
+	return (unsigned int)code < sizeof(names) / sizeof(names[0]) ? names[code] : "error.?";
+}
+
 bool kt_error_address(const struct kt_error *err, uint64_t *ret)
 {
 	if (!err->has_address)

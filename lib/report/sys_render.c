@@ -64,6 +64,7 @@ char *kt_sys_info_to_json(const struct kt_sys_info *info)
 	json_object *o = json_object_new_object();
 	if (!o)
 		return NULL;
+	add_string(o, "schema", KT_JSON_SCHEMA);
 	add_string(o, "dump", info->dump_path);
 	add_string(o, "dump_format", info->dump_format);
 	add_string(o, "symbols", info->debuginfo_mode);
@@ -89,4 +90,16 @@ char *kt_sys_info_to_json(const struct kt_sys_info *info)
 	char *out = s ? strdup(s) : NULL;
 	json_object_put(o);
 	return out;
+}
+
+void kt_sys_info_render(FILE *out, enum kt_format format, const struct kt_sys_info *info)
+{
+	bool json = format == KT_FORMAT_JSON;
+	char *s = json ? kt_sys_info_to_json(info) : kt_sys_info_to_text(info);
+	if (!s)
+		return;  // out of memory: nothing written
+	fputs(s, out);
+	if (json)
+		putc('\n', out);
+	free(s);
 }

@@ -5,6 +5,7 @@
  * the frame above. A CPU that left no registers is reconstructed (reconstruct.c). Code addresses
  * on the stack that the chain does not use are listed as stale, with the reason.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,8 +29,12 @@ const char *kt_pt_regs_name(unsigned int index)
 	return kt_reg_name((enum kt_reg)index);
 }
 
-struct kt_error *kt_bt_add_frame(struct kt_backtrace *bt, const struct kt_frame *frame, bool stale)
+struct kt_error *kt_bt_add_frame(struct kt_backtrace *bt, const struct kt_frame *frame,
+				 const char *reason, bool stale)
 {
+	const char *owned = kt_strpool_str(kt_bt_strings(bt), reason ? reason : "");
+	if (!owned)
+		return &kt_enomem;
 	struct kt_frame **arr = stale ? &bt->stale : &bt->frames;
 	size_t *n = stale ? &bt->n_stale : &bt->n_frames;
 	// Capacity doubles whenever the count reaches a power of two (frames are ~600 bytes).
@@ -39,8 +44,21 @@ struct kt_error *kt_bt_add_frame(struct kt_backtrace *bt, const struct kt_frame 
 			return &kt_enomem;
 		*arr = grown;
 	}
-	(*arr)[(*n)++] = *frame;
+	(*arr)[*n] = *frame;
+	(*arr)[(*n)++].reason = owned;
 	return NULL;
+}
+
+void kt_bt_set_note(struct kt_backtrace *bt, enum kt_stop_code code, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	const char *owned = kt_strpool_str(kt_bt_strings(bt), buf);
+	bt->note = owned ? owned : "(out of memory)";
+	bt->note_code = code;
 }
 
 void kt_bt_describe(struct kt_unwinder *uw, struct kt_frame *f)
@@ -84,9 +102,10 @@ void kt_bt_frame_from_state(struct kt_unwinder *uw, const struct kt_unwind_state
 }
 
 /* "return address at 0x... (placed by HOW), CALL": the reason of nearly every frame. */
-static void reason_return_address(struct kt_frame *f, uint64_t slot, const char *how, const char *call)
+static void reason_return_address(char *reason, size_t size, uint64_t slot, const char *how,
+				  const char *call)
 {
-	struct kt_text t = kt_text_start(f->reason, sizeof(f->reason));
+	struct kt_text t = kt_text_start(reason, size);
 	kt_text_str(&t, "return address at 0x");
 	kt_text_hex(&t, slot, 16);
 	kt_text_str(&t, " (placed by ");
@@ -97,14 +116,14 @@ static void reason_return_address(struct kt_frame *f, uint64_t slot, const char 
 
 struct kt_error *kt_bt_unwind_from(struct kt_unwinder *uw, struct kt_backtrace *bt,
 				   struct kt_unwind_state st, enum kt_frame_status trust,
-				   const char *first_reason)
+				   enum kt_frame_reason_code first_code, const char *first_reason)
 {
 	struct kt_frame f;
+	char reason[KT_FRAME_REASON_MAX];
 	kt_bt_frame_from_state(uw, &st, &f);
 	f.status = trust;
-	struct kt_text first = kt_text_start(f.reason, sizeof(f.reason));
-	kt_text_str(&first, first_reason);
-	struct kt_error *err = kt_bt_add_frame(bt, &f, false);
+	f.reason_code = first_code;
+	struct kt_error *err = kt_bt_add_frame(bt, &f, first_reason, false);
 	while (!err && bt->n_frames < KT_MAX_FRAMES) {
 		const struct kt_frame *above = &bt->frames[bt->n_frames - 1];
 		uint64_t callee = kt_bt_function_start(above);
@@ -113,18 +132,19 @@ struct kt_error *kt_bt_unwind_from(struct kt_unwinder *uw, struct kt_backtrace *
 		char why[KT_REASON_MAX];
 		err = kt_unwind_step(uw, &st, &done, why, sizeof(why));
 		if (err) {
-			snprintf(bt->note, sizeof(bt->note), "unwind stopped: %s", kt_error_message(err));
+			kt_bt_set_note(bt, KT_STOP_READ_ERROR, "unwind stopped: %s", kt_error_message(err));
 			kt_error_destroy(err);
 			return NULL;
 		}
 		if (done) {
-			snprintf(bt->note, sizeof(bt->note), "%s", why);
+			kt_bt_set_note(bt, st.stop, "%s", why);
 			return NULL;
 		}
 		kt_bt_frame_from_state(uw, &st, &f);
 		f.status = trust;
 		if (st.pt_regs) {
-			snprintf(f.reason, sizeof(f.reason), "pc from pt_regs at 0x%016llx on the %s "
+			f.reason_code = KT_FRAME_REASON_PT_REGS;
+			snprintf(reason, sizeof(reason), "pc from pt_regs at 0x%016llx on the %s "
 				 "(ORC of %s marks the exception frame)", (unsigned long long)st.pt_regs,
 				 kt_stack_name(kt_stacks_find(&uw->stacks, st.pt_regs)
 						       ? kt_stacks_find(&uw->stacks, st.pt_regs)->kind
@@ -137,7 +157,7 @@ struct kt_error *kt_bt_unwind_from(struct kt_unwinder *uw, struct kt_backtrace *
 			if (!fits && target) {
 				f.status = KT_FRAME_INFERRED;  // ORC placed it; the call says a tail call hid one
 			} else if (!fits) {
-				snprintf(bt->note, sizeof(bt->note),
+				kt_bt_set_note(bt, KT_STOP_NOT_RETURN_ADDRESS,
 					 "unwind stopped: 0x%016llx at 0x%016llx is not a return address (%s)",
 					 (unsigned long long)st.ip, (unsigned long long)st.slot, call);
 				return NULL;
@@ -150,31 +170,39 @@ struct kt_error *kt_bt_unwind_from(struct kt_unwinder *uw, struct kt_backtrace *
 					  : st.fp_rescan ? "the nearest frame record above: the callee keeps no "
 							   "frame pointer"
 					  : "the frame pointer, unproven: the callee may not keep one";
-			if (st.by_fp && st.fp_proof == KT_FP_UNPROVEN)
+			f.reason_code = KT_FRAME_REASON_CALL_FITS;
+			if (st.by_fp && st.fp_proof == KT_FP_UNPROVEN) {
 				f.status = KT_FRAME_INFERRED;
+				f.reason_code = KT_FRAME_REASON_FP_UNPROVEN;
+			}
 			if (!fits && st.by_fp)
-				snprintf(f.reason, sizeof(f.reason), "return address at 0x%016llx (placed by %s), "
+				f.reason_code = KT_FRAME_REASON_FP_SKIPPED;
+			else if (!fits)
+				f.reason_code = KT_FRAME_REASON_TAIL_CALL;
+			if (!fits && st.by_fp)
+				snprintf(reason, sizeof(reason), "return address at 0x%016llx (placed by %s), "
 					 "%s: the rbp chain skipped the frames between it and %s, which keep no "
 					 "frame pointer", (unsigned long long)st.slot, how, call,
 					 callee_name ? callee_name : "the frame above");
 			else if (!fits)
-				snprintf(f.reason, sizeof(f.reason), "return address at 0x%016llx (placed by %s), "
+				snprintf(reason, sizeof(reason), "return address at 0x%016llx (placed by %s), "
 					 "%s: that function is not on the stack; it reached %s by a tail call",
 					 (unsigned long long)st.slot, how, call, callee_name ? callee_name : "the frame above");
 			else
-				reason_return_address(&f, st.slot, how, call);
+				reason_return_address(reason, sizeof(reason), st.slot, how, call);
 		}
-		err = kt_bt_add_frame(bt, &f, false);
+		err = kt_bt_add_frame(bt, &f, reason, false);
 	}
 	if (!err && bt->n_frames >= KT_MAX_FRAMES)
-		snprintf(bt->note, sizeof(bt->note), "stopped after %d frames", KT_MAX_FRAMES);
+		kt_bt_set_note(bt, KT_STOP_FRAME_LIMIT, "stopped after %d frames", KT_MAX_FRAMES);
 	return err;
 }
 
 /* kt_bt_scan_stale; where NULL: "in the frame of FRAME_FN", formatted only if something is
  * found (most frames hold no stale return address). */
 static struct kt_error *scan_stale(struct kt_unwinder *uw, struct kt_backtrace *bt, uint64_t lo,
-				   uint64_t hi, const char *where, const char *frame_fn)
+				   uint64_t hi, enum kt_frame_reason_code code, const char *where,
+				   const char *frame_fn)
 {
 	enum { SCAN_MAX = 4096 };
 	if (hi <= lo || hi - lo > SCAN_MAX * 8)
@@ -193,7 +221,7 @@ static struct kt_error *scan_stale(struct kt_unwinder *uw, struct kt_backtrace *
 			on_chain = bt->frames[i].slot == a;
 		if (on_chain || v < 0xffffffff80000000ull)
 			continue;
-		struct kt_frame f = {.pc = v, .slot = a, .status = KT_FRAME_STALE};
+		struct kt_frame f = {.pc = v, .slot = a, .status = KT_FRAME_STALE, .reason_code = code};
 		kt_bt_describe(uw, &f);
 		if (!f.function)
 			continue;
@@ -206,11 +234,12 @@ static struct kt_error *scan_stale(struct kt_unwinder *uw, struct kt_backtrace *
 			snprintf(in_frame, sizeof(in_frame), "in the frame of %s", frame_fn ? frame_fn : "?");
 			where = in_frame;
 		}
-		snprintf(f.reason, sizeof(f.reason), "return address (%s) %s, not on the unwind chain: "
+		char reason[KT_FRAME_REASON_MAX];
+		snprintf(reason, sizeof(reason), "return address (%s) %s, not on the unwind chain: "
 			 "left by an earlier call", call, where);
 		if (where == in_frame)
 			where = NULL;
-		if ((err = kt_bt_add_frame(bt, &f, true)))
+		if ((err = kt_bt_add_frame(bt, &f, reason, true)))
 			return err;
 	}
 	return NULL;
@@ -218,9 +247,9 @@ static struct kt_error *scan_stale(struct kt_unwinder *uw, struct kt_backtrace *
 
 /* Code addresses in [lo, hi) that look like return addresses but are no slot of the chain. */
 struct kt_error *kt_bt_scan_stale(struct kt_unwinder *uw, struct kt_backtrace *bt, uint64_t lo,
-				  uint64_t hi, const char *where)
+				  uint64_t hi, enum kt_frame_reason_code code, const char *where)
 {
-	return scan_stale(uw, bt, lo, hi, where, NULL);
+	return scan_stale(uw, bt, lo, hi, code, where, NULL);
 }
 
 /* Stale values inside the frames: between each frame's sp and the slot of the next. */
@@ -231,7 +260,8 @@ struct kt_error *kt_bt_scan_chain(struct kt_unwinder *uw, struct kt_backtrace *b
 		const struct kt_frame *f = &bt->frames[i], *next = &bt->frames[i + 1];
 		if (!f->sp || !next->slot || next->slot < f->sp)
 			continue;
-		err = scan_stale(uw, bt, f->sp, next->slot, NULL, f->function);
+		err = scan_stale(uw, bt, f->sp, next->slot, KT_FRAME_REASON_STALE_IN_FRAME, NULL,
+				 f->function);
 	}
 	return err;
 }
@@ -241,13 +271,17 @@ static struct kt_error *bt_create(struct kt_program *prog, uint64_t task, int cp
 				  const struct kt_task *known, const struct kt_backtrace_options *opts,
 				  struct kt_unwinder *uw, struct kt_backtrace **ret)
 {
-	struct kt_backtrace *bt = calloc(1, sizeof(*bt));
-	if (!bt)
+	struct kt_backtrace_impl *impl = calloc(1, sizeof(*impl));
+	if (!impl)
 		return &kt_enomem;
+	struct kt_backtrace *bt = &impl->bt;
 	bt->cpu = cpu;
 	bt->task = task;
 	bt->pid = -1;
+	bt->registers_code = KT_REGISTERS_NONE;
 	bt->registers_source = "none";
+	bt->note_code = KT_STOP_NONE;
+	bt->note = "";
 	struct kt_task t;
 	struct kt_error *err = known ? NULL : kt_task_read_one(prog, task, &t);
 	if (!err) {
@@ -272,6 +306,7 @@ void kt_backtrace_destroy(struct kt_backtrace *bt)
 		return;
 	free(bt->frames);
 	free(bt->stale);
+	kt_strpool_free(kt_bt_strings(bt));
 	free(bt);
 }
 
@@ -289,8 +324,11 @@ struct kt_error *kt_backtrace_cpu_with(struct kt_program *prog, unsigned int cpu
 	if ((err = bt_create(prog, task, (int)cpu, NULL, opts, &uw, &bt)))
 		return err;
 	if (regs.source == KT_REGS_NONE) {
+		bt->registers_code = regs.none_code;
 		err = kt_bt_reconstruct(&uw, bt, regs.reason);
 	} else {
+		bt->registers_code = regs.source == KT_REGS_QEMU ? KT_REGISTERS_QEMU_NOTE
+								 : KT_REGISTERS_CRASH_NOTES;
 		bt->registers_source = kt_regs_source_name(regs.source);
 		struct kt_unwind_state st = {
 			.ip = regs.regs.r[KT_REG_rip],
@@ -303,7 +341,7 @@ struct kt_error *kt_backtrace_cpu_with(struct kt_program *prog, unsigned int cpu
 		char why[96];
 		snprintf(why, sizeof(why), "pc from the CPU's saved registers (%s)",
 			 regs.source == KT_REGS_QEMU ? "QEMU CPU note" : "crash_notes");
-		err = kt_bt_unwind_from(&uw, bt, st, KT_FRAME_VERIFIED, why);
+		err = kt_bt_unwind_from(&uw, bt, st, KT_FRAME_VERIFIED, KT_FRAME_REASON_CPU_REGISTERS, why);
 		if (!err)
 			err = kt_bt_scan_chain(&uw, bt);
 	}
@@ -368,11 +406,12 @@ static struct kt_error *backtrace_sleeping(struct kt_program *prog, const struct
 	if (!serr && fn_off == 0)
 		st.exact = true;
 	kt_error_destroy(serr);
+	bt->registers_code = KT_REGISTERS_SWITCH_FRAME;
 	bt->registers_source = "switch frame (thread.sp, struct inactive_task_frame)";
 	char why[128];
 	snprintf(why, sizeof(why), "return address saved by the last context switch (thread.sp 0x%016llx)",
 		 (unsigned long long)sp);
-	if (!(err = kt_bt_unwind_from(&uw, bt, st, KT_FRAME_VERIFIED, why)))
+	if (!(err = kt_bt_unwind_from(&uw, bt, st, KT_FRAME_VERIFIED, KT_FRAME_REASON_SWITCH_FRAME, why)))
 		err = kt_bt_scan_chain(&uw, bt);
 out:
 	if (err) {

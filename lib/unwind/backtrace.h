@@ -9,7 +9,7 @@
 #include "unwind/stacks.h"
 
 /* Frames past this are a loop or garbage (drgn stops at 1024 as well). */
-enum { KT_MAX_FRAMES = 1024, KT_REASON_MAX = 256 };
+enum { KT_MAX_FRAMES = 1024, KT_REASON_MAX = 256, KT_FRAME_REASON_MAX = 384 };
 
 /* Why a frame-pointer link can be believed: the callee's ORC entry puts its CFA at rbp + 16,
  * or its code starts with push %rbp; mov %rsp,%rbp (and the pc is past that). */
@@ -28,6 +28,7 @@ struct kt_unwind_state {
 	bool by_fp;               /* ... or by the rbp chain; bp is then the saved value, even unproven */
 	enum kt_fp_proof fp_proof; /* what showed that the callee kept its frame pointer in rbp */
 	bool fp_rescan;           /* found by searching the stack for the next frame record */
+	enum kt_stop_code stop;   /* when a step ends the walk: why, as a code beside its reason */
 };
 
 /* Everything a backtrace needs once: program, ORC tables, the stacks it may use. */

@@ -3,9 +3,26 @@
 #ifndef KT_UNWIND_BACKTRACE_BUILD_H
 #define KT_UNWIND_BACKTRACE_BUILD_H
 
+#include "core/strpool.h"
 #include "unwind/backtrace.h"
 
-struct kt_error *kt_bt_add_frame(struct kt_backtrace *bt, const struct kt_frame *frame, bool stale);
+/* A backtrace with the strings it owns (its frames' reasons, its note). */
+struct kt_backtrace_impl {
+	struct kt_backtrace bt;
+	struct kt_strpool strings;
+};
+
+static inline struct kt_strpool *kt_bt_strings(struct kt_backtrace *bt)
+{
+	return &((struct kt_backtrace_impl *)bt)->strings;
+}
+
+/* Appends frame with its reason (copied into the backtrace; code in frame->reason_code). */
+struct kt_error *kt_bt_add_frame(struct kt_backtrace *bt, const struct kt_frame *frame,
+				 const char *reason, bool stale);
+/* Sets the note: why the walk ended. */
+__attribute__((format(printf, 3, 4)))
+void kt_bt_set_note(struct kt_backtrace *bt, enum kt_stop_code code, const char *fmt, ...);
 /* Symbol, module and stack of a frame whose pc, sp, slot and exact are set. */
 void kt_bt_describe(struct kt_unwinder *uw, struct kt_frame *f);
 uint64_t kt_bt_function_start(const struct kt_frame *f);
@@ -14,9 +31,9 @@ void kt_bt_frame_from_state(struct kt_unwinder *uw, const struct kt_unwind_state
 /* Appends the frame at st and every caller ORC finds; the note says why it ended. */
 struct kt_error *kt_bt_unwind_from(struct kt_unwinder *uw, struct kt_backtrace *bt,
 				   struct kt_unwind_state st, enum kt_frame_status trust,
-				   const char *first_reason);
+				   enum kt_frame_reason_code first_code, const char *first_reason);
 struct kt_error *kt_bt_scan_stale(struct kt_unwinder *uw, struct kt_backtrace *bt, uint64_t lo,
-				  uint64_t hi, const char *where);
+				  uint64_t hi, enum kt_frame_reason_code code, const char *where);
 struct kt_error *kt_bt_scan_chain(struct kt_unwinder *uw, struct kt_backtrace *bt);
 /* A CPU without registers: find pt_regs that prove where it was, or rebuild from the stack. */
 struct kt_error *kt_bt_reconstruct(struct kt_unwinder *uw, struct kt_backtrace *bt,

@@ -14,12 +14,18 @@
 #include "core/util.h"
 #include "unwind/backtrace_build.h"
 
-__attribute__((format(printf, 2, 0)))
-static void append(struct kt_frame *f, const char *fmt, const char *a, const char *b)
+/* The frame's reason with "; " and more text after it, as a new string of the backtrace. */
+__attribute__((format(printf, 3, 0)))
+static struct kt_error *append(struct kt_backtrace *bt, struct kt_frame *f, const char *fmt,
+			       const char *a, const char *b)
 {
-	size_t len = strlen(f->reason);
-	if (len + 8 < sizeof(f->reason))
-		kt_textf(f->reason + len, sizeof(f->reason) - len, fmt, a, b);
+	char more[KT_FRAME_REASON_MAX];
+	kt_textf(more, sizeof(more), fmt, a, b);
+	const char *reason = kt_strpool_printf(kt_bt_strings(bt), "%s%s", f->reason, more);
+	if (!reason)
+		return &kt_enomem;
+	f->reason = reason;
+	return NULL;
 }
 
 struct kt_error *kt_backtrace_explain(struct kt_program *prog, struct kt_backtrace *bt,
@@ -37,10 +43,16 @@ struct kt_error *kt_backtrace_explain(struct kt_program *prog, struct kt_backtra
 			continue;
 		if (cs->verdict == KT_CALL_DIFFERS && f->status == KT_FRAME_VERIFIED) {
 			f->status = KT_FRAME_INFERRED;
-			append(f, "; but its call site contradicts the frame above: %s%s", cs->reason, "");
+			f->reason_code = KT_FRAME_REASON_CALL_CONTRADICTS;
+			err = append(bt, f, "; but its call site contradicts the frame above: %s%s",
+				     cs->reason, "");
 		} else if (cs->verdict == KT_CALL_MATCHES || cs->verdict == KT_CALL_TAIL_CALL) {
-			append(f, "; the call site resolves: %s = %s", cs->expression,
-			       cs->target_function ? cs->target_function : "?");
+			err = append(bt, f, "; the call site resolves: %s = %s", cs->expression,
+				     cs->target_function ? cs->target_function : "?");
+		}
+		if (err) {
+			kt_call_sites_destroy(sites, bt->n_frames);
+			return err;
 		}
 	}
 	// The callee of the innermost call on a CPU that saved no registers.
@@ -50,14 +62,23 @@ struct kt_error *kt_backtrace_explain(struct kt_program *prog, struct kt_backtra
 		top->function = cs->target_function;
 		top->module = cs->target_module;
 		top->offset = 0;
-		char via[sizeof(top->reason)];
-		snprintf(via, sizeof(via), "%s", top->reason);
-		kt_textf(top->reason, sizeof(top->reason), "the function the call at 0x%016llx reached "
+		top->reason_code = KT_FRAME_REASON_CALL_TARGET;
+		const char *via = top->reason;
+		const char *reason = kt_strpool_printf(kt_bt_strings(bt),
+			"the function the call at 0x%016llx reached "
 			"(%s = 0x%016llx), found by resolving that call site; where in it the CPU was is "
 			"unknown: %s", (unsigned long long)cs->address, cs->expression,
 			(unsigned long long)cs->target, via);
+		if (reason)
+			top->reason = reason;
+		else
+			err = &kt_enomem;
 	} else if (top && !top->pc && !top->function && cs->kind != KT_CALL_NONE) {
-		append(top, "; the call site does not name it: %s%s", cs->reason, "");
+		err = append(bt, top, "; the call site does not name it: %s%s", cs->reason, "");
+	}
+	if (err) {
+		kt_call_sites_destroy(sites, bt->n_frames);
+		return err;
 	}
 	*ret = sites;
 	return NULL;

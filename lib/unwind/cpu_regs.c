@@ -37,6 +37,7 @@ static struct kt_error *from_crash_notes(struct kt_program *prog, unsigned int c
 	    (err = kt_read_u64(&prog->reader, sym, &base)))
 		return err;
 	if (!base) {
+		out->none_code = KT_REGISTERS_NO_CRASH_NOTES;
 		snprintf(out->reason, sizeof(out->reason),
 			 "no registers saved: crash_notes was never allocated (no kdump kernel loaded)");
 		return NULL;
@@ -57,6 +58,7 @@ static struct kt_error *from_crash_notes(struct kt_program *prog, unsigned int c
 	memcpy(&type, note + 8, 4);
 	if (type != NT_PRSTATUS_TYPE || namesz != 5 || memcmp(note + NOTE_HEADER_SIZE, "CORE", 5) ||
 	    descsz < PRSTATUS_PR_REG_OFFSET + PRSTATUS_NREGS * 8) {
+		out->none_code = online ? KT_REGISTERS_NMI_UNANSWERED : KT_REGISTERS_CPU_OFFLINE;
 		snprintf(out->reason, sizeof(out->reason),
 			 online ? "no registers saved: it did not answer the crash NMI (its crash_notes "
 				  "entry is empty)"
@@ -87,14 +89,16 @@ static void from_qemu(const struct kt_qemu_cpu *q, struct kt_cpu_regs *out)
 
 struct kt_error *kt_cpu_regs_get(struct kt_program *prog, unsigned int cpu, struct kt_cpu_regs *ret)
 {
-	struct kt_cpu_regs out = {.pid = -1};
+	struct kt_cpu_regs out = {.pid = -1, .none_code = KT_REGISTERS_NONE};
 	struct kt_dump *dump = prog->dump;
 	// QEMU notes describe the machine as it was when dumped from outside: always complete.
 	if (dump->n_qemu_cpus && !kt_vmcoreinfo_present(dump)) {
-		if (cpu < dump->n_qemu_cpus)
+		if (cpu < dump->n_qemu_cpus) {
 			from_qemu(&dump->qemu_cpus[cpu], &out);
-		else
+		} else {
 			snprintf(out.reason, sizeof(out.reason), "no QEMU note for CPU %u", cpu);
+			out.none_code = KT_REGISTERS_NO_QEMU_NOTE;
+		}
 		*ret = out;
 		return NULL;
 	}

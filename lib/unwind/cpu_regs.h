@@ -23,6 +23,7 @@ struct kt_cpu_regs {
 	struct kt_regs regs;
 	int32_t pid;            /* pr_pid of the note, -1 if none */
 	char reason[192];       /* with KT_REGS_NONE: why */
+	enum kt_registers_code none_code; /* ... and as a code */
 };
 
 const char *kt_regs_source_name(enum kt_regs_source source);

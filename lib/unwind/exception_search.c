@@ -54,12 +54,17 @@ static struct kt_error *search_stack(struct kt_unwinder *uw, struct kt_stack_cop
 		const char *name, *module;
 		uint64_t off;
 		describe(uw->prog, ret, &name, &off, &module);
-		snprintf(f.proof, sizeof(f.proof), "return address %s+0x%llx at 0x%016llx just below: "
+		char proof[256];
+		snprintf(proof, sizeof(proof), "return address %s+0x%llx at 0x%016llx just below: "
 			 "its ORC entry marks a pt_regs frame at 0x%016llx", name ? name : "?",
 			 (unsigned long long)off, (unsigned long long)slot, (unsigned long long)a);
+		if (!(f.proof = strdup(proof)))
+			return &kt_enomem;
 		struct kt_error *err = add_frame(s, &f);
-		if (err)
+		if (err) {
+			free(f.proof);
 			return err;
+		}
 	}
 	return NULL;
 }
@@ -99,8 +104,11 @@ static struct kt_error *search_cpu(struct kt_program *prog, unsigned int cpu, st
 		if ((err = kt_stack_copy_read(prog, stack, c))) {
 			if (err == &kt_enomem)
 				return err;
-			snprintf(s->error, sizeof(s->error), "%s", kt_error_message(err));
+			s->error = strdup(kt_error_message(err));
+			s->error_code = kt_error_code(err);
 			kt_error_destroy(err);
+			if (!s->error)
+				return &kt_enomem;
 			continue;
 		}
 		if ((err = search_stack(&uw, c, s)))
@@ -135,7 +143,11 @@ struct kt_error *kt_exception_frames_search(struct kt_program *prog, struct kt_s
 
 void kt_stack_search_free(struct kt_stack_search *stacks, size_t n)
 {
-	for (size_t i = 0; stacks && i < n; i++)
+	for (size_t i = 0; stacks && i < n; i++) {
+		for (size_t j = 0; j < stacks[i].n_frames; j++)
+			free(stacks[i].frames[j].proof);
 		free(stacks[i].frames);
+		free(stacks[i].error);
+	}
 	free(stacks);
 }

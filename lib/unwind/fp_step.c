@@ -62,12 +62,14 @@ static enum kt_fp_proof frame_pointer_proof(struct kt_unwinder *uw, const struct
 	return end && off >= end ? KT_FP_BY_PROLOGUE : KT_FP_UNPROVEN;
 }
 
-__attribute__((format(printf, 4, 5)))
-static struct kt_error *stop(bool *uncovered, char *reason, size_t reason_len, const char *fmt, ...)
+__attribute__((format(printf, 6, 7)))
+static struct kt_error *stop(struct kt_unwind_state *st, enum kt_stop_code code, bool *uncovered,
+			     char *reason, size_t reason_len, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
 	*uncovered = true;
+	st->stop = code;
 	vsnprintf(reason, reason_len, fmt, ap);
 	va_end(ap);
 	return NULL;
@@ -110,17 +112,20 @@ struct kt_error *kt_fp_step(struct kt_unwinder *uw, struct kt_unwind_state *st, 
 	*uncovered = false;
 	uint64_t bp = st->bp, sp = st->sp;
 	if (!st->bp_known && !st->by_fp)
-		return stop(uncovered, reason, reason_len, "frame pointer: rbp is not known at 0x%016llx",
+		return stop(st, KT_STOP_REGISTER_UNKNOWN, uncovered, reason, reason_len,
+			    "frame pointer: rbp is not known at 0x%016llx",
 			    (unsigned long long)st->ip);
 	if (!bp)
-		return stop(uncovered, reason, reason_len, "end of the frame-pointer chain (rbp is 0 at "
+		return stop(st, KT_STOP_END_OF_STACK, uncovered, reason, reason_len,
+			    "end of the frame-pointer chain (rbp is 0 at "
 			    "0x%016llx)", (unsigned long long)st->ip);
 	bool no_fp;
 	enum kt_fp_proof proof = frame_pointer_proof(uw, st, &no_fp);
 	if (!st->bp_known)
 		proof = KT_FP_UNPROVEN;
 	if (proven_only && proof == KT_FP_UNPROVEN)
-		return stop(uncovered, reason, reason_len, "frame pointer: nothing shows that the code at "
+		return stop(st, KT_STOP_NO_UNWIND_INFO, uncovered, reason, reason_len,
+			    "frame pointer: nothing shows that the code at "
 			    "0x%016llx keeps one in rbp (0x%016llx)", (unsigned long long)st->ip, (unsigned long long)bp);
 	const struct kt_stack *stack = kt_stacks_find(&uw->stacks, sp);
 	uint64_t rec_at, rec[2];
@@ -132,15 +137,18 @@ struct kt_error *kt_fp_step(struct kt_unwinder *uw, struct kt_unwind_state *st, 
 		return NULL;
 	}
 	if (bp & 7)
-		return stop(uncovered, reason, reason_len, "frame pointer: rbp 0x%016llx at 0x%016llx is "
+		return stop(st, KT_STOP_BAD_FRAME_POINTER, uncovered, reason, reason_len,
+			    "frame pointer: rbp 0x%016llx at 0x%016llx is "
 			    "not 8-byte aligned", (unsigned long long)bp, (unsigned long long)st->ip);
 	// A saved rbp at or below the frame that saved it points back down the stack: a loop.
 	if (st->by_fp && bp < sp && bp <= sp - 16 && stack && bp >= stack->start)
-		return stop(uncovered, reason, reason_len, "frame pointer: the saved rbp 0x%016llx does "
+		return stop(st, KT_STOP_LOOP, uncovered, reason, reason_len,
+			    "frame pointer: the saved rbp 0x%016llx does "
 			    "not move up from the frame at 0x%016llx: the frame pointers loop", (unsigned long long)bp,
 			    (unsigned long long)(sp - 16));
 	if (!stack || bp < sp || bp + 16 > stack->end)
-		return stop(uncovered, reason, reason_len, "frame pointer: rbp 0x%016llx is not above the "
+		return stop(st, KT_STOP_BAD_FRAME_POINTER, uncovered, reason, reason_len,
+			    "frame pointer: rbp 0x%016llx is not above the "
 			    "stack pointer 0x%016llx on the same stack", (unsigned long long)bp,
 			    (unsigned long long)sp);
 	uint64_t frame[2];

@@ -13,6 +13,7 @@
 
 #include "callsite/function_code.h"
 #include "callsite/resolve.h"
+#include "callsite/site_text.h"
 #include "core/error.h"
 #include "core/util.h"
 #include "kernel/tasks.h"
@@ -26,14 +27,16 @@ static bool is_callee_saved(int dwarf)
 	return dwarf >= 0 && dwarf < 16 && (KT_X86_CALLEE_SAVED & (1u << dwarf));
 }
 
-static void set_reg(struct kt_call_registers *r, int dwarf, uint64_t value, const char *source)
+static void set_reg(struct kt_call_registers *r, int dwarf, uint64_t value,
+		    const struct kt_register_source *source)
 {
 	r->value[dwarf] = value;
 	r->known |= 1u << dwarf;
-	kt_textf(r->source[dwarf], sizeof(r->source[dwarf]), "%s", source);
+	r->source[dwarf] = *source;
 }
 
-static void from_regs(struct kt_call_registers *r, const struct kt_regs *regs, const char *source)
+static void from_regs(struct kt_call_registers *r, const struct kt_regs *regs,
+		      const struct kt_register_source *source)
 {
 	for (int reg = 0; reg < KT_REG_COUNT; reg++) {
 		int dwarf = kt_reg_to_dwarf((enum kt_reg)reg);
@@ -44,12 +47,12 @@ static void from_regs(struct kt_call_registers *r, const struct kt_regs *regs, c
 
 static void from_pt_regs(struct kt_call_registers *r, const struct kt_frame *f)
 {
-	char source[96];
-	snprintf(source, sizeof(source), "pt_regs at 0x%016llx", (unsigned long long)f->pt_regs_address);
+	struct kt_register_source source = {.origin = KT_REGISTER_ORIGIN_PT_REGS,
+					    .address = f->pt_regs_address};
 	struct kt_regs regs = {0};
 	for (int reg = 0; reg < KT_PT_REGS_COUNT && reg < KT_REG_COUNT; reg++)
 		kt_regs_set(&regs, (enum kt_reg)reg, f->pt_regs[reg]);
-	from_regs(r, &regs, source);
+	from_regs(r, &regs, &source);
 }
 
 /* A sleeping task's frame 0 returns into __schedule: struct inactive_task_frame holds the
@@ -74,9 +77,9 @@ static void from_switch_frame(struct kt_program *prog, const struct kt_frame *f,
 			kt_error_destroy(err);
 			continue;
 		}
-		char source[96];
-		snprintf(source, sizeof(source), "switch frame at 0x%016llx", (unsigned long long)(frame + off));
-		set_reg(r, members[i].dwarf, v, source);
+		struct kt_register_source source = {.origin = KT_REGISTER_ORIGIN_SWITCH_FRAME,
+						    .address = frame + off};
+		set_reg(r, members[i].dwarf, v, &source);
 	}
 }
 
@@ -91,9 +94,10 @@ static void initial(struct kt_program *prog, const struct kt_backtrace *bt, stru
 		struct kt_cpu_regs cr;
 		struct kt_error *err = kt_cpu_regs_get(prog, (unsigned int)bt->cpu, &cr);
 		if (!err && cr.source != KT_REGS_NONE) {
-			char source[96];
-			snprintf(source, sizeof(source), "%s of CPU %d", kt_regs_source_name(cr.source), bt->cpu);
-			from_regs(r, &cr.regs, source);
+			struct kt_register_source source = {.origin = KT_REGISTER_ORIGIN_CPU_NOTE,
+							    .note = kt_regs_source_name(cr.source),
+							    .cpu = bt->cpu};
+			from_regs(r, &cr.regs, &source);
 		}
 		kt_error_destroy(err);
 		return;
@@ -138,7 +142,7 @@ static size_t pushed_slots(struct kt_program *prog, const struct kt_frame *f, ui
 }
 
 static size_t saved_slots(struct kt_program *prog, const struct kt_frame *f, uint64_t cfa,
-			  int *dwarf, uint64_t *addrs, const char **how)
+			  int *dwarf, uint64_t *addrs, enum kt_register_origin *how)
 {
 	struct kt_cfi *cfi;
 	struct kt_error *err = kt_program_cfi(prog, &cfi);
@@ -148,12 +152,12 @@ static size_t saved_slots(struct kt_program *prog, const struct kt_frame *f, uin
 		if (n) {
 			for (size_t i = 0; i < n; i++)
 				dwarf[i] = kt_reg_to_dwarf(regs[i]);
-			*how = "DWARF CFI";
+			*how = KT_REGISTER_ORIGIN_SAVED_CFI;
 			return n;
 		}
 	}
 	kt_error_destroy(err);
-	*how = "its prologue";
+	*how = KT_REGISTER_ORIGIN_SAVED_PROLOGUE;
 	return pushed_slots(prog, f, cfa, dwarf, addrs, 8);
 }
 
@@ -174,10 +178,9 @@ static void all_call_registers(struct kt_program *prog, const struct kt_backtrac
 		// The stack pointer at a call is just above the return address it pushed.
 		const struct kt_frame *f = &bt->frames[k];
 		if (!f->exact && f->slot && !(r.known & (1u << 7))) {
-			char source[96];
-			snprintf(source, sizeof(source), "return address slot 0x%016llx + 8",
-				 (unsigned long long)f->slot);
-			set_reg(&r, 7, f->slot + 8, source);
+			struct kt_register_source source = {.origin = KT_REGISTER_ORIGIN_RETURN_SLOT,
+							    .address = f->slot};
+			set_reg(&r, 7, f->slot + 8, &source);
 		}
 		out[k] = r;
 		if (k + 1 >= bt->n_frames)
@@ -194,7 +197,7 @@ static void all_call_registers(struct kt_program *prog, const struct kt_backtrac
 		kt_call_registers_keep(&r, KT_X86_CALLEE_SAVED, &next);
 		int dwarf[8];
 		uint64_t addrs[8];
-		const char *how;
+		enum kt_register_origin how;
 		size_t n = caller->sp ? saved_slots(prog, f, caller->sp, dwarf, addrs, &how) : 0;
 		for (size_t s = 0; s < n; s++) {
 			uint64_t v;
@@ -206,10 +209,9 @@ static void all_call_registers(struct kt_program *prog, const struct kt_backtrac
 				next.known &= ~(1u << dwarf[s]);
 				continue;
 			}
-			char source[96];
-			snprintf(source, sizeof(source), "saved by %s at 0x%016llx (%s)",
-				 f->function ? f->function : "the callee", (unsigned long long)addrs[s], how);
-			set_reg(&next, dwarf[s], v, source);
+			struct kt_register_source source = {.origin = how, .address = addrs[s],
+							    .function = f->function};
+			set_reg(&next, dwarf[s], v, &source);
 		}
 		r = next;
 	}
@@ -223,7 +225,7 @@ size_t kt_bt_saved_slots(struct kt_program *prog, const struct kt_backtrace *bt,
 	if (i + 1 >= bt->n_frames || bt->frames[i + 1].has_pt_regs || !bt->frames[i].pc ||
 	    !bt->frames[i + 1].sp)
 		return 0;
-	const char *how;
+	enum kt_register_origin how;
 	return saved_slots(prog, &bt->frames[i], bt->frames[i + 1].sp, dwarf, addrs, &how);
 }
 
@@ -291,9 +293,15 @@ struct kt_error *kt_backtrace_call_sites(struct kt_program *prog, const struct k
 	for (size_t j = n; j-- > 0;) {
 		struct kt_call_site *cs = &sites[j];
 		if (!entered_by_call(bt, j)) {
+			if (kt_call_site_init(cs)) {
+				kt_call_sites_destroy(sites, n);
+				sites = NULL;
+				break;
+			}
 			cs->kind = KT_CALL_NONE;
 			cs->return_address = bt->frames[j].pc;
-			snprintf(cs->reason, sizeof(cs->reason), j ? "this frame was interrupted, not called"
+			cs->reason_code = j ? KT_CALL_REASON_INTERRUPTED : KT_CALL_REASON_INNERMOST;
+			snprintf(cs->text->reason, sizeof(cs->text->reason), j ? "this frame was interrupted, not called"
 								    : "the innermost frame");
 			continue;
 		}
@@ -301,15 +309,17 @@ struct kt_error *kt_backtrace_call_sites(struct kt_program *prog, const struct k
 		struct kt_error *err = kt_call_site_resolve_entry(prog, bt->frames[j].pc, &regs[j],
 								  kt_bt_function_start(&bt->frames[j - 1]),
 								  outer, cs);
-		if (err == &kt_enomem) {
-			free(sites);
+		if (err == &kt_enomem || (err && kt_call_site_init(cs))) {
+			kt_error_destroy(err);
+			kt_call_sites_destroy(sites, n);
 			sites = NULL;
 			break;
 		}
 		if (err) {
 			cs->kind = KT_CALL_NONE;
 			cs->return_address = bt->frames[j].pc;
-			snprintf(cs->reason, sizeof(cs->reason), "%s", kt_error_message(err));
+			cs->reason_code = KT_CALL_REASON_ERROR;
+			snprintf(cs->text->reason, sizeof(cs->text->reason), "%s", kt_error_message(err));
 			kt_error_destroy(err);
 			continue;
 		}
@@ -347,6 +357,7 @@ struct kt_error *kt_backtrace_call_site(struct kt_program *prog, const struct kt
 	if (err)
 		return err;
 	*ret = sites[i];
-	free(sites);
+	sites[i].text = NULL;  // its strings go with the copy
+	kt_call_sites_destroy(sites, bt->n_frames);
 	return NULL;
 }

@@ -53,11 +53,13 @@ struct kt_error *kt_orc_step(struct kt_unwinder *uw, struct kt_unwind_state *st,
 			return err;
 		kt_error_destroy(err);
 		*uncovered = true;
+		st->stop = KT_STOP_NO_UNWIND_INFO;
 		snprintf(reason, reason_len, "no ORC entry for 0x%016llx", (unsigned long long)st->ip);
 		return NULL;
 	}
 	if (orc.type == KT_ORC_TYPE_END_OF_STACK) {
 		*done = true;
+		st->stop = KT_STOP_END_OF_STACK;
 		snprintf(reason, reason_len, "end of stack (ORC marks the outermost frame)");
 		return NULL;
 	}
@@ -65,6 +67,7 @@ struct kt_error *kt_orc_step(struct kt_unwinder *uw, struct kt_unwind_state *st,
 		// STACK_FRAME_NON_STANDARD functions (__crash_kexec, whose crash_setup_regs() saves the
 		// registers ktriage starts from) have no ORC at all.
 		*uncovered = true;
+		st->stop = KT_STOP_NO_UNWIND_INFO;
 		snprintf(reason, reason_len, "ORC has no unwind information for 0x%016llx",
 			 (unsigned long long)st->ip);
 		return NULL;
@@ -137,6 +140,7 @@ struct kt_error *kt_orc_step(struct kt_unwinder *uw, struct kt_unwind_state *st,
 	}
 	default:
 		*done = true;
+		st->stop = KT_STOP_BAD_UNWIND_INFO;
 		snprintf(reason, reason_len, "unknown ORC frame type");
 		return NULL;
 	}
@@ -163,6 +167,7 @@ struct kt_error *kt_orc_step(struct kt_unwinder *uw, struct kt_unwind_state *st,
 
 unknown_reg:
 	*done = true;
+	st->stop = KT_STOP_REGISTER_UNKNOWN;
 	snprintf(reason, reason_len, "ORC needs %s at 0x%016llx, which is not known here",
 		 orc_reg_name(orc.sp_reg), (unsigned long long)st->ip);
 	return NULL;

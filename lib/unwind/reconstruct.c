@@ -100,7 +100,7 @@ static struct kt_error *add_top_frame(struct kt_unwinder *uw, struct kt_backtrac
 				      uint64_t deepest_ret, uint64_t deepest_slot)
 {
 	uint64_t target;
-	char why[KT_REASON_MAX];
+	char why[KT_REASON_MAX], reason[KT_FRAME_REASON_MAX];
 	kt_check_call_before(uw->prog, deepest_ret, 0, &target, why, sizeof(why));
 	struct kt_frame f = {.status = KT_FRAME_INFERRED, .sp = deepest_slot};
 	struct kt_frame caller = {.pc = deepest_ret, .slot = deepest_slot};
@@ -112,31 +112,35 @@ static struct kt_error *add_top_frame(struct kt_unwinder *uw, struct kt_backtrac
 	if (target && t.function && !kt_call_target_is_trampoline(uw->prog, target)) {
 		f.function = t.function;
 		f.module = t.module;
-		snprintf(f.reason, sizeof(f.reason), "running in %s (called from %s+0x%llx); its pc is "
+		f.reason_code = KT_FRAME_REASON_RUNNING_CALLEE;
+		snprintf(reason, sizeof(reason), "running in %s (called from %s+0x%llx); its pc is "
 			 "unknown: the CPU saved no registers", t.function,
 			 caller.function ? caller.function : "?", (unsigned long long)caller.offset);
 	} else {
-		snprintf(f.reason, sizeof(f.reason), "the callee of the indirect call before %s+0x%llx; "
+		f.reason_code = KT_FRAME_REASON_INDIRECT_CALLEE;
+		snprintf(reason, sizeof(reason), "the callee of the indirect call before %s+0x%llx; "
 			 "which function it is needs the call site resolved", caller.function ? caller.function : "?",
 			 (unsigned long long)caller.offset);
 	}
-	return kt_bt_add_frame(bt, &f, false);
+	return kt_bt_add_frame(bt, &f, reason, false);
 }
 
 static struct kt_error *add_linked(struct kt_unwinder *uw, struct kt_backtrace *bt,
-				   const struct link *links, size_t n, const char *how)
+				   const struct link *links, size_t n, enum kt_frame_reason_code code,
+				   const char *how)
 {
 	struct kt_error *err = NULL;
 	for (size_t i = n; i-- > 0 && !err;) {
 		struct kt_frame f = {.pc = links[i].ret, .slot = links[i].slot, .sp = links[i].slot + 8,
-				     .status = KT_FRAME_INFERRED};
+				     .status = KT_FRAME_INFERRED, .reason_code = code};
 		kt_bt_describe(uw, &f);
 		char call[128];
 		uint64_t target;
 		kt_check_call_before(uw->prog, f.pc, 0, &target, call, sizeof(call));
-		snprintf(f.reason, sizeof(f.reason), "return address at 0x%016llx, %s; %s",
+		char reason[KT_FRAME_REASON_MAX];
+		snprintf(reason, sizeof(reason), "return address at 0x%016llx, %s; %s",
 			 (unsigned long long)f.slot, call, how);
-		err = kt_bt_add_frame(bt, &f, false);
+		err = kt_bt_add_frame(bt, &f, reason, false);
 	}
 	return err;
 }
@@ -151,10 +155,12 @@ static struct kt_error *from_proven_regs(struct kt_unwinder *uw, struct kt_backt
 	uint64_t deepest_ret = n ? links[n - 1].ret : ret, deepest_slot = n ? links[n - 1].slot : slot;
 	struct kt_error *err = add_top_frame(uw, bt, deepest_ret, deepest_slot);
 	if (!err)
-		err = add_linked(uw, bt, links, n, "linked by ORC frame size to the frame below");
+		err = add_linked(uw, bt, links, n, KT_FRAME_REASON_LINKED,
+				 "linked by ORC frame size to the frame below");
 	struct link proof = {slot, ret};
 	if (!err)
-		err = add_linked(uw, bt, &proof, 1, "its ORC entry marks the pt_regs above");
+		err = add_linked(uw, bt, &proof, 1, KT_FRAME_REASON_LINKED,
+				 "its ORC entry marks the pt_regs above");
 	if (err)
 		return err;
 	uint64_t regs_words[PT_REGS_SIZE / 8] = {0};
@@ -173,7 +179,7 @@ static struct kt_error *from_proven_regs(struct kt_unwinder *uw, struct kt_backt
 		 proof_frame->function ? proof_frame->function : "?",
 		 (unsigned long long)proof_frame->offset);
 	size_t first = bt->n_frames;
-	if ((err = kt_bt_unwind_from(uw, bt, st, KT_FRAME_VERIFIED, why)))
+	if ((err = kt_bt_unwind_from(uw, bt, st, KT_FRAME_VERIFIED, KT_FRAME_REASON_PROVEN_PT_REGS, why)))
 		return err;
 	if ((err = kt_bt_scan_chain(uw, bt)))
 		return err;
@@ -182,14 +188,15 @@ static struct kt_error *from_proven_regs(struct kt_unwinder *uw, struct kt_backt
 	snprintf(where, sizeof(where), "below the deepest live frame on the %s", kt_stack_name(c->stack->kind));
 	if ((err = kt_bt_scan_stale(uw, bt, deepest_slot > 2048 + c->stack->start ? deepest_slot - 2048
 										  : c->stack->start,
-				    deepest_slot, where)))
+				    deepest_slot, KT_FRAME_REASON_STALE_BELOW_LIVE, where)))
 		return err;
 	const struct kt_stack *task = kt_stacks_find(&uw->stacks, bt->frames[first].sp);
 	if (task) {
 		uint64_t sp = bt->frames[first].sp;
 		snprintf(where, sizeof(where), "below the interrupted stack pointer on the %s (dead stack)",
 			 kt_stack_name(task->kind));
-		err = kt_bt_scan_stale(uw, bt, sp - 2048 > task->start ? sp - 2048 : task->start, sp, where);
+		err = kt_bt_scan_stale(uw, bt, sp - 2048 > task->start ? sp - 2048 : task->start, sp,
+				       KT_FRAME_REASON_STALE_DEAD_STACK, where);
 	}
 	return err;
 }
@@ -220,11 +227,7 @@ struct kt_error *kt_bt_reconstruct(struct kt_unwinder *uw, struct kt_backtrace *
 				if (!kt_plausible_pt_regs(uw, c, a) || !kt_prove_pt_regs(uw, c, a, &slot, &ret))
 					continue;
 				err = from_proven_regs(uw, bt, c, a, slot, ret);
-				char note[2 * sizeof(bt->note)];
-				snprintf(note, sizeof(note), "%s; %s", why_no_regs, bt->note);
-				size_t len = strnlen(note, sizeof(bt->note) - 1);  // may cut the end
-				memcpy(bt->note, note, len);
-				bt->note[len] = '\0';
+				kt_bt_set_note(bt, bt->note_code, "%s; %s", why_no_regs, bt->note);
 				free(c);
 				return err;
 			}
@@ -243,19 +246,21 @@ struct kt_error *kt_bt_reconstruct(struct kt_unwinder *uw, struct kt_backtrace *
 			uint64_t dr = n ? links[n - 1].ret : ret, ds = n ? links[n - 1].slot : slot;
 			struct link proof = {slot, ret};
 			if (!(err = add_top_frame(uw, bt, dr, ds)) &&
-			    !(err = add_linked(uw, bt, links, n, "linked by ORC frame size to the frame below")))
-				err = add_linked(uw, bt, &proof, 1, "the outermost frame: its ORC entry marks "
-					       "the task's entry pt_regs or the end of the stack");
-			snprintf(bt->note, sizeof(bt->note), "%s; no pt_regs on the CPU's exception or IRQ "
+			    !(err = add_linked(uw, bt, links, n, KT_FRAME_REASON_LINKED,
+					       "linked by ORC frame size to the frame below")))
+				err = add_linked(uw, bt, &proof, 1, KT_FRAME_REASON_OUTERMOST,
+						 "the outermost frame: its ORC entry marks "
+						 "the task's entry pt_regs or the end of the stack");
+			kt_bt_set_note(bt, KT_STOP_REBUILT, "%s; no pt_regs on the CPU's exception or IRQ "
 				 "stacks: rebuilt from the top of the task stack", why_no_regs);
 		} else {
-			snprintf(bt->note, sizeof(bt->note), "%s; no pt_regs found and the task stack's "
+			kt_bt_set_note(bt, KT_STOP_NO_ENTRY_FRAME, "%s; no pt_regs found and the task stack's "
 				 "entry frame is not recognisable: no backtrace", why_no_regs);
 		}
 	} else {
 		kt_error_destroy(err);
 		err = NULL;
-		snprintf(bt->note, sizeof(bt->note), "%s; the task stack is unreadable", why_no_regs);
+		kt_bt_set_note(bt, KT_STOP_STACK_UNREADABLE, "%s; the task stack is unreadable", why_no_regs);
 	}
 	free(c);
 	return err;

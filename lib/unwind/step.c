@@ -26,18 +26,21 @@ void kt_unwind_accept(struct kt_unwinder *uw, struct kt_unwind_state *st,
 		snprintf(reason, reason_len, "entered from user space (pt_regs at 0x%016llx: ip 0x%016llx)",
 			 (unsigned long long)next.pt_regs, (unsigned long long)next.ip);
 		*st = next;
+		st->stop = KT_STOP_USER_MODE;
 		return;
 	}
 	const struct kt_stack *old_stack = kt_stacks_find(&uw->stacks, st->sp);
 	const struct kt_stack *new_stack = kt_stacks_find(&uw->stacks, next.sp);
 	if (!new_stack) {
 		*done = true;
+		st->stop = KT_STOP_OFF_STACK;
 		snprintf(reason, reason_len, "caller's stack pointer 0x%016llx is on no stack of this task or CPU",
 			 (unsigned long long)next.sp);
 		return;
 	}
 	if (new_stack == old_stack && next.sp <= st->sp) {
 		*done = true;
+		st->stop = KT_STOP_LOOP;
 		snprintf(reason, reason_len, "stack pointer did not move up (0x%016llx -> 0x%016llx): a loop",
 			 (unsigned long long)st->sp, (unsigned long long)next.sp);
 		return;
@@ -64,6 +67,7 @@ static struct kt_error *cfi_step(struct kt_unwinder *uw, struct kt_unwind_state 
 	if (err == &kt_enomem)
 		return err;
 	*uncovered = true;
+	st->stop = KT_STOP_NO_UNWIND_INFO;
 	snprintf(reason, reason_len, "%s", kt_error_message(err));
 	kt_error_destroy(err);
 	return NULL;
@@ -77,6 +81,7 @@ static struct kt_error *prologue_step(struct kt_unwinder *uw, struct kt_unwind_s
 	uint64_t off, depth;
 	*done = false;
 	*uncovered = true;
+	st->stop = KT_STOP_NO_UNWIND_INFO;
 	if (!st->exact) {
 		snprintf(reason, reason_len, "frame size from the code: only at an exact pc");
 		return NULL;

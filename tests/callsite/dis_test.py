@@ -48,7 +48,7 @@ def dis_json(tap, dump, label, *args):
     if not tap.ok(p.returncode == 0, f"{label}: dis {' '.join(args)} succeeds", p.stderr):
         return None
     try:
-        return json.loads(p.stdout)
+        return json.loads(p.stdout)["instructions"]
     except ValueError as e:
         tap.ok(False, f"{label}: dis {' '.join(args)} --json parses", e)
         return None

@@ -36,8 +36,8 @@ def check_dump(tap, name, d, dump, gt):
     p = ktriage("--json", dump, "log", "-T", check=False)
     if not tap.ok(p.returncode == 0, f"{name}: log -T succeeds", p.stderr):
         return
-    recs = json.loads(p.stdout)
-    plain = json.loads(ktriage("--json", dump, "log").stdout)
+    recs = json.loads(p.stdout)["records"]
+    plain = json.loads(ktriage("--json", dump, "log").stdout)["records"]
     tap.eq([{k: v for k, v in r.items() if k != "time"} for r in recs], plain,
            f"{name}: log -T --json: the same records as log --json, each with its time")
     text = ktriage(dump, "log", "-T").stdout.splitlines()
@@ -62,7 +62,7 @@ def check_dump(tap, name, d, dump, gt):
                    if r["time"] != wall(r["ts_nsec"], offs_real)]
             tap.ok(not bad, f"{name}: every time is ts_nsec + tk_core.timekeeper.offs_real", bad[:3])
         q = ktriage("--json", "--no-debuginfo", dump, "log", "-T", check=False)
-        tap.ok(q.returncode == 0 and json.loads(q.stdout) == recs, f"{name}: the same times without debug info",
+        tap.ok(q.returncode == 0 and json.loads(q.stdout)["records"] == recs, f"{name}: the same times without debug info",
                q.stderr)
     levels = [m.group(1) for m in (re.match(r"^\[[^]]*\] <(\d)>", line) for line in
                                    ktriage(dump, "log", "-m").stdout.splitlines()) if m]

@@ -37,7 +37,7 @@ def main():
         p = ktriage("--json", dump, "mod", check=False)
         if not tap.ok(p.returncode == 0, f"{name}: mod succeeds", p.stderr):
             continue
-        mods = json.loads(p.stdout)
+        mods = json.loads(p.stdout)["modules"]
         o = subprocess.run(["/usr/bin/python3", ORACLE, dump, os.path.join(d, "vmlinux")],
                            capture_output=True, text=True, timeout=300)
         if tap.ok(o.returncode == 0, f"{name}: drgn lists the modules", o.stderr[-2000:]):
@@ -46,7 +46,7 @@ def main():
             want = [norm(w) for w in json.loads(o.stdout)]
             tap.eq([norm(m) for m in mods], want, f"{name}: module list as drgn reads it ({len(want)})")
         q = ktriage("--json", "--no-debuginfo", dump, "mod", check=False)
-        tap.ok(q.returncode == 0 and json.loads(q.stdout) == mods,
+        tap.ok(q.returncode == 0 and json.loads(q.stdout)["modules"] == mods,
                f"{name}: the same module list without debug info", q.stderr)
         for frame in recorded_frames(gt):
             for mode in ([], ["--no-debuginfo"]):

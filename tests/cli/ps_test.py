@@ -30,12 +30,12 @@ def main():
         p = ktriage("--json", dump, "ps", check=False)
         if not tap.ok(p.returncode == 0, f"{name}: ps succeeds", p.stderr):
             continue
-        tasks = json.loads(p.stdout)
+        tasks = json.loads(p.stdout)["tasks"]
         by_addr = {t["task"]: t for t in tasks}
         tap.ok(len(by_addr) == len(tasks), f"{name}: no task is listed twice")
         q = ktriage("--json", "--no-debuginfo", dump, "ps", check=False)
         if vmcoreinfo:
-            tap.ok(q.returncode == 0 and json.loads(q.stdout) == tasks,
+            tap.ok(q.returncode == 0 and json.loads(q.stdout)["tasks"] == tasks,
                    f"{name}: the same list without debug info (kallsyms and BTF from the dump)", q.stderr)
         else:
             tap.ok(q.returncode == 1 and "VMCOREINFO" in q.stderr,

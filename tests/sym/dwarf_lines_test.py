@@ -77,7 +77,7 @@ def check_bt_vmlinux(t, d):
     if not t.ok(vm is not None, "panic: the debug vmlinux is found"):
         return
     kaslr = int(sys_json(dump)["kaslr_offset"], 16)
-    stacks = json.loads(ktriage("--json", dump, "bt", "-a", "-l").stdout)
+    stacks = json.loads(ktriage("--json", dump, "bt", "-a", "-l").stdout)["backtraces"]
     frames = [f for s in stacks for f in s["frames"] if f["pc"] and f["function"] and not f["module"]]
     t.ok(len(frames) >= 5, f"panic: bt -a -l has vmlinux frames ({len(frames)})")
     addrs = []
@@ -103,7 +103,7 @@ def check_dis_vmlinux(t, d):
     vm = vmlinux_of(dump)
     kaslr = int(sys_json(dump)["kaslr_offset"], 16)
     for fn in ("panic", "__crash_kexec"):
-        insns = json.loads(ktriage("--json", dump, "dis", "-l", fn).stdout)
+        insns = json.loads(ktriage("--json", dump, "dis", "-l", fn).stdout)["instructions"]
         addrs = [int(i["address"], 16) - kaslr for i in insns]
         want = [rows[0] for rows in addr2line(vm, addrs, inlines=False)]
         got = [(i["source"]["file"], i["source"]["line"]) if i["source"] else None for i in insns]
@@ -118,7 +118,7 @@ def module_dis(t, dump, opts, module, fn, ko, label):
     """dis -l of a module function against eu-addr2line on its debug file at the .text offset."""
     nm = subprocess.run(["nm", ko], capture_output=True, text=True, check=True).stdout
     value = next(int(l.split()[0], 16) for l in nm.splitlines() if l.split()[-1] == fn)
-    insns = json.loads(ktriage(*opts, "--json", dump, "dis", "-l", fn).stdout)
+    insns = json.loads(ktriage(*opts, "--json", dump, "dis", "-l", fn).stdout)["instructions"]
     text_base = int(insns[0]["address"], 16) - value
     want = [rows[0] for rows in addr2line(ko, [int(i["address"], 16) - text_base for i in insns], False, ".text")]
     got = [(i["source"]["file"], i["source"]["line"]) if i["source"] else i.get("source_unavailable") for i in insns]
@@ -142,7 +142,7 @@ def check_lab_module(t, d, debug, kernel):
     p = ktriage("--debuginfo", kernel, dump, "dis", "-l", "ktcf_direct_callee", "2")
     t.ok("no debug file" in p.stdout and "ktest_callforms" in p.stdout and "<ktcf_direct_callee>" in p.stdout,
          "callforms: a module without a debug file: notice, kallsyms symbols kept", p.stdout)
-    j = json.loads(ktriage("--debuginfo", kernel, "--json", dump, "dis", "-l", "ktcf_direct_callee", "1").stdout)
+    j = json.loads(ktriage("--debuginfo", kernel, "--json", dump, "dis", "-l", "ktcf_direct_callee", "1").stdout)["instructions"]
     t.ok(j[0]["source"] is None and "no debug file" in j[0]["source_unavailable"],
          "callforms: JSON says why there is no source", j)
 

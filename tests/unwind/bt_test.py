@@ -34,7 +34,7 @@ def recorded_chains(node, path=""):
 def module_debug_files(dump, d):
     """The debug file of every module loaded in the dump, for drgn: the lab's test modules (beside
     the dumps) and Debian's (the -dbg package in the kernel cache); [] if one is missing."""
-    mods = json.loads(ktriage("--json", dump, "mod").stdout)
+    mods = json.loads(ktriage("--json", dump, "mod").stdout)["modules"]
     cache = os.environ.get("KTRIAGE_CACHE", os.path.expanduser("~/.cache/ktriage"))
     roots = [os.path.join(os.path.dirname(d), "debug")] + glob.glob(os.path.join(cache, "kernel", "*", "dbg"))
     files = {}
@@ -47,7 +47,7 @@ def module_debug_files(dump, d):
 
 def bt(dump, *args, mode=()):
     p = ktriage("--json", *mode, dump, "bt", *args, check=False)
-    return (json.loads(p.stdout) if p.returncode == 0 else None), p.stderr
+    return (json.loads(p.stdout)["backtraces"] if p.returncode == 0 else None), p.stderr
 
 
 def check_chain(tap, name, label, stacks, recorded):
@@ -89,8 +89,9 @@ def check_nmi_cpu(tap, name, gt, dump):
         if not tap.ok(stacks, f"{name}: bt -c {cpu}", err):
             return
         s = stacks[0]
-        tap.ok(s["registers_source"].startswith("none") and "did not answer the crash NMI" in s["note"],
-               f"{name}: CPU {cpu} has no registers, and the note says why", s["note"])
+        tap.ok(s["registers_code"] == "regs.none.nmi_unanswered",
+               f"{name}: CPU {cpu} has no registers, and says why (regs.none.nmi_unanswered)",
+               (s["registers_code"], s["note"]))
         frames = s["frames"]
         names = [f["function"] for f in frames]
         regs = [f for f in frames if "pt_regs" in f]
@@ -123,7 +124,7 @@ def check_saved_registers(tap, dump):
     f0, f1 = stacks[0]["frames"][0], stacks[0]["frames"][1]
     start = int(f0["pc"], 16) - f0["offset"]
     d = ktriage("--json", dump, "dis", hex(start), "2", check=False)
-    insns = json.loads(d.stdout) if d.returncode == 0 else []
+    insns = json.loads(d.stdout)["instructions"] if d.returncode == 0 else []
     push = insns[1]["text"].split() if len(insns) > 1 else []
     if not tap.ok(push[:1] == ["push"], f"panic: {f0['function']} pushes a register second", insns):
         return

@@ -75,8 +75,10 @@ static void return_address_cases(const char *path)
 	struct kt_backtrace *bad;
 	patch_u64(copy, at, 0x4141414141414141ull);
 	bad = bt_of(copy, -1);
-	tap_ok(bad && bad->n_frames == 4 && strstr(bad->note, "0x4141414141414141"),
-	       "a garbage return address ends the walk there, and the note names it");
+	tap_ok(bad && bad->n_frames == 4 && bad->note_code == KT_STOP_NOT_RETURN_ADDRESS &&
+		       strstr(bad->note, "0x4141414141414141"),
+	       "a garbage return address ends the walk there (stop.not_return_address), and the note "
+	       "names it");
 	if (bad)
 		tap_diag("%s", bad->note);
 	kt_backtrace_destroy(bad);
@@ -115,8 +117,9 @@ static void nmi_regs_case(const char *path)
 	bool uses_bad = false;
 	for (size_t i = 0; bad && i < bad->n_frames; i++)
 		uses_bad |= bad->frames[i].has_pt_regs && bad->frames[i].pt_regs_address == regs;
-	tap_ok(bad && !uses_bad && strstr(bad->note, "did not answer the crash NMI"),
-	       "implausible NMI pt_regs are not used; the CPU is still explained");
+	tap_ok(bad && !uses_bad && bad->registers_code == KT_REGISTERS_NMI_UNANSWERED,
+	       "implausible NMI pt_regs are not used; the CPU is still explained "
+	       "(regs.none.nmi_unanswered)");
 	if (bad)
 		tap_diag("%s (%zu frames)", bad->note, bad->n_frames);
 	// Without them the chain is rebuilt from the top of the task stack: every return address
@@ -165,7 +168,7 @@ static void fp_loop_case(const char *path)
 		tap_diag("%s", kt_error_message(err));
 	kt_error_destroy(err);
 	size_t last = bt && bt->n_frames ? bt->n_frames - 1 : 0;
-	tap_ok(bt && bt->n_frames < 16 && strstr(bt->note, "loop") && bt->frames[last].pc == ret1,
+	tap_ok(bt && bt->n_frames < 16 && bt->note_code == KT_STOP_LOOP && bt->frames[last].pc == ret1,
 	       "the frame-pointer walk stops at the loop, after the frame that saved it, with a reason");
 	if (bt)
 		tap_diag("%s (%zu frames)", bt->note, bt->n_frames);

@@ -12,7 +12,7 @@ from tap import Tap, ground_truth, ktriage, scenario_dir  # noqa: E402
 
 def search(tap, name, dump):
     p = ktriage("--json", dump, "bt", "-E", check=False)
-    out = json.loads(p.stdout) if p.returncode == 0 else None
+    out = json.loads(p.stdout)["stacks"] if p.returncode == 0 else None
     tap.ok(out, f"{name}: bt -E", p.stderr)
     return out or []
 
@@ -55,8 +55,8 @@ def main():
         gt = ground_truth(d)
         dump = os.path.join(d, "vmcore.kdump")
         stacks = search(tap, "panic", dump)
-        cpus = json.loads(ktriage("--json", dump, "bt", "-a").stdout)
-        panicked = json.loads(ktriage("--json", dump, "bt").stdout)[0]["cpu"]
+        cpus = json.loads(ktriage("--json", dump, "bt", "-a").stdout)["backtraces"]
+        panicked = json.loads(ktriage("--json", dump, "bt").stdout)["backtraces"][0]["cpu"]
         others = [c for c in cpus if c["cpu"] != panicked and c["registers_source"].startswith("crash_notes")]
         tap.ok(others, "panic: a CPU other than the panicking one saved registers")
         for c in others:

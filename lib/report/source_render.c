@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: MIT
+/* The source lines and inlined functions of a frame, from DWARF (bt -l). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "commands.h"
-#include "source_out.h"
 
-uint64_t cli_source_address(const struct kt_frame *f)
+#include "report/json.h"
+#include "report/render.h"
+
+static uint64_t source_address(const struct kt_frame *f)
 {
 	return f->exact || !f->pc ? f->pc : f->pc - 1;
 }
@@ -30,13 +32,14 @@ static void inlined_line(struct kt_program *prog, uint64_t addr, const struct kt
 	}
 }
 
-void cli_source_inlined_text(struct kt_program *prog, const struct kt_frame *f, const char *indent)
+void kt_source_inlined_text(FILE *out, struct kt_program *prog, const struct kt_frame *f,
+			    const char *indent)
 {
 	struct kt_inline_frame *in;
 	size_t n;
 	if (!f->pc || !f->function)
 		return;
-	uint64_t addr = cli_source_address(f);
+	uint64_t addr = source_address(f);
 	struct kt_error *err = kt_inline_chain(prog, addr, &in, &n);
 	if (err) {
 		kt_error_destroy(err);  // said once, by cli_source_notices
@@ -46,21 +49,22 @@ void cli_source_inlined_text(struct kt_program *prog, const struct kt_frame *f, 
 		const char *file;
 		unsigned int line;
 		inlined_line(prog, addr, in, i, &file, &line);
-		printf("%s(inlined) %s", indent, in[i].function ? in[i].function : "?");
+		fprintf(out, "%s(inlined) %s", indent, in[i].function ? in[i].function : "?");
 		if (file)
-			printf(" at %s: %u", file, line);
-		printf("\n");
+			fprintf(out, " at %s: %u", file, line);
+		fprintf(out, "\n");
 	}
 	free(in);
 }
 
-void cli_source_text(struct kt_program *prog, const struct kt_frame *f, const char *indent)
+void kt_source_text(FILE *out, struct kt_program *prog, const struct kt_frame *f,
+		    const char *indent)
 {
 	struct kt_inline_frame *in;
 	size_t n;
 	if (!f->pc || !f->function)
 		return;
-	uint64_t addr = cli_source_address(f);
+	uint64_t addr = source_address(f);
 	struct kt_error *err = kt_inline_chain(prog, addr, &in, &n);
 	if (err) {
 		kt_error_destroy(err);
@@ -68,51 +72,51 @@ void cli_source_text(struct kt_program *prog, const struct kt_frame *f, const ch
 	}
 	// With inlined functions the frame's own line is where it inlined the outermost one.
 	if (n && in[n - 1].call_file) {
-		printf("%s%s: %u\n", indent, in[n - 1].call_file, in[n - 1].call_line);
+		fprintf(out, "%s%s: %u\n", indent, in[n - 1].call_file, in[n - 1].call_line);
 	} else if (!n) {
 		struct kt_source_line src;
 		if (!(err = kt_source_line(prog, addr, &src)))
-			printf("%s%s: %u\n", indent, src.file, src.line);
+			fprintf(out, "%s%s: %u\n", indent, src.file, src.line);
 		kt_error_destroy(err);
 	}
 	free(in);
 }
 
-void cli_source_notices(struct kt_program *prog, const struct kt_frame *frames, size_t n,
-			const char *indent)
+void kt_source_notices(FILE *out, struct kt_program *prog, const struct kt_frame *frames, size_t n,
+		       const char *indent)
 {
 	const char **seen = calloc(n ? n : 1, sizeof(*seen));
 	size_t n_seen = 0;
 	for (size_t i = 0; seen && i < n; i++) {
 		if (!frames[i].pc || !frames[i].function)
 			continue;
-		const char *status = kt_source_status(prog, cli_source_address(&frames[i]));
+		const char *status = kt_source_status(prog, source_address(&frames[i]));
 		bool dup = false;
 		for (size_t j = 0; j < n_seen && !dup; j++)
 			dup = !strcmp(seen[j], status);
 		if (dup)
 			continue;
 		seen[n_seen++] = status;
-		printf("%ssource lines: %s\n", indent, status);
+		fprintf(out, "%ssource lines: %s\n", indent, status);
 	}
 	free(seen);
 }
 
-void cli_source_json(struct kt_program *prog, const struct kt_frame *f)
+void kt_source_json(FILE *out, struct kt_program *prog, const struct kt_frame *f)
 {
 	struct kt_inline_frame *in = NULL;
 	size_t n = 0;
-	uint64_t addr = cli_source_address(f);
-	printf(", \"source\": ");
+	uint64_t addr = source_address(f);
+	fprintf(out, ", \"source\": ");
 	if (!f->pc) {
-		printf("null, \"source_unavailable\": \"pc unknown\", \"inlined\": []");
+		fprintf(out, "null, \"source_unavailable\": \"pc unknown\", \"inlined\": []");
 		return;
 	}
 	struct kt_error *err = kt_inline_chain(prog, addr, &in, &n);
 	if (err) {
-		printf("null, \"source_unavailable\": ");
-		cli_json_string(kt_error_message(err));
-		printf(", \"inlined\": []");
+		fprintf(out, "null, \"source_unavailable\": ");
+		kt_json_string(out, kt_error_message(err));
+		fprintf(out, ", \"inlined\": []");
 		kt_error_destroy(err);
 		return;
 	}
@@ -125,23 +129,23 @@ void cli_source_json(struct kt_program *prog, const struct kt_frame *f)
 		file = src.file, line = src.line;
 	}
 	if (file) {
-		printf("{\"file\": ");
-		cli_json_string(file);
-		printf(", \"line\": %u}", line);
+		fprintf(out, "{\"file\": ");
+		kt_json_string(out, file);
+		fprintf(out, ", \"line\": %u}", line);
 	} else {
-		printf("null, \"source_unavailable\": ");
-		cli_json_string(err ? kt_error_message(err) : "no call site for the outermost inlined function");
+		fprintf(out, "null, \"source_unavailable\": ");
+		kt_json_string(out, err ? kt_error_message(err) : "no call site for the outermost inlined function");
 	}
 	kt_error_destroy(err);
-	printf(", \"inlined\": [");
+	fprintf(out, ", \"inlined\": [");
 	for (size_t i = 0; i < n; i++) {
 		inlined_line(prog, addr, in, i, &file, &line);
-		printf("%s{\"function\": ", i ? ", " : "");
-		cli_json_string(in[i].function);
-		printf(", \"file\": ");
-		cli_json_string(file);
-		printf(", \"line\": %u}", line);
+		fprintf(out, "%s{\"function\": ", i ? ", " : "");
+		kt_json_string(out, in[i].function);
+		fprintf(out, ", \"file\": ");
+		kt_json_string(out, file);
+		fprintf(out, ", \"line\": %u}", line);
 	}
-	printf("]");
+	fprintf(out, "]");
 	free(in);
 }

@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: MIT
+/*
+ * rd: memory as values. Read a page at a time; in a page that fails, value by value, so that
+ * everything readable before the fault is kept and the error names the first unreadable value.
+ * Memory that cannot be read ends the rows with the reader's reason, never with made-up zeros.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "ktriage.h"
+
+enum { PAGE_BYTES = 4096 };
+
+struct kt_memory_rows_impl {
+	struct kt_memory_rows pub;
+	uint8_t *bytes;
+	char *error;
+};
+
+static struct kt_error *read_rows(struct kt_program *prog, struct kt_memory_rows_impl *m,
+				 size_t len)
+{
+	struct kt_memory_rows *rows = &m->pub;
+	while (rows->len < len) {
+		uint64_t at = rows->address + rows->len;
+		size_t chunk = PAGE_BYTES - (at & (PAGE_BYTES - 1));
+		if (chunk > len - rows->len)
+			chunk = len - rows->len;
+		struct kt_error *err = kt_program_read(prog, at, rows->space, m->bytes + rows->len, chunk);
+		if (!err) {
+			rows->len += chunk;
+			continue;
+		}
+		if (kt_error_code(err) != KT_ERROR_FAULT)
+			return err;
+		kt_error_destroy(err);
+		// Value by value from the start of the value the page boundary may have split.
+		size_t end = rows->len + chunk;
+		rows->len -= rows->len % rows->size;
+		for (; rows->len < end; rows->len += rows->size) {
+			err = kt_program_read(prog, rows->address + rows->len, rows->space,
+					      m->bytes + rows->len, rows->size);
+			if (err)
+				break;
+		}
+		if (err) {
+			if (kt_error_code(err) != KT_ERROR_FAULT)
+				return err;
+			m->error = strdup(kt_error_message(err));
+			rows->error = m->error;
+			rows->error_code = kt_error_code(err);
+			kt_error_destroy(err);
+			return m->error ? NULL : &kt_enomem;
+		}
+	}
+	return NULL;
+}
+
+struct kt_error *kt_memory_rows_read(struct kt_program *prog, uint64_t address,
+				     enum kt_address_space space, unsigned int size, uint64_t count,
+				     bool symbols, struct kt_memory_rows **ret)
+{
+	if (size != 1 && size != 2 && size != 4 && size != 8)
+		return kt_error_create(KT_ERROR_INVALID_ARGUMENT, "values of %u bytes", size);
+	if (symbols && size != 8)
+		return kt_error_create(KT_ERROR_INVALID_ARGUMENT, "symbols name 64-bit values only");
+	if (!count || count > SIZE_MAX / size || address + count * size - 1 < address)
+		return kt_error_create(KT_ERROR_INVALID_ARGUMENT,
+				       "0x%llx + %llu values of %u bytes wraps around the address space",
+				       (unsigned long long)address, (unsigned long long)count, size);
+	struct kt_memory_rows_impl *m = calloc(1, sizeof(*m));
+	size_t len = (size_t)count * size;
+	if (!m || !(m->bytes = malloc(len))) {
+		free(m);
+		return &kt_enomem;
+	}
+	struct kt_memory_rows *rows = &m->pub;
+	*rows = (struct kt_memory_rows){.address = address, .space = space, .size = size,
+					.bytes = m->bytes};
+	struct kt_error *err = read_rows(prog, m, len);
+	if (!err && symbols && !(rows->symbols = calloc(rows->len / 8 + 1, sizeof(*rows->symbols))))
+		err = &kt_enomem;
+	for (size_t i = 0; !err && symbols && i < rows->len / 8; i++) {
+		uint64_t v;
+		memcpy(&v, m->bytes + 8 * i, 8);
+		if (!(v >> 63))
+			continue;  // user addresses and per-CPU offsets name nothing
+		struct kt_symbol_lookup *s = &rows->symbols[i];
+		struct kt_error *serr = kt_program_symbolize(prog, v, &s->name, &s->offset, &s->module);
+		if (serr)
+			*s = (struct kt_symbol_lookup){0};
+		else
+			s->address = v;
+		kt_error_destroy(serr);
+	}
+	if (err) {
+		kt_memory_rows_destroy(rows);
+		return err;
+	}
+	*ret = rows;
+	return NULL;
+}
+
+void kt_memory_rows_destroy(struct kt_memory_rows *rows)
+{
+	if (!rows)
+		return;
+	struct kt_memory_rows_impl *m = (struct kt_memory_rows_impl *)rows;
+	free(m->bytes);
+	free(m->error);
+	free(rows->symbols);
+	free(m);
+}

@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Memory (rd) as crash's rd shows it: two 64-bit words (or 4, 8, 16 smaller values) per line
+ * with the bytes as ASCII, or with symbols the names of the values that point into code or
+ * data; and as JSON (docs/json.md, "rd"). Memory that could not be read ends the rows.
+ */
+#include <ctype.h>
+#include <string.h>
+
+#include "ktriage.h"
+#include "report/json.h"
+#include "report/render.h"
+
+enum { LINE_BYTES = 16 };
+
+static uint64_t value_at(const struct kt_memory_rows *rows, size_t off)
+{
+	uint64_t v = 0;
+	memcpy(&v, rows->bytes + off, rows->size);  // x86_64 is little-endian, as the dump is
+	return v;
+}
+
+static void rows_text(FILE *out, const struct kt_memory_rows *rows)
+{
+	unsigned int per_line = LINE_BYTES / rows->size, width = rows->size * 2;
+	for (size_t line = 0; line < rows->len; line += LINE_BYTES) {
+		size_t n = rows->len - line < LINE_BYTES ? (rows->len - line) / rows->size : per_line;
+		if (!n)
+			break;
+		fprintf(out, "%016llx: ", (unsigned long long)(rows->address + line));
+		for (size_t i = 0; i < n; i++) {
+			size_t off = line + i * rows->size;
+			const struct kt_symbol_lookup *sym = rows->symbols ? &rows->symbols[off / 8] : NULL;
+			if (sym && sym->name) {
+				char name[256];
+				snprintf(name, sizeof(name), sym->offset ? "%s+%llu" : "%s", sym->name,
+					 (unsigned long long)sym->offset);
+				fprintf(out, " %-*s", i + 1 < n ? 16 : 0, name);
+			} else {
+				fprintf(out, " %0*llx", (int)width, (unsigned long long)value_at(rows, off));
+			}
+		}
+		if (!rows->symbols) {
+			fprintf(out, "%*s   ", (int)((per_line - n) * (width + 1)), "");
+			for (size_t b = 0; b < n * rows->size; b++) {
+				unsigned char c = rows->bytes[line + b];
+				putc(isprint(c) && c < 0x7f ? c : '.', out);
+			}
+		}
+		putc('\n', out);
+	}
+}
+
+static void rows_json(FILE *out, const struct kt_memory_rows *rows)
+{
+	kt_json_document_begin(out);
+	fprintf(out, ", \"address\": \"0x%016llx\", \"space\": \"%s\", \"size\": %u,\n \"values\": [",
+		(unsigned long long)rows->address, rows->space == KT_KPHYSADDR ? "physical" : "virtual",
+		rows->size);
+	size_t n = rows->len / rows->size;
+	for (size_t i = 0; i < n; i++)
+		fprintf(out, "%s\"0x%0*llx\"", i ? ", " : "", (int)rows->size * 2,
+			(unsigned long long)value_at(rows, i * rows->size));
+	putc(']', out);
+	if (rows->symbols) {
+		fputs(",\n \"symbols\": [", out);
+		for (size_t i = 0; i < n; i++) {
+			const struct kt_symbol_lookup *sym = &rows->symbols[i];
+			fputs(i ? ", " : "", out);
+			if (!sym->name) {
+				fputs("null", out);
+				continue;
+			}
+			fputs("{\"symbol\": ", out);
+			kt_json_string(out, sym->name);
+			fprintf(out, ", \"offset\": %llu, \"module\": ", (unsigned long long)sym->offset);
+			kt_json_string(out, sym->module);
+			putc('}', out);
+		}
+		putc(']', out);
+	}
+	fputs(",\n", out);
+	fputs(" \"error\": ", out);
+	kt_json_string(out, rows->error);
+	kt_json_key(out, "error_code");
+	if (rows->error)
+		fprintf(out, "\"%s\"", kt_error_code_name(rows->error_code));
+	else
+		fputs("null", out);
+	fputs("}\n", out);
+}
+
+void kt_memory_rows_render(FILE *out, enum kt_format format, const struct kt_memory_rows *rows)
+{
+	if (format == KT_FORMAT_JSON)
+		rows_json(out, rows);
+	else
+		rows_text(out, rows);
+}

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: MIT */
+/* Shared by the renderers of lib/report. */
+#ifndef KT_REPORT_RENDER_H
+#define KT_REPORT_RENDER_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "ktriage.h"
+
+/* Starts the next item of a list: in JSON the separator; true for JSON. */
+bool kt_list_item(struct kt_list_writer *w);
+
+/* A call site: text lines under indent, or a JSON object (callsite_render.c). */
+void kt_call_site_text(FILE *out, const struct kt_call_site *cs, const char *indent);
+void kt_call_site_json(FILE *out, const struct kt_call_site *cs);
+
+/* Source lines of a frame (source_render.c). */
+void kt_source_inlined_text(FILE *out, struct kt_program *prog, const struct kt_frame *f,
+			    const char *indent);
+void kt_source_text(FILE *out, struct kt_program *prog, const struct kt_frame *f, const char *indent);
+void kt_source_notices(FILE *out, struct kt_program *prog, const struct kt_frame *frames, size_t n,
+		       const char *indent);
+/* `, "source": ..., "inlined": [...]` members of a frame. */
+void kt_source_json(FILE *out, struct kt_program *prog, const struct kt_frame *f);
+
+/* "function+0xOFF [module]" or "?". */
+void kt_symbol_text(FILE *out, const char *function, uint64_t offset, const char *module);
+
+#endif

@@ -1,0 +1,397 @@
+#!/usr/bin/env python3
+"""Every command in text and in JSON on every lab dump: the two are rendered from the same result
+(the same tasks, frames, records, values, compared field by field, with counts), and every JSON
+document validates against docs/json-schema.json, the machine-checkable form of docs/json.md."""
+import json
+import os
+import re
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+from tap import Tap, ktriage, scenario_dir, scenarios  # noqa: E402
+
+SCHEMA_FILE = os.path.join(os.path.dirname(__file__), "..", "..", "docs", "json-schema.json")
+DOCS = os.path.join(os.path.dirname(__file__), "..", "..", "docs", "json.md")
+TYPES = {"object": dict, "array": list, "string": str, "boolean": bool, "null": type(None)}
+
+
+def validate(node, schema, defs, path="$"):
+    """The subset of JSON Schema docs/json-schema.json uses; a list of (path, problem)."""
+    if "$ref" in schema:
+        return validate(node, defs[schema["$ref"].split("/")[-1]], defs, path)
+    if "anyOf" in schema:
+        tries = [validate(node, s, defs, path) for s in schema["anyOf"]]
+        return [] if any(not t for t in tries) else min(tries, key=len)
+    errs = []
+    types = schema.get("type")
+    if types is not None:
+        types = types if isinstance(types, list) else [types]
+        ok = any((t == "integer" and isinstance(node, int) and not isinstance(node, bool)) or
+                 (t != "integer" and isinstance(node, TYPES[t]) and not (t != "boolean" and isinstance(node, bool)))
+                 for t in types)
+        if not ok:
+            return [(path, f"{type(node).__name__} is not {types}")]
+    if "enum" in schema and node not in schema["enum"]:
+        errs.append((path, f"{node!r} is not one of {schema['enum']}"))
+    if "pattern" in schema and isinstance(node, str) and not re.search(schema["pattern"], node):
+        errs.append((path, f"{node!r} does not match {schema['pattern']}"))
+    if isinstance(node, dict):
+        for key in schema.get("required", []):
+            if key not in node:
+                errs.append((path, f"no member {key}"))
+        props = schema.get("properties", {})
+        for key, value in node.items():
+            if key in props:
+                errs += validate(value, props[key], defs, f"{path}.{key}")
+            elif schema.get("additionalProperties", True) is False:
+                errs.append((path, f"unknown member {key}"))
+    if isinstance(node, list) and "items" in schema:
+        for i, item in enumerate(node):
+            errs += validate(item, schema["items"], defs, f"{path}[{i}]")
+    return errs
+
+
+class Checker:
+    def __init__(self, tap, schema):
+        self.tap = tap
+        self.schema = schema
+        self.totals = {}  # what -> items compared over every dump
+
+    def run(self, label, doc_kind, dump, *args):
+        """(text, json document) of one command, the JSON validated; None if either failed."""
+        t = ktriage(dump, *args, check=False)
+        j = ktriage("--json", dump, *args, check=False)
+        if not self.tap.ok(t.returncode == j.returncode, f"{label}: text and JSON exit alike ({t.returncode})",
+                           t.stderr + j.stderr):
+            return None, None
+        if t.returncode and not j.stdout:
+            # Nothing to render (task on a dump where no CPU panicked): the same error both ways.
+            self.tap.ok(t.stderr == j.stderr and not t.stdout, f"{label}: the same error in text and JSON",
+                        t.stderr + j.stderr)
+            return None, None
+        try:
+            doc = json.loads(j.stdout)
+        except ValueError as e:
+            self.tap.ok(False, f"{label}: JSON parses", f"{e}: {j.stdout[:400]}")
+            return None, None
+        errs = validate(doc, self.schema["documents"][doc_kind], self.schema["$defs"])
+        self.tap.ok(not errs and doc.get("schema") == "ktriage/1",
+                    f"{label}: the JSON document validates against docs/json-schema.json ({doc_kind})", errs[:8])
+        return t.stdout, doc
+
+    def same(self, label, got, want, what, may_be_empty=False):
+        """Field-by-field equality of text and JSON records; fails at zero unless a dump may have
+        none (modules): then the total over every dump must not be zero (main())."""
+        n = len(want)
+        self.totals[what] = self.totals.get(what, 0) + n
+        bad = [(i, g, w) for i, (g, w) in enumerate(zip(got, want)) if g != w]
+        self.tap.ok((n > 0 or may_be_empty) and len(got) == n and not bad,
+                    f"{label}: text and JSON have the same {n} {what}",
+                    f"text {len(got)}, JSON {n}; first differences: {bad[:3]}")
+
+
+def h(v):
+    return int(v, 16) if isinstance(v, str) else v
+
+
+def check_sys(c, label, dump):
+    text, doc = c.run(f"{label}: sys", "sys", dump, "sys")
+    if doc is None:
+        return
+    fields = dict(re.findall(r"^\s*([A-Z -]+): (.*)$", text, re.M))
+    got = [fields.get("RELEASE"), fields.get("VERSION"), fields.get("MACHINE"), fields.get("NODENAME"),
+           fields.get("BUILD-ID"), fields.get("SYMBOLS"),
+           int(fields["KASLR OFFS"], 16) if "KASLR OFFS" in fields else None,
+           int(fields["PANIC CPU"]) if "PANIC CPU" in fields else None,
+           int(fields.get("CPUS", "0").split()[0])]
+    want = [doc["release"], doc["version"], doc["machine"], doc["nodename"], doc["build_id"], doc["symbols"],
+            h(doc["kaslr_offset"]), doc["panic_cpu"], doc["cpus_online"]]
+    c.same(f"{label}: sys", got, want, "fields")
+
+
+def check_ps(c, label, dump):
+    text, doc = c.run(f"{label}: ps", "ps", dump, "ps")
+    if doc is None:
+        return []
+    rows = [(l[0] == ">", int(l[1:8]), int(l[9:16]), int(l[17:20]), int(l[22:38], 16), l[40:42], l[44:])
+            for l in text.splitlines()[1:]]
+    want = [(t["active"], t["pid"], t["ppid"], t["cpu"], h(t["task"]), t["state"], t["comm"]) for t in doc["tasks"]]
+    c.same(f"{label}: ps", rows, want, "tasks")
+    return doc["tasks"]
+
+
+def check_log(c, label, dump):
+    text, doc = c.run(f"{label}: log", "log", dump, "log", "-m")
+    if doc is None:
+        return
+    # A record's text may hold newlines: compare the text's lines with the records' lines.
+    got = text.splitlines()
+    want = []
+    for r in doc["records"]:
+        lines = r["text"].split("\n")
+        ts = r["ts_nsec"]
+        want.append(f"[{ts // 10**9:5d}.{ts % 10**9 // 1000:06d}] <{r['level']}>{lines[0]}")
+        want += lines[1:]
+    c.same(f"{label}: log -m", got, want, "log lines")
+
+
+def check_mod(c, label, dump):
+    text, doc = c.run(f"{label}: mod", "mod", dump, "mod")
+    if doc is None:
+        return
+    rows = [tuple(l.split()) for l in text.splitlines()[1:]]
+    want = [(m["module"][2:], m["name"], m["base"][2:], str(m["size"]), m["state"], str(m["symbols"]))
+            for m in doc["modules"]]
+    c.same(f"{label}: mod", rows, want, "modules", may_be_empty=True)
+
+
+def check_sym_dis(c, label, dump):
+    text, doc = c.run(f"{label}: sym", "sym", dump, "sym", "schedule")
+    if doc is not None:
+        m = re.match(r"([0-9a-f]{16}) (\S+)", text)
+        c.same(f"{label}: sym schedule", [(int(m.group(1), 16), m.group(2))] if m else [],
+               [(h(doc["address"]), doc["symbol"])], "symbols")
+    text, doc = c.run(f"{label}: dis", "dis", dump, "dis", "schedule")
+    if doc is None:
+        return
+    line = re.compile(r"^0x([0-9a-f]{16})(?: <([^>+]+)(?:\+(\d+))?>)?:\t(.*)$")
+    got = []
+    for l in text.splitlines():
+        m = line.match(l)
+        got.append((int(m.group(1), 16), m.group(2), int(m.group(3) or 0), m.group(4).split("\t# ")[0])
+                   if m else l)
+    want = [(h(i["address"]), i["symbol"], i["offset"], i["text"]) for i in doc["instructions"]]
+    c.same(f"{label}: dis schedule", got, want, "instructions")
+
+
+def check_rd(c, label, dump):
+    text, doc = c.run(f"{label}: rd", "rd", dump, "rd", "linux_banner", "16")
+    if doc is not None:
+        got = [int(v, 16) for l in text.splitlines() for v in l[18:52].split()]
+        c.same(f"{label}: rd linux_banner 16", got, [h(v) for v in doc["values"]], "values")
+    text, doc = c.run(f"{label}: rd -s", "rd", dump, "rd", "-s", "sysrq_crash_op", "4")
+    if doc is not None:
+        got = [w for l in text.splitlines() for w in l[18:].split()]
+        want = [(f"{s['symbol']}+{s['offset']}" if s["offset"] else s["symbol"]) if s else v[2:]
+                for v, s in zip(doc["values"], doc["symbols"])]
+        c.same(f"{label}: rd -s sysrq_crash_op 4", got, want, "values")
+
+
+def check_percpu(c, label, dump):
+    text, doc = c.run(f"{label}: percpu", "percpu", dump, "percpu", "-x", "runqueues")
+    if doc is None:
+        return
+    got = []
+    for l in text.splitlines()[1:]:
+        m = re.match(r"\s+\[(\d+)\]: ([0-9a-f]{16}):  (?:([0-9a-f]{16})|<unreadable: (.*)>)", l)
+        got.append((int(m.group(1)), int(m.group(2), 16), int(m.group(3), 16) if m.group(3) else m.group(4),
+                    "(offline)" not in l) if m else l)
+    want = [(x["cpu"], h(x["address"]), h(x["value"]) if x["value"] else x["error"], x["online"]) for x in doc["cpus"]]
+    c.same(f"{label}: percpu -x runqueues", got, want, "CPUs")
+
+
+def check_task(c, label, dump, tasks):
+    # The panicking task, and a sleeping one.
+    sleeping = [t for t in tasks if not t["active"] and not t["idle"]][:1]
+    for args in [()] + [("0x" + t["task"][2:],) for t in sleeping]:
+        text, doc = c.run(f"{label}: task {' '.join(args)}", "task", dump, "task", *args)
+        if doc is None:
+            continue
+        f = dict(re.findall(r"([A-Z_]+): (\S+)", text))
+        got = [int(f["PID"]), int(f["TASK"], 16), int(f["CPU"]), int(f["TGID"]), int(f["PPID"]),
+               int(f["PARENT"], 16), f["STATE"], int(f["FLAGS"], 16), int(f["STACK"], 16), int(f["SP"], 16),
+               int(f["MM"], 16), int(f["ACTIVE_MM"], 16), re.search(r'COMMAND: "(.*)"', text).group(1)]
+        want = [doc["pid"], h(doc["task"]), doc["cpu"], doc["tgid"], doc["ppid"], h(doc["parent"]), doc["state"],
+                h(doc["flags"]), h(doc["stack"]), h(doc["sp"]), h(doc["mm"]), h(doc["active_mm"]), doc["comm"]]
+        c.same(f"{label}: task {' '.join(args)}", got, want, "fields")
+
+
+FRAME = re.compile(r"^ #(\d+) +\[([0-9a-f]{16})\] (.*?)(?: at ([0-9a-f]{16})| \(pc unknown\))  (\w+)$")
+SLOT = re.compile(r"^    ([0-9a-f]{16}): ([0-9a-f]{16})(.*)$")
+
+
+def symbol(f):
+    s = f"{f['function']}+0x{f['offset']:x}" if f["function"] else "?"
+    return s + (f" [{f['module']}]" if f["module"] else "")
+
+
+def parse_bt(text):
+    """Backtraces from bt -r --stale -f text: header, frames with reasons and slots, note, stale."""
+    out = []
+    cur = None
+    section = None
+    for l in text.splitlines():
+        m = re.match(r'^PID: (-?\d+) +TASK: ([0-9a-f]{16})  CPU: (\d+|-) +COMMAND: "(.*)"$', l)
+        if m:
+            cur = {"pid": int(m.group(1)), "task": int(m.group(2), 16),
+                   "cpu": None if m.group(3) == "-" else int(m.group(3)), "comm": m.group(4),
+                   "frames": [], "stale": [], "note": "", "regs": None}
+            out.append(cur)
+            section = "frames"
+            continue
+        if cur is None or not l:
+            continue
+        m = re.match(r"^  (?:CPU \d+, registers|not running; registers): (.*)$", l)
+        if m and cur["regs"] is None:
+            cur["regs"] = m.group(1)
+            continue
+        m = FRAME.match(l)
+        if m and section == "frames":
+            cur["frames"].append({"slot": int(m.group(2), 16), "symbol": m.group(3),
+                                  "pc": int(m.group(4), 16) if m.group(4) else None, "status": m.group(5),
+                                  "reason": None, "slots": []})
+            continue
+        m = SLOT.match(l)
+        if m and section == "frames" and cur["frames"]:
+            marks = re.findall(r"  (stale return address|saved \w+|\w+ of \S+)", m.group(3))
+            cur["frames"][-1]["slots"].append((int(m.group(1), 16), int(m.group(2), 16), marks))
+            continue
+        if l == "  stale values on the stack, not frames:":
+            section = "stale"
+            continue
+        m = re.match(r"^    \[([0-9a-f]{16})\] (.*) at ([0-9a-f]{16})$", l)
+        if m and section == "stale":
+            cur["stale"].append({"slot": int(m.group(1), 16), "symbol": m.group(2), "pc": int(m.group(3), 16),
+                                 "reason": None})
+            continue
+        m = re.match(r"^  \((.*)\)$", l)
+        if m and section == "frames":
+            cur["note"] = m.group(1)
+            continue
+        if l.startswith("       ") and not l.startswith("        "):
+            items = cur["stale"] if section == "stale" else cur["frames"]
+            if items and items[-1]["reason"] is None:
+                items[-1]["reason"] = l[7:]
+    return out
+
+
+def check_bt(c, label, dump, args, kind="bt"):
+    text, doc = c.run(f"{label}: bt {' '.join(args)}", kind, dump, "bt", *args)
+    if doc is None:
+        return None
+    got, want = parse_bt(text), doc["backtraces"]
+    c.same(f"{label}: bt {' '.join(args)}", [(b["pid"], b["task"], b["cpu"], b["comm"], b["regs"], b["note"])
+                                             for b in got],
+           [(b["task"]["pid"], h(b["task"]["address"]), b["cpu"], b["task"]["comm"], b["registers_source"],
+             b["note"]) for b in want], "backtraces")
+    gf = [(f["slot"], f["symbol"], f["pc"], f["status"], f["reason"]) for b in got for f in b["frames"]]
+    wf = [(h(f["slot"]) or h(f["sp"]), symbol(f), h(f["pc"]), f["status"],
+           f["reason"] if "-r" in args or f["status"] != "verified" else None)
+          for b in want for f in b["frames"]]
+    c.same(f"{label}: bt {' '.join(args)}", gf, wf, "frames")
+    gs = [(f["slot"], f["symbol"], f["pc"], f["reason"]) for b in got for f in b["stale"]]
+    ws = [(h(f["slot"]), symbol(f), h(f["pc"]), f["reason"]) for b in want for f in b["stale"]]
+    c.same(f"{label}: bt {' '.join(args)}", gs, ws, "stale values", may_be_empty=True)
+    if "-f" in args:
+        def marks(s):
+            return [("stale return address" if m["kind"] == "stale_return" else
+                     f"saved {m['name']}" if m["kind"] == "saved_register" else f"{m['name']} of {m['function']}")
+                    for m in s["marks"]]
+        gl = [s for b in got for f in b["frames"] for s in f["slots"]]
+        wl = [(h(s["address"]), h(s["value"]), marks(s)) for b in want for f in b["frames"]
+              for s in f.get("slots", [])]
+        c.same(f"{label}: bt {' '.join(args)}", gl, wl, "stack slots")
+    return doc
+
+
+def check_explain(c, label, dump):
+    text, doc = c.run(f"{label}: bt --explain", "bt", dump, "bt", "--explain")
+    if doc is None:
+        return
+    verdicts = re.findall(r"^ +verdict: (\w+): (.*)$", text, re.M)
+    want = [(f["call_site"]["verdict"], f["call_site"]["reason"]) for b in doc["backtraces"] for f in b["frames"]
+            if f.get("call_site") and f["call_site"]["kind"] != "none"]
+    c.same(f"{label}: bt --explain", verdicts, want, "call-site verdicts")
+    sites = [f["call_site"] for b in doc["backtraces"] for f in b["frames"]
+             if f.get("call_site") and f["call_site"]["kind"] != "none"]
+    for cs in sites[:2]:
+        text, one = c.run(f"{label}: callsite {cs['return_address']}", "callsite", dump, "callsite",
+                          cs["return_address"])
+        if one is None:
+            continue
+        m = re.search(r"^call site: 0x([0-9a-f]{16}) <(.*?)>: (.*)  \((\w+)\)$", text, re.M)
+        v = re.search(r"^  verdict: (\w+): (.*)$", text, re.M)
+        got = [(int(m.group(1), 16), m.group(2), m.group(3), m.group(4)) if m else None,
+               (v.group(1), v.group(2)) if v else None]
+        c.same(f"{label}: callsite {cs['return_address']}", got,
+               [(h(one["address"]), one["caller"], one["instruction"], one["kind"]),
+                (one["verdict"], one["reason"])], "call-site fields")
+
+
+def check_exceptions(c, label, dump):
+    text, doc = c.run(f"{label}: bt -E", "bt -E", dump, "bt", "-E")
+    if doc is None:
+        return
+    got = [(int(m.group(1)), m.group(2), int(m.group(3), 16), int(m.group(4), 16))
+           for m in re.finditer(r"^CPU (\d+) (.*?) \[([0-9a-f]{16})-([0-9a-f]{16})\]", text, re.M)]
+    want = [(s["cpu"], s["stack"], h(s["start"]), h(s["end"])) for s in doc["stacks"]]
+    c.same(f"{label}: bt -E", got, want, "stacks")
+    got = [int(a, 16) for a in re.findall(r"exception frame: pt_regs at ([0-9a-f]{16})", text)]
+    want = [h(f["address"]) for s in doc["stacks"] for f in s["frames"]]
+    c.same(f"{label}: bt -E", got, want, "exception frames", may_be_empty=True)
+
+
+def check_codes_documented(tap, schema):
+    """Every code the schema allows is listed in docs/json.md with a meaning, and the reverse."""
+    with open(DOCS) as f:
+        docs = f.read()
+    section = docs[docs.index("## Codes"):docs.index("## `sys`")]
+    listed = set(re.findall(r"^\| `([a-z_]+\.[a-z_.]+)` \| \S", section, re.M))
+    allowed = set()
+
+    def walk(node):
+        if isinstance(node, dict):
+            for k, v in node.items():
+                if k == "enum" and any(isinstance(x, str) and "." in x for x in v):
+                    allowed.update(x for x in v if isinstance(x, str))
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+    walk(schema)
+    tap.ok(len(allowed) > 40 and allowed == listed,
+           f"docs/json.md lists every code of the schema ({len(allowed)}) with its meaning",
+           f"in the schema only: {sorted(allowed - listed)}; in the docs only: {sorted(listed - allowed)}")
+    return allowed
+
+
+def main():
+    tap = Tap()
+    with open(SCHEMA_FILE) as f:
+        schema = json.load(f)
+    check_codes_documented(tap, schema)
+    c = Checker(tap, schema)
+    codes = set()
+    for name in scenarios():
+        d = scenario_dir(tap, name)
+        if not d:
+            continue
+        dump = os.path.join(d, "vmcore.kdump")
+        if not os.path.exists(dump):
+            dump = os.path.join(d, "vmcore.qemu.elf")
+        label = name
+        check_sys(c, label, dump)
+        tasks = check_ps(c, label, dump)
+        check_log(c, label, dump)
+        check_mod(c, label, dump)
+        check_sym_dis(c, label, dump)
+        check_rd(c, label, dump)
+        check_percpu(c, label, dump)
+        check_task(c, label, dump, tasks)
+        for args in (["-a", "-r", "--stale"], ["-a", "-f"], ["--all-tasks", "-r", "--stale"]):
+            doc = check_bt(c, label, dump, args)
+            for b in (doc or {}).get("backtraces", []):
+                codes.update([b["note_code"], b["registers_code"]] + [f["reason_code"] for f in b["frames"] + b["stale"]])
+        check_explain(c, label, dump)
+        check_exceptions(c, label, dump)
+    for what, n in sorted(c.totals.items()):
+        tap.ok(n > 0, f"text and JSON compared: {n} {what} over every dump")
+    # The codes the lab's dumps exercise: the common ones must be among them.
+    for code in ("pc.cpu_registers", "pc.switch_frame", "ret.call_fits", "stop.end_of_stack", "stop.user_mode",
+                 "regs.crash_notes", "regs.switch_frame", "regs.none.nmi_unanswered", "stale.in_frame"):
+        tap.ok(code in codes, f"some lab dump's backtraces carry {code}", sorted(codes))
+    tap.done()
+
+
+if __name__ == "__main__":
+    main()
