@@ -516,6 +516,23 @@ struct kt_error *kt_object_member_offset(struct kt_program *prog, struct kt_type
 	return NULL;
 }
 
+struct kt_error *kt_object_field_resolve(struct kt_program *prog, struct kt_type_ref type,
+					 const char *path, struct kt_object_field *ret)
+{
+	struct kt_object probe;
+	kt_object_init(&probe, prog, NULL, type, 0);
+	struct kt_error *err = walk_path(&probe, path, false);
+	if (err)
+		return err;
+	*ret = (struct kt_object_field){
+		.type = kt_object_type(&probe),
+		.offset = probe.address,
+		.bit_offset = probe.bit_offset,
+		.bit_size = probe.bit_size,
+	};
+	return NULL;
+}
+
 bool kt_object_type_has_member(struct kt_program *prog, struct kt_type_ref type, const char *path)
 {
 	struct kt_object probe;

@@ -32,6 +32,30 @@ struct kt_error *kt_object_lookup_type(struct kt_program *prog, const char *name
 struct kt_error *kt_object_member_offset(struct kt_program *prog, struct kt_type_ref type,
 					 const char *path, uint64_t *offset_ret,
 					 struct kt_type_ref *member_ret);
+/*
+ * A member of a type resolved once, for walkers that read it from many objects: taking it from
+ * an object is arithmetic, with no lookup (so also safe on a thread that reads ahead).
+ */
+struct kt_object_field {
+	struct kt_type_ref type;  /* the member's */
+	uint64_t offset;          /* bytes from the start of the outer type */
+	uint8_t bit_offset;       /* a bitfield's first bit past offset */
+	uint32_t bit_size;        /* a bitfield's width; 0 otherwise */
+};
+/* Member path of type (no pointer is followed). */
+struct kt_error *kt_object_field_resolve(struct kt_program *prog, struct kt_type_ref type,
+					 const char *path, struct kt_object_field *ret);
+static inline void kt_object_field(const struct kt_object *obj, const struct kt_object_field *f,
+				   struct kt_object *ret)
+{
+	*ret = *obj;
+	ret->btf = f->type.btf;
+	ret->type_id = f->type.id;
+	ret->address = obj->address + f->offset;
+	ret->bit_offset = f->bit_offset;
+	ret->bit_size = f->bit_size;
+}
+
 /* container_of with the outer type given as a reference. */
 struct kt_error *kt_object_container_of_type(const struct kt_object *obj,
 					     struct kt_type_ref type, const char *member,
