@@ -459,7 +459,7 @@ static struct kt_error *walk_path(struct kt_object *cur, const char *path, bool 
 	for (const char *p = path; *p;) {
 		if (*p == '[') {
 			char *end;
-			unsigned long long idx = strtoull(p + 1, &end, 0);
+			unsigned long long idx = strtoull(p + 1, &end, 10);
 			if (end == p + 1 || *end != ']' || p[1] == '-')
 				return bad_path(path);
 			if (!deref && cur->btf && cur->type_id > 0) {

@@ -135,6 +135,19 @@ static void test_init_task(struct kt_program *prog, json_object *oracle)
 	       (unsigned long long)task.address, buf, (long long)p);
 	diag(err);
 	kt_error_destroy(err);
+	// init_net is typed by neither BTF nor ktriage's list: by the vmlinux's DWARF.
+	struct kt_object net;
+	const char *source = "";
+	uint64_t inum = 0;
+	err = kt_object_symbol(prog, "init_net", NULL, &net, &source);
+	if (!err && !(err = kt_object_member(&net, "ns.inum", &net)))
+		err = kt_object_read_unsigned(&net, &inum);
+	tap_ok(!err && !strcmp(source, "dwarf") && inum == get_u64(oracle, "init_net.ns.inum"),
+	       "init_net, typed from %s: ns.inum %llu as drgn reads it", source,
+	       (unsigned long long)inum);
+	diag(err);
+	kt_error_destroy(err);
+
 	uint64_t value = 0;
 	err = kt_object_address_of(&task, &ptr);
 	if (!err && !(err = kt_object_read_unsigned(&ptr, &value)))

@@ -43,6 +43,7 @@ out = {
                   list_for_each_entry("struct task_struct", init_task.tasks.address_of_(), "tasks")],
     "cpus": [],
     "modules": [],
+    "init_net.ns.inum": prog["init_net"].ns.inum.value_(),
     "system_state": {"value": prog["system_state"].value_(),
                      "name": enumerator(prog["system_state"])},
 }
