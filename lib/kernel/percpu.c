@@ -66,7 +66,7 @@ struct kt_error *kt_percpu_get(struct kt_program *prog, const struct kt_percpu *
 
 struct kt_error *kt_percpu_init(struct kt_program *prog, struct kt_percpu *ret)
 {
-	const struct kt_percpu *p;
+	const struct kt_percpu *p = NULL;
 	struct kt_error *err = kt_percpu_get(prog, &p);
 	return err ? err : percpu_copy(p, ret);
 }
