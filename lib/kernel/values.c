@@ -446,23 +446,22 @@ static struct kt_error *print_symbol(struct kt_program *prog, const struct expr 
 			return no_type(e->symbol, &var);
 		return print_one(prog, &var.obj, e->path, expr, &popts, NULL, ret);
 	}
-	struct kt_percpu pc;
-	if ((err = kt_percpu_init(prog, &pc)))
+	const struct kt_percpu *pc = NULL;
+	if ((err = kt_percpu_get(prog, &pc)))
 		return err;
 	if (e->cpu == CPU_NONE && !*e->path) {
-		err = list_percpu(e->symbol, &var, &pc, opts, ret);
+		err = list_percpu(e->symbol, &var, pc, opts, ret);
 	} else if (e->cpu == CPU_NONE) {
 		err = bad_expr(expr, "a per-CPU variable: say which CPU, NAME:N or NAME:a");
 	} else if (!var.has_type) {
 		err = no_type(e->symbol, &var);
 	} else if (e->cpu == CPU_ALL) {
-		err = print_every_cpu(prog, e, &var, &pc, &popts, ret);
+		err = print_every_cpu(prog, e, &var, pc, &popts, ret);
 	} else {
 		struct kt_object copy;
 		if (!(err = kt_object_per_cpu(&var.obj, (unsigned int)e->cpu, &copy)))
 			err = print_one(prog, &copy, e->path, expr, &popts, NULL, ret);
 	}
-	kt_percpu_deinit(&pc);
 	return err;
 }
 
