@@ -135,6 +135,20 @@ static void test_init_task(struct kt_program *prog, json_object *oracle)
 	       (unsigned long long)task.address, buf, (long long)p);
 	diag(err);
 	kt_error_destroy(err);
+	// init_task is its own real_parent: real_parent[0] is init_task again, and comm's bytes are
+	// the string's.
+	struct kt_object parent, again;
+	char bytes[16] = "";
+	err = kt_object_member(&task, "real_parent", &parent);
+	if (!err && !(err = kt_object_subscript(&parent, 0, &parent)) &&
+	    !(err = kt_object_member(&parent, "real_parent->comm", &again)))
+		err = kt_object_read_bytes(&again, bytes, sizeof(bytes));
+	tap_ok(!err && parent.address == task.address && again.address == comm.address &&
+		       !strncmp(bytes, buf, sizeof(bytes)) && kt_object_kind(&again) == KT_TYPE_ARRAY,
+	       "init_task.real_parent[0] is init_task, and real_parent->comm has the bytes of comm");
+	diag(err);
+	kt_error_destroy(err);
+
 	// init_net is typed by neither BTF nor ktriage's list: by the vmlinux's DWARF.
 	struct kt_object net;
 	const char *source = "";
