@@ -224,16 +224,17 @@ struct kt_error *kt_object_size(const struct kt_object *obj, uint64_t *ret)
 	return NULL;
 }
 
+/* what ("reading it", "a member") needs an object in memory, at a kernel address. */
 static struct kt_error *not_in_memory(const struct kt_object *obj, const char *what)
 {
 	char name[128];
 	kt_object_type_name(obj, name, sizeof(name));
 	if (obj->percpu)
 		return kt_error_create(KT_ERROR_INVALID_ARGUMENT,
-				       "%s at per-CPU offset 0x%llx: %s needs a CPU's copy "
+				       "%s at per-CPU offset 0x%llx: %s needs a CPU's copy first "
 				       "(kt_object_per_cpu)", name, (unsigned long long)obj->address, what);
-	return kt_error_create(KT_ERROR_INVALID_ARGUMENT, "a %s value is not in memory: no %s",
-			       name, what);
+	return kt_error_create(KT_ERROR_INVALID_ARGUMENT,
+			       "%s is a value read already: %s needs an object in memory", name, what);
 }
 
 /* A scalar's bits: read (or taken from the value), bitfield extracted, sign-extended. */
@@ -256,7 +257,7 @@ static struct kt_error *read_bits(const struct kt_object *obj, struct kt_scalar_
 		return NULL;
 	}
 	if (obj->percpu)
-		return not_in_memory(obj, "read");
+		return not_in_memory(obj, "reading it");
 	uint8_t buf[16];
 	struct kt_error *err = kt_read(kt_object_reader(obj), obj->address, buf, shape->len);
 	if (err) {
@@ -383,7 +384,7 @@ struct kt_error *kt_object_subscript(const struct kt_object *obj, uint64_t index
 	uint32_t elem, nelems = 0;
 	if (t && btf_is_array(t) && !obj->bit_size) {
 		if (obj->is_value)
-			return not_in_memory(obj, "element");
+			return not_in_memory(obj, "indexing it");
 		elem = btf_array(t)->type;
 		nelems = btf_array(t)->nelems;
 	} else if (t && btf_is_ptr(t) && !obj->bit_size) {
@@ -436,7 +437,7 @@ static struct kt_error *step_member(struct kt_object *cur, const char *name, siz
 				       (int)len, name, kt_object_type_name(cur, tname, sizeof(tname)));
 	}
 	if (cur->is_value)
-		return not_in_memory(cur, "members");
+		return not_in_memory(cur, "a member");
 	struct kt_type_place place = {0};
 	if ((err = find_member(cur->prog, cur->btf, outer, name, len, &place)))
 		return err;
@@ -596,9 +597,9 @@ struct kt_error *kt_object_address_of(const struct kt_object *obj, struct kt_obj
 {
 	char name[128];
 	if (obj->is_value || obj->bit_size)
-		return kt_error_create(KT_ERROR_INVALID_ARGUMENT, "a %s %s has no address",
+		return kt_error_create(KT_ERROR_INVALID_ARGUMENT, "%s: %s has no address",
 				       kt_object_type_name(obj, name, sizeof(name)),
-				       obj->bit_size ? "bitfield" : "value");
+				       obj->bit_size ? "a bitfield" : "a value read already");
 	int32_t ptr;
 	struct kt_error *err = pointer_type(obj->prog, obj->btf, (uint32_t)obj->type_id, &ptr);
 	if (err)
@@ -628,7 +629,7 @@ struct kt_error *kt_object_container_of_type(const struct kt_object *obj,
 		if ((err = read_u64_bits(obj, &at)))
 			return err;
 	} else if (obj->is_value || obj->percpu || obj->bit_size) {
-		return not_in_memory(obj, "container");
+		return not_in_memory(obj, "container_of");
 	} else {
 		at = obj->address;
 	}
@@ -718,7 +719,7 @@ struct kt_error *kt_object_read_string(const struct kt_object *obj, char *buf, s
 		return kt_error_create(KT_ERROR_INVALID_ARGUMENT, "no room for a string");
 	if (t && btf_is_array(t) && is_byte(obj->btf, btf_array(t)->type) && !obj->is_value) {
 		if (obj->percpu)
-			return not_in_memory(obj, "read");
+			return not_in_memory(obj, "reading it");
 		size_t n = btf_array(t)->nelems;
 		if (n > size - 1)
 			n = size - 1;
@@ -758,12 +759,12 @@ struct kt_error *kt_object_read_bytes(const struct kt_object *obj, void *buf, si
 		return kt_error_create(KT_ERROR_INVALID_ARGUMENT, "a bitfield has no bytes of its own");
 	if (obj->is_value) {
 		if (n > sizeof(obj->value))
-			return not_in_memory(obj, "bytes");
+			return not_in_memory(obj, "its bytes");
 		memcpy(buf, &obj->value, n);  // little-endian: the low bytes
 		return NULL;
 	}
 	if (obj->percpu)
-		return not_in_memory(obj, "read");
+		return not_in_memory(obj, "reading it");
 	if ((err = kt_read(kt_object_reader(obj), obj->address, buf, n)))
 		return kt_error_prefix(err, "%s at 0x%llx", kt_object_type_name(obj, name, sizeof(name)),
 				       (unsigned long long)obj->address);
