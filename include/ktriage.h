@@ -271,6 +271,124 @@ KT_PUBLIC struct kt_error *kt_members_at(struct kt_program *prog, const char *ty
 					 size_t *count_ret);
 KT_PUBLIC void kt_members_at_free(struct kt_member_at *members, size_t count);
 
+/*
+ * Typed objects: a kernel or module type and where its value is, as drgn's drgn_object
+ *
+ * An object is in dump memory at an address (a reference), or already read (a value: a scalar
+ * read with kt_object_read(), a pointer made by kt_object_address_of()). Its type is one of the
+ * kernel's or a module's (BTF, or converted from DWARF). Objects are small caller-owned values:
+ * no init, no deinit, no heap; copy them freely, keep them on the stack. Functions that make an
+ * object write it to *ret only on success, and ret may be the object passed in. An object is
+ * valid while its program is and, like the program, is used on one thread at a time. Read the
+ * fields; make objects only with the functions below.
+ *
+ * Every read goes through the program's fault-tolerant reader: an unreadable address is a
+ * KT_ERROR_FAULT naming it (kt_error_address()); a missing member or type is KT_ERROR_NOT_FOUND
+ * naming it; asking a struct for an integer is KT_ERROR_INVALID_ARGUMENT.
+ */
+
+struct btf;        /* libbpf's: the BTF that holds an object's type */
+struct kt_reader;  /* libktriage's own reader (another thread's, for walkers inside it) */
+
+struct kt_object {
+	struct kt_program *prog;
+	struct kt_reader *reader;  /* NULL: the program's */
+	const struct btf *btf;     /* the type: type_id in this BTF (the kernel's or a module's) */
+	int32_t type_id;           /* 0 is void */
+	bool is_value;             /* value holds it; else it is at address */
+	bool percpu;               /* address is an offset into the per-CPU area (a per-CPU
+				    * variable): pick a CPU with kt_object_per_cpu() to read it */
+	uint8_t bit_offset;        /* a bitfield: its first bit past address */
+	uint32_t bit_size;         /* a bitfield's width; 0 otherwise */
+	uint64_t address;
+	uint64_t value;            /* a value's bits, as the type converts to uint64_t */
+};
+
+enum kt_type_kind {
+	KT_TYPE_VOID,
+	KT_TYPE_INT,       /* char included */
+	KT_TYPE_BOOL,
+	KT_TYPE_ENUM,
+	KT_TYPE_FLOAT,
+	KT_TYPE_POINTER,
+	KT_TYPE_ARRAY,
+	KT_TYPE_STRUCT,
+	KT_TYPE_UNION,
+	KT_TYPE_FUNCTION,
+};
+
+/* Walks give up after this many entries unless told otherwise: more tasks than PID_MAX_LIMIT. */
+enum { KT_OBJECT_LIST_MAX = 4 << 20 };
+
+/* The object of type ("struct task_struct", "kvm_intel:struct vcpu_vmx", "unsigned long") at
+ * address. */
+KT_PUBLIC struct kt_error *kt_object_from_address(struct kt_program *prog, const char *type,
+						  uint64_t address, struct kt_object *ret);
+/* The global or per-CPU variable name, typed by the kernel's BTF, by ktriage's list of
+ * well-known globals, or by the DWARF of the vmlinux or module that defines it. A per-CPU
+ * variable comes out with percpu set. NOT_FOUND if no symbol, or nothing types it. */
+KT_PUBLIC struct kt_error *kt_object_from_symbol(struct kt_program *prog, const char *name,
+						 struct kt_object *ret);
+/* The same object seen as another type (a cast: the same address, or the same value). */
+KT_PUBLIC struct kt_error *kt_object_cast(const struct kt_object *obj, const char *type,
+					  struct kt_object *ret);
+
+/* A member path: "comm", "arch.mmu.set_cr3", "val[2].value", "se.on_rq", "mm->pgd". Members of
+ * anonymous structs and unions are found as the C compiler finds them; a step into a member of
+ * a pointer reads the pointer (with "." or "->"), a subscript indexes an array or a pointer. */
+KT_PUBLIC struct kt_error *kt_object_member(const struct kt_object *obj, const char *path,
+					    struct kt_object *ret);
+/* Element index of an array, or of what a pointer points at (reading the pointer). */
+KT_PUBLIC struct kt_error *kt_object_subscript(const struct kt_object *obj, uint64_t index,
+					       struct kt_object *ret);
+/* What a pointer points at (reading the pointer unless it is a value). */
+KT_PUBLIC struct kt_error *kt_object_deref(const struct kt_object *obj, struct kt_object *ret);
+/* A pointer value to an object in memory (its type from the same BTF). */
+KT_PUBLIC struct kt_error *kt_object_address_of(const struct kt_object *obj,
+						struct kt_object *ret);
+/* The object of type that contains obj as member path (container_of): obj is a pointer to the
+ * member (read if in memory) or the member itself. */
+KT_PUBLIC struct kt_error *kt_object_container_of(const struct kt_object *obj, const char *type,
+						  const char *member, struct kt_object *ret);
+/* CPU cpu's copy: of a per-CPU variable (obj->percpu), or of what a __percpu pointer points at
+ * (per_cpu_ptr). NOT_FOUND for a CPU that is not possible. */
+KT_PUBLIC struct kt_error *kt_object_per_cpu(const struct kt_object *obj, unsigned int cpu,
+					     struct kt_object *ret);
+
+/* Reads a scalar (integer, bool, enum, pointer; bitfields too) into a value object. */
+KT_PUBLIC struct kt_error *kt_object_read(const struct kt_object *obj, struct kt_object *ret);
+/* A scalar's value with the size and sign of its type, converted as C converts it. */
+KT_PUBLIC struct kt_error *kt_object_read_signed(const struct kt_object *obj, int64_t *ret);
+KT_PUBLIC struct kt_error *kt_object_read_unsigned(const struct kt_object *obj, uint64_t *ret);
+KT_PUBLIC struct kt_error *kt_object_read_bool(const struct kt_object *obj, bool *ret);
+/* The name of an enum's value, cut to fit buf; NOT_FOUND if no enumerator has it. */
+KT_PUBLIC struct kt_error *kt_object_enumerator(const struct kt_object *obj, char *buf,
+						size_t size);
+/* A char array or what a char pointer points at, up to its NUL and at most size - 1 bytes
+ * (always NUL-terminated). */
+KT_PUBLIC struct kt_error *kt_object_read_string(const struct kt_object *obj, char *buf,
+						 size_t size);
+/* The object's bytes (kt_object_size() of them; size must hold them). */
+KT_PUBLIC struct kt_error *kt_object_read_bytes(const struct kt_object *obj, void *buf,
+						size_t size);
+
+KT_PUBLIC enum kt_type_kind kt_object_kind(const struct kt_object *obj);
+KT_PUBLIC struct kt_error *kt_object_size(const struct kt_object *obj, uint64_t *ret);
+/* The type as C spells it ("struct task_struct *"), cut to fit buf. */
+KT_PUBLIC const char *kt_object_type_name(const struct kt_object *obj, char *buf, size_t size);
+
+/* Each entry of a kernel list (struct list_head) or hash list (struct hlist_head), as the
+ * object of type that links it through member: head is the list's head (or a pointer to it).
+ * At most budget entries (0: KT_OBJECT_LIST_MAX); more, or a loop that misses the head, is
+ * KT_ERROR_LIMIT naming where the walk stopped. fn returns false to stop. */
+typedef bool kt_object_fn(const struct kt_object *entry, void *arg);
+KT_PUBLIC struct kt_error *kt_object_list_for_each(const struct kt_object *head, const char *type,
+						   const char *member, uint64_t budget,
+						   kt_object_fn *fn, void *arg);
+KT_PUBLIC struct kt_error *kt_object_hlist_for_each(const struct kt_object *head,
+						    const char *type, const char *member,
+						    uint64_t budget, kt_object_fn *fn, void *arg);
+
 /* Source lines and inlined functions, from DWARF: the debug vmlinux's, and each module's debug
  * file (found by build-id or name, checked against the loaded module's build-id) */
 

@@ -16,6 +16,7 @@
 #include "sym/types_dwarf.h"
 #include "kernel/module_btf.h"
 #include "kernel/modules.h"
+#include "kernel/object.h"
 #include "kernel/percpu.h"
 #include "unwind/cfi.h"
 #include "unwind/orc.h"
@@ -188,6 +189,7 @@ void kt_program_destroy(struct kt_program *prog)
 	kt_addr_map_destroy(prog->static_call_sites);
 	kt_addr_map_destroy(prog->pv_ops_sites);
 	kt_percpu_free(prog->percpu);
+	kt_object_cache_destroy(prog->object_cache);
 	kt_modules_destroy(prog->modules);
 	kt_types_destroy(prog->types);
 	kt_types_dwarf_destroy(prog->types_dwarf);

@@ -21,6 +21,7 @@ struct kt_symbol_cache;
 struct kt_code_cache;
 struct kt_addr_map;
 struct kt_switch_layout;
+struct kt_object_cache;
 
 struct kt_program {
 	struct kt_dump *dump;
@@ -46,6 +47,7 @@ struct kt_program {
 	struct kt_code_cache *code_cache; /* decoded functions (callsite/function_code.c) */
 	struct kt_addr_map *static_call_sites; /* call -> static call key (callsite/static_calls.c) */
 	struct kt_addr_map *pv_ops_sites;      /* call -> paravirt type (callsite/pv_ops.c) */
+	struct kt_object_cache *object_cache;  /* member lookups of typed objects (kernel/object.c) */
 };
 
 /* The kernel's symbol table from the dump, loaded on first use. */

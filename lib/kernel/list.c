@@ -28,9 +28,43 @@ struct kt_error *kt_list_for_each(struct kt_reader *reader, uint64_t head, uint6
 			return NULL;
 		// Brent: the tortoise teleports to the hare at powers of two; meeting it means a cycle.
 		if (next != head && next == tortoise)
-			return kt_error_create(KT_ERROR_BAD_DATA,
+			return kt_error_create(KT_ERROR_LIMIT,
 					       "list at 0x%llx loops: 0x%llx points back to 0x%llx "
 					       "without reaching the head",
+					       (unsigned long long)head, (unsigned long long)node,
+					       (unsigned long long)next);
+		if (++lambda == power) {
+			tortoise = next;
+			power *= 2;
+			lambda = 0;
+		}
+		node = next;
+	}
+	return NULL;
+}
+
+struct kt_error *kt_hlist_for_each(struct kt_reader *reader, uint64_t head, uint64_t budget,
+				   kt_list_fn *fn, void *arg)
+{
+	uint64_t node, tortoise = 0, power = 1, lambda = 0;
+	struct kt_error *err = kt_read_u64(reader, head, &node);  // hlist_head.first
+	if (err)
+		return kt_error_prefix(err, "hash list head 0x%llx", (unsigned long long)head);
+	for (uint64_t n = 0; node; n++) {
+		if (n >= budget)
+			return kt_error_create(KT_ERROR_LIMIT,
+					       "hash list at 0x%llx: more than %llu entries, stopped at 0x%llx",
+					       (unsigned long long)head, (unsigned long long)budget,
+					       (unsigned long long)node);
+		uint64_t next;  // hlist_node.next, its first member
+		if ((err = kt_read_u64(reader, node, &next)))
+			return kt_error_prefix(err, "hash list at 0x%llx, entry %llu",
+					       (unsigned long long)head, (unsigned long long)n);
+		if (!fn(node, arg))
+			return NULL;
+		if (next && next == tortoise)
+			return kt_error_create(KT_ERROR_LIMIT,
+					       "hash list at 0x%llx loops: 0x%llx points back to 0x%llx",
 					       (unsigned long long)head, (unsigned long long)node,
 					       (unsigned long long)next);
 		if (++lambda == power) {

@@ -1,18 +1,22 @@
 // SPDX-License-Identifier: MIT
 /*
- * struct module layouts, found by member name:
- *   before 6.4: core_layout.{base,size} (struct module_layout, v4.5+; module_core/core_size
- *               before that)
- *   6.4+:       mem[MOD_TEXT..MOD_RO_AFTER_INIT].{base,size} (commit ac3b43283923 "module: replace
- *               module_layout with module_memory")
- * kallsyms: a pointer to struct mod_kallsyms {symtab, num_symtab, strtab} (v4.6+).
+ * struct module, read as a typed object with the layout found by member name:
+ *   6.4+:      mem[MOD_TEXT..MOD_RO_AFTER_INIT].{base,size} (commit ac3b43283923 "module: replace
+ *              module_layout with module_memory")
+ *   4.5-6.3:   core_layout.{base,size} (struct module_layout: "module: use a structure to
+ *              encapsulate layout.", v4.5)
+ *   3.10-4.4:  module_core, core_size
+ * kallsyms: a pointer to struct mod_kallsyms {symtab, num_symtab, strtab} ("modules: fix
+ * longstanding /proc/kallsyms vs module insertion race.", v4.6); before, the same three members
+ * in struct module itself, switched to the core copies once the module is live.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/error.h"
-#include "kernel/list.h"
 #include "kernel/modules.h"
+#include "kernel/object.h"
 
 /* MAX_MODULE_NAME_LEN is 56 on 64-bit; a module with more symbols than this is garbage. */
 enum { MODULE_NAME_LEN = 56, MODULES_MAX = 65536, MODULE_SYMS_MAX = 1 << 20 };
@@ -20,53 +24,79 @@ enum { MODULE_NAME_LEN = 56, MODULES_MAX = 65536, MODULE_SYMS_MAX = 1 << 20 };
 enum { MOD_CORE_KINDS = 4 };
 
 struct module_layout {
-	uint64_t list, name, state, kallsyms, ks_symtab, ks_num_symtab, ks_strtab;
-	bool has_mem;                 /* 6.4+ */
-	uint64_t base, size;          /* core_layout.base/size, or mem[0].base/size */
-	uint64_t mem_stride;          /* sizeof(struct module_memory) */
+	enum { LAYOUT_MEM, LAYOUT_CORE_LAYOUT, LAYOUT_MODULE_CORE } core;
+	const char *symbols;          /* "kallsyms->" (v4.6+) or "" (symtab in struct module) */
 	uint64_t sym_size;            /* sizeof(Elf64_Sym) */
 };
 
 static struct kt_error *module_layout_get(struct kt_program *prog, struct module_layout *l)
 {
-	struct kt_types *types;
-	struct kt_error *err = kt_program_types(prog, &types);
+	struct kt_type_ref module;
+	struct kt_error *err = kt_object_lookup_type(prog, "struct module", &module);
 	if (err)
-		return err;
-	l->has_mem = kt_types_has_member(types, "module", "mem");
-	const char *base = l->has_mem ? "mem[0].base" : "core_layout.base";
-	const char *size = l->has_mem ? "mem[0].size" : "core_layout.size";
-	if ((err = kt_program_member_offset(prog, "module", "list", &l->list)) ||
-	    (err = kt_program_member_offset(prog, "module", "name", &l->name)) ||
-	    (err = kt_program_member_offset(prog, "module", "state", &l->state)) ||
-	    (err = kt_program_member_offset(prog, "module", base, &l->base)) ||
-	    (err = kt_program_member_offset(prog, "module", size, &l->size)) ||
-	    (err = kt_program_member_offset(prog, "module", "kallsyms", &l->kallsyms)) ||
-	    (err = kt_program_member_offset(prog, "mod_kallsyms", "symtab", &l->ks_symtab)) ||
-	    (err = kt_program_member_offset(prog, "mod_kallsyms", "num_symtab", &l->ks_num_symtab)) ||
-	    (err = kt_program_member_offset(prog, "mod_kallsyms", "strtab", &l->ks_strtab)) ||
-	    (err = kt_program_type_size(prog, "elf64_sym", &l->sym_size)))
 		return kt_error_prefix(err, "module list layout");
-	if (l->has_mem && (err = kt_program_type_size(prog, "module_memory", &l->mem_stride)))
+	if (kt_object_type_has_member(prog, module, "mem"))
+		l->core = LAYOUT_MEM;
+	else if (kt_object_type_has_member(prog, module, "core_layout"))
+		l->core = LAYOUT_CORE_LAYOUT;
+	else if (kt_object_type_has_member(prog, module, "module_core"))
+		l->core = LAYOUT_MODULE_CORE;
+	else
+		return kt_error_create(KT_ERROR_UNSUPPORTED, "struct module has none of mem, "
+				       "core_layout or module_core: an unknown layout");
+	l->symbols = kt_object_type_has_member(prog, module, "kallsyms") ? "kallsyms->" : "";
+	if ((err = kt_program_type_size(prog, "elf64_sym", &l->sym_size)))
 		return kt_error_prefix(err, "module list layout");
 	return NULL;
 }
 
+/* mod's member path, read as an unsigned integer. */
+static struct kt_error *read_member(const struct kt_object *mod, const char *path, uint64_t *ret)
+{
+	struct kt_object o;
+	struct kt_error *err = kt_object_member(mod, path, &o);
+	return err ? err : kt_object_read_unsigned(&o, ret);
+}
+
+/* The core (non-init) memory of the module: its first base, and the sizes of every kind. */
+static struct kt_error *module_core(const struct module_layout *l, const struct kt_object *mod,
+				    uint64_t *base, uint64_t *size)
+{
+	static const char *const bases[] = {"mem[0].base", "core_layout.base", "module_core"};
+	static const char *const sizes[] = {"mem[%d].size", "core_layout.size", "core_size"};
+	struct kt_error *err = read_member(mod, bases[l->core], base);
+	*size = 0;
+	for (int kind = 0; kind < (l->core == LAYOUT_MEM ? MOD_CORE_KINDS : 1) && !err; kind++) {
+		char path[32];
+		uint64_t sz;
+		snprintf(path, sizeof(path), sizes[l->core], kind);
+		if (!(err = read_member(mod, path, &sz)))
+			*size += sz;
+	}
+	return err;
+}
+
 /* Elf64_Sym (include/uapi/linux/elf.h): name u32, info u8, other u8, shndx u16, value, size. */
 static struct kt_error *read_module_symbols(struct kt_program *prog, const struct module_layout *l,
-					    uint64_t mod, struct kt_kallsyms **ret)
+					    const struct kt_object *mod, struct kt_kallsyms **ret)
 {
 	struct kt_reader *r = &prog->reader;
-	uint64_t ks, symtab, strtab;
-	uint32_t n;
+	uint64_t symtab, strtab, num;
+	char path[32];
 	struct kt_error *err;
-	if ((err = kt_read_u64(r, mod + l->kallsyms, &ks)) ||
-	    (err = kt_read_u64(r, ks + l->ks_symtab, &symtab)) ||
-	    (err = kt_read_u32(r, ks + l->ks_num_symtab, &n)) ||
-	    (err = kt_read_u64(r, ks + l->ks_strtab, &strtab)))
+	snprintf(path, sizeof(path), "%ssymtab", l->symbols);
+	if ((err = read_member(mod, path, &symtab)))
 		return err;
-	if (n > MODULE_SYMS_MAX)
-		return kt_error_create(KT_ERROR_BAD_DATA, "module symbol count %u", n);
+	snprintf(path, sizeof(path), "%snum_symtab", l->symbols);
+	if ((err = read_member(mod, path, &num)))
+		return err;
+	snprintf(path, sizeof(path), "%sstrtab", l->symbols);
+	if ((err = read_member(mod, path, &strtab)))
+		return err;
+	if (num > MODULE_SYMS_MAX)
+		return kt_error_create(KT_ERROR_BAD_DATA, "module symbol count %llu",
+				       (unsigned long long)num);
+	uint32_t n = (uint32_t)num;
 	uint8_t *syms = malloc((size_t)n * l->sym_size + 1);
 	struct kt_kallsyms *tab = calloc(1, sizeof(*tab));
 	size_t names_cap = 4096, names_len = 0;
@@ -150,11 +180,9 @@ struct module_walk {
 	struct kt_error *err;
 };
 
-static bool visit_module(uint64_t node, void *arg)
+static bool visit_module(const struct kt_object *mod, void *arg)
 {
 	struct module_walk *w = arg;
-	struct kt_reader *r = &w->prog->reader;
-	uint64_t mod = node - w->l.list;
 	struct kt_module *grown = realloc(w->mods->mods, (w->mods->n + 1) * sizeof(*grown));
 	if (!grown) {
 		w->err = &kt_enomem;
@@ -163,29 +191,18 @@ static bool visit_module(uint64_t node, void *arg)
 	w->mods->mods = grown;
 	struct kt_module *m = &grown[w->mods->n];
 	memset(m, 0, sizeof(*m));
-	uint32_t state;
+	struct kt_object name;
+	uint64_t state;
 	struct kt_error *err;
-	if ((err = kt_read(r, mod + w->l.name, m->name, MODULE_NAME_LEN)) ||
-	    (err = kt_read_u32(r, mod + w->l.state, &state)) ||
-	    (err = kt_read_u64(r, mod + w->l.base, &m->info.base))) {
-		w->err = kt_error_prefix(err, "module at 0x%llx", (unsigned long long)mod);
+	if ((err = kt_object_member(mod, "name", &name)) ||
+	    (err = kt_object_read_string(&name, m->name, MODULE_NAME_LEN + 1)) ||
+	    (err = read_member(mod, "state", &state))) {
+		w->err = kt_error_prefix(err, "module at 0x%llx", (unsigned long long)mod->address);
 		return false;
 	}
-	m->name[MODULE_NAME_LEN] = '\0';
-	m->info.address = mod;
-	m->info.state = state;
-	if (w->l.has_mem) {
-		for (int kind = 0; kind < MOD_CORE_KINDS && !err; kind++) {
-			uint32_t sz;
-			err = kt_read_u32(r, mod + w->l.size + (uint64_t)kind * w->l.mem_stride, &sz);
-			m->info.size += sz;
-		}
-	} else {
-		uint32_t sz;
-		err = kt_read_u32(r, mod + w->l.size, &sz);
-		m->info.size = sz;
-	}
-	if (err) {
+	m->info.address = mod->address;
+	m->info.state = (unsigned int)state;
+	if ((err = module_core(&w->l, mod, &m->info.base, &m->info.size))) {
 		w->err = kt_error_prefix(err, "module %s", m->name);
 		return false;
 	}
@@ -204,14 +221,14 @@ static bool visit_module(uint64_t node, void *arg)
 struct kt_error *kt_modules_load(struct kt_program *prog, struct kt_modules **ret)
 {
 	struct module_walk w = {.prog = prog};
-	uint64_t head;
+	struct kt_object head;
 	struct kt_error *err;
 	if ((err = module_layout_get(prog, &w.l)) ||
-	    (err = kt_program_symbol_address(prog, "modules", &head)))
+	    (err = kt_object_symbol(prog, "modules", "struct list_head", &head, NULL)))
 		return err;
 	if (!(w.mods = calloc(1, sizeof(*w.mods))))
 		return &kt_enomem;
-	err = kt_list_for_each(&prog->reader, head, MODULES_MAX, visit_module, &w);
+	err = kt_object_list_for_each(&head, "struct module", "list", MODULES_MAX, visit_module, &w);
 	if (w.err) {
 		kt_error_destroy(err);
 		err = w.err;

@@ -46,8 +46,8 @@ static struct kt_error *percpu_copy(const struct kt_percpu *from, struct kt_perc
 
 static struct kt_error *percpu_read(struct kt_program *prog, struct kt_percpu *ret);
 
-/* Read once per program (walkers ask for it per task), handed out as copies. */
-struct kt_error *kt_percpu_init(struct kt_program *prog, struct kt_percpu *ret)
+/* Read once per program: walkers ask for it per task. */
+struct kt_error *kt_percpu_get(struct kt_program *prog, const struct kt_percpu **ret)
 {
 	if (!prog->percpu) {
 		struct kt_percpu *p = calloc(1, sizeof(*p));
@@ -60,7 +60,15 @@ struct kt_error *kt_percpu_init(struct kt_program *prog, struct kt_percpu *ret)
 		}
 		prog->percpu = p;
 	}
-	return percpu_copy(prog->percpu, ret);
+	*ret = prog->percpu;
+	return NULL;
+}
+
+struct kt_error *kt_percpu_init(struct kt_program *prog, struct kt_percpu *ret)
+{
+	const struct kt_percpu *p = NULL;
+	struct kt_error *err = kt_percpu_get(prog, &p);
+	return err ? err : percpu_copy(p, ret);
 }
 
 void kt_percpu_free(struct kt_percpu *p)

@@ -13,6 +13,8 @@ struct kt_percpu {
 };
 
 struct kt_error *kt_percpu_init(struct kt_program *prog, struct kt_percpu *ret);
+/* The program's own copy, read on first use: valid while the program is. */
+struct kt_error *kt_percpu_get(struct kt_program *prog, const struct kt_percpu **ret);
 void kt_percpu_deinit(struct kt_percpu *percpu);
 /* Frees the program's cached copy. */
 void kt_percpu_free(struct kt_percpu *percpu);

@@ -20,29 +20,26 @@ struct kt_error *kt_percpu_addresses(struct kt_program *prog, uint64_t offset,
 				       "(those are offsets into the per-CPU area, below "
 				       "0x8000000000000000)",
 				       (unsigned long long)offset);
-	struct kt_percpu percpu;
-	struct kt_error *err = kt_percpu_init(prog, &percpu);
+	const struct kt_percpu *percpu = NULL;
+	struct kt_error *err = kt_percpu_get(prog, &percpu);
 	if (err)
 		return err;
-	struct kt_percpu_slot *slots = calloc(percpu.nr_cpu_ids, sizeof(*slots));
+	struct kt_percpu_slot *slots = calloc(percpu->nr_cpu_ids, sizeof(*slots));
 	size_t n = 0;
-	if (!slots) {
-		kt_percpu_deinit(&percpu);
+	if (!slots)
 		return &kt_enomem;
-	}
-	for (unsigned int cpu = 0; cpu < percpu.nr_cpu_ids; cpu++) {
+	for (unsigned int cpu = 0; cpu < percpu->nr_cpu_ids; cpu++) {
 		uint64_t addr;
-		if (!kt_percpu_possible(&percpu, cpu))
+		if (!kt_percpu_possible(percpu, cpu))
 			continue;
-		if ((err = kt_percpu_address(&percpu, offset, cpu, &addr)))
+		if ((err = kt_percpu_address(percpu, offset, cpu, &addr)))
 			break;
 		slots[n++] = (struct kt_percpu_slot){
 			.cpu = cpu,
-			.online = kt_percpu_online(&percpu, cpu),
+			.online = kt_percpu_online(percpu, cpu),
 			.address = addr,
 		};
 	}
-	kt_percpu_deinit(&percpu);
 	if (err) {
 		free(slots);
 		return err;

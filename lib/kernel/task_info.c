@@ -3,6 +3,7 @@
 
 #include "core/error.h"
 #include "dump/reader.h"
+#include "kernel/object.h"
 #include "kernel/task_info.h"
 
 /* panic_cpu when no CPU has panicked (PANIC_CPU_INVALID, kernel/panic.c). */
@@ -37,34 +38,38 @@ static bool task_matches(const struct kt_task *t, void *arg)
 	return !match;
 }
 
-static struct kt_error *read_member(struct kt_program *prog, uint64_t task, const char *member,
-				    void *buf, size_t len)
+/* task's member path as an unsigned integer (flags, pointers). */
+static struct kt_error *read_member(const struct kt_object *task, const char *path, uint64_t *ret)
 {
-	uint64_t off;
-	struct kt_error *err = kt_program_member_offset(prog, "task_struct", member, &off);
+	struct kt_object o;
+	struct kt_error *err = kt_object_member(task, path, &o);
 	if (!err)
-		err = kt_read(&prog->reader, task + off, buf, len);
-	return err ? kt_error_prefix(err, "task 0x%llx: %s", (unsigned long long)task, member) : NULL;
+		err = kt_object_read_unsigned(&o, ret);
+	return err ? kt_error_prefix(err, "task 0x%llx: %s", (unsigned long long)task->address, path)
+		   : NULL;
 }
 
 struct kt_error *kt_task_info_read(struct kt_program *prog, const struct kt_task *task,
 				   struct kt_task_info *ret)
 {
 	struct kt_task_info info = {.task = *task};
-	uint64_t a = task->address;
+	struct kt_object t, comm;
+	uint64_t flags;
 	struct kt_error *err;
-	if ((err = read_member(prog, a, "flags", &info.flags, 4)) ||
-	    (err = read_member(prog, a, "stack", &info.stack, 8)) ||
-	    (err = read_member(prog, a, "thread.sp", &info.sp, 8)) ||
-	    (err = read_member(prog, a, "mm", &info.mm, 8)) ||
-	    (err = read_member(prog, a, "active_mm", &info.active_mm, 8)) ||
-	    (err = read_member(prog, a, "real_parent", &info.parent, 8)))
+	if ((err = kt_object_from_address(prog, "struct task_struct", task->address, &t)) ||
+	    (err = read_member(&t, "flags", &flags)) ||
+	    (err = read_member(&t, "stack", &info.stack)) ||
+	    (err = read_member(&t, "thread.sp", &info.sp)) ||
+	    (err = read_member(&t, "mm", &info.mm)) ||
+	    (err = read_member(&t, "active_mm", &info.active_mm)) ||
+	    (err = read_member(&t, "real_parent", &info.parent)))
 		return err;
+	info.flags = (uint32_t)flags;
 	info.kthread = info.flags & KT_PF_KTHREAD;
-	if (info.parent &&
-	    (err = read_member(prog, info.parent, "comm", info.parent_comm, 16)))
-		return kt_error_prefix(err, "parent of task 0x%llx", (unsigned long long)a);
-	info.parent_comm[16] = '\0';
+	if (info.parent && ((err = kt_object_member(&t, "real_parent->comm", &comm)) ||
+			    (err = kt_object_read_string(&comm, info.parent_comm,
+							 sizeof(info.parent_comm)))))
+		return kt_error_prefix(err, "parent of task 0x%llx", (unsigned long long)task->address);
 	*ret = info;
 	return NULL;
 }
@@ -72,10 +77,12 @@ struct kt_error *kt_task_info_read(struct kt_program *prog, const struct kt_task
 /* The CPU that called panic() (or crash_kexec() after an oops): atomic_t panic_cpu, v4.5+. */
 static struct kt_error *panic_cpu(struct kt_program *prog, int32_t *ret)
 {
-	uint64_t addr;
-	struct kt_error *err = kt_program_symbol_address(prog, "panic_cpu", &addr);
-	if (!err)
-		err = kt_read(&prog->reader, addr, ret, 4);
+	struct kt_object o;
+	int64_t cpu;
+	struct kt_error *err = kt_object_symbol(prog, "panic_cpu", "atomic_t", &o, NULL);
+	if (!err && !(err = kt_object_member(&o, "counter", &o)) &&
+	    !(err = kt_object_read_signed(&o, &cpu)))
+		*ret = (int32_t)cpu;
 	return err ? kt_error_prefix(err, "panic_cpu") : NULL;
 }
 
@@ -85,7 +92,7 @@ struct kt_error *kt_task_info_find(struct kt_program *prog, enum kt_task_key key
 	struct task_search s = {.key = key, .value = value};
 	struct kt_error *err;
 	if (key == KT_TASK_PANICKING) {
-		int32_t cpu;
+		int32_t cpu = 0;
 		if ((err = panic_cpu(prog, &cpu)))
 			return err;
 		if (cpu == PANIC_CPU_INVALID)

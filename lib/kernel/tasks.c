@@ -11,6 +11,7 @@
 #include "core/error.h"
 #include "dump/read_ahead.h"
 #include "kernel/list.h"
+#include "kernel/object.h"
 #include "kernel/percpu.h"
 #include "kernel/task_state.h"
 #include "kernel/tasks.h"
@@ -20,50 +21,44 @@
 static const uint64_t TASKS_MAX = 4u << 20;
 
 struct kt_task_layout {
-	uint64_t tasks, pid, tgid, comm, state, exit_state, real_parent, cpu;
-	bool cpu_in_thread_info;   /* thread_info.cpu: the task's first member before v5.16 */
+	struct kt_type_ref task;   /* struct task_struct */
+	/* What every task of a walk reads, resolved once: taking a member is then arithmetic. */
+	struct kt_object_field pid, tgid, comm, state, exit_state, real_parent, cpu, signal;
+	uint64_t tasks;            /* list offsets, for the list walks */
 	bool has_thread_head;      /* signal->thread_head / thread_node (v3.14+) */
-	uint64_t signal, thread_node, signal_thread_head, thread_group;
-	uint64_t rq_curr, rq_idle;
+	uint64_t thread_node, signal_thread_head, thread_group;
 };
 
 static struct kt_error *task_layout_read(struct kt_program *prog, struct kt_task_layout *l)
 {
-	struct kt_types *types;
-	struct kt_error *err = kt_program_types(prog, &types);
-	if (err)
-		return err;
-	// __state replaced state in v5.14 (commit 2f064a59a11f "sched: Change task_struct::state").
-	const char *state = kt_types_has_member(types, "task_struct", "__state") ? "__state" : "state";
-	if ((err = kt_program_member_offset(prog, "task_struct", "tasks", &l->tasks)) ||
-	    (err = kt_program_member_offset(prog, "task_struct", "pid", &l->pid)) ||
-	    (err = kt_program_member_offset(prog, "task_struct", "tgid", &l->tgid)) ||
-	    (err = kt_program_member_offset(prog, "task_struct", "comm", &l->comm)) ||
-	    (err = kt_program_member_offset(prog, "task_struct", state, &l->state)) ||
-	    (err = kt_program_member_offset(prog, "task_struct", "exit_state", &l->exit_state)) ||
-	    (err = kt_program_member_offset(prog, "task_struct", "real_parent", &l->real_parent)) ||
-	    (err = kt_program_member_offset(prog, "rq", "curr", &l->rq_curr)) ||
-	    (err = kt_program_member_offset(prog, "rq", "idle", &l->rq_idle)))
+	struct kt_type_ref signal;
+	struct kt_error *err;
+	if ((err = kt_object_lookup_type(prog, "struct task_struct", &l->task)))
 		return kt_error_prefix(err, "task list layout");
+	// __state replaced state in v5.14 (commit 2f064a59a11f "sched: Change task_struct::state").
+	const char *state = kt_object_type_has_member(prog, l->task, "__state") ? "__state" : "state";
 	// The CPU number has lived in task_struct and in thread_info (embedded in task_struct with
 	// CONFIG_THREAD_INFO_IN_TASK) in different releases: take whichever the types have.
-	if (kt_types_has_member(types, "task_struct", "cpu")) {
-		err = kt_program_member_offset(prog, "task_struct", "cpu", &l->cpu);
-	} else {
-		l->cpu_in_thread_info = true;
-		err = kt_program_member_offset(prog, "task_struct", "thread_info.cpu", &l->cpu);
-	}
-	if (err)
+	const char *cpu = kt_object_type_has_member(prog, l->task, "cpu") ? "cpu" : "thread_info.cpu";
+	if ((err = kt_object_member_offset(prog, l->task, "tasks", &l->tasks, NULL)) ||
+	    (err = kt_object_field_resolve(prog, l->task, "pid", &l->pid)) ||
+	    (err = kt_object_field_resolve(prog, l->task, "tgid", &l->tgid)) ||
+	    (err = kt_object_field_resolve(prog, l->task, "comm", &l->comm)) ||
+	    (err = kt_object_field_resolve(prog, l->task, state, &l->state)) ||
+	    (err = kt_object_field_resolve(prog, l->task, "exit_state", &l->exit_state)) ||
+	    (err = kt_object_field_resolve(prog, l->task, "real_parent", &l->real_parent)) ||
+	    (err = kt_object_field_resolve(prog, l->task, cpu, &l->cpu)))
 		return kt_error_prefix(err, "task list layout");
-	l->has_thread_head = kt_types_has_member(types, "signal_struct", "thread_head");
+	l->has_thread_head = !kt_object_lookup_type(prog, "struct signal_struct", &signal) &&
+			     kt_object_type_has_member(prog, signal, "thread_head");
 	if (l->has_thread_head) {
-		if ((err = kt_program_member_offset(prog, "task_struct", "signal", &l->signal)) ||
-		    (err = kt_program_member_offset(prog, "task_struct", "thread_node", &l->thread_node)) ||
-		    (err = kt_program_member_offset(prog, "signal_struct", "thread_head",
-						    &l->signal_thread_head)))
+		if ((err = kt_object_field_resolve(prog, l->task, "signal", &l->signal)) ||
+		    (err = kt_object_member_offset(prog, l->task, "thread_node", &l->thread_node, NULL)) ||
+		    (err = kt_object_member_offset(prog, signal, "thread_head", &l->signal_thread_head,
+						   NULL)))
 			return kt_error_prefix(err, "task list layout");
-	} else if ((err = kt_program_member_offset(prog, "task_struct", "thread_group",
-						   &l->thread_group))) {
+	} else if ((err = kt_object_member_offset(prog, l->task, "thread_group", &l->thread_group,
+						  NULL))) {
 		return kt_error_prefix(err, "task list layout");
 	}
 	return NULL;
@@ -88,6 +83,7 @@ static struct kt_error *task_layout_get(struct kt_program *prog, struct kt_task_
 }
 
 struct task_walk {
+	struct kt_program *prog;
 	struct kt_reader *r;
 	struct kt_task_layout l;
 	uint64_t init_task;
@@ -108,29 +104,42 @@ struct task_walk {
 	uint64_t stack_off, sp_off;
 };
 
+/* Member f of the task, as an integer of its type's size and sign. */
+static struct kt_error *read_field(const struct kt_object *task, const struct kt_object_field *f,
+				   uint64_t *ret)
+{
+	struct kt_object o;
+	kt_object_field(task, f, &o);
+	return kt_object_read_unsigned(&o, ret);
+}
+
 static struct kt_error *task_read(struct task_walk *w, uint64_t addr, struct kt_task *t)
 {
-	struct kt_reader *r = w->r;
 	const struct kt_task_layout *l = &w->l;
-	uint32_t state32, exit_state, cpu;
-	uint64_t parent;
-	int32_t ppid = 0;
+	struct kt_object task, comm;
+	uint64_t pid, tgid, state, exit_state, cpu, parent, ppid = 0;
 	memset(t, 0, sizeof(*t));
 	t->address = addr;
+	kt_object_init(&task, w->prog, w->r, l->task, addr);
+	kt_object_field(&task, &l->comm, &comm);
 	struct kt_error *err;
-	if ((err = kt_read(r, addr + l->pid, &t->pid, 4)) ||
-	    (err = kt_read(r, addr + l->tgid, &t->tgid, 4)) ||
-	    (err = kt_read(r, addr + l->comm, t->comm, 16)) ||
-	    (err = kt_read_u32(r, addr + l->state, &state32)) ||
-	    (err = kt_read_u32(r, addr + l->exit_state, &exit_state)) ||
-	    (err = kt_read_u32(r, addr + l->cpu, &cpu)) ||
-	    (err = kt_read_u64(r, addr + l->real_parent, &parent)))
+	if ((err = read_field(&task, &l->pid, &pid)) || (err = read_field(&task, &l->tgid, &tgid)) ||
+	    (err = kt_object_read_string(&comm, t->comm, sizeof(t->comm))) ||
+	    (err = read_field(&task, &l->state, &state)) ||
+	    (err = read_field(&task, &l->exit_state, &exit_state)) ||
+	    (err = read_field(&task, &l->cpu, &cpu)) ||
+	    (err = read_field(&task, &l->real_parent, &parent)))
 		return kt_error_prefix(err, "task 0x%llx", (unsigned long long)addr);
-	if (parent && parent != addr && (err = kt_read(r, parent + l->tgid, &ppid, 4)))
-		return kt_error_prefix(err, "parent of task 0x%llx", (unsigned long long)addr);
-	t->comm[16] = '\0';
-	t->ppid = ppid;
-	t->state = (uint64_t)state32 | exit_state;
+	if (parent && parent != addr) {
+		struct kt_object p;
+		kt_object_init(&p, w->prog, w->r, l->task, parent);
+		if ((err = read_field(&p, &l->tgid, &ppid)))
+			return kt_error_prefix(err, "parent of task 0x%llx", (unsigned long long)addr);
+	}
+	t->pid = (int32_t)pid;
+	t->tgid = (int32_t)tgid;
+	t->ppid = (int32_t)ppid;
+	t->state = (uint32_t)state | (uint32_t)exit_state;
 	t->state_name = kt_task_state_name(t->state);
 	t->cpu = (int)cpu;
 	for (unsigned int c = 0; c < w->ncpus; c++)
@@ -205,7 +214,9 @@ static bool visit_process(uint64_t node, void *arg)
 	struct kt_error *err;
 	if (w->l.has_thread_head) {
 		uint64_t signal;
-		if ((err = kt_read_u64(w->r, leader + w->l.signal, &signal))) {
+		struct kt_object task;
+		kt_object_init(&task, w->prog, w->r, w->l.task, leader);
+		if ((err = read_field(&task, &w->l.signal, &signal))) {
 			w->err = kt_error_prefix(err, "signal of task 0x%llx", (unsigned long long)leader);
 			return false;
 		}
@@ -260,18 +271,16 @@ struct kt_error *kt_task_for_each_with(struct kt_program *prog,
 				       const struct kt_task_walk_options *opts, kt_task_fn *fn,
 				       void *arg)
 {
-	struct task_walk w = {.r = &prog->reader, .fn = fn, .arg = arg};
+	struct task_walk w = {.prog = prog, .r = &prog->reader, .fn = fn, .arg = arg};
 	struct kt_error *err = task_layout_get(prog, &w.l);
 	if (err)
 		return err;
-	uint64_t runqueues;
-	if ((err = kt_program_symbol_address(prog, "init_task", &w.init_task)) ||
-	    (err = kt_program_symbol_address(prog, "runqueues", &runqueues)))
+	if ((err = kt_program_symbol_address(prog, "init_task", &w.init_task)))
 		return err;
-	struct kt_percpu percpu;
-	if ((err = kt_percpu_init(prog, &percpu)))
+	const struct kt_percpu *percpu;
+	if ((err = kt_percpu_get(prog, &percpu)))
 		return err;
-	w.ncpus = percpu.nr_cpu_ids;
+	w.ncpus = percpu->nr_cpu_ids;
 	w.curr = calloc(w.ncpus, sizeof(*w.curr));
 	w.idle = calloc(w.ncpus, sizeof(*w.idle));
 	if (!w.curr || !w.idle) {
@@ -279,15 +288,10 @@ struct kt_error *kt_task_for_each_with(struct kt_program *prog,
 		goto out;
 	}
 	for (unsigned int c = 0; c < w.ncpus; c++) {
-		uint64_t rq;
-		if (!kt_percpu_possible(&percpu, c))
-			continue;
-		if ((err = kt_percpu_address(&percpu, runqueues, c, &rq)) ||
-		    (err = kt_read_u64(&prog->reader, rq + w.l.rq_curr, &w.curr[c])) ||
-		    (err = kt_read_u64(&prog->reader, rq + w.l.rq_idle, &w.idle[c]))) {
-			err = kt_error_prefix(err, "runqueue of CPU %u", c);
+		if (kt_percpu_possible(percpu, c) &&
+		    ((err = kt_cpu_runqueue_task(prog, c, "curr", &w.curr[c])) ||
+		     (err = kt_cpu_runqueue_task(prog, c, "idle", &w.idle[c]))))
 			goto out;
-		}
 	}
 	if (opts && opts->stacks) {
 		struct kt_error *serr;
@@ -310,7 +314,6 @@ struct kt_error *kt_task_for_each_with(struct kt_program *prog,
 out:
 	free(w.idle);
 	free(w.curr);
-	kt_percpu_deinit(&percpu);
 	return err;
 }
 
@@ -321,23 +324,24 @@ struct kt_error *kt_task_for_each(struct kt_program *prog, kt_task_fn *fn, void 
 
 struct kt_error *kt_task_read_one(struct kt_program *prog, uint64_t addr, struct kt_task *ret)
 {
-	struct task_walk w = {.r = &prog->reader};
+	struct task_walk w = {.prog = prog, .r = &prog->reader};
 	struct kt_error *err = task_layout_get(prog, &w.l);
 	return err ? err : task_read(&w, addr, ret);
 }
 
+struct kt_error *kt_cpu_runqueue_task(struct kt_program *prog, unsigned int cpu,
+				      const char *member, uint64_t *ret)
+{
+	struct kt_object rq;
+	struct kt_error *err;
+	if ((err = kt_object_symbol(prog, "runqueues", "struct rq", &rq, NULL)) ||
+	    (err = kt_object_per_cpu(&rq, cpu, &rq)) || (err = kt_object_member(&rq, member, &rq)) ||
+	    (err = kt_object_read_unsigned(&rq, ret)))
+		return kt_error_prefix(err, "runqueue of CPU %u: %s", cpu, member);
+	return NULL;
+}
+
 struct kt_error *kt_cpu_current_task(struct kt_program *prog, unsigned int cpu, uint64_t *ret)
 {
-	uint64_t runqueues, rq, curr_off;
-	struct kt_percpu percpu;
-	struct kt_error *err;
-	if ((err = kt_program_symbol_address(prog, "runqueues", &runqueues)) ||
-	    (err = kt_program_member_offset(prog, "rq", "curr", &curr_off)) ||
-	    (err = kt_percpu_init(prog, &percpu)))
-		return err;
-	err = kt_percpu_address(&percpu, runqueues, cpu, &rq);
-	kt_percpu_deinit(&percpu);
-	if (!err)
-		err = kt_read_u64(&prog->reader, rq + curr_off, ret);
-	return err ? kt_error_prefix(err, "current task of CPU %u", cpu) : NULL;
+	return kt_cpu_runqueue_task(prog, cpu, "curr", ret);
 }

@@ -10,6 +10,9 @@
 
 /* pid, comm, state, cpu of the task at addr (active is left false). */
 struct kt_error *kt_task_read_one(struct kt_program *prog, uint64_t addr, struct kt_task *ret);
+/* A task of a CPU's runqueue: member "curr" or "idle". */
+struct kt_error *kt_cpu_runqueue_task(struct kt_program *prog, unsigned int cpu,
+				      const char *member, uint64_t *ret);
 /* rq->curr of a CPU. */
 struct kt_error *kt_cpu_current_task(struct kt_program *prog, unsigned int cpu, uint64_t *ret);
 

@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * whatis, struct, member-at and p on a program. Types come from the kernel's BTF; p also needs a
- * variable's type, and vmlinux BTF has one only for per-CPU variables (pahole emits DATASEC/VAR
- * for .data..percpu alone). So a few well-known globals are typed here; for the rest the caller
- * names the type (or casts: *(TYPE *)ADDR). Globals of modules (and of a kernel typed from DWARF)
- * are typed by the types made from the defining object's DWARF.
+ * whatis, struct, member-at and p on a program. Types come from the kernel's and the modules'
+ * types; p reaches what it prints as a typed object (kernel/object.c): a variable typed as
+ * kt_object_from_symbol() types it (or as the caller says), a CPU's copy of a per-CPU one, then
+ * a member path, which may cross pointers.
  */
 #include <ctype.h>
 #include <json-c/json.h>
@@ -14,6 +13,7 @@
 
 #include "core/error.h"
 #include "core/util.h"
+#include "kernel/object.h"
 #include "kernel/percpu.h"
 #include "program.h"
 #include "sym/dwarf_params.h"
@@ -22,49 +22,12 @@
 /* Kernel addresses are in the upper half; per-CPU symbols are offsets into the per-CPU area. */
 static const uint64_t KERNEL_HALF = 0xffff800000000000ull;
 
-/* Globals declared with these types in every kernel that carries BTF (5.2 and later). */
-static const struct {
-	const char *name, *type;
-} known_globals[] = {
-	{"jiffies", "unsigned long"},  // include/linux/jiffies.h; an alias of jiffies_64 on 64-bit
-	{"jiffies_64", "u64"},
-	{"panic_cpu", "atomic_t"},     // kernel/panic.c, atomic_t since v4.5
-	{"init_task", "struct task_struct"},
-	{"init_mm", "struct mm_struct"},
-	{"init_uts_ns", "struct uts_namespace"},
-	{"init_pid_ns", "struct pid_namespace"},
-	{"tainted_mask", "unsigned long"},
-	{"panic_on_oops", "int"},
-	{"oops_in_progress", "int"},
-	{"nr_cpu_ids", "unsigned int"},
-	{"nr_threads", "int"},
-	{"total_forks", "unsigned long"},
-	{"max_pfn", "unsigned long"},
-	{"system_state", "enum system_states"},
-	{"saved_command_line", "char *"},
-	{"crashing_cpu", "int"},       // arch/x86/kernel/reboot.c
-	{"page_offset_base", "unsigned long"},  // arch/x86/mm/kaslr.c (CONFIG_RANDOMIZE_MEMORY)
-	{"vmalloc_base", "unsigned long"},
-	{"vmemmap_base", "unsigned long"},
-};
-
+/* A symbol and, if anything types it, its object. */
 struct variable {
-	uint64_t address;         /* for a per-CPU variable, its offset in the per-CPU area */
-	bool percpu;
+	struct kt_object obj;     /* untyped: only address and percpu are set */
 	bool has_type;
-	const struct btf *btf;    /* the BTF that holds type: vmlinux's, or a module's */
-	uint32_t type;
-	const char *type_source;  /* "btf", "ktriage" (known_globals), "dwarf" or "given" */
+	const char *type_source;  /* "btf", "ktriage" (well-known globals), "dwarf" or "given" */
 };
-
-static struct kt_error *get_btf(struct kt_program *prog, const struct btf **ret)
-{
-	struct kt_types *types;
-	struct kt_error *err = kt_program_types(prog, &types);
-	if (!err)
-		*ret = kt_types_btf(types);
-	return err;
-}
 
 /* A type expression in vmlinux's BTF, else a module's (or the module a "MODULE:" names). */
 static struct kt_error *parse_type(struct kt_program *prog, const char *expr,
@@ -88,74 +51,21 @@ static const struct kt_kallsyms *get_kallsyms(struct kt_program *prog)
 	return ks;
 }
 
-/* The variable as the types of the object that defines it know it: a module's (or the kernel's)
- * types made from DWARF convert its definition, whatever its type (anonymous ones too). */
-static bool own_type(struct kt_program *prog, const char *name, struct variable *var)
-{
-	const char *sym, *module;
-	uint64_t off;
-	struct kt_types *types;
-	struct kt_type_ref ref;
-	char qualified[256];
-	struct kt_error *err = kt_program_symbolize(prog, var->address, &sym, &off, &module);
-	if (!err && !off && (size_t)snprintf(qualified, sizeof(qualified), "%s:%s",
-					      module ? module : "vmlinux", name) < sizeof(qualified) &&
-	    !(err = kt_program_types(prog, &types)) && !(err = kt_types_variable(types, qualified, &ref))) {
-		var->btf = ref.btf, var->type = (uint32_t)ref.id;
-		var->has_type = true, var->type_source = "dwarf";
-	}
-	kt_error_destroy(err);
-	return var->has_type;
-}
-
-/* The declared type from DWARF, when the debug file of the code that defines name is at hand:
- * its C text, looked up in BTF. Without DWARF (or a type BTF lacks) the variable stays untyped. */
-static struct kt_error *dwarf_type(struct kt_program *prog, const char *name, struct variable *var)
-{
-	_cleanup_free_ char *text = NULL, *qualified = NULL;
-	const char *module = NULL;
-	if (own_type(prog, name, var))
-		return NULL;
-	struct kt_error *err = kt_dwarf_variable_type_in(prog, name, &text, &module);
-	// A module's global is typed by that module's types, never by a namesake's.
-	if (!err && module && asprintf(&qualified, "%s:%s", module, text) < 0)
-		err = &kt_enomem;
-	if (!err && !(err = parse_type(prog, qualified ? qualified : text, &var->btf, &var->type)))
-		var->has_type = true, var->type_source = "dwarf";
-	if (err == &kt_enomem)
-		return err;
-	kt_error_destroy(err);
-	return NULL;
-}
-
-static struct kt_error *find_variable(struct kt_program *prog, const struct btf *btf,
-				      const char *name, const char *type, struct variable *ret)
+static struct kt_error *find_variable(struct kt_program *prog, const char *name,
+				      const char *type, struct variable *ret)
 {
 	uint64_t addr;
 	struct kt_error *err = kt_program_symbol_address(prog, name, &addr);
 	if (err)
 		return err;
-	struct variable var = {.address = addr, .percpu = addr < KERNEL_HALF, .btf = btf};
-	if (type) {
-		if ((err = parse_type(prog, type, &var.btf, &var.type)))
-			return err;
-		var.has_type = true, var.type_source = "given";
-	} else {
-		int32_t id = btf__find_by_name_kind(btf, name, BTF_KIND_VAR);
-		if (id > 0) {
-			var.type = btf__type_by_id(btf, (uint32_t)id)->type;
-			var.has_type = true, var.type_source = "btf";
-		}
-		for (size_t i = 0; !var.has_type && i < KT_ARRAY_SIZE(known_globals); i++) {
-			if (strcmp(known_globals[i].name, name))
-				continue;
-			if ((err = kt_type_parse(btf, known_globals[i].type, &var.type)))
-				return kt_error_prefix(err, "%s", name);
-			var.has_type = true, var.type_source = "ktriage";
-		}
-		if (!var.has_type && (err = dwarf_type(prog, name, &var)))
-			return err;
-	}
+	struct variable var = {0};
+	err = kt_object_symbol(prog, name, type, &var.obj, &var.type_source);
+	if (!err)
+		var.has_type = true;
+	else if (type || !kt_error_catch(&err, KT_ERROR_NOT_FOUND))
+		return err;
+	else
+		var.obj = (struct kt_object){.prog = prog, .address = addr, .percpu = addr < KERNEL_HALF};
 	*ret = var;
 	return NULL;
 }
@@ -166,28 +76,28 @@ static struct kt_error *no_type(const char *name, const struct variable *var)
 			       "'%s' (0x%llx) has no type here: the kernel's BTF types only per-CPU "
 			       "variables, and no debug file's DWARF types it; give its type, or print "
 			       "*(TYPE *)ADDR", name,
-			       (unsigned long long)var->address);
+			       (unsigned long long)var->obj.address);
 }
 
 static struct kt_error *describe_variable(const char *name, const struct variable *var,
 					  const struct kt_value_options *opts, char **ret)
 {
-	const struct btf *btf = var->btf;
-	int64_t size = btf__resolve_size(btf, var->type);
-	_cleanup_free_ char *tname = kt_type_name_dup(btf, var->type);
+	const struct btf *btf = var->obj.btf;
+	int64_t size = btf__resolve_size(btf, (uint32_t)var->obj.type_id);
+	_cleanup_free_ char *tname = kt_type_name_dup(btf, (uint32_t)var->obj.type_id);
 	char *out = NULL;
 	if (!tname)
 		return &kt_enomem;
 	if (opts->json) {
 		json_object *o = json_object_new_object();
 		char addr[32];
-		snprintf(addr, sizeof(addr), "0x%llx", (unsigned long long)var->address);
+		snprintf(addr, sizeof(addr), "0x%llx", (unsigned long long)var->obj.address);
 		json_object_object_add(o, "name", json_object_new_string(name));
 		json_object_object_add(o, "kind", json_object_new_string("variable"));
 		json_object_object_add(o, "type", json_object_new_string(tname));
 		json_object_object_add(o, "size", json_object_new_int64(size < 0 ? 0 : size));
 		json_object_object_add(o, "address", json_object_new_string(addr));
-		json_object_object_add(o, "percpu", json_object_new_boolean(var->percpu));
+		json_object_object_add(o, "percpu", json_object_new_boolean(var->obj.percpu));
 		json_object_object_add(o, "type_source", json_object_new_string(var->type_source));
 		const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
 								     JSON_C_TO_STRING_NOSLASHESCAPE);
@@ -195,10 +105,10 @@ static struct kt_error *describe_variable(const char *name, const struct variabl
 		json_object_put(o);
 	} else {
 		struct kt_strbuf sb = {0};
-		kt_type_name(btf, var->type, name, &sb);
+		kt_type_name(btf, (uint32_t)var->obj.type_id, name, &sb);
 		kt_strbuf_printf(&sb, ";  /* %lld bytes, %s 0x%llx; type from %s */\n",
-				 (long long)size, var->percpu ? "per-CPU offset" : "at",
-				 (unsigned long long)var->address,
+				 (long long)size, var->obj.percpu ? "per-CPU offset" : "at",
+				 (unsigned long long)var->obj.address,
 				 !strcmp(var->type_source, "btf") ? "BTF" :
 				 !strcmp(var->type_source, "ktriage") ? "ktriage's list of well-known globals"
 				 : !strcmp(var->type_source, "dwarf") ? "DWARF"
@@ -214,19 +124,17 @@ static struct kt_error *describe_variable(const char *name, const struct variabl
 struct kt_error *kt_type_describe(struct kt_program *prog, const char *name,
 				  const struct kt_value_options *opts, char **ret)
 {
-	const struct btf *btf, *type_btf;
+	const struct btf *type_btf;
 	uint32_t id;
-	struct kt_error *err = get_btf(prog, &btf);
-	if (err)
-		return err;
 	struct kt_describe_options dopts = {.json = opts->json, .expand = opts->expand};
-	if (!(err = parse_type(prog, name, &type_btf, &id)))
+	struct kt_error *err = parse_type(prog, name, &type_btf, &id);
+	if (!err)
 		return kt_type_describe_btf(type_btf, id, &dopts, ret);
 	// Not a type: perhaps a variable, as crash's whatis also takes symbols.
 	struct variable var;
 	if (kt_error_code(err) != KT_ERROR_NOT_FOUND || strpbrk(name, " *:"))
 		return err;
-	struct kt_error *verr = find_variable(prog, btf, name, NULL, &var);
+	struct kt_error *verr = find_variable(prog, name, NULL, &var);
 	if (verr) {
 		kt_error_destroy(verr);
 		struct kt_error *both = kt_error_create(KT_ERROR_NOT_FOUND,
@@ -406,8 +314,8 @@ static struct kt_error *list_percpu(const char *name, const struct variable *var
 				    const struct kt_percpu *pc, const struct kt_value_options *opts,
 				    char **ret)
 {
-	const struct btf *btf = var->btf;
-	_cleanup_free_ char *tname = var->has_type ? kt_type_name_dup(btf, var->type) : NULL;
+	const struct btf *btf = var->obj.btf;
+	_cleanup_free_ char *tname = var->has_type ? kt_type_name_dup(btf, (uint32_t)var->obj.type_id) : NULL;
 	struct kt_strbuf sb = {0};
 	json_object *o = NULL, *list = NULL;
 	if (opts->json) {
@@ -419,14 +327,14 @@ static struct kt_error *list_percpu(const char *name, const struct variable *var
 	} else {
 		kt_strbuf_printf(&sb, "PER-CPU DATA TYPE:\n  ");
 		if (var->has_type)
-			kt_type_name(btf, var->type, name, &sb);
+			kt_type_name(btf, (uint32_t)var->obj.type_id, name, &sb);
 		else
 			kt_strbuf_printf(&sb, "(unknown type) %s", name);
 		kt_strbuf_printf(&sb, ";\nPER-CPU ADDRESSES:\n");
 	}
 	for (unsigned int cpu = 0; cpu < pc->nr_cpu_ids; cpu++) {
 		uint64_t addr;
-		struct kt_error *err = kt_percpu_address(pc, var->address, cpu, &addr);
+		struct kt_error *err = kt_percpu_address(pc, var->obj.address, cpu, &addr);
 		if (kt_error_catch(&err, KT_ERROR_NOT_FOUND))
 			continue;  // not a possible CPU
 		if (!o) {
@@ -455,25 +363,25 @@ static struct kt_error *list_percpu(const char *name, const struct variable *var
 	return NULL;
 }
 
-/* Prints one value of the expression: the object at addr, then the path into it. */
-static struct kt_error *print_one(struct kt_program *prog, const struct btf *btf, uint32_t type,
-				  uint64_t addr, const char *path, const char *name,
+/* Prints one value of the expression: the object, then the path into it. */
+static struct kt_error *print_one(struct kt_program *prog, const struct kt_object *obj,
+				  const char *path, const char *name,
 				  const struct kt_print_options *popts, void **json_ret, char **ret)
 {
-	struct kt_type_place place = {.type = type};
-	struct kt_error *err = *path ? kt_type_path(btf, type, path, &place) : NULL;
+	struct kt_object o = *obj;
+	struct kt_error *err = *path ? kt_object_member(obj, path, &o) : NULL;
 	if (err)
 		return err;
 	struct kt_print_request req = {
-		.type = place.type,
-		.address = addr + place.bit_offset / 8,
+		.type = (uint32_t)o.type_id,
+		.address = o.address,
 		.name = name,
-		.bit_offset = (uint32_t)(place.bit_offset % 8),
-		.bit_size = place.bit_size,
+		.bit_offset = o.bit_offset,
+		.bit_size = o.bit_size,
 	};
 	if (json_ret)
-		return kt_value_to_json(btf, &prog->reader, get_kallsyms(prog), &req, popts, json_ret);
-	return kt_value_print(btf, &prog->reader, get_kallsyms(prog), &req, popts, ret);
+		return kt_value_to_json(o.btf, &prog->reader, get_kallsyms(prog), &req, popts, json_ret);
+	return kt_value_print(o.btf, &prog->reader, get_kallsyms(prog), &req, popts, ret);
 }
 
 /* p NAME:a: the value on every possible CPU, one after the other (a JSON array). */
@@ -486,8 +394,8 @@ static struct kt_error *print_every_cpu(struct kt_program *prog, const struct ex
 	json_object *list = popts->json ? json_object_new_array() : NULL;
 	struct kt_error *err = NULL;
 	for (unsigned int cpu = 0; cpu < pc->nr_cpu_ids && !err; cpu++) {
-		uint64_t addr;
-		err = kt_percpu_address(pc, var->address, cpu, &addr);
+		struct kt_object copy;
+		err = kt_object_per_cpu(&var->obj, cpu, &copy);
 		if (kt_error_catch(&err, KT_ERROR_NOT_FOUND))
 			continue;
 		_cleanup_free_ char *name = NULL;
@@ -498,8 +406,7 @@ static struct kt_error *print_every_cpu(struct kt_program *prog, const struct ex
 		}
 		void *o = NULL;
 		char *text = NULL;
-		err = print_one(prog, var->btf, var->type, addr, e->path, name, popts,
-				list ? &o : NULL, &text);
+		err = print_one(prog, &copy, e->path, name, popts, list ? &o : NULL, &text);
 		if (!err && list)
 			json_object_array_add(list, o);
 		else if (!err)
@@ -525,49 +432,46 @@ static struct kt_error *print_every_cpu(struct kt_program *prog, const struct ex
 	return NULL;
 }
 
-static struct kt_error *print_symbol(struct kt_program *prog, const struct btf *btf,
-				     const struct expr *e, const char *expr, const char *type,
+static struct kt_error *print_symbol(struct kt_program *prog, const struct expr *e, const char *expr, const char *type,
 				     const struct kt_value_options *opts, char **ret)
 {
 	struct variable var;
-	struct kt_error *err = find_variable(prog, btf, e->symbol, type, &var);
+	struct kt_error *err = find_variable(prog, e->symbol, type, &var);
 	if (err)
 		return err;
 	struct kt_print_options popts = print_options(opts);
-	if (!var.percpu) {
+	if (!var.obj.percpu) {
 		if (e->cpu != CPU_NONE)
 			return bad_expr(expr, "a per-CPU suffix, but not a per-CPU variable");
 		if (!var.has_type)
 			return no_type(e->symbol, &var);
-		return print_one(prog, var.btf, var.type, var.address, e->path, expr, &popts, NULL,
-				 ret);
+		return print_one(prog, &var.obj, e->path, expr, &popts, NULL, ret);
 	}
-	struct kt_percpu pc;
-	if ((err = kt_percpu_init(prog, &pc)))
+	const struct kt_percpu *pc = NULL;
+	if ((err = kt_percpu_get(prog, &pc)))
 		return err;
 	if (e->cpu == CPU_NONE && !*e->path) {
-		err = list_percpu(e->symbol, &var, &pc, opts, ret);
+		err = list_percpu(e->symbol, &var, pc, opts, ret);
 	} else if (e->cpu == CPU_NONE) {
 		err = bad_expr(expr, "a per-CPU variable: say which CPU, NAME:N or NAME:a");
 	} else if (!var.has_type) {
 		err = no_type(e->symbol, &var);
 	} else if (e->cpu == CPU_ALL) {
-		err = print_every_cpu(prog, e, &var, &pc, &popts, ret);
+		err = print_every_cpu(prog, e, &var, pc, &popts, ret);
 	} else {
-		uint64_t addr;
-		if (!(err = kt_percpu_address(&pc, var.address, (unsigned int)e->cpu, &addr)))
-			err = print_one(prog, var.btf, var.type, addr, e->path, expr, &popts, NULL, ret);
+		struct kt_object copy;
+		if (!(err = kt_object_per_cpu(&var.obj, (unsigned int)e->cpu, &copy)))
+			err = print_one(prog, &copy, e->path, expr, &popts, NULL, ret);
 	}
-	kt_percpu_deinit(&pc);
 	return err;
 }
 
 struct kt_error *kt_expr_format(struct kt_program *prog, const char *expr, const char *type,
 				const struct kt_value_options *opts, char **ret)
 {
-	const struct btf *btf;
+	struct kt_types *types;
 	struct expr e;
-	struct kt_error *err = get_btf(prog, &btf);
+	struct kt_error *err = kt_program_types(prog, &types);
 	if (err)
 		return err;
 	if ((err = parse_expr(prog, expr, &e))) {
@@ -575,14 +479,14 @@ struct kt_error *kt_expr_format(struct kt_program *prog, const char *expr, const
 		return err;
 	}
 	if (e.symbol) {
-		err = print_symbol(prog, btf, &e, expr, type, opts, ret);
+		err = print_symbol(prog, &e, expr, type, opts, ret);
 	} else {
-		uint32_t id;
+		struct kt_object obj;
 		struct kt_print_options popts = print_options(opts);
 		if (type)
 			err = bad_expr(expr, "a type is given for a symbol only; a cast already gives the type");
-		else if (!(err = parse_type(prog, e.cast, &btf, &id)))
-			err = print_one(prog, btf, id, e.address, e.path, expr, &popts, NULL, ret);
+		else if (!(err = kt_object_from_address(prog, e.cast, e.address, &obj)))
+			err = print_one(prog, &obj, e.path, expr, &popts, NULL, ret);
 	}
 	expr_deinit(&e);
 	return err;

@@ -154,42 +154,73 @@ static void decode_enum(const struct btf *btf, const struct btf_type *t, struct 
 	}
 }
 
-void kt_scalar_read(struct kt_value_reader *rd, uint32_t id, uint64_t addr, uint32_t bit_off,
-		    uint32_t bit_size, struct kt_scalar *sc)
+const char *kt_scalar_shape(const struct btf *btf, uint32_t id, uint32_t bit_off,
+			    uint32_t bit_size, struct kt_scalar_shape *ret)
 {
-	const struct btf *btf = rd->btf;
 	const struct btf_type *t = btf__type_by_id(btf, kt_type_strip(btf, id));
-	*sc = (struct kt_scalar){.kind = KT_SC_NONE};
 	if (!t || !(btf_is_int(t) || btf_is_any_enum(t) || btf_is_ptr(t) || btf_is_float(t)))
-		return;
+		return "not a scalar";
 	uint32_t size = btf_is_ptr(t) ? 8 : t->size;
 	if (btf_is_int(t) && !bit_size && (btf_int_offset(t) || btf_int_bits(t) != size * 8)) {
 		bit_off = btf_int_offset(t);  // the old BTF encoding of a bitfield
 		bit_size = btf_int_bits(t);
 	}
-	uint8_t buf[16] = {0};
 	size_t len = bit_size ? (bit_off + bit_size + 7) / 8 : size;
-	if (!len || len > sizeof(buf)) {
-		sc->error = "a scalar of a size ktriage does not read";
-		return;
-	}
-	if ((sc->error = kt_type_view_read(&rd->view, addr, len, buf)))
-		return;
+	if (!len || len > 16 || bit_size > 128)
+		return "a scalar of a size ktriage does not read";
+	*ret = (struct kt_scalar_shape){
+		.type = t,
+		.size = size,
+		.bit_off = bit_off,
+		.bit_size = bit_size,
+		.len = len,
+		.width = bit_size ? bit_size : size * 8,
+		.is_signed = (btf_is_int(t) && (btf_int_encoding(t) & BTF_INT_SIGNED)) ||
+			     (btf_is_any_enum(t) && btf_kflag(t)),
+	};
+	return NULL;
+}
+
+unsigned __int128 kt_scalar_bits(const struct kt_scalar_shape *shape, const uint8_t *buf)
+{
+	uint8_t bytes[16] = {0};
+	memcpy(bytes, buf, shape->len);
 	unsigned __int128 raw;
-	memcpy(&raw, buf, sizeof(raw));  // x86_64 is little-endian
-	if (bit_size) {
-		raw >>= bit_off;
-		if (bit_size < 128)
-			raw &= ((unsigned __int128)1 << bit_size) - 1;
+	memcpy(&raw, bytes, sizeof(raw));  // x86_64 is little-endian
+	if (shape->bit_size) {
+		raw >>= shape->bit_off;
+		if (shape->bit_size < 128)
+			raw &= ((unsigned __int128)1 << shape->bit_size) - 1;
 	}
+	unsigned int width = shape->width;
+	if (shape->is_signed && width < 128 && (raw >> (width - 1) & 1))
+		raw |= ~(unsigned __int128)0 << width;  // sign-extend
+	return raw;
+}
+
+void kt_scalar_read(struct kt_value_reader *rd, uint32_t id, uint64_t addr, uint32_t bit_off,
+		    uint32_t bit_size, struct kt_scalar *sc)
+{
+	const struct btf *btf = rd->btf;
+	struct kt_scalar_shape shape;
+	*sc = (struct kt_scalar){.kind = KT_SC_NONE};
+	const char *why = kt_scalar_shape(btf, id, bit_off, bit_size, &shape);
+	if (why) {
+		if (strcmp(why, "not a scalar"))
+			sc->error = why;
+		return;
+	}
+	const struct btf_type *t = shape.type;
+	uint32_t size = shape.size;
+	uint8_t buf[16] = {0};
+	if ((sc->error = kt_type_view_read(&rd->view, addr, shape.len, buf)))
+		return;
+	unsigned __int128 raw = kt_scalar_bits(&shape, buf);
 	sc->u = (uint64_t)raw;
-	sc->hi = (uint64_t)(raw >> 64);
-	sc->is_signed = (btf_is_int(t) && (btf_int_encoding(t) & BTF_INT_SIGNED)) ||
-			(btf_is_any_enum(t) && btf_kflag(t));
-	unsigned int width = bit_size ? bit_size : size * 8;
-	sc->width = width;
-	if (sc->is_signed && width < 64 && (sc->u >> (width - 1) & 1))
-		sc->u |= ~0ull << width;  // sign-extend
+	// The upper half of a 128-bit integer; the sign extension of a narrower one is not shown.
+	sc->hi = shape.width > 64 ? (uint64_t)(raw >> 64) : 0;
+	sc->is_signed = shape.is_signed;
+	sc->width = shape.width;
 	if (btf_is_ptr(t)) {
 		sc->kind = KT_SC_PTR;
 		name_pointer(rd, sc);
@@ -206,12 +237,12 @@ void kt_scalar_read(struct kt_value_reader *rd, uint32_t id, uint64_t addr, uint
 		} else {
 			memcpy(&sc->f, buf, sizeof(sc->f));
 		}
-	} else if (size == 16 && !bit_size) {
+	} else if (size == 16 && !shape.bit_size) {
 		sc->kind = KT_SC_WIDE;
 	} else {
 		sc->kind = btf_is_int(t) && (btf_int_encoding(t) & BTF_INT_BOOL) ? KT_SC_BOOL
 										   : KT_SC_INT;
-		sc->is_char = !bit_size && kt_type_is_char(btf, id);
+		sc->is_char = !shape.bit_size && kt_type_is_char(btf, id);
 	}
 }
 

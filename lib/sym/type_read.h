@@ -51,6 +51,26 @@ struct kt_scalar {
 	bool string_cut;         /* longer than what was read */
 };
 
+/*
+ * How a scalar of type id is laid out in memory, for every reader of values (the printers here,
+ * kernel/object.c): the old BTF encoding of a bitfield (an INT with its own bit offset and
+ * size) folded into bit_off/bit_size, and the bytes to read. NULL, or why id is not a scalar
+ * ktriage reads (a struct, an array, a 32-byte integer).
+ */
+struct kt_scalar_shape {
+	const struct btf_type *type; /* id with typedefs and qualifiers skipped */
+	uint32_t size;               /* the type's bytes (8 for a pointer) */
+	uint32_t bit_off, bit_size;  /* a bitfield: its bits from the first byte read; else 0 */
+	size_t len;                  /* bytes to read */
+	unsigned int width;          /* bits of the value: bit_size, or size * 8 */
+	bool is_signed;
+};
+const char *kt_scalar_shape(const struct btf *btf, uint32_t id, uint32_t bit_off,
+			    uint32_t bit_size, struct kt_scalar_shape *ret);
+/* The value in buf (shape->len bytes, little-endian as x86_64 stores it): a bitfield's bits
+ * taken out, a signed value sign-extended to 128 bits. */
+unsigned __int128 kt_scalar_bits(const struct kt_scalar_shape *shape, const uint8_t *buf);
+
 /* The scalar of type id at addr (bit_off bits further, for a bitfield of bit_size bits).
  * Free sc->string after use. */
 void kt_scalar_read(struct kt_value_reader *rd, uint32_t id, uint64_t addr, uint32_t bit_off,

@@ -160,6 +160,10 @@ def check_values(tap, name, dump, want):
     tap.ok(got is not None and got["value"] == want["jiffies"], f"{name}: p jiffies", got or err)
     got, err = kt_json(dump, "p", "init_task.comm")
     tap.ok(got is not None and got["value"] == want["init_comm"], f"{name}: p init_task.comm", got or err)
+    # A path that crosses a pointer reads it: init_task is its own real_parent.
+    got, err = kt_json(dump, "p", "init_task.real_parent->real_parent->comm")
+    tap.ok(got is not None and got["value"] == want["init_comm"],
+           f"{name}: p init_task.real_parent->real_parent->comm", got or err)
     got, err = kt_json(dump, "p", "panic_cpu")
     tap.ok(got is not None and values(got) == {"counter": want["panic_cpu"]}, f"{name}: p panic_cpu", got or err)
     rq = want["runqueues"]

@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Objects of global variables. A variable's type comes from whichever provider has it: the
+ * kernel's BTF types only per-CPU variables (pahole emits DATASEC/VAR for .data..percpu alone),
+ * so a few well-known globals are typed here, and the rest by the DWARF of the vmlinux or of
+ * the module that defines them, whose C type is then looked up in that module's types first.
+ */
+#include <bpf/btf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "core/util.h"
+#include "kernel/object.h"
+#include "sym/dwarf_params.h"
+
+/* Kernel addresses are in the upper half; per-CPU symbols are offsets into the per-CPU area. */
+static const uint64_t KERNEL_HALF = 0xffff800000000000ull;
+
+/* Globals declared with these types in every kernel that carries BTF (5.2 and later). */
+static const struct {
+	const char *name, *type;
+} known_globals[] = {
+	{"jiffies", "unsigned long"},  // include/linux/jiffies.h; an alias of jiffies_64 on 64-bit
+	{"jiffies_64", "u64"},
+	{"panic_cpu", "atomic_t"},     // kernel/panic.c, atomic_t since v4.5
+	{"init_task", "struct task_struct"},
+	{"init_mm", "struct mm_struct"},
+	{"init_uts_ns", "struct uts_namespace"},
+	{"init_pid_ns", "struct pid_namespace"},
+	{"tainted_mask", "unsigned long"},
+	{"panic_on_oops", "int"},
+	{"oops_in_progress", "int"},
+	{"nr_cpu_ids", "unsigned int"},
+	{"nr_threads", "int"},
+	{"total_forks", "unsigned long"},
+	{"max_pfn", "unsigned long"},
+	{"system_state", "enum system_states"},
+	{"saved_command_line", "char *"},
+	{"crashing_cpu", "int"},       // arch/x86/kernel/reboot.c
+	{"page_offset_base", "unsigned long"},  // arch/x86/mm/kaslr.c (CONFIG_RANDOMIZE_MEMORY)
+	{"vmalloc_base", "unsigned long"},
+	{"vmemmap_base", "unsigned long"},
+	{"modules", "struct list_head"},  // kernel/module/main.c
+};
+
+/*
+ * The variable as the types of the object that defines it know it: a module's (or the kernel's)
+ * types made from DWARF convert its definition, whatever its type (anonymous ones too). Else the
+ * C type DWARF gives name, looked up in the defining module's types first (a namesake in the
+ * kernel or another module may have another layout). NOT_FOUND without DWARF for it.
+ */
+static struct kt_error *dwarf_type(struct kt_program *prog, const char *name, uint64_t addr,
+				   struct kt_type_ref *ret)
+{
+	const char *sym, *module = NULL;
+	uint64_t off;
+	struct kt_types *types;
+	char qualified_name[256];
+	struct kt_error *err = kt_program_symbolize(prog, addr, &sym, &off, &module);
+	if (!err && !off &&
+	    (size_t)snprintf(qualified_name, sizeof(qualified_name), "%s:%s",
+			     module ? module : "vmlinux", name) < sizeof(qualified_name) &&
+	    !(err = kt_program_types(prog, &types)) &&
+	    !(err = kt_types_variable(types, qualified_name, ret)))
+		return NULL;
+	if (err == &kt_enomem)
+		return err;
+	kt_error_destroy(err);
+	_cleanup_free_ char *text = NULL;
+	module = NULL;
+	if ((err = kt_dwarf_variable_type_in(prog, name, &text, &module)))
+		return err;
+	// A module's global is typed by that module's types, never by a namesake's.
+	if (module) {
+		_cleanup_free_ char *qualified = NULL;
+		if (asprintf(&qualified, "%s:%s", module, text) < 0)
+			return &kt_enomem;
+		err = kt_object_lookup_type(prog, qualified, ret);
+		if (!err || !kt_error_catch(&err, KT_ERROR_NOT_FOUND))
+			return err;
+	}
+	return kt_object_lookup_type(prog, text, ret);  // base types, and the kernel's own
+}
+
+struct kt_error *kt_object_symbol(struct kt_program *prog, const char *name, const char *type,
+				  struct kt_object *ret, const char **source_ret)
+{
+	uint64_t addr;
+	struct kt_types *types;
+	struct kt_type_ref ref = {0};
+	const char *source = NULL;
+	struct kt_error *err = kt_program_symbol_address(prog, name, &addr);
+	if (err || (err = kt_program_types(prog, &types)))
+		return err;
+	if (type) {
+		if ((err = kt_object_lookup_type(prog, type, &ref)))
+			return err;
+		source = "given";
+	}
+	const struct btf *btf = kt_types_btf(types);
+	int32_t var = source ? -1 : btf__find_by_name_kind(btf, name, BTF_KIND_VAR);
+	if (var > 0) {
+		ref = (struct kt_type_ref){btf, (int32_t)btf__type_by_id(btf, (uint32_t)var)->type};
+		source = "btf";
+	}
+	for (size_t i = 0; !source && i < KT_ARRAY_SIZE(known_globals); i++) {
+		if (strcmp(known_globals[i].name, name))
+			continue;
+		if ((err = kt_object_lookup_type(prog, known_globals[i].type, &ref)))
+			return kt_error_prefix(err, "%s", name);
+		source = "ktriage";
+	}
+	if (!source) {
+		err = dwarf_type(prog, name, addr, &ref);
+		if (err == &kt_enomem)
+			return err;
+		// Without the debug file, or with a type the types lack, the variable is untyped.
+		source = err ? NULL : "dwarf";
+		kt_error_destroy(err);
+	}
+	if (!source)
+		return kt_error_create(KT_ERROR_NOT_FOUND,
+				       "'%s' (0x%llx) has no type: the kernel's BTF types only per-CPU "
+				       "variables, and no DWARF at hand types it", name,
+				       (unsigned long long)addr);
+	kt_object_init(ret, prog, NULL, ref, addr);
+	ret->percpu = addr < KERNEL_HALF;
+	if (source_ret)
+		*source_ret = source;
+	return NULL;
+}
+
+struct kt_error *kt_object_from_symbol(struct kt_program *prog, const char *name,
+				       struct kt_object *ret)
+{
+	return kt_object_symbol(prog, name, NULL, ret, NULL);
+}
