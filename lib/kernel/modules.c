@@ -207,7 +207,7 @@ struct kt_error *kt_modules_load(struct kt_program *prog, struct kt_modules **re
 	uint64_t head;
 	struct kt_error *err;
 	if ((err = module_layout_get(prog, &w.l)) ||
-	    (err = kt_program_symbol_address(prog, "modules", &head)))
+	    (err = kt_program_kernel_symbol(prog, "modules", &head)))
 		return err;
 	if (!(w.mods = calloc(1, sizeof(*w.mods))))
 		return &kt_enomem;

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "kernel/kernel_ctx.h"
 #include "kernel/percpu.h"
 
 /* CONFIG_NR_CPUS is at most 8192 on x86_64 (arch/x86/Kconfig). */
@@ -49,7 +50,7 @@ static struct kt_error *percpu_read(struct kt_program *prog, struct kt_percpu *r
 /* Read once per program (walkers ask for it per task), handed out as copies. */
 struct kt_error *kt_percpu_init(struct kt_program *prog, struct kt_percpu *ret)
 {
-	if (!prog->percpu) {
+	if (!prog->kernel->percpu) {
 		struct kt_percpu *p = calloc(1, sizeof(*p));
 		if (!p)
 			return &kt_enomem;
@@ -58,12 +59,12 @@ struct kt_error *kt_percpu_init(struct kt_program *prog, struct kt_percpu *ret)
 			free(p);
 			return err;
 		}
-		prog->percpu = p;
+		prog->kernel->percpu = p;
 	}
-	return percpu_copy(prog->percpu, ret);
+	return percpu_copy(prog->kernel->percpu, ret);
 }
 
-void kt_percpu_free(struct kt_percpu *p)
+void kt_percpu_destroy(struct kt_percpu *p)
 {
 	if (p) {
 		kt_percpu_deinit(p);

@@ -14,6 +14,7 @@
 #include "kernel/tasks.h"
 #include "unwind/backtrace_build.h"
 #include "unwind/cpu_regs.h"
+#include "unwind/unwind_ctx.h"
 
 /* known: the task as the caller already read it, or NULL. */
 static struct kt_error *bt_create(struct kt_program *prog, uint64_t task, int cpu,
@@ -102,8 +103,8 @@ struct kt_switch_layout {
 
 static struct kt_error *switch_layout_get(struct kt_program *prog, struct kt_switch_layout *ret)
 {
-	if (prog->switch_layout) {
-		*ret = *prog->switch_layout;
+	if (prog->unwind->switch_layout) {
+		*ret = *prog->unwind->switch_layout;
 		return NULL;
 	}
 	struct kt_switch_layout l;
@@ -113,8 +114,8 @@ static struct kt_error *switch_layout_get(struct kt_program *prog, struct kt_swi
 	    (err = kt_program_member_offset(prog, "inactive_task_frame", "bp", &l.bp_off)) ||
 	    (err = kt_program_type_size(prog, "inactive_task_frame", &l.frame_size)))
 		return err;
-	if ((prog->switch_layout = malloc(sizeof(l))))
-		*prog->switch_layout = l;
+	if ((prog->unwind->switch_layout = malloc(sizeof(l))))
+		*prog->unwind->switch_layout = l;
 	*ret = l;
 	return NULL;
 }

@@ -12,6 +12,7 @@
 #include "core/error.h"
 #include "kernel/tasks.h"
 #include "unwind/pt_regs_proof.h"
+#include "unwind/unwind_ctx.h"
 
 enum { USER_RPL_MASK = 3 };
 

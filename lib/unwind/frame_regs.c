@@ -19,6 +19,7 @@
 #include "unwind/backtrace_build.h"
 #include "unwind/cfi.h"
 #include "unwind/cpu_regs.h"
+#include "unwind/unwind_ctx.h"
 
 /* kt_x86_reg numbering is DWARF's for the general-purpose registers. */
 static bool is_callee_saved(int dwarf)

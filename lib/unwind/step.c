@@ -13,6 +13,7 @@
 #include "unwind/backtrace.h"
 #include "unwind/cfi.h"
 #include "unwind/prologue.h"
+#include "unwind/unwind_ctx.h"
 
 /* A step with the vmlinux's DWARF CFI; *uncovered (reason says why) without a row for the pc. */
 static struct kt_error *cfi_step(struct kt_unwinder *uw, struct kt_unwind_state *st, bool *done,
