@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "core/util.h"
-#include "report/strbuf.h"
+#include "core/strbuf.h"
 #include "sym/debuginfo.h"
 
 static char *try_path(const char *fmt, const char *dir, const char *a, const char *b)

@@ -10,7 +10,7 @@
 #include <bpf/btf.h>
 
 #include "dump/reader.h"
-#include "report/strbuf.h"
+#include "core/strbuf.h"
 #include "sym/kallsyms.h"
 
 /* Nesting that no kernel type comes near (struct in union in array ...): deeper is a loop. */
