@@ -301,7 +301,7 @@ static int show(struct cli_context *ctx, struct kt_error *err, struct kt_backtra
 		print_json(ctx->prog, bt, sites, o);
 	else
 		print_text(ctx->prog, bt, sites, o);
-	free(sites);
+	kt_call_sites_destroy(sites, bt->n_frames);
 	kt_backtrace_destroy(bt);
 	return 0;
 }
@@ -413,7 +413,7 @@ static int print_exception_frames(struct kt_program *prog, bool json)
 			printf("]}");
 	}
 	printf(json ? "\n]\n" : "");
-	kt_stack_search_free(stacks, n);
+	kt_stack_search_destroy(stacks, n);
 	return 0;
 }
 

@@ -81,7 +81,7 @@ int cmd_percpu(struct cli_context *ctx, int argc, char **argv)
 	for (size_t i = 0; i < n; i++)
 		found |= slots[i].cpu == (unsigned long)cpu;
 	if (!found) {
-		free(slots);
+		kt_percpu_slots_destroy(slots, n);
 		fprintf(stderr, "ktriage: CPU %ld is not a possible CPU\n", cpu);
 		return 1;
 	}
@@ -100,6 +100,6 @@ int cmd_percpu(struct cli_context *ctx, int argc, char **argv)
 	}
 	if (ctx->json)
 		printf("\n]}\n");
-	free(slots);
+	kt_percpu_slots_destroy(slots, n);
 	return failed ? 1 : 0;
 }

@@ -51,7 +51,7 @@ void cli_source_inlined_text(struct kt_program *prog, const struct kt_frame *f, 
 			printf(" at %s: %u", file, line);
 		printf("\n");
 	}
-	free(in);
+	kt_inline_frames_destroy(in, n);
 }
 
 void cli_source_text(struct kt_program *prog, const struct kt_frame *f, const char *indent)
@@ -75,7 +75,7 @@ void cli_source_text(struct kt_program *prog, const struct kt_frame *f, const ch
 			printf("%s%s: %u\n", indent, src.file, src.line);
 		kt_error_destroy(err);
 	}
-	free(in);
+	kt_inline_frames_destroy(in, n);
 }
 
 void cli_source_notices(struct kt_program *prog, const struct kt_frame *frames, size_t n,
@@ -143,5 +143,5 @@ void cli_source_json(struct kt_program *prog, const struct kt_frame *f)
 		printf(", \"line\": %u}", line);
 	}
 	printf("]");
-	free(in);
+	kt_inline_frames_destroy(in, n);
 }

@@ -119,7 +119,7 @@ static struct kt_error *panic_message(struct kt_program *prog, char **ret)
 	return NULL;
 }
 
-struct kt_error *kt_sys_info_get(struct kt_program *prog, struct kt_sys_info *ret)
+struct kt_error *kt_sys_info_init(struct kt_program *prog, struct kt_sys_info *ret)
 {
 	struct kt_sys_info info = {.panic_cpu = -1};
 	struct kt_error *err;

@@ -126,7 +126,7 @@ struct kt_error *kt_exception_frames_search(struct kt_program *prog, struct kt_s
 		err = search_cpu(prog, cpu, c, &all, &n);
 	free(c);
 	if (err) {
-		kt_stack_search_free(all, n);
+		kt_stack_search_destroy(all, n);
 		return err;
 	}
 	*ret = all;
@@ -134,7 +134,7 @@ struct kt_error *kt_exception_frames_search(struct kt_program *prog, struct kt_s
 	return NULL;
 }
 
-void kt_stack_search_free(struct kt_stack_search *stacks, size_t n)
+void kt_stack_search_destroy(struct kt_stack_search *stacks, size_t n)
 {
 	for (size_t i = 0; stacks && i < n; i++)
 		free(stacks[i].frames);

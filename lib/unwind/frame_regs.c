@@ -280,7 +280,7 @@ struct kt_error *kt_backtrace_call_sites(struct kt_program *prog, const struct k
 	struct kt_entry_source *pool = malloc((2 * n + 1) * sizeof(*pool));
 	const struct kt_entry_source **entry = calloc(n + 1, sizeof(*entry));
 	if (!sites || !regs || !pool || !entry) {
-		free(sites);
+		kt_call_sites_destroy(sites, bt->n_frames);
 		free(regs);
 		free(pool);
 		free(entry);
@@ -303,7 +303,7 @@ struct kt_error *kt_backtrace_call_sites(struct kt_program *prog, const struct k
 								  kt_bt_function_start(&bt->frames[j - 1]),
 								  outer, cs);
 		if (err == &kt_enomem) {
-			free(sites);
+			kt_call_sites_destroy(sites, bt->n_frames);
 			sites = NULL;
 			break;
 		}
@@ -348,6 +348,6 @@ struct kt_error *kt_backtrace_call_site(struct kt_program *prog, const struct kt
 	if (err)
 		return err;
 	*ret = sites[i];
-	free(sites);
+	kt_call_sites_destroy(sites, bt->n_frames);
 	return NULL;
 }
