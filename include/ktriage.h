@@ -183,7 +183,7 @@ KT_PUBLIC struct kt_error *kt_task_for_each_with(struct kt_program *prog,
 						 const struct kt_task_walk_options *opts,
 						 kt_task_fn *fn, void *arg);
 
-/* Names for completion (the shell's Tab, `complete`) */
+/* Names that start with a prefix, for completion */
 
 enum kt_name_kind {
 	KT_NAMES_SYMBOLS,        /* kallsyms names of the kernel and every module */
@@ -284,7 +284,7 @@ KT_PUBLIC struct kt_error *kt_expr_format(struct kt_program *prog, const char *e
 					  const char *type, const struct kt_value_options *opts,
 					  char **ret);
 
-/* A member that covers a byte offset of a type (member-at). */
+/* A member that covers a byte offset of a type. */
 struct kt_member_at {
 	char *path;          /* "arch.root_mmu.pml4_root", "val[2].value"; "" for the type itself */
 	char *type;          /* its C type: "u64 *" */
@@ -462,7 +462,7 @@ KT_PUBLIC size_t kt_backtrace_frame_arguments(struct kt_program *prog, const str
 					      size_t i, char (*names)[64], uint64_t *addrs, size_t max);
 KT_PUBLIC unsigned int kt_program_nr_cpus(struct kt_program *prog);
 
-/* Call sites: which call made a return address, through what, to where (bt --explain, callsite) */
+/* Call sites: which call made a return address, through what, to where */
 
 enum kt_call_kind {
 	KT_CALL_NONE,        /* no call instruction ends at the return address */
@@ -556,7 +556,7 @@ KT_PUBLIC void kt_call_sites_destroy(struct kt_call_site *sites, size_t n);
  */
 KT_PUBLIC struct kt_error *kt_backtrace_explain(struct kt_program *prog, struct kt_backtrace *bt,
 						struct kt_call_site **ret);
-/* The registers known at frame i's call (for kt_call_site_resolve and bt -f). */
+/* The registers known at frame i's call (for kt_call_site_resolve, and to name stack slots). */
 KT_PUBLIC struct kt_error *kt_backtrace_call_registers(struct kt_program *prog,
 						       const struct kt_backtrace *bt, size_t i,
 						       struct kt_call_registers *ret);
