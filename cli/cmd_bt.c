@@ -95,7 +95,7 @@ static int print_exception_frames(struct kt_program *prog, enum kt_format format
 	for (size_t i = 0; i < n; i++)
 		kt_stack_search_render(&list, &stacks[i]);
 	kt_list_end(&list);
-	kt_stack_search_free(stacks, n);
+	kt_stack_search_destroy(stacks, n);
 	return 0;
 }
 

@@ -206,7 +206,7 @@ int cmd_member_at(struct cli_context *ctx, int argc, char **argv)
 		member_at_json(type, offset, members, n);
 	else
 		member_at_text(type, offset, members, n);
-	kt_members_at_free(members, n);
+	kt_members_at_destroy(members, n);
 	free(type);
 	return 0;
 }

@@ -11,7 +11,7 @@ int cmd_sys(struct cli_context *ctx, int argc, char **argv)
 		return 2;
 	}
 	struct kt_sys_info info;
-	struct kt_error *err = kt_sys_info_get(ctx->prog, &info);
+	struct kt_error *err = kt_sys_info_init(ctx->prog, &info);
 	if (err)
 		return cli_report_error(err);
 	kt_sys_info_render(stdout, cli_format(ctx), &info);

@@ -2,9 +2,36 @@
 /*
  * libktriage: Linux kernel crash dump analysis.
  *
- * Every fallible function returns a struct kt_error *, NULL on success; results go to the last
- * argument(s), named *ret, and are written only on success. Errors are freed with
+ * Errors. Every fallible function returns a struct kt_error *, NULL on success; results go to
+ * the last argument(s), named *ret, and are written only on success. Errors are freed with
  * kt_error_destroy() (a no-op for NULL and for static errors such as out-of-memory).
+ *
+ * Ownership: one convention, as drgn's libdrgn.
+ * - Heap objects are made by kt_X_create() (or an opening or computing function that says so:
+ *   kt_program_open, kt_backtrace_*) and released with kt_X_destroy(); kt_X_destroy(NULL) is a
+ *   no-op. Arrays of results come with their count and are released with
+ *   kt_X_destroy(array, count), named after the elements (kt_members_at_destroy,
+ *   kt_stack_search_destroy, kt_inline_frames_destroy, kt_percpu_slots_destroy,
+ *   kt_call_sites_destroy); NULL is a no-op there too.
+ * - Structs the caller owns are filled by kt_X_init() and emptied by kt_X_deinit()
+ *   (kt_sys_info_init, kt_sys_info_deinit). Structs without a kt_X_deinit() own nothing.
+ * - Text formatted for the caller (char *: kt_value_format, kt_type_describe,
+ *   kt_sys_info_to_text, ...) is a plain C string: free() it.
+ * - Anything returned as const (names of symbols, modules, stacks, files; kt_module_list's
+ *   array; messages of kt_program_debuginfo_mode and kt_source_status) belongs to the program
+ *   and lives as long as it: never free it, and do not use it after kt_program_destroy().
+ *
+ * Threads. A struct kt_program is used by one thread at a time: its functions fill caches on
+ * first use without locks, so two threads may not call into the same program at once (open
+ * one program per thread; each has its own memory reader and caches). Different programs on
+ * different threads share nothing mutable but a list kept under a lock, even on the same dump
+ * file. An error belongs to
+ * whoever received it and may be read or destroyed on any thread; the static ones are
+ * immutable. Callbacks (kt_task_fn, kt_log_fn, ...) run on the calling thread. A walk over
+ * every task may read the next tasks' pages ahead on a second thread of its own (see
+ * enum kt_read_ahead_mode): that thread only reads dump pages through the dump's second
+ * context into pages shared under a lock, calls no callback and touches no cache of the
+ * program, and has ended when the walk returns.
  */
 #ifndef KTRIAGE_H
 #define KTRIAGE_H
@@ -47,10 +74,17 @@ KT_PUBLIC const char *kt_error_code_name(enum kt_error_code code);
 
 struct kt_program;
 
+/*
+ * Whether a walk over every task reads the next tasks' pages on a second thread. It pays where
+ * reading a page costs more than copying it: kdump-compressed pages are inflated on every read.
+ * ELF dumps are mapped, and copying their pages costs more than it saves while the file is in
+ * the page cache; ALWAYS is for ELF dumps that are not (a cold or slow disk, a network file
+ * system), so that the second thread waits for the disk instead. Never with a single CPU.
+ */
 enum kt_read_ahead_mode {
 	KT_READ_AHEAD_AUTO,    /* where pages are inflated on every read, with two CPUs or more */
 	KT_READ_AHEAD_NEVER,   /* read only on the calling thread */
-	KT_READ_AHEAD_ALWAYS,  /* also for ELF files (as tests need); still not on one CPU */
+	KT_READ_AHEAD_ALWAYS,  /* also for ELF dumps (mapped files), for a file not in the page cache */
 };
 
 struct kt_open_options {
@@ -110,7 +144,8 @@ struct kt_sys_info {
 	const char *debuginfo_mode; /* kt_program_debuginfo_mode(): valid while the program is */
 };
 
-KT_PUBLIC struct kt_error *kt_sys_info_get(struct kt_program *prog, struct kt_sys_info *ret);
+/* Fills *ret (the caller's); empty it with kt_sys_info_deinit(). */
+KT_PUBLIC struct kt_error *kt_sys_info_init(struct kt_program *prog, struct kt_sys_info *ret);
 KT_PUBLIC void kt_sys_info_deinit(struct kt_sys_info *info);
 
 /* Kernel log */
@@ -151,7 +186,7 @@ KT_PUBLIC struct kt_error *kt_task_for_each_with(struct kt_program *prog,
 						 const struct kt_task_walk_options *opts,
 						 kt_task_fn *fn, void *arg);
 
-/* Names for completion (the shell's Tab, `complete`) */
+/* Names that start with a prefix, for completion */
 
 enum kt_name_kind {
 	KT_NAMES_SYMBOLS,        /* kallsyms names of the kernel and every module */
@@ -252,7 +287,7 @@ KT_PUBLIC struct kt_error *kt_expr_format(struct kt_program *prog, const char *e
 					  const char *type, const struct kt_value_options *opts,
 					  char **ret);
 
-/* A member that covers a byte offset of a type (member-at). */
+/* A member that covers a byte offset of a type. */
 struct kt_member_at {
 	char *path;          /* "arch.root_mmu.pml4_root", "val[2].value"; "" for the type itself */
 	char *type;          /* its C type: "u64 *" */
@@ -265,11 +300,11 @@ struct kt_member_at {
 };
 
 /* Every member covering offset, down to scalars, pointers and array elements: each alternative
- * of a union, each bitfield of a shared byte. Free with kt_members_at_free(). */
+ * of a union, each bitfield of a shared byte. Free with kt_members_at_destroy(). */
 KT_PUBLIC struct kt_error *kt_members_at(struct kt_program *prog, const char *type,
 					 uint64_t offset, struct kt_member_at **ret,
 					 size_t *count_ret);
-KT_PUBLIC void kt_members_at_free(struct kt_member_at *members, size_t count);
+KT_PUBLIC void kt_members_at_destroy(struct kt_member_at *members, size_t count);
 
 /*
  * Typed objects: a kernel or module type and where its value is, as drgn's drgn_object
@@ -410,10 +445,11 @@ struct kt_inline_frame {
 	unsigned int call_line;
 };
 
-/* The functions inlined at addr, innermost first (none: *n_ret = 0); *ret is allocated: free()
- * it. The strings live as long as the program. */
+/* The functions inlined at addr, innermost first (none: *n_ret = 0); release *ret with
+ * kt_inline_frames_destroy(). The strings live as long as the program. */
 KT_PUBLIC struct kt_error *kt_inline_chain(struct kt_program *prog, uint64_t addr,
 					   struct kt_inline_frame **ret, size_t *n_ret);
+KT_PUBLIC void kt_inline_frames_destroy(struct kt_inline_frame *frames, size_t n);
 
 /* For people: which debug file describes the code at addr and how it was checked, or why none
  * does. Loads that module's debug file; valid while the program is. */
@@ -598,12 +634,12 @@ struct kt_stack_search {
 /*
  * Searches the current task's stack, the IRQ stack, the IST stacks and the entry stack of every
  * CPU for struct pt_regs: the shape of a hardware iret frame, proven by a return address below
- * it whose ORC entry says "pt_regs here" (entry code). Free with kt_stack_search_free(), which
+ * it whose ORC entry says "pt_regs here" (entry code). Free with kt_stack_search_destroy(), which
  * frees the strings (proof, error) too.
  */
 KT_PUBLIC struct kt_error *kt_exception_frames_search(struct kt_program *prog,
 						      struct kt_stack_search **ret, size_t *n_ret);
-KT_PUBLIC void kt_stack_search_free(struct kt_stack_search *stacks, size_t n);
+KT_PUBLIC void kt_stack_search_destroy(struct kt_stack_search *stacks, size_t n);
 /*
  * The callee-saved registers frame i of bt saved on the stack (from the vmlinux's DWARF CFI, else
  * from the pushes of the function's prologue):
@@ -667,7 +703,7 @@ KT_PUBLIC struct kt_error *kt_backtrace_stack_slots(struct kt_program *prog,
 						    struct kt_stack_slots **ret);
 KT_PUBLIC void kt_stack_slots_destroy(struct kt_stack_slots *slots);
 
-/* Call sites: which call made a return address, through what, to where (bt --explain, callsite) */
+/* Call sites: which call made a return address, through what, to where */
 
 enum kt_call_kind {
 	KT_CALL_NONE,        /* no call instruction ends at the return address */
@@ -803,7 +839,7 @@ KT_PUBLIC struct kt_error *kt_backtrace_call_site(struct kt_program *prog, const
 						  size_t i, struct kt_call_site *ret);
 /* The call site of every frame (kind KT_CALL_NONE for frames not entered by a call), resolved
  * outermost first so each caller's arguments are known from the call that entered it. *ret has
- * bt->n_frames entries: kt_call_sites_destroy(*ret, bt->n_frames). */
+ * bt->n_frames entries: release it with kt_call_sites_destroy(*ret, bt->n_frames). */
 KT_PUBLIC struct kt_error *kt_backtrace_call_sites(struct kt_program *prog, const struct kt_backtrace *bt,
 						   struct kt_call_site **ret);
 /*
@@ -815,7 +851,7 @@ KT_PUBLIC struct kt_error *kt_backtrace_call_sites(struct kt_program *prog, cons
  */
 KT_PUBLIC struct kt_error *kt_backtrace_explain(struct kt_program *prog, struct kt_backtrace *bt,
 						struct kt_call_site **ret);
-/* The registers known at frame i's call (for kt_call_site_resolve and bt -f). */
+/* The registers known at frame i's call (for kt_call_site_resolve, and to name stack slots). */
 KT_PUBLIC struct kt_error *kt_backtrace_call_registers(struct kt_program *prog,
 						       const struct kt_backtrace *bt, size_t i,
 						       struct kt_call_registers *ret);
@@ -836,9 +872,10 @@ struct kt_percpu_slot {
 
 /* A per-CPU variable on every possible CPU, in CPU order. offset is a per-CPU symbol's value or
  * a __percpu pointer: an offset into the per-CPU area, never a kernel address (x86_64).
- * *ret is allocated: free() it. */
+ * Release *ret with kt_percpu_slots_destroy(). */
 KT_PUBLIC struct kt_error *kt_percpu_addresses(struct kt_program *prog, uint64_t offset,
 					       struct kt_percpu_slot **ret, size_t *n_ret);
+KT_PUBLIC void kt_percpu_slots_destroy(struct kt_percpu_slot *slots, size_t n);
 
 enum kt_task_key {
 	KT_TASK_BY_PID,          /* pid 0 is CPU 0's idle task, init_task */

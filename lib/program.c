@@ -4,22 +4,13 @@
 
 #include <stdio.h>
 
-#include "callsite/function_code.h"
-#include "core/addr_map.h"
 #include "core/error.h"
 #include "core/util.h"
 #include "dump/vmcoreinfo.h"
 #include "program.h"
 #include "sym/debuginfo.h"
-#include "sym/dwarf.h"
 #include "sym/kaslr.h"
 #include "sym/types_dwarf.h"
-#include "kernel/module_btf.h"
-#include "kernel/modules.h"
-#include "kernel/object.h"
-#include "kernel/percpu.h"
-#include "unwind/cfi.h"
-#include "unwind/orc.h"
 
 static const char DUMP_ONLY_MODE[] =
 	"kallsyms and BTF from the dump (no debug file: no source lines, no inlined frames)";
@@ -120,19 +111,14 @@ fail:
 	return err;
 }
 
-struct kt_error *kt_program_open(const char *path, const struct kt_open_options *opts,
-				 struct kt_program **ret)
+struct kt_error *kt_program_init(struct kt_program *prog, const char *path,
+				 const struct kt_open_options *opts)
 {
-	struct kt_program *prog = calloc(1, sizeof(*prog));
-	if (!prog)
-		return &kt_enomem;
 	if (opts)
 		prog->opts = *opts;
 	struct kt_error *err = kt_dump_open(path, &prog->dump);
-	if (err) {
-		free(prog);
+	if (err)
 		return err;
-	}
 	kt_reader_init(&prog->reader, prog->dump);
 	if (prog->opts.vmlinux) {
 		err = attach_vmlinux(prog, prog->opts.vmlinux, true);
@@ -156,12 +142,7 @@ struct kt_error *kt_program_open(const char *path, const struct kt_open_options 
 			free(all);
 		}
 	}
-	if (err) {
-		kt_program_destroy(prog);
-		return err;
-	}
-	*ret = prog;
-	return NULL;
+	return err;
 }
 
 const char *kt_program_debuginfo_mode(const struct kt_program *prog)
@@ -174,33 +155,18 @@ bool kt_program_has_debuginfo(const struct kt_program *prog)
 	return prog->vmlinux != NULL;
 }
 
-void kt_program_destroy(struct kt_program *prog)
+void kt_program_deinit(struct kt_program *prog)
 {
-	if (!prog)
-		return;
-	kt_orc_destroy(prog->orc);
-	kt_cfi_destroy(prog->cfi);
-	free(prog->call_cache);
-	free(prog->task_layout);
-	free(prog->switch_layout);
-	free(prog->symbol_cache);
-	kt_dwarf_destroy(prog->dwarf);
-	kt_code_cache_destroy(prog->code_cache);
-	kt_addr_map_destroy(prog->static_call_sites);
-	kt_addr_map_destroy(prog->pv_ops_sites);
-	kt_percpu_free(prog->percpu);
-	kt_object_cache_destroy(prog->object_cache);
-	kt_modules_destroy(prog->modules);
 	kt_types_destroy(prog->types);
 	kt_types_dwarf_destroy(prog->types_dwarf);
 	kt_error_destroy(prog->types_err);
 	kt_kallsyms_destroy(prog->kallsyms);
 	kt_error_destroy(prog->kallsyms_err);
-	kt_reader_deinit(&prog->reader);
+	if (prog->dump)
+		kt_reader_deinit(&prog->reader);
 	kt_dump_destroy(prog->dump);
 	kt_vmlinux_destroy(prog->vmlinux);
 	free(prog->mode);
-	free(prog);
 }
 
 struct kt_error *kt_program_read(struct kt_program *prog, uint64_t addr,
@@ -245,7 +211,7 @@ static struct kt_error *types_from_dwarf(struct kt_program *prog)
 	Dwfl_Module *mod;
 	Dwarf_Addr bias;
 	Dwarf *dw;
-	struct kt_error *err = kt_dwarf_module(prog, NULL, &mod);
+	struct kt_error *err = prog->upcalls->dwarf_module(prog, NULL, &mod);
 	if (err)
 		return err;
 	if (!(dw = dwfl_module_getdwarf(mod, &bias)))
@@ -296,7 +262,7 @@ struct kt_error *kt_program_types(struct kt_program *prog, struct kt_types **ret
 		// (and so cannot serve with types made from DWARF, whose ids are others: then every
 		// module's types come from its debug file's DWARF).
 		if (!err)
-			kt_types_set_module_source(prog->types, kt_module_btf_read, prog);
+			kt_types_set_module_source(prog->types, prog->upcalls->module_types, prog);
 	}
 	if (prog->types_err)
 		return error_copy(prog->types_err);
@@ -322,142 +288,15 @@ struct kt_error *kt_program_type_size(struct kt_program *prog, const char *type,
 	return err ? err : kt_types_size(types, type, ret);
 }
 
-struct kt_error *kt_program_symbol_address(struct kt_program *prog, const char *name,
-					   uint64_t *ret)
+struct kt_error *kt_program_kernel_symbol(struct kt_program *prog, const char *name, uint64_t *ret)
 {
 	struct kt_kallsyms *ks;
 	struct kt_error *err = kt_program_kallsyms(prog, &ks);
 	if (err)
 		return err;
 	const struct kt_symbol *sym = kt_kallsyms_by_name(ks, name);
-	if (sym) {
-		*ret = sym->address;
-		return NULL;
-	}
-	// Then the modules' own tables; a module list that cannot be read leaves the kernel's answer.
-	const struct kt_module_info *infos;
-	size_t n;
-	if (!prog->modules) {
-		err = kt_module_list(prog, &infos, &n);
-		if (err == &kt_enomem)
-			return err;
-		kt_error_destroy(err);
-	}
-	for (size_t i = 0; prog->modules && i < prog->modules->n; i++) {
-		const struct kt_kallsyms *mks = prog->modules->mods[i].symbols;
-		if (mks && (sym = kt_kallsyms_by_name(mks, name))) {
-			*ret = sym->address;
-			return NULL;
-		}
-	}
-	return kt_error_create(KT_ERROR_NOT_FOUND, "no symbol '%s' in the kernel or its modules", name);
-}
-
-struct kt_error *kt_module_list(struct kt_program *prog, const struct kt_module_info **ret,
-				size_t *n_ret)
-{
-	if (!prog->modules) {
-		struct kt_error *err = kt_modules_load(prog, &prog->modules);
-		if (err)
-			return err;
-	}
-	*ret = prog->modules->infos;
-	*n_ret = prog->modules->n;
-	return NULL;
-}
-
-/* Backtraces of every task name the same few hundred pcs over and over: remember the symbols
- * found (direct-mapped; names live as long as the program's symbol tables). */
-enum { SYMBOL_CACHE_SIZE = 4096 };
-
-struct kt_symbol_cache {
-	struct symbol_answer {
-		uint64_t addr, offset;
-		const char *name, *module;  /* name NULL: empty */
-	} answers[SYMBOL_CACHE_SIZE];
-};
-
-static struct symbol_answer *symbol_answer(struct kt_program *prog, uint64_t addr)
-{
-	if (!prog->symbol_cache && !(prog->symbol_cache = calloc(1, sizeof(*prog->symbol_cache))))
-		return NULL;
-	return &prog->symbol_cache->answers[(kt_hash_u64(addr) >> 52) % SYMBOL_CACHE_SIZE];
-}
-
-static void symbol_found(struct symbol_answer *a, uint64_t addr, const char *name,
-			 uint64_t offset, const char *module)
-{
-	if (a)
-		*a = (struct symbol_answer){addr, offset, name, module};
-}
-
-struct kt_error *kt_program_symbolize(struct kt_program *prog, uint64_t addr,
-				      const char **name_ret, uint64_t *offset_ret,
-				      const char **module_ret)
-{
-	struct symbol_answer *a = symbol_answer(prog, addr);
-	if (a && a->name && a->addr == addr) {
-		*name_ret = a->name;
-		*offset_ret = a->offset;
-		*module_ret = a->module;
-		return NULL;
-	}
-	struct kt_kallsyms *ks;
-	struct kt_error *err = kt_program_kallsyms(prog, &ks);
-	if (err)
-		return err;
-	// Module memory sits outside the kernel image; try the module lists only there.
-	const struct kt_symbol *sym = kt_kallsyms_by_address(ks, addr);
-	uint64_t etext;
-	const struct kt_symbol *end = kt_kallsyms_by_name(ks, "_end");
-	etext = end ? end->address : UINT64_MAX;
-	if (sym && addr < etext) {
-		*name_ret = sym->name;
-		*offset_ret = addr - sym->address;
-		*module_ret = NULL;
-		symbol_found(a, addr, *name_ret, *offset_ret, NULL);
-		return NULL;
-	}
-	const struct kt_module_info *infos;
-	size_t n;
-	if (!(err = kt_module_list(prog, &infos, &n))) {
-		const struct kt_module *mod;
-		if (kt_modules_symbolize(prog->modules, addr, &mod, &sym)) {
-			*name_ret = sym->name;
-			*offset_ret = addr - sym->address;
-			*module_ret = mod->name;
-			symbol_found(a, addr, *name_ret, *offset_ret, *module_ret);
-			return NULL;
-		}
-	} else if (err == &kt_enomem) {
-		return err;
-	} else {
-		kt_error_destroy(err);
-	}
-	return kt_error_create(KT_ERROR_NOT_FOUND, "0x%016llx: no symbol (neither the kernel's nor "
-			       "a module's)", (unsigned long long)addr);
-}
-
-struct kt_error *kt_program_orc(struct kt_program *prog, struct kt_orc **ret)
-{
-	if (!prog->orc) {
-		struct kt_error *err = kt_orc_load(prog, &prog->orc);
-		if (err)
-			return err;
-	}
-	*ret = prog->orc;
-	return NULL;
-}
-
-struct kt_error *kt_program_cfi(struct kt_program *prog, struct kt_cfi **ret)
-{
-	if (!prog->vmlinux)
-		return kt_error_create(KT_ERROR_NOT_FOUND, "no DWARF CFI without the debug vmlinux");
-	if (!prog->cfi) {
-		struct kt_error *err = kt_cfi_open(kt_vmlinux_path(prog->vmlinux), &prog->cfi);
-		if (err)
-			return err;
-	}
-	*ret = prog->cfi;
+	if (!sym)
+		return kt_error_create(KT_ERROR_NOT_FOUND, "no symbol '%s' in the kernel", name);
+	*ret = sym->address;
 	return NULL;
 }

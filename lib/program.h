@@ -1,7 +1,15 @@
 /* SPDX-License-Identifier: MIT */
-/* A kt_program: one dump and the symbols and types that describe it. */
+/*
+ * A kt_program: one dump and the symbols and types that describe it (program.c), with each
+ * layer's own state hung off it. The handle sits low: memory, the kernel image's symbols and
+ * types are read through it by every layer above. It calls none of them; what it needs from
+ * them (module types) it reaches through upcalls that kt_program_open (lib/ktriage.c), which
+ * assembles the layers, gives it.
+ */
 #ifndef KT_PROGRAM_H
 #define KT_PROGRAM_H
+
+#include <elfutils/libdwfl.h>
 
 #include "dump/dump.h"
 #include "dump/reader.h"
@@ -9,55 +17,56 @@
 #include "sym/types.h"
 #include "sym/vmlinux.h"
 
-struct kt_modules;
-struct kt_orc;
-struct kt_cfi;
-struct kt_call_cache;
-struct kt_percpu;
-struct kt_dwarf;
 struct kt_types_dwarf;
-struct kt_task_layout;
-struct kt_symbol_cache;
-struct kt_code_cache;
-struct kt_addr_map;
-struct kt_switch_layout;
-struct kt_object_cache;
+struct kt_dwarf;
+struct kt_kernel_ctx;
+struct kt_callsite_ctx;
+struct kt_unwind_ctx;
+
+/* What the handle asks of the layers above it. */
+struct kt_program_upcalls {
+	/* Module BTF for the kernel's types (kernel/module_btf.c). */
+	kt_types_modules_fn *module_types;
+	/* The libdwfl module of the vmlinux (module NULL) or of a loaded module (sym/dwarf.c). */
+	struct kt_error *(*dwarf_module)(struct kt_program *prog, const char *module, Dwfl_Module **ret);
+};
 
 struct kt_program {
 	struct kt_dump *dump;
 	struct kt_reader reader;
 	struct kt_open_options opts;
+	const struct kt_program_upcalls *upcalls;
 	struct kt_vmlinux *vmlinux;     /* NULL: symbols and types come from the dump alone */
 	uint64_t kaslr_offset;          /* valid with a vmlinux */
 	char *mode;                     /* kt_program_debuginfo_mode() */
 	struct kt_kallsyms *kallsyms;   /* loaded on first use */
 	struct kt_error *kallsyms_err;  /* why it could not be, remembered */
 	struct kt_types *types;         /* loaded on first use */
-	struct kt_modules *modules;     /* loaded on first use */
-	struct kt_orc *orc;             /* loaded on first use */
-	struct kt_cfi *cfi;             /* the vmlinux's DWARF CFI, opened on first use */
-	struct kt_call_cache *call_cache; /* call checks of return addresses (call_check.c) */
-	struct kt_percpu *percpu;       /* per-CPU offsets and masks, read on first use */
-	struct kt_dwarf *dwarf;         /* libdwfl: source lines, inlines (sym/dwarf.c), on first use */
 	struct kt_error *types_err;
 	struct kt_types_dwarf *types_dwarf; /* the DWARF name index behind types, if from DWARF */
-	struct kt_task_layout *task_layout; /* task_struct member offsets (tasks.c), on first use */
-	struct kt_switch_layout *switch_layout; /* thread.sp and its frame (backtrace.c), on first use */
-	struct kt_symbol_cache *symbol_cache; /* symbols found by kt_program_symbolize */
-	struct kt_code_cache *code_cache; /* decoded functions (callsite/function_code.c) */
-	struct kt_addr_map *static_call_sites; /* call -> static call key (callsite/static_calls.c) */
-	struct kt_addr_map *pv_ops_sites;      /* call -> paravirt type (callsite/pv_ops.c) */
-	struct kt_object_cache *object_cache;  /* member lookups of typed objects (kernel/object.c) */
+	/*
+	 * Each layer's own state, made and destroyed by kt_program_open and kt_program_destroy
+	 * (lib/ktriage.c), top layer first; the handle does not look inside.
+	 */
+	struct kt_dwarf *dwarf;           /* libdwfl: source lines, inlines (sym/dwarf.c), on first use */
+	struct kt_kernel_ctx *kernel;     /* modules, per-CPU areas, tasks (kernel/kernel_ctx.h) */
+	struct kt_callsite_ctx *callsite; /* decoded code, call site tables (callsite/callsite_ctx.h) */
+	struct kt_unwind_ctx *unwind;     /* ORC, CFI, call checks (unwind/unwind_ctx.h) */
 };
+
+/* The handle's own part of kt_program_open: the dump, and the debug vmlinux if one is found
+ * and matches. prog is zeroed with its upcalls set; kt_program_deinit() undoes this, also after
+ * a failure. */
+struct kt_error *kt_program_init(struct kt_program *prog, const char *path,
+				 const struct kt_open_options *opts);
+void kt_program_deinit(struct kt_program *prog);
 
 /* The kernel's symbol table from the dump, loaded on first use. */
 struct kt_error *kt_program_kallsyms(struct kt_program *prog, struct kt_kallsyms **ret);
 
-/* ORC tables of the kernel and its modules, loaded on first use. */
-struct kt_error *kt_program_orc(struct kt_program *prog, struct kt_orc **ret);
-
-/* The debug vmlinux's DWARF CFI; NOT_FOUND without a vmlinux. */
-struct kt_error *kt_program_cfi(struct kt_program *prog, struct kt_cfi **ret);
+/* A symbol of the kernel image (the vmlinux's or the dump's kallsyms), not of a module; the
+ * public kt_program_symbol_address() searches the modules too (kernel/symbols.c). */
+struct kt_error *kt_program_kernel_symbol(struct kt_program *prog, const char *name, uint64_t *ret);
 
 /* Kernel types (BTF), loaded on first use: the vmlinux's .BTF, else the kernel's in memory, else
  * (or with opts.dwarf_types) converted from the vmlinux's DWARF as they are asked for. */

@@ -38,7 +38,7 @@ struct kt_error *kt_code_symbols_get(struct kt_program *prog, struct kt_code_sym
 	if (err == &kt_enomem)
 		return err;
 	kt_error_destroy(err);
-	*ret = (struct kt_code_symbols){.kernel = ks, .modules = prog->modules};
+	*ret = (struct kt_code_symbols){.kernel = ks, .modules = prog->kernel->modules};
 	return NULL;
 }
 

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "callsite/callsite_ctx.h"
 #include "callsite/function_code.h"
 #include "core/error.h"
 #include "core/util.h"
@@ -220,9 +221,9 @@ struct kt_error *kt_function_code_load(struct kt_program *prog, uint64_t addr,
 	struct kt_error *err = kt_function_bounds(prog, addr, &start, &end);
 	if (err)
 		return err;
-	if (!prog->code_cache && !(prog->code_cache = calloc(1, sizeof(*prog->code_cache))))
+	if (!prog->callsite->code_cache && !(prog->callsite->code_cache = calloc(1, sizeof(*prog->callsite->code_cache))))
 		return &kt_enomem;
-	struct kt_code_cache *cache = prog->code_cache;
+	struct kt_code_cache *cache = prog->callsite->code_cache;
 	size_t slot = (size_t)(kt_hash_u64(start) >> 52) % CODE_CACHE_SLOTS, probes = 0;
 	while (cache->slots[slot].start && cache->slots[slot].start != start && ++probes < CODE_CACHE_SLOTS / 2)
 		slot = (slot + 1) % CODE_CACHE_SLOTS;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "callsite/callsite_ctx.h"
 #include "callsite/pv_ops.h"
 #include "core/addr_map.h"
 #include "core/error.h"
@@ -44,7 +45,7 @@ bool kt_pv_ops_site(struct kt_program *prog, uint64_t addr, char *member, size_t
 {
 	if (!prog->vmlinux)
 		return false;
-	const struct kt_addr_map *sites = kt_addr_map_once(&prog->pv_ops_sites, add_sites, prog);
+	const struct kt_addr_map *sites = kt_addr_map_once(&prog->callsite->pv_ops_sites, add_sites, prog);
 	uint64_t type;
 	struct kt_types *types;
 	struct kt_type_ref template;

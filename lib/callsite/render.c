@@ -520,7 +520,7 @@ void kt_render(struct resolver *r, const struct kt_sx *x, struct rendered *out)
 				out->value = slots[i].address;
 			}
 		}
-		free(slots);
+		kt_percpu_slots_destroy(slots, n);
 		return;
 	}
 	case KT_SX_UNKNOWN:

@@ -7,6 +7,7 @@
 #ifndef KT_CALLSITE_RESOLVE_H
 #define KT_CALLSITE_RESOLVE_H
 
+#include "callsite/call_regs.h"
 #include "callsite/decode.h"
 #include "program.h"
 
@@ -22,12 +23,5 @@ struct kt_entry_source {
 struct kt_error *kt_call_site_resolve_entry(struct kt_program *prog, uint64_t return_address,
 					    const struct kt_call_registers *regs, uint64_t callee,
 					    const struct kt_entry_source *entry, struct kt_call_site *ret);
-
-/* Copies the registers of mask that from knows (values and sources) into to. */
-void kt_call_registers_keep(const struct kt_call_registers *from, uint32_t mask,
-			    struct kt_call_registers *to);
-/* The registers a called function starts with, as far as the call's registers tell: the
- * callee-saved ones, and %rsp one return address lower. */
-void kt_call_registers_at_entry(const struct kt_call_registers *at_call, struct kt_call_registers *ret);
 
 #endif

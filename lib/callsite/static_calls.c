@@ -5,6 +5,7 @@
  */
 #include <stdlib.h>
 
+#include "callsite/callsite_ctx.h"
 #include "callsite/static_calls.h"
 #include "core/addr_map.h"
 #include "core/error.h"
@@ -68,6 +69,6 @@ static bool add_all(void *arg, struct kt_addr_map *map)
 
 bool kt_static_call_site(struct kt_program *prog, uint64_t addr, uint64_t *key_ret)
 {
-	const struct kt_addr_map *sites = kt_addr_map_once(&prog->static_call_sites, add_all, prog);
+	const struct kt_addr_map *sites = kt_addr_map_once(&prog->callsite->static_call_sites, add_all, prog);
 	return sites && kt_addr_map_find(sites, addr, key_ret);
 }

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "callsite/call_regs.h"
 #include "callsite/disasm.h"
 #include "callsite/render.h"
 #include "callsite/site_text.h"

@@ -15,7 +15,6 @@
 #include "core/error.h"
 #include "dump/dump.h"
 #include "dump/flattened.h"
-#include "dump/vmcoreinfo.h"
 
 struct kt_error *kt_dump_error(struct kt_dump *dump, kdump_status status, const char *what)
 {
@@ -120,6 +119,9 @@ struct kt_error *kt_dump_open(const char *path, struct kt_dump **ret)
 	const char *format;
 	dump->compressed = kdump_get_string_attr(dump->ctx, KDUMP_ATTR_FILE_FORMAT, &format) == KDUMP_OK &&
 			   (!strcmp(format, "diskdump") || !strcmp(format, "lkcd"));
+	char *raw = NULL;
+	dump->has_vmcoreinfo = kdump_vmcoreinfo_raw(dump->ctx, &raw) == KDUMP_OK;
+	free(raw);
 	uint64_t l5 = 0;  // set only on success; -O3 cannot see that
 	struct kt_error *l5_err = kt_dump_attr_number(dump, "linux.vmcoreinfo.NUMBER.pgtable_l5_enabled", &l5);
 	if (!l5_err)
@@ -127,7 +129,7 @@ struct kt_error *kt_dump_open(const char *path, struct kt_dump **ret)
 	kt_error_destroy(l5_err);
 	if ((err = kt_qemu_notes_read(dump->fd, &dump->qemu_cpus, &dump->n_qemu_cpus)))
 		goto fail;
-	if (!kt_vmcoreinfo_present(dump))
+	if (!dump->has_vmcoreinfo)
 		use_qemu_cr3(dump);
 	*ret = dump;
 	return NULL;

@@ -19,6 +19,7 @@ struct kt_dump {
 	bool la57;            /* 5-level paging: canonical addresses have 57 bits */
 	bool compressed;      /* kdump-compressed or LKCD: pages are inflated on every read */
 	struct kt_truncation truncation; /* ELF segments cut off by a short file */
+	bool has_vmcoreinfo;  /* the file carries VMCOREINFO (kt_vmcoreinfo_present) */
 	struct kt_qemu_cpu *qemu_cpus;   /* QEMU dump-guest-memory CPU notes, in CPU order */
 	size_t n_qemu_cpus;
 	/* Without VMCOREINFO libkdumpfile cannot translate kernel addresses; a QEMU dump's CR3

@@ -5,7 +5,6 @@
  */
 #include "core/error.h"
 #include "dump/pgtable.h"
-#include "dump/reader.h"
 
 enum {
 	PTE_PRESENT = 1 << 0,
@@ -14,7 +13,7 @@ enum {
 static const uint64_t PTE_ADDR_MASK = 0x000ffffffffff000ull;
 static const char *const level_names[] = {"PTE", "PDE", "PDPTE", "PML4E", "PML5E"};
 
-struct kt_error *kt_pgtable_translate(struct kt_reader *reader, struct kt_pgtable *pt,
+struct kt_error *kt_pgtable_translate(struct kt_pgtable *pt, kt_phys_read_fn *read, void *arg,
 				      uint64_t va, uint64_t *pa_ret)
 {
 	uint64_t page = va & ~0xfffull;
@@ -26,7 +25,7 @@ struct kt_error *kt_pgtable_translate(struct kt_reader *reader, struct kt_pgtabl
 	for (int level = pt->la57 ? 4 : 3; level >= 0; level--) {
 		unsigned int shift = 12 + 9 * (unsigned int)level;
 		uint64_t entry_addr = table + ((va >> shift) & 511) * 8, entry;
-		struct kt_error *err = kt_read_phys(reader, entry_addr, &entry, 8);
+		struct kt_error *err = read(arg, entry_addr, &entry, 8);
 		if (err)
 			return kt_error_prefix(err, "page table walk for 0x%016llx (%s)",
 					       (unsigned long long)va, level_names[level]);

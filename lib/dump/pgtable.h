@@ -7,11 +7,13 @@
 #define KT_DUMP_PGTABLE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "ktriage.h"
 
-struct kt_reader;
+/* Reads len bytes of physical memory at addr for the walk: the reader's kt_read_phys(). */
+typedef struct kt_error *kt_phys_read_fn(void *arg, uint64_t addr, void *buf, size_t len);
 
 struct kt_pgtable {
 	uint64_t root;   /* physical address of the top-level table */
@@ -21,8 +23,9 @@ struct kt_pgtable {
 	bool cache_valid;
 };
 
-/* Translates a virtual address; FAULT with the level and entry if it is not mapped. */
-struct kt_error *kt_pgtable_translate(struct kt_reader *reader, struct kt_pgtable *pt,
+/* Translates a virtual address, reading the tables through read(arg, ...); FAULT with the
+ * level and entry if it is not mapped. */
+struct kt_error *kt_pgtable_translate(struct kt_pgtable *pt, kt_phys_read_fn *read, void *arg,
 				      uint64_t va, uint64_t *pa_ret);
 
 #endif

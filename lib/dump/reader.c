@@ -28,6 +28,11 @@ void kt_reader_deinit(struct kt_reader *reader)
 	reader->pages = NULL;
 }
 
+static struct kt_error *read_table(void *reader, uint64_t addr, void *buf, size_t len)
+{
+	return kt_read_phys(reader, addr, buf, len);
+}
+
 /* Kernel virtual reads through our own page table walk, a page at a time. */
 static struct kt_error *read_translated(struct kt_reader *reader, uint64_t addr, void *buf,
 					size_t len)
@@ -37,7 +42,7 @@ static struct kt_error *read_translated(struct kt_reader *reader, uint64_t addr,
 		if (chunk > len)
 			chunk = len;
 		uint64_t pa;
-		struct kt_error *err = kt_pgtable_translate(reader, &reader->pgtable, addr, &pa);
+		struct kt_error *err = kt_pgtable_translate(&reader->pgtable, read_table, reader, addr, &pa);
 		if (!err)
 			err = kt_read_phys(reader, pa, buf, chunk);
 		if (err)

@@ -9,10 +9,7 @@
 
 bool kt_vmcoreinfo_present(struct kt_dump *dump)
 {
-	char *raw = NULL;
-	bool present = kdump_vmcoreinfo_raw(dump->ctx, &raw) == KDUMP_OK;
-	free(raw);
-	return present;
+	return dump->has_vmcoreinfo;
 }
 
 static struct kt_error *vmcoreinfo_attr(struct kt_dump *dump, const char *kind, const char *name,

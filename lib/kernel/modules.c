@@ -222,10 +222,15 @@ struct kt_error *kt_modules_load(struct kt_program *prog, struct kt_modules **re
 {
 	struct module_walk w = {.prog = prog};
 	struct kt_object head;
+	struct kt_type_ref list_head;
+	uint64_t head_addr;
 	struct kt_error *err;
+	// The kernel's own symbol: modules.c is what finds module symbols.
 	if ((err = module_layout_get(prog, &w.l)) ||
-	    (err = kt_object_symbol(prog, "modules", "struct list_head", &head, NULL)))
+	    (err = kt_program_kernel_symbol(prog, "modules", &head_addr)) ||
+	    (err = kt_object_lookup_type(prog, "struct list_head", &list_head)))
 		return err;
+	kt_object_init(&head, prog, NULL, list_head, head_addr);
 	if (!(w.mods = calloc(1, sizeof(*w.mods))))
 		return &kt_enomem;
 	err = kt_object_list_for_each(&head, "struct module", "list", MODULES_MAX, visit_module, &w);

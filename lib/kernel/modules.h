@@ -6,6 +6,7 @@
 #ifndef KT_KERNEL_MODULES_H
 #define KT_KERNEL_MODULES_H
 
+#include "kernel/kernel_ctx.h"
 #include "program.h"
 
 struct kt_module {

@@ -16,6 +16,7 @@
 
 #include "core/error.h"
 #include "core/util.h"
+#include "kernel/kernel_ctx.h"
 #include "kernel/object.h"
 #include "kernel/percpu.h"
 #include "sym/type_print.h"
@@ -60,9 +61,9 @@ void kt_object_cache_destroy(struct kt_object_cache *cache)
 
 static struct kt_object_cache *cache_get(struct kt_program *prog)
 {
-	if (!prog->object_cache)
-		prog->object_cache = calloc(1, sizeof(*prog->object_cache));
-	return prog->object_cache;
+	if (!prog->kernel->object_cache)
+		prog->kernel->object_cache = calloc(1, sizeof(*prog->kernel->object_cache));
+	return prog->kernel->object_cache;
 }
 
 static uint64_t member_hash(const struct btf *btf, uint32_t outer, const char *name, size_t len)

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "kernel/kernel_ctx.h"
 #include "kernel/percpu.h"
 
 /* CONFIG_NR_CPUS is at most 8192 on x86_64 (arch/x86/Kconfig). */
@@ -16,7 +17,7 @@ static struct kt_error *read_mask(struct kt_program *prog, const char *sym, unsi
 	uint64_t *mask = calloc(words, 8);
 	if (!mask)
 		return &kt_enomem;
-	struct kt_error *err = kt_program_symbol_address(prog, sym, &addr);
+	struct kt_error *err = kt_program_kernel_symbol(prog, sym, &addr);
 	if (!err)
 		err = kt_read(&prog->reader, addr, mask, words * 8);
 	if (err) {
@@ -49,7 +50,7 @@ static struct kt_error *percpu_read(struct kt_program *prog, struct kt_percpu *r
 /* Read once per program: walkers ask for it per task. */
 struct kt_error *kt_percpu_get(struct kt_program *prog, const struct kt_percpu **ret)
 {
-	if (!prog->percpu) {
+	if (!prog->kernel->percpu) {
 		struct kt_percpu *p = calloc(1, sizeof(*p));
 		if (!p)
 			return &kt_enomem;
@@ -58,9 +59,9 @@ struct kt_error *kt_percpu_get(struct kt_program *prog, const struct kt_percpu *
 			free(p);
 			return err;
 		}
-		prog->percpu = p;
+		prog->kernel->percpu = p;
 	}
-	*ret = prog->percpu;
+	*ret = prog->kernel->percpu;
 	return NULL;
 }
 
@@ -71,7 +72,7 @@ struct kt_error *kt_percpu_init(struct kt_program *prog, struct kt_percpu *ret)
 	return err ? err : percpu_copy(p, ret);
 }
 
-void kt_percpu_free(struct kt_percpu *p)
+void kt_percpu_destroy(struct kt_percpu *p)
 {
 	if (p) {
 		kt_percpu_deinit(p);
@@ -85,9 +86,9 @@ static struct kt_error *percpu_read(struct kt_program *prog, struct kt_percpu *r
 	uint64_t nr_addr, off_addr;
 	uint32_t nr;
 	struct kt_error *err;
-	if ((err = kt_program_symbol_address(prog, "nr_cpu_ids", &nr_addr)) ||
+	if ((err = kt_program_kernel_symbol(prog, "nr_cpu_ids", &nr_addr)) ||
 	    (err = kt_read_u32(&prog->reader, nr_addr, &nr)) ||
-	    (err = kt_program_symbol_address(prog, "__per_cpu_offset", &off_addr)))
+	    (err = kt_program_kernel_symbol(prog, "__per_cpu_offset", &off_addr)))
 		return kt_error_prefix(err, "per-CPU areas");
 	if (nr == 0 || nr > NR_CPUS_MAX)
 		return kt_error_create(KT_ERROR_BAD_DATA, "nr_cpu_ids is %u", nr);

@@ -17,7 +17,7 @@ struct kt_error *kt_percpu_init(struct kt_program *prog, struct kt_percpu *ret);
 struct kt_error *kt_percpu_get(struct kt_program *prog, const struct kt_percpu **ret);
 void kt_percpu_deinit(struct kt_percpu *percpu);
 /* Frees the program's cached copy. */
-void kt_percpu_free(struct kt_percpu *percpu);
+void kt_percpu_destroy(struct kt_percpu *percpu);
 bool kt_percpu_possible(const struct kt_percpu *percpu, unsigned int cpu);
 bool kt_percpu_online(const struct kt_percpu *percpu, unsigned int cpu);
 /* How many CPUs are online (or possible). */

@@ -48,3 +48,9 @@ struct kt_error *kt_percpu_addresses(struct kt_program *prog, uint64_t offset,
 	*n_ret = n;
 	return NULL;
 }
+
+void kt_percpu_slots_destroy(struct kt_percpu_slot *slots, size_t n)
+{
+	(void)n;
+	free(slots);
+}

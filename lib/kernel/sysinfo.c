@@ -119,7 +119,7 @@ static struct kt_error *panic_message(struct kt_program *prog, char **ret)
 	return NULL;
 }
 
-struct kt_error *kt_sys_info_get(struct kt_program *prog, struct kt_sys_info *ret)
+struct kt_error *kt_sys_info_init(struct kt_program *prog, struct kt_sys_info *ret)
 {
 	struct kt_sys_info info = {.panic_cpu = -1};
 	struct kt_error *err;
@@ -127,7 +127,7 @@ struct kt_error *kt_sys_info_get(struct kt_program *prog, struct kt_sys_info *re
 	if (!info.release)
 		return kt_error_create(KT_ERROR_NOT_FOUND,
 				       "the dump names no kernel release (no VMCOREINFO OSRELEASE and "
-				       "no readable init_uts_ns); give the matching vmlinux");
+				       "no readable init_uts_ns); the matching debug vmlinux would");
 	info.version = uts_field(prog, "version");
 	info.machine = uts_field(prog, "machine");
 	info.nodename = uts_field(prog, "nodename");

@@ -10,6 +10,7 @@
 
 #include "core/error.h"
 #include "dump/read_ahead.h"
+#include "kernel/kernel_ctx.h"
 #include "kernel/list.h"
 #include "kernel/object.h"
 #include "kernel/percpu.h"
@@ -67,7 +68,7 @@ static struct kt_error *task_layout_read(struct kt_program *prog, struct kt_task
 /* Looked up once per program: every task of a walk and every backtrace needs the same offsets. */
 static struct kt_error *task_layout_get(struct kt_program *prog, struct kt_task_layout *l)
 {
-	if (!prog->task_layout) {
+	if (!prog->kernel->task_layout) {
 		struct kt_task_layout *layout = calloc(1, sizeof(*layout));
 		if (!layout)
 			return &kt_enomem;
@@ -76,9 +77,9 @@ static struct kt_error *task_layout_get(struct kt_program *prog, struct kt_task_
 			free(layout);
 			return err;
 		}
-		prog->task_layout = layout;
+		prog->kernel->task_layout = layout;
 	}
-	*l = *prog->task_layout;
+	*l = *prog->kernel->task_layout;
 	return NULL;
 }
 

@@ -54,7 +54,7 @@ void kt_source_inlined_text(FILE *out, struct kt_program *prog, const struct kt_
 			fprintf(out, " at %s: %u", file, line);
 		fprintf(out, "\n");
 	}
-	free(in);
+	kt_inline_frames_destroy(in, n);
 }
 
 void kt_source_text(FILE *out, struct kt_program *prog, const struct kt_frame *f,
@@ -79,7 +79,7 @@ void kt_source_text(FILE *out, struct kt_program *prog, const struct kt_frame *f
 			fprintf(out, "%s%s: %u\n", indent, src.file, src.line);
 		kt_error_destroy(err);
 	}
-	free(in);
+	kt_inline_frames_destroy(in, n);
 }
 
 void kt_source_notices(FILE *out, struct kt_program *prog, const struct kt_frame *frames, size_t n,
@@ -147,5 +147,5 @@ void kt_source_json(FILE *out, struct kt_program *prog, const struct kt_frame *f
 		fprintf(out, ", \"line\": %u}", line);
 	}
 	fprintf(out, "]");
-	free(in);
+	kt_inline_frames_destroy(in, n);
 }

@@ -7,7 +7,7 @@
 #include <time.h>
 
 #include "ktriage.h"
-#include "report/strbuf.h"
+#include "core/strbuf.h"
 
 static void format_time(int64_t t, char *buf, size_t len)
 {

@@ -9,7 +9,7 @@
 
 #include "core/error.h"
 #include "core/util.h"
-#include "report/strbuf.h"
+#include "core/strbuf.h"
 #include "sym/debuginfo.h"
 
 /* Where distributions install debug files; callers add their own places (a cache, a build). */

@@ -268,7 +268,7 @@ static struct kt_error *check_file(struct kt_program *prog, size_t index, const 
 			err = &kt_enomem;
 		goto out;
 	}
-	const struct kt_kallsyms *ks = prog->modules->mods[index].symbols;
+	const struct kt_kallsyms *ks = prog->kernel->modules->mods[index].symbols;
 	uint64_t text = 0;
 	for (size_t i = 0; i < m->n_secs; i++)
 		if (!strcmp(m->secs[i].name, ".text"))
@@ -358,7 +358,7 @@ static struct kt_error *pick_file(struct kt_program *prog, size_t index, struct 
 static struct kt_error *module_load(struct kt_program *prog, struct kt_dwarf *dw, size_t index)
 {
 	struct dw_module *m = &dw->mods[index];
-	const struct kt_module_info *info = &prog->modules->infos[index];
+	const struct kt_module_info *info = &prog->kernel->modules->infos[index];
 	struct kt_error *err;
 	_cleanup_free_ char *release = NULL, *build_id = NULL, *how = NULL;
 	if ((err = kt_module_sections_read(prog, info->address, &m->secs, &m->n_secs)))

@@ -75,3 +75,9 @@ const char *kt_source_status(struct kt_program *prog, uint64_t addr)
 {
 	return kt_dwarf_status(prog, addr);
 }
+
+void kt_inline_frames_destroy(struct kt_inline_frame *frames, size_t n)
+{
+	(void)n;  // the strings belong to the program
+	free(frames);
+}

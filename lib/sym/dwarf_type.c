@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "report/strbuf.h"
+#include "core/strbuf.h"
 #include "sym/dwarf_type.h"
 
 enum { TYPE_DEPTH_MAX = 32 };

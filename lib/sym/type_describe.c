@@ -430,7 +430,7 @@ struct kt_error *kt_type_members_at(const struct btf *btf, uint32_t id, uint64_t
 		h.err = &kt_enomem;
 	free(h.path.s);
 	if (h.err) {
-		kt_members_at_free(h.v, h.n);
+		kt_members_at_destroy(h.v, h.n);
 		return h.err;
 	}
 	*ret = h.v;
@@ -438,7 +438,7 @@ struct kt_error *kt_type_members_at(const struct btf *btf, uint32_t id, uint64_t
 	return NULL;
 }
 
-void kt_members_at_free(struct kt_member_at *members, size_t count)
+void kt_members_at_destroy(struct kt_member_at *members, size_t count)
 {
 	for (size_t i = 0; i < count; i++) {
 		free(members[i].path);

@@ -10,7 +10,7 @@
 #include <bpf/btf.h>
 
 #include "dump/reader.h"
-#include "report/strbuf.h"
+#include "core/strbuf.h"
 #include "sym/kallsyms.h"
 
 /* Nesting that no kernel type comes near (struct in union in array ...): deeper is a loop. */
@@ -54,7 +54,7 @@ struct kt_error *kt_type_describe_btf(const struct btf *btf, uint32_t id,
 				      const struct kt_describe_options *opts, char **ret);
 
 /* Every member path of type id that covers byte offset (struct kt_member_at, ktriage.h): all
- * alternatives of a union, every bitfield of a shared byte. Free with kt_members_at_free(). */
+ * alternatives of a union, every bitfield of a shared byte. Free with kt_members_at_destroy(). */
 struct kt_error *kt_type_members_at(const struct btf *btf, uint32_t id, uint64_t offset,
 				    struct kt_member_at **ret, size_t *count_ret);
 

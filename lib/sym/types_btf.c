@@ -10,7 +10,7 @@
 
 #include "core/error.h"
 #include "core/util.h"
-#include "report/strbuf.h"
+#include "core/strbuf.h"
 #include "sym/type_print.h"
 #include "sym/types.h"
 

@@ -124,6 +124,6 @@ struct kt_error *kt_types_member_at(struct kt_type_ref ref, uint64_t offset, cha
 		if (member_type)
 			*member_type = (struct kt_type_ref){ref.btf, (int32_t)best_type};
 	}
-	kt_members_at_free(hits, n);
+	kt_members_at_destroy(hits, n);
 	return err;
 }

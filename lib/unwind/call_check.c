@@ -15,6 +15,7 @@
 #include "callsite/thunks.h"
 #include "core/error.h"
 #include "unwind/backtrace.h"
+#include "unwind/unwind_ctx.h"
 
 /* 'T': a retpoline thunk, 'S': a static-call trampoline, 0: neither. */
 static char trampoline_kind(struct kt_program *prog, uint64_t target)
@@ -42,12 +43,12 @@ static bool check_call_before(struct kt_program *prog, uint64_t ret_addr, uint64
 bool kt_check_call_before(struct kt_program *prog, uint64_t ret_addr, uint64_t callee_start,
 			  uint64_t *target_ret, char *reason, size_t reason_len)
 {
-	if (!prog->call_cache)
-		prog->call_cache = calloc(1, sizeof(*prog->call_cache));
-	if (!prog->call_cache)
+	if (!prog->unwind->call_cache)
+		prog->unwind->call_cache = calloc(1, sizeof(*prog->unwind->call_cache));
+	if (!prog->unwind->call_cache)
 		return check_call_before(prog, ret_addr, callee_start, target_ret, reason, reason_len);
 	uint64_t h = (ret_addr ^ (callee_start * 0x9e3779b97f4a7c15ull)) * 0xff51afd7ed558ccdull;
-	struct call_answer *a = &prog->call_cache->answers[(h >> 52) % CALL_CACHE_SIZE];
+	struct call_answer *a = &prog->unwind->call_cache->answers[(h >> 52) % CALL_CACHE_SIZE];
 	if (!a->valid || a->ret_addr != ret_addr || a->callee_start != callee_start) {
 		a->fits = check_call_before(prog, ret_addr, callee_start, &a->target, a->reason,
 					    sizeof(a->reason));

@@ -12,6 +12,7 @@
 #include "core/error.h"
 #include "kernel/tasks.h"
 #include "unwind/pt_regs_proof.h"
+#include "unwind/unwind_ctx.h"
 
 enum { USER_RPL_MASK = 3 };
 
@@ -133,7 +134,7 @@ struct kt_error *kt_exception_frames_search(struct kt_program *prog, struct kt_s
 		err = search_cpu(prog, cpu, c, &all, &n);
 	free(c);
 	if (err) {
-		kt_stack_search_free(all, n);
+		kt_stack_search_destroy(all, n);
 		return err;
 	}
 	*ret = all;
@@ -141,7 +142,7 @@ struct kt_error *kt_exception_frames_search(struct kt_program *prog, struct kt_s
 	return NULL;
 }
 
-void kt_stack_search_free(struct kt_stack_search *stacks, size_t n)
+void kt_stack_search_destroy(struct kt_stack_search *stacks, size_t n)
 {
 	for (size_t i = 0; stacks && i < n; i++) {
 		for (size_t j = 0; j < stacks[i].n_frames; j++)

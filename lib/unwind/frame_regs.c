@@ -20,6 +20,7 @@
 #include "unwind/backtrace_build.h"
 #include "unwind/cfi.h"
 #include "unwind/cpu_regs.h"
+#include "unwind/unwind_ctx.h"
 
 /* kt_x86_reg numbering is DWARF's for the general-purpose registers. */
 static bool is_callee_saved(int dwarf)
@@ -281,7 +282,7 @@ struct kt_error *kt_backtrace_call_sites(struct kt_program *prog, const struct k
 	struct kt_entry_source *pool = malloc((2 * n + 1) * sizeof(*pool));
 	const struct kt_entry_source **entry = calloc(n + 1, sizeof(*entry));
 	if (!sites || !regs || !pool || !entry) {
-		free(sites);
+		kt_call_sites_destroy(sites, bt->n_frames);
 		free(regs);
 		free(pool);
 		free(entry);

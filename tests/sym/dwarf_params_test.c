@@ -59,7 +59,7 @@ int main(void)
 	struct kt_program *prog;
 	struct kt_sys_info info;
 	struct kt_error *err = kt_program_open(dump, NULL, &prog);
-	if (err || (err = kt_sys_info_get(prog, &info))) {
+	if (err || (err = kt_sys_info_init(prog, &info))) {
 		tap_ok(false, "open %s: %s", dump, kt_error_message(err));
 		return tap_done();
 	}

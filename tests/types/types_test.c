@@ -85,7 +85,7 @@ static void check_members(struct kt_types *types, const char *tname, uint32_t id
 			tap_diag("member-at %s 0x%llx misses %s", tname, (unsigned long long)info.offset, name);
 			t->bad++;
 		}
-		kt_members_at_free(hits, n);
+		kt_members_at_destroy(hits, n);
 	}
 }
 

@@ -58,7 +58,7 @@ struct kt_error *kt_names_with_prefix(struct kt_program *prog, enum kt_name_kind
 		kt_error_destroy(err);  // the kernel's own symbols are still an answer
 		return NULL;
 	}
-	for (size_t m = 0; prog->modules && m < prog->modules->n && !w.stopped; m++)
-		symbols(&w, prog->modules->mods[m].symbols);
+	for (size_t m = 0; prog->kernel->modules && m < prog->kernel->modules->n && !w.stopped; m++)
+		symbols(&w, prog->kernel->modules->mods[m].symbols);
 	return NULL;
 }

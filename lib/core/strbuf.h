@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* A growing string for renderers; on allocation failure it stays failed and yields NULL. */
-#ifndef KT_REPORT_STRBUF_H
-#define KT_REPORT_STRBUF_H
+/* A growing string (renderers, type names, messages); on allocation failure it stays failed and yields NULL. */
+#ifndef KT_CORE_STRBUF_H
+#define KT_CORE_STRBUF_H
 
 #include <stdbool.h>
 #include <stddef.h>

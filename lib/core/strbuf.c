@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "report/strbuf.h"
+#include "core/strbuf.h"
 
 void kt_strbuf_printf(struct kt_strbuf *sb, const char *fmt, ...)
 {

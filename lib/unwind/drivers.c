@@ -1,0 +1,263 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The backtrace drivers: where a chain starts. A CPU's active task from the CPU's saved
+ * registers, or reconstructed (reconstruct.c) when it left none; a sleeping task from the frame
+ * its last context switch left at thread.sp; the CPU that panicked. The chain itself is built by
+ * backtrace.c.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "kernel/percpu.h"
+#include "kernel/tasks.h"
+#include "unwind/backtrace_build.h"
+#include "unwind/cpu_regs.h"
+#include "unwind/unwind_ctx.h"
+
+/* known: the task as the caller already read it, or NULL. */
+static struct kt_error *bt_create(struct kt_program *prog, uint64_t task, int cpu,
+				  const struct kt_task *known, const struct kt_backtrace_options *opts,
+				  struct kt_unwinder *uw, struct kt_backtrace **ret)
+{
+	struct kt_backtrace_impl *impl = calloc(1, sizeof(*impl));
+	if (!impl)
+		return &kt_enomem;
+	struct kt_backtrace *bt = &impl->bt;
+	bt->cpu = cpu;
+	bt->task = task;
+	bt->pid = -1;
+	bt->registers_code = KT_REGISTERS_NONE;
+	bt->registers_source = "none";
+	bt->note_code = KT_STOP_NONE;
+	bt->note = "";
+	struct kt_task t;
+	struct kt_error *err = known ? NULL : kt_task_read_one(prog, task, &t);
+	if (!err) {
+		bt->pid = known ? known->pid : t.pid;
+		memcpy(bt->comm, known ? known->comm : t.comm, sizeof(bt->comm));
+	}
+	kt_error_destroy(err);
+	uw->prog = prog;
+	uw->mode = opts ? opts->unwinder : KT_UNWINDER_AUTO;
+	if ((err = kt_program_orc(prog, &uw->orc)) ||
+	    (err = kt_stacks_get(prog, task, cpu, &uw->stacks))) {
+		kt_backtrace_destroy(bt);
+		return err;
+	}
+	*ret = bt;
+	return NULL;
+}
+
+void kt_backtrace_destroy(struct kt_backtrace *bt)
+{
+	if (!bt)
+		return;
+	free(bt->frames);
+	free(bt->stale);
+	kt_strpool_free(kt_bt_strings(bt));
+	free(bt);
+}
+
+struct kt_error *kt_backtrace_cpu_with(struct kt_program *prog, unsigned int cpu,
+				       const struct kt_backtrace_options *opts, struct kt_backtrace **ret)
+{
+	uint64_t task;
+	struct kt_cpu_regs regs;
+	struct kt_error *err;
+	if ((err = kt_cpu_current_task(prog, cpu, &task)) ||
+	    (err = kt_cpu_regs_get(prog, cpu, &regs)))
+		return err;
+	struct kt_backtrace *bt;
+	struct kt_unwinder uw;
+	if ((err = bt_create(prog, task, (int)cpu, NULL, opts, &uw, &bt)))
+		return err;
+	if (regs.source == KT_REGS_NONE) {
+		bt->registers_code = regs.none_code;
+		err = kt_bt_reconstruct(&uw, bt, regs.reason);
+	} else {
+		bt->registers_code = regs.source == KT_REGS_QEMU ? KT_REGISTERS_QEMU_NOTE
+								 : KT_REGISTERS_CRASH_NOTES;
+		bt->registers_source = kt_regs_source_name(regs.source);
+		struct kt_unwind_state st = {
+			.ip = regs.regs.r[KT_REG_rip],
+			.sp = regs.regs.r[KT_REG_rsp],
+			.bp = regs.regs.r[KT_REG_rbp],
+			.bp_known = true,
+			.exact = true,
+			.regs = regs.regs,
+		};
+		char why[96];
+		snprintf(why, sizeof(why), "pc from the CPU's saved registers (%s)",
+			 regs.source == KT_REGS_QEMU ? "QEMU CPU note" : "crash_notes");
+		err = kt_bt_unwind_from(&uw, bt, st, KT_FRAME_VERIFIED, KT_FRAME_REASON_CPU_REGISTERS, why);
+		if (!err)
+			err = kt_bt_scan_chain(&uw, bt);
+	}
+	if (err) {
+		kt_backtrace_destroy(bt);
+		return err;
+	}
+	*ret = bt;
+	return NULL;
+}
+
+/* Where a sleeping task's last context switch left its registers, looked up once per program:
+ * struct inactive_task_frame (v4.9+, arch/x86/include/asm/switch_to.h) sits at thread.sp. */
+struct kt_switch_layout {
+	uint64_t sp_off, ret_off, bp_off, frame_size;
+};
+
+static struct kt_error *switch_layout_get(struct kt_program *prog, struct kt_switch_layout *ret)
+{
+	if (prog->unwind->switch_layout) {
+		*ret = *prog->unwind->switch_layout;
+		return NULL;
+	}
+	struct kt_switch_layout l;
+	struct kt_error *err;
+	if ((err = kt_program_member_offset(prog, "task_struct", "thread.sp", &l.sp_off)) ||
+	    (err = kt_program_member_offset(prog, "inactive_task_frame", "ret_addr", &l.ret_off)) ||
+	    (err = kt_program_member_offset(prog, "inactive_task_frame", "bp", &l.bp_off)) ||
+	    (err = kt_program_type_size(prog, "inactive_task_frame", &l.frame_size)))
+		return err;
+	if ((prog->unwind->switch_layout = malloc(sizeof(l))))
+		*prog->unwind->switch_layout = l;
+	*ret = l;
+	return NULL;
+}
+
+/* A task that is not running: the frame its last context switch left at thread.sp. */
+static struct kt_error *backtrace_sleeping(struct kt_program *prog, const struct kt_task *t,
+					   const struct kt_backtrace_options *opts,
+					   struct kt_backtrace **ret)
+{
+	struct kt_backtrace *bt;
+	struct kt_unwinder uw;
+	struct kt_switch_layout l;
+	uint64_t sp, task = t->address;
+	struct kt_error *err = bt_create(prog, task, -1, t, opts, &uw, &bt);
+	if (err)
+		return err;
+	if ((err = switch_layout_get(prog, &l)) ||
+	    (err = kt_read_u64(&prog->reader, task + l.sp_off, &sp)))
+		goto out;
+	struct kt_unwind_state st = {.sp = sp + l.frame_size, .slot = sp + l.ret_off, .bp_known = true};
+	if ((err = kt_read_u64(&prog->reader, sp + l.ret_off, &st.ip)) ||
+	    (err = kt_read_u64(&prog->reader, sp + l.bp_off, &st.bp))) {
+		err = kt_error_prefix(err, "switch frame at thread.sp 0x%llx", (unsigned long long)sp);
+		goto out;
+	}
+	// A task that never ran "returns" to the start of ret_from_fork: an exact pc, no call before.
+	const char *fn, *mod;
+	uint64_t fn_off;
+	struct kt_error *serr = kt_program_symbolize(prog, st.ip, &fn, &fn_off, &mod);
+	if (!serr && fn_off == 0)
+		st.exact = true;
+	kt_error_destroy(serr);
+	bt->registers_code = KT_REGISTERS_SWITCH_FRAME;
+	bt->registers_source = "switch frame (thread.sp, struct inactive_task_frame)";
+	char why[128];
+	snprintf(why, sizeof(why), "return address saved by the last context switch (thread.sp 0x%016llx)",
+		 (unsigned long long)sp);
+	if (!(err = kt_bt_unwind_from(&uw, bt, st, KT_FRAME_VERIFIED, KT_FRAME_REASON_SWITCH_FRAME, why)))
+		err = kt_bt_scan_chain(&uw, bt);
+out:
+	if (err) {
+		kt_backtrace_destroy(bt);
+		return err;
+	}
+	*ret = bt;
+	return NULL;
+}
+
+struct kt_error *kt_backtrace_of_task(struct kt_program *prog, const struct kt_task *task,
+				      const struct kt_backtrace_options *opts, struct kt_backtrace **ret)
+{
+	if (task->active && task->cpu >= 0)
+		return kt_backtrace_cpu_with(prog, (unsigned int)task->cpu, opts, ret);
+	return backtrace_sleeping(prog, task, opts, ret);
+}
+
+struct kt_error *kt_backtrace_task_with(struct kt_program *prog, uint64_t task,
+					const struct kt_backtrace_options *opts, struct kt_backtrace **ret)
+{
+	struct kt_task t;
+	struct kt_error *err = kt_task_read_one(prog, task, &t);
+	if (err)
+		return err;
+	uint64_t curr;
+	if (t.cpu >= 0 && !(err = kt_cpu_current_task(prog, (unsigned int)t.cpu, &curr)) && curr == task)
+		return kt_backtrace_cpu_with(prog, (unsigned int)t.cpu, opts, ret);
+	kt_error_destroy(err);
+	return backtrace_sleeping(prog, &t, opts, ret);
+}
+
+struct kt_error *kt_backtrace_task(struct kt_program *prog, uint64_t task, struct kt_backtrace **ret)
+{
+	return kt_backtrace_task_with(prog, task, NULL, ret);
+}
+
+struct kt_error *kt_backtrace_cpu(struct kt_program *prog, unsigned int cpu,
+				  struct kt_backtrace **ret)
+{
+	return kt_backtrace_cpu_with(prog, cpu, NULL, ret);
+}
+
+bool kt_unwinder_parse(const char *name, enum kt_unwinder_kind *ret)
+{
+	static const char *const names[] = {
+		[KT_UNWINDER_AUTO] = "auto", [KT_UNWINDER_ORC] = "orc",
+		[KT_UNWINDER_CFI] = "cfi", [KT_UNWINDER_FP] = "fp",
+	};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (!strcmp(name, names[i])) {
+			*ret = (enum kt_unwinder_kind)i;
+			return true;
+		}
+	}
+	return false;
+}
+
+unsigned int kt_program_nr_cpus(struct kt_program *prog)
+{
+	struct kt_percpu percpu;
+	struct kt_error *err = kt_percpu_init(prog, &percpu);
+	if (err) {
+		kt_error_destroy(err);
+		return 0;
+	}
+	unsigned int n = percpu.nr_cpu_ids;
+	kt_percpu_deinit(&percpu);
+	return n;
+}
+
+struct kt_error *kt_backtrace_panic(struct kt_program *prog, struct kt_backtrace **ret)
+{
+	return kt_backtrace_panic_with(prog, NULL, ret);
+}
+
+struct kt_error *kt_backtrace_panic_with(struct kt_program *prog,
+					 const struct kt_backtrace_options *opts, struct kt_backtrace **ret)
+{
+	uint64_t addr;
+	uint32_t cpu;
+	struct kt_error *err = kt_program_symbol_address(prog, "panic_cpu", &addr);
+	if (!err)
+		err = kt_read_u32(&prog->reader, addr, &cpu);
+	if (!err && (int32_t)cpu >= 0)
+		return kt_backtrace_cpu_with(prog, cpu, opts, ret);
+	if (err == &kt_enomem)
+		return err;
+	kt_error_destroy(err);
+	// No panic (a live dump): the first CPU whose registers the dump has.
+	unsigned int n = kt_program_nr_cpus(prog);
+	for (unsigned int c = 0; c < n; c++) {
+		struct kt_cpu_regs regs;
+		if (!(err = kt_cpu_regs_get(prog, c, &regs)) && regs.source != KT_REGS_NONE)
+			return kt_backtrace_cpu_with(prog, c, opts, ret);
+		kt_error_destroy(err);
+	}
+	return kt_error_create(KT_ERROR_NOT_FOUND, "no CPU panicked and none has saved registers");
+}
