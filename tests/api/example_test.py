@@ -99,7 +99,7 @@ def main():
                          check=False)
             if not tap.ok(ps.returncode == 0, f"{name}: ktriage ps succeeds", ps.stderr):
                 continue
-            want = [(t["pid"], t["comm"]) for t in json.loads(ps.stdout)]
+            want = [(t["pid"], t["comm"]) for t in json.loads(ps.stdout)["tasks"]]
             p = run([prog, *args], env=env)
             if not tap.ok(p.returncode == 0, f"{name}: task_member succeeds", p.stderr):
                 continue

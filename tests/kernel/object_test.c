@@ -474,8 +474,10 @@ static void test_dump(const char *scenario, bool modules)
 	json_object *oracle = dump && vmlinux ? run_oracle(dump, vmlinux) : NULL;
 	struct kt_program *prog = NULL;
 	struct kt_error *err = NULL;
+	// The library searches no default directories: the debug vmlinux is named.
+	struct kt_open_options opts = {.vmlinux = vmlinux};
 	if (dump && vmlinux && tap_ok(oracle != NULL, "%s: drgn read the dump", scenario) &&
-	    !tap_ok(!(err = kt_program_open(dump, NULL, &prog)), "%s: open %s", scenario, dump))
+	    !tap_ok(!(err = kt_program_open(dump, &opts, &prog)), "%s: open %s", scenario, dump))
 		diag(err);
 	kt_error_destroy(err);
 	if (prog) {
