@@ -13,10 +13,15 @@
 struct kt_error *kt_program_symbol_address(struct kt_program *prog, const char *name,
 					   uint64_t *ret)
 {
-	struct kt_error *err = kt_program_kernel_symbol(prog, name, ret);
-	if (!kt_error_catch(&err, KT_ERROR_NOT_FOUND))
+	struct kt_kallsyms *ks;
+	struct kt_error *err = kt_program_kallsyms(prog, &ks);
+	if (err)
 		return err;
-	const struct kt_symbol *sym;
+	const struct kt_symbol *sym = kt_kallsyms_by_name(ks, name);
+	if (sym) {
+		*ret = sym->address;
+		return NULL;
+	}
 	// Then the modules' own tables; a module list that cannot be read leaves the kernel's answer.
 	const struct kt_module_info *infos;
 	size_t n;
