@@ -3,8 +3,8 @@
  * whatis, struct, member-at and p on a program. Types come from the kernel's BTF; p also needs a
  * variable's type, and vmlinux BTF has one only for per-CPU variables (pahole emits DATASEC/VAR
  * for .data..percpu alone). So a few well-known globals are typed here; for the rest the caller
- * names the type (or casts: *(TYPE *)ADDR). Globals of modules (and of a kernel typed from DWARF)
- * are typed by the types made from the defining object's DWARF.
+ * names the type (or casts: *(TYPE *)ADDR). Globals of modules whose types come from DWARF are
+ * typed by their definitions there.
  */
 #include <ctype.h>
 #include <json-c/json.h>
@@ -88,8 +88,9 @@ static const struct kt_kallsyms *get_kallsyms(struct kt_program *prog)
 	return ks;
 }
 
-/* The variable as the types of the object that defines it know it: a module's (or the kernel's)
- * types made from DWARF convert its definition, whatever its type (anonymous ones too). */
+/* The variable as the types of the module that defines it know it: a module's types made from
+ * DWARF convert its definition, whatever its type (anonymous ones too). The kernel's own globals
+ * are typed the same way whether its types are BTF or DWARF (by their type's name, below). */
 static bool own_type(struct kt_program *prog, const char *name, struct variable *var)
 {
 	const char *sym, *module;
@@ -98,8 +99,8 @@ static bool own_type(struct kt_program *prog, const char *name, struct variable 
 	struct kt_type_ref ref;
 	char qualified[256];
 	struct kt_error *err = kt_program_symbolize(prog, var->address, &sym, &off, &module);
-	if (!err && !off && (size_t)snprintf(qualified, sizeof(qualified), "%s:%s",
-					      module ? module : "vmlinux", name) < sizeof(qualified) &&
+	if (!err && module && !off &&
+	    (size_t)snprintf(qualified, sizeof(qualified), "%s:%s", module, name) < sizeof(qualified) &&
 	    !(err = kt_program_types(prog, &types)) && !(err = kt_types_variable(types, qualified, &ref))) {
 		var->btf = ref.btf, var->type = (uint32_t)ref.id;
 		var->has_type = true, var->type_source = "dwarf";
