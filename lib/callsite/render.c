@@ -134,7 +134,9 @@ static bool function_param(struct resolver *r, int i, const char **name_ret,
 	return kt_types_param(proto, (unsigned int)i, name_ret, type_ret) && **name_ret;
 }
 
-/* The same from the types of the object that defines sym, when they are made from its DWARF. */
+/* The same from the types of the module that defines sym, when they are made from its DWARF.
+ * The kernel's own globals keep the lookup by type name below, so that an expression reads the
+ * same whether the kernel's types are its BTF or converted from its DWARF. */
 static bool own_global_type(struct resolver *r, const char *sym, bool *pointer,
 			    struct kt_type_ref *ret)
 {
@@ -143,11 +145,11 @@ static bool own_global_type(struct resolver *r, const char *sym, bool *pointer,
 	struct kt_type_ref ref, to;
 	char qualified[256];
 	struct kt_error *err = kt_program_symbol_address(r->prog, sym, &addr);
-	if (!err && !(err = kt_program_symbolize(r->prog, addr, &name, &off, &module))) {
-		kt_textf(qualified, sizeof(qualified), "%s:%s", module ? module : "vmlinux", sym);
+	if (!err && !(err = kt_program_symbolize(r->prog, addr, &name, &off, &module)) && module) {
+		kt_textf(qualified, sizeof(qualified), "%s:%s", module, sym);
 		err = kt_types_variable(r->types, qualified, &ref);
 	}
-	if (err) {
+	if (err || !module) {
 		kt_error_destroy(err);
 		return false;
 	}

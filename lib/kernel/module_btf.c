@@ -154,6 +154,9 @@ static struct kt_error *open_dwarf(const char *name, void *arg, struct kt_types 
 	struct kt_error *err = kt_dwarf_module(prog, name, &mod);
 	if (err)
 		return err;
+	if (!mod)  // asked again while its debug file is being placed
+		return kt_error_create(KT_ERROR_NOT_FOUND, "module %s: its debug file is not placed yet",
+				       name);
 	Dwarf *dw = dwfl_module_getdwarf(mod, &bias);
 	if (!dw)
 		return kt_error_create(KT_ERROR_NOT_FOUND, "module %s: its debug file has no DWARF: %s",

@@ -46,8 +46,8 @@ static const struct {
 };
 
 /*
- * The variable as the types of the object that defines it know it: a module's (or the kernel's)
- * types made from DWARF convert its definition, whatever its type (anonymous ones too). Else the
+ * The variable as the types of the module that defines it know it: a module's types made from
+ * DWARF convert its definition, whatever its type (anonymous ones too). Else the
  * C type DWARF gives name, looked up in the defining module's types first (a namesake in the
  * kernel or another module may have another layout). NOT_FOUND without DWARF for it.
  */
@@ -59,9 +59,11 @@ static struct kt_error *dwarf_type(struct kt_program *prog, const char *name, ui
 	struct kt_types *types;
 	char qualified_name[256];
 	struct kt_error *err = kt_program_symbolize(prog, addr, &sym, &off, &module);
-	if (!err && !off &&
-	    (size_t)snprintf(qualified_name, sizeof(qualified_name), "%s:%s",
-			     module ? module : "vmlinux", name) < sizeof(qualified_name) &&
+	// The kernel's own globals are typed by their type's name below, alike whether the kernel's
+	// types are BTF or DWARF.
+	if (!err && module && !off &&
+	    (size_t)snprintf(qualified_name, sizeof(qualified_name), "%s:%s", module, name) <
+		    sizeof(qualified_name) &&
 	    !(err = kt_program_types(prog, &types)) &&
 	    !(err = kt_types_variable(types, qualified_name, ret)))
 		return NULL;
