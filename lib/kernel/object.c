@@ -273,8 +273,8 @@ static struct kt_error *read_bits(const struct kt_object *obj, struct kt_scalar_
 /* Integers wider than 64 bits (u128 counters) do not fit the readers below. */
 static struct kt_error *read_u64_bits(const struct kt_object *obj, uint64_t *ret)
 {
-	struct kt_scalar_shape shape;
-	unsigned __int128 bits;
+	struct kt_scalar_shape shape = {0};
+	unsigned __int128 bits = 0;
 	struct kt_error *err = read_bits(obj, &shape, &bits);
 	if (err)
 		return err;
@@ -303,8 +303,8 @@ struct kt_error *kt_object_read_signed(const struct kt_object *obj, int64_t *ret
 
 struct kt_error *kt_object_read_bool(const struct kt_object *obj, bool *ret)
 {
-	struct kt_scalar_shape shape;
-	unsigned __int128 bits;
+	struct kt_scalar_shape shape = {0};
+	unsigned __int128 bits = 0;
 	struct kt_error *err = read_bits(obj, &shape, &bits);
 	if (!err)
 		*ret = bits != 0;
@@ -335,7 +335,7 @@ struct kt_error *kt_object_enumerator(const struct kt_object *obj, char *buf, si
 	if (!t || !btf_is_any_enum(t))
 		return kt_error_create(KT_ERROR_INVALID_ARGUMENT, "%s is not an enum",
 				       kt_object_type_name(obj, name, sizeof(name)));
-	uint64_t v;
+	uint64_t v = 0;
 	struct kt_error *err = read_u64_bits(obj, &v);
 	if (err)
 		return err;
@@ -368,7 +368,7 @@ struct kt_error *kt_object_deref(const struct kt_object *obj, struct kt_object *
 		return kt_error_create(KT_ERROR_INVALID_ARGUMENT, "%s is not a pointer",
 				       kt_object_type_name(obj, name, sizeof(name)));
 	}
-	uint64_t p;
+	uint64_t p = 0;
 	struct kt_error *err = read_u64_bits(obj, &p);
 	if (err)
 		return err;
@@ -601,7 +601,7 @@ struct kt_error *kt_object_address_of(const struct kt_object *obj, struct kt_obj
 		return kt_error_create(KT_ERROR_INVALID_ARGUMENT, "%s: %s has no address",
 				       kt_object_type_name(obj, name, sizeof(name)),
 				       obj->bit_size ? "a bitfield" : "a value read already");
-	int32_t ptr;
+	int32_t ptr = 0;
 	struct kt_error *err = pointer_type(obj->prog, obj->btf, (uint32_t)obj->type_id, &ptr);
 	if (err)
 		return err;
@@ -624,7 +624,7 @@ struct kt_error *kt_object_container_of_type(const struct kt_object *obj,
 					     struct kt_object *ret)
 {
 	const struct btf_type *t = stripped(obj, NULL);
-	uint64_t at, off;
+	uint64_t at = 0, off = 0;
 	struct kt_error *err;
 	if (t && btf_is_ptr(t)) {
 		if ((err = read_u64_bits(obj, &at)))
@@ -656,7 +656,7 @@ struct kt_error *kt_object_per_cpu(const struct kt_object *obj, unsigned int cpu
 	if (err)
 		return err;
 	struct kt_object out = *obj;
-	uint64_t offset;
+	uint64_t offset = 0;
 	const struct btf_type *t = stripped(obj, NULL);
 	if (obj->percpu) {
 		offset = obj->address;
@@ -732,7 +732,7 @@ struct kt_error *kt_object_read_string(const struct kt_object *obj, char *buf, s
 		return NULL;
 	}
 	if (t && btf_is_ptr(t) && is_byte(obj->btf, t->type)) {
-		uint64_t p;
+		uint64_t p = 0;
 		if ((err = read_u64_bits(obj, &p)))
 			return err;
 		if ((err = read_cstring(kt_object_reader(obj), p, size - 1, buf)))
@@ -747,7 +747,7 @@ struct kt_error *kt_object_read_string(const struct kt_object *obj, char *buf, s
 
 struct kt_error *kt_object_read_bytes(const struct kt_object *obj, void *buf, size_t size)
 {
-	uint64_t n;
+	uint64_t n = 0;
 	struct kt_error *err = kt_object_size(obj, &n);
 	if (err)
 		return err;
