@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * task_member: every task of a kernel crash dump, with one member of its struct task_struct read
- * through the kernel's types.
+ * through a typed object (kt_object_*).
  *
  *   task_member DUMP [MEMBER [VMLINUX]]
  *
@@ -9,10 +9,9 @@
  * VMLINUX is the dump's debug vmlinux; without it one is searched where distributions put it,
  * and failing that symbols and types come from the dump itself (kallsyms and the kernel's BTF).
  *
- *
- * prints one line per task: its pid and comm as the task walk found them, then the member as
- * libktriage formats it ("prio = 120"). A task whose member cannot be read says why and the walk
- * goes on: memory in a dump can be missing anywhere.
+ * It prints one line per task: its pid and comm as the task walk found them, then the member read
+ * as a typed object ("prio = 120", "comm = \"init\""). A task whose member cannot be read says
+ * why and the walk goes on: memory in a dump can be missing anywhere.
  *
  * Build it against an installed libktriage:
  *
@@ -30,27 +29,68 @@ struct walk {
 	size_t n_tasks;
 };
 
+/* The member as C would print it: an integer in decimal, an enum by name, a char array as a
+ * string, a pointer in hexadecimal; anything else by its type and size. */
+static struct kt_error *print_member(const struct kt_object *member)
+{
+	char buf[128];
+	struct kt_error *err = NULL;
+	switch (kt_object_kind(member)) {
+	case KT_TYPE_INT:
+	case KT_TYPE_BOOL: {
+		int64_t v;
+		if (!(err = kt_object_read_signed(member, &v)))
+			printf("%lld", (long long)v);
+		break;
+	}
+	case KT_TYPE_ENUM:
+		if (!(err = kt_object_enumerator(member, buf, sizeof(buf))))
+			printf("%s", buf);
+		break;
+	case KT_TYPE_POINTER: {
+		uint64_t v;
+		if (!(err = kt_object_read_unsigned(member, &v)))
+			printf("0x%llx", (unsigned long long)v);
+		break;
+	}
+	case KT_TYPE_ARRAY:  // char comm[16]; other arrays print their first bytes as text too
+		if (!(err = kt_object_read_string(member, buf, sizeof(buf))))
+			printf("\"%s\"", buf);
+		break;
+	default: {
+		uint64_t size = 0;
+		if (!(err = kt_object_size(member, &size)))
+			printf("(%s, %llu bytes)", kt_object_type_name(member, buf, sizeof(buf)),
+			       (unsigned long long)size);
+		break;
+	}
+	}
+	return err;
+}
+
 /* Called by kt_task_for_each() for each task; returning false would stop the walk. */
 static bool print_task(const struct kt_task *task, void *arg)
 {
 	struct walk *w = arg;
-	struct kt_value_options opts = {0};
-	char *text;
+	struct kt_object obj, member;
 
 	w->n_tasks++;
-	// The member, read from the dump at the task's address with the type of its struct.
-	struct kt_error *err = kt_value_format(w->prog, "task_struct", w->member, task->address,
-					       &opts, &text);
-	if (err) {
-		// Errors are the caller's to destroy; the message names the address that failed.
-		printf("%d\t%s\t<%s>\n", task->pid, task->comm, kt_error_message(err));
-		kt_error_destroy(err);
-		return true;
+	printf("%d\t%s\t", task->pid, task->comm);
+	// A typed object: the task's address with the kernel's struct task_struct, then the member
+	// path inside it. Objects are plain values on the stack: nothing to free.
+	struct kt_error *err = kt_object_from_address(w->prog, "struct task_struct", task->address, &obj);
+	if (!err)
+		err = kt_object_member(&obj, w->member, &member);
+	if (!err) {
+		printf("%s = ", w->member);
+		err = print_member(&member);
 	}
-	// The text is "  pid = 1\n": one line per member, indented; we asked for one.
-	size_t start = strspn(text, " "), len = strcspn(text + start, "\n");
-	printf("%d\t%s\t%.*s\n", task->pid, task->comm, (int)len, text + start);
-	free(text);
+	if (err) {
+		// Errors are the caller's to destroy; a failed read names the address.
+		printf("<%s>", kt_error_message(err));
+		kt_error_destroy(err);
+	}
+	printf("\n");
 	return true;
 }
 

@@ -114,6 +114,13 @@ def main():
             tap.ok(not bad and len(typed) > 0,
                    f"{name}: each task's pid read through struct task_struct is the walk's ({len(typed)} tasks)",
                    bad[:10])
+            # A char array through the same object: the comm the walk read, as a string.
+            c = run([prog, dump, "comm", *args[2:]], env=env)
+            crow = [line.split("\t") for line in c.stdout.splitlines()]
+            cbad = [r for r in crow if len(r) != 3 or r[2] != f'comm = "{r[1]}"']
+            tap.ok(c.returncode == 0 and not cbad and len(crow) == len(got) > 0,
+                   f"{name}: each task's comm read as a typed char array is the walk's ({len(crow)} tasks)",
+                   c.stderr + str(cbad[:10]))
             compared += len(got)
         tap.ok(compared > 0, f"tasks compared with ktriage ps over every dump: {compared}")
     tap.done()
