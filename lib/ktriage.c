@@ -10,6 +10,7 @@
 #include "core/error.h"
 #include "kernel/kernel_ctx.h"
 #include "kernel/module_btf.h"
+#include "kernel/module_sections.h"
 #include "program.h"
 #include "sym/dwarf.h"
 #include "unwind/unwind_ctx.h"
@@ -17,6 +18,11 @@
 static const struct kt_program_upcalls upcalls = {
 	.module_types = kt_module_btf_read,
 	.dwarf_module = kt_dwarf_module,
+	.module_list = kt_module_list,
+	.module_place = kt_module_place,
+	.module_place_free = kt_module_place_free,
+	.symbolize = kt_program_symbolize,
+	.symbol_address = kt_program_symbol_address,
 };
 
 struct kt_error *kt_program_open(const char *path, const struct kt_open_options *opts,

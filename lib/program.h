@@ -3,8 +3,9 @@
  * A kt_program: one dump and the symbols and types that describe it (program.c), with each
  * layer's own state hung off it. The handle sits low: memory, the kernel image's symbols and
  * types are read through it by every layer above. It calls none of them; what it needs from
- * them (module types) it reaches through upcalls that kt_program_open (lib/ktriage.c), which
- * assembles the layers, gives it.
+ * them (module types; the module list, module sections and symbol names for sym/dwarf.c) it
+ * reaches through upcalls that kt_program_open (lib/ktriage.c), which assembles the layers, gives
+ * it.
  */
 #ifndef KT_PROGRAM_H
 #define KT_PROGRAM_H
@@ -23,12 +24,39 @@ struct kt_kernel_ctx;
 struct kt_callsite_ctx;
 struct kt_unwind_ctx;
 
-/* What the handle asks of the layers above it. */
+/* A loaded module's ELF section in memory, as /sys/module/NAME/sections shows it. */
+struct kt_module_section {
+	char *name;              /* ".text", ".rodata", ".note.gnu.build-id", ... */
+	uint64_t address;
+};
+
+/* What places a loaded module's debug file at the addresses the dump has (sym/dwarf.c). */
+struct kt_module_place {
+	struct kt_module_section *secs;    /* every section, in the kernel's order */
+	size_t n_secs;
+	char *build_id;                    /* lower-case hex; NULL when the dump holds none */
+	const struct kt_kallsyms *symbols; /* the module's own kallsyms; NULL if unread */
+};
+
+/* What the handle, and the layers below kernel/, ask of the layers above them. */
 struct kt_program_upcalls {
 	/* Module BTF for the kernel's types (kernel/module_btf.c). */
 	kt_types_modules_fn *module_types;
 	/* The libdwfl module of the vmlinux (module NULL) or of a loaded module (sym/dwarf.c). */
 	struct kt_error *(*dwarf_module)(struct kt_program *prog, const char *module, Dwfl_Module **ret);
+	/* The loaded modules, newest first (kt_module_list, kernel/symbols.c). */
+	struct kt_error *(*module_list)(struct kt_program *prog, const struct kt_module_info **ret,
+					size_t *n_ret);
+	/* Where the index'th loaded module's sections are, its build-id and its symbols
+	 * (kernel/module_sections.c); module_place_free undoes it. */
+	struct kt_error *(*module_place)(struct kt_program *prog, size_t index,
+					 struct kt_module_place *ret);
+	void (*module_place_free)(struct kt_module_place *place);
+	/* The kernel's or a module's symbol containing addr, and the address of a symbol of either
+	 * by name (kt_program_symbolize, kt_program_symbol_address, kernel/symbols.c). */
+	struct kt_error *(*symbolize)(struct kt_program *prog, uint64_t addr, const char **name_ret,
+				      uint64_t *offset_ret, const char **module_ret);
+	struct kt_error *(*symbol_address)(struct kt_program *prog, const char *name, uint64_t *ret);
 };
 
 struct kt_program {

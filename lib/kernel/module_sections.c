@@ -15,6 +15,7 @@
 #include "core/error.h"
 #include "core/util.h"
 #include "kernel/module_sections.h"
+#include "kernel/modules.h"
 
 /* A module has a few dozen sections; more than this is garbage. */
 enum { SECTIONS_MAX = 4096, SECTION_NAME_MAX = 128, BUILD_ID_MAX = 64 };
@@ -151,4 +152,33 @@ struct kt_error *kt_module_build_id(struct kt_program *prog, const struct kt_mod
 		snprintf(hex + 2 * i, 3, "%02x", desc[i]);
 	*ret = hex;
 	return NULL;
+}
+
+struct kt_error *kt_module_place(struct kt_program *prog, size_t index, struct kt_module_place *ret)
+{
+	const struct kt_module_info *infos;
+	size_t n;
+	struct kt_error *err = kt_module_list(prog, &infos, &n);
+	if (err)
+		return err;
+	if (index >= n)
+		return kt_error_create(KT_ERROR_NOT_FOUND, "no loaded module #%zu", index);
+	struct kt_module_place p = {.symbols = prog->kernel->modules->mods[index].symbols};
+	if ((err = kt_module_sections_read(prog, infos[index].address, &p.secs, &p.n_secs)))
+		return err;
+	err = kt_module_build_id(prog, p.secs, p.n_secs, &p.build_id);
+	if (err == &kt_enomem) {
+		kt_module_sections_free(p.secs, p.n_secs);
+		return err;
+	}
+	kt_error_destroy(err);  // then the debug file is checked against the symbols
+	*ret = p;
+	return NULL;
+}
+
+void kt_module_place_free(struct kt_module_place *place)
+{
+	kt_module_sections_free(place->secs, place->n_secs);
+	free(place->build_id);
+	*place = (struct kt_module_place){0};
 }

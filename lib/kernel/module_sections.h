@@ -10,11 +10,6 @@
 
 #include "program.h"
 
-struct kt_module_section {
-	char *name;              /* ".text", ".rodata", ".note.gnu.build-id", ... */
-	uint64_t address;
-};
-
 /* Every section of the module at mod (a struct module *), in the kernel's order; free with
  * kt_module_sections_free(). UNSUPPORTED if the kernel keeps no section attributes. */
 struct kt_error *kt_module_sections_read(struct kt_program *prog, uint64_t mod,
@@ -24,5 +19,10 @@ void kt_module_sections_free(struct kt_module_section *secs, size_t n);
 /* The build-id (lower-case hex) in the module's .note.gnu.build-id, found through its sections. */
 struct kt_error *kt_module_build_id(struct kt_program *prog, const struct kt_module_section *secs,
 				    size_t n, char **ret);
+
+/* The module_place upcall (program.h): the index'th loaded module's sections, build-id (NULL if
+ * it has none the dump can show) and symbols. */
+struct kt_error *kt_module_place(struct kt_program *prog, size_t index, struct kt_module_place *ret);
+void kt_module_place_free(struct kt_module_place *place);
 
 #endif

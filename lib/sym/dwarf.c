@@ -10,8 +10,6 @@
 #include "core/error.h"
 #include "core/util.h"
 #include "dump/vmcoreinfo.h"
-#include "kernel/module_sections.h"
-#include "kernel/modules.h"
 #include "sym/debuginfo.h"
 #include "sym/dwarf.h"
 
@@ -23,9 +21,9 @@ struct dw_module {
 	char *status;                /* for people: the file and how it was checked, or why_not */
 	char *path;                  /* the debug file */
 	bool live;                   /* MODULE_STATE_LIVE: its init sections are freed */
+	uint64_t base, size;         /* its core memory, where libdwfl reports it */
 	Dwfl_Module *mod;
-	struct kt_module_section *secs;
-	size_t n_secs;
+	struct kt_module_place place; /* its sections, build-id and symbols (the module_place upcall) */
 };
 
 struct kt_dwarf {
@@ -33,6 +31,7 @@ struct kt_dwarf {
 	Dwfl_Module *vmlinux;
 	struct kt_error *vmlinux_err;
 	char *vmlinux_status;
+	const struct kt_program_upcalls *upcalls; /* the program's: modules are freed through them */
 	struct dw_module *mods;      /* parallel to the program's module list */
 	size_t n_mods;
 };
@@ -74,9 +73,9 @@ static int section_address(Dwfl_Module *mod, void **userdata, const char *modnam
 	*addr = (Dwarf_Addr)-1;
 	if (!m || (m->live && !strncmp(secname, ".init", 5)))
 		return 0;
-	for (size_t i = 0; i < m->n_secs; i++) {
-		if (!strcmp(m->secs[i].name, secname)) {
-			*addr = m->secs[i].address;
+	for (size_t i = 0; i < m->place.n_secs; i++) {
+		if (!strcmp(m->place.secs[i].name, secname)) {
+			*addr = m->place.secs[i].address;
 			break;
 		}
 	}
@@ -101,7 +100,8 @@ void kt_dwarf_destroy(struct kt_dwarf *dw)
 		free(m->path);
 		free(m->status);
 		kt_error_destroy(m->why_not);
-		kt_module_sections_free(m->secs, m->n_secs);
+		if (m->place.secs)
+			dw->upcalls->module_place_free(&m->place);
 	}
 	free(dw->mods);
 	kt_error_destroy(dw->vmlinux_err);
@@ -121,6 +121,7 @@ static struct kt_error *session(struct kt_program *prog, struct kt_dwarf **ret)
 			free(dw);
 			return &kt_enomem;
 		}
+		dw->upcalls = prog->upcalls;
 		prog->dwarf = dw;
 	}
 	*ret = prog->dwarf;
@@ -170,7 +171,7 @@ static struct kt_error *modules_get(struct kt_program *prog, struct kt_dwarf *dw
 		return NULL;
 	const struct kt_module_info *infos;
 	size_t n;
-	struct kt_error *err = kt_module_list(prog, &infos, &n);
+	struct kt_error *err = prog->upcalls->module_list(prog, &infos, &n);
 	if (err)
 		return err;
 	struct dw_module *mods = calloc(n ? n : 1, sizeof(*mods));
@@ -178,6 +179,8 @@ static struct kt_error *modules_get(struct kt_program *prog, struct kt_dwarf *dw
 		return &kt_enomem;
 	for (size_t i = 0; i < n; i++) {
 		mods[i].live = infos[i].state == 0;
+		mods[i].base = infos[i].base;
+		mods[i].size = infos[i].size;
 		if (!(mods[i].name = strdup(infos[i].name))) {
 			for (size_t j = 0; j < i; j++)
 				free(mods[j].name);
@@ -249,8 +252,8 @@ static long symbols_agree(Elf *elf, const struct kt_kallsyms *ks, uint64_t text,
  * Checks that path is the loaded module's debug file. want is the build-id from the dump, or
  * NULL when the dump does not hold one. On success *how says how it was checked.
  */
-static struct kt_error *check_file(struct kt_program *prog, size_t index, const struct dw_module *m,
-				   const char *path, const char *want, char **how)
+static struct kt_error *check_file(const struct dw_module *m, const char *path, const char *want,
+				   char **how)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	Elf *elf = fd >= 0 ? elf_begin(fd, ELF_C_READ_MMAP, NULL) : NULL;
@@ -268,11 +271,11 @@ static struct kt_error *check_file(struct kt_program *prog, size_t index, const 
 			err = &kt_enomem;
 		goto out;
 	}
-	const struct kt_kallsyms *ks = prog->kernel->modules->mods[index].symbols;
+	const struct kt_kallsyms *ks = m->place.symbols;
 	uint64_t text = 0;
-	for (size_t i = 0; i < m->n_secs; i++)
-		if (!strcmp(m->secs[i].name, ".text"))
-			text = m->secs[i].address;
+	for (size_t i = 0; i < m->place.n_secs; i++)
+		if (!strcmp(m->place.secs[i].name, ".text"))
+			text = m->place.secs[i].address;
 	char bad[256] = "";
 	long agree = ks && text ? symbols_agree(elf, ks, text, bad, sizeof(bad)) : 0;
 	if (agree <= 0)
@@ -291,8 +294,6 @@ out:
 
 /* One search for a module's debug file: each candidate is checked as it is found. */
 struct pick {
-	struct kt_program *prog;
-	size_t index;
 	struct dw_module *m;
 	const char *build_id;
 	char **how;
@@ -305,7 +306,7 @@ static bool pick_one(const char *path, void *arg)
 {
 	struct pick *p = arg;
 	p->n++;
-	struct kt_error *e = check_file(p->prog, p->index, p->m, path, p->build_id, p->how);
+	struct kt_error *e = check_file(p->m, path, p->build_id, p->how);
 	if (e == &kt_enomem || (!e && !(p->m->path = strdup(path)))) {
 		p->err = &kt_enomem;
 		return true;
@@ -321,12 +322,12 @@ static bool pick_one(const char *path, void *arg)
  * module of the same name, another build of ours) is passed over; only when none fits are the
  * refused files named, each with its build-id.
  */
-static struct kt_error *pick_file(struct kt_program *prog, size_t index, struct dw_module *m,
-				  const char *release, const char *build_id, char **how)
+static struct kt_error *pick_file(struct kt_program *prog, struct dw_module *m, const char *release,
+				  const char *build_id, char **how)
 {
 	_cleanup_free_ char *searched = NULL, *why = NULL;
 	size_t why_len = 0;
-	struct pick p = {.prog = prog, .index = index, .m = m, .build_id = build_id, .how = how,
+	struct pick p = {.m = m, .build_id = build_id, .how = how,
 			 .refused = open_memstream(&why, &why_len)};
 	if (!p.refused)
 		return &kt_enomem;
@@ -358,19 +359,15 @@ static struct kt_error *pick_file(struct kt_program *prog, size_t index, struct 
 static struct kt_error *module_load(struct kt_program *prog, struct kt_dwarf *dw, size_t index)
 {
 	struct dw_module *m = &dw->mods[index];
-	const struct kt_module_info *info = &prog->kernel->modules->infos[index];
 	struct kt_error *err;
-	_cleanup_free_ char *release = NULL, *build_id = NULL, *how = NULL;
-	if ((err = kt_module_sections_read(prog, info->address, &m->secs, &m->n_secs)))
+	_cleanup_free_ char *release = NULL, *how = NULL;
+	// Without a build-id in the dump, the file is checked against the module's symbols.
+	if ((err = prog->upcalls->module_place(prog, index, &m->place)))
 		return kt_error_prefix(err, "module %s: cannot place its debug file", m->name);
-	err = kt_module_build_id(prog, m->secs, m->n_secs, &build_id);
-	if (err == &kt_enomem)
-		return err;
-	kt_error_destroy(err);  // then the file is checked another way
 	kt_error_destroy(kt_vmcoreinfo_line(prog->dump, "OSRELEASE", &release));
-	if ((err = pick_file(prog, index, m, release, build_id, &how)))
+	if ((err = pick_file(prog, m, release, m->place.build_id, &how)))
 		return err;
-	if (!(m->mod = report(dw->dwfl, m->name, NULL, info->base, info->base + (info->size ? info->size : 1))))
+	if (!(m->mod = report(dw->dwfl, m->name, NULL, m->base, m->base + (m->size ? m->size : 1))))
 		return kt_error_create(KT_ERROR_BAD_DATA, "module %s: %s: %s", m->name, m->path,
 				       dwfl_errmsg(-1));
 	void **userdata;
@@ -427,7 +424,7 @@ struct kt_error *kt_dwarf_locate(struct kt_program *prog, uint64_t addr, struct 
 {
 	const char *name, *module;
 	uint64_t off;
-	struct kt_error *err = kt_program_symbolize(prog, addr, &name, &off, &module);
+	struct kt_error *err = prog->upcalls->symbolize(prog, addr, &name, &off, &module);
 	if (err)
 		return err;
 	struct kt_dwarf_loc loc = {.module = module};
@@ -459,7 +456,7 @@ const char *kt_dwarf_status(struct kt_program *prog, uint64_t addr)
 						 "files (DWARF), and the program was opened without them"
 					       : "out of memory";
 	}
-	if ((err = kt_program_symbolize(prog, addr, &name, &off, &module))) {
+	if ((err = prog->upcalls->symbolize(prog, addr, &name, &off, &module))) {
 		kt_error_destroy(err);
 		return "no symbol covers the address";
 	}

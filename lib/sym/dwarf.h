@@ -5,7 +5,8 @@
  * only when an address in it is asked about: its debug file found by build-id or name, checked
  * against the build-id the loaded module carries, its sections placed where the dump's struct
  * module says they are. Nothing here walks a whole debug file: lookups go through
- * .debug_aranges to one compile unit.
+ * .debug_aranges to one compile unit. The module list, where a module's sections are, its
+ * build-id and the symbol names come from kernel/ through the program's upcalls (program.h).
  */
 #ifndef KT_SYM_DWARF_H
 #define KT_SYM_DWARF_H

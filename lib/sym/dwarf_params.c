@@ -136,8 +136,8 @@ struct kt_error *kt_dwarf_variable_type_in(struct kt_program *prog, const char *
 	const char *sym, *module;
 	Dwfl_Module *mod;
 	Dwarf_Addr bias;
-	struct kt_error *err = kt_program_symbol_address(prog, name, &addr);
-	if (err || (err = kt_program_symbolize(prog, addr, &sym, &off, &module)) ||
+	struct kt_error *err = prog->upcalls->symbol_address(prog, name, &addr);
+	if (err || (err = prog->upcalls->symbolize(prog, addr, &sym, &off, &module)) ||
 	    (err = kt_dwarf_module(prog, module, &mod)))
 		return err;
 	Dwarf *dw = dwfl_module_getdwarf(mod, &bias);
