@@ -18,5 +18,7 @@ echo
 echo "== ktriage $dir/vmcore.kdump bt -a --stale"
 build/ktriage "$dir/vmcore.kdump" bt -a --stale
 echo
-echo "== ktriage $dir/vmcore.kdump bt -c 1 --explain"
-build/ktriage "$dir/vmcore.kdump" bt -c 1 --explain
+# The test module has no BTF, as out-of-tree modules have none: its types come from its debug
+# file's DWARF, found in the scenario's directory (the .ko files beside the dump).
+echo "== ktriage --vmlinux $dir/vmlinux --debuginfo $dir $dir/vmcore.kdump bt -c 1 --explain"
+build/ktriage --vmlinux "$dir/vmlinux" --debuginfo "$dir" "$dir/vmcore.kdump" bt -c 1 --explain
