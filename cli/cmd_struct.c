@@ -107,9 +107,16 @@ static int struct_or_union(struct cli_context *ctx, int argc, char **argv, const
 		err = kt_type_describe(ctx->prog, type, &opts, &out);
 	} else {
 		uint64_t addr;
+		struct kt_value *value;
 		err = kt_program_parse_address(ctx->prog, argv[optind + 1], &addr);
 		if (!err)
-			err = kt_value_format(ctx->prog, type, members, addr, &opts, &out);
+			err = kt_value_read(ctx->prog, type, members, addr, &opts, &value);
+		free(type);
+		if (err)
+			return cli_report_error(err);
+		kt_value_render(stdout, cli_format(ctx), value);
+		kt_value_destroy(value);
+		return 0;
 	}
 	free(type);
 	return print_out(ctx, err, out);
@@ -223,8 +230,12 @@ int cmd_p(struct cli_context *ctx, int argc, char **argv)
 	char *expr = join_args(argv, optind, argc);
 	if (!expr)
 		return out_of_memory();
-	char *out = NULL;
-	struct kt_error *err = kt_expr_format(ctx->prog, expr, type, &opts, &out);
+	struct kt_expr_result *result;
+	struct kt_error *err = kt_expr_read(ctx->prog, expr, type, &opts, &result);
 	free(expr);
-	return print_out(ctx, err, out);
+	if (err)
+		return cli_report_error(err);
+	kt_expr_result_render(stdout, cli_format(ctx), result);
+	kt_expr_result_destroy(result);
+	return 0;
 }

@@ -287,6 +287,86 @@ KT_PUBLIC struct kt_error *kt_expr_format(struct kt_program *prog, const char *e
 					  const char *type, const struct kt_value_options *opts,
 					  char **ret);
 
+/*
+ * Values as data: what kt_value_read() and kt_expr_read() return, a tree of the object's members
+ * (kt_value_render() writes it as text or JSON; kt_value_format() and kt_expr_format() are the
+ * two together).
+ */
+enum kt_value_kind {
+	KT_VALUE_STRUCT,      /* a struct or union: children are its members */
+	KT_VALUE_MEMBERS,     /* the member paths asked for (struct TYPE.a,b ADDR): children */
+	KT_VALUE_ARRAY,       /* children are the elements shown */
+	KT_VALUE_CHARS,       /* a char array: string, string_len, string_cut */
+	KT_VALUE_INT,         /* u (sign-extended if is_signed); a char if is_char */
+	KT_VALUE_BOOL,        /* u: 0 or 1, or the number a bool holds that is neither */
+	KT_VALUE_ENUM,        /* u, and enumerator if one has that value */
+	KT_VALUE_POINTER,     /* u; symbol if kallsyms names it, string for a char * */
+	KT_VALUE_FLOAT,       /* f */
+	KT_VALUE_WIDE,        /* a 128-bit integer: hi, u */
+	KT_VALUE_NONE,        /* no value (void) */
+	KT_VALUE_UNREADABLE,  /* error says why */
+	KT_VALUE_TOO_DEEP,    /* nested deeper than any kernel type: a loop in the types */
+};
+
+struct kt_value {
+	char *name;            /* member name, "[3]", member path; NULL for the top of struct TYPE */
+	char *type;            /* its C type: "struct list_head", "char [16]" */
+	enum kt_value_kind kind;
+	uint64_t address;
+	uint64_t offset;       /* from the start of the object printed */
+	uint64_t size;         /* bytes of the type */
+	uint32_t bit_offset;   /* bitfields: first bit within the byte at offset */
+	uint32_t bit_size;     /* 0 unless a bitfield */
+	bool is_signed, is_char, hex;
+	unsigned int width;    /* bits of an integer (hex shows a negative int in these) */
+	uint64_t u, hi;
+	double f;
+	char *enumerator;      /* KT_VALUE_ENUM (and INT of an enum's type), or NULL */
+	char *symbol;          /* KT_VALUE_POINTER: "init_task+0x920", or NULL */
+	char *string;          /* KT_VALUE_CHARS, or what a char * points at (NULL if nothing) */
+	size_t string_len;
+	bool string_cut;       /* the string goes on past what was read */
+	char *error;           /* why the value cannot be read (UNREADABLE; CHARS unreadable) */
+	struct kt_value *children;
+	size_t n_children;
+	uint32_t repeats;      /* array elements: this one and repeats - 1 equal ones after it
+				* (gdb's "<repeats N times>", 10 or more); 1 otherwise */
+	uint32_t length;       /* arrays: elements in the type; structs: members in the type */
+	bool nested;           /* arrays: of structs or arrays (text: an element a line) */
+	uint32_t array_max;    /* arrays: elements shown at most */
+	uint32_t text_more;    /* arrays: elements after those shown (text's "... N more") */
+	uint32_t omitted;      /* arrays: elements past array_max (JSON's "omitted") */
+	bool truncated;        /* the top: the output limit cut the tree short */
+	bool top;              /* the top of the tree: has an address */
+};
+
+/* The object of type at addr as kt_value_format() prints it. Free with kt_value_destroy(). */
+KT_PUBLIC struct kt_error *kt_value_read(struct kt_program *prog, const char *type,
+					 const char *members, uint64_t addr,
+					 const struct kt_value_options *opts, struct kt_value **ret);
+KT_PUBLIC void kt_value_destroy(struct kt_value *value);
+
+/* What `p EXPR` shows: one value, one per CPU (NAME:a), or where a per-CPU variable is. */
+struct kt_expr_result {
+	struct kt_value **values;  /* one value; or, every_cpu, one per possible CPU */
+	size_t n_values;
+	bool every_cpu;
+	bool percpu_list;          /* p NAME of a per-CPU variable: name, type, cpus */
+	char *name;
+	char *type;                /* NULL if nothing types the variable */
+	char *declaration;         /* text: "struct rq runqueues", "(unknown type) NAME" */
+	struct kt_percpu_copy {
+		unsigned int cpu;
+		uint64_t address;
+	} *cpus;
+	size_t n_cpus;
+};
+
+KT_PUBLIC struct kt_error *kt_expr_read(struct kt_program *prog, const char *expr,
+					const char *type, const struct kt_value_options *opts,
+					struct kt_expr_result **ret);
+KT_PUBLIC void kt_expr_result_destroy(struct kt_expr_result *result);
+
 /* A member that covers a byte offset of a type. */
 struct kt_member_at {
 	char *path;          /* "arch.root_mmu.pml4_root", "val[2].value"; "" for the type itself */
@@ -1055,6 +1135,11 @@ KT_PUBLIC void kt_memory_rows_render(FILE *out, enum kt_format format,
 				      const struct kt_memory_rows *rows);
 KT_PUBLIC void kt_percpu_values_render(FILE *out, enum kt_format format,
 				       const struct kt_percpu_values *values);
+
+/* struct, union and p: docs/json.md "Values". */
+KT_PUBLIC void kt_value_render(FILE *out, enum kt_format format, const struct kt_value *value);
+KT_PUBLIC void kt_expr_result_render(FILE *out, enum kt_format format,
+				     const struct kt_expr_result *result);
 
 /* sys as strings (kt_sys_info_render() to a string); NULL when out of memory. */
 KT_PUBLIC char *kt_sys_info_to_text(const struct kt_sys_info *info);

@@ -149,12 +149,12 @@ struct kt_error *kt_type_describe(struct kt_program *prog, const char *name,
 
 static struct kt_print_options print_options(const struct kt_value_options *opts)
 {
-	return (struct kt_print_options){
-		.json = opts->json, .hex = opts->hex, .array_max = opts->array_max};
+	return (struct kt_print_options){.hex = opts->hex, .array_max = opts->array_max};
 }
 
-struct kt_error *kt_value_format(struct kt_program *prog, const char *type, const char *members,
-				 uint64_t addr, const struct kt_value_options *opts, char **ret)
+struct kt_error *kt_value_read(struct kt_program *prog, const char *type, const char *members,
+			       uint64_t addr, const struct kt_value_options *opts,
+			       struct kt_value **ret)
 {
 	const struct btf *btf;
 	struct kt_print_request req = {.address = addr, .members = members};
@@ -162,7 +162,7 @@ struct kt_error *kt_value_format(struct kt_program *prog, const char *type, cons
 	if (err)
 		return err;
 	struct kt_print_options popts = print_options(opts);
-	return kt_value_print(btf, &prog->reader, get_kallsyms(prog), &req, &popts, ret);
+	return kt_value_tree(btf, &prog->reader, get_kallsyms(prog), &req, &popts, ret);
 }
 
 struct kt_error *kt_members_at(struct kt_program *prog, const char *type, uint64_t offset,
@@ -310,63 +310,70 @@ static void expr_deinit(struct expr *e)
 	free((char *)e->symbol);
 }
 
+static struct kt_expr_result *result_new(void)
+{
+	return calloc(1, sizeof(struct kt_expr_result));
+}
+
+void kt_expr_result_destroy(struct kt_expr_result *result)
+{
+	if (!result)
+		return;
+	for (size_t i = 0; i < result->n_values; i++)
+		kt_value_destroy(result->values[i]);
+	free(result->values);
+	free(result->name);
+	free(result->type);
+	free(result->declaration);
+	free(result->cpus);
+	free(result);
+}
+
+static struct kt_error *result_add(struct kt_expr_result *r, struct kt_value *v)
+{
+	struct kt_value **values = realloc(r->values, (r->n_values + 1) * sizeof(*values));
+	if (!values) {
+		kt_value_destroy(v);
+		return &kt_enomem;
+	}
+	r->values = values;
+	r->values[r->n_values++] = v;
+	return NULL;
+}
+
 static struct kt_error *list_percpu(const char *name, const struct variable *var,
-				    const struct kt_percpu *pc, const struct kt_value_options *opts,
-				    char **ret)
+				    const struct kt_percpu *pc, struct kt_expr_result *r)
 {
 	const struct btf *btf = var->obj.btf;
-	_cleanup_free_ char *tname = var->has_type ? kt_type_name_dup(btf, (uint32_t)var->obj.type_id) : NULL;
 	struct kt_strbuf sb = {0};
-	json_object *o = NULL, *list = NULL;
-	if (opts->json) {
-		o = json_object_new_object();
-		list = json_object_new_array();
-		json_object_object_add(o, "name", json_object_new_string(name));
-		json_object_object_add(o, "type", tname ? json_object_new_string(tname) : NULL);
-		json_object_object_add(o, "percpu", list);
+	r->percpu_list = true;
+	if (!(r->name = strdup(name)))
+		return &kt_enomem;
+	if (var->has_type) {
+		if (!(r->type = kt_type_name_dup(btf, (uint32_t)var->obj.type_id)))
+			return &kt_enomem;
+		kt_type_name(btf, (uint32_t)var->obj.type_id, name, &sb);
 	} else {
-		kt_strbuf_printf(&sb, "PER-CPU DATA TYPE:\n  ");
-		if (var->has_type)
-			kt_type_name(btf, (uint32_t)var->obj.type_id, name, &sb);
-		else
-			kt_strbuf_printf(&sb, "(unknown type) %s", name);
-		kt_strbuf_printf(&sb, ";\nPER-CPU ADDRESSES:\n");
+		kt_strbuf_printf(&sb, "(unknown type) %s", name);
 	}
+	if (!(r->declaration = kt_strbuf_finish(&sb)))
+		return &kt_enomem;
+	if (!(r->cpus = calloc(pc->nr_cpu_ids ? pc->nr_cpu_ids : 1, sizeof(*r->cpus))))
+		return &kt_enomem;
 	for (unsigned int cpu = 0; cpu < pc->nr_cpu_ids; cpu++) {
 		uint64_t addr;
 		struct kt_error *err = kt_percpu_address(pc, var->obj.address, cpu, &addr);
 		if (kt_error_catch(&err, KT_ERROR_NOT_FOUND))
 			continue;  // not a possible CPU
-		if (!o) {
-			kt_strbuf_printf(&sb, "  [%u]: %llx\n", cpu, (unsigned long long)addr);
-			continue;
-		}
-		json_object *c = json_object_new_object();
-		char hex[32];
-		snprintf(hex, sizeof(hex), "0x%llx", (unsigned long long)addr);
-		json_object_object_add(c, "cpu", json_object_new_int((int)cpu));
-		json_object_object_add(c, "address", json_object_new_string(hex));
-		json_object_array_add(list, c);
+		r->cpus[r->n_cpus++] = (struct kt_percpu_copy){.cpu = cpu, .address = addr};
 	}
-	char *out;
-	if (o) {
-		const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
-								     JSON_C_TO_STRING_NOSLASHESCAPE);
-		out = s ? strdup(s) : NULL;
-		json_object_put(o);
-	} else {
-		out = kt_strbuf_finish(&sb);
-	}
-	if (!out)
-		return &kt_enomem;
-	*ret = out;
 	return NULL;
 }
 
-/* Prints one value of the expression: the object, then the path into it. */
-static struct kt_error *print_one(struct kt_program *prog, const struct kt_object *obj,
-				  const char *path, const char *name,
-				  const struct kt_print_options *popts, void **json_ret, char **ret)
+/* Reads one value of the expression: the object, then the path into it. */
+static struct kt_error *read_one(struct kt_program *prog, const struct kt_object *obj,
+				 const char *path, const char *name,
+				 const struct kt_print_options *popts, struct kt_expr_result *r)
 {
 	struct kt_object o = *obj;
 	struct kt_error *err = *path ? kt_object_member(obj, path, &o) : NULL;
@@ -379,20 +386,20 @@ static struct kt_error *print_one(struct kt_program *prog, const struct kt_objec
 		.bit_offset = o.bit_offset,
 		.bit_size = o.bit_size,
 	};
-	if (json_ret)
-		return kt_value_to_json(o.btf, &prog->reader, get_kallsyms(prog), &req, popts, json_ret);
-	return kt_value_print(o.btf, &prog->reader, get_kallsyms(prog), &req, popts, ret);
+	struct kt_value *v;
+	if ((err = kt_value_tree(o.btf, &prog->reader, get_kallsyms(prog), &req, popts, &v)))
+		return err;
+	return result_add(r, v);
 }
 
-/* p NAME:a: the value on every possible CPU, one after the other (a JSON array). */
-static struct kt_error *print_every_cpu(struct kt_program *prog, const struct expr *e,
-					const struct variable *var,
-					const struct kt_percpu *pc,
-					const struct kt_print_options *popts, char **ret)
+/* p NAME:a: the value on every possible CPU, one after the other. */
+static struct kt_error *read_every_cpu(struct kt_program *prog, const struct expr *e,
+				       const struct variable *var, const struct kt_percpu *pc,
+				       const struct kt_print_options *popts,
+				       struct kt_expr_result *r)
 {
-	struct kt_strbuf sb = {0};
-	json_object *list = popts->json ? json_object_new_array() : NULL;
 	struct kt_error *err = NULL;
+	r->every_cpu = true;
 	for (unsigned int cpu = 0; cpu < pc->nr_cpu_ids && !err; cpu++) {
 		struct kt_object copy;
 		err = kt_object_per_cpu(&var->obj, cpu, &copy);
@@ -401,39 +408,16 @@ static struct kt_error *print_every_cpu(struct kt_program *prog, const struct ex
 		_cleanup_free_ char *name = NULL;
 		if (asprintf(&name, "%s:%u%s", e->symbol, cpu, e->path) < 0) {
 			name = NULL;
-			err = &kt_enomem;
-			break;
+			return &kt_enomem;
 		}
-		void *o = NULL;
-		char *text = NULL;
-		err = print_one(prog, &copy, e->path, name, popts, list ? &o : NULL, &text);
-		if (!err && list)
-			json_object_array_add(list, o);
-		else if (!err)
-			kt_strbuf_printf(&sb, "%s", text);
-		free(text);
+		err = read_one(prog, &copy, e->path, name, popts, r);
 	}
-	char *out = NULL;
-	if (list && !err) {
-		const char *s = json_object_to_json_string_ext(list, JSON_C_TO_STRING_PRETTY |
-									JSON_C_TO_STRING_NOSLASHESCAPE);
-		out = s ? strdup(s) : NULL;
-	} else if (!err) {
-		out = kt_strbuf_finish(&sb);
-	}
-	json_object_put(list);
-	if (err) {
-		free(sb.s);
-		return err;
-	}
-	if (!out)
-		return &kt_enomem;
-	*ret = out;
-	return NULL;
+	return err;
 }
 
-static struct kt_error *print_symbol(struct kt_program *prog, const struct expr *e, const char *expr, const char *type,
-				     const struct kt_value_options *opts, char **ret)
+static struct kt_error *read_symbol(struct kt_program *prog, const struct expr *e,
+				    const char *expr, const char *type,
+				    const struct kt_value_options *opts, struct kt_expr_result *r)
 {
 	struct variable var;
 	struct kt_error *err = find_variable(prog, e->symbol, type, &var);
@@ -445,29 +429,29 @@ static struct kt_error *print_symbol(struct kt_program *prog, const struct expr 
 			return bad_expr(expr, "a per-CPU suffix, but not a per-CPU variable");
 		if (!var.has_type)
 			return no_type(e->symbol, &var);
-		return print_one(prog, &var.obj, e->path, expr, &popts, NULL, ret);
+		return read_one(prog, &var.obj, e->path, expr, &popts, r);
 	}
 	const struct kt_percpu *pc = NULL;
 	if ((err = kt_percpu_get(prog, &pc)))
 		return err;
 	if (e->cpu == CPU_NONE && !*e->path) {
-		err = list_percpu(e->symbol, &var, pc, opts, ret);
+		err = list_percpu(e->symbol, &var, pc, r);
 	} else if (e->cpu == CPU_NONE) {
 		err = bad_expr(expr, "a per-CPU variable: say which CPU, NAME:N or NAME:a");
 	} else if (!var.has_type) {
 		err = no_type(e->symbol, &var);
 	} else if (e->cpu == CPU_ALL) {
-		err = print_every_cpu(prog, e, &var, pc, &popts, ret);
+		err = read_every_cpu(prog, e, &var, pc, &popts, r);
 	} else {
 		struct kt_object copy;
 		if (!(err = kt_object_per_cpu(&var.obj, (unsigned int)e->cpu, &copy)))
-			err = print_one(prog, &copy, e->path, expr, &popts, NULL, ret);
+			err = read_one(prog, &copy, e->path, expr, &popts, r);
 	}
 	return err;
 }
 
-struct kt_error *kt_expr_format(struct kt_program *prog, const char *expr, const char *type,
-				const struct kt_value_options *opts, char **ret)
+struct kt_error *kt_expr_read(struct kt_program *prog, const char *expr, const char *type,
+			      const struct kt_value_options *opts, struct kt_expr_result **ret)
 {
 	struct kt_types *types;
 	struct expr e;
@@ -478,16 +462,24 @@ struct kt_error *kt_expr_format(struct kt_program *prog, const char *expr, const
 		expr_deinit(&e);
 		return err;
 	}
-	if (e.symbol) {
-		err = print_symbol(prog, &e, expr, type, opts, ret);
+	struct kt_expr_result *r = result_new();
+	if (!r) {
+		err = &kt_enomem;
+	} else if (e.symbol) {
+		err = read_symbol(prog, &e, expr, type, opts, r);
 	} else {
 		struct kt_object obj;
 		struct kt_print_options popts = print_options(opts);
 		if (type)
 			err = bad_expr(expr, "a type is given for a symbol only; a cast already gives the type");
 		else if (!(err = kt_object_from_address(prog, e.cast, e.address, &obj)))
-			err = print_one(prog, &obj, e.path, expr, &popts, NULL, ret);
+			err = read_one(prog, &obj, e.path, expr, &popts, r);
 	}
 	expr_deinit(&e);
-	return err;
+	if (err) {
+		kt_expr_result_destroy(r);
+		return err;
+	}
+	*ret = r;
+	return NULL;
 }

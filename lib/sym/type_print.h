@@ -61,7 +61,6 @@ struct kt_error *kt_type_members_at(const struct btf *btf, uint32_t id, uint64_t
 /* type_print.c */
 
 struct kt_print_options {
-	bool json;
 	bool hex;                /* integers in hexadecimal */
 	unsigned int array_max;  /* elements printed per array before "N more"; 0: the default */
 };
@@ -76,14 +75,11 @@ struct kt_print_request {
 	uint32_t bit_size;
 };
 
-/* Reads and prints the request. Members that cannot be read print as <unreadable: reason>;
- * only an object of which nothing can be read is an error. ks (may be NULL) names pointers. */
-struct kt_error *kt_value_print(const struct btf *btf, struct kt_reader *reader,
-				const struct kt_kallsyms *ks, const struct kt_print_request *req,
-				const struct kt_print_options *opts, char **ret);
-/* The same for JSON, as a json-c object (a struct json_object *) for callers that embed it. */
-struct kt_error *kt_value_to_json(const struct btf *btf, struct kt_reader *reader,
-				  const struct kt_kallsyms *ks, const struct kt_print_request *req,
-				  const struct kt_print_options *opts, void **ret);
+/* Reads the request into a tree of values (struct kt_value, ktriage.h). Members that cannot be
+ * read are KT_VALUE_UNREADABLE; only an object of which nothing can be read is an error. ks (may
+ * be NULL) names pointers. Free with kt_value_destroy(). */
+struct kt_error *kt_value_tree(const struct btf *btf, struct kt_reader *reader,
+			       const struct kt_kallsyms *ks, const struct kt_print_request *req,
+			       const struct kt_print_options *opts, struct kt_value **ret);
 
 #endif

@@ -190,6 +190,84 @@ def check_percpu(c, label, dump):
     c.same(f"{label}: percpu -x runqueues", got, want, "CPUs")
 
 
+def value_token(n):
+    """How the text shows a JSON value node, as far as its first token: "{" for a struct, union or
+    array, the number, the pointer, the quoted string, or <unreadable: why>."""
+    v = n["value"]
+    if v is None:
+        return f"<unreadable: {n['error']}>" if "error" in n else "<no value>"
+    if isinstance(v, list):
+        return "{"
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return n.get("enumerator") or str(v)
+    if n["type"].endswith("]"):
+        return '"'
+    return v
+
+
+def value_lines(node, depth, out):
+    """(depth, name, first token) of every named struct member and nested array element."""
+    v = node["value"]
+    if not isinstance(v, list):
+        return out
+    nested = any(isinstance(c["value"], list) or c["type"].endswith("]") for c in v)
+    array = node["type"].endswith("]")
+    for c in v:
+        if array and not nested:
+            continue  # printed inline
+        if c["name"]:
+            out.append((depth, c["name"], value_token(c)))
+        value_lines(c, depth + 1, out)
+    return out
+
+
+def text_value_lines(text):
+    out = []
+    for l in text.splitlines()[1:]:
+        m = re.match(r"( *)(\[\d+\]|[A-Za-z_]\w*) = (.*?),?$", l)
+        if not m:
+            continue
+        v = m.group(3)
+        tok = v if v.startswith("<unreadable") else "{" if v.startswith("{") else '"' if v.startswith('"') \
+            else v.split(" ")[0]
+        out.append((len(m.group(1)) // 2, m.group(2), tok))
+    return out
+
+
+def check_values(c, label, dump):
+    top, doc = c.run(f"{label}: p init_task", "p", dump, "p", "init_task")
+    if doc is None:
+        return
+    addr = doc["address"]
+    for args in (["struct", "task_struct", addr], ["union", "rcu_special", addr], ["p", "init_task.se"],
+                 ["p", "-a", "4", "init_task"]):
+        what = " ".join(a for a in args if a != addr)
+        text, d = c.run(f"{label}: {what}", "struct" if args[0] != "p" else "p", dump, *args)
+        if d is None:
+            continue
+        want = value_lines(d, 1, [])
+        head = f"{d['name']} = " if d["name"] else f"{d['type']} "
+        c.tap.ok(text.startswith(head + "{"), f"{label}: {args[0]} {args[1]}: text starts with the JSON's name or type",
+                 text[:200])
+        c.same(f"{label}: {what}", text_value_lines(text), want, "value nodes")
+    text, d = c.run(f"{label}: struct task_struct.comm,pid", "struct", dump, "struct", "task_struct.comm,pid", addr)
+    if d is not None:
+        got = [(l.split(" = ")[0].strip(), l.split(" = ")[1].split(" ")[0]) for l in text.splitlines()]
+        c.same(f"{label}: struct task_struct.comm,pid", got,
+               [(n["name"], value_token(n) if value_token(n) != '"' else '"' + n["value"] + '"') for n in d["value"]],
+               "member paths")
+    text, d = c.run(f"{label}: p runqueues:a.nr_running", "p", dump, "p", "runqueues:a.nr_running")
+    if d is not None:
+        c.same(f"{label}: p runqueues:a.nr_running", [tuple(l.split(" = ")) for l in text.splitlines()],
+               [(n["name"], str(n["value"])) for n in d["values"]], "per-CPU values")
+    text, d = c.run(f"{label}: p runqueues", "p", dump, "p", "runqueues")
+    if d is not None:
+        got = [(int(m.group(1)), int(m.group(2), 16)) for m in re.finditer(r"\[(\d+)\]: ([0-9a-f]+)", text)]
+        c.same(f"{label}: p runqueues", got, [(x["cpu"], h(x["address"])) for x in d["percpu"]], "per-CPU addresses")
+
+
 def check_task(c, label, dump, tasks):
     # The panicking task, and a sleeping one.
     sleeping = [t for t in tasks if not t["active"] and not t["idle"]][:1]
@@ -377,6 +455,7 @@ def main():
         check_sym_dis(c, label, dump)
         check_rd(c, label, dump)
         check_percpu(c, label, dump)
+        check_values(c, label, dump)
         check_task(c, label, dump, tasks)
         for args in (["-a", "-r", "--stale"], ["-a", "-f"], ["--all-tasks", "-r", "--stale"]):
             doc = check_bt(c, label, dump, args)

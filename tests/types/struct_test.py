@@ -171,7 +171,7 @@ def check_values(tap, name, dump, want):
     tap.ok(got is not None and {str(c["cpu"]): c["address"] for c in got["percpu"]} == {c: v[0] for c, v in rq.items()},
            f"{name}: p runqueues lists the per-CPU addresses drgn computes", got or err)
     got, err = kt_json(dump, "p", "runqueues:a.nr_running")
-    tap.ok(got is not None and [g["value"] for g in got] == [v[1] for _, v in sorted(rq.items())],
+    tap.ok(got is not None and [g["value"] for g in got["values"]] == [v[1] for _, v in sorted(rq.items())],
            f"{name}: p runqueues:a.nr_running", got or err)
 
 
