@@ -150,48 +150,6 @@ int cmd_whatis(struct cli_context *ctx, int argc, char **argv)
 	return print_out(ctx, err, out);
 }
 
-static void member_at_json(const char *type, uint64_t offset, const struct kt_member_at *m,
-			   size_t n)
-{
-	printf("{\n  \"type\": ");
-	cli_json_string(type);
-	printf(",\n  \"offset\": %llu,\n  \"members\": [", (unsigned long long)offset);
-	for (size_t i = 0; i < n; i++) {
-		printf("%s\n    {\"path\": ", i ? "," : "");
-		cli_json_string(m[i].path);
-		printf(", \"offset\": %llu, \"size\": %llu, \"type\": ", (unsigned long long)m[i].offset,
-		       (unsigned long long)m[i].size);
-		cli_json_string(m[i].type);
-		if (m[i].bit_size)
-			printf(", \"bit_offset\": %u, \"bit_size\": %u", m[i].bit_offset, m[i].bit_size);
-		if (m[i].padding)
-			printf(", \"padding\": true");
-		printf("}");
-	}
-	printf("\n  ]\n}\n");
-}
-
-static void member_at_text(const char *type, uint64_t offset, const struct kt_member_at *m,
-			   size_t n)
-{
-	printf("%s + 0x%llx:\n", type, (unsigned long long)offset);
-	for (size_t i = 0; i < n; i++) {
-		const char *path = *m[i].path ? m[i].path : type;
-		if (m[i].padding)
-			printf("  padding after %s  (in %s: %llu bytes at 0x%llx)\n", path, m[i].type,
-			       (unsigned long long)m[i].size, (unsigned long long)m[i].offset);
-		else if (m[i].bit_size)
-			printf("  %s  (%s : %u, bit %u of the byte at 0x%llx)\n", path, m[i].type,
-			       m[i].bit_size, m[i].bit_offset, (unsigned long long)m[i].offset);
-		else if (offset == m[i].offset)
-			printf("  %s  (%s, size %llu)\n", path, m[i].type, (unsigned long long)m[i].size);
-		else
-			printf("  %s + 0x%llx  (%s, size %llu, at 0x%llx)\n", path,
-			       (unsigned long long)(offset - m[i].offset), m[i].type,
-			       (unsigned long long)m[i].size, (unsigned long long)m[i].offset);
-	}
-}
-
 int cmd_member_at(struct cli_context *ctx, int argc, char **argv)
 {
 	uint64_t offset;
@@ -209,10 +167,7 @@ int cmd_member_at(struct cli_context *ctx, int argc, char **argv)
 		free(type);
 		return cli_report_error(err);
 	}
-	if (ctx->json)
-		member_at_json(type, offset, members, n);
-	else
-		member_at_text(type, offset, members, n);
+	kt_members_at_render(stdout, cli_format(ctx), type, offset, members, n);
 	kt_members_at_destroy(members, n);
 	free(type);
 	return 0;

@@ -1127,6 +1127,9 @@ KT_PUBLIC void kt_dis_item_render(struct kt_list_writer *w, const struct kt_dis_
 KT_PUBLIC void kt_sys_info_render(FILE *out, enum kt_format format, const struct kt_sys_info *info);
 KT_PUBLIC void kt_symbol_render(FILE *out, enum kt_format format,
 				 const struct kt_symbol_lookup *sym);
+/* member-at: the members kt_members_at() found covering offset of type. */
+KT_PUBLIC void kt_members_at_render(FILE *out, enum kt_format format, const char *type,
+				    uint64_t offset, const struct kt_member_at *members, size_t n);
 KT_PUBLIC void kt_call_site_render(FILE *out, enum kt_format format,
 				    const struct kt_call_site *cs);
 KT_PUBLIC void kt_task_info_render(FILE *out, enum kt_format format,
