@@ -2,10 +2,31 @@
 #include "core/error.h"
 #include "kernel/list.h"
 
+/*
+ * Brent's cycle detection, one step per link: the tortoise teleports to the hare at powers of
+ * two, so a walk that comes round to where it has been meets it within twice the loop's length.
+ */
+struct cycle_check {
+	uint64_t tortoise, power, lambda;
+};
+
+/* True if next is where the tortoise waits: the walk has come round. */
+static bool cycle_step(struct cycle_check *c, uint64_t next)
+{
+	bool met = next == c->tortoise;
+	if (++c->lambda == c->power) {
+		c->tortoise = next;
+		c->power *= 2;
+		c->lambda = 0;
+	}
+	return met;
+}
+
 struct kt_error *kt_list_for_each(struct kt_reader *reader, uint64_t head, uint64_t budget,
 				  kt_list_fn *fn, void *arg)
 {
-	uint64_t node, tortoise = head, power = 1, lambda = 0;
+	uint64_t node;
+	struct cycle_check cycle = {.tortoise = head, .power = 1};
 	struct kt_error *err = kt_read_u64(reader, head, &node);
 	if (err)
 		return kt_error_prefix(err, "list head 0x%llx", (unsigned long long)head);
@@ -26,18 +47,12 @@ struct kt_error *kt_list_for_each(struct kt_reader *reader, uint64_t head, uint6
 					       (unsigned long long)head, (unsigned long long)n);
 		if (!fn(node, arg))
 			return NULL;
-		// Brent: the tortoise teleports to the hare at powers of two; meeting it means a cycle.
-		if (next != head && next == tortoise)
+		if (cycle_step(&cycle, next) && next != head)
 			return kt_error_create(KT_ERROR_LIMIT,
 					       "list at 0x%llx loops: 0x%llx points back to 0x%llx "
 					       "without reaching the head",
 					       (unsigned long long)head, (unsigned long long)node,
 					       (unsigned long long)next);
-		if (++lambda == power) {
-			tortoise = next;
-			power *= 2;
-			lambda = 0;
-		}
 		node = next;
 	}
 	return NULL;
@@ -46,7 +61,8 @@ struct kt_error *kt_list_for_each(struct kt_reader *reader, uint64_t head, uint6
 struct kt_error *kt_hlist_for_each(struct kt_reader *reader, uint64_t head, uint64_t budget,
 				   kt_list_fn *fn, void *arg)
 {
-	uint64_t node, tortoise = 0, power = 1, lambda = 0;
+	uint64_t node;
+	struct cycle_check cycle = {.power = 1};
 	struct kt_error *err = kt_read_u64(reader, head, &node);  // hlist_head.first
 	if (err)
 		return kt_error_prefix(err, "hash list head 0x%llx", (unsigned long long)head);
@@ -62,16 +78,11 @@ struct kt_error *kt_hlist_for_each(struct kt_reader *reader, uint64_t head, uint
 					       (unsigned long long)head, (unsigned long long)n);
 		if (!fn(node, arg))
 			return NULL;
-		if (next && next == tortoise)
+		if (cycle_step(&cycle, next) && next)
 			return kt_error_create(KT_ERROR_LIMIT,
 					       "hash list at 0x%llx loops: 0x%llx points back to 0x%llx",
 					       (unsigned long long)head, (unsigned long long)node,
 					       (unsigned long long)next);
-		if (++lambda == power) {
-			tortoise = next;
-			power *= 2;
-			lambda = 0;
-		}
 		node = next;
 	}
 	return NULL;
