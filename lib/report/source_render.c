@@ -32,19 +32,28 @@ static void inlined_line(struct kt_program *prog, uint64_t addr, const struct kt
 	}
 }
 
+/* The functions inlined at a frame's pc, for the text renderers: false when the frame has no
+ * symbol or no DWARF covers it (kt_source_notices says why, once per debug file). */
+static bool text_inline_chain(struct kt_program *prog, const struct kt_frame *f, uint64_t *addr,
+			      struct kt_inline_frame **in, size_t *n)
+{
+	if (!f->pc || !f->function)
+		return false;
+	*addr = source_address(f);
+	struct kt_error *err = kt_inline_chain(prog, *addr, in, n);
+	bool found = !err;
+	kt_error_destroy(err);
+	return found;
+}
+
 void kt_source_inlined_text(FILE *out, struct kt_program *prog, const struct kt_frame *f,
 			    const char *indent)
 {
 	struct kt_inline_frame *in;
 	size_t n;
-	if (!f->pc || !f->function)
+	uint64_t addr;
+	if (!text_inline_chain(prog, f, &addr, &in, &n))
 		return;
-	uint64_t addr = source_address(f);
-	struct kt_error *err = kt_inline_chain(prog, addr, &in, &n);
-	if (err) {
-		kt_error_destroy(err);  // said once, by cli_source_notices
-		return;
-	}
 	for (size_t i = 0; i < n; i++) {
 		const char *file;
 		unsigned int line;
@@ -62,20 +71,16 @@ void kt_source_text(FILE *out, struct kt_program *prog, const struct kt_frame *f
 {
 	struct kt_inline_frame *in;
 	size_t n;
-	if (!f->pc || !f->function)
+	uint64_t addr;
+	if (!text_inline_chain(prog, f, &addr, &in, &n))
 		return;
-	uint64_t addr = source_address(f);
-	struct kt_error *err = kt_inline_chain(prog, addr, &in, &n);
-	if (err) {
-		kt_error_destroy(err);
-		return;
-	}
 	// With inlined functions the frame's own line is where it inlined the outermost one.
 	if (n && in[n - 1].call_file) {
 		fprintf(out, "%s%s: %u\n", indent, in[n - 1].call_file, in[n - 1].call_line);
 	} else if (!n) {
 		struct kt_source_line src;
-		if (!(err = kt_source_line(prog, addr, &src)))
+		struct kt_error *err = kt_source_line(prog, addr, &src);
+		if (!err)
 			fprintf(out, "%s%s: %u\n", indent, src.file, src.line);
 		kt_error_destroy(err);
 	}
