@@ -1,24 +1,62 @@
 // SPDX-License-Identifier: MIT
+/* mod: the loaded modules and the debug file each uses, as crash's `mod`, `mod -s`, `mod -S`. */
 #include <stdio.h>
+#include <string.h>
 
 #include "commands.h"
 
-int cmd_mod(struct cli_context *ctx, int argc, char **argv)
+static int usage(void)
 {
-	(void)argv;
-	if (argc > 1) {
-		fprintf(stderr, "usage: mod\n");
-		return 2;
-	}
+	fprintf(stderr, "usage: mod                 every loaded module and its debug file (or why none)\n"
+			"       mod -s NAME [FILE]  load NAME's debug file: FILE, or searched\n"
+			"       mod -S [DIR]        load every module's debug file: from DIR, or searched\n");
+	return 2;
+}
+
+/* The list, each module with its debug file's state; only (NULL: all) the module named. */
+static int list(struct cli_context *ctx, const char *only)
+{
 	const struct kt_module_info *mods;
 	size_t n;
 	struct kt_error *err = kt_module_list(ctx->prog, &mods, &n);
 	if (err)
 		return cli_report_error(err);
-	struct kt_list_writer list;
-	kt_list_begin(&list, stdout, cli_format(ctx), KT_LIST_MODULES);
-	for (size_t i = 0; i < n; i++)
-		kt_module_render(&list, &mods[i]);
-	kt_list_end(&list);
+	struct kt_list_writer w;
+	kt_list_begin(&w, stdout, cli_format(ctx), KT_LIST_MODULES);
+	for (size_t i = 0; i < n; i++) {
+		if (only && strcmp(only, mods[i].name))
+			continue;
+		struct kt_module_debug debug;
+		err = kt_module_debug_status(ctx->prog, mods[i].name, &debug);
+		kt_module_render(&w, &mods[i], err ? NULL : &debug);
+		if (err && kt_error_code(err) == KT_ERROR_NOMEM) {
+			kt_list_end(&w);
+			return cli_report_error(err);
+		}
+		kt_error_destroy(err);
+	}
+	kt_list_end(&w);
 	return 0;
+}
+
+int cmd_mod(struct cli_context *ctx, int argc, char **argv)
+{
+	if (argc == 1)
+		return list(ctx, NULL);
+	if (!strcmp(argv[1], "-s") && (argc == 3 || argc == 4)) {
+		struct kt_module_debug debug;
+		struct kt_error *err = kt_module_debug_load(ctx->prog, argv[2], argc == 4 ? argv[3] : NULL,
+							    &debug);
+		int status = list(ctx, argv[2]);
+		return err ? cli_report_error(err) : status;
+	}
+	if (!strcmp(argv[1], "-S") && argc <= 3) {
+		size_t loaded;
+		struct kt_error *err = kt_module_debug_load_all(ctx->prog, argc == 3 ? argv[2] : NULL,
+								&loaded);
+		if (err)
+			return cli_report_error(err);
+		return list(ctx, NULL);
+	}
+	return usage();
 }

@@ -11,7 +11,7 @@
 const struct cli_command cli_commands[] = {
 	{"sys", "sys", "kernel release, machine, CPUs, crash time and panic message", cmd_sys},
 	{"log", "log", "the kernel log (printk ring buffer or log_buf)", cmd_log},
-	{"mod", "mod", "loaded modules: struct module, name, core base and size, state, symbols", cmd_mod},
+	{"mod", "mod [-s NAME [FILE] | -S [DIR]]", "loaded modules: struct module, name, core base and size, state, symbols, the debug file each uses or why none; -s/-S load one's or all", cmd_mod},
 	{"sym", "sym ADDR|NAME", "the symbol (kernel or module) containing ADDR, or NAME's address", cmd_sym},
 	{"bt", "bt [-a|-c N|PID|TASK] [-r] [-f]", "backtraces; every frame verified, inferred or stale, with the evidence", cmd_bt},
 	{"ps", "ps [-S ST]", "every task: pid, ppid, cpu, task address, state, comm ('>' = on CPU)", cmd_ps},
@@ -39,26 +39,32 @@ int cli_report_error(struct kt_error *err)
 }
 
 /*
- * Where debug files are looked for without --debuginfo: the distribution's place, then every
- * kernel that the lab's cache holds extracted (KTRIAGE_CACHE, ~/.cache/ktriage by default:
- * kernel/RELEASE/dbg). The library searches only what it is given.
+ * Where debug files are looked for: the places given with --debuginfo first, then (unless
+ * --no-default-debuginfo) the distribution's place and every kernel that the lab's cache holds
+ * extracted (KTRIAGE_CACHE, ~/.cache/ktriage by default: kernel/RELEASE/dbg). The library
+ * searches only what it is given. Returns NULL without memory.
  */
-static const char **default_debuginfo_dirs(glob_t *g, size_t *n_ret)
+static const char **debuginfo_places(const char *const *given, size_t n_given, bool defaults,
+				     glob_t *g, size_t *n_ret)
 {
 	const char *env = getenv("KTRIAGE_CACHE"), *home = getenv("HOME");
 	char pattern[4096];
 	int n = env ? snprintf(pattern, sizeof(pattern), "%s/kernel/*/dbg", env)
 	       : home ? snprintf(pattern, sizeof(pattern), "%s/.cache/ktriage/kernel/*/dbg", home) : -1;
-	if (n < 0 || (size_t)n >= sizeof(pattern) || glob(pattern, GLOB_ONLYDIR, NULL, g))
+	if (!defaults || n < 0 || (size_t)n >= sizeof(pattern) || glob(pattern, GLOB_ONLYDIR, NULL, g))
 		g->gl_pathc = 0;
-	const char **dirs = calloc(g->gl_pathc + 1, sizeof(*dirs));
-	if (!dirs)
+	const char **places = calloc(n_given + g->gl_pathc + 2, sizeof(*places));
+	if (!places)
 		return NULL;
-	dirs[0] = "/usr/lib/debug";
+	size_t k = 0;
+	for (size_t i = 0; i < n_given; i++)
+		places[k++] = given[i];
+	if (defaults)
+		places[k++] = "/usr/lib/debug";
 	for (size_t i = 0; i < g->gl_pathc; i++)
-		dirs[i + 1] = g->gl_pathv[i];
-	*n_ret = g->gl_pathc + 1;
-	return dirs;
+		places[k++] = g->gl_pathv[i];
+	*n_ret = k;
+	return places;
 }
 
 static void usage(FILE *f)
@@ -67,8 +73,11 @@ static void usage(FILE *f)
 		   "options:\n"
 		   "  --json            print JSON (schemas in docs/json.md)\n"
 		   "  --vmlinux FILE    the debug vmlinux that matches the dump (refused if it does not)\n"
-		   "  --debuginfo DIR   where to look for it (repeatable; Debian's /usr/lib/debug layout,\n"
-		   "                    .build-id/xx/yyyy.debug); default: /usr/lib/debug, then the lab cache\n"
+		   "  --debuginfo PATH  a debug file (the vmlinux or a module's, matched by build-id) or a\n"
+		   "                    directory to search (/usr/lib/debug's layout, .build-id/, and\n"
+		   "                    NAME.ko, NAME.ko.debug, NAME.debug anywhere below it); repeatable,\n"
+		   "                    searched before the default places: /usr/lib/debug, the lab cache\n"
+		   "  --no-default-debuginfo  search only the --debuginfo places\n"
 		   "  --no-debuginfo    use only what the dump carries (kallsyms, BTF)\n"
 		   "  --types=btf|dwarf where types come from: BTF (default; the vmlinux's DWARF only\n"
 		   "                    when no BTF is at hand), or the vmlinux's DWARF\n"
@@ -91,14 +100,20 @@ int main(int argc, char **argv)
 		{"vmlinux", required_argument, NULL, 'v'},
 		{"no-debuginfo", no_argument, NULL, 'n'},
 		{"debuginfo", required_argument, NULL, 'd'},
+		{"no-default-debuginfo", no_argument, NULL, 'D'},
 		{"types", required_argument, NULL, 't'},
 		{"read-ahead", required_argument, NULL, 'R'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
-	enum { MAX_DEBUGINFO_DIRS = 16 };
-	const char *dirs[MAX_DEBUGINFO_DIRS];
-	size_t n_dirs = 0;
+	// Each --debuginfo is an argument of argv: at most argc of them.
+	const char **given = calloc((size_t)argc, sizeof(*given));
+	size_t n_given = 0;
+	bool defaults = true;
+	if (!given) {
+		fprintf(stderr, "ktriage: out of memory\n");
+		return 1;
+	}
 	struct kt_open_options opts = {0};
 	struct cli_context ctx = {0};
 	const char *command_list = NULL;
@@ -128,37 +143,33 @@ int main(int argc, char **argv)
 			} else {
 				fprintf(stderr, "ktriage: --read-ahead is auto, never or always, not '%s'\n",
 					optarg);
-				return 2;
+				return free(given), 2;
 			}
 			break;
 		case 't':
 			if (strcmp(optarg, "btf") && strcmp(optarg, "dwarf")) {
 				fprintf(stderr, "ktriage: --types is btf or dwarf, not '%s'\n", optarg);
-				return 2;
+				return free(given), 2;
 			}
 			opts.dwarf_types = !strcmp(optarg, "dwarf");
 			break;
 		case 'd':
-			if (n_dirs == MAX_DEBUGINFO_DIRS) {
-				fprintf(stderr, "ktriage: at most %d --debuginfo directories\n",
-					MAX_DEBUGINFO_DIRS);
-				return 2;
-			}
-			dirs[n_dirs++] = optarg;
-			opts.debuginfo_dirs = dirs;
-			opts.n_debuginfo_dirs = n_dirs;
+			given[n_given++] = optarg;
+			break;
+		case 'D':
+			defaults = false;
 			break;
 		case 'h':
 			usage(stdout);
-			return 0;
+			return free(given), 0;
 		default:
 			usage(stderr);
-			return 2;
+			return free(given), 2;
 		}
 	}
 	if (optind >= argc) {
 		usage(stderr);
-		return 2;
+		return free(given), 2;
 	}
 	const char *path = argv[optind++];
 	// -c may also follow the dump: ktriage DUMP -c 'bt -a; log'
@@ -177,16 +188,23 @@ int main(int argc, char **argv)
 	if (!command_list && !shell && strcmp(cargv[0], "help") && !cli_find_command(cargv[0])) {
 		fprintf(stderr, "ktriage: unknown command '%s'\n", cargv[0]);
 		usage(stderr);
-		return 2;
+		return free(given), 2;
 	}
 	glob_t cache_dirs = {0};
-	const char **defaults = NULL;
-	if (!n_dirs && !opts.no_debuginfo &&
-	    (defaults = default_debuginfo_dirs(&cache_dirs, &opts.n_debuginfo_dirs)))
-		opts.debuginfo_dirs = defaults;
+	const char **places = NULL;
+	if (!opts.no_debuginfo) {
+		places = debuginfo_places(given, n_given, defaults, &cache_dirs, &opts.n_debuginfo_dirs);
+		if (!places) {
+			free(given);
+			fprintf(stderr, "ktriage: out of memory\n");
+			return 1;
+		}
+		opts.debuginfo_dirs = places;
+	}
 	struct kt_error *err = kt_program_open(path, &opts, &ctx.prog);
 	if (err) {
-		free(defaults);
+		free(places);
+		free(given);
 		globfree(&cache_dirs);
 		return cli_report_error(err);
 	}
@@ -201,7 +219,8 @@ int main(int argc, char **argv)
 	else
 		status = cli_run_argv(&ctx, cargc, cargv);
 	kt_program_destroy(ctx.prog);
-	free(defaults);
+	free(places);
+	free(given);
 	globfree(&cache_dirs);
 	return status;
 }

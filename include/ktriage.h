@@ -88,8 +88,12 @@ enum kt_read_ahead_mode {
 };
 
 struct kt_open_options {
-	const char *vmlinux;        /* debug vmlinux, or NULL to search the debuginfo directories */
-	const char *const *debuginfo_dirs; /* searched in order; NULL: /usr/lib/debug only */
+	const char *vmlinux;        /* debug vmlinux, or NULL to search the debuginfo places */
+	/* Where debug files are looked for, in order: files (matched to the vmlinux or a module by
+	 * build-id, then name) and directories (searched for the vmlinux in /usr/lib/debug's
+	 * layout, and recursively for NAME.ko, NAME.ko.debug, NAME.debug and .build-id/ for
+	 * modules). The library searches only these; NULL: /usr/lib/debug. */
+	const char *const *debuginfo_dirs;
 	size_t n_debuginfo_dirs;
 	bool no_debuginfo;          /* use only what the dump carries (kallsyms, BTF) */
 	bool dwarf_types;           /* types from the vmlinux's DWARF even where BTF is at hand */
@@ -254,6 +258,48 @@ struct kt_module_info {
 /* Every module on the kernel's `modules` list, in list order (newest first). */
 KT_PUBLIC struct kt_error *kt_module_list(struct kt_program *prog,
 					  const struct kt_module_info **ret, size_t *n_ret);
+
+/*
+ * A loaded module's debug file (its DWARF: source lines, inlined frames, the types of a module
+ * without BTF), as crash's `mod`, `mod -s` and `mod -S` show and load it. A lookup that needs a
+ * module's DWARF searches for it once; these say what was found, or load it ahead.
+ */
+enum kt_module_debug_state {
+	KT_MODULE_DEBUG_NOT_SEARCHED, /* nothing has needed it yet */
+	KT_MODULE_DEBUG_LOADED,       /* path is its debug file */
+	KT_MODULE_DEBUG_NONE,         /* searched: reason says why no file fits */
+};
+
+struct kt_module_debug {
+	enum kt_module_debug_state state;
+	const char *path;      /* LOADED: the debug file */
+	const char *checked;   /* LOADED: how it was matched ("build-id ... matches the loaded module") */
+	/* NONE: "no file with build-id B, nor named N.ko, ... in PLACES", "build-id mismatch: FILE
+	 * has X, module has B" (each refused candidate, "; " between), ... */
+	const char *reason;
+	const char *build_id;  /* the loaded module's, once searched; NULL if the dump holds none */
+};
+
+/* The state of module's debug file, without searching. Strings live as long as the program. */
+KT_PUBLIC struct kt_error *kt_module_debug_status(struct kt_program *prog, const char *module,
+						  struct kt_module_debug *ret);
+/*
+ * Loads module's debug file (crash's `mod -s NAME [FILE]`): file, checked against the loaded
+ * module's build-id (or, when the dump holds none, its symbols), or (file NULL) the first
+ * candidate of the program's places that fits, as a lookup would. A module that had none is given
+ * a new chance by a file; one that has one keeps it (file must be that one: INVALID_ARGUMENT).
+ * Fails with the reason when none fits: NOT_FOUND (no candidate), BAD_DATA (another build).
+ */
+KT_PUBLIC struct kt_error *kt_module_debug_load(struct kt_program *prog, const char *module,
+						const char *file, struct kt_module_debug *ret);
+/*
+ * Loads every module's debug file (crash's `mod -S [DIR]`): each module without one yet is
+ * searched in dir (walked recursively), or (dir NULL) in the program's places, where a module
+ * searched in vain before is not searched again. *n_loaded_ret: how many modules have one after;
+ * kt_module_debug_status() says why the others have none.
+ */
+KT_PUBLIC struct kt_error *kt_module_debug_load_all(struct kt_program *prog, const char *dir,
+						    size_t *n_loaded_ret);
 
 /* Names an address: the kernel's or a module's symbol containing it. module_ret is NULL for
  * the kernel itself. The strings live as long as the program. */
@@ -1121,7 +1167,9 @@ struct kt_log_render_options {
 };
 KT_PUBLIC void kt_log_record_render(struct kt_list_writer *w, const struct kt_log_record *rec,
 				    const struct kt_log_render_options *opts);
-KT_PUBLIC void kt_module_render(struct kt_list_writer *w, const struct kt_module_info *module);
+/* debug: the module's debug file (kt_module_debug_status()), or NULL to leave it out. */
+KT_PUBLIC void kt_module_render(struct kt_list_writer *w, const struct kt_module_info *module,
+				const struct kt_module_debug *debug);
 KT_PUBLIC void kt_dis_item_render(struct kt_list_writer *w, const struct kt_dis_item *item);
 
 KT_PUBLIC void kt_sys_info_render(FILE *out, enum kt_format format, const struct kt_sys_info *info);

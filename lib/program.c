@@ -126,21 +126,25 @@ struct kt_error *kt_program_init(struct kt_program *prog, const char *path,
 		_cleanup_free_ char *release = dump_release(prog->dump);
 		_cleanup_free_ char *build_id = NULL;
 		kt_error_destroy(kt_vmcoreinfo_line(prog->dump, "BUILD-ID", &build_id));
-		_cleanup_free_ char *found = kt_debuginfo_find_vmlinux(
+		// Every candidate in turn: a stale file (another build in a directory given first)
+		// must not hide the right one further on.
+		char **list = kt_debuginfo_vmlinux_candidates(
 			prog->opts.debuginfo_dirs, prog->opts.n_debuginfo_dirs, release, build_id);
-		if (found) {
-			err = attach_vmlinux(prog, found, false);
-		} else if (!release && prog->dump->own_translation) {
+		if (!list)
+			return &kt_enomem;
+		if (!list[0] && !release && prog->dump->own_translation) {
 			// The dump does not say which kernel it is: the one whose banner it holds.
 			char **all = kt_debuginfo_all_vmlinux(prog->opts.debuginfo_dirs,
 							      prog->opts.n_debuginfo_dirs);
-			for (size_t i = 0; all && all[i]; i++) {
-				if (!prog->vmlinux && !err)
-					err = attach_vmlinux(prog, all[i], false);
-				free(all[i]);
-			}
-			free(all);
+			if (all)
+				free(list), list = all;
 		}
+		for (char **p = list; *p; p++) {
+			if (!prog->vmlinux && !err)
+				err = attach_vmlinux(prog, *p, false);
+			free(*p);
+		}
+		free(list);
 	}
 	return err;
 }

@@ -21,7 +21,8 @@ void kt_list_begin(struct kt_list_writer *w, FILE *out, enum kt_format format,
 	} else if (kind == KT_LIST_TASKS) {
 		fputs("    PID    PPID CPU        TASK         ST  COMM\n", out);
 	} else if (kind == KT_LIST_MODULES) {
-		fputs("     MODULE              NAME                      BASE         SIZE  STATE     SYMBOLS\n",
+		fputs("     MODULE              NAME                      BASE         SIZE  STATE     SYMBOLS  "
+		      "DEBUG FILE\n",
 		      out);
 	}
 }

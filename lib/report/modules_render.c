@@ -6,20 +6,57 @@
 
 static const char *const module_states[] = {"live", "coming", "going", "unformed"};
 
-void kt_module_render(struct kt_list_writer *w, const struct kt_module_info *m)
+static const char *const debug_states[] = {
+	[KT_MODULE_DEBUG_NOT_SEARCHED] = "not_searched",
+	[KT_MODULE_DEBUG_LOADED] = "loaded",
+	[KT_MODULE_DEBUG_NONE] = "none",
+};
+
+static void debug_text(FILE *out, const struct kt_module_debug *d)
+{
+	if (d->state == KT_MODULE_DEBUG_LOADED)
+		fprintf(out, "  %s", d->path);
+	else if (d->state == KT_MODULE_DEBUG_NONE)
+		fprintf(out, "  (none: %s)", d->reason ? d->reason : "unknown");
+	else
+		fputs("  (not searched yet)", out);
+}
+
+static void debug_json(FILE *out, const struct kt_module_debug *d)
+{
+	fprintf(out, ", \"debug\": {\"status\": \"%s\", \"file\": ",
+		d->state < 3 ? debug_states[d->state] : "?");
+	kt_json_string(out, d->path);
+	kt_json_key(out, "checked");
+	kt_json_string(out, d->checked);
+	kt_json_key(out, "reason");
+	kt_json_string(out, d->reason);
+	kt_json_key(out, "build_id");
+	kt_json_string(out, d->build_id);
+	putc('}', out);
+}
+
+void kt_module_render(struct kt_list_writer *w, const struct kt_module_info *m,
+		      const struct kt_module_debug *debug)
 {
 	FILE *out = w->out;
 	const char *state = m->state < 4 ? module_states[m->state] : "?";
 	if (!kt_list_item(w)) {
-		fprintf(out, "%016llx  %-20s  %016llx  %8llu  %-8s  %zu\n", (unsigned long long)m->address,
+		fprintf(out, "%016llx  %-20s  %016llx  %8llu  %-8s  %-*zu", (unsigned long long)m->address,
 			m->name, (unsigned long long)m->base, (unsigned long long)m->size, state,
-			m->n_symbols);
+			debug ? 7 : 0, m->n_symbols);
+		if (debug)
+			debug_text(out, debug);
+		putc('\n', out);
 		return;
 	}
 	fprintf(out, "{\"module\": \"0x%016llx\", \"name\": ", (unsigned long long)m->address);
 	kt_json_string(out, m->name);
-	fprintf(out, ", \"base\": \"0x%016llx\", \"size\": %llu, \"state\": \"%s\", \"symbols\": %zu}",
+	fprintf(out, ", \"base\": \"0x%016llx\", \"size\": %llu, \"state\": \"%s\", \"symbols\": %zu",
 		(unsigned long long)m->base, (unsigned long long)m->size, state, m->n_symbols);
+	if (debug)
+		debug_json(out, debug);
+	putc('}', out);
 }
 
 void kt_symbol_render(FILE *out, enum kt_format format, const struct kt_symbol_lookup *sym)

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-#include <dirent.h>
+#include <elfutils/libdwelf.h>
+#include <fcntl.h>
 #include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,238 +10,187 @@
 
 #include "core/error.h"
 #include "core/util.h"
-#include "core/strbuf.h"
 #include "sym/debuginfo.h"
 
-/* Where distributions install debug files; callers add their own places (a cache, a build). */
-#define DEFAULT_DIR "/usr/lib/debug"
-
-static char *try_path(const char *fmt, const char *dir, const char *a, const char *b)
+char *kt_debuginfo_elf_build_id(Elf *elf)
 {
-	char *path;
-	if (asprintf(&path, fmt, dir, a, b) < 0)
-		return NULL;
-	if (!access(path, R_OK))
-		return path;
-	free(path);
-	return NULL;
+	const void *id;
+	ssize_t len = dwelf_elf_gnu_build_id(elf, &id);
+	char *hex = len > 0 ? malloc(2 * (size_t)len + 1) : NULL;
+	for (ssize_t i = 0; hex && i < len; i++)
+		snprintf(hex + 2 * i, 3, "%02x", ((const uint8_t *)id)[i]);
+	return hex;
 }
 
-static char *search_dir(const char *dir, const char *release, const char *build_id)
+struct kt_error *kt_debuginfo_path_build_id(const char *path, char **ret)
 {
+	elf_version(EV_CURRENT);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	Elf *elf = fd >= 0 ? elf_begin(fd, ELF_C_READ_MMAP, NULL) : NULL;
+	struct kt_error *err = NULL;
+	if (!elf || elf_kind(elf) != ELF_K_ELF)
+		err = kt_error_create(KT_ERROR_NOT_FOUND, "cannot read %s as ELF: %s", path,
+				      fd < 0 ? "cannot open it" : elf_errmsg(-1));
+	else
+		*ret = kt_debuginfo_elf_build_id(elf);
+	if (elf)
+		elf_end(elf);
+	if (fd >= 0)
+		close(fd);
+	return err;
+}
+
+static bool is_file(const char *path)
+{
+	struct stat st;
+	return !stat(path, &st) && S_ISREG(st.st_mode);
+}
+
+static bool is_dir(const char *path)
+{
+	struct stat st;
+	return !stat(path, &st) && S_ISDIR(st.st_mode);
+}
+
+/* A growing NULL-terminated list of paths; false without memory (the list is then freed). */
+struct paths {
+	char **v;
+	size_t n;
+	bool nomem;
+};
+
+static void paths_add(struct paths *p, char *path)
+{
+	if (!path || p->nomem) {
+		p->nomem |= !path;
+		free(path);
+		return;
+	}
+	for (size_t i = 0; i < p->n; i++) {
+		if (!strcmp(p->v[i], path)) {
+			free(path);
+			return;
+		}
+	}
+	char **grown = realloc(p->v, (p->n + 2) * sizeof(*grown));
+	if (!grown) {
+		p->nomem = true;
+		free(path);
+		return;
+	}
+	p->v = grown;
+	p->v[p->n++] = path;
+	p->v[p->n] = NULL;
+}
+
+static char **paths_finish(struct paths *p)
+{
+	if (p->nomem) {
+		for (size_t i = 0; i < p->n; i++)
+			free(p->v[i]);
+		free(p->v);
+		return NULL;
+	}
+	return p->v ? p->v : calloc(1, sizeof(char *));
+}
+
+static void add_existing(struct paths *p, const char *fmt, const char *dir, const char *a,
+			 const char *b)
+{
+	char *path;
+	if (asprintf(&path, fmt, dir, a, b) < 0) {
+		p->nomem = true;
+		return;
+	}
+	if (is_file(path))
+		paths_add(p, path);
+	else
+		free(path);
+}
+
+static bool named_vmlinux(const char *path)
+{
+	const char *base = strrchr(path, '/');
+	return !strncmp(base ? base + 1 : path, "vmlinux", 7);
+}
+
+/* The files given that are the dump's kernel by build-id (by name without one). */
+static void given_files(struct paths *p, const char *const *places, size_t n_places,
+			const char *build_id)
+{
+	for (size_t i = 0; i < n_places && !p->nomem; i++) {
+		if (!is_file(places[i]))
+			continue;
+		if (!build_id) {
+			if (named_vmlinux(places[i]))
+				paths_add(p, strdup(places[i]));
+			continue;
+		}
+		char *have = NULL;
+		struct kt_error *err = kt_debuginfo_path_build_id(places[i], &have);
+		p->nomem |= err == &kt_enomem;
+		kt_error_destroy(err);
+		if (have && !strcmp(have, build_id))
+			paths_add(p, strdup(places[i]));
+		free(have);
+	}
+}
+
+char **kt_debuginfo_vmlinux_candidates(const char *const *places, size_t n_places,
+				       const char *release, const char *build_id)
+{
+	static const char *const defaults[] = {KT_DEBUGINFO_DEFAULT_DIR};
 	static const char *const by_release[] = {
 		"%s/boot/vmlinux-%s%s",
 		"%s/lib/modules/%s/vmlinux%s",
 		"%s/usr/lib/debug/boot/vmlinux-%s%s",
 		"%s/usr/lib/debug/lib/modules/%s/vmlinux%s",
 	};
-	char *path;
-	if (build_id && strlen(build_id) > 2) {
-		char head[3] = {build_id[0], build_id[1], '\0'};
-		if ((path = try_path("%s/.build-id/%s/%s.debug", dir, head, build_id + 2)))
-			return path;
+	if (!places) {
+		places = defaults;
+		n_places = KT_ARRAY_SIZE(defaults);
 	}
-	for (size_t i = 0; release && i < KT_ARRAY_SIZE(by_release); i++)
-		if ((path = try_path(by_release[i], dir, release, "")))
-			return path;
-	return NULL;
-}
-
-char *kt_debuginfo_find_vmlinux(const char *const *dirs, size_t n_dirs, const char *release,
-				const char *build_id)
-{
-	if (!dirs)
-		return search_dir(DEFAULT_DIR, release, build_id);
-	for (size_t i = 0; i < n_dirs; i++) {
-		char *path = search_dir(dirs[i], release, build_id);
-		if (path)
-			return path;
-	}
-	return NULL;
-}
-
-char **kt_debuginfo_all_vmlinux(const char *const *dirs, size_t n_dirs)
-{
-	glob_t g = {0};
-	int flags = 0;
-	char *pattern;
-	for (size_t i = 0; dirs && i < n_dirs; i++) {
-		if (asprintf(&pattern, "%s/{,usr/lib/debug/}boot/vmlinux-*", dirs[i]) < 0)
+	struct paths p = {0};
+	given_files(&p, places, n_places, build_id);
+	for (size_t i = 0; i < n_places && !p.nomem; i++) {
+		if (!is_dir(places[i]))
 			continue;
-		glob(pattern, flags | GLOB_BRACE, NULL, &g);
-		flags = GLOB_APPEND;
-		free(pattern);
-	}
-	if (!dirs)
-		glob(DEFAULT_DIR "/boot/vmlinux-*", 0, NULL, &g);
-	char **paths = calloc(g.gl_pathc + 1, sizeof(*paths));
-	for (size_t i = 0; paths && i < g.gl_pathc; i++)
-		paths[i] = strdup(g.gl_pathv[i]);
-	globfree(&g);
-	return paths;
-}
-
-/* Module names: modprobe treats '-' and '_' alike, and the kernel keeps '_'. */
-static bool module_name_eq(const char *file, size_t len, const char *name)
-{
-	for (size_t i = 0; i < len; i++, name++) {
-		char a = file[i] == '-' ? '_' : file[i], b = *name == '-' ? '_' : *name;
-		if (!b || a != b)
-			return false;
-	}
-	return !*name;
-}
-
-/* Symlink loops end here; a search stops after this many candidates. */
-enum { WALK_DEPTH_MAX = 12, CANDIDATES_MAX = 64 };
-
-struct module_search {
-	const char *name;
-	kt_debuginfo_try_fn *try_fn;
-	void *arg;
-	char *tried[CANDIDATES_MAX];  /* each path once (a link and its target are two) */
-	size_t n_tried;
-	bool stop;                    /* a candidate was taken, or out of memory */
-	bool nomem;
-};
-
-/* Offers path (taken over; NULL: no file) unless offered before. */
-static void offer(struct module_search *ms, char *path)
-{
-	if (!path || ms->stop) {
-		free(path);
-		return;
-	}
-	for (size_t i = 0; i < ms->n_tried; i++) {
-		if (!strcmp(ms->tried[i], path)) {
-			free(path);
-			return;
+		if (build_id && strlen(build_id) > 2) {
+			char head[3] = {build_id[0], build_id[1], '\0'};
+			add_existing(&p, "%s/.build-id/%s/%s.debug", places[i], head, build_id + 2);
+			add_existing(&p, "%s/usr/lib/debug/.build-id/%s/%s.debug", places[i], head,
+				     build_id + 2);
 		}
+		for (size_t j = 0; release && j < KT_ARRAY_SIZE(by_release); j++)
+			add_existing(&p, by_release[j], places[i], release, "");
+		add_existing(&p, "%s/vmlinux%s%s", places[i], "", "");
 	}
-	if (ms->n_tried == CANDIDATES_MAX) {
-		free(path);
-		ms->stop = true;
-		return;
-	}
-	ms->tried[ms->n_tried++] = path;
-	ms->stop = ms->try_fn(path, ms->arg);
+	return paths_finish(&p);
 }
 
-/* The regular files NAME.ko and NAME.ko.debug in dir; below it too when recurse. */
-static void scan_dir(struct module_search *ms, const char *dir, bool recurse, int depth)
+char **kt_debuginfo_all_vmlinux(const char *const *places, size_t n_places)
 {
-	DIR *d = depth < WALK_DEPTH_MAX ? opendir(dir) : NULL;
-	if (!d)
-		return;
-	struct dirent *e;
-	while (!ms->stop && (e = readdir(d))) {
-		if (e->d_name[0] == '.')
+	static const char *const defaults[] = {KT_DEBUGINFO_DEFAULT_DIR};
+	if (!places) {
+		places = defaults;
+		n_places = KT_ARRAY_SIZE(defaults);
+	}
+	struct paths p = {0};
+	given_files(&p, places, n_places, NULL);
+	for (size_t i = 0; i < n_places && !p.nomem; i++) {
+		char *pattern;
+		glob_t g = {0};
+		if (!is_dir(places[i]))
 			continue;
-		size_t len = strlen(e->d_name);
-		size_t stem = len > 3 && !strcmp(e->d_name + len - 3, ".ko") ? len - 3
-			      : len > 9 && !strcmp(e->d_name + len - 9, ".ko.debug") ? len - 9 : 0;
-		bool named = stem && module_name_eq(e->d_name, stem, ms->name);
-		bool maybe_dir = e->d_type == DT_DIR || e->d_type == DT_UNKNOWN || e->d_type == DT_LNK;
-		if (!named && !(recurse && !stem && maybe_dir))
-			continue;
-		char *path;
-		if (asprintf(&path, "%s/%s", dir, e->d_name) < 0) {
-			ms->stop = ms->nomem = true;
+		if (asprintf(&pattern, "%s/{,usr/lib/debug/}boot/vmlinux-*", places[i]) < 0) {
+			p.nomem = true;
 			break;
 		}
-		struct stat st;
-		if (named) {
-			if (!stat(path, &st) && S_ISREG(st.st_mode))
-				offer(ms, path);
-			else
-				free(path);
-			continue;
-		}
-		scan_dir(ms, path, true, depth + 1);
-		free(path);
+		if (!glob(pattern, GLOB_BRACE, NULL, &g))
+			for (size_t j = 0; j < g.gl_pathc; j++)
+				paths_add(&p, strdup(g.gl_pathv[j]));
+		globfree(&g);
+		free(pattern);
 	}
-	closedir(d);
-}
-
-/* Debian's -dbg packages are extracted with their usr/lib/debug prefix; a debug tree has none. */
-static const char *const PREFIXES[] = {"", "/usr/lib/debug"};
-
-static void by_build_id(struct module_search *ms, const char *dir, const char *build_id)
-{
-	char head[3] = {build_id[0], build_id[1], '\0'};
-	for (size_t i = 0; i < KT_ARRAY_SIZE(PREFIXES) && !ms->stop; i++) {
-		char *base;
-		if (asprintf(&base, "%s%s", dir, PREFIXES[i]) < 0) {
-			ms->stop = ms->nomem = true;
-			return;
-		}
-		offer(ms, try_path("%s/.build-id/%s/%s.debug", base, head, build_id + 2));
-		free(base);
-	}
-}
-
-static void by_release(struct module_search *ms, const char *dir, const char *release)
-{
-	for (size_t i = 0; i < KT_ARRAY_SIZE(PREFIXES) && !ms->stop; i++) {
-		char *root;
-		if (asprintf(&root, "%s%s/lib/modules/%s", dir, PREFIXES[i], release) < 0) {
-			ms->stop = ms->nomem = true;
-			return;
-		}
-		scan_dir(ms, root, true, 0);
-		free(root);
-	}
-}
-
-struct kt_error *kt_debuginfo_search_module(const char *const *dirs, size_t n_dirs,
-					    const char *release, const char *name,
-					    const char *build_id, kt_debuginfo_try_fn *try_fn,
-					    void *arg, char **searched_ret)
-{
-	static const char *const defaults[] = {DEFAULT_DIR};
-	if (!dirs) {
-		dirs = defaults;
-		n_dirs = KT_ARRAY_SIZE(defaults);
-	}
-	struct module_search ms = {.name = name, .try_fn = try_fn, .arg = arg};
-	// Cheapest first: build-id links, then directories holding the modules themselves, then
-	// the walks of whole lib/modules/RELEASE trees (thousands of files in a distribution's).
-	for (size_t i = 0; build_id && strlen(build_id) > 2 && i < n_dirs; i++)
-		by_build_id(&ms, dirs[i], build_id);
-	for (size_t i = 0; i < n_dirs && !ms.stop; i++)
-		scan_dir(&ms, dirs[i], false, 0);
-	for (size_t i = 0; release && i < n_dirs && !ms.stop; i++)
-		by_release(&ms, dirs[i], release);
-	for (size_t i = 0; i < ms.n_tried; i++)
-		free(ms.tried[i]);
-	struct kt_strbuf sb = {0};
-	for (size_t i = 0; i < n_dirs; i++)
-		kt_strbuf_printf(&sb, "%s%s", i ? ", " : "", dirs[i]);
-	char *searched = kt_strbuf_finish(&sb);
-	if (ms.nomem || !searched) {
-		free(searched);
-		return &kt_enomem;
-	}
-	*searched_ret = searched;
-	return NULL;
-}
-
-static bool take_first(const char *path, void *arg)
-{
-	char **found = arg;
-	*found = strdup(path);
-	return true;
-}
-
-char *kt_debuginfo_find_module(const char *const *dirs, size_t n_dirs, const char *release,
-			       const char *name, const char *build_id, char **searched_ret)
-{
-	char *found = NULL;
-	struct kt_error *err = kt_debuginfo_search_module(dirs, n_dirs, release, name, build_id,
-							  take_first, &found, searched_ret);
-	if (err) {
-		*searched_ret = NULL;
-		return NULL;
-	}
-	return found;
+	return paths_finish(&p);
 }

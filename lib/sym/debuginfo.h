@@ -1,43 +1,40 @@
 /* SPDX-License-Identifier: MIT */
-/* Finding the debug vmlinux that belongs to a dump, in Debian's /usr/lib/debug layout. */
+/*
+ * Finding the debug vmlinux that belongs to a dump among the places the program was given:
+ * files named themselves, and directories in Debian's /usr/lib/debug layout or a kernel build
+ * directory. Modules' debug files: sym/debuginfo_index.h.
+ */
 #ifndef KT_SYM_DEBUGINFO_H
 #define KT_SYM_DEBUGINFO_H
+
+#include <gelf.h>
 
 #include "ktriage.h"
 
 struct kt_error;
 
-/*
- * Looks in each directory for .build-id/xx/yyyy.debug (when build_id is known), then
- * boot/vmlinux-RELEASE and lib/modules/RELEASE/vmlinux, also below usr/lib/debug/ (an extracted
- * -dbg package). dirs NULL: /usr/lib/debug (callers pass their own places, such as a cache of
- * extracted packages). Returns an allocated path, or NULL if nothing was found.
- */
-char *kt_debuginfo_find_vmlinux(const char *const *dirs, size_t n_dirs, const char *release,
-				const char *build_id);
+/* Where distributions install debug files; the library's only place when given none. */
+#define KT_DEBUGINFO_DEFAULT_DIR "/usr/lib/debug"
 
-/* For a dump that names no release: every boot/vmlinux-* in the same places, NULL-terminated;
- * free each and the array. */
-char **kt_debuginfo_all_vmlinux(const char *const *dirs, size_t n_dirs);
+/* A file's GNU build-id in lower-case hex; *ret NULL when it has none. NOT_FOUND if the file
+ * cannot be read as ELF. */
+struct kt_error *kt_debuginfo_path_build_id(const char *path, char **ret);
+/* The same for an open ELF; NULL when it has none (or without memory). */
+char *kt_debuginfo_elf_build_id(Elf *elf);
 
 /*
- * Offers try_fn every file that may be a kernel module's debug file, cheapest first, until it
- * returns true: .build-id/xx/yyyy.debug in each directory (when build_id is known), then
- * NAME.ko or NAME.ko.debug in each directory itself (a build directory, a copy of the modules),
- * then anywhere below each directory's lib/modules/RELEASE ('-' and '_' alike, as modprobe has
- * them); build-id links and lib/modules also below usr/lib/debug/ (an extracted -dbg package).
- * A namesake of another build may come first: try_fn checks build-ids. dirs NULL:
- * /usr/lib/debug. *searched_ret (allocated) lists the directories, for a notice. Fails only
- * without memory.
+ * Every file that may be the dump's debug vmlinux, in the order to try them, NULL-terminated
+ * (free each and the array; NULL without memory): files given whose build-id is build_id (any
+ * file given whose name starts with "vmlinux" when the dump names no build-id), then in each
+ * directory .build-id/xx/yyyy.debug, boot/vmlinux-RELEASE, lib/modules/RELEASE/vmlinux (also below
+ * usr/lib/debug/, an extracted -dbg package) and DIR/vmlinux (a build directory). places NULL:
+ * /usr/lib/debug. The caller checks each (build-id, banner) and takes the first that fits.
  */
-typedef bool kt_debuginfo_try_fn(const char *path, void *arg);
-struct kt_error *kt_debuginfo_search_module(const char *const *dirs, size_t n_dirs,
-					    const char *release, const char *name,
-					    const char *build_id, kt_debuginfo_try_fn *try_fn,
-					    void *arg, char **searched_ret);
+char **kt_debuginfo_vmlinux_candidates(const char *const *places, size_t n_places,
+				       const char *release, const char *build_id);
 
-/* The first of those candidates, or NULL. */
-char *kt_debuginfo_find_module(const char *const *dirs, size_t n_dirs, const char *release,
-			       const char *name, const char *build_id, char **searched_ret);
+/* For a dump that names no release: every boot/vmlinux-* in the directories and every file
+ * given, NULL-terminated; free each and the array. */
+char **kt_debuginfo_all_vmlinux(const char *const *places, size_t n_places);
 
 #endif

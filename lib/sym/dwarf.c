@@ -1,26 +1,32 @@
 // SPDX-License-Identifier: MIT
 #include <elfutils/libdwelf.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <gelf.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/error.h"
 #include "core/util.h"
 #include "dump/vmcoreinfo.h"
 #include "sym/debuginfo.h"
+#include "sym/debuginfo_index.h"
 #include "sym/dwarf.h"
 
 /* A loaded module, as far as its DWARF goes. */
 struct dw_module {
 	char *name;
-	bool tried;
+	bool tried;                  /* searched (or given a file): the outcome below stands */
 	struct kt_error *why_not;    /* remembered: the notice for every address in it */
-	char *status;                /* for people: the file and how it was checked, or why_not */
+	char *status;                /* for people: "module N: FILE (how it was checked)", or why not */
+	char *reason;                /* why none fits, without the module's name (mod) */
+	char *how;                   /* how the file was checked */
 	char *path;                  /* the debug file */
 	bool live;                   /* MODULE_STATE_LIVE: its init sections are freed */
+	bool placed;                 /* place below read */
 	uint64_t base, size;         /* its core memory, where libdwfl reports it */
 	Dwfl_Module *mod;
 	struct kt_module_place place; /* its sections, build-id and symbols (the module_place upcall) */
@@ -34,6 +40,9 @@ struct kt_dwarf {
 	const struct kt_program_upcalls *upcalls; /* the program's: modules are freed through them */
 	struct dw_module *mods;      /* parallel to the program's module list */
 	size_t n_mods;
+	struct kt_debuginfo_index *index; /* the program's places, walked once */
+	char **retired;              /* texts handed out before a module was searched again */
+	size_t n_retired;
 };
 
 static struct kt_error *error_copy(const struct kt_error *err)
@@ -99,11 +108,17 @@ void kt_dwarf_destroy(struct kt_dwarf *dw)
 		free(m->name);
 		free(m->path);
 		free(m->status);
+		free(m->reason);
+		free(m->how);
 		kt_error_destroy(m->why_not);
 		if (m->place.secs)
 			dw->upcalls->module_place_free(&m->place);
 	}
 	free(dw->mods);
+	for (size_t i = 0; i < dw->n_retired; i++)
+		free(dw->retired[i]);
+	free(dw->retired);
+	kt_debuginfo_index_destroy(dw->index);
 	kt_error_destroy(dw->vmlinux_err);
 	free(dw->vmlinux_status);
 	free(dw);
@@ -193,17 +208,6 @@ static struct kt_error *modules_get(struct kt_program *prog, struct kt_dwarf *dw
 	return NULL;
 }
 
-/* The debug file's GNU build-id in hex, or NULL. */
-static char *file_build_id(Elf *elf)
-{
-	const void *id;
-	ssize_t len = dwelf_elf_gnu_build_id(elf, &id);
-	char *hex = len > 0 ? malloc(2 * (size_t)len + 1) : NULL;
-	for (ssize_t i = 0; hex && i < len; i++)
-		snprintf(hex + 2 * i, 3, "%02x", ((const uint8_t *)id)[i]);
-	return hex;
-}
-
 /*
  * Without a build-id in the dump: the debug file's functions in .text must sit where the
  * module's own kallsyms has them, relative to where the dump says .text is. Returns how many
@@ -249,91 +253,142 @@ static long symbols_agree(Elf *elf, const struct kt_kallsyms *ks, uint64_t text,
 }
 
 /*
- * Checks that path is the loaded module's debug file. want is the build-id from the dump, or
- * NULL when the dump does not hold one. On success *how says how it was checked.
+ * Checks that path is the loaded module's debug file. want is the build-id from the dump (NULL
+ * when the dump holds none), have the file's (NULL: it has none). On success *how says how it
+ * was checked; otherwise *why says why not, in the words `mod` shows.
  */
 static struct kt_error *check_file(const struct dw_module *m, const char *path, const char *want,
-				   char **how)
+				   const char *have, char **how, char **why)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	Elf *elf = fd >= 0 ? elf_begin(fd, ELF_C_READ_MMAP, NULL) : NULL;
-	struct kt_error *err = NULL;
-	_cleanup_free_ char *have = NULL;
-	if (!elf) {
-		err = kt_error_create(KT_ERROR_NOT_FOUND, "cannot read %s: %s", path, elf_errmsg(-1));
-		goto out;
-	}
-	have = file_build_id(elf);
 	if (want && have) {
 		if (strcmp(want, have))
-			err = kt_error_create(KT_ERROR_BAD_DATA, "%s has build-id %s", path, have);
-		else if (asprintf(how, "build-id %s matches the loaded module", want) < 0)
-			err = &kt_enomem;
-		goto out;
+			return asprintf(why, "build-id mismatch: %s has %s, module has %s", path, have,
+					want) < 0 ? &kt_enomem : NULL;
+		return asprintf(how, "build-id %s matches the loaded module", want) < 0 ? &kt_enomem
+											 : NULL;
 	}
-	const struct kt_kallsyms *ks = m->place.symbols;
-	uint64_t text = 0;
-	for (size_t i = 0; i < m->place.n_secs; i++)
-		if (!strcmp(m->place.secs[i].name, ".text"))
-			text = m->place.secs[i].address;
-	char bad[256] = "";
-	long agree = ks && text ? symbols_agree(elf, ks, text, bad, sizeof(bad)) : 0;
-	if (agree <= 0)
-		err = kt_error_create(KT_ERROR_BAD_DATA, "%s does not fit the module's symbols (%s)",
-				      path, agree < 0 ? bad : "no function to compare");
-	else if (asprintf(how, "no build-id in the %s; its %ld .text functions are where the "
-			  "module's kallsyms has them", want ? "file" : "dump", agree) < 0)
-		err = &kt_enomem;
-out:
-	if (elf)
+	// Without a build-id on one side: the file's functions must sit where the module's are.
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	Elf *elf = fd >= 0 ? elf_begin(fd, ELF_C_READ_MMAP, NULL) : NULL;
+	int n = 0;
+	if (!elf) {
+		n = asprintf(why, "cannot read %s: %s", path, fd < 0 ? strerror(errno) : elf_errmsg(-1));
+	} else {
+		const struct kt_kallsyms *ks = m->place.symbols;
+		uint64_t text = 0;
+		for (size_t i = 0; i < m->place.n_secs; i++)
+			if (!strcmp(m->place.secs[i].name, ".text"))
+				text = m->place.secs[i].address;
+		char bad[256] = "";
+		long agree = ks && text ? symbols_agree(elf, ks, text, bad, sizeof(bad)) : 0;
+		if (agree <= 0)
+			n = asprintf(why, "%s does not fit the module's symbols (%s)", path,
+				     agree < 0 ? bad : "no function to compare");
+		else
+			n = asprintf(how, "no build-id in the %s; its %ld .text functions are where the "
+				     "module's kallsyms has them", want ? "file" : "dump", agree);
 		elf_end(elf);
+	}
 	if (fd >= 0)
 		close(fd);
-	return err;
+	return n < 0 ? &kt_enomem : NULL;
 }
 
-/* One search for a module's debug file: each candidate is checked as it is found. */
+/* One search for a module's debug file: each candidate is checked as it is offered. */
 struct pick {
 	struct dw_module *m;
-	const char *build_id;
 	char **how;
 	FILE *refused;     /* why each candidate was refused, "; " between */
-	size_t n;
 	struct kt_error *err;  /* out of memory */
 };
 
-static bool pick_one(const char *path, void *arg)
+static bool pick_one(const char *path, const char *have, void *arg)
 {
 	struct pick *p = arg;
-	p->n++;
-	struct kt_error *e = check_file(p->m, path, p->build_id, p->how);
-	if (e == &kt_enomem || (!e && !(p->m->path = strdup(path)))) {
+	char *why = NULL;
+	struct kt_error *e = check_file(p->m, path, p->m->place.build_id, have, p->how, &why);
+	if (e || (!why && !(p->m->path = strdup(path)))) {
+		free(why);
 		p->err = &kt_enomem;
 		return true;
 	}
-	if (e)
-		fprintf(p->refused, "%s%s", ftell(p->refused) ? "; " : "", kt_error_message(e));
-	kt_error_destroy(e);
-	return !e;
+	if (why)
+		fprintf(p->refused, "%s%s", ftell(p->refused) ? "; " : "", why);
+	free(why);
+	return !why;
+}
+
+/* Keeps a text handed out earlier alive until the program ends (mod -s searches again). */
+static void retire(struct kt_dwarf *dw, char **text)
+{
+	if (!*text)
+		return;
+	char **grown = realloc(dw->retired, (dw->n_retired + 1) * sizeof(*grown));
+	if (!grown)
+		return;  // leaked rather than freed under a reader
+	dw->retired = grown;
+	dw->retired[dw->n_retired++] = *text;
+	*text = NULL;
+}
+
+/* Forgets a module's earlier outcome: it is about to be searched again. */
+static void module_reset(struct kt_dwarf *dw, struct dw_module *m)
+{
+	retire(dw, &m->status);
+	retire(dw, &m->reason);
+	retire(dw, &m->how);
+	free(m->path);
+	m->path = NULL;
+	kt_error_destroy(m->why_not);
+	m->why_not = NULL;
+	m->tried = false;
+}
+
+/* The module's sections, build-id and symbols from the dump, read once. */
+static struct kt_error *module_placed(struct kt_program *prog, struct kt_dwarf *dw, struct dw_module *m)
+{
+	if (m->placed)
+		return NULL;
+	// Without a build-id in the dump, the file is checked against the module's symbols.
+	struct kt_error *err = prog->upcalls->module_place(prog, (size_t)(m - dw->mods), &m->place);
+	if (err)
+		return kt_error_prefix(err, "module %s: cannot place its debug file", m->name);
+	m->placed = true;
+	return NULL;
 }
 
 /*
- * The first candidate file that is the loaded module's build: a namesake (a distribution's
- * module of the same name, another build of ours) is passed over; only when none fits are the
- * refused files named, each with its build-id.
+ * Chooses the module's debug file: file (checked) when given, else the first candidate of
+ * index whose build-id is the loaded module's. A namesake (a distribution's module of the same
+ * name, another build of ours) is passed over; only when none fits are the refused files named,
+ * each with its build-id. Sets m->reason when none fits.
  */
-static struct kt_error *pick_file(struct kt_program *prog, struct dw_module *m, const char *release,
-				  const char *build_id, char **how)
+static struct kt_error *module_choose(struct dw_module *m, struct kt_debuginfo_index *index,
+				      const char *file, char **how)
 {
-	_cleanup_free_ char *searched = NULL, *why = NULL;
+	_cleanup_free_ char *why = NULL;
 	size_t why_len = 0;
-	struct pick p = {.m = m, .build_id = build_id, .how = how,
-			 .refused = open_memstream(&why, &why_len)};
+	struct pick p = {.m = m, .how = how, .refused = open_memstream(&why, &why_len)};
 	if (!p.refused)
 		return &kt_enomem;
-	struct kt_error *err = kt_debuginfo_search_module(prog->opts.debuginfo_dirs,
-							  prog->opts.n_debuginfo_dirs, release, m->name,
-							  build_id, pick_one, &p, &searched);
+	size_t n = 0;
+	struct kt_error *err = NULL;
+	if (file) {
+		char *have = NULL;
+		err = kt_debuginfo_path_build_id(file, &have);
+		if (!err || err != &kt_enomem) {
+			if (err)
+				fprintf(p.refused, "%s", kt_error_message(err));
+			else
+				pick_one(file, have, &p);
+			kt_error_destroy(err);
+			err = NULL;
+			n = 1;
+		}
+		free(have);
+	} else {
+		err = kt_debuginfo_index_candidates(index, m->name, m->place.build_id, pick_one, &p, &n);
+	}
 	fclose(p.refused);
 	if (err || p.err) {
 		kt_error_destroy(err);
@@ -341,40 +396,93 @@ static struct kt_error *pick_file(struct kt_program *prog, struct dw_module *m, 
 	}
 	if (m->path)
 		return NULL;
-	if (!p.n)
-		return kt_error_create(KT_ERROR_NOT_FOUND, "module %s: no debug file (looked for "
-				       "%s.ko under lib/modules/%s%s%s, and in the directories "
-				       "themselves, in %s)", m->name, m->name,
-				       release ? release : "RELEASE", build_id ? " and .build-id/ for " : "",
-				       build_id ? build_id : "", searched);
-	if (build_id)
-		return kt_error_create(KT_ERROR_BAD_DATA, "module %s: no debug file of the loaded "
-				       "build (build-id %s): refused %s", m->name, build_id,
-				       why ? why : "(out of memory)");
-	return kt_error_create(KT_ERROR_BAD_DATA, "module %s: the dump holds no build-id for it, "
-			       "and no debug file fits its symbols: refused %s", m->name,
-			       why ? why : "(out of memory)");
+	const char *id = m->place.build_id;
+	int len;
+	if (!n && id)
+		len = asprintf(&m->reason, "no file with build-id %s, nor named %s.ko, %s.ko.debug or "
+			       "%s.debug, in %s", id, m->name, m->name, m->name,
+			       kt_debuginfo_index_places(index));
+	else if (!n)
+		len = asprintf(&m->reason, "no file named %s.ko, %s.ko.debug or %s.debug in %s (the "
+			       "dump holds no build-id for it)", m->name, m->name, m->name,
+			       kt_debuginfo_index_places(index));
+	else
+		len = asprintf(&m->reason, "%s", why ? why : "");
+	if (len < 0) {
+		m->reason = NULL;
+		return &kt_enomem;
+	}
+	if (!n)
+		return kt_error_create(KT_ERROR_NOT_FOUND, "module %s: no debug file (%s)", m->name,
+				       m->reason);
+	return kt_error_create(KT_ERROR_BAD_DATA, "module %s: no debug file of its build; refused: %s",
+			       m->name, m->reason);
 }
 
-static struct kt_error *module_load(struct kt_program *prog, struct kt_dwarf *dw, size_t index)
+/* The program's places, walked once for every module. */
+static struct kt_error *index_get(struct kt_program *prog, struct kt_dwarf *dw,
+				  struct kt_debuginfo_index **ret)
 {
-	struct dw_module *m = &dw->mods[index];
-	struct kt_error *err;
-	_cleanup_free_ char *release = NULL, *how = NULL;
-	// Without a build-id in the dump, the file is checked against the module's symbols.
-	if ((err = prog->upcalls->module_place(prog, index, &m->place)))
-		return kt_error_prefix(err, "module %s: cannot place its debug file", m->name);
-	kt_error_destroy(kt_vmcoreinfo_line(prog->dump, "OSRELEASE", &release));
-	if ((err = pick_file(prog, m, release, m->place.build_id, &how)))
+	if (!dw->index) {
+		_cleanup_free_ char *release = NULL;
+		kt_error_destroy(kt_vmcoreinfo_line(prog->dump, "OSRELEASE", &release));
+		struct kt_error *err = kt_debuginfo_index_create(prog->opts.debuginfo_dirs,
+								 prog->opts.n_debuginfo_dirs,
+								 release, &dw->index);
+		if (err)
+			return err;
+	}
+	*ret = dw->index;
+	return NULL;
+}
+
+/* Finds (in index, or file) and reports the module's debug file; the outcome is remembered. */
+static struct kt_error *module_load(struct kt_program *prog, struct kt_dwarf *dw,
+				    struct dw_module *m, struct kt_debuginfo_index *index,
+				    const char *file)
+{
+	_cleanup_free_ char *how = NULL;
+	struct kt_error *err = module_placed(prog, dw, m);
+	if (!err && !file && !index)
+		err = index_get(prog, dw, &index);
+	if (!err)
+		err = module_choose(m, index, file, &how);
+	if (!err && !(m->mod = report(dw->dwfl, m->name, NULL, m->base,
+				      m->base + (m->size ? m->size : 1)))) {
+		err = kt_error_create(KT_ERROR_BAD_DATA, "module %s: %s: %s", m->name, m->path,
+				      dwfl_errmsg(-1));
+		if (asprintf(&m->reason, "%s: %s", m->path, dwfl_errmsg(-1)) < 0)
+			m->reason = NULL;
+		free(m->path);
+		m->path = NULL;
+	}
+	if (err == &kt_enomem)
 		return err;
-	if (!(m->mod = report(dw->dwfl, m->name, NULL, m->base, m->base + (m->size ? m->size : 1))))
-		return kt_error_create(KT_ERROR_BAD_DATA, "module %s: %s: %s", m->name, m->path,
-				       dwfl_errmsg(-1));
+	m->tried = true;
+	if (err) {
+		m->why_not = err;
+		if (!(m->status = strdup(kt_error_message(err))))
+			return &kt_enomem;
+		if (!m->reason && !(m->reason = strdup(kt_error_message(err))))
+			return &kt_enomem;
+		return error_copy(err);
+	}
 	void **userdata;
 	dwfl_module_info(m->mod, &userdata, NULL, NULL, NULL, NULL, NULL, NULL);
 	*userdata = m;
-	if (asprintf(&m->status, "module %s: %s (%s)", m->name, m->path, how) < 0)
+	m->how = kt_steal_ptr(how);
+	if (asprintf(&m->status, "module %s: %s (%s)", m->name, m->path, m->how) < 0) {
 		m->status = NULL;
+		return &kt_enomem;
+	}
+	return NULL;
+}
+
+static struct dw_module *module_named(struct kt_dwarf *dw, const char *name)
+{
+	for (size_t i = 0; i < dw->n_mods; i++)
+		if (!strcmp(dw->mods[i].name, name))
+			return &dw->mods[i];
 	return NULL;
 }
 
@@ -384,24 +492,18 @@ static struct kt_error *module_get(struct kt_program *prog, struct kt_dwarf *dw,
 	struct kt_error *err = modules_get(prog, dw);
 	if (err)
 		return err;
-	struct dw_module *m = NULL;
-	for (size_t i = 0; i < dw->n_mods && !m; i++) {
-		if (strcmp(dw->mods[i].name, name))
-			continue;
-		m = &dw->mods[i];
-		if (!m->tried) {
-			m->tried = true;
-			err = module_load(prog, dw, i);
-			if (err == &kt_enomem) {
-				m->tried = false;
-				return err;
-			}
-			m->why_not = err;
-		}
-	}
+	struct dw_module *m = module_named(dw, name);
 	if (!m)
 		return kt_error_create(KT_ERROR_NOT_FOUND, "no module %s is loaded", name);
 	*ret = m;
+	if (!m->tried) {
+		err = module_load(prog, dw, m, NULL, NULL);
+		if (err == &kt_enomem) {
+			module_reset(dw, m);
+			return err;
+		}
+		kt_error_destroy(err);
+	}
 	return m->why_not ? error_copy(m->why_not) : NULL;
 }
 
@@ -466,7 +568,132 @@ const char *kt_dwarf_status(struct kt_program *prog, uint64_t addr)
 		status = dw->vmlinux_status ? dw->vmlinux_status : dw->vmlinux_err->message;
 	for (size_t i = 0; module && i < dw->n_mods && !status; i++)
 		if (!strcmp(dw->mods[i].name, module))
-			status = dw->mods[i].why_not ? dw->mods[i].why_not->message : dw->mods[i].status;
+			status = dw->mods[i].status;
 	kt_error_destroy(err);
 	return status ? status : "out of memory";
+}
+
+static const char NO_DEBUG_FILES[] = "the program was opened without debug files";
+
+static void debug_fill(const struct dw_module *m, struct kt_module_debug *ret)
+{
+	*ret = (struct kt_module_debug){.build_id = m->placed ? m->place.build_id : NULL};
+	if (!m->tried) {
+		ret->state = KT_MODULE_DEBUG_NOT_SEARCHED;
+	} else if (m->mod) {
+		ret->state = KT_MODULE_DEBUG_LOADED;
+		ret->path = m->path;
+		ret->checked = m->how;
+	} else {
+		ret->state = KT_MODULE_DEBUG_NONE;
+		ret->reason = m->reason;
+	}
+}
+
+/* The session and the module's DWARF state; NOT_FOUND if no such module is loaded. */
+static struct kt_error *debug_module(struct kt_program *prog, const char *module,
+				     struct kt_dwarf **dw_ret, struct dw_module **ret)
+{
+	struct kt_error *err = session(prog, dw_ret);
+	if (err || (err = modules_get(prog, *dw_ret)))
+		return err;
+	if (!(*ret = module_named(*dw_ret, module)))
+		return kt_error_create(KT_ERROR_NOT_FOUND, "no module %s is loaded", module);
+	return NULL;
+}
+
+struct kt_error *kt_module_debug_status(struct kt_program *prog, const char *module,
+					struct kt_module_debug *ret)
+{
+	struct kt_dwarf *dw;
+	struct dw_module *m;
+	if (prog->opts.no_debuginfo) {
+		*ret = (struct kt_module_debug){.state = KT_MODULE_DEBUG_NONE, .reason = NO_DEBUG_FILES};
+		return NULL;
+	}
+	struct kt_error *err = debug_module(prog, module, &dw, &m);
+	if (!err)
+		debug_fill(m, ret);
+	return err;
+}
+
+static bool same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+	return !stat(a, &sa) && !stat(b, &sb) && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+/* The module's types were looked for before it had a debug file: the next lookup opens it. */
+static void types_reopen(struct kt_program *prog, const struct dw_module *m)
+{
+	if (m->mod && prog->types)
+		kt_types_module_reopen(prog->types, m->name);
+}
+
+struct kt_error *kt_module_debug_load(struct kt_program *prog, const char *module,
+				      const char *file, struct kt_module_debug *ret)
+{
+	struct kt_dwarf *dw;
+	struct dw_module *m;
+	struct kt_error *err = debug_module(prog, module, &dw, &m);
+	if (err)
+		return err;
+	if (m->mod && file && !same_file(file, m->path))
+		return kt_error_create(KT_ERROR_INVALID_ARGUMENT, "module %s uses %s already (%s)",
+				       m->name, m->path, m->how);
+	// A file given is a new chance for a module that had none; a search again is not.
+	if (m->tried && !m->mod && file)
+		module_reset(dw, m);
+	if (!m->tried) {
+		err = module_load(prog, dw, m, NULL, file);
+		if (err == &kt_enomem) {
+			module_reset(dw, m);
+			return err;
+		}
+		kt_error_destroy(err);
+		types_reopen(prog, m);
+	}
+	if (m->why_not)
+		return error_copy(m->why_not);
+	debug_fill(m, ret);
+	return NULL;
+}
+
+struct kt_error *kt_module_debug_load_all(struct kt_program *prog, const char *dir,
+					  size_t *n_loaded_ret)
+{
+	struct kt_dwarf *dw;
+	struct kt_debuginfo_index *index = NULL;
+	struct kt_error *err = session(prog, &dw);
+	if (err || (err = modules_get(prog, dw)))
+		return err;
+	if (dir) {
+		_cleanup_free_ char *release = NULL;
+		kt_error_destroy(kt_vmcoreinfo_line(prog->dump, "OSRELEASE", &release));
+		if ((err = kt_debuginfo_index_create(&dir, 1, release, &index)))
+			return err;
+	}
+	size_t loaded = 0;
+	for (size_t i = 0; i < dw->n_mods; i++) {
+		struct dw_module *m = &dw->mods[i];
+		// Without a directory, a module searched in vain stays so: the places are the same.
+		if (m->tried && !m->mod && dir)
+			module_reset(dw, m);
+		if (!m->tried) {
+			err = module_load(prog, dw, m, index, NULL);
+			if (err == &kt_enomem) {
+				module_reset(dw, m);
+				break;
+			}
+			kt_error_destroy(err);
+			err = NULL;
+			types_reopen(prog, m);
+		}
+		loaded += m->mod != NULL;
+	}
+	kt_debuginfo_index_destroy(index);
+	if (err)
+		return err;
+	*n_loaded_ret = loaded;
+	return NULL;
 }

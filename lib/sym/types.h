@@ -82,6 +82,9 @@ typedef struct kt_error *kt_types_module_open_fn(const char *module, void *arg,
 						 struct kt_types **ret);
 struct kt_error *kt_types_add_module_open(struct kt_types *types, const char *name,
 					  kt_types_module_open_fn *open, void *arg);
+/* A module whose open failed (no debug file then) and which has one now: the next lookup that
+ * reaches it opens it again. */
+void kt_types_module_reopen(struct kt_types *types, const char *name);
 
 /* Names a source of types can make besides those its BTF holds already (a DWARF index): for
  * kt_types_for_each_name. fn as there; returns false if fn stopped. */

@@ -55,6 +55,7 @@ struct module_btf {
 	uint32_t first;               /* its first own type id (a split BTF's follow its base's) */
 	struct kt_types *own;         /* from DWARF: types of its own, btf is own's */
 	kt_types_module_open_fn *open;  /* how to make own; NULL once tried */
+	kt_types_module_open_fn *opener; /* the same, kept for kt_types_module_reopen */
 	void *open_arg;
 	struct kt_error *unreadable;  /* why there are no types, then */
 };
@@ -235,7 +236,7 @@ struct kt_error *kt_types_add_module_open(struct kt_types *types, const char *na
 	struct module_btf *m = module_new(types, name);
 	if (!m)
 		return &kt_enomem;
-	m->open = open;
+	m->open = m->opener = open;
 	m->open_arg = arg;
 	m->first = 1;
 	types->n_mods++;
@@ -307,6 +308,26 @@ static struct kt_error *module_open(struct module_btf *m)
 	m->own = own;
 	m->btf = own->btf;
 	return NULL;
+}
+
+void kt_types_module_reopen(struct kt_types *types, const char *name)
+{
+	for (size_t i = 0; i < types->n_mods; i++) {
+		struct module_btf *m = &types->mods[i];
+		if (strcmp(m->name, name) || m->btf || m->open || !m->opener)
+			continue;
+		kt_error_destroy(m->unreadable);
+		m->unreadable = NULL;
+		m->open = m->opener;
+		// The misses remembered may now be found; a slot emptied only costs a search again.
+		for (size_t j = 0; j < TYPE_CACHE_SIZE; j++) {
+			struct type_cache_entry *e = &types->cache[j];
+			if (e->name && e->id < 0) {
+				free(e->name);
+				e->name = NULL;
+			}
+		}
+	}
 }
 
 /* Lets a module's own types (from DWARF) make what name needs before it is looked for. */
