@@ -397,15 +397,21 @@ static struct kt_error *module_choose(struct dw_module *m, struct kt_debuginfo_i
 	if (m->path)
 		return NULL;
 	const char *id = m->place.build_id;
+	struct kt_debuginfo_walk_stats stats = {0};
+	if (index)
+		kt_debuginfo_index_stats(index, &stats);
+	const char *places = file ? file : kt_debuginfo_index_places(index);
+	_cleanup_free_ char *where = NULL;
+	if (asprintf(&where, "%s%s%s", places, stats.cut ? "; the walk stopped early: " : "",
+		     stats.cut ? stats.cut : "") < 0)
+		return &kt_enomem;
 	int len;
 	if (!n && id)
 		len = asprintf(&m->reason, "no file with build-id %s, nor named %s.ko, %s.ko.debug or "
-			       "%s.debug, in %s", id, m->name, m->name, m->name,
-			       kt_debuginfo_index_places(index));
+			       "%s.debug, in %s", id, m->name, m->name, m->name, where);
 	else if (!n)
 		len = asprintf(&m->reason, "no file named %s.ko, %s.ko.debug or %s.debug in %s (the "
-			       "dump holds no build-id for it)", m->name, m->name, m->name,
-			       kt_debuginfo_index_places(index));
+			       "dump holds no build-id for it)", m->name, m->name, m->name, where);
 	else
 		len = asprintf(&m->reason, "%s", why ? why : "");
 	if (len < 0) {

@@ -243,7 +243,8 @@ def main():
         gt = ground_truth(d)
         dump = os.path.join(d, "vmcore.kdump")
         debug = os.path.join(os.path.dirname(d), "debug")
-        for mode, with_dwarf, tag in (((), False, "vmlinux"), (("--debuginfo", debug), True, "module DWARF"),
+        for mode, with_dwarf, tag in (((), False, "vmlinux"),
+                                      (("--no-default-debuginfo", "--debuginfo", debug), True, "module DWARF"),
                                       (("--no-debuginfo",), False, "no debuginfo")):
             for name in KINDS:
                 if name in gt["cf"]:
@@ -272,7 +273,8 @@ def main():
             # The module (no BTF) has types where its debug file is: the lab's debug tree, or the
             # scenario's directory of modules given beside the kernel's debug tree.
             for mode, tag, typed in (((), "vmlinux", False), (("--no-debuginfo",), "no debuginfo", False),
-                                     (("--debuginfo", os.path.join(os.path.dirname(d), "debug")), "module DWARF",
+                                     (("--no-default-debuginfo", "--debuginfo",
+                                       os.path.join(os.path.dirname(d), "debug")), "module DWARF",
                                       True),
                                      (("--debuginfo", kernel_dbg(d), "--debuginfo", d), "vmlinux, module DWARF",
                                       True)):
@@ -287,7 +289,8 @@ def main():
         gt = ground_truth(d)
         for mode, tag, typed in (((), "vmlinux", False), (("--no-debuginfo",), "no debuginfo", False),
                                  (("--debuginfo", kernel_dbg(d), "--debuginfo", d), "vmlinux, module DWARF", True),
-                                 (("--debuginfo", os.path.join(os.path.dirname(d), "debug")), "module DWARF", True)):
+                                 (("--no-default-debuginfo", "--debuginfo", os.path.join(os.path.dirname(d), "debug")),
+                                  "module DWARF", True)):
             check_nmi(tap, f"nmi-stuck ({tag})", os.path.join(d, "vmcore.kdump"), gt, mode, typed)
     tap.done()
 

@@ -276,7 +276,8 @@ def main():
         dump = os.path.join(d, "vmcore.kdump")
         ko = os.path.join(d, module + ".ko")
         modes = [("vmlinux, modules directory", ["--debuginfo", kernel_dbg(d), "--debuginfo", d, dump]),
-                 ("lab debug tree", ["--debuginfo", os.path.join(lab_root(), "debug"), dump])]
+                 ("lab debug tree", ["--no-default-debuginfo", "--debuginfo", os.path.join(lab_root(), "debug"),
+                                     dump])]
         if scenario == "nmi-stuck":
             modes.append(("kernel types from DWARF", ["--types=dwarf", "--debuginfo", kernel_dbg(d), "--debuginfo", d,
                                                       dump]))
