@@ -51,10 +51,11 @@ def main():
         def listed(ms):
             """The module list without the debug file's state (which differs by design)."""
             return [{k: v for k, v in m.items() if k != "debug"} for m in ms]
-        tap.ok(q.returncode == 0 and mods and listed(json.loads(q.stdout)["modules"]) == listed(mods),
+        tap.ok(q.returncode == 0 and listed(json.loads(q.stdout)["modules"]) == listed(mods),
                f"{name}: the same module list without debug info ({len(mods)})", q.stderr)
-        tap.ok(all(m["debug"]["status"] == "not_searched" for m in mods),
-               f"{name}: mod alone searches no debug file ({len(mods)} modules `not_searched`)")
+        if mods:
+            tap.ok(all(m["debug"]["status"] == "not_searched" for m in mods),
+                   f"{name}: mod alone searches no debug file ({len(mods)} modules `not_searched`)")
         for frame in recorded_frames(gt):
             for mode in ([], ["--no-debuginfo"]):
                 r = ktriage("--json", *mode, dump, "sym", frame["pc"], check=False)
