@@ -44,6 +44,9 @@ int cmd_mod(struct cli_context *ctx, int argc, char **argv)
 	if (argc == 1)
 		return list(ctx, NULL);
 	if (!strcmp(argv[1], "-s") && (argc == 3 || argc == 4)) {
+		// The kernel keeps '_' where modprobe accepts '-' too (kvm-intel is kvm_intel).
+		for (char *c = argv[2]; *c; c++)
+			*c = *c == '-' ? '_' : *c;
 		struct kt_module_debug debug;
 		struct kt_error *err = kt_module_debug_load(ctx->prog, argv[2], argc == 4 ? argv[3] : NULL,
 							    &debug);

@@ -260,12 +260,14 @@ static long symbols_agree(Elf *elf, const struct kt_kallsyms *ks, uint64_t text,
 static struct kt_error *check_file(const struct dw_module *m, const char *path, const char *want,
 				   const char *have, char **how, char **why)
 {
+	*how = *why = NULL;
 	if (want && have) {
-		if (strcmp(want, have))
-			return asprintf(why, "build-id mismatch: %s has %s, module has %s", path, have,
-					want) < 0 ? &kt_enomem : NULL;
-		return asprintf(how, "build-id %s matches the loaded module", want) < 0 ? &kt_enomem
-											 : NULL;
+		int n = strcmp(want, have)
+			? asprintf(why, "build-id mismatch: %s has %s, module has %s", path, have, want)
+			: asprintf(how, "build-id %s matches the loaded module", want);
+		if (n < 0)
+			*how = *why = NULL;  // asprintf leaves them undefined
+		return n < 0 ? &kt_enomem : NULL;
 	}
 	// Without a build-id on one side: the file's functions must sit where the module's are.
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -291,6 +293,8 @@ static struct kt_error *check_file(const struct dw_module *m, const char *path, 
 	}
 	if (fd >= 0)
 		close(fd);
+	if (n < 0)
+		*how = *why = NULL;
 	return n < 0 ? &kt_enomem : NULL;
 }
 

@@ -139,9 +139,13 @@ def check_mod(c, label, dump):
     text, doc = c.run(f"{label}: mod", "mod", dump, "mod")
     if doc is None:
         return
-    rows = [tuple(l.split()) for l in text.splitlines()[1:]]
-    want = [(m["module"][2:], m["name"], m["base"][2:], str(m["size"]), m["state"], str(m["symbols"]))
-            for m in doc["modules"]]
+    rows = [tuple(l.split(None, 6)) for l in text.splitlines()[1:]]
+
+    def debug_text(d):
+        """The DEBUG FILE column as the text prints the JSON's debug member."""
+        return {"loaded": d["file"], "none": f"(none: {d['reason']})"}.get(d["status"], "(not searched yet)")
+    want = [(m["module"][2:], m["name"], m["base"][2:], str(m["size"]), m["state"], str(m["symbols"]),
+             debug_text(m["debug"])) for m in doc["modules"]]
     c.same(f"{label}: mod", rows, want, "modules", may_be_empty=True)
 
 
