@@ -1338,7 +1338,7 @@ KT_PUBLIC const char *kt_svm_exit_code_name(uint64_t code);
  */
 struct kt_finding_fact {
 	char key[48];            /* "cpu", "vm.owner", "abort", "msr.host.0", ... */
-	char value[320];
+	char value[640];
 };
 
 struct kt_finding {

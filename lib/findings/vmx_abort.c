@@ -203,8 +203,8 @@ static struct kt_error *finding_add(struct kt_program *prog, struct kt_findings_
 	ok = kt_finding_command(f, list, "bt -c %u", cpu) &&
 	     kt_finding_command(f, list, "kvm") &&
 	     kt_finding_command(f, list, "vmx 0x%" PRIx64, vc->address) &&
-	     kt_finding_command(f, list, "struct %s:struct vmcs 0x%" PRIx64, mod, r->address) &&
-	     kt_finding_command(f, list, "struct %s:struct vcpu_vmx.msr_autoload 0x%" PRIx64, mod,
+	     kt_finding_command(f, list, "struct %s:vmcs 0x%" PRIx64, mod, r->address) &&
+	     kt_finding_command(f, list, "struct %s:vcpu_vmx.msr_autoload 0x%" PRIx64, mod,
 				v->vcpu_vmx) &&
 	     kt_finding_command(f, list, "percpu -x current_vmcs %u", cpu) &&
 	     kt_finding_command(f, list, "p cpu_hw_events:%u.pebs_enabled", cpu) &&

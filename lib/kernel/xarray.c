@@ -3,7 +3,8 @@
  * XArray walks. Entries (include/linux/xarray.h): bits 1:0 = 00 a pointer, x1 a value entry,
  * 10 an internal entry; an internal entry above 4096 is a node (xa_to_node: entry - 2), below
  * 256 a sibling, 256 a retry and 257 a zero entry. A node (struct xa_node) has shift, the index
- * bits below it, and slots[XA_CHUNK_SIZE]; the chunk size is read from the type.
+ * bits below it, array, the xarray it belongs to (checked), and slots[XA_CHUNK_SIZE]; the chunk
+ * size is read from the type.
  */
 #include "core/error.h"
 #include "kernel/object.h"
@@ -14,7 +15,8 @@ enum { XA_DEPTH_MAX = 64, XA_NODE_BUDGET = 1 << 16 };
 struct xa_walk {
 	struct kt_program *prog;
 	struct kt_reader *reader;
-	uint64_t shift_offset, slots_offset;
+	uint64_t xa;                 /* the struct xarray: every node's array member names it */
+	uint64_t shift_offset, slots_offset, array_offset;
 	unsigned int chunk_size, chunk_shift;
 	uint64_t budget;
 	kt_xarray_fn *fn;
@@ -48,6 +50,13 @@ static struct kt_error *visit(struct xa_walk *w, uint64_t entry, uint64_t index,
 	if (shift % w->chunk_shift || shift >= 64 || (shift_expected >= 0 && shift != shift_expected))
 		return kt_error_create(KT_ERROR_BAD_DATA, "xarray node 0x%llx: shift %u where %d was "
 				       "expected", (unsigned long long)node, shift, shift_expected);
+	uint64_t array;
+	if ((err = kt_read_u64(w->reader, node + w->array_offset, &array)))
+		return kt_error_prefix(err, "xarray node 0x%llx", (unsigned long long)node);
+	if (array != w->xa)
+		return kt_error_create(KT_ERROR_BAD_DATA, "xarray node 0x%llx belongs to xarray 0x%llx, "
+				       "not 0x%llx", (unsigned long long)node, (unsigned long long)array,
+				       (unsigned long long)w->xa);
 	uint64_t slots[256];
 	if ((err = kt_read(w->reader, node + w->slots_offset, slots, w->chunk_size * 8)))
 		return kt_error_prefix(err, "xarray node 0x%llx slots", (unsigned long long)node);
@@ -75,6 +84,7 @@ struct kt_error *kt_xarray_for_each(const struct kt_object *xa, uint64_t budget,
 	struct kt_error *err;
 	if ((err = kt_object_lookup_type(prog, "struct xa_node", &node_type)) ||
 	    (err = kt_object_member_offset(prog, node_type, "shift", &w.shift_offset, &slots_type)) ||
+	    (err = kt_object_member_offset(prog, node_type, "array", &w.array_offset, &slots_type)) ||
 	    (err = kt_object_member_offset(prog, node_type, "slots", &w.slots_offset, &slots_type)))
 		return kt_error_prefix(err, "xarray");
 	struct kt_object probe;
@@ -88,6 +98,7 @@ struct kt_error *kt_xarray_for_each(const struct kt_object *xa, uint64_t budget,
 	if ((1u << w.chunk_shift) != w.chunk_size)
 		return kt_error_create(KT_ERROR_BAD_DATA, "struct xa_node has %u slots, not a power "
 				       "of two up to 256", w.chunk_size);
+	w.xa = xa->address;
 	if ((err = kt_object_member(xa, "xa_head", &head)) ||
 	    (err = kt_object_read_unsigned(&head, &entry)))
 		return kt_error_prefix(err, "xarray");

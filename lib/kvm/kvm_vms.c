@@ -77,6 +77,13 @@ static bool add_vcpu_at(struct vm_builder *b, struct kt_kvm_vm *vm, const struct
 	vcpu.is_value = false;
 	struct kt_kvm_vcpu v;
 	kt_kvm_vcpu_fill(b->ctx, &vcpu, default_vendor(b->ctx), &v);
+	// An entry of this VM's array is one of its vCPUs: vcpu->kvm says so, or it is garbage.
+	if (v.kvm != vm->address) {
+		size_t len = strlen(vm->error);
+		kt_textf(vm->error + len, sizeof(vm->error) - len, "%s0x%" PRIx64 " in the vCPU array is no "
+			 "vCPU of this VM (vcpu->kvm 0x%" PRIx64 ")", len ? "; " : "", address, v.kvm);
+		return true;
+	}
 	if (!vcpu_add(vm, &v)) {
 		b->fatal = &kt_enomem;
 		return false;
@@ -149,7 +156,13 @@ static struct kt_error *memslots_read(struct kt_kvm_vm *vm, const struct kt_obje
 {
 	struct kt_object slots, member;
 	struct slot_count c = {0};
+	uint64_t pointer;
 	struct kt_error *err = kt_object_member(kvm, "memslots[0]", &slots);
+	if (!err && !(err = kt_object_read_unsigned(&slots, &pointer)) && !pointer) {
+		kt_textf(vm->memslots_note, sizeof(vm->memslots_note),
+			 "kvm->memslots[0] is NULL: no memslots set up");
+		return NULL;
+	}
 	if (!err)
 		err = kt_object_deref(&slots, &slots);
 	if (err)

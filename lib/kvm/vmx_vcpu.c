@@ -86,23 +86,8 @@ static void region_read(struct kt_kvm_ctx *ctx, const struct kt_vmx_state *state
 		r->abort_meaning = "a value the SDM does not list: written by software or corruption";
 		r->abort_source = "[SDM-2016] Vol 3C §27.7";
 	}
-	struct kt_check *c = &r->revision_check;
-	*c = (struct kt_check){.code = "vmcs.revision_id",
-			       .rule = "the region's revision id equals IA32_VMX_BASIC[30:0] (VMPTRLD fails "
-				       "otherwise) and its shadow bit is 0 for an ordinary VMCS",
-			       .source = "[SDM-2016] Vol 3C §24.2 and §24.11.4; kernel: vmcs_config.revision_id "
-					 "(alloc_vmcs_cpu() writes it)"};
-	if (!state->has_vmcs_config) {
-		c->result = KT_CHECK_UNKNOWN;
-		kt_textf(c->detail, sizeof(c->detail), "revision id %u; %s", r->revision_id,
-			 state->vmcs_config_note);
-	} else {
-		bool ok = r->revision_id == state->vmcs_config_revision;
-		c->result = ok ? KT_CHECK_PASS : KT_CHECK_FAIL;
-		kt_textf(c->detail, sizeof(c->detail), "revision id %u%s, vmcs_config.revision_id %u%s",
-			 r->revision_id, r->shadow ? " (shadow bit set)" : "",
-			 state->vmcs_config_revision, ok ? "" : ": differs");
-	}
+	kt_vmcs_revision_check(r->revision_id, r->shadow, state->has_vmcs_config,
+			       state->vmcs_config_revision, state->vmcs_config_note, &r->revision_check);
 }
 
 static void loaded_read(struct kt_kvm_ctx *ctx, const struct kt_vmx_state *state,

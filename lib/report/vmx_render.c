@@ -82,8 +82,9 @@ static void pebs_text(FILE *out, const struct kt_pebs_context *p)
 		fputs("      no event in the CPU's counters (cpu_hw_events.events[])\n", out);
 	if (p->has_no_isolation)
 		fprintf(out, "      x86_pmu.pebs_no_isolation %d (%s)\n", p->pebs_no_isolation,
-			p->pebs_no_isolation ? "microcode without PEBS isolation: perf lists PEBS_ENABLE"
-					     : "PEBS isolated by microcode: perf does not list PEBS_ENABLE");
+			p->pebs_no_isolation ? "the microcode lacks PEBS isolation: perf lists PEBS_ENABLE"
+					     : "perf lists PEBS_ENABLE only when this is 1 (microcode without "
+					       "PEBS isolation, or guest PEBS)");
 	if (p->has_microcode)
 		fprintf(out, "      microcode revision 0x%x\n", p->microcode);
 	if (p->note[0])

@@ -223,3 +223,26 @@ size_t kt_msr_list_check(enum kt_msr_list_kind kind, uint64_t address, uint32_t 
 		 live_beyond, live_beyond == 1 ? "y" : "ies");
 	return n;
 }
+
+void kt_vmcs_revision_check(uint32_t revision, bool shadow, bool has_config, uint32_t config_revision,
+			    const char *no_config, struct kt_check *c)
+{
+	*c = (struct kt_check){
+		.code = "vmcs.revision_id",
+		.rule = "the region's revision id equals IA32_VMX_BASIC[30:0] and, for an ordinary VMCS, its "
+			"shadow-VMCS bit is 0 (VMPTRLD fails otherwise)",
+		.source = "[SDM-2016] Vol 3C §24.2 and §24.10; [SDM-old] §20.2; kernel: alloc_vmcs_cpu() writes "
+			  "vmcs_config.revision_id, and the shadow bit only for a shadow VMCS"};
+	if (shadow) {
+		c->result = KT_CHECK_FAIL;
+		kt_textf(c->detail, sizeof(c->detail), "revision id %u with the shadow-VMCS bit set on a "
+			 "VMCS kvm loads as ordinary", revision);
+	} else if (!has_config) {
+		c->result = KT_CHECK_UNKNOWN;
+		kt_textf(c->detail, sizeof(c->detail), "revision id %u; %s", revision, no_config);
+	} else {
+		c->result = revision == config_revision ? KT_CHECK_PASS : KT_CHECK_FAIL;
+		kt_textf(c->detail, sizeof(c->detail), "revision id %u, vmcs_config.revision_id %u%s",
+			 revision, config_revision, revision == config_revision ? "" : ": they differ");
+	}
+}

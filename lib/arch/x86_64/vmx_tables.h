@@ -57,6 +57,11 @@ size_t kt_msr_list_check(enum kt_msr_list_kind kind, uint64_t address, uint32_t 
 			 uint32_t capacity, bool has_misc, uint64_t vmx_misc, unsigned int live_beyond,
 			 struct kt_check *out);
 
+/* An ordinary VMCS region's header against the revision kvm_intel read from IA32_VMX_BASIC
+ * (vmcs_config.revision_id; has_config false: no_config says why it is unknown). */
+void kt_vmcs_revision_check(uint32_t revision, bool shadow, bool has_config, uint32_t config_revision,
+			    const char *no_config, struct kt_check *out);
+
 /* The list's name for people: "VM-exit MSR-load (host values)". */
 const char *kt_msr_list_kind_name(enum kt_msr_list_kind kind);
 
