@@ -150,7 +150,14 @@ static struct kt_error *finding_add(struct kt_program *prog, struct kt_findings_
 	f->vcpu = vc->address;
 	f->task = vc->thread.task;
 	f->abort = r->abort;
-	size_t failed = 0;
+	size_t failed = 0, unknown = 0;
+	for (size_t i = 0; i < v->n_lists; i++) {
+		for (size_t k = 0; k < v->lists[i].n_checks; k++)
+			unknown += v->lists[i].checks[k].result == KT_CHECK_UNKNOWN;
+		for (size_t e = 0; e < v->lists[i].n_entries; e++)
+			for (size_t k = 0; k < v->lists[i].entries[e].n_checks; k++)
+				unknown += v->lists[i].entries[e].checks[k].result == KT_CHECK_UNKNOWN;
+	}
 	bool ok = kt_finding_fact(f, "cpu", "%u: %s", cpu, regs->reason) &&
 		  kt_finding_fact(f, "vm", "struct kvm 0x%" PRIx64 ", owner %s%d %s (%s)", vc->kvm,
 				  vm && vm->owner.found ? "pid " : "",
@@ -197,8 +204,9 @@ static struct kt_error *finding_add(struct kt_program *prog, struct kt_findings_
 		 vm && vm->owner.found ? vm->owner.comm : "(owner unknown)", r->abort,
 		 r->abort_meaning ? r->abort_meaning : "?",
 		 failed ? "The MSR lists fail some of the SDM's rules (see the facts)."
-			: "Every rule the dump can evaluate on the MSR lists passes; what remains possible is "
-			  "listed.");
+		 : unknown ? "No rule the dump can evaluate on the MSR lists fails (some cannot be evaluated "
+			     "here: see the facts); what remains possible is listed."
+			   : "Every rule on the MSR lists passes; what remains possible is listed.");
 	const char *mod = s->module;
 	ok = kt_finding_command(f, list, "bt -c %u", cpu) &&
 	     kt_finding_command(f, list, "kvm") &&

@@ -101,7 +101,7 @@ static void open_causes_text(FILE *out, const struct kt_vmx_vcpu *v)
 		const char *text, *source;
 		if (!code || failed || !kt_vmx_abort_open_cause(code, 0, &text, &source))
 			continue;
-		fprintf(out, "    every rule evaluated on the lists in memory passes; with VMX-abort "
+		fprintf(out, "    no rule evaluated on the lists in memory fails; with VMX-abort "
 			"indicator %u, what remains possible:\n", code);
 		for (size_t k = 0; kt_vmx_abort_open_cause(code, k, &text, &source); k++)
 			fprintf(out, "      - %s [%s]\n", text, source);
