@@ -31,6 +31,15 @@ bool kt_kvm_has(const struct kt_object *obj, const char *path)
 	return !err;
 }
 
+bool kt_kvm_member(const struct kt_object *obj, const char *path, bool deref, struct kt_object *ret)
+{
+	struct kt_error *err = kt_object_member(obj, path, ret);
+	if (!err && deref)
+		err = kt_object_deref(ret, ret);
+	kt_error_destroy(err);
+	return !err;
+}
+
 bool kt_kvm_u64(const struct kt_object *obj, const char *path, uint64_t *ret)
 {
 	struct kt_object m;

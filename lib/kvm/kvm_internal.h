@@ -24,6 +24,8 @@ const char *kt_kvm_type(const char *module, const char *name, char *buf, size_t 
 bool kt_kvm_u64(const struct kt_object *obj, const char *path, uint64_t *ret);
 bool kt_kvm_i64(const struct kt_object *obj, const char *path, int64_t *ret);
 bool kt_kvm_has(const struct kt_object *obj, const char *path);
+/* The member (or, deref, what the pointer member points at); false if absent or unreadable. */
+bool kt_kvm_member(const struct kt_object *obj, const char *path, bool deref, struct kt_object *ret);
 
 /* The task at address, as a kt_kvm_thread (found false if it cannot be read). */
 void kt_kvm_thread_fill(struct kt_program *prog, uint64_t task, struct kt_kvm_thread *ret);

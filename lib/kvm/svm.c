@@ -67,15 +67,11 @@ static void vcpu_read(struct kt_kvm_ctx *ctx, const struct kt_kvm_vcpu *vcpu, st
 		out->has_vmcb01 = true;
 		out->vmcb01 = v;
 		kt_kvm_u64(&svm, "vmcb01.pa", &out->vmcb01_pa);
-		uint64_t current, off;
-		struct kt_object m;
-		if (kt_kvm_u64(&svm, "current_vmcb", &current) &&
-		    !kt_object_member(&svm, "vmcb01", &m)) {
-			off = m.address;
-			out->vmcb01_current = current == off;
-			struct kt_object cur;
-			if (current && !kt_object_member(&svm, "current_vmcb", &cur) &&
-			    !kt_object_deref(&cur, &cur))
+		uint64_t current;
+		struct kt_object m, cur;
+		if (kt_kvm_u64(&svm, "current_vmcb", &current) && kt_kvm_member(&svm, "vmcb01", false, &m)) {
+			out->vmcb01_current = current == m.address;
+			if (current && kt_kvm_member(&svm, "current_vmcb", true, &cur))
 				kt_kvm_u64(&cur, "pa", &out->vmcb_pa);
 		}
 	} else {

@@ -131,7 +131,17 @@ static struct kt_error *vcpu_read(struct kt_kvm_ctx *ctx, struct kt_vmx_state *s
 	if (!kt_kvm_u64(&vmx, "loaded_vmcs", &current_addr))
 		kt_textf(out->error, sizeof(out->error), "vcpu_vmx.loaded_vmcs cannot be read");
 	loaded_read(ctx, state, &vmcs01, "vmcs01", current_addr, &out->loaded[out->n_loaded++]);
-	if (current_addr && current_addr != vmcs01.address) {
+	// A nested guest's VMCS: vmx->nested.vmcs02 (v4.19+ kernels read; a pool before), shown
+	// once it has a region; else whatever loaded_vmcs points at other than vmcs01.
+	struct kt_object vmcs02;
+	uint64_t region = 0;
+	struct kt_error *nested = kt_object_member(&vmx, "nested.vmcs02", &vmcs02);
+	bool has_vmcs02 = !nested && kt_kvm_u64(&vmcs02, "vmcs", &region) && region;
+	kt_error_destroy(nested);
+	if (has_vmcs02) {
+		loaded_read(ctx, state, &vmcs02, "vmcs02 (nested guest)", current_addr,
+			    &out->loaded[out->n_loaded++]);
+	} else if (current_addr && current_addr != vmcs01.address) {
 		char type[160];
 		err = kt_object_from_address(ctx->prog, kt_kvm_type(ctx->vmx_module, "struct loaded_vmcs",
 								    type, sizeof(type)),
