@@ -199,11 +199,15 @@ static struct kt_error *memslots_read(struct kt_kvm_vm *vm, const struct kt_obje
 		    (err = kt_object_size(&first, &slot_size)))
 			return err;
 		bool has_used = kt_kvm_u64(&slots, "used_slots", &used);
-		for (uint64_t i = 0; slot_size && i < size / slot_size && i < used; i++) {
-			struct kt_object slot;
+		// v5.10's memslots[] is a flexible array of used_slots entries: the type gives no bound.
+		uint64_t n = has_used ? used : slot_size ? size / slot_size : 0;
+		if (n > MEMSLOT_BUDGET)
+			return kt_error_create(KT_ERROR_BAD_DATA, "kvm_memslots.used_slots %" PRIu64
+					       " is more than any kernel allows", n);
+		for (uint64_t i = 0; slot_size && i < n; i++) {
+			struct kt_object slot = first;
 			uint64_t pages;
-			if ((err = kt_object_subscript(&member, i, &slot)))
-				return err;
+			slot.address = first.address + i * slot_size;
 			if (kt_kvm_u64(&slot, "npages", &pages) && (pages || has_used)) {
 				c.n++;
 				c.pages += pages;

@@ -4,6 +4,7 @@ guest printed: kvm-svm (real kvm_amd, types from BTF), vmx-sim-3.10 and vmx-sim-
 in the 3.10 and 6.1 layouts, types from module DWARF), and patched copies of the vmx-sim dumps
 that must be flagged (FS base in the host list, reserved bits, an overflowed count, a shadow
 VMCS) or must give no finding (abort indicator 0)."""
+import glob
 import json
 import os
 import re
@@ -15,7 +16,7 @@ import tempfile
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "cli"))
 from render_test import SCHEMA_FILE, validate  # noqa: E402
-from tap import Tap, ground_truth, ktriage, scenario_dir  # noqa: E402
+from tap import Tap, ground_truth, ktriage, lab_root, scenario_dir  # noqa: E402
 
 with open(SCHEMA_FILE) as _f:
     SCHEMA = json.load(_f)
@@ -44,16 +45,30 @@ def run_json(tap, args, name):
     return doc
 
 
-def check_svm(tap, counts):
+def svm_dumps(tap):
+    """kvm-svm of the lab's release (a missing one fails), and of every other release whose lab
+    output sits beside it (5.10, 6.12: used once complete)."""
+    dirs = []
     d = scenario_dir(tap, "kvm-svm")
-    if not d:
-        return
+    if d:
+        dirs.append(d)
+    root = os.path.dirname(os.path.abspath(lab_root()))
+    for other in sorted(glob.glob(os.path.join(root, "*", "kvm-svm", ".done"))):
+        other = os.path.dirname(other)
+        if not d or os.path.realpath(other) != os.path.realpath(d):
+            dirs.append(other)
+    return dirs
+
+
+def check_svm(tap, counts, d):
+    release = os.path.basename(os.path.dirname(d)).rsplit("-", 1)[0]
+    label = f"kvm-svm {release}"
     gt = ground_truth(d)["svm"]
     dump = os.path.join(d, "vmcore.kdump")
-    kvm = run_json(tap, [dump, "kvm"], "kvm-svm: kvm")
+    kvm = run_json(tap, [dump, "kvm"], f"{label}: kvm")
     if kvm:
         vms = kvm["vms"]
-        if tap.eq(len(vms), 1, "kvm-svm: one VM"):
+        if tap.eq(len(vms), 1, f"{label}: one VM"):
             vm = vms[0]
             vcpu = vm["vcpus"][0] if vm["vcpus"] else {}
             pairs = [
@@ -76,34 +91,40 @@ def check_svm(tap, counts):
                 ("vendor", vcpu.get("vendor"), "svm"),
             ]
             for what, got, want in pairs:
-                tap.eq(got, want, f"kvm-svm: {what}")
+                tap.eq(got, want, f"{label}: {what}")
                 counts[0] += 1
             tap.ok(vcpu.get("mode_name") in ("OUTSIDE_GUEST_MODE", "IN_GUEST_MODE", "EXITING_GUEST_MODE"),
-                   f"kvm-svm: mode by name ({vcpu.get('mode_name')})")
+                   f"{label}: mode by name ({vcpu.get('mode_name')})")
             tap.ok(vcpu.get("running") is True and "kvm_running_vcpu" in vcpu.get("running_evidence", ""),
-                   "kvm-svm: the vCPU runs on CPU 1 now, by kvm_running_vcpu", vcpu.get("running_evidence"))
-    svm = run_json(tap, [dump, "svm"], "kvm-svm: svm")
-    if svm and tap.eq(len(svm["vcpus"]), 1, "kvm-svm: svm shows one vCPU"):
+                   f"{label}: the vCPU runs on CPU 1 now, by kvm_running_vcpu", vcpu.get("running_evidence"))
+    svm = run_json(tap, [dump, "svm"], f"{label}: svm")
+    if svm and tap.eq(len(svm["vcpus"]), 1, f"{label}: svm shows one vCPU"):
         v = svm["vcpus"][0]
         pairs = [
             ("vcpu_svm", hexint(v["vcpu_svm"]), hexint(gt["vcpu_svm"])),
             ("VMCB in use", hexint(v["vmcb"]), hexint(gt["vmcb"]["addr"])),
             ("VMCB pa", hexint(v["vmcb_pa"]), hexint(gt["vmcb"]["pa"])),
-            ("vmcb01.ptr", hexint(v["vmcb01"]["ptr"]), hexint(gt["vmcb01"]["ptr"])),
-            ("vmcb01.pa", hexint(v["vmcb01"]["pa"]), hexint(gt["vmcb01"]["pa"])),
-            ("vmcb01 is current_vmcb", v["vmcb01"]["current"], bool(gt["vmcb01"]["is_current"])),
             ("exit code", hexint(v["control"]["exit_code"]), gt["observed"]["exit_code"]),
             ("exit_info_1", hexint(v["control"]["exit_info_1"]), hexint(gt["observed"]["exit_info_1"])),
         ]
+        if "vmcb01" in gt:  # v5.13+: vmcb01 and current_vmcb
+            pairs += [
+                ("vmcb01.ptr", hexint(v["vmcb01"]["ptr"]) if v["vmcb01"] else None, hexint(gt["vmcb01"]["ptr"])),
+                ("vmcb01.pa", hexint(v["vmcb01"]["pa"]) if v["vmcb01"] else None, hexint(gt["vmcb01"]["pa"])),
+                ("vmcb01 is current_vmcb", v["vmcb01"]["current"] if v["vmcb01"] else None,
+                 bool(gt["vmcb01"]["is_current"])),
+            ]
+        else:
+            pairs.append(("no vmcb01 before v5.13", v["vmcb01"], None))
         for what, got, want in pairs:
-            tap.eq(got, want, f"kvm-svm: {what}")
+            tap.eq(got, want, f"{label}: {what}")
             counts[0] += 1
-        tap.eq(v["control"]["exit_name"], "IOIO", "kvm-svm: exit code 0x7b by name")
+        tap.eq(v["control"]["exit_name"], "IOIO", f"{label}: exit code 0x7b by name")
     p = ktriage(dump, "svm", check=False)
-    tap.ok(p.returncode == 0 and "exit_code 0x7b IOIO" in p.stdout, "kvm-svm: svm text names the exit code",
+    tap.ok(p.returncode == 0 and "exit_code 0x7b IOIO" in p.stdout, f"{label}: svm text names the exit code",
            p.stdout + p.stderr)
     p = ktriage(dump, "vmx", check=False)
-    tap.ok(p.returncode == 1 and "struct vcpu_vmx" in p.stderr, "kvm-svm: vmx says no module defines vcpu_vmx",
+    tap.ok(p.returncode == 1 and "struct vcpu_vmx" in p.stderr, f"{label}: vmx says no module defines vcpu_vmx",
            p.stderr)
 
 
@@ -391,7 +412,8 @@ def check_patched(tap, scenario, d, gt, args, counts, tmp):
 def main():
     tap = Tap()
     counts = [0, 0]
-    check_svm(tap, counts)
+    for d in svm_dumps(tap):
+        check_svm(tap, counts, d)
     with tempfile.TemporaryDirectory(prefix="ktriage-kvm-") as tmp:
         for scenario in ("vmx-sim-3.10", "vmx-sim-6.1"):
             check_vmx(tap, scenario, counts, tmp)
