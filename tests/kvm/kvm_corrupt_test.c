@@ -73,6 +73,50 @@ static uint64_t gt_hex(struct json_object *gt, const char *a, const char *b)
 	return strtoull(json_object_get_string(o), NULL, 16);
 }
 
+/*
+ * A one-vCPU VM keeps its vCPU in xa_head itself; a node is walked only with more. So a node is
+ * built in a copy, in the second half of the VMCB page (guest state, not read here): shift 0,
+ * array naming the VM's vcpu_array, slot 0 the vCPU, other slots empty; xa_head points at it.
+ * The walk must find the vCPU through the node, once.
+ */
+static size_t xarray_node_case(const char *copy, uint64_t kvm, uint64_t vcpu, uint64_t vmcb)
+{
+	struct kt_program *prog;
+	uint64_t array_off, slots_off, xa_off, head_off;
+	off_t at;
+	struct kt_error *err = kt_program_open(copy, &opts, &prog);
+	if (!err && !(err = kt_program_member_offset(prog, "xa_node", "array", &array_off)) &&
+	    !(err = kt_program_member_offset(prog, "xa_node", "slots", &slots_off)) &&
+	    !(err = kt_program_member_offset(prog, "kvm", "vcpu_array", &xa_off)))
+		err = kt_program_member_offset(prog, "kvm", "vcpu_array.xa_head", &head_off);
+	uint64_t node = vmcb + 0x800;
+	bool placed = !err && vmcb && va_to_file_offset(prog, copy, node, &at);
+	off_t head_at = 0;
+	placed = placed && va_to_file_offset(prog, copy, kvm + head_off, &head_at);
+	kt_program_destroy(prog);
+	if (!tap_ok(placed, "a node placed in the VMCB page (%s)", err ? kt_error_message(err) : "")) {
+		kt_error_destroy(err);
+		return 0;
+	}
+	for (uint64_t i = 0; i < slots_off + 64 * 8; i += 8)
+		patch_u64(copy, at + (off_t)i, 0);
+	patch_u64(copy, at + (off_t)array_off, kvm + xa_off);
+	patch_u64(copy, at + (off_t)slots_off, vcpu);
+	patch_u64(copy, head_at, node | 2);
+	struct kt_kvm_state *s = NULL;
+	if (!(err = kt_program_open(copy, &opts, &prog))) {
+		err = kt_kvm_state_read(prog, &s);
+		kt_program_destroy(prog);
+	}
+	bool ok = !err && s && s->n_vms == 1 && s->vms[0].n_vcpus == 1 && s->vms[0].vcpus[0].address == vcpu &&
+		  !s->vms[0].error[0];
+	tap_ok(ok, "the vCPU is found through an XArray node, once (%s)",
+	       err ? kt_error_message(err) : s && s->n_vms ? s->vms[0].error : "no VM");
+	kt_error_destroy(err);
+	kt_kvm_state_destroy(s);
+	return 1;
+}
+
 int main(void)
 {
 	char *dump = tap_lab_file("kvm-svm", "vmcore.elf");
@@ -128,6 +172,7 @@ int main(void)
 		kt_error_destroy(err);
 		kt_kvm_state_destroy(s);
 	}
+	compared += xarray_node_case(copy, kvm, vcpu, gt_hex(gt, "vmcb", "addr"));
 	tap_ok(compared > 0, "%zu corrupted copies read", compared);
 out:
 	unlink(copy);
