@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * pid_task(pid, PIDTYPE_PID) (kernel/pid.c): pid->tasks[PIDTYPE_PID].first links the task
- * through task_struct.pid_links[PIDTYPE_PID] (v4.19+) or task_struct.pids[PIDTYPE_PID].node
- * (before); PIDTYPE_PID is 0 in both.
+ * through task_struct.pid_links[PIDTYPE_PID] (newer kernels) or task_struct.pids[PIDTYPE_PID].node
+ * (older ones, v3.10 among them), told apart by member name; PIDTYPE_PID is 0 in both.
  */
 #include "core/error.h"
 #include "kernel/object.h"

@@ -16,7 +16,7 @@
 #include "kvm/kvm_internal.h"
 
 /*
- * Running now: the per-CPU kvm_running_vcpu (kvm_main.c, v5.7 and later kernels read) names the
+ * Running now: the per-CPU kvm_running_vcpu (kvm_main.c; in v5.7, not in v5.4) names the
  * vCPU loaded on each CPU between vcpu_load() and vcpu_put(); without it, the vCPU's thread being
  * the current task of the CPU the vCPU was last loaded on.
  */

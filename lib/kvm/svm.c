@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: MIT
 /*
- * A vCPU's SVM state (arch/x86/kvm/svm/svm.h; svm.c before v5.7): struct vcpu_svm contains the
- * struct kvm_vcpu; svm->vmcb is the VMCB in use (the nested guest's vmcb02 while one runs);
- * v5.13+ kernels also keep vmcb01 (struct kvm_vmcb_info { ptr, pa, ... }) and current_vmcb,
- * older ones vmcb_pa. The VMCB (arch/x86/include/asm/svm.h): the control area (exit_code, a u32
+ * A vCPU's SVM state (struct vcpu_svm, arch/x86/kvm/svm/svm.h in v5.12 and later): it contains
+ * the struct kvm_vcpu; svm->vmcb is the VMCB in use (the nested guest's vmcb02 while one runs);
+ * v5.15 also keeps vmcb01 (struct kvm_vmcb_info { ptr, pa, ... }) and current_vmcb, v5.12 and
+ * v5.10 vmcb_pa. The VMCB (arch/x86/include/asm/svm.h): the control area (exit_code, a u32
  * beside exit_code_hi in kernels that split it, exit_info_1/2, exit_int_info) and the save area
- * (cr0, cr3, cr4, efer, rip, rsp), read by member name. Unlike a VMCS, the VMCB's format is
- * architectural (AMD64 APM Vol 2 Appendix B).
+ * (cr0, cr3, cr4, efer, rip, rsp), read by member name. Unlike a VMCS, the VMCB's layout is
+ * architectural (AMD64 APM Vol 2, "VMCB Layout").
  */
 #include <inttypes.h>
 #include <stdlib.h>

@@ -3,9 +3,9 @@
  * The MSR lists kvm_intel hands the processor (add_atomic_switch_msr(): VM_ENTRY_MSR_LOAD_ADDR =
  * __pa(guest entries), VM_EXIT_MSR_LOAD_ADDR = __pa(host entries)), in both layouts, told apart
  * by member names:
- *   up to v4.19: struct msr_autoload { unsigned nr; struct vmx_msr_entry guest[N], host[N]; }
- *                one count for both lists;
- *   v4.20+:      struct msr_autoload { struct vmx_msrs guest, host; }, struct vmx_msrs
+ *   v3.10 (RHEL 7 up to 7.7): struct msr_autoload { unsigned nr; struct vmx_msr_entry guest[N],
+ *                host[N]; }, one count for both lists;
+ *   v4.20+ (and RHEL 7.8): struct msr_autoload { struct vmx_msrs guest, host; }, struct vmx_msrs
  *                { unsigned int nr; struct vmx_msr_entry val[N]; }, and the VM-exit MSR-store
  *                list msr_autostore.guest where it exists.
  * Each entry (struct vmx_msr_entry { u32 index; u32 reserved; u64 value; }) is checked against
@@ -99,11 +99,11 @@ void kt_vmx_msr_lists_read(struct kt_kvm_ctx *ctx, const struct kt_object *vmx, 
 	if (kt_kvm_has(vmx, "msr_autoload.guest.nr")) {
 		specs = split_layout;
 		n = KT_ARRAY_SIZE(split_layout);
-		out->list_layout = "struct vmx_msrs guest and host, each with its own nr (v4.20+)";
+		out->list_layout = "struct vmx_msrs guest and host, each with its own nr (v4.20 and later)";
 	} else if (kt_kvm_has(vmx, "msr_autoload.nr")) {
 		specs = one_count_layout;
 		n = KT_ARRAY_SIZE(one_count_layout);
-		out->list_layout = "one nr for guest[] and host[] (v3.10-v4.19)";
+		out->list_layout = "one nr for guest[] and host[] (v3.10, RHEL 7 up to 7.7)";
 	} else {
 		kt_textf(out->lists_error, sizeof(out->lists_error),
 			 "struct vcpu_vmx has neither msr_autoload.guest.nr nor msr_autoload.nr");
@@ -113,7 +113,7 @@ void kt_vmx_msr_lists_read(struct kt_kvm_ctx *ctx, const struct kt_object *vmx, 
 		struct kt_object array;
 		uint64_t count;
 		if (!kt_kvm_u64(vmx, specs[i].count_path, &count)) {
-			if (specs[i].kind != KT_MSR_LIST_EXIT_STORE)  // msr_autostore: v5.6+ only
+			if (specs[i].kind != KT_MSR_LIST_EXIT_STORE)  // msr_autostore: newer kernels only
 				kt_textf(out->lists_error, sizeof(out->lists_error), "%s cannot be read",
 					 specs[i].count_path);
 			continue;

@@ -6,8 +6,8 @@
  * header is architectural ([SDM-2016] Vol 3C §24.2 Table 24-1): bits 30:0 the revision id
  * (equal to IA32_VMX_BASIC[30:0], which kvm_intel keeps in vmcs_config.revision_id), bit 31 the
  * shadow-VMCS indicator, then the 32-bit VMX-abort indicator. struct vmcs is
- * { u32 revision_id; u32 abort; } up to v4.19 and { struct vmcs_hdr hdr; u32 abort; } after,
- * told apart by member name.
+ * { u32 revision_id; u32 abort; } in v3.10 (and RHEL 7) and { struct vmcs_hdr hdr; u32 abort; }
+ * in v4.20 and later, told apart by member name.
  */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -23,8 +23,8 @@ void kt_vmx_exit_reason_fill(struct kt_kvm_ctx *ctx, const struct kt_object *vmx
 			     struct kt_kvm_vcpu *v)
 {
 	(void)ctx;
-	// u32 exit_reason up to v5.11; union vmx_exit_reason (.full) after; in struct vcpu_vt
-	// (vmx->vt) in the newest kernels.
+	// u32 exit_reason up to v5.11; union vmx_exit_reason (.full) from v5.12; the newest
+	// kernels move it to a struct vcpu_vt (tried as vmx->vt).
 	static const char *const paths[] = {"exit_reason.full", "vt.exit_reason.full", "exit_reason"};
 	uint64_t reason;
 	for (size_t i = 0; i < KT_ARRAY_SIZE(paths); i++) {
@@ -131,8 +131,8 @@ static struct kt_error *vcpu_read(struct kt_kvm_ctx *ctx, struct kt_vmx_state *s
 	if (!kt_kvm_u64(&vmx, "loaded_vmcs", &current_addr))
 		kt_textf(out->error, sizeof(out->error), "vcpu_vmx.loaded_vmcs cannot be read");
 	loaded_read(ctx, state, &vmcs01, "vmcs01", current_addr, &out->loaded[out->n_loaded++]);
-	// A nested guest's VMCS: vmx->nested.vmcs02 (v4.19+ kernels read; a pool before), shown
-	// once it has a region; else whatever loaded_vmcs points at other than vmcs01.
+	// A nested guest's VMCS: vmx->nested.vmcs02 (v6.1; v3.10 keeps a pool instead), shown once
+	// it has a region; else whatever loaded_vmcs points at other than vmcs01.
 	struct kt_object vmcs02;
 	uint64_t region = 0;
 	struct kt_error *nested = kt_object_member(&vmx, "nested.vmcs02", &vmcs02);
@@ -151,8 +151,8 @@ static struct kt_error *vcpu_read(struct kt_kvm_ctx *ctx, struct kt_vmx_state *s
 		loaded_read(ctx, state, &current, "vmcs02 (nested guest)", current_addr,
 			    &out->loaded[out->n_loaded++]);
 	}
-	// The host stack pointer of the last VM entry: loaded_vmcs->host_state.rsp (v5.1+ kernels
-	// read), vcpu_vmx.host_rsp before.
+	// The host stack pointer of the last VM entry: loaded_vmcs->host_state.rsp (in v5.4, not in
+	// v5.0), vcpu_vmx.host_rsp before.
 	const struct kt_loaded_vmcs_info *cur = &out->loaded[out->n_loaded - 1];
 	uint64_t rsp;
 	if (cur->has_host_rsp) {
