@@ -175,14 +175,17 @@ class ElfDump:
         return old
 
 
-def whatis_offsets(args, type_name):
-    """Member offsets of a type from `whatis` (gdb's ptype /o layout)."""
+def whatis_offsets(args, type_name, bits=None):
+    """Member offsets of a type from `whatis` (gdb's ptype /o layout); bitfields' first bit into
+    bits (a dict) when given."""
     p = ktriage(*args, "whatis", type_name, check=False)
     offsets = {}
     for line in p.stdout.splitlines():
-        m = re.match(r"/\*\s+0x([0-9a-f]+)(?::\s*\d+)?\s+\|\s+\d+ \*/\s+.*?(\w+)(\[\d+\])?;$", line)
+        m = re.match(r"/\*\s+0x([0-9a-f]+)(?::\s*(\d+))?\s+\|\s+\d+ \*/\s+.*?(\w+)(\[\d+\])?( : \d+)?;$", line)
         if m:
-            offsets.setdefault(m.group(2), int(m.group(1), 16))
+            offsets.setdefault(m.group(3), int(m.group(1), 16))
+            if bits is not None and m.group(2):
+                bits.setdefault(m.group(3), int(m.group(2)))
     return offsets
 
 
@@ -401,11 +404,58 @@ def check_patched(tap, scenario, d, gt, args, counts, tmp):
         res = {c["code"]: c["result"] for c in e["checks"]}
         tap.eq(res.get("msr.value_reserved"), "fail", f"{scenario}: on model 0x5E, 0x3F1 = 0x12 sets reserved bit 4")
         counts[1] += 1
+    # The chain behind 0x3F1 = 2: a host PEBS event on PMC1 of CPU 1, owned by a task, built in
+    # a copy (cpu_hw_events.pebs_enabled = 2, events[1] = a perf_event made in the unused part of
+    # the VMCS page, precise_ip 2, owner the vCPU thread's process leader).
+    pebs_chain(tap, scenario, gt, args, copy, run, counts)
     doc = run(skylake, "findings")
     if doc and tap.eq(len(doc["findings"]), 1, f"{scenario}: model 0x5E: one finding"):
         facts = {x["key"]: x["value"] for x in doc["findings"][0]["facts"]}
         tap.ok(any(k.startswith("open.") for k in facts) and "what remains possible is listed" in doc["findings"][0]["summary"],
                f"{scenario}: no rule fails, so the finding lists what remains possible", facts)
+        counts[1] += 1
+
+
+def pebs_chain(tap, scenario, gt, args, copy, run, counts):
+    cpu = gt["percpu"]["cpu"]
+    pc = ktriage(*args, copy, "percpu", "cpu_hw_events", str(cpu), check=False)
+    m = re.search(r"\[%d\]: ([0-9a-f]{16})" % cpu, pc.stdout)
+    cpuc_off = whatis_offsets([*args, copy], "struct cpu_hw_events")
+    ev_off = whatis_offsets([*args, copy], "struct perf_event")
+    attr_bits = {}
+    attr_off = whatis_offsets([*args, copy], "struct perf_event_attr", attr_bits)
+    if not tap.ok(m and {"events", "pebs_enabled"} <= cpuc_off.keys() and {"attr", "owner"} <= ev_off.keys()
+                  and {"config", "precise_ip"} <= attr_off.keys(), f"{scenario}: perf types and CPU {cpu}'s cpu_hw_events",
+                  pc.stdout + pc.stderr):
+        return
+    cpuc = int(m.group(1), 16)
+    event = hexint(gt["vmcs"]["addr"]) + 0x800
+    leader = ktriage("--json", *args, copy, "task", str(gt["user"]["pid"]), check=False)
+    owner = hexint(json.loads(leader.stdout)["task"]) if leader.returncode == 0 else 0
+    attr = event + ev_off["attr"]
+    byte = attr + attr_off["precise_ip"]
+    word = byte & ~7
+    precise = 2 << ((byte - word) * 8 + attr_bits.get("precise_ip", 0))
+    patches = [(cpuc + cpuc_off["pebs_enabled"], struct.pack("<Q", 2)),
+               (cpuc + cpuc_off["events"] + 8, struct.pack("<Q", event)),
+               (attr + attr_off["config"], struct.pack("<Q", 0x1c0)),
+               (word, struct.pack("<Q", precise)),
+               (event + ev_off["owner"], struct.pack("<Q", owner))]
+    doc = run(patches, "vmx")
+    if doc:
+        p = doc["vcpus"][0]["pebs"]
+        ev = p["events"][0] if p and p["events"] else {}
+        tap.ok(p and hexint(p["pebs_enabled"]) == 2 and ev.get("counter") == 1 and hexint(ev.get("event", "0x0")) == event
+               and ev.get("precise_ip") == 2 and hexint(ev.get("config", "0x0")) == 0x1c0 and ev.get("owner")
+               and ev["owner"]["pid"] == gt["user"]["pid"],
+               f"{scenario}: a host PEBS event on PMC1 of CPU {cpu}, its config, precise_ip and owner", p)
+        counts[1] += 1
+    doc = run(patches, "findings")
+    if doc and doc["findings"]:
+        facts = {x["key"]: x["value"] for x in doc["findings"][0]["facts"]}
+        tap.ok("equal to the host value" in facts.get("perf.pebs_enabled", "") and
+               f"pid {gt['user']['pid']}" in facts.get("perf.event.1", ""),
+               f"{scenario}: the finding ties 0x3F1 = 2 to the event on PMC1 and its owner", facts)
         counts[1] += 1
 
 
