@@ -48,11 +48,14 @@ void kt_vmx_cpus_destroy(struct kt_vmx_cpu *cpus, size_t n);
 /* VMX vCPUs loaded on any CPU (per-CPU loaded_vmcss_on_cpu): their struct kvm_vcpu addresses. */
 struct kt_error *kt_vmx_loaded_vcpus(struct kt_kvm_ctx *ctx, uint64_t **ret, size_t *n_ret);
 
-/* Exit reasons into vcpu (vmx_vcpu.c, svm.c). */
+/* Exit reasons into vcpu (exit_reasons.c). */
 void kt_vmx_exit_reason_fill(struct kt_kvm_ctx *ctx, const struct kt_object *vmx,
 			     struct kt_kvm_vcpu *vcpu);
 void kt_svm_exit_reason_fill(struct kt_kvm_ctx *ctx, const struct kt_object *svm,
 			     struct kt_kvm_vcpu *vcpu);
+
+/* A VMCB's EXITCODE: exit_code, with exit_code_hi above it where the kernel splits the two. */
+bool kt_svm_exit_code_read(const struct kt_object *vmcb, uint64_t *ret);
 
 /* The host perf state behind IA32_PEBS_ENABLE on cpu (perf_pebs.c). */
 void kt_pebs_context_read(struct kt_kvm_ctx *ctx, int cpu, struct kt_pebs_context *ret);

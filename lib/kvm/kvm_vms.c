@@ -362,7 +362,7 @@ struct kt_error *kt_kvm_state_read(struct kt_program *prog, struct kt_kvm_state 
 			err = b.fatal;
 	}
 	if (err != &kt_enomem)
-		err = kt_kvm_note(err, state->vm_list_note, sizeof(state->vm_list_note), "vm_list");
+		err = kt_kvm_note(err, state->vm_list_note, sizeof(state->vm_list_note), "not walked");
 	for (size_t i = 0; !err && i < state->n_vms; i++) {
 		struct kt_object kvm;
 		if (!(err = kt_object_from_address(prog, "struct kvm", state->vms[i].address, &kvm)))
@@ -374,7 +374,7 @@ struct kt_error *kt_kvm_state_read(struct kt_program *prog, struct kt_kvm_state 
 		err = loaded_vcpus_add(&b);
 		if (err != &kt_enomem)
 			err = kt_kvm_note(err, state->percpu_note, sizeof(state->percpu_note),
-					  "VMX per-CPU lists");
+					  "not read");
 	}
 	if (err) {
 		kt_kvm_state_destroy(state);

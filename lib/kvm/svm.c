@@ -17,37 +17,6 @@
 #include "kernel/object.h"
 #include "kvm/kvm_internal.h"
 
-static bool exit_code_read(const struct kt_object *vmcb, uint64_t *ret)
-{
-	uint64_t lo, hi = 0;
-	if (!kt_kvm_u64(vmcb, "control.exit_code", &lo))
-		return false;
-	if (kt_kvm_u64(vmcb, "control.exit_code_hi", &hi))
-		lo = (lo & 0xffffffff) | hi << 32;
-	*ret = lo;
-	return true;
-}
-
-void kt_svm_exit_reason_fill(struct kt_kvm_ctx *ctx, const struct kt_object *svm,
-			     struct kt_kvm_vcpu *v)
-{
-	(void)ctx;
-	struct kt_object vmcb;
-	uint64_t code, ptr;
-	struct kt_error *err = kt_object_member(svm, "vmcb", &vmcb);
-	if (!err && kt_kvm_u64(svm, "vmcb", &ptr) && ptr)
-		err = kt_object_deref(&vmcb, &vmcb);
-	if (!err && exit_code_read(&vmcb, &code)) {
-		v->has_exit_reason = true;
-		v->exit_reason = code;
-		v->exit_reason_name = kt_svm_exit_code_name(code);
-		return;
-	}
-	kt_textf(v->exit_reason_note, sizeof(v->exit_reason_note), "vcpu_svm->vmcb: %s",
-		 err ? kt_error_message(err) : "exit_code cannot be read");
-	kt_error_destroy(err);
-}
-
 static void vcpu_read(struct kt_kvm_ctx *ctx, const struct kt_kvm_vcpu *vcpu, struct kt_svm_vcpu *out)
 {
 	struct kt_object svm, vmcb;
@@ -85,7 +54,7 @@ static void vcpu_read(struct kt_kvm_ctx *ctx, const struct kt_kvm_vcpu *vcpu, st
 		kt_kvm_note(err, out->error, sizeof(out->error), "VMCB");
 		return;
 	}
-	if (!exit_code_read(&vmcb, &out->exit_code)) {
+	if (!kt_svm_exit_code_read(&vmcb, &out->exit_code)) {
 		kt_textf(out->error, sizeof(out->error), "VMCB at 0x%" PRIx64 ": control.exit_code "
 			 "cannot be read", out->vmcb);
 		return;

@@ -19,27 +19,6 @@
 #include "kernel/object.h"
 #include "kvm/kvm_internal.h"
 
-void kt_vmx_exit_reason_fill(struct kt_kvm_ctx *ctx, const struct kt_object *vmx,
-			     struct kt_kvm_vcpu *v)
-{
-	(void)ctx;
-	// u32 exit_reason up to v5.11; union vmx_exit_reason (.full) from v5.12; the newest
-	// kernels move it to a struct vcpu_vt (tried as vmx->vt).
-	static const char *const paths[] = {"exit_reason.full", "vt.exit_reason.full", "exit_reason"};
-	uint64_t reason;
-	for (size_t i = 0; i < KT_ARRAY_SIZE(paths); i++) {
-		if (!kt_kvm_u64(vmx, paths[i], &reason))
-			continue;
-		v->has_exit_reason = true;
-		v->exit_reason = reason;
-		v->exit_failed_entry = reason & KT_VMX_EXIT_FAILED_VMENTRY;
-		v->exit_reason_name = kt_vmx_exit_reason_name((uint32_t)reason & 0xffff);
-		return;
-	}
-	kt_textf(v->exit_reason_note, sizeof(v->exit_reason_note),
-		 "struct vcpu_vmx of %s has no exit_reason", v->vendor_module);
-}
-
 static void region_read(struct kt_kvm_ctx *ctx, const struct kt_vmx_state *state,
 			const struct kt_object *vmcs_ptr, struct kt_vmcs_region *r)
 {
