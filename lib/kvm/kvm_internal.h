@@ -45,6 +45,9 @@ struct kt_error *kt_kvm_vendor_object(struct kt_kvm_ctx *ctx, enum kt_kvm_vendor
 struct kt_error *kt_vmx_cpus_read(struct kt_kvm_ctx *ctx, struct kt_vmx_cpu **ret, size_t *n_ret);
 void kt_vmx_cpus_destroy(struct kt_vmx_cpu *cpus, size_t n);
 
+/* Address space 0's memslots into vm (memslots.c); an error names what could not be read. */
+struct kt_error *kt_kvm_memslots_read(struct kt_kvm_vm *vm, const struct kt_object *kvm);
+
 /* VMX vCPUs loaded on any CPU (per-CPU loaded_vmcss_on_cpu): their struct kvm_vcpu addresses. */
 struct kt_error *kt_vmx_loaded_vcpus(struct kt_kvm_ctx *ctx, uint64_t **ret, size_t *n_ret);
 
