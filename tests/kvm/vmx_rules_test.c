@@ -120,7 +120,8 @@ int main(void)
 	n = kt_msr_list_check(X, 0x1008, 1, 8, false, 0, 0, lc);
 	tap_ok(find(lc, n, "list.aligned")->result == KT_CHECK_FAIL, "an unaligned list fails");
 	n = kt_msr_list_check(X, 0x1000, 1, 8, false, 0, 2, lc);
-	tap_ok(find(lc, n, "list.live_beyond_count")->result == KT_CHECK_FAIL, "live entries past the count fail");
+	tap_ok(find(lc, n, "list.live_beyond_count")->result == KT_CHECK_UNKNOWN,
+	       "live entries past the count are reported, not judged");
 	compared += 6;
 	// VMCS revision.
 	struct kt_check rc;
