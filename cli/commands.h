@@ -11,6 +11,7 @@
 struct cli_context {
 	struct kt_program *prog;
 	bool json;
+	const char *dump_path;   /* as given on the command line (findings name it in commands) */
 };
 
 struct cli_command {
@@ -38,6 +39,10 @@ int cmd_percpu(struct cli_context *ctx, int argc, char **argv);
 int cmd_task(struct cli_context *ctx, int argc, char **argv);
 int cmd_callsite(struct cli_context *ctx, int argc, char **argv);
 int cmd_complete(struct cli_context *ctx, int argc, char **argv);
+int cmd_kvm(struct cli_context *ctx, int argc, char **argv);
+int cmd_vmx(struct cli_context *ctx, int argc, char **argv);
+int cmd_svm(struct cli_context *ctx, int argc, char **argv);
+int cmd_findings(struct cli_context *ctx, int argc, char **argv);
 
 extern const struct cli_command cli_commands[];
 extern const size_t cli_n_commands;

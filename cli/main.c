@@ -27,6 +27,10 @@ const struct cli_command cli_commands[] = {
 	{"whatis", "whatis TYPE|SYM", "a type's members with offsets and sizes (gdb's ptype /o; -r expands all), or a variable's type; types from vmlinux, then modules (MODULE:TYPE picks one)", cmd_whatis},
 	{"member-at", "member-at T OFF", "the member path(s) at byte offset OFF of type T, every union alternative", cmd_member_at},
 	{"p", "p EXPR", "a variable: [-t TYPE] SYMBOL[:CPU|:a][.member], or *(TYPE *)ADDR[->member]", cmd_p},
+	{"kvm", "kvm", "every KVM VM (owner, vCPUs, memslots) and vCPU (thread, mode, CPU, running now, last exit reason)", cmd_kvm},
+	{"vmx", "vmx [VCPU]", "VMX state of each vCPU: loaded VMCS, revision id, VMX-abort indicator, MSR lists checked against the SDM; per-CPU VMCS state", cmd_vmx},
+	{"svm", "svm [VCPU]", "SVM state of each vCPU: the VMCB in use, exit code by name, exit information, key saved registers", cmd_svm},
+	{"findings", "findings", "conclusions drawn across layers (a VMX abort on a CPU that ignored the crash NMI), with evidence and commands", cmd_findings},
 };
 
 const size_t cli_n_commands = sizeof(cli_commands) / sizeof(cli_commands[0]);
@@ -172,6 +176,7 @@ int main(int argc, char **argv)
 		return free(given), 2;
 	}
 	const char *path = argv[optind++];
+	ctx.dump_path = path;
 	// -c may also follow the dump: ktriage DUMP -c 'bt -a; log'
 	if (optind + 1 < argc && !strcmp(argv[optind], "-c")) {
 		command_list = argv[optind + 1];

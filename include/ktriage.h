@@ -1111,6 +1111,302 @@ KT_PUBLIC struct kt_error *kt_disassemble_items(struct kt_program *prog, uint64_
 						uint64_t end, size_t count, bool lines,
 						kt_dis_item_fn *fn, void *arg);
 
+
+/*
+ * KVM: every VM and vCPU in the dump, the VMX and SVM state of each vCPU, checked against the
+ * Intel SDM and AMD APM (lib/kvm; tables with their sources in lib/arch/x86_64). Layouts come
+ * from the types of the modules that define them (kvm, kvm_intel, kvm_amd: BTF or DWARF), told
+ * apart by member names. Every string is owned by the result it is in (fixed arrays, or freed by
+ * the result's destroy function); names from tables live forever.
+ */
+
+/* A rule evaluated on the dump: what it says, where it comes from, and the outcome. */
+enum kt_check_result {
+	KT_CHECK_PASS,      /* "pass" */
+	KT_CHECK_FAIL,      /* "fail" */
+	KT_CHECK_UNKNOWN,   /* "unknown": the dump cannot tell (detail says why) */
+};
+
+struct kt_check {
+	const char *code;        /* stable: "msr.fs_gs_base", "list.count_capacity", ... */
+	const char *rule;        /* what must hold */
+	const char *source;      /* SDM section by edition, or the kernel file */
+	enum kt_check_result result;
+	char detail[224];        /* the values the outcome rests on */
+};
+
+KT_PUBLIC const char *kt_check_result_name(enum kt_check_result result);
+
+/* The thread behind a vCPU (vcpu->pid) or a VM's owner. */
+struct kt_kvm_thread {
+	bool found;
+	uint64_t task;
+	int32_t pid, tgid;
+	char comm[17];
+	const char *state_name;  /* as kt_task */
+	int cpu;
+};
+
+enum kt_kvm_vendor {
+	KT_KVM_VENDOR_UNKNOWN,
+	KT_KVM_VENDOR_VMX,       /* kvm_intel: struct vcpu_vmx */
+	KT_KVM_VENDOR_SVM,       /* kvm_amd: struct vcpu_svm */
+};
+
+struct kt_kvm_vcpu {
+	uint64_t address;        /* struct kvm_vcpu * */
+	uint64_t kvm;            /* vcpu->kvm */
+	int vcpu_id;
+	int vcpu_idx;            /* -1 where struct kvm_vcpu has none */
+	int cpu;                 /* vcpu->cpu: the CPU it was last loaded on, -1 none */
+	int mode;
+	const char *mode_name;   /* OUTSIDE_GUEST_MODE, ... (include/linux/kvm_host.h) or NULL */
+	uint64_t requests;       /* vcpu->requests, undecoded: KVM_REQ_* are macros, absent from types */
+	struct kt_kvm_thread thread;  /* from vcpu->pid */
+	bool running;            /* loaded on its CPU now */
+	char running_evidence[96];/* "kvm_running_vcpu of CPU 1", "current task of CPU 1" */
+	enum kt_kvm_vendor vendor;
+	const char *vendor_module; /* the module whose types describe vcpu_vmx / vcpu_svm */
+	bool has_exit_reason;
+	uint64_t exit_reason;    /* VMX: the exit-reason field; SVM: EXITCODE */
+	const char *exit_reason_name; /* NULL if the table has none */
+	bool exit_failed_entry;  /* VMX bit 31: VM-entry failure */
+	char exit_reason_note[96];/* why there is none */
+	char error[192];         /* what could not be read ("" if nothing) */
+};
+
+struct kt_kvm_vm {
+	uint64_t address;        /* struct kvm * */
+	bool on_vm_list;         /* else found through a CPU's loaded VMCS list */
+	struct kt_kvm_thread owner;
+	char owner_evidence[96]; /* "kvm->userspace_pid", "tgid of vCPU thread", "kvm->mm" */
+	uint64_t mm;
+	int online_vcpus;        /* -1 if unreadable */
+	bool has_memslots;
+	unsigned int n_memslots; /* address space 0 */
+	uint64_t memslot_pages;
+	char memslots_note[128];
+	struct kt_kvm_vcpu *vcpus;
+	size_t n_vcpus;
+	char error[192];
+};
+
+struct kt_kvm_state {
+	struct kt_kvm_vm *vms;
+	size_t n_vms;
+	char vm_list_note[192];  /* why vm_list could not be walked ("" if it was) */
+	char percpu_note[192];   /* why the VMX per-CPU lists could not be ("" if they were) */
+};
+
+/* Every VM on vm_list, and every VM whose vCPU is loaded on a CPU (VMX per-CPU lists). NOT_FOUND
+ * only when no KVM is in the dump at all. Free with kt_kvm_state_destroy(). */
+KT_PUBLIC struct kt_error *kt_kvm_state_read(struct kt_program *prog, struct kt_kvm_state **ret);
+KT_PUBLIC void kt_kvm_state_destroy(struct kt_kvm_state *state);
+
+/* The CPU model from boot_cpu_data (and a CPU's cpu_data for its microcode). */
+struct kt_cpu_model {
+	bool known;
+	char vendor_id[16];      /* "GenuineIntel" */
+	bool intel;
+	unsigned int family, model, stepping;
+	uint32_t microcode;      /* boot_cpu_data.microcode, 0 if absent */
+	const char *linux_name;  /* INTEL_FAM6_ name, or NULL */
+	const char *name;        /* or NULL */
+	const char *pebs_layout; /* IA32_PEBS_ENABLE layout row, or NULL */
+};
+
+enum kt_msr_list_kind {
+	KT_MSR_LIST_ENTRY_LOAD,  /* VM-entry MSR-load: the guest values */
+	KT_MSR_LIST_EXIT_LOAD,   /* VM-exit MSR-load: the host values */
+	KT_MSR_LIST_EXIT_STORE,  /* VM-exit MSR-store */
+};
+
+enum { KT_MSR_ENTRY_CHECKS_MAX = 6, KT_MSR_LIST_CHECKS_MAX = 4 };
+
+struct kt_vmx_msr_entry {
+	unsigned int slot;       /* index in the array */
+	bool beyond_count;       /* past nr: not processed by the CPU */
+	uint64_t address;
+	uint32_t index;
+	uint32_t reserved;
+	uint64_t value;
+	const char *name;        /* the MSR's name, NULL if the table has none */
+	char decoded[224];       /* the value's bits by name, for MSRs with a known layout */
+	struct kt_check checks[KT_MSR_ENTRY_CHECKS_MAX];
+	size_t n_checks;
+};
+
+struct kt_vmx_msr_list {
+	enum kt_msr_list_kind kind;
+	const char *member;      /* "msr_autoload.host", ... */
+	uint64_t address;        /* the entries */
+	uint32_t count;          /* nr */
+	uint32_t capacity;       /* entries of the array */
+	struct kt_vmx_msr_entry *entries;  /* count of them, then live ones beyond it */
+	size_t n_entries;
+	struct kt_check checks[KT_MSR_LIST_CHECKS_MAX];
+	size_t n_checks;
+	size_t failed;           /* checks of the list and its entries that failed */
+};
+
+struct kt_vmcs_region {
+	uint64_t address;        /* struct vmcs * */
+	bool readable;
+	uint32_t revision_id;    /* bits 30:0 */
+	bool shadow;             /* bit 31: shadow-VMCS indicator */
+	uint32_t abort;          /* the VMX-abort indicator */
+	const char *abort_name;  /* LOAD_HOST_MSR_FAIL, ... or NULL */
+	const char *abort_meaning;
+	const char *abort_source;
+	struct kt_check revision_check;   /* against vmcs_config */
+	char error[160];
+};
+
+struct kt_loaded_vmcs_info {
+	uint64_t address;        /* struct loaded_vmcs * */
+	const char *role;        /* "vmcs01", "vmcs02 (nested)", "loaded_vmcs" */
+	bool current;            /* vmx->loaded_vmcs points at it */
+	int cpu;
+	bool launched;
+	struct kt_vmcs_region vmcs;
+	bool has_host_rsp;
+	uint64_t host_rsp;       /* host_state.rsp */
+};
+
+struct kt_pebs_event {
+	unsigned int counter;    /* idx in cpuc->events[] */
+	uint64_t event;          /* struct perf_event * */
+	uint64_t config;
+	unsigned int precise_ip;
+	struct kt_kvm_thread owner;  /* event->owner (NULL: a kernel event) */
+};
+
+/* The host perf state behind IA32_PEBS_ENABLE on a CPU. */
+struct kt_pebs_context {
+	int cpu;
+	bool has_pebs_enabled;
+	uint64_t pebs_enabled;   /* cpu_hw_events.pebs_enabled */
+	struct kt_pebs_event events[16];
+	size_t n_events;         /* events in counters, PEBS or not */
+	bool has_no_isolation;
+	bool pebs_no_isolation;  /* x86_pmu.pebs_no_isolation */
+	bool has_microcode;
+	uint32_t microcode;      /* cpu_data(cpu).microcode */
+	char note[256];          /* what could not be read, and what the values say */
+};
+
+struct kt_vmx_vcpu {
+	struct kt_kvm_vcpu vcpu;
+	uint64_t vcpu_vmx;
+	const char *module;
+	struct kt_loaded_vmcs_info loaded[2];  /* vmcs01, then the current one if it differs */
+	size_t n_loaded;
+	bool has_host_rsp;
+	uint64_t host_rsp;
+	char host_rsp_member[48];/* "loaded_vmcs->host_state.rsp" or "vcpu_vmx.host_rsp" */
+	const char *list_layout; /* "one nr, guest[] and host[]" or "struct vmx_msrs guest, host" */
+	struct kt_vmx_msr_list lists[3];
+	size_t n_lists;
+	char lists_error[160];
+	struct kt_pebs_context pebs;   /* for the vCPU's CPU, when 0x3F1 is in a list */
+	bool has_pebs;
+	char error[192];
+};
+
+struct kt_vmx_cpu {
+	unsigned int cpu;
+	uint64_t current_vmcs;   /* per-CPU current_vmcs */
+	uint64_t current_vcpu;   /* the vCPU whose VMCS that is, 0 if none matched */
+	uint64_t *loaded;        /* loaded_vmcss_on_cpu: each struct loaded_vmcs */
+	uint64_t *loaded_vcpu;   /* ... and its vCPU (0 if none matched) */
+	size_t n_loaded;
+	char error[160];
+};
+
+struct kt_vmx_state {
+	const char *module;      /* the module that defines struct vcpu_vmx */
+	struct kt_cpu_model cpu_model;
+	bool has_vmcs_config;
+	uint32_t vmcs_config_revision;
+	bool has_vmx_misc;
+	uint64_t vmx_misc;
+	char vmcs_config_note[160];
+	struct kt_vmx_vcpu *vcpus;
+	size_t n_vcpus;
+	struct kt_vmx_cpu *cpus;
+	size_t n_cpus;
+	const char *vmcs_format_note;  /* the rest of a VMCS region is processor-specific */
+};
+
+/* VMX state of every vCPU (vcpu: 0) or of one (a struct kvm_vcpu * or vcpu_vmx *). NOT_FOUND
+ * without a module that defines struct vcpu_vmx. Free with kt_vmx_state_destroy(). */
+KT_PUBLIC struct kt_error *kt_vmx_state_read(struct kt_program *prog, uint64_t vcpu,
+					     struct kt_vmx_state **ret);
+KT_PUBLIC void kt_vmx_state_destroy(struct kt_vmx_state *state);
+
+struct kt_svm_vcpu {
+	struct kt_kvm_vcpu vcpu;
+	uint64_t vcpu_svm;
+	const char *module;
+	uint64_t vmcb;           /* the VMCB in use (svm->vmcb) */
+	uint64_t vmcb_pa;
+	bool has_vmcb01;
+	uint64_t vmcb01, vmcb01_pa;
+	bool vmcb01_current;     /* current_vmcb == &vmcb01 */
+	bool readable;
+	uint64_t exit_code;      /* control.exit_code (| exit_code_hi << 32 where split) */
+	const char *exit_name;
+	uint64_t exit_info_1, exit_info_2;
+	uint32_t exit_int_info, exit_int_info_err;
+	uint64_t cr0, cr3, cr4, efer, rip, rsp;
+	char error[192];
+};
+
+struct kt_svm_state {
+	const char *module;
+	struct kt_svm_vcpu *vcpus;
+	size_t n_vcpus;
+};
+
+KT_PUBLIC struct kt_error *kt_svm_state_read(struct kt_program *prog, uint64_t vcpu,
+					     struct kt_svm_state **ret);
+KT_PUBLIC void kt_svm_state_destroy(struct kt_svm_state *state);
+
+/* Table look-ups (lib/arch/x86_64): NULL when the table has no entry. */
+KT_PUBLIC const char *kt_msr_name(uint32_t index);
+KT_PUBLIC const char *kt_vmx_exit_reason_name(uint32_t basic_reason);
+KT_PUBLIC const char *kt_svm_exit_code_name(uint64_t code);
+
+/*
+ * Findings: conclusions drawn across layers, each with its evidence and the commands that show
+ * it (lib/findings, one check per file, registered in one table). The triage report renders
+ * them.
+ */
+struct kt_finding_fact {
+	char key[48];            /* "cpu", "vm.owner", "abort", "msr.host.0", ... */
+	char value[640];
+};
+
+struct kt_finding {
+	const char *code;        /* stable: "vmx.abort_on_silent_cpu" */
+	const char *title;
+	int cpu;                 /* the CPU it is about, -1 none */
+	uint64_t vcpu;           /* struct kvm_vcpu *, 0 none */
+	uint64_t task;
+	uint32_t abort;
+	char summary[512];
+	struct kt_finding_fact *facts;
+	size_t n_facts;
+	char (*commands)[160];   /* `ktriage DUMP -c '...'` lines that show each piece */
+	size_t n_commands;
+};
+
+/* Runs every registered check. dump_path names the dump in the commands (NULL: "DUMP"). Free
+ * with kt_findings_destroy(). */
+KT_PUBLIC struct kt_error *kt_findings_collect(struct kt_program *prog, const char *dump_path,
+					       struct kt_finding **ret, size_t *n_ret);
+KT_PUBLIC void kt_findings_destroy(struct kt_finding *findings, size_t n);
+
 /*
  * Rendering (lib/report): each result as text for people or as a JSON document (docs/json.md;
  * every document is an object whose "schema" member is KT_JSON_SCHEMA). One convention: a
@@ -1191,6 +1487,13 @@ KT_PUBLIC void kt_percpu_values_render(FILE *out, enum kt_format format,
 KT_PUBLIC void kt_value_render(FILE *out, enum kt_format format, const struct kt_value *value);
 KT_PUBLIC void kt_expr_result_render(FILE *out, enum kt_format format,
 				     const struct kt_expr_result *result);
+
+/* kvm, vmx, svm and findings: docs/json.md "KVM". */
+KT_PUBLIC void kt_kvm_state_render(FILE *out, enum kt_format format, const struct kt_kvm_state *state);
+KT_PUBLIC void kt_vmx_state_render(FILE *out, enum kt_format format, const struct kt_vmx_state *state);
+KT_PUBLIC void kt_svm_state_render(FILE *out, enum kt_format format, const struct kt_svm_state *state);
+KT_PUBLIC void kt_findings_render(FILE *out, enum kt_format format, const struct kt_finding *findings,
+				  size_t n);
 
 /* sys as strings (kt_sys_info_render() to a string); NULL when out of memory. */
 KT_PUBLIC char *kt_sys_info_to_text(const struct kt_sys_info *info);

@@ -418,7 +418,7 @@ def check_codes_documented(tap, schema):
     with open(DOCS) as f:
         docs = f.read()
     section = docs[docs.index("## Codes"):docs.index("## `sys`")]
-    listed = set(re.findall(r"^\| `([a-z_]+\.[a-z_.]+)` \| \S", section, re.M))
+    listed = set(re.findall(r"^\| `([a-z_0-9]+\.[a-z_.0-9]+)` \| \S", section, re.M))
     allowed = set()
 
     def walk(node):

@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: MIT
+/* The findings list the checks add to: findings, their facts and their commands. */
+#include <stdarg.h>
+#include <stdlib.h>
+
+#include "core/util.h"
+#include "findings/findings.h"
+
+struct kt_finding *kt_finding_add(struct kt_findings_list *list, const char *code, const char *title)
+{
+	if (list->n == list->cap) {
+		size_t cap = list->cap ? 2 * list->cap : 4;
+		struct kt_finding *items = realloc(list->items, cap * sizeof(*items));
+		if (!items)
+			return NULL;
+		list->items = items;
+		list->cap = cap;
+	}
+	struct kt_finding *f = &list->items[list->n++];
+	*f = (struct kt_finding){.code = code, .title = title, .cpu = -1};
+	return f;
+}
+
+bool kt_finding_fact(struct kt_finding *f, const char *key, const char *fmt, ...)
+{
+	struct kt_finding_fact *facts = realloc(f->facts, (f->n_facts + 1) * sizeof(*facts));
+	if (!facts)
+		return false;
+	f->facts = facts;
+	struct kt_finding_fact *fact = &facts[f->n_facts++];
+	kt_textf(fact->key, sizeof(fact->key), "%s", key);
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(fact->value, sizeof(fact->value), fmt, ap);
+	va_end(ap);
+	return true;
+}
+
+bool kt_finding_command(struct kt_finding *f, const struct kt_findings_list *list, const char *fmt, ...)
+{
+	char (*commands)[160] = realloc(f->commands, (f->n_commands + 1) * sizeof(*commands));
+	if (!commands)
+		return false;
+	f->commands = commands;
+	char inner[128];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(inner, sizeof(inner), fmt, ap);
+	va_end(ap);
+	kt_textf(commands[f->n_commands++], sizeof(*commands), "ktriage %s -c '%s'",
+		 list->dump_path ? list->dump_path : "DUMP", inner);
+	return true;
+}

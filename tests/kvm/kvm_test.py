@@ -1,0 +1,483 @@
+#!/usr/bin/env python3
+"""`ktriage kvm`, `vmx`, `svm` and `findings` on the lab's KVM dumps, against the ground truth each
+guest printed: kvm-svm (real kvm_amd, types from BTF), vmx-sim-3.10 and vmx-sim-6.1 (VMX objects
+in the 3.10 and 6.1 layouts, types from module DWARF), and patched copies of the vmx-sim dumps
+that must be flagged (FS base in the host list, reserved bits, an overflowed count, a shadow
+VMCS) or must give no finding (abort indicator 0)."""
+import glob
+import json
+import os
+import re
+import shutil
+import struct
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "cli"))
+from render_test import SCHEMA_FILE, validate  # noqa: E402
+from tap import Tap, ground_truth, ktriage, lab_root, scenario_dir  # noqa: E402
+
+with open(SCHEMA_FILE) as _f:
+    SCHEMA = json.load(_f)
+
+
+def hexint(s):
+    return int(s, 16) if isinstance(s, str) else s
+
+
+def debuginfo_args(d):
+    """The scenario directory (its modules) and the debug tree of its vmlinux."""
+    vmlinux = os.path.realpath(os.path.join(d, "vmlinux"))
+    dbg = vmlinux[:vmlinux.index("/dbg/") + 4] if "/dbg/" in vmlinux else os.path.dirname(vmlinux)
+    return ["--debuginfo", d, "--debuginfo", dbg]
+
+
+def run_json(tap, args, name):
+    """The command's JSON document, validated against docs/json-schema.json."""
+    p = ktriage("--json", *args, check=False)
+    if not tap.ok(p.returncode == 0, f"{name} succeeds", p.stderr[-2000:]):
+        return None
+    doc = json.loads(p.stdout)
+    errs = validate(doc, SCHEMA["documents"][args[-1]], SCHEMA["$defs"])
+    tap.ok(not errs and doc.get("schema") == "ktriage/1", f"{name}: the document validates against the schema",
+           errs[:8])
+    return doc
+
+
+def svm_dumps(tap):
+    """kvm-svm of the lab's release (a missing one fails), and of every other release whose lab
+    output sits beside it (5.10, 6.12: used once complete)."""
+    dirs = []
+    d = scenario_dir(tap, "kvm-svm")
+    if d:
+        dirs.append(d)
+    root = os.path.dirname(os.path.abspath(lab_root()))
+    for other in sorted(glob.glob(os.path.join(root, "*", "kvm-svm", ".done"))):
+        other = os.path.dirname(other)
+        if not d or os.path.realpath(other) != os.path.realpath(d):
+            dirs.append(other)
+    return dirs
+
+
+def check_svm(tap, counts, d):
+    release = os.path.basename(os.path.dirname(d)).rsplit("-", 1)[0]
+    label = f"kvm-svm {release}"
+    gt = ground_truth(d)["svm"]
+    dump = os.path.join(d, "vmcore.kdump")
+    kvm = run_json(tap, [dump, "kvm"], f"{label}: kvm")
+    if kvm:
+        vms = kvm["vms"]
+        if tap.eq(len(vms), 1, f"{label}: one VM"):
+            vm = vms[0]
+            vcpu = vm["vcpus"][0] if vm["vcpus"] else {}
+            pairs = [
+                ("VM address", hexint(vm["address"]), hexint(gt["kvm"])),
+                ("VM on vm_list", vm["on_vm_list"], True),
+                ("owner pid", vm["owner"]["pid"] if vm["owner"] else None, gt["user"]["pid"]),
+                ("owner mm", hexint(vm["mm"]), hexint(gt["vm"]["mm"])),
+                ("online vCPUs", vm["online_vcpus"], gt["vm"]["online_vcpus"]),
+                ("vCPU count", len(vm["vcpus"]), gt["vm"]["online_vcpus"]),
+                ("memslots: one slot of 64 KiB (16 pages)", (vm["memslots"]["count"], vm["memslots"]["pages"]), (1, 16)),
+                ("vCPU address", hexint(vcpu.get("address")), hexint(gt["kvm_vcpu"])),
+                ("vCPU id", vcpu.get("vcpu_id"), gt["vcpu"]["vcpu_id"]),
+                ("vCPU idx", vcpu.get("vcpu_idx"), gt["vcpu"]["vcpu_idx"]),
+                ("vCPU kvm", hexint(vcpu.get("kvm")), hexint(gt["vcpu"]["kvm"])),
+                ("vCPU CPU", vcpu.get("cpu"), gt["observed"]["cpu"]),
+                ("thread task", hexint(vcpu["thread"]["task"]), hexint(gt["task"]["addr"])),
+                ("thread pid", vcpu["thread"]["pid"], gt["task"]["pid"]),
+                ("thread tgid", vcpu["thread"]["tgid"], gt["task"]["tgid"]),
+                ("thread comm", vcpu["thread"]["comm"], gt["task"]["comm"]),
+                ("vendor", vcpu.get("vendor"), "svm"),
+            ]
+            for what, got, want in pairs:
+                tap.eq(got, want, f"{label}: {what}")
+                counts[0] += 1
+            tap.ok(vcpu.get("mode_name") in ("OUTSIDE_GUEST_MODE", "IN_GUEST_MODE", "EXITING_GUEST_MODE"),
+                   f"{label}: mode by name ({vcpu.get('mode_name')})")
+            tap.ok(vcpu.get("running") is True and "kvm_running_vcpu" in vcpu.get("running_evidence", ""),
+                   f"{label}: the vCPU runs on CPU 1 now, by kvm_running_vcpu", vcpu.get("running_evidence"))
+    # Without debug files ktriage needs the kallsyms VMCOREINFO of Linux 6.0+: compared there.
+    if ktriage("--no-debuginfo", dump, "mod", check=False).returncode == 0:
+        bare = run_json(tap, ["--no-debuginfo", dump, "kvm"], f"{label}: kvm --no-debuginfo")
+        tap.ok(kvm is not None and bare == kvm, f"{label}: kvm reads the same from the dump's own BTF alone")
+    else:
+        print(f"# {label}: no --no-debuginfo comparison: `mod` fails without them (no kallsyms in VMCOREINFO)")
+    svm = run_json(tap, [dump, "svm"], f"{label}: svm")
+    if svm and tap.eq(len(svm["vcpus"]), 1, f"{label}: svm shows one vCPU"):
+        v = svm["vcpus"][0]
+        pairs = [
+            ("vcpu_svm", hexint(v["vcpu_svm"]), hexint(gt["vcpu_svm"])),
+            ("VMCB in use", hexint(v["vmcb"]), hexint(gt["vmcb"]["addr"])),
+            ("VMCB pa", hexint(v["vmcb_pa"]), hexint(gt["vmcb"]["pa"])),
+            ("exit code", hexint(v["control"]["exit_code"]), gt["observed"]["exit_code"]),
+            ("exit_info_1", hexint(v["control"]["exit_info_1"]), hexint(gt["observed"]["exit_info_1"])),
+        ]
+        if "vmcb01" in gt:  # v5.13+: vmcb01 and current_vmcb
+            pairs += [
+                ("vmcb01.ptr", hexint(v["vmcb01"]["ptr"]) if v["vmcb01"] else None, hexint(gt["vmcb01"]["ptr"])),
+                ("vmcb01.pa", hexint(v["vmcb01"]["pa"]) if v["vmcb01"] else None, hexint(gt["vmcb01"]["pa"])),
+                ("vmcb01 is current_vmcb", v["vmcb01"]["current"] if v["vmcb01"] else None,
+                 bool(gt["vmcb01"]["is_current"])),
+            ]
+        else:
+            pairs.append(("no vmcb01 before v5.13", v["vmcb01"], None))
+        for what, got, want in pairs:
+            tap.eq(got, want, f"{label}: {what}")
+            counts[0] += 1
+        tap.eq(v["control"]["exit_name"], "IOIO", f"{label}: exit code 0x7b by name")
+    p = ktriage(dump, "svm", check=False)
+    tap.ok(p.returncode == 0 and "exit_code 0x7b IOIO" in p.stdout, f"{label}: svm text names the exit code",
+           p.stdout + p.stderr)
+    p = ktriage(dump, "vmx", check=False)
+    tap.ok(p.returncode == 1 and "struct vcpu_vmx" in p.stderr, f"{label}: vmx says no module defines vcpu_vmx",
+           p.stderr)
+
+
+# ----------------------------------------------------------------------------------------------
+# Patching a copy of an ELF dump: kernel virtual address -> file offset through the PT_LOAD
+# segments (direct-map addresses: va - page_offset_base; the kernel image: va - __START_KERNEL_map
+# + phys_base from VMCOREINFO).
+
+START_KERNEL_MAP = 0xffffffff80000000
+
+
+class ElfDump:
+    def __init__(self, path, page_offset_base):
+        self.path = path
+        self.page_offset_base = page_offset_base
+        with open(path, "rb") as f:
+            hdr = f.read(64)
+            phoff, = struct.unpack_from("<Q", hdr, 32)
+            phentsize, phnum = struct.unpack_from("<HH", hdr, 54)
+            f.seek(phoff)
+            table = f.read(phentsize * phnum)
+            self.loads = []
+            notes = b""
+            for i in range(phnum):
+                p_type, _, p_offset, _, p_paddr, p_filesz = struct.unpack_from("<IIQQQQ", table, i * phentsize)
+                if p_type == 1:
+                    self.loads.append((p_paddr, p_filesz, p_offset))
+                elif p_type == 4:
+                    f.seek(p_offset)
+                    notes += f.read(p_filesz)
+        m = re.search(rb"NUMBER\(phys_base\)=(-?\d+)", notes)
+        self.phys_base = int(m.group(1)) if m else None
+
+    def offset(self, va):
+        pa = va - START_KERNEL_MAP + self.phys_base if va >= START_KERNEL_MAP else va - self.page_offset_base
+        for paddr, size, off in self.loads:
+            if paddr <= pa and pa + 8 <= paddr + size:
+                return off + pa - paddr
+        raise ValueError(f"0x{va:x} is in no PT_LOAD segment")
+
+    def write(self, va, data):
+        at = self.offset(va)
+        with open(self.path, "r+b") as f:
+            f.seek(at)
+            old = f.read(len(data))
+            f.seek(at)
+            f.write(data)
+        return old
+
+
+def whatis_offsets(args, type_name, bits=None):
+    """Member offsets of a type from `whatis` (gdb's ptype /o layout); bitfields' first bit into
+    bits (a dict) when given."""
+    p = ktriage(*args, "whatis", type_name, check=False)
+    offsets = {}
+    for line in p.stdout.splitlines():
+        m = re.match(r"/\*\s+0x([0-9a-f]+)(?::\s*(\d+))?\s+\|\s+\d+ \*/\s+.*?(\w+)(\[\d+\])?( : \d+)?;$", line)
+        if m:
+            offsets.setdefault(m.group(3), int(m.group(1), 16))
+            if bits is not None and m.group(2):
+                bits.setdefault(m.group(3), int(m.group(2)))
+    return offsets
+
+
+def check_vmx(tap, scenario, counts, tmp):
+    d = scenario_dir(tap, scenario)
+    if not d:
+        return
+    gt = ground_truth(d)["vmx"]
+    args = debuginfo_args(d)
+    dump = os.path.join(d, "vmcore.kdump")
+    layout = gt["layout"]
+    kvm = run_json(tap, [*args, dump, "kvm"], f"{scenario}: kvm")
+    if kvm:
+        vm = next((v for v in kvm["vms"] if hexint(v["address"]) == hexint(gt["kvm"])), None)
+        if tap.ok(vm is not None, f"{scenario}: the VM of the loaded vCPU is found", kvm):
+            vcpu = vm["vcpus"][0] if vm["vcpus"] else {}
+            pairs = [
+                ("owner pid", vm["owner"]["pid"] if vm["owner"] else None, gt["user"]["pid"]),
+                ("vCPU address", hexint(vcpu.get("address")), hexint(gt["kvm_vcpu"])),
+                ("vCPU id", vcpu.get("vcpu_id"), gt["vcpu"]["vcpu_id"]),
+                ("vCPU CPU", vcpu.get("cpu"), gt["vcpu"]["cpu"]),
+                ("vCPU mode", vcpu.get("mode"), gt["vcpu"]["mode"]),
+                ("vCPU mode name", vcpu.get("mode_name"), "IN_GUEST_MODE"),
+                ("thread task", hexint(vcpu["thread"]["task"]), hexint(gt["task"]["addr"])),
+                ("thread pid", vcpu["thread"]["pid"], gt["task"]["pid"]),
+                ("thread tgid", vcpu["thread"]["tgid"], gt["task"]["tgid"]),
+                ("thread comm", vcpu["thread"]["comm"], gt["task"]["comm"]),
+                ("running on its CPU now", vcpu.get("running"), True),
+                ("vendor", vcpu.get("vendor"), "vmx"),
+            ]
+            for what, got, want in pairs:
+                tap.eq(got, want, f"{scenario}: {what}")
+                counts[0] += 1
+    vmx = run_json(tap, [*args, dump, "vmx"], f"{scenario}: vmx")
+    if vmx and tap.eq(len(vmx["vcpus"]), 1, f"{scenario}: vmx shows one vCPU"):
+        tap.eq(vmx["module"], gt["module"], f"{scenario}: struct vcpu_vmx from module {gt['module']} (DWARF)")
+        v = vmx["vcpus"][0]
+        lv = v["loaded_vmcs"][0]
+        vmcs = lv["vmcs"]
+        pairs = [
+            ("vcpu_vmx", hexint(v["vcpu_vmx"]), hexint(gt["vcpu_vmx"])),
+            ("loaded_vmcs", hexint(lv["address"]), hexint(gt["loaded_vmcs"]["addr"])),
+            ("loaded_vmcs is vmcs01 and current", (lv["role"], lv["current"]), ("vmcs01", bool(gt["loaded_vmcs"]["is_vmcs01"]))),
+            ("loaded_vmcs CPU", lv["cpu"], gt["loaded_vmcs"]["cpu"]),
+            ("launched", lv["launched"], bool(gt["loaded_vmcs"]["launched"])),
+            ("VMCS address", hexint(vmcs["address"]), hexint(gt["vmcs"]["addr"])),
+            ("revision id", vmcs["revision_id"], gt["vmcs"]["revision_id"]),
+            ("abort indicator", vmcs["abort"], gt["vmcs"]["abort"]),
+            ("abort 4 decoded", vmcs["abort_name"], "LOAD_HOST_MSR_FAIL"),
+            ("host RSP", hexint(v["host_rsp"]), hexint(gt["host_rsp"])),
+        ]
+        for what, got, want in pairs:
+            tap.eq(got, want, f"{scenario}: {what}")
+            counts[0] += 1
+        tap.ok("§27.7" in vmcs["abort_source"] and "NMIs" in vmcs["abort_implies"],
+               f"{scenario}: the abort's source and what it implies (no NMI)", vmcs)
+        tap.ok(("one nr" in v["list_layout"]) == (layout == "3.10"), f"{scenario}: list layout {v['list_layout']}")
+        lists = {lst["kind"]: lst for lst in v["msr_lists"]}
+        for kind, side in (("vm_entry_msr_load", "guest"), ("vm_exit_msr_load", "host")):
+            lst = lists.get(kind)
+            want = gt["msr_autoload"][side]
+            if not tap.ok(lst is not None, f"{scenario}: {kind} list read"):
+                continue
+            live = [e for e in lst["entries"] if not e["beyond_count"]]
+            tap.eq(hexint(lst["address"]), hexint(want["addr"]), f"{scenario}: {kind} address")
+            tap.eq(lst["count"], want["nr"], f"{scenario}: {kind} count")
+            tap.eq([(hexint(e["index"]), hexint(e["value"])) for e in live],
+                   [(e["index"], e["value"]) for e in want["entry"]], f"{scenario}: {kind} entries (index, value)")
+            counts[0] += 3 + len(live)
+            for e in live:
+                results = {c["code"]: c["result"] for c in e["checks"]}
+                tap.ok(len(results) == 6 and all(r == "pass" for c, r in results.items() if c != "msr.value_reserved"),
+                       f"{scenario}: {kind} 0x{hexint(e['index']):x} evaluated against 6 rules, the SDM's fixed ones pass",
+                       results)
+            pebs = [e for e in live if hexint(e["index"]) == 0x3F1]
+            tap.ok(pebs and pebs[0]["name"] == "IA32_PEBS_ENABLE" and pebs[0]["decoded"],
+                   f"{scenario}: {kind}: 0x3F1 named IA32_PEBS_ENABLE and its bits explained ({pebs[0]['decoded'] if pebs else ''})")
+            tap.ok(all(c["result"] == "pass" for c in lst["checks"]) and len(lst["checks"]) == 4,
+                   f"{scenario}: {kind}: the 4 list rules pass", lst["checks"])
+        tap.ok(v["pebs"] is not None and v["pebs"]["cpu"] == 1 and v["pebs"]["pebs_enabled"] is not None,
+               f"{scenario}: the host perf state of CPU 1 behind 0x3F1 is read", v["pebs"])
+        cpu1 = next((c for c in vmx["cpus"] if c["cpu"] == gt["percpu"]["cpu"]), None)
+        if tap.ok(cpu1 is not None, f"{scenario}: per-CPU state of CPU 1"):
+            tap.eq(hexint(cpu1["current_vmcs"]), hexint(gt["percpu"]["current_vmcs_value"]),
+                   f"{scenario}: CPU 1's current_vmcs")
+            tap.eq(hexint(cpu1["current_vcpu"]), hexint(gt["kvm_vcpu"]), f"{scenario}: current_vmcs matched to the vCPU")
+            tap.eq([(hexint(x["loaded_vmcs"]), hexint(x["vcpu"])) for x in cpu1["loaded"]],
+                   [(hexint(gt["loaded_vmcs"]["addr"]), hexint(gt["kvm_vcpu"]))],
+                   f"{scenario}: CPU 1's loaded_vmcss_on_cpu, matched to the vCPU")
+            counts[0] += 3
+    p = ktriage(*args, dump, "vmx", check=False)
+    tap.ok(p.returncode == 0 and "processor-specific format" in p.stdout and "cannot be decoded from memory" in p.stdout,
+           f"{scenario}: vmx says the rest of the VMCS region cannot be decoded from memory", p.stderr)
+    findings = run_json(tap, [*args, dump, "findings"], f"{scenario}: findings")
+    if findings:
+        fs = [f for f in findings["findings"] if f["code"] == "vmx.abort_on_silent_cpu"]
+        if tap.eq(len(fs), 1, f"{scenario}: one VMX-abort finding"):
+            f = fs[0]
+            facts = {x["key"]: x["value"] for x in f["facts"]}
+            pairs = [("CPU", f["cpu"], gt["nmi"]["cpu"]), ("vCPU", hexint(f["vcpu"]), hexint(gt["kvm_vcpu"])),
+                     ("thread", hexint(f["task"]), hexint(gt["task"]["addr"])), ("abort", f["abort"], 4)]
+            for what, got, want in pairs:
+                tap.eq(got, want, f"{scenario}: finding's {what}")
+                counts[0] += 1
+            tap.ok("did not answer the crash NMI" in facts.get("cpu", ""), f"{scenario}: tied to the NMI-silent CPU", facts)
+            tap.ok(f"pid {gt['user']['pid']}" in facts.get("vm", ""), f"{scenario}: the VM's owner", facts.get("vm"))
+            tap.ok(any(k.startswith("msr.host.") and "IA32_PEBS_ENABLE" in v for k, v in facts.items()),
+                   f"{scenario}: the host list's 0x3F1 entry with its rules", facts)
+            tap.ok("perf.pebs_enabled" in facts, f"{scenario}: the perf state behind it", facts)
+            ok_cmds = 0
+            for cmd in f["commands"]:
+                inner = re.search(r"-c '(.*)'$", cmd).group(1)
+                p = ktriage(*args, dump, "-c", inner, check=False)
+                ok_cmds += p.returncode == 0 and bool(p.stdout.strip())
+            tap.ok(f["commands"] and ok_cmds == len(f["commands"]),
+                   f"{scenario}: each of the finding's {len(f['commands'])} commands runs and shows something")
+    check_patched(tap, scenario, d, gt, args, counts, tmp)
+
+
+def check_patched(tap, scenario, d, gt, args, counts, tmp):
+    """Negative and model variants on a copy of the ELF dump, patched and restored in turn."""
+    copy = os.path.join(tmp, f"{scenario}.elf")
+    shutil.copyfile(os.path.join(d, "vmcore.elf"), copy)
+    elf = ElfDump(copy, hexint(gt["vmcs"]["addr"]) - hexint(gt["vmcs"]["pa"]))
+    host = hexint(gt["msr_autoload"]["host"]["addr"])
+    vmx_addr = hexint(gt["vcpu_vmx"])
+    host_nr = vmx_addr + gt["offset"]["msr_autoload_host_nr"]
+    vmcs = hexint(gt["vmcs"]["addr"])
+
+    def run(patches, command):
+        olds = [(va, elf.write(va, data)) for va, data in patches]
+        try:
+            return run_json(tap, [*args, copy, command], f"{scenario} patched: {command}")
+        finally:
+            for va, old in reversed(olds):
+                elf.write(va, old)
+
+    def host_entry_checks(doc):
+        v = doc["vcpus"][0]
+        lst = next(x for x in v["msr_lists"] if x["kind"] == "vm_exit_msr_load")
+        return lst, {c["code"]: c["result"] for c in lst["entries"][0]["checks"]}
+
+    doc = run([(vmcs + 4, struct.pack("<I", 0))], "findings")
+    if doc is not None:
+        tap.eq([f["code"] for f in doc["findings"]], [], f"{scenario}: abort indicator 0 gives no finding")
+        counts[1] += 1
+    doc = run([(host, struct.pack("<I", 0xC0000100))], "vmx")
+    if doc:
+        lst, res = host_entry_checks(doc)
+        tap.ok(res.get("msr.fs_gs_base") == "fail" and lst["failed"] >= 1 and
+               lst["entries"][0]["name"] == "IA32_FS_BASE",
+               f"{scenario}: IA32_FS_BASE in the host list is flagged", res)
+        counts[1] += 1
+    doc = run([(host + 4, struct.pack("<I", 0x10))], "vmx")
+    if doc:
+        _, res = host_entry_checks(doc)
+        tap.eq(res.get("msr.entry_reserved"), "fail", f"{scenario}: non-zero reserved bits are flagged")
+        counts[1] += 1
+    doc = run([(host_nr, struct.pack("<I", 9))], "vmx")
+    if doc:
+        lst, _ = host_entry_checks(doc)
+        res = {c["code"]: c["result"] for c in lst["checks"]}
+        tap.ok(res.get("list.count_capacity") == "fail" and lst["count"] == 9,
+               f"{scenario}: a count of 9 for an array of 8 is flagged", lst["checks"])
+        counts[1] += 1
+    # A live entry past the count: the count lowered to 0 over a list that holds entries.
+    doc = run([(host_nr, struct.pack("<I", 0))], "vmx")
+    if doc:
+        lst = next(x for x in doc["vcpus"][0]["msr_lists"] if x["kind"] == "vm_exit_msr_load")
+        res = {c["code"]: c["result"] for c in lst["checks"]}
+        tap.ok(res.get("list.live_beyond_count") == "unknown" and lst["entries"] and lst["entries"][0]["beyond_count"],
+               f"{scenario}: entries past a lowered count are listed and flagged (unknown: leftover or lowered count)",
+               lst)
+        counts[1] += 1
+    # The VMCS header's shadow bit on an ordinary VMCS (the revision check's other half; the
+    # fixtures define no vmcs_config, so the revision itself is unknown and said so).
+    doc = run([(vmcs, struct.pack("<I", gt["vmcs"]["revision_id"] | 0x80000000))], "vmx")
+    if doc:
+        rc = doc["vcpus"][0]["loaded_vmcs"][0]["vmcs"]["revision_check"]
+        tap.ok(rc["result"] == "fail" and "shadow" in rc["detail"], f"{scenario}: a shadow bit on vmcs01 is flagged", rc)
+        counts[1] += 1
+    doc = run([], "vmx")
+    if doc:
+        rc = doc["vcpus"][0]["loaded_vmcs"][0]["vmcs"]["revision_check"]
+        tap.ok(rc["result"] == "unknown" and "vmcs_config" in rc["detail"],
+               f"{scenario}: without vmcs_config the revision check says unknown and why", rc)
+    # The case's CPU: family 6 model 0x5E (boot_cpu_data patched): 0x3F1 = 2 is PEBS on PMC1 and
+    # every rule passes; 0x10 sets a bit reserved on Skylake.
+    if elf.phys_base is None:
+        tap.ok(False, f"{scenario}: VMCOREINFO has phys_base")
+        return
+    sym = ktriage(*args, copy, "sym", "boot_cpu_data", check=False)
+    m = re.search(r"([0-9a-f]{16})", sym.stdout)
+    off = whatis_offsets([*args, copy], "struct cpuinfo_x86")
+    if not tap.ok(m and {"x86", "x86_model", "x86_vendor_id"} <= off.keys(), f"{scenario}: boot_cpu_data placed",
+                  sym.stdout + str(off)):
+        return
+    bcd = int(m.group(1), 16)
+    step = "x86_stepping" if "x86_stepping" in off else "x86_mask"
+    skylake = [(bcd + off["x86"], bytes([6])), (bcd + off["x86_model"], bytes([0x5E])),
+               (bcd + off[step], bytes([3])), (bcd + off["x86_vendor_id"], b"GenuineIntel\0")]
+    pebs_host = host + 16 * next(i for i, e in enumerate(gt["msr_autoload"]["host"]["entry"]) if e["index"] == 0x3F1)
+    doc = run(skylake, "vmx")
+    if doc:
+        cm = doc["cpu_model"]
+        tap.ok(cm["family"] == 6 and cm["model"] == 0x5E and cm["linux_name"] == "INTEL_FAM6_SKYLAKE",
+               f"{scenario}: patched to family 6 model 0x5E: Skylake client", cm)
+        lst = next(x for x in doc["vcpus"][0]["msr_lists"] if x["kind"] == "vm_exit_msr_load")
+        e = next(x for x in lst["entries"] if hexint(x["index"]) == 0x3F1)
+        tap.ok("bit 1 PEBS_EN_PMC1" in e["decoded"] and all(c["result"] == "pass" for c in e["checks"]),
+               f"{scenario}: on model 0x5E, 0x3F1 = 2 is PEBS on PMC1 and passes every rule ({e['decoded']})", e)
+        counts[1] += 2
+    doc = run([*skylake, (pebs_host + 8, struct.pack("<Q", 0x12))], "vmx")
+    if doc:
+        lst = next(x for x in doc["vcpus"][0]["msr_lists"] if x["kind"] == "vm_exit_msr_load")
+        e = next(x for x in lst["entries"] if hexint(x["index"]) == 0x3F1)
+        res = {c["code"]: c["result"] for c in e["checks"]}
+        tap.eq(res.get("msr.value_reserved"), "fail", f"{scenario}: on model 0x5E, 0x3F1 = 0x12 sets reserved bit 4")
+        counts[1] += 1
+    # The chain behind 0x3F1 = 2: a host PEBS event on PMC1 of CPU 1, owned by a task, built in
+    # a copy (cpu_hw_events.pebs_enabled = 2, events[1] = a perf_event made in the unused part of
+    # the VMCS page, precise_ip 2, owner the vCPU thread's process leader).
+    pebs_chain(tap, scenario, gt, args, copy, run, counts)
+    doc = run(skylake, "findings")
+    if doc and tap.eq(len(doc["findings"]), 1, f"{scenario}: model 0x5E: one finding"):
+        facts = {x["key"]: x["value"] for x in doc["findings"][0]["facts"]}
+        tap.ok(any(k.startswith("open.") for k in facts) and "what remains possible is listed" in doc["findings"][0]["summary"],
+               f"{scenario}: no rule fails, so the finding lists what remains possible", facts)
+        counts[1] += 1
+
+
+def pebs_chain(tap, scenario, gt, args, copy, run, counts):
+    cpu = gt["percpu"]["cpu"]
+    pc = ktriage(*args, copy, "percpu", "cpu_hw_events", str(cpu), check=False)
+    m = re.search(r"\[%d\]: ([0-9a-f]{16})" % cpu, pc.stdout)
+    cpuc_off = whatis_offsets([*args, copy], "struct cpu_hw_events")
+    ev_off = whatis_offsets([*args, copy], "struct perf_event")
+    attr_bits = {}
+    attr_off = whatis_offsets([*args, copy], "struct perf_event_attr", attr_bits)
+    if not tap.ok(m and {"events", "pebs_enabled"} <= cpuc_off.keys() and {"attr", "owner"} <= ev_off.keys()
+                  and {"config", "precise_ip"} <= attr_off.keys(), f"{scenario}: perf types and CPU {cpu}'s cpu_hw_events",
+                  pc.stdout + pc.stderr):
+        return
+    cpuc = int(m.group(1), 16)
+    event = hexint(gt["vmcs"]["addr"]) + 0x800
+    leader = ktriage("--json", *args, copy, "task", str(gt["user"]["pid"]), check=False)
+    owner = hexint(json.loads(leader.stdout)["task"]) if leader.returncode == 0 else 0
+    attr = event + ev_off["attr"]
+    byte = attr + attr_off["precise_ip"]
+    word = byte & ~7
+    precise = 2 << ((byte - word) * 8 + attr_bits.get("precise_ip", 0))
+    patches = [(cpuc + cpuc_off["pebs_enabled"], struct.pack("<Q", 2)),
+               (cpuc + cpuc_off["events"] + 8, struct.pack("<Q", event)),
+               (attr + attr_off["config"], struct.pack("<Q", 0x1c0)),
+               (word, struct.pack("<Q", precise)),
+               (event + ev_off["owner"], struct.pack("<Q", owner))]
+    doc = run(patches, "vmx")
+    if doc:
+        p = doc["vcpus"][0]["pebs"]
+        ev = p["events"][0] if p and p["events"] else {}
+        tap.ok(p and hexint(p["pebs_enabled"]) == 2 and ev.get("counter") == 1 and hexint(ev.get("event", "0x0")) == event
+               and ev.get("precise_ip") == 2 and hexint(ev.get("config", "0x0")) == 0x1c0 and ev.get("owner")
+               and ev["owner"]["pid"] == gt["user"]["pid"],
+               f"{scenario}: a host PEBS event on PMC1 of CPU {cpu}, its config, precise_ip and owner", p)
+        counts[1] += 1
+    doc = run(patches, "findings")
+    if doc and doc["findings"]:
+        facts = {x["key"]: x["value"] for x in doc["findings"][0]["facts"]}
+        tap.ok("equal to the host value" in facts.get("perf.pebs_enabled", "") and
+               f"pid {gt['user']['pid']}" in facts.get("perf.event.1", ""),
+               f"{scenario}: the finding ties 0x3F1 = 2 to the event on PMC1 and its owner", facts)
+        counts[1] += 1
+
+
+def main():
+    tap = Tap()
+    counts = [0, 0]
+    for d in svm_dumps(tap):
+        check_svm(tap, counts, d)
+    with tempfile.TemporaryDirectory(prefix="ktriage-kvm-") as tmp:
+        for scenario in ("vmx-sim-3.10", "vmx-sim-6.1"):
+            check_vmx(tap, scenario, counts, tmp)
+    print(f"# compared {counts[0]} values with the ground truth; {counts[1]} patched variants judged")
+    tap.ok(counts[0] > 0 and counts[1] > 0, f"compared {counts[0]} values and {counts[1]} patched variants")
+    tap.done()
+
+
+if __name__ == "__main__":
+    main()
