@@ -205,7 +205,7 @@ struct kt_error *kt_bt_reconstruct(struct kt_unwinder *uw, struct kt_backtrace *
 				   const char *why_no_regs)
 {
 	static const enum kt_stack_kind order[] = {KT_STACK_NMI, KT_STACK_MCE, KT_STACK_DB,
-						   KT_STACK_DF, KT_STACK_IRQ};
+						   KT_STACK_DF, KT_STACK_SS, KT_STACK_IRQ};
 	bt->registers_source = "none (reconstructed from the stacks)";
 	struct kt_stack_copy *c = malloc(sizeof(*c));
 	if (!c)

@@ -21,6 +21,7 @@ void kt_unwind_ctx_destroy(struct kt_unwind_ctx *ctx)
 	kt_cfi_destroy(ctx->cfi);
 	free(ctx->call_cache);
 	free(ctx->switch_layout);
+	free(ctx->stack_layout);
 	free(ctx);
 }
 

@@ -9,12 +9,14 @@ struct kt_orc;
 struct kt_cfi;
 struct kt_call_cache;
 struct kt_switch_layout;
+struct kt_stack_layout;
 
 struct kt_unwind_ctx {
 	struct kt_orc *orc;             /* ORC of the kernel and its modules, on first use */
 	struct kt_cfi *cfi;             /* the vmlinux's DWARF CFI, opened on first use */
 	struct kt_call_cache *call_cache; /* call checks of return addresses (call_check.c) */
-	struct kt_switch_layout *switch_layout; /* thread.sp and its frame (drivers.c), on first use */
+	struct kt_switch_layout *switch_layout; /* thread.sp and its frame (switch_frame.c), on first use */
+	struct kt_stack_layout *stack_layout;   /* IRQ and IST stacks (stack_layout.c), on first use */
 };
 
 struct kt_error *kt_unwind_ctx_create(struct kt_unwind_ctx **ret);
