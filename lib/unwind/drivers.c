@@ -42,8 +42,14 @@ static struct kt_error *bt_create(struct kt_program *prog, uint64_t task, int cp
 	kt_error_destroy(err);
 	uw->prog = prog;
 	uw->mode = opts ? opts->unwinder : KT_UNWINDER_AUTO;
-	if ((err = kt_program_orc(prog, &uw->orc)) ||
-	    (err = kt_stacks_get(prog, task, cpu, &uw->stacks))) {
+	// Without ORC (kernels before v4.14, or an entry layout that cannot be read) DWARF CFI and
+	// frame pointers carry the walk; each step says that ORC is missing and why.
+	uw->orc = NULL;
+	if ((err = kt_program_orc(prog, &uw->orc)) && err != &kt_enomem) {
+		kt_error_destroy(err);
+		err = NULL;
+	}
+	if (err || (err = kt_stacks_get(prog, task, cpu, &uw->stacks))) {
 		kt_backtrace_destroy(bt);
 		return err;
 	}
