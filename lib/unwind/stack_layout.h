@@ -58,6 +58,10 @@ struct kt_stack_layout {
  * they are absent); types may be NULL. */
 void kt_stack_layout_detect(struct kt_types *types, const struct kt_symbol_source *syms,
 			    uint64_t thread_size, struct kt_stack_layout *ret);
+/* The IST stacks orig_ist's tops (n_tops entries, unused ones zero) describe, total bytes of
+ * them together: how many were written to out (0, why says why, if they make no sense). */
+size_t kt_ist_stacks_from_tops(const uint64_t *tops, size_t n_tops, uint64_t total,
+			       struct kt_stack *out, char *why, size_t why_size);
 /* The program's layout, detected once; fails only without a task stack size. */
 struct kt_error *kt_program_stack_layout(struct kt_program *prog, const struct kt_stack_layout **ret);
 

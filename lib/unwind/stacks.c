@@ -100,38 +100,28 @@ static void add_cea_stacks(struct kt_program *prog, const struct kt_stack_layout
  * using IST for #SS"). The #DB stack is the one twice as large (DEBUG_STKSZ), which the sizes
  * the tops give must confirm.
  */
-static void add_orig_ist_stacks(struct kt_program *prog, const struct kt_stack_layout *l,
-				uint64_t addr, unsigned int cpu, struct kt_stack_set *set)
+size_t kt_ist_stacks_from_tops(const uint64_t *tops, size_t n_tops, uint64_t total,
+			       struct kt_stack *out, char *why, size_t why_size)
 {
 	static const enum kt_stack_kind four[] = {KT_STACK_DF, KT_STACK_NMI, KT_STACK_DB, KT_STACK_MCE};
 	static const enum kt_stack_kind five[] = {KT_STACK_SS, KT_STACK_DF, KT_STACK_NMI, KT_STACK_DB,
 						  KT_STACK_MCE};
-	uint64_t tops[KT_IST_MAX];
 	size_t n = 0;
-	for (size_t i = 0; i < l->n_ist; i++) {
-		struct kt_error *err = kt_read_u64(&prog->reader, addr + l->ist[i].offset, &tops[n]);
-		if (err) {
-			missing(set, "IST stacks: %s", kt_error_message(err));
-			kt_error_destroy(err);
-			return;
-		}
-		if (!tops[n] || (n && tops[n] <= tops[n - 1]))
-			break;  // the unused entries are zero
-		n++;
-	}
+	while (n < n_tops && tops[n] && (!n || tops[n] > tops[n - 1]))
+		n++;  // the unused entries are zero
 	if (n != 4 && n != 5) {
-		missing(set, "IST stacks: CPU %u's orig_ist holds %zu stack tops, not 4 or 5", cpu, n);
-		return;
+		snprintf(why, why_size, "orig_ist holds %zu stack tops, not 4 or 5", n);
+		return 0;
 	}
 	const enum kt_stack_kind *kinds = n == 4 ? four : five;
-	uint64_t base = tops[n - 1] - l->ist_total, widest = 0;
+	uint64_t base = tops[n - 1] - total, widest = 0;
 	size_t db = 0;
 	for (size_t i = 0; i < n; i++) {
 		uint64_t start = i ? tops[i - 1] : base;
-		if (tops[i] <= start || tops[i] - start > l->ist_total) {
-			missing(set, "IST stacks: CPU %u's orig_ist tops do not fit %llu bytes of stacks", cpu,
-				(unsigned long long)l->ist_total);
-			return;
+		if (tops[n - 1] < total || tops[i] <= start) {
+			snprintf(why, why_size, "orig_ist's stack tops do not fit %llu bytes of stacks",
+				 (unsigned long long)total);
+			return 0;
 		}
 		if (tops[i] - start > widest) {
 			widest = tops[i] - start;
@@ -139,12 +129,34 @@ static void add_orig_ist_stacks(struct kt_program *prog, const struct kt_stack_l
 		}
 	}
 	if (kinds[db] != KT_STACK_DB) {
-		missing(set, "IST stacks: CPU %u's widest IST stack is number %zu of %zu, not the #DB one", cpu,
-			db + 1, n);
-		return;
+		snprintf(why, why_size, "the widest IST stack is number %zu of %zu, not the #DB one",
+			 db + 1, n);
+		return 0;
 	}
 	for (size_t i = 0; i < n; i++)
-		add(set, kinds[i], i ? tops[i - 1] : base, tops[i]);
+		out[i] = (struct kt_stack){kinds[i], i ? tops[i - 1] : base, tops[i]};
+	return n;
+}
+
+static void add_orig_ist_stacks(struct kt_program *prog, const struct kt_stack_layout *l,
+				uint64_t addr, unsigned int cpu, struct kt_stack_set *set)
+{
+	uint64_t tops[KT_IST_MAX];
+	for (size_t i = 0; i < l->n_ist; i++) {
+		struct kt_error *err = kt_read_u64(&prog->reader, addr + l->ist[i].offset, &tops[i]);
+		if (err) {
+			missing(set, "IST stacks: %s", kt_error_message(err));
+			kt_error_destroy(err);
+			return;
+		}
+	}
+	struct kt_stack stacks[KT_IST_MAX];
+	char why[128];
+	size_t n = kt_ist_stacks_from_tops(tops, l->n_ist, l->ist_total, stacks, why, sizeof(why));
+	if (!n)
+		missing(set, "IST stacks: CPU %u's %s", cpu, why);
+	for (size_t i = 0; i < n; i++)
+		add(set, stacks[i].kind, stacks[i].start, stacks[i].end);
 }
 
 static void add_ist_stacks(struct kt_program *prog, const struct kt_stack_layout *l,
