@@ -35,7 +35,7 @@ struct link {
 static bool find_outermost(struct kt_unwinder *uw, const struct kt_stack_copy *c, uint64_t *slot_ret,
 			   uint64_t *ret_addr_ret)
 {
-	uint64_t top = c->stack->start + c->n * 8;
+	uint64_t top = c->end;
 	for (uint64_t s = top - PT_REGS_SIZE - 8; s >= top - PT_REGS_SIZE - 8 * PROOF_SLOTS; s -= 8) {
 		uint64_t r;
 		struct kt_orc_entry orc;
@@ -65,7 +65,7 @@ static size_t link_down(struct kt_unwinder *uw, const struct kt_stack_copy *c, u
 		char why[KT_REASON_MAX];
 		kt_check_call_before(uw->prog, ret, 0, &target, why, sizeof(why));
 		bool found = false;
-		for (uint64_t s2 = slot - 8; s2 >= c->stack->start && slot - s2 <= LINK_SEARCH_MAX; s2 -= 8) {
+		for (uint64_t s2 = slot - 8; s2 >= c->start && slot - s2 <= LINK_SEARCH_MAX; s2 -= 8) {
 			uint64_t r2;
 			if (!kt_stack_word(c, s2, &r2) || !kt_is_kernel_text(uw, r2))
 				continue;
@@ -141,7 +141,7 @@ static void candidate_evidence(struct kt_unwinder *uw, const struct kt_backtrace
 {
 	size_t n = 0;
 	out[0] = '\0';
-	for (uint64_t s = slot - 8; c && s >= c->stack->start && slot - s <= 1024; s -= 8) {
+	for (uint64_t s = slot - 8; c && s >= c->start && slot - s <= 1024; s -= 8) {
 		uint64_t r, target;
 		char why[KT_REASON_MAX];
 		if (!kt_stack_word(c, s, &r) || !kt_is_kernel_text(uw, r))
@@ -267,8 +267,8 @@ static struct kt_error *from_proven_regs(struct kt_unwinder *uw, struct kt_backt
 	// Below the deepest handler frame on this stack, and below the interrupted sp on its stack.
 	char where[128];
 	snprintf(where, sizeof(where), "below the deepest live frame on the %s", kt_stack_name(c->stack->kind));
-	if ((err = kt_bt_scan_stale(uw, bt, deepest_slot > 2048 + c->stack->start ? deepest_slot - 2048
-										  : c->stack->start,
+	if ((err = kt_bt_scan_stale(uw, bt, deepest_slot > 2048 + c->start ? deepest_slot - 2048
+										  : c->start,
 				    deepest_slot, KT_FRAME_REASON_STALE_BELOW_LIVE, where)))
 		return err;
 	const struct kt_stack *task = kt_stacks_find(&uw->stacks, bt->frames[first].sp);
@@ -303,7 +303,7 @@ struct kt_error *kt_bt_reconstruct(struct kt_unwinder *uw, struct kt_backtrace *
 				continue;
 			}
 			// The outermost exception frame of a stack sits at its top: search downwards.
-			for (uint64_t a = s->start + c->n * 8 - PT_REGS_SIZE; a >= s->start; a -= 8) {
+			for (uint64_t a = c->end - PT_REGS_SIZE; a >= c->start; a -= 8) {
 				uint64_t slot, ret;
 				if (!kt_plausible_pt_regs(uw, c, a) || !kt_prove_pt_regs(uw, c, a, &slot, &ret))
 					continue;
