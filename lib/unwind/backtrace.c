@@ -135,13 +135,22 @@ static bool stack_start(struct kt_unwinder *uw, const struct kt_unwind_state *st
 	return !err && orc.type == KT_ORC_TYPE_END_OF_STACK;
 }
 
-/* The byte before a return address is in the dump. */
-static bool code_readable(struct kt_unwinder *uw, uint64_t ret_addr)
+/* Why the code before a return address cannot be checked, or NULL if it can: it is not in the
+ * dump, or it is init code (_sinittext.._einittext), which free_initmem() gave back after boot
+ * (its pages may hold anything now). */
+static const char *code_gone(struct kt_unwinder *uw, uint64_t ret_addr)
 {
-	uint8_t byte;
-	struct kt_error *err = kt_read(&uw->prog->reader, ret_addr - 1, &byte, 1);
+	uint64_t start, end;
+	struct kt_error *err = kt_program_symbol_address(uw->prog, "_sinittext", &start);
+	if (!err)
+		err = kt_program_symbol_address(uw->prog, "_einittext", &end);
 	kt_error_destroy(err);
-	return !err;
+	if (!err && ret_addr - 1 >= start && ret_addr - 1 < end)
+		return "it is init code, freed after boot";
+	uint8_t byte;
+	err = kt_read(&uw->prog->reader, ret_addr - 1, &byte, 1);
+	kt_error_destroy(err);
+	return err ? "the code is not in the dump" : NULL;
 }
 
 struct kt_error *kt_bt_unwind_from(struct kt_unwinder *uw, struct kt_backtrace *bt,
@@ -185,6 +194,7 @@ struct kt_error *kt_bt_unwind_from(struct kt_unwinder *uw, struct kt_backtrace *
 			char call[160];
 			bool fits = kt_check_call_before(uw->prog, st.ip, callee, &target, call, sizeof(call));
 			bool unchecked = false;
+			const char *gone = NULL;
 			if (!fits && target) {
 				f.status = KT_FRAME_INFERRED;  // ORC placed it; the call says a tail call hid one
 			} else if (!fits && stack_start(uw, &st)) {
@@ -201,9 +211,8 @@ struct kt_error *kt_bt_unwind_from(struct kt_unwinder *uw, struct kt_backtrace *
 				kt_bt_set_note(bt, KT_STOP_STACK_START, "start of the stack: %s began it",
 					       f.function ? f.function : "startup code");
 				return NULL;
-			} else if (!fits && !code_readable(uw, st.ip)) {
-				// Code freed after boot (.init.text) is not in the dump: the call cannot be
-				// checked, the frame only inferred.
+			} else if (!fits && (gone = code_gone(uw, st.ip))) {
+				// The call cannot be checked: the frame is only inferred.
 				unchecked = true;
 				f.status = KT_FRAME_INFERRED;
 			} else if (!fits) {
@@ -226,8 +235,8 @@ struct kt_error *kt_bt_unwind_from(struct kt_unwinder *uw, struct kt_backtrace *
 				f.reason_code = KT_FRAME_REASON_TAIL_CALL;
 			if (unchecked)
 				snprintf(reason, sizeof(reason), "return address at 0x%016llx (placed by %s); the "
-					 "call before it cannot be checked: %s", (unsigned long long)st.slot, how,
-					 call);
+					 "call before it cannot be checked: %s (%s)", (unsigned long long)st.slot,
+					 how, gone, call);
 			else if (!fits && st.by_fp)
 				snprintf(reason, sizeof(reason), "return address at 0x%016llx (placed by %s), "
 					 "%s: the rbp chain skipped the frames between it and %s, which keep no "
