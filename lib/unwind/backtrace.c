@@ -135,13 +135,19 @@ static bool stack_start(struct kt_unwinder *uw, const struct kt_unwind_state *st
 	return !err && orc.type == KT_ORC_TYPE_END_OF_STACK;
 }
 
-/* Why the code before a return address cannot be checked, or NULL if it can: it is not in the
- * dump, or it is init code (_sinittext.._einittext), which free_initmem() gave back after boot
+/* Why the code before a return address (in a function) cannot be checked, or NULL if it can or
+ * the address is in no function: the code is not in the dump, or it is init code (_sinittext.._einittext), which free_initmem() gave back after boot
  * (its pages may hold anything now). */
 static const char *code_gone(struct kt_unwinder *uw, uint64_t ret_addr)
 {
-	uint64_t start, end;
-	struct kt_error *err = kt_program_symbol_address(uw->prog, "_sinittext", &start);
+	// Only an address inside a function can be a return address at all.
+	const char *name, *module;
+	uint64_t start, end, off;
+	struct kt_error *err = kt_program_symbolize(uw->prog, ret_addr - 1, &name, &off, &module);
+	kt_error_destroy(err);
+	if (err)
+		return NULL;
+	err = kt_program_symbol_address(uw->prog, "_sinittext", &start);
 	if (!err)
 		err = kt_program_symbol_address(uw->prog, "_einittext", &end);
 	kt_error_destroy(err);
