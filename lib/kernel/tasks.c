@@ -391,25 +391,34 @@ struct kt_error *kt_task_stack_size_detect(struct kt_types *types, const struct 
 		from = "union thread_union";
 	} else {
 		kt_error_destroy(err);
-		if (!(err = syms->address(syms->arg, "__start_init_task", &start)) &&
-		    !(err = syms->address(syms->arg, "__end_init_task", &end)) && end > start &&
-		    stack_size_sane(end - start)) {
-			size = end - start;
-			from = "__end_init_task - __start_init_task";
-		} else if (err == &kt_enomem) {
-			return err;
-		} else {
+		// INIT_TASK_DATA brackets the init task's stack: __start_init_task/__end_init_task,
+		// renamed __start_init_stack/__end_init_stack in v6.x.
+		static const char *const bounds[][3] = {
+			{"__start_init_task", "__end_init_task", "__end_init_task - __start_init_task"},
+			{"__start_init_stack", "__end_init_stack", "__end_init_stack - __start_init_stack"},
+		};
+		for (size_t i = 0; i < sizeof(bounds) / sizeof(bounds[0]) && !from; i++) {
+			if (!(err = syms->address(syms->arg, bounds[i][0], &start)) &&
+			    !(err = syms->address(syms->arg, bounds[i][1], &end)) && end > start &&
+			    stack_size_sane(end - start)) {
+				size = end - start;
+				from = bounds[i][2];
+			}
+			if (err == &kt_enomem)
+				return err;
 			kt_error_destroy(err);
-			if (types && variable_size(types, "init_thread_union", &size) && stack_size_sane(size))
-				from = "the type of init_thread_union";
-			else if (types && variable_size(types, "init_stack", &size) && stack_size_sane(size))
-				from = "the type of init_stack";
 		}
+		if (!from && types && variable_size(types, "init_thread_union", &size) &&
+		    stack_size_sane(size))
+			from = "the type of init_thread_union";
+		else if (!from && types && variable_size(types, "init_stack", &size) && stack_size_sane(size))
+			from = "the type of init_stack";
 	}
 	if (!from)
 		return kt_error_create(KT_ERROR_UNSUPPORTED, "task stack size (THREAD_SIZE): no union "
-				       "thread_union type, no __start_init_task/__end_init_task symbols and "
-				       "no typed init_thread_union or init_stack variable");
+				       "thread_union type, no __start_init_task/__end_init_task or "
+				       "__start_init_stack/__end_init_stack symbols and no typed "
+				       "init_thread_union or init_stack variable");
 	*ret = size;
 	if (from_ret)
 		*from_ret = from;

@@ -19,9 +19,10 @@ struct kt_symbol_source kt_program_symbols(struct kt_program *prog);
 /*
  * THREAD_SIZE, a task's stack, as this kernel has it (16 KiB on x86-64, 32 KiB with KASAN:
  * arch/x86/include/asm/page_64_types.h), from its own types and symbols: the size of union
- * thread_union, else __end_init_task - __start_init_task (the init task's stack, laid out by
- * INIT_TASK_DATA in include/asm-generic/vmlinux.lds.h), else the size of the typed variable
- * init_thread_union or init_stack. *from_ret (may be NULL) names which.
+ * thread_union, else __end_init_task - __start_init_task (__end_init_stack - __start_init_stack
+ * in v6.x: the init task's stack, laid out by INIT_TASK_DATA in include/asm-generic/vmlinux.lds.h),
+ * else the size of the typed variable init_thread_union or init_stack. *from_ret (may be NULL)
+ * names which.
  */
 struct kt_error *kt_task_stack_size_detect(struct kt_types *types, const struct kt_symbol_source *syms,
 					   uint64_t *ret, const char **from_ret);

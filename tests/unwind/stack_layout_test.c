@@ -157,6 +157,14 @@ static void test_pcpu_hot(void)
 	tap_ok(!err && thread_size == 32768 && !strcmp(from, "union thread_union"),
 	       "KASAN: THREAD_SIZE 32768 from union thread_union, not 16 KiB");
 	kt_error_destroy(err);
+	struct sym v612[] = {{"pcpu_hot", 0x32000}, {"__start_init_stack", 0xffffffff82c00000},
+			     {"__end_init_stack", 0xffffffff82c04000}, {NULL, 0}};
+	struct kt_symbol_source src612 = {table_address, v612};
+	uint64_t size612 = 0;
+	err = kt_task_stack_size_detect(NULL, &src612, &size612, &from);
+	tap_ok(!err && size612 == 16384 && !strcmp(from, "__end_init_stack - __start_init_stack"),
+	       "v6.x (no types): THREAD_SIZE 16384 from __end_init_stack - __start_init_stack");
+	kt_error_destroy(err);
 	struct kt_stack_layout l;
 	kt_stack_layout_detect(types, &src, thread_size, &l);
 	tap_ok(l.irq_how == KT_IRQ_STACK_POINTER && !strcmp(l.irq_symbol, "pcpu_hot") && l.irq_member == 24 &&
