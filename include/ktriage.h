@@ -562,7 +562,8 @@ enum kt_frame_reason_code {
 	KT_FRAME_REASON_TAIL_CALL,       /* "ret.tail_call": after a call to another function that
 					  * reached the frame above by a tail call */
 	KT_FRAME_REASON_FP_SKIPPED,      /* "ret.fp_skipped": the rbp chain skipped frames */
-	KT_FRAME_REASON_RUNNING_CALLEE,  /* "rebuilt.running_callee": the callee of the deepest call */
+	KT_FRAME_REASON_RUNNING_CALLEE,  /* "rebuilt.running_callee": the callee of the deepest call
+					  * (no longer given: KT_FRAME_REASON_CANDIDATE_CALLEE) */
 	KT_FRAME_REASON_INDIRECT_CALLEE, /* "rebuilt.indirect_callee": callee of an indirect call */
 	KT_FRAME_REASON_LINKED,          /* "rebuilt.linked": linked by frame size to the one below */
 	KT_FRAME_REASON_OUTERMOST,       /* "rebuilt.outermost": the outermost frame of a stack */

@@ -136,8 +136,9 @@ static bool stack_start(struct kt_unwinder *uw, const struct kt_unwind_state *st
 }
 
 /* Why the code before a return address (in a function) cannot be checked, or NULL if it can or
- * the address is in no function: the code is not in the dump, or it is init code (_sinittext.._einittext), which free_initmem() gave back after boot
- * (its pages may hold anything now). */
+ * the address is in no function: the code is not in the dump, or it is init code
+ * (_sinittext.._einittext), which free_initmem() gave back after boot (its pages may hold
+ * anything now). */
 static const char *code_gone(struct kt_unwinder *uw, uint64_t ret_addr)
 {
 	// Only an address inside a function can be a return address at all.
@@ -199,8 +200,7 @@ struct kt_error *kt_bt_unwind_from(struct kt_unwinder *uw, struct kt_backtrace *
 			uint64_t target;
 			char call[160];
 			bool fits = kt_check_call_before(uw->prog, st.ip, callee, &target, call, sizeof(call));
-			bool unchecked = false;
-			const char *gone = NULL;
+			const char *gone = NULL;  // why the call cannot be checked
 			if (!fits && target) {
 				f.status = KT_FRAME_INFERRED;  // ORC placed it; the call says a tail call hid one
 			} else if (!fits && stack_start(uw, &st)) {
@@ -218,9 +218,7 @@ struct kt_error *kt_bt_unwind_from(struct kt_unwinder *uw, struct kt_backtrace *
 					       f.function ? f.function : "startup code");
 				return NULL;
 			} else if (!fits && (gone = code_gone(uw, st.ip))) {
-				// The call cannot be checked: the frame is only inferred.
-				unchecked = true;
-				f.status = KT_FRAME_INFERRED;
+				f.status = KT_FRAME_INFERRED;  // the call cannot be checked
 			} else if (!fits) {
 				kt_bt_set_note(bt, KT_STOP_NOT_RETURN_ADDRESS,
 					 "unwind stopped: 0x%016llx at 0x%016llx is not a return address (%s)",
@@ -233,13 +231,13 @@ struct kt_error *kt_bt_unwind_from(struct kt_unwinder *uw, struct kt_backtrace *
 				f.status = KT_FRAME_INFERRED;
 				f.reason_code = KT_FRAME_REASON_FP_UNPROVEN;
 			}
-			if (unchecked)
+			if (gone)
 				f.reason_code = KT_FRAME_REASON_CALL_UNCHECKED;
 			else if (!fits && st.by_fp)
 				f.reason_code = KT_FRAME_REASON_FP_SKIPPED;
 			else if (!fits)
 				f.reason_code = KT_FRAME_REASON_TAIL_CALL;
-			if (unchecked)
+			if (gone)
 				snprintf(reason, sizeof(reason), "return address at 0x%016llx (placed by %s); the "
 					 "call before it cannot be checked: %s (%s)", (unsigned long long)st.slot,
 					 how, gone, call);

@@ -47,6 +47,7 @@ struct kt_orc {
 	struct orc_table kernel;
 	struct orc_table *modules;
 	size_t n_modules;
+	uint64_t init_start, init_end;  /* the kernel's init code: _sinittext, _einittext (or 0) */
 	struct orc_memo *memo;  /* ip 0: empty; NULL without memory */
 };
 
@@ -220,6 +221,12 @@ struct kt_error *kt_orc_load_how(struct kt_program *prog, bool lazy, struct kt_o
 		err = table_read(&prog->reader, start_ip, start_orc, n, &orc->kernel);
 	orc->kernel.text_start = stext;
 	orc->kernel.text_end = etext;
+	struct kt_error *ierr = kt_program_symbol_address(prog, "_sinittext", &orc->init_start);
+	if (!ierr)
+		ierr = kt_program_symbol_address(prog, "_einittext", &orc->init_end);
+	if (ierr || orc->init_end <= orc->init_start)
+		orc->init_start = orc->init_end = 0;
+	kt_error_destroy(ierr);
 	orc->memo = calloc(ORC_MEMO_SIZE, sizeof(*orc->memo));
 	if (err) {
 		kt_orc_destroy(orc);
@@ -280,10 +287,11 @@ void kt_orc_decode(const struct kt_orc_format *f, const uint8_t *e, struct kt_or
 		ret->signal = ret->type == KT_ORC_TYPE_REGS || ret->type == KT_ORC_TYPE_REGS_PARTIAL;
 }
 
+/* in_text: ip is code the table describes, whatever text_start and text_end say. */
 static bool table_find(const struct orc_table *t, const struct kt_orc_format *f, uint64_t ip,
-		       struct kt_orc_entry *ret, uint64_t *start_ret)
+		       bool in_text, struct kt_orc_entry *ret, uint64_t *start_ret)
 {
-	if (!t->n || ip < t->ips[0] || ip < t->text_start || ip >= t->text_end)
+	if (!t->n || ip < t->ips[0] || (!in_text && (ip < t->text_start || ip >= t->text_end)))
 		return false;
 	size_t lo = 0, hi = t->n;
 	while (hi - lo > 1) {
@@ -355,11 +363,20 @@ static bool lazy_find(const struct lazy_table *t, const struct kt_orc_format *f,
 static bool tables_find(const struct kt_orc *orc, uint64_t ip, struct kt_orc_entry *ret,
 			uint64_t *start_ret)
 {
-	if (orc->lazy ? lazy_find(&orc->lazy_kernel, &orc->fmt, ip, ret, start_ret)
-		      : table_find(&orc->kernel, &orc->fmt, ip, ret, start_ret))
+	// Init code (freed after boot, but on the stacks of the idle tasks that ran it) lies past
+	// _etext and the block index; the kernel searches the whole table for it (orc_find(),
+	// arch/x86/kernel/unwind_orc.c), and so does this.
+	bool init = ip >= orc->init_start && ip < orc->init_end, found;
+	if (orc->lazy)
+		found = init ? lazy_find_in(&orc->lazy_kernel, &orc->fmt, 0, orc->lazy_kernel.n, ip, ret,
+					    start_ret)
+			     : lazy_find(&orc->lazy_kernel, &orc->fmt, ip, ret, start_ret);
+	else
+		found = table_find(&orc->kernel, &orc->fmt, ip, init, ret, start_ret);
+	if (found)
 		return true;
 	for (size_t i = 0; i < orc->n_modules; i++)
-		if (table_find(&orc->modules[i], &orc->fmt, ip, ret, start_ret))
+		if (table_find(&orc->modules[i], &orc->fmt, ip, false, ret, start_ret))
 			return true;
 	return false;
 }

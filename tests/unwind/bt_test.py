@@ -180,6 +180,7 @@ def check_nmi_printk(tap):
     gt = ground_truth(d)
     info = gt["nmi"]
     p = info["printk"]
+    handler = p["handler_func"].split()[0]  # "%ps" adds " [module]"
     dump = os.path.join(d, "vmcore.kdump")
     cpu = str(info.get("cpu", 1))
     stacks, err = bt(dump, "-c", cpu)
@@ -191,10 +192,10 @@ def check_nmi_printk(tap):
            and top["status"] == "inferred" and not top["pc"],
            f"nmi-printk: #0 {p['callee']} is only a candidate (rebuilt.candidate_callee, pc unknown)",
            (top["function"], top["reason_code"], top["reason"]))
-    tap.ok(holder["function"] == p["handler_func"] and int(holder["pc"], 16) == int(p["ret"], 16)
+    tap.ok(holder["function"] == handler and int(holder["pc"], 16) == int(p["ret"], 16)
            and int(holder["slot"], 16) == int(p["ret_slot"], 16)
            and "innermost frame the stack proves" in holder["reason"],
-           f"nmi-printk: #1 {p['handler_func']} at the recorded return address {p['ret']} (slot "
+           f"nmi-printk: #1 {handler} at the recorded return address {p['ret']} (slot "
            f"{p['ret_slot']}) is the innermost frame the stack proves",
            (holder["function"], holder["pc"], holder["slot"], holder["reason"]))
     log = json.loads(ktriage("--json", dump, "log").stdout)["records"]
