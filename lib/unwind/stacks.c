@@ -75,6 +75,11 @@ static void add_irq_stack(struct kt_program *prog, const struct kt_stack_layout 
 	// The pointer is at most 64 bytes below the top of the stack (top - 8 since v5.2, - 64
 	// before), which is page aligned.
 	top = (top + 4095) & ~4095ull;
+	if (top < 0xffff800000000000ull || top - 0xffff800000000000ull < l->irq_size) {
+		missing(set, "IRQ stack: CPU %u's %s is 0x%016llx, not a kernel address", cpu, l->irq_symbol,
+			(unsigned long long)top);
+		return;
+	}
 	add(set, KT_STACK_IRQ, top - l->irq_size, top);
 }
 
