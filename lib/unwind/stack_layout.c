@@ -2,7 +2,6 @@
 #include <bpf/btf.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "core/error.h"
 #include "core/util.h"

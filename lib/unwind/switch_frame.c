@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: MIT
 #include <stdlib.h>
-#include <string.h>
 
 #include "callsite/function_code.h"
 #include "core/error.h"
