@@ -115,7 +115,7 @@ struct log_search {
 	uint32_t caller_id;
 	bool found;
 	uint64_t seq;
-	char text[72];
+	char text[64];
 };
 
 static bool log_visit(const struct kt_log_record *rec, void *arg)
@@ -151,9 +151,9 @@ static void candidate_evidence(struct kt_unwinder *uw, const struct kt_backtrace
 		if (kt_bt_function_start(&f) != g_start || !kt_check_call_before(uw->prog, r, 0, &target, why,
 										    sizeof(why)))
 			continue;
-		n += (size_t)snprintf(out + n, size - n, "; below it, %s+0x%llx at 0x%016llx (%s): %s "
-				      "ran and made calls of its own, which returned or not", g,
-				      (unsigned long long)f.offset, (unsigned long long)s, why, g);
+		n += (size_t)snprintf(out + n, size - n, "; %s ran: %s+0x%llx (%s) lies below, at "
+				      "0x%016llx", g, g, (unsigned long long)f.offset, why,
+				      (unsigned long long)s);
 		break;
 	}
 	if (n >= size || !writes_log_record(g) || bt->cpu < 0)
@@ -162,8 +162,8 @@ static void candidate_evidence(struct kt_unwinder *uw, const struct kt_backtrace
 	struct kt_error *err = kt_log_for_each(uw->prog, log_visit, &ls);
 	kt_error_destroy(err);
 	if (!err && ls.found)
-		snprintf(out + n, size - n, "; the log holds the complete record CPU %d wrote outside task "
-			 "context (seq %llu, \"%s\"): %s most likely returned, and %s runs on", bt->cpu,
+		snprintf(out + n, size - n, "; the log holds the complete record CPU %d wrote out of task "
+			 "context (seq %llu, \"%s\"): %s most likely returned, %s runs on", bt->cpu,
 			 (unsigned long long)ls.seq, ls.text, g, f);
 }
 
@@ -192,8 +192,8 @@ static struct kt_error *add_top_frame(struct kt_unwinder *uw, struct kt_backtrac
 		candidate_evidence(uw, bt, c, deepest_slot, target, t.function, fn, evidence,
 				   sizeof(evidence));
 		snprintf(reason, sizeof(reason), "a candidate: %s+0x%llx called %s, which may still run or "
-			 "may have returned (no registers tell); %s is the innermost frame the stack "
-			 "proves%s", fn, (unsigned long long)caller.offset, t.function, fn, evidence);
+			 "have returned (no registers tell): %s is the innermost frame the stack proves%s",
+			 fn, (unsigned long long)caller.offset, t.function, fn, evidence);
 	} else {
 		f.reason_code = KT_FRAME_REASON_INDIRECT_CALLEE;
 		snprintf(reason, sizeof(reason), "the callee of the indirect call before %s+0x%llx; "
