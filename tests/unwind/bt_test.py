@@ -123,10 +123,12 @@ def check_saved_registers(tap, dump):
         return
     f0, f1 = stacks[0]["frames"][0], stacks[0]["frames"][1]
     start = int(f0["pc"], 16) - f0["offset"]
-    d = ktriage("--json", dump, "dis", hex(start), "2", check=False)
+    d = ktriage("--json", dump, "dis", hex(start), "4", check=False)
     insns = json.loads(d.stdout)["instructions"] if d.returncode == 0 else []
-    push = insns[1]["text"].split() if len(insns) > 1 else []
-    if not tap.ok(push[:1] == ["push"], f"panic: {f0['function']} pushes a register second", insns):
+    # Its first push follows the ftrace call site, and on v6.2+ kernels a padding nop before it.
+    first = next((i for i in insns if not i["text"].startswith("nop")), None)
+    push = first["text"].split() if first else []
+    if not tap.ok(push[:1] == ["push"], f"panic: {f0['function']} pushes a register after its nops", insns):
         return
     reg = push[1].lstrip("%")
     slot = int(f1["sp"], 16) - 16
