@@ -608,7 +608,8 @@ enum kt_frame_reason_code {
 	KT_FRAME_REASON_TAIL_CALL,       /* "ret.tail_call": after a call to another function that
 					  * reached the frame above by a tail call */
 	KT_FRAME_REASON_FP_SKIPPED,      /* "ret.fp_skipped": the rbp chain skipped frames */
-	KT_FRAME_REASON_RUNNING_CALLEE,  /* "rebuilt.running_callee": the callee of the deepest call */
+	KT_FRAME_REASON_RUNNING_CALLEE,  /* "rebuilt.running_callee": the callee of the deepest call
+					  * (no longer given: KT_FRAME_REASON_CANDIDATE_CALLEE) */
 	KT_FRAME_REASON_INDIRECT_CALLEE, /* "rebuilt.indirect_callee": callee of an indirect call */
 	KT_FRAME_REASON_LINKED,          /* "rebuilt.linked": linked by frame size to the one below */
 	KT_FRAME_REASON_OUTERMOST,       /* "rebuilt.outermost": the outermost frame of a stack */
@@ -618,6 +619,12 @@ enum kt_frame_reason_code {
 	KT_FRAME_REASON_STALE_IN_FRAME,  /* "stale.in_frame": inside a live frame */
 	KT_FRAME_REASON_STALE_DEAD_STACK,/* "stale.dead_stack": below the interrupted stack pointer */
 	KT_FRAME_REASON_STALE_BELOW_LIVE,/* "stale.below_live": below the deepest live frame of a stack */
+	KT_FRAME_REASON_STACK_START,     /* "ret.stack_start": the address the code that began the
+					  * stack left for unwinders (not after a call) */
+	KT_FRAME_REASON_CALL_UNCHECKED,  /* "ret.call_unchecked": placed by the unwinder; the code
+					  * before it is not in the dump (inferred) */
+	KT_FRAME_REASON_CANDIDATE_CALLEE,/* "rebuilt.candidate_callee": the callee of the deepest call
+					  * found, which may have returned already */
 };
 
 /* Why the walk ended, or why it could not start: kt_backtrace.note. */
@@ -637,6 +644,7 @@ enum kt_stop_code {
 	KT_STOP_REBUILT,             /* "stop.rebuilt": no registers; rebuilt from the task stack */
 	KT_STOP_NO_ENTRY_FRAME,      /* "stop.no_entry_frame": no registers, nothing to rebuild from */
 	KT_STOP_STACK_UNREADABLE,    /* "stop.stack_unreadable": no registers, task stack unreadable */
+	KT_STOP_STACK_START,         /* "stop.stack_start": reached the code that began the stack */
 };
 
 /* Where the registers a backtrace starts from came from: kt_backtrace.registers_source. */

@@ -5,6 +5,7 @@
  * thread_group list before that. Idle tasks are on no list: each CPU's runqueue names its own.
  * Layouts are found by member name in the kernel's types, never by version.
  */
+#include <bpf/btf.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,6 +18,7 @@
 #include "kernel/task_state.h"
 #include "kernel/tasks.h"
 #include "program.h"
+#include "sym/types.h"
 
 /* PID_MAX_LIMIT on 64-bit (include/linux/threads.h): no kernel has more tasks than this. */
 static const uint64_t TASKS_MAX = 4u << 20;
@@ -28,6 +30,7 @@ struct kt_task_layout {
 	uint64_t tasks;            /* list offsets, for the list walks */
 	bool has_thread_head;      /* signal->thread_head / thread_node (v3.14+) */
 	uint64_t thread_node, signal_thread_head, thread_group;
+	uint64_t stack_size;       /* THREAD_SIZE, once kt_task_stack_size found it (0 before) */
 };
 
 static struct kt_error *task_layout_read(struct kt_program *prog, struct kt_task_layout *l)
@@ -102,7 +105,7 @@ struct task_walk {
 	struct kt_read_ahead *ra;
 	bool producer;
 	bool stacks;             /* the visitor unwinds each task: touch its stack too */
-	uint64_t stack_off, sp_off;
+	uint64_t stack_off, sp_off, stack_size;
 };
 
 /* Member f of the task, as an integer of its type's size and sign. */
@@ -163,9 +166,9 @@ static void task_touch(struct task_walk *w, uint64_t addr)
 		kt_error_destroy(err);
 		return;
 	}
-	if (sp < stack || sp >= stack + KT_THREAD_SIZE)
+	if (sp < stack || sp >= stack + w->stack_size)
 		return;
-	for (uint64_t page = sp & ~4095ull; page < stack + KT_THREAD_SIZE; page += 4096) {
+	for (uint64_t page = sp & ~4095ull; page < stack + w->stack_size; page += 4096) {
 		if ((err = kt_read_u64(w->r, page < sp ? sp : page, &word))) {
 			kt_error_destroy(err);
 			return;
@@ -297,7 +300,8 @@ struct kt_error *kt_task_for_each_with(struct kt_program *prog,
 	if (opts && opts->stacks) {
 		struct kt_error *serr;
 		if ((serr = kt_program_member_offset(prog, "task_struct", "stack", &w.stack_off)) ||
-		    (serr = kt_program_member_offset(prog, "task_struct", "thread.sp", &w.sp_off)))
+		    (serr = kt_program_member_offset(prog, "task_struct", "thread.sp", &w.sp_off)) ||
+		    (serr = kt_task_stack_size(prog, &w.stack_size)))
 			kt_error_destroy(serr);  // the unwinder will say so; read ahead the rest
 		else
 			w.stacks = true;
@@ -345,4 +349,100 @@ struct kt_error *kt_cpu_runqueue_task(struct kt_program *prog, unsigned int cpu,
 struct kt_error *kt_cpu_current_task(struct kt_program *prog, unsigned int cpu, uint64_t *ret)
 {
 	return kt_cpu_runqueue_task(prog, cpu, "curr", ret);
+}
+
+static struct kt_error *program_symbol(void *arg, const char *name, uint64_t *ret)
+{
+	return kt_program_symbol_address(arg, name, ret);
+}
+
+struct kt_symbol_source kt_program_symbols(struct kt_program *prog)
+{
+	return (struct kt_symbol_source){program_symbol, prog};
+}
+
+/* A stack size the kernel can have: a power of two from 4 KiB (x86-64's smallest) to 1 MiB. */
+static bool stack_size_sane(uint64_t size)
+{
+	return size >= 4096 && size <= (1u << 20) && !(size & (size - 1));
+}
+
+static bool variable_size(struct kt_types *types, const char *name, uint64_t *ret)
+{
+	struct kt_type_ref ref;
+	struct kt_error *err = kt_types_variable(types, name, &ref);
+	if (err) {
+		kt_error_destroy(err);
+		return false;
+	}
+	long long size = btf__resolve_size(ref.btf, (uint32_t)ref.id);
+	*ret = size > 0 ? (uint64_t)size : 0;
+	return size > 0;
+}
+
+struct kt_error *kt_task_stack_size_detect(struct kt_types *types, const struct kt_symbol_source *syms,
+					   uint64_t *ret, const char **from_ret)
+{
+	uint64_t size = 0, start, end;
+	const char *from = NULL;
+	struct kt_error *err = types ? kt_types_size(types, "thread_union", &size) : NULL;
+	// union thread_union { ...; unsigned long stack[THREAD_SIZE / sizeof(long)]; } (v2.6+).
+	if (types && !err && stack_size_sane(size)) {
+		from = "union thread_union";
+	} else {
+		kt_error_destroy(err);
+		// INIT_TASK_DATA brackets the init task's stack: __start_init_task/__end_init_task,
+		// renamed __start_init_stack/__end_init_stack in v6.x.
+		static const char *const bounds[][3] = {
+			{"__start_init_task", "__end_init_task", "__end_init_task - __start_init_task"},
+			{"__start_init_stack", "__end_init_stack", "__end_init_stack - __start_init_stack"},
+		};
+		for (size_t i = 0; i < sizeof(bounds) / sizeof(bounds[0]) && !from; i++) {
+			if (!(err = syms->address(syms->arg, bounds[i][0], &start)) &&
+			    !(err = syms->address(syms->arg, bounds[i][1], &end)) && end > start &&
+			    stack_size_sane(end - start)) {
+				size = end - start;
+				from = bounds[i][2];
+			}
+			if (err == &kt_enomem)
+				return err;
+			kt_error_destroy(err);
+		}
+		if (!from && types && variable_size(types, "init_thread_union", &size) &&
+		    stack_size_sane(size))
+			from = "the type of init_thread_union";
+		else if (!from && types && variable_size(types, "init_stack", &size) && stack_size_sane(size))
+			from = "the type of init_stack";
+	}
+	if (!from)
+		return kt_error_create(KT_ERROR_UNSUPPORTED, "task stack size (THREAD_SIZE): no union "
+				       "thread_union type, no __start_init_task/__end_init_task or "
+				       "__start_init_stack/__end_init_stack symbols and no typed "
+				       "init_thread_union or init_stack variable");
+	*ret = size;
+	if (from_ret)
+		*from_ret = from;
+	return NULL;
+}
+
+struct kt_error *kt_task_stack_size(struct kt_program *prog, uint64_t *ret)
+{
+	struct kt_task_layout l;
+	struct kt_error *err = task_layout_get(prog, &l);
+	if (err)
+		return err;
+	if (!l.stack_size) {
+		struct kt_types *types = NULL;
+		struct kt_error *terr = kt_program_types(prog, &types);
+		if (terr) {
+			kt_error_destroy(terr);  // the symbols may still tell
+			types = NULL;
+		}
+		struct kt_symbol_source syms = kt_program_symbols(prog);
+		if ((err = kt_task_stack_size_detect(types, &syms, &l.stack_size, NULL)))
+			return err;
+		prog->kernel->task_layout->stack_size = l.stack_size;
+	}
+	*ret = l.stack_size;
+	return NULL;
 }

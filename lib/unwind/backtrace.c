@@ -114,6 +114,52 @@ static void reason_return_address(char *reason, size_t size, uint64_t slot, cons
 	kt_text_str(&t, call);
 }
 
+/* Which unwinder placed the frame at st, for its reason. */
+static const char *unwinder_name(const struct kt_unwind_state *st)
+{
+	return st->by_cfi ? "DWARF CFI" : st->by_prologue ? "the callee's code"
+	       : !st->by_fp ? "ORC"
+	       : st->fp_proof == KT_FP_BY_ORC ? "the frame pointer, which the callee's ORC proves"
+	       : st->fp_proof == KT_FP_BY_PROLOGUE ? "the frame pointer, which the callee's prologue proves"
+	       : st->fp_rescan ? "the nearest frame record above: the callee keeps no frame pointer"
+	       : "the frame pointer, unproven: the callee may not keep one";
+}
+
+/* The value the step found at st.ip is where the stack began: no call before it, and the unwind
+ * data for it (ORC, as the kernel's own unwinder looks it up) ends the stack. */
+static bool stack_start(struct kt_unwinder *uw, const struct kt_unwind_state *st)
+{
+	struct kt_orc_entry orc;
+	struct kt_error *err = kt_orc_find(uw->orc, st->exact ? st->ip : st->ip - 1, &orc, NULL);
+	kt_error_destroy(err);
+	return !err && orc.type == KT_ORC_TYPE_END_OF_STACK;
+}
+
+/* Why the code before a return address (in a function) cannot be checked, or NULL if it can or
+ * the address is in no function: the code is not in the dump, or it is init code
+ * (_sinittext.._einittext), which free_initmem() gave back after boot (its pages may hold
+ * anything now). */
+static const char *code_gone(struct kt_unwinder *uw, uint64_t ret_addr)
+{
+	// Only an address inside a function can be a return address at all.
+	const char *name, *module;
+	uint64_t start, end, off;
+	struct kt_error *err = kt_program_symbolize(uw->prog, ret_addr - 1, &name, &off, &module);
+	kt_error_destroy(err);
+	if (err)
+		return NULL;
+	err = kt_program_symbol_address(uw->prog, "_sinittext", &start);
+	if (!err)
+		err = kt_program_symbol_address(uw->prog, "_einittext", &end);
+	kt_error_destroy(err);
+	if (!err && ret_addr - 1 >= start && ret_addr - 1 < end)
+		return "it is init code, freed after boot";
+	uint8_t byte;
+	err = kt_read(&uw->prog->reader, ret_addr - 1, &byte, 1);
+	kt_error_destroy(err);
+	return err ? "the code is not in the dump" : NULL;
+}
+
 struct kt_error *kt_bt_unwind_from(struct kt_unwinder *uw, struct kt_backtrace *bt,
 				   struct kt_unwind_state st, enum kt_frame_status trust,
 				   enum kt_frame_reason_code first_code, const char *first_reason)
@@ -154,32 +200,48 @@ struct kt_error *kt_bt_unwind_from(struct kt_unwinder *uw, struct kt_backtrace *
 			uint64_t target;
 			char call[160];
 			bool fits = kt_check_call_before(uw->prog, st.ip, callee, &target, call, sizeof(call));
+			const char *gone = NULL;  // why the call cannot be checked
 			if (!fits && target) {
 				f.status = KT_FRAME_INFERRED;  // ORC placed it; the call says a tail call hid one
+			} else if (!fits && stack_start(uw, &st)) {
+				// Startup code pushed this address for unwinders (secondary_startup_64 pushes
+				// .Lafter_lret before it far-returns into start_secondary or
+				// x86_64_start_kernel): the first frame of the stack, not a call's.
+				f.reason_code = KT_FRAME_REASON_STACK_START;
+				snprintf(reason, sizeof(reason), "the address at 0x%016llx (placed by %s) that the "
+					 "code which started this stack left for unwinders: no call before it, "
+					 "and its unwind data marks the outermost frame", (unsigned long long)st.slot,
+					 unwinder_name(&st));
+				if ((err = kt_bt_add_frame(bt, &f, reason, false)))
+					return err;
+				kt_bt_set_note(bt, KT_STOP_STACK_START, "start of the stack: %s began it",
+					       f.function ? f.function : "startup code");
+				return NULL;
+			} else if (!fits && (gone = code_gone(uw, st.ip))) {
+				f.status = KT_FRAME_INFERRED;  // the call cannot be checked
 			} else if (!fits) {
 				kt_bt_set_note(bt, KT_STOP_NOT_RETURN_ADDRESS,
 					 "unwind stopped: 0x%016llx at 0x%016llx is not a return address (%s)",
 					 (unsigned long long)st.ip, (unsigned long long)st.slot, call);
 				return NULL;
 			}
-			const char *how = st.by_cfi ? "DWARF CFI" : st.by_prologue ? "the callee's code"
-					  : !st.by_fp ? "ORC"
-					  : st.fp_proof == KT_FP_BY_ORC ? "the frame pointer, which the callee's ORC proves"
-					  : st.fp_proof == KT_FP_BY_PROLOGUE ? "the frame pointer, which the callee's "
-									       "prologue proves"
-					  : st.fp_rescan ? "the nearest frame record above: the callee keeps no "
-							   "frame pointer"
-					  : "the frame pointer, unproven: the callee may not keep one";
+			const char *how = unwinder_name(&st);
 			f.reason_code = KT_FRAME_REASON_CALL_FITS;
 			if (st.by_fp && st.fp_proof == KT_FP_UNPROVEN) {
 				f.status = KT_FRAME_INFERRED;
 				f.reason_code = KT_FRAME_REASON_FP_UNPROVEN;
 			}
-			if (!fits && st.by_fp)
+			if (gone)
+				f.reason_code = KT_FRAME_REASON_CALL_UNCHECKED;
+			else if (!fits && st.by_fp)
 				f.reason_code = KT_FRAME_REASON_FP_SKIPPED;
 			else if (!fits)
 				f.reason_code = KT_FRAME_REASON_TAIL_CALL;
-			if (!fits && st.by_fp)
+			if (gone)
+				snprintf(reason, sizeof(reason), "return address at 0x%016llx (placed by %s); the "
+					 "call before it cannot be checked: %s (%s)", (unsigned long long)st.slot,
+					 how, gone, call);
+			else if (!fits && st.by_fp)
 				snprintf(reason, sizeof(reason), "return address at 0x%016llx (placed by %s), "
 					 "%s: the rbp chain skipped the frames between it and %s, which keep no "
 					 "frame pointer", (unsigned long long)st.slot, how, call,

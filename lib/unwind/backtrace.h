@@ -9,7 +9,7 @@
 #include "unwind/stacks.h"
 
 /* Frames past this are a loop or garbage (drgn stops at 1024 as well). */
-enum { KT_MAX_FRAMES = 1024, KT_REASON_MAX = 256, KT_FRAME_REASON_MAX = 384 };
+enum { KT_MAX_FRAMES = 1024, KT_REASON_MAX = 256, KT_FRAME_REASON_MAX = 512 };
 
 /* Why a frame-pointer link can be believed: the callee's ORC entry puts its CFA at rbp + 16,
  * or its code starts with push %rbp; mov %rsp,%rbp (and the pc is past that). */

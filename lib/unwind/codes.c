@@ -23,6 +23,9 @@ const char *kt_frame_reason_code_name(enum kt_frame_reason_code code)
 		[KT_FRAME_REASON_STALE_IN_FRAME] = "stale.in_frame",
 		[KT_FRAME_REASON_STALE_DEAD_STACK] = "stale.dead_stack",
 		[KT_FRAME_REASON_STALE_BELOW_LIVE] = "stale.below_live",
+		[KT_FRAME_REASON_STACK_START] = "ret.stack_start",
+		[KT_FRAME_REASON_CALL_UNCHECKED] = "ret.call_unchecked",
+		[KT_FRAME_REASON_CANDIDATE_CALLEE] = "rebuilt.candidate_callee",
 	};
 	return (unsigned int)code < KT_ARRAY_SIZE(names) && names[code] ? names[code] : "?";
 }
@@ -45,6 +48,7 @@ const char *kt_stop_code_name(enum kt_stop_code code)
 		[KT_STOP_REBUILT] = "stop.rebuilt",
 		[KT_STOP_NO_ENTRY_FRAME] = "stop.no_entry_frame",
 		[KT_STOP_STACK_UNREADABLE] = "stop.stack_unreadable",
+		[KT_STOP_STACK_START] = "stop.stack_start",
 	};
 	return (unsigned int)code < KT_ARRAY_SIZE(names) && names[code] ? names[code] : "?";
 }

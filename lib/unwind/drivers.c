@@ -14,6 +14,7 @@
 #include "kernel/tasks.h"
 #include "unwind/backtrace_build.h"
 #include "unwind/cpu_regs.h"
+#include "unwind/switch_frame.h"
 #include "unwind/unwind_ctx.h"
 
 /* known: the task as the caller already read it, or NULL. */
@@ -41,8 +42,14 @@ static struct kt_error *bt_create(struct kt_program *prog, uint64_t task, int cp
 	kt_error_destroy(err);
 	uw->prog = prog;
 	uw->mode = opts ? opts->unwinder : KT_UNWINDER_AUTO;
-	if ((err = kt_program_orc(prog, &uw->orc)) ||
-	    (err = kt_stacks_get(prog, task, cpu, &uw->stacks))) {
+	// Without ORC (kernels before v4.14, or an entry layout that cannot be read) DWARF CFI and
+	// frame pointers carry the walk; each step says that ORC is missing and why.
+	uw->orc = NULL;
+	if ((err = kt_program_orc(prog, &uw->orc)) && err != &kt_enomem) {
+		kt_error_destroy(err);
+		err = NULL;
+	}
+	if (err || (err = kt_stacks_get(prog, task, cpu, &uw->stacks))) {
 		kt_backtrace_destroy(bt);
 		return err;
 	}
@@ -103,31 +110,6 @@ struct kt_error *kt_backtrace_cpu_with(struct kt_program *prog, unsigned int cpu
 	return NULL;
 }
 
-/* Where a sleeping task's last context switch left its registers, looked up once per program:
- * struct inactive_task_frame (v4.9+, arch/x86/include/asm/switch_to.h) sits at thread.sp. */
-struct kt_switch_layout {
-	uint64_t sp_off, ret_off, bp_off, frame_size;
-};
-
-static struct kt_error *switch_layout_get(struct kt_program *prog, struct kt_switch_layout *ret)
-{
-	if (prog->unwind->switch_layout) {
-		*ret = *prog->unwind->switch_layout;
-		return NULL;
-	}
-	struct kt_switch_layout l;
-	struct kt_error *err;
-	if ((err = kt_program_member_offset(prog, "task_struct", "thread.sp", &l.sp_off)) ||
-	    (err = kt_program_member_offset(prog, "inactive_task_frame", "ret_addr", &l.ret_off)) ||
-	    (err = kt_program_member_offset(prog, "inactive_task_frame", "bp", &l.bp_off)) ||
-	    (err = kt_program_type_size(prog, "inactive_task_frame", &l.frame_size)))
-		return err;
-	if ((prog->unwind->switch_layout = malloc(sizeof(l))))
-		*prog->unwind->switch_layout = l;
-	*ret = l;
-	return NULL;
-}
-
 /* A task that is not running: the frame its last context switch left at thread.sp. */
 static struct kt_error *backtrace_sleeping(struct kt_program *prog, const struct kt_task *t,
 					   const struct kt_backtrace_options *opts,
@@ -135,32 +117,19 @@ static struct kt_error *backtrace_sleeping(struct kt_program *prog, const struct
 {
 	struct kt_backtrace *bt;
 	struct kt_unwinder uw;
-	struct kt_switch_layout l;
-	uint64_t sp, task = t->address;
-	struct kt_error *err = bt_create(prog, task, -1, t, opts, &uw, &bt);
+	struct kt_unwind_state st;
+	const char *source;
+	struct kt_error *err = bt_create(prog, t->address, -1, t, opts, &uw, &bt);
 	if (err)
 		return err;
-	if ((err = switch_layout_get(prog, &l)) ||
-	    (err = kt_read_u64(&prog->reader, task + l.sp_off, &sp)))
+	uint64_t sp;
+	if ((err = kt_switch_state(prog, t->address, &st, &sp, &source)))
 		goto out;
-	struct kt_unwind_state st = {.sp = sp + l.frame_size, .slot = sp + l.ret_off, .bp_known = true};
-	if ((err = kt_read_u64(&prog->reader, sp + l.ret_off, &st.ip)) ||
-	    (err = kt_read_u64(&prog->reader, sp + l.bp_off, &st.bp))) {
-		err = kt_error_prefix(err, "switch frame at thread.sp 0x%llx", (unsigned long long)sp);
-		goto out;
-	}
-	// A task that never ran "returns" to the start of ret_from_fork: an exact pc, no call before.
-	const char *fn, *mod;
-	uint64_t fn_off;
-	struct kt_error *serr = kt_program_symbolize(prog, st.ip, &fn, &fn_off, &mod);
-	if (!serr && fn_off == 0)
-		st.exact = true;
-	kt_error_destroy(serr);
 	bt->registers_code = KT_REGISTERS_SWITCH_FRAME;
-	bt->registers_source = "switch frame (thread.sp, struct inactive_task_frame)";
+	bt->registers_source = source;
 	char why[128];
-	snprintf(why, sizeof(why), "return address saved by the last context switch (thread.sp 0x%016llx)",
-		 (unsigned long long)sp);
+	snprintf(why, sizeof(why), "%s by the last context switch (thread.sp 0x%016llx)",
+		 st.slot ? "return address saved" : "where it resumes, as left", (unsigned long long)sp);
 	if (!(err = kt_bt_unwind_from(&uw, bt, st, KT_FRAME_VERIFIED, KT_FRAME_REASON_SWITCH_FRAME, why)))
 		err = kt_bt_scan_chain(&uw, bt);
 out:

@@ -42,7 +42,7 @@ static struct kt_error *search_stack(struct kt_unwinder *uw, struct kt_stack_cop
 				     struct kt_stack_search *s)
 {
 	// Top down, as the entry code stacks them: the outermost frame first.
-	for (uint64_t a = c->stack->start + c->n * 8 - PT_REGS_SIZE; a >= c->stack->start; a -= 8) {
+	for (uint64_t a = c->end - PT_REGS_SIZE; a >= c->start; a -= 8) {
 		uint64_t slot, ret;
 		if (!kt_plausible_pt_regs(uw, c, a) || !kt_prove_pt_regs(uw, c, a, &slot, &ret))
 			continue;

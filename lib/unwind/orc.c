@@ -18,13 +18,6 @@ struct orc_table {
 	uint64_t text_start, text_end; /* the code the table describes */
 };
 
-/* Where each field sits in the u16 flags word, from BTF (or the v6.1 layout without it). */
-struct orc_format {
-	unsigned int sp_reg_bit, bp_reg_bit, type_bit, type_bits;
-	int signal_bit, end_bit;   /* -1 if absent */
-	bool typed_end;            /* v6.4+: UNDEFINED/END_OF_STACK are types */
-};
-
 /* Every task's unwind asks about the same few hundred return addresses: the answers are kept in
  * a direct-mapped table, as a binary search through 400,000 entries misses the CPU's caches. */
 enum { ORC_MEMO_SIZE = 4096 };
@@ -48,15 +41,17 @@ struct lazy_table {
 };
 
 struct kt_orc {
-	struct orc_format fmt;
+	struct kt_orc_format fmt;
 	bool lazy;                  /* the kernel's table through lazy_kernel, not kernel */
 	struct lazy_table lazy_kernel;
 	struct orc_table kernel;
 	struct orc_table *modules;
 	size_t n_modules;
+	uint64_t init_start, init_end;  /* the kernel's init code: _sinittext, _einittext (or 0) */
 	struct orc_memo *memo;  /* ip 0: empty; NULL without memory */
 };
 
+/* The bit of member within the flags word at offset 4 (and its width), or -1 without it. */
 static int bit_of(struct kt_types *types, const char *member, unsigned int *bits)
 {
 	struct kt_member_info m;
@@ -65,30 +60,40 @@ static int bit_of(struct kt_types *types, const char *member, unsigned int *bits
 		kt_error_destroy(err);
 		return -1;
 	}
+	if (m.offset < 4 || m.offset > 5 || !m.bit_size)
+		return -1;  // not a bitfield of the flags word
 	if (bits)
 		*bits = m.bit_size;
 	return (int)((m.offset - 4) * 8 + m.bit_offset);
 }
 
-static void format_get(struct kt_program *prog, struct orc_format *f)
+struct kt_error *kt_orc_format_detect(struct kt_types *types, struct kt_orc_format *ret)
 {
-	*f = (struct orc_format){0, 4, 8, 2, -1, 10, false};  // v5.x - v6.2
-	struct kt_types *types;
-	struct kt_error *err = kt_program_types(prog, &types);
-	if (err) {
-		kt_error_destroy(err);
-		return;
-	}
-	int sp = bit_of(types, "sp_reg", NULL), bp = bit_of(types, "bp_reg", NULL);
-	int type = bit_of(types, "type", &f->type_bits);
-	if (sp < 0 || bp < 0 || type < 0)
-		return;
-	f->sp_reg_bit = (unsigned int)sp;
-	f->bp_reg_bit = (unsigned int)bp;
-	f->type_bit = (unsigned int)type;
-	f->signal_bit = bit_of(types, "signal", NULL);
-	f->end_bit = bit_of(types, "end", NULL);
-	f->typed_end = f->end_bit < 0;
+	struct kt_orc_format f = {0};
+	unsigned int sp_bits = 0, bp_bits = 0;
+	int sp = types ? bit_of(types, "sp_reg", &sp_bits) : -1;
+	int bp = types ? bit_of(types, "bp_reg", &bp_bits) : -1;
+	int type = types ? bit_of(types, "type", &f.type_bits) : -1;
+	uint64_t size = 0;
+	struct kt_error *err = types ? kt_types_size(types, "orc_entry", &size) : NULL;
+	kt_error_destroy(err);
+	if (sp < 0 || bp < 0 || type < 0 || sp_bits != 4 || bp_bits != 4 || f.type_bits < 2 ||
+	    f.type_bits > 3 || size != ORC_ENTRY_SIZE)
+		return kt_error_create(KT_ERROR_UNSUPPORTED, "ORC entry layout: the kernel's types have "
+				       "no 6-byte struct orc_entry with 4-bit sp_reg and bp_reg and a 2- or "
+				       "3-bit type bitfield%s", types ? "" : " (no kernel types)");
+	f.sp_reg_bit = (unsigned int)sp;
+	f.bp_reg_bit = (unsigned int)bp;
+	f.type_bit = (unsigned int)type;
+	f.signal_bit = bit_of(types, "signal", NULL);
+	f.end_bit = bit_of(types, "end", NULL);
+	// v6.4 made UNDEFINED and END_OF_STACK types of a 3-bit field and dropped the end bit.
+	f.typed_end = f.type_bits == 3;
+	if (f.typed_end && f.end_bit >= 0)
+		return kt_error_create(KT_ERROR_UNSUPPORTED, "ORC entry layout: struct orc_entry has a "
+				       "3-bit type and an end bit: neither the v6.3- nor the v6.4+ layout");
+	*ret = f;
+	return NULL;
 }
 
 static struct kt_error *table_read(struct kt_reader *r, uint64_t ip_addr, uint64_t entry_addr,
@@ -191,10 +196,20 @@ struct kt_error *kt_orc_load_how(struct kt_program *prog, bool lazy, struct kt_o
 	    (err = kt_program_symbol_address(prog, "__stop_orc_unwind_ip", &stop_ip)) ||
 	    (err = kt_program_symbol_address(prog, "__start_orc_unwind", &start_orc)))
 		return kt_error_prefix(err, "ORC tables (a kernel built without CONFIG_UNWINDER_ORC?)");
+	struct kt_types *types;
+	struct kt_orc_format fmt;
+	if ((err = kt_program_types(prog, &types))) {
+		if (err == &kt_enomem)
+			return err;
+		kt_error_destroy(err);
+		types = NULL;
+	}
+	if ((err = kt_orc_format_detect(types, &fmt)))
+		return err;
 	struct kt_orc *orc = calloc(1, sizeof(*orc));
 	if (!orc)
 		return &kt_enomem;
-	format_get(prog, &orc->fmt);
+	orc->fmt = fmt;
 	uint64_t stext = 0, etext = 0, n = (stop_ip - start_ip) / 4;
 	if (stop_ip <= start_ip || n > ORC_MAX_ENTRIES)
 		err = kt_error_create(KT_ERROR_BAD_DATA, "kernel ORC table with %llu entries",
@@ -206,6 +221,12 @@ struct kt_error *kt_orc_load_how(struct kt_program *prog, bool lazy, struct kt_o
 		err = table_read(&prog->reader, start_ip, start_orc, n, &orc->kernel);
 	orc->kernel.text_start = stext;
 	orc->kernel.text_end = etext;
+	struct kt_error *ierr = kt_program_symbol_address(prog, "_sinittext", &orc->init_start);
+	if (!ierr)
+		ierr = kt_program_symbol_address(prog, "_einittext", &orc->init_end);
+	if (ierr || orc->init_end <= orc->init_start)
+		orc->init_start = orc->init_end = 0;
+	kt_error_destroy(ierr);
 	orc->memo = calloc(ORC_MEMO_SIZE, sizeof(*orc->memo));
 	if (err) {
 		kt_orc_destroy(orc);
@@ -236,7 +257,7 @@ void kt_orc_destroy(struct kt_orc *orc)
 	free(orc);
 }
 
-static void decode(const struct orc_format *f, const uint8_t *e, struct kt_orc_entry *ret)
+void kt_orc_decode(const struct kt_orc_format *f, const uint8_t *e, struct kt_orc_entry *ret)
 {
 	uint16_t w;
 	memcpy(&ret->sp_offset, e, 2);
@@ -257,18 +278,20 @@ static void decode(const struct orc_format *f, const uint8_t *e, struct kt_orc_e
 		ret->type = type < 3 ? types[type] : KT_ORC_TYPE_UNDEFINED;
 		if (f->end_bit >= 0 && ((w >> f->end_bit) & 1))
 			ret->type = KT_ORC_TYPE_END_OF_STACK;
-		// The null entry (orc_null: everything zero, not end) marks code with no information.
+		// The null entry (orc_null: everything zero, not end) marks code with no information;
+		// a layout without an end bit can only end a stack with an undefined sp_reg.
 		else if (ret->sp_reg == KT_ORC_REG_UNDEFINED)
-			ret->type = KT_ORC_TYPE_UNDEFINED;
+			ret->type = f->end_bit >= 0 ? KT_ORC_TYPE_UNDEFINED : KT_ORC_TYPE_END_OF_STACK;
 	}
 	if (!ret->signal)
 		ret->signal = ret->type == KT_ORC_TYPE_REGS || ret->type == KT_ORC_TYPE_REGS_PARTIAL;
 }
 
-static bool table_find(const struct orc_table *t, const struct orc_format *f, uint64_t ip,
-		       struct kt_orc_entry *ret, uint64_t *start_ret)
+/* in_text: ip is code the table describes, whatever text_start and text_end say. */
+static bool table_find(const struct orc_table *t, const struct kt_orc_format *f, uint64_t ip,
+		       bool in_text, struct kt_orc_entry *ret, uint64_t *start_ret)
 {
-	if (!t->n || ip < t->ips[0] || ip < t->text_start || ip >= t->text_end)
+	if (!t->n || ip < t->ips[0] || (!in_text && (ip < t->text_start || ip >= t->text_end)))
 		return false;
 	size_t lo = 0, hi = t->n;
 	while (hi - lo > 1) {
@@ -278,14 +301,14 @@ static bool table_find(const struct orc_table *t, const struct orc_format *f, ui
 		else
 			hi = mid;
 	}
-	decode(f, t->entries + lo * ORC_ENTRY_SIZE, ret);
+	kt_orc_decode(f, t->entries + lo * ORC_ENTRY_SIZE, ret);
 	if (start_ret)
 		*start_ret = t->ips[lo];
 	return true;
 }
 
 /* The kernel's __orc_find() on [first, end) of the table: the last entry at or below ip. */
-static bool lazy_find_in(const struct lazy_table *t, const struct orc_format *f, uint64_t first,
+static bool lazy_find_in(const struct lazy_table *t, const struct kt_orc_format *f, uint64_t first,
 			 uint64_t end, uint64_t ip, struct kt_orc_entry *ret, uint64_t *start_ret)
 {
 	uint64_t lo = first, hi = end, found = UINT64_MAX, found_ip = 0;
@@ -313,12 +336,12 @@ static bool lazy_find_in(const struct lazy_table *t, const struct orc_format *f,
 		kt_error_destroy(err);
 		return false;
 	}
-	decode(f, e, ret);
+	kt_orc_decode(f, e, ret);
 	*start_ret = found_ip;
 	return true;
 }
 
-static bool lazy_find(const struct lazy_table *t, const struct orc_format *f, uint64_t ip,
+static bool lazy_find(const struct lazy_table *t, const struct kt_orc_format *f, uint64_t ip,
 		      struct kt_orc_entry *ret, uint64_t *start_ret)
 {
 	if (ip < t->text_start || ip >= t->text_end)
@@ -340,11 +363,20 @@ static bool lazy_find(const struct lazy_table *t, const struct orc_format *f, ui
 static bool tables_find(const struct kt_orc *orc, uint64_t ip, struct kt_orc_entry *ret,
 			uint64_t *start_ret)
 {
-	if (orc->lazy ? lazy_find(&orc->lazy_kernel, &orc->fmt, ip, ret, start_ret)
-		      : table_find(&orc->kernel, &orc->fmt, ip, ret, start_ret))
+	// Init code (freed after boot, but on the stacks of the idle tasks that ran it) lies past
+	// _etext and the block index; the kernel searches the whole table for it (orc_find(),
+	// arch/x86/kernel/unwind_orc.c), and so does this.
+	bool init = ip >= orc->init_start && ip < orc->init_end, found;
+	if (orc->lazy)
+		found = init ? lazy_find_in(&orc->lazy_kernel, &orc->fmt, 0, orc->lazy_kernel.n, ip, ret,
+					    start_ret)
+			     : lazy_find(&orc->lazy_kernel, &orc->fmt, ip, ret, start_ret);
+	else
+		found = table_find(&orc->kernel, &orc->fmt, ip, init, ret, start_ret);
+	if (found)
 		return true;
 	for (size_t i = 0; i < orc->n_modules; i++)
-		if (table_find(&orc->modules[i], &orc->fmt, ip, ret, start_ret))
+		if (table_find(&orc->modules[i], &orc->fmt, ip, false, ret, start_ret))
 			return true;
 	return false;
 }
@@ -352,6 +384,8 @@ static bool tables_find(const struct kt_orc *orc, uint64_t ip, struct kt_orc_ent
 struct kt_error *kt_orc_find(const struct kt_orc *orc, uint64_t ip, struct kt_orc_entry *ret,
 			     uint64_t *start_ret)
 {
+	if (!orc)
+		return kt_error_create(KT_ERROR_NOT_FOUND, "no ORC tables");
 	struct orc_memo *m = orc->memo ? &orc->memo[(kt_hash_u64(ip) >> 52) % ORC_MEMO_SIZE] : NULL;
 	if (m && ip && m->ip == ip) {
 		*ret = m->entry;

@@ -11,6 +11,7 @@
 
 #include "core/error.h"
 #include "unwind/backtrace.h"
+#include "unwind/unwind_ctx.h"
 
 enum {
 	IRET_FRAME_OFFSET = 128,   /* offsetof(struct pt_regs, ip) */
@@ -54,7 +55,11 @@ struct kt_error *kt_orc_step(struct kt_unwinder *uw, struct kt_unwind_state *st,
 		kt_error_destroy(err);
 		*uncovered = true;
 		st->stop = KT_STOP_NO_UNWIND_INFO;
-		snprintf(reason, reason_len, "no ORC entry for 0x%016llx", (unsigned long long)st->ip);
+		if (uw->orc)
+			snprintf(reason, reason_len, "no ORC entry for 0x%016llx", (unsigned long long)st->ip);
+		else
+			snprintf(reason, reason_len, "no ORC (%s)", uw->prog->unwind->orc_missing
+				 ? uw->prog->unwind->orc_missing : "not loaded");
 		return NULL;
 	}
 	if (orc.type == KT_ORC_TYPE_END_OF_STACK) {

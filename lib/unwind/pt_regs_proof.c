@@ -15,11 +15,13 @@ struct kt_error *kt_stack_copy_read(struct kt_program *prog, const struct kt_sta
 	c->n = (s->end - s->start) / 8;
 	if (c->n > KT_STACK_COPY_MAX / 8)
 		c->n = KT_STACK_COPY_MAX / 8;
+	c->end = s->end;
+	c->start = s->end - c->n * 8;
 	struct kt_error *first = NULL;
 	bool any = false;
 	for (size_t p = 0; p * KT_PAGE < c->n * 8; p++) {
 		size_t len = c->n * 8 - p * KT_PAGE < KT_PAGE ? c->n * 8 - p * KT_PAGE : KT_PAGE;
-		struct kt_error *err = kt_read(&prog->reader, s->start + p * KT_PAGE,
+		struct kt_error *err = kt_read(&prog->reader, c->start + p * KT_PAGE,
 					       (uint8_t *)c->words + p * KT_PAGE, len);
 		c->page_ok[p] = !err;
 		any |= !err;
@@ -41,10 +43,9 @@ struct kt_error *kt_stack_copy_read(struct kt_program *prog, const struct kt_sta
 
 bool kt_stack_word(const struct kt_stack_copy *c, uint64_t addr, uint64_t *ret)
 {
-	if (addr < c->stack->start || addr + 8 > c->stack->start + c->n * 8 || (addr & 7) ||
-	    !c->page_ok[(addr - c->stack->start) / KT_PAGE])
+	if (addr < c->start || addr + 8 > c->end || (addr & 7) || !c->page_ok[(addr - c->start) / KT_PAGE])
 		return false;
-	*ret = c->words[(addr - c->stack->start) / 8];
+	*ret = c->words[(addr - c->start) / 8];
 	return true;
 }
 
@@ -75,7 +76,7 @@ bool kt_plausible_pt_regs(struct kt_unwinder *uw, const struct kt_stack_copy *c,
 bool kt_prove_pt_regs(struct kt_unwinder *uw, const struct kt_stack_copy *c, uint64_t a,
 		      uint64_t *slot_ret, uint64_t *ret_addr_ret)
 {
-	for (uint64_t s = a - 8; s >= a - 8 * PROOF_SLOTS && s >= c->stack->start; s -= 8) {
+	for (uint64_t s = a - 8; s >= a - 8 * PROOF_SLOTS && s >= c->start; s -= 8) {
 		uint64_t r;
 		if (!kt_stack_word(c, s, &r) || !kt_is_kernel_text(uw, r))
 			continue;

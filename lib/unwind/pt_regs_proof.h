@@ -9,14 +9,17 @@
 
 #include "unwind/backtrace.h"
 
-enum { KT_STACK_COPY_MAX = 16384, KT_PAGE = 4096 };
+/* Stacks are 16 KiB, 32 KiB under KASAN (THREAD_SIZE, IRQ_STACK_SIZE); of a larger one the
+ * top is kept, where the entry frames are. */
+enum { KT_STACK_COPY_MAX = 64 * 1024, KT_PAGE = 4096 };
 
 /* A stack read page by page: a page missing from the dump leaves a hole, not a failure. */
 struct kt_stack_copy {
 	const struct kt_stack *stack;
+	uint64_t start, end;      /* what is covered: the top of the stack, readable or not */
 	uint64_t words[KT_STACK_COPY_MAX / 8];
 	bool page_ok[KT_STACK_COPY_MAX / KT_PAGE];
-	size_t n;                 /* words covered, readable or not */
+	size_t n;                 /* words covered */
 };
 
 /* Fails only if no page of the stack can be read (the error of the first page). */

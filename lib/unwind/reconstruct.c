@@ -35,7 +35,7 @@ struct link {
 static bool find_outermost(struct kt_unwinder *uw, const struct kt_stack_copy *c, uint64_t *slot_ret,
 			   uint64_t *ret_addr_ret)
 {
-	uint64_t top = c->stack->start + c->n * 8;
+	uint64_t top = c->end;
 	for (uint64_t s = top - PT_REGS_SIZE - 8; s >= top - PT_REGS_SIZE - 8 * PROOF_SLOTS; s -= 8) {
 		uint64_t r;
 		struct kt_orc_entry orc;
@@ -65,7 +65,7 @@ static size_t link_down(struct kt_unwinder *uw, const struct kt_stack_copy *c, u
 		char why[KT_REASON_MAX];
 		kt_check_call_before(uw->prog, ret, 0, &target, why, sizeof(why));
 		bool found = false;
-		for (uint64_t s2 = slot - 8; s2 >= c->stack->start && slot - s2 <= LINK_SEARCH_MAX; s2 -= 8) {
+		for (uint64_t s2 = slot - 8; s2 >= c->start && slot - s2 <= LINK_SEARCH_MAX; s2 -= 8) {
 			uint64_t r2;
 			if (!kt_stack_word(c, s2, &r2) || !kt_is_kernel_text(uw, r2))
 				continue;
@@ -95,12 +95,87 @@ static size_t link_down(struct kt_unwinder *uw, const struct kt_stack_copy *c, u
 	return n;
 }
 
-/* The innermost function: the callee of the deepest call found, its pc unknown. */
+/*
+ * Functions that write one log record per call and return (printk's entry points over the
+ * releases: printk until v5.14, _printk from v5.15 (commit 337015573718 "printk: Userspace
+ * format indexing support"), and what they call).
+ */
+static bool writes_log_record(const char *fn)
+{
+	static const char *const names[] = {"printk", "_printk", "vprintk", "vprintk_emit",
+					    "vprintk_default", "vprintk_func", "printk_deferred",
+					    "_printk_deferred", "vprintk_deferred"};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(fn, names[i]))
+			return true;
+	return false;
+}
+
+struct log_search {
+	uint32_t caller_id;
+	bool found;
+	uint64_t seq;
+	char text[64];
+};
+
+static bool log_visit(const struct kt_log_record *rec, void *arg)
+{
+	struct log_search *ls = arg;
+	if (rec->caller_id == ls->caller_id) {
+		ls->found = true;
+		ls->seq = rec->seq;
+		size_t n = rec->text_len < sizeof(ls->text) - 1 ? rec->text_len : sizeof(ls->text) - 1;
+		memcpy(ls->text, rec->text, n);
+		ls->text[n] = '\0';
+	}
+	return true;
+}
+
+/* Evidence that the candidate callee g of caller f ran, and whether it finished, from the
+ * dump: return addresses of g's own calls in the slots below the call's, and for a function
+ * that writes a log record, the complete record this CPU wrote outside task context (printk's
+ * caller id "C<cpu>": 0x80000000 | cpu, kernel/printk/printk.c printk_caller_id()). */
+static void candidate_evidence(struct kt_unwinder *uw, const struct kt_backtrace *bt,
+			       const struct kt_stack_copy *c, uint64_t slot, uint64_t g_start,
+			       const char *g, const char *f, char *out, size_t size)
+{
+	size_t n = 0;
+	out[0] = '\0';
+	for (uint64_t s = slot - 8; c && s >= c->start && slot - s <= 1024; s -= 8) {
+		uint64_t r, target;
+		char why[KT_REASON_MAX];
+		if (!kt_stack_word(c, s, &r) || !kt_is_kernel_text(uw, r))
+			continue;
+		struct kt_frame f = {.pc = r};
+		kt_bt_describe(uw, &f);
+		if (kt_bt_function_start(&f) != g_start || !kt_check_call_before(uw->prog, r, 0, &target, why,
+										    sizeof(why)))
+			continue;
+		n += (size_t)snprintf(out + n, size - n, "; %s ran: %s+0x%llx (%s) lies below, at "
+				      "0x%016llx", g, g, (unsigned long long)f.offset, why,
+				      (unsigned long long)s);
+		break;
+	}
+	if (n >= size || !writes_log_record(g) || bt->cpu < 0)
+		return;
+	struct log_search ls = {.caller_id = 0x80000000u | (uint32_t)bt->cpu};
+	struct kt_error *err = kt_log_for_each(uw->prog, log_visit, &ls);
+	kt_error_destroy(err);
+	if (!err && ls.found)
+		snprintf(out + n, size - n, "; the log holds the complete record CPU %d wrote out of task "
+			 "context (seq %llu, \"%s\"): %s most likely returned, %s runs on", bt->cpu,
+			 (unsigned long long)ls.seq, ls.text, g, f);
+}
+
+/* The innermost function: the callee of the deepest call found, its pc unknown. That call may
+ * have returned already (its return address stays in the slot until another call overwrites
+ * it): the caller, which holds the return address, is the innermost frame the stack proves. */
 static struct kt_error *add_top_frame(struct kt_unwinder *uw, struct kt_backtrace *bt,
-				      uint64_t deepest_ret, uint64_t deepest_slot)
+				      const struct kt_stack_copy *c, uint64_t deepest_ret,
+				      uint64_t deepest_slot)
 {
 	uint64_t target;
-	char why[KT_REASON_MAX], reason[KT_FRAME_REASON_MAX];
+	char why[KT_REASON_MAX], reason[KT_FRAME_REASON_MAX], evidence[KT_FRAME_REASON_MAX];
 	kt_check_call_before(uw->prog, deepest_ret, 0, &target, why, sizeof(why));
 	struct kt_frame f = {.status = KT_FRAME_INFERRED, .sp = deepest_slot};
 	struct kt_frame caller = {.pc = deepest_ret, .slot = deepest_slot};
@@ -109,25 +184,30 @@ static struct kt_error *add_top_frame(struct kt_unwinder *uw, struct kt_backtrac
 	if (target)
 		kt_bt_describe(uw, &t);
 	f.stack = caller.stack;
+	const char *fn = caller.function ? caller.function : "?";
 	if (target && t.function && !kt_call_target_is_trampoline(uw->prog, target)) {
 		f.function = t.function;
 		f.module = t.module;
-		f.reason_code = KT_FRAME_REASON_RUNNING_CALLEE;
-		snprintf(reason, sizeof(reason), "running in %s (called from %s+0x%llx); its pc is "
-			 "unknown: the CPU saved no registers", t.function,
-			 caller.function ? caller.function : "?", (unsigned long long)caller.offset);
+		f.reason_code = KT_FRAME_REASON_CANDIDATE_CALLEE;
+		candidate_evidence(uw, bt, c, deepest_slot, target, t.function, fn, evidence,
+				   sizeof(evidence));
+		snprintf(reason, sizeof(reason), "a candidate: %s+0x%llx called %s, which may still run or "
+			 "have returned (no registers tell): %s is the innermost frame the stack proves%s",
+			 fn, (unsigned long long)caller.offset, t.function, fn, evidence);
 	} else {
 		f.reason_code = KT_FRAME_REASON_INDIRECT_CALLEE;
 		snprintf(reason, sizeof(reason), "the callee of the indirect call before %s+0x%llx; "
-			 "which function it is needs the call site resolved", caller.function ? caller.function : "?",
+			 "which function it is needs the call site resolved", fn,
 			 (unsigned long long)caller.offset);
 	}
 	return kt_bt_add_frame(bt, &f, reason, false);
 }
 
+/* The frames of links, deepest first; with innermost, the deepest is the innermost frame the
+ * stack proves (its callee, the frame above, only a candidate). */
 static struct kt_error *add_linked(struct kt_unwinder *uw, struct kt_backtrace *bt,
 				   const struct link *links, size_t n, enum kt_frame_reason_code code,
-				   const char *how)
+				   const char *how, bool innermost)
 {
 	struct kt_error *err = NULL;
 	for (size_t i = n; i-- > 0 && !err;) {
@@ -138,8 +218,9 @@ static struct kt_error *add_linked(struct kt_unwinder *uw, struct kt_backtrace *
 		uint64_t target;
 		kt_check_call_before(uw->prog, f.pc, 0, &target, call, sizeof(call));
 		char reason[KT_FRAME_REASON_MAX];
-		snprintf(reason, sizeof(reason), "return address at 0x%016llx, %s; %s",
-			 (unsigned long long)f.slot, call, how);
+		snprintf(reason, sizeof(reason), "return address at 0x%016llx, %s; %s%s",
+			 (unsigned long long)f.slot, call, how,
+			 innermost && i == n - 1 ? "; the innermost frame the stack proves" : "");
 		err = kt_bt_add_frame(bt, &f, reason, false);
 	}
 	return err;
@@ -153,14 +234,14 @@ static struct kt_error *from_proven_regs(struct kt_unwinder *uw, struct kt_backt
 	struct link links[64];
 	size_t n = link_down(uw, c, slot, ret, links, 64);
 	uint64_t deepest_ret = n ? links[n - 1].ret : ret, deepest_slot = n ? links[n - 1].slot : slot;
-	struct kt_error *err = add_top_frame(uw, bt, deepest_ret, deepest_slot);
+	struct kt_error *err = add_top_frame(uw, bt, c, deepest_ret, deepest_slot);
 	if (!err)
 		err = add_linked(uw, bt, links, n, KT_FRAME_REASON_LINKED,
-				 "linked by ORC frame size to the frame below");
+				 "linked by ORC frame size to the frame below", true);
 	struct link proof = {slot, ret};
 	if (!err)
 		err = add_linked(uw, bt, &proof, 1, KT_FRAME_REASON_LINKED,
-				 "its ORC entry marks the pt_regs above");
+				 "its ORC entry marks the pt_regs above", n == 0);
 	if (err)
 		return err;
 	uint64_t regs_words[PT_REGS_SIZE / 8] = {0};
@@ -186,8 +267,8 @@ static struct kt_error *from_proven_regs(struct kt_unwinder *uw, struct kt_backt
 	// Below the deepest handler frame on this stack, and below the interrupted sp on its stack.
 	char where[128];
 	snprintf(where, sizeof(where), "below the deepest live frame on the %s", kt_stack_name(c->stack->kind));
-	if ((err = kt_bt_scan_stale(uw, bt, deepest_slot > 2048 + c->stack->start ? deepest_slot - 2048
-										  : c->stack->start,
+	if ((err = kt_bt_scan_stale(uw, bt, deepest_slot > 2048 + c->start ? deepest_slot - 2048
+										  : c->start,
 				    deepest_slot, KT_FRAME_REASON_STALE_BELOW_LIVE, where)))
 		return err;
 	const struct kt_stack *task = kt_stacks_find(&uw->stacks, bt->frames[first].sp);
@@ -205,7 +286,7 @@ struct kt_error *kt_bt_reconstruct(struct kt_unwinder *uw, struct kt_backtrace *
 				   const char *why_no_regs)
 {
 	static const enum kt_stack_kind order[] = {KT_STACK_NMI, KT_STACK_MCE, KT_STACK_DB,
-						   KT_STACK_DF, KT_STACK_IRQ};
+						   KT_STACK_DF, KT_STACK_SS, KT_STACK_IRQ};
 	bt->registers_source = "none (reconstructed from the stacks)";
 	struct kt_stack_copy *c = malloc(sizeof(*c));
 	if (!c)
@@ -222,7 +303,7 @@ struct kt_error *kt_bt_reconstruct(struct kt_unwinder *uw, struct kt_backtrace *
 				continue;
 			}
 			// The outermost exception frame of a stack sits at its top: search downwards.
-			for (uint64_t a = s->start + c->n * 8 - PT_REGS_SIZE; a >= s->start; a -= 8) {
+			for (uint64_t a = c->end - PT_REGS_SIZE; a >= c->start; a -= 8) {
 				uint64_t slot, ret;
 				if (!kt_plausible_pt_regs(uw, c, a) || !kt_prove_pt_regs(uw, c, a, &slot, &ret))
 					continue;
@@ -245,12 +326,12 @@ struct kt_error *kt_bt_reconstruct(struct kt_unwinder *uw, struct kt_backtrace *
 			size_t n = link_down(uw, c, slot, ret, links, sizeof(links) / sizeof(links[0]));
 			uint64_t dr = n ? links[n - 1].ret : ret, ds = n ? links[n - 1].slot : slot;
 			struct link proof = {slot, ret};
-			if (!(err = add_top_frame(uw, bt, dr, ds)) &&
+			if (!(err = add_top_frame(uw, bt, c, dr, ds)) &&
 			    !(err = add_linked(uw, bt, links, n, KT_FRAME_REASON_LINKED,
-					       "linked by ORC frame size to the frame below")))
+					       "linked by ORC frame size to the frame below", true)))
 				err = add_linked(uw, bt, &proof, 1, KT_FRAME_REASON_OUTERMOST,
 						 "the outermost frame: its ORC entry marks "
-						 "the task's entry pt_regs or the end of the stack");
+						 "the task's entry pt_regs or the end of the stack", n == 0);
 			kt_bt_set_note(bt, KT_STOP_REBUILT, "%s; no pt_regs on the CPU's exception or IRQ "
 				 "stacks: rebuilt from the top of the task stack", why_no_regs);
 		} else {

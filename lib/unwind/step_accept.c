@@ -27,8 +27,13 @@ void kt_unwind_accept(struct kt_unwinder *uw, struct kt_unwind_state *st,
 	if (!new_stack) {
 		*done = true;
 		st->stop = KT_STOP_OFF_STACK;
-		snprintf(reason, reason_len, "caller's stack pointer 0x%016llx is on no stack of this task or CPU",
-			 (unsigned long long)next.sp);
+		if (uw->stacks.missing[0])
+			snprintf(reason, reason_len, "caller's stack pointer 0x%016llx is on no stack of this "
+				 "task or CPU that could be located (%s)", (unsigned long long)next.sp,
+				 uw->stacks.missing);
+		else
+			snprintf(reason, reason_len, "caller's stack pointer 0x%016llx is on no stack of this "
+				 "task or CPU", (unsigned long long)next.sp);
 		return;
 	}
 	if (new_stack == old_stack && next.sp <= st->sp) {

@@ -123,16 +123,101 @@ def check_saved_registers(tap, dump):
         return
     f0, f1 = stacks[0]["frames"][0], stacks[0]["frames"][1]
     start = int(f0["pc"], 16) - f0["offset"]
-    d = ktriage("--json", dump, "dis", hex(start), "2", check=False)
+    d = ktriage("--json", dump, "dis", hex(start), "4", check=False)
     insns = json.loads(d.stdout)["instructions"] if d.returncode == 0 else []
-    push = insns[1]["text"].split() if len(insns) > 1 else []
-    if not tap.ok(push[:1] == ["push"], f"panic: {f0['function']} pushes a register second", insns):
+    # Its first push follows the ftrace call site, and on v6.2+ kernels a padding nop before it.
+    first = next((i for i in insns if not i["text"].startswith("nop")), None)
+    push = first["text"].split() if first else []
+    if not tap.ok(push[:1] == ["push"], f"panic: {f0['function']} pushes a register after its nops", insns):
         return
     reg = push[1].lstrip("%")
     slot = int(f1["sp"], 16) - 16
     text = ktriage(dump, "bt", "-f", check=False).stdout
     line = next((l for l in text.splitlines() if l.strip().startswith(f"{slot:016x}:")), "")
     tap.ok(f"saved {reg}" in line, f"panic: bt -f marks {slot:016x} as saved {reg}", line or text[-800:])
+
+
+def check_lockup(tap, gt, dump):
+    """A panic from the soft-lockup watchdog runs on the IRQ stack: bt walks from there through
+    the interrupt's pt_regs to the task stack, down to the thread's first frame."""
+    stacks, err = bt(dump)
+    if not tap.ok(stacks, "lockup: bt of the panic CPU", err):
+        return
+    frames = stacks[0]["frames"]
+    where = [f["stack"] for f in frames]
+    # The entry code called the handler from the task stack (its frame is there); the handler
+    # switched to the IRQ stack; the interrupted function's pc comes from the pt_regs.
+    crossing = where.index("task stack") if "task stack" in where else None
+    interrupted = [f for f in frames[crossing or 0:] if "pt_regs" in f and f["stack"] == "task stack"]
+    tap.ok(crossing and interrupted and all(w == "IRQ stack" for w in where[:crossing])
+           and all(w == "task stack" for w in where[crossing:]),
+           f"lockup: bt walks from the IRQ stack ({where.count('IRQ stack')} frames) through pt_regs to the "
+           f"task stack ({where.count('task stack')} frames)",
+           ([(f["function"], f["stack"]) for f in frames], stacks[0]["note"]))
+    names = [f["function"] for f in frames]
+    want = [r["func"] for r in gt["lockup"]["waiter"]["frames"]]
+    tap.ok(all(w in names[crossing or 0:] for w in want) and stacks[0]["note_code"] == "stop.end_of_stack",
+           f"lockup: the interrupted thread's frames {want} follow, to the end of its stack",
+           (names, stacks[0]["note"]))
+    tap.ok(all(f["status"] == "verified" for f in frames), "lockup: every frame verified",
+           [(f["function"], f["status"], f["reason"]) for f in frames if f["status"] != "verified"])
+
+
+# The code that starts a CPU's first stack: it either pushes an address for unwinders and
+# far-returns (secondary_startup_64 until v6.x: stop.stack_start) or calls the C entry point
+# (common_startup_64 in v6.12: its ORC entry ends the stack, stop.end_of_stack).
+STARTUP_CODE = ("secondary_startup_64", "common_startup_64", "startup_64")
+
+
+def check_idle_stacks(tap, name, all_stacks):
+    """Idle tasks end at the code that started their CPU: the stack's normal end, not an error."""
+    idle = [s for s in all_stacks if s["task"]["pid"] == 0]
+    good = [s for s in idle if s["frames"] and (s["frames"][-1]["function"] or "").startswith(STARTUP_CODE)
+            and (s["note_code"], s["frames"][-1]["reason_code"]) in
+            (("stop.stack_start", "ret.stack_start"), ("stop.end_of_stack", "ret.call_fits"))]
+    tap.ok(idle and len(good) == len(idle),
+           f"{name}: {len(good)} of {len(idle)} idle tasks end at the CPU's startup code, the start of their stack",
+           [(s["task"]["comm"], s["note_code"], s["note"]) for s in idle if s not in good])
+
+
+def check_nmi_printk(tap):
+    """CPU 1's NMI handler printed a line, printk returned, and it spins: the handler is the
+    innermost frame the stack proves, printk only a candidate, with the log record as evidence."""
+    d = scenario_dir(tap, "nmi-printk")
+    if not d:
+        return
+    gt = ground_truth(d)
+    info = gt["nmi"]
+    p = info["printk"]
+    handler = p["handler_func"].split()[0]  # "%ps" adds " [module]"
+    dump = os.path.join(d, "vmcore.kdump")
+    cpu = str(info.get("cpu", 1))
+    stacks, err = bt(dump, "-c", cpu)
+    if not tap.ok(stacks and len(stacks[0]["frames"]) > 2, f"nmi-printk: bt -c {cpu}", err):
+        return
+    frames = stacks[0]["frames"]
+    top, holder = frames[0], frames[1]
+    tap.ok(top["function"] == p["callee"] and top["reason_code"] == "rebuilt.candidate_callee"
+           and top["status"] == "inferred" and not top["pc"],
+           f"nmi-printk: #0 {p['callee']} is only a candidate (rebuilt.candidate_callee, pc unknown)",
+           (top["function"], top["reason_code"], top["reason"]))
+    tap.ok(holder["function"] == handler and int(holder["pc"], 16) == int(p["ret"], 16)
+           and int(holder["slot"], 16) == int(p["ret_slot"], 16)
+           and "innermost frame the stack proves" in holder["reason"],
+           f"nmi-printk: #1 {handler} at the recorded return address {p['ret']} (slot "
+           f"{p['ret_slot']}) is the innermost frame the stack proves",
+           (holder["function"], holder["pc"], holder["slot"], holder["reason"]))
+    log = json.loads(ktriage("--json", dump, "log").stdout)["records"]
+    tap.ok(any(r["text"] == p["line"] for r in log), f"nmi-printk: the log holds the line: {p['line']}")
+    # Until v5.15 printk from NMI context went through a per-CPU buffer that the panicking CPU
+    # flushed (printk_safe_flush_on_panic): the record then carries that CPU's caller id.
+    flushed = ktriage(dump, "sym", "printk_safe_flush_on_panic", check=False).returncode == 0
+    if not flushed:
+        tap.ok("complete record" in top["reason"] and p["line"][:40] in top["reason"],
+               "nmi-printk: the candidate's reason cites the complete log record CPU 1 wrote", top["reason"])
+    names = [f["function"] for f in frames]
+    tap.ok("exc_nmi" in names and any("pt_regs" in f for f in frames),
+           "nmi-printk: the chain goes on through exc_nmi and the NMI pt_regs", names)
 
 
 def check_read_ahead(tap, name, d):
@@ -149,6 +234,7 @@ def check_read_ahead(tap, name, d):
 
 def main():
     tap = Tap()
+    check_nmi_printk(tap)
     for name in scenarios():
         d = scenario_dir(tap, name)
         if not d:
@@ -177,6 +263,8 @@ def main():
             check_nmi_cpu(tap, name, gt, dump)
         if name == "panic":
             check_saved_registers(tap, dump)
+        if name == "lockup":
+            check_lockup(tap, gt, dump)
         for label, task, frames in recorded_chains(gt):
             stacks, err = bt(dump, task)
             if tap.ok(stacks, f"{name}: bt {label}.task", err):
@@ -197,6 +285,7 @@ def main():
             return out
         want = {k: kernel_frames(v) for k, v in json.loads(o.stdout).items() if isinstance(v, list)}
         all_stacks, err = bt(dump, "--all-tasks")
+        check_idle_stacks(tap, name, all_stacks or [])
         # kdump-compressed files are read ahead on a second thread: the same answer as on one.
         one_thread, err1 = bt(dump, "--all-tasks", mode=["--read-ahead=never"])
         tap.ok(all_stacks is not None and all_stacks == one_thread,

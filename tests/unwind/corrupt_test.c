@@ -2,12 +2,15 @@
 /*
  * Backtraces over hostile stacks: copies of real ELF dumps with a return address overwritten by
  * garbage or by another chain's return address, and with the NMI pt_regs of a CPU that saved no
- * registers made implausible. Every walk must end with a reason, never crash or loop.
+ * registers made implausible, and with the pointer to the panic CPU's IRQ stack cleared. Every
+ * walk must end with a reason, never crash or loop.
  */
 #include <json-c/json.h>
 
 #include "dump_patch.h"
+#include "kernel/percpu.h"
 #include "tap.h"
+#include "unwind/stack_layout.h"
 
 static struct json_object *ground_truth;
 
@@ -177,8 +180,65 @@ out:
 	unlink(copy);
 }
 
+/* Where the panic CPU's IRQ stack pointer lives (the kernel's own layout for it), or 0. */
+static uint64_t irq_stack_pointer(const char *path, unsigned int cpu, const char **symbol_ret)
+{
+	struct kt_program *prog;
+	uint64_t sym, at = 0;
+	const struct kt_stack_layout *l;
+	const struct kt_percpu *percpu;
+	struct kt_error *err = kt_program_open(path, NULL, &prog);
+	if (err) {
+		tap_diag("%s", kt_error_message(err));
+		kt_error_destroy(err);
+		return 0;
+	}
+	if (!(err = kt_program_stack_layout(prog, &l)) && l->irq_how == KT_IRQ_STACK_POINTER &&
+	    !(err = kt_program_symbol_address(prog, l->irq_symbol, &sym)) &&
+	    !(err = kt_percpu_get(prog, &percpu)) && !(err = kt_percpu_address(percpu, sym, cpu, &at))) {
+		at += l->irq_member;
+		*symbol_ret = l->irq_symbol;  // a string constant of the library
+	}
+	if (err)
+		tap_diag("%s", kt_error_message(err));
+	kt_error_destroy(err);
+	kt_program_destroy(prog);
+	return at;
+}
+
+/* The lockup panic runs on the IRQ stack: with the kernel's pointer to it cleared, the stack is
+ * unknown, and the walk must end saying which stack could not be located and why. */
+static void irq_stack_case(const char *path)
+{
+	struct kt_backtrace *bt = bt_of(path, -1);
+	const char *symbol = NULL;
+	uint64_t ptr = bt && bt->cpu >= 0 ? irq_stack_pointer(path, (unsigned int)bt->cpu, &symbol) : 0;
+	bool on_irq = bt && bt->n_frames && !strcmp(bt->frames[0].stack, "IRQ stack");
+	off_t at = ptr ? file_offset(path, ptr) : -1;
+	char copy[] = "/tmp/ktriage-irq-XXXXXX";
+	close(mkstemp(copy));
+	if (!tap_ok(on_irq && at >= 0 && copy_file(path, copy) && patch_u64(copy, at, 0),
+		    "copy the lockup dump; clear the panic CPU's %s", symbol ? symbol : "IRQ stack pointer"))
+		goto out;
+	struct kt_backtrace *bad = bt_of(copy, -1);
+	tap_ok(bad && bad->n_frames >= 1 && bad->n_frames < bt->n_frames && bad->note_code == KT_STOP_OFF_STACK &&
+		       strstr(bad->note, "IRQ stack") && strstr(bad->note, "NULL"),
+	       "without its IRQ stack the walk stops off the known stacks, and the note says the IRQ "
+	       "stack could not be located and why");
+	if (bad)
+		tap_diag("%s (%zu frames)", bad->note, bad->n_frames);
+	kt_backtrace_destroy(bad);
+out:
+	unlink(copy);
+	kt_backtrace_destroy(bt);
+}
+
 int main(void)
 {
+	char *lockup = tap_lab_file("lockup", "vmcore.elf");
+	if (lockup)
+		irq_stack_case(lockup);
+	free(lockup);
 	char *panic = tap_lab_file("panic", "vmcore.elf");
 	if (panic)
 		return_address_cases(panic);
