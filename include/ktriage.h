@@ -468,7 +468,7 @@ struct kt_declaration {
 	/* Variables and functions: */
 	uint64_t address;      /* PERCPU_VARIABLE: the offset into the per-CPU area */
 	char *declaration;     /* "unsigned long jiffies", "void schedule(void)"; NULL for types */
-	enum kt_type_origin type_origin;  /* variables: what typed it */
+	enum kt_type_origin type_origin;  /* what typed it (a function: BTF or DWARF) */
 };
 
 /*
