@@ -14,14 +14,14 @@ static int out_of_memory(void)
 	return 1;
 }
 
-static int print_out(struct cli_context *ctx, struct kt_error *err, char *out)
+static int whatis(struct cli_context *ctx, const char *name, const struct kt_value_options *opts)
 {
+	struct kt_declaration *decl;
+	struct kt_error *err = kt_declaration_read(ctx->prog, name, opts, &decl);
 	if (err)
 		return cli_report_error(err);
-	fputs(out, stdout);
-	if (ctx->json)
-		putchar('\n');
-	free(out);
+	kt_declaration_render(stdout, cli_format(ctx), decl);
+	kt_declaration_destroy(decl);
 	return 0;
 }
 
@@ -95,8 +95,6 @@ static int struct_or_union(struct cli_context *ctx, int argc, char **argv, const
 	if (asprintf(&type, "%s %.*s", keyword, dot ? (int)(dot - spec) : (int)strlen(spec), spec) < 0)
 		return out_of_memory();
 	const char *members = dot ? dot + 1 : NULL;
-	char *out = NULL;
-	struct kt_error *err;
 	if (optind + 1 == argc) {
 		if (members) {
 			fprintf(stderr, "ktriage: member paths need an address (member offsets: "
@@ -104,22 +102,21 @@ static int struct_or_union(struct cli_context *ctx, int argc, char **argv, const
 			free(type);
 			return 2;
 		}
-		err = kt_type_describe(ctx->prog, type, &opts, &out);
-	} else {
-		uint64_t addr;
-		struct kt_value *value;
-		err = kt_program_parse_address(ctx->prog, argv[optind + 1], &addr);
-		if (!err)
-			err = kt_value_read(ctx->prog, type, members, addr, &opts, &value);
+		int status = whatis(ctx, type, &opts);
 		free(type);
-		if (err)
-			return cli_report_error(err);
-		kt_value_render(stdout, cli_format(ctx), value);
-		kt_value_destroy(value);
-		return 0;
+		return status;
 	}
+	uint64_t addr;
+	struct kt_value *value;
+	struct kt_error *err = kt_program_parse_address(ctx->prog, argv[optind + 1], &addr);
+	if (!err)
+		err = kt_value_read(ctx->prog, type, members, addr, &opts, &value);
 	free(type);
-	return print_out(ctx, err, out);
+	if (err)
+		return cli_report_error(err);
+	kt_value_render(stdout, cli_format(ctx), value);
+	kt_value_destroy(value);
+	return 0;
 }
 
 int cmd_struct(struct cli_context *ctx, int argc, char **argv)
@@ -144,10 +141,9 @@ int cmd_whatis(struct cli_context *ctx, int argc, char **argv)
 	char *name = join_args(argv, optind, argc);
 	if (!name)
 		return out_of_memory();
-	char *out = NULL;
-	struct kt_error *err = kt_type_describe(ctx->prog, name, &opts, &out);
+	int status = whatis(ctx, name, &opts);
 	free(name);
-	return print_out(ctx, err, out);
+	return status;
 }
 
 int cmd_member_at(struct cli_context *ctx, int argc, char **argv)

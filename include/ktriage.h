@@ -317,7 +317,8 @@ struct kt_value_options {
 };
 
 /* The declaration of a type ("task_struct", "union kvm_mmu_page_role", "atomic_t", "unsigned
- * long") with member offsets and sizes as gdb's `ptype /o`, or the type of a global variable. */
+ * long") with member offsets and sizes as gdb's `ptype /o`, or of a global variable or a
+ * function: kt_declaration_read() and kt_declaration_render() together. */
 KT_PUBLIC struct kt_error *kt_type_describe(struct kt_program *prog, const char *name,
 					    const struct kt_value_options *opts, char **ret);
 /* The object of type at addr: every member (members NULL) or comma-separated member paths
@@ -412,6 +413,126 @@ KT_PUBLIC struct kt_error *kt_expr_read(struct kt_program *prog, const char *exp
 					const char *type, const struct kt_value_options *opts,
 					struct kt_expr_result **ret);
 KT_PUBLIC void kt_expr_result_destroy(struct kt_expr_result *result);
+
+/*
+ * whatis as data: a declaration (a type, a variable, a function) and its type described as a
+ * tree: members with their offsets, sizes and bits, nested structs and unions, enumerators,
+ * parameters (kt_declaration_render() writes it as text or JSON).
+ */
+enum kt_declaration_kind {
+	KT_DECLARATION_TYPE,             /* "type": a type by name */
+	KT_DECLARATION_VARIABLE,         /* "variable": a global variable at address */
+	KT_DECLARATION_PERCPU_VARIABLE,  /* "percpu_variable": address is its offset into the
+					  * per-CPU area (kt_percpu_addresses() gives each CPU's) */
+	KT_DECLARATION_FUNCTION,         /* "function": a function at address; type is its
+					  * prototype */
+};
+
+/* Where the types of an object file (the vmlinux or a module) were read from. */
+enum kt_types_source {
+	KT_TYPES_FROM_BTF,    /* "btf": its BTF (in the file, or in the dump's memory) */
+	KT_TYPES_FROM_DWARF,  /* "dwarf": its debug file's DWARF, converted */
+};
+
+/* What gave a variable its type. */
+enum kt_type_origin {
+	KT_TYPE_ORIGIN_BTF,      /* "btf": a BTF variable (vmlinux's per-CPU variables) */
+	KT_TYPE_ORIGIN_KTRIAGE,  /* "ktriage": ktriage's list of well-known globals (jiffies, ...) */
+	KT_TYPE_ORIGIN_DWARF,    /* "dwarf": the definition in the vmlinux's or a module's DWARF */
+	KT_TYPE_ORIGIN_GIVEN,    /* "given": the caller's */
+};
+
+/* What a type is, as whatis names it. */
+enum kt_type_description_kind {
+	KT_DESCRIBED_STRUCT,     /* "struct": members */
+	KT_DESCRIBED_UNION,      /* "union": members */
+	KT_DESCRIBED_ENUM,       /* "enum": enumerators */
+	KT_DESCRIBED_TYPEDEF,    /* "typedef": target_type, target */
+	KT_DESCRIBED_INT,        /* "int": integers, char and _Bool */
+	KT_DESCRIBED_FLOAT,      /* "float" */
+	KT_DESCRIBED_POINTER,    /* "pointer" */
+	KT_DESCRIBED_ARRAY,      /* "array" */
+	KT_DESCRIBED_FUNCTION,   /* "function": return_type, params */
+	KT_DESCRIBED_VOID,       /* "void" */
+	KT_DESCRIBED_OTHER,      /* "other": a forward declaration, a qualifier (const int) */
+};
+
+struct kt_type_description;
+
+/* A member of a struct or union described. */
+struct kt_type_member {
+	char *name;            /* "" for an anonymous struct or union */
+	char *type;            /* its C type: "struct list_head *", "char [16]" */
+	char *declaration;     /* as C declares it: "char comm[16]", "void (*fn)(int)" */
+	uint64_t offset;       /* bytes from the start of the outermost type described */
+	uint64_t size;         /* bytes of its type */
+	uint32_t bit_offset;   /* bitfields: first bit within the byte at offset; 0 otherwise */
+	uint32_t bit_size;     /* 0 unless a bitfield */
+	/* A struct or union member described in place (anonymous ones always, named ones when
+	 * expanding), its members' offsets from the same start; NULL otherwise. */
+	struct kt_type_description *expanded;
+};
+
+struct kt_enumerator {
+	char *name;
+	uint64_t value;        /* sign-extended when the enum is signed */
+};
+
+struct kt_type_param {
+	char *name;            /* "" if the types do not name it */
+	char *type;
+};
+
+struct kt_type_description {
+	enum kt_type_description_kind kind;
+	char *name;            /* as C spells it: "struct task_struct", "pid_t", "unsigned long",
+				* "struct {...}" for an anonymous struct */
+	char *tag;             /* struct, union, enum: the bare name ("task_struct"); NULL if
+				* anonymous or another kind */
+	uint64_t size;         /* bytes; 0 for void and functions */
+	struct kt_type_member *members;         /* STRUCT, UNION: in declaration order */
+	size_t n_members;
+	struct kt_enumerator *enumerators;      /* ENUM */
+	size_t n_enumerators;
+	bool is_signed;                         /* ENUM: values are signed */
+	char *declaration;     /* TYPEDEF: "typedef irqreturn_t (*irq_handler_t)(int, void *)" */
+	char *target_type;     /* TYPEDEF: the type it names: "irqreturn_t (*)(int, void *)" */
+	struct kt_type_description *target;     /* TYPEDEF of a struct, union or enum (through
+						 * typedefs and qualifiers): it, described */
+	char *return_type;                      /* FUNCTION */
+	struct kt_type_param *params;           /* FUNCTION */
+	size_t n_params;
+	bool variadic;                          /* FUNCTION: ends in "..." */
+};
+
+struct kt_declaration {
+	enum kt_declaration_kind kind;
+	char *name;            /* as asked: "task_struct", "kvm_amd:vcpu_svm", "jiffies" */
+	char *object_file;     /* whose types describe it: "vmlinux", or a module's name */
+	enum kt_types_source types_source;
+	struct kt_type_description *type;  /* the type, or the variable's or the function's */
+	/* Variables and functions: */
+	uint64_t address;      /* PERCPU_VARIABLE: the offset into the per-CPU area */
+	char *declaration;     /* "unsigned long jiffies", "void schedule(void)"; NULL for types */
+	enum kt_type_origin type_origin;  /* what typed it (a function: BTF or DWARF) */
+};
+
+/*
+ * name: a type as C spells it ("task_struct" (a struct, union, typedef or enum of that name),
+ * "union kvm_mmu_page_role", "unsigned long", "kvm_amd:vcpu_svm" for a module's), else a global
+ * variable or a function of the kernel or a module. opts->expand describes named struct and
+ * union members too (as gdb's ptype /o). NOT_FOUND names where it looked. Release *ret with
+ * kt_declaration_destroy().
+ */
+KT_PUBLIC struct kt_error *kt_declaration_read(struct kt_program *prog, const char *name,
+					       const struct kt_value_options *opts,
+					       struct kt_declaration **ret);
+KT_PUBLIC void kt_declaration_destroy(struct kt_declaration *decl);
+/* The stable names of the codes above ("percpu_variable", "dwarf", "ktriage", "typedef"). */
+KT_PUBLIC const char *kt_declaration_kind_name(enum kt_declaration_kind kind);
+KT_PUBLIC const char *kt_types_source_name(enum kt_types_source source);
+KT_PUBLIC const char *kt_type_origin_name(enum kt_type_origin origin);
+KT_PUBLIC const char *kt_type_description_kind_name(enum kt_type_description_kind kind);
 
 /* A member that covers a byte offset of a type. */
 struct kt_member_at {
@@ -1479,6 +1600,9 @@ KT_PUBLIC void kt_dis_item_render(struct kt_list_writer *w, const struct kt_dis_
 KT_PUBLIC void kt_sys_info_render(FILE *out, enum kt_format format, const struct kt_sys_info *info);
 KT_PUBLIC void kt_symbol_render(FILE *out, enum kt_format format,
 				 const struct kt_symbol_lookup *sym);
+/* whatis: as gdb's `ptype /o` for a type; docs/json.md "Types and values". */
+KT_PUBLIC void kt_declaration_render(FILE *out, enum kt_format format,
+				     const struct kt_declaration *decl);
 /* member-at: the members kt_members_at() found covering offset of type. */
 KT_PUBLIC void kt_members_at_render(FILE *out, enum kt_format format, const char *type,
 				    uint64_t offset, const struct kt_member_at *members, size_t n);

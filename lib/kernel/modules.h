@@ -27,4 +27,8 @@ void kt_modules_destroy(struct kt_modules *mods);
 bool kt_modules_symbolize(const struct kt_modules *mods, uint64_t addr, const struct kt_module **mod_ret,
 			  const struct kt_symbol **sym_ret);
 
+/* Symbol name of the kernel, else of the first module that has one (symbols.c). */
+struct kt_error *kt_program_symbol_find(struct kt_program *prog, const char *name,
+					const struct kt_symbol **ret);
+
 #endif

@@ -10,8 +10,8 @@
 #include "kernel/kernel_ctx.h"
 #include "kernel/modules.h"
 
-struct kt_error *kt_program_symbol_address(struct kt_program *prog, const char *name,
-					   uint64_t *ret)
+struct kt_error *kt_program_symbol_find(struct kt_program *prog, const char *name,
+				       const struct kt_symbol **ret)
 {
 	struct kt_kallsyms *ks;
 	struct kt_error *err = kt_program_kallsyms(prog, &ks);
@@ -19,7 +19,7 @@ struct kt_error *kt_program_symbol_address(struct kt_program *prog, const char *
 		return err;
 	const struct kt_symbol *sym = kt_kallsyms_by_name(ks, name);
 	if (sym) {
-		*ret = sym->address;
+		*ret = sym;
 		return NULL;
 	}
 	// Then the modules' own tables; a module list that cannot be read leaves the kernel's answer.
@@ -34,11 +34,21 @@ struct kt_error *kt_program_symbol_address(struct kt_program *prog, const char *
 	for (size_t i = 0; prog->kernel->modules && i < prog->kernel->modules->n; i++) {
 		const struct kt_kallsyms *mks = prog->kernel->modules->mods[i].symbols;
 		if (mks && (sym = kt_kallsyms_by_name(mks, name))) {
-			*ret = sym->address;
+			*ret = sym;
 			return NULL;
 		}
 	}
 	return kt_error_create(KT_ERROR_NOT_FOUND, "no symbol '%s' in the kernel or its modules", name);
+}
+
+struct kt_error *kt_program_symbol_address(struct kt_program *prog, const char *name,
+					   uint64_t *ret)
+{
+	const struct kt_symbol *sym;
+	struct kt_error *err = kt_program_symbol_find(prog, name, &sym);
+	if (!err)
+		*ret = sym->address;
+	return err;
 }
 
 struct kt_error *kt_module_list(struct kt_program *prog, const struct kt_module_info **ret,

@@ -1,12 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
- * whatis, struct, member-at and p on a program. Types come from the kernel's and the modules'
- * types; p reaches what it prints as a typed object (kernel/object.c): a variable typed as
+ * struct, member-at and p on a program (whatis: kernel/declaration.c). Types come from the
+ * kernel's and the modules' types; p reaches what it prints as a typed object (kernel/object.c): a variable typed as
  * kt_object_from_symbol() types it (or as the caller says), a CPU's copy of a per-CPU one, then
  * a member path, which may cross pointers.
  */
 #include <ctype.h>
-#include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,74 +76,6 @@ static struct kt_error *no_type(const char *name, const struct variable *var)
 			       "variables, and no debug file's DWARF types it; give its type, or print "
 			       "*(TYPE *)ADDR", name,
 			       (unsigned long long)var->obj.address);
-}
-
-static struct kt_error *describe_variable(const char *name, const struct variable *var,
-					  const struct kt_value_options *opts, char **ret)
-{
-	const struct btf *btf = var->obj.btf;
-	int64_t size = btf__resolve_size(btf, (uint32_t)var->obj.type_id);
-	_cleanup_free_ char *tname = kt_type_name_dup(btf, (uint32_t)var->obj.type_id);
-	char *out = NULL;
-	if (!tname)
-		return &kt_enomem;
-	if (opts->json) {
-		json_object *o = json_object_new_object();
-		char addr[32];
-		snprintf(addr, sizeof(addr), "0x%llx", (unsigned long long)var->obj.address);
-		json_object_object_add(o, "name", json_object_new_string(name));
-		json_object_object_add(o, "kind", json_object_new_string("variable"));
-		json_object_object_add(o, "type", json_object_new_string(tname));
-		json_object_object_add(o, "size", json_object_new_int64(size < 0 ? 0 : size));
-		json_object_object_add(o, "address", json_object_new_string(addr));
-		json_object_object_add(o, "percpu", json_object_new_boolean(var->obj.percpu));
-		json_object_object_add(o, "type_source", json_object_new_string(var->type_source));
-		const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
-								     JSON_C_TO_STRING_NOSLASHESCAPE);
-		out = s ? strdup(s) : NULL;
-		json_object_put(o);
-	} else {
-		struct kt_strbuf sb = {0};
-		kt_type_name(btf, (uint32_t)var->obj.type_id, name, &sb);
-		kt_strbuf_printf(&sb, ";  /* %lld bytes, %s 0x%llx; type from %s */\n",
-				 (long long)size, var->obj.percpu ? "per-CPU offset" : "at",
-				 (unsigned long long)var->obj.address,
-				 !strcmp(var->type_source, "btf") ? "BTF" :
-				 !strcmp(var->type_source, "ktriage") ? "ktriage's list of well-known globals"
-				 : !strcmp(var->type_source, "dwarf") ? "DWARF"
-								      : "the caller");
-		out = kt_strbuf_finish(&sb);
-	}
-	if (!out)
-		return &kt_enomem;
-	*ret = out;
-	return NULL;
-}
-
-struct kt_error *kt_type_describe(struct kt_program *prog, const char *name,
-				  const struct kt_value_options *opts, char **ret)
-{
-	const struct btf *type_btf;
-	uint32_t id;
-	struct kt_describe_options dopts = {.json = opts->json, .expand = opts->expand};
-	struct kt_error *err = parse_type(prog, name, &type_btf, &id);
-	if (!err)
-		return kt_type_describe_btf(type_btf, id, &dopts, ret);
-	// Not a type: perhaps a variable, as crash's whatis also takes symbols.
-	struct variable var;
-	if (kt_error_code(err) != KT_ERROR_NOT_FOUND || strpbrk(name, " *:"))
-		return err;
-	struct kt_error *verr = find_variable(prog, name, NULL, &var);
-	if (verr) {
-		kt_error_destroy(verr);
-		struct kt_error *both = kt_error_create(KT_ERROR_NOT_FOUND,
-							"'%s' is neither a type (%s) nor a symbol",
-							name, kt_error_message(err));
-		kt_error_destroy(err);
-		return both;
-	}
-	kt_error_destroy(err);
-	return var.has_type ? describe_variable(name, &var, opts, ret) : no_type(name, &var);
 }
 
 static struct kt_print_options print_options(const struct kt_value_options *opts)

@@ -44,14 +44,14 @@ struct kt_error *kt_type_path(const struct btf *btf, uint32_t id, const char *pa
 
 /* type_describe.c */
 
-struct kt_describe_options {
-	bool json;
-	bool expand;  /* expand named struct/union members too, as gdb's ptype /o does */
-};
+/* Type id described as data (struct kt_type_description, ktriage.h); with expand, named struct
+ * and union members are described in place too, as gdb's ptype /o does. Free with
+ * kt_type_description_destroy(). */
+struct kt_error *kt_type_describe_btf(const struct btf *btf, uint32_t id, bool expand,
+				      struct kt_type_description **ret);
+void kt_type_description_destroy(struct kt_type_description *desc);
 
-/* The declaration of type id with member offsets and sizes (text as gdb's ptype /o, or JSON). */
-struct kt_error *kt_type_describe_btf(const struct btf *btf, uint32_t id,
-				      const struct kt_describe_options *opts, char **ret);
+/* type_members_at.c */
 
 /* Every member path of type id that covers byte offset (struct kt_member_at, ktriage.h): all
  * alternatives of a union, every bitfield of a shared byte. Free with kt_members_at_destroy(). */

@@ -96,6 +96,8 @@ void kt_types_set_supplier_extra(struct kt_types *types, void (*free_fn)(void *a
 
 /* Which provider ref's BTF is: "vmlinux", or the module's name (NULL if none of types'). */
 const char *kt_types_provider(const struct kt_types *types, const struct btf *btf);
+/* Whether that provider's types were converted from DWARF (else they are BTF it had). */
+bool kt_types_provider_from_dwarf(const struct kt_types *types, const struct btf *btf);
 
 /* A type in one BTF (vmlinux's or a module's); id 0 is void. */
 struct kt_type_ref {

@@ -176,6 +176,16 @@ const char *kt_types_provider(const struct kt_types *types, const struct btf *bt
 	return NULL;
 }
 
+bool kt_types_provider_from_dwarf(const struct kt_types *types, const struct btf *btf)
+{
+	if (btf == types->btf)
+		return types->supply_fn != NULL;  // only types made from DWARF are supplied
+	for (size_t i = 0; i < types->n_mods; i++)
+		if (types->mods[i].btf == btf)
+			return types->mods[i].own != NULL;
+	return false;
+}
+
 const struct btf *kt_types_btf(const struct kt_types *types)
 {
 	return types->btf;

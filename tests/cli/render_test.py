@@ -272,6 +272,58 @@ def check_values(c, label, dump):
         c.same(f"{label}: p runqueues", got, [(x["cpu"], h(x["address"])) for x in d["percpu"]], "per-CPU addresses")
 
 
+WHATIS_LINE = re.compile(r"^/\* +(0x[0-9a-f]+)(?::\s*(\d+))? \| +(\d+) \*/( +)(.*)$")
+
+
+def whatis_members(members, depth, out):
+    """(depth, offset, bit_offset, size, bit_size) of every member, nested ones after their own."""
+    for m in members:
+        out.append((depth, m["offset"], m.get("bit_offset", 0), m["size"], m.get("bit_size", 0)))
+        whatis_members(m.get("members", []), depth + 1, out)
+    return out
+
+
+def check_whatis(c, label, dump):
+    for args in (["task_struct"], ["-r", "mm_struct"], ["orc_entry"], ["union", "kvm_mmu_page_role"]):
+        what = " ".join(args)
+        kind = args[0] if args[0] == "union" else None
+        text, d = c.run(f"{label}: whatis {what}", "whatis", dump, *(["whatis"] + (args if not kind else [what])))
+        if d is None:
+            continue
+        got = []
+        for l in text.splitlines():
+            m = WHATIS_LINE.match(l)
+            if m:
+                bits = re.search(r" : (\d+);$", m.group(5))
+                got.append(((len(m.group(4)) - 4) // 4, int(m.group(1), 16), int(m.group(2) or 0), int(m.group(3)),
+                            int(bits.group(1)) if bits else 0))
+        total = re.search(r"/\* total size \(bytes\): (\d+) \*/", text)
+        c.tap.ok(d["declaration_kind"] == "type" and total and int(total.group(1)) == d["size"]
+                 and text.startswith(f"/*     offset |   size */  type = {d['name']} {{"),
+                 f"{label}: whatis {what}: the text's type and total size are the JSON's", text[:200])
+        c.same(f"{label}: whatis {what}", got, whatis_members(d["members"], 0, []), "type members")
+    text, d = c.run(f"{label}: whatis enum pid_type", "whatis", dump, "whatis", "enum pid_type")
+    if d is not None:
+        c.same(f"{label}: whatis enum pid_type", re.findall(r"^    (\w+) = (-?\d+),$", text, re.M),
+               [(e["name"], str(e["value"])) for e in d["enumerators"]], "enumerators")
+    got, want = [], []
+    for name in ("jiffies", "runqueues", "init_task", "panic", "schedule"):
+        text, d = c.run(f"{label}: whatis {name}", "whatis", dump, "whatis", name)
+        if d is None:
+            continue
+        m = re.match(r"^(.*);  /\* (?:(\d+) bytes, (at|per-CPU offset) |function at )(0x[0-9a-f]+); type from (.*) \*/$",
+                     text.strip())
+        got.append((m.group(1), int(m.group(2) or 0), m.group(3) == "per-CPU offset", int(m.group(4), 16)) if m
+                   else text)
+        if d["kind"] == "function":
+            want.append((d["prototype"], 0, False, h(d["address"])))
+        else:
+            want.append((f"{d['type']} {name}" if not d["type"].endswith("*") else f"{d['type']}{name}", d["size"],
+                         d["percpu"], h(d["address"])))
+    c.same(f"{label}: whatis of variables and functions", got, want, "declarations")
+
+
+
 def check_task(c, label, dump, tasks):
     # The panicking task, and a sleeping one.
     sleeping = [t for t in tasks if not t["active"] and not t["idle"]][:1]
@@ -460,6 +512,7 @@ def main():
         check_rd(c, label, dump)
         check_percpu(c, label, dump)
         check_values(c, label, dump)
+        check_whatis(c, label, dump)
         check_task(c, label, dump, tasks)
         for args in (["-a", "-r", "--stale"], ["-a", "-f"], ["--all-tasks", "-r", "--stale"]):
             doc = check_bt(c, label, dump, args)

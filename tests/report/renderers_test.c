@@ -189,6 +189,236 @@ static void tasks_case(struct kt_program *prog)
 	free(json);
 }
 
+/* A type description against the JSON written from it: every member, nested ones too; the count
+ * of members compared, or -1 at the first difference. */
+static long description_matches(const struct kt_type_description *d, json_object *o)
+{
+	if (!same_string(string_member(o, "name"), d->name) ||
+	    !same_string(string_member(o, "kind"), kt_type_description_kind_name(d->kind)) ||
+	    (uint64_t)json_object_get_int64(member(o, "size")) != d->size)
+		return -1;
+	long n = 0;
+	json_object *members = member(o, "members");
+	if (d->n_members && (!members || json_object_array_length(members) != d->n_members))
+		return -1;
+	for (size_t i = 0; i < d->n_members; i++) {
+		const struct kt_type_member *m = &d->members[i];
+		json_object *j = json_object_array_get_idx(members, i);
+		if (!same_string(string_member(j, "name"), m->name) ||
+		    !same_string(string_member(j, "type"), m->type) ||
+		    (uint64_t)json_object_get_int64(member(j, "offset")) != m->offset ||
+		    (uint64_t)json_object_get_int64(member(j, "size")) != m->size ||
+		    (uint32_t)json_object_get_int(member(j, "bit_size")) != m->bit_size ||
+		    (m->bit_size && (uint32_t)json_object_get_int(member(j, "bit_offset")) != m->bit_offset))
+			return -1;
+		n++;
+		if (m->expanded) {
+			json_object *nested = json_object_new_object();
+			json_object_object_add(nested, "name", json_object_new_string(m->expanded->name));
+			json_object_object_add(nested, "kind", json_object_new_string(
+				kt_type_description_kind_name(m->expanded->kind)));
+			json_object_object_add(nested, "size", json_object_new_int64((int64_t)m->expanded->size));
+			json_object *inner = member(j, "members");
+			if (inner)
+				json_object_object_add(nested, "members", json_object_get(inner));
+			long k = description_matches(m->expanded, nested);
+			json_object_put(nested);
+			if (k < 0)
+				return -1;
+			n += k;
+		}
+	}
+	for (size_t i = 0; i < d->n_enumerators; i++) {
+		json_object *j = json_object_array_get_idx(member(o, "enumerators"), i);
+		if (!same_string(string_member(j, "name"), d->enumerators[i].name) ||
+		    (uint64_t)json_object_get_int64(member(j, "value")) != d->enumerators[i].value)
+			return -1;
+		n++;
+	}
+	if (d->target) {
+		long k = description_matches(d->target, member(o, "target"));
+		if (k < 0)
+			return -1;
+		n += k;
+	}
+	return n;
+}
+
+/* whatis NAME through the public API: the declaration, its JSON and its text. */
+static struct kt_declaration *declaration(struct kt_program *prog, const char *name, bool expand,
+					  json_object **doc_ret, char **text_ret)
+{
+	struct kt_value_options opts = {.expand = expand};
+	struct kt_declaration *decl;
+	struct kt_error *err = kt_declaration_read(prog, name, &opts, &decl);
+	if (!tap_ok(!err, "whatis %s", name)) {
+		tap_diag("%s", kt_error_message(err));
+		kt_error_destroy(err);
+		return NULL;
+	}
+	char *json = NULL;
+	size_t len;
+	RENDER(json, len, kt_declaration_render(out_, KT_FORMAT_JSON, decl));
+	RENDER(*text_ret, len, kt_declaration_render(out_, KT_FORMAT_TEXT, decl));
+	*doc_ret = json_tokener_parse(json);
+	tap_ok(*doc_ret && same_string(string_member(*doc_ret, "schema"), KT_JSON_SCHEMA) &&
+		       same_string(string_member(*doc_ret, "object_file"), decl->object_file) &&
+		       same_string(string_member(*doc_ret, "types_from"),
+				   kt_types_source_name(decl->types_source)) &&
+		       same_string(string_member(*doc_ret, "declaration_kind"),
+				   kt_declaration_kind_name(decl->kind)),
+	       "whatis %s: one JSON document with its schema, object file, types' source and kind",
+	       name);
+	free(json);
+	return decl;
+}
+
+static void declaration_type_case(struct kt_program *prog, const char *name, bool expand,
+				  long min_members)
+{
+	json_object *doc;
+	char *text;
+	struct kt_declaration *decl = declaration(prog, name, expand, &doc, &text);
+	if (!decl)
+		return;
+	long n = description_matches(decl->type, doc);
+	tap_ok(decl->kind == KT_DECLARATION_TYPE && n >= min_members,
+	       "whatis %s%s: the JSON has the %ld members, enumerators and nested members the "
+	       "description has", expand ? "-r " : "", name, n);
+	// Text: a line per member (not counting bitfields and holes twice), and the total size.
+	size_t lines = 0;
+	for (const char *p = text; (p = strstr(p, " */    ")); p++)
+		lines++;
+	tap_ok(decl->type->kind != KT_DESCRIBED_STRUCT || (lines >= decl->type->n_members &&
+						      strstr(text, "total size (bytes)")),
+	       "whatis %s: the text has a line for each of its %zu members (%zu lines)", name,
+	       decl->type->n_members, lines);
+	json_object_put(doc);
+	free(text);
+	kt_declaration_destroy(decl);
+}
+
+static void declaration_case(struct kt_program *prog)
+{
+	json_object *doc;
+	char *text;
+	struct kt_declaration *decl = declaration(prog, "orc_entry", false, &doc, &text);
+	if (decl) {
+		const struct kt_type_description *t = decl->type;
+		const struct kt_type_member *m = t->n_members == 6 ? t->members : NULL;
+		tap_ok(t->kind == KT_DESCRIBED_STRUCT && same_string(t->tag, "orc_entry") && t->size == 6 &&
+			       m && same_string(m[2].name, "sp_reg") && m[2].offset == 4 &&
+			       m[2].bit_offset == 0 && m[2].bit_size == 4 && m[3].bit_offset == 4 &&
+			       m[4].offset == 5 && same_string(m[0].declaration, "s16 sp_offset") &&
+			       same_string(decl->object_file, "vmlinux") &&
+			       decl->types_source == KT_TYPES_FROM_BTF,
+		       "whatis orc_entry: 6 bytes from vmlinux's BTF, sp_reg 4 bits at byte 4, bp_reg at "
+		       "bit 4, type at byte 5");
+		tap_ok(strstr(text, "/*     0x4: 4 |      4 */    unsigned int bp_reg : 4;\n") &&
+			       strstr(text, "/* XXX   5-bit padding   */"),
+		       "whatis orc_entry: its text as gdb's ptype /o, the bitfield and the padding");
+		json_object_put(doc);
+		free(text);
+		kt_declaration_destroy(decl);
+	}
+	declaration_type_case(prog, "task_struct", false, 100);
+	declaration_type_case(prog, "mm_struct", true, 50);
+	declaration_type_case(prog, "enum pid_type", false, 5);
+	declaration_type_case(prog, "atomic_t", false, 1);
+	declaration_type_case(prog, "union kvm_mmu_page_role", false, 2);
+
+	decl = declaration(prog, "task_struct", false, &doc, &text);
+	if (decl) {
+		// Anonymous unions and structs are described in place; their members' offsets are
+		// from task_struct's start and fall inside the member.
+		size_t expanded = 0, inside = 0;
+		for (size_t i = 0; i < decl->type->n_members; i++) {
+			const struct kt_type_member *m = &decl->type->members[i];
+			if (!m->expanded)
+				continue;
+			expanded++;
+			bool ok = !*m->name || m->expanded->tag;
+			for (size_t k = 0; k < m->expanded->n_members; k++)
+				ok = ok && m->expanded->members[k].offset >= m->offset &&
+				     m->expanded->members[k].offset < m->offset + m->size;
+			inside += ok;
+		}
+		tap_ok(expanded > 0 && inside == expanded,
+		       "whatis task_struct: %zu members described in place, their members inside them",
+		       expanded);
+		json_object_put(doc);
+		free(text);
+		kt_declaration_destroy(decl);
+	}
+	decl = declaration(prog, "pid_t", false, &doc, &text);
+	if (decl) {
+		tap_ok(decl->type->kind == KT_DESCRIBED_TYPEDEF && same_string(decl->type->name, "pid_t") &&
+			       same_string(decl->type->target_type, "__kernel_pid_t") &&
+			       !decl->type->target && decl->type->size == 4 &&
+			       same_string(string_member(doc, "type"), "__kernel_pid_t"),
+		       "whatis pid_t: a typedef of __kernel_pid_t, 4 bytes");
+		json_object_put(doc);
+		free(text);
+		kt_declaration_destroy(decl);
+	}
+	uint64_t address = 0;
+	struct kt_error *err = kt_program_symbol_address(prog, "jiffies", &address);
+	kt_error_destroy(err);
+	decl = declaration(prog, "jiffies", false, &doc, &text);
+	if (decl) {
+		tap_ok(decl->kind == KT_DECLARATION_VARIABLE && decl->address == address &&
+			       decl->type_origin == KT_TYPE_ORIGIN_KTRIAGE &&
+			       same_string(decl->type->name, "unsigned long") && decl->type->size == 8 &&
+			       same_string(decl->declaration, "unsigned long jiffies") &&
+			       same_string(string_member(doc, "type_source"), "ktriage") &&
+			       !strncmp(text, "unsigned long jiffies;  /* 8 bytes, at 0x", 41),
+		       "whatis jiffies: a variable at its symbol's address, typed by ktriage's list");
+		json_object_put(doc);
+		free(text);
+		kt_declaration_destroy(decl);
+	}
+	decl = declaration(prog, "runqueues", false, &doc, &text);
+	if (decl) {
+		json_object *percpu = member(doc, "percpu");
+		tap_ok(decl->kind == KT_DECLARATION_PERCPU_VARIABLE && decl->address < (1ull << 47) &&
+			       decl->type_origin == KT_TYPE_ORIGIN_BTF &&
+			       decl->type->kind == KT_DESCRIBED_STRUCT &&
+			       same_string(decl->type->name, "struct rq") && decl->type->n_members > 10 &&
+			       percpu && json_object_get_boolean(percpu),
+		       "whatis runqueues: a per-CPU variable (an offset), struct rq from BTF");
+		json_object_put(doc);
+		free(text);
+		kt_declaration_destroy(decl);
+	}
+	err = kt_program_symbol_address(prog, "panic", &address);
+	kt_error_destroy(err);
+	decl = declaration(prog, "panic", false, &doc, &text);
+	if (decl) {
+		const struct kt_type_description *t = decl->type;
+		json_object *params = member(doc, "params");
+		tap_ok(decl->kind == KT_DECLARATION_FUNCTION && decl->address == address &&
+			       t->kind == KT_DESCRIBED_FUNCTION && same_string(t->return_type, "void") &&
+			       t->n_params == 1 && same_string(t->params[0].name, "fmt") &&
+			       same_string(t->params[0].type, "const char *") && t->variadic &&
+			       same_string(decl->declaration, "void panic(const char *fmt, ...)") &&
+			       params && json_object_array_length(params) == 1 &&
+			       same_string(string_member(json_object_array_get_idx(params, 0), "name"),
+					   "fmt"),
+		       "whatis panic: a function of one named parameter and \"...\", from BTF");
+		tap_ok(strstr(text, "void panic(const char *fmt, ...);  /* function at 0x") == text,
+		       "whatis panic: its text is its prototype");
+		json_object_put(doc);
+		free(text);
+		kt_declaration_destroy(decl);
+	}
+	struct kt_value_options opts = {0};
+	err = kt_declaration_read(prog, "no_such_thing_anywhere", &opts, &decl);
+	tap_ok(err && kt_error_code(err) == KT_ERROR_NOT_FOUND &&
+		       strstr(kt_error_message(err), "neither a type"),
+	       "whatis of a name that is neither a type nor a symbol: NOT_FOUND");
+	kt_error_destroy(err);
+}
+
 int main(void)
 {
 	strpool_case();
@@ -198,6 +428,7 @@ int main(void)
 	if (path && tap_ok(!err, "open the panic dump")) {
 		backtrace_case(prog);
 		tasks_case(prog);
+		declaration_case(prog);
 		kt_program_destroy(prog);
 	}
 	if (err)
