@@ -34,6 +34,7 @@ struct kt_task_layout {
 	uint64_t tasks;            /* list offsets, for the list walks */
 	bool has_thread_head;      /* signal->thread_head / thread_node (v3.14+) */
 	uint64_t thread_node, signal_thread_head, thread_group;
+	struct kt_task_states states; /* state names, from the kernel's task_state_array */
 };
 
 /*
@@ -106,6 +107,8 @@ static struct kt_error *task_layout_read(struct kt_program *prog, struct kt_task
 	    (err = kt_object_field_resolve(prog, l->task, "exit_state", &l->exit_state)) ||
 	    (err = kt_object_field_resolve(prog, l->task, "real_parent", &l->real_parent)))
 		return kt_error_prefix(err, "task list layout");
+	if ((err = kt_task_states_read(prog, &l->states)))
+		return err;
 	l->has_thread_head = !kt_object_lookup_type(prog, "struct signal_struct", &signal) &&
 			     kt_object_type_has_member(prog, signal, "thread_head");
 	if (l->has_thread_head) {
@@ -197,7 +200,7 @@ static struct kt_error *task_read(struct task_walk *w, uint64_t addr, struct kt_
 	t->tgid = (int32_t)tgid;
 	t->ppid = (int32_t)ppid;
 	t->state = (uint32_t)state | (uint32_t)exit_state;
-	t->state_name = kt_task_state_name(t->state);
+	t->state_name = kt_task_states_name(&l->states, (uint32_t)state, (uint32_t)exit_state);
 	t->cpu = (int)cpu;
 	for (unsigned int c = 0; c < w->ncpus; c++)
 		if (w->curr[c] == addr && (int)c == t->cpu)
