@@ -54,9 +54,10 @@ const struct kt_symbol *kt_code_symbol(const struct kt_code_symbols *cs, uint64_
 	const struct kt_module *mod;
 	if (!cs->modules || !kt_modules_symbolize(cs->modules, addr, &mod, &sym))
 		return NULL;
-	// A module's last symbol ends with the module's memory.
-	if (!symbol_end(mod->symbols, sym, &end))
-		end = mod->info.base + mod->info.size;
+	// A module's last symbol in a region ends with that region (each is its own allocation).
+	const struct kt_module_region *region = kt_module_region_at(mod, addr);
+	if ((!symbol_end(mod->symbols, sym, &end) || end > region->base + region->size))
+		end = region->base + region->size;
 found:
 	if (end_ret)
 		*end_ret = end;
