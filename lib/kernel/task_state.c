@@ -28,7 +28,10 @@
 #include "kernel/task_state.h"
 
 /* fs/proc/array.c, v4.14 to v6.12: the fallback. */
-static const char FALLBACK_LETTERS[] = "RSDTtXZPI";
+static const char *const FALLBACK[] = {
+	"R (running)", "S (sleeping)", "D (disk sleep)", "T (stopped)", "t (tracing stop)",
+	"X (dead)", "Z (zombie)", "P (parked)", "I (idle)",
+};
 
 /* crash's ps names for /proc's letters. */
 static const struct {
@@ -73,14 +76,31 @@ static void derive(struct kt_task_states *st, bool last_is_idle)
 	st->report = upto >= 32 ? UINT32_MAX : (1u << upto) - 1;
 }
 
-static void fallback(struct kt_task_states *st)
+bool kt_task_states_parse(struct kt_task_states *st, const char *const *entries, unsigned int n)
 {
-	*st = (struct kt_task_states){.n = sizeof(FALLBACK_LETTERS) - 1};
-	memcpy(st->letter, FALLBACK_LETTERS, st->n);
-	derive(st, true);
+	*st = (struct kt_task_states){0};
+	bool last_is_idle = false;
+	for (unsigned int i = 0; i < n && i < KT_TASK_STATES_MAX; i++) {
+		char letter;
+		bool idle;
+		if (!parse_entry(entries[i], &letter, &idle))
+			break;
+		st->letter[st->n++] = letter;
+		last_is_idle = idle;
+	}
+	if (st->n < 3 || st->letter[0] != 'R')
+		return false;
+	derive(st, last_is_idle);
+	return true;
 }
 
-/* Reads the array's entries; false if it does not look like task_state_array. */
+static void fallback(struct kt_task_states *st)
+{
+	kt_task_states_parse(st, FALLBACK, KT_ARRAY_SIZE(FALLBACK));
+	st->from_kernel = false;
+}
+
+/* Reads the array's entries; *ok false if it does not look like task_state_array. */
 static struct kt_error *read_array(struct kt_program *prog, struct kt_task_states *st, bool *ok)
 {
 	struct kt_kallsyms *ks;
@@ -101,34 +121,27 @@ static struct kt_error *read_array(struct kt_program *prog, struct kt_task_state
 		}
 	}
 	uint64_t ptrs[KT_TASK_STATES_MAX];
+	char *texts[KT_TASK_STATES_MAX];
+	unsigned int n = 0;
 	if ((err = kt_read(&prog->reader, sym->address, ptrs, max * 8ul))) {
 		kt_error_destroy(err);
 		return NULL;
 	}
-	bool last_is_idle = false;
-	st->n = 0;
-	for (unsigned int i = 0; i < max; i++) {
-		char *text = NULL, letter;
-		bool idle;
-		if ((err = kt_read_cstr(&prog->reader, ptrs[i], 32, &text))) {
+	for (; n < max; n++) {
+		if ((err = kt_read_cstr(&prog->reader, ptrs[n], 32, &texts[n]))) {
 			if (err == &kt_enomem)
-				return err;
+				break;
 			kt_error_destroy(err);
+			err = NULL;
 			break;
 		}
-		bool entry = parse_entry(text, &letter, &idle);
-		free(text);
-		if (!entry)
-			break;
-		st->letter[st->n++] = letter;
-		last_is_idle = idle;
 	}
-	if (st->n < 3 || st->letter[0] != 'R')
-		return NULL;
-	st->from_kernel = true;
-	derive(st, last_is_idle);
-	*ok = true;
-	return NULL;
+	if (!err)
+		*ok = kt_task_states_parse(st, (const char *const *)texts, n);
+	st->from_kernel = *ok;
+	for (unsigned int i = 0; i < n; i++)
+		free(texts[i]);
+	return err;
 }
 
 struct kt_error *kt_task_states_read(struct kt_program *prog, struct kt_task_states *ret)

@@ -26,6 +26,9 @@ struct kt_task_states {
 	uint32_t idle;                         /* v4.14+: TASK_IDLE, reported as the last entry */
 };
 
+/* States from task_state_array's n strings, as the kernel has them ("R (running)", ...); false
+ * if they do not look like it. from_kernel is left false. */
+bool kt_task_states_parse(struct kt_task_states *states, const char *const *entries, unsigned int n);
 /* The kernel's array, or (when it cannot be read) the fallback; never fails but for memory. */
 struct kt_error *kt_task_states_read(struct kt_program *prog, struct kt_task_states *ret);
 /* crash's two letters (RU IN UN ST TR ZO DE PA ID WA) for a task's state and exit_state: the
