@@ -125,9 +125,14 @@ struct kt_error *kt_object_symbol(struct kt_program *prog, const char *name, con
 				       "'%s' (0x%llx) has no type: the kernel's BTF types only per-CPU "
 				       "variables, and no DWARF at hand types it", name,
 				       (unsigned long long)addr);
-	bool percpu;
-	if ((err = kt_percpu_symbol(prog, addr, &percpu)))
-		return kt_error_prefix(err, "%s", name);
+	// Without the per-CPU section's bounds, BTF still knows: pahole gives VARs to per-CPU
+	// variables alone.
+	bool percpu = false;
+	if ((err = kt_percpu_symbol(prog, addr, &percpu))) {
+		if (!kt_error_catch(&err, KT_ERROR_NOT_FOUND))
+			return kt_error_prefix(err, "%s", name);
+		percpu = var > 0;
+	}
 	kt_object_init(ret, prog, NULL, ref, addr);
 	ret->percpu = percpu;
 	if (source_ret)

@@ -61,10 +61,14 @@ static struct kt_error *find_variable(struct kt_program *prog, const char *name,
 		var.has_type = true;
 	else if (type || !kt_error_catch(&err, KT_ERROR_NOT_FOUND))
 		return err;
-	else if ((err = kt_percpu_symbol(prog, addr, &var.obj.percpu)))
-		return kt_error_prefix(err, "%s", name);
-	else
-		var.obj = (struct kt_object){.prog = prog, .address = addr, .percpu = var.obj.percpu};
+	else {
+		// Untyped: per-CPU by the section's bounds; without them, taken for a plain global.
+		bool percpu = false;
+		if ((err = kt_percpu_symbol(prog, addr, &percpu)) &&
+		    !kt_error_catch(&err, KT_ERROR_NOT_FOUND))
+			return kt_error_prefix(err, "%s", name);
+		var.obj = (struct kt_object){.prog = prog, .address = addr, .percpu = percpu};
+	}
 	*ret = var;
 	return NULL;
 }
