@@ -137,6 +137,8 @@ struct kt_sys_info {
 	unsigned int cpus_online;
 	unsigned int cpus_possible;
 	unsigned int cpus_with_registers; /* CPUs whose registers the dump holds */
+	bool cpus_unknown;      /* the CPU masks could not be read (no symbols): cpus_online and
+				 * cpus_possible are then 0 */
 	int64_t crash_time;     /* seconds since the epoch; valid if has_crash_time */
 	bool has_crash_time;
 	char *panic_message;    /* NULL if the log holds none */
