@@ -9,7 +9,7 @@
  * The two reporting schemes, told apart by the array's last entry:
  *   before v4.14  get_task_state(): (state & TASK_REPORT) | exit_state, TASK_REPORT being
  *                 RUNNING..__TASK_TRACED: every bit up to the "t (tracing stop)" entry
- *                 ("sched: Add TASK_WAKEKILL", v2.6.25, introduced the mask)
+ *                 (the mask came with TASK_WAKEKILL, v2.6.25)
  *   v4.14+        task_state_index(): (state | exit_state) & TASK_REPORT, every bit but the
  *                 last entry, which is "I (idle)": TASK_REPORT_IDLE, shown for a task whose state
  *                 holds TASK_IDLE = TASK_UNINTERRUPTIBLE | TASK_NOLOAD. TASK_NOLOAD is a macro
