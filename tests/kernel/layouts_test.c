@@ -174,18 +174,27 @@ static bool collect_task(const struct kt_task *t, void *arg)
 /* The types a task walk reads, at the offsets of the real dump; era says where the CPU is. */
 enum task_era { TASK_PRE_4_9, TASK_NO_CPU };
 
-static int task_types(struct era *e, struct kt_program *real, enum task_era era)
+static bool task_types(struct era *e, struct kt_program *real, enum task_era era)
 {
-	struct kt_types *types;
+	struct kt_types *types = NULL;
 	const char *state = "state";
-	if (!kt_program_types(real, &types) && kt_types_has_member(types, "task_struct", "__state"))
+	kt_error_destroy(kt_program_types(real, &types));
+	if (types && kt_types_has_member(types, "task_struct", "__state"))
 		state = "__state";
 	int t_ti = add_struct(e, "thread_info", 32,
 			      (struct field[]){{"flags", e->t_ulong, 0}, {"cpu", e->t_uint, 16}},
 			      era == TASK_NO_CPU ? 1 : 2);
 	(void)t_ti;
 	// signal_struct without thread_head: before v3.14, threads are on the leader's thread_group.
-	add_struct(e, "signal_struct", 64, (struct field[]){{"nr_threads", e->t_int, 4}}, 1);
+	// A dump whose kernel has dropped thread_group (v6.7+) keeps its own thread lists instead.
+	bool group = kt_types_has_member(types, "task_struct", "thread_group");
+	if (group)
+		add_struct(e, "signal_struct", 64, (struct field[]){{"nr_threads", e->t_int, 4}}, 1);
+	else
+		add_struct(e, "signal_struct", 64,
+			   (struct field[]){{"thread_head", e->t_list,
+					     offset_of(real, "signal_struct", "thread_head")}},
+			   1);
 	const struct field task[] = {
 		{"state", e->t_ulong, offset_of(real, "task_struct", state)},
 		{"stack", e->t_ulong, offset_of(real, "task_struct", "stack")},
@@ -194,7 +203,8 @@ static int task_types(struct era *e, struct kt_program *real, enum task_era era)
 		{"pid", e->t_int, offset_of(real, "task_struct", "pid")},
 		{"tgid", e->t_int, offset_of(real, "task_struct", "tgid")},
 		{"real_parent", e->t_ulong, offset_of(real, "task_struct", "real_parent")},
-		{"thread_group", e->t_list, offset_of(real, "task_struct", "thread_group")},
+		{group ? "thread_group" : "thread_node", e->t_list,
+		 offset_of(real, "task_struct", group ? "thread_group" : "thread_node")},
 		{"comm", e->t_comm, offset_of(real, "task_struct", "comm")},
 		{"signal", e->t_ulong, offset_of(real, "task_struct", "signal")},
 	};
@@ -205,7 +215,7 @@ static int task_types(struct era *e, struct kt_program *real, enum task_era era)
 		   (struct field[]){{"curr", e->t_ulong, offset_of(real, "rq", "curr")},
 				    {"idle", e->t_ulong, offset_of(real, "rq", "idle")}},
 		   2);
-	return 0;
+	return group;
 }
 
 static void test_tasks(const char *path)
@@ -239,7 +249,8 @@ static void test_tasks(const char *path)
 
 	struct era e;
 	era_init(&e);
-	task_types(&e, real, TASK_PRE_4_9);
+	bool group = task_types(&e, real, TASK_PRE_4_9);
+	const char *lists = group ? "thread_group lists" : "the dump's own signal->thread_head lists";
 	struct kt_program *old = patched ? era_program(copy, &e) : NULL;
 	if (old) {
 		err = kt_task_for_each(old, collect_task, &got);
@@ -250,8 +261,8 @@ static void test_tasks(const char *path)
 				want.rows[i].address == got.rows[i].address &&
 				!strcmp(want.rows[i].comm, got.rows[i].comm);
 		if (!tap_ok(!err && got.n == want.n && same == want.n,
-			    "pre-4.9 layout (thread_group lists, no task cpu): the same %zu of %zu tasks "
-			    "in the same order", same, want.n) && err)
+			    "pre-4.9 layout (%s, no task cpu): the same %zu of %zu tasks in the same "
+			    "order", lists, same, want.n) && err)
 			tap_diag("%s", kt_error_message(err));
 		kt_error_destroy(err);
 		struct kt_task t;
@@ -348,10 +359,46 @@ static void test_cpu_masks(const char *path)
 
 enum module_era { MODULE_CORE, MODULE_MEM, MODULE_UNKNOWN };
 
+/* Where the real dump keeps a module's code and init code, and mem[]'s stride and kinds. */
+struct module_real {
+	uint64_t text, init;          /* offsets of {base, size} of the code and the init code */
+	uint64_t stride;              /* sizeof(struct module_memory), or init - text */
+	int64_t text_kind, init_kind; /* their indices in mem[] */
+};
+
+static void module_real(struct kt_program *real, struct module_real *m)
+{
+	struct kt_types *types = NULL;
+	kt_error_destroy(kt_program_types(real, &types));
+	if (types && kt_types_has_member(types, "module", "mem")) {
+		const struct btf *btf = kt_types_btf(types);
+		int id = btf__find_by_name_kind(btf, "mod_mem_type", BTF_KIND_ENUM);
+		const struct btf_type *t = id > 0 ? btf__type_by_id(btf, (uint32_t)id) : NULL;
+		for (uint16_t i = 0; t && i < btf_vlen(t); i++) {
+			const char *name = btf__name_by_offset(btf, btf_enum(t)[i].name_off);
+			if (!strcmp(name, "MOD_TEXT"))
+				m->text_kind = btf_enum(t)[i].val;
+			if (!strcmp(name, "MOD_INIT_TEXT"))
+				m->init_kind = btf_enum(t)[i].val;
+		}
+		uint64_t mem = offset_of(real, "module", "mem");
+		kt_error_destroy(kt_program_type_size(real, "module_memory", &m->stride));
+		m->text = mem + (uint64_t)m->text_kind * m->stride;
+		m->init = mem + (uint64_t)m->init_kind * m->stride;
+		return;
+	}
+	m->text = offset_of(real, "module", "core_layout");
+	m->init = offset_of(real, "module", "init_layout");
+	m->stride = m->init - m->text;
+	m->text_kind = 0;
+	m->init_kind = 1;
+}
+
 static void module_types(struct era *e, struct kt_program *real, enum module_era era)
 {
-	uint64_t core = offset_of(real, "module", "core_layout");
-	uint64_t init = offset_of(real, "module", "init_layout");
+	struct module_real r = {0};
+	module_real(real, &r);
+	uint64_t core = r.text, init = r.init;
 	int t_kallsyms = add_struct(e, "mod_kallsyms", 24,
 				    (struct field[]){
 					    {"symtab", e->t_ulong, offset_of(real, "mod_kallsyms", "symtab")},
@@ -378,16 +425,18 @@ static void module_types(struct era *e, struct kt_program *real, enum module_era
 		f[n++] = (struct field){"module_init", e->t_ulong, init};
 		f[n++] = (struct field){"init_size", e->t_uint, init + 8};
 	} else if (era == MODULE_MEM) {
-		// struct module_memory { void *base; unsigned int size; ... } as long as the real
-		// module_layout, so that mem[0] and mem[1] lie on core_layout and init_layout;
-		// MOD_TEXT is the enum's 0.
-		int t_mem = add_struct(e, "module_memory", (uint32_t)(init - core),
+		// struct module_memory { void *base; unsigned int size; ... } with the real stride:
+		// mem[] lies on the real dump's code and init code (core_layout and init_layout
+		// before v6.4), and enum mod_mem_type names their indices.
+		int64_t first = r.text_kind < r.init_kind ? r.text_kind : r.init_kind;
+		int64_t last = r.text_kind < r.init_kind ? r.init_kind : r.text_kind;
+		int t_mem = add_struct(e, "module_memory", (uint32_t)r.stride,
 				       (struct field[]){{"base", e->t_ulong, 0}, {"size", e->t_uint, 8}}, 2);
-		int t_arr = btf__add_array(e->btf, e->t_int, t_mem, 2);
-		f[n++] = (struct field){"mem", t_arr, core};
+		int t_arr = btf__add_array(e->btf, e->t_int, t_mem, (uint32_t)(last - first + 1));
+		f[n++] = (struct field){"mem", t_arr, (r.text_kind < r.init_kind ? core : init)};
 		btf__add_enum(e->btf, "mod_mem_type", 4);
-		btf__add_enum_value(e->btf, "MOD_TEXT", 0);
-		btf__add_enum_value(e->btf, "MOD_INIT_TEXT", 1);
+		btf__add_enum_value(e->btf, "MOD_TEXT", r.text_kind - first);
+		btf__add_enum_value(e->btf, "MOD_INIT_TEXT", r.init_kind - first);
 	}
 	add_struct(e, "module", 1024, f, n);
 }
