@@ -141,6 +141,8 @@ struct kt_sys_info {
 	unsigned int cpus_online;
 	unsigned int cpus_possible;
 	unsigned int cpus_with_registers; /* CPUs whose registers the dump holds */
+	bool cpus_unknown;      /* the CPU masks could not be read (no symbols): cpus_online and
+				 * cpus_possible are then 0 */
 	int64_t crash_time;     /* seconds since the epoch; valid if has_crash_time */
 	bool has_crash_time;
 	char *panic_message;    /* NULL if the log holds none */
@@ -250,7 +252,8 @@ KT_PUBLIC struct kt_error *kt_disassemble(struct kt_program *prog, uint64_t star
 struct kt_module_info {
 	uint64_t address;        /* struct module * */
 	const char *name;
-	uint64_t base, size;     /* core text/data: module_layout (before 6.4) or mem[] (6.4+) */
+	uint64_t base, size;     /* its code: mem[MOD_TEXT] (6.4+, each region its own allocation),
+				  * else the core allocation (core_layout, module_core before 4.5) */
 	unsigned int state;      /* enum module_state: 0 live, 1 coming, 2 going, 3 unformed */
 	size_t n_symbols;        /* symbols read from the module's own kallsyms */
 };

@@ -193,12 +193,39 @@ static struct kt_error *error_copy(const struct kt_error *err)
 	return copy;
 }
 
+/*
+ * Without a debug vmlinux the kernel's symbols come from its kallsyms tables, which only Linux
+ * 6.0+ locates in VMCOREINFO: before that there is nothing to read symbols from, and the
+ * message says what is missing and what would serve.
+ */
+static struct kt_error *dump_kallsyms(struct kt_program *prog)
+{
+	struct kt_error *err = kt_kallsyms_load(&prog->reader, &prog->kallsyms);
+	uint64_t unused;
+	struct kt_error *probe = NULL;
+	if (!err || err == &kt_enomem || err->code != KT_ERROR_NOT_FOUND ||
+	    !(probe = kt_vmcoreinfo_symbol(prog->dump, "kallsyms_names", &unused)))
+		return err;
+	kt_error_destroy(probe);
+	kt_error_destroy(err);
+	_cleanup_free_ char *release = dump_release(prog->dump);
+	return kt_error_create(
+		KT_ERROR_NOT_FOUND,
+		"no kernel symbols: %s, and the dump's VMCOREINFO %s the kallsyms tables "
+		"(SYMBOL(kallsyms_names), kallsyms_offsets, ...; Linux 6.0 and later write them): give "
+		"the debug vmlinux of kernel %s (the vmlinux with debug info, as a -dbg or -debuginfo "
+		"package installs it)",
+		prog->opts.no_debuginfo ? "debug files are turned off" : "no debug vmlinux was found",
+		kt_vmcoreinfo_present(prog->dump) ? "lacks" : "is missing, and with it",
+		release ? release : "(release unknown)");
+}
+
 struct kt_error *kt_program_kallsyms(struct kt_program *prog, struct kt_kallsyms **ret)
 {
 	if (!prog->kallsyms && !prog->kallsyms_err) {
 		struct kt_error *err =
 			prog->vmlinux ? kt_vmlinux_symbols(prog->vmlinux, prog->kaslr_offset, &prog->kallsyms)
-				      : kt_kallsyms_load(&prog->reader, &prog->kallsyms);
+				      : dump_kallsyms(prog);
 		if (err == &kt_enomem)
 			return err;  // may succeed later; do not remember
 		prog->kallsyms_err = err;

@@ -54,9 +54,10 @@ const struct kt_symbol *kt_code_symbol(const struct kt_code_symbols *cs, uint64_
 	const struct kt_module *mod;
 	if (!cs->modules || !kt_modules_symbolize(cs->modules, addr, &mod, &sym))
 		return NULL;
-	// A module's last symbol ends with the module's memory.
-	if (!symbol_end(mod->symbols, sym, &end))
-		end = mod->info.base + mod->info.size;
+	// A module's last symbol in a region ends with that region (each is its own allocation).
+	const struct kt_module_region *region = kt_module_region_at(mod, addr);
+	if ((!symbol_end(mod->symbols, sym, &end) || end > region->base + region->size))
+		end = region->base + region->size;
 found:
 	if (end_ret)
 		*end_ret = end;
@@ -85,9 +86,13 @@ bool kt_symbol_is_text(const struct kt_symbol *sym)
 /*
  * The per-CPU variable at offset off of a CPU's area: kallsyms lists them first, at their
  * offsets (CONFIG_KALLSYMS_ABSOLUTE_PERCPU), where kt_kallsyms_by_address() does not look.
+ * A kernel that links its per-CPU section into the image (v6.15+) addresses them as any symbol.
  */
 static const struct kt_symbol *percpu_symbol(const struct kt_kallsyms *ks, uint64_t off)
 {
+	if (ks->has_percpu && ks->first_text < ks->n &&
+	    ks->percpu_start >= ks->syms[ks->first_text].address)
+		return kt_kallsyms_is_percpu(ks, off) ? kt_kallsyms_by_address(ks, off) : NULL;
 	size_t lo = 0, hi = ks->first_text;
 	if (!hi || off < ks->syms[0].address)
 		return NULL;

@@ -14,6 +14,7 @@
  * The types stand in only where VMCOREINFO is missing. VMCOREINFO does not describe the 3-bit
  * level, which has been the top of the byte after facility since v3.5 (both layouts below).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -211,22 +212,54 @@ next:
 	return NULL;
 }
 
-/* Before 5.10: struct printk_log { u64 ts_nsec; u16 len, text_len, dict_len; u8 facility;
- * u8 flags:5, level:3; } followed by text and dict (commit 7ff9554bb578, v3.5). */
+/*
+ * The record type of log_buf, by name: struct log from v3.5 (commit 7ff9554bb578 "printk:
+ * convert byte-buffer to variable-length record buffer") to v3.10, struct printk_log from v3.11
+ * (commit 62e32ac3505a "printk: rename struct log to struct printk_log"; VMCOREINFO's SIZE and
+ * OFFSET lines were renamed with it).
+ */
+static struct kt_error *log_record_type(struct kt_program *prog, const char **type_ret,
+					uint64_t *size_ret)
+{
+	static const char *const names[] = {"printk_log", "log"};
+	for (size_t i = 0; i < KT_ARRAY_SIZE(names); i++) {
+		struct kt_error *err = log_size(prog, names[i], size_ret);
+		if (!err) {
+			*type_ret = names[i];
+			return NULL;
+		}
+		if (!kt_error_catch(&err, KT_ERROR_NOT_FOUND))
+			return err;
+	}
+	return kt_error_create(KT_ERROR_NOT_FOUND, "log_buf: its record type is neither struct "
+			       "printk_log (v3.11+) nor struct log (v3.5-v3.10)%s",
+			       kt_vmcoreinfo_present(prog->dump) ? " in VMCOREINFO" : "");
+}
+
+/* Before 5.10: struct printk_log (struct log before v3.11) { u64 ts_nsec; u16 len, text_len,
+ * dict_len; u8 facility; u8 flags:5, level:3; } followed by text and dict. */
 static struct kt_error *log_buf_for_each(struct kt_program *prog, uint64_t log_buf_sym,
 					 kt_log_fn *fn, void *arg)
 {
 	struct kt_reader *r = &prog->reader;
 	struct kt_program *d = prog;
 	uint64_t a_len, a_first, a_next, rec_size, o_ts, o_len, o_text_len;
+	const char *rec_type = NULL;
+	char member[32];
 	struct kt_error *err;
 	if ((err = log_symbol(d, "log_buf_len", &a_len)) ||
 	    (err = log_symbol(d, "log_first_idx", &a_first)) ||
 	    (err = log_symbol(d, "log_next_idx", &a_next)) ||
-	    (err = log_size(d, "printk_log", &rec_size)) ||
-	    (err = log_offset(d, "printk_log.ts_nsec", &o_ts)) ||
-	    (err = log_offset(d, "printk_log.len", &o_len)) ||
-	    (err = log_offset(d, "printk_log.text_len", &o_text_len)))
+	    (err = log_record_type(d, &rec_type, &rec_size)))
+		return err;
+	snprintf(member, sizeof(member), "%s.ts_nsec", rec_type);
+	if ((err = log_offset(d, member, &o_ts)))
+		return err;
+	snprintf(member, sizeof(member), "%s.len", rec_type);
+	if ((err = log_offset(d, member, &o_len)))
+		return err;
+	snprintf(member, sizeof(member), "%s.text_len", rec_type);
+	if ((err = log_offset(d, member, &o_text_len)))
 		return err;
 	uint64_t buf_addr;
 	uint32_t len, first, next_idx;

@@ -1,15 +1,18 @@
 // SPDX-License-Identifier: MIT
 /*
  * struct module, read as a typed object with the layout found by member name:
- *   6.4+:      mem[MOD_TEXT..MOD_RO_AFTER_INIT].{base,size} (commit ac3b43283923 "module: replace
- *              module_layout with module_memory")
- *   4.5-6.3:   core_layout.{base,size} (struct module_layout: "module: use a structure to
- *              encapsulate layout.", v4.5)
- *   3.10-4.4:  module_core, core_size
+ *   6.4+:      mem[MOD_TEXT..MOD_INIT_RODATA].{base,size}, each kind its own allocation (commit
+ *              ac3b43283923 "module: replace module_layout with module_memory"); the kinds are
+ *              named by enum mod_mem_type in the kernel's types
+ *   4.5-6.3:   core_layout.{base,size} and init_layout.{base,size}, one allocation each
+ *              (struct module_layout: "module: use a structure to encapsulate layout.", v4.5)
+ *   3.10-4.4:  module_core/core_size and module_init/init_size
  * kallsyms: a pointer to struct mod_kallsyms {symtab, num_symtab, strtab} ("modules: fix
  * longstanding /proc/kallsyms vs module insertion race.", v4.6); before, the same three members
  * in struct module itself, switched to the core copies once the module is live.
+ * Per-CPU variables (CONFIG_SMP): percpu, percpu_size, in every layout.
  */
+#include <bpf/btf.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,14 +23,50 @@
 
 /* MAX_MODULE_NAME_LEN is 56 on 64-bit; a module with more symbols than this is garbage. */
 enum { MODULE_NAME_LEN = 56, MODULES_MAX = 65536, MODULE_SYMS_MAX = 1 << 20 };
-/* enum mod_mem_type: the four core kinds (text, data, rodata, ro_after_init) come first (6.4+). */
-enum { MOD_CORE_KINDS = 4 };
 
 struct module_layout {
 	enum { LAYOUT_MEM, LAYOUT_CORE_LAYOUT, LAYOUT_MODULE_CORE } core;
+	unsigned int n_mem;           /* LAYOUT_MEM: elements of mem[] */
+	unsigned int mem_text;        /* LAYOUT_MEM: the index of MOD_TEXT */
+	const char *mem_names[KT_MODULE_REGIONS_MAX]; /* LAYOUT_MEM: enum mod_mem_type's names */
+	bool has_percpu;              /* percpu and percpu_size (CONFIG_SMP) */
 	const char *symbols;          /* "kallsyms->" (v4.6+) or "" (symtab in struct module) */
 	uint64_t sym_size;            /* sizeof(Elf64_Sym) */
 };
+
+/* mem[]'s length from its type, and each index's name from enum mod_mem_type (MOD_TEXT, ...). */
+static struct kt_error *mem_layout(struct kt_program *prog, struct kt_type_ref module,
+				   struct module_layout *l)
+{
+	uint64_t off;
+	struct kt_type_ref mem, kinds;
+	struct kt_error *err = kt_object_member_offset(prog, module, "mem", &off, &mem);
+	if (err)
+		return err;
+	const struct btf_type *t = btf__type_by_id(mem.btf, (uint32_t)mem.id);
+	if (!t || !btf_is_array(t) || !btf_array(t)->nelems ||
+	    btf_array(t)->nelems > KT_MODULE_REGIONS_MAX)
+		return kt_error_create(KT_ERROR_UNSUPPORTED, "struct module's mem is not an array of "
+				       "1 to %d module_memory", KT_MODULE_REGIONS_MAX);
+	l->n_mem = btf_array(t)->nelems;
+	l->mem_text = 0;  // MOD_TEXT is the first kind wherever the enum says nothing
+	if ((err = kt_object_lookup_type(prog, "enum mod_mem_type", &kinds))) {
+		if (!kt_error_catch(&err, KT_ERROR_NOT_FOUND))
+			return err;
+		return NULL;
+	}
+	const struct btf_type *e = btf__type_by_id(kinds.btf, (uint32_t)kinds.id);
+	for (uint16_t i = 0; e && btf_is_enum(e) && i < btf_vlen(e); i++) {
+		const char *name = btf__name_by_offset(kinds.btf, btf_enum(e)[i].name_off);
+		int32_t v = btf_enum(e)[i].val;
+		if (!name || v < 0 || (unsigned int)v >= l->n_mem)
+			continue;
+		l->mem_names[v] = name;
+		if (!strcmp(name, "MOD_TEXT"))
+			l->mem_text = (unsigned int)v;
+	}
+	return NULL;
+}
 
 static struct kt_error *module_layout_get(struct kt_program *prog, struct module_layout *l)
 {
@@ -35,15 +74,23 @@ static struct kt_error *module_layout_get(struct kt_program *prog, struct module
 	struct kt_error *err = kt_object_lookup_type(prog, "struct module", &module);
 	if (err)
 		return kt_error_prefix(err, "module list layout");
-	if (kt_object_type_has_member(prog, module, "mem"))
+	if (kt_object_type_has_member(prog, module, "mem")) {
 		l->core = LAYOUT_MEM;
-	else if (kt_object_type_has_member(prog, module, "core_layout"))
+		if ((err = mem_layout(prog, module, l)))
+			return kt_error_prefix(err, "module list layout");
+	} else if (kt_object_type_has_member(prog, module, "core_layout") &&
+		   kt_object_type_has_member(prog, module, "init_layout")) {
 		l->core = LAYOUT_CORE_LAYOUT;
-	else if (kt_object_type_has_member(prog, module, "module_core"))
+	} else if (kt_object_type_has_member(prog, module, "module_core") &&
+		   kt_object_type_has_member(prog, module, "module_init")) {
 		l->core = LAYOUT_MODULE_CORE;
-	else
-		return kt_error_create(KT_ERROR_UNSUPPORTED, "struct module has none of mem, "
-				       "core_layout or module_core: an unknown layout");
+	} else {
+		return kt_error_create(KT_ERROR_UNSUPPORTED, "struct module has none of mem (v6.4+), "
+				       "core_layout with init_layout (v4.5-v6.3) or module_core with "
+				       "module_init (before v4.5): an unknown layout");
+	}
+	l->has_percpu = kt_object_type_has_member(prog, module, "percpu") &&
+			kt_object_type_has_member(prog, module, "percpu_size");
 	l->symbols = kt_object_type_has_member(prog, module, "kallsyms") ? "kallsyms->" : "";
 	if ((err = kt_program_type_size(prog, "elf64_sym", &l->sym_size)))
 		return kt_error_prefix(err, "module list layout");
@@ -58,21 +105,54 @@ static struct kt_error *read_member(const struct kt_object *mod, const char *pat
 	return err ? err : kt_object_read_unsigned(&o, ret);
 }
 
-/* The core (non-init) memory of the module: its first base, and the sizes of every kind. */
-static struct kt_error *module_core(const struct module_layout *l, const struct kt_object *mod,
-				    uint64_t *base, uint64_t *size)
+static struct kt_error *add_region(const struct kt_object *mod, struct kt_module *m,
+				   const char *kind, const char *base, const char *size)
 {
-	static const char *const bases[] = {"mem[0].base", "core_layout.base", "module_core"};
-	static const char *const sizes[] = {"mem[%d].size", "core_layout.size", "core_size"};
-	struct kt_error *err = read_member(mod, bases[l->core], base);
-	*size = 0;
-	for (int kind = 0; kind < (l->core == LAYOUT_MEM ? MOD_CORE_KINDS : 1) && !err; kind++) {
-		char path[32];
-		uint64_t sz;
-		snprintf(path, sizeof(path), sizes[l->core], kind);
-		if (!(err = read_member(mod, path, &sz)))
-			*size += sz;
+	struct kt_module_region *r = &m->regions[m->n_regions];
+	struct kt_error *err;
+	if ((err = read_member(mod, base, &r->base)) || (err = read_member(mod, size, &r->size)))
+		return err;
+	r->kind = kind;
+	if (r->size && r->base + r->size > r->base)  // an empty or freed one (init, once live) is none
+		m->n_regions++;
+	return NULL;
+}
+
+/*
+ * The module's memory regions, each a separate allocation, and its code's: info.base/size is
+ * mem[MOD_TEXT] (6.4+), else the core allocation, whose text comes first.
+ */
+static struct kt_error *module_regions(const struct module_layout *l, const struct kt_object *mod,
+				       struct kt_module *m)
+{
+	struct kt_error *err = NULL;
+	m->n_regions = 0;
+	switch (l->core) {
+	case LAYOUT_MEM:
+		for (unsigned int i = 0; i < l->n_mem && !err; i++) {
+			char base[32], size[32];
+			snprintf(base, sizeof(base), "mem[%u].base", i);
+			snprintf(size, sizeof(size), "mem[%u].size", i);
+			err = add_region(mod, m, l->mem_names[i] ? l->mem_names[i] : "mem", base, size);
+			if (!err && i == l->mem_text && !(err = read_member(mod, base, &m->info.base)))
+				err = read_member(mod, size, &m->info.size);
+		}
+		break;
+	case LAYOUT_CORE_LAYOUT:
+		if (!(err = add_region(mod, m, "core", "core_layout.base", "core_layout.size")) &&
+		    !(err = add_region(mod, m, "init", "init_layout.base", "init_layout.size")) &&
+		    !(err = read_member(mod, "core_layout.base", &m->info.base)))
+			err = read_member(mod, "core_layout.size", &m->info.size);
+		break;
+	case LAYOUT_MODULE_CORE:
+		if (!(err = add_region(mod, m, "core", "module_core", "core_size")) &&
+		    !(err = add_region(mod, m, "init", "module_init", "init_size")) &&
+		    !(err = read_member(mod, "module_core", &m->info.base)))
+			err = read_member(mod, "core_size", &m->info.size);
+		break;
 	}
+	if (!err && l->has_percpu && !(err = read_member(mod, "percpu", &m->percpu)))
+		err = read_member(mod, "percpu_size", &m->percpu_size);
 	return err;
 }
 
@@ -202,7 +282,7 @@ static bool visit_module(const struct kt_object *mod, void *arg)
 	}
 	m->info.address = mod->address;
 	m->info.state = (unsigned int)state;
-	if ((err = module_core(&w->l, mod, &m->info.base, &m->info.size))) {
+	if ((err = module_regions(&w->l, mod, m))) {
 		w->err = kt_error_prefix(err, "module %s", m->name);
 		return false;
 	}
@@ -263,19 +343,37 @@ void kt_modules_destroy(struct kt_modules *mods)
 	free(mods);
 }
 
+const struct kt_module_region *kt_module_region_at(const struct kt_module *m, uint64_t addr)
+{
+	for (size_t r = 0; r < m->n_regions; r++)
+		if (addr >= m->regions[r].base && addr - m->regions[r].base < m->regions[r].size)
+			return &m->regions[r];
+	return NULL;
+}
+
 bool kt_modules_symbolize(const struct kt_modules *mods, uint64_t addr,
 			  const struct kt_module **mod_ret, const struct kt_symbol **sym_ret)
 {
 	for (size_t i = 0; i < mods->n; i++) {
 		const struct kt_module *m = &mods->mods[i];
-		if (!m->symbols || addr < m->info.base || addr - m->info.base >= m->info.size)
+		if (!m->symbols || !kt_module_region_at(m, addr))
 			continue;
 		const struct kt_symbol *sym = kt_kallsyms_by_address(m->symbols, addr);
-		if (sym) {
+		// A symbol of another region (rodata below text) does not contain addr.
+		if (sym && kt_module_region_at(m, sym->address) == kt_module_region_at(m, addr)) {
 			*mod_ret = m;
 			*sym_ret = sym;
 			return true;
 		}
 	}
+	return false;
+}
+
+bool kt_modules_percpu(const struct kt_modules *mods, uint64_t addr)
+{
+	for (size_t i = 0; i < mods->n; i++)
+		if (mods->mods[i].percpu_size && addr >= mods->mods[i].percpu &&
+		    addr - mods->mods[i].percpu < mods->mods[i].percpu_size)
+			return true;
 	return false;
 }

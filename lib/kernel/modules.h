@@ -9,10 +9,21 @@
 #include "kernel/kernel_ctx.h"
 #include "program.h"
 
+enum { KT_MODULE_REGIONS_MAX = 16 };
+
+/* One allocation of a module's memory. */
+struct kt_module_region {
+	const char *kind;             /* "MOD_TEXT", "MOD_RODATA", ... (6.4+), "core", "init" */
+	uint64_t base, size;
+};
+
 struct kt_module {
 	struct kt_module_info info;
 	char name[64];
 	struct kt_kallsyms *symbols;  /* NULL if the module's symbols could not be read */
+	struct kt_module_region regions[KT_MODULE_REGIONS_MAX]; /* the non-empty ones */
+	size_t n_regions;
+	uint64_t percpu, percpu_size; /* its per-CPU variables (a __percpu pointer and size) */
 };
 
 struct kt_modules {
@@ -23,7 +34,12 @@ struct kt_modules {
 
 struct kt_error *kt_modules_load(struct kt_program *prog, struct kt_modules **ret);
 void kt_modules_destroy(struct kt_modules *mods);
-/* The module whose symbols contain addr, and that symbol; false if none. */
+/* The region of m that holds addr, or NULL. */
+const struct kt_module_region *kt_module_region_at(const struct kt_module *m, uint64_t addr);
+/* Whether addr is in a module's per-CPU variables (a per-CPU symbol of a module). */
+bool kt_modules_percpu(const struct kt_modules *mods, uint64_t addr);
+/* The module with a region holding addr whose symbols contain it, and that symbol; false if
+ * none. */
 bool kt_modules_symbolize(const struct kt_modules *mods, uint64_t addr, const struct kt_module **mod_ret,
 			  const struct kt_symbol **sym_ret);
 

@@ -13,10 +13,8 @@
 #include "core/error.h"
 #include "core/util.h"
 #include "kernel/object.h"
+#include "kernel/percpu.h"
 #include "sym/dwarf_params.h"
-
-/* Kernel addresses are in the upper half; per-CPU symbols are offsets into the per-CPU area. */
-static const uint64_t KERNEL_HALF = 0xffff800000000000ull;
 
 /* Globals declared with these types in every kernel that carries BTF (5.2 and later). */
 static const struct {
@@ -127,8 +125,16 @@ struct kt_error *kt_object_symbol(struct kt_program *prog, const char *name, con
 				       "'%s' (0x%llx) has no type: the kernel's BTF types only per-CPU "
 				       "variables, and no DWARF at hand types it", name,
 				       (unsigned long long)addr);
+	// Without the per-CPU section's bounds, BTF still knows: pahole gives VARs to per-CPU
+	// variables alone.
+	bool percpu = false;
+	if ((err = kt_percpu_symbol(prog, addr, &percpu))) {
+		if (!kt_error_catch(&err, KT_ERROR_NOT_FOUND))
+			return kt_error_prefix(err, "%s", name);
+		percpu = var > 0;
+	}
 	kt_object_init(ret, prog, NULL, ref, addr);
-	ret->percpu = addr < KERNEL_HALF;
+	ret->percpu = percpu;
 	if (source_ret)
 		*source_ret = source;
 	return NULL;

@@ -1,15 +1,44 @@
 // SPDX-License-Identifier: MIT
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/error.h"
 #include "kernel/kernel_ctx.h"
+#include "kernel/modules.h"
 #include "kernel/percpu.h"
 
 /* CONFIG_NR_CPUS is at most 8192 on x86_64 (arch/x86/Kconfig). */
 enum { NR_CPUS_MAX = 8192 };
 
-static struct kt_error *read_mask(struct kt_program *prog, const char *sym, unsigned int nbits,
+/*
+ * Where a CPU mask's bits are, by the symbols the kernel has (never by its version):
+ *   4.5+:      the bitmap itself, struct cpumask __cpu_possible_mask ("kernel/cpu.c: change
+ *              type of cpu_possible_bits and friends", v4.5)
+ *   3.10-4.4:  const struct cpumask *const cpu_possible_mask, a pointer to the static bitmap
+ *              cpu_possible_bits (kernel/cpu.c)
+ * name is the mask's short name ("possible", "online").
+ */
+static struct kt_error *mask_address(struct kt_program *prog, const char *name, uint64_t *ret)
+{
+	char bitmap[32], pointer[32];
+	snprintf(bitmap, sizeof(bitmap), "__cpu_%s_mask", name);
+	snprintf(pointer, sizeof(pointer), "cpu_%s_mask", name);
+	struct kt_error *err = kt_program_kernel_symbol(prog, bitmap, ret);
+	if (!err || !kt_error_catch(&err, KT_ERROR_NOT_FOUND))
+		return err;
+	uint64_t ptr;
+	err = kt_program_kernel_symbol(prog, pointer, &ptr);
+	if (!err)
+		return kt_error_prefix(kt_read_u64(&prog->reader, ptr, ret), "%s", pointer);
+	if (!kt_error_catch(&err, KT_ERROR_NOT_FOUND))
+		return err;
+	return kt_error_create(KT_ERROR_NOT_FOUND,
+			       "the CPU %s mask: the kernel has neither the bitmap %s (Linux 4.5+) nor "
+			       "the pointer %s (before 4.5)", name, bitmap, pointer);
+}
+
+static struct kt_error *read_mask(struct kt_program *prog, const char *name, unsigned int nbits,
 				  uint64_t **ret)
 {
 	uint64_t addr;
@@ -17,12 +46,12 @@ static struct kt_error *read_mask(struct kt_program *prog, const char *sym, unsi
 	uint64_t *mask = calloc(words, 8);
 	if (!mask)
 		return &kt_enomem;
-	struct kt_error *err = kt_program_kernel_symbol(prog, sym, &addr);
-	if (!err)
-		err = kt_read(&prog->reader, addr, mask, words * 8);
+	struct kt_error *err = mask_address(prog, name, &addr);
+	if (!err && (err = kt_read(&prog->reader, addr, mask, words * 8)))
+		err = kt_error_prefix(err, "the CPU %s mask at 0x%llx", name, (unsigned long long)addr);
 	if (err) {
 		free(mask);
-		return kt_error_prefix(err, "%s", sym);
+		return err;
 	}
 	if (nbits % 64)
 		mask[words - 1] &= (1ull << (nbits % 64)) - 1;
@@ -96,8 +125,8 @@ static struct kt_error *percpu_read(struct kt_program *prog, struct kt_percpu *r
 	if (!(p.offsets = calloc(nr, 8)))
 		return &kt_enomem;
 	if ((err = kt_read(&prog->reader, off_addr, p.offsets, (size_t)nr * 8)) ||
-	    (err = read_mask(prog, "__cpu_possible_mask", nr, &p.possible)) ||
-	    (err = read_mask(prog, "__cpu_online_mask", nr, &p.online))) {
+	    (err = read_mask(prog, "possible", nr, &p.possible)) ||
+	    (err = read_mask(prog, "online", nr, &p.online))) {
 		kt_percpu_deinit(&p);
 		return kt_error_prefix(err, "per-CPU areas");
 	}
@@ -138,4 +167,48 @@ struct kt_error *kt_percpu_address(const struct kt_percpu *p, uint64_t sym, unsi
 		return kt_error_create(KT_ERROR_NOT_FOUND, "CPU %u is not a possible CPU", cpu);
 	*ret = sym + p->offsets[cpu];
 	return NULL;
+}
+
+static struct kt_error *percpu_range(struct kt_program *prog, const struct kt_kallsyms **ret)
+{
+	struct kt_kallsyms *ks;
+	struct kt_error *err = kt_program_kallsyms(prog, &ks);
+	if (err)
+		return err;
+	if (!ks->has_percpu)
+		return kt_error_create(KT_ERROR_NOT_FOUND, "per-CPU variables: the kernel's symbols have "
+				       "no __per_cpu_start and __per_cpu_end");
+	*ret = ks;
+	return NULL;
+}
+
+struct kt_error *kt_percpu_symbol(struct kt_program *prog, uint64_t addr, bool *ret)
+{
+	const struct kt_kallsyms *ks = NULL;
+	struct kt_error *err = percpu_range(prog, &ks);
+	if (err)
+		return err;
+	*ret = kt_kallsyms_is_percpu(ks, addr);
+	const struct kt_symbol *at;
+	if (*ret || kt_kallsyms_at(ks, addr, &at, 1))
+		return NULL;  // the kernel's own symbol
+	const struct kt_module_info *infos;
+	size_t n;
+	if ((err = kt_module_list(prog, &infos, &n))) {
+		if (err == &kt_enomem)
+			return err;
+		kt_error_destroy(err);  // no module list: no module per-CPU variables known
+		return NULL;
+	}
+	*ret = kt_modules_percpu(prog->kernel->modules, addr);
+	return NULL;
+}
+
+struct kt_error *kt_percpu_zero_based(struct kt_program *prog, bool *ret)
+{
+	const struct kt_kallsyms *ks = NULL;
+	struct kt_error *err = percpu_range(prog, &ks);
+	if (!err)
+		*ret = ks->percpu_start == 0;
+	return err;
 }

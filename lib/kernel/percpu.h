@@ -26,4 +26,14 @@ unsigned int kt_percpu_count(const struct kt_percpu *percpu, bool online);
 struct kt_error *kt_percpu_address(const struct kt_percpu *percpu, uint64_t sym, unsigned int cpu,
 				   uint64_t *ret);
 
+/*
+ * Whether a symbol's address addr is a per-CPU variable's: in the kernel's per-CPU section
+ * (__per_cpu_start..__per_cpu_end, wherever it is linked) or in a module's per-CPU variables.
+ * NOT_FOUND if the kernel's symbols have no __per_cpu_start/__per_cpu_end.
+ */
+struct kt_error *kt_percpu_symbol(struct kt_program *prog, uint64_t addr, bool *ret);
+/* Whether the kernel links its per-CPU section at 0, so that per-CPU offsets and __percpu
+ * pointers are small numbers (v2.6.30-v6.14); false when it is in the kernel image (v6.15+). */
+struct kt_error *kt_percpu_zero_based(struct kt_program *prog, bool *ret);
+
 #endif

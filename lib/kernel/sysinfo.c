@@ -169,9 +169,9 @@ struct kt_error *kt_sys_info_init(struct kt_program *prog, struct kt_sys_info *r
 	} else {
 		if (err == &kt_enomem)
 			goto fail;
-		// Without symbols, the CPUs that left notes are all we know of.
+		// Without symbols, only the CPUs that left notes are known: the masks are not.
 		kt_error_destroy(err);
-		info.cpus_online = info.cpus_possible = info.cpus_with_registers;
+		info.cpus_unknown = true;
 	}
 
 	uint64_t panic_cpu_addr;

@@ -27,11 +27,70 @@ struct kt_task_layout {
 	struct kt_type_ref task;   /* struct task_struct */
 	/* What every task of a walk reads, resolved once: taking a member is then arithmetic. */
 	struct kt_object_field pid, tgid, comm, state, exit_state, real_parent, cpu, signal;
+	/* Before CONFIG_THREAD_INFO_IN_TASK (x86 before v4.9) the CPU is thread_info->cpu, and
+	 * thread_info sits at the bottom of the task's stack: task->stack points at it. */
+	bool cpu_in_stack;
+	struct kt_object_field stack;
+	struct kt_type_ref thread_info;
+	struct kt_object_field thread_info_cpu;
 	uint64_t tasks;            /* list offsets, for the list walks */
 	bool has_thread_head;      /* signal->thread_head / thread_node (v3.14+) */
 	uint64_t thread_node, signal_thread_head, thread_group;
 	uint64_t stack_size;       /* THREAD_SIZE, once kt_task_stack_size found it (0 before) */
+	struct kt_task_states states; /* state names, from the kernel's task_state_array */
 };
+
+/*
+ * Where a task's CPU number is, by member name:
+ *   task_struct.cpu                with CONFIG_THREAD_INFO_IN_TASK, v4.9 to v5.15 (commit
+ *                                  c65eacbe290b "sched/core: Allow putting thread_info into
+ *                                  task_struct")
+ *   task_struct.thread_info.cpu    the same, v5.16+ (commit bcf9033e5449 "sched: move CPU field
+ *                                  back into thread_info if THREAD_INFO_IN_TASK")
+ *   thread_info.cpu at task->stack before v4.9 on x86 (task_thread_info() is task->stack)
+ */
+static struct kt_error *task_cpu_layout(struct kt_program *prog, struct kt_task_layout *l)
+{
+	if (kt_object_type_has_member(prog, l->task, "cpu"))
+		return kt_object_field_resolve(prog, l->task, "cpu", &l->cpu);
+	if (kt_object_type_has_member(prog, l->task, "thread_info.cpu"))
+		return kt_object_field_resolve(prog, l->task, "thread_info.cpu", &l->cpu);
+	struct kt_error *err = kt_object_lookup_type(prog, "struct thread_info", &l->thread_info);
+	if (err && !kt_error_catch(&err, KT_ERROR_NOT_FOUND))
+		return err;
+	if (err || kt_object_type_has_member(prog, l->task, "thread_info") ||
+	    !kt_object_type_has_member(prog, l->thread_info, "cpu") ||
+	    !kt_object_type_has_member(prog, l->task, "stack"))
+		return kt_error_create(KT_ERROR_NOT_FOUND,
+				       "a task's CPU: task_struct has neither cpu nor thread_info.cpu, "
+				       "and no struct thread_info with cpu at task_struct.stack");
+	l->cpu_in_stack = true;
+	if ((err = kt_object_field_resolve(prog, l->task, "stack", &l->stack)) ||
+	    (err = kt_object_field_resolve(prog, l->thread_info, "cpu", &l->thread_info_cpu)))
+		return err;
+	return NULL;
+}
+
+/* The task's CPU number, from wherever task_cpu_layout() found it. */
+static struct kt_error *read_cpu(const struct kt_task_layout *l, const struct kt_object *task,
+				 uint64_t *ret)
+{
+	struct kt_object o;
+	uint64_t stack;
+	struct kt_error *err;
+	if (!l->cpu_in_stack) {
+		kt_object_field(task, &l->cpu, &o);
+		return kt_object_read_unsigned(&o, ret);
+	}
+	kt_object_field(task, &l->stack, &o);
+	if ((err = kt_object_read_unsigned(&o, &stack)))
+		return kt_error_prefix(err, "stack");
+	struct kt_object ti;
+	kt_object_init(&ti, task->prog, task->reader, l->thread_info, stack);
+	kt_object_field(&ti, &l->thread_info_cpu, &o);
+	return kt_error_prefix(kt_object_read_unsigned(&o, ret), "thread_info at 0x%llx: cpu",
+			       (unsigned long long)stack);
+}
 
 static struct kt_error *task_layout_read(struct kt_program *prog, struct kt_task_layout *l)
 {
@@ -41,18 +100,18 @@ static struct kt_error *task_layout_read(struct kt_program *prog, struct kt_task
 		return kt_error_prefix(err, "task list layout");
 	// __state replaced state in v5.14 (commit 2f064a59a11f "sched: Change task_struct::state").
 	const char *state = kt_object_type_has_member(prog, l->task, "__state") ? "__state" : "state";
-	// The CPU number has lived in task_struct and in thread_info (embedded in task_struct with
-	// CONFIG_THREAD_INFO_IN_TASK) in different releases: take whichever the types have.
-	const char *cpu = kt_object_type_has_member(prog, l->task, "cpu") ? "cpu" : "thread_info.cpu";
+	if ((err = task_cpu_layout(prog, l)))
+		return kt_error_prefix(err, "task list layout");
 	if ((err = kt_object_member_offset(prog, l->task, "tasks", &l->tasks, NULL)) ||
 	    (err = kt_object_field_resolve(prog, l->task, "pid", &l->pid)) ||
 	    (err = kt_object_field_resolve(prog, l->task, "tgid", &l->tgid)) ||
 	    (err = kt_object_field_resolve(prog, l->task, "comm", &l->comm)) ||
 	    (err = kt_object_field_resolve(prog, l->task, state, &l->state)) ||
 	    (err = kt_object_field_resolve(prog, l->task, "exit_state", &l->exit_state)) ||
-	    (err = kt_object_field_resolve(prog, l->task, "real_parent", &l->real_parent)) ||
-	    (err = kt_object_field_resolve(prog, l->task, cpu, &l->cpu)))
+	    (err = kt_object_field_resolve(prog, l->task, "real_parent", &l->real_parent)))
 		return kt_error_prefix(err, "task list layout");
+	if ((err = kt_task_states_read(prog, &l->states)))
+		return err;
 	l->has_thread_head = !kt_object_lookup_type(prog, "struct signal_struct", &signal) &&
 			     kt_object_type_has_member(prog, signal, "thread_head");
 	if (l->has_thread_head) {
@@ -131,7 +190,7 @@ static struct kt_error *task_read(struct task_walk *w, uint64_t addr, struct kt_
 	    (err = kt_object_read_string(&comm, t->comm, sizeof(t->comm))) ||
 	    (err = read_field(&task, &l->state, &state)) ||
 	    (err = read_field(&task, &l->exit_state, &exit_state)) ||
-	    (err = read_field(&task, &l->cpu, &cpu)) ||
+	    (err = read_cpu(l, &task, &cpu)) ||
 	    (err = read_field(&task, &l->real_parent, &parent)))
 		return kt_error_prefix(err, "task 0x%llx", (unsigned long long)addr);
 	if (parent && parent != addr) {
@@ -144,7 +203,7 @@ static struct kt_error *task_read(struct task_walk *w, uint64_t addr, struct kt_
 	t->tgid = (int32_t)tgid;
 	t->ppid = (int32_t)ppid;
 	t->state = (uint32_t)state | (uint32_t)exit_state;
-	t->state_name = kt_task_state_name(t->state);
+	t->state_name = kt_task_states_name(&l->states, (uint32_t)state, (uint32_t)exit_state);
 	t->cpu = (int)cpu;
 	for (unsigned int c = 0; c < w->ncpus; c++)
 		if (w->curr[c] == addr && (int)c == t->cpu)

@@ -18,9 +18,6 @@
 #include "sym/dwarf_params.h"
 #include "sym/type_print.h"
 
-/* Kernel addresses are in the upper half; per-CPU symbols are offsets into the per-CPU area. */
-static const uint64_t KERNEL_HALF = 0xffff800000000000ull;
-
 /* A symbol and, if anything types it, its object. */
 struct variable {
 	struct kt_object obj;     /* untyped: only address and percpu are set */
@@ -63,8 +60,14 @@ static struct kt_error *find_variable(struct kt_program *prog, const char *name,
 		var.has_type = true;
 	else if (type || !kt_error_catch(&err, KT_ERROR_NOT_FOUND))
 		return err;
-	else
-		var.obj = (struct kt_object){.prog = prog, .address = addr, .percpu = addr < KERNEL_HALF};
+	else {
+		// Untyped: per-CPU by the section's bounds; without them, taken for a plain global.
+		bool percpu = false;
+		if ((err = kt_percpu_symbol(prog, addr, &percpu)) &&
+		    !kt_error_catch(&err, KT_ERROR_NOT_FOUND))
+			return kt_error_prefix(err, "%s", name);
+		var.obj = (struct kt_object){.prog = prog, .address = addr, .percpu = percpu};
+	}
 	*ret = var;
 	return NULL;
 }

@@ -31,11 +31,16 @@ char *kt_sys_info_to_text(const struct kt_sys_info *info)
 	kt_strbuf_printf(&sb, "    DUMPFILE: %s  [%s]\n", or_unknown(info->dump_path),
 			 or_unknown(info->dump_format));
 	kt_strbuf_printf(&sb, "     SYMBOLS: %s\n", info->debuginfo_mode);
-	kt_strbuf_printf(&sb, "        CPUS: %u", info->cpus_online);
-	if (info->cpus_possible != info->cpus_online)
-		kt_strbuf_printf(&sb, " online, %u possible", info->cpus_possible);
-	if (info->cpus_with_registers != info->cpus_online)
-		kt_strbuf_printf(&sb, " (registers saved for %u)", info->cpus_with_registers);
+	if (info->cpus_unknown) {
+		kt_strbuf_printf(&sb, "        CPUS: unknown (no symbols to read the CPU masks; "
+				 "registers saved for %u)", info->cpus_with_registers);
+	} else {
+		kt_strbuf_printf(&sb, "        CPUS: %u", info->cpus_online);
+		if (info->cpus_possible != info->cpus_online)
+			kt_strbuf_printf(&sb, " online, %u possible", info->cpus_possible);
+		if (info->cpus_with_registers != info->cpus_online)
+			kt_strbuf_printf(&sb, " (registers saved for %u)", info->cpus_with_registers);
+	}
 	kt_strbuf_printf(&sb, "\n        DATE: %s\n", date);
 	kt_strbuf_printf(&sb, "     RELEASE: %s\n", or_unknown(info->release));
 	kt_strbuf_printf(&sb, "     VERSION: %s\n", or_unknown(info->version));
@@ -73,8 +78,10 @@ char *kt_sys_info_to_json(const struct kt_sys_info *info)
 	add_string(o, "machine", info->machine);
 	add_string(o, "nodename", info->nodename);
 	add_string(o, "build_id", info->build_id);
-	json_object_object_add(o, "cpus_online", json_object_new_int64(info->cpus_online));
-	json_object_object_add(o, "cpus_possible", json_object_new_int64(info->cpus_possible));
+	json_object_object_add(o, "cpus_online", info->cpus_unknown ? NULL
+				       : json_object_new_int64(info->cpus_online));
+	json_object_object_add(o, "cpus_possible", info->cpus_unknown ? NULL
+				       : json_object_new_int64(info->cpus_possible));
 	json_object_object_add(o, "cpus_with_registers",
 			       json_object_new_int64(info->cpus_with_registers));
 	json_object_object_add(o, "crash_time",

@@ -63,8 +63,10 @@ static struct kt_error *sort_by_address(struct kt_symbol *syms, size_t n)
 	return NULL;
 }
 
-/* Kernel symbols live in the upper half; per-CPU symbols are small offsets below it. */
-static const uint64_t KERNEL_HALF = 0xffff800000000000ull;
+/* x86-64 kernel addresses are the upper half of the canonical address space (Documentation/
+ * arch/x86/x86_64/mm.rst): a symbol valued below it names no address (a per-CPU offset where
+ * the per-CPU section is linked at 0, an absolute value such as __crc_*). */
+static const uint64_t KERNEL_SPACE_START = 0xffff800000000000ull;
 
 static struct kt_error *build_hash(struct kt_kallsyms *ks)
 {
@@ -246,9 +248,24 @@ struct kt_error *kt_kallsyms_finish(struct kt_kallsyms *ks)
 	if (err)
 		return err;
 	ks->first_text = 0;
-	while (ks->first_text < ks->n && ks->syms[ks->first_text].address < KERNEL_HALF)
+	while (ks->first_text < ks->n && ks->syms[ks->first_text].address < KERNEL_SPACE_START)
 		ks->first_text++;
-	return build_hash(ks);
+	if ((err = build_hash(ks)))
+		return err;
+	// Per-CPU symbols by the section's bounds, wherever the kernel linked it.
+	const struct kt_symbol *start = kt_kallsyms_by_name(ks, "__per_cpu_start");
+	const struct kt_symbol *end = kt_kallsyms_by_name(ks, "__per_cpu_end");
+	ks->has_percpu = start && end && start->address <= end->address;
+	if (ks->has_percpu) {
+		ks->percpu_start = start->address;
+		ks->percpu_end = end->address;
+	}
+	return NULL;
+}
+
+bool kt_kallsyms_is_percpu(const struct kt_kallsyms *ks, uint64_t addr)
+{
+	return ks->has_percpu && addr >= ks->percpu_start && addr < ks->percpu_end;
 }
 
 void kt_kallsyms_destroy(struct kt_kallsyms *ks)

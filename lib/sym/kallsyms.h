@@ -25,7 +25,11 @@ struct kt_kallsyms {
 				     vmlinux's string table, which outlives the table) */
 	uint32_t *hash;           /* open addressing: index + 1, 0 = empty */
 	size_t hash_size;
-	size_t first_text;        /* index of the first non-per-CPU symbol */
+	size_t first_text;        /* index of the first symbol whose value is a kernel address */
+	/* __per_cpu_start..__per_cpu_end: where per-CPU symbols are. Linked at 0 (offsets into
+	 * each CPU's area) from v2.6.30 to v6.14, in the kernel image from v6.15 on. */
+	bool has_percpu;
+	uint64_t percpu_start, percpu_end;
 };
 
 /* Sorts the symbols and indexes their names, once syms, n and names are filled. */
@@ -40,7 +44,12 @@ const struct kt_symbol *kt_kallsyms_by_name(const struct kt_kallsyms *ks, const 
 /* Every symbol at exactly addr (aliases), at most max; returns how many were stored. */
 size_t kt_kallsyms_at(const struct kt_kallsyms *ks, uint64_t addr, const struct kt_symbol **out,
 		      size_t max);
-/* The symbol containing addr (the last one at or below it, excluding per-CPU offsets), or NULL. */
+/* The symbol containing addr (the last one at or below it, among those whose values are kernel
+ * addresses: not per-CPU offsets nor other absolute values), or NULL. */
 const struct kt_symbol *kt_kallsyms_by_address(const struct kt_kallsyms *ks, uint64_t addr);
+
+/* Whether addr is in the kernel's per-CPU section (__per_cpu_start..__per_cpu_end): a per-CPU
+ * variable's link address. False when the table has no such range. */
+bool kt_kallsyms_is_percpu(const struct kt_kallsyms *ks, uint64_t addr);
 
 #endif

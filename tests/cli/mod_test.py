@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
-from tap import Tap, ground_truth, ktriage, scenario_dir, scenarios  # noqa: E402
+from tap import Tap, check_dump_only, dump_has_kallsyms, ground_truth, ktriage, scenario_dir, scenarios  # noqa: E402
 
 ORACLE = os.path.join(os.path.dirname(__file__), "..", "oracle", "drgn_mod.py")
 
@@ -47,18 +47,20 @@ def main():
             want = [norm(w) for w in json.loads(o.stdout)]
             tap.eq([norm(m) for m in mods], want, f"{name}: module list as drgn reads it ({len(want)})")
         q = ktriage("--json", "--no-debuginfo", dump, "mod", check=False)
-
         def listed(ms):
             """The module list without the debug file's state (which differs by design)."""
             return [{k: v for k, v in m.items() if k != "debug"} for m in ms]
-        tap.ok(q.returncode == 0 and listed(json.loads(q.stdout)["modules"]) == listed(mods),
-               f"{name}: the same module list without debug info ({len(mods)})", q.stderr)
+        check_dump_only(tap, f"{name}: the module list", dump, q,
+                        lambda: listed(json.loads(q.stdout)["modules"]) == listed(mods))
         if mods:
             tap.ok(all(m["debug"]["status"] == "not_searched" for m in mods),
                    f"{name}: mod alone searches no debug file ({len(mods)} modules `not_searched`)")
         for frame in recorded_frames(gt):
             for mode in ([], ["--no-debuginfo"]):
                 r = ktriage("--json", *mode, dump, "sym", frame["pc"], check=False)
+                if mode and not dump_has_kallsyms(dump):
+                    check_dump_only(tap, f"{name}: sym {frame['pc']}", dump, r, lambda: False)
+                    continue
                 got = json.loads(r.stdout)["symbol"] if r.returncode == 0 else r.stderr.strip()
                 tap.eq(got, frame["func"],
                        f"{name}: {frame['pc']} is in {frame['func']}{' (no debuginfo)' if mode else ''}")

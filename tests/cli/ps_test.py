@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
-from tap import Tap, ground_truth, ktriage, scenario_dir, scenarios  # noqa: E402
+from tap import Tap, check_dump_only, dump_has_kallsyms, ground_truth, ktriage, scenario_dir, scenarios  # noqa: E402
 
 ORACLE = os.path.join(os.path.dirname(__file__), "..", "oracle", "drgn_ps.py")
 # drgn's task_state_to_char letters and crash's two-letter names.
@@ -35,8 +35,8 @@ def main():
         tap.ok(len(by_addr) == len(tasks), f"{name}: no task is listed twice")
         q = ktriage("--json", "--no-debuginfo", dump, "ps", check=False)
         if vmcoreinfo:
-            tap.ok(q.returncode == 0 and json.loads(q.stdout)["tasks"] == tasks,
-                   f"{name}: the same list without debug info (kallsyms and BTF from the dump)", q.stderr)
+            check_dump_only(tap, f"{name}: ps (kallsyms and BTF from the dump)", dump, q,
+                            lambda: json.loads(q.stdout)["tasks"] == tasks)
         else:
             tap.ok(q.returncode == 1 and "VMCOREINFO" in q.stderr,
                    f"{name}: without debug info or VMCOREINFO, the gap is named", q.stderr)
