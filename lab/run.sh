@@ -85,8 +85,9 @@ for_kernel() { # PATTERN...
 }
 module_for_kernel() { # MODULE-DIR
 	[[ -f $1/KERNELS ]] || return 0
-	# shellcheck disable=SC2046
-	for_kernel $(grep -v '^#' "$1/KERNELS")
+	local pats
+	read -ra pats <<<"$(grep -v '^#' "$1/KERNELS" | tr '\n' ' ')"
+	for_kernel "${pats[@]}"
 }
 
 build_modules() {
@@ -276,8 +277,8 @@ run_scenario() { # NAME
 	local CMDLINE_EXTRA="" QEMU_CPU=qemu64 QEMU_EXTRA="" MEM=768 MODE=kdump TIMEOUT=600 KERNELS="*"
 	# shellcheck disable=SC1090
 	[[ -f $lab/scenarios/$name.conf ]] && . "$lab/scenarios/$name.conf"
-	# shellcheck disable=SC2086
-	for_kernel $KERNELS || { log "$name: not made for $release (KERNELS=\"$KERNELS\")"; return 2; }
+	local pats; read -ra pats <<<"$KERNELS"
+	for_kernel "${pats[@]}" || { log "$name: not made for $release (KERNELS=\"$KERNELS\")"; return 2; }
 	rm -rf "$out"; mkdir -p "$out"
 	local tmp=$out/tmp; mkdir -p "$tmp"
 	local qemu=(timeout "$TIMEOUT" qemu-system-x86_64 -machine pc -accel tcg,thread=multi -smp 2

@@ -1,6 +1,8 @@
 """A minimal TAP producer for the Python test drivers (tests/run.sh counts the results)."""
+import fnmatch
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -38,13 +40,44 @@ def lab_root():
     return root
 
 
+def lab_release():
+    """The kernel release of the dumps tree: KTRIAGE_LAB is .../dumps/RELEASE-LABHASH."""
+    return os.path.basename(os.path.normpath(lab_root())).rsplit("-", 1)[0]
+
+
+def scenario_kernels(name):
+    """The release patterns a scenario is made for (KERNELS= in its .conf, lab/run.sh)."""
+    conf = os.path.join(LAB_SCENARIOS, name + ".conf")
+    if os.path.exists(conf):
+        with open(conf) as f:
+            for line in f:
+                m = re.match(r'\s*KERNELS="?([^"#]*)"?', line)
+                if m:
+                    return m.group(1).split()
+    return ["*"]
+
+
+def scenario_made(name):
+    """Whether the lab makes this scenario for the dumps tree's kernel."""
+    return any(fnmatch.fnmatchcase(lab_release(), p) for p in scenario_kernels(name))
+
+
 def scenarios():
-    """Every scenario the lab defines (a missing dump is a failure, not a skip)."""
-    return sorted(f[:-3] for f in os.listdir(LAB_SCENARIOS) if f.endswith(".sh"))
+    """Every scenario the lab makes for this kernel (a missing dump is a failure, not a skip).
+    Scenarios the lab does not make for it (KERNELS=) are named in a TAP comment."""
+    names = sorted(f[:-3] for f in os.listdir(LAB_SCENARIOS) if f.endswith(".sh"))
+    left = [n for n in names if not scenario_made(n)]
+    if left:
+        print(f"# not made for {lab_release()} (KERNELS= in their .conf): {' '.join(left)}")
+    return [n for n in names if scenario_made(n)]
 
 
 def scenario_dir(tap, name):
-    """The scenario's dump directory, or None after recording a failure that says why."""
+    """The scenario's dump directory, or None after recording a failure that says why (or,
+    for a scenario the lab does not make for this kernel, after a TAP comment saying so)."""
+    if not scenario_made(name):
+        print(f"# {name}: not made for {lab_release()} (KERNELS= in lab/scenarios/{name}.conf)")
+        return None
     d = os.path.join(lab_root(), name)
     if not os.path.exists(os.path.join(d, ".done")):
         tap.ok(False, f"{name}: dump exists", f"lab/run.sh {name} did not produce {d}; see its serial.log")

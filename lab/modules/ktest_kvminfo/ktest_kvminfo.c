@@ -151,7 +151,7 @@ static void kvminfo_report_task(struct kvm_vcpu *vcpu)
 	KTGT("task.comm %s", task->comm);
 	KTGT("observed.task_cpu %d", task_cpu(task));
 	KTGT("observed.task_on_cpu %d", READ_ONCE(task->on_cpu));
-	KTGT("observed.task_state %u", KVMINFO_TASK_STATE(task));
+	KTGT("observed.task_state %u", (unsigned int)KVMINFO_TASK_STATE(task));
 	put_task_struct(task);
 }
 
