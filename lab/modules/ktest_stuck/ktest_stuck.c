@@ -521,7 +521,13 @@ static struct task_struct *ktest_create(int (*fn)(void *), void *data,
 	return t;
 }
 
-static int __init ktest_stuck_init(void)
+/*
+ * Not __init: a module's init sections are freed by a work item after the load
+ * (do_free_init), and on 5.10 that vfree flushes the kernel TLB on every CPU
+ * with an IPI that stuck CPU 1 never answers, which would hang CPU 0 too. A
+ * module without init sections has nothing to free.
+ */
+static int ktest_stuck_init(void)
 {
 	struct task_struct *holder, *waiter, *vcpu;
 	int ret;
