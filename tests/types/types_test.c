@@ -12,6 +12,7 @@
 #include "program.h"
 #include "sym/type_print.h"
 #include "tap.h"
+#include "tap_open.h"
 
 static const struct btf *btf;
 
@@ -166,12 +167,50 @@ static void check_partial(struct kt_program *prog)
 
 /* The type-ref API on the kvm-svm dump, whose kvm and kvm_amd modules carry Debian's split BTF:
  * types and functions private to a module, parameters, pointees, member paths at offsets. */
+/*
+ * Whether the dumps' kernel gives its modules BTF (CONFIG_DEBUG_INFO_BTF_MODULES, 5.11+), from the
+ * config file of the kernel image the lab extracted: $KTRIAGE_CACHE/kernel/RELEASE/image/boot/
+ * config-RELEASE, RELEASE from the dumps tree's name (RELEASE-LABHASH). -1 if it cannot be read.
+ */
+static int kernel_has_module_btf(void)
+{
+	const char *lab = getenv("KTRIAGE_LAB"), *cache = getenv("KTRIAGE_CACHE");
+	if (!lab || !cache)
+		return -1;
+	const char *base = strrchr(lab, '/') ? strrchr(lab, '/') + 1 : lab;
+	const char *dash = strrchr(base, '-');
+	if (!dash)
+		return -1;
+	int n = (int)(dash - base);
+	char *path;
+	if (asprintf(&path, "%s/kernel/%.*s/image/boot/config-%.*s", cache, n, base, n, base) < 0)
+		abort();
+	FILE *f = fopen(path, "r");
+	free(path);
+	if (!f)
+		return -1;
+	char line[256];
+	int yes = 0;
+	while (fgets(line, sizeof(line), f))
+		yes |= !strcmp(line, "CONFIG_DEBUG_INFO_BTF_MODULES=y\n");
+	fclose(f);
+	return yes;
+}
+
 static void check_modules(const char *dump)
 {
+	int module_btf = kernel_has_module_btf();
+	if (!tap_ok(module_btf >= 0, "the kernel's config is at hand (KTRIAGE_CACHE/kernel/RELEASE/image/boot)"))
+		return;
+	if (!module_btf) {
+		printf("# kvm-svm: this kernel has no CONFIG_DEBUG_INFO_BTF_MODULES (its modules carry no BTF):"
+		       " the module-BTF checks do not apply\n");
+		return;
+	}
 	struct kt_open_options opts = {.no_debuginfo = true};
 	struct kt_program *prog;
 	struct kt_types *types;
-	struct kt_error *err = kt_program_open(dump, &opts, &prog);
+	struct kt_error *err = tap_program_open(dump, &opts, &prog);
 	if (!err)
 		err = kt_program_types(prog, &types);
 	if (!tap_ok(!err, "open the kvm-svm dump and its BTF")) {
@@ -274,7 +313,7 @@ static void check_callforms(const char *dump)
 	struct kt_open_options opts = {.no_debuginfo = true};
 	struct kt_program *prog;
 	struct kt_types *types;
-	struct kt_error *err = kt_program_open(dump, &opts, &prog);
+	struct kt_error *err = tap_program_open(dump, &opts, &prog);
 	if (!err)
 		err = kt_program_types(prog, &types);
 	if (!tap_ok(!err, "open the callforms dump and its BTF")) {
@@ -307,7 +346,7 @@ static void check_panic(const char *path)
 {
 	struct kt_program *prog;
 	struct kt_types *types;
-	struct kt_error *err = kt_program_open(path, NULL, &prog);
+	struct kt_error *err = tap_program_open(path, NULL, &prog);
 	if (!err)
 		err = kt_program_types(prog, &types);
 	if (!tap_ok(!err, "open the panic dump and its BTF")) {
@@ -324,7 +363,7 @@ static void check_panic(const char *path)
 	check_name("task_struct", "sched_class", "const struct sched_class *");
 	check_name("file_operations", "read", "ssize_t (*)(struct file *, char *, size_t, loff_t *)");
 	check_name("kvm_vcpu", "arch.regs", "unsigned long [17]");
-	check_name("page", "pp_frag_count", "atomic_long_t");
+	check_name("page", "_refcount", "atomic_t");
 	static const char *const big[] = {"task_struct", "kvm_vcpu", "kvm_vcpu_arch", "page", "rq",
 					  "mm_struct", "kvm"};
 	for (size_t i = 0; i < sizeof(big) / sizeof(big[0]); i++)

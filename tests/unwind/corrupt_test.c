@@ -8,6 +8,7 @@
 
 #include "dump_patch.h"
 #include "tap.h"
+#include "tap_open.h"
 
 static struct json_object *ground_truth;
 
@@ -34,7 +35,7 @@ static struct kt_backtrace *bt_of(const char *path, int cpu)
 {
 	struct kt_program *prog;
 	struct kt_backtrace *bt = NULL;
-	struct kt_error *err = kt_program_open(path, NULL, &prog);
+	struct kt_error *err = tap_program_open(path, NULL, &prog);
 	if (!err) {
 		err = cpu < 0 ? kt_backtrace_panic(prog, &bt) : kt_backtrace_cpu(prog, (unsigned int)cpu, &bt);
 		kt_program_destroy(prog);  // frames name symbols the program owns: compare only pcs
@@ -50,7 +51,7 @@ static off_t file_offset(const char *path, uint64_t va)
 {
 	struct kt_program *prog;
 	off_t at = -1;
-	struct kt_error *err = kt_program_open(path, NULL, &prog);
+	struct kt_error *err = tap_program_open(path, NULL, &prog);
 	if (!err) {
 		if (!va_to_file_offset(prog, path, va, &at))
 			at = -1;
