@@ -83,7 +83,7 @@ int main(void)
 	check_first_param(prog, "panic", "fmt", "const char *", 5);
 	// static int ktcf_direct_callee(struct ktcf_obj *obj) (lab/modules/ktest_callforms/cf_main.c)
 	check_first_param(prog, "ktcf_direct_callee", "obj", "struct ktcf_obj *", 5);
-	check_global(prog, "console_drivers", "struct console *");
+	check_global(prog, "init_task", "struct task_struct");
 	check_global(prog, "panic_notifier_list", "struct atomic_notifier_head");
 	kt_program_destroy(prog);
 	free(debug);
