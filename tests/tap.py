@@ -103,3 +103,25 @@ def dump_files(d):
     names = ["vmcore.elf", "vmcore.kdump", "vmcore.lzo.kdump", "vmcore.plain.kdump", "vmcore.flat", "vmcore.full.elf",
              "vmcore.qemu.elf"]
     return [os.path.join(d, n) for n in names if os.path.exists(os.path.join(d, n))]
+
+
+# What ktriage says when a dump cannot be read without debug files: kallsyms is in VMCOREINFO
+# from Linux 6.0 on only.
+NO_KALLSYMS = "VMCOREINFO has no SYMBOL(kallsyms_num_syms)"
+_alone = {}
+
+
+def dump_alone(tap, label, dump):
+    """Whether ktriage reads DUMP without debug files (--no-debuginfo: kallsyms and BTF from the
+    dump). Where the dump carries no kallsyms, the first ask checks once that ktriage says so,
+    a TAP comment says that the dump-only comparison does not apply, and the answer is False.
+    Any other failure answers True, so that the comparison itself fails with its error."""
+    if dump not in _alone:
+        p = ktriage("--no-debuginfo", dump, "sym", "_stext", check=False)
+        _alone[dump] = not (p.returncode != 0 and NO_KALLSYMS in p.stderr)
+        if not _alone[dump]:
+            tap.ok(True, f"{label}: without debug files ktriage says the dump has no kallsyms ({NO_KALLSYMS})")
+    if not _alone[dump]:
+        print(f"# {label}: no kallsyms in the dump's VMCOREINFO (before Linux 6.0): "
+              "the comparison without debug files does not apply")
+    return _alone[dump]

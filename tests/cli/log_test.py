@@ -10,7 +10,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
-from tap import Tap, ground_truth, ktriage, scenario_dir, scenarios  # noqa: E402
+from tap import Tap, dump_alone, ground_truth, ktriage, scenario_dir, scenarios  # noqa: E402
 
 ORACLE = os.path.join(os.path.dirname(__file__), "..", "oracle", "drgn_timekeeper.py")
 SLACK = 5          # seconds between the guest's last record and the host's last write of serial.log
@@ -61,9 +61,10 @@ def check_dump(tap, name, d, dump, gt):
             bad = [(r["time"], wall(r["ts_nsec"], offs_real)) for r in recs
                    if r["time"] != wall(r["ts_nsec"], offs_real)]
             tap.ok(not bad, f"{name}: every time is ts_nsec + tk_core.timekeeper.offs_real", bad[:3])
-        q = ktriage("--json", "--no-debuginfo", dump, "log", "-T", check=False)
-        tap.ok(q.returncode == 0 and json.loads(q.stdout)["records"] == recs, f"{name}: the same times without debug info",
-               q.stderr)
+        if dump_alone(tap, name, dump):
+            q = ktriage("--json", "--no-debuginfo", dump, "log", "-T", check=False)
+            tap.ok(q.returncode == 0 and json.loads(q.stdout)["records"] == recs,
+                   f"{name}: the same times without debug info", q.stderr)
     levels = [m.group(1) for m in (re.match(r"^\[[^]]*\] <(\d)>", line) for line in
                                    ktriage(dump, "log", "-m").stdout.splitlines()) if m]
     tap.eq([int(x) for x in levels], [r["level"] for r in recs], f"{name}: log -m shows each record's level as <N>")
