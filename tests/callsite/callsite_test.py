@@ -311,7 +311,10 @@ def main():
         gt = ground_truth(d)
         dump = os.path.join(d, "vmcore.kdump")
         alone = dump_alone(tap, "nmi-stuck", dump)
-        for mode, tag, typed in (((), "vmlinux", False), (("--no-debuginfo",), "no debuginfo", False),
+        # Where the kernel's headers ship a vmlinux (6.12), kbuild gives every out-of-tree module
+        # BTF: the kernel accepted it (btf.ktest_stuck) and member names come from it.
+        btf = gt.get("btf", {}).get("ktest_stuck") == "yes"
+        for mode, tag, typed in (((), "vmlinux", btf), (("--no-debuginfo",), "no debuginfo", btf),
                                  (("--debuginfo", kernel_dbg(d), "--debuginfo", d), "vmlinux, module DWARF", True),
                                  (("--debuginfo", os.path.join(os.path.dirname(d), "debug")), "module DWARF", True)):
             # Without kallsyms in the dump, only modes that name the vmlinux apply.
