@@ -160,7 +160,7 @@ static void fp_loop_case(const char *path)
 	struct kt_program *prog;
 	struct kt_backtrace *bt = NULL;
 	struct kt_backtrace_options fp = {.unwinder = KT_UNWINDER_FP};
-	struct kt_error *err = kt_program_open(copy, NULL, &prog);
+	struct kt_error *err = tap_program_open(copy, NULL, &prog);
 	if (!err) {
 		err = kt_backtrace_task_with(prog, task, &fp, &bt);
 		kt_program_destroy(prog);
