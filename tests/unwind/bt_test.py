@@ -147,6 +147,11 @@ def check_read_ahead(tap, name, d):
                (err1 + err2)[-1500:])
 
 
+# What drgn 0.0.22 says on kernels it cannot unwind: 6.4+ modules (struct module has mem[], no
+# core_size) and 6.12's ORC (a new entry type).
+DRGN_CANNOT = ("'struct module' has no member 'core_size'", "unknown ORC entry type")
+
+
 def main():
     tap = Tap()
     for name in scenarios():
@@ -187,6 +192,12 @@ def main():
         module_debug = module_debug_files(dump, d)
         o = subprocess.run(["/usr/bin/python3", ORACLE, dump, os.path.join(d, "vmlinux"), *module_debug],
                            capture_output=True, text=True, timeout=600)
+        cannot = [m for m in DRGN_CANNOT if m in o.stderr]
+        if o.returncode != 0 and cannot:
+            n = len(list(recorded_chains(gt)))
+            print(f"# {name}: drgn 0.0.22 cannot trace this kernel's tasks ({cannot[0]}): "
+                  f"no drgn comparison; the guest's ground truth is compared instead ({n} recorded chains above)")
+            continue
         if not tap.ok(o.returncode == 0, f"{name}: drgn traces the sleeping tasks", o.stderr[-1500:]):
             continue
         # drgn repeats a pc for each inlined function there and ends with the user-space pc.
