@@ -14,8 +14,9 @@ import sys
 
 KTGT = re.compile(r"KTGT (\S+)(?: (.*))?$")
 PANIC = re.compile(r"Kernel panic - not syncing: (.*?)\s*$")
-# The "CPU: 1 PID: 42 Comm: sh ..." line dump_stack() prints right after the panic line.
-DUMP_STACK_CPU = re.compile(r"\] CPU: ([0-9]+) PID: ([0-9]+) Comm: (\S+)")
+# The "CPU: 1 PID: 42 Comm: sh ..." line dump_stack() prints right after the panic line
+# ("CPU: 1 UID: 0 PID: 42 Comm: sh ..." since 6.10).
+DUMP_STACK_CPU = re.compile(r"\] CPU: ([0-9]+) (?:UID: [0-9]+ )?PID: ([0-9]+) Comm: (\S+)")
 
 
 def convert(value):

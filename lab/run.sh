@@ -5,10 +5,14 @@
 #
 #   lab/run.sh [--force] NAME...     prints the output directory of each scenario
 #
+# The kernel is Debian's current 6.1 (linux-image-amd64) unless KTRIAGE_KERNEL names another
+# release lab/kernel.sh can fetch (5.10.0-46-amd64, 6.12.95+deb12-amd64).
+#
 # Output (cached outside the repository, keyed by kernel release and a hash of lab/):
 #   $KTRIAGE_CACHE/dumps/RELEASE-HASH/NAME/
-#     vmcore.elf          makedumpfile -E -d 31 (ELF, filtered)
-#     vmcore.kdump        makedumpfile -c -d 31 (kdump-compressed, zlib)
+#     vmcore.elf          makedumpfile -E -d 31 (ELF, filtered; -d 23 where VMCOREINFO
+#                         lacks PG_slab, see dump_level below)
+#     vmcore.kdump        makedumpfile -c -d 31 (kdump-compressed, zlib; same level)
 #     serial.log          the guest's serial console
 #     ground-truth.json   the KTGT lines of serial.log (lab/gt.py)
 #     vmlinux, *.ko       links to the matching debug files
@@ -31,6 +35,9 @@ release=$("$lab/kernel.sh")
 kdir=$cache/kernel/$release
 image=$kdir/image
 dbg=$kdir/dbg/usr/lib/debug
+# The system's headers for the system's kernel, else the root kernel.sh unpacked them into.
+headers=/usr/src/linux-headers-$release
+[[ -d $kdir/headers/usr/src/linux-headers-$release ]] && headers=$kdir/headers/usr/src/linux-headers-$release
 labhash=$(cd "$lab" && find . -type f ! -name '*.md' ! -path './build/*' -print0 | sort -z |
 	xargs -0 sha256sum | sha256sum | cut -c1-12)
 build=$cache/build/$release-$labhash
@@ -44,30 +51,72 @@ log() { echo "lab: $*" >&2; }
 # /sys/kernel/btf/MODULE exists in the guest once it is accepted.
 # Only the modules listed here get it: out-of-tree modules as users build them have none, and
 # their types must come from their DWARF; ktest_callforms keeps the BTF path tested.
+# Kernels without CONFIG_DEBUG_INFO_BTF_MODULES (before 5.11) load no module BTF: none is added.
 btf_modules=" ktest_callforms "
+grep -q '^CONFIG_DEBUG_INFO_BTF_MODULES=y' "$headers/.config" 2>/dev/null || btf_modules=
+# The pahole flags kbuild uses: scripts/pahole-flags.sh up to 6.6, then scripts/Makefile.btf
+# (PAHOLE_FLAGS, evaluated with the kernel's config).
+pahole_flags() {
+	if [[ -f $headers/scripts/pahole-flags.sh ]]; then
+		PAHOLE=pahole sh "$headers/scripts/pahole-flags.sh"
+	else
+		make -s -C "$headers" -f <(printf '%s\n' 'include include/config/auto.conf' \
+			'include scripts/Makefile.btf' 'pahole-flags:' \
+			'	@echo $(PAHOLE_FLAGS) $(MODULE_PAHOLE_FLAGS)') pahole-flags
+	fi
+}
 add_module_btf() { # KO
 	local vmlinux=$dbg/boot/vmlinux-$release flags
-	flags=$(PAHOLE=pahole sh "/usr/src/linux-headers-$release/scripts/pahole-flags.sh")
+	flags=$(pahole_flags)
 	# shellcheck disable=SC2086
 	LLVM_OBJCOPY=objcopy pahole -J $flags --btf_base "$vmlinux" "$1" >&2
 	readelf -S -W "$1" | grep -q ' \.BTF ' || { log "pahole wrote no .BTF into $1"; return 1; }
 }
 
+# A module folder with a KERNELS file (shell patterns, one a line, # comments) is built only for
+# the releases it names; a scenario is made only for the releases of its KERNELS= (NAME.conf).
+for_kernel() { # PATTERN...
+	local p
+	for p in "$@"; do
+		# shellcheck disable=SC2053
+		[[ $release == $p ]] && return 0
+	done
+	return 1
+}
+module_for_kernel() { # MODULE-DIR
+	[[ -f $1/KERNELS ]] || return 0
+	local pats
+	read -ra pats <<<"$(grep -v '^#' "$1/KERNELS" | tr '\n' ' ')"
+	for_kernel "${pats[@]}"
+}
+
 build_modules() {
 	[[ -f $build/.modules ]] && return 0
-	command -v pahole >/dev/null ||
-		{ log "pahole not found: install dwarves (scripts/install-deps.sh)"; return 1; }
-	[[ -f $dbg/boot/vmlinux-$release ]] ||
-		{ log "no debug vmlinux $dbg/boot/vmlinux-$release (module BTF is built on it)"; return 1; }
+	if [[ $btf_modules ]]; then
+		command -v pahole >/dev/null ||
+			{ log "pahole not found: install dwarves (scripts/install-deps.sh)"; return 1; }
+		[[ -f $dbg/boot/vmlinux-$release ]] ||
+			{ log "no debug vmlinux $dbg/boot/vmlinux-$release (module BTF is built on it)"; return 1; }
+	fi
 	mkdir -p "$build/modules"
+	# The compiler the kernel was built with (CONFIG_CC_VERSION_TEXT, "gcc-10 (Debian ...)"):
+	# when the host lacks it, the host's gcc-12 builds the modules (no flag it cannot take).
+	local cc
+	cc=$(sed -n 's/^CONFIG_CC_VERSION_TEXT="\([^ ]*\) .*/\1/p' "$headers/.config")
+	local make_cc=()
+	if [[ -n $cc ]] && ! command -v "$cc" >/dev/null; then
+		log "the kernel was built with $cc, not on this host: building modules with gcc-12"
+		make_cc=(CC=gcc-12)
+	fi
 	local d name ko
 	for d in "$lab"/modules/*/; do
 		[[ -f $d/Kbuild || -f $d/Makefile ]] || continue
 		name=$(basename "$d")
+		module_for_kernel "$d" || { log "module $name: not for $release (its KERNELS)"; continue; }
 		rm -rf "$build/src/modules.$name"; mkdir -p "$build/src"
 		cp -r "$lab/modules" "$build/src/modules.$name"   # relative includes between folders keep working
 		log "building module $name"
-		make -s -C "/usr/src/linux-headers-$release" M="$build/src/modules.$name/$name" modules >&2 ||
+		make -s -C "$headers" "${make_cc[@]}" M="$build/src/modules.$name/$name" modules >&2 ||
 			{ log "module $name did not build"; return 1; }
 		if [[ $btf_modules == *" $name "* ]]; then
 			for ko in "$build/src/modules.$name/$name"/*.ko; do add_module_btf "$ko" || return 1; done
@@ -104,28 +153,43 @@ build_programs() {
 	touch "$build/.programs"
 }
 
-# Finds a kernel module of the image by name ('_' and '-' are the same in module names).
+# Finds a kernel module of the image by name ('_' and '-' are the same in module names). Some
+# kernels ship them compressed (NAME.ko.xz, 6.12): busybox insmod takes plain .ko only.
 kmods=$image/lib/modules/$release
 kmod_path() { # NAME
 	local path
-	path=$(find "$kmods/kernel" \( -name "${1//-/_}.ko" -o -name "${1//_/-}.ko" \) | head -1)
+	path=$(find "$kmods/kernel" \( -name "${1//-/_}.ko" -o -name "${1//_/-}.ko" \
+		-o -name "${1//-/_}.ko.xz" -o -name "${1//_/-}.ko.xz" \) | head -1)
 	[[ -n $path ]] || { log "no module $1 in $kmods"; return 1; }
 	echo "$path"
 }
 
+# Built into the kernel (modules.builtin): nothing to load.
+kmod_builtin() { # NAME
+	grep -qE "/(${1//_/[-_]})\.ko\$" "$kmods/modules.builtin" 2>/dev/null
+}
+
+# Copies a module file as a plain .ko.
+copy_ko() { # PATH DEST.ko
+	if [[ $1 == *.xz ]]; then xz -dc "$1" > "$2"; else cp "$1" "$2"; fi
+}
+
 # Copies a kernel module and everything it depends on into a tree.
 copy_kmod() { # NAME DESTROOT
-	local dest=$2 path dep
-	path=$(kmod_path "$1")
-	mkdir -p "$dest/lib/modules/$release/$(dirname "${path#"$kmods"/}")"
-	cp "$path" "$dest/lib/modules/$release/${path#"$kmods"/}"
+	local dest=$2 path rel dep
+	kmod_builtin "$1" && return 0
+	path=$(kmod_path "$1") || return 1
+	rel=${path#"$kmods"/}; rel=${rel%.xz}
+	mkdir -p "$dest/lib/modules/$release/$(dirname "$rel")"
+	copy_ko "$path" "$dest/lib/modules/$release/$rel"
 	for dep in $(modinfo -F depends "$path" | tr ',' ' '); do copy_kmod "$dep" "$dest"; done
 }
 
-# Lists NAME and its dependencies, dependencies first.
+# Lists NAME and its dependencies, dependencies first (built-in ones left out).
 kmod_order() { # NAME
 	local path dep
-	path=$(kmod_path "$1")
+	kmod_builtin "$1" && return 0
+	path=$(kmod_path "$1") || return 1
 	for dep in $(modinfo -F depends "$path" | tr ',' ' '); do kmod_order "$dep"; done
 	echo "$1"
 }
@@ -147,7 +211,7 @@ build_capture_initrd() {
 	cp "$lab/guest/capture-init" "$root/init"; chmod +x "$root/init"
 	: > "$root/modules/order"
 	for m in $( (kmod_order virtio_pci; kmod_order virtio_blk) | awk '!seen[$0]++'); do
-		cp "$(kmod_path "$m")" "$root/modules/"
+		copy_ko "$(kmod_path "$m")" "$root/modules/$m.ko"
 		echo "$m" >> "$root/modules/order"
 	done
 	make_cpio "$root" "$build/capture.cpio"
@@ -193,6 +257,16 @@ prune_old() {
 # The ELF vmcore written raw to the disk image ends at the largest p_offset + p_filesz.
 cut_elf() { python3 "$lab/elfcut.py" "$1" "$2"; }
 
+# makedumpfile's dump level. -d 31 leaves out user pages (bit 8) by telling them from the kernel's
+# own pages with page flags VMCOREINFO names; where it has no NUMBER(PG_slab) (6.10 made the slab
+# flag a page type), makedumpfile 1.7.2 takes slab pages for user pages and drops live kernel
+# objects, so such dumps keep user pages (-d 23). VMCOREINFO is a note at the start of the file.
+dump_level() { # RAW-ELF
+	local n
+	n=$(head -c 16M "$1" | grep -ac 'NUMBER(PG_slab)=' || true)
+	if ((n > 0)); then echo 31; else echo 23; fi
+}
+
 run_scenario() { # NAME
 	local name=$1 out=$outroot/$1
 	[[ -f $lab/scenarios/$name.sh ]] || { log "unknown scenario '$name'"; return 1; }
@@ -200,9 +274,11 @@ run_scenario() { # NAME
 	prune_old
 	build_initramfs || return 1
 	install_debug_modules || return 1
-	local CMDLINE_EXTRA="" QEMU_CPU=qemu64 QEMU_EXTRA="" MEM=768 MODE=kdump TIMEOUT=600
+	local CMDLINE_EXTRA="" QEMU_CPU=qemu64 QEMU_EXTRA="" MEM=768 MODE=kdump TIMEOUT=600 KERNELS="*"
 	# shellcheck disable=SC1090
 	[[ -f $lab/scenarios/$name.conf ]] && . "$lab/scenarios/$name.conf"
+	local pats; read -ra pats <<<"$KERNELS"
+	for_kernel "${pats[@]}" || { log "$name: not made for $release (KERNELS=\"$KERNELS\")"; return 2; }
 	rm -rf "$out"; mkdir -p "$out"
 	local tmp=$out/tmp; mkdir -p "$tmp"
 	local qemu=(timeout "$TIMEOUT" qemu-system-x86_64 -machine pc -accel tcg,thread=multi -smp 2
@@ -232,16 +308,18 @@ run_scenario() { # NAME
 	fi
 	log "$name: guest done in $((SECONDS - t0)) s"
 	if [[ $MODE == kdump ]]; then
-		makedumpfile -E -d 31 "$tmp/vmcore.raw" "$out/vmcore.elf" >"$tmp/mkd.log" 2>&1 ||
+		local level; level=$(dump_level "$tmp/vmcore.raw")
+		log "$name: makedumpfile -d $level"
+		makedumpfile -E -d "$level" "$tmp/vmcore.raw" "$out/vmcore.elf" >"$tmp/mkd.log" 2>&1 ||
 			{ cat "$tmp/mkd.log" >&2; return 1; }
-		makedumpfile -c -d 31 "$tmp/vmcore.raw" "$out/vmcore.kdump" >>"$tmp/mkd.log" 2>&1 ||
+		makedumpfile -c -d "$level" "$tmp/vmcore.raw" "$out/vmcore.kdump" >>"$tmp/mkd.log" 2>&1 ||
 			{ cat "$tmp/mkd.log" >&2; return 1; }
 		if [[ $name == panic ]]; then
 			# Debian's makedumpfile has zlib and lzo; snappy (-p) and zstd (-z) are disabled in
 			# its build (makedumpfile -v), and an uncompressed kdump file is a format of its own.
-			makedumpfile -l -d 31 "$tmp/vmcore.raw" "$out/vmcore.lzo.kdump" >>"$tmp/mkd.log" 2>&1
-			makedumpfile -d 31 "$tmp/vmcore.raw" "$out/vmcore.plain.kdump" >>"$tmp/mkd.log" 2>&1
-			makedumpfile -F -c -d 31 "$tmp/vmcore.raw" > "$out/vmcore.flat" 2>>"$tmp/mkd.log"
+			makedumpfile -l -d "$level" "$tmp/vmcore.raw" "$out/vmcore.lzo.kdump" >>"$tmp/mkd.log" 2>&1
+			makedumpfile -d "$level" "$tmp/vmcore.raw" "$out/vmcore.plain.kdump" >>"$tmp/mkd.log" 2>&1
+			makedumpfile -F -c -d "$level" "$tmp/vmcore.raw" > "$out/vmcore.flat" 2>>"$tmp/mkd.log"
 			mv "$tmp/vmcore.raw" "$out/vmcore.full.elf"
 		fi
 	fi
@@ -256,7 +334,11 @@ run_scenario() { # NAME
 rc=0
 for s in "$@"; do
 	if [[ $s == all ]]; then
-		for f in "$lab"/scenarios/*.sh; do run_scenario "$(basename "$f" .sh)" || rc=1; done
+		# Scenarios not made for this kernel (KERNELS=) are left out of "all".
+		for f in "$lab"/scenarios/*.sh; do
+			r=0; run_scenario "$(basename "$f" .sh)" || r=$?
+			((r == 0 || r == 2)) || rc=1
+		done
 	else
 		run_scenario "$s" || rc=1
 	fi

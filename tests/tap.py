@@ -1,6 +1,8 @@
 """A minimal TAP producer for the Python test drivers (tests/run.sh counts the results)."""
+import fnmatch
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -38,13 +40,44 @@ def lab_root():
     return root
 
 
+def lab_release():
+    """The kernel release of the dumps tree: KTRIAGE_LAB is .../dumps/RELEASE-LABHASH."""
+    return os.path.basename(os.path.normpath(lab_root())).rsplit("-", 1)[0]
+
+
+def scenario_kernels(name):
+    """The release patterns a scenario is made for (KERNELS= in its .conf, lab/run.sh)."""
+    conf = os.path.join(LAB_SCENARIOS, name + ".conf")
+    if os.path.exists(conf):
+        with open(conf) as f:
+            for line in f:
+                m = re.match(r'\s*KERNELS="?([^"#]*)"?', line)
+                if m:
+                    return m.group(1).split()
+    return ["*"]
+
+
+def scenario_made(name):
+    """Whether the lab makes this scenario for the dumps tree's kernel."""
+    return any(fnmatch.fnmatchcase(lab_release(), p) for p in scenario_kernels(name))
+
+
 def scenarios():
-    """Every scenario the lab defines (a missing dump is a failure, not a skip)."""
-    return sorted(f[:-3] for f in os.listdir(LAB_SCENARIOS) if f.endswith(".sh"))
+    """Every scenario the lab makes for this kernel (a missing dump is a failure, not a skip).
+    Scenarios the lab does not make for it (KERNELS=) are named in a TAP comment."""
+    names = sorted(f[:-3] for f in os.listdir(LAB_SCENARIOS) if f.endswith(".sh"))
+    left = [n for n in names if not scenario_made(n)]
+    if left:
+        print(f"# not made for {lab_release()} (KERNELS= in their .conf): {' '.join(left)}")
+    return [n for n in names if scenario_made(n)]
 
 
 def scenario_dir(tap, name):
-    """The scenario's dump directory, or None after recording a failure that says why."""
+    """The scenario's dump directory, or None after recording a failure that says why (or,
+    for a scenario the lab does not make for this kernel, after a TAP comment saying so)."""
+    if not scenario_made(name):
+        print(f"# {name}: not made for {lab_release()} (KERNELS= in lab/scenarios/{name}.conf)")
+        return None
     d = os.path.join(lab_root(), name)
     if not os.path.exists(os.path.join(d, ".done")):
         tap.ok(False, f"{name}: dump exists", f"lab/run.sh {name} did not produce {d}; see its serial.log")
@@ -87,3 +120,25 @@ def dump_files(d):
     names = ["vmcore.elf", "vmcore.kdump", "vmcore.lzo.kdump", "vmcore.plain.kdump", "vmcore.flat", "vmcore.full.elf",
              "vmcore.qemu.elf"]
     return [os.path.join(d, n) for n in names if os.path.exists(os.path.join(d, n))]
+
+
+# What ktriage says when a dump cannot be read without debug files: kallsyms is in VMCOREINFO
+# from Linux 6.0 on only.
+NO_KALLSYMS = "VMCOREINFO has no SYMBOL(kallsyms_num_syms)"
+_alone = {}
+
+
+def dump_alone(tap, label, dump):
+    """Whether ktriage reads DUMP without debug files (--no-debuginfo: kallsyms and BTF from the
+    dump). Where the dump carries no kallsyms, the first ask checks once that ktriage says so,
+    a TAP comment says that the dump-only comparison does not apply, and the answer is False.
+    Any other failure answers True, so that the comparison itself fails with its error."""
+    if dump not in _alone:
+        p = ktriage("--no-debuginfo", dump, "sym", "_stext", check=False)
+        _alone[dump] = not (p.returncode != 0 and NO_KALLSYMS in p.stderr)
+        if not _alone[dump]:
+            tap.ok(True, f"{label}: without debug files ktriage says the dump has no kallsyms ({NO_KALLSYMS})")
+    if not _alone[dump]:
+        print(f"# {label}: no kallsyms in the dump's VMCOREINFO (before Linux 6.0): "
+              "the comparison without debug files does not apply")
+    return _alone[dump]

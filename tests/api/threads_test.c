@@ -9,6 +9,7 @@
 
 #include "ktriage.h"
 #include "tap.h"
+#include "tap_open.h"
 
 enum { THREADS = 3, MAX_TASKS = 8192 };
 
@@ -42,7 +43,7 @@ static void *walk(void *arg)
 {
 	struct walk *w = arg;
 	struct kt_open_options opts = {.read_ahead = KT_READ_AHEAD_ALWAYS};
-	if ((w->err = kt_program_open(w->path, &opts, &w->prog)))
+	if ((w->err = tap_program_open(w->path, &opts, &w->prog)))
 		return NULL;
 	struct kt_task_walk_options wopts = {.stacks = true};
 	w->err = kt_task_for_each_with(w->prog, &wopts, record, w);

@@ -11,7 +11,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
-from tap import Tap, ground_truth, ktriage, scenario_dir  # noqa: E402
+from tap import Tap, dump_alone, ground_truth, ktriage, scenario_dir  # noqa: E402
 
 KINDS = {
     "direct": {"direct"},
@@ -45,7 +45,7 @@ def frame_at(stack, pc):
     return None
 
 
-def check_form(tap, label, dump, name, cf, mode, with_dwarf):
+def check_form(tap, label, dump, name, cf, mode, with_dwarf, module_btf=True):
     stack, err = explain(dump, cf["pid"], mode)
     if not tap.ok(stack is not None, f"{label}: bt --explain {cf['pid']}", err):
         return
@@ -75,7 +75,8 @@ def check_form(tap, label, dump, name, cf, mode, with_dwarf):
                f"among the values read", diag)
     if "outer_object" in cf:
         tap.ok(addr(cf["outer_object"]) in values, f"{label}: the outer object {cf['outer_object']} too", diag)
-    if "member" in cf and (name in PARAM_FORMS or with_dwarf):
+    # Without its BTF or DWARF the module's parameter types are unknown: no member path then.
+    if "member" in cf and ((name in PARAM_FORMS and module_btf) or with_dwarf):
         tap.ok((cs["expression"] or "").endswith(cf["member"]),
                f"{label}: expression {cs['expression']!r} ends with the member path {cf['member']}", diag)
 
@@ -103,23 +104,24 @@ def check_saved_registers(tap, dump, cf):
     """The registers each callee saved, from the vmlinux's DWARF CFI and, without debug info, from
     the callee's own pushes: the same slots. The call-site values depend on them."""
     with_cfi = saved_slots(dump, cf["pid"], ())
-    from_code = saved_slots(dump, cf["pid"], ("--no-debuginfo",))
     tap.ok(len(with_cfi) >= 6, f"bt -f {cf['pid']}: callee-saved registers found ({len(with_cfi)})")
-    tap.eq(from_code, with_cfi, f"bt -f {cf['pid']}: prologue pushes give the slots DWARF CFI gives")
+    if dump_alone(tap, "callforms", dump):
+        from_code = saved_slots(dump, cf["pid"], ("--no-debuginfo",))
+        tap.eq(from_code, with_cfi, f"bt -f {cf['pid']}: prologue pushes give the slots DWARF CFI gives")
 
 
-def check_dis_marks(tap, dump, cf, debug):
+def check_dis_marks(tap, dump, cf, debug_args):
     """`dis` names what an indirect call reads and, for a global table, where it goes."""
     for name in ("riprel_ptr", "riprel_struct"):
         f = cf[name]
-        p = ktriage("--json", "--debuginfo", debug, dump, "dis", f["caller"], check=False)
+        p = ktriage("--json", *debug_args, dump, "dis", f["caller"], check=False)
         lines = json.loads(p.stdout)["instructions"] if p.returncode == 0 else []
         marked = [l["call_site"] for l in lines if "call_site" in l]
         ok = len(marked) == 1 and marked[0]["target"] and addr(marked[0]["target"]["address"]) == \
             addr(f["callee_addr"]) and marked[0]["expression"].endswith(f["member"])
         tap.ok(ok, f"dis {f['caller']}: the call through {f['path']} is marked with its target",
                json.dumps(marked, indent=1) + p.stderr)
-        text = ktriage("--debuginfo", debug, dump, "dis", f["caller"], check=False).stdout
+        text = ktriage(*debug_args, dump, "dis", f["caller"], check=False).stdout
         tap.ok(f"<{f['callee']}>" in text and f["member"] in text, f"dis {f['caller']}: text marks it too", text)
 
 
@@ -183,19 +185,25 @@ def check_vmx_ops(tap, label, dump, vmx, mode, typed=True):
 
 def check_pv_ops(tap, dump):
     """A paravirt call patched into a direct call: flush_tlb_mm_range calls flush_tlb_multi(),
-    which is PVOP_VCALL2(mmu.flush_tlb_multi, ...) (arch/x86/include/asm/paravirt.h, 6.1)."""
+    which is PVOP_VCALL2(mmu.flush_tlb_multi, ...) (arch/x86/include/asm/paravirt.h, 6.1; the
+    op was flush_tlb_others before 5.11, whichever of the two the kernel has)."""
+    op = "flush_tlb_multi"
+    if ktriage(dump, "sym", "native_flush_tlb_multi", check=False).returncode != 0:
+        op = "flush_tlb_others"
     p = ktriage("--json", dump, "dis", "flush_tlb_mm_range", check=False)
     lines = json.loads(p.stdout)["instructions"] if p.returncode == 0 else []
-    calls = [l for l in lines if l["kind"] == "call" and "<native_flush_tlb_multi>" in l["text"]]
-    if not tap.ok(len(calls) == 1, "flush_tlb_mm_range calls native_flush_tlb_multi once", p.stderr):
+    calls = [l for l in lines if l["kind"] == "call" and f"<native_{op}>" in l["text"]]
+    if not tap.ok(len(calls) == 1, f"flush_tlb_mm_range calls native_{op} once", p.stderr):
         return
     ret = hex(addr(calls[0]["address"]) + len(calls[0]["bytes"].split()))
     cs = json.loads(ktriage("--json", dump, "callsite", ret).stdout)
-    tap.ok(cs["kind"] == "pv_ops" and cs["expression"] == "pv_ops.mmu.flush_tlb_multi",
-           "the direct call is the patched pv_ops.mmu.flush_tlb_multi site (.parainstructions of the vmlinux)",
+    tap.ok(cs["kind"] == "pv_ops" and cs["expression"] == f"pv_ops.mmu.{op}",
+           f"the direct call is the patched pv_ops.mmu.{op} site (.parainstructions of the vmlinux)",
            json.dumps(cs, indent=1))
+    if not dump_alone(tap, "panic", dump):
+        return
     cs = json.loads(ktriage("--json", "--no-debuginfo", dump, "callsite", ret).stdout)
-    tap.ok(cs["kind"] == "direct" and cs["target"]["symbol"] == "native_flush_tlb_multi",
+    tap.ok(cs["kind"] == "direct" and cs["target"]["symbol"] == f"native_{op}",
            "without the vmlinux (the kernel freed the table) it is a direct call", json.dumps(cs, indent=1))
 
 
@@ -230,6 +238,14 @@ def check_hostile_addresses(tap, dump):
            f"each answered ({answers}), no crash", p.stderr[-1500:])
 
 
+def modes_with_dwarf(tap, d, dump, debug):
+    """--debuginfo for the lab's debug tree; where the dump alone has no kallsyms (before 6.0)
+    the kernel's debug tree too, as the vmlinux is then needed."""
+    if dump_alone(tap, os.path.basename(d), dump):
+        return ("--no-default-debuginfo", "--debuginfo", debug)
+    return ("--no-default-debuginfo", "--debuginfo", kernel_dbg(d), "--debuginfo", debug)
+
+
 def kernel_dbg(d):
     """The directory the scenario's debug vmlinux was extracted to (.../RELEASE/dbg)."""
     vmlinux = os.path.realpath(os.path.join(d, "vmlinux"))
@@ -243,17 +259,24 @@ def main():
         gt = ground_truth(d)
         dump = os.path.join(d, "vmcore.kdump")
         debug = os.path.join(os.path.dirname(d), "debug")
-        for mode, with_dwarf, tag in (((), False, "vmlinux"),
-                                      (("--no-default-debuginfo", "--debuginfo", debug), True, "module DWARF"),
-                                      (("--no-debuginfo",), False, "no debuginfo")):
+        # The kernel accepted the module's BTF (btf.NAME, lab/README.md); 5.10 has no module BTF.
+        module_btf = gt.get("btf", {}).get("ktest_callforms") == "yes"
+        if not module_btf:
+            print("# callforms: ktest_callforms has no BTF on this kernel: member paths need its DWARF")
+        debug_args = modes_with_dwarf(tap, d, dump, debug)
+        modes = [((), False, "vmlinux"), (debug_args, True, "module DWARF")]
+        if dump_alone(tap, "callforms", dump):
+            modes.append((("--no-debuginfo",), False, "no debuginfo"))
+        for mode, with_dwarf, tag in modes:
             for name in KINDS:
                 if name in gt["cf"]:
-                    check_form(tap, f"callforms {name} ({tag})", dump, name, gt["cf"][name], mode, with_dwarf)
+                    check_form(tap, f"callforms {name} ({tag})", dump, name, gt["cf"][name], mode, with_dwarf,
+                               module_btf)
                 else:
                     tap.ok(False, f"callforms: ground truth has cf.{name}")
             check_stale(tap, f"callforms stale ({tag})", dump, gt["cf"]["stale"], mode)
         check_saved_registers(tap, dump, gt["cf"]["memory"])
-        check_dis_marks(tap, dump, gt["cf"], debug)
+        check_dis_marks(tap, dump, gt["cf"], debug_args)
         # Without a stack only globals are known: the RIP-relative table resolves, an argument not.
         rs = gt["cf"]["riprel_struct"]
         p = ktriage("--json", dump, "callsite", rs["ret"], rs["callee"], check=False)
@@ -287,11 +310,18 @@ def main():
     d = scenario_dir(tap, "nmi-stuck")
     if d:
         gt = ground_truth(d)
-        for mode, tag, typed in (((), "vmlinux", False), (("--no-debuginfo",), "no debuginfo", False),
+        dump = os.path.join(d, "vmcore.kdump")
+        alone = dump_alone(tap, "nmi-stuck", dump)
+        # Where the kernel's headers ship a vmlinux (6.12), kbuild gives every out-of-tree module
+        # BTF: the kernel accepted it (btf.ktest_stuck) and member names come from it.
+        btf = gt.get("btf", {}).get("ktest_stuck") == "yes"
+        for mode, tag, typed in (((), "vmlinux", btf), (("--no-debuginfo",), "no debuginfo", btf),
                                  (("--debuginfo", kernel_dbg(d), "--debuginfo", d), "vmlinux, module DWARF", True),
                                  (("--no-default-debuginfo", "--debuginfo", os.path.join(os.path.dirname(d), "debug")),
                                   "module DWARF", True)):
-            check_nmi(tap, f"nmi-stuck ({tag})", os.path.join(d, "vmcore.kdump"), gt, mode, typed)
+            # Without kallsyms in the dump, only modes that name the vmlinux apply.
+            if alone or (mode and kernel_dbg(d) in mode):
+                check_nmi(tap, f"nmi-stuck ({tag})", dump, gt, mode, typed)
     tap.done()
 
 

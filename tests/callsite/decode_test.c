@@ -14,6 +14,7 @@
 #include "core/error.h"
 #include "program.h"
 #include "tap.h"
+#include "tap_open.h"
 
 /* Enough text for every kind of instruction the compiler emits, quick under ASan. */
 static const size_t TEXT_SCAN_BYTES = 4u << 20;
@@ -209,11 +210,24 @@ static void test_schedule(struct kt_program *prog)
 	}
 	tap_ok(contiguous && next >= end, "instructions follow each other to the function's end");
 	tap_ok(calls == 1, "schedule calls __schedule once, named <__schedule> (%zu)", calls);
-	// ftrace turned the compiler's 5-byte call to __fentry__ into a NOP at boot.
-	static const uint8_t nop5[] = {0x0f, 0x1f, 0x44, 0x00, 0x00};
-	tap_ok(c->n && c->lines[0].length == 5 && !memcmp(c->lines[0].bytes, nop5, 5) &&
-		       !strcmp(c->lines[0].text, "nopl   0x0(%rax,%rax,1)"),
-	       "the first instruction is ftrace's NOP, as the code ran (%s)", c->n ? c->texts[0] : "");
+	// ftrace turned the compiler's 5-byte call to __fentry__ into a NOP at boot: the kernel's
+	// 5-byte NOP (arch/x86/include/asm/nops.h): BYTES_NOP5 since 5.15; before, the "ideal" NOP
+	// for the CPU, K8_NOP5_ATOMIC on AMD CPUs such as QEMU's qemu64, else P6_NOP5_ATOMIC.
+	static const struct {
+		uint8_t bytes[5];
+		const char *text;
+	} nop5[] = {
+		{{0x0f, 0x1f, 0x44, 0x00, 0x00}, "nopl   0x0(%rax,%rax,1)"},
+		{{0x66, 0x66, 0x66, 0x66, 0x90}, "data16 data16 data16 xchg %ax,%ax"},
+	};
+	// With CONFIG_X86_KERNEL_IBT (6.2+) the function starts with endbr64 and the call follows it.
+	size_t first = c->n > 1 && !strcmp(c->lines[0].text, "endbr64") ? 1 : 0;
+	bool is_nop5 = false;
+	for (size_t i = 0; c->n && c->lines[first].length == 5 && i < sizeof(nop5) / sizeof(nop5[0]); i++)
+		is_nop5 |= !memcmp(c->lines[first].bytes, nop5[i].bytes, 5) &&
+			   !strcmp(c->lines[first].text, nop5[i].text);
+	tap_ok(is_nop5, "the first instruction (after endbr64) is ftrace's NOP, as the code ran (%s)",
+	       c->n ? c->texts[first] : "");
 	free(c);
 }
 
@@ -313,7 +327,7 @@ int main(void)
 	if (!path)
 		return tap_done();
 	struct kt_program *prog;
-	struct kt_error *err = kt_program_open(path, NULL, &prog);
+	struct kt_error *err = tap_program_open(path, NULL, &prog);
 	free(path);
 	if (!tap_ok(!err, "the panic dump opens")) {
 		tap_diag("%s", kt_error_message(err));

@@ -10,7 +10,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
-from tap import Tap, check_dump_only, dump_has_kallsyms, ground_truth, ktriage, scenario_dir, scenarios  # noqa: E402
+from tap import Tap, check_dump_only, dump_alone, dump_has_kallsyms, ground_truth, ktriage, scenario_dir, scenarios  # noqa: E402
 
 ORACLE = os.path.join(os.path.dirname(__file__), "..", "oracle", "drgn_timekeeper.py")
 SLACK = 5          # seconds between the guest's last record and the host's last write of serial.log

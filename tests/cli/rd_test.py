@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
-from tap import Tap, ground_truth, ktriage, scenario_dir, scenarios  # noqa: E402
+from tap import Tap, dump_alone, ground_truth, ktriage, scenario_dir, scenarios  # noqa: E402
 
 ORACLE = os.path.join(os.path.dirname(__file__), "..", "oracle", "drgn_rd.py")
 
@@ -21,6 +21,12 @@ def rd_bytes(*args):
     out = json.loads(p.stdout)
     size = out["size"]
     return b"".join(int(v, 16).to_bytes(size, "little") for v in out["values"])
+
+
+def banner_head(gt):
+    """The first 16 bytes of linux_banner, as rd's ASCII column shows them: "Linux version " and
+    the release the guest printed (uname -r)."""
+    return ("Linux version " + gt["sys"]["release"])[:16]
 
 
 def check_faults(tap, name, dump, o):
@@ -81,7 +87,7 @@ def check_dump(tap, name, d, gt):
         return
     o = json.loads(o.stdout)
     p = ktriage(dump, "rd", "linux_banner", "4", check=False)
-    tap.ok(p.returncode == 0 and p.stdout.splitlines()[0].endswith("Linux version 6."),
+    tap.ok(p.returncode == 0 and p.stdout.splitlines()[0].endswith(banner_head(gt)),
            f"{name}: rd linux_banner shows 'Linux version' in the ASCII column", p.stdout + p.stderr)
     for sym, w in o["symbols"].items():
         want = bytes.fromhex(w["bytes"])
@@ -95,13 +101,14 @@ def check_dump(tap, name, d, gt):
                  f"0x{addr + 16:x}"):
         tap.eq(rd_bytes(dump, "rd", expr, "2"), banner[16:32], f"{name}: rd {expr}")
     tap.eq(rd_bytes(dump, "x", "linux_banner", "8"), banner, f"{name}: x is rd")
-    tap.eq(rd_bytes("--no-debuginfo", dump, "rd", "linux_banner", "8"), banner,
-           f"{name}: the same words without debug info")
+    if dump_alone(tap, name, dump):
+        tap.eq(rd_bytes("--no-debuginfo", dump, "rd", "linux_banner", "8"), banner,
+               f"{name}: the same words without debug info")
     want = bytes.fromhex(o["banner_phys_bytes"])
     tap.eq(rd_bytes(dump, "rd", "-p", o["banner_phys"], "8"), want,
            f"{name}: rd -p {o['banner_phys']} = drgn's prog.read(addr, n, True)")
     p = ktriage(dump, "rd", "-p", o["banner_phys"], "2", check=False)
-    tap.ok(p.stdout.splitlines()[0].endswith("Linux version 6."), f"{name}: rd -p shows the banner's text",
+    tap.ok(p.stdout.splitlines()[0].endswith(banner_head(gt)), f"{name}: rd -p shows the banner's text",
            p.stdout)
     check_faults(tap, name, dump, o)
     check_symbols(tap, name, dump, o, gt)
@@ -125,7 +132,7 @@ def main():
         # QEMU dumps: drgn 0.0.22 cannot read them; the banner is still the banner.
         dump = os.path.join(d, "vmcore.qemu.elf")
         p = ktriage(dump, "rd", "linux_banner", "2", check=False)
-        tap.ok(p.returncode == 0 and p.stdout.splitlines()[0].endswith("Linux version 6."),
+        tap.ok(p.returncode == 0 and p.stdout.splitlines()[0].endswith(banner_head(ground_truth(d))),
                f"{name}: rd linux_banner shows 'Linux version'", p.stdout + p.stderr)
     tap.done()
 

@@ -8,7 +8,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
-from tap import Tap, ktriage, scenario_dir  # noqa: E402
+from tap import Tap, dump_alone, ground_truth, ktriage, scenario_dir  # noqa: E402
 
 
 def tty_session(exe, dump, keys):
@@ -47,12 +47,25 @@ def check_completion(tap, dump, callforms):
              ((dump, "complete", "sym", "__crash_k"), ["__crash_kexec"], "a kernel symbol"),
              ((dump, "complete", "bt -a; dis __crash_k"), ["__crash_kexec"], "in the second command of a list")]
     if callforms:
-        cases += [((callforms, "complete", "whatis", "ktcf_vcpu_a"), ["ktcf_vcpu_arch"], "a module's BTF type"),
-                  ((callforms, "complete", "dis", "ktcf_nested_ca"), ["ktcf_nested_callee", "ktcf_nested_caller"],
+        # The kernel accepted ktest_callforms's BTF (btf.NAME, lab/README.md); 5.10 has no module BTF.
+        if ground_truth(os.path.dirname(callforms)).get("btf", {}).get("ktest_callforms") == "yes":
+            cases += [((callforms, "complete", "whatis", "ktcf_vcpu_a"), ["ktcf_vcpu_arch"], "a module's BTF type")]
+        else:
+            print("# callforms: ktest_callforms has no BTF on this kernel: no module BTF type to complete")
+        cases += [((callforms, "complete", "dis", "ktcf_nested_ca"), ["ktcf_nested_callee", "ktcf_nested_caller"],
                    "module symbols, sorted")]
+    # Type names: the kernel's BTF may hold more types of the prefix (6.12's BPF verifier types
+    # task_struct__safe_rcu, mm_struct__safe_rcu_or_null): the wanted one is offered, and
+    # every offer has the prefix.
     for args, want, what in cases:
         p = ktriage(*args, check=False)
-        tap.eq(p.stdout.split(), want, f"complete offers {what}: {' '.join(args[2:])}")
+        got = p.stdout.split()
+        if what.startswith("a type"):
+            prefix = args[-1]
+            tap.ok(set(want) <= set(got) and all(g.startswith(prefix) for g in got),
+                   f"complete offers {what}: {' '.join(args[2:])}", f"got:  {got}\nwant: {want} among them")
+        else:
+            tap.eq(got, want, f"complete offers {what}: {' '.join(args[2:])}")
     exe = os.environ.get("KTRIAGE", "ktriage")
     shown = tty_session(exe, dump, [b"sym __crash_ke\t", b"\n"])
     tap.ok("__crash_kexec" in shown and "ffffffff" in shown.split("__crash_ke", 1)[-1],
@@ -76,10 +89,11 @@ def main():
         tap.ok(p.returncode == 0 and p.stdout.startswith("usage: bt"), "CMD --help prints its usage", p.stdout)
         p = ktriage(dump, "help", check=False)
         tap.ok(p.returncode == 0 and "member-at" in p.stdout and "dis" in p.stdout, "help lists the commands")
-        p = ktriage("--no-debuginfo", dump, "sym", "schedule", check=False)
-        tap.ok(p.returncode == 0 and "kallsyms and BTF from the dump" in p.stderr and "no source lines" in p.stderr
-               and " schedule" in p.stdout, "without a debug file, the mode and what it lacks are said once, on stderr",
-               p.stderr)
+        if dump_alone(tap, "panic", dump):
+            p = ktriage("--no-debuginfo", dump, "sym", "schedule", check=False)
+            tap.ok(p.returncode == 0 and "kallsyms and BTF from the dump" in p.stderr and "no source lines" in p.stderr
+                   and " schedule" in p.stdout,
+                   "without a debug file, the mode and what it lacks are said once, on stderr", p.stderr)
         p = ktriage(dump, "sym", "schedule", check=False)
         tap.ok(p.returncode == 0 and "symbols and types" not in p.stderr, "with the vmlinux nothing is said", p.stderr)
         p = ktriage(dump, "nosuchcommand", check=False)

@@ -9,6 +9,7 @@
 #include "dump/vmcoreinfo.h"
 #include "program.h"
 #include "tap.h"
+#include "tap_open.h"
 
 static bool has_substr(const struct kt_error *err, const char *s)
 {
@@ -216,7 +217,7 @@ int main(void)
 		if (!path)
 			continue;
 		struct kt_program *prog;
-		struct kt_error *err = kt_program_open(path, NULL, &prog);
+		struct kt_error *err = tap_program_open(path, NULL, &prog);
 		if (tap_ok(!err, "open %s", formats[i])) {
 			test_symbols_and_reads(prog);
 			test_filtered_page(prog);

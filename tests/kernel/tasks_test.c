@@ -13,6 +13,7 @@
 #include "program.h"
 #include "dump_patch.h"
 #include "tap.h"
+#include "tap_open.h"
 
 enum { MAX_NODES = 64 };
 
@@ -60,7 +61,7 @@ static struct kt_error *walk_tasks(const char *path, enum kt_read_ahead_mode mod
 {
 	struct kt_open_options opts = {.read_ahead = mode};
 	struct kt_program *prog;
-	struct kt_error *err = kt_program_open(path, &opts, &prog);
+	struct kt_error *err = tap_program_open(path, &opts, &prog);
 	if (err)
 		return err;
 	struct kt_task_walk_options walk = {.stacks = true};
@@ -126,7 +127,7 @@ int main(void)
 	if (!path)
 		return tap_done();
 	struct kt_program *prog;
-	struct kt_error *err = kt_program_open(path, NULL, &prog);
+	struct kt_error *err = tap_program_open(path, NULL, &prog);
 	uint64_t init_task, tasks_off;
 	struct collect c = {.n = 0};
 	if (!err)

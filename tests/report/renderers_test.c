@@ -14,6 +14,7 @@
 #include "core/strpool.h"
 #include "ktriage.h"
 #include "tap.h"
+#include "tap_open.h"
 
 /* What fn wrote, as a string (free it). */
 #define RENDER(buf, len, ...)                                         \
@@ -424,7 +425,7 @@ int main(void)
 	strpool_case();
 	char *path = tap_lab_file("panic", "vmcore.kdump");
 	struct kt_program *prog;
-	struct kt_error *err = path ? kt_program_open(path, NULL, &prog) : NULL;
+	struct kt_error *err = path ? tap_program_open(path, NULL, &prog) : NULL;
 	if (path && tap_ok(!err, "open the panic dump")) {
 		backtrace_case(prog);
 		tasks_case(prog);

@@ -12,6 +12,7 @@
 #include "program.h"
 #include "sym/dwarf_params.h"
 #include "tap.h"
+#include "tap_open.h"
 
 /* The first parameter of the function at symbol, at its entry. */
 static void check_first_param(struct kt_program *prog, const char *symbol, const char *name,
@@ -58,7 +59,7 @@ int main(void)
 	// The lab's module debug files, and the kernel's from the lab cache.
 	struct kt_program *prog;
 	struct kt_sys_info info;
-	struct kt_error *err = kt_program_open(dump, NULL, &prog);
+	struct kt_error *err = tap_program_open(dump, NULL, &prog);
 	if (err || (err = kt_sys_info_init(prog, &info))) {
 		tap_ok(false, "open %s: %s", dump, kt_error_message(err));
 		return tap_done();
@@ -82,7 +83,7 @@ int main(void)
 	check_first_param(prog, "panic", "fmt", "const char *", 5);
 	// static int ktcf_direct_callee(struct ktcf_obj *obj) (lab/modules/ktest_callforms/cf_main.c)
 	check_first_param(prog, "ktcf_direct_callee", "obj", "struct ktcf_obj *", 5);
-	check_global(prog, "console_drivers", "struct console *");
+	check_global(prog, "init_task", "struct task_struct");
 	check_global(prog, "panic_notifier_list", "struct atomic_notifier_head");
 	kt_program_destroy(prog);
 	free(debug);

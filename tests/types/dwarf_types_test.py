@@ -4,7 +4,9 @@ against the kernel's own BTF (the default): on these kernels pahole made the BTF
 DWARF, so every layout must print byte for byte the same, and so must the commands that read
 member offsets through the type system. The one line allowed to differ is SYMBOLS, which names the
 source of the types."""
+import json
 import os
+import re
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
@@ -50,8 +52,14 @@ def main():
         for off in TASK_OFFSETS:
             btf, dwarf = both(dump, "member-at", "task_struct", off)
             same(tap, f"{scenario}: member-at task_struct {off}", btf, dwarf)
-        btf, dwarf = both(dump, "member-at", "task_struct", "0x18")
-        tap.ok("__state" in dwarf.stdout, f"{scenario}: task_struct+0x18 is __state", dwarf.stdout)
+        # The task state member, "__state" since 5.14 ("state" before), where BTF puts it.
+        members = {m["name"]: m["offset"] for m in
+                   json.loads(ktriage("--json", dump, "whatis", "task_struct").stdout)["members"]}
+        state = "__state" if "__state" in members else "state"
+        off = hex(members.get(state, -1))
+        btf, dwarf = both(dump, "member-at", "task_struct", off)
+        tap.ok(state in members and re.search(rf"\b{state}\b", dwarf.stdout),
+               f"{scenario}: task_struct+{off} is {state} in DWARF too", dwarf.stdout)
         for cmd in COMMANDS:
             btf, dwarf = both(dump, *cmd)
             same(tap, f"{scenario}: {' '.join(cmd)}", btf, dwarf,

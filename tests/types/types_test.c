@@ -12,6 +12,7 @@
 #include "program.h"
 #include "sym/type_print.h"
 #include "tap.h"
+#include "tap_open.h"
 
 static const struct btf *btf;
 
@@ -166,12 +167,50 @@ static void check_partial(struct kt_program *prog)
 
 /* The type-ref API on the kvm-svm dump, whose kvm and kvm_amd modules carry Debian's split BTF:
  * types and functions private to a module, parameters, pointees, member paths at offsets. */
+/*
+ * Whether the dumps' kernel gives its modules BTF (CONFIG_DEBUG_INFO_BTF_MODULES, 5.11+), from the
+ * config file of the kernel image the lab extracted: $KTRIAGE_CACHE/kernel/RELEASE/image/boot/
+ * config-RELEASE, RELEASE from the dumps tree's name (RELEASE-LABHASH). -1 if it cannot be read.
+ */
+static int kernel_has_module_btf(void)
+{
+	const char *lab = getenv("KTRIAGE_LAB"), *cache = getenv("KTRIAGE_CACHE");
+	if (!lab || !cache)
+		return -1;
+	const char *base = strrchr(lab, '/') ? strrchr(lab, '/') + 1 : lab;
+	const char *dash = strrchr(base, '-');
+	if (!dash)
+		return -1;
+	int n = (int)(dash - base);
+	char *path;
+	if (asprintf(&path, "%s/kernel/%.*s/image/boot/config-%.*s", cache, n, base, n, base) < 0)
+		abort();
+	FILE *f = fopen(path, "r");
+	free(path);
+	if (!f)
+		return -1;
+	char line[256];
+	int yes = 0;
+	while (fgets(line, sizeof(line), f))
+		yes |= !strcmp(line, "CONFIG_DEBUG_INFO_BTF_MODULES=y\n");
+	fclose(f);
+	return yes;
+}
+
 static void check_modules(const char *dump)
 {
+	int module_btf = kernel_has_module_btf();
+	if (!tap_ok(module_btf >= 0, "the kernel's config is at hand (KTRIAGE_CACHE/kernel/RELEASE/image/boot)"))
+		return;
+	if (!module_btf) {
+		printf("# kvm-svm: this kernel has no CONFIG_DEBUG_INFO_BTF_MODULES (its modules carry no BTF):"
+		       " the module-BTF checks do not apply\n");
+		return;
+	}
 	struct kt_open_options opts = {.no_debuginfo = true};
 	struct kt_program *prog;
 	struct kt_types *types;
-	struct kt_error *err = kt_program_open(dump, &opts, &prog);
+	struct kt_error *err = tap_program_open(dump, &opts, &prog);
 	if (!err)
 		err = kt_program_types(prog, &types);
 	if (!tap_ok(!err, "open the kvm-svm dump and its BTF")) {
@@ -199,14 +238,20 @@ static void check_modules(const char *dump)
 	tap_ok(!err && vcpu.btf == vmlinux, "struct kvm_vcpu comes from vmlinux first");
 	kt_error_destroy(err);
 
-	uint64_t size;
+	// struct vcpu_svm (arch/x86/kvm/svm/svm.h, 5.12+) starts with the kvm_vcpu, the vmcb pointer,
+	// then vmcb01 (struct kvm_vmcb_info: ptr, pa, ...); lab/modules/ktest_kvminfo checks it
+	// against each kernel's kvm-amd.ko.
+	uint64_t size, vcpu_size = 0;
 	struct kt_member_info info;
-	err = kt_types_size(types, "vcpu_svm", &size);
+	err = kt_types_size(types, "kvm_vcpu", &vcpu_size);
+	if (!err)
+		err = kt_types_size(types, "vcpu_svm", &size);
 	if (!err)
 		err = kt_types_member(types, "vcpu_svm", "vmcb01.pa", &info);
-	tap_ok(!err && size > 6552 && info.offset == 6568 && info.size == 8 &&
+	uint64_t vmcb01 = vcpu_size + 8;
+	tap_ok(!err && size > vcpu_size && info.offset == vmcb01 + 8 && info.size == 8 &&
 	       kt_types_has_member(types, "vcpu_svm", "current_vmcb"),
-	       "kt_types_size/member/has_member on a module type (vmcb01.pa at 6568)");
+	       "kt_types_size/member/has_member on a module type (vmcb01.pa at %" PRIu64 ")", vmcb01 + 8);
 	kt_error_destroy(err);
 
 	// svm_vcpu_run(struct kvm_vcpu *vcpu, u64 run_flags) in Debian's 6.1 kvm_amd;
@@ -240,10 +285,10 @@ static void check_modules(const char *dump)
 	tap_ok(!kt_types_pointee(svm, &pointee), "a struct is no pointer");
 
 	// member-at: the pointer that starts at the offset wins over what merely covers it.
-	err = kt_types_member_at(svm, 6560, buf, sizeof(buf), &ref);
+	err = kt_types_member_at(svm, vmcb01, buf, sizeof(buf), &ref);
 	tap_ok(!err && !strcmp(buf, "vmcb01.ptr") &&
 	       !strcmp(kt_types_name(ref, name, sizeof(name)), "struct vmcb *"),
-	       "member_at(vcpu_svm, 6560) is vmcb01.ptr, a struct vmcb *: %s", err ? "" : buf);
+	       "member_at(vcpu_svm, %" PRIu64 ") is vmcb01.ptr, a struct vmcb *: %s", vmcb01, err ? "" : buf);
 	kt_error_destroy(err);
 	err = kt_types_member(types, "kvm_vcpu", "arch.regs[2]", &info);
 	uint64_t regs2 = info.offset;
@@ -272,14 +317,28 @@ static void check_modules(const char *dump)
 static void check_callforms(const char *dump)
 {
 	struct kt_open_options opts = {.no_debuginfo = true};
+	// Without module BTF (before 5.11) the module's types come from its DWARF: the lab's debug
+	// tree (KTRIAGE_LAB/debug) and the scenario's vmlinux.
+	char *debug = NULL, *vmlinux = NULL;
+	const char *dirs[1];
+	if (kernel_has_module_btf() == 0) {
+		if (asprintf(&debug, "%s/debug", getenv("KTRIAGE_LAB")) < 0 ||
+		    asprintf(&vmlinux, "%.*s/vmlinux", (int)(strrchr(dump, '/') - dump), dump) < 0)
+			abort();
+		dirs[0] = debug;
+		opts = (struct kt_open_options){.vmlinux = vmlinux, .debuginfo_dirs = dirs, .n_debuginfo_dirs = 1};
+		printf("# callforms: no module BTF on this kernel: ktest_callforms's types from %s\n", debug);
+	}
 	struct kt_program *prog;
 	struct kt_types *types;
-	struct kt_error *err = kt_program_open(dump, &opts, &prog);
+	struct kt_error *err = tap_program_open(dump, &opts, &prog);
 	if (!err)
 		err = kt_program_types(prog, &types);
 	if (!tap_ok(!err, "open the callforms dump and its BTF")) {
 		tap_diag("%s", kt_error_message(err));
 		kt_error_destroy(err);
+		free(debug);
+		free(vmlinux);
 		return;
 	}
 	struct kt_type_ref proto, param, vcpu, member;
@@ -300,6 +359,8 @@ static void check_callforms(const char *dump)
 		tap_diag("%s", kt_error_message(err));
 	kt_error_destroy(err);
 	kt_program_destroy(prog);
+	free(debug);
+	free(vmlinux);
 }
 
 /* The type layer on vmlinux's BTF, on the panic dump. */
@@ -307,7 +368,7 @@ static void check_panic(const char *path)
 {
 	struct kt_program *prog;
 	struct kt_types *types;
-	struct kt_error *err = kt_program_open(path, NULL, &prog);
+	struct kt_error *err = tap_program_open(path, NULL, &prog);
 	if (!err)
 		err = kt_program_types(prog, &types);
 	if (!tap_ok(!err, "open the panic dump and its BTF")) {
@@ -324,7 +385,7 @@ static void check_panic(const char *path)
 	check_name("task_struct", "sched_class", "const struct sched_class *");
 	check_name("file_operations", "read", "ssize_t (*)(struct file *, char *, size_t, loff_t *)");
 	check_name("kvm_vcpu", "arch.regs", "unsigned long [17]");
-	check_name("page", "pp_frag_count", "atomic_long_t");
+	check_name("page", "_refcount", "atomic_t");
 	static const char *const big[] = {"task_struct", "kvm_vcpu", "kvm_vcpu_arch", "page", "rq",
 					  "mm_struct", "kvm"};
 	for (size_t i = 0; i < sizeof(big) / sizeof(big[0]); i++)

@@ -9,7 +9,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
-from tap import Tap, dump_files, ground_truth, ktriage, scenario_dir, scenarios  # noqa: E402
+from tap import Tap, dump_alone, dump_files, ground_truth, ktriage, scenario_dir, scenarios  # noqa: E402
 
 ORACLE = os.path.join(os.path.dirname(__file__), "..", "oracle", "drgn_bt.py")
 STATUSES = {"verified", "inferred", "stale"}
@@ -232,6 +232,11 @@ def check_read_ahead(tap, name, d):
                (err1 + err2)[-1500:])
 
 
+# What drgn 0.0.22 says on kernels it cannot unwind: 6.4+ modules (struct module has mem[], no
+# core_size) and 6.12's ORC (a new entry type).
+DRGN_CANNOT = ("'struct module' has no member 'core_size'", "unknown ORC entry type")
+
+
 def main():
     tap = Tap()
     check_nmi_printk(tap)
@@ -256,9 +261,10 @@ def main():
                    s["note"])
             if qemu:
                 tap.ok("QEMU" in s["registers_source"], f"{name}: CPU {s['cpu']} registers from QEMU's note")
-        plain, _ = bt(dump, "-a", mode=["--no-debuginfo"]) if not (qemu and "vmcoreinfo" not in name) else (stacks, "")
-        tap.eq([[f["pc"] for f in s["frames"]] for s in plain or []],
-               [[f["pc"] for f in s["frames"]] for s in stacks], f"{name}: bt -a without debug info: same frames")
+        if (qemu and "vmcoreinfo" not in name) or dump_alone(tap, name, dump):
+            plain, _ = bt(dump, "-a", mode=["--no-debuginfo"]) if not (qemu and "vmcoreinfo" not in name) else (stacks, "")
+            tap.eq([[f["pc"] for f in s["frames"]] for s in plain or []],
+                   [[f["pc"] for f in s["frames"]] for s in stacks], f"{name}: bt -a without debug info: same frames")
         if not qemu:
             check_nmi_cpu(tap, name, gt, dump)
         if name == "panic":
@@ -274,6 +280,12 @@ def main():
         module_debug = module_debug_files(dump, d)
         o = subprocess.run(["/usr/bin/python3", ORACLE, dump, os.path.join(d, "vmlinux"), *module_debug],
                            capture_output=True, text=True, timeout=600)
+        cannot = [m for m in DRGN_CANNOT if m in o.stderr]
+        if o.returncode != 0 and cannot:
+            n = len(list(recorded_chains(gt)))
+            print(f"# {name}: drgn 0.0.22 cannot trace this kernel's tasks ({cannot[0]}): "
+                  f"no drgn comparison; the guest's ground truth is compared instead ({n} recorded chains above)")
+            continue
         if not tap.ok(o.returncode == 0, f"{name}: drgn traces the sleeping tasks", o.stderr[-1500:]):
             continue
         # drgn repeats a pc for each inlined function there and ends with the user-space pc.

@@ -11,6 +11,7 @@
 #include "kernel/percpu.h"
 #include "tap.h"
 #include "unwind/stack_layout.h"
+#include "tap_open.h"
 
 static struct json_object *ground_truth;
 
@@ -37,7 +38,7 @@ static struct kt_backtrace *bt_of(const char *path, int cpu)
 {
 	struct kt_program *prog;
 	struct kt_backtrace *bt = NULL;
-	struct kt_error *err = kt_program_open(path, NULL, &prog);
+	struct kt_error *err = tap_program_open(path, NULL, &prog);
 	if (!err) {
 		err = cpu < 0 ? kt_backtrace_panic(prog, &bt) : kt_backtrace_cpu(prog, (unsigned int)cpu, &bt);
 		kt_program_destroy(prog);  // frames name symbols the program owns: compare only pcs
@@ -53,7 +54,7 @@ static off_t file_offset(const char *path, uint64_t va)
 {
 	struct kt_program *prog;
 	off_t at = -1;
-	struct kt_error *err = kt_program_open(path, NULL, &prog);
+	struct kt_error *err = tap_program_open(path, NULL, &prog);
 	if (!err) {
 		if (!va_to_file_offset(prog, path, va, &at))
 			at = -1;
@@ -162,7 +163,7 @@ static void fp_loop_case(const char *path)
 	struct kt_program *prog;
 	struct kt_backtrace *bt = NULL;
 	struct kt_backtrace_options fp = {.unwinder = KT_UNWINDER_FP};
-	struct kt_error *err = kt_program_open(copy, NULL, &prog);
+	struct kt_error *err = tap_program_open(copy, NULL, &prog);
 	if (!err) {
 		err = kt_backtrace_task_with(prog, task, &fp, &bt);
 		kt_program_destroy(prog);

@@ -7,6 +7,7 @@
 #include "core/error.h"
 #include "program.h"
 #include "tap.h"
+#include "tap_open.h"
 #include "unwind/orc.h"
 
 static bool same_entry(const struct kt_orc_entry *a, const struct kt_orc_entry *b)
@@ -25,7 +26,7 @@ static void compare(const char *scenario, const char *file)
 	struct kt_program *prog;
 	struct kt_orc *lazy = NULL, *whole = NULL;
 	uint64_t stext = 0, etext = 0;
-	struct kt_error *err = kt_program_open(path, &opts, &prog);
+	struct kt_error *err = tap_program_open(path, &opts, &prog);
 	if (!err && !(err = kt_orc_load_how(prog, true, &lazy)) &&
 	    !(err = kt_orc_load_how(prog, false, &whole)) &&
 	    !(err = kt_program_symbol_address(prog, "_stext", &stext)))

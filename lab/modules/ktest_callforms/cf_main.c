@@ -34,6 +34,7 @@
 #include <linux/static_call.h>
 #include <linux/stringify.h>
 #include <linux/sysfs.h>
+#include <linux/version.h>
 #include <asm/asm.h>
 
 #include "cf.h"
@@ -281,6 +282,16 @@ static int ktcf_thread(void *data)
 	return ret;
 }
 
+/* The static call's current target: static_call_query() since 5.12, the key's func before. */
+static void *ktcf_static_call_target(void)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 12, 0)
+	return static_call_query(ktcf_sc_run);
+#else
+	return READ_ONCE(STATIC_CALL_KEY(ktcf_sc_run).func);
+#endif
+}
+
 static void ktcf_report(void)
 {
 	int i, k;
@@ -321,7 +332,7 @@ static void ktcf_report(void)
 	pr_info("KTGT cf.static_call.key_addr %px\n", &STATIC_CALL_KEY(ktcf_sc_run));
 	pr_info("KTGT cf.static_call.trampoline %s\n", STATIC_CALL_TRAMP_STR(ktcf_sc_run));
 	pr_info("KTGT cf.static_call.trampoline_addr %px\n", STATIC_CALL_TRAMP_ADDR(ktcf_sc_run));
-	pr_info("KTGT cf.static_call.target %px\n", static_call_query(ktcf_sc_run));
+	pr_info("KTGT cf.static_call.target %px\n", ktcf_static_call_target());
 
 	pr_info("KTGT cf.tail.via %s\n", ktcf_tail_via_name);
 	pr_info("KTGT cf.tail.via_addr %px\n", ktcf_tail_via_addr);
@@ -351,13 +362,20 @@ static void ktcf_report(void)
 	pr_info("KTGT cf.ready 1\n");
 }
 
+/* A task's state member: "state" until 5.14 renamed it to "__state". */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 14, 0)
+#define KTCF_TASK_STATE(t)	READ_ONCE((t)->__state)
+#else
+#define KTCF_TASK_STATE(t)	READ_ONCE((t)->state)
+#endif
+
 /* Asleep: recorded everything, TASK_INTERRUPTIBLE, off its CPU and off the run queue. */
 static bool ktcf_asleep(const struct ktcf_rec *r)
 {
 	struct task_struct *t = r->task;
 
 	return t && smp_load_acquire(&r->recorded) &&
-	       READ_ONCE(t->__state) == TASK_INTERRUPTIBLE &&
+	       KTCF_TASK_STATE(t) == TASK_INTERRUPTIBLE &&
 	       !READ_ONCE(t->on_cpu) && !READ_ONCE(t->on_rq);
 }
 

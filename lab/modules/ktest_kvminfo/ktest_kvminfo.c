@@ -9,8 +9,9 @@
  * struct kvm_vcpu. It needs nothing exported by kvm.ko.
  *
  * struct vcpu_svm is private to kvm_amd: the head of it declared here has the
- * Linux 6.1 layout of arch/x86/kvm/svm/svm.h, checked below against the DWARF
- * of Debian's kvm-amd.ko. Values that change while the vCPU runs (mode, cpu,
+ * layout of arch/x86/kvm/svm/svm.h of the kernel built against (5.10: vmcb and
+ * vmcb_pa; 5.12 on: vmcb, vmcb01, current_vmcb, asid), checked below against
+ * the DWARF of Debian's kvm-amd.ko of each kernel the lab runs. Values that change while the vCPU runs (mode, cpu,
  * last exit code, counters) are one sample taken at the write, stamped with
  * the time: at dump time the vCPU thread may be anywhere in its loop.
  *
@@ -23,9 +24,14 @@
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/sched/task.h>
+#include <linux/version.h>
 #include <asm/svm.h>
 
-/* Linux 6.1 arch/x86/kvm/svm/svm.h */
+/* The VMCB pair of 5.12+ ("KVM: SVM: introduce vmcb01 and vmcb02"). */
+#define KVMINFO_HAS_VMCB01 (LINUX_VERSION_CODE >= KERNEL_VERSION(5, 12, 0))
+
+#if KVMINFO_HAS_VMCB01
+/* Linux 6.1 and 6.12 arch/x86/kvm/svm/svm.h */
 struct kvm_vmcb_info {
 	struct vmcb *ptr;
 	unsigned long pa;
@@ -42,23 +48,54 @@ struct vcpu_svm_head {
 	struct kvm_vmcb_info *current_vmcb;
 	u32 asid;
 };
+#else
+/* The first members of the 5.10 struct vcpu_svm (arch/x86/kvm/svm/svm.h). */
+struct vcpu_svm_head {
+	struct kvm_vcpu vcpu;
+	struct vmcb *vmcb;
+	unsigned long vmcb_pa;
+};
+#endif
 
 /*
- * From the DWARF of Debian's kvm-amd.ko, package linux-image-6.1.0-56-amd64-dbg,
- * usr/lib/debug/lib/modules/6.1.0-56-amd64/kernel/arch/x86/kvm/kvm-amd.ko:
- *   gdb -batch -ex 'ptype /o struct vcpu_svm' -ex 'ptype /o struct vmcb' kvm-amd.ko
+ * From the DWARF of Debian's kvm-amd.ko, package linux-image-RELEASE-dbg,
+ * usr/lib/debug/lib/modules/RELEASE/kernel/arch/x86/kvm/kvm-amd.ko:
+ *   pahole -C vcpu_svm kvm-amd.ko; pahole -C vmcb kvm-amd.ko
  */
-static_assert(sizeof(struct kvm_vcpu) == 6552);
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0) && LINUX_VERSION_CODE < KERNEL_VERSION(6, 13, 0)
+#define KVM_VCPU_SIZE	6480	/* 6.12.95+deb12-amd64 */
+#define VMCB_SIZE	2672
+#elif LINUX_VERSION_CODE >= KERNEL_VERSION(6, 1, 0) && LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
+#define KVM_VCPU_SIZE	6552	/* 6.1.0-56-amd64 */
+#define VMCB_SIZE	1764
+#elif LINUX_VERSION_CODE >= KERNEL_VERSION(5, 10, 0) && LINUX_VERSION_CODE < KERNEL_VERSION(5, 11, 0)
+#define KVM_VCPU_SIZE	10008	/* 5.10.0-46-amd64 */
+#define VMCB_SIZE	2056
+#else
+#error "no struct vcpu_svm layout checked for this kernel"
+#endif
+static_assert(sizeof(struct kvm_vcpu) == KVM_VCPU_SIZE);
 static_assert(offsetof(struct vcpu_svm_head, vcpu) == 0);
-static_assert(offsetof(struct vcpu_svm_head, vmcb) == 6552);
-static_assert(offsetof(struct vcpu_svm_head, vmcb01) == 6560);
-static_assert(offsetof(struct vcpu_svm_head, current_vmcb) == 6592);
-static_assert(offsetof(struct vcpu_svm_head, asid) == 6600);
+static_assert(offsetof(struct vcpu_svm_head, vmcb) == KVM_VCPU_SIZE);
+#if KVMINFO_HAS_VMCB01
+static_assert(offsetof(struct vcpu_svm_head, vmcb01) == KVM_VCPU_SIZE + 8);
+static_assert(offsetof(struct vcpu_svm_head, current_vmcb) == KVM_VCPU_SIZE + 40);
+static_assert(offsetof(struct vcpu_svm_head, asid) == KVM_VCPU_SIZE + 48);
 static_assert(sizeof(struct kvm_vmcb_info) == 32);
+#else
+static_assert(offsetof(struct vcpu_svm_head, vmcb_pa) == KVM_VCPU_SIZE + 8);
+#endif
 static_assert(offsetof(struct vmcb, control.exit_code) == 112);
 static_assert(offsetof(struct vmcb, control.exit_info_1) == 120);
 static_assert(offsetof(struct vmcb, save) == 1024);
-static_assert(sizeof(struct vmcb) == 1764);
+static_assert(sizeof(struct vmcb) == VMCB_SIZE);
+
+/* A task's state member: "state" until 5.14 renamed it to "__state". */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 14, 0)
+#define KVMINFO_TASK_STATE(t)	READ_ONCE((t)->__state)
+#else
+#define KVMINFO_TASK_STATE(t)	READ_ONCE((t)->state)
+#endif
 
 #define KTGT(fmt, ...)	pr_info("KTGT svm." fmt "\n", ##__VA_ARGS__)
 
@@ -114,7 +151,7 @@ static void kvminfo_report_task(struct kvm_vcpu *vcpu)
 	KTGT("task.comm %s", task->comm);
 	KTGT("observed.task_cpu %d", task_cpu(task));
 	KTGT("observed.task_on_cpu %d", READ_ONCE(task->on_cpu));
-	KTGT("observed.task_state %u", READ_ONCE(task->__state));
+	KTGT("observed.task_state %u", (unsigned int)KVMINFO_TASK_STATE(task));
 	put_task_struct(task);
 }
 
@@ -136,8 +173,10 @@ static void kvminfo_report(struct kvm *kvm, struct kvm_vcpu *vcpu)
 	KTGT("vcpu.run %px", vcpu->run);
 	KTGT("sizeof.kvm_vcpu %zu", sizeof(struct kvm_vcpu));
 	KTGT("offset.vmcb %zu", offsetof(struct vcpu_svm_head, vmcb));
+#if KVMINFO_HAS_VMCB01
 	KTGT("offset.vmcb01 %zu", offsetof(struct vcpu_svm_head, vmcb01));
 	KTGT("offset.current_vmcb %zu", offsetof(struct vcpu_svm_head, current_vmcb));
+#endif
 	KTGT("offset.vmcb_exit_code %zu", offsetof(struct vmcb, control.exit_code));
 	KTGT("offset.kvm_vcpu_mode %zu", offsetof(struct kvm_vcpu, mode));
 	KTGT("offset.kvm_vcpu_cpu %zu", offsetof(struct kvm_vcpu, cpu));
@@ -145,11 +184,15 @@ static void kvminfo_report(struct kvm *kvm, struct kvm_vcpu *vcpu)
 	vmcb = READ_ONCE(svm->vmcb);
 	KTGT("vmcb.addr %px", vmcb);
 	KTGT("vmcb.pa 0x%016llx", (u64)__pa(vmcb));
+#if KVMINFO_HAS_VMCB01
 	KTGT("vmcb01.ptr %px", svm->vmcb01.ptr);
 	KTGT("vmcb01.pa 0x%016lx", svm->vmcb01.pa);
 	KTGT("current_vmcb %px", svm->current_vmcb);
 	KTGT("vmcb01.is_current %d", svm->current_vmcb == &svm->vmcb01);
 	KTGT("asid %u", svm->asid);
+#else
+	KTGT("vmcb_pa 0x%016lx", svm->vmcb_pa);
+#endif
 
 	/* One sample of a running vCPU, and when it was taken */
 	KTGT("observed.seq %u", ++seq);

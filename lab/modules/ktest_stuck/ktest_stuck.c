@@ -16,6 +16,11 @@
  * in mutex_lock() on it (TASK_UNINTERRUPTIBLE) until the hung-task detector
  * reports it.
  *
+ * With nmi_printk=1 the NMI handler on CPU 1 first prints one log line, and
+ * only once that printk has returned does it spin: the return address of the
+ * finished call stays on the NMI stack below the spinning handler
+ * (lab/scenarios/nmi-printk.md).
+ *
  * Ground truth is printed as "KTGT <key> <value>" lines (see lab/CONTRACT.md and
  * lab/scenarios/nmi-stuck.md). The module cannot be unloaded.
  */
@@ -23,6 +28,7 @@
 #include <linux/completion.h>
 #include <linux/delay.h>
 #include <linux/err.h>
+#include <linux/kallsyms.h>
 #include <linux/kthread.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
@@ -31,9 +37,15 @@
 #include <linux/stddef.h>
 #include <linux/sysfs.h>
 #include <linux/timer.h>
+#include <linux/version.h>
 #include <asm/apic.h>
 #include <asm/nmi.h>
 #include <asm/smp.h>
+
+/* The xAPIC ICR2 destination field; older kernels name it SET_APIC_DEST_FIELD. */
+#ifndef SET_XAPIC_DEST_FIELD
+#define SET_XAPIC_DEST_FIELD(x)	SET_APIC_DEST_FIELD(x)
+#endif
 
 #define KTEST_STUCK_CPU		1
 #define KTEST_LOCK_CPU		0
@@ -84,6 +96,18 @@ static struct {
 static bool ktest_nmi_armed;
 static struct pt_regs *ktest_nmi_regs;	/* set by the NMI handler on CPU 1 */
 
+static bool nmi_printk;
+module_param(nmi_printk, bool, 0444);
+MODULE_PARM_DESC(nmi_printk, "the NMI handler prints a line before it spins");
+
+/* The line the printing NMI handler writes, and what it saw (read from CPU 0). */
+#define KTEST_NMI_LINE "ktest_stuck: NMI handler on CPU 1 entered"
+static struct {
+	unsigned long ret;	/* return address of the handler's printk call */
+	unsigned long sp;	/* the handler's stack pointer at that call */
+	struct task_struct *task;	/* the task the NMI interrupted */
+} ktest_nmi_printk;
+
 static DEFINE_MUTEX(ktest_vm_lock);
 static DECLARE_COMPLETION(ktest_lock_taken);
 
@@ -103,6 +127,15 @@ static void ktest_svm_vcpu_put(struct ktest_vcpu *vcpu)
 	WRITE_ONCE(vcpu->cpu, -1);
 }
 
+/* x2APIC mode, from IA32_APIC_BASE (x2apic_mode is not exported before 5.11). */
+static bool ktest_x2apic(void)
+{
+	u64 base;
+
+	rdmsrl(MSR_IA32_APICBASE, base);
+	return base & X2APIC_ENABLE;
+}
+
 /*
  * Sends this CPU an NMI (physical destination = own APIC ID) if @fire, and
  * records the address of label 1 and the stack pointer there. TCG raises the
@@ -115,7 +148,7 @@ static __always_inline void ktest_self_nmi(bool fire, unsigned long *pc,
 {
 	u32 apicid = cpu_physical_id(smp_processor_id());
 
-	if (x2apic_mode) {
+	if (ktest_x2apic()) {
 		/* x2APIC: the ICR is MSR 0x830, destination in the high half. */
 		asm volatile("lea 1f(%%rip), %0\n\t"
 			     "mov %%rsp, %1\n\t"
@@ -218,6 +251,13 @@ static void ktest_report_task(const char *who)
 }
 
 static int ktest_stuck_nmi_handler(unsigned int type, struct pt_regs *regs);
+static int ktest_stuck_nmi_printk_handler(unsigned int type, struct pt_regs *regs);
+
+/* The handler CPU 1 spins in: the printing one with nmi_printk=1. */
+static nmi_handler_t ktest_nmi_handler(void)
+{
+	return nmi_printk ? ktest_stuck_nmi_printk_handler : ktest_stuck_nmi_handler;
+}
 
 /* Everything about CPU 1 that the dump cannot tell by itself. */
 static noinline void ktest_vcpu_report(struct ktest_vcpu *vcpu)
@@ -231,9 +271,9 @@ static noinline void ktest_vcpu_report(struct ktest_vcpu *vcpu)
 	pr_info("KTGT nmi.run_offset %zu\n", offsetof(struct ktest_vcpu_ops, run));
 	pr_info("KTGT nmi.run %px\n", vcpu->ops->run);
 	pr_info("KTGT nmi.run_func %s\n", ktest_trace.func[0]);
-	pr_info("KTGT nmi.handler %px\n", ktest_stuck_nmi_handler);
-	pr_info("KTGT nmi.handler_func %s\n", __stringify(ktest_stuck_nmi_handler));
-	pr_info("KTGT nmi.x2apic %d\n", x2apic_mode ? 1 : 0);
+	pr_info("KTGT nmi.handler %px\n", ktest_nmi_handler());
+	pr_info("KTGT nmi.handler_func %ps\n", ktest_nmi_handler());
+	pr_info("KTGT nmi.x2apic %d\n", ktest_x2apic() ? 1 : 0);
 	pr_info("KTGT nmi.interrupted_pc %px\n", (void *)ktest_trace.pc[0]);
 	pr_info("KTGT nmi.interrupted_sp %px\n", (void *)ktest_trace.sp);
 	for (i = 0; i < KTEST_FRAMES; i++) {
@@ -333,6 +373,76 @@ static int ktest_stuck_nmi_handler(unsigned int type, struct pt_regs *regs)
 }
 
 /*
+ * The printing handler: one complete log line, and the spin starts only after
+ * that printk has returned. The call pushes its return address at the stack
+ * pointer the handler has at the call site (no argument goes on the stack),
+ * and the finished callee leaves that slot as it was: reading it after the
+ * call gives the return address. The stack pointer is taken right before the
+ * call; the handler checks that the slot holds an address inside itself
+ * (reported from CPU 0).
+ */
+static noinline int ktest_stuck_nmi_printk_handler(unsigned int type,
+						   struct pt_regs *regs)
+{
+	unsigned long sp;
+
+	if (raw_smp_processor_id() != KTEST_STUCK_CPU || !READ_ONCE(ktest_nmi_armed))
+		return NMI_DONE;
+
+	ktest_nmi_printk.task = current;
+	asm volatile("mov %%rsp, %0" : "=r" (sp));
+	pr_info(KTEST_NMI_LINE "\n");
+	barrier();
+	ktest_nmi_printk.sp = sp;
+	ktest_nmi_printk.ret = *(unsigned long *)(sp - sizeof(long));
+
+	WRITE_ONCE(ktest_nmi_regs, regs);
+	for (;;)
+		cpu_relax();
+}
+
+/* printk's entry point: _printk since 5.15 (printk became a macro for the printk index). */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 15, 0)
+#define KTEST_PRINTK_FN _printk
+#else
+#define KTEST_PRINTK_FN printk
+#endif
+
+/* What the printing handler recorded, and its own extent as kallsyms has it. */
+static void ktest_report_nmi_printk(void)
+{
+	char sym[KSYM_SYMBOL_LEN];
+	unsigned long start = (unsigned long)ktest_stuck_nmi_printk_handler;
+	unsigned long off, size;
+	struct task_struct *t = ktest_nmi_printk.task;
+	bool inside;
+
+	/* "%pS" is "NAME+0xOFF/0xSIZE [MODULE]". */
+	snprintf(sym, sizeof(sym), "%pS", (void *)start);
+	if (sscanf(strchr(sym, '+') ?: "", "+%lx/%lx", &off, &size) != 2 || off) {
+		pr_info("KTLAB: no extent for the printing NMI handler: %s\n", sym);
+		return;
+	}
+	inside = ktest_nmi_printk.ret > start && ktest_nmi_printk.ret < start + size;
+	pr_info("KTGT nmi.printk.handler %px\n", (void *)start);
+	pr_info("KTGT nmi.printk.handler_end %px\n", (void *)(start + size));
+	pr_info("KTGT nmi.printk.handler_func %ps\n", (void *)start);
+	pr_info("KTGT nmi.printk.callee %ps\n", (void *)KTEST_PRINTK_FN);
+	pr_info("KTGT nmi.printk.callee_addr %px\n", (void *)KTEST_PRINTK_FN);
+	pr_info("KTGT nmi.printk.line %s\n", KTEST_NMI_LINE);
+	pr_info("KTGT nmi.printk.sp %px\n", (void *)ktest_nmi_printk.sp);
+	pr_info("KTGT nmi.printk.ret_slot %px\n", (void *)(ktest_nmi_printk.sp - sizeof(long)));
+	pr_info("KTGT nmi.printk.ret %px\n", (void *)ktest_nmi_printk.ret);
+	pr_info("KTGT nmi.printk.ret_sym %pS\n", (void *)ktest_nmi_printk.ret);
+	pr_info("KTGT nmi.printk.pid %d\n", task_pid_nr(t));
+	pr_info("KTGT nmi.printk.comm %s\n", t->comm);
+	pr_info("KTGT nmi.printk.task %px\n", t);
+	if (!inside)
+		pr_info("KTLAB: the printk return slot holds %px, not an address in the handler\n",
+			(void *)ktest_nmi_printk.ret);
+}
+
+/*
  * /sys/module/ktest_stuck/parameters/stuck reads 1 once CPU 1 is in the NMI
  * handler. The first such read prints the interrupted registers as the NMI
  * saw them; a repeated key keeps the last value, so these are the ones that
@@ -350,6 +460,8 @@ static int ktest_stuck_get(char *buf, const struct kernel_param *kp)
 		pr_info("KTGT nmi.frames.0.pc %px\n", (void *)regs->ip);
 		pr_info("KTGT nmi.interrupted_sp %px\n", (void *)regs->sp);
 		pr_info("KTGT nmi.state stuck\n");
+		if (nmi_printk)
+			ktest_report_nmi_printk();
 	}
 	return sysfs_emit(buf, "%d\n", regs ? 1 : 0);
 }
@@ -409,7 +521,13 @@ static struct task_struct *ktest_create(int (*fn)(void *), void *data,
 	return t;
 }
 
-static int __init ktest_stuck_init(void)
+/*
+ * Not __init: a module's init sections are freed by a work item after the load
+ * (do_free_init), and on 5.10 that vfree flushes the kernel TLB on every CPU
+ * with an IPI that stuck CPU 1 never answers, which would hang CPU 0 too. A
+ * module without init sections has nothing to free.
+ */
+static int ktest_stuck_init(void)
 {
 	struct task_struct *holder, *waiter, *vcpu;
 	int ret;
@@ -427,8 +545,12 @@ static int __init ktest_stuck_init(void)
 			      "ktest_waiter");
 	vcpu = ktest_create(ktest_vcpu_thread, &ktest_vcpu0, KTEST_STUCK_CPU,
 			    "ktest_vcpu/1");
-	ret = register_nmi_handler(NMI_LOCAL, ktest_stuck_nmi_handler, 0,
-				   "ktest_stuck");
+	if (nmi_printk)
+		ret = register_nmi_handler(NMI_LOCAL, ktest_stuck_nmi_printk_handler,
+					   0, "ktest_stuck");
+	else
+		ret = register_nmi_handler(NMI_LOCAL, ktest_stuck_nmi_handler, 0,
+					   "ktest_stuck");
 	if (IS_ERR(holder) || IS_ERR(waiter) || IS_ERR(vcpu) || ret) {
 		if (!ret)
 			unregister_nmi_handler(NMI_LOCAL, "ktest_stuck");
