@@ -38,8 +38,7 @@ dbg=$kdir/dbg/usr/lib/debug
 # The system's headers for the system's kernel, else the root kernel.sh unpacked them into.
 headers=/usr/src/linux-headers-$release
 [[ -d $kdir/headers/usr/src/linux-headers-$release ]] && headers=$kdir/headers/usr/src/linux-headers-$release
-labhash=$(cd "$lab" && find . -type f ! -name '*.md' ! -path './build/*' -print0 | sort -z |
-	xargs -0 sha256sum | sha256sum | cut -c1-12)
+labhash=$("$lab/hash.sh")
 build=$cache/build/$release-$labhash
 outroot=$cache/dumps/$release-$labhash
 log() { echo "lab: $*" >&2; }

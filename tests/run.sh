@@ -46,6 +46,7 @@ export KTRIAGE_CACHE=${KTRIAGE_CACHE:-$HOME/.cache/ktriage}
 
 # The lab prints one output directory per scenario; all share the same parent.
 declare -A lab_dir
+labhash=$(lab/hash.sh)
 for k in "${kernels[@]}"; do
 	read -r family release _ <<<"$k"
 	[[ $release == - ]] && release=
@@ -59,8 +60,9 @@ for k in "${kernels[@]}"; do
 		echo "lab $family: $((SECONDS - t0)) s"
 	fi
 	dir=$(head -1 "build/lab-dirs-$family.txt" 2>/dev/null | xargs -r dirname)
-	if [[ -z $dir ]]; then
-		dir=$(ls -dt "$KTRIAGE_CACHE"/dumps/"$family".*-*/ 2>/dev/null | head -1)
+	if [[ -z $lab || -z $dir ]]; then
+		# The dumps of this lab version (lab/hash.sh), whichever run made them.
+		dir=$(ls -d "$KTRIAGE_CACHE"/dumps/"$family".*-"$labhash"/ 2>/dev/null | head -1)
 	fi
 	lab_dir[$family]=${dir%/}
 	echo "lab dumps $family: ${dir:-none}"

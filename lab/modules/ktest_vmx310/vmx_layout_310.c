@@ -123,6 +123,23 @@ static DEFINE_PER_CPU(struct vmcs *, current_vmcs);
  */
 static DEFINE_PER_CPU(struct list_head, loaded_vmcss_on_cpu);
 
+/*
+ * What setup_vmcs_config() read from the IA32_VMX_* MSRs, among them the VMCS
+ * revision id (IA32_VMX_BASIC[30:0]) that every VMCS region must carry; v3.10
+ * keeps no IA32_VMX_MISC. As in arch/x86/kvm/vmx.c of v3.10.
+ */
+static struct vmcs_config {
+	int size;
+	int order;
+	u32 revision_id;
+	u32 pin_based_exec_ctrl;
+	u32 cpu_based_exec_ctrl;
+	u32 cpu_based_2nd_exec_ctrl;
+	u32 vmexit_ctrl;
+	u32 vmentry_ctrl;
+} vmcs_config;
+static_assert(offsetof(struct vmcs_config, revision_id) == 8);
+
 struct kvm_vcpu *vmx_vcpu_create(void)
 {
 	struct msr_autoload *m;
@@ -145,7 +162,9 @@ struct kvm_vcpu *vmx_vcpu_create(void)
 		return ERR_PTR(-ENOMEM);
 	}
 	vmx->vmcs01.vmcs = page_address(page);
-	vmx->vmcs01.vmcs->revision_id = VMX_SIM_REVISION_ID;
+	vmcs_config.size = PAGE_SIZE;
+	vmcs_config.revision_id = VMX_SIM_REVISION_ID;
+	vmx->vmcs01.vmcs->revision_id = vmcs_config.revision_id;
 	vmx->vmcs01.cpu = -1;
 	INIT_LIST_HEAD(&vmx->vmcs01.loaded_vmcss_on_cpu_link);
 	vmx->loaded_vmcs = &vmx->vmcs01;
@@ -260,6 +279,8 @@ void vmx_sim_report_layout(struct vcpu_vmx *vmx)
 	KTGT("vmcs.size %lu", PAGE_SIZE);
 	KTGT("vmcs.revision_id %u", vmcs->revision_id);
 	KTGT("vmcs.abort %u", vmcs->abort);
+	KTGT("vmcs_config.addr %px", &vmcs_config);
+	KTGT("vmcs_config.revision_id %u", vmcs_config.revision_id);
 
 	KTGT("percpu.cpu %d", VMX_SIM_CPU);
 	KTGT("percpu.cpu_offset %px", (void *)__per_cpu_offset[VMX_SIM_CPU]);

@@ -177,6 +177,29 @@ DEFINE_PER_CPU(struct vmcs *, current_vmcs);
  */
 static DEFINE_PER_CPU(struct list_head, loaded_vmcss_on_cpu);
 
+/*
+ * What setup_vmcs_config() read from the IA32_VMX_* MSRs, among them the VMCS
+ * revision id (IA32_VMX_BASIC[30:0]) that every VMCS region must carry, and
+ * IA32_VMX_MISC: struct vmcs_config of arch/x86/kvm/vmx/capabilities.h, up to
+ * misc (nested, after it, is not modelled).
+ */
+struct vmcs_config {
+	int size;
+	u32 basic_cap;
+	u32 revision_id;
+	u32 pin_based_exec_ctrl;
+	u32 cpu_based_exec_ctrl;
+	u32 cpu_based_2nd_exec_ctrl;
+	u64 cpu_based_3rd_exec_ctrl;
+	u32 vmexit_ctrl;
+	u32 vmentry_ctrl;
+	u64 misc;
+};
+static_assert(offsetof(struct vmcs_config, revision_id) == 8);
+static_assert(offsetof(struct vmcs_config, misc) == 40);
+
+struct vmcs_config vmcs_config;
+
 /* add_atomic_switch_msr(): entry i of both lists is the same MSR */
 static void add_atomic_switch_msr(struct vcpu_vmx *vmx, u32 msr,
 				  u64 guest_val, u64 host_val)
@@ -210,7 +233,10 @@ struct kvm_vcpu *vmx_vcpu_create(void)
 		return ERR_PTR(-ENOMEM);
 	}
 	vmx->vmcs01.vmcs = page_address(page);
-	vmx->vmcs01.vmcs->hdr.revision_id = VMX_SIM_REVISION_ID;
+	vmcs_config.size = PAGE_SIZE;
+	vmcs_config.revision_id = VMX_SIM_REVISION_ID;
+	vmcs_config.misc = VMX_SIM_VMX_MISC;
+	vmx->vmcs01.vmcs->hdr.revision_id = vmcs_config.revision_id;
 	vmx->vmcs01.cpu = -1;
 	INIT_LIST_HEAD(&vmx->vmcs01.loaded_vmcss_on_cpu_link);
 	vmx->loaded_vmcs = &vmx->vmcs01;
@@ -317,6 +343,9 @@ void vmx_sim_report_layout(struct vcpu_vmx *vmx)
 	KTGT("vmcs.size %lu", PAGE_SIZE);
 	KTGT("vmcs.revision_id %u", vmcs->hdr.revision_id);
 	KTGT("vmcs.abort %u", vmcs->abort);
+	KTGT("vmcs_config.addr %px", &vmcs_config);
+	KTGT("vmcs_config.revision_id %u", vmcs_config.revision_id);
+	KTGT("vmcs_config.misc 0x%llx", vmcs_config.misc);
 
 	KTGT("percpu.cpu %d", VMX_SIM_CPU);
 	KTGT("percpu.cpu_offset %px", (void *)__per_cpu_offset[VMX_SIM_CPU]);

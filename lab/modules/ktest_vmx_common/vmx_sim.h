@@ -18,6 +18,11 @@
 
 #define VMX_SIM_CPU		1	/* the vCPU thread runs and hangs here */
 #define VMX_SIM_REVISION_ID	4	/* VMCS revision id of Skylake client CPUs */
+/*
+ * IA32_VMX_MISC as a Skylake client reports it (bits 27:25 = 0: at most 512
+ * MSRs per MSR-load/store list are recommended, SDM Vol 3D App. A.6).
+ */
+#define VMX_SIM_VMX_MISC	0x7004c1e7ULL
 
 /* Intel SDM vol. 3, "VMX Aborts": reason 4, failure loading host MSRs. */
 #define VMX_ABORT_LOAD_HOST_MSR_FAIL	4
