@@ -198,7 +198,7 @@ def check_pv_ops(tap, dump):
     ret = hex(addr(calls[0]["address"]) + len(calls[0]["bytes"].split()))
     cs = json.loads(ktriage("--json", dump, "callsite", ret).stdout)
     tap.ok(cs["kind"] == "pv_ops" and cs["expression"] == f"pv_ops.mmu.{op}",
-           f"the direct call is the patched pv_ops.mmu.{op} site (.parainstructions of the vmlinux)",
+           f"the direct call is the patched pv_ops.mmu.{op} site (the vmlinux records paravirt sites: .parainstructions, or .altinstructions from 6.8)",
            json.dumps(cs, indent=1))
     if not dump_alone(tap, "panic", dump):
         return
