@@ -123,8 +123,8 @@ def dump_files(d):
 
 
 # What ktriage says when a dump cannot be read without debug files: kallsyms is in VMCOREINFO
-# from Linux 6.0 on only.
-NO_KALLSYMS = "VMCOREINFO has no SYMBOL(kallsyms_num_syms)"
+# from Linux 6.0 on only (lib/program.c, dump_kallsyms).
+NO_KALLSYMS = "the kallsyms tables (SYMBOL(kallsyms_names)"
 _alone = {}
 
 

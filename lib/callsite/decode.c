@@ -111,6 +111,12 @@ static enum kt_insn_op op_from_zydis(ZydisMnemonic m)
 		return KT_OP_SUB;
 	case ZYDIS_MNEMONIC_XOR:
 		return KT_OP_XOR;
+	case ZYDIS_MNEMONIC_AND:
+		return KT_OP_AND;
+	case ZYDIS_MNEMONIC_SBB:
+		return KT_OP_SBB;
+	case ZYDIS_MNEMONIC_CMP:
+		return KT_OP_CMP;
 	case ZYDIS_MNEMONIC_PUSH:
 		return KT_OP_PUSH;
 	case ZYDIS_MNEMONIC_POP:

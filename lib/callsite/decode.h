@@ -95,6 +95,9 @@ enum kt_insn_op {
 	KT_OP_ADD,     /* dst += src */
 	KT_OP_SUB,     /* dst -= src */
 	KT_OP_XOR,     /* dst ^= src: only xor of a register with itself, a zero, is followed */
+	KT_OP_AND,     /* dst &= src: followed as array_index_nospec()'s mask only */
+	KT_OP_SBB,     /* dst -= src + CF: sbb of a register with itself is that mask */
+	KT_OP_CMP,     /* flags from dst - src: the bound the mask is made against */
 	KT_OP_PUSH,
 	KT_OP_POP,
 	KT_OP_NOP,     /* nop, and endbr64, which does nothing to data either */

@@ -253,7 +253,7 @@ static bool value_before(struct resolver *r, uint64_t insn, enum kt_x86_reg reg,
 	struct kt_slice *slice = i >= 0 ? malloc(sizeof(*slice)) : NULL;
 	bool known = false;
 	if (slice) {
-		kt_slice_init(slice, &code, (size_t)i);
+		kt_slice_init(slice, r->prog, &code, (size_t)i);
 		const struct kt_sx *x = kt_slice_register(slice, reg, (size_t)i);
 		struct resolver inner = kt_resolver_nested(r, &code, (size_t)i, regs, outer);
 		kt_render(&inner, x, out);

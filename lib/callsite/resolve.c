@@ -137,7 +137,7 @@ static struct kt_error *resolve(struct kt_program *prog, uint64_t return_address
 		kt_function_code_deinit(&code);
 		return &kt_enomem;
 	}
-	kt_slice_init(slice, &code, (size_t)ci);
+	kt_slice_init(slice, prog, &code, (size_t)ci);
 	const struct kt_sx *through = NULL;
 	if (call->has_target) {
 		uint64_t dest;

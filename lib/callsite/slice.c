@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "callsite/call_returns.h"
 #include "callsite/slice.h"
 
 /* Instructions a slice may walk: enough for a 6 KiB function with a few dozen joins. */
@@ -134,16 +135,55 @@ static const struct kt_sx *load(struct kt_slice *s, const struct kt_sx *addr, ui
 	return n;
 }
 
+/*
+ * Whether mask, as insns[p] reads it, is array_index_nospec()'s mask for index: "cmp $limit,index;
+ * sbb mask,mask" (array_index_mask_nospec(), arch/x86/include/asm/barrier.h) with index unchanged
+ * since. The mask is all ones when index < limit, which the kernel checks before it indexes, so
+ * "and mask,index" leaves the index as it was: the mask only stops speculation past the bound.
+ */
+static bool nospec_mask(const struct kt_slice *s, size_t p, enum kt_x86_reg mask, enum kt_x86_reg index)
+{
+	const struct kt_function_code *code = s->code;
+	uint32_t preds[2];
+	bool entry;
+	size_t i = p;
+	// Back along the single path to the sbb that made the mask.
+	for (unsigned int steps = 0; steps < 16; steps++) {
+		if (kt_function_code_preds(code, i, preds, 2, &entry) != 1 || entry)
+			return false;
+		i = preds[0];
+		const struct kt_insn *in = &code->insns[i];
+		uint32_t w = insn_writes(in);
+		if (in->op == KT_OP_SBB && in->dst.type == KT_INSN_OPERAND_REG && in->dst.reg == mask &&
+		    in->src.type == KT_INSN_OPERAND_REG && in->src.reg == mask) {
+			if (kt_function_code_preds(code, i, preds, 2, &entry) != 1 || entry)
+				return false;
+			const struct kt_insn *cmp = &code->insns[preds[0]];
+			return cmp->op == KT_OP_CMP && cmp->dst.type == KT_INSN_OPERAND_REG && cmp->dst.reg == index;
+		}
+		if (w & (KT_X86_REG_BIT(mask) | KT_X86_REG_BIT(index)))
+			return false;
+	}
+	return false;
+}
+
 /* The value of reg after insns[p], which writes it. */
 static const struct kt_sx *def_of(struct kt_slice *s, enum kt_x86_reg reg, size_t p, uint32_t dirty)
 {
 	const struct kt_insn *insn = &s->code->insns[p];
 	uint64_t at = insn->address;
-	if (insn->kind == KT_INSN_CALL)
+	if (insn->kind == KT_INSN_CALL) {
+		enum kt_x86_reg arg;
+		int64_t offset;
+		if (reg == KT_X86_RAX && insn->has_target && s->prog &&
+		    kt_call_returns_member(s->prog, insn->target, &arg, &offset))
+			return load(s, binary(s, KT_SX_ADD, walk(s, arg, p, dirty),
+					      constant(s, KT_SX_CONST, offset, at), 0, at), 8, at);
 		return reg == KT_X86_RAX
 			       ? unknown(s, at, "%%rax is what the call at 0x%016llx returned", (unsigned long long)at)
 			       : unknown(s, at, "%%%s was clobbered by the call at 0x%016llx", kt_x86_reg_name(reg),
 					 (unsigned long long)at);
+	}
 	bool to_reg = insn->dst.type == KT_INSN_OPERAND_REG && insn->dst.reg == reg;
 	switch (to_reg ? insn->op : KT_OP_OTHER) {
 	case KT_OP_MOV:
@@ -171,6 +211,11 @@ static const struct kt_sx *def_of(struct kt_slice *s, enum kt_x86_reg reg, size_
 		break;
 	case KT_OP_POP:
 		return load(s, stack_at(s, p, 0), 8, at);
+	case KT_OP_AND:
+		if (insn->src.type == KT_INSN_OPERAND_REG && insn->src.size == 8 &&
+		    nospec_mask(s, p, insn->src.reg, reg))
+			return walk(s, reg, p, dirty);
+		break;
 	default:
 		break;
 	}
@@ -275,8 +320,10 @@ const struct kt_sx *kt_slice_register(struct kt_slice *s, enum kt_x86_reg reg, s
 			       (unsigned long long)s->code->insns[i].address);
 }
 
-void kt_slice_init(struct kt_slice *s, const struct kt_function_code *code, size_t call)
+void kt_slice_init(struct kt_slice *s, struct kt_program *prog, const struct kt_function_code *code,
+		   size_t call)
 {
+	s->prog = prog;
 	s->code = code;
 	s->call = call;
 	s->n_nodes = 0;

@@ -37,6 +37,7 @@ struct kt_sx {
 enum { KT_SLICE_MAX_NODES = 512 };
 
 struct kt_slice {
+	struct kt_program *prog; /* names the functions a value is followed through (call_returns.h) */
 	const struct kt_function_code *code;
 	size_t call;             /* index of the call instruction the slice is for */
 	struct kt_sx nodes[KT_SLICE_MAX_NODES];
@@ -48,7 +49,8 @@ struct kt_slice {
 };
 
 /* Starts a slice for the call instruction code->insns[call]. */
-void kt_slice_init(struct kt_slice *s, const struct kt_function_code *code, size_t call);
+void kt_slice_init(struct kt_slice *s, struct kt_program *prog, const struct kt_function_code *code,
+		   size_t call);
 /* What the call jumps through: its register or memory operand. */
 const struct kt_sx *kt_slice_call_target(struct kt_slice *s);
 /* The value of reg right before code->insns[i] runs (i <= s->call), in the same slice. */

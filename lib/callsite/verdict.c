@@ -52,7 +52,7 @@ static bool jumps_to(struct resolver *r, uint64_t start, uint64_t callee, uint64
 			struct kt_slice *slice = malloc(sizeof(*slice));
 			if (!slice)
 				break;
-			kt_slice_init(slice, &code, i);
+			kt_slice_init(slice, r->prog, &code, i);
 			const struct kt_sx *x = through != KT_X86_REG_NONE || insn->indirect.type == KT_INSN_OPERAND_REG
 							? kt_slice_register(slice, through, i)
 							: kt_slice_call_target(slice);

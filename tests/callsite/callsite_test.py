@@ -198,7 +198,7 @@ def check_pv_ops(tap, dump):
     ret = hex(addr(calls[0]["address"]) + len(calls[0]["bytes"].split()))
     cs = json.loads(ktriage("--json", dump, "callsite", ret).stdout)
     tap.ok(cs["kind"] == "pv_ops" and cs["expression"] == f"pv_ops.mmu.{op}",
-           f"the direct call is the patched pv_ops.mmu.{op} site (.parainstructions of the vmlinux)",
+           f"the direct call is the patched pv_ops.mmu.{op} site (the vmlinux records paravirt sites: .parainstructions, or .altinstructions from 6.8)",
            json.dumps(cs, indent=1))
     if not dump_alone(tap, "panic", dump):
         return
@@ -216,8 +216,15 @@ def check_panic_chain(tap, dump):
     bad = [(s["caller"], s["verdict"], s["reason"]) for s in sites if s["verdict"] not in ("matches", "tail_call")]
     tap.ok(len(sites) >= 8 and not bad, f"panic task: all {len(sites)} call sites agree with the frame above", bad)
     cold = [s for s in sites if ".cold" in s["reason"]]
-    tap.ok(len(cold) == 1 and cold[0]["verdict"] == "matches", "the call into __handle_sysrq matches its .cold part",
-           json.dumps(cold, indent=1))
+    if ktriage(dump, "sym", "__handle_sysrq.cold", check=False).returncode == 0:
+        tap.ok(len(cold) == 1 and cold[0]["verdict"] == "matches", "the call into __handle_sysrq matches its .cold part",
+               json.dumps(cold, indent=1))
+    else:  # the compiler kept __handle_sysrq whole (6.12's Debian build): the call matches it directly
+        print("# panic: the kernel has no __handle_sysrq.cold: the chain crosses no .cold part")
+        into = [s for s in sites if s["caller"] == "write_sysrq_trigger"]
+        tap.ok(not cold and len(into) == 1 and into[0]["verdict"] == "matches"
+               and into[0]["target"]["symbol"] == "__handle_sysrq",
+               "the call into __handle_sysrq matches it, no .cold part named", json.dumps(into + cold, indent=1))
     two = [s for s in sites if s["caller"] == "do_syscall_64"]
     tap.ok(len(two) == 1 and two[0]["verdict"] == "tail_call" and "__x64_sys_write" in two[0]["reason"],
            "do_syscall_64 reaches ksys_write through two tail calls", json.dumps(two, indent=1))

@@ -294,6 +294,13 @@ static void test_data_flow(void)
 		 KT_INSN_OPERAND_IMM, KT_X86_RSP, KT_X86_REG_NONE, 0x18, KT_X86_REG_BIT(KT_X86_RSP), -0x18, false},
 		{"leave", {0xc9}, 1, KT_OP_OTHER, KT_INSN_OPERAND_NONE, KT_INSN_OPERAND_NONE, KT_X86_REG_NONE,
 		 KT_X86_REG_NONE, 0, KT_X86_REG_BIT(KT_X86_RSP) | KT_X86_REG_BIT(KT_X86_RBP), 0, true},
+		/* array_index_nospec() in 5.10's do_syscall_64: the bound, the mask, the masked index. */
+		{"cmp $0x1b9,%rax", {0x48, 0x3d, 0xb9, 0x01, 0x00, 0x00}, 6, KT_OP_CMP, KT_INSN_OPERAND_REG,
+		 KT_INSN_OPERAND_IMM, KT_X86_RAX, KT_X86_REG_NONE, 0x1b9, 0, 0, false},
+		{"sbb %rdx,%rdx", {0x48, 0x19, 0xd2}, 3, KT_OP_SBB, KT_INSN_OPERAND_REG, KT_INSN_OPERAND_REG,
+		 KT_X86_RDX, KT_X86_REG_NONE, 0, KT_X86_REG_BIT(KT_X86_RDX), 0, false},
+		{"and %rdx,%rax", {0x48, 0x21, 0xd0}, 3, KT_OP_AND, KT_INSN_OPERAND_REG, KT_INSN_OPERAND_REG,
+		 KT_X86_RAX, KT_X86_REG_NONE, 0, KT_X86_REG_BIT(KT_X86_RAX), 0, false},
 		{"call *0x18(%rax)", {0xff, 0x50, 0x18}, 3, KT_OP_OTHER, KT_INSN_OPERAND_MEM,
 		 KT_INSN_OPERAND_NONE, KT_X86_REG_NONE, KT_X86_RAX, 0x18, KT_X86_REG_BIT(KT_X86_RSP), 0, false},
 	};
