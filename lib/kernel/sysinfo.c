@@ -128,11 +128,15 @@ enum { PRINTK_CALLER_CPU = 0x80000000u };  /* caller_id of a printk outside task
 /* Without symbols panic_cpu cannot be read, but the dump still tells: the panic line's printk
  * caller_id is "C<cpu>" (outside task context) or "T<pid>", and each CPU's NT_PRSTATUS note
  * names the pid current there when the dump was taken; the panicking task is current on the
- * panicking CPU. Pid 0 (an idle task, on every CPU) names no CPU; -1 if none is named. */
+ * panicking CPU (kdump's notes only). Pid 0 (an idle task, on every CPU) names no CPU; -1 if
+ * none is named. */
 static int panic_cpu_from_notes(struct kt_program *prog, uint32_t caller)
 {
 	if (caller & PRINTK_CALLER_CPU)
 		return (int)(caller & ~PRINTK_CALLER_CPU);
+	// QEMU's dump-guest-memory notes hold a vCPU number where the kernel's hold a pid.
+	if (prog->dump->n_qemu_cpus)
+		return -1;
 	uint64_t cpus, pid;
 	struct kt_error *err;
 	if (!caller || (err = kt_dump_attr_number(prog->dump, KDUMP_ATTR_NUM_CPUS, &cpus))) {
