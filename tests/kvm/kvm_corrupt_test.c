@@ -149,9 +149,9 @@ int main(void)
 		int field;          /* 0 xa_head, 1 vm_list.next, 2 vcpu->pid */
 		uint64_t value;     /* 1: the field's own address (a loop) */
 	} cases[] = {
-		{"non-canonical node", 0, 0xdead000000000002ull},
-		{"pointing at the struct kvm as a node", 0, 2},
-		{"an unreadable node", 0, 0xffffffffff000002ull},
+		{"non-canonical (as a node)", 0, 0xdead000000000002ull},
+		{"pointing into the struct kvm (as a node)", 0, 2},
+		{"unreadable (as a node)", 0, 0xffffffffff000002ull},
 		{"vm_list.next looping on itself", 1, 1},
 		{"vm_list.next non-canonical", 1, 0x4141414141414141ull},
 		{"vcpu->pid garbage", 2, 0xffff888000000008ull},
@@ -173,8 +173,9 @@ int main(void)
 			}
 		}
 		tap_ok((s && said) || (err && kt_error_code(err) != KT_ERROR_NOMEM),
-		       "%s%s%s: ends with a reason (%s)", cases[i].field == 0 ? vcpus_field : "",
-		       cases[i].field == 0 ? " " : "", cases[i].what,
+		       "%s%s: ends with a reason (%s)",
+		       cases[i].field != 0 ? "" : strcmp(vcpus_field, "vcpus") ? "vcpu_array.xa_head " : "vcpus[0] ",
+		       cases[i].what,
 		       err ? kt_error_message(err)
 		       : s && s->vm_list_note[0] ? s->vm_list_note
 		       : s && s->n_vms && s->vms[0].error[0] ? s->vms[0].error
