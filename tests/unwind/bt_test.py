@@ -159,7 +159,12 @@ def check_saved_registers(tap, dump):
     d = ktriage("--json", dump, "dis", hex(start), "4", check=False)
     insns = json.loads(d.stdout)["instructions"] if d.returncode == 0 else []
     # Its first push follows the ftrace call site, and on v6.2+ kernels a padding nop before it.
-    first = next((i for i in insns if not i["text"].startswith("nop")), None)
+    # Before 5.19 the ftrace site is patched to 66 66 66 66 90 ("data16 ... xchg %ax,%ax", the
+    # 5-byte nop of arch/x86/include/asm/nops.h), since then to "nopl 0x0(%rax,%rax,1)".
+    def is_nop(i):
+        words = [w for w in i["text"].split() if w not in ("data16", "cs")]
+        return words[:1] in (["nop"], ["nopw"], ["nopl"]) or words == ["xchg", "%ax,%ax"]
+    first = next((i for i in insns if not is_nop(i)), None)
     push = first["text"].split() if first else []
     if not tap.ok(push[:1] == ["push"], f"panic: {f0['function']} pushes a register after its nops", insns):
         return
