@@ -123,7 +123,7 @@ def dump_files(d):
 
 
 # What ktriage says when a dump cannot be read without debug files: kallsyms is in VMCOREINFO
-# from Linux 6.0 on only.
+# from Linux 6.0 on only (lib/program.c, dump_kallsyms).
 NO_KALLSYMS = "the kallsyms tables (SYMBOL(kallsyms_names)"
 _alone = {}
 
