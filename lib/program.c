@@ -149,9 +149,22 @@ struct kt_error *kt_program_init(struct kt_program *prog, const char *path,
 	return err;
 }
 
+/* Before 6.0 VMCOREINFO locates no kallsyms, and BTF is found through kallsyms: the dump alone
+ * then gives neither. */
+static const char DUMP_WITHOUT_KALLSYMS_MODE[] =
+	"none: no debug vmlinux, and the dump's VMCOREINFO locates no kallsyms (Linux 6.0 and later "
+	"write them), which the dump's BTF is found through";
+
 const char *kt_program_debuginfo_mode(const struct kt_program *prog)
 {
-	return prog->mode ? prog->mode : DUMP_ONLY_MODE;
+	if (prog->mode)
+		return prog->mode;
+	uint64_t unused;
+	struct kt_error *err = kt_vmcoreinfo_symbol(prog->dump, "kallsyms_names", &unused);
+	if (!err)
+		return DUMP_ONLY_MODE;
+	kt_error_destroy(err);
+	return DUMP_WITHOUT_KALLSYMS_MODE;
 }
 
 bool kt_program_has_debuginfo(const struct kt_program *prog)

@@ -64,6 +64,7 @@ static const char *const crash_line_prefixes[] = {
 
 struct panic_search {
 	char *found[KT_ARRAY_SIZE(crash_line_prefixes)];
+	uint32_t panic_caller;  /* printk's caller_id of the kept panic line, 0 if none */
 	bool nomem;
 };
 
@@ -87,6 +88,8 @@ static bool find_panic_line(const struct kt_log_record *rec, void *arg)
 		if (i == 0 || !s->found[i]) {
 			free(s->found[i]);
 			s->found[i] = line;
+			if (i == 0)
+				s->panic_caller = rec->caller_id;
 		} else {
 			free(line);
 		}
@@ -95,7 +98,7 @@ static bool find_panic_line(const struct kt_log_record *rec, void *arg)
 	return true;
 }
 
-static struct kt_error *panic_message(struct kt_program *prog, char **ret)
+static struct kt_error *panic_message(struct kt_program *prog, char **ret, uint32_t *caller_ret)
 {
 	struct panic_search s = {0};
 	struct kt_error *err = kt_log_for_each(prog, find_panic_line, &s);
@@ -116,7 +119,46 @@ static struct kt_error *panic_message(struct kt_program *prog, char **ret)
 		return err;
 	}
 	*ret = best;
+	*caller_ret = s.panic_caller;
 	return NULL;
+}
+
+enum { PRINTK_CALLER_CPU = 0x80000000u };  /* caller_id of a printk outside task context */
+
+/* Without symbols panic_cpu cannot be read, but the dump still tells: the panic line's printk
+ * caller_id is "C<cpu>" (outside task context) or "T<pid>", and each CPU's NT_PRSTATUS note
+ * names the pid current there when the dump was taken; the panicking task is current on the
+ * panicking CPU (kdump's notes only). Pid 0 (an idle task, on every CPU) names no CPU; -1 if
+ * none is named. */
+static int panic_cpu_from_notes(struct kt_program *prog, uint32_t caller)
+{
+	if (caller & PRINTK_CALLER_CPU)
+		return (int)(caller & ~PRINTK_CALLER_CPU);
+	// QEMU's dump-guest-memory notes hold a vCPU number where the kernel's hold a pid.
+	if (prog->dump->n_qemu_cpus)
+		return -1;
+	uint64_t cpus, pid;
+	struct kt_error *err;
+	if (!caller || (err = kt_dump_attr_number(prog->dump, KDUMP_ATTR_NUM_CPUS, &cpus))) {
+		if (caller)
+			kt_error_destroy(err);
+		return -1;
+	}
+	int found = -1;
+	for (uint64_t cpu = 0; cpu < cpus && cpu < 8192; cpu++) {
+		char key[32];
+		snprintf(key, sizeof(key), "cpu.%u.pid", (unsigned)cpu);
+		if ((err = kt_dump_attr_number(prog->dump, key, &pid))) {
+			kt_error_destroy(err);
+			continue;
+		}
+		if (pid == caller) {
+			if (found >= 0)
+				return -1;  // two CPUs name the pid: not a real task's
+			found = (int)cpu;
+		}
+	}
+	return found;
 }
 
 struct kt_error *kt_sys_info_init(struct kt_program *prog, struct kt_sys_info *ret)
@@ -181,11 +223,14 @@ struct kt_error *kt_sys_info_init(struct kt_program *prog, struct kt_sys_info *r
 		info.panic_cpu = (int32_t)panic_cpu;
 	kt_error_destroy(err);
 
-	if ((err = panic_message(prog, &info.panic_message))) {
+	uint32_t panic_caller = 0;
+	if ((err = panic_message(prog, &info.panic_message, &panic_caller))) {
 		if (err == &kt_enomem)
 			goto fail;
 		kt_error_destroy(err);  // a dump without a readable log still has a summary
 	}
+	if (info.panic_cpu < 0 && info.panic_message && panic_caller)
+		info.panic_cpu = panic_cpu_from_notes(prog, panic_caller);
 	*ret = info;
 	return NULL;
 fail:

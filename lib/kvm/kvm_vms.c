@@ -80,8 +80,12 @@ static bool add_vcpu_at(struct vm_builder *b, struct kt_kvm_vm *vm, const struct
 	// An entry of this VM's array is one of its vCPUs: vcpu->kvm says so, or it is garbage.
 	if (v.kvm != vm->address) {
 		size_t len = strlen(vm->error);
-		kt_textf(vm->error + len, sizeof(vm->error) - len, "%s0x%" PRIx64 " in the vCPU array is no "
-			 "vCPU of this VM (vcpu->kvm 0x%" PRIx64 ")", len ? "; " : "", address, v.kvm);
+		if (!v.kvm && v.error[0])  // vcpu->kvm could not be read: say why, not a 0 never read
+			kt_textf(vm->error + len, sizeof(vm->error) - len, "%s0x%" PRIx64 " in the vCPU array "
+				 "is no vCPU of this VM (%s)", len ? "; " : "", address, v.error);
+		else
+			kt_textf(vm->error + len, sizeof(vm->error) - len, "%s0x%" PRIx64 " in the vCPU array "
+				 "is no vCPU of this VM (vcpu->kvm 0x%" PRIx64 ")", len ? "; " : "", address, v.kvm);
 		return true;
 	}
 	if (!vcpu_add(vm, &v)) {

@@ -296,6 +296,11 @@ const struct kt_symbol *kt_kallsyms_by_name(const struct kt_kallsyms *ks, const 
 	return NULL;
 }
 
+static bool is_padding_alias(const char *name)
+{
+	return !strncmp(name, "__pfx_", 6) || !strncmp(name, "__cfi_", 6);
+}
+
 const struct kt_symbol *kt_kallsyms_by_address(const struct kt_kallsyms *ks, uint64_t addr)
 {
 	size_t lo = ks->first_text, hi = ks->n;
@@ -308,7 +313,14 @@ const struct kt_symbol *kt_kallsyms_by_address(const struct kt_kallsyms *ks, uin
 		else
 			hi = mid;
 	}
-	return &ks->syms[lo];
+	// Of symbols at one address, a function's padding alias is the least telling: since 6.2
+	// (scripts/kallsyms, CONFIG_FUNCTION_PADDING_ALIGNMENT) every function has a __pfx_ twin 16
+	// bytes before it, and it can share its address with the end of whatever precedes it.
+	size_t best = lo;
+	while (is_padding_alias(ks->syms[best].name) && best > ks->first_text &&
+	       ks->syms[best - 1].address == ks->syms[lo].address)
+		best--;
+	return is_padding_alias(ks->syms[best].name) ? &ks->syms[lo] : &ks->syms[best];
 }
 
 size_t kt_kallsyms_at(const struct kt_kallsyms *ks, uint64_t addr, const struct kt_symbol **out,

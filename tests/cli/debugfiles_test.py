@@ -14,7 +14,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
-from tap import Tap, ktriage, lab_root, scenario_dir  # noqa: E402
+from tap import NO_KALLSYMS, Tap, ktriage, lab_root, scenario_dir  # noqa: E402
 
 # The namesake (the lab's kvm_intel against the distribution's kvm-intel.ko) and the files given
 # one by one, mod -s and mod -S are checked on these; the plain directory on every dump made.
@@ -210,7 +210,7 @@ def check_mod_s(tap, d, root, placed):
     tap.ok(p.returncode == 0 and p.stdout.count(placed[mod]) == 2, f"{name}: mod shows the file mod -s loaded",
            p.stdout)
     p = ktriage("--no-debuginfo", "--json", dump, "mod", check=False)
-    if "VMCOREINFO has no SYMBOL(kallsyms" in p.stderr:
+    if NO_KALLSYMS in p.stderr:
         # Before 6.0 the dump alone names no symbol: the module list needs the vmlinux.
         tap.ok(p.returncode == 1, f"{name}: --no-debuginfo before 6.0: mod fails naming the missing kallsyms")
     else:

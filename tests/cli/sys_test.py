@@ -60,10 +60,10 @@ def check_dump(tap, name, path, gt, mode):
                f"crash_time={info['crash_time']} start={t0} capture={t_dump:.0f}")
     if "panic_message" in console:
         tap.eq(info["panic_message"], console["panic_message"], f"{label}: panic message")
-        if mode == "dump-only" and not dump_has_kallsyms(path):
-            tap.eq(info["panic_cpu"], None, f"{label}: no panic CPU without symbols (no kallsyms in VMCOREINFO)")
-        else:
-            tap.eq(info["panic_cpu"], console["panic_cpu"], f"{label}: panic CPU")
+        # Without symbols (no kallsyms in VMCOREINFO) panic_cpu is unreadable; the panic line's
+        # printk caller and the CPU notes' pids still name the CPU.
+        how = " (from the log and the CPU notes)" if mode == "dump-only" and not dump_has_kallsyms(path) else ""
+        tap.eq(info["panic_cpu"], console["panic_cpu"], f"{label}: panic CPU{how}")
     else:
         tap.eq(info["panic_message"], None, f"{label}: no panic message in a live dump")
 

@@ -5,6 +5,7 @@
  * reason in the result, never a crash or a hang.
  */
 #include <json-c/json.h>
+#include <string.h>
 
 #include "core/error.h"
 #include "dump_patch.h"
@@ -12,6 +13,9 @@
 
 /* The debug vmlinux beside the dump: the kvm module's split BTF is read on top of its BTF. */
 static struct kt_open_options opts;
+
+/* The VM's vCPUs: an XArray since Linux 5.19 (vcpu_array), an array before (vcpus[]). */
+static const char *vcpus_field = "vcpu_array.xa_head";
 
 struct target {
 	uint64_t kvm, vcpu;
@@ -23,7 +27,13 @@ static bool targets(const char *path, uint64_t kvm, uint64_t vcpu, struct target
 	struct kt_program *prog;
 	uint64_t xa, link, pid;
 	struct kt_error *err = kt_program_open(path, &opts, &prog);
-	if (!err && !(err = kt_program_member_offset(prog, "kvm", "vcpu_array.xa_head", &xa)) &&
+	struct kt_error *xarray = err ? NULL : kt_program_member_offset(prog, "kvm", vcpus_field, &xa);
+	if (xarray) {
+		tap_diag("%s: the vCPUs are the array kvm.vcpus[] (before 5.19)", kt_error_message(xarray));
+		kt_error_destroy(xarray);
+		vcpus_field = "vcpus";
+	}
+	if (!err && !(err = kt_program_member_offset(prog, "kvm", vcpus_field, &xa)) &&
 	    !(err = kt_program_member_offset(prog, "kvm", "vm_list.next", &link)))
 		err = kt_program_member_offset(prog, "kvm_vcpu", "pid", &pid);
 	if (err) {
@@ -139,9 +149,9 @@ int main(void)
 		int field;          /* 0 xa_head, 1 vm_list.next, 2 vcpu->pid */
 		uint64_t value;     /* 1: the field's own address (a loop) */
 	} cases[] = {
-		{"vcpu_array.xa_head non-canonical node", 0, 0xdead000000000002ull},
-		{"vcpu_array.xa_head pointing at the struct kvm as a node", 0, 2},
-		{"vcpu_array.xa_head an unreadable node", 0, 0xffffffffff000002ull},
+		{"non-canonical (as a node)", 0, 0xdead000000000002ull},
+		{"pointing into the struct kvm (as a node)", 0, 2},
+		{"unreadable (as a node)", 0, 0xffffffffff000002ull},
 		{"vm_list.next looping on itself", 1, 1},
 		{"vm_list.next non-canonical", 1, 0x4141414141414141ull},
 		{"vcpu->pid garbage", 2, 0xffff888000000008ull},
@@ -163,7 +173,9 @@ int main(void)
 			}
 		}
 		tap_ok((s && said) || (err && kt_error_code(err) != KT_ERROR_NOMEM),
-		       "%s: ends with a reason (%s)", cases[i].what,
+		       "%s%s: ends with a reason (%s)",
+		       cases[i].field != 0 ? "" : strcmp(vcpus_field, "vcpus") ? "vcpu_array.xa_head " : "vcpus[0] ",
+		       cases[i].what,
 		       err ? kt_error_message(err)
 		       : s && s->vm_list_note[0] ? s->vm_list_note
 		       : s && s->n_vms && s->vms[0].error[0] ? s->vms[0].error
@@ -172,7 +184,10 @@ int main(void)
 		kt_error_destroy(err);
 		kt_kvm_state_destroy(s);
 	}
-	compared += xarray_node_case(copy, kvm, vcpu, gt_hex(gt, "vmcb", "addr"));
+	if (!strcmp(vcpus_field, "vcpus"))
+		tap_diag("kvm.vcpus[] is a plain array: no XArray node to build");
+	else
+		compared += xarray_node_case(copy, kvm, vcpu, gt_hex(gt, "vmcb", "addr"));
 	tap_ok(compared > 0, "%zu corrupted copies read", compared);
 out:
 	unlink(copy);

@@ -188,7 +188,7 @@ static uint64_t irq_stack_pointer(const char *path, unsigned int cpu, const char
 	uint64_t sym, at = 0;
 	const struct kt_stack_layout *l;
 	const struct kt_percpu *percpu;
-	struct kt_error *err = kt_program_open(path, NULL, &prog);
+	struct kt_error *err = tap_program_open(path, NULL, &prog);
 	if (err) {
 		tap_diag("%s", kt_error_message(err));
 		kt_error_destroy(err);
