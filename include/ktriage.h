@@ -625,6 +625,8 @@ enum kt_frame_reason_code {
 					  * before it is not in the dump (inferred) */
 	KT_FRAME_REASON_CANDIDATE_CALLEE,/* "rebuilt.candidate_callee": the callee of the deepest call
 					  * found, which may have returned already */
+	KT_FRAME_REASON_VMENTRY_HOST_RSP,/* "rebuilt.vmentry_host_rsp": unwound from the host stack
+					  * pointer a hypervisor saved at VM entry (kt_stack_anchor) */
 };
 
 /* Why the walk ended, or why it could not start: kt_backtrace.note. */
@@ -724,6 +726,22 @@ enum kt_unwinder_kind {
 struct kt_backtrace_options {
 	enum kt_unwinder_kind unwinder;
 };
+
+/*
+ * A stack pointer that something other than the stack vouches for: KVM's host stack pointer,
+ * saved at the last VM entry of the vCPU loaded on a CPU. A CPU that left no registers is
+ * unwound from it as well; its frames carry KT_FRAME_REASON_VMENTRY_HOST_RSP and win over a
+ * reconstruction that disagrees (the backtrace's note says so). The KVM layer gives them to
+ * the unwinder by itself (kt_stack_anchors).
+ */
+struct kt_stack_anchor {
+	uint64_t sp;
+	char source[192];        /* "vcpu_vmx.host_rsp of vCPU 0 (struct kvm_vcpu 0x...) loaded on CPU 1" */
+};
+
+/* The anchors for cpu's stacks (none: *n_ret = 0, also without KVM in the dump); at most max. */
+KT_PUBLIC struct kt_error *kt_stack_anchors(struct kt_program *prog, unsigned int cpu,
+					    struct kt_stack_anchor *ret, size_t max, size_t *n_ret);
 
 /* kt_backtrace_cpu, _task and _panic with options (NULL: the defaults). */
 KT_PUBLIC struct kt_error *kt_backtrace_cpu_with(struct kt_program *prog, unsigned int cpu,
