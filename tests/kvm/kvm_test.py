@@ -33,13 +33,14 @@ def debuginfo_args(d):
     return ["--debuginfo", d, "--debuginfo", dbg]
 
 
-def run_json(tap, args, name):
-    """The command's JSON document, validated against docs/json-schema.json."""
+def run_json(tap, args, name, document=None):
+    """The command's JSON document (of the last argument's kind, or document), validated against
+    docs/json-schema.json."""
     p = ktriage("--json", *args, check=False)
     if not tap.ok(p.returncode == 0, f"{name} succeeds", p.stderr[-2000:]):
         return None
     doc = json.loads(p.stdout)
-    errs = validate(doc, SCHEMA["documents"][args[-1]], SCHEMA["$defs"])
+    errs = validate(doc, SCHEMA["documents"][document or args[-1]], SCHEMA["$defs"])
     tap.ok(not errs and doc.get("schema") == "ktriage/1", f"{name}: the document validates against the schema",
            errs[:8])
     return doc
@@ -466,6 +467,50 @@ def pebs_chain(tap, scenario, gt, args, copy, run, counts):
         counts[1] += 1
 
 
+def check_anchor(tap, scenario, counts):
+    """`bt -c CPU` of the CPU that ignored the NMI: the frames at and above the host stack pointer
+    kvm saved at VM entry are unwound from it (rebuilt.vmentry_host_rsp), exactly the frames
+    and slots the guest printed, and the note says the reconstruction agrees."""
+    d = scenario_dir(tap, scenario)
+    if not d:
+        return
+    gt = ground_truth(d)["vmx"]
+    cpu = gt["vcpu"]["cpu"]
+    host_rsp = hexint(gt["host_rsp"])
+    doc = run_json(tap, [*debuginfo_args(d), os.path.join(d, "vmcore.kdump"), "bt", "-c", str(cpu)],
+                   f"{scenario}: bt -c {cpu}", "bt")
+    if not doc or not tap.eq(len(doc["backtraces"]), 1, f"{scenario}: bt -c {cpu} gives one backtrace"):
+        return
+    bt = doc["backtraces"][0]
+    frames = bt["frames"]
+    want = gt["frames"]
+    first = next((i for i, f in enumerate(frames) if f.get("slot") and hexint(f["slot"]) == hexint(want[1]["slot"])),
+                 None)
+    if not tap.ok(first is not None and first >= 1, f"{scenario}: the anchored chain starts at the slot of "
+                  f"{want[1]['func']}", [(f["function"], f.get("slot")) for f in frames]):
+        return
+    compared = 0
+    entry = frames[first - 1]
+    tap.eq(entry["function"], want[0]["func"], f"{scenario}: the VM-entry function {want[0]['func']} below it")
+    tap.ok(f"0x{host_rsp:016x}" in entry["reason"], f"{scenario}: its reason names the host stack pointer",
+           entry["reason"])
+    compared += 1
+    got = frames[first:first + len(want) - 1]
+    tap.eq([(f["function"], hexint(f["slot"])) for f in got],
+           [(w["func"], hexint(w["slot"])) for w in want[1:]],
+           f"{scenario}: frames 1..{len(want) - 1} (function, slot) as the ground truth")
+    for f, w in zip(got, want[1:]):
+        tap.ok(f["reason_code"] == "rebuilt.vmentry_host_rsp" and f"0x{host_rsp:016x}" in f["reason"],
+               f"{scenario}: {w['func']} at {w['slot']} is from the anchor 0x{host_rsp:x}",
+               (f["reason_code"], f["reason"]))
+        tap.eq(hexint(f["pc"]), hexint(w["ret"]), f"{scenario}: {w['func']} return address")
+        compared += 1
+    tap.ok("agrees on all" in bt["note"], f"{scenario}: the note says the reconstruction agrees", bt["note"])
+    print(f"# {scenario}: compared {compared} frames of bt -c {cpu} with the ground truth's")
+    tap.ok(compared > 0, f"{scenario}: compared {compared} anchored frames")
+    counts[0] += compared
+
+
 def main():
     tap = Tap()
     counts = [0, 0]
@@ -474,6 +519,7 @@ def main():
     with tempfile.TemporaryDirectory(prefix="ktriage-kvm-") as tmp:
         for scenario in ("vmx-sim-3.10", "vmx-sim-6.1"):
             check_vmx(tap, scenario, counts, tmp)
+            check_anchor(tap, scenario, counts)
     print(f"# compared {counts[0]} values with the ground truth; {counts[1]} patched variants judged")
     tap.ok(counts[0] > 0 and counts[1] > 0, f"compared {counts[0]} values and {counts[1]} patched variants")
     tap.done()
