@@ -302,6 +302,10 @@ def check_vmx(tap, scenario, counts, tmp):
             tap.ok(any(k.startswith("msr.host.") and "IA32_PEBS_ENABLE" in v for k, v in facts.items()),
                    f"{scenario}: the host list's 0x3F1 entry with its rules", facts)
             tap.ok("perf.pebs_enabled" in facts, f"{scenario}: the perf state behind it", facts)
+            want = " < ".join(w["func"] for w in gt["frames"][1:])
+            tap.ok(want in re.sub(r"\+0x[0-9a-f]+", "", facts.get("stack", "")),
+                   f"{scenario}: the finding's stack is the guest's chain, unwound from the host stack pointer",
+                   facts.get("stack"))
             ok_cmds = 0
             for cmd in f["commands"]:
                 inner = re.search(r"-c '(.*)'$", cmd).group(1)
