@@ -192,6 +192,27 @@ struct kt_error *kt_bt_anchor(struct kt_unwinder *uw, struct kt_backtrace *bt,
 				 m ? an : "no frame at that slot");
 		}
 	}
+	// Frames the anchor finds inside the part of the stack the reconstruction covered, which it
+	// does not have.
+	uint64_t covered = 0;
+	for (size_t i = keep; i < bt->n_frames; i++)
+		if (bt->frames[i].slot > covered)
+			covered = bt->frames[i].slot;
+	for (size_t j = 1; j < anchored->n_frames; j++) {
+		const struct kt_frame *m = &anchored->frames[j];
+		bool found = false;
+		for (size_t i = keep; i < bt->n_frames && !found; i++)
+			found = bt->frames[i].slot == m->slot;
+		if (!m->slot || m->slot > covered || found)
+			continue;
+		compared++;
+		if (!differ[0]) {
+			char an[96];
+			frame_name(m, an, sizeof(an));
+			snprintf(differ, sizeof(differ), "the reconstruction has no frame where the anchor has %s",
+				 an);
+		}
+	}
 	// The entry function's frame: the reconstruction's, with its pc, when it found the same one
 	// just below the anchor.
 	size_t first = 0;

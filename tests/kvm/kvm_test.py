@@ -3,7 +3,8 @@
 guest printed: kvm-svm (real kvm_amd, types from BTF), vmx-sim-3.10 and vmx-sim-6.1 (VMX objects
 in the 3.10 and 6.1 layouts, types from module DWARF), and patched copies of the vmx-sim dumps
 that must be flagged (FS base in the host list, reserved bits, an overflowed count, a shadow
-VMCS) or must give no finding (abort indicator 0)."""
+VMCS) or must give no finding (abort indicator 0); and `bt` of the CPU that ignored the NMI,
+unwound from the host stack pointer kvm saved at VM entry (moved, it must disagree)."""
 import glob
 import json
 import os
@@ -316,6 +317,37 @@ def check_vmx(tap, scenario, counts, tmp):
     check_patched(tap, scenario, d, gt, args, counts, tmp)
 
 
+def anchor_moved(tap, scenario, gt, args, copy, elf, counts):
+    """The host stack pointer moved 0x100 bytes down, into dead frames: bt unwinds from it all the
+    same (the anchor wins) and says that the reconstruction disagrees."""
+    vmx_addr = hexint(gt["vcpu_vmx"])
+    rsp = hexint(gt["host_rsp"])
+    with open(copy, "rb") as f:
+        f.seek(elf.offset(vmx_addr))
+        blob = f.read(gt["sizeof"]["vcpu_vmx"])
+    at = blob.find(struct.pack("<Q", rsp))
+    if not tap.ok(at >= 0 and at % 8 == 0, f"{scenario}: the host stack pointer is found in vcpu_vmx"):
+        return
+    moved = rsp - 0x100
+    old = elf.write(vmx_addr + at, struct.pack("<Q", moved))
+    try:
+        cpu = gt["vcpu"]["cpu"]
+        doc = run_json(tap, [*args, copy, "bt", "-c", str(cpu)], f"{scenario} patched: bt -c {cpu}", "bt")
+    finally:
+        elf.write(vmx_addr + at, old)
+    if not doc:
+        return
+    bt = doc["backtraces"][0]
+    tap.ok("DISAGREES" in bt["note"] and f"0x{moved:016x}" in bt["note"],
+           f"{scenario}: a host stack pointer in dead frames disagrees with the reconstruction, said in the note",
+           bt["note"])
+    anchored = [f for f in bt["frames"] if f["reason_code"] == "rebuilt.vmentry_host_rsp"]
+    tap.ok(anchored and hexint(anchored[0]["sp"]) == moved
+           and all(hexint(f.get("slot") or f["sp"]) >= moved for f in anchored),
+           f"{scenario}: the frames shown at and above it are the anchor's", anchored[:2])
+    counts[1] += 1
+
+
 def check_patched(tap, scenario, d, gt, args, counts, tmp):
     """Negative and model variants on a copy of the ELF dump, patched and restored in turn."""
     copy = os.path.join(tmp, f"{scenario}.elf")
@@ -339,6 +371,7 @@ def check_patched(tap, scenario, d, gt, args, counts, tmp):
         lst = next(x for x in v["msr_lists"] if x["kind"] == "vm_exit_msr_load")
         return lst, {c["code"]: c["result"] for c in lst["entries"][0]["checks"]}
 
+    anchor_moved(tap, scenario, gt, args, copy, elf, counts)
     doc = run([(vmcs + 4, struct.pack("<I", 0))], "findings")
     if doc is not None:
         tap.eq([f["code"] for f in doc["findings"]], [], f"{scenario}: abort indicator 0 gives no finding")
