@@ -16,11 +16,13 @@
 
 #include "core/error.h"
 #include "unwind/backtrace_build.h"
+#include "unwind/prologue.h"
 #include "unwind/pt_regs_proof.h"
 
 enum {
 	ANCHOR_SEARCH_MAX = 512,   /* bytes above the anchor searched for the caller's return address */
-	FUNCTION_SEARCH_MAX = 8192 /* bytes of the entry function searched for a matching ORC entry */
+	FUNCTION_SEARCH_MAX = 8192, /* bytes of the entry function searched for a matching ORC entry */
+	PUSH_SEARCH_MAX = 128       /* bytes of its start followed for pushes that reach the anchor */
 };
 
 /* A pc in the function starting at start (named name) whose ORC entry says CFA = sp + cfa_off:
@@ -55,6 +57,23 @@ static bool orc_places(struct kt_unwinder *uw, uint64_t start, const char *name,
 	return false;
 }
 
+/* A pc in the first bytes of the function starting at start by which its code has pushed
+ * exactly depth bytes (prologue.c): v6.1's vmenter.S saves its stack pointer after nine pushes,
+ * where ORC describes the frame by %rbp, not by the stack pointer. */
+static bool pushes_reach(struct kt_unwinder *uw, uint64_t start, uint64_t depth, uint64_t *pc_ret)
+{
+	for (uint64_t pc = start; pc < start + PUSH_SEARCH_MAX; pc++) {
+		uint64_t d;
+		struct kt_error *err = kt_prologue_depth(uw->prog, start, pc, &d);
+		kt_error_destroy(err);
+		if (!err && d == depth) {
+			*pc_ret = pc;
+			return true;
+		}
+	}
+	return false;
+}
+
 /* The anchored chain of a into anchored (its innermost frame the entry function, pc unknown). */
 static struct kt_error *unwind_anchor(struct kt_unwinder *uw, struct kt_backtrace *anchored,
 				      const struct kt_stack_anchor *a, const struct kt_stack_copy *c,
@@ -80,8 +99,11 @@ static struct kt_error *unwind_anchor(struct kt_unwinder *uw, struct kt_backtrac
 	if (named)
 		kt_bt_describe(uw, &callee);
 	uint64_t proof_pc = 0;
-	bool proven = named && callee.function &&
+	bool by_orc = named && callee.function &&
 		      orc_places(uw, target, callee.function, (int64_t)(slot + 8 - a->sp), &proof_pc);
+	bool by_pushes = named && callee.function && !by_orc &&
+			 pushes_reach(uw, target, slot - a->sp, &proof_pc);
+	bool proven = by_orc || by_pushes;
 	char reason[KT_FRAME_REASON_MAX];
 	struct kt_frame top = {.sp = a->sp, .status = KT_FRAME_INFERRED,
 			       .reason_code = KT_FRAME_REASON_VMENTRY_HOST_RSP};
@@ -93,9 +115,10 @@ static struct kt_error *unwind_anchor(struct kt_unwinder *uw, struct kt_backtrac
 		top.module = callee.module;
 		if (proven)
 			snprintf(reason, sizeof(reason), "the VM-entry function: its stack pointer was 0x%016" PRIx64
-				 " (%s); its ORC entry at %s+0x%" PRIx64 " puts the return address into %s "
-				 "exactly at 0x%016" PRIx64, a->sp, a->source, callee.function,
-				 proof_pc - target, caller.function ? caller.function : "?", slot);
+				 " (%s); %s at %s+0x%" PRIx64 " puts the return address into %s exactly at "
+				 "0x%016" PRIx64, a->sp, a->source, by_orc ? "its ORC entry" : "its pushes",
+				 callee.function, proof_pc - target, caller.function ? caller.function : "?",
+				 slot);
 		else
 			snprintf(reason, sizeof(reason), "the VM-entry function: its stack pointer was 0x%016" PRIx64
 				 " (%s); %s called it, the first return address above, at 0x%016" PRIx64
@@ -110,7 +133,7 @@ static struct kt_error *unwind_anchor(struct kt_unwinder *uw, struct kt_backtrac
 		return err;
 	snprintf(reason, sizeof(reason), "return address at 0x%016" PRIx64 ", %s, the first above the host "
 		 "stack pointer 0x%016" PRIx64 " (%s)%s", slot, call, a->sp, a->source,
-		 proven ? ", where the callee's ORC puts it" : "");
+		 by_orc ? ", where the callee's ORC puts it" : by_pushes ? ", where the callee's pushes put it" : "");
 	struct kt_unwind_state st = {.ip = ret, .sp = slot + 8, .slot = slot};
 	return kt_bt_unwind_from(uw, anchored, st, proven ? KT_FRAME_VERIFIED : KT_FRAME_INFERRED,
 				 KT_FRAME_REASON_VMENTRY_HOST_RSP, reason);
