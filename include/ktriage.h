@@ -736,10 +736,13 @@ struct kt_backtrace_options {
  */
 struct kt_stack_anchor {
 	uint64_t sp;
-	char source[192];        /* "vcpu_vmx.host_rsp of vCPU 0 (struct kvm_vcpu 0x...) loaded on CPU 1" */
+	char source[192];        /* "vcpu_vmx.host_rsp of vCPU 0 (struct kvm_vcpu 0x..., IN_GUEST_MODE,
+				  * vmcs01 loaded on CPU 1)" */
 };
 
-/* The anchors for cpu's stacks (none: *n_ret = 0, also without KVM in the dump); at most max. */
+/* The anchors for cpu's stacks, at most max: the host stack pointer of each VMX vCPU whose
+ * launched VMCS is loaded on cpu and that is not OUTSIDE_GUEST_MODE (none: *n_ret = 0, also
+ * without KVM in the dump). */
 KT_PUBLIC struct kt_error *kt_stack_anchors(struct kt_program *prog, unsigned int cpu,
 					    struct kt_stack_anchor *ret, size_t max, size_t *n_ret);
 

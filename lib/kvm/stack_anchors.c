@@ -6,6 +6,7 @@
  * in the vCPU thread's frames; the unwinder rebuilds the chain above it (unwind/anchor.c).
  */
 #include <inttypes.h>
+#include <string.h>
 
 #include "core/error.h"
 #include "core/util.h"
@@ -32,11 +33,15 @@ struct kt_error *kt_stack_anchors(struct kt_program *prog, unsigned int cpu,
 		const struct kt_loaded_vmcs_info *l = &v->loaded[v->n_loaded - 1];
 		if (l->cpu < 0 || (unsigned int)l->cpu != cpu || !l->launched)
 			continue;
+		// Outside guest mode the thread has left the entry code: the value is history, and the
+		// frames above it may have been reused since (include/linux/kvm_host.h, vcpu->mode).
+		if (v->vcpu.mode_name && !strcmp(v->vcpu.mode_name, "OUTSIDE_GUEST_MODE"))
+			continue;
 		struct kt_stack_anchor *a = &ret[(*n_ret)++];
 		a->sp = v->host_rsp;
 		kt_textf(a->source, sizeof(a->source), "%s of vCPU %d (struct kvm_vcpu 0x%" PRIx64
-			 ", %s loaded on CPU %u)", v->host_rsp_member, v->vcpu.vcpu_id, v->vcpu.address,
-			 l->role, cpu);
+			 ", %s, %s loaded on CPU %u)", v->host_rsp_member, v->vcpu.vcpu_id, v->vcpu.address,
+			 v->vcpu.mode_name ? v->vcpu.mode_name : "mode unknown", l->role, cpu);
 	}
 	kt_vmx_state_destroy(s);
 	return NULL;
