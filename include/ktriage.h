@@ -749,6 +749,8 @@ enum kt_frame_reason_code {
 					  * before it is not in the dump (inferred) */
 	KT_FRAME_REASON_CANDIDATE_CALLEE,/* "rebuilt.candidate_callee": the callee of the deepest call
 					  * found, which may have returned already */
+	KT_FRAME_REASON_VMENTRY_HOST_RSP,/* "rebuilt.vmentry_host_rsp": unwound from the host stack
+					  * pointer a hypervisor saved at VM entry (kt_stack_anchor) */
 };
 
 /* Why the walk ended, or why it could not start: kt_backtrace.note. */
@@ -848,6 +850,25 @@ enum kt_unwinder_kind {
 struct kt_backtrace_options {
 	enum kt_unwinder_kind unwinder;
 };
+
+/*
+ * A stack pointer that something other than the stack vouches for: KVM's host stack pointer,
+ * saved at the last VM entry of the vCPU loaded on a CPU. A CPU that left no registers is
+ * unwound from it as well; its frames carry KT_FRAME_REASON_VMENTRY_HOST_RSP and win over a
+ * reconstruction that disagrees (the backtrace's note says so). The KVM layer gives them to
+ * the unwinder by itself (kt_stack_anchors).
+ */
+struct kt_stack_anchor {
+	uint64_t sp;
+	char source[192];        /* "vcpu_vmx.host_rsp of vCPU 0 (struct kvm_vcpu 0x..., IN_GUEST_MODE,
+				  * vmcs01 loaded on CPU 1)" */
+};
+
+/* The anchors for cpu's stacks, at most max: the host stack pointer of each VMX vCPU whose
+ * launched VMCS is loaded on cpu and that is not OUTSIDE_GUEST_MODE (none: *n_ret = 0, also
+ * without KVM in the dump). */
+KT_PUBLIC struct kt_error *kt_stack_anchors(struct kt_program *prog, unsigned int cpu,
+					    struct kt_stack_anchor *ret, size_t max, size_t *n_ret);
 
 /* kt_backtrace_cpu, _task and _panic with options (NULL: the defaults). */
 KT_PUBLIC struct kt_error *kt_backtrace_cpu_with(struct kt_program *prog, unsigned int cpu,

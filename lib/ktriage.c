@@ -23,6 +23,7 @@ static const struct kt_program_upcalls upcalls = {
 	.module_place_free = kt_module_place_free,
 	.symbolize = kt_program_symbolize,
 	.symbol_address = kt_program_symbol_address,
+	.stack_anchors = kt_stack_anchors,
 };
 
 struct kt_error *kt_program_open(const char *path, const struct kt_open_options *opts,

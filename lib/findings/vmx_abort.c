@@ -134,12 +134,43 @@ static bool pebs_facts(struct kt_finding *f, const struct kt_vmx_vcpu *v)
 	return !p->note[0] || kt_finding_fact(f, "perf.note", "%s", p->note);
 }
 
+/* The vCPU thread's frames on cpu unwound from the host stack pointer (bt -c CPU): where it
+ * entered the guest, by a value kvm wrote rather than by a scan of the stack. */
+static struct kt_error *stack_fact(struct kt_program *prog, struct kt_finding *f, unsigned int cpu)
+{
+	struct kt_backtrace *bt;
+	struct kt_error *err = kt_backtrace_cpu(prog, cpu, &bt);
+	if (err) {
+		if (err == &kt_enomem)
+			return err;
+		bool ok = kt_finding_fact(f, "stack", "no backtrace of CPU %u: %s", cpu, kt_error_message(err));
+		kt_error_destroy(err);
+		return ok ? NULL : &kt_enomem;
+	}
+	char text[480];
+	size_t n = 0, count = 0, verified = 0;
+	text[0] = '\0';
+	for (size_t i = 0; i < bt->n_frames && n < sizeof(text); i++) {
+		const struct kt_frame *fr = &bt->frames[i];
+		if (fr->reason_code != KT_FRAME_REASON_VMENTRY_HOST_RSP)
+			continue;
+		count++;
+		verified += fr->status == KT_FRAME_VERIFIED;
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "%s%s+0x%" PRIx64, count > 1 ? " < " : "",
+				      fr->function ? fr->function : "?", fr->offset);
+	}
+	bool ok = count ? kt_finding_fact(f, "stack", "%zu frames (%zu verified) unwound from the host stack "
+					  "pointer of the last VM entry: %s", count, verified, text)
+			: kt_finding_fact(f, "stack", "the host stack pointer gives no frames: %s", bt->note);
+	kt_backtrace_destroy(bt);
+	return ok ? NULL : &kt_enomem;
+}
+
 static struct kt_error *finding_add(struct kt_program *prog, struct kt_findings_list *list,
 				    const struct kt_vmx_state *s, const struct kt_kvm_state *kvm,
 				    unsigned int cpu, const struct kt_cpu_regs *regs,
 				    const struct kt_vmx_vcpu *v, const struct kt_loaded_vmcs_info *l)
 {
-	(void)prog;
 	struct kt_finding *f = kt_finding_add(list, code, title);
 	if (!f)
 		return &kt_enomem;
@@ -186,6 +217,11 @@ static struct kt_error *finding_add(struct kt_program *prog, struct kt_findings_
 				   "entry, where the thread's frames continue", v->host_rsp, v->host_rsp_member)) &&
 		  kt_finding_fact(f, "msr_list.layout", "%s", v->list_layout ? v->list_layout : v->lists_error) &&
 		  list_facts(f, v, &failed) && (!v->has_pebs || pebs_facts(f, v));
+	if (ok && v->has_host_rsp) {
+		struct kt_error *err = stack_fact(prog, f, cpu);
+		if (err)
+			return err;
+	}
 	const char *text, *source;
 	if (ok && !failed)
 		for (size_t k = 0; ok && kt_vmx_abort_open_cause(r->abort, k, &text, &source); k++) {

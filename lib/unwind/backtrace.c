@@ -51,7 +51,7 @@ struct kt_error *kt_bt_add_frame(struct kt_backtrace *bt, const struct kt_frame 
 
 void kt_bt_set_note(struct kt_backtrace *bt, enum kt_stop_code code, const char *fmt, ...)
 {
-	char buf[512];
+	char buf[1024];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);

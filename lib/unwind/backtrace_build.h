@@ -39,6 +39,11 @@ struct kt_error *kt_bt_scan_chain(struct kt_unwinder *uw, struct kt_backtrace *b
 struct kt_error *kt_bt_reconstruct(struct kt_unwinder *uw, struct kt_backtrace *bt,
 				   const char *why_no_regs);
 
+/* The chain above a stack pointer something else vouches for (anchor.c): replaces the
+ * reconstruction's frames at and above it, and the note says whether they agreed. */
+struct kt_error *kt_bt_anchor(struct kt_unwinder *uw, struct kt_backtrace *bt,
+			      const struct kt_stack_anchor *anchor);
+
 /* Where the function of frame i saved callee-saved registers (DWARF CFI, else its prologue's
  * pushes): up to 8 (DWARF register number, stack address) pairs; how many. */
 size_t kt_bt_saved_slots(struct kt_program *prog, const struct kt_backtrace *bt, size_t i, int *dwarf,

@@ -26,6 +26,7 @@ const char *kt_frame_reason_code_name(enum kt_frame_reason_code code)
 		[KT_FRAME_REASON_STACK_START] = "ret.stack_start",
 		[KT_FRAME_REASON_CALL_UNCHECKED] = "ret.call_unchecked",
 		[KT_FRAME_REASON_CANDIDATE_CALLEE] = "rebuilt.candidate_callee",
+		[KT_FRAME_REASON_VMENTRY_HOST_RSP] = "rebuilt.vmentry_host_rsp",
 	};
 	return (unsigned int)code < KT_ARRAY_SIZE(names) && names[code] ? names[code] : "?";
 }

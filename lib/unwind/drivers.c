@@ -67,6 +67,29 @@ void kt_backtrace_destroy(struct kt_backtrace *bt)
 	free(bt);
 }
 
+/* The stack pointers that vouch for cpu's stack (the hypervisor's, through the program's
+ * upcall): the chain above each replaces the reconstruction's. */
+static struct kt_error *anchor_cpu(struct kt_program *prog, unsigned int cpu, struct kt_unwinder *uw,
+				   struct kt_backtrace *bt)
+{
+	struct kt_stack_anchor anchors[4];
+	size_t n = 0;
+	if (!prog->upcalls || !prog->upcalls->stack_anchors)
+		return NULL;
+	struct kt_error *err = prog->upcalls->stack_anchors(prog, cpu, anchors, 4, &n);
+	if (err) {
+		if (err == &kt_enomem)
+			return err;
+		kt_bt_set_note(bt, bt->note_code, "%s; no host stack pointer: %s", bt->note,
+			       kt_error_message(err));
+		kt_error_destroy(err);
+		return NULL;
+	}
+	for (size_t i = 0; i < n && !err; i++)
+		err = kt_bt_anchor(uw, bt, &anchors[i]);
+	return err;
+}
+
 struct kt_error *kt_backtrace_cpu_with(struct kt_program *prog, unsigned int cpu,
 				       const struct kt_backtrace_options *opts, struct kt_backtrace **ret)
 {
@@ -83,6 +106,8 @@ struct kt_error *kt_backtrace_cpu_with(struct kt_program *prog, unsigned int cpu
 	if (regs.source == KT_REGS_NONE) {
 		bt->registers_code = regs.none_code;
 		err = kt_bt_reconstruct(&uw, bt, regs.reason);
+		if (!err)
+			err = anchor_cpu(prog, cpu, &uw, bt);
 	} else {
 		bt->registers_code = regs.source == KT_REGS_QEMU ? KT_REGISTERS_QEMU_NOTE
 								 : KT_REGISTERS_CRASH_NOTES;

@@ -3,7 +3,8 @@
 guest printed: kvm-svm (real kvm_amd, types from BTF), vmx-sim-3.10 and vmx-sim-6.1 (VMX objects
 in the 3.10 and 6.1 layouts, types from module DWARF), and patched copies of the vmx-sim dumps
 that must be flagged (FS base in the host list, reserved bits, an overflowed count, a shadow
-VMCS) or must give no finding (abort indicator 0)."""
+VMCS) or must give no finding (abort indicator 0); and `bt` of the CPU that ignored the NMI,
+unwound from the host stack pointer kvm saved at VM entry (moved, it must disagree)."""
 import glob
 import json
 import os
@@ -33,13 +34,14 @@ def debuginfo_args(d):
     return ["--debuginfo", d, "--debuginfo", dbg]
 
 
-def run_json(tap, args, name):
-    """The command's JSON document, validated against docs/json-schema.json."""
+def run_json(tap, args, name, document=None):
+    """The command's JSON document (of the last argument's kind, or document), validated against
+    docs/json-schema.json."""
     p = ktriage("--json", *args, check=False)
     if not tap.ok(p.returncode == 0, f"{name} succeeds", p.stderr[-2000:]):
         return None
     doc = json.loads(p.stdout)
-    errs = validate(doc, SCHEMA["documents"][args[-1]], SCHEMA["$defs"])
+    errs = validate(doc, SCHEMA["documents"][document or args[-1]], SCHEMA["$defs"])
     tap.ok(not errs and doc.get("schema") == "ktriage/1", f"{name}: the document validates against the schema",
            errs[:8])
     return doc
@@ -330,6 +332,10 @@ def check_vmx(tap, scenario, counts, tmp):
             tap.ok(any(k.startswith("msr.host.") and "IA32_PEBS_ENABLE" in v for k, v in facts.items()),
                    f"{scenario}: the host list's 0x3F1 entry with its rules", facts)
             tap.ok("perf.pebs_enabled" in facts, f"{scenario}: the perf state behind it", facts)
+            want = " < ".join(w["func"] for w in gt["frames"][1:])
+            tap.ok(want in re.sub(r"\+0x[0-9a-f]+", "", facts.get("stack", "")),
+                   f"{scenario}: the finding's stack is the guest's chain, unwound from the host stack pointer",
+                   facts.get("stack"))
             ok_cmds = 0
             for cmd in f["commands"]:
                 inner = re.search(r"-c '(.*)'$", cmd).group(1)
@@ -338,6 +344,37 @@ def check_vmx(tap, scenario, counts, tmp):
             tap.ok(f["commands"] and ok_cmds == len(f["commands"]),
                    f"{scenario}: each of the finding's {len(f['commands'])} commands runs and shows something")
     check_patched(tap, scenario, d, gt, args, counts, tmp)
+
+
+def anchor_moved(tap, scenario, gt, args, copy, elf, counts):
+    """The host stack pointer moved 0x100 bytes down, into dead frames: bt unwinds from it all the
+    same (the anchor wins) and says that the reconstruction disagrees."""
+    vmx_addr = hexint(gt["vcpu_vmx"])
+    rsp = hexint(gt["host_rsp"])
+    with open(copy, "rb") as f:
+        f.seek(elf.offset(vmx_addr))
+        blob = f.read(gt["sizeof"]["vcpu_vmx"])
+    at = blob.find(struct.pack("<Q", rsp))
+    if not tap.ok(at >= 0 and at % 8 == 0, f"{scenario}: the host stack pointer is found in vcpu_vmx"):
+        return
+    moved = rsp - 0x100
+    old = elf.write(vmx_addr + at, struct.pack("<Q", moved))
+    try:
+        cpu = gt["vcpu"]["cpu"]
+        doc = run_json(tap, [*args, copy, "bt", "-c", str(cpu)], f"{scenario} patched: bt -c {cpu}", "bt")
+    finally:
+        elf.write(vmx_addr + at, old)
+    if not doc:
+        return
+    bt = doc["backtraces"][0]
+    tap.ok("DISAGREES" in bt["note"] and f"0x{moved:016x}" in bt["note"],
+           f"{scenario}: a host stack pointer in dead frames disagrees with the reconstruction, said in the note",
+           bt["note"])
+    anchored = [f for f in bt["frames"] if f["reason_code"] == "rebuilt.vmentry_host_rsp"]
+    tap.ok(anchored and hexint(anchored[0]["sp"]) == moved
+           and all(hexint(f.get("slot") or f["sp"]) >= moved for f in anchored),
+           f"{scenario}: the frames shown at and above it are the anchor's", anchored[:2])
+    counts[1] += 1
 
 
 def check_patched(tap, scenario, d, gt, args, counts, tmp):
@@ -369,6 +406,7 @@ def check_patched(tap, scenario, d, gt, args, counts, tmp):
         lst = next(x for x in v["msr_lists"] if x["kind"] == "vm_exit_msr_load")
         return lst, {c["code"]: c["result"] for c in lst["entries"][0]["checks"]}
 
+    anchor_moved(tap, scenario, gt, args, copy, elf, counts)
     doc = run([(vmcs + 4, struct.pack("<I", 0))], "findings")
     if doc is not None:
         tap.eq([f["code"] for f in doc["findings"]], [], f"{scenario}: abort indicator 0 gives no finding")
@@ -526,6 +564,50 @@ def pebs_chain(tap, scenario, gt, args, copy, run, counts):
         counts[1] += 1
 
 
+def check_anchor(tap, scenario, counts):
+    """`bt -c CPU` of the CPU that ignored the NMI: the frames at and above the host stack pointer
+    kvm saved at VM entry are unwound from it (rebuilt.vmentry_host_rsp), exactly the frames
+    and slots the guest printed, and the note says the reconstruction agrees."""
+    d = scenario_dir(tap, scenario)
+    if not d:
+        return
+    gt = ground_truth(d)["vmx"]
+    cpu = gt["vcpu"]["cpu"]
+    host_rsp = hexint(gt["host_rsp"])
+    doc = run_json(tap, [*debuginfo_args(d), os.path.join(d, "vmcore.kdump"), "bt", "-c", str(cpu)],
+                   f"{scenario}: bt -c {cpu}", "bt")
+    if not doc or not tap.eq(len(doc["backtraces"]), 1, f"{scenario}: bt -c {cpu} gives one backtrace"):
+        return
+    bt = doc["backtraces"][0]
+    frames = bt["frames"]
+    want = gt["frames"]
+    first = next((i for i, f in enumerate(frames) if f.get("slot") and hexint(f["slot"]) == hexint(want[1]["slot"])),
+                 None)
+    if not tap.ok(first is not None and first >= 1, f"{scenario}: the anchored chain starts at the slot of "
+                  f"{want[1]['func']}", [(f["function"], f.get("slot")) for f in frames]):
+        return
+    compared = 0
+    entry = frames[first - 1]
+    tap.eq(entry["function"], want[0]["func"], f"{scenario}: the VM-entry function {want[0]['func']} below it")
+    tap.ok(f"0x{host_rsp:016x}" in entry["reason"], f"{scenario}: its reason names the host stack pointer",
+           entry["reason"])
+    compared += 1
+    got = frames[first:first + len(want) - 1]
+    tap.eq([(f["function"], hexint(f["slot"])) for f in got],
+           [(w["func"], hexint(w["slot"])) for w in want[1:]],
+           f"{scenario}: frames 1..{len(want) - 1} (function, slot) as the ground truth")
+    for f, w in zip(got, want[1:]):
+        tap.ok(f["reason_code"] == "rebuilt.vmentry_host_rsp" and f"0x{host_rsp:016x}" in f["reason"],
+               f"{scenario}: {w['func']} at {w['slot']} is from the anchor 0x{host_rsp:x}",
+               (f["reason_code"], f["reason"]))
+        tap.eq(hexint(f["pc"]), hexint(w["ret"]), f"{scenario}: {w['func']} return address")
+        compared += 1
+    tap.ok("agrees on all" in bt["note"], f"{scenario}: the note says the reconstruction agrees", bt["note"])
+    print(f"# {scenario}: compared {compared} frames of bt -c {cpu} with the ground truth's")
+    tap.ok(compared > 0, f"{scenario}: compared {compared} anchored frames")
+    counts[0] += compared
+
+
 def main():
     tap = Tap()
     counts = [0, 0]
@@ -534,6 +616,7 @@ def main():
     with tempfile.TemporaryDirectory(prefix="ktriage-kvm-") as tmp:
         for scenario in ("vmx-sim-3.10", "vmx-sim-6.1"):
             check_vmx(tap, scenario, counts, tmp)
+            check_anchor(tap, scenario, counts)
     print(f"# compared {counts[0]} values with the ground truth; {counts[1]} patched variants judged")
     # The patched variants are made from the vmx-sim fixtures, where the lab makes them for this kernel.
     vmx_made = any(scenario_made(s) for s in ("vmx-sim-3.10", "vmx-sim-6.1"))
