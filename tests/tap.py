@@ -124,7 +124,7 @@ def dump_files(d):
 
 # What ktriage says when a dump cannot be read without debug files: kallsyms is in VMCOREINFO
 # from Linux 6.0 on only.
-NO_KALLSYMS = "VMCOREINFO has no SYMBOL(kallsyms_num_syms)"
+NO_KALLSYMS = "VMCOREINFO lacks the kallsyms tables"
 _alone = {}
 
 
