@@ -30,7 +30,7 @@ static inline struct kt_error *tap_program_open(const char *path, const struct k
 	err = kt_program_symbol_address(*prog, "_stext", &stext);
 	if (!err)
 		return NULL;
-	if (!strstr(kt_error_message(err), "VMCOREINFO has no SYMBOL(kallsyms_num_syms)")) {
+	if (!strstr(kt_error_message(err), "VMCOREINFO lacks the kallsyms tables")) {
 		kt_program_destroy(*prog);
 		*prog = NULL;
 		return err;
