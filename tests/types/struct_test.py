@@ -251,14 +251,17 @@ def check_ground_truth(tap, name, dump, gt):
     tap.ok(got is not None and all(v.get(k) == w for k, w in want.items()),
            f"{name}: struct kvm_vcpu at {kvm['kvm_vcpu']} holds what the guest printed", (v, want))
     # The union command on a union inside the vcpu: the same bits as the path through the struct.
-    got, err = kt_json(dump, "struct", "kvm_vcpu.arch.root_mmu.root_role", kvm["kvm_vcpu"])
+    # kvm_mmu.root_role since 5.19 (commit 7a7ae8292391), mmu_role.base before: the layout says.
+    mmu, err = kt_json(dump, "whatis", "struct kvm_mmu")
+    role_path = "root_role" if mmu and any(m["name"] == "root_role" for m in mmu["members"]) else "mmu_role.base"
+    got, err = kt_json(dump, "struct", f"kvm_vcpu.arch.root_mmu.{role_path}", kvm["kvm_vcpu"])
     role = got["value"][0] if got else None
     union = None
     if role:
         union, err = kt_json(dump, "union", "kvm_mmu_page_role", hex(int(kvm["kvm_vcpu"], 16) + role["offset"]))
     tap.ok(union is not None and union["type"] == "union kvm_mmu_page_role"
            and without_offsets(union["value"]) == without_offsets(role["value"]),
-           f"{name}: union kvm_mmu_page_role at arch.root_mmu.root_role reads as the member path does", err)
+           f"{name}: union kvm_mmu_page_role at arch.root_mmu.{role_path} reads as the member path does", err)
     for member in ("cpu", "mode", "vcpu_id"):
         if f"kvm_vcpu_{member}" in off:
             got, err = kt_json(dump, "member-at", "kvm_vcpu", str(off[f"kvm_vcpu_{member}"]))
