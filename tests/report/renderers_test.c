@@ -11,8 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <bpf/btf.h>
+
 #include "core/strpool.h"
 #include "ktriage.h"
+#include "program.h"
+#include "sym/types.h"
 #include "tap.h"
 #include "tap_open.h"
 
@@ -381,12 +385,20 @@ static void declaration_case(struct kt_program *prog)
 	decl = declaration(prog, "runqueues", false, &doc, &text);
 	if (decl) {
 		json_object *percpu = member(doc, "percpu");
+		// pahole gives per-CPU variables a VAR; some kernels' BTF has none (Debian's 5.10): the
+		// debug vmlinux's DWARF types it then.
+		struct kt_types *types;
+		struct kt_error *types_err = kt_program_types(prog, &types);
+		bool var = !types_err && btf__find_by_name_kind(kt_types_btf(types), "runqueues", BTF_KIND_VAR) > 0;
+		kt_error_destroy(types_err);
+		if (!var)
+			printf("# the kernel's BTF has no VAR for runqueues: its type comes from DWARF\n");
 		tap_ok(decl->kind == KT_DECLARATION_PERCPU_VARIABLE && decl->address < (1ull << 47) &&
-			       decl->type_origin == KT_TYPE_ORIGIN_BTF &&
+			       decl->type_origin == (var ? KT_TYPE_ORIGIN_BTF : KT_TYPE_ORIGIN_DWARF) &&
 			       decl->type->kind == KT_DESCRIBED_STRUCT &&
 			       same_string(decl->type->name, "struct rq") && decl->type->n_members > 10 &&
 			       percpu && json_object_get_boolean(percpu),
-		       "whatis runqueues: a per-CPU variable (an offset), struct rq from BTF");
+		       "whatis runqueues: a per-CPU variable (an offset), struct rq from %s", var ? "BTF" : "DWARF");
 		json_object_put(doc);
 		free(text);
 		kt_declaration_destroy(decl);

@@ -253,9 +253,18 @@ def check_namesake(tap, d, gt):
            "namesake alone: refused, naming the loaded module's build-id and the file's", p.stderr)
 
 
-def check_no_debug_file(tap, d):
-    """A module with neither BTF nor a debug file is named with why."""
+def check_no_debug_file(tap, d, btf):
+    """A module with neither BTF nor a debug file is named with why. A module with BTF has its types
+    without one, and a miss says that its BTF was searched."""
     dump = os.path.join(d, "vmcore.kdump")
+    if btf:
+        p = ktriage("--debuginfo", kernel_dbg(d), dump, "whatis", "ktest_stuck:ktest_vcpu", check=False)
+        tap.ok(p.returncode == 0 and "type = struct ktest_vcpu {" in p.stdout,
+               "no debug file: ktest_stuck's types come from its BTF", p.stderr)
+        p = ktriage("--debuginfo", kernel_dbg(d), dump, "whatis", "ktest_stuck:no_such_type", check=False)
+        tap.ok(p.returncode == 1 and "no type 'no_such_type' in module ktest_stuck's BTF" in p.stderr,
+               "a miss in a module's BTF says where it looked", p.stderr)
+        return
     p = ktriage("--debuginfo", kernel_dbg(d), dump, "whatis", "struct ktest_vcpu", check=False)
     tap.ok(p.returncode == 1 and "ktest_stuck (no types)" in p.stderr and "no debug file" in p.stderr
            and "--debuginfo" not in p.stderr, "no debug file: the not-found message names the module and why", p.stderr)
@@ -315,7 +324,7 @@ def main():
         if scenario == "vmx-sim-3.10":
             check_namesake(tap, d, gt)
         if scenario == "nmi-stuck":
-            check_no_debug_file(tap, d)
+            check_no_debug_file(tap, d, btf)
             check_complete(tap, d)
     tap.done()
 
