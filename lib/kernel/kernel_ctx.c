@@ -23,5 +23,6 @@ void kt_kernel_ctx_destroy(struct kt_kernel_ctx *ctx)
 	free(ctx->task_layout);
 	free(ctx->symbol_cache);
 	kt_object_cache_destroy(ctx->object_cache);
+	kt_module_globals_destroy(ctx->module_globals);
 	free(ctx);
 }

@@ -10,6 +10,7 @@ struct kt_percpu;
 struct kt_task_layout;
 struct kt_symbol_cache;
 struct kt_object_cache;
+struct kt_module_globals;
 
 struct kt_kernel_ctx {
 	struct kt_modules *modules;           /* the module list (modules.c), on first use */
@@ -17,6 +18,8 @@ struct kt_kernel_ctx {
 	struct kt_task_layout *task_layout;   /* task_struct member offsets (tasks.c), on first use */
 	struct kt_symbol_cache *symbol_cache; /* answers of kt_program_symbolize (symbols.c) */
 	struct kt_object_cache *object_cache; /* member lookups of typed objects (object.c) */
+	struct kt_module_globals *module_globals; /* BTF modules' globals typed from DWARF
+						   * (object_symbol.c) */
 };
 
 struct kt_error *kt_kernel_ctx_create(struct kt_kernel_ctx **ret);

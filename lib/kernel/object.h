@@ -71,5 +71,8 @@ struct kt_error *kt_object_symbol(struct kt_program *prog, const char *name, con
 				  struct kt_object *ret, const char **source_ret);
 
 void kt_object_cache_destroy(struct kt_object_cache *cache);
+/* The DWARF-made types kept for modules' globals (object_symbol.c); NULL is a no-op. */
+struct kt_module_globals;
+void kt_module_globals_destroy(struct kt_module_globals *g);
 
 #endif

@@ -12,9 +12,14 @@
 
 #include "core/error.h"
 #include "core/util.h"
+#include "kernel/kernel_ctx.h"
 #include "kernel/object.h"
 #include "kernel/percpu.h"
+#include "program.h"
+#include "sym/dwarf.h"
 #include "sym/dwarf_params.h"
+#include "sym/types.h"
+#include "sym/types_dwarf.h"
 
 /* Globals declared with these types in every kernel that carries BTF (5.2 and later). */
 static const struct {
@@ -42,6 +47,69 @@ static const struct {
 	{"vmemmap_base", "unsigned long"},
 	{"modules", "struct list_head"},  // kernel/module/main.c
 };
+
+/*
+ * A module with BTF has types for its globals' named types, but no VAR for a global that is not
+ * per-CPU (pahole emits none), and none for an anonymous type: its debug file's DWARF, made into
+ * types of the module's own, types them. Made once per module and kept with the program.
+ */
+struct kt_module_globals {
+	size_t n;
+	struct {
+		char *module;
+		struct kt_types *types;
+	} *mods;
+};
+
+void kt_module_globals_destroy(struct kt_module_globals *g)
+{
+	if (!g)
+		return;
+	for (size_t i = 0; i < g->n; i++) {
+		free(g->mods[i].module);
+		kt_types_destroy(g->mods[i].types);
+	}
+	free(g->mods);
+	free(g);
+}
+
+static struct kt_error *module_dwarf_types(struct kt_program *prog, const char *module,
+					   struct kt_types **ret)
+{
+	struct kt_module_globals *g = prog->kernel->module_globals;
+	if (!g && !(g = prog->kernel->module_globals = calloc(1, sizeof(*g))))
+		return &kt_enomem;
+	for (size_t i = 0; i < g->n; i++) {
+		if (!strcmp(g->mods[i].module, module)) {
+			*ret = g->mods[i].types;
+			return NULL;
+		}
+	}
+	Dwfl_Module *mod;
+	Dwarf_Addr bias;
+	struct kt_error *err = kt_dwarf_module(prog, module, &mod);
+	if (err)
+		return err;
+	Dwarf *dw = mod ? dwfl_module_getdwarf(mod, &bias) : NULL;
+	if (!dw)
+		return kt_error_create(KT_ERROR_NOT_FOUND, "module %s: no DWARF", module);
+	void *grown = realloc(g->mods, (g->n + 1) * sizeof(*g->mods));
+	if (!grown)
+		return &kt_enomem;
+	g->mods = grown;
+	char *name = strdup(module);
+	if (!name)
+		return &kt_enomem;
+	struct kt_types *types;
+	if ((err = kt_types_dwarf_module(dw, &types))) {
+		free(name);
+		return err;
+	}
+	g->mods[g->n].module = name;
+	g->mods[g->n++].types = types;
+	*ret = types;
+	return NULL;
+}
 
 /*
  * The variable as the types of the module that defines it know it: a module's types made from
@@ -80,6 +148,14 @@ static struct kt_error *dwarf_type(struct kt_program *prog, const char *name, ui
 		err = kt_object_lookup_type(prog, qualified, ret);
 		if (!err || !kt_error_catch(&err, KT_ERROR_NOT_FOUND))
 			return err;
+		// The module's BTF lacks the type (an anonymous one): its DWARF has it.
+		struct kt_types *own = NULL;
+		if (!(err = module_dwarf_types(prog, module, &own)) &&
+		    !(err = kt_types_variable(own, name, ret)))
+			return NULL;
+		if (err == &kt_enomem)
+			return err;
+		kt_error_destroy(err);
 	}
 	return kt_object_lookup_type(prog, text, ret);  // base types, and the kernel's own
 }

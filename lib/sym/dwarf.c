@@ -52,14 +52,39 @@ static struct kt_error *error_copy(const struct kt_error *err)
 	return kt_error_create(err->code, "%s", err->message);
 }
 
+/*
+ * A module's file is relocatable, and libdwfl asks section_address where a loaded section is only
+ * while the section's sh_addr is 0 (it caches the answer there). Some builds link sections of a
+ * .ko at nonzero addresses (6.12's .data at 0xe0): those are cleared in the private copy, so that
+ * every loaded section is placed where the dump has it.
+ */
+static Elf *relocatable_unplaced(int fd)
+{
+	Elf *elf = elf_begin(fd, ELF_C_READ_MMAP_PRIVATE, NULL);
+	GElf_Ehdr eh;
+	if (!elf || !gelf_getehdr(elf, &eh) || eh.e_type != ET_REL)
+		return elf;
+	for (Elf_Scn *scn = NULL; (scn = elf_nextscn(elf, scn));) {
+		GElf_Shdr sh;
+		if (gelf_getshdr(scn, &sh) && (sh.sh_flags & SHF_ALLOC) && sh.sh_addr) {
+			sh.sh_addr = 0;
+			gelf_update_shdr(scn, &sh);
+		}
+	}
+	return elf;
+}
+
 static int find_elf(Dwfl_Module *mod, void **userdata, const char *modname, Dwarf_Addr base,
 		    char **file_name, Elf **elfp)
 {
-	(void)mod, (void)modname, (void)base, (void)elfp;
+	(void)mod, (void)modname, (void)base;
 	struct dw_module *m = *userdata;
 	if (!m || !m->path || !(*file_name = strdup(m->path)))
 		return -1;
-	return open(m->path, O_RDONLY | O_CLOEXEC);
+	int fd = open(m->path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0)
+		*elfp = relocatable_unplaced(fd);  // NULL: libdwfl opens fd itself and says why not
+	return fd;
 }
 
 /* A module's debug file holds its own DWARF: there is nothing separate to find. */

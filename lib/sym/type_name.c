@@ -64,6 +64,53 @@ static bool find_pointer(const struct btf *btf, uint32_t target, uint32_t *ret)
 	return false;
 }
 
+/* An array type the BTF already has (BTF is read-only here, as for pointers). */
+static bool find_array(const struct btf *btf, uint32_t elem, uint32_t nelems, uint32_t *ret)
+{
+	uint32_t n = btf__type_cnt(btf);
+	for (uint32_t id = 1; id < n; id++) {
+		const struct btf_type *t = btf__type_by_id(btf, id);
+		if (btf_is_array(t) && btf_array(t)->type == elem && btf_array(t)->nelems == nelems) {
+			*ret = id;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Trailing "[N]" dimensions ("struct timer_base [2]", as DWARF spells a variable's type): their
+ * counts outermost first, and the length of the expression before them. */
+#define ARRAY_DIMS_MAX 8
+static struct kt_error *array_dims(const char *expr, size_t *len, uint32_t dims[ARRAY_DIMS_MAX],
+				   size_t *ndims)
+{
+	size_t end = strlen(expr), n = 0;
+	uint32_t rev[ARRAY_DIMS_MAX];
+	for (;;) {
+		while (end && isspace((unsigned char)expr[end - 1]))
+			end--;
+		if (!end || expr[end - 1] != ']')
+			break;
+		size_t open = end - 1;
+		while (open && expr[open - 1] != '[')
+			open--;
+		if (!open || n == ARRAY_DIMS_MAX)
+			return kt_error_create(KT_ERROR_INVALID_ARGUMENT, "bad type '%s'", expr);
+		char *stop;
+		unsigned long count = strtoul(expr + open, &stop, 10);
+		if (stop == expr + open || stop != expr + end - 1 || count > UINT32_MAX)
+			return kt_error_create(KT_ERROR_INVALID_ARGUMENT,
+					       "bad type '%s': an array's length is a number", expr);
+		rev[n++] = (uint32_t)count;
+		end = open - 1;
+	}
+	for (size_t i = 0; i < n; i++)
+		dims[i] = rev[n - 1 - i];
+	*len = end;
+	*ndims = n;
+	return NULL;
+}
+
 static int32_t find_named(const struct btf *btf, const char *name, const int *kinds, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -114,14 +161,19 @@ static struct kt_error *parse_base(const struct btf *btf, const char *base, uint
 
 struct kt_error *kt_type_parse(const struct btf *btf, const char *expr, uint32_t *ret)
 {
-	// Normalise: single spaces, no qualifiers, trailing '*'s counted.
-	size_t len = strlen(expr);
+	// Normalise: single spaces, no qualifiers, trailing '*'s counted, then "[N]"s.
+	uint32_t dims[ARRAY_DIMS_MAX];
+	size_t len = 0, ndims = 0;
+	struct kt_error *err = array_dims(expr, &len, dims, &ndims);
+	if (err)
+		return err;
 	_cleanup_free_ char *base = malloc(len + 1);
-	if (!base)
+	_cleanup_free_ char *head = strndup(expr, len);
+	if (!base || !head)
 		return &kt_enomem;
 	size_t n = 0;
 	unsigned int pointers = 0;
-	for (const char *p = expr; *p;) {
+	for (const char *p = head; *p;) {
 		if (isspace((unsigned char)*p)) {
 			p++;
 			continue;
@@ -148,14 +200,19 @@ struct kt_error *kt_type_parse(const struct btf *btf, const char *expr, uint32_t
 	if (!n)
 		return kt_error_create(KT_ERROR_INVALID_ARGUMENT, "empty type name");
 	uint32_t id = 0;
-	struct kt_error *err = parse_base(btf, base, &id);
-	if (err)
+	if ((err = parse_base(btf, base, &id)))
 		return err;
 	for (unsigned int i = 0; i < pointers; i++) {
 		if (!find_pointer(btf, id, &id))
 			return kt_error_create(KT_ERROR_NOT_FOUND,
 					       "the kernel's BTF has no pointer type '%s' (only "
 					       "those the kernel uses)", expr);
+	}
+	for (size_t i = ndims; i-- > 0;) {
+		if (!find_array(btf, id, dims[i], &id))
+			return kt_error_create(KT_ERROR_NOT_FOUND,
+					       "the kernel's BTF has no array type '%s' (only those "
+					       "the kernel uses)", expr);
 	}
 	*ret = id;
 	return NULL;

@@ -11,7 +11,10 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
-from tap import Tap, ground_truth, ktriage, scenario_dir  # noqa: E402
+from tap import Tap, dump_alone, ground_truth, ktriage, scenario_dir  # noqa: E402
+
+# What drgn 0.0.22 says where it cannot find a kernel's modules (struct module of 6.4 and later).
+DRGN_NO_MODULES = "'struct module' has no member 'core_size'"
 
 ORACLE = r'''
 import json, sys
@@ -35,7 +38,8 @@ for m in svm.type_.type.members:
         v = scalar(getattr(svm, m.name))
         if v is not None:
             out["svm"][m.name] = v
-out["svm"]["vmcb01.pa"] = svm.vmcb01.pa.value_()
+if any(m.name == "vmcb01" for m in svm.type_.type.members):  # 5.13 and later
+    out["svm"]["vmcb01.pa"] = svm.vmcb01.pa.value_()
 kvm = drgn.Object(prog, "struct kvm *", int(req["kvm"], 16))
 out["kvm"] = {"userspace_pid": kvm.userspace_pid.value_(), "mm": kvm.mm.value_(),
               "online_vcpus.counter": kvm.online_vcpus.counter.value_()}
@@ -123,14 +127,15 @@ def check_layout(tap, label, mode, kvm_ko, amd_ko):
            f"{label}: whatis struct vcpu_svm: size {size} and each of {len(theirs)} members' offset and size as "
            f"pahole reads kvm-amd.ko's DWARF", [(n, mine.get(n), theirs[n]) for n in diffs[:5]])
     text = ktriage(*mode, "struct", "vcpu_svm").stdout
-    want = [f"0x{members[n][0]:x} |" for n in ("vmcb", "vmcb01", "current_vmcb", "asid", "nested")]
-    lines = {n: next((line for line in text.splitlines() if re.search(rf"[ *]{n};$", line)), "")
-             for n in ("vmcb", "vmcb01", "current_vmcb", "asid", "nested")}
-    tap.ok(all(w in lines[n] for w, n in zip(want, lines)),
-           f"{label}: struct vcpu_svm (the layout) puts vmcb, vmcb01, current_vmcb, asid, nested where pahole does",
-           lines)
+    # vmcb01 and current_vmcb since 5.13 (vmcb_pa before): the members this kernel's layout has.
+    names = [n for n in ("vmcb", "vmcb01", "vmcb_pa", "current_vmcb", "asid", "nested") if n in members]
+    want = [f"0x{members[n][0]:x} |" for n in names]
+    lines = {n: next((line for line in text.splitlines() if re.search(rf"[ *]{n};$", line)), "") for n in names}
+    tap.ok(len(names) >= 3 and all(w in lines[n] for w, n in zip(want, lines)),
+           f"{label}: struct vcpu_svm (the layout) puts {', '.join(names)} where pahole does", lines)
     cases = [("kvm_vcpu", kvm_ko, "arch.cr3"), ("kvm_vcpu", kvm_ko, "arch.regs[2]"),
-             ("vcpu_svm", amd_ko, "vcpu.arch.cr3"), ("vcpu_svm", amd_ko, "vmcb01.pa"),
+             ("vcpu_svm", amd_ko, "vcpu.arch.cr3"), ("vcpu_svm", amd_ko, "vmcb01.pa" if "vmcb01" in members
+                                                     else "vmcb_pa"),
              ("vcpu_svm", amd_ko, "nested.vmcb12_gpa"), ("vcpu_svm", amd_ko, "nested.ctl.nested_cr3")]
     for struct, ko, path in cases:
         off = pahole_offset(ko, struct, path)
@@ -142,11 +147,18 @@ def check_layout(tap, label, mode, kvm_ko, amd_ko):
 def check_values(tap, label, mode, gt, want):
     svm = gt["svm"]
     addr = "0x" + svm["vcpu_svm"]
-    got, err = kt_json(*mode, "struct", "vcpu_svm.vmcb,vmcb01.ptr,vmcb01.pa,current_vmcb,asid", addr)
+    # What the guest printed: its kernel's members (vmcb01 and current_vmcb since 5.13, vmcb_pa before).
+    printed = {"vmcb": "0x" + svm["vmcb"]["addr"]}
+    if "vmcb01" in svm:
+        printed.update({"vmcb01.ptr": "0x" + svm["vmcb01"]["ptr"], "vmcb01.pa": int(svm["vmcb01"]["pa"], 16),
+                        "current_vmcb": "0x" + svm["current_vmcb"], "asid": svm["asid"]})
+    else:
+        printed["vmcb_pa"] = int(svm["vmcb_pa"], 16)
+    got, err = kt_json(*mode, "struct", "vcpu_svm." + ",".join(printed), addr)
     v = {m["name"]: m["value"] for m in got["value"]} if got else err
-    tap.eq(v, {"vmcb": "0x" + svm["vmcb"]["addr"], "vmcb01.ptr": "0x" + svm["vmcb01"]["ptr"],
-               "vmcb01.pa": int(svm["vmcb01"]["pa"], 16), "current_vmcb": "0x" + svm["current_vmcb"],
-               "asid": svm["asid"]}, f"{label}: struct vcpu_svm at {addr} holds what the guest printed")
+    tap.eq(v, printed, f"{label}: struct vcpu_svm at {addr} holds what the guest printed ({', '.join(printed)})")
+    if not want:
+        return
     names = sorted(want["svm"])
     got, err = kt_json(*mode, "struct", "vcpu_svm." + ",".join(names), addr)
     mine = {m["name"]: number(m["value"]) for m in got["value"]} if got else err
@@ -158,16 +170,27 @@ def check_values(tap, label, mode, gt, want):
     tap.ok(mine == {"userspace_pid": svm["vm"]["userspace_pid"], "mm": int(svm["vm"]["mm"], 16),
                     "online_vcpus.counter": svm["vm"]["online_vcpus"]},
            f"{label}: ... and as the guest printed it", mine)
-    p = ktriage(*mode, "p", f"*(struct kvm_amd:vcpu_svm *){addr}->asid", check=False)
-    tap.eq(p.stdout, f"*(struct kvm_amd:vcpu_svm *){addr}->asid = {svm['asid']}\n",
+    member = "asid" if "asid" in printed else "vmcb_pa"
+    p = ktriage(*mode, "p", f"*(struct kvm_amd:vcpu_svm *){addr}->{member}", check=False)
+    tap.eq(p.stdout, f"*(struct kvm_amd:vcpu_svm *){addr}->{member} = {printed[member]}\n",
            f"{label}: p through a cast to a module-qualified type")
 
 
-def check_errors(tap, label, mode):
+def has_btf(ko):
+    """Whether the module was built with BTF (a .BTF section; Debian's 5.10 modules have none, and
+    ktriage makes their types from their DWARF)."""
+    out = subprocess.run(["readelf", "-SW", ko], capture_output=True, text=True, check=True).stdout
+    return " .BTF " in out
+
+
+def check_errors(tap, label, mode, btf):
+    # Where the modules have no BTF, their types come from their debug files, opened on demand.
+    in_kvm = "in module kvm's BTF" if btf else "in module kvm's types (from its DWARF)"
     cases = [(["whatis", "struct no_such_type_anywhere"],
               ["no type 'struct no_such_type_anywhere'", "searched vmlinux", "kvm_amd", "kvm"]),
-             (["whatis", "struct kvm:vcpu_svm"], ["no type 'struct vcpu_svm' in module kvm's BTF"]),
-             (["whatis", "nomod:vcpu_svm"], ["no module 'nomod' in the dump", "kvm_amd (BTF)"]),
+             (["whatis", "struct kvm:vcpu_svm"], [f"no type 'struct vcpu_svm' {in_kvm}"]),
+             (["whatis", "nomod:vcpu_svm"], ["no module 'nomod' in the dump",
+                                             "kvm_amd (BTF)" if btf else "kvm_amd ("]),
              (["whatis", "vmlinux:vcpu_svm"], ["no type 'vcpu_svm' in the kernel's own types"])]
     for args, messages in cases:
         p = ktriage(*mode, *args, check=False)
@@ -190,13 +213,22 @@ def main():
             p = subprocess.run(["/usr/bin/python3", "-c", ORACLE, dump, os.path.join(d, "vmlinux"), kvm_ko,
                                 amd_ko, json.dumps(req)], capture_output=True, text=True, timeout=600)
             want = json.loads(p.stdout) if p.returncode == 0 else None
-            tap.ok(want is not None, "drgn reads the vcpu_svm and the kvm with the modules' DWARF", p.stderr[-2000:])
+            if want is None and DRGN_NO_MODULES in p.stderr:
+                # drgn 0.0.22 finds no module of 6.4 and later (struct module lost core_size):
+                # the values are then compared with what the guest printed alone.
+                tap.ok(True, f"drgn cannot load the modules' debug info ({DRGN_NO_MODULES}): values are "
+                       "compared with the guest's ground truth only")
+                print("# drgn comparison of vcpu_svm and kvm not made: drgn cannot find this kernel's modules")
+            else:
+                tap.ok(want is not None, "drgn reads the vcpu_svm and the kvm with the modules' DWARF",
+                       p.stderr[-2000:])
             for label, mode in (("no debuginfo", ["--no-debuginfo", dump]),
                                 ("vmlinux", ["--vmlinux", os.path.join(d, "vmlinux"), dump])):
+                if label == "no debuginfo" and not dump_alone(tap, label, dump):
+                    continue
                 check_layout(tap, label, mode, kvm_ko, amd_ko)
-                if want:
-                    check_values(tap, label, mode, gt, want)
-                check_errors(tap, label, mode)
+                check_values(tap, label, mode, gt, want)
+                check_errors(tap, label, mode, has_btf(amd_ko))
     tap.done()
 
 

@@ -187,6 +187,12 @@ static int kernel_has_module_btf(void)
 		abort();
 	FILE *f = fopen(path, "r");
 	free(path);
+	// Without the image package's config, the headers package's (.config) is the same file.
+	if (!f && asprintf(&path, "%s/kernel/%.*s/headers/usr/src/linux-headers-%.*s/.config", cache, n, base, n,
+			   base) >= 0) {
+		f = fopen(path, "r");
+		free(path);
+	}
 	if (!f)
 		return -1;
 	char line[256];
@@ -200,7 +206,7 @@ static int kernel_has_module_btf(void)
 static void check_modules(const char *dump)
 {
 	int module_btf = kernel_has_module_btf();
-	if (!tap_ok(module_btf >= 0, "the kernel's config is at hand (KTRIAGE_CACHE/kernel/RELEASE/image/boot)"))
+	if (!tap_ok(module_btf >= 0, "the kernel's config is at hand (KTRIAGE_CACHE/kernel/RELEASE/image/boot or headers)"))
 		return;
 	if (!module_btf) {
 		printf("# kvm-svm: this kernel has no CONFIG_DEBUG_INFO_BTF_MODULES (its modules carry no BTF):"
