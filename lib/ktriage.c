@@ -12,6 +12,7 @@
 #include "kernel/module_btf.h"
 #include "kernel/module_sections.h"
 #include "program.h"
+#include "kernel/percpu.h"
 #include "sym/dwarf.h"
 #include "unwind/unwind_ctx.h"
 
@@ -23,6 +24,7 @@ static const struct kt_program_upcalls upcalls = {
 	.module_place_free = kt_module_place_free,
 	.symbolize = kt_program_symbolize,
 	.symbol_address = kt_program_symbol_address,
+	.kernel_percpu = kt_percpu_kernel_symbol,
 	.stack_anchors = kt_stack_anchors,
 };
 

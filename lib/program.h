@@ -57,6 +57,10 @@ struct kt_program_upcalls {
 	struct kt_error *(*symbolize)(struct kt_program *prog, uint64_t addr, const char **name_ret,
 				      uint64_t *offset_ret, const char **module_ret);
 	struct kt_error *(*symbol_address)(struct kt_program *prog, const char *name, uint64_t *ret);
+	/* Whether addr is in the kernel's per-CPU section, and whether that is linked at 0
+	 * (kt_percpu_kernel_symbol, kernel/percpu_symbol.c). */
+	struct kt_error *(*kernel_percpu)(struct kt_program *prog, uint64_t addr, bool *ret,
+					  bool *zero_based_ret);
 	/* Stack pointers that vouch for a CPU's stack (kt_stack_anchors, kvm/stack_anchors.c). */
 	struct kt_error *(*stack_anchors)(struct kt_program *prog, unsigned int cpu,
 					  struct kt_stack_anchor *ret, size_t max, size_t *n_ret);

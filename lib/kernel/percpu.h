@@ -32,6 +32,10 @@ struct kt_error *kt_percpu_address(const struct kt_percpu *percpu, uint64_t sym,
  * NOT_FOUND if the kernel's symbols have no __per_cpu_start/__per_cpu_end.
  */
 struct kt_error *kt_percpu_symbol(struct kt_program *prog, uint64_t addr, bool *ret);
+/* Whether addr is in the kernel's own per-CPU section (modules' per-CPU areas not included), and
+ * whether that section is linked at 0 (so that KASLR does not move its addresses). */
+struct kt_error *kt_percpu_kernel_symbol(struct kt_program *prog, uint64_t addr, bool *ret,
+					 bool *zero_based_ret);
 /* Whether the kernel links its per-CPU section at 0, so that per-CPU offsets and __percpu
  * pointers are small numbers (v2.6.30-v6.14); false when it is in the kernel image (v6.15+). */
 struct kt_error *kt_percpu_zero_based(struct kt_program *prog, bool *ret);

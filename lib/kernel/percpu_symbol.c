@@ -22,6 +22,18 @@ static struct kt_error *percpu_range(struct kt_program *prog, const struct kt_ka
 	return NULL;
 }
 
+struct kt_error *kt_percpu_kernel_symbol(struct kt_program *prog, uint64_t addr, bool *ret,
+					 bool *zero_based_ret)
+{
+	const struct kt_kallsyms *ks = NULL;
+	struct kt_error *err = percpu_range(prog, &ks);
+	if (!err) {
+		*ret = kt_kallsyms_is_percpu(ks, addr);
+		*zero_based_ret = ks->percpu_start == 0;
+	}
+	return err;
+}
+
 struct kt_error *kt_percpu_symbol(struct kt_program *prog, uint64_t addr, bool *ret)
 {
 	const struct kt_kallsyms *ks = NULL;

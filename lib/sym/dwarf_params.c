@@ -136,11 +136,11 @@ struct kt_error *kt_dwarf_variable_type_in(struct kt_program *prog, const char *
 	const char *sym, *module;
 	Dwfl_Module *mod;
 	Dwarf_Addr bias;
-	struct kt_kallsyms *ks;
 	bool percpu = false;  // the kernel's per-CPU variable: an offset that names no address
+	bool percpu_at_zero = false;
 	struct kt_error *err = prog->upcalls->symbol_address(prog, name, &addr);
-	if (!err && !(err = kt_program_kallsyms(prog, &ks)))
-		percpu = kt_kallsyms_is_percpu(ks, addr);
+	if (!err)
+		err = prog->upcalls->kernel_percpu(prog, addr, &percpu, &percpu_at_zero);
 	if (!err && percpu)
 		module = NULL;
 	else if (!err)
@@ -152,7 +152,7 @@ struct kt_error *kt_dwarf_variable_type_in(struct kt_program *prog, const char *
 		return kt_error_create(KT_ERROR_NOT_FOUND, "%s: no DWARF: %s",
 				       module ? module : "vmlinux", dwfl_errmsg(-1));
 	// KASLR moves the kernel's image, not the per-CPU offsets linked at 0.
-	Dwarf_Addr want = (module || (percpu && addr < ks->syms[ks->first_text].address)
+	Dwarf_Addr want = (module || (percpu && percpu_at_zero)
 				   ? addr : addr - prog->kaslr_offset) - bias;
 	Dwarf_Die best, cu, die;
 	bool have_best = false;
