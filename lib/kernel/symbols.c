@@ -44,7 +44,7 @@ struct kt_error *kt_program_symbol_find(struct kt_program *prog, const char *nam
 struct kt_error *kt_program_symbol_address(struct kt_program *prog, const char *name,
 					   uint64_t *ret)
 {
-	const struct kt_symbol *sym;
+	const struct kt_symbol *sym = NULL;
 	struct kt_error *err = kt_program_symbol_find(prog, name, &sym);
 	if (!err)
 		*ret = sym->address;

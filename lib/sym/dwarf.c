@@ -668,8 +668,8 @@ static void types_reopen(struct kt_program *prog, const struct dw_module *m)
 struct kt_error *kt_module_debug_load(struct kt_program *prog, const char *module,
 				      const char *file, struct kt_module_debug *ret)
 {
-	struct kt_dwarf *dw;
-	struct dw_module *m;
+	struct kt_dwarf *dw = NULL;
+	struct dw_module *m = NULL;
 	struct kt_error *err = debug_module(prog, module, &dw, &m);
 	if (err)
 		return err;
@@ -697,7 +697,7 @@ struct kt_error *kt_module_debug_load(struct kt_program *prog, const char *modul
 struct kt_error *kt_module_debug_load_all(struct kt_program *prog, const char *dir,
 					  size_t *n_loaded_ret)
 {
-	struct kt_dwarf *dw;
+	struct kt_dwarf *dw = NULL;
 	struct kt_debuginfo_index *index = NULL;
 	struct kt_error *err = session(prog, &dw);
 	if (err || (err = modules_get(prog, dw)))
