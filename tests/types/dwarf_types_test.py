@@ -26,10 +26,42 @@ def both(dump, *args):
     return btf, dwarf
 
 
-def same(tap, name, btf, dwarf, keep=lambda line: True):
+CALL_SITE = re.compile(r"call site: 0x[0-9a-f]+ <([^>+]+)")
+
+
+def btf_lacks_prototype(dump, func, cache={}):
+    """Whether the kernel's BTF has no prototype of func while its DWARF has one: pahole leaves
+    some functions out of the kernel's BTF (5.10's noinstr do_syscall_64), and a call site in
+    such a caller can then name its parameters only from the DWARF."""
+    if (dump, func) not in cache:
+        btf = ktriage(dump, "whatis", func, check=False)
+        dwarf = ktriage("--types=dwarf", dump, "whatis", func, check=False)
+        cache[(dump, func)] = (btf.returncode != 0 and "neither BTF" in btf.stderr and
+                               dwarf.returncode == 0 and "type from DWARF" in dwarf.stdout)
+    return cache[(dump, func)]
+
+
+def same(tap, name, btf, dwarf, keep=lambda line: True, dump=None):
     a = [line for line in btf.stdout.splitlines() if keep(line)]
     b = [line for line in dwarf.stdout.splitlines() if keep(line)]
     diff = [f"- {x}\n+ {y}" for x, y in zip(a, b) if x != y][:5]
+    if dump and len(a) == len(b) and a != b:
+        # Lines may differ only under the call site of a caller the BTF has no prototype of.
+        caller, explained, unexplained = None, set(), []
+        for x, y in zip(a, b):
+            m = CALL_SITE.search(x)
+            if m:
+                caller = m.group(1)
+            if x != y:
+                if caller and btf_lacks_prototype(dump, caller):
+                    explained.add(caller)
+                else:
+                    unexplained.append(f"- {x}\n+ {y}")
+        if not unexplained:
+            print(f"# {name}: differs only under call sites in {', '.join(sorted(explained))}, "
+                  "which the kernel's BTF has no prototype of (named from DWARF)")
+            a = b
+        diff = unexplained[:5]
     tap.ok(btf.returncode == 0 and dwarf.returncode == 0 and a == b and a,
            f"{name}: same output from DWARF types as from BTF ({len(a)} lines)",
            f"exit {btf.returncode}/{dwarf.returncode}; {dwarf.stderr.strip()}\n"
@@ -63,7 +95,8 @@ def main():
         for cmd in COMMANDS:
             btf, dwarf = both(dump, *cmd)
             same(tap, f"{scenario}: {' '.join(cmd)}", btf, dwarf,
-                 keep=lambda line: not line.lstrip().startswith("SYMBOLS:"))
+                 keep=lambda line: not line.lstrip().startswith("SYMBOLS:"),
+                 dump=dump if "--explain" in cmd else None)
             if cmd == ["sys"]:
                 tap.ok("DWARF types" in dwarf.stdout and "BTF types" in btf.stdout,
                        f"{scenario}: sys names the source of the types", dwarf.stdout)
