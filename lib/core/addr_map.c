@@ -2,17 +2,12 @@
 #include <stdlib.h>
 
 #include "core/addr_map.h"
+#include "core/util.h"
 
 bool kt_addr_map_add(struct kt_addr_map *map, uint64_t addr, uint64_t value)
 {
-	if (map->n == map->cap) {
-		size_t cap = map->cap ? 2 * map->cap : 256;
-		struct kt_addr_pair *grown = realloc(map->pairs, cap * sizeof(*grown));
-		if (!grown)
-			return false;
-		map->pairs = grown;
-		map->cap = cap;
-	}
+	if (!kt_grow((void **)&map->pairs, &map->cap, map->n, sizeof(*map->pairs), 256))
+		return false;
 	map->pairs[map->n++] = (struct kt_addr_pair){addr, value};
 	return true;
 }

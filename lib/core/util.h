@@ -4,6 +4,7 @@
 #define KT_CORE_UTIL_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +28,21 @@ static inline void kt_freep(void *p)
 	})
 
 /* FNV-1a over a NUL-terminated string: for the symbol and type name tables. */
+/* Makes room for one more element in an array of *cap elements of size elem holding n: doubles
+ * it (first elements the first time). False, array unchanged, when memory runs out. */
+static inline bool kt_grow(void **items, size_t *cap, size_t n, size_t elem, size_t first)
+{
+	if (n < *cap)
+		return true;
+	size_t want = *cap ? 2 * *cap : first;
+	void *grown = realloc(*items, want * elem);
+	if (!grown)
+		return false;
+	*items = grown;
+	*cap = want;
+	return true;
+}
+
 static inline uint64_t kt_hash_string(const char *s)
 {
 	uint64_t h = 1469598103934665603ull;

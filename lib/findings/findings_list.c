@@ -8,14 +8,8 @@
 
 struct kt_finding *kt_finding_add(struct kt_findings_list *list, const char *code, const char *title)
 {
-	if (list->n == list->cap) {
-		size_t cap = list->cap ? 2 * list->cap : 4;
-		struct kt_finding *items = realloc(list->items, cap * sizeof(*items));
-		if (!items)
-			return NULL;
-		list->items = items;
-		list->cap = cap;
-	}
+	if (!kt_grow((void **)&list->items, &list->cap, list->n, sizeof(*list->items), 4))
+		return NULL;
 	struct kt_finding *f = &list->items[list->n++];
 	*f = (struct kt_finding){.code = code, .title = title, .cpu = -1};
 	return f;

@@ -29,14 +29,8 @@ static struct kt_kvm_vm *vm_add(struct vm_builder *b, uint64_t kvm)
 	for (size_t i = 0; i < b->state->n_vms; i++)
 		if (b->state->vms[i].address == kvm)
 			return &b->state->vms[i];
-	if (b->state->n_vms == b->cap) {
-		size_t cap = b->cap ? 2 * b->cap : 4;
-		struct kt_kvm_vm *vms = realloc(b->state->vms, cap * sizeof(*vms));
-		if (!vms)
-			return NULL;
-		b->state->vms = vms;
-		b->cap = cap;
-	}
+	if (!kt_grow((void **)&b->state->vms, &b->cap, b->state->n_vms, sizeof(*b->state->vms), 4))
+		return NULL;
 	struct kt_kvm_vm *vm = &b->state->vms[b->state->n_vms++];
 	*vm = (struct kt_kvm_vm){.address = kvm, .online_vcpus = -1};
 	vm->owner = (struct kt_kvm_thread){.cpu = -1, .pid = -1, .tgid = -1};

@@ -25,15 +25,9 @@ struct loaded_walk {
 static bool loaded_visit(const struct kt_object *lv, void *arg)
 {
 	struct loaded_walk *w = arg;
-	if (w->n == w->cap) {
-		size_t cap = w->cap ? 2 * w->cap : 8;
-		uint64_t *items = realloc(w->items, cap * sizeof(*items));
-		if (!items) {
-			w->nomem = true;
-			return false;
-		}
-		w->items = items;
-		w->cap = cap;
+	if (!kt_grow((void **)&w->items, &w->cap, w->n, sizeof(*w->items), 8)) {
+		w->nomem = true;
+		return false;
 	}
 	w->items[w->n++] = lv->address;
 	return true;

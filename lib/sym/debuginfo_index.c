@@ -74,17 +74,11 @@ static char *stem_of(const char *file)
 
 static void add_entry(struct kt_debuginfo_index *ix, char *path, char *stem, bool given)
 {
-	if (ix->n == ix->cap) {
-		size_t cap = ix->cap ? 2 * ix->cap : 64;
-		struct entry *grown = realloc(ix->entries, cap * sizeof(*grown));
-		if (!grown) {
-			free(path);
-			free(stem);
-			ix->nomem = true;
-			return;
-		}
-		ix->entries = grown;
-		ix->cap = cap;
+	if (!kt_grow((void **)&ix->entries, &ix->cap, ix->n, sizeof(*ix->entries), 64)) {
+		free(path);
+		free(stem);
+		ix->nomem = true;
+		return;
 	}
 	ix->entries[ix->n] = (struct entry){.path = path, .stem = stem, .order = ix->n, .given = given};
 	ix->n++;
@@ -96,15 +90,9 @@ static bool dir_seen(struct kt_debuginfo_index *ix, const struct stat *st)
 	for (size_t i = 0; i < ix->n_seen; i++)
 		if (ix->seen[i].dev == st->st_dev && ix->seen[i].ino == st->st_ino)
 			return true;
-	if (ix->n_seen == ix->seen_cap) {
-		size_t cap = ix->seen_cap ? 2 * ix->seen_cap : 64;
-		struct dir_id *grown = realloc(ix->seen, cap * sizeof(*grown));
-		if (!grown) {
-			ix->nomem = true;
-			return true;
-		}
-		ix->seen = grown;
-		ix->seen_cap = cap;
+	if (!kt_grow((void **)&ix->seen, &ix->seen_cap, ix->n_seen, sizeof(*ix->seen), 64)) {
+		ix->nomem = true;
+		return true;
 	}
 	ix->seen[ix->n_seen++] = (struct dir_id){st->st_dev, st->st_ino};
 	return false;
