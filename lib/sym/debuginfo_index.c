@@ -208,7 +208,7 @@ static void walk_all(struct kt_debuginfo_index *ix)
 		if (!stat(ix->places[i], &st) && S_ISDIR(st.st_mode) && !dir_seen(ix, &st))
 			walk(ix, ix->places[i], 0);
 	}
-	if (!ix->nomem)
+	if (!ix->nomem && ix->n)
 		qsort(ix->entries, ix->n, sizeof(*ix->entries), entry_cmp);
 }
 
@@ -365,7 +365,7 @@ struct kt_error *kt_debuginfo_index_candidates(struct kt_debuginfo_index *ix, co
 	if (!o.stop)
 		walk_all(ix);
 	struct entry key = {.stem = stem};
-	struct entry *first = ix->walked && !ix->nomem
+	struct entry *first = ix->walked && !ix->nomem && ix->n
 		? bsearch(&key, ix->entries, ix->n, sizeof(*ix->entries), stem_cmp) : NULL;
 	// bsearch found one of the namesakes: back to the first.
 	while (first && first > ix->entries && !strcmp(first[-1].stem, stem))
