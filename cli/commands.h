@@ -12,6 +12,7 @@ struct cli_context {
 	struct kt_program *prog;
 	bool json;
 	const char *dump_path;   /* as given on the command line (findings name it in commands) */
+	bool no_color;           /* --no-color: plain text even on a terminal */
 };
 
 struct cli_command {
@@ -43,6 +44,7 @@ int cmd_kvm(struct cli_context *ctx, int argc, char **argv);
 int cmd_vmx(struct cli_context *ctx, int argc, char **argv);
 int cmd_svm(struct cli_context *ctx, int argc, char **argv);
 int cmd_findings(struct cli_context *ctx, int argc, char **argv);
+int cmd_report(struct cli_context *ctx, int argc, char **argv);
 
 extern const struct cli_command cli_commands[];
 extern const size_t cli_n_commands;

@@ -9,6 +9,7 @@
 #include "commands.h"
 
 const struct cli_command cli_commands[] = {
+	{"report", "report [-a]", "the triage report: the machine and the crash, findings ranked with evidence and commands, the signature, every CPU's backtrace (-a: every frame)", cmd_report},
 	{"sys", "sys", "kernel release, machine, CPUs, crash time and panic message", cmd_sys},
 	{"log", "log", "the kernel log (printk ring buffer or log_buf)", cmd_log},
 	{"mod", "mod [-s NAME [FILE] | -S [DIR]]", "loaded modules: struct module, name, core base and size, state, symbols, the debug file each uses or why none; -s/-S load one's or all", cmd_mod},
@@ -76,6 +77,7 @@ static void usage(FILE *f)
 	fprintf(f, "usage: ktriage [OPTIONS] DUMP [COMMAND [ARGS...]]\n\n"
 		   "options:\n"
 		   "  --json            print JSON (schemas in docs/json.md)\n"
+		   "  --no-color        no colours in the report, even on a terminal\n"
 		   "  --vmlinux FILE    the debug vmlinux that matches the dump (refused if it does not)\n"
 		   "  --debuginfo PATH  a debug file (the vmlinux or a module's, matched by build-id) or a\n"
 		   "                    directory to search (/usr/lib/debug's layout, .build-id/, and\n"
@@ -90,7 +92,7 @@ static void usage(FILE *f)
 		   "                    never, always\n"
 		   "  -c 'CMD; CMD'     run these commands and exit\n"
 		   "  -h, --help        this help\n\n"
-		   "COMMAND is one of the commands below (default: sys), or `shell` for an interactive\n"
+		   "COMMAND is one of the commands below (default: report), or `shell` for an interactive\n"
 		   "prompt with history and completion. `ktriage DUMP CMD --help` explains CMD.\n\n"
 		   "commands:\n");
 	for (size_t i = 0; i < cli_n_commands; i++)
@@ -101,6 +103,7 @@ int main(int argc, char **argv)
 {
 	static const struct option options[] = {
 		{"json", no_argument, NULL, 'j'},
+		{"no-color", no_argument, NULL, 'C'},
 		{"vmlinux", required_argument, NULL, 'v'},
 		{"no-debuginfo", no_argument, NULL, 'n'},
 		{"debuginfo", required_argument, NULL, 'd'},
@@ -122,67 +125,76 @@ int main(int argc, char **argv)
 	struct cli_context ctx = {0};
 	const char *command_list = NULL;
 	int c;
-	// '+': stop at the first non-option, so that command arguments are the command's.
-	while ((c = getopt_long(argc, argv, "+hc:", options, NULL)) != -1) {
-		switch (c) {
-		case 'c':
-			command_list = optarg;
-			break;
-		case 'j':
-			ctx.json = true;
-			break;
-		case 'v':
-			opts.vmlinux = optarg;
-			break;
-		case 'n':
-			opts.no_debuginfo = true;
-			break;
-		case 'R':
-			if (!strcmp(optarg, "auto")) {
-				opts.read_ahead = KT_READ_AHEAD_AUTO;
-			} else if (!strcmp(optarg, "never")) {
-				opts.read_ahead = KT_READ_AHEAD_NEVER;
-			} else if (!strcmp(optarg, "always")) {
-				opts.read_ahead = KT_READ_AHEAD_ALWAYS;
-			} else {
-				fprintf(stderr, "ktriage: --read-ahead is auto, never or always, not '%s'\n",
-					optarg);
+	// '+': stop at the first non-option, so that command arguments are the command's. Options
+	// may come before the dump and again right after it (ktriage DUMP --json bt -a).
+	const char *path = NULL;
+	for (int pass = 0; pass < 2; pass++) {
+		while ((c = getopt_long(argc, argv, "+hc:", options, NULL)) != -1) {
+			switch (c) {
+			case 'c':
+				command_list = optarg;
+				break;
+			case 'j':
+				ctx.json = true;
+				break;
+			case 'C':
+				ctx.no_color = true;
+				break;
+			case 'v':
+				opts.vmlinux = optarg;
+				break;
+			case 'n':
+				opts.no_debuginfo = true;
+				break;
+			case 'R':
+				if (!strcmp(optarg, "auto")) {
+					opts.read_ahead = KT_READ_AHEAD_AUTO;
+				} else if (!strcmp(optarg, "never")) {
+					opts.read_ahead = KT_READ_AHEAD_NEVER;
+				} else if (!strcmp(optarg, "always")) {
+					opts.read_ahead = KT_READ_AHEAD_ALWAYS;
+				} else {
+					fprintf(stderr, "ktriage: --read-ahead is auto, never or always, not '%s'\n",
+						optarg);
+					return free(given), 2;
+				}
+				break;
+			case 't':
+				if (strcmp(optarg, "btf") && strcmp(optarg, "dwarf")) {
+					fprintf(stderr, "ktriage: --types is btf or dwarf, not '%s'\n", optarg);
+					return free(given), 2;
+				}
+				opts.dwarf_types = !strcmp(optarg, "dwarf");
+				break;
+			case 'd':
+				given[n_given++] = optarg;
+				break;
+			case 'D':
+				defaults = false;
+				break;
+			case 'h':
+				usage(stdout);
+				return free(given), 0;
+			default:
+				usage(stderr);
 				return free(given), 2;
 			}
-			break;
-		case 't':
-			if (strcmp(optarg, "btf") && strcmp(optarg, "dwarf")) {
-				fprintf(stderr, "ktriage: --types is btf or dwarf, not '%s'\n", optarg);
+		}
+		if (pass == 0) {
+			if (optind >= argc) {
+				usage(stderr);
 				return free(given), 2;
 			}
-			opts.dwarf_types = !strcmp(optarg, "dwarf");
-			break;
-		case 'd':
-			given[n_given++] = optarg;
-			break;
-		case 'D':
-			defaults = false;
-			break;
-		case 'h':
-			usage(stdout);
-			return free(given), 0;
-		default:
-			usage(stderr);
-			return free(given), 2;
+			path = argv[optind++];
 		}
 	}
-	if (optind >= argc) {
-		usage(stderr);
-		return free(given), 2;
-	}
-	const char *path = argv[optind++];
 	ctx.dump_path = path;
 	// -c may also follow the dump: ktriage DUMP -c 'bt -a; log'
 	if (optind + 1 < argc && !strcmp(argv[optind], "-c")) {
 		command_list = argv[optind + 1];
 		optind += 2;
 	}
-	char *default_argv[] = {"sys", NULL};
+	char *default_argv[] = {"report", NULL};
 	int cargc = argc - optind;
 	char **cargv = argv + optind;
 	if (cargc == 0) {

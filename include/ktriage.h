@@ -1366,6 +1366,7 @@ struct kt_cpu_model {
 	const char *linux_name;  /* INTEL_FAM6_ name, or NULL */
 	const char *name;        /* or NULL */
 	const char *pebs_layout; /* IA32_PEBS_ENABLE layout row, or NULL */
+	char model_id[64];       /* x86_model_id: "Intel(R) Core(TM) i5-6500 CPU @ 3.20GHz" */
 };
 
 enum kt_msr_list_kind {
@@ -1540,9 +1541,18 @@ struct kt_finding_fact {
 	char value[640];
 };
 
+/* How much a finding matters: the report ranks by it, highest first. */
+enum kt_severity {
+	KT_SEVERITY_INFO,        /* context: how the dump was taken (a sysrq crash) */
+	KT_SEVERITY_WARNING,     /* abnormal, not by itself why the machine died */
+	KT_SEVERITY_ERROR,       /* a fault or a stuck task that explains a hang */
+	KT_SEVERITY_CRITICAL,    /* what brought the machine down or made it unresponsive */
+};
+
 struct kt_finding {
 	const char *code;        /* stable: "vmx.abort_on_silent_cpu" */
 	const char *title;
+	enum kt_severity severity;
 	int cpu;                 /* the CPU it is about, -1 none */
 	uint64_t vcpu;           /* struct kvm_vcpu *, 0 none */
 	uint64_t task;
@@ -1552,13 +1562,63 @@ struct kt_finding {
 	size_t n_facts;
 	char (*commands)[160];   /* `ktriage DUMP -c '...'` lines that show each piece */
 	size_t n_commands;
+	/* The bucket this finding files the dump under (lib/findings/signature_rules.def): class,
+	 * key frame and module ("soft lockup in native_queued_spin_lock_slowpath"); empty when the
+	 * finding does not classify a dump. signature_frames are the normalized verified frames
+	 * the hash is taken over, from the key frame outwards. */
+	char signature[192];
+	bool signature_corrupted;        /* the evidence for a signature is not there */
+	char (*signature_frames)[96];
+	size_t n_signature_frames;
 };
 
-/* Runs every registered check. dump_path names the dump in the commands (NULL: "DUMP"). Free
- * with kt_findings_destroy(). */
+/* Runs every registered check. dump_path names the dump in the commands (NULL: "DUMP"). The
+ * findings come ranked: severity first, then the order of the checks' table. Free with
+ * kt_findings_destroy(). */
 KT_PUBLIC struct kt_error *kt_findings_collect(struct kt_program *prog, const char *dump_path,
 					       struct kt_finding **ret, size_t *n_ret);
 KT_PUBLIC void kt_findings_destroy(struct kt_finding *findings, size_t n);
+KT_PUBLIC const char *kt_severity_name(enum kt_severity severity);
+
+/*
+ * The triage report (the default command): what the machine was, what each CPU was doing, the
+ * findings ranked, and the dump's signature. Built from the layers below; rendered by
+ * kt_report_render().
+ */
+struct kt_report_cpu {
+	unsigned int cpu;
+	struct kt_backtrace *backtrace;  /* NULL: error says why */
+	char *error;
+	bool answered_nmi;               /* its registers are in the dump's own crash notes */
+};
+
+struct kt_report_signature {
+	char text[192];                  /* the finding's signature, or "corrupted: why" */
+	char hash[17];                   /* 64-bit FNV-1a of the normalized frames, hex; "" if none */
+	const char *finding_code;        /* the finding it comes from; NULL if none */
+	bool corrupted;
+};
+
+struct kt_report {
+	struct kt_sys_info sys;
+	struct kt_cpu_model cpu_model;
+	uint64_t taint;                  /* tainted_mask; has_taint false if unreadable */
+	bool has_taint;
+	char taint_flags[64];            /* the kernel's letters: "POE" */
+	char taint_names[512];           /* "PROPRIETARY_MODULE, OOT_MODULE, ..." */
+	double uptime_seconds;           /* at the crash, from the log's last timestamp; < 0 unknown */
+	struct kt_report_cpu *cpus;
+	size_t n_cpus;
+	struct kt_finding *findings;
+	size_t n_findings;
+	struct kt_report_signature signature;
+	char **gaps;                     /* parts of the report that could not be made, and why */
+	size_t n_gaps;
+};
+
+KT_PUBLIC struct kt_error *kt_report_build(struct kt_program *prog, const char *dump_path,
+					   struct kt_report **ret);
+KT_PUBLIC void kt_report_destroy(struct kt_report *report);
 
 /*
  * Rendering (lib/report): each result as text for people or as a JSON document (docs/json.md;
@@ -1650,6 +1710,12 @@ KT_PUBLIC void kt_vmx_state_render(FILE *out, enum kt_format format, const struc
 KT_PUBLIC void kt_svm_state_render(FILE *out, enum kt_format format, const struct kt_svm_state *state);
 KT_PUBLIC void kt_findings_render(FILE *out, enum kt_format format, const struct kt_finding *findings,
 				  size_t n);
+struct kt_report_render_options {
+	bool color;                      /* ANSI colours (text only; the CLI sets it on a tty) */
+	bool all_frames;                 /* every CPU's whole backtrace, not only its top frames */
+};
+KT_PUBLIC void kt_report_render(FILE *out, enum kt_format format, const struct kt_report *report,
+				const struct kt_report_render_options *opts);
 
 /* sys as strings (kt_sys_info_render() to a string); NULL when out of memory. */
 KT_PUBLIC char *kt_sys_info_to_text(const struct kt_sys_info *info);

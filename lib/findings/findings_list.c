@@ -2,16 +2,18 @@
 /* The findings list the checks add to: findings, their facts and their commands. */
 #include <stdarg.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/util.h"
 #include "findings/findings.h"
 
-struct kt_finding *kt_finding_add(struct kt_findings_list *list, const char *code, const char *title)
+struct kt_finding *kt_finding_add(struct kt_findings_list *list, const char *code, const char *title,
+				  enum kt_severity severity)
 {
 	if (!kt_grow((void **)&list->items, &list->cap, list->n, sizeof(*list->items), 4))
 		return NULL;
 	struct kt_finding *f = &list->items[list->n++];
-	*f = (struct kt_finding){.code = code, .title = title, .cpu = -1};
+	*f = (struct kt_finding){.code = code, .title = title, .severity = severity, .cpu = -1};
 	return f;
 }
 
@@ -44,4 +46,12 @@ bool kt_finding_command(struct kt_finding *f, const struct kt_findings_list *lis
 	kt_textf(commands[f->n_commands++], sizeof(*commands), "ktriage %s -c '%s'",
 		 list->dump_path ? list->dump_path : "DUMP", inner);
 	return true;
+}
+
+const struct kt_finding *kt_findings_next(const struct kt_findings_list *list, const char *code, size_t *i)
+{
+	for (; *i < list->n; ++*i)
+		if (!strcmp(list->items[*i].code, code))
+			return &list->items[(*i)++];
+	return NULL;
 }

@@ -136,15 +136,14 @@ static bool pebs_facts(struct kt_finding *f, const struct kt_vmx_vcpu *v)
 
 /* The vCPU thread's frames on cpu unwound from the host stack pointer (bt -c CPU): where it
  * entered the guest, by a value kvm wrote rather than by a scan of the stack. */
-static struct kt_error *stack_fact(struct kt_program *prog, struct kt_finding *f, unsigned int cpu)
+static struct kt_error *stack_fact(struct kt_findings_input *in, struct kt_finding *f, unsigned int cpu)
 {
-	struct kt_backtrace *bt;
-	struct kt_error *err = kt_backtrace_cpu(prog, cpu, &bt);
-	if (err) {
+	const struct kt_error *err;
+	const struct kt_backtrace *bt = kt_input_cpu_backtrace(in, cpu, &err);
+	if (!bt) {
 		if (err == &kt_enomem)
-			return err;
+			return &kt_enomem;
 		bool ok = kt_finding_fact(f, "stack", "no backtrace of CPU %u: %s", cpu, kt_error_message(err));
-		kt_error_destroy(err);
 		return ok ? NULL : &kt_enomem;
 	}
 	char text[480];
@@ -162,16 +161,23 @@ static struct kt_error *stack_fact(struct kt_program *prog, struct kt_finding *f
 	bool ok = count ? kt_finding_fact(f, "stack", "%zu frames (%zu verified) unwound from the host stack "
 					  "pointer of the last VM entry: %s", count, verified, text)
 			: kt_finding_fact(f, "stack", "the host stack pointer gives no frames: %s", bt->note);
-	kt_backtrace_destroy(bt);
+	if (ok && count) {
+		char class[64];
+		kt_textf(class, sizeof(class), "VMX abort %u on NMI-silent CPU", f->abort);
+		size_t first = 0;
+		while (first < bt->n_frames && bt->frames[first].reason_code != KT_FRAME_REASON_VMENTRY_HOST_RSP)
+			first++;
+		ok = kt_finding_sign(f, class, bt, first);
+	}
 	return ok ? NULL : &kt_enomem;
 }
 
-static struct kt_error *finding_add(struct kt_program *prog, struct kt_findings_list *list,
+static struct kt_error *finding_add(struct kt_findings_input *in, struct kt_findings_list *list,
 				    const struct kt_vmx_state *s, const struct kt_kvm_state *kvm,
 				    unsigned int cpu, const struct kt_cpu_regs *regs,
 				    const struct kt_vmx_vcpu *v, const struct kt_loaded_vmcs_info *l)
 {
-	struct kt_finding *f = kt_finding_add(list, code, title);
+	struct kt_finding *f = kt_finding_add(list, code, title, KT_SEVERITY_CRITICAL);
 	if (!f)
 		return &kt_enomem;
 	const struct kt_kvm_vcpu *vc = &v->vcpu;
@@ -218,7 +224,7 @@ static struct kt_error *finding_add(struct kt_program *prog, struct kt_findings_
 		  kt_finding_fact(f, "msr_list.layout", "%s", v->list_layout ? v->list_layout : v->lists_error) &&
 		  list_facts(f, v, &failed) && (!v->has_pebs || pebs_facts(f, v));
 	if (ok && v->has_host_rsp) {
-		struct kt_error *err = stack_fact(prog, f, cpu);
+		struct kt_error *err = stack_fact(in, f, cpu);
 		if (err)
 			return err;
 	}
@@ -256,8 +262,9 @@ static struct kt_error *finding_add(struct kt_program *prog, struct kt_findings_
 	return ok ? NULL : &kt_enomem;
 }
 
-struct kt_error *kt_finding_vmx_abort(struct kt_program *prog, struct kt_findings_list *list)
+struct kt_error *kt_finding_vmx_abort(struct kt_findings_input *in, struct kt_findings_list *list)
 {
+	struct kt_program *prog = in->prog;
 	const struct kt_percpu *percpu;
 	struct kt_error *err = kt_percpu_get(prog, &percpu);
 	if (err)
@@ -291,7 +298,7 @@ struct kt_error *kt_finding_vmx_abort(struct kt_program *prog, struct kt_finding
 		for (size_t i = 0; !err && i < s->n_vcpus; i++) {
 			const struct kt_loaded_vmcs_info *l = aborted_on(&s->vcpus[i], cpu, s);
 			if (l)
-				err = finding_add(prog, list, s, kvm, cpu, &regs, &s->vcpus[i], l);
+				err = finding_add(in, list, s, kvm, cpu, &regs, &s->vcpus[i], l);
 		}
 	}
 	kt_vmx_state_destroy(s);

@@ -10,6 +10,7 @@
 #include "arch/x86_64/vmx_tables.h"
 #include "core/error.h"
 #include "core/util.h"
+#include "kernel/cpu_model.h"
 #include "kernel/object.h"
 #include "kernel/tasks.h"
 #include "kvm/kvm_internal.h"
@@ -118,37 +119,6 @@ static const char *defining_module(struct kt_program *prog, const struct kt_modu
 	return NULL;
 }
 
-static void cpu_model_read(struct kt_program *prog, struct kt_cpu_model *m)
-{
-	struct kt_object cpu;
-	uint64_t v;
-	*m = (struct kt_cpu_model){0};
-	struct kt_error *err = kt_object_from_symbol(prog, "boot_cpu_data", &cpu);
-	if (err) {
-		kt_error_destroy(err);
-		return;
-	}
-	struct kt_object vendor;
-	if ((err = kt_object_member(&cpu, "x86_vendor_id", &vendor)) ||
-	    (err = kt_object_read_string(&vendor, m->vendor_id, sizeof(m->vendor_id)))) {
-		kt_error_destroy(err);
-		return;
-	}
-	if (!kt_kvm_u64(&cpu, "x86", &v))
-		return;
-	m->family = (unsigned int)v;
-	if (!kt_kvm_u64(&cpu, "x86_model", &v))
-		return;
-	m->model = (unsigned int)v;
-	// Older kernels call the stepping x86_mask.
-	if (kt_kvm_u64(&cpu, "x86_stepping", &v) || kt_kvm_u64(&cpu, "x86_mask", &v))
-		m->stepping = (unsigned int)v;
-	if (kt_kvm_u64(&cpu, "microcode", &v))
-		m->microcode = (uint32_t)v;
-	m->known = true;
-	kt_cpu_model_identify(m);
-}
-
 struct kt_error *kt_kvm_ctx_init(struct kt_program *prog, struct kt_kvm_ctx *ctx)
 {
 	const struct kt_module_info *mods;
@@ -163,7 +133,7 @@ struct kt_error *kt_kvm_ctx_init(struct kt_program *prog, struct kt_kvm_ctx *ctx
 	ctx->svm_module = defining_module(prog, mods, n, "kvm_amd", "svm", "struct vcpu_svm");
 	if (!ctx->svm_module)
 		ctx->svm_module = defining_module(prog, mods, n, "kvm_amd", "kvm", "struct vcpu_svm");
-	cpu_model_read(prog, &ctx->cpu_model);
+	kt_cpu_model_read(prog, &ctx->cpu_model);
 	return NULL;
 }
 

@@ -287,6 +287,12 @@ static void backtrace_json(FILE *out, struct kt_program *prog, const struct kt_b
 	fputs("]}", out);
 }
 
+void kt_backtrace_json(FILE *out, const struct kt_backtrace *bt)
+{
+	static const struct kt_backtrace_render_options none;
+	backtrace_json(out, NULL, bt, &none);
+}
+
 void kt_backtrace_render(struct kt_list_writer *w, struct kt_program *prog,
 			 const struct kt_backtrace *bt, const struct kt_backtrace_render_options *opts)
 {

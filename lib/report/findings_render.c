@@ -4,13 +4,15 @@
 
 #include "ktriage.h"
 #include "report/json.h"
+#include "report/render.h"
 
-static void finding_json(FILE *out, const struct kt_finding *f)
+void kt_finding_json(FILE *out, const struct kt_finding *f)
 {
 	fputs("{\"code\": ", out);
 	kt_json_string(out, f->code);
 	kt_json_key(out, "title");
 	kt_json_string(out, f->title);
+	fprintf(out, ", \"severity\": \"%s\"", kt_severity_name(f->severity));
 	fprintf(out, ", \"cpu\": %d, \"vcpu\": ", f->cpu);
 	kt_json_address_or_null(out, f->vcpu);
 	kt_json_key(out, "task");
@@ -31,6 +33,19 @@ static void finding_json(FILE *out, const struct kt_finding *f)
 		fputs(i ? ", " : "", out);
 		kt_json_string(out, f->commands[i]);
 	}
+	fputs("], \"signature\": ", out);
+	if (f->signature[0]) {
+		kt_json_string(out, f->signature);
+		fputs(", \"signature_corrupted\": ", out);
+		kt_json_bool(out, f->signature_corrupted);
+	} else {
+		fputs("null, \"signature_corrupted\": false", out);
+	}
+	fputs(", \"signature_frames\": [", out);
+	for (size_t i = 0; i < f->n_signature_frames; i++) {
+		fputs(i ? ", " : "", out);
+		kt_json_string(out, f->signature_frames[i]);
+	}
 	fputs("]}", out);
 }
 
@@ -41,7 +56,7 @@ void kt_findings_render(FILE *out, enum kt_format format, const struct kt_findin
 		fputs(", \"findings\": [", out);
 		for (size_t i = 0; i < n; i++) {
 			fputs(i ? ",\n  " : "\n  ", out);
-			finding_json(out, &findings[i]);
+			kt_finding_json(out, &findings[i]);
 		}
 		fputs("]}\n", out);
 		return;
@@ -50,7 +65,10 @@ void kt_findings_render(FILE *out, enum kt_format format, const struct kt_findin
 		fputs("no finding\n", out);
 	for (size_t i = 0; i < n; i++) {
 		const struct kt_finding *f = &findings[i];
-		fprintf(out, "%s[%s] %s\n  %s\n", i ? "\n" : "", f->code, f->title, f->summary);
+		fprintf(out, "%s[%s] %s: %s\n  %s\n", i ? "\n" : "", f->code, kt_severity_name(f->severity),
+			f->title, f->summary);
+		if (f->signature[0])
+			fprintf(out, "  %-22s %s\n", "signature", f->signature);
 		for (size_t k = 0; k < f->n_facts; k++)
 			fprintf(out, "  %-22s %s\n", f->facts[k].key, f->facts[k].value);
 		fputs("  shown by:\n", out);

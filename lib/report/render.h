@@ -24,6 +24,10 @@ void kt_source_notices(FILE *out, struct kt_program *prog, const struct kt_frame
 /* `, "source": ..., "inlined": [...]` members of a frame. */
 void kt_source_json(FILE *out, struct kt_program *prog, const struct kt_frame *f);
 
+/* One backtrace or one finding as a JSON object, as the lists write them. */
+void kt_backtrace_json(FILE *out, const struct kt_backtrace *bt);
+void kt_finding_json(FILE *out, const struct kt_finding *f);
+
 /* "function+0xOFF [module]" or "?". */
 void kt_symbol_text(FILE *out, const char *function, uint64_t offset, const char *module);
 
