@@ -13,7 +13,8 @@ static const struct {
 	const char *name;
 	kt_finding_check_fn *run;
 } checks[] = {
-	{"vmx_abort", kt_finding_vmx_abort},  /* vmx_abort.c */
+	{"vmx_abort", kt_finding_vmx_abort},    /* vmx_abort.c */
+	{"nmi_silent", kt_finding_nmi_silent},  /* nmi_silent.c */
 };
 
 const char *kt_severity_name(enum kt_severity severity)
