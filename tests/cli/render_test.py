@@ -12,7 +12,7 @@ from tap import Tap, ktriage, scenario_dir, scenarios  # noqa: E402
 
 SCHEMA_FILE = os.path.join(os.path.dirname(__file__), "..", "..", "docs", "json-schema.json")
 DOCS = os.path.join(os.path.dirname(__file__), "..", "..", "docs", "json.md")
-TYPES = {"object": dict, "array": list, "string": str, "boolean": bool, "null": type(None)}
+TYPES = {"object": dict, "array": list, "string": str, "boolean": bool, "null": type(None), "number": (int, float)}
 
 
 def validate(node, schema, defs, path="$"):
@@ -107,6 +107,21 @@ def check_sys(c, label, dump):
     want = [doc["release"], doc["version"], doc["machine"], doc["nodename"], doc["build_id"], doc["symbols"],
             h(doc["kaslr_offset"]), doc["panic_cpu"], doc["cpus_online"]]
     c.same(f"{label}: sys", got, want, "fields")
+
+
+def check_report(c, label, dump):
+    """The default command: the findings (codes and order), the signature and the CPUs alike in
+    text and JSON; the text without colours off a terminal."""
+    text, doc = c.run(f"{label}: report", "report", dump, "--no-color")
+    if doc is None:
+        return
+    r = doc["report"]
+    got = re.findall(r"^\s*\d+\. \S+\s.*\[([a-z_0-9.]+)\]$", text, re.M)
+    got += re.findall(r"^  signature  (.*?)(?: \[[0-9a-f]{16}\])?$", text, re.M)
+    got += [int(n) for n in re.findall(r"^CPU (\d+): ", text, re.M)]
+    want = [f["code"] for f in r["findings"]] + [r["signature"]["text"]] + [cpu["cpu"] for cpu in r["cpus"]]
+    c.same(f"{label}: report", got, want, "report findings, signatures and CPUs")
+    c.tap.ok("\033[" not in text, f"{label}: report: no colour codes when stdout is not a terminal")
 
 
 def check_ps(c, label, dump):
@@ -505,6 +520,7 @@ def main():
             dump = os.path.join(d, "vmcore.qemu.elf")
         label = name
         check_sys(c, label, dump)
+        check_report(c, label, dump)
         tasks = check_ps(c, label, dump)
         check_log(c, label, dump)
         check_mod(c, label, dump)
