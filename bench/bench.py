@@ -60,7 +60,10 @@ def main():
     drgn_all = ("import drgn,sys; from drgn.helpers.linux.pid import for_each_task; "
                 "p=drgn.Program(); p.set_core_dump(sys.argv[1]); p.load_debug_info([sys.argv[2]]); "
                 "[str(p.stack_trace(t)) for t in for_each_task(p)]")
+    debug = os.path.join(os.path.dirname(os.path.realpath(a.dump_dir)), "debug")
     jobs = [
+        ("report", "ktriage (vmlinux, module DWARF)", [kt, "--debuginfo", debug, dump, "--no-color"], None),
+        ("report", "ktriage (kallsyms+BTF from the dump)", [kt, "--no-debuginfo", dump, "--no-color"], None),
         ("sys", "ktriage (vmlinux found in the lab cache)", [kt, dump, "sys"], None),
         ("sys", "ktriage (kallsyms+BTF from the dump)", [kt, "--no-debuginfo", dump, "sys"], None),
         ("sys", "crash 8.0.2 (DWARF)", ["crash", "-s", vmlinux, dump], "sys\nquit\n"),
