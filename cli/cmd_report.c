@@ -21,6 +21,7 @@ int cmd_report(struct cli_context *ctx, int argc, char **argv)
 	struct kt_error *err = kt_report_build(ctx->prog, ctx->dump_path, &report);
 	if (err)
 		return cli_report_error(err);
+	cli_progress_clear();
 	kt_report_render(stdout, cli_format(ctx), report, &opts);
 	kt_report_destroy(report);
 	return 0;

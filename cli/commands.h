@@ -45,6 +45,8 @@ int cmd_vmx(struct cli_context *ctx, int argc, char **argv);
 int cmd_svm(struct cli_context *ctx, int argc, char **argv);
 int cmd_findings(struct cli_context *ctx, int argc, char **argv);
 int cmd_report(struct cli_context *ctx, int argc, char **argv);
+/* Clears the progress line on stderr, if one is shown. */
+void cli_progress_clear(void);
 
 extern const struct cli_command cli_commands[];
 extern const size_t cli_n_commands;

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "commands.h"
 
@@ -38,6 +39,7 @@ const size_t cli_n_commands = sizeof(cli_commands) / sizeof(cli_commands[0]);
 
 int cli_report_error(struct kt_error *err)
 {
+	cli_progress_clear();
 	fprintf(stderr, "ktriage: %s\n", kt_error_message(err));
 	kt_error_destroy(err);
 	return 1;
@@ -97,6 +99,24 @@ static void usage(FILE *f)
 		   "commands:\n");
 	for (size_t i = 0; i < cli_n_commands; i++)
 		fprintf(f, "  %-40s %s\n", cli_commands[i].usage, cli_commands[i].summary);
+}
+
+/* Long steps shown on a terminal's stderr, each line replacing the last, cleared before the
+ * output. */
+static bool progress_shown;
+
+static void progress(void *arg, const char *what)
+{
+	(void)arg;
+	fprintf(stderr, "\r\033[Kktriage: %s ...", what);
+	progress_shown = true;
+}
+
+void cli_progress_clear(void)
+{
+	if (progress_shown)
+		fputs("\r\033[K", stderr);
+	progress_shown = false;
 }
 
 int main(int argc, char **argv)
@@ -218,6 +238,9 @@ int main(int argc, char **argv)
 		}
 		opts.debuginfo_dirs = places;
 	}
+	// The report renders after it has read everything, so its progress cannot mix with output.
+	if (isatty(STDERR_FILENO) && !command_list && !strcmp(cargv[0], "report"))
+		opts.progress = progress;
 	struct kt_error *err = kt_program_open(path, &opts, &ctx.prog);
 	if (err) {
 		free(places);
@@ -235,6 +258,7 @@ int main(int argc, char **argv)
 		status = cli_shell(&ctx);
 	else
 		status = cli_run_argv(&ctx, cargc, cargv);
+	cli_progress_clear();
 	kt_program_destroy(ctx.prog);
 	free(places);
 	free(given);

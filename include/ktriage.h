@@ -99,6 +99,11 @@ struct kt_open_options {
 	bool dwarf_types;           /* types from the vmlinux's DWARF even where BTF is at hand */
 	enum kt_read_ahead_mode read_ahead; /* walks over every task read the next tasks' pages
 				       on a second thread: AUTO where pages are inflated (kdump-compressed) */
+	/* Called before a step that can take seconds (indexing debug directories, the first
+	 * read of a debug file's DWARF, converting a module's DWARF types), with what it is;
+	 * NULL: nothing is said. */
+	void (*progress)(void *arg, const char *what);
+	void *progress_arg;
 };
 
 KT_PUBLIC struct kt_error *kt_program_open(const char *path, const struct kt_open_options *opts,

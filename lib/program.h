@@ -11,6 +11,7 @@
 #define KT_PROGRAM_H
 
 #include <elfutils/libdwfl.h>
+#include <stdio.h>
 
 #include "dump/dump.h"
 #include "dump/reader.h"
@@ -65,6 +66,16 @@ struct kt_program_upcalls {
 	struct kt_error *(*stack_anchors)(struct kt_program *prog, unsigned int cpu,
 					  struct kt_stack_anchor *ret, size_t max, size_t *n_ret);
 };
+
+/* Says what long step starts next, through the caller's progress callback. */
+#define kt_progress(prog, ...)                                                                   \
+	do {                                                                                     \
+		if ((prog)->opts.progress) {                                                     \
+			char progress_what_[160];                                                \
+			snprintf(progress_what_, sizeof(progress_what_), __VA_ARGS__);           \
+			(prog)->opts.progress((prog)->opts.progress_arg, progress_what_);        \
+		}                                                                                \
+	} while (0)
 
 struct kt_program {
 	struct kt_dump *dump;

@@ -157,6 +157,7 @@ static struct kt_error *open_dwarf(const char *name, void *arg, struct kt_types 
 	if (!mod)  // asked again while its debug file is being placed
 		return kt_error_create(KT_ERROR_NOT_FOUND, "module %s: its debug file is not placed yet",
 				       name);
+	kt_progress(prog, "converting the DWARF types of module %s", name);
 	Dwarf *dw = dwfl_module_getdwarf(mod, &bias);
 	if (!dw)
 		return kt_error_create(KT_ERROR_NOT_FOUND, "module %s: its debug file has no DWARF: %s",

@@ -189,6 +189,7 @@ static struct kt_error *vmlinux_get(struct kt_program *prog, struct kt_dwarf *dw
 				"come from kallsyms and BTF");
 		} else {
 			const char *path = kt_vmlinux_path(prog->vmlinux);
+			kt_progress(prog, "reading the DWARF of %s", path);
 			dw->vmlinux = report(dw->dwfl, "vmlinux", path, 0, 0);
 			if (!dw->vmlinux)
 				dw->vmlinux_err = kt_error_create(KT_ERROR_BAD_DATA, "%s: %s", path,
@@ -460,6 +461,7 @@ static struct kt_error *index_get(struct kt_program *prog, struct kt_dwarf *dw,
 {
 	if (!dw->index) {
 		_cleanup_free_ char *release = NULL;
+		kt_progress(prog, "indexing the debug directories");
 		kt_error_destroy(kt_vmcoreinfo_line(prog->dump, "OSRELEASE", &release));
 		struct kt_error *err = kt_debuginfo_index_create(prog->opts.debuginfo_dirs,
 								 prog->opts.n_debuginfo_dirs,
