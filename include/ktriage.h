@@ -1612,6 +1612,9 @@ struct kt_report {
 	char taint_flags[64];            /* the kernel's letters: "POE" */
 	char taint_names[512];           /* "PROPRIETARY_MODULE, OOT_MODULE, ..." */
 	double uptime_seconds;           /* at the crash, from the log's last timestamp; < 0 unknown */
+	uint64_t panic_task;             /* the panicking CPU's task; 0 unknown */
+	int32_t panic_pid;
+	char panic_comm[17];
 	struct kt_report_cpu *cpus;
 	size_t n_cpus;
 	struct kt_finding *findings;

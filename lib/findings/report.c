@@ -122,6 +122,11 @@ static struct kt_error *cpus(struct kt_findings_input *in, struct kt_report *r)
 			continue;
 		}
 		c->backtrace = in->cpus[cpu].bt;
+		if (r->sys.panic_cpu == (int)cpu || (!in->sys_error && in->sys.panic_cpu == (int)cpu)) {
+			r->panic_task = bt->task;
+			r->panic_pid = bt->pid;
+			memcpy(r->panic_comm, bt->comm, sizeof(r->panic_comm));
+		}
 		c->answered_nmi = bt->registers_code == KT_REGISTERS_CRASH_NOTES ||
 				  bt->registers_code == KT_REGISTERS_QEMU_NOTE;
 	}

@@ -59,7 +59,11 @@ static void header_text(FILE *out, const struct kt_report *r, const struct style
 		fprintf(out, "  crashed    %s, uptime %.3f s (the last log record)\n", date, r->uptime_seconds);
 	else
 		fprintf(out, "  crashed    %s\n", date);
-	if (sys->panic_message)
+	if (sys->panic_message && r->panic_task)
+		fprintf(out, "  panic      %s\"%s\"%s on CPU %d, pid %d \"%s\" (task 0x%016" PRIx64 ")\n",
+			s->bold, sys->panic_message, s->reset, sys->panic_cpu, r->panic_pid, r->panic_comm,
+			r->panic_task);
+	else if (sys->panic_message)
 		fprintf(out, "  panic      %s\"%s\"%s on CPU %d\n", s->bold, sys->panic_message, s->reset,
 			sys->panic_cpu);
 	else
@@ -199,6 +203,16 @@ static void report_json(FILE *out, const struct kt_report *r)
 		kt_json_string(out, r->taint_flags);
 		kt_json_key(out, "names");
 		kt_json_string(out, r->taint_names);
+		putc('}', out);
+	} else {
+		fputs("null", out);
+	}
+	fputs(", \"panic_task\": ", out);
+	if (r->panic_task) {
+		fprintf(out, "{\"pid\": %d, \"comm\": ", r->panic_pid);
+		kt_json_string(out, r->panic_comm);
+		kt_json_key(out, "address");
+		kt_json_address(out, r->panic_task);
 		putc('}', out);
 	} else {
 		fputs("null", out);
