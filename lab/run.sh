@@ -42,6 +42,9 @@ labhash=$("$lab/hash.sh")
 build=$cache/build/$release-$labhash
 outroot=$cache/dumps/$release-$labhash
 log() { echo "lab: $*" >&2; }
+# An output path that is a dangling symlink (its target pruned) is replaced by a directory.
+drop_dangling() { [[ -L $1 && ! -e $1 ]] && rm -f "$1"; return 0; }
+drop_dangling "$outroot"; drop_dangling "$build"
 
 # Module BTF as kbuild adds it to Debian's own modules (scripts/Makefile.modfinal,
 # CONFIG_DEBUG_INFO_BTF_MODULES): split BTF on top of the vmlinux's, with the flags of the
@@ -250,6 +253,8 @@ prune_old() {
 	# Only those untouched for an hour: another lab run may be filling a newer one.
 	find "$cache/dumps" "$cache/build" -mindepth 1 -maxdepth 1 -name "$release-*" -mmin +60 \
 		! -path "$outroot" ! -path "$build" -exec rm -rf {} + 2>/dev/null
+	# Links whose target is gone (of any release) point at nothing worth keeping.
+	find "$cache/dumps" "$cache/build" -mindepth 1 -maxdepth 1 -xtype l -delete 2>/dev/null
 	return 0
 }
 
