@@ -252,9 +252,9 @@ prune_old() {
 	[[ ${KTRIAGE_KEEP_OLD:-} ]] && return 0
 	# Only those untouched for an hour: another lab run may be filling a newer one.
 	find "$cache/dumps" "$cache/build" -mindepth 1 -maxdepth 1 -name "$release-*" -mmin +60 \
-		! -path "$outroot" ! -path "$build" -exec rm -rf {} + 2>/dev/null
+		! -path "$outroot" ! -path "$build" -exec rm -rf {} + 2>/dev/null || true
 	# Links whose target is gone (of any release) point at nothing worth keeping.
-	find "$cache/dumps" "$cache/build" -mindepth 1 -maxdepth 1 -xtype l -delete 2>/dev/null
+	find "$cache/dumps" "$cache/build" -mindepth 1 -maxdepth 1 -xtype l -delete 2>/dev/null || true
 	return 0
 }
 
