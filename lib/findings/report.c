@@ -122,7 +122,8 @@ static struct kt_error *cpus(struct kt_findings_input *in, struct kt_report *r)
 			continue;
 		}
 		c->backtrace = in->cpus[cpu].bt;
-		if (r->sys.panic_cpu == (int)cpu || (!in->sys_error && in->sys.panic_cpu == (int)cpu)) {
+		// The system facts are still the input's: the report takes them last.
+		if (in->sys_loaded && !in->sys_error && in->sys.panic_cpu == (int)cpu) {
 			r->panic_task = bt->task;
 			r->panic_pid = bt->pid;
 			memcpy(r->panic_comm, bt->comm, sizeof(r->panic_comm));
