@@ -14,6 +14,7 @@ static const struct {
 	kt_finding_check_fn *run;
 } checks[] = {
 	{"vmx_abort", kt_finding_vmx_abort},  /* vmx_abort.c */
+	{"hung_tasks", kt_finding_hung_tasks},  /* hung_tasks.c, hung_block.c */
 };
 
 const char *kt_severity_name(enum kt_severity severity)
