@@ -26,7 +26,33 @@ struct hung_set {
 	size_t n;
 	int *next;           /* the blocked task holding h[i]'s lock, or -1 */
 	bool *in_cycle;
+	uint64_t timeout;    /* seconds a task must have waited to be reported */
+	char timeout_source[120];
 };
+
+/* The hung-task detector's threshold, as the kernel had it (0 there disables the detector, and
+ * CONFIG_DETECT_HUNG_TASK=n has none): otherwise its default, CONFIG_DEFAULT_HUNG_TASK_TIMEOUT. */
+static void read_timeout(struct hung_set *s)
+{
+	struct kt_object o;
+	uint64_t v = 0;
+	struct kt_error *err = kt_object_from_symbol(s->in->prog, "sysctl_hung_task_timeout_secs", &o);
+	if (!err)
+		err = kt_object_read_unsigned(&o, &v);
+	kt_error_destroy(err);
+	s->timeout = !err && v ? v : 120;
+	if (!err && v)
+		kt_textf(s->timeout_source, sizeof(s->timeout_source), "sysctl_hung_task_timeout_secs = %" PRIu64, v);
+	else
+		kt_textf(s->timeout_source, sizeof(s->timeout_source), "120 s, the kernel's default (%s)",
+			 err ? "sysctl_hung_task_timeout_secs unreadable" : "the detector was disabled");
+}
+
+/* Waited at least the detector's threshold (or for a time the dump does not tell). */
+static bool long_enough(const struct hung_set *s, const struct kt_hung_task *h)
+{
+	return !h->has_wait || h->now - h->last_arrival >= s->timeout * 1000000000ull;
+}
 
 static bool is_d_state(const struct kt_task *t)
 {
@@ -235,7 +261,25 @@ static bool reader_facts(struct kt_finding *f, struct hung_set *s, const char *p
 	return true;
 }
 
-static bool task_fact(struct kt_finding *f, const char *p, const struct kt_hung_task *h)
+/* The hung-task detector's own report of the task in the log (kernel/hung_task.c:
+ * "INFO: task %s:%d blocked for more than %ld seconds."), if it made one. */
+static bool log_fact(struct kt_finding *f, struct hung_set *s, const char *p, const struct kt_hung_task *h)
+{
+	const struct kt_log_line *lines;
+	size_t n;
+	if (kt_input_log(s->in, &lines, &n) == &kt_enomem)
+		return false;
+	char needle[64], key[48];
+	kt_textf(needle, sizeof(needle), "task %s:%d blocked for more than", h->task->comm, h->task->pid);
+	kt_textf(key, sizeof(key), "%s.log", p);
+	for (size_t i = n; i-- > 0;)
+		if (strstr(lines[i].text, needle))
+			return kt_finding_fact(f, key, "[%5" PRIu64 ".%06" PRIu64 "] %s", lines[i].ts_nsec / 1000000000,
+					       lines[i].ts_nsec % 1000000000 / 1000, lines[i].text);
+	return kt_finding_fact(f, key, "the hung-task detector did not report it in the log");
+}
+
+static bool task_fact(struct kt_finding *f, struct hung_set *s, const char *p, const struct kt_hung_task *h)
 {
 	char frames[560];
 	if (h->bt)
@@ -256,7 +300,7 @@ static bool task_fact(struct kt_finding *f, const char *p, const struct kt_hung_
 	else if (ok)
 		ok = kt_finding_fact(f, key, "no lock function (mutex, rw_semaphore, semaphore, completion) "
 				     "among its frames");
-	return ok && wait_facts(f, p, h);
+	return ok && wait_facts(f, p, h) && log_fact(f, s, p, h);
 }
 
 /* The lock's name for signatures and titles: its symbol, else its type and the function that
@@ -301,7 +345,7 @@ static struct kt_error *blocked_finding(struct hung_set *s, size_t i)
 	f->cpu = -1;
 	struct kt_backtrace *holder_bt = NULL;
 	uint64_t reader = 0;
-	bool ok = task_fact(f, "waiter", h) && (!h->lock || lock_facts(f, s, "waiter", h));
+	bool ok = task_fact(f, s, "waiter", h) && (!h->lock || lock_facts(f, s, "waiter", h));
 	struct kt_error *err = ok && h->lock ? holder_facts(f, s, "waiter", h, &holder_bt) : NULL;
 	if (err || !ok) {
 		kt_backtrace_destroy(holder_bt);
@@ -317,10 +361,14 @@ static struct kt_error *blocked_finding(struct hung_set *s, size_t i)
 		n += (size_t)snprintf(chain + n, sizeof(chain) - n, "%spid %d waits on %s 0x%" PRIx64 "%s",
 				      hops ? " -> " : "", s->h[k].task->pid, kt_lock_kind_name(s->h[k].kind),
 				      s->h[k].lock, s->in_cycle[k] ? " (in a deadlock)" : "");
+	ok = ok && kt_finding_fact(f, "threshold", "%s: %s", s->timeout_source,
+				   h->has_wait ? "it has waited longer" : "its wait time is unknown");
 	if (ok && hops)
 		ok = kt_finding_fact(f, "chain", "its lock's holder is blocked too: %s", chain);
-	char label[160], where[64], sig[160];
+	char label[160], where[64], sig[160], wait[48] = "";
 	lock_label(s, h, label, sizeof(label));
+	if (h->has_wait)
+		kt_textf(wait, sizeof(wait), "for %.0f s", (double)(h->now - h->last_arrival) / 1e9);
 	const struct kt_task *holder = kt_hung_task_by_address(s->in, holder_of(h));
 	if (!known)
 		kt_textf(f->summary, sizeof(f->summary), "pid %d \"%s\" is in D state in a function that is no lock "
@@ -328,11 +376,17 @@ static struct kt_error *blocked_finding(struct hung_set *s, size_t i)
 	else if (!h->lock)
 		kt_textf(f->summary, sizeof(f->summary), "pid %d \"%s\" is blocked in %s; the %s's address was not "
 			 "found (see the facts).", h->task->pid, h->task->comm, h->primitive, kt_lock_kind_name(h->kind));
-	else
-		kt_textf(f->summary, sizeof(f->summary), "pid %d \"%s\" has been blocked in %s on %s %s (0x%" PRIx64
-			 ")%s%s%s%s%s.", h->task->pid, h->task->comm, h->primitive, kt_lock_kind_name(h->kind), label,
-			 h->lock, holder ? ", held by pid " : "", holder ? holder->comm : "",
-			 holder ? " (" : "", holder ? task_where(holder, where, sizeof(where)) : "", holder ? ")" : "");
+	else {
+		char held[160] = "";
+		if (holder)
+			kt_textf(held, sizeof(held), ", held by pid %d \"%s\" (%s)", holder->pid, holder->comm,
+				 task_where(holder, where, sizeof(where)));
+		else if (reader)
+			kt_textf(held, sizeof(held), ", reader-owned (candidate readers in the facts)");
+		kt_textf(f->summary, sizeof(f->summary), "pid %d \"%s\" has been blocked%s%s in %s on %s %s (0x%" PRIx64
+			 ")%s.", h->task->pid, h->task->comm, h->has_wait ? " " : "", wait, h->primitive,
+			 kt_lock_kind_name(h->kind), label, h->lock, held);
+	}
 	if (ok && known && h->lock) {
 		kt_textf(sig, sizeof(sig), "hung task on %s %s%s", kt_lock_kind_name(h->kind), label,
 			 holder_bt || reader ? " held" : "");
@@ -350,7 +404,8 @@ static struct kt_error *blocked_finding(struct hung_set *s, size_t i)
 		ok = kt_finding_sign(f, sig, h->bt, h->bt ? kt_hung_first_own_frame(h->bt) : 0);
 	}
 	kt_backtrace_destroy(holder_bt);
-	return ok && commands(f, s, h, holder_of(h)) && kt_finding_command(f, s->list, "ps") ? NULL : &kt_enomem;
+	return ok && commands(f, s, h, holder_of(h)) && kt_finding_command(f, s->list, "ps") &&
+	       kt_finding_command(f, s->list, "log") ? NULL : &kt_enomem;
 }
 
 /* One finding for the cycle that starts at task i: every task and lock of it. */
@@ -381,7 +436,7 @@ static struct kt_error *deadlock_finding(struct hung_set *s, size_t start)
 			n += (size_t)snprintf(cycle + n, sizeof(cycle) - n, "%spid %d \"%s\" waits on %s %s held by pid %d",
 					      n ? "; " : "", h->task->pid, h->task->comm, kt_lock_kind_name(h->kind),
 					      label, next->task->pid);
-		ok = ok && task_fact(f, p, h) && lock_facts(f, s, p, h) &&
+		ok = ok && task_fact(f, s, p, h) && lock_facts(f, s, p, h) &&
 		     kt_finding_fact(f, strcat(p, ".holder"), "pid %d \"%s\" task 0x%" PRIx64 " (%s 0x%" PRIx64
 				     " names it), itself blocked on %s 0x%" PRIx64, next->task->pid, next->task->comm,
 				     next->task->address, h->lock_state.owner_member, h->lock_state.owner_raw,
@@ -389,7 +444,8 @@ static struct kt_error *deadlock_finding(struct hung_set *s, size_t start)
 		     commands(f, s, h, 0);
 		k = (size_t)s->next[k];
 	} while (ok && k != first && count < CHAIN_MAX);
-	ok = ok && kt_finding_fact(f, "cycle", "%zu tasks: %s", count, cycle) && kt_finding_command(f, s->list, "ps");
+	ok = ok && kt_finding_fact(f, "cycle", "%zu tasks: %s", count, cycle) && kt_finding_command(f, s->list, "ps") &&
+	     kt_finding_command(f, s->list, "log");
 	kt_textf(f->summary, sizeof(f->summary), "%zu tasks in D state wait on each other's locks: %s.", count, cycle);
 	// The signature: the first task's lock and where its holder (the next task) holds it.
 	const struct kt_hung_task *holder = &s->h[s->next[first]];
@@ -433,6 +489,7 @@ struct kt_error *kt_finding_hung_tasks(struct kt_findings_input *in, struct kt_f
 	if (terr == &kt_enomem)
 		return &kt_enomem;
 	struct hung_set s = {.in = in, .list = list};
+	read_timeout(&s);
 	size_t cap = 0;
 	struct kt_error *err = NULL;
 	for (size_t i = 0; i < n_tasks && !err; i++) {
@@ -467,7 +524,7 @@ struct kt_error *kt_finding_hung_tasks(struct kt_findings_input *in, struct kt_f
 			err = deadlock_finding(&s, i);
 		}
 		for (size_t i = 0; !err && i < s.n; i++)
-			if (!s.in_cycle[i])
+			if (!s.in_cycle[i] && long_enough(&s, &s.h[i]))
 				err = blocked_finding(&s, i);
 		free(reported);
 	}
