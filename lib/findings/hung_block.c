@@ -222,11 +222,14 @@ static struct kt_error *lock_from_call_site(struct kt_program *prog, struct kt_h
 		}
 		h->from_frames = (struct kt_hung_evidence){.found = true, .address = arg.value};
 		if (!strncmp(arg.expression, "0x", 2))
-			kt_textf(arg.expression, sizeof(arg.expression), "the constant");
-		kt_textf(h->from_frames.how, sizeof(h->from_frames.how),
-			 "%%rdi at the call to %s at 0x%" PRIx64 " in %s (frame #%zu): %s = 0x%" PRIx64 "%s%s",
-			 target, arg.call, fr->function ? fr->function : "?", j, arg.expression, arg.value,
-			 arg.evidence[0] ? "; " : " (a constant in the caller's code)", arg.evidence);
+			kt_textf(h->from_frames.how, sizeof(h->from_frames.how),
+				 "%%rdi at the call to %s at 0x%" PRIx64 " in %s (frame #%zu): 0x%" PRIx64 ", a constant "
+				 "in the caller's code", target, arg.call, fr->function ? fr->function : "?", j, arg.value);
+		else
+			kt_textf(h->from_frames.how, sizeof(h->from_frames.how),
+				 "%%rdi at the call to %s at 0x%" PRIx64 " in %s (frame #%zu): %s = 0x%" PRIx64 "%s%s",
+				 target, arg.call, fr->function ? fr->function : "?", j, arg.expression, arg.value,
+				 arg.evidence[0] ? "; " : "", arg.evidence);
 		return NULL;
 	}
 	if (tried[0])

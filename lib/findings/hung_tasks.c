@@ -15,6 +15,7 @@
 #include "core/error.h"
 #include "core/util.h"
 #include "findings/hung.h"
+#include "kernel/object.h"
 
 /* How far a chain of holders is followed: past this, the report says it was cut. */
 enum { CHAIN_MAX = 16, READER_CANDIDATES_MAX = 8, FRAMES_SHOWN = 8 };
@@ -36,7 +37,9 @@ static void read_timeout(struct hung_set *s)
 {
 	struct kt_object o;
 	uint64_t v = 0;
-	struct kt_error *err = kt_object_from_symbol(s->in->prog, "sysctl_hung_task_timeout_secs", &o);
+	// unsigned long in every version (kernel/hung_task.c); typed here, as BTF types no global.
+	struct kt_error *err = kt_object_symbol(s->in->prog, "sysctl_hung_task_timeout_secs", "unsigned long",
+						&o, NULL);
 	if (!err)
 		err = kt_object_read_unsigned(&o, &v);
 	kt_error_destroy(err);
