@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "callsite/code_refs.h"
 #include "core/error.h"
 #include "core/util.h"
 #include "findings/hung.h"
@@ -228,9 +229,33 @@ static struct kt_error *holder_facts(struct kt_finding *f, struct hung_set *s, c
 	return ok && kt_finding_fact(f, key, "%s", frames) ? NULL : &kt_enomem;
 }
 
-/* Tasks whose live stack holds a reader-owned rw_semaphore's address: candidate readers. */
-static bool reader_facts(struct kt_finding *f, struct hung_set *s, const char *p, const struct kt_hung_task *h,
-			 uint64_t *first_ret)
+/* A frame of t whose function's code names the lock (down_read(&sem) with a global sem). */
+static struct kt_error *code_evidence(struct hung_set *s, const struct kt_task *t, uint64_t lock, char *buf,
+				      size_t size)
+{
+	struct kt_backtrace *bt;
+	buf[0] = '\0';
+	struct kt_error *err = kt_backtrace_of_task(s->in->prog, t, NULL, &bt);
+	if (err)
+		return err == &kt_enomem ? err : (kt_error_destroy(err), NULL);
+	for (size_t i = 0; i < bt->n_frames; i++) {
+		const struct kt_frame *fr = &bt->frames[i];
+		uint64_t insn;
+		if (fr->function && fr->pc &&
+		    kt_function_refers_to(s->in->prog, fr->exact ? fr->pc : fr->pc - 1, lock, &insn)) {
+			kt_textf(buf, size, "its frame #%zu %s (%s) has code that names the lock (the instruction at "
+				 "0x%" PRIx64 ")", i, fr->function, kt_frame_status_name(fr->status), insn);
+			break;
+		}
+	}
+	kt_backtrace_destroy(bt);
+	return NULL;
+}
+
+/* Candidate readers of a reader-owned rw_semaphore: tasks whose live stack holds its address,
+ * whose frames' code names it, or that the owner word names as the last reader to take it. */
+static struct kt_error *reader_facts(struct kt_finding *f, struct hung_set *s, const char *p,
+				     const struct kt_hung_task *h, uint64_t *first_ret)
 {
 	const struct kt_task *tasks;
 	size_t n, found = 0;
@@ -239,29 +264,35 @@ static bool reader_facts(struct kt_finding *f, struct hung_set *s, const char *p
 	uint64_t hint = h->lock_state.owner_task;
 	for (size_t i = 0; i < n && found < READER_CANDIDATES_MAX; i++) {
 		const struct kt_task *t = &tasks[i];
-		bool waiter = kt_lock_has_waiter(&h->lock_state, t->address);
-		if (waiter || t->idle)
+		if (kt_lock_has_waiter(&h->lock_state, t->address) || t->idle)
 			continue;
 		uint64_t slots[4];
-		size_t k = kt_hung_stack_find(s->in->prog, t, h->lock, slots, 4);
-		if (!k && t->address != hint)
+		char code[240], evidence[560];
+		size_t k = kt_hung_stack_find(s->in->prog, t, h->lock, slots, 4), len = 0;
+		struct kt_error *err = code_evidence(s, t, h->lock, code, sizeof(code));
+		if (err)
+			return err;
+		evidence[0] = '\0';
+		if (t->address == hint)
+			len += (size_t)snprintf(evidence + len, sizeof(evidence) - len, "the owner word names it as the "
+						"last reader to take the lock");
+		if (k && len < sizeof(evidence))
+			len += (size_t)snprintf(evidence + len, sizeof(evidence) - len, "%s%zu slot(s) of its live stack "
+						"hold the lock's address, the first at 0x%" PRIx64, len ? "; " : "", k,
+						slots[0]);
+		if (code[0] && len < sizeof(evidence))
+			len += (size_t)snprintf(evidence + len, sizeof(evidence) - len, "%s%s", len ? "; " : "", code);
+		if (!len)
 			continue;
 		char key[48], where[64];
 		kt_textf(key, sizeof(key), "%s.reader_candidate.%zu", p, found++);
 		if (!*first_ret)
 			*first_ret = t->address;
-		char evidence[200];
-		if (k)
-			kt_textf(evidence, sizeof(evidence), "%zu slot(s) of its live stack hold the lock's address, the "
-				 "first at 0x%" PRIx64 "%s", k, slots[0], t->address == hint ? "; the owner word names it "
-				 "as the last reader to take the lock" : "");
-		else
-			kt_textf(evidence, sizeof(evidence), "the owner word names it as the last reader to take the lock");
 		if (!kt_finding_fact(f, key, "pid %d \"%s\" task 0x%" PRIx64 " (%s): a candidate, not proven: %s",
 				     t->pid, t->comm, t->address, task_where(t, where, sizeof(where)), evidence))
-			return false;
+			return &kt_enomem;
 	}
-	return true;
+	return NULL;
 }
 
 /* The hung-task detector's own report of the task in the log (kernel/hung_task.c:
@@ -354,8 +385,11 @@ static struct kt_error *blocked_finding(struct hung_set *s, size_t i)
 		kt_backtrace_destroy(holder_bt);
 		return &kt_enomem;
 	}
-	if (h->kind == KT_LOCK_RWSEM && h->has_lock_state && h->lock_state.reader_owned)
-		ok = reader_facts(f, s, "waiter", h, &reader);
+	if (h->kind == KT_LOCK_RWSEM && h->has_lock_state && h->lock_state.reader_owned &&
+	    (err = reader_facts(f, s, "waiter", h, &reader))) {
+		kt_backtrace_destroy(holder_bt);
+		return err;
+	}
 	// The chain: holders that are blocked in turn.
 	char chain[560];
 	size_t n = 0, hops = 0;
