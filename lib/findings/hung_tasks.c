@@ -362,7 +362,43 @@ static bool commands(struct kt_finding *f, struct hung_set *s, const struct kt_h
 	       (!h->lock || kt_finding_command(f, s->list, "%s 0x%" PRIx64, kt_lock_type_name(h->kind), h->lock));
 }
 
-static struct kt_error *blocked_finding(struct hung_set *s, size_t i)
+static bool same_lock(const struct kt_hung_task *a, const struct kt_hung_task *b)
+{
+	return a->lock && a->has_primitive && b->has_primitive && a->kind == b->kind && a->lock == b->lock;
+}
+
+static uint64_t waited_ns(const struct kt_hung_task *h)
+{
+	return h->has_wait ? h->now - h->last_arrival : 0;
+}
+
+static struct kt_error *blocked_finding(struct hung_set *s, size_t i, const size_t *others, size_t n_others);
+
+/* One finding per lock: the task that has waited longest on it, and the others named. */
+static struct kt_error *lock_group_finding(struct hung_set *s, size_t i, bool *reported)
+{
+	size_t *group = malloc(s->n * sizeof(*group)), n = 0, primary = i;
+	if (!group)
+		return &kt_enomem;
+	for (size_t k = i; k < s->n; k++) {
+		if (k != i && (reported[k] || s->in_cycle[k] || !long_enough(s, &s->h[k]) ||
+			       !same_lock(&s->h[i], &s->h[k])))
+			continue;
+		reported[k] = true;
+		group[n++] = k;
+		if (waited_ns(&s->h[k]) > waited_ns(&s->h[primary]))
+			primary = k;
+	}
+	size_t m = 0;
+	for (size_t k = 0; k < n; k++)
+		if (group[k] != primary)
+			group[m++] = group[k];
+	struct kt_error *err = blocked_finding(s, primary, group, m);
+	free(group);
+	return err;
+}
+
+static struct kt_error *blocked_finding(struct hung_set *s, size_t i, const size_t *others, size_t n_others)
 {
 	const struct kt_hung_task *h = &s->h[i];
 	static const char *const codes[] = {"hung.mutex", "hung.rwsem", "hung.semaphore", "hung.completion"};
@@ -390,6 +426,18 @@ static struct kt_error *blocked_finding(struct hung_set *s, size_t i)
 		kt_backtrace_destroy(holder_bt);
 		return err;
 	}
+	char more[560];
+	size_t len = 0;
+	for (size_t k = 0; k < n_others && len < sizeof(more); k++) {
+		const struct kt_hung_task *o = &s->h[others[k]];
+		len += (size_t)snprintf(more + len, sizeof(more) - len, "%spid %d \"%s\" (%.0f s%s)", k ? ", " : "",
+					o->task->pid, o->task->comm, (double)waited_ns(o) / 1e9,
+					o->has_lock_state && kt_lock_has_waiter(&o->lock_state, o->task->address)
+					? ", on the wait list" : "");
+	}
+	if (ok && n_others)
+		ok = kt_finding_fact(f, "other_waiters", "%zu more task(s) in D state wait on this %s that long: %s",
+				     n_others, kt_lock_kind_name(h->kind), more);
 	// The chain: holders that are blocked in turn.
 	char chain[560];
 	size_t n = 0, hops = 0;
@@ -420,8 +468,11 @@ static struct kt_error *blocked_finding(struct hung_set *s, size_t i)
 				 task_where(holder, where, sizeof(where)));
 		else if (reader)
 			kt_textf(held, sizeof(held), ", reader-owned (candidate readers in the facts)");
-		kt_textf(f->summary, sizeof(f->summary), "pid %d \"%s\" has been blocked%s%s in %s on %s %s (0x%" PRIx64
-			 ")%s.", h->task->pid, h->task->comm, h->has_wait ? " " : "", wait, h->primitive,
+		char also[48] = "";
+		if (n_others)
+			kt_textf(also, sizeof(also), " (and %zu other task(s))", n_others);
+		kt_textf(f->summary, sizeof(f->summary), "pid %d \"%s\"%s has been blocked%s%s in %s on %s %s (0x%" PRIx64
+			 ")%s.", h->task->pid, h->task->comm, also, h->has_wait ? " " : "", wait, h->primitive,
 			 kt_lock_kind_name(h->kind), label, h->lock, held);
 	}
 	if (ok && known && h->lock) {
@@ -561,8 +612,8 @@ struct kt_error *kt_finding_hung_tasks(struct kt_findings_input *in, struct kt_f
 			err = deadlock_finding(&s, i);
 		}
 		for (size_t i = 0; !err && i < s.n; i++)
-			if (!s.in_cycle[i] && long_enough(&s, &s.h[i]))
-				err = blocked_finding(&s, i);
+			if (!s.in_cycle[i] && !reported[i] && long_enough(&s, &s.h[i]))
+				err = lock_group_finding(&s, i, reported);
 		free(reported);
 	}
 	for (size_t i = 0; i < s.n; i++)
