@@ -55,4 +55,39 @@ size_t kt_hung_first_own_frame(const struct kt_backtrace *bt);
 size_t kt_hung_stack_find(struct kt_program *prog, const struct kt_task *task, uint64_t value,
 			  uint64_t *ret, size_t max);
 
+/* How far a chain of holders is followed, how many candidate readers are named, how many
+ * frames a task's facts show. */
+enum { KT_HUNG_CHAIN_MAX = 16, KT_HUNG_READERS_MAX = 8, KT_HUNG_FRAMES_SHOWN = 8 };
+
+/* Every D task of the dump, what each waits on, and who holds it. */
+struct kt_hung_set {
+	struct kt_findings_input *in;
+	struct kt_findings_list *list;
+	struct kt_hung_task *h;
+	size_t n;
+	int *next;           /* the blocked task holding h[i]'s lock, or -1 */
+	bool *in_cycle;
+	uint64_t timeout;    /* seconds a task must have waited to be reported */
+	char timeout_source[120];
+};
+
+/* hung_facts.c: the facts of one blocked task under key prefix p ("waiter", "task.0"). */
+bool kt_hung_task_facts(struct kt_finding *f, struct kt_hung_set *s, const char *p, const struct kt_hung_task *h);
+/* The lock: its address with the two ways it was found, owner, count and wait list. */
+bool kt_hung_lock_facts(struct kt_finding *f, struct kt_hung_set *s, const char *p, const struct kt_hung_task *h);
+/* The holder of h's lock with its state and frames; *bt_ret its backtrace (NULL if none). */
+struct kt_error *kt_hung_holder_facts(struct kt_finding *f, struct kt_hung_set *s, const char *p,
+				      const struct kt_hung_task *h, struct kt_backtrace **bt_ret);
+/* Candidate readers of a reader-owned rw_semaphore; *first_ret the first one (0: none). */
+struct kt_error *kt_hung_reader_facts(struct kt_finding *f, struct kt_hung_set *s, const char *p,
+				      const struct kt_hung_task *h, uint64_t *first_ret);
+/* The lock's name for signatures: its symbol, else its type and the function that took it. */
+void kt_hung_lock_label(struct kt_hung_set *s, const struct kt_hung_task *h, char *buf, size_t size);
+/* bt of the task, bt of the holder (0: none), struct TYPE of the lock. */
+bool kt_hung_commands(struct kt_finding *f, struct kt_hung_set *s, const struct kt_hung_task *h, uint64_t holder);
+/* "running on CPU 1", "state IN, last on CPU 0". */
+const char *kt_hung_task_where(const struct kt_task *t, char *buf, size_t size);
+/* The task holding h's lock: a mutex's owner, an rw_semaphore's writer; 0 if none is recorded. */
+uint64_t kt_hung_holder_of(const struct kt_hung_task *h);
+
 #endif
