@@ -85,11 +85,21 @@ static const char *const sleep_machinery[] = {
 	"usleep_range_state", "preempt_schedule_common", "__cond_resched", "_cond_resched",
 };
 
-/* The lock parameter's name in each kind's functions. */
-static const char *const lock_param[] = {
-	[KT_LOCK_MUTEX] = "lock", [KT_LOCK_RWSEM] = "sem", [KT_LOCK_SEMAPHORE] = "sem",
-	[KT_LOCK_COMPLETION] = "x",
-};
+/* The lock parameter's name in each kind's functions (before 4.10 __mutex_lock_slowpath took
+ * `atomic_t *lock_count`, the mutex's first member: the same address). */
+static bool lock_param(enum kt_lock_kind kind, const char *name)
+{
+	switch (kind) {
+	case KT_LOCK_MUTEX:
+		return !strcmp(name, "lock") || !strcmp(name, "lock_count");
+	case KT_LOCK_RWSEM:
+	case KT_LOCK_SEMAPHORE:
+		return !strcmp(name, "sem");
+	case KT_LOCK_COMPLETION:
+		return !strcmp(name, "x");
+	}
+	return false;
+}
 
 static int primitive_of(const char *function)
 {
@@ -165,7 +175,7 @@ static bool lock_from_dwarf(struct kt_program *prog, struct kt_hung_task *h)
 		size_t n = kt_backtrace_frame_arguments(prog, h->bt, i, names, slots, 16);
 		for (size_t k = 0; k < n; k++) {
 			uint64_t v;
-			if (strcmp(names[k], lock_param[h->kind]))
+			if (!lock_param(h->kind, names[k]))
 				continue;
 			struct kt_error *err = kt_read_u64(&prog->reader, slots[k], &v);
 			if (err) {
