@@ -27,7 +27,9 @@ struct kt_hung_task {
 	bool rwsem_write;                 /* down_write*, rwsem_down_write_* */
 	const char *primitive;            /* the outermost lock function among its frames */
 	size_t primitive_frame;           /* its index; the caller is the next frame */
-	struct kt_hung_evidence from_frames, from_stack;
+	/* From the frames: the lock function's parameter by DWARF, the caller's %rdi at the call. */
+	struct kt_hung_evidence from_dwarf, from_call_site;
+	struct kt_hung_evidence from_stack;  /* the waiter structure and the list it is on */
 	uint64_t lock;                    /* the address both agree on, or the one found; 0 none */
 	bool has_lock_state;
 	struct kt_lock_state lock_state;

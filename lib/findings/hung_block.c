@@ -182,14 +182,16 @@ static bool lock_from_dwarf(struct kt_program *prog, struct kt_hung_task *h)
 				kt_error_destroy(err);
 				continue;
 			}
-			h->from_frames = (struct kt_hung_evidence){.found = true, .address = v};
-			kt_textf(h->from_frames.how, sizeof(h->from_frames.how),
+			h->from_dwarf = (struct kt_hung_evidence){.found = true, .address = v};
+			kt_textf(h->from_dwarf.how, sizeof(h->from_dwarf.how),
 				 "argument %s of %s (frame #%zu), by its DWARF location at pc 0x%" PRIx64
 				 ": the stack slot 0x%" PRIx64 " holds 0x%" PRIx64, names[k],
 				 h->bt->frames[i].function, i, h->bt->frames[i].pc, slots[k], v);
 			return true;
 		}
 	}
+	kt_textf(h->from_dwarf.how, sizeof(h->from_dwarf.how), "no DWARF location of the lock parameter of the "
+		 "lock functions' frames at their pcs");
 	return false;
 }
 
@@ -230,20 +232,20 @@ static struct kt_error *lock_from_call_site(struct kt_program *prog, struct kt_h
 				 arg.call, arg.expression, arg.evidence);
 			continue;
 		}
-		h->from_frames = (struct kt_hung_evidence){.found = true, .address = arg.value};
+		h->from_call_site = (struct kt_hung_evidence){.found = true, .address = arg.value};
 		if (!strncmp(arg.expression, "0x", 2))
-			kt_textf(h->from_frames.how, sizeof(h->from_frames.how),
+			kt_textf(h->from_call_site.how, sizeof(h->from_call_site.how),
 				 "%%rdi at the call to %s at 0x%" PRIx64 " in %s (frame #%zu): 0x%" PRIx64 ", a constant "
 				 "in the caller's code", target, arg.call, fr->function ? fr->function : "?", j, arg.value);
 		else
-			kt_textf(h->from_frames.how, sizeof(h->from_frames.how),
+			kt_textf(h->from_call_site.how, sizeof(h->from_call_site.how),
 				 "%%rdi at the call to %s at 0x%" PRIx64 " in %s (frame #%zu): %s = 0x%" PRIx64 "%s%s",
 				 target, arg.call, fr->function ? fr->function : "?", j, arg.expression, arg.value,
 				 arg.evidence[0] ? "; " : "", arg.evidence);
 		return NULL;
 	}
-	if (tried[0])
-		kt_textf(h->from_frames.how, sizeof(h->from_frames.how), "%s", tried);
+	kt_textf(h->from_call_site.how, sizeof(h->from_call_site.how), "%s",
+		 tried[0] ? tried : "no frame was entered by a call to a lock function");
 	return NULL;
 }
 
@@ -432,20 +434,24 @@ struct kt_error *kt_hung_task_analyse(struct kt_findings_input *in, const struct
 	if (h.bt)
 		find_primitive(&h);
 	if (h.has_primitive) {
-		if (!lock_from_dwarf(prog, &h) && (err = lock_from_call_site(prog, &h))) {
+		lock_from_dwarf(prog, &h);
+		if ((err = lock_from_call_site(prog, &h))) {
 			kt_hung_task_deinit(&h);
 			return err;
 		}
 		lock_from_stack(in, &h);
 	}
-	// The lock that holds the task on its wait list wins when the two ways disagree.
-	uint64_t candidates[2] = {h.from_frames.found ? h.from_frames.address : 0,
-				  h.from_stack.found ? h.from_stack.address : 0};
-	for (size_t i = 0; i < 2 && !(h.has_lock_state && kt_lock_has_waiter(&h.lock_state, task->address)); i++) {
-		if (!candidates[i] || (i && candidates[1] == candidates[0]))
+	// The lock that holds the task on its wait list wins when the ways disagree.
+	const struct kt_hung_evidence *ways[] = {&h.from_dwarf, &h.from_call_site, &h.from_stack};
+	for (size_t i = 0; i < 3 && !(h.has_lock_state && kt_lock_has_waiter(&h.lock_state, task->address)); i++) {
+		uint64_t candidate = ways[i]->found ? ways[i]->address : 0;
+		bool tried = false;
+		for (size_t k = 0; k < i; k++)
+			tried |= ways[k]->found && ways[k]->address == candidate;
+		if (!candidate || tried)
 			continue;
 		struct kt_lock_state s;
-		err = kt_lock_read(prog, h.kind, candidates[i], &s);
+		err = kt_lock_read(prog, h.kind, candidate, &s);
 		if (err == &kt_enomem) {
 			kt_hung_task_deinit(&h);
 			return err;
@@ -453,7 +459,7 @@ struct kt_error *kt_hung_task_analyse(struct kt_findings_input *in, const struct
 		if (err) {
 			if (!h.has_lock_state)
 				kt_textf(h.lock_error, sizeof(h.lock_error), "%s at 0x%" PRIx64 ": %s",
-					 kt_lock_type_name(h.kind), candidates[i], kt_error_message(err));
+					 kt_lock_type_name(h.kind), candidate, kt_error_message(err));
 			kt_error_destroy(err);
 			continue;
 		}
@@ -465,8 +471,10 @@ struct kt_error *kt_hung_task_analyse(struct kt_findings_input *in, const struct
 			kt_lock_state_deinit(&h.lock_state);
 		h.lock_state = s;
 		h.has_lock_state = true;
-		h.lock = candidates[i];
+		h.lock = candidate;
 	}
+	for (size_t i = 0; i < 3 && !h.lock; i++)
+		h.lock = ways[i]->found ? ways[i]->address : 0;  // found, but no lock could be read there
 	*ret = h;
 	return NULL;
 }

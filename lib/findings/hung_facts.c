@@ -75,21 +75,32 @@ bool kt_hung_lock_facts(struct kt_finding *f, struct kt_hung_set *s, const char 
 	const struct kt_lock_state *l = &h->lock_state;
 	char sym[160], key[48];
 	lock_symbol(prog, h->lock, sym, sizeof(sym), false);
-	bool agree = h->from_frames.found && h->from_stack.found &&
-		     h->from_frames.address == h->from_stack.address;
+	const struct kt_hung_evidence *ways[] = {&h->from_dwarf, &h->from_call_site, &h->from_stack};
+	static const char *const way_keys[] = {"from_dwarf", "from_call_site", "from_stack"};
+	size_t found = 0, same = 0;
+	for (size_t i = 0; i < 3; i++) {
+		found += ways[i]->found;
+		same += ways[i]->found && ways[i]->address == h->lock;
+	}
+	bool frames = h->from_dwarf.found || h->from_call_site.found;
 	kt_textf(key, sizeof(key), "%s.lock", p);
 	bool ok = kt_finding_fact(f, key, "%s 0x%" PRIx64 "%s%s%s", kt_lock_type_name(h->kind), h->lock,
 				  sym[0] ? " (" : "", sym, sym[0] ? ")" : "");
-	kt_textf(key, sizeof(key), "%s.lock.from_frames", p);
-	ok = ok && kt_finding_fact(f, key, "%s", h->from_frames.found || h->from_frames.how[0]
-					      ? h->from_frames.how : "no argument location or call site gives it");
-	kt_textf(key, sizeof(key), "%s.lock.from_stack", p);
-	ok = ok && kt_finding_fact(f, key, "%s", h->from_stack.how);
+	for (size_t i = 0; ok && i < 3; i++) {
+		kt_textf(key, sizeof(key), "%s.lock.%s", p, way_keys[i]);
+		ok = kt_finding_fact(f, key, "%s", ways[i]->how);
+	}
 	kt_textf(key, sizeof(key), "%s.lock.agree", p);
-	ok = ok && kt_finding_fact(f, key, "%s", agree ? "yes: the frames and the waiter on the stack name the same lock"
-					  : h->from_frames.found && h->from_stack.found
-					  ? "no: the frames and the stack name different locks (the one whose wait list holds the task is kept)"
-					  : "only one way found it");
+	if (ok && found == same && frames && h->from_stack.found)
+		ok = kt_finding_fact(f, key, "yes: the frames (%s) and the waiter on the stack name the same lock",
+				     h->from_dwarf.found && h->from_call_site.found ? "the DWARF argument and the call site"
+				     : h->from_dwarf.found ? "the DWARF argument" : "the call site");
+	else if (ok && found == same)
+		ok = kt_finding_fact(f, key, "only %s found it", frames ? "the frames" : "the waiter on the stack");
+	else if (ok)
+		ok = kt_finding_fact(f, key, "no: %zu of the %zu ways that found a lock name this one%s", same, found,
+				     h->has_lock_state && kt_lock_has_waiter(&h->lock_state, h->task->address)
+				     ? ", the one whose wait list holds the task" : "");
 	if (!ok || !h->has_lock_state) {
 		kt_textf(key, sizeof(key), "%s.lock.read", p);
 		return ok && (!h->lock_error[0] || kt_finding_fact(f, key, "%s", h->lock_error));

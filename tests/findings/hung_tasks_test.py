@@ -62,12 +62,15 @@ def check_lock(tap, label, fx, p, lock, waiter_task, counts):
     tap.eq(first_hex(fx.get(f"{p}.lock")), lock, f"{label}: {p}.lock is the ground truth's lock")
     tap.ok(fx.get(f"{p}.lock.agree", "").startswith("yes"),
            f"{label}: the frames and the waiter on the stack agree on the lock", fx.get(f"{p}.lock.agree"))
+    frames = [fx.get(f"{p}.lock.from_dwarf", ""), fx.get(f"{p}.lock.from_call_site", "")]
+    tap.ok(any(f"0x{lock:x}" in w for w in frames),
+           f"{label}: the frames name the lock (its DWARF argument or the caller's call site)", frames)
     tap.ok(f"0x{lock:x}" in fx.get(f"{p}.lock.from_stack", ""),
            f"{label}: the waiter structure on the stack is linked into the lock's wait list",
            fx.get(f"{p}.lock.from_stack"))
     tap.ok("this task is on it" in fx.get(f"{p}.lock.waiters", ""),
            f"{label}: the task is on the lock's wait list", fx.get(f"{p}.lock.waiters"))
-    counts[0] += 4
+    counts[0] += 5
 
 
 def check_nmi_stuck(tap, counts):
