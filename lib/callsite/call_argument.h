@@ -13,8 +13,8 @@
 struct kt_call_argument {
 	bool known;
 	uint64_t value;
-	uint64_t call;            /* the call instruction */
-	bool has_target;          /* a direct call: its target */
+	uint64_t call;            /* the call (or jump) instruction */
+	bool has_target;          /* a direct call or jump: its target */
 	uint64_t target;
 	char expression[256];     /* what the caller computed it from: "t->waits" */
 	char evidence[480];       /* each value it needed and where it was read */
@@ -24,6 +24,12 @@ struct kt_call_argument {
  * NOT_FOUND if no call ends at return_address; known false (evidence says why) if a value the
  * slice needs is missing. */
 struct kt_error *kt_call_argument_at(struct kt_program *prog, uint64_t return_address,
+				     const struct kt_call_registers *regs, enum kt_x86_reg reg,
+				     struct kt_call_argument *ret);
+
+/* The same before the first direct jmp of the function at function to target (a tail call),
+ * regs known at that function's entry. NOT_FOUND if it has no such jump. */
+struct kt_error *kt_jump_argument_at(struct kt_program *prog, uint64_t function, uint64_t target,
 				     const struct kt_call_registers *regs, enum kt_x86_reg reg,
 				     struct kt_call_argument *ret);
 

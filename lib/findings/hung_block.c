@@ -15,6 +15,8 @@
 #include <string.h>
 
 #include "callsite/call_argument.h"
+#include "callsite/call_regs.h"
+#include "callsite/function_code.h"
 #include "core/error.h"
 #include "core/util.h"
 #include "findings/hung.h"
@@ -195,6 +197,46 @@ static bool lock_from_dwarf(struct kt_program *prog, struct kt_hung_task *h)
 	return false;
 }
 
+/* The call reached function, no lock function: the lock function it jumps to directly (a tail
+ * call, which left no frame of its own), with %rdi before that jmp in *arg (at_call: the
+ * registers at the call, whose callee-saved ones the function starts with). */
+static struct kt_error *tail_called_lock(struct kt_program *prog, uint64_t function,
+					 const struct kt_call_registers *at_call, struct kt_call_argument *arg,
+					 const char **target_ret, bool *tail_ret)
+{
+	struct kt_function_code code;
+	struct kt_error *err = kt_function_code_load(prog, function, &code);
+	if (err)
+		return err == &kt_enomem ? err : (kt_error_destroy(err), NULL);
+	uint64_t lock_fn = 0;
+	const char *name = NULL;
+	for (size_t i = 0; i < code.n && !lock_fn; i++) {
+		const struct kt_insn *in = &code.insns[i];
+		const char *n, *module;
+		uint64_t off;
+		if (in->kind != KT_INSN_JMP || !in->has_target || (in->target >= code.start && in->target < code.end))
+			continue;
+		struct kt_error *serr = kt_program_symbolize(prog, in->target, &n, &off, &module);
+		kt_error_destroy(serr);
+		if (!serr && !off && primitive_of(n) >= 0) {
+			lock_fn = in->target;
+			name = n;
+		}
+	}
+	kt_function_code_deinit(&code);
+	if (!lock_fn)
+		return NULL;
+	struct kt_call_registers entry;
+	kt_call_registers_at_entry(at_call, &entry);
+	struct kt_call_argument a;
+	if ((err = kt_jump_argument_at(prog, function, lock_fn, &entry, KT_X86_RDI, &a)))
+		return err == &kt_enomem ? err : (kt_error_destroy(err), NULL);
+	*arg = a;
+	*target_ret = name;
+	*tail_ret = true;
+	return NULL;
+}
+
 /* The first argument (%rdi) of a call to a lock function, from the calling code: frames whose
  * call reaches a lock function, outermost first (the caller's own expression reads best). */
 static struct kt_error *lock_from_call_site(struct kt_program *prog, struct kt_hung_task *h)
@@ -220,6 +262,11 @@ static struct kt_error *lock_from_call_site(struct kt_program *prog, struct kt_h
 		uint64_t off = 0;
 		if (arg.has_target)
 			kt_error_destroy(kt_program_symbolize(prog, arg.target, &target, &off, &module));
+		bool tail = false;
+		const char *arg_function = target;
+		if (target && !off && primitive_of(target) < 0 &&
+		    (err = tail_called_lock(prog, arg.target, &regs, &arg, &target, &tail)))
+			return err;
 		if (!target || off || primitive_of(target) < 0) {
 			if (!tried[0])
 				kt_textf(tried, sizeof(tried), "the call at 0x%" PRIx64 " in %s reaches %s, not a "
@@ -233,15 +280,21 @@ static struct kt_error *lock_from_call_site(struct kt_program *prog, struct kt_h
 			continue;
 		}
 		h->from_call_site = (struct kt_hung_evidence){.found = true, .address = arg.value};
+		char via[160];
+		if (tail)
+			kt_textf(via, sizeof(via), "%s, called from %s", arg_function, fr->function ? fr->function : "?");
+		else
+			kt_textf(via, sizeof(via), "%s", fr->function ? fr->function : "?");
 		if (!strncmp(arg.expression, "0x", 2))
 			kt_textf(h->from_call_site.how, sizeof(h->from_call_site.how),
-				 "%%rdi at the call to %s at 0x%" PRIx64 " in %s (frame #%zu): 0x%" PRIx64 ", a constant "
-				 "in the caller's code", target, arg.call, fr->function ? fr->function : "?", j, arg.value);
+				 "%%rdi at the %s %s at 0x%" PRIx64 " in %s (frame #%zu): 0x%" PRIx64 ", a constant "
+				 "in the %s code", tail ? "tail call (jmp) to" : "call to", target, arg.call, via,
+				 j, arg.value, tail ? "jumping function's" : "caller's");
 		else
 			kt_textf(h->from_call_site.how, sizeof(h->from_call_site.how),
-				 "%%rdi at the call to %s at 0x%" PRIx64 " in %s (frame #%zu): %s = 0x%" PRIx64 "%s%s",
-				 target, arg.call, fr->function ? fr->function : "?", j, arg.expression, arg.value,
-				 arg.evidence[0] ? "; " : "", arg.evidence);
+				 "%%rdi at the %s %s at 0x%" PRIx64 " in %s (frame #%zu): %s = 0x%" PRIx64 "%s%s",
+				 tail ? "tail call (jmp) to" : "call to", target, arg.call, via, j, arg.expression,
+				 arg.value, arg.evidence[0] ? "; " : "", arg.evidence);
 		return NULL;
 	}
 	kt_textf(h->from_call_site.how, sizeof(h->from_call_site.how), "%s",
