@@ -121,7 +121,7 @@ bool kt_hung_lock_facts(struct kt_finding *f, struct kt_hung_set *s, const char 
 	}
 	char pids[256];
 	size_t n = 0;
-	pids[0] = '\0';
+	kt_textf(pids, sizeof(pids), "none");
 	for (size_t i = 0; i < l->n_waiters && n < sizeof(pids); i++) {
 		const struct kt_task *t = kt_hung_task_by_address(s->in, l->waiters[i]);
 		if (t)
