@@ -170,7 +170,11 @@ struct kt_error *kt_hung_holder_facts(struct kt_finding *f, struct kt_hung_set *
 			: h->kind == KT_LOCK_COMPLETION ? "a completion has no holder: whoever should call complete() has not"
 			: h->kind == KT_LOCK_SEMAPHORE ? "a semaphore records no holder"
 			: h->lock_state.reader_owned ? "reader-owned: readers are not recorded (candidates below)"
-			: "the owner field is empty";
+			: !h->lock_state.has_owner ? "this kernel's layout records no owner (no owner member: before "
+						     "v4.10 a mutex has one only with CONFIG_DEBUG_MUTEXES or "
+						     "CONFIG_MUTEX_SPIN_ON_OWNER, an rw_semaphore only from v3.16 with "
+						     "CONFIG_RWSEM_SPIN_ON_OWNER)"
+			: "the owner word is empty: the lock is free, or is being handed over";
 		return kt_finding_fact(f, key, "%s", why) ? NULL : &kt_enomem;
 	}
 	const struct kt_task *t = kt_hung_task_by_address(s->in, holder);
