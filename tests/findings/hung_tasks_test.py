@@ -7,6 +7,7 @@ synchronize_rcu, has waited less than the detector's threshold)."""
 import json
 import os
 import re
+import shlex
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
@@ -30,6 +31,18 @@ def findings(tap, label, dump, *opts):
     errs = validate(doc, SCHEMA["documents"]["findings"], SCHEMA["$defs"])
     tap.ok(not errs, f"{label}: the findings document validates against the schema", errs[:8])
     return [f for f in doc["findings"] if f["code"].startswith("hung.")]
+
+
+def check_commands(tap, label, hung):
+    """Every command a finding gives runs (ktriage DUMP -c '...')."""
+    n = 0
+    for f in hung:
+        for line in f["commands"]:
+            args = shlex.split(line)[1:]
+            p = ktriage(*args, check=False)
+            n += 1
+            tap.ok(p.returncode == 0 and p.stdout.strip(), f"{label}: {f['code']}: `{args[-1]}` runs", p.stderr[-500:])
+    tap.ok(n > 0, f"{label}: {n} commands of the findings run")
 
 
 def facts(f):
@@ -86,6 +99,8 @@ def check_nmi_stuck(tap, counts):
         hung = findings(tap, label, dump, *opts)
         if not tap.eq([f["code"] for f in hung], ["hung.mutex"], f"{label}: one hung.mutex finding"):
             continue
+        if not opts:
+            check_commands(tap, label, hung)
         f = hung[0]
         fx = facts(f)
         tap.eq(hexint(f["task"]), hexint(waiter["task"]), f"{label}: the finding's task is the waiter")
@@ -121,6 +136,8 @@ def check_hung_locks_mode(tap, counts, d, dump, label, *opts):
     gt = ground_truth(d)["hung"]
     locks = {k: hexint(v["addr"]) for k, v in gt["lock"].items()}
     hung = findings(tap, label, dump, *opts)
+    if not opts:
+        check_commands(tap, label, hung)
     codes = sorted(f["code"] for f in hung)
     tap.eq(codes, ["hung.completion", "hung.deadlock", "hung.rwsem"],
            f"{label}: one deadlock, one rwsem and one completion finding")
