@@ -15,6 +15,7 @@ static const struct {
 } checks[] = {
 	{"vmx_abort", kt_finding_vmx_abort},    /* vmx_abort.c */
 	{"nmi_silent", kt_finding_nmi_silent},  /* nmi_silent.c */
+	{"hung_tasks", kt_finding_hung_tasks},  /* hung_tasks.c, hung_block.c */
 };
 
 const char *kt_severity_name(enum kt_severity severity)

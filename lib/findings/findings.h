@@ -101,6 +101,7 @@ typedef struct kt_error *kt_finding_check_fn(struct kt_findings_input *in, struc
 
 kt_finding_check_fn kt_finding_vmx_abort;
 kt_finding_check_fn kt_finding_nmi_silent;
+kt_finding_check_fn kt_finding_hung_tasks;
 
 /* Runs every check of the table into list, then ranks it. */
 struct kt_error *kt_findings_run(struct kt_findings_input *in, struct kt_findings_list *list);
