@@ -14,6 +14,8 @@ static const struct {
 	kt_finding_check_fn *run;
 } checks[] = {
 	{"vmx_abort", kt_finding_vmx_abort},  /* vmx_abort.c */
+	{"lockup", kt_finding_lockup},        /* lockup.c */
+	{"csd_wait", kt_finding_csd_wait},    /* csd_wait.c */
 };
 
 const char *kt_severity_name(enum kt_severity severity)

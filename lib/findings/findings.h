@@ -100,6 +100,8 @@ bool kt_signature_skips(const char *function);
 typedef struct kt_error *kt_finding_check_fn(struct kt_findings_input *in, struct kt_findings_list *list);
 
 kt_finding_check_fn kt_finding_vmx_abort;
+kt_finding_check_fn kt_finding_lockup;
+kt_finding_check_fn kt_finding_csd_wait;
 
 /* Runs every check of the table into list, then ranks it. */
 struct kt_error *kt_findings_run(struct kt_findings_input *in, struct kt_findings_list *list);
