@@ -21,7 +21,6 @@
 #include "dump/reader.h"
 #include "findings/findings.h"
 #include "findings/spin_point.h"
-#include "sym/dwarf_params.h"
 #include "unwind/cpu_regs.h"
 
 static const char spin_code[] = "lockup.spinlock";
@@ -79,61 +78,14 @@ struct cpu_spin {
 	char lock_source[320];
 };
 
-/* The lock's address from DWARF: parameter "lock" of a lock frame, where it lives at the frame's
- * pc, with the frame's registers (all of them at the point, callee-saved ones further out). */
+/* The lock's address from DWARF: parameter "lock" of a lock frame, innermost first. */
 static struct kt_error *lock_from_dwarf(struct kt_program *prog, struct cpu_spin *s)
 {
-	const struct kt_backtrace *bt = s->bt;
 	for (size_t i = s->point.frame; i < s->caller && !s->has_lock; i++) {
-		const struct kt_frame *f = &bt->frames[i];
-		struct kt_dwarf_param *params;
-		size_t n;
-		uint64_t pc = f->exact ? f->pc : f->pc - 1;
-		struct kt_error *err = kt_dwarf_function_params(prog, f->pc - f->offset, pc, &params, &n);
-		if (err) {
-			if (err == &kt_enomem)
-				return err;
-			kt_error_destroy(err);
-			continue;
-		}
-		struct kt_call_registers regs;
-		err = kt_backtrace_call_registers(prog, bt, i, &regs);
-		if (err == &kt_enomem) {
-			kt_dwarf_params_free(params, n);
+		struct kt_error *err = kt_frame_parameter(prog, s->bt, i, "lock", &s->has_lock, &s->lock,
+							  s->lock_source, sizeof(s->lock_source));
+		if (err)
 			return err;
-		}
-		bool have_regs = !err;
-		kt_error_destroy(err);
-		for (size_t p = 0; p < n && !s->has_lock; p++) {
-			const struct kt_dwarf_param *pa = &params[p];
-			if (!pa->name || strcmp(pa->name, "lock"))
-				continue;
-			if (pa->where == KT_PARAM_REGISTER && have_regs && pa->dwarf_reg >= 0 && pa->dwarf_reg < 16 &&
-			    (regs.known & (1u << pa->dwarf_reg))) {
-				char source[160];
-				kt_register_source_text(&regs.source[pa->dwarf_reg], source, sizeof(source));
-				int reg = kt_reg_from_dwarf(pa->dwarf_reg);
-				s->lock = regs.value[pa->dwarf_reg];
-				s->has_lock = true;
-				kt_textf(s->lock_source, sizeof(s->lock_source),
-					 "DWARF: parameter lock of %s (frame #%zu) is in %%%s at its pc; %%%s: %s",
-					 f->function, i, reg >= 0 ? kt_reg_name((enum kt_reg)reg) : "?",
-					 reg >= 0 ? kt_reg_name((enum kt_reg)reg) : "?", source);
-			} else if (pa->where == KT_PARAM_FRAME_BASE && i + 1 < bt->n_frames && bt->frames[i + 1].sp &&
-				   !bt->frames[i + 1].has_pt_regs) {
-				uint64_t at = bt->frames[i + 1].sp + (uint64_t)pa->offset, v;
-				struct kt_error *rerr = kt_read_u64(&prog->reader, at, &v);
-				if (!rerr) {
-					s->lock = v;
-					s->has_lock = true;
-					kt_textf(s->lock_source, sizeof(s->lock_source),
-						 "DWARF: parameter lock of %s (frame #%zu) at the frame base %+" PRId64
-						 ", read from 0x%" PRIx64, f->function, i, pa->offset, at);
-				}
-				kt_error_destroy(rerr);
-			}
-		}
-		kt_dwarf_params_free(params, n);
 	}
 	return NULL;
 }

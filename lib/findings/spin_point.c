@@ -15,6 +15,8 @@
 #include "core/error.h"
 #include "core/util.h"
 #include "findings/spin_point.h"
+#include "dump/reader.h"
+#include "sym/dwarf_params.h"
 #include "unwind/cpu_regs.h"
 
 /* A loop is a backward jump over at most this many bytes of code: a spin, not a function body. */
@@ -102,6 +104,64 @@ bool kt_spin_point_find(struct kt_findings_input *in, unsigned int cpu, const st
 		return !loop_find(in->prog, f, ret);
 	}
 	return false;
+}
+
+struct kt_error *kt_frame_parameter(struct kt_program *prog, const struct kt_backtrace *bt, size_t i,
+				    const char *name, bool *found_ret, uint64_t *value_ret, char *source,
+				    size_t source_size)
+{
+	*found_ret = false;
+	const struct kt_frame *f = &bt->frames[i];
+	if (!f->function || f->pc < f->offset)
+		return NULL;
+	struct kt_dwarf_param *params;
+	size_t n;
+	uint64_t pc = f->exact ? f->pc : f->pc - 1;  // a return address is after the call
+	struct kt_error *err = kt_dwarf_function_params(prog, f->pc - f->offset, pc, &params, &n);
+	if (err) {
+		if (err == &kt_enomem)
+			return err;
+		kt_error_destroy(err);
+		return NULL;
+	}
+	struct kt_call_registers regs;
+	err = kt_backtrace_call_registers(prog, bt, i, &regs);
+	if (err == &kt_enomem) {
+		kt_dwarf_params_free(params, n);
+		return err;
+	}
+	bool have_regs = !err;
+	kt_error_destroy(err);
+	for (size_t p = 0; p < n && !*found_ret; p++) {
+		const struct kt_dwarf_param *pa = &params[p];
+		if (!pa->name || strcmp(pa->name, name))
+			continue;
+		if (pa->where == KT_PARAM_REGISTER && have_regs && pa->dwarf_reg >= 0 && pa->dwarf_reg < 16 &&
+		    (regs.known & (1u << pa->dwarf_reg))) {
+			char from[160];
+			kt_register_source_text(&regs.source[pa->dwarf_reg], from, sizeof(from));
+			int reg = kt_reg_from_dwarf(pa->dwarf_reg);
+			const char *reg_name = reg >= 0 ? kt_reg_name((enum kt_reg)reg) : "?";
+			*value_ret = regs.value[pa->dwarf_reg];
+			*found_ret = true;
+			kt_textf(source, source_size, "DWARF: parameter %s of %s (frame #%zu) is in %%%s at its pc; "
+				 "%%%s: %s", name, f->function, i, reg_name, reg_name, from);
+		} else if (pa->where == KT_PARAM_FRAME_BASE && i + 1 < bt->n_frames && bt->frames[i + 1].sp &&
+			   !bt->frames[i + 1].has_pt_regs) {
+			// The frame base is the CFA: the caller's stack pointer before the call.
+			uint64_t at = bt->frames[i + 1].sp + (uint64_t)pa->offset, v;
+			struct kt_error *rerr = kt_read_u64(&prog->reader, at, &v);
+			if (!rerr) {
+				*value_ret = v;
+				*found_ret = true;
+				kt_textf(source, source_size, "DWARF: parameter %s of %s (frame #%zu) at the frame "
+					 "base %+" PRId64 ", read from 0x%" PRIx64, name, f->function, i, pa->offset, at);
+			}
+			kt_error_destroy(rerr);
+		}
+	}
+	kt_dwarf_params_free(params, n);
+	return NULL;
 }
 
 void kt_frame_name(const struct kt_frame *f, char *buf, size_t size)

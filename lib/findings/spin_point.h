@@ -28,6 +28,15 @@ enum { KT_RFLAGS_IF = 1u << 9 };
  */
 bool kt_spin_point_find(struct kt_findings_input *in, unsigned int cpu, const struct kt_backtrace *bt,
 			struct kt_spin_point *ret);
+/*
+ * The value of parameter name of frame i's function, where DWARF locates it at the frame's pc:
+ * in a register the frame's registers know (all of them at an exact frame, the callee-saved ones
+ * further out), or at the frame base. *found_ret false when DWARF has no such parameter or the
+ * value is not known; source says where the value came from. Only NOMEM is returned.
+ */
+struct kt_error *kt_frame_parameter(struct kt_program *prog, const struct kt_backtrace *bt, size_t i,
+				    const char *name, bool *found_ret, uint64_t *value_ret, char *source,
+				    size_t source_size);
 /* The frame's name for people: "function+0xoff [module]". */
 void kt_frame_name(const struct kt_frame *f, char *buf, size_t size);
 /* The first verified frames from frame start outwards, " < " between: "a+0x1 < b+0x2 [m]". */
