@@ -65,8 +65,7 @@ static struct kt_error *csd_layout_read(struct kt_program *prog, struct csd_layo
 					char *why, size_t why_size)
 {
 	*ok_ret = false;
-	static const char *const types[] = {"call_single_data_t", "struct __call_single_data",
-					    "struct call_single_data"};
+	static const char *const types[] = {"struct __call_single_data", "struct call_single_data"};
 	static const char *const flags[] = {"node.u_flags", "flags", "u_flags"};
 	static const char *const llists[] = {"node.llist", "llist"};
 	struct kt_type_ref t = {0};
@@ -416,8 +415,7 @@ static const char *task_comm(const struct kt_backtrace *bt)
 }
 
 /* What the target CPU does instead of taking the call: a fact, and a phrase for the summary. */
-static struct kt_error *target_facts(struct csd_ctx *c, struct kt_finding *f, struct kt_findings_list *list,
-				     unsigned int target, char *phrase, size_t size, bool *lockup_ret)
+static struct kt_error *target_facts(struct csd_ctx *c, struct kt_finding *f, unsigned int target, char *phrase, size_t size, bool *lockup_ret)
 {
 	const struct kt_error *berr;
 	const struct kt_backtrace *bt = kt_input_cpu_backtrace(c->in, target, &berr);
@@ -520,7 +518,7 @@ static struct kt_error *finding_add(struct csd_ctx *c, struct kt_findings_list *
 	char phrase[256] = "the target CPU is unknown";
 	bool target_lockup = false;
 	if (main->target >= 0) {
-		struct kt_error *err = target_facts(c, f, list, (unsigned int)main->target, phrase, sizeof(phrase),
+		struct kt_error *err = target_facts(c, f, (unsigned int)main->target, phrase, sizeof(phrase),
 						    &target_lockup);
 		if (err)
 			return err;
@@ -536,7 +534,7 @@ static struct kt_error *finding_add(struct csd_ctx *c, struct kt_findings_list *
 		 main->func_module ? main->func_module : "", main->func_module ? "]" : "");
 	ok = kt_finding_sign(f, class, bt, caller) &&
 	     kt_finding_command(f, list, "bt -f -c %u", cpu) &&
-	     kt_finding_command(f, list, "struct %s 0x%" PRIx64, c->layout.type, main->csd) &&
+	     kt_finding_command(f, list, "struct %s 0x%" PRIx64, c->layout.type + strlen("struct "), main->csd) &&
 	     kt_finding_command(f, list, "percpu call_single_queue") &&
 	     (main->target < 0 || kt_finding_command(f, list, "bt -c %d", main->target));
 	return ok ? NULL : &kt_enomem;
