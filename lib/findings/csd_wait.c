@@ -485,7 +485,8 @@ static struct kt_error *finding_add(struct csd_ctx *c, struct kt_findings_list *
 			 main->func_module ? main->func_module : "", main->func_module ? "]" : "");
 	else
 		kt_textf(func, sizeof(func), "0x%" PRIx64, main->func);
-	bool ok = kt_finding_fact(f, "cpu", "%u: pid %d \"%s\", task 0x%" PRIx64, cpu, bt->pid, task_comm(bt), bt->task) &&
+	bool ok = kt_finding_command(f, list, "bt -f -c %u", cpu) &&
+		  kt_finding_fact(f, "cpu", "%u: pid %d \"%s\", task 0x%" PRIx64, cpu, bt->pid, task_comm(bt), bt->task) &&
 		  kt_finding_fact(f, "wait", "%s (frames #%zu-#%zu), called from %s (frame #%zu)", wait,
 				  point->frame, caller - 1, caller_name, caller) &&
 		  (!point->loop || kt_finding_fact(f, "wait.loop", "pc 0x%" PRIx64 " is inside the loop 0x%" PRIx64
@@ -533,7 +534,6 @@ static struct kt_error *finding_add(struct csd_ctx *c, struct kt_findings_list *
 	kt_textf(class, sizeof(class), "CSD wait for %s%s%s%s", fname, main->func_module ? " [" : "",
 		 main->func_module ? main->func_module : "", main->func_module ? "]" : "");
 	ok = kt_finding_sign(f, class, bt, caller) &&
-	     kt_finding_command(f, list, "bt -f -c %u", cpu) &&
 	     kt_finding_command(f, list, "struct %s 0x%" PRIx64, c->layout.type + strlen("struct "), main->csd) &&
 	     kt_finding_command(f, list, "percpu call_single_queue") &&
 	     (main->target < 0 || kt_finding_command(f, list, "bt -c %d", main->target));

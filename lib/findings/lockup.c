@@ -334,7 +334,8 @@ static struct kt_error *spin_finding(struct kt_findings_input *in, struct kt_fin
 	if (s->caller < bt->n_frames)
 		kt_frame_name(&bt->frames[s->caller], caller, sizeof(caller));
 	kt_frames_text(bt, s->point.frame, s->caller - s->point.frame, frames, sizeof(frames));
-	bool ok = kt_finding_fact(f, "cpu", "%u: pid %d \"%s\", task 0x%" PRIx64, cpu, bt->pid, task_comm(bt), bt->task) &&
+	bool ok = kt_finding_command(f, list, "bt -f -c %u", cpu) &&
+		  kt_finding_fact(f, "cpu", "%u: pid %d \"%s\", task 0x%" PRIx64, cpu, bt->pid, task_comm(bt), bt->task) &&
 		  kt_finding_fact(f, "spin", "%s (frames #%zu-#%zu), taking the lock in %s (frame #%zu)", frames,
 				  s->point.frame, s->caller - 1, caller, s->caller) &&
 		  (!s->point.loop ||
@@ -451,7 +452,6 @@ static struct kt_error *spin_finding(struct kt_findings_input *in, struct kt_fin
 	kt_textf(class, sizeof(class), "%s", any_report ? (any_hard ? "hard lockup" : "soft lockup")
 						 : panic_lockup ? "lockup" : "spinlock wait");
 	ok = kt_finding_sign(f, class, bt, s->caller) &&
-	     kt_finding_command(f, list, "bt -f -c %u", cpu) &&
 	     (!s->has_lock || kt_finding_command(f, list, "rd -32 0x%" PRIx64, s->lock)) &&
 	     (!s->has_lock || kt_finding_command(f, list, "sym 0x%" PRIx64, s->lock)) &&
 	     kt_finding_command(f, list, "log");
