@@ -245,7 +245,9 @@ static struct kt_error *percpu_pending(struct csd_ctx *c, unsigned int cpu)
 	struct kt_error *err = kt_object_from_symbol(prog, "cfd_data", &cfd);
 	if (!err && !(err = kt_object_per_cpu(&cfd, cpu, &mine))) {
 		// 5.17+: struct cfd_percpu __percpu *pcpu, with the csd inside; before: the csds.
-		bool pcpu = !kt_object_member(&mine, "pcpu", &ptr);
+		struct kt_error *probe = kt_object_member(&mine, "pcpu", &ptr);
+		bool pcpu = probe == NULL;
+		kt_error_destroy(probe);
 		if (pcpu || !(err = kt_object_member(&mine, "csd", &ptr))) {
 			for (unsigned int t = 0; t < c->nr_cpus; t++) {
 				if (!kt_input_cpu_online(c->in, t) || t == cpu)

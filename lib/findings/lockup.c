@@ -66,6 +66,13 @@ static bool is_rwlock(const char *function)
 	return strstr(function, "read_lock") || strstr(function, "write_lock");
 }
 
+/* For probes of what the kernel's types have: true on success, the error dropped otherwise. */
+static bool succeeded(struct kt_error *err)
+{
+	kt_error_destroy(err);
+	return err == NULL;
+}
+
 /* What one CPU is doing, as far as this check cares. */
 struct cpu_spin {
 	const struct kt_backtrace *bt;
@@ -200,13 +207,12 @@ static bool lock_word_facts(struct kt_findings_input *in, struct kt_finding *f, 
 		kt_error_destroy(err);
 		uint64_t head = 0, tail = 0;
 		struct kt_object m;
-		bool tickets = !kt_object_from_address(prog, "arch_spinlock_t", lock, &obj);
-		struct kt_error *e1 = tickets ? kt_object_member(&obj, "tickets.head", &m) : NULL;
-		struct kt_error *e2 = tickets && !e1 ? kt_object_read_unsigned(&m, &head) : NULL;
-		struct kt_error *e3 = tickets && !e1 && !e2 ? kt_object_member(&obj, "tickets.tail", &m) : NULL;
-		struct kt_error *e4 = tickets && !e1 && !e2 && !e3 ? kt_object_read_unsigned(&m, &tail) : NULL;
-		tickets = tickets && !e1 && !e2 && !e3 && !e4;
-		kt_error_destroy(e1), kt_error_destroy(e2), kt_error_destroy(e3), kt_error_destroy(e4);
+		// Ticket locks (before 4.2): arch_spinlock_t.tickets.{head,tail}, u8 or u16 by NR_CPUS.
+		bool tickets = succeeded(kt_object_from_address(prog, "arch_spinlock_t", lock, &obj)) &&
+			       succeeded(kt_object_member(&obj, "tickets.head", &m)) &&
+			       succeeded(kt_object_read_unsigned(&m, &head)) &&
+			       succeeded(kt_object_member(&obj, "tickets.tail", &m)) &&
+			       succeeded(kt_object_read_unsigned(&m, &tail));
 		if (tickets) {
 			ok = kt_finding_fact(f, "lock.word", "0x%08x: ticket lock head %" PRIu64 ", tail %" PRIu64
 					     " (%s; with paravirt spinlocks tickets step by 2 and bit 0 of "
@@ -223,10 +229,11 @@ static bool lock_word_facts(struct kt_findings_input *in, struct kt_finding *f, 
 	// CONFIG_DEBUG_SPINLOCK: raw_spinlock_t.owner is the holder (SPINLOCK_OWNER_INIT is -1).
 	struct kt_object owner;
 	uint64_t task = 0, owner_cpu = 0;
-	bool debug = !kt_object_from_address(prog, "raw_spinlock_t", lock, &obj) &&
-		     !kt_object_member(&obj, "owner", &owner) && !kt_object_read_unsigned(&owner, &task);
-	if (debug && !kt_object_member(&obj, "owner_cpu", &owner))
-		kt_object_read_unsigned(&owner, &owner_cpu);
+	bool debug = succeeded(kt_object_from_address(prog, "raw_spinlock_t", lock, &obj)) &&
+		     succeeded(kt_object_member(&obj, "owner", &owner)) &&
+		     succeeded(kt_object_read_unsigned(&owner, &task));
+	if (debug && succeeded(kt_object_member(&obj, "owner_cpu", &owner)))
+		succeeded(kt_object_read_unsigned(&owner, &owner_cpu));
 	if (!ok)
 		return false;
 	if (debug && task && task != UINT64_MAX) {
