@@ -38,8 +38,12 @@ static const char *const wait_functions[] = {
 	"on_each_cpu", "on_each_cpu_mask", "on_each_cpu_cond", "on_each_cpu_cond_mask",
 };
 
-/* CSD_FLAG_LOCK is bit 0 in every version (include/linux/smp_types.h, before 5.10 kernel/smp.c). */
-enum { CSD_FLAG_LOCK = 1, QUEUE_BUDGET = 1 << 16, PENDING_MAX = 8 };
+/*
+ * CSD_FLAG_LOCK is bit 0 in every version (include/linux/smp_types.h, before 5.10 kernel/smp.c);
+ * every flag a kernel defines is in the low byte (CSD_FLAG_WAIT 0x02 in 3.10, CSD_FLAG_SYNCHRONOUS
+ * 0x02 in 4.x, the CSD_TYPE_* values 0x00-0x30 from 5.8), so a word with higher bits set is no csd.
+ */
+enum { CSD_FLAG_LOCK = 1, CSD_FLAGS_KNOWN = 0xff, QUEUE_BUDGET = 1 << 16, PENDING_MAX = 8 };
 
 static bool is_wait_function(const char *function)
 {
@@ -164,7 +168,7 @@ static bool csd_read(struct csd_ctx *c, uint64_t addr, struct pending *p, bool n
 	if (!err)
 		err = kt_read_u64(&prog->reader, addr + c->layout.info, &info);
 	kt_error_destroy(err);
-	if (err || !(flags & CSD_FLAG_LOCK) || !func)
+	if (err || !(flags & CSD_FLAG_LOCK) || (flags & ~(uint32_t)CSD_FLAGS_KNOWN) || !func)
 		return false;
 	const char *name = NULL, *module = NULL;
 	uint64_t off = 0;
@@ -500,8 +504,9 @@ static struct kt_error *finding_add(struct csd_ctx *c, struct kt_findings_list *
 		  (!main->in_registers ||
 		   kt_finding_fact(f, "csd.registers", "the waiting loop holds it in %s", main->registers)) &&
 		  kt_finding_fact(f, "function", "%s", func) &&
-		  kt_finding_fact(f, "target", "%s%d: %s", main->target >= 0 ? "CPU " : "unknown ", main->target,
-				  main->target >= 0 ? main->target_how : "no queue holds the csd and nothing names its CPU") &&
+		  (main->target >= 0 ? kt_finding_fact(f, "target", "CPU %d: %s", main->target, main->target_how)
+				     : kt_finding_fact(f, "target", "unknown: no call_single_queue holds the csd and "
+						       "nothing else names its CPU")) &&
 		  (!report || kt_finding_fact(f, "watchdog", "%s", report)) &&
 		  (!c->queue_note[0] || kt_finding_fact(f, "queues", "%s", c->queue_note));
 	if (!ok)
@@ -528,9 +533,12 @@ static struct kt_error *finding_add(struct csd_ctx *c, struct kt_findings_list *
 	}
 	if (target_lockup)
 		f->severity = KT_SEVERITY_CRITICAL;
+	char whom[32] = "an unknown CPU";
+	if (main->target >= 0)
+		kt_textf(whom, sizeof(whom), "CPU %d", main->target);
 	kt_textf(f->summary, sizeof(f->summary),
-		 "CPU %u (pid %d \"%s\") waits in %s for CPU %d to run %s (csd 0x%" PRIx64 ", called from %s); %s.",
-		 cpu, bt->pid, task_comm(bt), at, main->target, func, main->csd, caller_name, phrase);
+		 "CPU %u (pid %d \"%s\") waits in %s for %s to run %s (csd 0x%" PRIx64 ", called from %s); %s.",
+		 cpu, bt->pid, task_comm(bt), at, whom, func, main->csd, caller_name, phrase);
 	char class[192], fname[128];
 	kt_signature_function(fname, sizeof(fname), main->func_name ? main->func_name : "an unknown function");
 	kt_textf(class, sizeof(class), "CSD wait for %s%s%s%s", fname, main->func_module ? " [" : "",
