@@ -15,7 +15,7 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "cli"))
 from render_test import SCHEMA_FILE, validate  # noqa: E402
-from tap import Tap, ground_truth, ktriage, lab_root, scenario_dir  # noqa: E402
+from tap import Tap, dump_alone, ground_truth, ktriage, lab_root, scenario_dir  # noqa: E402
 
 with open(SCHEMA_FILE) as _f:
     SCHEMA = json.load(_f)
@@ -49,10 +49,10 @@ def label_of(d):
     return f"{os.path.basename(d)} {release_of(os.path.dirname(d))}"
 
 
-def findings_of(tap, d):
+def findings_of(tap, d, *options):
     """The findings document of the dump, validated against the schema; None on failure."""
-    label = label_of(d)
-    p = ktriage("--json", os.path.join(d, "vmcore.kdump"), "findings", check=False)
+    label = label_of(d) + "".join(" " + o for o in options)
+    p = ktriage("--json", *options, os.path.join(d, "vmcore.kdump"), "findings", check=False)
     if not tap.ok(p.returncode == 0, f"{label}: findings succeeds", p.stderr[-2000:]):
         return None
     doc = json.loads(p.stdout)
@@ -134,6 +134,17 @@ def check_lockup(tap, counts, d):
     tap.eq([x["code"] for x in found if x["code"] in CODES], ["lockup.spinlock"],
            f"{label}: no other lockup or CSD finding")
     check_commands(tap, label, f)
+    # Without debug files there is no DWARF location of the lock parameter: the spinning
+    # registers must give the same lock, and the same candidate.
+    if dump_alone(tap, label, os.path.join(d, "vmcore.kdump")):
+        bare = findings_of(tap, d, "--no-debuginfo")
+        spins = [x for x in bare or [] if x["code"] == "lockup.spinlock"]
+        if tap.eq(len(spins), 1, f"{label}: one lockup.spinlock without debug files"):
+            b = facts_of(spins[0])
+            tap.eq((spins[0]["cpu"], b.get("lock"), b.get("holder.candidate.0", "").split(":")[0]),
+                   (f["cpu"], facts.get("lock"), facts.get(candidates[0], "").split(":")[0] if candidates else None),
+                   f"{label}: the same CPU, lock and candidate without debug files")
+            counts[0] += 1
 
 
 def check_csd(tap, counts, d):
