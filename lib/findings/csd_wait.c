@@ -45,6 +45,13 @@ static const char *const wait_functions[] = {
  */
 enum { CSD_FLAG_LOCK = 1, CSD_FLAGS_KNOWN = 0xff, QUEUE_BUDGET = 1 << 16, PENDING_MAX = 8 };
 
+/* For probes of what the kernel's types have: true on success, the error dropped otherwise. */
+static bool succeeded(struct kt_error *err)
+{
+	kt_error_destroy(err);
+	return err == NULL;
+}
+
 static bool is_wait_function(const char *function)
 {
 	if (!function)
@@ -60,8 +67,9 @@ static bool is_wait_function(const char *function)
 /* The layout of the kernel's call_single_data, from its types. */
 struct csd_layout {
 	char type[48];
-	uint64_t size, flags, func, info, llist;
+	uint64_t size, flags, func, info, llist, src, dst;
 	bool has_llist;
+	bool has_src_dst;        /* 5.10+ 64-bit: node.src, node.dst (u16) */
 };
 
 /* NOMEM, or *ok_ret false with why when the types lack it. */
@@ -117,6 +125,8 @@ static struct kt_error *csd_layout_read(struct kt_program *prog, struct csd_layo
 		else
 			kt_error_destroy(err), err = NULL;
 	}
+	l->has_src_dst = succeeded(kt_object_member_offset(prog, t, "node.src", &l->src, &m)) &&
+			 succeeded(kt_object_member_offset(prog, t, "node.dst", &l->dst, &m));
 	*ok_ret = true;
 	return NULL;
 fail:
@@ -133,6 +143,8 @@ struct pending {
 	uint32_t flags;
 	uint64_t func, info;
 	const char *func_name, *func_module;
+	bool has_src_dst;
+	uint16_t src, dst;
 	char how[200];           /* where it was found */
 	int target;              /* -1 unknown */
 	char target_how[200];
@@ -178,6 +190,13 @@ static bool csd_read(struct csd_ctx *c, uint64_t addr, struct pending *p, bool n
 		return false;
 	*p = (struct pending){.csd = addr, .flags = flags, .func = func, .info = info,
 			      .func_name = !err && !off ? name : NULL, .func_module = module, .target = -1};
+	if (c->layout.has_src_dst) {
+		struct kt_error *e = kt_read_u16(&prog->reader, addr + c->layout.src, &p->src);
+		if (!e)
+			e = kt_read_u16(&prog->reader, addr + c->layout.dst, &p->dst);
+		p->has_src_dst = !e;
+		kt_error_destroy(e);
+	}
 	return true;
 }
 
@@ -375,7 +394,8 @@ static struct kt_error *register_pending(struct csd_ctx *c, unsigned int cpu, co
 }
 
 /* Which CPU each pending csd waits for: the call_single_queue it is on, else what found it. */
-static struct kt_error *targets_find(struct csd_ctx *c, const struct kt_backtrace *bt, size_t from, size_t to)
+static struct kt_error *targets_find(struct csd_ctx *c, unsigned int waiting, const struct kt_backtrace *bt,
+				     size_t from, size_t to)
 {
 	for (size_t k = 0; k < c->n_pending; k++) {
 		struct pending *p = &c->pending[k];
@@ -392,6 +412,13 @@ static struct kt_error *targets_find(struct csd_ctx *c, const struct kt_backtrac
 			size_t len = strlen(p->target_how);
 			snprintf(p->target_how + len, sizeof(p->target_how) - len, "; not on its call_single_queue "
 				 "(taken off: the function may be running there)");
+		}
+		// CONFIG_CSD_LOCK_WAIT_DEBUG writes src and dst; without it both stay 0, so only a csd
+		// whose src is the waiting CPU and whose dst differs names its target.
+		if (p->target < 0 && p->has_src_dst && p->src == waiting && p->dst != p->src && p->dst < c->nr_cpus) {
+			p->target = p->dst;
+			kt_textf(p->target_how, sizeof(p->target_how), "node.dst of the csd (node.src %u is the "
+				 "waiting CPU: written by CONFIG_CSD_LOCK_WAIT_DEBUG)", p->src);
 		}
 		for (size_t i = from; i < to && p->target < 0; i++) {
 			char name[128];
@@ -588,7 +615,7 @@ struct kt_error *kt_finding_csd_wait(struct kt_findings_input *in, struct kt_fin
 		c.n_pending = 0;
 		if ((err = percpu_pending(&c, cpu)) || (err = stack_pending(&c, bt, point.frame, caller)) ||
 		    (err = register_pending(&c, cpu, bt, point.frame)) ||
-		    (err = targets_find(&c, bt, point.frame, caller)))
+		    (err = targets_find(&c, cpu, bt, point.frame, caller)))
 			break;
 		if (c.n_pending)
 			err = finding_add(&c, list, cpu, bt, &point, caller);

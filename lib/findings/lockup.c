@@ -66,6 +66,16 @@ static bool is_rwlock(const char *function)
 	return strstr(function, "read_lock") || strstr(function, "write_lock");
 }
 
+/* A CPU halted on purpose with interrupts disabled: stop_this_cpu() is where smp_send_stop()
+ * parks the other CPUs on panic, reboot and halt (arch/x86/kernel/process.c), a QEMU dump's
+ * usual sight, not a lockup. */
+static bool parked(const char *function)
+{
+	char name[128];
+	kt_signature_function(name, sizeof(name), function);
+	return !strcmp(name, "stop_this_cpu");
+}
+
 /* For probes of what the kernel's types have: true on success, the error dropped otherwise. */
 static bool succeeded(struct kt_error *err)
 {
@@ -76,6 +86,8 @@ static bool succeeded(struct kt_error *err)
 /* What one CPU is doing, as far as this check cares. */
 struct cpu_spin {
 	const struct kt_backtrace *bt;
+	struct kt_stack_slots *slots;  /* read on first use, for the holder search */
+	bool slots_read;
 	bool has_point;
 	struct kt_spin_point point;
 	bool spinning;           /* the point is in the lock machinery */
@@ -170,8 +182,10 @@ static bool append(char *buf, size_t size, const char *fmt, ...)
 /* The lock word decoded, and the owner if the lock records one. *owner_ret: the task
  * CONFIG_DEBUG_SPINLOCK recorded (0 none). */
 static bool lock_word_facts(struct kt_findings_input *in, struct kt_finding *f, uint64_t lock, bool rwlock,
-			    unsigned int nr_cpus, uint64_t *owner_ret, char *state, size_t state_size)
+			    unsigned int nr_cpus, uint64_t *owner_ret, char *state, size_t state_size,
+			    char *owner_text, size_t owner_size)
 {
+	const char *kind = rwlock ? "an rwlock" : "a spinlock";
 	struct kt_program *prog = in->prog;
 	*owner_ret = 0;
 	uint32_t word;
@@ -203,6 +217,7 @@ static bool lock_word_facts(struct kt_findings_input *in, struct kt_finding *f, 
 		ok = kt_finding_fact(f, "lock.word", "0x%08x: qspinlock locked byte 0x%02x (%s), pending 0x%02x, %s",
 				     word, locked, locked ? "held" : "free", pending, tail);
 		kt_textf(state, state_size, "%s (word 0x%08x)", locked ? "held" : "free now", word);
+		kind = "a qspinlock";
 	} else {
 		kt_error_destroy(err);
 		uint64_t head = 0, tail = 0;
@@ -220,6 +235,7 @@ static bool lock_word_facts(struct kt_findings_input *in, struct kt_finding *f, 
 					     head == tail ? "free" : "held");
 			kt_textf(state, state_size, "%s (head %" PRIu64 ", tail %" PRIu64 ")",
 				 head == tail ? "free now" : "held", head, tail);
+			kind = "a ticket spinlock";
 		} else {
 			ok = kt_finding_fact(f, "lock.word", "0x%08x (the kernel's types describe neither a "
 					     "qspinlock nor a ticket lock)", word);
@@ -238,21 +254,25 @@ static bool lock_word_facts(struct kt_findings_input *in, struct kt_finding *f, 
 		return false;
 	if (debug && task && task != UINT64_MAX) {
 		*owner_ret = task;
+		kt_textf(owner_text, owner_size, "Its owner, recorded in raw_spinlock_t.owner: task 0x%" PRIx64 ".",
+			 task);
 		return kt_finding_fact(f, "lock.owner", "task 0x%" PRIx64 " on CPU %" PRId64 ", recorded in "
 				       "raw_spinlock_t.owner (CONFIG_DEBUG_SPINLOCK)", task, (int64_t)(int32_t)owner_cpu);
 	}
+	kt_textf(owner_text, owner_size, "%c%s records no owner%s.", kind[0] - 'a' + 'A', kind + 1,
+		 !strcmp(kind, "a qspinlock") ? " (only locked, pending and the waiters' tail)" : "");
 	if (debug)
 		return kt_finding_fact(f, "lock.owner", "raw_spinlock_t.owner records none (0x%" PRIx64 ")", task);
 	return kt_finding_fact(f, "lock.owner", "%s records no owner: the holder cannot be read from the "
 			       "lock (raw_spinlock_t has no owner field without CONFIG_DEBUG_SPINLOCK); "
-			       "candidates are the CPUs whose frames hold the lock's address",
-			       rwlock ? "an rwlock" : "a spinlock");
+			       "candidates are the CPUs whose frames hold the lock's address", kind);
 }
 
 /* Where CPU cpu's registers and stack hold value: "pt_regs at X (rbx, r14) ...". */
-static struct kt_error *value_evidence(struct kt_findings_input *in, unsigned int cpu,
-				       const struct kt_backtrace *bt, uint64_t value, char *buf, size_t size)
+static struct kt_error *value_evidence(struct kt_findings_input *in, unsigned int cpu, struct cpu_spin *s,
+				       uint64_t value, char *buf, size_t size)
 {
+	const struct kt_backtrace *bt = s->bt;
 	buf[0] = '\0';
 	struct kt_cpu_regs regs;
 	struct kt_error *err = kt_cpu_regs_get(in->prog, cpu, &regs);
@@ -284,13 +304,18 @@ static struct kt_error *value_evidence(struct kt_findings_input *in, unsigned in
 			append(buf, size, "%spt_regs at 0x%" PRIx64 " (%s), interrupting %s", buf[0] ? "; " : "",
 			       f->pt_regs_address, names, at);
 	}
-	struct kt_stack_slots *slots;
-	if ((err = kt_backtrace_stack_slots(in->prog, bt, &slots))) {
-		if (err == &kt_enomem)
-			return err;
-		kt_error_destroy(err);
-		return NULL;
+	if (!s->slots_read) {
+		s->slots_read = true;
+		if ((err = kt_backtrace_stack_slots(in->prog, bt, &s->slots))) {
+			s->slots = NULL;
+			if (err == &kt_enomem)
+				return err;
+			kt_error_destroy(err);
+		}
 	}
+	const struct kt_stack_slots *slots = s->slots;
+	if (!slots)
+		return NULL;
 	for (size_t i = 0; i < slots->n_frames; i++) {
 		const struct kt_frame_slots *fs = &slots->frames[i];
 		for (size_t k = 0; k < fs->n_slots; k++) {
@@ -312,7 +337,6 @@ static struct kt_error *value_evidence(struct kt_findings_input *in, unsigned in
 			       sl->address, fs->frame, at, what);
 		}
 	}
-	kt_stack_slots_destroy(slots);
 	return NULL;
 }
 
@@ -356,7 +380,7 @@ static struct kt_error *spin_finding(struct kt_findings_input *in, struct kt_fin
 	if (!ok)
 		return &kt_enomem;
 	bool rwlock = is_rwlock(spin->function);
-	char lock_name[160] = "an unknown lock", state[128] = "";
+	char lock_name[160] = "an unknown lock", state[128] = "", owner_text[160] = "";
 	size_t n_candidates = 0;
 	char first_candidate[160] = "";
 	const char *holder_report = NULL;
@@ -382,7 +406,8 @@ static struct kt_error *spin_finding(struct kt_findings_input *in, struct kt_fin
 		uint64_t owner = 0;
 		ok = kt_finding_fact(f, "lock", "0x%" PRIx64 " %s", s->lock, sym_name) &&
 		     kt_finding_fact(f, "lock.source", "%s", s->lock_source) &&
-		     lock_word_facts(in, f, s->lock, rwlock, nr_cpus, &owner, state, sizeof(state));
+		     lock_word_facts(in, f, s->lock, rwlock, nr_cpus, &owner, state, sizeof(state), owner_text,
+				     sizeof(owner_text));
 		if (!ok)
 			return &kt_enomem;
 		// Other CPUs: waiters on the same lock, and those whose frames hold its address.
@@ -401,7 +426,7 @@ static struct kt_error *spin_finding(struct kt_findings_input *in, struct kt_fin
 				continue;
 			}
 			char evidence[560];
-			if ((err = value_evidence(in, c, ob, s->lock, evidence, sizeof(evidence))))
+			if ((err = value_evidence(in, c, &cpus[c], s->lock, evidence, sizeof(evidence))))
 				return err;
 			if (!evidence[0] && owner != ob->task)
 				continue;
@@ -450,8 +475,7 @@ static struct kt_error *spin_finding(struct kt_findings_input *in, struct kt_fin
 	kt_textf(f->summary, sizeof(f->summary),
 		 "CPU %u (pid %d \"%s\") spins in %s on %s, %s, taken in %s. %s%s%s%s%s", cpu, bt->pid,
 		 task_comm(bt), spin_name, lock_name, state[0] ? state : "state unknown", caller,
-		 rwlock ? "An rwlock records no owner." : "A spinlock records no owner (a qspinlock keeps only "
-							  "locked, pending and tail).",
+		 owner_text,
 		 n_candidates ? " Candidate holder, by its frames: " : "", first_candidate,
 		 !any_report ? "" : any_hard ? " The watchdog reported a hard lockup" : " The watchdog reported a soft lockup",
 		 !any_report ? "" : report ? " of this CPU." : " of the candidate's CPU.");
@@ -515,9 +539,12 @@ struct kt_error *kt_finding_lockup(struct kt_findings_input *in, struct kt_findi
 		const struct cpu_spin *s = &cpus[cpu];
 		if (s->spinning)
 			err = spin_finding(in, list, cpu, cpus, nr_cpus);
-		else if (s->has_point && s->point.loop && s->point.has_flags && !(s->point.flags & KT_RFLAGS_IF))
+		else if (s->has_point && s->point.loop && s->point.has_flags && !(s->point.flags & KT_RFLAGS_IF) &&
+			 !parked(s->bt->frames[s->point.frame].function))
 			err = irqs_finding(in, list, cpu, s);
 	}
+	for (unsigned int cpu = 0; cpu < nr_cpus; cpu++)
+		kt_stack_slots_destroy(cpus[cpu].slots);
 	free(cpus);
 	return err;
 }
