@@ -560,6 +560,14 @@ static struct kt_error *finding_add(struct csd_ctx *c, struct kt_findings_list *
 	}
 	if (target_lockup)
 		f->severity = KT_SEVERITY_CRITICAL;
+	// What the lockup check found on the target (it runs before this one).
+	for (size_t i = 0; main->target >= 0 && i < list->n; i++) {
+		const struct kt_finding *o = &list->items[i];
+		if (o == f || o->cpu != main->target || strncmp(o->code, "lockup.", 7))
+			continue;
+		if (!kt_finding_fact(f, "target.finding", "%s: %s", o->code, o->title))
+			return &kt_enomem;
+	}
 	char whom[32] = "an unknown CPU";
 	if (main->target >= 0)
 		kt_textf(whom, sizeof(whom), "CPU %d", main->target);

@@ -268,9 +268,10 @@ static bool lock_word_facts(struct kt_findings_input *in, struct kt_finding *f, 
 			       "candidates are the CPUs whose frames hold the lock's address", kind);
 }
 
-/* Where CPU cpu's registers and stack hold value: "pt_regs at X (rbx, r14) ...". */
+/* Where CPU cpu's registers and stack hold value, from frame from outwards: "pt_regs at X (rbx,
+ * r14) ...". */
 static struct kt_error *value_evidence(struct kt_findings_input *in, unsigned int cpu, struct cpu_spin *s,
-				       uint64_t value, char *buf, size_t size)
+				       uint64_t value, size_t from, char *buf, size_t size)
 {
 	const struct kt_backtrace *bt = s->bt;
 	buf[0] = '\0';
@@ -278,7 +279,7 @@ static struct kt_error *value_evidence(struct kt_findings_input *in, unsigned in
 	struct kt_error *err = kt_cpu_regs_get(in->prog, cpu, &regs);
 	if (err == &kt_enomem)
 		return err;
-	if (!err && regs.source != KT_REGS_NONE && bt->n_frames) {
+	if (!err && regs.source != KT_REGS_NONE && bt->n_frames && !from) {
 		char names[96] = "";
 		for (unsigned int r = 0; r < KT_REG_COUNT; r++)
 			if (kt_regs_has(&regs.regs, (enum kt_reg)r) && regs.regs.r[r] == value && r != KT_REG_rip)
@@ -290,7 +291,7 @@ static struct kt_error *value_evidence(struct kt_findings_input *in, unsigned in
 			       kt_regs_source_name(regs.source), names, at);
 	}
 	kt_error_destroy(err);
-	for (size_t i = 0; i < bt->n_frames; i++) {
+	for (size_t i = from; i < bt->n_frames; i++) {
 		const struct kt_frame *f = &bt->frames[i];
 		if (!f->has_pt_regs)
 			continue;
@@ -318,7 +319,7 @@ static struct kt_error *value_evidence(struct kt_findings_input *in, unsigned in
 		return NULL;
 	for (size_t i = 0; i < slots->n_frames; i++) {
 		const struct kt_frame_slots *fs = &slots->frames[i];
-		for (size_t k = 0; k < fs->n_slots; k++) {
+		for (size_t k = 0; k < fs->n_slots && fs->frame >= from; k++) {
 			const struct kt_stack_slot *sl = &fs->slots[k];
 			if (sl->value != value)
 				continue;
@@ -426,7 +427,7 @@ static struct kt_error *spin_finding(struct kt_findings_input *in, struct kt_fin
 				continue;
 			}
 			char evidence[560];
-			if ((err = value_evidence(in, c, &cpus[c], s->lock, evidence, sizeof(evidence))))
+			if ((err = value_evidence(in, c, &cpus[c], s->lock, 0, evidence, sizeof(evidence))))
 				return err;
 			if (!evidence[0] && owner != ob->task)
 				continue;
@@ -453,6 +454,29 @@ static struct kt_error *spin_finding(struct kt_findings_input *in, struct kt_fin
 			     kt_finding_command(f, list, "bt -f -c %u", c);
 			if (!ok)
 				return &kt_enomem;
+		}
+		// This CPU itself, when the spin runs in an interrupt of kernel code: the lock's address
+		// in the interrupted context means it may hold the lock (taken without disabling
+		// interrupts, then wanted by the handler): a recursive deadlock.
+		size_t below = s->caller;
+		while (below < bt->n_frames &&
+		       !(bt->frames[below].has_pt_regs && !(bt->frames[below].pt_regs[KT_REG_cs] & 3)))
+			below++;
+		if (below < bt->n_frames) {
+			char evidence[560], key[48];
+			if ((err = value_evidence(in, cpu, s, s->lock, below, evidence, sizeof(evidence))))
+				return err;
+			kt_textf(key, sizeof(key), "holder.candidate.%zu", n_candidates);
+			if (evidence[0]) {
+				if (!n_candidates)
+					kt_textf(first_candidate, sizeof(first_candidate), "this CPU's interrupted "
+						 "context (a recursive deadlock).");
+				n_candidates++;
+				if (!kt_finding_fact(f, key, "CPU %u itself, pid %d \"%s\", task 0x%" PRIx64 ", in the "
+						     "context the spin interrupted (frame #%zu on): %s", cpu, bt->pid,
+						     task_comm(bt), bt->task, below, evidence))
+					return &kt_enomem;
+			}
 		}
 		if (!n_candidates && !kt_finding_fact(f, "holder", "no other CPU's registers or stack slots hold the "
 						       "lock's address: the holder may be a task that is not running, "
