@@ -43,7 +43,11 @@ static const char *const wait_functions[] = {
  * every flag a kernel defines is in the low byte (CSD_FLAG_WAIT 0x02 in 3.10, CSD_FLAG_SYNCHRONOUS
  * 0x02 in 4.x, the CSD_TYPE_* values 0x00-0x30 from 5.8), so a word with higher bits set is no csd.
  */
-enum { CSD_FLAG_LOCK = 1, CSD_FLAGS_KNOWN = 0xff, QUEUE_BUDGET = 1 << 16, PENDING_MAX = 8 };
+enum { CSD_FLAG_LOCK = 1, CSD_FLAGS_KNOWN = 0xff, PENDING_MAX = 8 };
+
+/* Entries read from one CPU's call_single_queue: a queue holds one csd per sender and call in
+ * flight, so more means a loop or garbage (an llist has no head to come back to). */
+enum { QUEUE_BUDGET = 1024 };
 
 /* For probes of what the kernel's types have: true on success, the error dropped otherwise. */
 static bool succeeded(struct kt_error *err)
@@ -243,7 +247,8 @@ static struct kt_error *queues_read(struct csd_ctx *c)
 			kt_error_destroy(err);
 			continue;
 		}
-		for (size_t pos = 0; node && pos < QUEUE_BUDGET; pos++) {
+		size_t pos;
+		for (pos = 0; node && pos < QUEUE_BUDGET; pos++) {
 			if (!kt_grow((void **)&c->queued, &c->cap_queued, c->n_queued, sizeof(*c->queued), 16))
 				return &kt_enomem;
 			c->queued[c->n_queued++] = (struct queued){node - c->layout.llist, cpu, pos};
@@ -254,6 +259,9 @@ static struct kt_error *queues_read(struct csd_ctx *c)
 				break;
 			}
 		}
+		if (node && pos == QUEUE_BUDGET)
+			kt_textf(c->queue_note, sizeof(c->queue_note), "call_single_queue of CPU %u: walk stopped "
+				 "after %d entries at 0x%" PRIx64 " (a loop?)", cpu, QUEUE_BUDGET, node);
 	}
 	return NULL;
 }
