@@ -61,6 +61,20 @@ static bool is_lock_function(const char *function)
 	return false;
 }
 
+/* Paravirt waits: the waiter halts until the holder kicks it, rather than looping. */
+static const char *const halting_waits[] = {"kvm_wait", "xen_qlock_wait", "pv_wait", "kvm_lock_spinning",
+					    "xen_lock_spinning"};
+
+static bool is_halting_wait(const char *function)
+{
+	char name[128];
+	kt_signature_function(name, sizeof(name), function);
+	for (size_t i = 0; i < KT_ARRAY_SIZE(halting_waits); i++)
+		if (!strcmp(name, halting_waits[i]))
+			return true;
+	return false;
+}
+
 static bool is_rwlock(const char *function)
 {
 	return strstr(function, "read_lock") || strstr(function, "write_lock");
@@ -152,7 +166,10 @@ static struct kt_error *cpu_spin_read(struct kt_findings_input *in, unsigned int
 	if (!s->bt)
 		return berr == &kt_enomem ? &kt_enomem : NULL;
 	s->has_point = kt_spin_point_find(in, cpu, s->bt, &s->point);
-	if (!s->has_point || !is_lock_function(s->bt->frames[s->point.frame].function))
+	// In the lock code, and waiting there: in a loop that calls nothing, or halted in a paravirt
+	// wait. A CPU caught on a lock's fast path is only passing through.
+	const char *at = s->has_point ? s->bt->frames[s->point.frame].function : NULL;
+	if (!at || !is_lock_function(at) || (!s->point.loop && !is_halting_wait(at)))
 		return NULL;
 	s->spinning = true;
 	s->caller = s->point.frame;
@@ -370,10 +387,12 @@ static struct kt_error *spin_finding(struct kt_findings_input *in, struct kt_fin
 		  kt_finding_fact(f, "cpu", "%u: pid %d \"%s\", task 0x%" PRIx64, cpu, bt->pid, task_comm(bt), bt->task) &&
 		  kt_finding_fact(f, "spin", "%s (frames #%zu-#%zu), taking the lock in %s (frame #%zu)", frames,
 				  s->point.frame, s->caller - 1, caller, s->caller) &&
-		  (!s->point.loop ||
-		   kt_finding_fact(f, "spin.loop", "pc 0x%" PRIx64 " is inside the loop 0x%" PRIx64 "-0x%" PRIx64
-				   " (backward jump at 0x%" PRIx64 "), which calls nothing", spin->pc,
-				   s->point.loop_start, s->point.loop_jump, s->point.loop_jump)) &&
+		  (s->point.loop
+			   ? kt_finding_fact(f, "spin.loop", "pc 0x%" PRIx64 " is inside the loop 0x%" PRIx64 "-0x%"
+					     PRIx64 " (backward jump at 0x%" PRIx64 "), which calls nothing", spin->pc,
+					     s->point.loop_start, s->point.loop_jump, s->point.loop_jump)
+			   : kt_finding_fact(f, "spin.halt", "halted in the paravirt wait %s until the holder's "
+					     "unlock kicks it", spin->function)) &&
 		  (!s->point.has_flags ||
 		   kt_finding_fact(f, "interrupts", "%s (rflags 0x%" PRIx64 ", %s)",
 				   s->point.flags & KT_RFLAGS_IF ? "enabled" : "disabled", s->point.flags,
