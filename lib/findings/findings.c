@@ -16,6 +16,8 @@ static const struct {
 	{"vmx_abort", kt_finding_vmx_abort},    /* vmx_abort.c */
 	{"nmi_silent", kt_finding_nmi_silent},  /* nmi_silent.c */
 	{"hung_tasks", kt_finding_hung_tasks},  /* hung_tasks.c, hung_block.c */
+	{"lockup", kt_finding_lockup},          /* lockup.c, spin_point.c */
+	{"csd_wait", kt_finding_csd_wait},      /* csd_wait.c */
 };
 
 const char *kt_severity_name(enum kt_severity severity)

@@ -102,6 +102,8 @@ typedef struct kt_error *kt_finding_check_fn(struct kt_findings_input *in, struc
 kt_finding_check_fn kt_finding_vmx_abort;
 kt_finding_check_fn kt_finding_nmi_silent;
 kt_finding_check_fn kt_finding_hung_tasks;
+kt_finding_check_fn kt_finding_lockup;
+kt_finding_check_fn kt_finding_csd_wait;
 
 /* Runs every check of the table into list, then ranks it. */
 struct kt_error *kt_findings_run(struct kt_findings_input *in, struct kt_findings_list *list);
