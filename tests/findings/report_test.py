@@ -35,7 +35,7 @@ EXPECTED = {
     # A soft lockup on a spinlock whose holder spins on the other CPU.
     "lockup": ["panic.soft_lockup", "lockup.spinlock"],
     # CPU 0 waits in smp_call_function_single for CPU 1, which spins with interrupts disabled.
-    "csd-hang": ["panic.soft_lockup", "csd.wait"],
+    "csd-hang": ["panic.soft_lockup", "csd.wait", "lockup.irqs_off"],
     # A NULL-based read in a module: page-fault oops, panic_on_oops.
     "oops": ["panic.oops.page_fault"],
     "oops-again": ["panic.oops.page_fault"],
@@ -122,6 +122,9 @@ def check_ties(tap, name, r, gt, counts):
             text = facts_text(f)
             tie(gt["csd"]["func_name"].split()[0] in text, "csd.wait names the function", text[:600])
             tie(f"CPU {gt['csd']['target_cpu']}" in text, "csd.wait names the target CPU", text[:600])
+        for f in by_code(r, "lockup.irqs_off"):
+            tie(f["cpu"] == gt["csd"]["target"]["cpu"], "lockup.irqs_off is the target CPU, which never ran the "
+                "call", f["cpu"])
     if name in ("oops", "oops-again"):
         for f in by_code(r, "panic.oops.page_fault"):
             text = facts_text(f)
