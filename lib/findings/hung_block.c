@@ -487,12 +487,19 @@ struct kt_error *kt_hung_task_analyse(struct kt_findings_input *in, const struct
 	if (h.bt)
 		find_primitive(&h);
 	if (h.has_primitive) {
-		lock_from_dwarf(prog, &h);
 		if ((err = lock_from_call_site(prog, &h))) {
 			kt_hung_task_deinit(&h);
 			return err;
 		}
 		lock_from_stack(in, &h);
+		// The vmlinux's DWARF address index costs more than the rest of the report: read only
+		// when the call site and the waiter on the stack do not already agree.
+		if (h.from_call_site.found && h.from_stack.found &&
+		    h.from_call_site.address == h.from_stack.address)
+			kt_textf(h.from_dwarf.how, sizeof(h.from_dwarf.how), "not read: the call site and the "
+				 "waiter on the stack already name the same lock");
+		else
+			lock_from_dwarf(prog, &h);
 	}
 	// The lock that holds the task on its wait list wins when the ways disagree.
 	const struct kt_hung_evidence *ways[] = {&h.from_dwarf, &h.from_call_site, &h.from_stack};

@@ -46,6 +46,7 @@ static const struct {
 	{"vmalloc_base", "unsigned long"},
 	{"vmemmap_base", "unsigned long"},
 	{"modules", "struct list_head"},  // kernel/module/main.c
+	{"boot_cpu_data", "struct cpuinfo_x86"},  // arch/x86/kernel/setup.c
 };
 
 /*
