@@ -13,7 +13,8 @@ static const struct {
 	const char *name;
 	kt_finding_check_fn *run;
 } checks[] = {
-	{"vmx_abort", kt_finding_vmx_abort},  /* vmx_abort.c */
+	{"panic_cause", kt_finding_panic_cause},  /* panic_cause.c */
+	{"vmx_abort", kt_finding_vmx_abort},      /* vmx_abort.c */
 };
 
 const char *kt_severity_name(enum kt_severity severity)
