@@ -371,14 +371,12 @@ bool kt_panic_log_read(const struct kt_log_line *log, size_t n, struct panic_log
 			}
 		} else {
 			// "Fatal exception" and the like: the oops reported by the same context
-			// before it is what killed the machine. A message no pattern knows is a
+			// before it is what killed the machine. Without one ("Attempted to kill
+			// init!" when init exits), and for a message no pattern knows, it is a
 			// panic() of its own (panic.other).
 			long d = pat ? last_die_header(log, floor, p, &log[p], pl) : PANIC_NO_LINE;
 			if (d != PANIC_NO_LINE) {
 				oops_read(log, floor, d, pl);
-			} else if (pat) {
-				pl->cls = pat->cls;
-				pl->source = NULL;
 			}
 		}
 	} else {

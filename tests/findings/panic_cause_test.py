@@ -1,0 +1,167 @@
+#!/usr/bin/env python3
+"""The panic.* finding (lib/findings/panic_cause.c) on every lab dump, against the ground truth
+its guest printed: exactly one panic finding of the class the scenario's death is (a sysrq
+crash, an oops, a soft lockup, a hung-task panic; none for a QEMU dump of a live guest), on the
+CPU and task the ground truth names; for the oops the faulting function, its module, the
+faulting pc, the fault address and the signature's frames; the plain sysrq panic gives no other
+finding at all; and the signatures of different deaths differ."""
+import json
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "cli"))
+from render_test import SCHEMA_FILE, validate  # noqa: E402
+from tap import Tap, ground_truth, ktriage, lab_root, scenario_dir, scenarios  # noqa: E402
+
+with open(SCHEMA_FILE) as _f:
+    SCHEMA = json.load(_f)
+
+# The class each panic message of the lab's ground truth (console.panic_message, the kernel's own
+# "Kernel panic - not syncing:" text) stands for.
+CLASS_OF_MESSAGE = {
+    "sysrq triggered crash": "panic.sysrq",
+    "softlockup: hung tasks": "panic.soft_lockup",
+    "hung_task: blocked tasks": "panic.hung_task",
+}
+
+
+def hexint(v):
+    """A ground-truth address: "ffff..." or "0x..." as the guest printed it. An older lab turned
+    an all-digit hex value ("0000000000000020") into a JSON number: its digits are still hex."""
+    return int(str(v), 16)
+
+
+def expected_class(gt):
+    if "oops" in gt:
+        return "panic.oops.page_fault"
+    msg = gt.get("console", {}).get("panic_message")
+    return CLASS_OF_MESSAGE.get(msg, f"unknown: {msg}") if msg is not None else None
+
+
+def run_json(tap, args, name, document):
+    p = ktriage("--json", *args, check=False)
+    if not tap.ok(p.returncode == 0, f"{name} succeeds", p.stderr[-2000:]):
+        return None
+    doc = json.loads(p.stdout)
+    if document in SCHEMA["documents"]:
+        errs = validate(doc, SCHEMA["documents"][document], SCHEMA["$defs"])
+        tap.ok(not errs, f"{name}: the document validates against the schema", errs[:8])
+    return doc
+
+
+def facts_of(f):
+    return {x["key"]: x["value"] for x in f["facts"]}
+
+
+def scenario_names():
+    """Every scenario the lab makes for this kernel (a missing dump fails), and every other
+    scenario dump KTRIAGE_LAB holds."""
+    names = scenarios()
+    for d in sorted(os.listdir(lab_root())):
+        if d not in names and os.path.exists(os.path.join(lab_root(), d, ".done")):
+            names.append(d)
+    return names
+
+
+def check(tap, name, d, counts, signatures):
+    gt = ground_truth(d)
+    dump = os.path.join(d, "vmcore.kdump")
+    if not os.path.exists(dump):
+        dump = os.path.join(d, "vmcore.qemu.elf") if os.path.exists(os.path.join(d, "vmcore.qemu.elf")) else \
+            os.path.join(d, "vmcore.elf")
+    doc = run_json(tap, [dump, "findings"], f"{name}: findings", "findings")
+    if doc is None:
+        return
+    want = expected_class(gt)
+    panics = [f for f in doc["findings"] if f["code"].startswith("panic.")]
+    if want is None:
+        tap.eq([f["code"] for f in panics], [], f"{name}: no panic in the ground truth, no panic finding")
+        counts[0] += 1
+        return
+    if not tap.eq([f["code"] for f in panics], [want], f"{name}: exactly one panic finding, {want}"):
+        return
+    counts[0] += 1
+    f = panics[0]
+    facts = facts_of(f)
+    console = gt.get("console", {})
+    signatures[name] = f["signature"]
+    if want == "panic.sysrq":
+        pairs = [("CPU", f["cpu"], console["panic_cpu"]), ("severity", f["severity"], "info"),
+                 ("signature", f["signature"], "sysrq crash")]
+        tap.ok(f'pid {console["panic_pid"]} "{console["panic_comm"]}" wrote \'c\' to /proc/sysrq-trigger'
+               in facts.get("sysrq", ""), f"{name}: names the task that wrote sysrq-trigger", facts)
+        counts[0] += 1
+        if name == "panic":
+            tap.eq([x["code"] for x in doc["findings"]], ["panic.sysrq"],
+                   f"{name}: a plain sysrq crash gives the panic and no other finding")
+            counts[0] += 1
+    elif want == "panic.oops.page_fault":
+        o = gt["oops"]
+        module = o["fault_sym"].rsplit("[", 1)[1].rstrip("]") if "[" in o["fault_sym"] else None
+        key = f'{o["fault_func"]} [{module}]' if module else o["fault_func"]
+        pairs = [("CPU", f["cpu"], o["cpu"]), ("task", int(f["task"], 16), hexint(o["task"])),
+                 ("severity", f["severity"], "critical"),
+                 ("fault address", int(facts.get("fault_address", "-1"), 16), hexint(o["bad_addr"])),
+                 ("signature", f["signature"], f"BUG: unable to handle page fault in {key}"),
+                 ("signature frames", [s.split(" ")[0] for s in f["signature_frames"]],
+                  [fr["func"].split(".")[0] for fr in o["frames"]][:len(f["signature_frames"])])]
+        frame = facts.get("frame", "")
+        tap.ok(frame.startswith("#") and f' {o["fault_func"]}+' in frame and f"[{module}]" in frame and
+               f'at 0x{hexint(o["fault_pc"]):x}' in frame and "verified" in frame,
+               f"{name}: the faulting frame is {o['fault_sym']} at the ground truth's pc, verified", frame)
+        tap.ok(any(c.endswith(f"-c 'dis -r {o['fault_sym'].split('/')[0]}'") for c in f["commands"]),
+               f"{name}: a command disassembles up to the faulting instruction", f["commands"])
+        counts[0] += 2
+    elif want == "panic.soft_lockup":
+        pairs = [("CPU", f["cpu"], console["panic_cpu"]), ("severity", f["severity"], "critical")]
+        tap.ok(f'pid {console["panic_pid"]} "{console["panic_comm"]}"' in facts.get("task", ""),
+               f"{name}: the stuck CPU's task is the ground truth's", facts.get("task"))
+        tap.ok(f'CPU#{console["panic_cpu"]} stuck' in facts.get("cause", ""),
+               f"{name}: the watchdog's message names the CPU", facts.get("cause"))
+        tap.ok(f["signature"].startswith("soft lockup in ") and not f["signature_corrupted"],
+               f"{name}: signed from the interrupted frame ({f['signature']})")
+        counts[0] += 3
+        holder = gt.get("lockup", {}).get("holder")
+        if holder and holder["cpu"] == console["panic_cpu"]:
+            tap.eq(f["signature"].split(" in ", 1)[1].split(" ")[0], holder["frames"][0]["func"],
+                   f"{name}: the holder's CPU spins in {holder['frames'][0]['func']}")
+            counts[0] += 1
+    elif want == "panic.hung_task":
+        pairs = [("CPU", f["cpu"], console["panic_cpu"]), ("severity", f["severity"], "critical")]
+        blocked = sorted(int(v.split(":")[-1].split(" ")[0]) for k, v in facts.items() if k.startswith("blocked."))
+        hung = sorted(t["pid"] for t in gt.get("hung", {}).values() if isinstance(t, dict) and t.get("state") == "D")
+        tap.eq(blocked, hung, f"{name}: every task in D state of the ground truth is named blocked ({len(hung)})")
+        counts[0] += len(hung)
+    else:
+        tap.ok(False, f"{name}: a ground truth this test knows", want)
+        return
+    for what, got, exp in pairs:
+        tap.eq(got, exp, f"{name}: {what}")
+        counts[0] += 1
+    report = run_json(tap, [dump, "report"], f"{name}: report", "report")
+    if report and f["severity"] == "critical" and f["signature"]:
+        tap.eq(report["report"]["signature"]["text"], f["signature"],
+               f"{name}: the report is signed by the panic finding")
+        counts[0] += 1
+
+
+def main():
+    tap = Tap()
+    counts = [0]
+    signatures = {}
+    for name in scenario_names():
+        d = scenario_dir(tap, name)
+        if d:
+            check(tap, name, d, counts, signatures)
+    # Different deaths, different signatures: every dump that died on its own (not by sysrq, and
+    # signed: a hung-task panic leaves that to the blocked tasks' findings) has its own.
+    own = {name: sig for name, sig in signatures.items() if sig and sig != "sysrq crash"}
+    tap.ok(len(own) >= 2 and len(set(own.values())) == len(own),
+           f"the signatures of {len(own)} dumps that died on their own differ", own)
+    tap.ok(counts[0] > 0, f"{counts[0]} facts compared with the ground truth")
+    tap.done()
+
+
+if __name__ == "__main__":
+    main()
