@@ -57,13 +57,14 @@ static long frame_at_rip(const struct kt_backtrace *bt, const struct panic_rip *
 	return -1;
 }
 
-/* Without a RIP line: the innermost kernel-mode pt_regs frame entered through an exception or
- * interrupt entry (the frame above it is the entry code). */
+/* Without a RIP line: the innermost kernel-mode pt_regs frame entered through an exception,
+ * interrupt or NMI entry (the frame above it is the entry code: arch/x86/entry/entry_64.S, the
+ * asm_ names 5.8+, the older ones before). */
 static long frame_after_entry(const struct kt_backtrace *bt)
 {
-	static const char *const entries[] = {"asm_exc_", "asm_sysvec_", "asm_common_interrupt", "page_fault",
-					      "general_protection", "invalid_op", "apic_timer_interrupt",
-					      "common_interrupt", "divide_error"};
+	static const char *const entries[] = {"asm_exc_", "asm_sysvec_", "asm_common_interrupt", "end_repeat_nmi",
+					      "repeat_nmi", "page_fault", "general_protection", "invalid_op",
+					      "apic_timer_interrupt", "common_interrupt", "divide_error", "nmi"};
 	for (size_t i = 1; bt && i < bt->n_frames; i++) {
 		const struct kt_frame *fr = &bt->frames[i], *above = &bt->frames[i - 1];
 		if (!fr->has_pt_regs || (fr->pt_regs[KT_REG_cs] & 3) || !above->function)
@@ -176,6 +177,8 @@ static bool sign(struct kt_finding *f, const struct panic_class_info *c, const s
 		char text[192];
 		const char *m = pl->message ? pl->message : "";
 		size_t len = strcspn(m, "\n");
+		while (len && m[len - 1] == ' ')
+			len--;
 		kt_textf(text, sizeof(text), "%s: %.*s", c->signature, (int)len, m);
 		return kt_finding_sign_text(f, text);
 	}
@@ -318,8 +321,13 @@ struct kt_error *kt_finding_panic_cause(struct kt_findings_input *in, struct kt_
 	long decisive = pl.cause_line != PANIC_NO_LINE ? pl.cause_line
 			: pl.die_line != PANIC_NO_LINE ? pl.die_line : pl.panic_line;
 	char cause_text[200] = "";
-	if (decisive != PANIC_NO_LINE)
-		kt_textf(cause_text, sizeof(cause_text), "%.*s", (int)strcspn(log[decisive].text, "\n"), log[decisive].text);
+	if (decisive != PANIC_NO_LINE) {
+		const char *t = log[decisive].text;
+		size_t len = strcspn(t, "\n");
+		while (len && t[len - 1] == ' ')
+			len--;
+		kt_textf(cause_text, sizeof(cause_text), "%.*s", (int)len, t);
+	}
 	char who[160] = "";
 	bool ok = (pl.panic_line == PANIC_NO_LINE
 		   ? kt_finding_fact(f, "panic", "no panic line: the oops called crash_kexec() itself "

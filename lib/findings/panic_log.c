@@ -246,11 +246,15 @@ static void page_fault_read(const struct kt_log_line *log, long end, struct pani
 	}
 }
 
-/* The stalled CPU of an RCU report: its next line is "\t1-....: (20999 ticks this GP) ...". */
+/* The stalled CPU of an RCU report: its next line is "\t1-....: (20999 ticks this GP) ..."
+ * (kernel/rcu/tree_stall.h print_cpu_stall_info()). */
 static void rcu_cpu_read(const struct kt_log_line *log, long end, struct panic_log *pl)
 {
 	for (long i = pl->cause_line + 1; i < end && i <= pl->cause_line + 4; i++) {
-		const char *t = log[i].text + strspn(log[i].text, " \t");
+		const char *t = log[i].text;
+		if (!strncmp(t, "rcu: ", 5))  // pr_fmt, 5.0+
+			t += 5;
+		t += strspn(t, " \t");
 		char *e;
 		long cpu = strtol(t, &e, 10);
 		if (e > t && *e == '-' && isdigit((unsigned char)*t)) {
