@@ -23,7 +23,7 @@ static bool line_fact(struct kt_finding *f, const char *key, const struct kt_log
 		      const char *note)
 {
 	const struct kt_log_line *l = &log[i];
-	size_t len = strlen(l->text);
+	size_t len = strcspn(l->text, "\n");  // a record may hold several lines: the first says it
 	while (len && (l->text[len - 1] == '\n' || l->text[len - 1] == ' '))
 		len--;
 	return kt_finding_fact(f, key, "[%5" PRIu64 ".%06" PRIu64 "] %.*s%s%s%s", l->ts_nsec / 1000000000,
@@ -144,6 +144,46 @@ static bool task_fact(struct kt_finding *f, const struct kt_backtrace *bt, const
 			       pl->pid >= 0 && pl->pid != bt->pid ? "\"" : "");
 }
 
+/* "INFO: task NAME:PID blocked for more than N seconds.": the pid, or -1. */
+static long blocked_pid(const char *text)
+{
+	const char *t = strstr(text, "INFO: task "), *b = t ? strstr(t, " blocked for") : NULL;
+	const char *colon = b;
+	while (colon && colon > t && *colon != ':')
+		colon--;
+	return colon && colon > t ? strtol(colon + 1, NULL, 10) : -1;
+}
+
+/* Each task the hung-task detector named, and what the dump says of it now: still there, and
+ * in which state (UN: TASK_UNINTERRUPTIBLE, the state the detector looks for). */
+static struct kt_error *blocked_facts(struct kt_findings_input *in, struct kt_finding *f,
+				      const struct kt_log_line *log, const struct panic_log *pl)
+{
+	const struct kt_task *tasks = NULL;
+	size_t n_tasks = 0;
+	const struct kt_error *terr = kt_input_tasks(in, &tasks, &n_tasks);
+	if (terr == &kt_enomem)
+		return &kt_enomem;
+	for (size_t i = 0; i < pl->n_blocked; i++) {
+		long pid = blocked_pid(log[pl->blocked_lines[i]].text);
+		const struct kt_task *t = NULL;
+		for (size_t k = 0; pid >= 0 && k < n_tasks && !t; k++)
+			if (tasks[k].pid == pid)
+				t = &tasks[k];
+		char key[32], note[160];
+		kt_textf(key, sizeof(key), "blocked.%zu", i);
+		if (t)
+			kt_textf(note, sizeof(note), "in the dump: task 0x%" PRIx64 " \"%s\" state %s", t->address, t->comm,
+				 t->state_name ? t->state_name : "?");
+		else
+			kt_textf(note, sizeof(note), "pid %ld is not among the dump's tasks%s%s", pid, terr ? ": " : "",
+				 terr ? kt_error_message(terr) : "");
+		if (!line_fact(f, key, log, pl->blocked_lines[i], note))
+			return &kt_enomem;
+	}
+	return NULL;
+}
+
 /* The sysrq crash's writer: the task under write_sysrq_trigger() on the panicking CPU, or the
  * keyboard or serial console when the crash came in an interrupt. */
 static bool sysrq_facts(struct kt_finding *f, const struct kt_backtrace *bt, char *who, size_t size)
@@ -244,14 +284,9 @@ static struct kt_error *commands(struct kt_finding *f, const struct kt_findings_
 	if (ok && bt && k >= 0 && bt->frames[k].function)
 		ok = kt_finding_command(f, list, "dis -r %s+0x%" PRIx64, bt->frames[k].function, bt->frames[k].offset);
 	for (size_t i = 0; ok && i < pl->n_blocked && i < 4; i++) {
-		// "INFO: task NAME:PID blocked for more than N seconds."
-		const char *t = strstr(log[pl->blocked_lines[i]].text, "INFO: task ");
-		const char *b = t ? strstr(t, " blocked for") : NULL;
-		const char *colon = b ? b : NULL;
-		while (colon && colon > t && *colon != ':')
-			colon--;
-		if (colon && colon > t)
-			ok = kt_finding_command(f, list, "bt %ld", strtol(colon + 1, NULL, 10));
+		long pid = blocked_pid(log[pl->blocked_lines[i]].text);
+		if (pid >= 0)
+			ok = kt_finding_command(f, list, "bt %ld", pid);
 	}
 	if (ok && pl->n_blocked)
 		ok = kt_finding_command(f, list, "ps -S UN");
@@ -360,10 +395,10 @@ struct kt_error *kt_finding_panic_cause(struct kt_findings_input *in, struct kt_
 	}
 	if (ok && pl.cls == PANIC_CLASS_PAGE_FAULT && pl.die_line != PANIC_NO_LINE)
 		ok = cr2_facts(f, log, end, &pl);
-	for (size_t i = 0; ok && i < pl.n_blocked; i++) {
-		char key[32];
-		kt_textf(key, sizeof(key), "blocked.%zu", i);
-		ok = line_fact(f, key, log, pl.blocked_lines[i], NULL);
+	if (ok && pl.n_blocked) {
+		struct kt_error *err = blocked_facts(in, f, log, &pl);
+		if (err)
+			return err;
 	}
 	if (ok && pl.sysrq_line != PANIC_NO_LINE && pl.sysrq_line != pl.cause_line && cls == PANIC_CLASS_SYSRQ)
 		ok = line_fact(f, "sysrq.log", log, pl.sysrq_line, NULL);

@@ -7,6 +7,7 @@ faulting pc, the fault address and the signature's frames; the plain sysrq panic
 finding at all; and the signatures of different deaths differ."""
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -14,7 +15,7 @@ import tempfile
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "cli"))
 from render_test import SCHEMA_FILE, validate  # noqa: E402
-from tap import Tap, ground_truth, ktriage, lab_root, scenario_dir, scenarios  # noqa: E402
+from tap import Tap, dump_alone, ground_truth, ktriage, lab_root, scenario_dir, scenarios  # noqa: E402
 
 with open(SCHEMA_FILE) as _f:
     SCHEMA = json.load(_f)
@@ -131,16 +132,32 @@ def check(tap, name, d, counts, signatures):
             counts[0] += 1
     elif want == "panic.hung_task":
         pairs = [("CPU", f["cpu"], console["panic_cpu"]), ("severity", f["severity"], "critical")]
-        blocked = sorted(int(v.split(":")[-1].split(" ")[0]) for k, v in facts.items() if k.startswith("blocked."))
-        hung = sorted(t["pid"] for t in gt.get("hung", {}).values() if isinstance(t, dict) and t.get("state") == "D")
-        tap.eq(blocked, hung, f"{name}: every task in D state of the ground truth is named blocked ({len(hung)})")
-        counts[0] += len(hung)
+        blocked = []
+        for k, v in facts.items():
+            m = re.search(r"INFO: task (.+):(\d+) blocked for .*in the dump: task (0x[0-9a-f]+) .* state (\w+)\)$", v)
+            if k.startswith("blocked.") and tap.ok(m, f"{name}: {k} names the task and finds it in the dump", v):
+                blocked.append((int(m.group(2)), m.group(1), int(m.group(3), 16), m.group(4)))
+        # The detector reports TASK_UNINTERRUPTIBLE tasks: D in the guest's ps, UN in ktriage's.
+        hung = [(t["pid"], t["comm"], hexint(t["task"]), "UN") for t in gt.get("hung", {}).values()
+                if isinstance(t, dict) and t.get("state") == "D"]
+        tap.eq(sorted(blocked), sorted(hung),
+               f"{name}: every task in D state of the ground truth is named blocked, with its task and state ({len(hung)})")
+        counts[0] += 4 * len(hung)
     else:
         tap.ok(False, f"{name}: a ground truth this test knows", want)
         return
     for what, got, exp in pairs:
         tap.eq(got, exp, f"{name}: {what}")
         counts[0] += 1
+    # The same from the dump alone (kallsyms and BTF of Linux 6.0+), where it has them.
+    if want != "panic.sysrq" and dump_alone(tap, name, dump):
+        bare = run_json(tap, ["--no-debuginfo", dump, "findings"], f"{name}: findings --no-debuginfo", "findings")
+        if bare:
+            def key(x):
+                return [(y["code"], y["cpu"], y["task"], y["signature"], y["signature_frames"])
+                        for y in x["findings"] if y["code"].startswith("panic.")]
+            tap.eq(key(bare), key(doc), f"{name}: the same panic finding without debug files")
+            counts[0] += 1
     report = run_json(tap, [dump, "report"], f"{name}: report", "report")
     if report and f["severity"] == "critical" and f["signature"]:
         tap.eq(report["report"]["signature"]["text"], f["signature"],
