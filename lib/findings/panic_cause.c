@@ -93,7 +93,8 @@ static bool frame_facts(struct kt_finding *f, const struct kt_backtrace *bt, lon
 			     fr->module ? fr->module : "", fr->module ? "]" : "", fr->pc,
 			     kt_frame_status_name(fr->status), fr->reason,
 			     by_rip ? "; its pc is the RIP the kernel printed"
-				    : "; no RIP line in the log: the innermost pt_regs after an exception or interrupt entry"))
+				    : "; no RIP line in the log: the innermost kernel pt_regs after an exception, "
+				      "interrupt or NMI entry"))
 		return false;
 	if (!fr->has_pt_regs)
 		return true;
@@ -333,7 +334,10 @@ struct kt_error *kt_finding_panic_cause(struct kt_findings_input *in, struct kt_
 		return &kt_enomem;
 	long k = pl.rip.line != PANIC_NO_LINE ? frame_at_rip(bt, &pl.rip) : -1;
 	bool by_rip = k >= 0;
-	if (k < 0 && panic_classes[cls].sign == PANIC_SIGN_FRAMES && cls != PANIC_CLASS_OTHER)
+	// Without a RIP line, the exception or interrupt frame stands in; a RIP line that no frame
+	// matches leaves none (the backtrace does not show the fault: another frame would mislead).
+	if (k < 0 && pl.rip.line == PANIC_NO_LINE && panic_classes[cls].sign == PANIC_SIGN_FRAMES &&
+	    cls != PANIC_CLASS_OTHER)
 		k = frame_after_entry(bt);
 	// An oops without a panic line took the dump itself (oops_end() -> crash_kexec()): only if
 	// the dump says so, by panic_cpu or by the crash registers being the oops's own.
