@@ -386,6 +386,8 @@ struct kt_error *kt_finding_panic_cause(struct kt_findings_input *in, struct kt_
 		ok = kt_finding_fact(f, "frame", "no frame of CPU %d's backtrace is at the RIP the kernel printed", cpu);
 	if (ok && pl.has_fault_address)
 		ok = kt_finding_fact(f, "fault_address", "0x%" PRIx64, pl.fault_address);
+	if (ok && pl.kasan_line != PANIC_NO_LINE)
+		ok = line_fact(f, "kasan", log, pl.kasan_line, NULL);
 	if (ok && pl.pf_access_line != PANIC_NO_LINE)
 		ok = line_fact(f, "access", log, pl.pf_access_line, NULL);
 	if (ok && pl.pf_error_line != PANIC_NO_LINE)

@@ -79,7 +79,7 @@ static bool same_context(const struct kt_log_line *a, const struct kt_log_line *
 	return !a->caller_id || !b->caller_id || a->caller_id == b->caller_id;
 }
 
-/* die()'s header "STR: %04lx [#N]..." (6.9+: "Oops: STR: ..."). */
+/* die()'s header "STR: %04lx [#N]..." (6.10+: "Oops: STR: ..."). */
 static bool die_header(const char *text, char *str, size_t size, unsigned int *err, unsigned int *count)
 {
 	for (const char *p = strstr(text, " [#"); p; p = strstr(p + 1, " [#")) {
@@ -298,6 +298,9 @@ static void report_read(const struct kt_log_line *log, size_t n, long end, struc
 			pl->fault_address = strtoull(s + 8, NULL, 16);
 			pl->has_fault_address = true;
 		}
+		for (long i = pl->die_line + 1; pl->die_line != PANIC_NO_LINE && i < end && i <= pl->die_line + 2; i++)
+			if (!strncmp(log[i].text, "KASAN: ", 7))
+				pl->kasan_line = i;
 		break;
 	case PANIC_CLASS_SOFT_LOCKUP:
 		// "BUG: soft lockup - CPU#%d stuck for %us! [%s:%d]"
@@ -348,7 +351,7 @@ bool kt_panic_log_read(const struct kt_log_line *log, size_t n, struct panic_log
 				 .cause_line = PANIC_NO_LINE, .die_line = PANIC_NO_LINE, .cpu_line = PANIC_NO_LINE,
 				 .cpu = -1, .pid = -1, .rip = {.line = PANIC_NO_LINE},
 				 .pf_error_line = PANIC_NO_LINE, .pf_access_line = PANIC_NO_LINE,
-				 .cr2_line = PANIC_NO_LINE, .sysrq_line = PANIC_NO_LINE};
+				 .cr2_line = PANIC_NO_LINE, .kasan_line = PANIC_NO_LINE, .sysrq_line = PANIC_NO_LINE};
 	long floor = 0, p = PANIC_NO_LINE;
 	for (long i = 0; i < (long)n; i++)
 		if (!strncmp(log[i].text, panic_prefix, sizeof(panic_prefix) - 1)) {

@@ -67,6 +67,9 @@ struct panic_log {
 	long cr2_line;           /* the summary "CR2: %016lx" after the oops */
 	uint64_t fault_address;
 	bool has_fault_address;
+	/* General protection faults under KASAN: "KASAN: null-ptr-deref in range [a-b]" (the
+	 * address the non-canonical one was made from, mm/kasan/report.c). */
+	long kasan_line;
 	/* Soft lockups: "stuck for %us". */
 	unsigned int stuck_seconds;
 	/* Hung tasks: every "INFO: task %s:%d blocked ..." before the panic. */
