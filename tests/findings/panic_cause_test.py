@@ -4,7 +4,10 @@ its guest printed: exactly one panic finding of the class the scenario's death i
 crash, an oops, a soft lockup, a hung-task panic; none for a QEMU dump of a live guest), on the
 CPU and task the ground truth names; for the oops the faulting function, its module, the
 faulting pc, the fault address and the signature's frames; the plain sysrq panic gives no other
-finding at all; and the signatures of different deaths differ."""
+finding at all; the signatures of different deaths differ. Then copies of the panic and oops
+dumps whose log lines are rewritten to other deaths' wording (machine check, NMI, hard lockup,
+RCU stall, panics of their own, other page-fault wording, BUG(), general protection fault,
+another die()) must be classed so, the oops ones signed at the same faulting frame."""
 import json
 import os
 import re
@@ -167,41 +170,64 @@ def check(tap, name, d, counts, signatures):
 
 # Copies of real dumps whose log says another death: log records' text is rewritten in place in
 # the ELF dump (same length, padded with spaces), so that every other part of the dump stays the
-# kernel's own. Each variant: the base scenario, the rewrites [(old, new)], the expected code and
-# signature ("{key}": the ground truth's faulting function and module; None: only signed).
+# kernel's own. Each variant: the rewrites [(old, new)], the expected code and signature
+# ("{key}": the ground truth's faulting function and module; None: only signed).
 PANIC_LINE = b"Kernel panic - not syncing: "
 SYSRQ = PANIC_LINE + b"sysrq triggered crash"
-NULL_BUG = b"BUG: kernel NULL pointer dereference, address: 0000000000000020"
-OOPS_HEADER = b"Oops: 0000 [#1] PREEMPT SMP NOPTI"
-NO_HEADER = b"Oops: 0000 (#1) PREEMPT SMP NOPTI"  # no longer a die header
-VARIANTS = [
-    ("panic", [(SYSRQ, PANIC_LINE + b"Fatal machine check")], "panic.mce", "machine check: Fatal machine check"),
-    ("panic", [(SYSRQ, PANIC_LINE + b"NMI: Not continuing")], "panic.nmi", "NMI: NMI: Not continuing"),
-    ("panic", [(SYSRQ, PANIC_LINE + b"Hard LOCKUP")], "panic.hard_lockup", None),
-    ("panic", [(SYSRQ, PANIC_LINE + b"RCU Stall")], "panic.rcu_stall", None),
-    # "Fatal exception" without an oops before it is a panic of its own.
-    ("panic", [(SYSRQ, PANIC_LINE + b"Fatal exception")], "panic.other", None),
-    ("panic", [(SYSRQ, PANIC_LINE + b"ktest: gave up")], "panic.other", None),
-    # show_fault_oops() (5.0+) for an address above the first page.
-    ("oops", [(NULL_BUG, b"BUG: unable to handle page fault for address: 0000000000000020")],
-     "panic.oops.page_fault", "BUG: unable to handle page fault in {key}"),
-    ("oops", [(NULL_BUG, b"kernel BUG at drivers/ktest/ktest_oops.c:42!")], "panic.bug", "kernel BUG in {key}"),
-    # die("general protection fault") before 5.5, the header its own report.
-    ("oops", [(NULL_BUG, b"general protection fault: 0000 [#1] PREEMPT SMP NOPTI"), (OOPS_HEADER, NO_HEADER)],
-     "panic.oops.gpf", "general protection fault in {key}"),
-    # Any other die(): the generic oops class.
-    ("oops", [(NULL_BUG, b"ktest: about to die"), (OOPS_HEADER, b"invalid opcode: 0000 [#1] SMP")],
-     "panic.oops", "oops in {key}"),
-]
+NULL_BUG = b"BUG: kernel NULL pointer dereference, address: "
+PAGE_FAULT_BUG = b"BUG: unable to handle page fault for address: "
+
+
+def oops_lines(dump):
+    """The oops dump's own page-fault BUG line and die header ("Oops: 0000 [#1] SMP NOPTI", with
+    PREEMPT or not as the kernel was built), from its log."""
+    p = ktriage("--json", dump, "log", check=False)
+    texts = [r["text"].encode() for r in json.loads(p.stdout)["records"]] if p.returncode == 0 else []
+    bug = next((t for t in texts if t.startswith(NULL_BUG)), None)
+    header = next((t for t in texts if t.startswith(b"Oops: ") and b" [#" in t), None)
+    return bug, header
+
+
+def variants(name, d):
+    """[(rewrites [(old, new)], expected code, expected signature or None)] for base scenario name."""
+    if name == "panic":
+        return [
+            ([(SYSRQ, PANIC_LINE + b"Fatal machine check")], "panic.mce", "machine check: Fatal machine check"),
+            ([(SYSRQ, PANIC_LINE + b"NMI: Not continuing")], "panic.nmi", "NMI: NMI: Not continuing"),
+            ([(SYSRQ, PANIC_LINE + b"Hard LOCKUP")], "panic.hard_lockup", None),
+            ([(SYSRQ, PANIC_LINE + b"RCU Stall")], "panic.rcu_stall", None),
+            # "Fatal exception" without an oops before it is a panic of its own.
+            ([(SYSRQ, PANIC_LINE + b"Fatal exception")], "panic.other", None),
+            ([(SYSRQ, PANIC_LINE + b"ktest: gave up")], "panic.other", None),
+        ]
+    bug, header = oops_lines(os.path.join(d, "vmcore.kdump"))
+    if not bug or not header:
+        return []
+    no_header = header.replace(b" [#", b" (#", 1)  # no longer a die header
+    return [
+        # show_fault_oops() (5.0+) for an address above the first page.
+        ([(bug, PAGE_FAULT_BUG + bug[len(NULL_BUG):])], "panic.oops.page_fault",
+         "BUG: unable to handle page fault in {key}"),
+        ([(bug, b"kernel BUG at drivers/ktest/ktest_oops.c:42!")], "panic.bug", "kernel BUG in {key}"),
+        # die("general protection fault") before 5.5, the header its own report.
+        ([(bug, b"general protection fault: 0000 [#1] SMP"), (header, no_header)], "panic.oops.gpf",
+         "general protection fault in {key}"),
+        # Any other die(): the generic oops class.
+        ([(bug, b"ktest: about to die"), (header, b"invalid opcode: 0000 [#1]")], "panic.oops", "oops in {key}"),
+    ]
 
 
 def check_variants(tap, counts):
     copies = {}
+    cases = []
+    for name in ("panic", "oops"):
+        d = os.path.join(lab_root(), name)
+        if os.path.exists(os.path.join(d, ".done")):  # else reported missing above
+            vs = variants(name, d)
+            tap.ok(vs, f"{name}: the log lines to rewrite are in its log")
+            cases += [(name, d, *v) for v in vs]
     with tempfile.TemporaryDirectory() as tmp:
-        for name, rewrites, code, signature in VARIANTS:
-            d = os.path.join(lab_root(), name)
-            if not os.path.exists(os.path.join(d, ".done")):
-                continue  # reported missing above
+        for name, d, rewrites, code, signature in cases:
             src = os.path.join(d, "vmcore.elf")
             if name not in copies:
                 if not tap.ok(os.path.exists(src), f"{name}: vmcore.elf exists to patch"):
