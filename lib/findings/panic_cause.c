@@ -111,7 +111,8 @@ static bool frame_facts(struct kt_finding *f, const struct kt_backtrace *bt, lon
  * bytes") CR2 holds its address, not the oops's. Said when they differ. */
 static bool cr2_facts(struct kt_finding *f, const struct kt_log_line *log, long end, const struct panic_log *pl)
 {
-	if (pl->cr2_line != PANIC_NO_LINE && !line_fact(f, "cr2", log, pl->cr2_line, "the fault address page_fault_oops() was given"))
+	if (pl->cr2_line != PANIC_NO_LINE &&
+	    !line_fact(f, "cr2", log, pl->cr2_line, "the fault address page_fault_oops() was given"))
 		return false;
 	bool opcode_fault = false;
 	for (long i = pl->die_line + 1; i < end; i++) {

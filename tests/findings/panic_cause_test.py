@@ -144,7 +144,8 @@ def check(tap, name, d, counts, signatures):
         hung = [(t["pid"], t["comm"], hexint(t["task"]), "UN") for t in gt.get("hung", {}).values()
                 if isinstance(t, dict) and t.get("state") == "D"]
         tap.eq(sorted(blocked), sorted(hung),
-               f"{name}: every task in D state of the ground truth is named blocked, with its task and state ({len(hung)})")
+               f"{name}: every task in D state of the ground truth is named blocked, with its task and state "
+               f"({len(hung)})")
         counts[0] += 4 * len(hung)
     else:
         tap.ok(False, f"{name}: a ground truth this test knows", want)
@@ -273,7 +274,8 @@ def check_variants(tap, counts):
                     tap.eq(f["signature"], signature.format(key=key), f"{label}: signature")
                 else:
                     # Without a RIP line nor an exception frame a lockup or stall has no key frame.
-                    tap.ok(f["signature"] and (not f["signature_corrupted"] or code in ("panic.hard_lockup", "panic.rcu_stall")),
+                    keyless = code in ("panic.hard_lockup", "panic.rcu_stall")
+                    tap.ok(f["signature"] and (not f["signature_corrupted"] or keyless),
                            f"{label}: signed ({f['signature']})")
                 counts[0] += 2
 
