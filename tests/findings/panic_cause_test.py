@@ -299,7 +299,8 @@ def main():
     for name, (death, sig) in signatures.items():
         if sig:
             buckets.setdefault(death, set()).add(sig)
-    tap.ok(all(len(sigs) == 1 for sigs in buckets.values()), f"each of {len(buckets)} deaths has one signature", buckets)
+    tap.ok(all(len(sigs) == 1 for sigs in buckets.values()), f"each of {len(buckets)} deaths has one signature",
+           buckets)
     every = [next(iter(sigs)) for sigs in buckets.values()]
     tap.ok(len(every) >= 2 and len(set(every)) == len(every), f"the {len(every)} deaths have different signatures",
            buckets)
