@@ -42,7 +42,7 @@ static bool is_function(const struct kt_frame *fr, const char *name)
 
 /* The frame where the CPU was at the report's RIP: exact (a pc from registers, not a return
  * address), same function and offset, or same address when the kernel printed one. */
-static long frame_at_rip(const struct kt_backtrace *bt, const struct panic_rip *rip)
+static long frame_at_rip(const struct kt_backtrace *bt, const struct kt_panic_rip *rip)
 {
 	for (size_t i = 0; bt && i < bt->n_frames; i++) {
 		const struct kt_frame *fr = &bt->frames[i];
@@ -109,9 +109,9 @@ static bool frame_facts(struct kt_finding *f, const struct kt_backtrace *bt, lon
 /* The register dump's own CR2 ("CR2: X CR3: Y CR4: Z") is read when the registers are printed,
  * after show_opcodes() has read the code bytes: when that read faulted ("Unable to access opcode
  * bytes") CR2 holds its address, not the oops's. Said when they differ. */
-static bool cr2_facts(struct kt_finding *f, const struct kt_log_line *log, long end, const struct panic_log *pl)
+static bool cr2_facts(struct kt_finding *f, const struct kt_log_line *log, long end, const struct kt_panic_log *pl)
 {
-	if (pl->cr2_line != PANIC_NO_LINE &&
+	if (pl->cr2_line != KT_PANIC_NO_LINE &&
 	    !line_fact(f, "cr2", log, pl->cr2_line, "the fault address page_fault_oops() was given"))
 		return false;
 	bool opcode_fault = false;
@@ -132,7 +132,7 @@ static bool cr2_facts(struct kt_finding *f, const struct kt_log_line *log, long 
 	return true;
 }
 
-static bool task_fact(struct kt_finding *f, const struct kt_backtrace *bt, const struct panic_log *pl, int cpu)
+static bool task_fact(struct kt_finding *f, const struct kt_backtrace *bt, const struct kt_panic_log *pl, int cpu)
 {
 	if (!bt)
 		return pl->pid < 0 || kt_finding_fact(f, "task", "pid %d \"%s\" (from the log)", pl->pid, pl->comm);
@@ -159,7 +159,7 @@ static long blocked_pid(const char *text)
 /* Each task the hung-task detector named, and what the dump says of it now: still there, and
  * in which state (UN: TASK_UNINTERRUPTIBLE, the state the detector looks for). */
 static struct kt_error *blocked_facts(struct kt_findings_input *in, struct kt_finding *f,
-				      const struct kt_log_line *log, const struct panic_log *pl)
+				      const struct kt_log_line *log, const struct kt_panic_log *pl)
 {
 	const struct kt_task *tasks = NULL;
 	size_t n_tasks = 0;
@@ -207,15 +207,15 @@ static bool sysrq_facts(struct kt_finding *f, const struct kt_backtrace *bt, cha
 	return kt_finding_fact(f, "sysrq", "no sysrq frame on the panicking CPU's backtrace");
 }
 
-static bool sign(struct kt_finding *f, const struct panic_class_info *c, const struct panic_log *pl,
-		 const struct kt_backtrace *bt, long k, enum panic_class cls)
+static bool sign(struct kt_finding *f, const struct kt_panic_class_info *c, const struct kt_panic_log *pl,
+		 const struct kt_backtrace *bt, long k, enum kt_panic_class cls)
 {
 	switch (c->sign) {
-	case PANIC_SIGN_NONE:
+	case KT_PANIC_SIGN_NONE:
 		return true;
-	case PANIC_SIGN_TEXT:
+	case KT_PANIC_SIGN_TEXT:
 		return kt_finding_sign_text(f, c->signature);
-	case PANIC_SIGN_MESSAGE: {
+	case KT_PANIC_SIGN_MESSAGE: {
 		char text[192];
 		const char *m = pl->message ? pl->message : "";
 		size_t len = strcspn(m, "\n");
@@ -224,19 +224,19 @@ static bool sign(struct kt_finding *f, const struct panic_class_info *c, const s
 		kt_textf(text, sizeof(text), "%s: %.*s", c->signature, (int)len, m);
 		return kt_finding_sign_text(f, text);
 	}
-	case PANIC_SIGN_FRAMES:
+	case KT_PANIC_SIGN_FRAMES:
 		break;
 	}
-	if (k >= 0 || cls == PANIC_CLASS_OTHER)
+	if (k >= 0 || cls == KT_PANIC_CLASS_OTHER)
 		return kt_finding_sign(f, c->signature, bt, k >= 0 ? (size_t)k : 0);
 	kt_textf(f->signature, sizeof(f->signature), "%s: %s", c->signature,
-		 !bt ? "no backtrace of the CPU" : pl->rip.line != PANIC_NO_LINE ? "no frame at the RIP the kernel printed"
+		 !bt ? "no backtrace of the CPU" : pl->rip.line != KT_PANIC_NO_LINE ? "no frame at the RIP the kernel printed"
 										: "no faulting frame");
 	f->signature_corrupted = true;
 	return true;
 }
 
-static void summary(struct kt_finding *f, enum panic_class cls, const struct panic_log *pl, int cpu,
+static void summary(struct kt_finding *f, enum kt_panic_class cls, const struct kt_panic_log *pl, int cpu,
 		    const struct kt_backtrace *bt, long k, const char *who, const char *cause_text)
 {
 	char where[160] = "";
@@ -248,39 +248,40 @@ static void summary(struct kt_finding *f, enum panic_class cls, const struct pan
 	char task[64] = "";
 	if (bt)
 		kt_textf(task, sizeof(task), " (pid %d \"%s\")", bt->pid, bt->comm);
-	const char *fatal = pl->panic_line == PANIC_NO_LINE ? "; the oops took the dump itself (oops_end() -> crash_kexec())"
-			    : "";
+	const char *fatal = pl->panic_line != KT_PANIC_NO_LINE
+				    ? "" : "; the oops took the dump itself (oops_end() -> crash_kexec())";
 	switch (cls) {
-	case PANIC_CLASS_SYSRQ:
+	case KT_PANIC_CLASS_SYSRQ:
 		kt_textf(f->summary, sizeof(f->summary),
 			 "Crashed by hand on CPU %d: %s. A sysrq crash is how a stuck machine is dumped: why it "
 			 "needed one is in the other findings.", cpu, who);
 		break;
-	case PANIC_CLASS_PAGE_FAULT:
+	case KT_PANIC_CLASS_PAGE_FAULT:
 		kt_textf(f->summary, sizeof(f->summary),
 			 "CPU %d%s took a kernel page fault%s at address 0x%" PRIx64 "%s: \"%s\"%s.", cpu, task, where,
 			 pl->fault_address, pl->has_fault_address ? "" : " (unknown)", cause_text, fatal);
 		break;
-	case PANIC_CLASS_SOFT_LOCKUP:
+	case KT_PANIC_CLASS_SOFT_LOCKUP:
 		kt_textf(f->summary, sizeof(f->summary),
 			 "CPU %d%s did not schedule for %us%s, and softlockup_panic made the watchdog panic: \"%s\".",
 			 cpu, task, pl->stuck_seconds, where, cause_text);
 		break;
-	case PANIC_CLASS_HUNG_TASK:
+	case KT_PANIC_CLASS_HUNG_TASK:
 		kt_textf(f->summary, sizeof(f->summary),
 			 "The hung-task detector on CPU %d%s found %zu task%s blocked in D state and hung_task_panic "
 			 "made it panic: the blocked tasks are the subject, not the panicking CPU.", cpu, task,
 			 pl->n_blocked, pl->n_blocked == 1 ? "" : "s");
 		break;
 	default:
-		kt_textf(f->summary, sizeof(f->summary), "%s on CPU %d%s%s: \"%s\"%s.", panic_classes[cls].title, cpu,
+		kt_textf(f->summary, sizeof(f->summary), "%s on CPU %d%s%s: \"%s\"%s.", kt_panic_classes[cls].title, cpu,
 			 task, where, cause_text, fatal);
 		break;
 	}
 }
 
-static struct kt_error *commands(struct kt_finding *f, const struct kt_findings_list *list, const struct panic_log *pl,
-				 const struct kt_log_line *log, int cpu, const struct kt_backtrace *bt, long k)
+static struct kt_error *commands(struct kt_finding *f, const struct kt_findings_list *list,
+				 const struct kt_panic_log *pl, const struct kt_log_line *log, int cpu,
+				 const struct kt_backtrace *bt, long k)
 {
 	bool ok = kt_finding_command(f, list, "log") && (cpu < 0 || kt_finding_command(f, list, "bt -c %d", cpu));
 	if (ok && bt && k >= 0 && bt->frames[k].function)
@@ -297,8 +298,8 @@ static struct kt_error *commands(struct kt_finding *f, const struct kt_findings_
 
 static struct kt_error *no_reason(struct kt_findings_list *list, int panic_cpu, const struct kt_error *log_error)
 {
-	struct kt_finding *f = kt_finding_add(list, panic_classes[PANIC_CLASS_OTHER].code,
-					      panic_classes[PANIC_CLASS_OTHER].title, KT_SEVERITY_CRITICAL);
+	struct kt_finding *f = kt_finding_add(list, kt_panic_classes[KT_PANIC_CLASS_OTHER].code,
+					      kt_panic_classes[KT_PANIC_CLASS_OTHER].title, KT_SEVERITY_CRITICAL);
 	if (!f)
 		return &kt_enomem;
 	f->cpu = panic_cpu;
@@ -323,26 +324,26 @@ struct kt_error *kt_finding_panic_cause(struct kt_findings_input *in, struct kt_
 	if (serr == &kt_enomem)
 		return &kt_enomem;
 	int panic_cpu = serr ? -1 : sys->panic_cpu;
-	struct panic_log pl;
+	struct kt_panic_log pl;
 	if (!kt_panic_log_read(log, n, &pl))
 		// No panic: a dump taken from outside (QEMU's dump-guest-memory) or of a live kernel.
 		return panic_cpu >= 0 ? no_reason(list, panic_cpu, log_error) : NULL;
 	int cpu = pl.cpu >= 0 ? pl.cpu : panic_cpu;
-	enum panic_class cls = pl.cls;
+	enum kt_panic_class cls = pl.cls;
 	const struct kt_error *bt_error = NULL;
 	const struct kt_backtrace *bt = cpu >= 0 ? kt_input_cpu_backtrace(in, (unsigned int)cpu, &bt_error) : NULL;
 	if (!bt && bt_error == &kt_enomem)
 		return &kt_enomem;
-	long k = pl.rip.line != PANIC_NO_LINE ? frame_at_rip(bt, &pl.rip) : -1;
+	long k = pl.rip.line != KT_PANIC_NO_LINE ? frame_at_rip(bt, &pl.rip) : -1;
 	bool by_rip = k >= 0;
 	// Without a RIP line, the exception or interrupt frame stands in; a RIP line that no frame
 	// matches leaves none (the backtrace does not show the fault: another frame would mislead).
-	if (k < 0 && pl.rip.line == PANIC_NO_LINE && panic_classes[cls].sign == PANIC_SIGN_FRAMES &&
-	    cls != PANIC_CLASS_OTHER)
+	if (k < 0 && pl.rip.line == KT_PANIC_NO_LINE && kt_panic_classes[cls].sign == KT_PANIC_SIGN_FRAMES &&
+	    cls != KT_PANIC_CLASS_OTHER)
 		k = frame_after_entry(bt);
 	// An oops without a panic line took the dump itself (oops_end() -> crash_kexec()): only if
 	// the dump says so, by panic_cpu or by the crash registers being the oops's own.
-	if (pl.panic_line == PANIC_NO_LINE) {
+	if (pl.panic_line == KT_PANIC_NO_LINE) {
 		bool tied = panic_cpu >= 0 ? panic_cpu == cpu
 					   : bt && by_rip && k == 0 && bt->registers_code == KT_REGISTERS_CRASH_NOTES;
 		if (!tied)
@@ -351,17 +352,17 @@ struct kt_error *kt_finding_panic_cause(struct kt_findings_input *in, struct kt_
 	// Before 4.17 sysrq c crashed by writing through a NULL pointer: a page fault there.
 	if ((bt && k >= 0 && is_function(&bt->frames[k], "sysrq_handle_crash")) ||
 	    !strcmp(pl.rip.function, "sysrq_handle_crash"))
-		cls = PANIC_CLASS_SYSRQ;
-	const struct panic_class_info *c = &panic_classes[cls];
+		cls = KT_PANIC_CLASS_SYSRQ;
+	const struct kt_panic_class_info *c = &kt_panic_classes[cls];
 	struct kt_finding *f = kt_finding_add(list, c->code, c->title, c->severity);
 	if (!f)
 		return &kt_enomem;
 	f->cpu = cpu;
-	long end = pl.panic_line != PANIC_NO_LINE ? pl.panic_line : (long)n;
-	long decisive = pl.cause_line != PANIC_NO_LINE ? pl.cause_line
-			: pl.die_line != PANIC_NO_LINE ? pl.die_line : pl.panic_line;
+	long end = pl.panic_line != KT_PANIC_NO_LINE ? pl.panic_line : (long)n;
+	long decisive = pl.cause_line != KT_PANIC_NO_LINE ? pl.cause_line
+			: pl.die_line != KT_PANIC_NO_LINE ? pl.die_line : pl.panic_line;
 	char cause_text[200] = "";
-	if (decisive != PANIC_NO_LINE) {
+	if (decisive != KT_PANIC_NO_LINE) {
 		const char *t = log[decisive].text;
 		size_t len = strcspn(t, "\n");
 		while (len && t[len - 1] == ' ')
@@ -369,47 +370,47 @@ struct kt_error *kt_finding_panic_cause(struct kt_findings_input *in, struct kt_
 		kt_textf(cause_text, sizeof(cause_text), "%.*s", (int)len, t);
 	}
 	char who[160] = "";
-	bool ok = (pl.panic_line == PANIC_NO_LINE
+	bool ok = (pl.panic_line == KT_PANIC_NO_LINE
 		   ? kt_finding_fact(f, "panic", "no panic line: the oops called crash_kexec() itself "
 					       "(oops_end(), panic_on_oops with a capture kernel loaded)")
 		   : line_fact(f, "panic", log, pl.panic_line, pl.panic_source)) &&
-		  (pl.cause_line == PANIC_NO_LINE || pl.n_blocked || line_fact(f, "cause", log, pl.cause_line, pl.source)) &&
-		  (pl.die_line == PANIC_NO_LINE ||
-		   line_fact(f, "die", log, pl.die_line, pl.cause_line == PANIC_NO_LINE ? pl.source : "die()'s header")) &&
+		  (pl.cause_line == KT_PANIC_NO_LINE || pl.n_blocked || line_fact(f, "cause", log, pl.cause_line, pl.source)) &&
+		  (pl.die_line == KT_PANIC_NO_LINE ||
+		   line_fact(f, "die", log, pl.die_line, pl.cause_line == KT_PANIC_NO_LINE ? pl.source : "die()'s header")) &&
 		  kt_finding_fact(f, "cpu", "%d%s; panic_cpu %d", cpu,
 				  pl.cpu >= 0 ? " (named by the log)" : " (panic_cpu)", panic_cpu) &&
-		  (pl.cpu_line == PANIC_NO_LINE || line_fact(f, "log.cpu", log, pl.cpu_line, NULL)) &&
+		  (pl.cpu_line == KT_PANIC_NO_LINE || line_fact(f, "log.cpu", log, pl.cpu_line, NULL)) &&
 		  task_fact(f, bt, &pl, cpu) &&
-		  (pl.rip.line == PANIC_NO_LINE || line_fact(f, "rip", log, pl.rip.line, NULL));
+		  (pl.rip.line == KT_PANIC_NO_LINE || line_fact(f, "rip", log, pl.rip.line, NULL));
 	if (ok && bt && k >= 0)
 		ok = frame_facts(f, bt, k, by_rip);
-	else if (ok && bt && pl.rip.line != PANIC_NO_LINE)
+	else if (ok && bt && pl.rip.line != KT_PANIC_NO_LINE)
 		ok = kt_finding_fact(f, "frame", "no frame of CPU %d's backtrace is at the RIP the kernel printed", cpu);
 	if (ok && pl.has_fault_address)
 		ok = kt_finding_fact(f, "fault_address", "0x%" PRIx64, pl.fault_address);
-	if (ok && pl.kasan_line != PANIC_NO_LINE)
+	if (ok && pl.kasan_line != KT_PANIC_NO_LINE)
 		ok = line_fact(f, "kasan", log, pl.kasan_line, NULL);
-	if (ok && pl.pf_access_line != PANIC_NO_LINE)
+	if (ok && pl.pf_access_line != KT_PANIC_NO_LINE)
 		ok = line_fact(f, "access", log, pl.pf_access_line, NULL);
-	if (ok && pl.pf_error_line != PANIC_NO_LINE)
+	if (ok && pl.pf_error_line != KT_PANIC_NO_LINE)
 		ok = line_fact(f, "error_code", log, pl.pf_error_line, NULL);
-	if (ok && pl.die_line != PANIC_NO_LINE) {
+	if (ok && pl.die_line != KT_PANIC_NO_LINE) {
 		char decoded[128] = "";
-		if (pl.cls == PANIC_CLASS_PAGE_FAULT)
+		if (pl.cls == KT_PANIC_CLASS_PAGE_FAULT)
 			pf_error_decode(pl.die_error, decoded, sizeof(decoded));
 		ok = kt_finding_fact(f, "die.error", "0x%04x%s%s (oops #%u)", pl.die_error, decoded[0] ? ": " : "",
 				     decoded, pl.die_count);
 	}
-	if (ok && pl.cls == PANIC_CLASS_PAGE_FAULT && pl.die_line != PANIC_NO_LINE)
+	if (ok && pl.cls == KT_PANIC_CLASS_PAGE_FAULT && pl.die_line != KT_PANIC_NO_LINE)
 		ok = cr2_facts(f, log, end, &pl);
 	if (ok && pl.n_blocked) {
 		struct kt_error *err = blocked_facts(in, f, log, &pl);
 		if (err)
 			return err;
 	}
-	if (ok && pl.sysrq_line != PANIC_NO_LINE && pl.sysrq_line != pl.cause_line && cls == PANIC_CLASS_SYSRQ)
+	if (ok && pl.sysrq_line != KT_PANIC_NO_LINE && pl.sysrq_line != pl.cause_line && cls == KT_PANIC_CLASS_SYSRQ)
 		ok = line_fact(f, "sysrq.log", log, pl.sysrq_line, NULL);
-	if (ok && cls == PANIC_CLASS_SYSRQ)
+	if (ok && cls == KT_PANIC_CLASS_SYSRQ)
 		ok = sysrq_facts(f, bt, who, sizeof(who));
 	if (ok && log_error)
 		ok = kt_finding_fact(f, "log.error", "%s", kt_error_message(log_error));

@@ -16,7 +16,7 @@ enum panic_where { WHERE_PANIC, WHERE_CAUSE, WHERE_FATAL };
 enum panic_match { MATCH_PREFIX, MATCH_CONTAINS };
 
 struct panic_pattern {
-	enum panic_class cls;
+	enum kt_panic_class cls;
 	enum panic_where where;
 	enum panic_match match;
 	const char *text;
@@ -26,15 +26,15 @@ struct panic_pattern {
 static const struct panic_pattern patterns[] = {
 #define CLASS(id, code, severity, signature, sign, title)
 #define PATTERN(cls, where, match, text, source) \
-	{PANIC_CLASS_##cls, WHERE_##where, MATCH_##match, text, source},
+	{KT_PANIC_CLASS_##cls, WHERE_##where, MATCH_##match, text, source},
 #include "findings/panic_patterns.def"
 #undef CLASS
 #undef PATTERN
 };
 
-const struct panic_class_info panic_classes[PANIC_CLASS_COUNT] = {
+const struct kt_panic_class_info kt_panic_classes[KT_PANIC_CLASS_COUNT] = {
 #define CLASS(id, code, severity, signature, sign, title) \
-	[PANIC_CLASS_##id] = {code, severity, signature, PANIC_SIGN_##sign, title},
+	[KT_PANIC_CLASS_##id] = {code, severity, signature, KT_PANIC_SIGN_##sign, title},
 #define PATTERN(cls, where, match, text, source)
 #include "findings/panic_patterns.def"
 #undef CLASS
@@ -67,10 +67,10 @@ static const struct panic_pattern *pattern_find(const char *text, enum panic_whe
 	return NULL;
 }
 
-static bool is_oops_class(enum panic_class cls)
+static bool is_oops_class(enum kt_panic_class cls)
 {
-	return cls == PANIC_CLASS_PAGE_FAULT || cls == PANIC_CLASS_GPF || cls == PANIC_CLASS_BUG ||
-	       cls == PANIC_CLASS_OOPS;
+	return cls == KT_PANIC_CLASS_PAGE_FAULT || cls == KT_PANIC_CLASS_GPF || cls == KT_PANIC_CLASS_BUG ||
+	       cls == KT_PANIC_CLASS_OOPS;
 }
 
 /* Two lines of one report: the same printk caller, when both say. */
@@ -109,7 +109,7 @@ static bool die_header(const char *text, char *str, size_t size, unsigned int *e
 /* "RIP: 0010:func+0x22/0x40 [mod]", "RIP: 0010:[<addr>]  [<addr>] func+0x22/0x40 [mod]" (3.10),
  * "IP: [<addr>] func+..." (show_fault_oops() before 5.0), "RIP: 0010:0xffffffffc14dd888" (no
  * symbol). Only kernel mode: the selector's RPL is 0 ("0033:" is user space). */
-static bool rip_parse(const char *text, struct panic_rip *r)
+static bool rip_parse(const char *text, struct kt_panic_rip *r)
 {
 	const char *p;
 	if (!strncmp(text, "RIP: ", 5))
@@ -125,7 +125,7 @@ static bool rip_parse(const char *text, struct panic_rip *r)
 			return false;
 		p = end + 1;
 	}
-	*r = (struct panic_rip){.line = PANIC_NO_LINE};
+	*r = (struct kt_panic_rip){.line = KT_PANIC_NO_LINE};
 	if (p[0] == '[' && p[1] == '<') {
 		r->address = strtoull(p + 2, &end, 16);
 		r->has_address = *end == '>';
@@ -157,7 +157,7 @@ static bool rip_parse(const char *text, struct panic_rip *r)
 }
 
 /* "CPU: 1 PID: 106 Comm: ktest_oopser ..." (6.12: "CPU: 1 UID: 0 PID: 106 Comm: ..."). */
-static bool cpu_line_parse(const char *text, struct panic_log *pl)
+static bool cpu_line_parse(const char *text, struct kt_panic_log *pl)
 {
 	if (strncmp(text, "CPU: ", 5))
 		return false;
@@ -172,21 +172,21 @@ static bool cpu_line_parse(const char *text, struct panic_log *pl)
 }
 
 static long last_die_header(const struct kt_log_line *log, long from, long to, const struct kt_log_line *tie,
-			    struct panic_log *pl)
+			    struct kt_panic_log *pl)
 {
 	for (long i = to - 1; i >= from; i--)
 		if ((!tie || same_context(&log[i], tie)) &&
 		    die_header(log[i].text, pl->die_str, sizeof(pl->die_str), &pl->die_error, &pl->die_count))
 			return i;
-	return PANIC_NO_LINE;
+	return KT_PANIC_NO_LINE;
 }
 
 /* The oops whose die header is line d: its class from the header itself or the report just
  * before it (a page fault's BUG line, kernel BUG at). */
-static void oops_read(const struct kt_log_line *log, long floor, long d, struct panic_log *pl)
+static void oops_read(const struct kt_log_line *log, long floor, long d, struct kt_panic_log *pl)
 {
 	pl->die_line = d;
-	pl->cls = PANIC_CLASS_OOPS;
+	pl->cls = KT_PANIC_CLASS_OOPS;
 	pl->source = source_die;
 	const struct panic_pattern *p = pattern_find(log[d].text, WHERE_CAUSE);
 	if (p && is_oops_class(p->cls)) {
@@ -211,9 +211,9 @@ static void oops_read(const struct kt_log_line *log, long floor, long d, struct 
 	}
 }
 
-static void page_fault_read(const struct kt_log_line *log, long end, struct panic_log *pl)
+static void page_fault_read(const struct kt_log_line *log, long end, struct kt_panic_log *pl)
 {
-	const char *text = pl->cause_line != PANIC_NO_LINE ? log[pl->cause_line].text : NULL;
+	const char *text = pl->cause_line != KT_PANIC_NO_LINE ? log[pl->cause_line].text : NULL;
 	const char *a = text ? strstr(text, "address: ") : NULL;
 	if (a) {
 		pl->fault_address = strtoull(a + 9, NULL, 16);
@@ -223,7 +223,7 @@ static void page_fault_read(const struct kt_log_line *log, long end, struct pani
 		pl->fault_address = strncmp(a + 4, "(null)", 6) ? strtoull(a + 4, NULL, 16) : 0;
 		pl->has_fault_address = true;
 	}
-	long from = pl->cause_line != PANIC_NO_LINE ? pl->cause_line : pl->die_line;
+	long from = pl->cause_line != KT_PANIC_NO_LINE ? pl->cause_line : pl->die_line;
 	for (long i = from + 1; i < pl->die_line; i++) {
 		if (!strncmp(log[i].text, "#PF: error_code(", 16))
 			pl->pf_error_line = i;
@@ -248,7 +248,7 @@ static void page_fault_read(const struct kt_log_line *log, long end, struct pani
 
 /* The stalled CPU of an RCU report: its next line is "\t1-....: (20999 ticks this GP) ..."
  * (kernel/rcu/tree_stall.h print_cpu_stall_info()). */
-static void rcu_cpu_read(const struct kt_log_line *log, long end, struct panic_log *pl)
+static void rcu_cpu_read(const struct kt_log_line *log, long end, struct kt_panic_log *pl)
 {
 	for (long i = pl->cause_line + 1; i < end && i <= pl->cause_line + 4; i++) {
 		const char *t = log[i].text;
@@ -265,44 +265,44 @@ static void rcu_cpu_read(const struct kt_log_line *log, long end, struct panic_l
 }
 
 /* What the report says after its first line, up to end (the panic line, or the log's end). */
-static void report_read(const struct kt_log_line *log, size_t n, long end, struct panic_log *pl)
+static void report_read(const struct kt_log_line *log, size_t n, long end, struct kt_panic_log *pl)
 {
-	enum panic_class cls = pl->cls;
-	long start = pl->die_line != PANIC_NO_LINE ? pl->die_line : pl->cause_line;
-	bool from_panic = cls == PANIC_CLASS_SYSRQ || cls == PANIC_CLASS_HUNG_TASK || cls == PANIC_CLASS_OTHER ||
-			  cls == PANIC_CLASS_MCE || cls == PANIC_CLASS_NMI || cls == PANIC_CLASS_OOM;
-	long cpu_from = from_panic && pl->panic_line != PANIC_NO_LINE ? pl->panic_line : start;
-	if (cpu_from == PANIC_NO_LINE)
+	enum kt_panic_class cls = pl->cls;
+	long start = pl->die_line != KT_PANIC_NO_LINE ? pl->die_line : pl->cause_line;
+	bool from_panic = cls == KT_PANIC_CLASS_SYSRQ || cls == KT_PANIC_CLASS_HUNG_TASK || cls == KT_PANIC_CLASS_OTHER ||
+			  cls == KT_PANIC_CLASS_MCE || cls == KT_PANIC_CLASS_NMI || cls == KT_PANIC_CLASS_OOM;
+	long cpu_from = from_panic && pl->panic_line != KT_PANIC_NO_LINE ? pl->panic_line : start;
+	if (cpu_from == KT_PANIC_NO_LINE)
 		cpu_from = pl->panic_line;
-	for (long i = cpu_from; cpu_from != PANIC_NO_LINE && i < (long)n && i <= cpu_from + CPU_LINE_WINDOW; i++)
+	for (long i = cpu_from; cpu_from != KT_PANIC_NO_LINE && i < (long)n && i <= cpu_from + CPU_LINE_WINDOW; i++)
 		if (same_context(&log[i], &log[cpu_from]) && cpu_line_parse(log[i].text, pl)) {
 			pl->cpu_line = i;
 			break;
 		}
-	if (!from_panic && start != PANIC_NO_LINE) {
+	if (!from_panic && start != KT_PANIC_NO_LINE) {
 		for (long i = start; i < end; i++)
 			if (same_context(&log[i], &log[start]) && rip_parse(log[i].text, &pl->rip)) {
 				pl->rip.line = i;
 				break;
 			}
 	}
-	const char *cause = pl->cause_line != PANIC_NO_LINE ? log[pl->cause_line].text : "";
+	const char *cause = pl->cause_line != KT_PANIC_NO_LINE ? log[pl->cause_line].text : "";
 	const char *s;
 	switch (cls) {
-	case PANIC_CLASS_PAGE_FAULT:
+	case KT_PANIC_CLASS_PAGE_FAULT:
 		page_fault_read(log, end, pl);
 		break;
-	case PANIC_CLASS_GPF:
-		if (pl->die_line != PANIC_NO_LINE &&
+	case KT_PANIC_CLASS_GPF:
+		if (pl->die_line != KT_PANIC_NO_LINE &&
 		    ((s = strstr(log[pl->die_line].text, "address 0x")) != NULL)) {
 			pl->fault_address = strtoull(s + 8, NULL, 16);
 			pl->has_fault_address = true;
 		}
-		for (long i = pl->die_line + 1; pl->die_line != PANIC_NO_LINE && i < end && i <= pl->die_line + 2; i++)
+		for (long i = pl->die_line + 1; pl->die_line != KT_PANIC_NO_LINE && i < end && i <= pl->die_line + 2; i++)
 			if (!strncmp(log[i].text, "KASAN: ", 7))
 				pl->kasan_line = i;
 		break;
-	case PANIC_CLASS_SOFT_LOCKUP:
+	case KT_PANIC_CLASS_SOFT_LOCKUP:
 		// "BUG: soft lockup - CPU#%d stuck for %us! [%s:%d]"
 		if ((s = strstr(cause, "CPU#")) != NULL) {
 			pl->cpu = (int)strtol(s + 4, NULL, 10);
@@ -315,18 +315,18 @@ static void report_read(const struct kt_log_line *log, size_t n, long end, struc
 			}
 		}
 		break;
-	case PANIC_CLASS_HARD_LOCKUP:
+	case KT_PANIC_CLASS_HARD_LOCKUP:
 		s = strstr(cause, " on cpu ");
 		if (!s && pl->message)
 			s = strstr(pl->message, " on cpu ");
 		if (s)
 			pl->cpu = (int)strtol(s + 8, NULL, 10);
 		break;
-	case PANIC_CLASS_RCU_STALL:
-		if (pl->cause_line != PANIC_NO_LINE)
+	case KT_PANIC_CLASS_RCU_STALL:
+		if (pl->cause_line != KT_PANIC_NO_LINE)
 			rcu_cpu_read(log, end, pl);
 		break;
-	case PANIC_CLASS_NMI:
+	case KT_PANIC_CLASS_NMI:
 		if ((s = strstr(cause, " on CPU ")) != NULL)
 			pl->cpu = (int)strtol(s + 8, NULL, 10);
 		break;
@@ -335,32 +335,32 @@ static void report_read(const struct kt_log_line *log, size_t n, long end, struc
 	}
 }
 
-static void blocked_read(const struct kt_log_line *log, long floor, long end, struct panic_log *pl)
+static void blocked_read(const struct kt_log_line *log, long floor, long end, struct kt_panic_log *pl)
 {
 	for (long i = floor; i < end && pl->n_blocked < KT_ARRAY_SIZE(pl->blocked_lines); i++) {
 		const struct panic_pattern *p = pattern_find(log[i].text, WHERE_CAUSE);
-		if (p && p->cls == PANIC_CLASS_HUNG_TASK && same_context(&log[i], &log[end]))
+		if (p && p->cls == KT_PANIC_CLASS_HUNG_TASK && same_context(&log[i], &log[end]))
 			pl->blocked_lines[pl->n_blocked++] = i;
 	}
 }
 
-bool kt_panic_log_read(const struct kt_log_line *log, size_t n, struct panic_log *ret)
+bool kt_panic_log_read(const struct kt_log_line *log, size_t n, struct kt_panic_log *ret)
 {
-	struct panic_log *pl = ret;
-	*pl = (struct panic_log){.cls = PANIC_CLASS_OTHER, .panic_line = PANIC_NO_LINE,
-				 .cause_line = PANIC_NO_LINE, .die_line = PANIC_NO_LINE, .cpu_line = PANIC_NO_LINE,
-				 .cpu = -1, .pid = -1, .rip = {.line = PANIC_NO_LINE},
-				 .pf_error_line = PANIC_NO_LINE, .pf_access_line = PANIC_NO_LINE,
-				 .cr2_line = PANIC_NO_LINE, .kasan_line = PANIC_NO_LINE, .sysrq_line = PANIC_NO_LINE};
-	long floor = 0, p = PANIC_NO_LINE;
+	struct kt_panic_log *pl = ret;
+	*pl = (struct kt_panic_log){.cls = KT_PANIC_CLASS_OTHER, .panic_line = KT_PANIC_NO_LINE,
+				 .cause_line = KT_PANIC_NO_LINE, .die_line = KT_PANIC_NO_LINE, .cpu_line = KT_PANIC_NO_LINE,
+				 .cpu = -1, .pid = -1, .rip = {.line = KT_PANIC_NO_LINE},
+				 .pf_error_line = KT_PANIC_NO_LINE, .pf_access_line = KT_PANIC_NO_LINE,
+				 .cr2_line = KT_PANIC_NO_LINE, .kasan_line = KT_PANIC_NO_LINE, .sysrq_line = KT_PANIC_NO_LINE};
+	long floor = 0, p = KT_PANIC_NO_LINE;
 	for (long i = 0; i < (long)n; i++)
 		if (!strncmp(log[i].text, panic_prefix, sizeof(panic_prefix) - 1)) {
-			if (p != PANIC_NO_LINE)
+			if (p != KT_PANIC_NO_LINE)
 				floor = p + 1;  // a report before an earlier panic is that panic's
 			p = i;
 		}
-	long end = p != PANIC_NO_LINE ? p : (long)n;
-	if (p != PANIC_NO_LINE) {
+	long end = p != KT_PANIC_NO_LINE ? p : (long)n;
+	if (p != KT_PANIC_NO_LINE) {
 		pl->panic_line = p;
 		pl->message = log[p].text + sizeof(panic_prefix) - 1;
 		const struct panic_pattern *pat = pattern_find(pl->message, WHERE_PANIC);
@@ -381,27 +381,27 @@ bool kt_panic_log_read(const struct kt_log_line *log, size_t n, struct panic_log
 			// before it is what killed the machine. Without one ("Attempted to kill
 			// init!" when init exits), and for a message no pattern knows, it is a
 			// panic() of its own (panic.other).
-			long d = pat ? last_die_header(log, floor, p, &log[p], pl) : PANIC_NO_LINE;
-			if (d != PANIC_NO_LINE) {
+			long d = pat ? last_die_header(log, floor, p, &log[p], pl) : KT_PANIC_NO_LINE;
+			if (d != KT_PANIC_NO_LINE) {
 				oops_read(log, floor, d, pl);
 			}
 		}
 	} else {
 		long d = last_die_header(log, 0, (long)n, NULL, pl);
-		if (d == PANIC_NO_LINE)
+		if (d == KT_PANIC_NO_LINE)
 			return false;
 		oops_read(log, 0, d, pl);
 	}
 	report_read(log, n, end, pl);
-	if (pl->cls == PANIC_CLASS_HUNG_TASK && p != PANIC_NO_LINE)
+	if (pl->cls == KT_PANIC_CLASS_HUNG_TASK && p != KT_PANIC_NO_LINE)
 		blocked_read(log, floor, p, pl);
-	long decisive = pl->cause_line != PANIC_NO_LINE ? pl->cause_line
-			: pl->die_line != PANIC_NO_LINE ? pl->die_line : end;
+	long decisive = pl->cause_line != KT_PANIC_NO_LINE ? pl->cause_line
+			: pl->die_line != KT_PANIC_NO_LINE ? pl->die_line : end;
 	for (long i = decisive; i >= floor && i >= 0; i--) {
 		if (i == (long)n)
 			continue;
 		const struct panic_pattern *c = pattern_find(log[i].text, WHERE_CAUSE);
-		if (c && c->cls == PANIC_CLASS_SYSRQ) {
+		if (c && c->cls == KT_PANIC_CLASS_SYSRQ) {
 			pl->sysrq_line = i;
 			break;
 		}

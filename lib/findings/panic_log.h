@@ -10,32 +10,32 @@
 
 #include "findings/findings.h"
 
-enum panic_class {
-#define CLASS(id, code, severity, signature, sign, title) PANIC_CLASS_##id,
+enum kt_panic_class {
+#define CLASS(id, code, severity, signature, sign, title) KT_PANIC_CLASS_##id,
 #define PATTERN(cls, where, match, text, source)
 #include "findings/panic_patterns.def"
 #undef CLASS
 #undef PATTERN
-	PANIC_CLASS_COUNT
+	KT_PANIC_CLASS_COUNT
 };
 
-enum panic_sign { PANIC_SIGN_FRAMES, PANIC_SIGN_TEXT, PANIC_SIGN_MESSAGE, PANIC_SIGN_NONE };
+enum kt_panic_sign { KT_PANIC_SIGN_FRAMES, KT_PANIC_SIGN_TEXT, KT_PANIC_SIGN_MESSAGE, KT_PANIC_SIGN_NONE };
 
-struct panic_class_info {
+struct kt_panic_class_info {
 	const char *code;
 	enum kt_severity severity;
 	const char *signature;
-	enum panic_sign sign;
+	enum kt_panic_sign sign;
 	const char *title;
 };
 
-extern const struct panic_class_info panic_classes[PANIC_CLASS_COUNT];
+extern const struct kt_panic_class_info kt_panic_classes[KT_PANIC_CLASS_COUNT];
 
-enum { PANIC_NO_LINE = -1 };
+enum { KT_PANIC_NO_LINE = -1 };
 
 /* "RIP: 0010:func+0x22/0x40 [mod]" (3.10: "RIP: 0010:[<addr>]  [<addr>] func+0x22/0x40 [mod]";
  * before 5.0 also "IP: ..." after the page-fault BUG line): where the CPU was. */
-struct panic_rip {
+struct kt_panic_rip {
 	long line;
 	char function[96];       /* "" if the kernel printed only an address */
 	uint64_t offset;
@@ -44,9 +44,9 @@ struct panic_rip {
 	bool has_address;
 };
 
-/* What the log says. Line numbers index the input's log; PANIC_NO_LINE when absent. */
-struct panic_log {
-	enum panic_class cls;
+/* What the log says. Line numbers index the input's log; KT_PANIC_NO_LINE when absent. */
+struct kt_panic_log {
+	enum kt_panic_class cls;
 	const char *panic_source; /* where the kernel prints the panic line, if a pattern knows it */
 	const char *source;      /* where it prints the report (cause or die line) */
 	long panic_line;         /* "Kernel panic - not syncing: ..." */
@@ -60,7 +60,7 @@ struct panic_log {
 	int cpu;                 /* from the report or the CPU line; -1 unknown */
 	int pid;                 /* -1 unknown */
 	char comm[17];
-	struct panic_rip rip;    /* line PANIC_NO_LINE if none */
+	struct kt_panic_rip rip;    /* line KT_PANIC_NO_LINE if none */
 	/* Page faults. */
 	long pf_error_line;      /* "#PF: error_code(0x0000) - not-present page" (5.0+) */
 	long pf_access_line;     /* "#PF: supervisor read access in kernel mode" */
@@ -82,6 +82,6 @@ struct panic_log {
 /* Reads the log; false when it holds neither a panic line nor an oops. An oops without a panic
  * line may have taken the dump itself (oops_end() -> crash_kexec()): the caller checks that
  * against the dump. */
-bool kt_panic_log_read(const struct kt_log_line *log, size_t n, struct panic_log *ret);
+bool kt_panic_log_read(const struct kt_log_line *log, size_t n, struct kt_panic_log *ret);
 
 #endif
