@@ -412,6 +412,11 @@ struct kt_error *kt_finding_panic_cause(struct kt_findings_input *in, struct kt_
 		ok = line_fact(f, "sysrq.log", log, pl.sysrq_line, NULL);
 	if (ok && cls == KT_PANIC_CLASS_SYSRQ)
 		ok = sysrq_facts(f, bt, who, sizeof(who));
+	for (size_t i = 0; ok && i < pl.n_earlier; i++) {
+		char key[32];
+		kt_textf(key, sizeof(key), "earlier.%zu", i);
+		ok = line_fact(f, key, log, pl.earlier_lines[i], "reported before, without a panic");
+	}
 	if (ok && log_error)
 		ok = kt_finding_fact(f, "log.error", "%s", kt_error_message(log_error));
 	if (ok && !bt)

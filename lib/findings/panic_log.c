@@ -344,6 +344,29 @@ static void blocked_read(const struct kt_log_line *log, long floor, long end, st
 	}
 }
 
+/* Reports before line `before` of other classes than the deciding one's. */
+static void earlier_read(const struct kt_log_line *log, long floor, long before, struct kt_panic_log *pl)
+{
+	const struct panic_pattern *seen[KT_ARRAY_SIZE(pl->earlier_lines)];
+	for (long i = before - 1; i >= floor && pl->n_earlier < KT_ARRAY_SIZE(pl->earlier_lines); i--) {
+		if (i == pl->cause_line || i == pl->die_line)
+			continue;
+		char str[8];
+		unsigned int e, c;
+		const struct panic_pattern *p = pattern_find(log[i].text, WHERE_CAUSE);
+		bool die = !p && die_header(log[i].text, str, sizeof(str), &e, &c);
+		if ((!p && !die) || (p && (p->cls == pl->cls || p->cls == KT_PANIC_CLASS_SYSRQ)))
+			continue;
+		bool again = false;
+		for (size_t k = 0; k < pl->n_earlier && !again; k++)
+			again = seen[k] == p && (p || die);
+		if (again)
+			continue;
+		seen[pl->n_earlier] = p;
+		pl->earlier_lines[pl->n_earlier++] = i;
+	}
+}
+
 bool kt_panic_log_read(const struct kt_log_line *log, size_t n, struct kt_panic_log *ret)
 {
 	struct kt_panic_log *pl = ret;
@@ -397,6 +420,7 @@ bool kt_panic_log_read(const struct kt_log_line *log, size_t n, struct kt_panic_
 		blocked_read(log, floor, p, pl);
 	long decisive = pl->cause_line != KT_PANIC_NO_LINE ? pl->cause_line
 			: pl->die_line != KT_PANIC_NO_LINE ? pl->die_line : end;
+	earlier_read(log, floor, decisive, pl);
 	for (long i = decisive; i >= floor && i >= 0; i--) {
 		if (i == (long)n)
 			continue;

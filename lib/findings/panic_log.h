@@ -77,6 +77,11 @@ struct kt_panic_log {
 	size_t n_blocked;
 	/* "Trigger a crash": the sysrq action message before a sysrq panic. */
 	long sysrq_line;
+	/* Reports of other classes before the deciding one, which did not panic (a hung task
+	 * reported before a sysrq crash, an earlier oops): the latest of each pattern, newest
+	 * first. */
+	long earlier_lines[4];
+	size_t n_earlier;
 };
 
 /* Reads the log; false when it holds neither a panic line nor an oops. An oops without a panic

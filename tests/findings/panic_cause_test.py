@@ -106,6 +106,15 @@ def check(tap, name, d, counts, signatures):
             tap.eq([x["code"] for x in doc["findings"]], ["panic.sysrq"],
                    f"{name}: a plain sysrq crash gives the panic and no other finding")
             counts[0] += 1
+        # What was reported before the crash by hand: the hung-task report of the mutex waiter.
+        earlier = [v for k, v in facts.items() if k.startswith("earlier.")]
+        waiter = gt.get("mutex", {}).get("waiter")
+        if waiter:
+            tap.ok(any(f'INFO: task {waiter["comm"]}:{waiter["pid"]} blocked' in v for v in earlier),
+                   f"{name}: the hung-task report of the mutex waiter before the crash is quoted", earlier)
+            counts[0] += 1
+        elif name == "panic":
+            tap.eq(earlier, [], f"{name}: nothing was reported before the crash")
     elif want == "panic.oops.page_fault":
         o = gt["oops"]
         module = o["fault_sym"].rsplit("[", 1)[1].rstrip("]") if "[" in o["fault_sym"] else None
