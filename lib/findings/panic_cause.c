@@ -132,18 +132,19 @@ static bool cr2_facts(struct kt_finding *f, const struct kt_log_line *log, long 
 	return true;
 }
 
+/* The CPU's active task in the dump, checked against the pid the log names. */
 static bool task_fact(struct kt_finding *f, const struct kt_backtrace *bt, const struct kt_panic_log *pl, int cpu)
 {
 	if (!bt)
 		return pl->pid < 0 || kt_finding_fact(f, "task", "pid %d \"%s\" (from the log)", pl->pid, pl->comm);
 	f->task = bt->task;
-	const char *agree = pl->pid < 0 ? ""
-			    : pl->pid == bt->pid ? "; the log names the same pid"
-			    : "; the log names another pid";
-	return kt_finding_fact(f, "task", "pid %d \"%s\" task 0x%" PRIx64 ", active on CPU %d in the dump%s%s%.16s%s",
-			       bt->pid, bt->comm, bt->task, cpu, agree, pl->pid >= 0 && pl->pid != bt->pid ? " \"" : "",
-			       pl->pid >= 0 && pl->pid != bt->pid ? pl->comm : "",
-			       pl->pid >= 0 && pl->pid != bt->pid ? "\"" : "");
+	char agree[64] = "";
+	if (pl->pid >= 0 && pl->pid == bt->pid)
+		kt_textf(agree, sizeof(agree), "; the log names the same pid");
+	else if (pl->pid >= 0)
+		kt_textf(agree, sizeof(agree), "; the log names pid %d \"%s\"", pl->pid, pl->comm);
+	return kt_finding_fact(f, "task", "pid %d \"%s\" task 0x%" PRIx64 ", active on CPU %d in the dump%s", bt->pid,
+			       bt->comm, bt->task, cpu, agree);
 }
 
 /* "INFO: task NAME:PID blocked for more than N seconds.": the pid, or -1. */
