@@ -7,17 +7,21 @@
 #include "core/util.h"
 #include "findings/findings.h"
 
-/* Every check, in the order the report shows findings of the same severity. A later check may
- * read what an earlier one found (nmi_silent names the VMX abort that explains the silence). */
+/* Every check, in the order the report shows findings of the same severity, which is also the
+ * order in which their signatures take precedence: the checks that name what was stuck come
+ * before the panic cause, whose key frame depends on which CPU's watchdog fired first (a soft
+ * lockup on a spinlock panics on either CPU, boot to boot). A later check may read what an
+ * earlier one found (nmi_silent names the VMX abort that explains the silence). */
 static const struct {
 	const char *name;
 	kt_finding_check_fn *run;
 } checks[] = {
-	{"vmx_abort", kt_finding_vmx_abort},    /* vmx_abort.c */
-	{"nmi_silent", kt_finding_nmi_silent},  /* nmi_silent.c */
-	{"hung_tasks", kt_finding_hung_tasks},  /* hung_tasks.c, hung_block.c */
-	{"lockup", kt_finding_lockup},          /* lockup.c, spin_point.c */
-	{"csd_wait", kt_finding_csd_wait},      /* csd_wait.c */
+	{"vmx_abort", kt_finding_vmx_abort},      /* vmx_abort.c */
+	{"nmi_silent", kt_finding_nmi_silent},    /* nmi_silent.c */
+	{"hung_tasks", kt_finding_hung_tasks},    /* hung_tasks.c, hung_block.c */
+	{"lockup", kt_finding_lockup},            /* lockup.c, spin_point.c */
+	{"csd_wait", kt_finding_csd_wait},        /* csd_wait.c */
+	{"panic_cause", kt_finding_panic_cause},  /* panic_cause.c, panic_log.c, panic_patterns.def */
 };
 
 const char *kt_severity_name(enum kt_severity severity)

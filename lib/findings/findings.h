@@ -99,6 +99,7 @@ bool kt_signature_skips(const char *function);
  * evidence gaps (as facts); a returned error ends the collection. */
 typedef struct kt_error *kt_finding_check_fn(struct kt_findings_input *in, struct kt_findings_list *list);
 
+kt_finding_check_fn kt_finding_panic_cause;
 kt_finding_check_fn kt_finding_vmx_abort;
 kt_finding_check_fn kt_finding_nmi_silent;
 kt_finding_check_fn kt_finding_hung_tasks;
