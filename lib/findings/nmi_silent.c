@@ -45,6 +45,75 @@ static bool chain_fact(struct kt_finding *f, const struct kt_backtrace *bt, size
 	return kt_finding_fact(f, "chain", "%s", bt->n_frames ? text : "no frame could be rebuilt");
 }
 
+/* struct nmi_desc nmi_desc[NMI_MAX] (arch/x86/kernel/nmi.c, since 3.2), indexed by the NMI type
+ * of arch/x86/include/asm/nmi.h, whose order has not changed since. */
+static const char *const nmi_types[] = {"NMI_LOCAL", "NMI_UNKNOWN", "NMI_SERR", "NMI_IO_CHECK"};
+
+struct handlers_text {
+	struct kt_program *prog;
+	char *buf;
+	size_t size, len, count;
+};
+
+static bool handler_add(const struct kt_object *action, void *arg)
+{
+	struct handlers_text *t = arg;
+	struct kt_object m;
+	uint64_t fn = 0;
+	const char *name = NULL, *module = NULL;
+	uint64_t offset = 0;
+	struct kt_error *err = kt_object_member(action, "handler", &m);
+	if (!err)
+		err = kt_object_read_unsigned(&m, &fn);
+	if (!err)
+		err = kt_program_symbolize(t->prog, fn, &name, &offset, &module);
+	kt_error_destroy(err);
+	if (t->len < t->size)
+		t->len += (size_t)snprintf(t->buf + t->len, t->size - t->len, "%s%s%s%s%s", t->count ? ", " : "",
+					   name ? name : "?", module ? " [" : "", module ? module : "",
+					   module ? "]" : "");
+	t->count++;
+	return t->count < 64;
+}
+
+/* Every registered NMI handler by type: when the call into the one frame 0 runs cannot be
+ * resolved, these are the functions it can be (nmi_handle() calls each of a type in turn). */
+static bool handlers_fact(struct kt_findings_input *in, struct kt_finding *f)
+{
+	uint64_t desc;
+	struct kt_error *err = kt_program_symbol_address(in->prog, "nmi_desc", &desc);
+	if (err) {
+		kt_error_destroy(err);
+		return true;
+	}
+	char text[512];
+	struct handlers_text t = {.prog = in->prog, .buf = text, .size = sizeof(text)};
+	text[0] = '\0';
+	uint64_t size = 0;
+	struct kt_object d, head;
+	err = kt_object_from_address(in->prog, "struct nmi_desc", desc, &d);
+	if (!err)
+		err = kt_object_size(&d, &size);
+	for (size_t type = 0; type < KT_ARRAY_SIZE(nmi_types) && !err; type++) {
+		if ((err = kt_object_from_address(in->prog, "struct nmi_desc", desc + type * size, &d)) ||
+		    (err = kt_object_member(&d, "head", &head)))
+			break;
+		if (t.len < t.size)
+			t.len += (size_t)snprintf(text + t.len, t.size - t.len, "%s%s: ", type ? "; " : "",
+						  nmi_types[type]);
+		t.count = 0;
+		err = kt_object_list_for_each(&head, "struct nmiaction", "list", 64, handler_add, &t);
+		if (!err && !t.count && t.len < t.size)
+			t.len += (size_t)snprintf(text + t.len, t.size - t.len, "none");
+	}
+	bool ok = err ? err == &kt_enomem ? false
+		      : kt_finding_fact(f, "nmi.handlers", "not read: %s", kt_error_message(err))
+		      : kt_finding_fact(f, "nmi.handlers", "%s (nmi_desc: nmi_handle() calls each handler of "
+					"the NMI's type in turn; the unresolved call is one of them)", text);
+	kt_error_destroy(err);
+	return ok;
+}
+
 /* The NMI handler a rebuilt chain stops in: the target of the call before the innermost
  * return address, when frame 0 has no symbol of its own. */
 static bool handler_fact(struct kt_findings_input *in, struct kt_finding *f, const struct kt_backtrace *bt)
@@ -66,7 +135,8 @@ static bool handler_fact(struct kt_findings_input *in, struct kt_finding *f, con
 				  site.instruction ? site.instruction : "?", site.caller ? site.caller : "?",
 				  kt_call_verdict_name(site.verdict), site.reason ? site.reason : "")
 		: kt_finding_fact(f, "nmi.handler", "the call in %s is not resolved: %s",
-				  site.caller ? site.caller : "?", site.reason ? site.reason : "?");
+				  site.caller ? site.caller : "?", site.reason ? site.reason : "?") &&
+		  handlers_fact(in, f);
 	kt_call_site_deinit(&site);
 	return ok;
 }

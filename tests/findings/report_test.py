@@ -96,6 +96,10 @@ def check_ties(tap, name, r, gt, counts):
                 f"nmi.silent_cpu is CPU {gt['nmi']['cpu']}, task {gt['nmi']['comm']}", f)
             tie("NMI handler" in f["summary"] or "NMI stack" in facts_text(f),
                 "nmi.silent_cpu says the CPU was already in an NMI handler", f["summary"])
+            handler = gt["nmi"]["handler_func"].split()[0]
+            tie(handler in fact(f, "nmi.handler") + fact(f, "nmi.handlers") + fact(f, "chain"),
+                f"nmi.silent_cpu names the NMI handler {handler} (resolved, or among the registered ones)",
+                facts_text(f)[:800])
         for f in by_code(r, "hung.mutex"):
             text = facts_text(f)
             tie(h(f["task"]) == h(gt["mutex"]["waiter"]["task"]),
