@@ -425,16 +425,6 @@ static void lock_from_stack(struct kt_findings_input *in, struct kt_hung_task *h
 		     : "the task's address is on no slot of its live stack");
 }
 
-static bool read_member(struct kt_object *obj, const char *path, uint64_t *ret)
-{
-	struct kt_object m;
-	struct kt_error *err = kt_object_member(obj, path, &m);
-	if (!err)
-		err = kt_object_read_unsigned(&m, ret);
-	kt_error_destroy(err);
-	return !err;
-}
-
 /* now - sched_info.last_arrival, now being the task's CPU's runqueue clock. */
 static void wait_time(struct kt_findings_input *in, struct kt_hung_task *h)
 {
@@ -442,11 +432,11 @@ static void wait_time(struct kt_findings_input *in, struct kt_hung_task *h)
 	struct kt_object task, rq, cpu_rq, jiffies;
 	if (kt_object_from_address(prog, "struct task_struct", h->task->address, &task))
 		return;
-	h->has_wait = read_member(&task, "sched_info.last_arrival", &h->last_arrival) && h->last_arrival;
+	h->has_wait = kt_object_member_u64(&task, "sched_info.last_arrival", &h->last_arrival) && h->last_arrival;
 	struct kt_error *err = kt_object_from_symbol(prog, "runqueues", &rq);
 	if (!err && h->task->cpu >= 0)
 		err = kt_object_per_cpu(&rq, (unsigned int)h->task->cpu, &cpu_rq);
-	if (!err && read_member(&cpu_rq, "clock", &h->now) && h->now >= h->last_arrival) {
+	if (!err && kt_object_member_u64(&cpu_rq, "clock", &h->now) && h->now >= h->last_arrival) {
 		kt_textf(h->now_source, sizeof(h->now_source), "runqueues.clock of CPU %d", h->task->cpu);
 	} else {
 		// The latest last_arrival of any task stands in for the clock.
@@ -458,7 +448,7 @@ static void wait_time(struct kt_findings_input *in, struct kt_hung_task *h)
 			struct kt_object t;
 			uint64_t v;
 			if (!kt_object_from_address(prog, "struct task_struct", tasks[i].address, &t) &&
-			    read_member(&t, "sched_info.last_arrival", &v) && v > h->now)
+			    kt_object_member_u64(&t, "sched_info.last_arrival", &v) && v > h->now)
 				h->now = v;
 		}
 		kt_textf(h->now_source, sizeof(h->now_source), "the latest sched_info.last_arrival of any task");
@@ -466,7 +456,7 @@ static void wait_time(struct kt_findings_input *in, struct kt_hung_task *h)
 	kt_error_destroy(err);
 	h->has_wait &= h->now >= h->last_arrival;
 	struct kt_error *jerr = kt_object_from_symbol(prog, "jiffies", &jiffies);
-	h->has_last_switch = !jerr && read_member(&task, "last_switch_time", &h->last_switch_time) &&
+	h->has_last_switch = !jerr && kt_object_member_u64(&task, "last_switch_time", &h->last_switch_time) &&
 			     !kt_object_read_unsigned(&jiffies, &h->jiffies);
 	kt_error_destroy(jerr);
 }

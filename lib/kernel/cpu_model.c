@@ -9,16 +9,7 @@
 #include "arch/x86_64/vmx_tables.h"
 #include "core/error.h"
 #include "kernel/cpu_model.h"
-
-static bool member_u64(const struct kt_object *obj, const char *name, uint64_t *ret)
-{
-	struct kt_object m;
-	struct kt_error *err = kt_object_member(obj, name, &m);
-	if (!err)
-		err = kt_object_read_unsigned(&m, ret);
-	kt_error_destroy(err);
-	return !err;
-}
+#include "kernel/object.h"
 
 static bool member_string(const struct kt_object *obj, const char *name, char *buf, size_t size)
 {
@@ -41,15 +32,15 @@ void kt_cpu_model_read(struct kt_program *prog, struct kt_cpu_model *m)
 		return;
 	}
 	if (!member_string(&cpu, "x86_vendor_id", m->vendor_id, sizeof(m->vendor_id)) ||
-	    !member_u64(&cpu, "x86", &v))
+	    !kt_object_member_u64(&cpu, "x86", &v))
 		return;
 	m->family = (unsigned int)v;
-	if (!member_u64(&cpu, "x86_model", &v))
+	if (!kt_object_member_u64(&cpu, "x86_model", &v))
 		return;
 	m->model = (unsigned int)v;
-	if (member_u64(&cpu, "x86_stepping", &v) || member_u64(&cpu, "x86_mask", &v))
+	if (kt_object_member_u64(&cpu, "x86_stepping", &v) || kt_object_member_u64(&cpu, "x86_mask", &v))
 		m->stepping = (unsigned int)v;
-	if (member_u64(&cpu, "microcode", &v))
+	if (kt_object_member_u64(&cpu, "microcode", &v))
 		m->microcode = (uint32_t)v;
 	if (!member_string(&cpu, "x86_model_id", m->model_id, sizeof(m->model_id)))
 		m->model_id[0] = '\0';

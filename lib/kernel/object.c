@@ -501,6 +501,16 @@ struct kt_error *kt_object_member(const struct kt_object *obj, const char *path,
 	return err;
 }
 
+bool kt_object_member_u64(const struct kt_object *obj, const char *path, uint64_t *ret)
+{
+	struct kt_object m;
+	struct kt_error *err = kt_object_member(obj, path, &m);
+	if (!err)
+		err = kt_object_read_unsigned(&m, ret);
+	kt_error_destroy(err);
+	return !err;
+}
+
 struct kt_error *kt_object_member_offset(struct kt_program *prog, struct kt_type_ref type,
 					 const char *path, uint64_t *offset_ret,
 					 struct kt_type_ref *member_ret)

@@ -60,6 +60,9 @@ static inline void kt_object_field(const struct kt_object *obj, const struct kt_
 struct kt_error *kt_object_container_of_type(const struct kt_object *obj,
 					     struct kt_type_ref type, const char *member,
 					     struct kt_object *ret);
+/* A scalar member's value, for code that reads many optional members and keeps going where one
+ * is missing: false if the type lacks it or it cannot be read (the error is dropped). */
+bool kt_object_member_u64(const struct kt_object *obj, const char *path, uint64_t *ret);
 /* Whether struct/union type has member path (for layouts that changed between versions). */
 bool kt_object_type_has_member(struct kt_program *prog, struct kt_type_ref type,
 			       const char *path);

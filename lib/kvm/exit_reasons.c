@@ -21,7 +21,7 @@ void kt_vmx_exit_reason_fill(struct kt_kvm_ctx *ctx, const struct kt_object *vmx
 	static const char *const paths[] = {"exit_reason.full", "vt.exit_reason.full", "exit_reason"};
 	uint64_t reason;
 	for (size_t i = 0; i < KT_ARRAY_SIZE(paths); i++) {
-		if (!kt_kvm_u64(vmx, paths[i], &reason))
+		if (!kt_object_member_u64(vmx, paths[i], &reason))
 			continue;
 		v->has_exit_reason = true;
 		v->exit_reason = reason;
@@ -36,9 +36,9 @@ void kt_vmx_exit_reason_fill(struct kt_kvm_ctx *ctx, const struct kt_object *vmx
 bool kt_svm_exit_code_read(const struct kt_object *vmcb, uint64_t *ret)
 {
 	uint64_t lo, hi = 0;
-	if (!kt_kvm_u64(vmcb, "control.exit_code", &lo))
+	if (!kt_object_member_u64(vmcb, "control.exit_code", &lo))
 		return false;
-	if (kt_kvm_u64(vmcb, "control.exit_code_hi", &hi))
+	if (kt_object_member_u64(vmcb, "control.exit_code_hi", &hi))
 		lo = (lo & 0xffffffff) | hi << 32;
 	*ret = lo;
 	return true;
@@ -51,7 +51,7 @@ void kt_svm_exit_reason_fill(struct kt_kvm_ctx *ctx, const struct kt_object *svm
 	struct kt_object vmcb;
 	uint64_t code, ptr;
 	struct kt_error *err = kt_object_member(svm, "vmcb", &vmcb);
-	if (!err && kt_kvm_u64(svm, "vmcb", &ptr) && ptr)
+	if (!err && kt_object_member_u64(svm, "vmcb", &ptr) && ptr)
 		err = kt_object_deref(&vmcb, &vmcb);
 	if (!err && kt_svm_exit_code_read(&vmcb, &code)) {
 		v->has_exit_reason = true;

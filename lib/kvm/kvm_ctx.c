@@ -41,16 +41,6 @@ bool kt_kvm_member(const struct kt_object *obj, const char *path, bool deref, st
 	return !err;
 }
 
-bool kt_kvm_u64(const struct kt_object *obj, const char *path, uint64_t *ret)
-{
-	struct kt_object m;
-	struct kt_error *err = kt_object_member(obj, path, &m);
-	if (!err)
-		err = kt_object_read_unsigned(&m, ret);
-	kt_error_destroy(err);
-	return !err;
-}
-
 bool kt_kvm_i64(const struct kt_object *obj, const char *path, int64_t *ret)
 {
 	struct kt_object m;

@@ -21,7 +21,6 @@ struct kt_error *kt_kvm_ctx_init(struct kt_program *prog, struct kt_kvm_ctx *ctx
 const char *kt_kvm_type(const char *module, const char *name, char *buf, size_t size);
 
 /* A scalar member; false if the type lacks it or it cannot be read. */
-bool kt_kvm_u64(const struct kt_object *obj, const char *path, uint64_t *ret);
 bool kt_kvm_i64(const struct kt_object *obj, const char *path, int64_t *ret);
 bool kt_kvm_has(const struct kt_object *obj, const char *path);
 /* The member (or, deref, what the pointer member points at); false if absent or unreadable. */

@@ -73,9 +73,9 @@ void kt_kvm_vcpu_fill(struct kt_kvm_ctx *ctx, const struct kt_object *vcpu, enum
 		v->mode = (int)i;
 		v->mode_name = kt_kvm_vcpu_mode_name(v->mode);
 	}
-	if (kt_kvm_u64(vcpu, "requests", &u))
+	if (kt_object_member_u64(vcpu, "requests", &u))
 		v->requests = u;
-	if (kt_kvm_u64(vcpu, "kvm", &u))
+	if (kt_object_member_u64(vcpu, "kvm", &u))
 		v->kvm = u;
 	struct kt_object pid;
 	uint64_t pid_ptr = 0, task = 0;

@@ -137,7 +137,7 @@ static void owner_read(struct vm_builder *b, struct kt_kvm_vm *vm, const struct 
 	struct kt_program *prog = b->ctx->prog;
 	int64_t pid = -1;
 	uint64_t mm;
-	if (kt_kvm_u64(kvm, "mm", &mm))
+	if (kt_object_member_u64(kvm, "mm", &mm))
 		vm->mm = mm;
 	const char *evidence = NULL;
 	if (kt_kvm_i64(kvm, "userspace_pid", &pid) && pid > 0) {

@@ -20,7 +20,7 @@ static bool count_slot(const struct kt_object *slot, void *arg)
 	struct slot_count *c = arg;
 	uint64_t pages;
 	c->n++;
-	if (kt_kvm_u64(slot, "npages", &pages))
+	if (kt_object_member_u64(slot, "npages", &pages))
 		c->pages += pages;
 	return c->n < MEMSLOT_BUDGET;
 }
@@ -76,7 +76,7 @@ struct kt_error *kt_kvm_memslots_read(struct kt_kvm_vm *vm, const struct kt_obje
 		if ((err = kt_object_size(&member, &size)) || (err = kt_object_subscript(&member, 0, &first)) ||
 		    (err = kt_object_size(&first, &slot_size)))
 			return err;
-		bool has_used = kt_kvm_u64(&slots, "used_slots", &used);
+		bool has_used = kt_object_member_u64(&slots, "used_slots", &used);
 		// v5.10's memslots[] is a flexible array of used_slots entries: the type gives no bound.
 		uint64_t n = has_used ? used : slot_size ? size / slot_size : 0;
 		if (n > MEMSLOT_BUDGET)
@@ -86,7 +86,7 @@ struct kt_error *kt_kvm_memslots_read(struct kt_kvm_vm *vm, const struct kt_obje
 			struct kt_object slot = first;
 			uint64_t pages;
 			slot.address = first.address + i * slot_size;
-			if (kt_kvm_u64(&slot, "npages", &pages) && (pages || has_used)) {
+			if (kt_object_member_u64(&slot, "npages", &pages) && (pages || has_used)) {
 				c.n++;
 				c.pages += pages;
 			}

@@ -47,12 +47,12 @@ static void events_read(struct kt_kvm_ctx *ctx, struct kt_pebs_context *p, const
 		}
 		struct kt_pebs_event *e = &p->events[p->n_events++];
 		*e = (struct kt_pebs_event){.counter = (unsigned int)i, .event = address};
-		if (kt_kvm_u64(&event, "attr.config", &v))
+		if (kt_object_member_u64(&event, "attr.config", &v))
 			e->config = v;
-		if (kt_kvm_u64(&event, "attr.precise_ip", &v))
+		if (kt_object_member_u64(&event, "attr.precise_ip", &v))
 			e->precise_ip = (unsigned int)v;
 		uint64_t owner = 0;
-		kt_kvm_u64(&event, "owner", &owner);
+		kt_object_member_u64(&event, "owner", &owner);
 		kt_kvm_thread_fill(ctx->prog, owner, &e->owner);
 	}
 }
@@ -73,7 +73,7 @@ void kt_pebs_context_read(struct kt_kvm_ctx *ctx, int cpu, struct kt_pebs_contex
 		append(p, text);
 		kt_error_destroy(err);
 	} else {
-		if (kt_kvm_u64(&obj, "pebs_enabled", &v)) {
+		if (kt_object_member_u64(&obj, "pebs_enabled", &v)) {
 			p->has_pebs_enabled = true;
 			p->pebs_enabled = v;
 		} else {
@@ -84,7 +84,7 @@ void kt_pebs_context_read(struct kt_kvm_ctx *ctx, int cpu, struct kt_pebs_contex
 	// static struct x86_pmu x86_pmu (arch/x86/events/core.c): typed by DWARF or the list of
 	// globals, not by the kernel's BTF.
 	if (!(err = kt_object_symbol(prog, "x86_pmu", "struct x86_pmu", &obj, NULL))) {
-		if (kt_kvm_u64(&obj, "pebs_no_isolation", &v)) {
+		if (kt_object_member_u64(&obj, "pebs_no_isolation", &v)) {
 			p->has_no_isolation = true;
 			p->pebs_no_isolation = v;
 		} else {
@@ -99,7 +99,7 @@ void kt_pebs_context_read(struct kt_kvm_ctx *ctx, int cpu, struct kt_pebs_contex
 	}
 	if (cpu >= 0 && !(err = kt_object_symbol(prog, "cpu_info", "struct cpuinfo_x86", &obj, NULL)) &&
 	    !(err = kt_object_per_cpu(&obj, (unsigned int)cpu, &obj))) {
-		if (kt_kvm_u64(&obj, "microcode", &v)) {
+		if (kt_object_member_u64(&obj, "microcode", &v)) {
 			p->has_microcode = true;
 			p->microcode = (uint32_t)v;
 		}

@@ -32,19 +32,19 @@ static void vcpu_read(struct kt_kvm_ctx *ctx, const struct kt_kvm_vcpu *vcpu, st
 		return;
 	}
 	out->vcpu_svm = svm.address;
-	if (kt_kvm_u64(&svm, "vmcb01.ptr", &v)) {
+	if (kt_object_member_u64(&svm, "vmcb01.ptr", &v)) {
 		out->has_vmcb01 = true;
 		out->vmcb01 = v;
-		kt_kvm_u64(&svm, "vmcb01.pa", &out->vmcb01_pa);
+		kt_object_member_u64(&svm, "vmcb01.pa", &out->vmcb01_pa);
 		uint64_t current;
 		struct kt_object m, cur;
-		if (kt_kvm_u64(&svm, "current_vmcb", &current) && kt_kvm_member(&svm, "vmcb01", false, &m)) {
+		if (kt_object_member_u64(&svm, "current_vmcb", &current) && kt_kvm_member(&svm, "vmcb01", false, &m)) {
 			out->vmcb01_current = current == m.address;
 			if (current && kt_kvm_member(&svm, "current_vmcb", true, &cur))
-				kt_kvm_u64(&cur, "pa", &out->vmcb_pa);
+				kt_object_member_u64(&cur, "pa", &out->vmcb_pa);
 		}
 	} else {
-		kt_kvm_u64(&svm, "vmcb_pa", &out->vmcb_pa);
+		kt_object_member_u64(&svm, "vmcb_pa", &out->vmcb_pa);
 	}
 	if (!out->vmcb) {
 		kt_textf(out->error, sizeof(out->error), "vcpu_svm.vmcb is NULL");
@@ -61,18 +61,18 @@ static void vcpu_read(struct kt_kvm_ctx *ctx, const struct kt_kvm_vcpu *vcpu, st
 	}
 	out->readable = true;
 	out->exit_name = kt_svm_exit_code_name(out->exit_code);
-	kt_kvm_u64(&vmcb, "control.exit_info_1", &out->exit_info_1);
-	kt_kvm_u64(&vmcb, "control.exit_info_2", &out->exit_info_2);
-	if (kt_kvm_u64(&vmcb, "control.exit_int_info", &v))
+	kt_object_member_u64(&vmcb, "control.exit_info_1", &out->exit_info_1);
+	kt_object_member_u64(&vmcb, "control.exit_info_2", &out->exit_info_2);
+	if (kt_object_member_u64(&vmcb, "control.exit_int_info", &v))
 		out->exit_int_info = (uint32_t)v;
-	if (kt_kvm_u64(&vmcb, "control.exit_int_info_err", &v))
+	if (kt_object_member_u64(&vmcb, "control.exit_int_info_err", &v))
 		out->exit_int_info_err = (uint32_t)v;
-	kt_kvm_u64(&vmcb, "save.cr0", &out->cr0);
-	kt_kvm_u64(&vmcb, "save.cr3", &out->cr3);
-	kt_kvm_u64(&vmcb, "save.cr4", &out->cr4);
-	kt_kvm_u64(&vmcb, "save.efer", &out->efer);
-	kt_kvm_u64(&vmcb, "save.rip", &out->rip);
-	kt_kvm_u64(&vmcb, "save.rsp", &out->rsp);
+	kt_object_member_u64(&vmcb, "save.cr0", &out->cr0);
+	kt_object_member_u64(&vmcb, "save.cr3", &out->cr3);
+	kt_object_member_u64(&vmcb, "save.cr4", &out->cr4);
+	kt_object_member_u64(&vmcb, "save.efer", &out->efer);
+	kt_object_member_u64(&vmcb, "save.rip", &out->rip);
+	kt_object_member_u64(&vmcb, "save.rsp", &out->rsp);
 }
 
 struct kt_error *kt_svm_state_read(struct kt_program *prog, uint64_t vcpu, struct kt_svm_state **ret)

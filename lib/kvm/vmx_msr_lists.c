@@ -48,8 +48,8 @@ static struct kt_error *list_read(struct kt_kvm_ctx *ctx, enum kt_msr_list_kind 
 		uint64_t index, reserved, value;
 		if ((err = kt_object_subscript(array, i, &e)))
 			return err;
-		if (!kt_kvm_u64(&e, "index", &index) || !kt_kvm_u64(&e, "reserved", &reserved) ||
-		    !kt_kvm_u64(&e, "value", &value))
+		if (!kt_object_member_u64(&e, "index", &index) || !kt_object_member_u64(&e, "reserved", &reserved) ||
+		    !kt_object_member_u64(&e, "value", &value))
 			return kt_error_fault(e.address, "%s[%u] cannot be read", member, i);
 		bool beyond = i >= count;
 		if (beyond && !index)
@@ -112,7 +112,7 @@ void kt_vmx_msr_lists_read(struct kt_kvm_ctx *ctx, const struct kt_object *vmx, 
 	for (size_t i = 0; i < n; i++) {
 		struct kt_object array;
 		uint64_t count;
-		if (!kt_kvm_u64(vmx, specs[i].count_path, &count)) {
+		if (!kt_object_member_u64(vmx, specs[i].count_path, &count)) {
 			if (specs[i].kind != KT_MSR_LIST_EXIT_STORE)  // msr_autostore: newer kernels only
 				kt_textf(out->lists_error, sizeof(out->lists_error), "%s cannot be read",
 					 specs[i].count_path);

@@ -53,7 +53,7 @@ static uint64_t vmcs01_owner(struct kt_kvm_ctx *ctx, uint64_t loaded_vmcs, unsig
 	}
 	// A vmcs01 is its vCPU's loaded_vmcs unless a nested guest runs; either way vcpu->cpu is
 	// the CPU whose list holds it.
-	bool points_back = kt_kvm_u64(&vmx, "loaded_vmcs", &current) && current == loaded_vmcs;
+	bool points_back = kt_object_member_u64(&vmx, "loaded_vmcs", &current) && current == loaded_vmcs;
 	bool same_cpu = kt_kvm_i64(&vcpu, "cpu", &vcpu_cpu) && vcpu_cpu == (int64_t)cpu;
 	return points_back || same_cpu ? vcpu.address : 0;
 }
@@ -73,7 +73,7 @@ static struct kt_error *cpu_read(struct kt_kvm_ctx *ctx, unsigned int cpu, struc
 		return kt_error_prefix(err, "loaded_vmcss_on_cpu of CPU %u", cpu);
 	uint64_t next;
 	// A CPU kvm_intel never initialised holds a zeroed head: an empty list, not a fault.
-	if (kt_kvm_u64(&head, "next", &next) && !next)
+	if (kt_object_member_u64(&head, "next", &next) && !next)
 		return NULL;
 	struct loaded_walk w = {0};
 	err = kt_object_list_for_each(&head, kt_kvm_type(ctx->vmx_module, "struct loaded_vmcs", type,

@@ -79,9 +79,9 @@ static void loaded_read(struct kt_kvm_ctx *ctx, const struct kt_vmx_state *state
 					    .current = lv->address == current};
 	if (kt_kvm_i64(lv, "cpu", &cpu))
 		out->cpu = (int)cpu;
-	if (kt_kvm_u64(lv, "launched", &launched))
+	if (kt_object_member_u64(lv, "launched", &launched))
 		out->launched = launched;
-	if (kt_kvm_u64(lv, "host_state.rsp", &rsp)) {
+	if (kt_object_member_u64(lv, "host_state.rsp", &rsp)) {
 		out->has_host_rsp = true;
 		out->host_rsp = rsp;
 	}
@@ -107,7 +107,7 @@ static struct kt_error *vcpu_read(struct kt_kvm_ctx *ctx, struct kt_vmx_state *s
 	out->vcpu_vmx = vmx.address;
 	if ((err = kt_object_member(&vmx, "vmcs01", &vmcs01)))
 		return kt_kvm_note(err, out->error, sizeof(out->error), "vcpu_vmx.vmcs01");
-	if (!kt_kvm_u64(&vmx, "loaded_vmcs", &current_addr))
+	if (!kt_object_member_u64(&vmx, "loaded_vmcs", &current_addr))
 		kt_textf(out->error, sizeof(out->error), "vcpu_vmx.loaded_vmcs cannot be read");
 	loaded_read(ctx, state, &vmcs01, "vmcs01", current_addr, &out->loaded[out->n_loaded++]);
 	// A nested guest's VMCS: vmx->nested.vmcs02 (v6.1; v3.10 keeps a pool instead), shown once
@@ -115,7 +115,7 @@ static struct kt_error *vcpu_read(struct kt_kvm_ctx *ctx, struct kt_vmx_state *s
 	struct kt_object vmcs02;
 	uint64_t region = 0;
 	struct kt_error *nested = kt_object_member(&vmx, "nested.vmcs02", &vmcs02);
-	bool has_vmcs02 = !nested && kt_kvm_u64(&vmcs02, "vmcs", &region) && region;
+	bool has_vmcs02 = !nested && kt_object_member_u64(&vmcs02, "vmcs", &region) && region;
 	kt_error_destroy(nested);
 	if (has_vmcs02) {
 		loaded_read(ctx, state, &vmcs02, "vmcs02 (nested guest)", current_addr,
@@ -138,7 +138,7 @@ static struct kt_error *vcpu_read(struct kt_kvm_ctx *ctx, struct kt_vmx_state *s
 		out->has_host_rsp = true;
 		out->host_rsp = cur->host_rsp;
 		kt_textf(out->host_rsp_member, sizeof(out->host_rsp_member), "loaded_vmcs->host_state.rsp");
-	} else if (kt_kvm_u64(&vmx, "host_rsp", &rsp)) {
+	} else if (kt_object_member_u64(&vmx, "host_rsp", &rsp)) {
 		out->has_host_rsp = true;
 		out->host_rsp = rsp;
 		kt_textf(out->host_rsp_member, sizeof(out->host_rsp_member), "vcpu_vmx.host_rsp");
@@ -168,7 +168,7 @@ static void vmcs_config_read(struct kt_kvm_ctx *ctx, struct kt_vmx_state *state)
 		kt_error_destroy(err);
 		return;
 	}
-	if (!kt_kvm_u64(&config, "revision_id", &v)) {
+	if (!kt_object_member_u64(&config, "revision_id", &v)) {
 		kt_textf(state->vmcs_config_note, sizeof(state->vmcs_config_note),
 			 "vmcs_config.revision_id cannot be read");
 		return;
@@ -177,7 +177,7 @@ static void vmcs_config_read(struct kt_kvm_ctx *ctx, struct kt_vmx_state *state)
 	state->vmcs_config_revision = (uint32_t)v;
 	kt_textf(state->vmcs_config_note, sizeof(state->vmcs_config_note),
 		 "vmcs_config.revision_id %u", state->vmcs_config_revision);
-	if (kt_kvm_u64(&config, "misc", &v)) {
+	if (kt_object_member_u64(&config, "misc", &v)) {
 		state->has_vmx_misc = true;
 		state->vmx_misc = v;
 	}
