@@ -64,6 +64,13 @@ def check_dump(tap, name, path, gt, mode):
         # printk caller and the CPU notes' pids still name the CPU.
         how = " (from the log and the CPU notes)" if mode == "dump-only" and not dump_has_kallsyms(path) else ""
         tap.eq(info["panic_cpu"], console["panic_cpu"], f"{label}: panic CPU{how}")
+    elif "oops" in gt:
+        # oops_end() took the dump through crash_kexec() before panic() could print: as crash's
+        # `sys`, the message is the oops's own first line, on the CPU that oopsed.
+        tap.ok((info["panic_message"] or "").startswith("BUG: ") and "address" in info["panic_message"],
+               f"{label}: the oops's BUG line is the panic message (no panic line)", info["panic_message"])
+        if mode == "vmlinux" or dump_has_kallsyms(path):
+            tap.eq(info["panic_cpu"], gt["oops"]["cpu"], f"{label}: panic CPU is the oops's")
     else:
         tap.eq(info["panic_message"], None, f"{label}: no panic message in a live dump")
 

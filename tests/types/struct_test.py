@@ -4,6 +4,7 @@ them from the debug vmlinux's DWARF (ktriage reads the kernel's BTF), objects at
 guest printed in its ground truth, and bad input that must fail cleanly."""
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -143,8 +144,13 @@ def check_values(tap, name, dump, want):
     tap.ok(load is not None and values(load)["weight"] == t["weight"] and se["offset"] > 0,
            f"{name}: the whole task_struct nests se.load.weight as drgn reads it", load or err)
     text = ktriage(dump, "struct", "task_struct", t["address"]).stdout
+    # makedumpfile drops zero-filled pages (-d bit 0): the FPU save area at the end of a task
+    # (6.1: a 10 KiB task_struct) can end in one, which reads as excluded, as crash says too.
+    unreadable = re.findall(r"<unreadable: ([^>]*)>", text)
     tap.ok(text.startswith("struct task_struct {\n") and f'  comm = "{t["comm"]}",' in text
-           and "<unreadable" not in text, f"{name}: the text print-out of the task", text[:300])
+           and all(u.startswith("page excluded from the dump") for u in unreadable),
+           f"{name}: the text print-out of the task (unreadable only where a page was filtered out: "
+           f"{len(unreadable)})", text[:300])
 
     # Arrays: capped with a count of the rest, runs of equal elements folded as gdb does.
     got, err = kt_json(dump, "struct", "-a", "4", "task_struct.cpus_mask.bits", t["address"])
