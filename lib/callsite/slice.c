@@ -313,9 +313,32 @@ static const struct kt_sx *walk(struct kt_slice *s, enum kt_x86_reg reg, size_t 
 	return v;
 }
 
+/*
+ * A callee-saved register that got a copy of an entry value after the slice last read that
+ * value (mov %rdi,%rbx after mov 0x10(%rdi),%rax) holds it at the call too: the unwinder can
+ * recover it from where the callee saved it, which beats asking the caller's call site (whose
+ * value may come from memory freed or rewritten since). Marks each such register on every
+ * node of that entry value.
+ */
+static void mark_entry_copies(struct kt_slice *s, size_t i)
+{
+	static const enum kt_x86_reg saved[] = {KT_X86_RBX, KT_X86_RBP, KT_X86_R12,
+						KT_X86_R13, KT_X86_R14, KT_X86_R15};
+	for (size_t k = 0; k < sizeof(saved) / sizeof(saved[0]); k++) {
+		const struct kt_sx *v = walk(s, saved[k], i, 0);
+		if (!v || v->kind != KT_SX_ENTRY || !(v->call_regs & KT_X86_REG_BIT(saved[k])))
+			continue;
+		for (size_t n = 0; n < s->n_nodes; n++)
+			if (s->nodes[n].kind == KT_SX_ENTRY && s->nodes[n].reg == v->reg)
+				s->nodes[n].call_regs |= KT_X86_REG_BIT(saved[k]);
+	}
+}
+
 const struct kt_sx *kt_slice_register(struct kt_slice *s, enum kt_x86_reg reg, size_t i)
 {
 	const struct kt_sx *v = walk(s, reg, i, 0);
+	if (v)
+		mark_entry_copies(s, i);
 	return v ? v : unknown(s, s->code->insns[i].address, "only loops reach 0x%016llx",
 			       (unsigned long long)s->code->insns[i].address);
 }
