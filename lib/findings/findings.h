@@ -101,6 +101,7 @@ typedef struct kt_error *kt_finding_check_fn(struct kt_findings_input *in, struc
 
 kt_finding_check_fn kt_finding_panic_cause;
 kt_finding_check_fn kt_finding_vmx_abort;
+kt_finding_check_fn kt_finding_workqueue_stall;
 kt_finding_check_fn kt_finding_nmi_silent;
 kt_finding_check_fn kt_finding_hung_tasks;
 kt_finding_check_fn kt_finding_lockup;
