@@ -75,6 +75,12 @@ bool kt_error_catch(struct kt_error **err, enum kt_error_code code)
 	return true;
 }
 
+bool kt_error_none(struct kt_error *err)
+{
+	kt_error_destroy(err);
+	return err == NULL;
+}
+
 enum kt_error_code kt_error_code(const struct kt_error *err)
 {
 	return err->code;

@@ -26,5 +26,8 @@ struct kt_error *kt_error_prefix(struct kt_error *err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* If err has code, frees it and returns true: for callers that expect that failure. */
 bool kt_error_catch(struct kt_error **err, enum kt_error_code code);
+/* Frees err and says whether there was none: for probes whose failure only means "no" (does
+ * the kernel's type have this member, can this be read). */
+bool kt_error_none(struct kt_error *err);
 
 #endif

@@ -49,23 +49,9 @@ enum { CSD_FLAG_LOCK = 1, CSD_FLAGS_KNOWN = 0xff, PENDING_MAX = 8 };
  * flight, so more means a loop or garbage (an llist has no head to come back to). */
 enum { QUEUE_BUDGET = 1024 };
 
-/* For probes of what the kernel's types have: true on success, the error dropped otherwise. */
-static bool succeeded(struct kt_error *err)
-{
-	kt_error_destroy(err);
-	return err == NULL;
-}
-
 static bool is_wait_function(const char *function)
 {
-	if (!function)
-		return false;
-	char name[128];
-	kt_signature_function(name, sizeof(name), function);
-	for (size_t i = 0; i < KT_ARRAY_SIZE(wait_functions); i++)
-		if (!strcmp(name, wait_functions[i]))
-			return true;
-	return false;
+	return kt_function_among(function, wait_functions, KT_ARRAY_SIZE(wait_functions), NULL, 0);
 }
 
 /* The layout of the kernel's call_single_data, from its types. */
@@ -129,8 +115,8 @@ static struct kt_error *csd_layout_read(struct kt_program *prog, struct csd_layo
 		else
 			kt_error_destroy(err), err = NULL;
 	}
-	l->has_src_dst = succeeded(kt_object_member_offset(prog, t, "node.src", &l->src, &m)) &&
-			 succeeded(kt_object_member_offset(prog, t, "node.dst", &l->dst, &m));
+	l->has_src_dst = kt_error_none(kt_object_member_offset(prog, t, "node.src", &l->src, &m)) &&
+			 kt_error_none(kt_object_member_offset(prog, t, "node.dst", &l->dst, &m));
 	*ok_ret = true;
 	return NULL;
 fail:

@@ -92,6 +92,10 @@ bool kt_finding_sign(struct kt_finding *f, const char *class, const struct kt_ba
 bool kt_finding_sign_text(struct kt_finding *f, const char *text);
 /* A frame's function name as signatures use it: cut at the first '.'. */
 void kt_signature_function(char *buf, size_t size, const char *function);
+/* Whether function (NULL: no) is one of names, or starts with one of prefixes, once cut at its
+ * first '.' (a .isra/.constprop/.cold clone is the function it was made from). */
+bool kt_function_among(const char *function, const char *const *names, size_t n_names,
+		       const char *const *prefixes, size_t n_prefixes);
 /* True for crash machinery frames (panic, crash_kexec, NMI entry, ...) that signatures skip. */
 bool kt_signature_skips(const char *function);
 

@@ -120,14 +120,8 @@ size_t kt_hung_first_own_frame(const struct kt_backtrace *bt)
 	size_t first = 0;
 	for (size_t i = 0; i < bt->n_frames; i++) {
 		const char *fn = bt->frames[i].function;
-		char name[96];
-		if (!fn)
-			continue;
-		kt_signature_function(name, sizeof(name), fn);
-		bool machinery = primitive_of(fn) >= 0;
-		for (size_t k = 0; !machinery && k < KT_ARRAY_SIZE(sleep_machinery); k++)
-			machinery = !strcmp(name, sleep_machinery[k]);
-		if (machinery)
+		if (primitive_of(fn) >= 0 ||
+		    kt_function_among(fn, sleep_machinery, KT_ARRAY_SIZE(sleep_machinery), NULL, 0))
 			first = i + 1;
 	}
 	return first;

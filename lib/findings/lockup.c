@@ -48,17 +48,8 @@ static const char *const lock_prefixes[] = {"_raw_spin_lock", "_raw_read_lock", 
 
 static bool is_lock_function(const char *function)
 {
-	if (!function)
-		return false;
-	char name[128];
-	kt_signature_function(name, sizeof(name), function);
-	for (size_t i = 0; i < KT_ARRAY_SIZE(lock_functions); i++)
-		if (!strcmp(name, lock_functions[i]))
-			return true;
-	for (size_t i = 0; i < KT_ARRAY_SIZE(lock_prefixes); i++)
-		if (!strncmp(name, lock_prefixes[i], strlen(lock_prefixes[i])))
-			return true;
-	return false;
+	return kt_function_among(function, lock_functions, KT_ARRAY_SIZE(lock_functions), lock_prefixes,
+				 KT_ARRAY_SIZE(lock_prefixes));
 }
 
 /* Paravirt waits: the waiter halts until the holder kicks it, rather than looping. */
@@ -67,12 +58,7 @@ static const char *const halting_waits[] = {"kvm_wait", "xen_qlock_wait", "pv_wa
 
 static bool is_halting_wait(const char *function)
 {
-	char name[128];
-	kt_signature_function(name, sizeof(name), function);
-	for (size_t i = 0; i < KT_ARRAY_SIZE(halting_waits); i++)
-		if (!strcmp(name, halting_waits[i]))
-			return true;
-	return false;
+	return kt_function_among(function, halting_waits, KT_ARRAY_SIZE(halting_waits), NULL, 0);
 }
 
 static bool is_rwlock(const char *function)
@@ -85,16 +71,8 @@ static bool is_rwlock(const char *function)
  * usual sight, not a lockup. */
 static bool parked(const char *function)
 {
-	char name[128];
-	kt_signature_function(name, sizeof(name), function);
-	return !strcmp(name, "stop_this_cpu");
-}
-
-/* For probes of what the kernel's types have: true on success, the error dropped otherwise. */
-static bool succeeded(struct kt_error *err)
-{
-	kt_error_destroy(err);
-	return err == NULL;
+	static const char *const stop[] = {"stop_this_cpu"};
+	return kt_function_among(function, stop, 1, NULL, 0);
 }
 
 /* What one CPU is doing, as far as this check cares. */
@@ -240,11 +218,11 @@ static bool lock_word_facts(struct kt_findings_input *in, struct kt_finding *f, 
 		uint64_t head = 0, tail = 0;
 		struct kt_object m;
 		// Ticket locks (before 4.2): arch_spinlock_t.tickets.{head,tail}, u8 or u16 by NR_CPUS.
-		bool tickets = succeeded(kt_object_from_address(prog, "arch_spinlock_t", lock, &obj)) &&
-			       succeeded(kt_object_member(&obj, "tickets.head", &m)) &&
-			       succeeded(kt_object_read_unsigned(&m, &head)) &&
-			       succeeded(kt_object_member(&obj, "tickets.tail", &m)) &&
-			       succeeded(kt_object_read_unsigned(&m, &tail));
+		bool tickets = kt_error_none(kt_object_from_address(prog, "arch_spinlock_t", lock, &obj)) &&
+			       kt_error_none(kt_object_member(&obj, "tickets.head", &m)) &&
+			       kt_error_none(kt_object_read_unsigned(&m, &head)) &&
+			       kt_error_none(kt_object_member(&obj, "tickets.tail", &m)) &&
+			       kt_error_none(kt_object_read_unsigned(&m, &tail));
 		if (tickets) {
 			ok = kt_finding_fact(f, "lock.word", "0x%08x: ticket lock head %" PRIu64 ", tail %" PRIu64
 					     " (%s; with paravirt spinlocks tickets step by 2 and bit 0 of "
@@ -262,11 +240,11 @@ static bool lock_word_facts(struct kt_findings_input *in, struct kt_finding *f, 
 	// CONFIG_DEBUG_SPINLOCK: raw_spinlock_t.owner is the holder (SPINLOCK_OWNER_INIT is -1).
 	struct kt_object owner;
 	uint64_t task = 0, owner_cpu = 0;
-	bool debug = succeeded(kt_object_from_address(prog, "raw_spinlock_t", lock, &obj)) &&
-		     succeeded(kt_object_member(&obj, "owner", &owner)) &&
-		     succeeded(kt_object_read_unsigned(&owner, &task));
-	if (debug && succeeded(kt_object_member(&obj, "owner_cpu", &owner)))
-		succeeded(kt_object_read_unsigned(&owner, &owner_cpu));
+	bool debug = kt_error_none(kt_object_from_address(prog, "raw_spinlock_t", lock, &obj)) &&
+		     kt_error_none(kt_object_member(&obj, "owner", &owner)) &&
+		     kt_error_none(kt_object_read_unsigned(&owner, &task));
+	if (debug && kt_error_none(kt_object_member(&obj, "owner_cpu", &owner)))
+		kt_error_none(kt_object_read_unsigned(&owner, &owner_cpu));
 	if (!ok)
 		return false;
 	if (debug && task && task != UINT64_MAX) {

@@ -39,17 +39,26 @@ void kt_signature_function(char *buf, size_t size, const char *function)
 	kt_textf(buf, size, "%.*s", (int)len, function);
 }
 
-bool kt_signature_skips(const char *function)
+bool kt_function_among(const char *function, const char *const *names, size_t n_names,
+		       const char *const *prefixes, size_t n_prefixes)
 {
+	if (!function)
+		return false;
 	char name[128];
 	kt_signature_function(name, sizeof(name), function);
-	for (size_t i = 0; i < KT_ARRAY_SIZE(skipped); i++)
-		if (!strcmp(name, skipped[i]))
+	for (size_t i = 0; i < n_names; i++)
+		if (!strcmp(name, names[i]))
 			return true;
-	for (size_t i = 0; i < KT_ARRAY_SIZE(skipped_prefixes); i++)
-		if (!strncmp(name, skipped_prefixes[i], strlen(skipped_prefixes[i])))
+	for (size_t i = 0; i < n_prefixes; i++)
+		if (!strncmp(name, prefixes[i], strlen(prefixes[i])))
 			return true;
 	return false;
+}
+
+bool kt_signature_skips(const char *function)
+{
+	return kt_function_among(function, skipped, KT_ARRAY_SIZE(skipped), skipped_prefixes,
+				 KT_ARRAY_SIZE(skipped_prefixes));
 }
 
 static bool frame_add(struct kt_finding *f, const char *text)

@@ -507,8 +507,7 @@ bool kt_object_member_u64(const struct kt_object *obj, const char *path, uint64_
 	struct kt_error *err = kt_object_member(obj, path, &m);
 	if (!err)
 		err = kt_object_read_unsigned(&m, ret);
-	kt_error_destroy(err);
-	return !err;
+	return kt_error_none(err);
 }
 
 struct kt_error *kt_object_member_offset(struct kt_program *prog, struct kt_type_ref type,
