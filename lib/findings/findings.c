@@ -21,6 +21,7 @@ static const struct {
 	{"hung_tasks", kt_finding_hung_tasks},    /* hung_tasks.c, hung_block.c */
 	{"lockup", kt_finding_lockup},            /* lockup.c, spin_point.c */
 	{"csd_wait", kt_finding_csd_wait},        /* csd_wait.c */
+	{"workqueue_stall", kt_finding_workqueue_stall},  /* workqueue_stall.c */
 	{"panic_cause", kt_finding_panic_cause},  /* panic_cause.c, panic_log.c, panic_patterns.def */
 };
 
