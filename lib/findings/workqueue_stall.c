@@ -95,6 +95,7 @@ struct pool_view {
 	char busy_note[200];
 };
 
+/* Adds "WHAT ... ERROR" (fmt takes the two strings) to a note of what could not be read. */
 static void note_append(char *buf, size_t size, const char *fmt, const char *what, const struct kt_error *err)
 {
 	size_t len = strlen(buf);
@@ -280,6 +281,7 @@ static struct kt_error *unbound_pools(struct wq_ctx *c)
 	struct unbound_walk w = {.c = c};
 	for (unsigned int i = 0; i < UNBOUND_POOL_HASH_SIZE; i++) {
 		struct kt_object head;
+		// DECLARE_HASHTABLE: an array of struct hlist_head, one pointer each on 64-bit.
 		if (!(err = kt_object_from_address(c->prog, "struct hlist_head", hash + 8 * i, &head)))
 			err = kt_object_hlist_for_each(&head, "struct worker_pool", "hash_node", POOLS_MAX,
 						       unbound_one, &w);
@@ -291,8 +293,9 @@ static struct kt_error *unbound_pools(struct wq_ctx *c)
 			char what[48];
 			kt_textf(what, sizeof(what), "unbound_pool_hash[%u]", i);
 			note_append(c->walk_note, sizeof(c->walk_note), "%s: %s", what, err);
+			bool no_type = kt_error_code(err) == KT_ERROR_NOT_FOUND;
 			kt_error_destroy(err);
-			if (kt_error_code(err) == KT_ERROR_NOT_FOUND)
+			if (no_type)
 				break;  // no hlist_head or worker_pool type: no bucket can be walked
 		}
 	}
@@ -372,17 +375,17 @@ static void task_describe(struct wq_ctx *c, struct busy_worker *b)
 		b->cpu = tasks[i].cpu;
 		return;
 	}
-	struct kt_object task;
+	// Not in the task list (a list cut short): the worker's own task_struct.
+	struct kt_object task, comm;
 	uint64_t pid = 0;
-	if (kt_object_from_address(c->prog, "struct task_struct", b->task, &task) == NULL) {
-		struct kt_object comm;
-		if (kt_object_member_u64(&task, "pid", &pid))
-			b->pid = (int32_t)pid;
-		struct kt_error *err = kt_object_member(&task, "comm", &comm);
-		if (!err)
-			err = kt_object_read_string(&comm, b->comm, sizeof(b->comm));
-		kt_error_destroy(err);
-	}
+	struct kt_error *err = kt_object_from_address(c->prog, "struct task_struct", b->task, &task);
+	if (!err && kt_object_member_u64(&task, "pid", &pid))
+		b->pid = (int32_t)pid;
+	if (!err)
+		err = kt_object_member(&task, "comm", &comm);
+	if (!err)
+		err = kt_object_read_string(&comm, b->comm, sizeof(b->comm));
+	kt_error_destroy(err);
 }
 
 /* The worker's verified frames: its CPU's backtrace when it is running, else its saved stack. */
