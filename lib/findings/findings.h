@@ -110,6 +110,7 @@ kt_finding_check_fn kt_finding_nmi_silent;
 kt_finding_check_fn kt_finding_hung_tasks;
 kt_finding_check_fn kt_finding_lockup;
 kt_finding_check_fn kt_finding_csd_wait;
+kt_finding_check_fn kt_finding_workqueue_stall;
 
 /* Runs every check of the table into list, then ranks it. */
 struct kt_error *kt_findings_run(struct kt_findings_input *in, struct kt_findings_list *list);

@@ -42,6 +42,10 @@ EXPECTED = {
     # Two mutexes taken in opposite orders, an rwsem held by readers with a writer waiting, a
     # completion nobody completes; the hung-task detector panics.
     "hung-locks": ["panic.hung_task", "hung.deadlock", "hung.rwsem", "hung.completion"],
+    # A work item that never returns holds CPU 1's per-CPU worker pool, three more wait behind it
+    # past the workqueue watchdog's threshold; sysrq-c. The worker calls cond_resched(), so no
+    # lockup; nothing waits in D state long enough for the hung-task detector.
+    "wq-stall": ["panic.sysrq", "workqueue.stall"],
     # Dumped from outside by QEMU while running: no panic, nothing stuck.
     "qemu-dump": [],
     "qemu-dump-vmcoreinfo": [],
@@ -129,6 +133,18 @@ def check_ties(tap, name, r, gt, counts):
         for f in by_code(r, "lockup.irqs_off"):
             tie(f["cpu"] == gt["csd"]["target"]["cpu"], "lockup.irqs_off is the target CPU, which never ran the "
                 "call", f["cpu"])
+    if name == "wq-stall":
+        wq = gt["wq"]
+        for f in by_code(r, "workqueue.stall"):
+            text = facts_text(f)
+            tie(f["cpu"] == wq["cpu"] and h(f["task"]) == h(wq["worker"]["task"]),
+                f"workqueue.stall is CPU {wq['cpu']}'s pool, held by the worker {wq['worker']['comm']}",
+                (f["cpu"], f["task"]))
+            tie(all(f"work {h(p['work']):#x}: {p['func']} " in text for p in wq["pending"]),
+                "workqueue.stall lists every pending item the guest queued, with its function", text[:800])
+        sig = r["signature"]
+        tie(sig["finding"] == "workqueue.stall" and wq["spinner"]["func"] in sig["text"],
+            f"the signature comes from the stall and names {wq['spinner']['func']}", sig)
     if name in ("oops", "oops-again"):
         for f in by_code(r, "panic.oops.page_fault"):
             text = facts_text(f)
@@ -196,7 +212,7 @@ def main():
                "oops and oops-again (one bug, two boots): the same signature and hash", (a, b))
     else:
         tap.ok(False, "oops and oops-again both reported, to compare their signatures", sorted(signatures))
-    distinct = ["panic", "nmi-stuck", "vmx-sim-6.1", "lockup", "csd-hang", "oops", "hung-locks"]
+    distinct = ["panic", "nmi-stuck", "vmx-sim-6.1", "lockup", "csd-hang", "oops", "hung-locks", "wq-stall"]
     have = {n: signatures[n]["text"] for n in distinct if n in signatures}
     tap.ok(len(set(have.values())) == len(have) >= 2, f"different bugs get different signatures ({len(have)} compared)",
            have)

@@ -173,7 +173,7 @@ def main():
     tap = Tap()
     counts = [0]
     check_patched(tap, counts)
-    for d in dumps(tap, "wq-stall") if "wq-stall" in scenarios() else []:
+    for d in dumps(tap, "wq-stall"):
         check_stall(tap, counts, d)
     others = 0
     for name in scenarios():
