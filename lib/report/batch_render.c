@@ -11,6 +11,27 @@
 #include "report/json.h"
 #include "report/render.h"
 
+const char *kt_batch_status_name(enum kt_batch_status s)
+{
+	switch (s) {
+	case KT_BATCH_ANALYSED:
+		return "analysed";
+	case KT_BATCH_STORED:
+		return "stored";
+	case KT_BATCH_DUPLICATE:
+		return "duplicate";
+	case KT_BATCH_FAILED:
+		return "failed";
+	case KT_BATCH_CRASHED:
+		return "crashed";
+	case KT_BATCH_TIMEOUT:
+		return "timeout";
+	case KT_BATCH_NOT_A_DUMP:
+		return "not_a_dump";
+	}
+	return "?";
+}
+
 static const char *date(char *buf, size_t size, bool known, int64_t t)
 {
 	struct tm tm;
