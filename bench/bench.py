@@ -44,14 +44,16 @@ def measure(cmd, runs, stdin=None):
 def batch_bench(lab, kt, jobs):
     """`ktriage batch` over every finished scenario of a lab dumps tree, into a fresh SQLite store
     for each worker count: dumps per second, hashing's share, the store's size per dump, the
-    peak memory of a worker and of the parent; then a rerun, which only hashes."""
+    peak memory of the largest and the median worker, and of the whole process tree (wait4's
+    ru_maxrss covers the waited-for descendants: the rerun's, where workers only hash, is about
+    the parent's own); then a rerun, which only hashes."""
     import json
     import tempfile
     dirs = sorted(os.path.join(lab, d) for d in os.listdir(lab)
                   if os.path.exists(os.path.join(lab, d, ".done")))
     print(f"ktriage batch over {len(dirs)} scenario directories of {lab}")
     print(f"{'run':<12} {'dumps':>5} {'analysed':>8} {'wall s':>7} {'dumps/s':>7} {'hash s':>7} "
-          f"{'store KB/dump':>13} {'worker MB max':>13} {'median':>6} {'parent MB':>9}")
+          f"{'store KB/dump':>13} {'worker MB max':>13} {'median':>6} {'tree MB':>9}")
     for j in jobs:
         with tempfile.TemporaryDirectory() as tmp:
             store = os.path.join(tmp, "store.db")

@@ -49,6 +49,11 @@ void kt_batch_dump_render(FILE *out, const struct kt_batch_dump *d)
 		fprintf(out, ": %s\n", d->error ? d->error : "?");
 		return;
 	}
+	// Stored, or a copy of one, that an earlier run could not analyse.
+	if (d->error && !d->signature) {
+		fprintf(out, ": not analysed by an earlier run: %s (--reanalyse to retry)\n", d->error);
+		return;
+	}
 	char when[32];
 	fprintf(out, "  %s UTC  %s  \"%s\"  %s", date(when, sizeof(when), d->has_crash_time, d->crash_time),
 		d->release ? d->release : "?", d->panic_message ? d->panic_message : "no panic message",
