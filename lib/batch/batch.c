@@ -405,7 +405,8 @@ static struct kt_error *start_files(struct run *r)
 		struct item *it = &r->items[i];
 		if (!it->file->format) {
 			struct kt_batch_dump *d = result_new(r, it, KT_BATCH_NOT_A_DUMP);
-			if (!d || asprintf(&d->error, "not a dump: %s", it->file->why) < 0)
+			if (!d || asprintf(&d->error, "%s: %s", it->file->unreadable ? "cannot be read" : "not a dump",
+					   it->file->why) < 0)
 				return d ? (d->error = NULL, &kt_enomem) : &kt_enomem;
 			finish(r, i, d);
 			continue;

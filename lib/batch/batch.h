@@ -15,6 +15,7 @@ struct kt_batch_file {
 	char *path;
 	const char *format;              /* NULL: not a dump (why says why) */
 	const char *why;
+	bool unreadable;                 /* why is the system's: the file cannot be read at all */
 	uint64_t size;
 };
 

@@ -64,6 +64,7 @@ static struct kt_error *add(struct kt_batch_files *f, const char *path, const ch
 		return &kt_enomem;
 	item->format = format;
 	item->why = why;
+	item->unreadable = false;
 	item->size = size;
 	f->n++;
 	return NULL;
@@ -113,7 +114,8 @@ struct kt_error *kt_batch_files_find(const char *const *paths, size_t n, unsigne
 	for (size_t i = 0; i < n && !err; i++) {
 		struct stat st;
 		if (stat(paths[i], &st)) {
-			err = add(f, paths[i], NULL, strerror(errno), 0);
+			if (!(err = add(f, paths[i], NULL, strerror(errno), 0)))
+				f->items[f->n - 1].unreadable = true;
 			continue;
 		}
 		if (S_ISDIR(st.st_mode)) {

@@ -290,6 +290,20 @@ def main():
                    f"({time.time() - t0:.1f} s)",
                    json.dumps([d for d in again["dumps"] if d["status"] not in ("stored", "duplicate")])[:2000])
 
+        # Shards: every dump in exactly one, none analysed again (the store has them all).
+        kdumps = [p for p in lab_dumps if p.endswith(".kdump")]
+        shards = [batch_json(tap, f"shard {i}/2", "--store", store, "--shard", f"{i}/2", extra, *kdumps)
+                  for i in range(2)]
+        if all(shards):
+            got = [sorted(d["path"] for d in sh["dumps"]) for sh in shards]
+            want = sorted(kdumps + [copy, truncated])
+            tap.ok(sorted(got[0] + got[1]) == want and not set(got[0]) & set(got[1]) and got[0] and got[1],
+                   f"--shard 0/2 and 1/2 split {len(want)} dumps between them ({len(got[0])} + {len(got[1])})",
+                   f"{got}")
+            tap.ok([sh["other_shards"] for sh in shards] == [len(got[1]), len(got[0])]
+                   and all(sh["analysed"] == 0 for sh in shards),
+                   "each shard counts the other's dumps and analyses nothing stored")
+
         kill_one_worker(tap, tmp, [p for p in lab_dumps if p.endswith(".kdump")][:4] or lab_dumps[:4])
         t = batch_json(tap, "time limit", "--store", os.path.join(tmp, "timeout.db"), "--timeout", "0.001", small)
         if t:
