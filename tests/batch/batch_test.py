@@ -66,11 +66,17 @@ def ere_escape(s):
 
 
 def own_signature(dump):
-    """(text, hash) of the dump's own report, or None when it cannot be analysed."""
+    """(text, hash) of the dump's own report, or None when it cannot be analysed. A complete
+    report counts even if the exit status is not 0: under LeakSanitizer, libkdumpfile's leak in
+    kdump_read() on a truncated kdump file makes the status 1 after the report is printed."""
     p = ktriage("--json", dump, check=False)
-    if p.returncode:
+    try:
+        s = json.loads(p.stdout)["report"]["signature"]
+    except (ValueError, KeyError):
         return None
-    s = json.loads(p.stdout)["report"]["signature"]
+    if p.returncode:
+        print(f"# {dump}: exit status {p.returncode} after a complete report: "
+              f"{p.stderr.strip().splitlines()[:1]}")
     return s["text"], s["hash"]
 
 
