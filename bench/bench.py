@@ -2,6 +2,8 @@
 """Times ktriage against crash and drgn doing the same job on the same dump, in one run.
 
     bench/bench.py DUMP_DIR [--runs N]
+    bench/bench.py --batch LAB_DIR [--jobs 1,2]
+
 
 DUMP_DIR is a lab scenario directory (vmcore.kdump, vmlinux; vmcore.elf is timed too for all-task
 backtraces). Each command runs N times after one warm-up run (page cache warm); the table gives the
@@ -39,7 +41,46 @@ def measure(cmd, runs, stdin=None):
     return (statistics.median(times), min(times)), rss / 1024, None
 
 
+def batch_bench(lab, kt, jobs):
+    """`ktriage batch` over every finished scenario of a lab dumps tree, into a fresh SQLite store
+    for each worker count: dumps per second, hashing's share, the store's size per dump, the
+    peak memory of the largest and the median worker, and of the whole process tree (wait4's
+    ru_maxrss covers the waited-for descendants: the rerun's, where workers only hash, is about
+    the parent's own); then a rerun, which only hashes."""
+    import json
+    import tempfile
+    dirs = sorted(os.path.join(lab, d) for d in os.listdir(lab)
+                  if os.path.exists(os.path.join(lab, d, ".done")))
+    print(f"ktriage batch over {len(dirs)} scenario directories of {lab}")
+    print(f"{'run':<12} {'dumps':>5} {'analysed':>8} {'wall s':>7} {'dumps/s':>7} {'hash s':>7} "
+          f"{'store KB/dump':>13} {'worker MB max':>13} {'median':>6} {'tree MB':>9}")
+    for j in jobs:
+        with tempfile.TemporaryDirectory() as tmp:
+            store = os.path.join(tmp, "store.db")
+            for label in (f"-j{j}", f"-j{j} rerun"):
+                t0 = time.perf_counter()
+                p = subprocess.Popen([kt, "batch", f"-j{j}", "--json", "--store", store, *dirs],
+                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+                out = p.stdout.read()
+                _, status, usage = os.wait4(p.pid, 0)
+                wall = time.perf_counter() - t0
+                b = json.loads(out)["batch"]
+                rss = sorted(d["max_rss_kb"] for d in b["dumps"] if d["max_rss_kb"])
+                n = len(b["dumps"])
+                print(f"{label:<12} {n:>5} {b['analysed']:>8} {wall:>7.1f} {n / wall:>7.2f} "
+                      f"{b['hash_seconds']:>7.1f} {os.path.getsize(store) / 1024 / max(n, 1):>13.1f} "
+                      f"{(rss[-1] / 1024 if rss else 0):>13.1f} "
+                      f"{(rss[len(rss) // 2] / 1024 if rss else 0):>6.1f} {usage.ru_maxrss / 1024:>9.1f}")
+
+
 def main():
+    if "--batch" in sys.argv[1:]:
+        ap = argparse.ArgumentParser()
+        ap.add_argument("--batch", required=True, metavar="LAB_DIR")
+        ap.add_argument("--jobs", default="1,2")
+        ap.add_argument("--ktriage", default=os.path.join(TOP, "build", "ktriage"))
+        a = ap.parse_args()
+        return batch_bench(a.batch, a.ktriage, [int(x) for x in a.jobs.split(",")])
     ap = argparse.ArgumentParser()
     ap.add_argument("dump_dir")
     ap.add_argument("--runs", type=int, default=5)

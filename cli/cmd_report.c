@@ -17,10 +17,14 @@ int cmd_report(struct cli_context *ctx, int argc, char **argv)
 			return 2;
 		}
 	}
-	struct kt_report *report;
+	struct kt_report *report = NULL;
 	struct kt_error *err = kt_report_build(ctx->prog, ctx->dump_path, &report);
-	if (err)
+	if (!err && ctx->known)
+		err = kt_report_match_known(report, ctx->known);
+	if (err) {
+		kt_report_destroy(report);
 		return cli_report_error(err);
+	}
 	cli_progress_clear();
 	kt_report_render(stdout, cli_format(ctx), report, &opts);
 	kt_report_destroy(report);

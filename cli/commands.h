@@ -13,6 +13,7 @@ struct cli_context {
 	bool json;
 	const char *dump_path;   /* as given on the command line (findings name it in commands) */
 	bool no_color;           /* --no-color: plain text even on a terminal */
+	const struct kt_known_issues *known;  /* --known FILE: matched in the report */
 };
 
 struct cli_command {
@@ -66,6 +67,14 @@ static inline enum kt_format cli_format(const struct cli_context *ctx)
 /* A JSON string (escaped, quoted); NULL prints null (struct, member-at). */
 void cli_json_string(const char *s);
 void cli_json_string_n(const char *s, size_t len);
+
+/* ktriage batch ... and ktriage store ...: argv[0] is the subcommand. */
+int cli_batch(int argc, char **argv);
+int cli_store(int argc, char **argv);
+/* The places debug files are looked for (--debuginfo, then the defaults); NULL without memory. */
+#include <glob.h>
+const char **cli_debuginfo_places(const char *const *given, size_t n_given, bool defaults, glob_t *g,
+				  size_t *n_ret);
 
 /* Prints "ktriage: MESSAGE" to stderr and frees err; returns 1. */
 int cli_report_error(struct kt_error *err);

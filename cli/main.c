@@ -51,8 +51,8 @@ int cli_report_error(struct kt_error *err)
  * extracted (KTRIAGE_CACHE, ~/.cache/ktriage by default: kernel/RELEASE/dbg). The library
  * searches only what it is given. Returns NULL without memory.
  */
-static const char **debuginfo_places(const char *const *given, size_t n_given, bool defaults,
-				     glob_t *g, size_t *n_ret)
+const char **cli_debuginfo_places(const char *const *given, size_t n_given, bool defaults,
+				  glob_t *g, size_t *n_ret)
 {
 	const char *env = getenv("KTRIAGE_CACHE"), *home = getenv("HOME");
 	char pattern[4096];
@@ -76,8 +76,12 @@ static const char **debuginfo_places(const char *const *given, size_t n_given, b
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: ktriage [OPTIONS] DUMP [COMMAND [ARGS...]]\n\n"
+	fprintf(f, "usage: ktriage [OPTIONS] DUMP [COMMAND [ARGS...]]\n"
+		   "       ktriage batch [OPTIONS] DUMP|DIR...     (ktriage batch --help)\n"
+		   "       ktriage store [OPTIONS] query signatures|dumps  (ktriage store --help)\n\n"
 		   "options:\n"
+		   "  --known FILE      known issues matched on the report's signature\n"
+		   "                    (docs/known-issues.md)\n"
 		   "  --json            print JSON (schemas in docs/json.md)\n"
 		   "  --no-color        no colours in the report, even on a terminal\n"
 		   "  --vmlinux FILE    the debug vmlinux that matches the dump (refused if it does not)\n"
@@ -130,9 +134,14 @@ int main(int argc, char **argv)
 		{"no-default-debuginfo", no_argument, NULL, 'D'},
 		{"types", required_argument, NULL, 't'},
 		{"read-ahead", required_argument, NULL, 'R'},
+		{"known", required_argument, NULL, 'K'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
+	if (argc > 1 && !strcmp(argv[1], "batch"))
+		return cli_batch(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "store"))
+		return cli_store(argc - 1, argv + 1);
 	// Each --debuginfo is an argument of argv: at most argc of them.
 	const char **given = calloc((size_t)argc, sizeof(*given));
 	size_t n_given = 0;
@@ -143,7 +152,7 @@ int main(int argc, char **argv)
 	}
 	struct kt_open_options opts = {0};
 	struct cli_context ctx = {0};
-	const char *command_list = NULL;
+	const char *command_list = NULL, *known_path = NULL;
 	int c;
 	// '+': stop at the first non-option, so that command arguments are the command's. Options
 	// may come before the dump and again right after it (ktriage DUMP --json bt -a).
@@ -192,6 +201,9 @@ int main(int argc, char **argv)
 			case 'D':
 				defaults = false;
 				break;
+			case 'K':
+				known_path = optarg;
+				break;
 			case 'h':
 				usage(stdout);
 				return free(given), 0;
@@ -227,12 +239,20 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return free(given), 2;
 	}
+	struct kt_known_issues *known = NULL;
+	if (known_path) {
+		struct kt_error *err = kt_known_issues_load(known_path, &known);
+		if (err)
+			return free(given), cli_report_error(err);
+		ctx.known = known;
+	}
 	glob_t cache_dirs = {0};
 	const char **places = NULL;
 	if (!opts.no_debuginfo) {
-		places = debuginfo_places(given, n_given, defaults, &cache_dirs, &opts.n_debuginfo_dirs);
+		places = cli_debuginfo_places(given, n_given, defaults, &cache_dirs, &opts.n_debuginfo_dirs);
 		if (!places) {
 			free(given);
+			kt_known_issues_destroy(known);
 			fprintf(stderr, "ktriage: out of memory\n");
 			return 1;
 		}
@@ -246,6 +266,7 @@ int main(int argc, char **argv)
 		free(places);
 		free(given);
 		globfree(&cache_dirs);
+		kt_known_issues_destroy(known);
 		return cli_report_error(err);
 	}
 	// Said once, where it does not mix with the output: what this mode cannot answer.
@@ -260,6 +281,7 @@ int main(int argc, char **argv)
 		status = cli_run_argv(&ctx, cargc, cargv);
 	cli_progress_clear();
 	kt_program_destroy(ctx.prog);
+	kt_known_issues_destroy(known);
 	free(places);
 	free(given);
 	globfree(&cache_dirs);

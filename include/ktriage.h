@@ -1604,6 +1604,40 @@ struct kt_report_signature {
 	bool corrupted;
 };
 
+/*
+ * Known issues (docs/known-issues.md): a file of blocks, each a signature pattern (a glob or a
+ * regular expression on the signature's text, or its hash) with a bug link and a note. The
+ * first block that matches a dump's signature names the bug it is a case of.
+ */
+enum kt_known_kind {
+	KT_KNOWN_GLOB,    /* fnmatch(3) on the signature text */
+	KT_KNOWN_REGEX,   /* POSIX extended regular expression, anywhere in the text */
+	KT_KNOWN_HASH,    /* the signature hash, exactly */
+};
+
+struct kt_known_issue {
+	enum kt_known_kind kind;
+	char *pattern;
+	char *bug;                       /* a link or bug id; NULL if the block has none */
+	char *note;                      /* NULL if none */
+	unsigned int line;               /* where the block starts in its file */
+};
+
+struct kt_known_issues;
+
+/* Reads and checks a known-issues file: a bad line or pattern fails with its line number. */
+KT_PUBLIC struct kt_error *kt_known_issues_load(const char *path, struct kt_known_issues **ret);
+KT_PUBLIC void kt_known_issues_destroy(struct kt_known_issues *known);
+KT_PUBLIC size_t kt_known_issues_count(const struct kt_known_issues *known);
+/* The first issue whose pattern matches the signature (text, hash: either may be NULL), or NULL.
+ * The issue belongs to known. */
+KT_PUBLIC const struct kt_known_issue *kt_known_issues_match(const struct kt_known_issues *known,
+							     const char *signature, const char *hash);
+/* A copy of issue (NULL without memory); kt_known_issue_destroy() frees it. */
+KT_PUBLIC struct kt_known_issue *kt_known_issue_copy(const struct kt_known_issue *issue);
+KT_PUBLIC void kt_known_issue_destroy(struct kt_known_issue *issue);
+KT_PUBLIC const char *kt_known_kind_name(enum kt_known_kind kind);
+
 struct kt_report {
 	struct kt_sys_info sys;
 	struct kt_cpu_model cpu_model;
@@ -1622,11 +1656,17 @@ struct kt_report {
 	struct kt_report_signature signature;
 	char **gaps;                     /* parts of the report that could not be made, and why */
 	size_t n_gaps;
+	struct kt_known_issue *known;    /* the known issue the signature matches
+					    (kt_report_match_known()), or NULL */
 };
 
 KT_PUBLIC struct kt_error *kt_report_build(struct kt_program *prog, const char *dump_path,
 					   struct kt_report **ret);
 KT_PUBLIC void kt_report_destroy(struct kt_report *report);
+/* Sets report->known to a copy of the first known issue its signature matches (NULL if none or
+ * the signature is corrupted). Fails only without memory. */
+KT_PUBLIC struct kt_error *kt_report_match_known(struct kt_report *report,
+						 const struct kt_known_issues *known);
 
 /*
  * Rendering (lib/report): each result as text for people or as a JSON document (docs/json.md;
@@ -1728,6 +1768,160 @@ KT_PUBLIC void kt_report_render(FILE *out, enum kt_format format, const struct k
 /* sys as strings (kt_sys_info_render() to a string); NULL when out of memory. */
 KT_PUBLIC char *kt_sys_info_to_text(const struct kt_sys_info *info);
 KT_PUBLIC char *kt_sys_info_to_json(const struct kt_sys_info *info);
+
+/*
+ * The results store (docs/store.md): every analysed dump once, keyed by the SHA-256 of its
+ * file, with its report's JSON, its findings and the signatures it falls under. One schema on
+ * two backends: an SQLite file, or a PostgreSQL database (a "postgresql://" or "postgres://"
+ * URL, through libpq) that many triage machines write into at once.
+ */
+struct kt_store;
+
+/* location: a file path (SQLite, created with its directories) or a PostgreSQL URL. The schema
+ * is created if it is not there. */
+KT_PUBLIC struct kt_error *kt_store_open(const char *location, struct kt_store **ret);
+KT_PUBLIC void kt_store_close(struct kt_store *store);
+/* "sqlite" or "postgresql". */
+KT_PUBLIC const char *kt_store_backend(const struct kt_store *store);
+/* The default store: $XDG_DATA_HOME/ktriage/store.db, else ~/.local/share/ktriage/store.db;
+ * a malloc'd string, NULL without a home or memory. */
+KT_PUBLIC char *kt_store_default_location(void);
+
+/* A signature with the dumps filed under it. Times are Unix seconds: a dump is "seen" at its
+ * crash time, or when it was analysed if the dump has no crash time. */
+struct kt_store_signature {
+	char *text;
+	char *hash;                      /* NULL for a signature without frames */
+	uint64_t count;
+	int64_t first_seen, last_seen;
+	char *known_bug;                 /* the known issue of its latest dump, or NULL */
+};
+
+struct kt_store_dump {
+	char *sha256;
+	char *path;                      /* where it was first analysed */
+	uint64_t size;
+	char *format;
+	char *status;                    /* "ok", "failed", "crashed", "timeout" (docs/store.md) */
+	char *error;                     /* why it was not analysed; NULL for ok */
+	char *release;
+	bool has_crash_time;
+	int64_t crash_time;
+	char *panic_message;
+	char *signature;
+	char *signature_hash;
+	char *known_bug;
+	int64_t analysed_at;
+	char *ktriage_version;
+};
+
+/* Every signature, the most frequent first. */
+KT_PUBLIC struct kt_error *kt_store_signatures(struct kt_store *store,
+					       struct kt_store_signature **ret, size_t *n_ret);
+KT_PUBLIC void kt_store_signatures_destroy(struct kt_store_signature *rows, size_t n);
+/* The dumps of one signature (its text or its hash) or of one kernel release (either may be
+ * NULL: both NULL gives every dump), oldest first. */
+KT_PUBLIC struct kt_error *kt_store_dumps(struct kt_store *store, const char *signature,
+					  const char *release, struct kt_store_dump **ret,
+					  size_t *n_ret);
+KT_PUBLIC void kt_store_dumps_destroy(struct kt_store_dump *rows, size_t n);
+
+/*
+ * Batch triage (docs/fleet.md): every dump found in the paths given (files, and directories
+ * walked for files whose first bytes are a kdump, ELF core or flattened dump), each hashed and,
+ * unless the store holds its content already, analysed in a worker process of its own, so that
+ * a crash, a hang or a time limit in one dump never stops the rest. Results go to the store.
+ */
+enum kt_batch_status {
+	KT_BATCH_ANALYSED,       /* analysed now, stored */
+	KT_BATCH_STORED,         /* its content was in the store: not analysed again */
+	KT_BATCH_DUPLICATE,      /* the same content as another file of this run */
+	KT_BATCH_FAILED,         /* the analysis failed (cannot open, not readable): error says why */
+	KT_BATCH_CRASHED,        /* its worker died of a signal */
+	KT_BATCH_TIMEOUT,        /* its worker ran past the time limit and was killed */
+	KT_BATCH_NOT_A_DUMP,     /* a file given by name that is no dump, or unreadable */
+};
+
+struct kt_batch_dump {
+	char *path;
+	char sha256[65];                 /* "" when not hashed */
+	uint64_t size;
+	const char *format;              /* "kdump", "ELF", "flattened", or NULL */
+	enum kt_batch_status status;
+	char *error;                     /* FAILED, CRASHED, TIMEOUT, NOT_A_DUMP: why */
+	char *same_as;                   /* DUPLICATE: the file of this run with the same content */
+	char *release;
+	bool has_crash_time;
+	int64_t crash_time;
+	char *panic_message;
+	char *signature;                 /* NULL when not analysed */
+	char *signature_hash;
+	bool new_signature;              /* the first dump of its signature in the store */
+	uint64_t signature_count;        /* dumps of its signature in the store, after this one */
+	struct kt_known_issue *known;    /* the known issue it matches, or NULL */
+	double seconds;                  /* the analysis' wall time, 0 if not analysed */
+	long max_rss_kb;                 /* the analysing worker's peak resident memory */
+};
+
+struct kt_batch_group {
+	char *signature;
+	char *hash;
+	size_t count;                    /* dumps of this run */
+	uint64_t stored;                 /* dumps in the store */
+	int64_t first_seen, last_seen;   /* in the store (see struct kt_store_signature) */
+	char *known_bug;
+};
+
+struct kt_batch_summary {
+	struct kt_batch_dump *dumps;     /* in the order they finished */
+	size_t n_dumps;
+	struct kt_batch_group *groups;   /* the most frequent first */
+	size_t n_groups;
+	size_t n_skipped;                /* files in the directories that are not dumps */
+	size_t n_other_shards;           /* dumps left to the other shards */
+	size_t n_analysed;               /* dumps analysed now (the rest came from the store) */
+	unsigned int jobs;
+	double seconds;                  /* the whole run */
+	double hash_seconds;             /* CPU time spent hashing files, over every worker */
+};
+
+struct kt_batch_options {
+	const struct kt_open_options *open;     /* how each worker opens its dump (NULL: defaults) */
+	const struct kt_known_issues *known;    /* NULL: none */
+	struct kt_store *store;                 /* required */
+	unsigned int jobs;                      /* workers at once; 0: the CPU count */
+	double timeout;                         /* seconds per analysis; 0: none */
+	unsigned int shard, n_shards;           /* this machine takes shard (0..n_shards-1); 0
+						   shards: all */
+	bool reanalyse;                         /* analyse dumps the store holds already */
+	/* Called as each dump finishes (done of total), and to redraw progress. */
+	void (*on_dump)(void *arg, const struct kt_batch_dump *dump, size_t done, size_t total);
+	void *arg;
+};
+
+/* Which shard a dump belongs to: FNV-1a of its path relative to the directory it was found in
+ * (or its path as given) modulo n_shards, so that every machine splits the same list alike. */
+KT_PUBLIC unsigned int kt_batch_shard_of(const char *relative_path, unsigned int n_shards);
+/* The dump format of a file from its first bytes: "kdump", "ELF", "flattened", or NULL (and
+ * why in *why, a static string). */
+KT_PUBLIC const char *kt_dump_file_format(const char *path, const char **why);
+
+KT_PUBLIC struct kt_error *kt_batch_run(const char *const *paths, size_t n_paths,
+					const struct kt_batch_options *opts,
+					struct kt_batch_summary **ret);
+KT_PUBLIC void kt_batch_summary_destroy(struct kt_batch_summary *summary);
+KT_PUBLIC const char *kt_batch_status_name(enum kt_batch_status status);
+
+/* Rendering of batch and store results (lib/report, docs/json.md "batch", "store"). */
+/* One line for a dump as it finishes (text only). */
+KT_PUBLIC void kt_batch_dump_render(FILE *out, const struct kt_batch_dump *dump);
+/* Text: the table of signatures and the totals; JSON: the whole run as one document. */
+KT_PUBLIC void kt_batch_summary_render(FILE *out, enum kt_format format,
+				       const struct kt_batch_summary *summary);
+KT_PUBLIC void kt_store_signatures_render(FILE *out, enum kt_format format,
+					  const struct kt_store_signature *rows, size_t n);
+KT_PUBLIC void kt_store_dumps_render(FILE *out, enum kt_format format,
+				     const struct kt_store_dump *rows, size_t n);
 
 #ifdef __cplusplus
 }

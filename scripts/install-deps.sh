@@ -5,12 +5,14 @@ export DEBIAN_FRONTEND=noninteractive
 
 build_deps=(build-essential meson ninja-build pkg-config
             libkdumpfile-dev libdw-dev libelf-dev libbpf-dev libzydis-dev
-            libedit-dev libjson-c-dev libcmocka-dev)
+            libedit-dev libjson-c-dev libcmocka-dev
+            libsqlite3-dev libpq-dev libssl-dev)   # the results store, content hashes
 lab_deps=(qemu-system-x86 busybox-static kexec-tools makedumpfile cpio
           linux-headers-amd64 kmod xz-utils zstd python3 binutils
           dwarves)   # pahole: BTF for the test modules
 oracle_deps=(crash python3-drgn dwarves
-             elfutils)   # eu-addr2line: the source-line oracle
+             elfutils    # eu-addr2line: the source-line oracle
+             postgresql) # tests/batch: a throwaway PostgreSQL cluster for the store
 
 missing=()
 for p in "${build_deps[@]}" "${lab_deps[@]}" "${oracle_deps[@]}"; do

@@ -7,7 +7,7 @@ global symbol that B defines. Prints each strongly connected component of more t
 the symbols that tie it (a cycle: none of its files can be understood, tested or linked without
 the others), then, with --layers, each reference from a folder to one above it in the pipeline
 (core < arch < dump < sym < program.c < kernel < callsite < unwind < kvm < findings < report <
-ktriage.c, the file that assembles them).
+ktriage.c, the file that assembles them < store < batch: consumers of the report).
 
   scripts/link_cycles.py [--layers] [BUILD_DIR]      (default: build)
 
@@ -21,7 +21,8 @@ import subprocess
 import sys
 
 RANKS = {"core": 0, "arch": 1, "dump": 2, "sym": 3, "program.c": 3.5, "kernel": 4, "callsite": 5,
-         "unwind": 6, "kvm": 7, "findings": 8, "report": 9, "ktriage.c": 10}
+         "unwind": 6, "kvm": 7, "findings": 8, "report": 9, "ktriage.c": 10, "store": 11,
+         "batch": 12}
 
 
 def library_objects(build):

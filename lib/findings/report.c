@@ -182,5 +182,18 @@ void kt_report_destroy(struct kt_report *r)
 	for (size_t i = 0; i < r->n_gaps; i++)
 		free(r->gaps[i]);
 	free(r->gaps);
+	kt_known_issue_destroy(r->known);
 	free(r);
+}
+
+struct kt_error *kt_report_match_known(struct kt_report *r, const struct kt_known_issues *known)
+{
+	kt_known_issue_destroy(r->known);
+	r->known = NULL;
+	const struct kt_report_signature *s = &r->signature;
+	const struct kt_known_issue *issue =
+		s->corrupted ? NULL : kt_known_issues_match(known, s->text, s->hash[0] ? s->hash : NULL);
+	if (issue && !(r->known = kt_known_issue_copy(issue)))
+		return &kt_enomem;
+	return NULL;
 }

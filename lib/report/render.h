@@ -27,6 +27,9 @@ void kt_source_json(FILE *out, struct kt_program *prog, const struct kt_frame *f
 /* One backtrace or one finding as a JSON object, as the lists write them. */
 void kt_backtrace_json(FILE *out, const struct kt_backtrace *bt);
 void kt_finding_json(FILE *out, const struct kt_finding *f);
+/* A known issue: "PREFIXBUG: NOTE (match PATTERN, line N)" and its JSON object (null for NULL). */
+void kt_known_issue_text(FILE *out, const char *prefix, const struct kt_known_issue *issue);
+void kt_known_issue_json(FILE *out, const struct kt_known_issue *issue);
 
 /* "function+0xOFF [module]" or "?". */
 void kt_symbol_text(FILE *out, const char *function, uint64_t offset, const char *module);

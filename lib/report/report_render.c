@@ -77,6 +77,8 @@ static void header_text(FILE *out, const struct kt_report *r, const struct style
 	if (sig->hash[0])
 		fprintf(out, " [%s]", sig->hash);
 	putc('\n', out);
+	if (r->known)
+		kt_known_issue_text(out, "  known      ", r->known);
 	for (size_t i = 0; i < r->n_gaps; i++)
 		fprintf(out, "  %snot read%s   %s\n", s->yellow, s->reset, r->gaps[i]);
 }
@@ -231,7 +233,9 @@ static void report_json(FILE *out, const struct kt_report *r)
 	kt_json_string(out, sig->finding_code);
 	fputs(", \"corrupted\": ", out);
 	kt_json_bool(out, sig->corrupted);
-	fputs("},\n  \"findings\": [", out);
+	fputs("},\n  \"known\": ", out);
+	kt_known_issue_json(out, r->known);
+	fputs(",\n  \"findings\": [", out);
 	for (size_t i = 0; i < r->n_findings; i++) {
 		fputs(i ? ",\n   " : "\n   ", out);
 		kt_finding_json(out, &r->findings[i]);
