@@ -149,16 +149,25 @@ static PyObject *obj_getattro(ObjectObject *self, PyObject *name)
 	PyErr_Clear();
 	ret = obj_member(self, name);
 	if (!ret && PyErr_ExceptionMatches(KtError)) {
-		// getattr(obj, "x", default) and hasattr() need an AttributeError; the library's
-		// message says which member of which type is missing.
+		// getattr(obj, "x", default) and hasattr() need an AttributeError for a member the
+		// type does not have (the library's message names it); other errors stay ours.
 		PyObject *type, *value, *tb;
 		PyErr_Fetch(&type, &value, &tb);
-		PyObject *msg = value ? PyObject_Str(value) : NULL;
-		PyErr_SetObject(PyExc_AttributeError, msg ? msg : name);
-		Py_XDECREF(msg);
-		Py_XDECREF(type);
-		Py_XDECREF(value);
-		Py_XDECREF(tb);
+		PyErr_NormalizeException(&type, &value, &tb);
+		PyObject *code = value ? PyObject_GetAttrString(value, "code") : NULL;
+		const char *c = code && PyUnicode_Check(code) ? PyUnicode_AsUTF8(code) : NULL;
+		if (c && !strcmp(c, kt_error_code_name(KT_ERROR_NOT_FOUND))) {
+			PyObject *msg = PyObject_Str(value);
+			PyErr_SetObject(PyExc_AttributeError, msg ? msg : name);
+			Py_XDECREF(msg);
+			Py_XDECREF(type);
+			Py_XDECREF(value);
+			Py_XDECREF(tb);
+		} else {
+			PyErr_Clear();
+			PyErr_Restore(type, value, tb);
+		}
+		Py_XDECREF(code);
 	}
 	return ret;
 }
@@ -440,14 +449,11 @@ static PyObject *obj_repr(ObjectObject *self)
 		if (!type)
 			return NULL;
 	}
-	PyObject *ret;
-	if (self->obj.is_value)
-		ret = PyUnicode_FromFormat("<ktriage.Object (%U) value 0x%llx>", type,
-					   (unsigned long long)self->obj.value);
-	else
-		ret = PyUnicode_FromFormat("<ktriage.Object (%U) %s0x%llx>", type,
-					   self->obj.percpu ? "per-CPU offset " : "at ",
-					   (unsigned long long)self->obj.address);
+	char where[64];
+	snprintf(where, sizeof(where), "%s0x%llx",
+		 self->obj.is_value ? "value " : self->obj.percpu ? "per-CPU offset " : "at ",
+		 (unsigned long long)(self->obj.is_value ? self->obj.value : self->obj.address));
+	PyObject *ret = PyUnicode_FromFormat("<ktriage.Object (%U) %s>", type, where);
 	Py_DECREF(type);
 	return ret;
 }

@@ -65,9 +65,11 @@ static PyObject *task_object(TaskObject *self, PyObject *noargs)
 
 static PyObject *task_repr(TaskObject *self)
 {
-	return PyUnicode_FromFormat("<ktriage.Task pid %d \"%s\" %s cpu %d at 0x%016llx>",
+	char address[24];
+	snprintf(address, sizeof(address), "0x%016llx", (unsigned long long)self->task.address);
+	return PyUnicode_FromFormat("<ktriage.Task pid %d \"%s\" %s cpu %d at %s>",
 				    (int)self->task.pid, self->task.comm, self->task.state_name,
-				    self->task.cpu, (unsigned long long)self->task.address);
+				    self->task.cpu, address);
 }
 
 static PyObject *task_richcompare(TaskObject *a, PyObject *b, int op)
