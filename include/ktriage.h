@@ -106,6 +106,8 @@ struct kt_open_options {
 	void *progress_arg;
 };
 
+/* The program keeps copies of the options' strings (vmlinux, debuginfo_dirs): the caller's
+ * may be freed once it returns. */
 KT_PUBLIC struct kt_error *kt_program_open(const char *path, const struct kt_open_options *opts,
 					   struct kt_program **ret);
 KT_PUBLIC void kt_program_destroy(struct kt_program *prog);
