@@ -67,12 +67,12 @@ static PyObject *program_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
 {
 	static char *kwlist[] = {"path", "debuginfo", "vmlinux", "no_debuginfo", "types",
 				 "read_ahead", NULL};
-	PyObject *path = NULL, *debuginfo = NULL, *vmlinux = NULL;
+	PyObject *path = NULL, *debuginfo = NULL, *vmlinux_arg = Py_None, *vmlinux = NULL;
 	int no_debuginfo = 0;
 	const char *types = "btf", *read_ahead = "auto";
-	if (!PyArg_ParseTupleAndKeywords(args, kwds, "O&|O$O&pss", kwlist, PyUnicode_FSDecoder,
-					 &path, &debuginfo, PyUnicode_FSConverter, &vmlinux,
-					 &no_debuginfo, &types, &read_ahead))
+	if (!PyArg_ParseTupleAndKeywords(args, kwds, "O&|O$Opss", kwlist, PyUnicode_FSDecoder,
+					 &path, &debuginfo, &vmlinux_arg, &no_debuginfo, &types,
+					 &read_ahead))
 		return NULL;
 	PyObject *refs = NULL, *path_bytes = NULL;
 	const char **places = NULL;
@@ -85,11 +85,12 @@ static PyObject *program_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
 	}
 	opts.dwarf_types = !strcmp(types, "dwarf");
 	opts.no_debuginfo = no_debuginfo;
-	if (parse_read_ahead(read_ahead, &opts.read_ahead) ||
+	if ((vmlinux_arg != Py_None && !PyUnicode_FSConverter(vmlinux_arg, &vmlinux)) ||
+	    parse_read_ahead(read_ahead, &opts.read_ahead) ||
 	    debuginfo_places(debuginfo, &refs, &places, &n_places) ||
 	    !PyUnicode_FSConverter(path, &path_bytes))
 		goto out;
-	opts.vmlinux = vmlinux && vmlinux != Py_None ? PyBytes_AS_STRING(vmlinux) : NULL;
+	opts.vmlinux = vmlinux ? PyBytes_AS_STRING(vmlinux) : NULL;
 	if (places) {
 		opts.debuginfo_dirs = places;
 		opts.n_debuginfo_dirs = n_places;

@@ -21,7 +21,7 @@ import tempfile
 import threading
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
-from tap import Tap, ground_truth, ktriage as run_cli, scenario_dir, scenarios  # noqa: E402
+from tap import Tap, dump_alone, ground_truth, ktriage as run_cli, scenario_dir, scenarios  # noqa: E402
 
 ORACLE = os.path.join(os.path.dirname(__file__), "..", "oracle", "drgn_object.py")
 MODULES_COMPARED = []
@@ -359,6 +359,22 @@ def check_lifetime(tap, name, dump, ktriage):
     tap.ok(len(bt) > 0 and bt[0].symbol is not None, f"{name}: results made before close() stay readable")
 
 
+def check_options(tap, name, d, dump, ktriage):
+    """vmlinux= and no_debuginfo= open the dump as --vmlinux and --no-debuginfo do."""
+    want = [(t["pid"], t["task"]) for t in cli_json(dump, "ps")[0]["tasks"]]
+    with ktriage.open(dump, vmlinux=os.path.join(d, "vmlinux")) as prog:
+        got = [(t.pid, addr(t.address)) for t in prog.tasks()]
+        tap.ok(prog.has_debuginfo and "vmlinux" in prog.debuginfo_mode and got == want,
+               f"{name}: open(vmlinux=) uses that vmlinux and finds the same tasks ({len(got)})",
+               prog.debuginfo_mode)
+    if dump_alone(tap, name, dump):
+        with ktriage.open(dump, no_debuginfo=True) as prog:
+            got = [(t.pid, addr(t.address)) for t in prog.tasks()]
+            tap.ok(not prog.has_debuginfo and got == want,
+                   f"{name}: open(no_debuginfo=True) reads the dump alone and finds the same tasks "
+                   f"({len(got)})", prog.debuginfo_mode)
+
+
 def check_errors(tap, d, dump, ktriage):
     try:
         ktriage.open(os.path.join(d, "no-such-vmcore"))
@@ -450,6 +466,7 @@ def main():
         if first is None:
             first = (d, dump)
             check_lifetime(tap, name, dump, ktriage)
+            check_options(tap, name, d, dump, ktriage)
     if MODULES_COMPARED:
         tap.ok(sum(MODULES_COMPARED) > 0, f"modules were compared with drgn's ({sum(MODULES_COMPARED)} "
                f"in {len(MODULES_COMPARED)} dumps)")
