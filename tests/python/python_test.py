@@ -11,7 +11,8 @@ program get what one gets.
 
 The module is imported from the build tree of $KTRIAGE (its python/ directory). An ASan build's
 module needs the sanitizer's runtime loaded first: the driver runs itself again with it in
-LD_PRELOAD (leak detection off there: the interpreter itself keeps memory to its exit)."""
+LD_PRELOAD and Python's allocator set to malloc, so that LeakSanitizer sees the module's
+objects."""
 import glob
 import json
 import os
@@ -52,11 +53,10 @@ def preload_sanitizer():
     cc = os.environ.get("CC", "cc")
     lib = subprocess.run([cc, "-print-file-name=libasan.so"], capture_output=True,
                          text=True).stdout.strip()
-    opts = os.environ.get("ASAN_OPTIONS", "")
-    opts = ":".join([o for o in opts.split(":") if o and not o.startswith("detect_leaks")] +
-                    ["detect_leaks=0"])
-    env = dict(os.environ, LD_PRELOAD=lib, ASAN_OPTIONS=opts)
-    print(f"# the module is built with ASan: running again with LD_PRELOAD={lib}", flush=True)
+    # Python's own allocator hides objects from LeakSanitizer: plain malloc shows them.
+    env = dict(os.environ, LD_PRELOAD=lib, PYTHONMALLOC="malloc")
+    print(f"# the module is built with ASan: running again with LD_PRELOAD={lib}, "
+          f"PYTHONMALLOC=malloc", flush=True)
     os.execve(sys.executable, [sys.executable, *sys.argv], env)
 
 
@@ -265,8 +265,9 @@ def check_drgn(tap, name, d, dump, prog):
     """What drgn reads (tests/oracle/drgn_object.py) through typed objects."""
     if not dump.endswith(".kdump"):
         return  # drgn 0.0.22 cannot translate kernel addresses in QEMU's dump-guest-memory files
+    env = {k: v for k, v in os.environ.items() if k not in ("LD_PRELOAD", "PYTHONMALLOC")}
     p = subprocess.run(["/usr/bin/python3", ORACLE, dump, os.path.join(d, "vmlinux")],
-                       capture_output=True, text=True, timeout=600)
+                       capture_output=True, text=True, timeout=600, env=env)
     if not tap.ok(p.returncode == 0, f"{name}: drgn reads the dump", p.stderr[-2000:]):
         return
     want = json.loads(p.stdout)
