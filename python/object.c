@@ -458,7 +458,26 @@ static PyObject *obj_repr(ObjectObject *self)
 	return ret;
 }
 
+/* A scalar is true when it is not zero (a NULL pointer is false); anything else is true. */
+static int obj_bool(ObjectObject *self)
+{
+	if (!ktpy_lock(self->owner))
+		return -1;
+	enum kt_type_kind kind = kt_object_kind(&self->obj);
+	ktpy_unlock(self->owner);
+	if (kind != KT_TYPE_INT && kind != KT_TYPE_BOOL && kind != KT_TYPE_ENUM &&
+	    kind != KT_TYPE_POINTER)
+		return 1;
+	PyObject *v = scalar(self);
+	if (!v)
+		return -1;
+	int ret = PyObject_IsTrue(v);
+	Py_DECREF(v);
+	return ret;
+}
+
 static PyNumberMethods obj_as_number = {
+	.nb_bool = (inquiry)obj_bool,
 	.nb_int = (unaryfunc)obj_int,
 	.nb_index = (unaryfunc)obj_int,
 };
