@@ -252,6 +252,17 @@ def check_members(tap, name, dump, prog, tasks):
            and int(t.pid) == some[-1].pid and t.se.sum_exec_runtime.address == t["se.sum_exec_runtime"].address
            and prog.read(t.comm.address, 16) == t.comm.bytes(),
            f"{name}: attribute, member() and [path] reach the same members; read() = bytes()")
+    tk = some[-1]
+    ops = {"address_of().deref()": t.address_of().deref().address == tk.address,
+           "container_of(se)": t.se.container_of("struct task_struct", "se").address == tk.address,
+           "container_of(&se)": t.se.address_of().container_of("struct task_struct", "se").address == tk.address,
+           "cast": t.cast("struct task_struct").type_name == "struct task_struct",
+           "comm[0]": int(t.comm[0]) == ord(tk.comm[0]),
+           "hex": hex(t.pid) == hex(tk.pid),
+           "bool": bool(t.mm) == (t.mm.value() != 0) and bool(t),
+           "kind": (t.kind, t.pid.kind, t.mm.kind, t.comm.kind) == ("struct", "int", "pointer", "array")}
+    tap.ok(all(ops.values()), f"{name}: address_of, deref, container_of, cast, [i], hex(), bool(), kind "
+           f"({len(ops)} operations)", [k for k, v in ops.items() if not v])
 
 
 def getattr_or_error(obj, path):
