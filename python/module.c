@@ -44,12 +44,19 @@ PyMODINIT_FUNC PyInit_ktriage(void)
 	PyObject *m = PyModule_Create(&module_def);
 	if (!m)
 		return NULL;
+	// code and address default to None on the class, for an Error made by Python code.
+	PyObject *defaults = Py_BuildValue("{sOsO}", "code", Py_None, "address", Py_None);
+	if (!defaults) {
+		Py_DECREF(m);
+		return NULL;
+	}
 	KtError = PyErr_NewExceptionWithDoc(
 		"ktriage.Error",
 		"An error of libktriage: str() is its message; code is its class ('error.fault', "
 		"'error.not_found', ...: docs/json.md \"Codes\"); address is the first address that "
 		"could not be read (error.fault), else None.",
-		NULL, NULL);
+		NULL, defaults);
+	Py_DECREF(defaults);
 	if (!KtError || PyModule_AddObjectRef(m, "Error", KtError) ||
 	    add_type(m, &Program_Type, "Program") || add_type(m, &Task_Type, "Task") ||
 	    add_type(m, &Backtrace_Type, "Backtrace") || add_type(m, &Object_Type, "Object") ||
