@@ -106,6 +106,8 @@ struct kt_open_options {
 	void *progress_arg;
 };
 
+/* The program keeps copies of the options' strings (vmlinux, debuginfo_dirs): the caller's
+ * may be freed once it returns. */
 KT_PUBLIC struct kt_error *kt_program_open(const char *path, const struct kt_open_options *opts,
 					   struct kt_program **ret);
 KT_PUBLIC void kt_program_destroy(struct kt_program *prog);
@@ -663,6 +665,10 @@ KT_PUBLIC struct kt_error *kt_object_read_bytes(const struct kt_object *obj, voi
 						size_t size);
 
 KT_PUBLIC enum kt_type_kind kt_object_kind(const struct kt_object *obj);
+/* Whether a scalar's type is signed (a signed integer, char where it is signed, an enum with
+ * negative values), so that kt_object_read_signed() is the reader that keeps its value; false
+ * for anything else. */
+KT_PUBLIC bool kt_object_is_signed(const struct kt_object *obj);
 KT_PUBLIC struct kt_error *kt_object_size(const struct kt_object *obj, uint64_t *ret);
 /* The type as C spells it ("struct task_struct *"), cut to fit buf. */
 KT_PUBLIC const char *kt_object_type_name(const struct kt_object *obj, char *buf, size_t size);

@@ -111,12 +111,32 @@ fail:
 	return err;
 }
 
+/* The options' strings are used long after opening (a module's debug file is searched for when
+ * first needed): the program keeps its own copies, so the caller's may go. */
+static struct kt_error *copy_options(struct kt_program *prog, const struct kt_open_options *opts)
+{
+	prog->opts = *opts;
+	if (opts->vmlinux && !(prog->opts.vmlinux = prog->opts_vmlinux = strdup(opts->vmlinux)))
+		return &kt_enomem;
+	if (!opts->debuginfo_dirs)
+		return NULL;
+	prog->opts_dirs = calloc(opts->n_debuginfo_dirs + 1, sizeof(*prog->opts_dirs));
+	if (!prog->opts_dirs)
+		return &kt_enomem;
+	for (size_t i = 0; i < opts->n_debuginfo_dirs; i++)
+		if (!(prog->opts_dirs[i] = strdup(opts->debuginfo_dirs[i])))
+			return &kt_enomem;
+	prog->opts.debuginfo_dirs = (const char *const *)prog->opts_dirs;
+	return NULL;
+}
+
 struct kt_error *kt_program_init(struct kt_program *prog, const char *path,
 				 const struct kt_open_options *opts)
 {
-	if (opts)
-		prog->opts = *opts;
-	struct kt_error *err = kt_dump_open(path, &prog->dump);
+	struct kt_error *err = opts ? copy_options(prog, opts) : NULL;
+	if (err)
+		return err;
+	err = kt_dump_open(path, &prog->dump);
 	if (err)
 		return err;
 	kt_reader_init(&prog->reader, prog->dump);
@@ -184,6 +204,10 @@ void kt_program_deinit(struct kt_program *prog)
 	kt_dump_destroy(prog->dump);
 	kt_vmlinux_destroy(prog->vmlinux);
 	free(prog->mode);
+	free(prog->opts_vmlinux);
+	for (size_t i = 0; prog->opts_dirs && i < prog->opts.n_debuginfo_dirs; i++)
+		free(prog->opts_dirs[i]);
+	free(prog->opts_dirs);
 }
 
 struct kt_error *kt_program_read(struct kt_program *prog, uint64_t addr,

@@ -80,7 +80,9 @@ struct kt_program_upcalls {
 struct kt_program {
 	struct kt_dump *dump;
 	struct kt_reader reader;
-	struct kt_open_options opts;
+	struct kt_open_options opts;    /* the caller's, with vmlinux and debuginfo_dirs copied */
+	char *opts_vmlinux;             /* the copies opts points at */
+	char **opts_dirs;
 	const struct kt_program_upcalls *upcalls;
 	struct kt_vmlinux *vmlinux;     /* NULL: symbols and types come from the dump alone */
 	uint64_t kaslr_offset;          /* valid with a vmlinux */

@@ -212,6 +212,15 @@ enum kt_type_kind kt_object_kind(const struct kt_object *obj)
 	return KT_TYPE_VOID;
 }
 
+bool kt_object_is_signed(const struct kt_object *obj)
+{
+	struct kt_scalar_shape shape = {0};
+	return obj->btf && obj->type_id > 0 &&
+	       !kt_scalar_shape(obj->btf, (uint32_t)obj->type_id, obj->bit_offset, obj->bit_size,
+				&shape) &&
+	       shape.is_signed;
+}
+
 struct kt_error *kt_object_size(const struct kt_object *obj, uint64_t *ret)
 {
 	int64_t size = obj->btf && obj->type_id > 0 ? btf__resolve_size(obj->btf, (uint32_t)obj->type_id)

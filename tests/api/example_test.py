@@ -123,7 +123,40 @@ def main():
                    c.stderr + str(cbad[:10]))
             compared += len(got)
         tap.ok(compared > 0, f"tasks compared with ktriage ps over every dump: {compared}")
+        check_python_module(tap, build, dest, libdir, env)
     tap.done()
+
+
+def check_python_module(tap, build, dest, libdir, env):
+    """The Python module is installed too, runs with the installed library, and reads a dump."""
+    mods = glob.glob(os.path.join(dest, "**", "ktriage.cpython-*.so"), recursive=True)
+    if not tap.ok(len(mods) == 1, "installs the Python module (import ktriage)", mods):
+        return
+    ldd = run(["ldd", mods[0]], env=env).stdout
+    tap.ok(f"{libdir}/libktriage.so.0" in ldd, "the Python module runs with the installed library", ldd)
+    penv = dict(env, PYTHONPATH=os.path.dirname(mods[0]))
+    if build_options(build).get("b_sanitize", "none") not in ("none", ""):
+        # An ASan-built extension needs the sanitizer's runtime first in a plain interpreter.
+        lib = run([os.environ.get("CC", "cc"), "-print-file-name=libasan.so"]).stdout.strip()
+        penv.update(LD_PRELOAD=lib, ASAN_OPTIONS="detect_leaks=0")
+    for name in scenarios():
+        d = scenario_dir(tap, name)
+        if not d:
+            continue
+        dump = os.path.join(d, "vmcore.kdump")
+        if not os.path.exists(dump):
+            continue
+        ps = ktriage("--json", "--vmlinux", os.path.join(d, "vmlinux"), dump, "ps", check=False)
+        want = [[t["pid"], t["comm"]] for t in json.loads(ps.stdout)["tasks"]] if ps.returncode == 0 else None
+        code = ("import json, sys, ktriage\n"
+                "with ktriage.open(sys.argv[1], vmlinux=sys.argv[2]) as p:\n"
+                "    print(json.dumps([ktriage.__file__, [[t.pid, t.comm] for t in p.tasks()]]))\n")
+        p = run([sys.executable, "-c", code, dump, os.path.join(d, "vmlinux")], env=penv)
+        got = json.loads(p.stdout) if p.returncode == 0 else [None, None]
+        tap.ok(got[0] == mods[0] and got[1] == want and len(want) > 0,
+               f"{name}: the installed module imports and lists the tasks of ktriage ps "
+               f"({len(want or [])} tasks)", p.stderr[-2000:] or f"{got[0]}: {got[1]}")
+        return
 
 
 if __name__ == "__main__":
