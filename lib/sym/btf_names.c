@@ -15,6 +15,26 @@ struct kt_btf_names {
 	size_t size;         /* a power of two, at least twice the ids */
 };
 
+/* Kinds that are looked up by name (types by C name, functions, variables). The others (pointers,
+ * arrays, qualifiers, prototypes, tags: about half the types, nameless but for tags) are not
+ * indexed; a lookup of one scans. */
+static bool indexed_kind(int kind)
+{
+	switch (kind) {
+	case BTF_KIND_PTR:
+	case BTF_KIND_ARRAY:
+	case BTF_KIND_VOLATILE:
+	case BTF_KIND_CONST:
+	case BTF_KIND_RESTRICT:
+	case BTF_KIND_FUNC_PROTO:
+	case BTF_KIND_DECL_TAG:
+	case BTF_KIND_TYPE_TAG:
+		return false;
+	default:
+		return true;
+	}
+}
+
 /* NULL for an offset outside the strings: a scan matches no name there. */
 static const char *type_name(const struct btf *btf, const struct btf_type *t)
 {
@@ -73,7 +93,7 @@ static bool catch_up(struct kt_btf_names *names)
 		return false;
 	for (uint32_t id = names->indexed; id < n; id++) {
 		const struct btf_type *t = btf__type_by_id(names->btf, id);
-		const char *s = t ? type_name(names->btf, t) : NULL;
+		const char *s = t && indexed_kind((int)btf_kind(t)) ? type_name(names->btf, t) : NULL;
 		if (!s)
 			continue;  // a scan compares no name here either
 		uint32_t *slot = slot_of(names, s, (int)btf_kind(t));
@@ -121,7 +141,7 @@ static int32_t scan(const struct btf *btf, uint32_t first, const char *name, int
 
 int32_t kt_btf_names_find(struct kt_btf_names *names, const char *name, int kind)
 {
-	if (!catch_up(names))
+	if (!indexed_kind(kind) || !catch_up(names))
 		return scan(names->btf, names->first, name, kind);
 	if (!names->size)
 		return -1;

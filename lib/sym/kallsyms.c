@@ -18,6 +18,7 @@
 
 #include "core/error.h"
 #include "core/util.h"
+#include "dump/parallel_read.h"
 #include "dump/vmcoreinfo.h"
 #include "sym/kallsyms.h"
 
@@ -92,27 +93,92 @@ next:;
 	return NULL;
 }
 
-/* Sequential reader of kallsyms_names, in page-sized chunks. */
+/*
+ * kallsyms_names ends before kallsyms_token_table in every layout scripts/kallsyms has written:
+ * names, markers, (v6.2+) kallsyms_seqs_of_names, token_table. The bytes up to the token table
+ * are read in one go (half of them on a second thread, parallel_read.h) when it follows the
+ * names at most this far per symbol (a kernel's names take ~13 bytes each, the sequence numbers
+ * 3-4); names past that, or all of them when the table is elsewhere or cannot be read in one
+ * go, are read a page at a time as decoding reaches them.
+ */
+static const uint64_t NAMES_BYTES_PER_SYMBOL_MAX = 64;
+
+/* Sequential reader of kallsyms_names: from the bytes read in one go, then a page at a time. */
 struct byte_stream {
 	struct kt_reader *reader;
-	uint64_t addr;
-	uint8_t buf[4096];
+	const uint8_t *data;  /* the bytes being decoded: bulk, or page */
 	size_t pos, len;
+	uint64_t addr;        /* the address of the byte after data's last */
+	uint8_t page[4096];
 };
+
+static struct kt_error *stream_refill(struct byte_stream *s)
+{
+	s->len = sizeof(s->page) - (s->addr & (sizeof(s->page) - 1));
+	struct kt_error *err = kt_read(s->reader, s->addr, s->page, s->len);
+	if (err)
+		return kt_error_prefix(err, "reading kallsyms_names");
+	s->data = s->page;
+	s->addr += s->len;
+	s->pos = 0;
+	return NULL;
+}
 
 static struct kt_error *stream_byte(struct byte_stream *s, uint8_t *ret)
 {
-	if (s->pos == s->len) {
-		s->len = sizeof(s->buf) - (s->addr & (sizeof(s->buf) - 1));
-		struct kt_error *err = kt_read(s->reader, s->addr, s->buf, s->len);
-		if (err)
-			return kt_error_prefix(err, "reading kallsyms_names");
-		s->addr += s->len;
-		s->pos = 0;
-	}
-	*ret = s->buf[s->pos++];
+	struct kt_error *err;
+	if (s->pos == s->len && (err = stream_refill(s)))
+		return err;
+	*ret = s->data[s->pos++];
 	return NULL;
 }
+
+/* A symbol's token indices: a length byte (two, low 7 bits first, when the first has bit 7 set)
+ * then that many. */
+enum { SYMBOL_TOKENS_MAX = 0x7f | 0xff << 7 };
+
+/*
+ * The next symbol's tokens, contiguous: where the stream's buffer holds them whole (all but
+ * the last few symbols of the names read in one go), else gathered a byte at a time into
+ * gather (SYMBOL_TOKENS_MAX bytes) across the pages they span.
+ */
+static struct kt_error *next_symbol(struct byte_stream *s, uint8_t *gather, const uint8_t **tokens,
+				    size_t *len)
+{
+	const uint8_t *p = s->data + s->pos;
+	size_t avail = s->len - s->pos;
+	if (avail >= 2) {
+		size_t head = p[0] & 0x80 ? 2 : 1;
+		size_t n = head == 2 ? (p[0] & 0x7f) | (size_t)p[1] << 7 : p[0];
+		if (avail >= head + n) {
+			*tokens = p + head;
+			*len = n;
+			s->pos += head + n;
+			return NULL;
+		}
+	}
+	uint8_t b, hi;
+	struct kt_error *err = stream_byte(s, &b);
+	if (err)
+		return err;
+	size_t n = b;
+	if (b & 0x80) {
+		if ((err = stream_byte(s, &hi)))
+			return err;
+		n = (b & 0x7f) | (size_t)hi << 7;
+	}
+	for (size_t i = 0; i < n; i++)
+		if ((err = stream_byte(s, &gather[i])))
+			return err;
+	*tokens = gather;
+	*len = n;
+	return NULL;
+}
+
+/* Tokens up to this long are copied as that many bytes (the table is read with 256 bytes to
+ * spare, the name has room for it): a call to memcpy for each of a million tokens was a third
+ * of decoding. */
+enum { TOKEN_COPY = 32 };
 
 struct kt_error *kt_kallsyms_load(struct kt_reader *reader, struct kt_kallsyms **ret)
 {
@@ -147,55 +213,78 @@ struct kt_error *kt_kallsyms_load(struct kt_reader *reader, struct kt_kallsyms *
 	if ((err = kt_read(reader, a_table, table, (size_t)table_len + 256)))
 		return kt_error_prefix(err, "kallsyms_token_table");
 	table[table_len + 255] = '\0';
-	// Each token's length once, so that expanding 94,000 names is a memcpy per token.
+	// Each token's length once, so that expanding 94,000 names is a copy per token.
 	uint8_t tok_len[256];
-	for (int i = 0; i < 256; i++)
+	const char *tok_at[256];
+	size_t tok_max = 0;
+	for (int i = 0; i < 256; i++) {
 		tok_len[i] = (uint8_t)strnlen(table + index[i], 255);
+		tok_at[i] = table + index[i];
+		if (tok_len[i] > tok_max)
+			tok_max = tok_len[i];
+	}
 
+	uint64_t names_max = (uint64_t)n * NAMES_BYTES_PER_SYMBOL_MAX;
+	size_t bulk_len = a_table > a_names ? (size_t)(a_table - a_names < names_max
+						       ? a_table - a_names : names_max) : 0;
 	_cleanup_free_ int32_t *offsets = malloc((size_t)n * sizeof(int32_t));
+	_cleanup_free_ uint8_t *bulk = bulk_len ? malloc(bulk_len) : NULL;
+	_cleanup_free_ size_t *name_at = malloc((size_t)n * sizeof(size_t));
+	_cleanup_free_ uint8_t *gather = malloc(SYMBOL_TOKENS_MAX);
 	struct kt_kallsyms *ks = calloc(1, sizeof(*ks));
 	size_t names_cap = (size_t)n * 24, names_len = 0;
 	if (ks)
 		ks->syms = malloc((size_t)n * sizeof(*ks->syms)), ks->names = malloc(names_cap);
-	if (!offsets || !ks || !ks->syms || !ks->names) {
+	if (!offsets || (bulk_len && !bulk) || !name_at || !gather || !ks || !ks->syms || !ks->names) {
 		err = &kt_enomem;
 		goto fail;
 	}
-	if ((err = kt_read(reader, a_offsets, offsets, (size_t)n * sizeof(int32_t)))) {
-		err = kt_error_prefix(err, "kallsyms_offsets");
-		goto fail;
-	}
-
+	struct kt_read_range ranges[] = {
+		{.addr = a_offsets, .buf = offsets, .len = (size_t)n * sizeof(int32_t)},
+		{.addr = a_names, .buf = bulk, .len = bulk_len},
+	};
+	kt_read_parallel(reader, ranges, bulk_len ? 2 : 1);
+	// Names that could not be read in one go are read a page at a time, for the error of
+	// the page itself.
+	struct kt_error *bulk_err = bulk_len ? ranges[1].err : NULL;
 	struct byte_stream stream = {.reader = reader, .addr = a_names};
-	size_t *name_at = malloc((size_t)n * sizeof(size_t));
-	if (!name_at) {
-		err = &kt_enomem;
+	if (bulk_len && !bulk_err)
+		stream.data = bulk, stream.len = bulk_len, stream.addr = a_names + bulk_len;
+	if (ranges[0].err) {
+		kt_error_destroy(bulk_err);
+		err = kt_error_prefix(ranges[0].err, "kallsyms_offsets");
 		goto fail;
 	}
+	if (bulk_err == &kt_enomem) {
+		err = bulk_err;
+		goto fail;
+	}
+	kt_error_destroy(bulk_err);
 	for (uint32_t i = 0; i < n; i++) {
-		uint8_t b, hi;
-		if ((err = stream_byte(&stream, &b)))
+		const uint8_t *tokens;
+		size_t len;
+		if ((err = next_symbol(&stream, gather, &tokens, &len)))
 			break;
-		size_t len = b;
-		if (b & 0x80) {
-			if ((err = stream_byte(&stream, &hi)))
-				break;
-			len = (b & 0x7f) | ((size_t)hi << 7);
-		}
-		char name[KALLSYMS_NAME_MAX + 2];
+		char name[KALLSYMS_NAME_MAX + TOKEN_COPY + 2];
 		size_t nlen = 0;
-		for (size_t t = 0; t < len && !err; t++) {
-			uint8_t tok;
-			if ((err = stream_byte(&stream, &tok)))
-				break;
-			size_t tl = tok_len[tok];
-			if (tl > KALLSYMS_NAME_MAX - nlen)
-				tl = KALLSYMS_NAME_MAX - nlen;
-			memcpy(name + nlen, table + index[tok], tl);
-			nlen += tl;
+		if (tok_max <= TOKEN_COPY) {
+			// A real kernel's tokens (6.1: 19 bytes at most): copied whole, the name cut
+			// at the end as the other way cuts it token by token.
+			for (size_t t = 0; t < len && nlen < KALLSYMS_NAME_MAX; t++) {
+				memcpy(name + nlen, tok_at[tokens[t]], TOKEN_COPY);
+				nlen += tok_len[tokens[t]];
+			}
+			if (nlen > KALLSYMS_NAME_MAX)
+				nlen = KALLSYMS_NAME_MAX;
+		} else {
+			for (size_t t = 0; t < len; t++) {
+				size_t tl = tok_len[tokens[t]];
+				if (tl > KALLSYMS_NAME_MAX - nlen)
+					tl = KALLSYMS_NAME_MAX - nlen;
+				memcpy(name + nlen, tok_at[tokens[t]], tl <= TOKEN_COPY ? TOKEN_COPY : tl);
+				nlen += tl;
+			}
 		}
-		if (err)
-			break;
 		if (nlen < 2) {
 			err = kt_error_create(KT_ERROR_BAD_DATA, "kallsyms symbol %u has no name", i);
 			break;
@@ -223,7 +312,6 @@ struct kt_error *kt_kallsyms_load(struct kt_reader *reader, struct kt_kallsyms *
 			ks->syms[i].name = ks->names + name_at[i];
 		err = kt_kallsyms_finish(ks);
 	}
-	free(name_at);
 	if (err)
 		goto fail;
 	*ret = ks;

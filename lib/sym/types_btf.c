@@ -11,6 +11,7 @@
 #include "core/error.h"
 #include "core/util.h"
 #include "core/strbuf.h"
+#include "dump/parallel_read.h"
 #include "sym/btf_names.h"
 #include "sym/type_print.h"
 #include "sym/types.h"
@@ -108,9 +109,10 @@ struct kt_error *kt_types_load_from_dump(struct kt_reader *reader, const struct 
 	_cleanup_free_ void *data = malloc(size);
 	if (!data)
 		return &kt_enomem;
-	struct kt_error *err = kt_read(reader, start->address, data, size);
-	if (err)
-		return kt_error_prefix(err, "reading the kernel's BTF");
+	struct kt_read_range range = {.addr = start->address, .buf = data, .len = size};
+	kt_read_parallel(reader, &range, 1);
+	if (range.err)
+		return kt_error_prefix(range.err, "reading the kernel's BTF");
 	struct btf *btf = btf__new(data, (uint32_t)size);
 	if (!btf)
 		return kt_error_create(KT_ERROR_BAD_DATA, "the kernel's BTF does not parse: %s",
