@@ -7,6 +7,7 @@
 
 #include "core/error.h"
 #include "dump/parallel_read.h"
+#include "dump_patch.h"
 #include "dump/vmcoreinfo.h"
 #include "program.h"
 #include "tap.h"
@@ -216,6 +217,89 @@ static void test_filtered_page(struct kt_program *prog)
 
 static void test_log(struct kt_program *prog);
 
+/* kallsyms of the dump at path as mode reads them: the table in words (count, then each
+ * symbol's type, address and name), or the error, to compare modes by. */
+static char *kallsyms_outcome(const char *path, enum kt_read_ahead_mode mode)
+{
+	struct kt_open_options opts = {.no_debuginfo = true, .read_ahead = mode};
+	struct kt_program *prog;
+	struct kt_kallsyms *ks;
+	struct kt_error *err = kt_program_open(path, &opts, &prog);
+	if (!err && (err = kt_program_kallsyms(prog, &ks)))
+		kt_program_destroy(prog);
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+	if (err) {
+		fprintf(f, "error: %s", kt_error_message(err));
+		kt_error_destroy(err);
+	} else {
+		fprintf(f, "%zu symbols\n", ks->n);
+		for (size_t i = 0; i < ks->n; i++)
+			fprintf(f, "%c %llx %s\n", ks->syms[i].type,
+				(unsigned long long)ks->syms[i].address, ks->syms[i].name);
+		kt_program_destroy(prog);
+	}
+	fclose(f);
+	return out;
+}
+
+/*
+ * Hostile kallsyms names on copies of the ELF dump: a symbol length that runs far past its name
+ * early in the table and in its second half (the names then decode out of step), and a run of
+ * zero lengths (a symbol without a name). Decoded on one thread, in two halves, with the bytes
+ * read on two threads: the same table or the same error every way.
+ */
+static void test_corrupt_kallsyms(const char *elf_path)
+{
+	struct kt_program *prog;
+	uint64_t names, table;
+	struct kt_open_options opts = {.no_debuginfo = true};
+	struct kt_error *err = kt_program_open(elf_path, &opts, &prog);
+	if (!err && !(err = kt_vmcoreinfo_symbol(prog->dump, "kallsyms_names", &names)))
+		err = kt_vmcoreinfo_symbol(prog->dump, "kallsyms_token_table", &table);
+	if (!tap_ok(!err && table > names, "kallsyms_names and the token table are located")) {
+		tap_diag("%s", err ? kt_error_message(err) : "token table before the names");
+		kt_error_destroy(err);
+		if (!err)
+			kt_program_destroy(prog);
+		return;
+	}
+	struct {
+		uint64_t at;
+		uint64_t bytes;
+		const char *what;
+	} patches[] = {
+		{names + 1000, 0xffffffffffffffffull, "long lengths early"},
+		{names + (table - names) * 3 / 5, 0xffffffffffffffffull, "long lengths in the second half"},
+		{names + 100, 0, "zero lengths"},
+	};
+	off_t offs[3];
+	bool located = true;
+	for (size_t i = 0; i < 3; i++)
+		located &= va_to_file_offset(prog, elf_path, patches[i].at, &offs[i]);
+	kt_program_destroy(prog);
+	if (!tap_ok(located, "the names' bytes are found in the file"))
+		return;
+	char cut[] = "/tmp/ktriage-kallsyms-XXXXXX";
+	int fd = mkstemp(cut);
+	close(fd);
+	for (size_t i = 0; i < 3; i++) {
+		bool patched = copy_file(elf_path, cut) && patch_u64(cut, offs[i], patches[i].bytes);
+		char *one = patched ? kallsyms_outcome(cut, KT_READ_AHEAD_NEVER) : NULL;
+		char *two = patched ? kallsyms_outcome(cut, KT_READ_AHEAD_ALWAYS) : NULL;
+		char *dflt = patched ? kallsyms_outcome(cut, KT_READ_AHEAD_AUTO) : NULL;
+		bool same = one && two && dflt && !strcmp(one, two) && !strcmp(one, dflt);
+		const char *first = one ? one : "(not patched)";
+		tap_ok(same, "%s: one thread, two halves and two readers give the same: %.*s",
+		       patches[i].what, (int)strcspn(first, "\n"), first);
+		free(one);
+		free(two);
+		free(dflt);
+	}
+	unlink(cut);
+}
+
 static bool count_banner(const struct kt_log_record *rec, void *arg)
 {
 	int *n = arg;
@@ -332,8 +416,10 @@ int main(void)
 			tap_diag("%s", kt_error_message(err));
 			kt_error_destroy(err);
 		}
-		if (i == 1)
+		if (i == 1) {
 			test_bad_dumps(path);
+			test_corrupt_kallsyms(path);
+		}
 		free(path);
 	}
 	char *flat = tap_lab_file("panic", "vmcore.flat");
