@@ -31,7 +31,10 @@
  * every task may read the next tasks' pages ahead on a second thread of its own (see
  * enum kt_read_ahead_mode): that thread only reads dump pages through the dump's second
  * context into pages shared under a lock, calls no callback and touches no cache of the
- * program, and has ended when the walk returns.
+ * program, and has ended when the walk returns. Without debug files, the kernel's symbol and
+ * type tables are read and decoded half on a second thread in the same way: it reads into the
+ * caller's buffers through the dump's second context, or decodes its half of the names, and has
+ * ended when the table is made.
  */
 #ifndef KTRIAGE_H
 #define KTRIAGE_H
@@ -80,6 +83,10 @@ struct kt_program;
  * ELF dumps are mapped, and copying their pages costs more than it saves while the file is in
  * the page cache; ALWAYS is for ELF dumps that are not (a cold or slow disk, a network file
  * system), so that the second thread waits for the disk instead. Never with a single CPU.
+ * The same mode says whether the tables read from the dump without debug files (kallsyms, the
+ * kernel's BTF: MBs, every page inflated) are read half on a second thread (AUTO: where pages are
+ * inflated), and whether kallsyms names are decoded in two halves (AUTO and ALWAYS); NEVER keeps
+ * all of it on the calling thread. The results are the same either way.
  */
 enum kt_read_ahead_mode {
 	KT_READ_AHEAD_AUTO,    /* where pages are inflated on every read, with two CPUs or more */

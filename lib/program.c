@@ -139,6 +139,7 @@ struct kt_error *kt_program_init(struct kt_program *prog, const char *path,
 	err = kt_dump_open(path, &prog->dump);
 	if (err)
 		return err;
+	prog->dump->second_thread = prog->opts.read_ahead;
 	kt_reader_init(&prog->reader, prog->dump);
 	if (prog->opts.vmlinux) {
 		err = attach_vmlinux(prog, prog->opts.vmlinux, true);

@@ -29,6 +29,9 @@ struct kt_dump {
 	/* A second context on the same file, for a reader on another thread. */
 	kdump_ctx_t *second;
 	atomic_bool second_busy;
+	/* Whether large reads take a second thread (parallel_read.h); walks over every task are
+	 * told theirs by the program (read_ahead.h). */
+	enum kt_read_ahead_mode second_thread;
 };
 
 struct kt_error *kt_dump_open(const char *path, struct kt_dump **ret);

@@ -177,7 +177,7 @@ struct kt_error *kt_object_symbol(struct kt_program *prog, const char *name, con
 		source = "given";
 	}
 	const struct btf *btf = kt_types_btf(types);
-	int32_t var = source ? -1 : btf__find_by_name_kind(btf, name, BTF_KIND_VAR);
+	int32_t var = source ? -1 : kt_types_find_by_name_kind(types, name, BTF_KIND_VAR);
 	if (var > 0) {
 		ref = (struct kt_type_ref){btf, (int32_t)btf__type_by_id(btf, (uint32_t)var)->type};
 		source = "btf";

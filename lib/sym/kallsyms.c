@@ -13,11 +13,14 @@
  *                           with CONFIG_KALLSYMS_ABSOLUTE_PERCPU (x86_64 SMP) a non-negative offset
  *                           is an absolute per-CPU address and a negative one is base - 1 - offset.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/error.h"
 #include "core/util.h"
+#include "dump/parallel_read.h"
 #include "dump/vmcoreinfo.h"
 #include "sym/kallsyms.h"
 
@@ -92,26 +95,262 @@ next:;
 	return NULL;
 }
 
-/* Sequential reader of kallsyms_names, in page-sized chunks. */
+/*
+ * kallsyms_names ends before kallsyms_token_table in every layout scripts/kallsyms has written:
+ * names, markers, (v6.2+) kallsyms_seqs_of_names, token_table. The bytes up to the token table
+ * are read in one go (half of them on a second thread, parallel_read.h) when it follows the
+ * names at most this far per symbol (a kernel's names take ~13 bytes each, the sequence numbers
+ * 3-4); names past that, or all of them when the table is elsewhere or cannot be read in one
+ * go, are read a page at a time as decoding reaches them.
+ */
+static const uint64_t NAMES_BYTES_PER_SYMBOL_MAX = 64;
+
+/* Sequential reader of kallsyms_names: from the bytes read in one go, then a page at a time. */
 struct byte_stream {
-	struct kt_reader *reader;
-	uint64_t addr;
-	uint8_t buf[4096];
+	struct kt_reader *reader;  /* NULL: data is all there is */
+	const uint8_t *data;  /* the bytes being decoded: bulk, or page */
 	size_t pos, len;
+	uint64_t addr;        /* the address of the byte after data's last */
+	uint8_t page[4096];
 };
+
+static struct kt_error *stream_refill(struct byte_stream *s)
+{
+	if (!s->reader)  // a second thread's part, which split_point found whole in its bytes
+		return kt_error_create(KT_ERROR_BAD_DATA, "kallsyms_names: ends early");
+	s->len = sizeof(s->page) - (s->addr & (sizeof(s->page) - 1));
+	struct kt_error *err = kt_read(s->reader, s->addr, s->page, s->len);
+	if (err)
+		return kt_error_prefix(err, "reading kallsyms_names");
+	s->data = s->page;
+	s->addr += s->len;
+	s->pos = 0;
+	return NULL;
+}
 
 static struct kt_error *stream_byte(struct byte_stream *s, uint8_t *ret)
 {
-	if (s->pos == s->len) {
-		s->len = sizeof(s->buf) - (s->addr & (sizeof(s->buf) - 1));
-		struct kt_error *err = kt_read(s->reader, s->addr, s->buf, s->len);
-		if (err)
-			return kt_error_prefix(err, "reading kallsyms_names");
-		s->addr += s->len;
-		s->pos = 0;
-	}
-	*ret = s->buf[s->pos++];
+	struct kt_error *err;
+	if (s->pos == s->len && (err = stream_refill(s)))
+		return err;
+	*ret = s->data[s->pos++];
 	return NULL;
+}
+
+/* A symbol's token indices: a length byte (two, low 7 bits first, when the first has bit 7 set)
+ * then that many. */
+enum { SYMBOL_TOKENS_MAX = 0x7f | 0xff << 7 };
+
+/*
+ * The next symbol's tokens, contiguous: where the stream's buffer holds them whole (all but
+ * the last few symbols of the names read in one go), else gathered a byte at a time into
+ * gather (SYMBOL_TOKENS_MAX bytes) across the pages they span.
+ */
+static struct kt_error *next_symbol(struct byte_stream *s, uint8_t *gather, const uint8_t **tokens,
+				    size_t *len)
+{
+	const uint8_t *p = s->data + s->pos;
+	size_t avail = s->len - s->pos;
+	if (avail >= 2) {
+		size_t head = p[0] & 0x80 ? 2 : 1;
+		size_t n = head == 2 ? (p[0] & 0x7f) | (size_t)p[1] << 7 : p[0];
+		if (avail >= head + n) {
+			*tokens = p + head;
+			*len = n;
+			s->pos += head + n;
+			return NULL;
+		}
+	}
+	uint8_t b, hi;
+	struct kt_error *err = stream_byte(s, &b);
+	if (err)
+		return err;
+	size_t n = b;
+	if (b & 0x80) {
+		if ((err = stream_byte(s, &hi)))
+			return err;
+		n = (b & 0x7f) | (size_t)hi << 7;
+	}
+	for (size_t i = 0; i < n; i++)
+		if ((err = stream_byte(s, &gather[i])))
+			return err;
+	*tokens = gather;
+	*len = n;
+	return NULL;
+}
+
+static struct kt_error *index_symbols(struct kt_kallsyms *ks);
+
+/* Tokens up to this long are copied as that many bytes (the table is read with 256 bytes to
+ * spare, the name has room for it): a call to memcpy for each of a million tokens was a third
+ * of decoding. */
+enum { TOKEN_COPY = 32 };
+
+/* What every symbol's decoding reads: the token table and the addresses. */
+struct decoder {
+	const char *tok_at[256];
+	uint8_t tok_len[256];
+	size_t tok_max;
+	const int32_t *offsets;
+	uint64_t base;
+	struct kt_symbol *syms;
+	size_t *name_at;      /* each symbol's name, as an offset into its part's names */
+};
+
+/* Symbols first..end - 1, decoded into names of their own (a thread each, or one for all). */
+struct part {
+	const struct decoder *d;
+	struct byte_stream stream;
+	uint32_t first, end;
+	char *names;
+	size_t names_len, names_cap;
+	uint8_t *gather;      /* SYMBOL_TOKENS_MAX bytes, for a symbol across pages */
+	struct kt_error *err;
+};
+
+static void decode_part(struct part *p)
+{
+	const struct decoder *d = p->d;
+	for (uint32_t i = p->first; i < p->end; i++) {
+		const uint8_t *tokens;
+		size_t len;
+		if ((p->err = next_symbol(&p->stream, p->gather, &tokens, &len)))
+			return;
+		char name[KALLSYMS_NAME_MAX + TOKEN_COPY + 2];
+		size_t nlen = 0;
+		if (d->tok_max <= TOKEN_COPY) {
+			// A real kernel's tokens (6.1: 19 bytes at most): copied whole, the name cut
+			// at the end as the other way cuts it token by token.
+			for (size_t t = 0; t < len && nlen < KALLSYMS_NAME_MAX; t++) {
+				memcpy(name + nlen, d->tok_at[tokens[t]], TOKEN_COPY);
+				nlen += d->tok_len[tokens[t]];
+			}
+			if (nlen > KALLSYMS_NAME_MAX)
+				nlen = KALLSYMS_NAME_MAX;
+		} else {
+			for (size_t t = 0; t < len; t++) {
+				size_t tl = d->tok_len[tokens[t]];
+				if (tl > KALLSYMS_NAME_MAX - nlen)
+					tl = KALLSYMS_NAME_MAX - nlen;
+				memcpy(name + nlen, d->tok_at[tokens[t]], tl <= TOKEN_COPY ? TOKEN_COPY : tl);
+				nlen += tl;
+			}
+		}
+		if (nlen < 2) {
+			p->err = kt_error_create(KT_ERROR_BAD_DATA, "kallsyms symbol %u has no name", i);
+			return;
+		}
+		name[nlen] = '\0';
+		if (p->names_len + nlen > p->names_cap) {
+			size_t cap = p->names_cap * 2 + nlen;
+			char *grown = realloc(p->names, cap);
+			if (!grown) {
+				p->err = &kt_enomem;
+				return;
+			}
+			p->names = grown, p->names_cap = cap;
+		}
+		memcpy(p->names + p->names_len, name + 1, nlen);  // name[0] is the type
+		d->name_at[i] = p->names_len;
+		p->names_len += nlen;
+		d->syms[i].type = name[0];
+		// Hashed while the name is at hand (kt_kallsyms_finish would read it again).
+		d->syms[i].name_hash = (uint32_t)kt_hash_string(name + 1);
+		int32_t off = d->offsets[i];
+		d->syms[i].address = off >= 0 ? (uint64_t)off : d->base - 1 - (uint64_t)(int64_t)off;
+	}
+}
+
+static void *decode_thread(void *arg)
+{
+	decode_part(arg);
+	return NULL;
+}
+
+/* Below this many symbols a second thread is not worth starting. */
+enum { SPLIT_SYMBOLS_MIN = 16384 };
+
+/*
+ * Where the second half of the symbols starts in bulk, when bulk holds every symbol whole (found
+ * by their lengths alone, ~5 instructions a symbol); 0 when it does not (the names go on past
+ * it, or are malformed: then one part decodes all, and says what is wrong where).
+ */
+static size_t split_point(const uint8_t *bulk, size_t bulk_len, uint32_t n, uint32_t mid)
+{
+	size_t pos = 0, at = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		if (i == mid)
+			at = pos;
+		if (bulk_len - pos < 2)
+			return 0;
+		size_t head = bulk[pos] & 0x80 ? 2 : 1;
+		size_t len = head == 2 ? (bulk[pos] & 0x7f) | (size_t)bulk[pos + 1] << 7 : bulk[pos];
+		if (bulk_len - pos < head + len)
+			return 0;
+		pos += head + len;
+	}
+	return at;
+}
+
+static bool want_second_thread(const struct kt_dump *dump, uint32_t n)
+{
+	return dump->second_thread != KT_READ_AHEAD_NEVER && n >= SPLIT_SYMBOLS_MIN &&
+	       sysconf(_SC_NPROCESSORS_ONLN) >= 2;
+}
+
+/* Decodes every symbol into ks: in two halves on two threads where bulk holds them all. */
+static struct kt_error *decode_all(struct kt_kallsyms *ks, struct decoder *d, uint32_t n,
+				   const struct byte_stream *stream, bool whole_in_bulk,
+				   struct kt_dump *dump)
+{
+	struct part a = {.d = d, .stream = *stream, .end = n, .names = ks->names,
+			 .names_cap = (size_t)n * 24, .gather = malloc(SYMBOL_TOKENS_MAX)};
+	struct part b = {.d = d, .first = n};
+	uint32_t mid = n / 2;
+	size_t at = whole_in_bulk && want_second_thread(dump, n)
+		    ? split_point(stream->data, stream->len, n, mid) : 0;
+	if (at) {
+		a.end = mid;
+		b = (struct part){.d = d, .first = mid, .end = n, .names_cap = (size_t)(n - mid) * 24,
+				  .gather = malloc(SYMBOL_TOKENS_MAX)};
+		b.names = malloc(b.names_cap);
+		b.stream = (struct byte_stream){.data = stream->data + at,
+						.len = stream->len - at, .addr = stream->addr};
+	}
+	pthread_t thread;
+	bool started = false;
+	if (at && b.names && b.gather && a.gather)
+		started = !pthread_create(&thread, NULL, decode_thread, &b);
+	if (a.gather)
+		decode_part(&a);
+	else
+		a.err = &kt_enomem;
+	if (started)
+		pthread_join(thread, NULL);
+	else if (at && !a.err && b.names && b.gather)
+		decode_part(&b);  // no thread: the second half here
+	else if (at && !a.err)
+		b.err = &kt_enomem;
+	ks->names = a.names;  // grown, maybe
+	// The first error of the table's order, as one pass would have stopped at it.
+	struct kt_error *err = a.err ? a.err : b.err;
+	if (a.err)
+		kt_error_destroy(b.err);
+	if (!err && b.names_len) {
+		char *joined = realloc(ks->names, a.names_len + b.names_len);
+		if (joined) {
+			memcpy(joined + a.names_len, b.names, b.names_len);
+			ks->names = joined;
+			for (uint32_t i = mid; i < n; i++)
+				d->name_at[i] += a.names_len;
+		} else {
+			err = &kt_enomem;
+		}
+	}
+	free(a.gather);
+	free(b.gather);
+	free(b.names);
+	return err;
 }
 
 struct kt_error *kt_kallsyms_load(struct kt_reader *reader, struct kt_kallsyms **ret)
@@ -147,84 +386,58 @@ struct kt_error *kt_kallsyms_load(struct kt_reader *reader, struct kt_kallsyms *
 	if ((err = kt_read(reader, a_table, table, (size_t)table_len + 256)))
 		return kt_error_prefix(err, "kallsyms_token_table");
 	table[table_len + 255] = '\0';
-	// Each token's length once, so that expanding 94,000 names is a memcpy per token.
-	uint8_t tok_len[256];
-	for (int i = 0; i < 256; i++)
-		tok_len[i] = (uint8_t)strnlen(table + index[i], 255);
+	// Each token's place and length once, so that expanding 94,000 names is a copy per token.
+	struct decoder d = {.base = base};
+	for (int i = 0; i < 256; i++) {
+		d.tok_len[i] = (uint8_t)strnlen(table + index[i], 255);
+		d.tok_at[i] = table + index[i];
+		if (d.tok_len[i] > d.tok_max)
+			d.tok_max = d.tok_len[i];
+	}
 
+	uint64_t names_max = (uint64_t)n * NAMES_BYTES_PER_SYMBOL_MAX;
+	size_t bulk_len = a_table > a_names ? (size_t)(a_table - a_names < names_max
+						       ? a_table - a_names : names_max) : 0;
 	_cleanup_free_ int32_t *offsets = malloc((size_t)n * sizeof(int32_t));
+	_cleanup_free_ uint8_t *bulk = bulk_len ? malloc(bulk_len) : NULL;
+	_cleanup_free_ size_t *name_at = malloc((size_t)n * sizeof(size_t));
 	struct kt_kallsyms *ks = calloc(1, sizeof(*ks));
-	size_t names_cap = (size_t)n * 24, names_len = 0;
 	if (ks)
-		ks->syms = malloc((size_t)n * sizeof(*ks->syms)), ks->names = malloc(names_cap);
-	if (!offsets || !ks || !ks->syms || !ks->names) {
+		ks->syms = malloc((size_t)n * sizeof(*ks->syms)), ks->names = malloc((size_t)n * 24);
+	if (!offsets || (bulk_len && !bulk) || !name_at || !ks || !ks->syms || !ks->names) {
 		err = &kt_enomem;
 		goto fail;
 	}
-	if ((err = kt_read(reader, a_offsets, offsets, (size_t)n * sizeof(int32_t)))) {
-		err = kt_error_prefix(err, "kallsyms_offsets");
-		goto fail;
-	}
-
+	struct kt_read_range ranges[] = {
+		{.addr = a_offsets, .buf = offsets, .len = (size_t)n * sizeof(int32_t)},
+		{.addr = a_names, .buf = bulk, .len = bulk_len},
+	};
+	kt_read_parallel(reader, ranges, bulk_len ? 2 : 1);
+	// Names that could not be read in one go are read a page at a time, for the error of
+	// the page itself.
+	struct kt_error *bulk_err = bulk_len ? ranges[1].err : NULL;
 	struct byte_stream stream = {.reader = reader, .addr = a_names};
-	size_t *name_at = malloc((size_t)n * sizeof(size_t));
-	if (!name_at) {
-		err = &kt_enomem;
+	if (bulk_len && !bulk_err)
+		stream.data = bulk, stream.len = bulk_len, stream.addr = a_names + bulk_len;
+	if (ranges[0].err) {
+		kt_error_destroy(bulk_err);
+		err = kt_error_prefix(ranges[0].err, "kallsyms_offsets");
 		goto fail;
 	}
-	for (uint32_t i = 0; i < n; i++) {
-		uint8_t b, hi;
-		if ((err = stream_byte(&stream, &b)))
-			break;
-		size_t len = b;
-		if (b & 0x80) {
-			if ((err = stream_byte(&stream, &hi)))
-				break;
-			len = (b & 0x7f) | ((size_t)hi << 7);
-		}
-		char name[KALLSYMS_NAME_MAX + 2];
-		size_t nlen = 0;
-		for (size_t t = 0; t < len && !err; t++) {
-			uint8_t tok;
-			if ((err = stream_byte(&stream, &tok)))
-				break;
-			size_t tl = tok_len[tok];
-			if (tl > KALLSYMS_NAME_MAX - nlen)
-				tl = KALLSYMS_NAME_MAX - nlen;
-			memcpy(name + nlen, table + index[tok], tl);
-			nlen += tl;
-		}
-		if (err)
-			break;
-		if (nlen < 2) {
-			err = kt_error_create(KT_ERROR_BAD_DATA, "kallsyms symbol %u has no name", i);
-			break;
-		}
-		name[nlen] = '\0';
-		if (names_len + nlen > names_cap) {
-			names_cap = names_cap * 2 + nlen;
-			char *grown = realloc(ks->names, names_cap);
-			if (!grown) {
-				err = &kt_enomem;
-				break;
-			}
-			ks->names = grown;
-		}
-		memcpy(ks->names + names_len, name + 1, nlen);  // name[0] is the type
-		name_at[i] = names_len;
-		names_len += nlen;
-		ks->syms[i].type = name[0];
-		int32_t off = offsets[i];
-		ks->syms[i].address = off >= 0 ? (uint64_t)off : base - 1 - (uint64_t)(int64_t)off;
+	if (bulk_err == &kt_enomem) {
+		err = bulk_err;
+		goto fail;
 	}
-	if (!err) {
-		ks->n = n;
-		for (uint32_t i = 0; i < n; i++)
-			ks->syms[i].name = ks->names + name_at[i];
-		err = kt_kallsyms_finish(ks);
-	}
-	free(name_at);
-	if (err)
+	kt_error_destroy(bulk_err);
+	d.offsets = offsets;
+	d.syms = ks->syms;
+	d.name_at = name_at;
+	if ((err = decode_all(ks, &d, n, &stream, bulk_len && !bulk_err, dump)))
+		goto fail;
+	ks->n = n;
+	for (uint32_t i = 0; i < n; i++)
+		ks->syms[i].name = ks->names + name_at[i];
+	if ((err = index_symbols(ks)))
 		goto fail;
 	*ret = ks;
 	return NULL;
@@ -239,6 +452,12 @@ struct kt_error *kt_kallsyms_finish(struct kt_kallsyms *ks)
 	// hashing them after the sort would jump about the string table, a cache miss each.
 	for (size_t i = 0; i < ks->n; i++)
 		ks->syms[i].name_hash = (uint32_t)kt_hash_string(ks->syms[i].name);
+	return index_symbols(ks);
+}
+
+/* kt_kallsyms_finish once the names are hashed. */
+static struct kt_error *index_symbols(struct kt_kallsyms *ks)
+{
 	// The kernel's own table is in address order already (scripts/kallsyms sorts it): a check
 	// is cheaper than a sort of 94,000 symbols, and keeps the kernel's order of aliases.
 	bool sorted = true;

@@ -7,6 +7,7 @@
 
 #include "core/error.h"
 #include "core/util.h"
+#include "sym/btf_names.h"
 #include "sym/type_print.h"
 
 /* C spellings people type, and the DWARF names that pahole copies into BTF. */
@@ -111,10 +112,11 @@ static struct kt_error *array_dims(const char *expr, size_t *len, uint32_t dims[
 	return NULL;
 }
 
-static int32_t find_named(const struct btf *btf, const char *name, const int *kinds, size_t n)
+static int32_t find_named(const struct btf *btf, struct kt_btf_names *names, const char *name,
+			  const int *kinds, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		int32_t id = btf__find_by_name_kind(btf, name, kinds[i]);
+		int32_t id = kt_btf_find_by_name_kind(btf, names, name, kinds[i]);
 		if (id > 0)
 			return id;
 	}
@@ -122,7 +124,8 @@ static int32_t find_named(const struct btf *btf, const char *name, const int *ki
 }
 
 /* The base of a type expression (no '*'), normalised to single spaces. */
-static struct kt_error *parse_base(const struct btf *btf, const char *base, uint32_t *ret)
+static struct kt_error *parse_base(const struct btf *btf, struct kt_btf_names *names,
+				   const char *base, uint32_t *ret)
 {
 	static const int any[] = {BTF_KIND_STRUCT, BTF_KIND_UNION, BTF_KIND_TYPEDEF,
 				  BTF_KIND_ENUM,   BTF_KIND_ENUM64, BTF_KIND_INT, BTF_KIND_FLOAT};
@@ -146,20 +149,21 @@ static struct kt_error *parse_base(const struct btf *btf, const char *base, uint
 			if (!strcmp(base, int_spellings[i].c))
 				name = int_spellings[i].btf;
 	}
-	int32_t id = find_named(btf, name, kinds, nkinds);
+	int32_t id = find_named(btf, names, name, kinds, nkinds);
 	if (id > 0) {
 		*ret = (uint32_t)id;
 		return NULL;
 	}
 	// A declaration without a definition: the kernel never uses the type by value.
-	if (kinds != enums && btf__find_by_name_kind(btf, name, BTF_KIND_FWD) > 0)
+	if (kinds != enums && kt_btf_find_by_name_kind(btf, names, name, BTF_KIND_FWD) > 0)
 		return kt_error_create(KT_ERROR_NOT_FOUND,
 				       "'%s' is only declared in the kernel's BTF, not defined (a type "
 				       "private to a module?)", base);
 	return kt_error_create(KT_ERROR_NOT_FOUND, "no type '%s' in the kernel's BTF", base);
 }
 
-struct kt_error *kt_type_parse(const struct btf *btf, const char *expr, uint32_t *ret)
+struct kt_error *kt_type_parse(const struct btf *btf, struct kt_btf_names *names, const char *expr,
+			       uint32_t *ret)
 {
 	// Normalise: single spaces, no qualifiers, trailing '*'s counted, then "[N]"s.
 	uint32_t dims[ARRAY_DIMS_MAX];
@@ -200,7 +204,7 @@ struct kt_error *kt_type_parse(const struct btf *btf, const char *expr, uint32_t
 	if (!n)
 		return kt_error_create(KT_ERROR_INVALID_ARGUMENT, "empty type name");
 	uint32_t id = 0;
-	if ((err = parse_base(btf, base, &id)))
+	if ((err = parse_base(btf, names, base, &id)))
 		return err;
 	for (unsigned int i = 0; i < pointers; i++) {
 		if (!find_pointer(btf, id, &id))

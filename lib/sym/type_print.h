@@ -20,8 +20,11 @@ enum { KT_TYPE_NEST_MAX = 32 };
 
 /* The BTF id of a type expression: "struct task_struct", "task_struct" (struct, union, typedef
  * or enum of that name), "union kvm_mmu_page_role", "unsigned long", "atomic_t",
- * "struct page *". */
-struct kt_error *kt_type_parse(const struct btf *btf, const char *expr, uint32_t *ret);
+ * "struct page *". names: btf's index by name (btf_names.h), or NULL to scan. */
+struct btf;
+struct kt_btf_names;
+struct kt_error *kt_type_parse(const struct btf *btf, struct kt_btf_names *names, const char *expr,
+			       uint32_t *ret);
 /* Appends the C declaration of name as type id ("struct list_head *next"); with name NULL, the
  * type's name alone ("char [16]", "void (*)(struct rq *)"). Anonymous types are "struct {...}". */
 void kt_type_name(const struct btf *btf, uint32_t id, const char *name, struct kt_strbuf *sb);

@@ -51,6 +51,8 @@ bool kt_types_has_member(struct kt_types *types, const char *name, const char *m
 /* vmlinux's parsed BTF itself, for code that walks types (type_*.c: whatis, struct, p). */
 struct btf;
 const struct btf *kt_types_btf(const struct kt_types *types);
+/* btf__find_by_name_kind in vmlinux's BTF, through an index by name (btf_names.h). */
+int32_t kt_types_find_by_name_kind(struct kt_types *types, const char *name, int kind);
 
 /*
  * Module types. Modules carry split BTF: type ids continue after vmlinux's, and a module's

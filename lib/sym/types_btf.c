@@ -11,6 +11,8 @@
 #include "core/error.h"
 #include "core/util.h"
 #include "core/strbuf.h"
+#include "dump/parallel_read.h"
+#include "sym/btf_names.h"
 #include "sym/type_print.h"
 #include "sym/types.h"
 
@@ -52,6 +54,7 @@ enum { MODULES_NAMED_MAX = 12, MODULE_QUALIFIER_MAX = 64 };
 struct module_btf {
 	char *name;
 	struct btf *btf;              /* the BTF searched; NULL: none (yet) */
+	struct kt_btf_names *names;   /* btf's own types by name, made on the first lookup */
 	uint32_t first;               /* its first own type id (a split BTF's follow its base's) */
 	struct kt_types *own;         /* from DWARF: types of its own, btf is own's */
 	kt_types_module_open_fn *open;  /* how to make own; NULL once tried */
@@ -62,6 +65,7 @@ struct module_btf {
 
 struct kt_types {
 	struct btf *btf;
+	struct kt_btf_names *names;     /* btf's types by name, made on the first lookup */
 	kt_types_supply_fn *supply_fn;  /* grows btf before vmlinux lookups (types_dwarf.c) */
 	void *supply_arg;
 	void (*supply_free)(void *arg); /* frees supply_arg with the types, if set */
@@ -105,9 +109,10 @@ struct kt_error *kt_types_load_from_dump(struct kt_reader *reader, const struct 
 	_cleanup_free_ void *data = malloc(size);
 	if (!data)
 		return &kt_enomem;
-	struct kt_error *err = kt_read(reader, start->address, data, size);
-	if (err)
-		return kt_error_prefix(err, "reading the kernel's BTF");
+	struct kt_read_range range = {.addr = start->address, .buf = data, .len = size};
+	kt_read_parallel(reader, &range, 1);
+	if (range.err)
+		return kt_error_prefix(range.err, "reading the kernel's BTF");
 	struct btf *btf = btf__new(data, (uint32_t)size);
 	if (!btf)
 		return kt_error_create(KT_ERROR_BAD_DATA, "the kernel's BTF does not parse: %s",
@@ -133,11 +138,13 @@ void kt_types_destroy(struct kt_types *types)
 			kt_types_destroy(types->mods[i].own);  // its btf is own's
 		else
 			btf__free(types->mods[i].btf);  // split BTF: before its base
+		kt_btf_names_destroy(types->mods[i].names);
 		free(types->mods[i].name);
 		kt_error_destroy(types->mods[i].unreadable);
 	}
 	free(types->mods);
 	kt_error_destroy(types->modules_err);
+	kt_btf_names_destroy(types->names);
 	btf__free(types->btf);
 	if (types->supply_free)
 		types->supply_free(types->supply_arg);
@@ -295,6 +302,27 @@ static const struct btf *btf_at(const struct kt_types *types, uint32_t where)
 	return where ? types->mods[where - 1].btf : types->btf;
 }
 
+/* The name index of vmlinux's BTF (where 0) or of modules[where - 1]'s, made on first use; NULL
+ * for types made from DWARF (a supplier converts what a name needs as it is asked for: they are
+ * few and scanned) and without memory (then lookups scan). */
+static struct kt_btf_names *names_at(struct kt_types *types, uint32_t where)
+{
+	if (!where) {
+		if (!types->names && !types->supply_fn)
+			types->names = kt_btf_names_create(types->btf, 1, NULL);
+		return types->supply_fn ? NULL : types->names;
+	}
+	struct module_btf *m = &types->mods[where - 1];
+	if (!m->names && m->btf && !m->own)
+		m->names = kt_btf_names_create(m->btf, m->first, names_at(types, 0));
+	return m->own ? NULL : m->names;
+}
+
+int32_t kt_types_find_by_name_kind(struct kt_types *types, const char *name, int kind)
+{
+	return kt_btf_find_by_name_kind(types->btf, names_at(types, 0), name, kind);
+}
+
 /* Makes a DWARF module's types on the first lookup that reaches it; only running out of memory
  * is an error (then the next lookup tries again). */
 static struct kt_error *module_open(struct module_btf *m)
@@ -352,13 +380,17 @@ static struct kt_error *module_supply(struct module_btf *m, char tag, const char
 	return NULL;
 }
 
-/* Looks name up in one BTF, in its own types from id first on; NOT_FOUND lets the search go on. */
-typedef struct kt_error *btf_finder(const struct btf *btf, uint32_t first, const char *name,
-				    int32_t *ret);
+/* Looks name up in one BTF, in its own types from id first on (names: their index, or NULL);
+ * NOT_FOUND lets the search go on. */
+typedef struct kt_error *btf_finder(const struct btf *btf, struct kt_btf_names *names,
+				    uint32_t first, const char *name, int32_t *ret);
 
 /* Like btf__find_by_name_kind, but only ids from first on: a module's own types. */
-static int32_t find_kind(const struct btf *btf, uint32_t first, const char *name, int kind)
+static int32_t find_kind(const struct btf *btf, struct kt_btf_names *names, uint32_t first,
+			 const char *name, int kind)
 {
+	if (names)
+		return kt_btf_names_find(names, name, kind);
 	uint32_t n = btf__type_cnt(btf);
 	for (uint32_t id = first; id < n; id++) {
 		const struct btf_type *t = btf__type_by_id(btf, id);
@@ -372,12 +404,12 @@ static int32_t find_kind(const struct btf *btf, uint32_t first, const char *name
 }
 
 /* struct/union/typedef NAME, with typedefs and qualifiers resolved (kt_types_size, _member). */
-static struct kt_error *find_layout(const struct btf *btf, uint32_t first, const char *name,
-				    int32_t *ret)
+static struct kt_error *find_layout(const struct btf *btf, struct kt_btf_names *names,
+				    uint32_t first, const char *name, int32_t *ret)
 {
 	static const int kinds[] = {BTF_KIND_STRUCT, BTF_KIND_UNION, BTF_KIND_TYPEDEF};
 	for (size_t i = 0; i < KT_ARRAY_SIZE(kinds); i++) {
-		int32_t id = find_kind(btf, first, name, kinds[i]);
+		int32_t id = find_kind(btf, names, first, name, kinds[i]);
 		if (id > 0) {
 			int resolved = btf__resolve_type(btf, (uint32_t)id);
 			if (resolved < 0)
@@ -390,21 +422,21 @@ static struct kt_error *find_layout(const struct btf *btf, uint32_t first, const
 }
 
 /* A C type expression (kt_types_lookup); a module's BTF also answers for vmlinux's types. */
-static struct kt_error *find_expression(const struct btf *btf, uint32_t first, const char *name,
-					int32_t *ret)
+static struct kt_error *find_expression(const struct btf *btf, struct kt_btf_names *names,
+					uint32_t first, const char *name, int32_t *ret)
 {
 	(void)first;
 	uint32_t id;
-	struct kt_error *err = kt_type_parse(btf, name, &id);
+	struct kt_error *err = kt_type_parse(btf, names, name, &id);
 	if (!err)
 		*ret = (int32_t)id;
 	return err;
 }
 
-static struct kt_error *find_function(const struct btf *btf, uint32_t first, const char *name,
-				      int32_t *ret)
+static struct kt_error *find_function(const struct btf *btf, struct kt_btf_names *names,
+				      uint32_t first, const char *name, int32_t *ret)
 {
-	int32_t id = find_kind(btf, first, name, BTF_KIND_FUNC);
+	int32_t id = find_kind(btf, names, first, name, BTF_KIND_FUNC);
 	const struct btf_type *t = id > 0 ? btf__type_by_id(btf, (uint32_t)id) : NULL;
 	const struct btf_type *proto = t ? btf__type_by_id(btf, t->type) : NULL;
 	if (!proto || !btf_is_func_proto(proto))
@@ -414,10 +446,10 @@ static struct kt_error *find_function(const struct btf *btf, uint32_t first, con
 }
 
 /* The type of global name (a BTF VAR: vmlinux's per-CPU variables, every global made from DWARF). */
-static struct kt_error *find_variable(const struct btf *btf, uint32_t first, const char *name,
-				      int32_t *ret)
+static struct kt_error *find_variable(const struct btf *btf, struct kt_btf_names *names,
+				      uint32_t first, const char *name, int32_t *ret)
 {
-	int32_t id = find_kind(btf, first, name, BTF_KIND_VAR);
+	int32_t id = find_kind(btf, names, first, name, BTF_KIND_VAR);
 	const struct btf_type *t = id > 0 ? btf__type_by_id(btf, (uint32_t)id) : NULL;
 	if (!t)
 		return kt_error_create(KT_ERROR_NOT_FOUND, "no variable '%s'", name);
@@ -526,7 +558,7 @@ static struct kt_error *search(struct kt_types *types, char tag, const char *exp
 	if (!*module || !strcmp(module, "vmlinux")) {
 		if (types->supply_fn && (err = types->supply_fn(tag, name, types->supply_arg)))
 			return err;
-		if (!(err = find(types->btf, 1, name, id_ret))) {
+		if (!(err = find(types->btf, names_at(types, 0), 1, name, id_ret))) {
 			*where_ret = 0;
 			return NULL;
 		}
@@ -544,7 +576,7 @@ static struct kt_error *search(struct kt_types *types, char tag, const char *exp
 			return err;
 		if (!m->btf)
 			continue;
-		if (!(err = find(m->btf, m->first, name, id_ret))) {
+		if (!(err = find(m->btf, names_at(types, (uint32_t)i + 1), m->first, name, id_ret))) {
 			*where_ret = (uint32_t)i + 1;
 			return NULL;
 		}

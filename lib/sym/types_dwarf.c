@@ -705,7 +705,7 @@ static struct kt_error *supply_expression(struct kt_types_dwarf *td, const char 
 			convert_named(td, base, kinds[i]);
 	}
 	uint32_t id;
-	struct kt_error *err = pointers ? kt_type_parse(td->btf, base, &id) : NULL;
+	struct kt_error *err = pointers ? kt_type_parse(td->btf, NULL, base, &id) : NULL;
 	if (!pointers || err == &kt_enomem)
 		return err;
 	if (err) {

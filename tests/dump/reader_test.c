@@ -6,6 +6,8 @@
 #include <sys/stat.h>
 
 #include "core/error.h"
+#include "dump/parallel_read.h"
+#include "dump_patch.h"
 #include "dump/vmcoreinfo.h"
 #include "program.h"
 #include "tap.h"
@@ -77,6 +79,109 @@ static void test_symbols_and_reads(struct kt_program *prog)
 	kt_error_destroy(err);
 }
 
+/* Whether two reads ended alike: both fine, or the same error at the same address. */
+static bool same_outcome(const struct kt_error *a, const struct kt_error *b)
+{
+	uint64_t aa = 0, ba = 0;
+	if (!a || !b)
+		return !a && !b;
+	return kt_error_code(a) == kt_error_code(b) && !strcmp(kt_error_message(a), kt_error_message(b)) &&
+	       kt_error_address(a, &aa) == kt_error_address(b, &ba) && aa == ba;
+}
+
+/*
+ * kt_read_parallel against kt_read, range by range, on each thread mode: the kernel's BTF (MBs,
+ * read in chunks on two threads), a range that runs into a page the dump excludes (direct map of
+ * excluded_pfn, if any: the error of the first chunk that fails, which is kt_read's), one past the
+ * end of RAM, a non-canonical one and a small one, all in one call.
+ */
+static void test_parallel_reads(struct kt_program *prog, uint64_t excluded_pfn)
+{
+	uint64_t start, stop, pob_addr, page_offset_base = 0, max_pfn = 0;
+	struct kt_error *err = kt_program_symbol_address(prog, "__start_BTF", &start);
+	if (!err)
+		err = kt_program_symbol_address(prog, "__stop_BTF", &stop);
+	if (!err)
+		err = kt_program_symbol_address(prog, "page_offset_base", &pob_addr);
+	if (!err)
+		err = kt_read_u64(&prog->reader, pob_addr, &page_offset_base);
+	if (!err)
+		err = kt_dump_attr_number(prog->dump, "max_pfn", &max_pfn);
+	if (!tap_ok(!err && stop > start, "the kernel's BTF and direct map are located")) {
+		tap_diag("%s", err ? kt_error_message(err) : "empty BTF");
+		kt_error_destroy(err);
+		return;
+	}
+	uint64_t excluded = page_offset_base + excluded_pfn * 4096;
+	struct kt_read_range want[] = {
+		{.addr = start, .len = stop - start},
+		{.addr = excluded_pfn ? excluded - 40 * 4096 + 100 : start, .len = 80 * 4096},
+		{.addr = page_offset_base + (max_pfn + 4096) * 4096 - 3 * 4096, .len = 70 * 4096},
+		{.addr = 0x00007ffffffff000ull, .len = 2 * 4096},
+		{.addr = start + 100, .len = 100},
+	};
+	enum { N = sizeof(want) / sizeof(want[0]) };
+	unsigned int compared = 0, differ = 0, failed = 0;
+	for (size_t i = 0; i < N; i++) {
+		want[i].buf = malloc(want[i].len);
+		want[i].err = want[i].buf ? kt_read(&prog->reader, want[i].addr, want[i].buf, want[i].len)
+					  : &kt_enomem;
+		failed += want[i].err != NULL;
+	}
+	static const enum kt_read_ahead_mode modes[] = {KT_READ_AHEAD_AUTO, KT_READ_AHEAD_ALWAYS,
+							KT_READ_AHEAD_NEVER};
+	enum kt_read_ahead_mode saved = prog->dump->second_thread;
+	for (size_t m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
+		struct kt_read_range got[N];
+		for (size_t i = 0; i < N; i++)
+			got[i] = (struct kt_read_range){.addr = want[i].addr, .len = want[i].len,
+							.buf = calloc(1, want[i].len)};
+		prog->dump->second_thread = modes[m];
+		kt_read_parallel(&prog->reader, got, N);
+		for (size_t i = 0; i < N; i++, compared++) {
+			bool same = got[i].buf && want[i].buf && same_outcome(got[i].err, want[i].err) &&
+				    (got[i].err || !memcmp(got[i].buf, want[i].buf, want[i].len));
+			if (!same && differ++ < 5)
+				tap_diag("mode %d, range %zu at 0x%llx: %s / %s", (int)modes[m], i,
+					 (unsigned long long)want[i].addr,
+					 got[i].err ? kt_error_message(got[i].err) : "read",
+					 want[i].err ? kt_error_message(want[i].err) : "read");
+			kt_error_destroy(got[i].err);
+			free(got[i].buf);
+		}
+	}
+	prog->dump->second_thread = saved;
+	for (size_t i = 0; i < N; i++) {
+		kt_error_destroy(want[i].err);
+		free(want[i].buf);
+	}
+	tap_ok(compared == 3 * N && !differ && failed >= 2,
+	       "kt_read_parallel reads %u ranges as kt_read does, bytes and errors (%u of %d fail, "
+	       "%u differ; the BTF is %llu bytes)", compared, failed, N, differ,
+	       (unsigned long long)(stop - start));
+}
+
+/* A RAM page that a makedumpfile -d 31 file left out (0 if none is found). */
+static uint64_t excluded_pfn(struct kt_program *prog)
+{
+	kdump_attr_t mem, file;
+	kdump_ctx_t *ctx = prog->dump->ctx;
+	if (kdump_get_attr(ctx, "memory.pagemap", &mem) != KDUMP_OK ||
+	    kdump_get_attr(ctx, "file.pagemap", &file) != KDUMP_OK)
+		return 0;
+	kdump_addr_t pfn = 0x1000, found = 0;
+	for (int tries = 0; tries < 100000 && !found; tries++, pfn++) {
+		kdump_addr_t idx = pfn;
+		if (kdump_bmp_find_set(mem.val.bitmap, &idx) != KDUMP_OK)
+			break;
+		pfn = idx;
+		kdump_addr_t fidx = pfn;
+		if (kdump_bmp_find_set(file.val.bitmap, &fidx) == KDUMP_OK && fidx != pfn)
+			found = pfn;
+	}
+	return found;
+}
+
 /* A page that was RAM but is not in a makedumpfile -d 31 file: the error must say "excluded". */
 static void test_filtered_page(struct kt_program *prog)
 {
@@ -111,6 +216,89 @@ static void test_filtered_page(struct kt_program *prog)
 }
 
 static void test_log(struct kt_program *prog);
+
+/* kallsyms of the dump at path as mode reads them: the table in words (count, then each
+ * symbol's type, address and name), or the error, to compare modes by. */
+static char *kallsyms_outcome(const char *path, enum kt_read_ahead_mode mode)
+{
+	struct kt_open_options opts = {.no_debuginfo = true, .read_ahead = mode};
+	struct kt_program *prog;
+	struct kt_kallsyms *ks;
+	struct kt_error *err = kt_program_open(path, &opts, &prog);
+	if (!err && (err = kt_program_kallsyms(prog, &ks)))
+		kt_program_destroy(prog);
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+	if (err) {
+		fprintf(f, "error: %s", kt_error_message(err));
+		kt_error_destroy(err);
+	} else {
+		fprintf(f, "%zu symbols\n", ks->n);
+		for (size_t i = 0; i < ks->n; i++)
+			fprintf(f, "%c %llx %s\n", ks->syms[i].type,
+				(unsigned long long)ks->syms[i].address, ks->syms[i].name);
+		kt_program_destroy(prog);
+	}
+	fclose(f);
+	return out;
+}
+
+/*
+ * Hostile kallsyms names on copies of the ELF dump: a symbol length that runs far past its name
+ * early in the table and in its second half (the names then decode out of step), and a run of
+ * zero lengths (a symbol without a name). Decoded on one thread, in two halves, with the bytes
+ * read on two threads: the same table or the same error every way.
+ */
+static void test_corrupt_kallsyms(const char *elf_path)
+{
+	struct kt_program *prog;
+	uint64_t names, table;
+	struct kt_open_options opts = {.no_debuginfo = true};
+	struct kt_error *err = kt_program_open(elf_path, &opts, &prog);
+	if (!err && !(err = kt_vmcoreinfo_symbol(prog->dump, "kallsyms_names", &names)))
+		err = kt_vmcoreinfo_symbol(prog->dump, "kallsyms_token_table", &table);
+	if (!tap_ok(!err && table > names, "kallsyms_names and the token table are located")) {
+		tap_diag("%s", err ? kt_error_message(err) : "token table before the names");
+		kt_error_destroy(err);
+		if (!err)
+			kt_program_destroy(prog);
+		return;
+	}
+	struct {
+		uint64_t at;
+		uint64_t bytes;
+		const char *what;
+	} patches[] = {
+		{names + 1000, 0xffffffffffffffffull, "long lengths early"},
+		{names + (table - names) * 3 / 5, 0xffffffffffffffffull, "long lengths in the second half"},
+		{names + 100, 0, "zero lengths"},
+	};
+	off_t offs[3];
+	bool located = true;
+	for (size_t i = 0; i < 3; i++)
+		located &= va_to_file_offset(prog, elf_path, patches[i].at, &offs[i]);
+	kt_program_destroy(prog);
+	if (!tap_ok(located, "the names' bytes are found in the file"))
+		return;
+	char cut[] = "/tmp/ktriage-kallsyms-XXXXXX";
+	int fd = mkstemp(cut);
+	close(fd);
+	for (size_t i = 0; i < 3; i++) {
+		bool patched = copy_file(elf_path, cut) && patch_u64(cut, offs[i], patches[i].bytes);
+		char *one = patched ? kallsyms_outcome(cut, KT_READ_AHEAD_NEVER) : NULL;
+		char *two = patched ? kallsyms_outcome(cut, KT_READ_AHEAD_ALWAYS) : NULL;
+		char *dflt = patched ? kallsyms_outcome(cut, KT_READ_AHEAD_AUTO) : NULL;
+		bool same = one && two && dflt && !strcmp(one, two) && !strcmp(one, dflt);
+		const char *first = one ? one : "(not patched)";
+		tap_ok(same, "%s: one thread, two halves and two readers give the same: %.*s",
+		       patches[i].what, (int)strcspn(first, "\n"), first);
+		free(one);
+		free(two);
+		free(dflt);
+	}
+	unlink(cut);
+}
 
 static bool count_banner(const struct kt_log_record *rec, void *arg)
 {
@@ -221,14 +409,17 @@ int main(void)
 		if (tap_ok(!err, "open %s", formats[i])) {
 			test_symbols_and_reads(prog);
 			test_filtered_page(prog);
+			test_parallel_reads(prog, excluded_pfn(prog));
 			test_log(prog);
 			kt_program_destroy(prog);
 		} else {
 			tap_diag("%s", kt_error_message(err));
 			kt_error_destroy(err);
 		}
-		if (i == 1)
+		if (i == 1) {
 			test_bad_dumps(path);
+			test_corrupt_kallsyms(path);
+		}
 		free(path);
 	}
 	char *flat = tap_lab_file("panic", "vmcore.flat");

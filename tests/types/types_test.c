@@ -9,7 +9,9 @@
 #include <json-c/json.h>
 
 #include "core/error.h"
+#include "core/util.h"
 #include "program.h"
+#include "sym/btf_names.h"
 #include "sym/type_print.h"
 #include "tap.h"
 #include "tap_open.h"
@@ -20,7 +22,7 @@ static void check_name(const char *expr, const char *path, const char *want)
 {
 	uint32_t id;
 	struct kt_type_place place;
-	struct kt_error *err = kt_type_parse(btf, expr, &id);
+	struct kt_error *err = kt_type_parse(btf, NULL, expr, &id);
 	if (!err && path && !(err = kt_type_path(btf, id, path, &place)))
 		id = place.type;
 	char *name = err ? NULL : kt_type_name_dup(btf, id);
@@ -96,12 +98,54 @@ static void check_type(struct kt_types *types, const char *tname)
 	uint32_t id;
 	struct tally t = {0};
 	snprintf(expr, sizeof(expr), "struct %s", tname);
-	struct kt_error *err = kt_type_parse(btf, expr, &id);
+	struct kt_error *err = kt_type_parse(btf, NULL, expr, &id);
 	if (!err)
 		check_members(types, tname, id, id, &t);
 	tap_ok(!err && t.checked > 3 && !t.bad,
 	       "struct %s: each of %u members is found by path and by member-at", tname, t.checked);
 	kt_error_destroy(err);
+}
+
+static unsigned int compare_lookup(const struct btf *b, struct kt_btf_names *names,
+				   const char *what, const char *name, int kind)
+{
+	int32_t want = btf__find_by_name_kind(b, name, (uint32_t)kind);
+	int32_t got = kt_btf_find_by_name_kind(b, names, name, kind);
+	if (want < 0)
+		want = -1;  // libbpf's -ENOENT
+	if (got == want)
+		return 0;
+	tap_diag("%s: '%s' kind %d: index %d, scan %d", what, name, kind, got, want);
+	return 1;
+}
+
+/*
+ * The index by name answers as libbpf's scan (btf__find_by_name_kind): for the names of about 300
+ * types spread over the ids, under their own kind and two others, for names no type has, and for
+ * "void". b is a split BTF when first > 1 (base: its base's index).
+ */
+static struct kt_btf_names *check_names_index(const struct btf *b, uint32_t first,
+					      struct kt_btf_names *base, const char *what)
+{
+	struct kt_btf_names *names = kt_btf_names_create(b, first, base);
+	unsigned int checked = 0, bad = 0;
+	uint32_t n = btf__type_cnt(b), step = (n - first) / 300 + 1;
+	for (uint32_t id = first; names && id < n; id += step) {
+		const struct btf_type *t = btf__type_by_id(b, id);
+		const char *name = btf__name_by_offset(b, t->name_off);
+		const int kinds[] = {(int)btf_kind(t), BTF_KIND_TYPEDEF, BTF_KIND_FWD};
+		for (size_t k = 0; name && k < KT_ARRAY_SIZE(kinds); k++, checked++)
+			bad += compare_lookup(b, names, what, name, kinds[k]);
+	}
+	static const char *const missing[] = {"no_such_type_at_all", "", "void"};
+	for (size_t i = 0; names && i < KT_ARRAY_SIZE(missing); i++, checked += 2) {
+		bad += compare_lookup(b, names, what, missing[i], BTF_KIND_STRUCT);
+		bad += compare_lookup(b, names, what, missing[i], BTF_KIND_VAR);
+	}
+	tap_ok(names && checked > 600 && !bad,
+	       "%s: the index by name agrees with libbpf's scan on %u lookups (%u differ)", what,
+	       checked, bad);
+	return names;
 }
 
 /* A page that can be read followed by one that cannot, in the direct map of RAM. */
@@ -235,6 +279,10 @@ static void check_modules(const char *dump)
 	err = kt_types_lookup(types, "kvm_amd:vcpu_svm", &ref);
 	tap_ok(!err && ref.btf == svm.btf && ref.id == svm.id, "kvm_amd:vcpu_svm is the same type");
 	kt_error_destroy(err);
+	struct kt_btf_names *vmlinux_names = kt_btf_names_create(vmlinux, 1, NULL);
+	kt_btf_names_destroy(check_names_index(svm.btf, btf__type_cnt(vmlinux), vmlinux_names,
+					       "kvm_amd (split BTF)"));
+	kt_btf_names_destroy(vmlinux_names);
 	err = kt_types_lookup(types, "kvm:vcpu_svm", &ref);
 	tap_ok(err && kt_error_code(err) == KT_ERROR_NOT_FOUND &&
 	       strstr(kt_error_message(err), "module kvm's BTF"),
@@ -383,6 +431,7 @@ static void check_panic(const char *path)
 		return;
 	}
 	btf = kt_types_btf(types);
+	kt_btf_names_destroy(check_names_index(btf, 1, NULL, "vmlinux"));
 	check_name("unsigned long", NULL, "unsigned long");
 	check_name("struct list_head *", NULL, "struct list_head *");
 	check_name("atomic_t", NULL, "atomic_t");
