@@ -187,6 +187,13 @@ struct kt_task {
 	bool idle;               /* a CPU's idle task (swapper/N) */
 };
 
+/* ps -S: how many tasks are in one state. */
+enum { KT_TASK_STATE_COUNT_MAX = 16 };
+struct kt_task_state_count {
+	const char *state;       /* as kt_task.state_name */
+	size_t count;
+};
+
 typedef bool kt_task_fn(const struct kt_task *task, void *arg);
 /* Every task: each CPU's idle task first, then every thread of every process. */
 KT_PUBLIC struct kt_error *kt_task_for_each(struct kt_program *prog, kt_task_fn *fn, void *arg);
@@ -938,7 +945,9 @@ KT_PUBLIC size_t kt_backtrace_saved_registers(struct kt_program *prog, const str
  */
 KT_PUBLIC size_t kt_backtrace_frame_arguments(struct kt_program *prog, const struct kt_backtrace *bt,
 					      size_t i, char (*names)[64], uint64_t *addrs, size_t max);
+/* nr_cpu_ids, or the error that kept it from being read (kt_program_cpu_count); 0 on error. */
 KT_PUBLIC unsigned int kt_program_nr_cpus(struct kt_program *prog);
+KT_PUBLIC struct kt_error *kt_program_cpu_count(struct kt_program *prog, unsigned int *ret);
 
 /* Every stack slot of every frame, as bt -f shows them (lib/unwind/slots.c) */
 
@@ -1227,6 +1236,17 @@ KT_PUBLIC struct kt_error *kt_memory_rows_read(struct kt_program *prog, uint64_t
 					       uint64_t count, bool symbols,
 					       struct kt_memory_rows **ret);
 KT_PUBLIC void kt_memory_rows_destroy(struct kt_memory_rows *rows);
+
+/* bt -r: a task's kernel stack, every word with the symbol it points into. */
+struct kt_raw_stack {
+	struct kt_task task;
+	uint64_t base, size;     /* task->stack, THREAD_SIZE */
+	struct kt_memory_rows *rows;  /* 8-byte values with symbols; error says where reading stopped */
+};
+
+KT_PUBLIC struct kt_error *kt_raw_stack_read(struct kt_program *prog, const struct kt_task *task,
+					     struct kt_raw_stack **ret);
+KT_PUBLIC void kt_raw_stack_destroy(struct kt_raw_stack *stack);
 
 /* percpu: a per-CPU variable on each CPU, and optionally the word there. */
 struct kt_percpu_value {
@@ -1651,6 +1671,7 @@ enum kt_list_kind {
 	KT_LIST_LOG,               /* "records": kt_log_record_render() */
 	KT_LIST_MODULES,           /* "modules": kt_module_render() */
 	KT_LIST_INSTRUCTIONS,      /* "instructions": kt_dis_item_render() */
+	KT_LIST_RAW_STACKS,        /* "raw_stacks": kt_raw_stack_render() */
 };
 
 struct kt_list_writer {
@@ -1678,6 +1699,9 @@ KT_PUBLIC void kt_backtrace_render(struct kt_list_writer *w, struct kt_program *
 				   const struct kt_backtrace_render_options *opts);
 KT_PUBLIC void kt_stack_search_render(struct kt_list_writer *w, const struct kt_stack_search *s);
 KT_PUBLIC void kt_task_render(struct kt_list_writer *w, const struct kt_task *task);
+/* ps -S: "  RU: 3" lines as crash's, or {"states": [{"state": "RU", "count": 3}, ...]}. */
+KT_PUBLIC void kt_task_state_counts_render(FILE *out, enum kt_format format,
+					   const struct kt_task_state_count *counts, size_t n);
 struct kt_log_render_options {
 	const struct kt_log_clock *clock;  /* wall-clock times (log -T), or NULL */
 	bool level;                        /* text: <N> before each message */
@@ -1688,6 +1712,7 @@ KT_PUBLIC void kt_log_record_render(struct kt_list_writer *w, const struct kt_lo
 KT_PUBLIC void kt_module_render(struct kt_list_writer *w, const struct kt_module_info *module,
 				const struct kt_module_debug *debug);
 KT_PUBLIC void kt_dis_item_render(struct kt_list_writer *w, const struct kt_dis_item *item);
+KT_PUBLIC void kt_raw_stack_render(struct kt_list_writer *w, const struct kt_raw_stack *stack);
 
 KT_PUBLIC void kt_sys_info_render(FILE *out, enum kt_format format, const struct kt_sys_info *info);
 KT_PUBLIC void kt_symbol_render(FILE *out, enum kt_format format,

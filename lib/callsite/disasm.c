@@ -150,6 +150,33 @@ static struct kt_error *not_code(uint64_t addr, const struct kt_symbol *sym)
 			       (unsigned long long)addr, sym->name, sym->type);
 }
 
+/*
+ * kallsyms has no sizes, so a module's last function in a region ends with the region, which is
+ * page-aligned: the zeros after its code would read as `add %al,(%rax)` up to the page's end.
+ * The function ends after its last non-zero byte instead; an instruction that starts before that
+ * is still decoded whole (its immediate may end in zeros). A read that fails keeps *end.
+ */
+static void trim_zero_padding(struct kt_reader *reader, uint64_t start, uint64_t *end)
+{
+	uint8_t buf[256];
+	uint64_t to = *end;
+	while (to > start) {
+		size_t len = to - start < sizeof(buf) ? (size_t)(to - start) : sizeof(buf);
+		struct kt_error *err = kt_read(reader, to - len, buf, len);
+		if (err) {
+			kt_error_destroy(err);
+			return;
+		}
+		for (size_t i = len; i-- > 0;) {
+			if (buf[i]) {
+				*end = to - len + i + 1;
+				return;
+			}
+		}
+		to -= len;
+	}
+}
+
 struct kt_error *kt_function_bounds(struct kt_program *prog, uint64_t addr, uint64_t *start_ret,
 				    uint64_t *end_ret)
 {
@@ -165,6 +192,7 @@ struct kt_error *kt_function_bounds(struct kt_program *prog, uint64_t addr, uint
 				       "function's bounds are known", (unsigned long long)addr);
 	if (!kt_symbol_is_text(sym))
 		return not_code(addr, sym);
+	trim_zero_padding(&prog->reader, sym->address, &end);
 	*start_ret = sym->address;
 	*end_ret = end;
 	return NULL;

@@ -28,6 +28,11 @@ void kt_source_json(FILE *out, struct kt_program *prog, const struct kt_frame *f
 void kt_backtrace_json(FILE *out, const struct kt_backtrace *bt);
 void kt_finding_json(FILE *out, const struct kt_finding *f);
 
+/* Memory rows as rd prints them, and their JSON members after the document's or object's first
+ * (", "address": ..., "values": [...], ... "error_code": ...), from memory_render.c. */
+void kt_memory_rows_text(FILE *out, const struct kt_memory_rows *rows);
+void kt_memory_rows_json_members(FILE *out, const struct kt_memory_rows *rows);
+
 /* "function+0xOFF [module]" or "?". */
 void kt_symbol_text(FILE *out, const char *function, uint64_t offset, const char *module);
 

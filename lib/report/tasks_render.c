@@ -65,3 +65,22 @@ void kt_task_info_render(FILE *out, enum kt_format format, const struct kt_task_
 	else
 		task_info_text(out, info);
 }
+
+void kt_task_state_counts_render(FILE *out, enum kt_format format,
+				 const struct kt_task_state_count *counts, size_t n)
+{
+	if (format != KT_FORMAT_JSON) {
+		for (size_t i = 0; i < n; i++)
+			fprintf(out, "  %s: %zu\n", counts[i].state, counts[i].count);
+		return;
+	}
+	kt_json_document_begin(out);
+	kt_json_key(out, "states");
+	putc('[', out);
+	for (size_t i = 0; i < n; i++) {
+		fputs(i ? ",\n  {\"state\": " : "\n  {\"state\": ", out);
+		kt_json_string(out, counts[i].state);
+		fprintf(out, ", \"count\": %zu}", counts[i].count);
+	}
+	fputs("\n]}\n", out);
+}

@@ -365,7 +365,7 @@ def symbol(f):
 
 
 def parse_bt(text):
-    """Backtraces from bt -r --stale -f text: header, frames with reasons and slots, note, stale."""
+    """Backtraces from bt --reasons --stale -f text: header, frames with reasons and slots, note, stale."""
     out = []
     cur = None
     section = None
@@ -425,7 +425,7 @@ def check_bt(c, label, dump, args, kind="bt"):
              b["note"]) for b in want], "backtraces")
     gf = [(f["slot"], f["symbol"], f["pc"], f["status"], f["reason"]) for b in got for f in b["frames"]]
     wf = [(h(f["slot"]) or h(f["sp"]), symbol(f), h(f["pc"]), f["status"],
-           f["reason"] if "-r" in args or f["status"] != "verified" else None)
+           f["reason"] if "--reasons" in args or f["status"] != "verified" else None)
           for b in want for f in b["frames"]]
     c.same(f"{label}: bt {' '.join(args)}", gf, wf, "frames")
     gs = [(f["slot"], f["symbol"], f["pc"], f["reason"]) for b in got for f in b["stale"]]
@@ -530,7 +530,7 @@ def main():
         check_values(c, label, dump)
         check_whatis(c, label, dump)
         check_task(c, label, dump, tasks)
-        for args in (["-a", "-r", "--stale"], ["-a", "-f"], ["--all-tasks", "-r", "--stale"]):
+        for args in (["-a", "--reasons", "--stale"], ["-a", "-f"], ["--all-tasks", "--reasons", "--stale"]):
             doc = check_bt(c, label, dump, args)
             for b in (doc or {}).get("backtraces", []):
                 codes.update([b["note_code"], b["registers_code"]] + [f["reason_code"] for f in b["frames"] + b["stale"]])
