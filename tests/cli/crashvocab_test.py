@@ -1,0 +1,275 @@
+#!/usr/bin/env python3
+"""crash's vocabulary with crash's meanings, and no silent wrong answers: each argument either does
+what it says or is an error with a non-zero status. On the lab's dumps, against the ground truth
+the guests recorded, the modules' own symbol tables and ktriage's other commands:
+
+- ps PID / TASK / NAME select exactly the tasks that have them (ground truth's blocked tasks); an
+  argument that matches nothing fails; ps -S counts every state of the task list;
+- bt -c takes crash's CPU lists (0,1 0-1 1,0) and refuses CPUs the dump lacks, -1, and bad lists;
+- bt TASK with a value that is not a task_struct (a mutex owner word with its flag bits) says so;
+- bt -r dumps the task's whole stack, and every frame's return address is in it where bt found it;
+- dis -f SYMBOL+OFF and dis FUNC end with the function (its size from the module's own ELF
+  symbol table), not in the zero padding after a module's last function;
+- command lines pipe to /bin/sh and write to files (ps | grep, ps > FILE)."""
+import collections
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+from tap import Tap, ground_truth, ktriage, scenario_dir, scenarios  # noqa: E402
+
+KTRIAGE = os.environ.get("KTRIAGE", "ktriage")
+
+
+def kt_json(dump, *args):
+    p = ktriage("--json", dump, *args, check=False)
+    return (json.loads(p.stdout) if p.returncode == 0 and p.stdout else None), p
+
+
+def hung_tasks(gt):
+    """The guest's own record of its blocked tasks: {pid, comm, task}."""
+    return [t for t in gt.get("hung", {}).values() if isinstance(t, dict) and "pid" in t and "task" in t]
+
+
+def check_ps(tap, name, dump, gt, counts):
+    tasks, p = kt_json(dump, "ps")
+    if not tap.ok(tasks is not None, f"{name}: ps", p.stderr):
+        return
+    tasks = tasks["tasks"]
+    hung = hung_tasks(gt)
+    # Every blocked task the guest recorded, by each way crash names a task.
+    for h in hung:
+        for arg, want in ((str(h["pid"]), [t for t in tasks if t["pid"] == h["pid"]]),
+                          ("0x" + h["task"], [t for t in tasks if int(t["task"], 16) == int(h["task"], 16)]),
+                          (h["comm"], [t for t in tasks if t["comm"] == h["comm"]])):
+            got, p = kt_json(dump, "ps", arg)
+            got = got["tasks"] if got else None
+            counts["ps selections"] += 1
+            tap.ok(got == want and any(int(t["task"], 16) == int(h["task"], 16) for t in got),
+                   f"{name}: ps {arg} lists exactly the {len(want)} task(s) it names, pid {h['pid']} among them",
+                   f"got {got}, want {want}: {p.stderr}")
+    # Several arguments: the union, in the task list's order.
+    some = [t for t in tasks if not t["idle"]][:3]
+    if some:
+        args = [str(some[0]["pid"]), some[1]["comm"], "0x" + some[2]["task"][2:].lstrip("0")]
+        got, p = kt_json(dump, "ps", *args)
+        want = [t for t in tasks if t["pid"] == some[0]["pid"] or t["comm"] == some[1]["comm"]
+                or t["task"] == some[2]["task"]]
+        counts["ps selections"] += 1
+        tap.ok(got and got["tasks"] == want, f"{name}: ps {' '.join(args)} lists the union of what each names",
+               p.stderr)
+    # Nothing matches: an error, not the whole list.
+    missing = max(t["pid"] for t in tasks) + 1000
+    p = ktriage(dump, "ps", str(missing), check=False)
+    tap.ok(p.returncode == 1 and f"'{missing}'" in p.stderr and len(p.stdout.splitlines()) <= 1,
+           f"{name}: ps {missing} (no such pid) fails with status 1 and lists nothing", p.stdout[:300] + p.stderr)
+    p = ktriage(dump, "ps", "no-such-command-name", check=False)
+    tap.ok(p.returncode == 1 and len(p.stdout.splitlines()) <= 1,
+           f"{name}: ps NAME that no task has fails with status 1", p.stderr)
+    # ps -S: every state with its count, in the order the list first meets it, as crash's.
+    want = collections.OrderedDict()
+    for t in tasks:
+        want[t["state"]] = want.get(t["state"], 0) + 1
+    doc, p = kt_json(dump, "ps", "-S")
+    got = [(s["state"], s["count"]) for s in doc["states"]] if doc else None
+    tap.eq(got, list(want.items()), f"{name}: ps -S counts the {len(tasks)} tasks of ps in {len(want)} states")
+    text = ktriage(dump, "ps", "-S", check=False).stdout
+    tap.eq(re.findall(r"^  ([A-Z]{2}): (\d+)$", text, re.M), [(s, str(n)) for s, n in want.items()],
+           f"{name}: ps -S text says the same as its JSON")
+    counts["ps -S states"] += len(want)
+    d_pids = {h["pid"] for h in hung if h.get("state") == "D"}
+    if d_pids:
+        doc, p = kt_json(dump, "ps", "--state=UN")
+        got = {t["pid"] for t in doc["tasks"]} if doc else set()
+        tap.ok(d_pids <= got and all(t["state"] == "UN" for t in doc["tasks"]),
+               f"{name}: ps --state=UN lists the {len(d_pids)} tasks the guest left in D state, and only UN tasks",
+               f"{got} vs {d_pids}")
+
+
+def check_bt_cpus(tap, name, dump, counts):
+    sysdoc, p = kt_json(dump, "sys")
+    n = (sysdoc or {}).get("cpus_possible") or (sysdoc or {}).get("cpus_online")
+    if not tap.ok(bool(n), f"{name}: sys gives the number of CPUs", p.stderr):
+        return
+    every, p = kt_json(dump, "bt", "-a")
+    every = [b["cpu"] for b in every["backtraces"]] if every else []
+    tap.ok(len(every) >= n, f"{name}: bt -a shows {len(every)} CPUs", p.stderr)
+    lists = [("0", [0])]
+    if n >= 2:
+        lists += [("0,1", [0, 1]), ("0-1", [0, 1]), ("1,0", [0, 1]), ("1", [1]), (f"0-{n - 1}", list(range(n)))]
+    for arg, want in lists:
+        doc, p = kt_json(dump, "bt", "-c", arg)
+        got = [b["cpu"] for b in doc["backtraces"]] if doc else None
+        counts["bt -c lists"] += 1
+        tap.eq(got, want, f"{name}: bt -c {arg} shows CPUs {want}")
+    nr = len(every)  # nr_cpu_ids: bt -a walks every one
+    for arg, why in ((str(nr), "the first CPU past the dump's"), ("99999", "a CPU far past the dump's"),
+                     ("-1", "a negative CPU"), ("1,", "a list that ends in a comma"), ("0-", "an open range"),
+                     ("1-0", "a reversed range"), ("x", "not a number"), (f"0,{nr}", "a list with one CPU too many")):
+        p = ktriage(dump, "bt", "-c", arg, check=False)
+        counts["bt -c refusals"] += 1
+        tap.ok(p.returncode == 2 and not p.stdout and "bt:" in p.stderr,
+               f"{name}: bt -c {arg} ({why}) is an error with status 2 and prints no backtrace",
+               f"status {p.returncode}: {p.stdout[:200]} {p.stderr}")
+
+
+def check_bt_not_task(tap, name, dump, gt, counts):
+    owners = [int(l["owner"], 16) for l in gt.get("lock", {}).values() if isinstance(l, dict) and l.get("owner")]
+    tasks, _ = kt_json(dump, "ps")
+    addrs = {int(t["task"], 16) for t in (tasks or {}).get("tasks", [])}
+    values = [o | 1 for o in owners] + [0]  # a mutex owner word with MUTEX_FLAG_WAITERS; zero
+    if tasks and tasks["tasks"]:
+        values.append(int(tasks["tasks"][-1]["task"], 16) + 8)
+    for v in values:
+        if v in addrs:
+            continue
+        p = ktriage(dump, "bt", f"{v:#x}", check=False)
+        counts["non-tasks refused"] += 1
+        tap.ok(p.returncode == 1 and "not a task_struct" in p.stderr and not p.stdout,
+               f"{name}: bt {v:#x} says that it is not a task_struct (status 1)", p.stdout[:200] + p.stderr)
+    for o in owners:
+        doc, p = kt_json(dump, "bt", f"{o:#x}")
+        tap.ok(doc and [int(b["task"]["address"], 16) for b in doc["backtraces"]] == [o],
+               f"{name}: bt {o:#x} (the mutex owner without its flag bits) is that task's backtrace", p.stderr)
+
+
+def check_bt_raw(tap, name, dump, gt, counts):
+    pids = [h["pid"] for h in hung_tasks(gt)] or []
+    panic = gt.get("console", {}).get("panic_pid")
+    if panic is not None and not pids:
+        pids = [panic]
+    for pid in pids:
+        raw, p = kt_json(dump, "bt", "-r", str(pid))
+        info, _ = kt_json(dump, "task", str(pid))
+        bt, _ = kt_json(dump, "bt", str(pid))
+        if not tap.ok(raw and info and bt and len(raw["raw_stacks"]) == 1, f"{name}: bt -r {pid}", p.stderr):
+            continue
+        s = raw["raw_stacks"][0]
+        base, size = int(s["stack_base"], 16), s["stack_size"]
+        tap.ok(base == int(info["stack"], 16) and size in (8192, 16384, 32768) and len(s["values"]) == size // 8
+               and s["error"] is None,
+               f"{name}: bt -r {pid} reads all {size} bytes of the stack task {pid} says it has "
+               f"({info['stack']})", (s["stack_base"], size, len(s["values"]), s["error"]))
+        words = {base + 8 * i: int(v, 16) for i, v in enumerate(s["values"])}
+        frames = [f for b in bt["backtraces"] for f in b["frames"] if f.get("slot") and f.get("pc")
+                  and base <= int(f["slot"], 16) < base + size]
+        bad = [f for f in frames if words.get(int(f["slot"], 16)) != int(f["pc"], 16)]
+        counts["return addresses found in raw stacks"] += len(frames) - len(bad)
+        tap.ok(frames and not bad, f"{name}: bt -r {pid} holds each of the {len(frames)} return addresses bt "
+               f"found on the task stack, at its slot", bad[:3])
+        named = [sym for sym in s["symbols"] if sym]
+        tap.ok(any(sym["symbol"] == "ret_from_fork" or sym["symbol"].startswith("entry_SYSCALL") for sym in named),
+               f"{name}: bt -r {pid} names the values that point into code ({len(named)} of them)")
+        text = ktriage(dump, "bt", "-r", str(pid), check=False).stdout
+        rows = re.findall(r"^([0-9a-f]{16}):  (\S+)(?: +(\S+))?$", text, re.M)
+        tap.ok(len(rows) == size // 16 and int(rows[0][0], 16) == base
+               and f'PID: {pid} ' in text.splitlines()[0],
+               f"{name}: bt -r {pid} text: the task's header and {size // 16} rows of two words from the base",
+               text[:300])
+    p = ktriage(dump, "bt", "-r", "-f", check=False)
+    tap.ok(p.returncode == 2 and "-r" in p.stderr, f"{name}: bt -r -f is refused (-r is crash's raw stack)",
+           p.stderr)
+
+
+def module_functions(d):
+    """{name: size} of every function with a size in the scenario's ktest modules' ELF symbol tables."""
+    out = {}
+    for ko in sorted(f for f in os.listdir(d) if f.startswith("ktest_") and f.endswith(".ko")):
+        r = subprocess.run(["readelf", "-sW", os.path.join(d, ko)], capture_output=True, text=True)
+        for line in r.stdout.splitlines():
+            f = line.split()
+            if len(f) >= 8 and f[3] == "FUNC" and int(f[2], 0 if f[2].startswith("0x") else 10) > 0:
+                out[f[7]] = int(f[2], 0 if f[2].startswith("0x") else 10)
+    return out
+
+
+def check_dis_ends(tap, name, dump, d, counts):
+    """Every loaded ktest function: dis -f FUNC+1 ends where the module's own symbol table says
+    the function ends (alignment padding aside), never in the zeros after a module's last one."""
+    sizes = module_functions(d)
+    mods, _ = kt_json(dump, "mod")
+    loaded = [m["name"] for m in (mods or {}).get("modules", []) if m["name"].startswith("ktest_")]
+    checked = 0
+    for fn, size in sorted(sizes.items()):
+        sym, p = kt_json(dump, "sym", fn)
+        if not sym or sym.get("module") not in loaded:
+            continue
+        start = int(sym["address"], 16)
+        doc, p = kt_json(dump, "dis", "-f", f"{fn}+1")
+        ins = (doc or {}).get("instructions", [])
+        if not ins:
+            tap.ok(False, f"{name}: dis -f {fn}+1", p.stderr)
+            continue
+        last = ins[-1]
+        end = int(last["address"], 16) + len(last["bytes"].split())
+        zeros = sum(1 for i in ins if i["text"].startswith("add    %al,(%rax)"))
+        checked += 1
+        tap.ok(int(last["address"], 16) < start + size + 16 and end >= start + size - 15 and zeros < 4,
+               f"{name}: dis -f {fn}+1 ends with the function ({size} bytes by its module's symbol table): "
+               f"{len(ins)} instructions", f"last at {last['address']}, function 0x{start:x}+{size}, "
+               f"{zeros} zero-padding lines")
+    counts["module functions disassembled to their end"] += checked
+    print(f"# {name}: {checked} functions of loaded ktest modules checked against their ELF sizes")
+
+
+def check_pipes(tap, name, dump, counts):
+    tasks, _ = kt_json(dump, "ps")
+    kthreads = sum(1 for t in tasks["tasks"] if t["comm"].startswith("kworker"))
+    p = subprocess.run([KTRIAGE, dump, "-c", "ps | grep -c kworker"], capture_output=True, text=True, timeout=120)
+    tap.ok(p.stdout.strip() == str(kthreads), f"{name}: ps | grep -c kworker counts the {kthreads} kworkers",
+           p.stdout + p.stderr)
+    plain = ktriage(dump, "ps").stdout
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "ps.txt")
+        p = subprocess.run([KTRIAGE, dump, "shell"], input=f"ps > {out}\nsym schedule >> {out}\nquit\n",
+                           capture_output=True, text=True, timeout=120)
+        with open(out) as f:
+            written = f.read()
+        tap.ok(written.startswith(plain) and written[len(plain):].rstrip().endswith(" schedule")
+               and plain not in p.stdout,
+               f"{name}: in the shell, ps > FILE writes the {len(plain.splitlines())} lines there and >> appends",
+               p.stderr)
+    p = subprocess.run([KTRIAGE, dump, "-c", "bt -a | head -1; sym schedule"], capture_output=True, text=True,
+                       timeout=120)
+    tap.ok(p.returncode == 0 and p.stdout.startswith("PID: ") and p.stdout.rstrip().endswith(" schedule")
+           and len(p.stdout.splitlines()) == 2,
+           f"{name}: a shell command that stops reading (| head -1) ends only that command", p.stdout + p.stderr)
+    task = next(t for t in tasks["tasks"] if not t["idle"])
+    expr = f"*(struct task_struct *){task['task']}->pid"
+    p = subprocess.run([KTRIAGE, dump, "-c", f"p {expr}"], capture_output=True, text=True, timeout=120)
+    tap.ok(p.returncode == 0 and p.stdout.strip().endswith(f"= {task['pid']}"),
+           f"{name}: '->' in an expression is the member operator, not a redirection", p.stdout + p.stderr)
+    counts["pipes and redirections"] += 3
+
+
+def main():
+    tap = Tap()
+    counts = collections.Counter()
+    for name in scenarios():
+        if name not in ("hung-locks", "panic", "lockup", "oops"):
+            continue
+        d = scenario_dir(tap, name)
+        if not d:
+            continue
+        dump = os.path.join(d, "vmcore.kdump")
+        gt = ground_truth(d)
+        check_ps(tap, name, dump, gt, counts)
+        check_bt_cpus(tap, name, dump, counts)
+        check_bt_not_task(tap, name, dump, gt, counts)
+        check_bt_raw(tap, name, dump, gt, counts)
+        check_dis_ends(tap, name, dump, d, counts)
+        if name == "hung-locks":
+            check_pipes(tap, name, dump, counts)
+    for what in ("ps selections", "ps -S states", "bt -c lists", "bt -c refusals", "non-tasks refused",
+                 "return addresses found in raw stacks", "module functions disassembled to their end",
+                 "pipes and redirections"):
+        tap.ok(counts[what] > 0, f"compared: {counts[what]} {what}")
+    tap.done()
+
+
+if __name__ == "__main__":
+    main()
