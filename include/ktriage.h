@@ -1188,6 +1188,28 @@ struct kt_task_info {
 	uint64_t mm, active_mm;  /* mm is 0 for kernel threads */
 };
 
+/* ps -l / ps -m: when a task last ran (sched_info.last_arrival) and its CPU's runqueue clock at
+ * the time of the dump, both in nanoseconds of the runqueue clock. */
+struct kt_task_run {
+	struct kt_task task;
+	uint64_t last_arrival;
+	uint64_t clock;          /* rq->clock of the task's CPU */
+	bool has_clock;          /* false: that clock could not be read */
+};
+
+/* Every task, most recently run first; free *ret. */
+KT_PUBLIC struct kt_error *kt_task_runs_read(struct kt_program *prog, struct kt_task_run **ret,
+					     size_t *n_ret);
+
+/* ps -p: the task and its ancestors by real_parent, up to CPU 0's idle task; ps -c (children):
+ * the task and the thread-group leaders whose real_parent it is. Free *ret. */
+KT_PUBLIC struct kt_error *kt_task_family_read(struct kt_program *prog, uint64_t task, bool children,
+					       struct kt_task **ret, size_t *n_ret);
+
+/* The rest of a task the walk gave (flags, stack, mm, parent). */
+KT_PUBLIC struct kt_error *kt_task_info_read(struct kt_program *prog, const struct kt_task *task,
+					     struct kt_task_info *ret);
+
 /* One task in detail, found through kt_task_for_each (so only tasks the kernel lists). */
 KT_PUBLIC struct kt_error *kt_task_info_find(struct kt_program *prog, enum kt_task_key key,
 					     uint64_t value, struct kt_task_info *ret);
@@ -1672,6 +1694,7 @@ enum kt_list_kind {
 	KT_LIST_MODULES,           /* "modules": kt_module_render() */
 	KT_LIST_INSTRUCTIONS,      /* "instructions": kt_dis_item_render() */
 	KT_LIST_RAW_STACKS,        /* "raw_stacks": kt_raw_stack_render() */
+	KT_LIST_FAMILIES,          /* "families": kt_task_family_render() */
 };
 
 struct kt_list_writer {
@@ -1699,6 +1722,15 @@ KT_PUBLIC void kt_backtrace_render(struct kt_list_writer *w, struct kt_program *
 				   const struct kt_backtrace_render_options *opts);
 KT_PUBLIC void kt_stack_search_render(struct kt_list_writer *w, const struct kt_stack_search *s);
 KT_PUBLIC void kt_task_render(struct kt_list_writer *w, const struct kt_task *task);
+/* ps -l (ns of the runqueue clock) or ps -m (ago: days hh:mm:ss.ms before its CPU's clock), as
+ * crash's: "[LAST] [ST]  PID: ..." lines; JSON {"tasks": [...]} with the ps members and
+ * last_arrival, clock. */
+KT_PUBLIC void kt_task_runs_render(FILE *out, enum kt_format format, const struct kt_task_run *runs,
+				   size_t n, bool ago);
+/* ps -p (depth: each ancestor one space further in) or ps -c (the children two spaces in), as
+ * crash's; JSON {"family": {"relation": "parents"|"children", "tasks": [...]}} per task. */
+KT_PUBLIC void kt_task_family_render(struct kt_list_writer *w, const struct kt_task *tasks, size_t n,
+				     bool children);
 /* ps -S: "  RU: 3" lines as crash's, or {"states": [{"state": "RU", "count": 3}, ...]}. */
 KT_PUBLIC void kt_task_state_counts_render(FILE *out, enum kt_format format,
 					   const struct kt_task_state_count *counts, size_t n);

@@ -135,6 +135,27 @@ def check_ps(c, label, dump):
     return doc["tasks"]
 
 
+def check_ps_states(c, label, dump):
+    text, doc = c.run(f"{label}: ps -S", "ps -S", dump, "ps", "-S")
+    if doc is None:
+        return
+    got = [(s, int(n)) for s, n in re.findall(r"^  ([A-Z]{2}): (\d+)$", text, re.M)]
+    c.same(f"{label}: ps -S", got, [(s["state"], s["count"]) for s in doc["states"]], "task states")
+
+
+def check_bt_raw(c, label, dump):
+    text, doc = c.run(f"{label}: bt -r", "bt -r", dump, "bt", "-r")
+    if doc is None:
+        return
+    got = [(int(m.group(1)), int(m.group(2), 16)) for m in
+           re.finditer(r'^PID: (\d+) +TASK: ([0-9a-f]{16})', text, re.M)]
+    c.same(f"{label}: bt -r", got, [(s["pid"], h(s["task"])) for s in doc["raw_stacks"]], "raw stacks")
+    got = [w for l in text.splitlines() if re.match(r"^[0-9a-f]{16}: ", l) for w in l[18:].split()]
+    want = [(f"{y['symbol']}+{y['offset']}" if y["offset"] else y["symbol"]) if y else v[2:]
+            for s in doc["raw_stacks"] for v, y in zip(s["values"], s["symbols"])]
+    c.same(f"{label}: bt -r", got, want, "raw stack words")
+
+
 def check_log(c, label, dump):
     text, doc = c.run(f"{label}: log", "log", dump, "log", "-m")
     if doc is None:
@@ -522,6 +543,7 @@ def main():
         check_sys(c, label, dump)
         check_report(c, label, dump)
         tasks = check_ps(c, label, dump)
+        check_ps_states(c, label, dump)
         check_log(c, label, dump)
         check_mod(c, label, dump)
         check_sym_dis(c, label, dump)
@@ -536,6 +558,7 @@ def main():
                 codes.update([b["note_code"], b["registers_code"]] + [f["reason_code"] for f in b["frames"] + b["stale"]])
         check_explain(c, label, dump)
         check_exceptions(c, label, dump)
+        check_bt_raw(c, label, dump)
     for what, n in sorted(c.totals.items()):
         tap.ok(n > 0, f"text and JSON compared: {n} {what} over every dump")
     # The codes the lab's dumps exercise: the common ones must be among them.
