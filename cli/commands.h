@@ -57,6 +57,8 @@ int cli_run_argv(struct cli_context *ctx, int argc, char **argv);
 int cli_run_line(struct cli_context *ctx, const char *line);
 int cli_shell(struct cli_context *ctx);
 int cli_help(void);
+/* "unknown command" on stderr, with the nearest command name when it is likely a typo. */
+void cli_unknown_command(const char *name);
 
 static inline enum kt_format cli_format(const struct cli_context *ctx)
 {

@@ -16,7 +16,7 @@ const struct cli_command cli_commands[] = {
 	{"mod", "mod [-s NAME [FILE] | -S [DIR]]", "loaded modules: struct module, name, core base and size, state, symbols, the debug file each uses or why none; -s/-S load one's or all", cmd_mod},
 	{"sym", "sym ADDR|NAME", "the symbol (kernel or module) containing ADDR, or NAME's address", cmd_sym},
 	{"bt", "bt [-a|-c CPUS|PID|TASK] [-r] [-f]", "backtraces; every frame verified, inferred or stale, with the evidence (-r: the raw stack)", cmd_bt},
-	{"ps", "ps [-S] [--state=ST] [PID|TASK|NAME]...", "every task: pid, ppid, cpu, task address, state, comm ('>' = on CPU); -S: how many in each state", cmd_ps},
+	{"ps", "ps [-S|-l|-m|-p|-c] [-k|-u] [-G] [PID|TASK|NAME]...", "every task: pid, ppid, cpu, task address, state, comm ('>' = on CPU); -S: how many in each state", cmd_ps},
 	{"rd", "rd [-8|-16|-32|-64] [-p] [-s] ADDR|SYM[+OFF] [N]", "N words of memory with ASCII (-p physical, -s symbols); a fault ends it with the reason", cmd_rd},
 	{"x", "x ...", "the same as rd", cmd_rd},
 	{"percpu", "percpu [-x] SYM [CPU]", "a per-CPU variable's address on each CPU (-x: and its first 8 bytes)", cmd_percpu},
@@ -223,7 +223,7 @@ int main(int argc, char **argv)
 	}
 	bool shell = !command_list && !strcmp(cargv[0], "shell");
 	if (!command_list && !shell && strcmp(cargv[0], "help") && !cli_find_command(cargv[0])) {
-		fprintf(stderr, "ktriage: unknown command '%s'\n", cargv[0]);
+		cli_unknown_command(cargv[0]);
 		usage(stderr);
 		return free(given), 2;
 	}

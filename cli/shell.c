@@ -6,6 +6,7 @@
 #include <getopt.h>
 #include <histedit.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,50 @@ const struct cli_command *cli_find_command(const char *name)
 static void print_help(const struct cli_command *cmd)
 {
 	printf("usage: %s\n  %s\n", cmd->usage, cmd->summary);
+}
+
+/* Edit distance of two short words (commands), for "did you mean". */
+static size_t distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	if (la > 31 || lb > 31)
+		return SIZE_MAX;
+	size_t row[32];
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t diag = row[0];
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t up = row[j];
+			size_t best = diag + (a[i - 1] != b[j - 1]);
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			if (up + 1 < best)
+				best = up + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	return row[lb];
+}
+
+void cli_unknown_command(const char *name)
+{
+	const char *best = NULL;
+	size_t best_d = SIZE_MAX;
+	for (size_t i = 0; i < cli_n_commands; i++) {
+		size_t d = distance(name, cli_commands[i].name);
+		if (d < best_d) {
+			best_d = d;
+			best = cli_commands[i].name;
+		}
+	}
+	// Close enough to be a typo: at most 2 edits, and fewer than the word has letters.
+	if (best && best_d <= 2 && best_d < strlen(name))
+		fprintf(stderr, "ktriage: unknown command '%s'; did you mean '%s'? (try 'help')\n", name, best);
+	else
+		fprintf(stderr, "ktriage: unknown command '%s' (try 'help')\n", name);
 }
 
 int cli_help(void)
@@ -53,7 +98,7 @@ int cli_run_argv(struct cli_context *ctx, int argc, char **argv)
 	}
 	const struct cli_command *cmd = cli_find_command(argv[0]);
 	if (!cmd) {
-		fprintf(stderr, "ktriage: unknown command '%s' (try 'help')\n", argv[0]);
+		cli_unknown_command(argv[0]);
 		return 2;
 	}
 	// --json and --help are everyone's: take them out before the command parses its options.

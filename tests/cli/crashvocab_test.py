@@ -90,6 +90,51 @@ def check_ps(tap, name, dump, gt, counts):
                f"{got} vs {d_pids}")
 
 
+def check_ps_views(tap, name, dump, gt, counts):
+    """ps -k/-u/-G, -l/-m, -p/-c on every kernel (crash is the oracle only where it reads the task
+    list: check_against_crash): the guest's blocked kthreads where each view must put them."""
+    tasks, p = kt_json(dump, "ps")
+    tasks = tasks["tasks"]
+    addrs = [t["task"] for t in tasks]
+    k, _ = kt_json(dump, "ps", "-k")
+    u, _ = kt_json(dump, "ps", "-u")
+    k = [t["task"] for t in k["tasks"]] if k else []
+    u = [t["task"] for t in u["tasks"]] if u else []
+    tap.ok(k and sorted(k + u) == sorted(addrs) and not set(k) & set(u),
+           f"{name}: ps -k ({len(k)}) and ps -u ({len(u)}) split the {len(tasks)} tasks")
+    hung = hung_tasks(gt)
+    tap.ok(all(any(int(a, 16) == int(h["task"], 16) for a in k) for h in hung),
+           f"{name}: the guest's {len(hung)} blocked kthreads are among ps -k")
+    g, _ = kt_json(dump, "ps", "-G")
+    tap.eq([t["task"] for t in g["tasks"]] if g else None, [t["task"] for t in tasks if t["pid"] == t["tgid"]],
+           f"{name}: ps -G lists the thread-group leaders")
+    runs, _ = kt_json(dump, "ps", "-l")
+    runs = runs["tasks"] if runs else []
+    tap.ok(sorted(t["task"] for t in runs) == sorted(addrs) and
+           all(a["last_arrival"] >= b["last_arrival"] for a, b in zip(runs, runs[1:])),
+           f"{name}: ps -l lists the {len(tasks)} tasks, most recently run first")
+    counts["ps views"] += 4
+    by_addr = {int(t["task"], 16): t for t in tasks}
+    for h in hung:
+        doc, p = kt_json(dump, "ps", "-p", str(h["pid"]))
+        chain = doc["families"][0]["tasks"] if doc else []
+        tap.ok(chain and chain[0]["pid"] == 0 and chain[0]["idle"] and int(chain[-1]["task"], 16) == int(h["task"], 16)
+               and all(b["ppid"] == a["tgid"] for a, b in zip(chain, chain[1:])),
+               f"{name}: ps -p {h['pid']}: from swapper/0 down to the task, each the parent of the next "
+               f"({' > '.join(t['comm'] for t in chain)})", p.stderr)
+        parent = chain[-2]["pid"] if len(chain) > 1 else None
+        if parent is not None:
+            doc, p = kt_json(dump, "ps", "-c", str(parent))
+            kids = doc["families"][0]["tasks"][1:] if doc else []
+            tap.ok(any(int(t["task"], 16) == int(h["task"], 16) for t in kids) and
+                   all(t["ppid"] == parent for t in kids),
+                   f"{name}: ps -c {parent}: pid {h['pid']} among its {len(kids)} children", p.stderr)
+        counts["ps views"] += 2
+    p = ktriage(dump, "bta", check=False)
+    tap.ok(p.returncode == 2 and "did you mean 'bt'" in p.stderr, f"{name}: 'bta' is unknown: did you mean 'bt'",
+           p.stderr)
+
+
 def check_bt_cpus(tap, name, dump, counts):
     sysdoc, p = kt_json(dump, "sys")
     n = (sysdoc or {}).get("cpus_possible") or (sysdoc or {}).get("cpus_online")
@@ -356,6 +401,7 @@ def main():
         dump = os.path.join(d, "vmcore.kdump")
         gt = ground_truth(d)
         check_ps(tap, name, dump, gt, counts)
+        check_ps_views(tap, name, dump, gt, counts)
         check_bt_cpus(tap, name, dump, counts)
         check_bt_not_task(tap, name, dump, gt, counts)
         check_bt_raw(tap, name, dump, gt, counts)
@@ -363,7 +409,7 @@ def main():
         if name == "hung-locks":
             check_pipes(tap, name, dump, counts)
             check_against_crash(tap, name, d, dump, gt, counts)
-    for what in ("ps selections", "ps -S states", "bt -c lists", "bt -c refusals", "non-tasks refused",
+    for what in ("ps selections", "ps -S states", "ps views", "bt -c lists", "bt -c refusals", "non-tasks refused",
                  "return addresses found in raw stacks", "module functions disassembled to their end",
                  "pipes and redirections"):
         tap.ok(counts[what] > 0, f"compared: {counts[what]} {what}")

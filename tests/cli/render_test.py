@@ -143,6 +143,41 @@ def check_ps_states(c, label, dump):
     c.same(f"{label}: ps -S", got, [(s["state"], s["count"]) for s in doc["states"]], "task states")
 
 
+def check_ps_views(c, label, dump, tasks):
+    """ps -l, ps -m and ps -p, ps -c: the same tasks and values in text and JSON."""
+    line = re.compile(r'^\[([^\]]*)\] \[(\w\w)\]  PID: (\d+) +TASK: ([0-9a-f]{16})  CPU: (-?\d+) +COMMAND: "(.*)"$')
+    for flag in ("-l", "-m"):
+        text, doc = c.run(f"{label}: ps {flag}", "ps -l", dump, "ps", flag)
+        if doc is None:
+            continue
+        got = [(m.group(1).strip(), m.group(2), int(m.group(3)), int(m.group(4), 16), int(m.group(5)), m.group(6))
+               for m in map(line.match, text.splitlines()) if m]
+
+        def when(t):
+            if flag == "-l":
+                return str(t["last_arrival"])
+            if t["clock"] is None or t["clock"] < t["last_arrival"]:
+                return "(no clock)"
+            ms = (t["clock"] - t["last_arrival"]) // 1000000
+            s = ms // 1000
+            return f"{s // 86400} {s // 3600 % 24:02d}:{s // 60 % 60:02d}:{s % 60:02d}.{ms % 1000:03d}"
+        want = [(when(t), t["state"], t["pid"], h(t["task"]), t["cpu"], t["comm"]) for t in doc["tasks"]]
+        c.same(f"{label}: ps {flag}", got, want, "last-run lines")
+    leaf = next((t for t in reversed(tasks) if not t["idle"]), None)
+    if leaf is None:
+        return
+    header = re.compile(r'^( *)PID: (\d+) +TASK: ([0-9a-f]{16})  CPU: (-?\d+) +COMMAND: "(.*)"$')
+    for flag, pid in (("-p", leaf["pid"]), ("-c", 2)):
+        text, doc = c.run(f"{label}: ps {flag} {pid}", "ps -p", dump, "ps", flag, str(pid))
+        if doc is None:
+            continue
+        got = [(len(m.group(1)), int(m.group(2)), int(m.group(3), 16), int(m.group(4)), m.group(5))
+               for m in map(header.match, text.splitlines()) if m]
+        want = [((i if f["relation"] == "parents" else 2 * (i > 0)), t["pid"], h(t["task"]), t["cpu"], t["comm"])
+                for f in doc["families"] for i, t in enumerate(f["tasks"])]
+        c.same(f"{label}: ps {flag} {pid}", got, want, "family lines")
+
+
 def check_bt_raw(c, label, dump):
     text, doc = c.run(f"{label}: bt -r", "bt -r", dump, "bt", "-r")
     if doc is None:
@@ -544,6 +579,7 @@ def main():
         check_report(c, label, dump)
         tasks = check_ps(c, label, dump)
         check_ps_states(c, label, dump)
+        check_ps_views(c, label, dump, tasks or [])
         check_log(c, label, dump)
         check_mod(c, label, dump)
         check_sym_dis(c, label, dump)
