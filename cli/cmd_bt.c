@@ -147,7 +147,7 @@ static int print_exception_frames(struct kt_program *prog, enum kt_format format
 	return 0;
 }
 
-static const char usage[] =
+const char cli_bt_help[] =
 	"usage: bt [-a | -c CPUS | --all-tasks | PID... | TASK...] [-r] [-f] [-l] [--reasons] [--stale]\n"
 	"          [--explain] [--unwinder=auto|orc|cfi|fp]\n"
 	"       bt -E\n"
@@ -306,7 +306,7 @@ int cmd_bt(struct cli_context *ctx, int argc, char **argv)
 			}
 			break;
 		default:
-			fputs(usage, stderr);
+			fputs(cli_bt_help, stderr);
 			return 2;
 		}
 	}

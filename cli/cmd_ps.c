@@ -163,7 +163,7 @@ static int show_families(struct cli_context *ctx, struct ps *p, bool children)
 	return status;
 }
 
-static const char usage[] =
+const char cli_ps_help[] =
 	"usage: ps [-S | -l | -m | -p | -c] [-k | -u] [-G] [--state=ST] [PID | TASK | COMMAND]...\n"
 	"  (none)      every task: pid, ppid, cpu, task address, state, comm ('>' = on a CPU)\n"
 	"  PID         the tasks with that pid (decimal)\n"
@@ -254,7 +254,7 @@ int cmd_ps(struct cli_context *ctx, int argc, char **argv)
 	free(p);
 	return status;
 bad:
-	fputs(usage, stderr);
+	fputs(cli_ps_help, stderr);
 	free(p);
 	return 2;
 }

@@ -21,7 +21,11 @@ struct cli_command {
 	const char *summary;
 	/* Returns the process exit status: 0 ok, 1 the analysis failed, 2 bad usage. */
 	int (*run)(struct cli_context *ctx, int argc, char **argv);
+	/* help CMD, CMD --help: every option with examples; NULL: usage and summary. */
+	const char *help;
 };
+
+extern const char cli_bt_help[], cli_ps_help[], cli_dis_help[];
 
 int cmd_sys(struct cli_context *ctx, int argc, char **argv);
 int cmd_log(struct cli_context *ctx, int argc, char **argv);

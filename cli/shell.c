@@ -27,7 +27,10 @@ const struct cli_command *cli_find_command(const char *name)
 
 static void print_help(const struct cli_command *cmd)
 {
-	printf("usage: %s\n  %s\n", cmd->usage, cmd->summary);
+	if (cmd->help)
+		fputs(cmd->help, stdout);
+	else
+		printf("usage: %s\n  %s\n", cmd->usage, cmd->summary);
 }
 
 /* Edit distance of two short words (commands), for "did you mean". */
