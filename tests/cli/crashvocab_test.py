@@ -291,6 +291,51 @@ def check_pipes(tap, name, dump, counts):
     counts["pipes and redirections"] += 3
 
 
+def elf_patched_copy(dump, tmp, symbol, value):
+    """A copy of the ELF dump with the 4 bytes of a kernel data symbol set to value: the symbol's
+    address from ktriage's sym, physical by phys_base from the dump's VMCOREINFO (a kernel image
+    address is __START_KERNEL_map + physical - phys_base), the file offset by the PT_LOAD that holds it."""
+    sym, _ = kt_json(dump, "sym", symbol)
+    with open(dump, "rb") as f:
+        head = f.read(1 << 22)
+    m = re.search(rb"NUMBER\(phys_base\)=(-?\d+)", head)
+    if not sym or not m:
+        return None
+    pa = int(sym["address"], 16) - 0xffffffff80000000 + int(m.group(1))
+    r = subprocess.run(["readelf", "-lW", dump], capture_output=True, text=True)
+    for line in r.stdout.splitlines():
+        f = line.split()
+        if f and f[0] == "LOAD":
+            off, paddr, filesz = int(f[1], 16), int(f[3], 16), int(f[4], 16)
+            if paddr <= pa and pa + 4 <= paddr + filesz:
+                copy = os.path.join(tmp, "vmcore.elf")
+                subprocess.run(["cp", dump, copy], check=True)
+                with open(copy, "r+b") as c:
+                    c.seek(off + pa - paddr)
+                    c.write(value.to_bytes(4, "little"))
+                return copy
+    return None
+
+
+def check_cpu_count_error(tap, name, d, counts):
+    """bt -a and bt -c on a dump whose nr_cpu_ids is 0 (damaged): an error naming it, never an
+    empty output with status 0."""
+    dump = os.path.join(d, "vmcore.elf")
+    if not tap.ok(os.path.exists(dump), f"{name}: vmcore.elf exists"):
+        return
+    with tempfile.TemporaryDirectory(dir=os.environ.get("TMPDIR", "/tmp")) as tmp:
+        bad = elf_patched_copy(dump, tmp, "nr_cpu_ids", 0)
+        if not tap.ok(bad is not None, f"{name}: nr_cpu_ids located in the ELF dump"):
+            return
+        for args in (["bt", "-a"], ["bt", "-c", "0"], ["bt", "-r", "-a"]):
+            p = ktriage(bad, *args, check=False)
+            counts["unreadable CPU counts refused"] += 1
+            tap.ok(p.returncode == 1 and not p.stdout.strip() and "nr_cpu_ids" in p.stderr
+                   and "number of CPUs" in p.stderr,
+                   f"{name}: {' '.join(args)} with nr_cpu_ids zeroed fails (status 1) and says why",
+                   f"status {p.returncode}: {p.stdout[:200]} {p.stderr}")
+
+
 MARK = "987654321987"  # printed between crash's commands by `p MARK` (crash strips quotes)
 
 
@@ -406,12 +451,14 @@ def main():
         check_bt_not_task(tap, name, dump, gt, counts)
         check_bt_raw(tap, name, dump, gt, counts)
         check_dis_ends(tap, name, dump, d, counts)
+        if name == "panic":
+            check_cpu_count_error(tap, name, d, counts)
         if name == "hung-locks":
             check_pipes(tap, name, dump, counts)
             check_against_crash(tap, name, d, dump, gt, counts)
     for what in ("ps selections", "ps -S states", "ps views", "bt -c lists", "bt -c refusals", "non-tasks refused",
                  "return addresses found in raw stacks", "module functions disassembled to their end",
-                 "pipes and redirections"):
+                 "pipes and redirections", "unreadable CPU counts refused"):
         tap.ok(counts[what] > 0, f"compared: {counts[what]} {what}")
     crash = {k: v for k, v in counts.items() if k.startswith("crash: ")}
     print(f"# against crash: {dict(crash) or 'nothing (crash misreads this kernel: see above)'}")
