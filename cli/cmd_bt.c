@@ -88,18 +88,40 @@ struct task_args {
 	bool nomem;
 };
 
+static int by_value(const void *a, const void *b)
+{
+	const struct task_arg *x = a, *y = b;
+	return x->value < y->value ? -1 : x->value > y->value;
+}
+
+/* Marks the arguments (sorted by value) equal to value of that kind; whether there was one. */
+static bool match_args(struct task_args *l, uint64_t value, bool is_address)
+{
+	size_t lo = 0, hi = l->n_args;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (l->args[mid].value < value)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	bool match = false;
+	for (; lo < l->n_args && l->args[lo].value == value; lo++) {
+		if (l->args[lo].is_address == is_address) {
+			l->args[lo].matched = true;
+			match = true;
+		}
+	}
+	return match;
+}
+
 static bool collect(const struct kt_task *t, void *arg)
 {
 	struct task_args *l = arg;
-	bool match = false;
-	for (size_t i = 0; i < l->n_args; i++) {
-		struct task_arg *a = &l->args[i];
-		// A pid names the tasks of that pid; a CPU's idle task only by its address.
-		bool m = a->is_address ? t->address == a->value : !t->idle && (uint64_t)t->pid == a->value;
-		a->matched |= m;
-		match |= m;
-	}
-	if (!match)
+	// A pid names the tasks of that pid; a CPU's idle task only by its address.
+	bool by_address = match_args(l, t->address, true);
+	bool by_pid = !t->idle && match_args(l, (uint64_t)t->pid, false);
+	if (!by_address && !by_pid)
 		return true;
 	struct kt_task *grown = realloc(l->tasks, (l->n + 1) * sizeof(*grown));
 	if (!grown) {
@@ -220,6 +242,8 @@ static int backtrace_tasks(struct cli_context *ctx, struct bt_options *o, int ar
 			return 2;
 		}
 	}
+	// Sorted, so that a walk over many tasks with many arguments (foreach) stays fast.
+	qsort(l.args, l.n_args, sizeof(*l.args), by_value);
 	struct kt_error *err = kt_task_for_each(ctx->prog, collect, &l);
 	int status = 0;
 	if (err || l.nomem) {

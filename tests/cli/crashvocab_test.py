@@ -135,6 +135,42 @@ def check_ps_views(tap, name, dump, gt, counts):
            p.stderr)
 
 
+def check_foreach(tap, name, dump, gt, counts):
+    """foreach STATE|NAME bt|ps: the tasks ps selects the same way, each with the backtrace bt
+    gives it alone; the guest's blocked tasks among foreach UN."""
+    tasks, _ = kt_json(dump, "ps")
+    tasks = tasks["tasks"]
+    for sel in (["UN"], ["RU"], [tasks[-1]["comm"]], ["kernel", "RU"]):
+        doc, p = kt_json(dump, "foreach", *sel, "bt")
+        got = [(b["task"]["pid"], int(b["task"]["address"], 16)) for b in doc["backtraces"]] if doc else None
+        kthread = None
+        if "kernel" in sel:
+            k, _ = kt_json(dump, "ps", "-k")
+            kthread = {t["task"] for t in k["tasks"]} if k else set()
+        want = [(t["pid"], int(t["task"], 16)) for t in tasks
+                if (sel[-1] in ("UN", "RU") and t["state"] == sel[-1]) or t["comm"] == sel[0]
+                if kthread is None or t["task"] in kthread]
+        if not want:
+            tap.ok(p.returncode == 1 and "no task" in p.stderr, f"{name}: foreach {' '.join(sel)} bt selects nothing: "
+                   "an error", p.stderr)
+            continue
+        counts["foreach tasks"] += len(want)
+        tap.eq(got, want, f"{name}: foreach {' '.join(sel)} bt: the {len(want)} tasks ps lists so, in its order")
+        one, _ = kt_json(dump, "bt", str(want[0][0])) if want[0][0] else (None, None)
+        if one and doc:
+            pcs = lambda b: [f["pc"] for f in b["frames"]]  # noqa: E731
+            mine = [b for b in one["backtraces"] if int(b["task"]["address"], 16) == want[0][1]]
+            tap.ok(mine and pcs(mine[0]) == pcs(doc["backtraces"][0]),
+                   f"{name}: foreach {' '.join(sel)} bt: pid {want[0][0]}'s frames are bt {want[0][0]}'s")
+    d_pids = {h["pid"] for h in hung_tasks(gt) if h.get("state") == "D"}
+    if d_pids:
+        doc, _ = kt_json(dump, "foreach", "UN", "ps")
+        got = {t["pid"] for t in doc["tasks"]} if doc else set()
+        tap.ok(d_pids <= got, f"{name}: foreach UN ps lists the {len(d_pids)} tasks the guest left in D state")
+    p = ktriage(dump, "foreach", "no-such-task-name", "bt", check=False)
+    tap.ok(p.returncode == 1 and not p.stdout.strip(), f"{name}: foreach NAME bt with no such task fails", p.stderr)
+
+
 def check_bt_cpus(tap, name, dump, counts):
     sysdoc, p = kt_json(dump, "sys")
     n = (sysdoc or {}).get("cpus_possible") or (sysdoc or {}).get("cpus_online")
@@ -380,7 +416,7 @@ def check_against_crash(tap, name, d, dump, gt, counts):
     comm = hung[0]["comm"] if hung else tasks[-1]["comm"]
     leaf = next(t for t in reversed(tasks) if not t["idle"] and t["pid"] == t["tgid"])
     cmds = ["ps", "ps -S", f"ps {pid} kthreadd", "ps -k", "ps -u", "ps -G", f"ps -p {leaf['pid']}",
-            "ps -c 2", "ps -l", "ps -m"]
+            "ps -c 2", "ps -l", "ps -m", "foreach UN ps"]
     out = crash_outputs(d, dump, cmds)
     if not tap.ok(out is not None, f"{name}: crash is installed (the oracle for crash's vocabulary)"):
         return
@@ -415,6 +451,11 @@ def check_against_crash(tap, name, d, dump, gt, counts):
         counts["crash: ps selections"] += len(want)
         tap.ok(want and got == want, f"{name}: ps {' '.join(args)} selects the {len(want)} tasks crash's does",
                f"ktriage {got}\ncrash   {want}")
+    doc, _ = kt_json(dump, "foreach", "UN", "ps")
+    got = sorted((t["pid"], int(t["task"], 16)) for t in (doc or {}).get("tasks", []))
+    want = crash_rows(out[10])
+    counts["crash: ps selections"] += len(want)
+    tap.ok(want and got == want, f"{name}: foreach UN ps: the {len(want)} tasks crash's lists", (got, want))
     for i, args in ((6, ["-p", str(leaf["pid"])]), (7, ["-c", "2"])):
         text = ktriage(dump, "ps", *args, check=False).stdout
         got, want = crash_headers(text), crash_headers(out[i])
@@ -447,6 +488,7 @@ def main():
         gt = ground_truth(d)
         check_ps(tap, name, dump, gt, counts)
         check_ps_views(tap, name, dump, gt, counts)
+        check_foreach(tap, name, dump, gt, counts)
         check_bt_cpus(tap, name, dump, counts)
         check_bt_not_task(tap, name, dump, gt, counts)
         check_bt_raw(tap, name, dump, gt, counts)
@@ -456,7 +498,7 @@ def main():
         if name == "hung-locks":
             check_pipes(tap, name, dump, counts)
             check_against_crash(tap, name, d, dump, gt, counts)
-    for what in ("ps selections", "ps -S states", "ps views", "bt -c lists", "bt -c refusals", "non-tasks refused",
+    for what in ("ps selections", "ps -S states", "ps views", "foreach tasks", "bt -c lists", "bt -c refusals", "non-tasks refused",
                  "return addresses found in raw stacks", "module functions disassembled to their end",
                  "pipes and redirections", "unreadable CPU counts refused"):
         tap.ok(counts[what] > 0, f"compared: {counts[what]} {what}")
