@@ -198,6 +198,15 @@ def check_bt_cpus(tap, name, dump, counts):
                f"status {p.returncode}: {p.stdout[:200]} {p.stderr}")
 
 
+def check_task_cpu(tap, name, dump, counts):
+    """task -c: a CPU number that is negative, not a number or past the dump's CPUs is an error."""
+    for arg, status in (("-1", 2), ("x", 2), ("99999999999999999999999", 2), ("99999", 1)):
+        p = ktriage(dump, "task", "-c", arg, check=False)
+        counts["bt -c refusals"] += 1
+        tap.ok(p.returncode == status and not p.stdout and p.stderr,
+               f"{name}: task -c {arg} is an error with status {status}", f"{p.returncode}: {p.stdout[:200]} {p.stderr}")
+
+
 def check_bt_not_task(tap, name, dump, gt, counts):
     owners = [int(l["owner"], 16) for l in gt.get("lock", {}).values() if isinstance(l, dict) and l.get("owner")]
     tasks, _ = kt_json(dump, "ps")
@@ -491,6 +500,7 @@ def main():
         check_foreach(tap, name, dump, gt, counts)
         check_bt_cpus(tap, name, dump, counts)
         check_bt_not_task(tap, name, dump, gt, counts)
+        check_task_cpu(tap, name, dump, counts)
         check_bt_raw(tap, name, dump, gt, counts)
         check_dis_ends(tap, name, dump, d, counts)
         if name == "panic":
