@@ -362,7 +362,12 @@ int cmd_bt(struct cli_context *ctx, int argc, char **argv)
 		struct kt_error *err = kt_task_for_each_with(ctx->prog, &walk, show_task, &all);
 		status = err ? cli_report_error(err) : all.status;
 	} else if (o.raw) {
-		status = show_raw_found(ctx, KT_TASK_PANICKING, 0, &o);
+		// The task bt shows without arguments: the panicking one, or on a dump without a
+		// panic the first CPU with registers.
+		struct kt_backtrace *bt = NULL;
+		struct kt_error *err = kt_backtrace_panic_with(ctx->prog, &o.lib, &bt);
+		status = err ? cli_report_error(err) : show_raw_found(ctx, KT_TASK_BY_ADDRESS, bt->task, &o);
+		kt_backtrace_destroy(bt);
 	} else {
 		struct kt_backtrace *bt = NULL;
 		status = show(ctx, kt_backtrace_panic_with(ctx->prog, &o.lib, &bt), &bt, &o);
