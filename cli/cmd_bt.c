@@ -7,11 +7,13 @@
 #include <string.h>
 
 #include "commands.h"
+#include "numbers.h"
 
 struct bt_options {
 	enum kt_format format;
 	bool explain;  /* the call site of every called frame */
 	bool slots;    /* -f: every stack slot */
+	bool raw;      /* -r: the raw stack, as crash's bt -r */
 	struct kt_backtrace_render_options render;
 	struct kt_backtrace_options lib;  /* the unwinder */
 	struct kt_list_writer list;
@@ -45,26 +47,90 @@ static int show(struct cli_context *ctx, struct kt_error *err, struct kt_backtra
 	return 0;
 }
 
-struct task_list {
-	uint64_t *tasks;
+/* bt -r: the task's whole stack as memory. */
+static int show_raw(struct cli_context *ctx, const struct kt_task *t, struct bt_options *o)
+{
+	struct kt_raw_stack *s;
+	struct kt_error *err = kt_raw_stack_read(ctx->prog, t, &s);
+	if (err)
+		return cli_report_error(err);
+	kt_raw_stack_render(&o->list, s);
+	int status = s->rows->error ? 1 : 0;
+	if (status)
+		fprintf(stderr, "ktriage: bt -r: the stack of pid %d is incomplete: %s\n", t->pid,
+			s->rows->error);
+	kt_raw_stack_destroy(s);
+	return status;
+}
+
+/* The task of kt_task_info_find(key, value), raw. */
+static int show_raw_found(struct cli_context *ctx, enum kt_task_key key, uint64_t value,
+			  struct bt_options *o)
+{
+	struct kt_task_info info;
+	struct kt_error *err = kt_task_info_find(ctx->prog, key, value, &info);
+	return err ? cli_report_error(err) : show_raw(ctx, &info.task, o);
+}
+
+/* One PID or TASK argument, and the tasks that match it. */
+struct task_arg {
+	const char *arg;
+	bool is_address;
+	uint64_t value;
+	bool matched;
+};
+
+struct task_args {
+	struct task_arg *args;
+	size_t n_args;
+	struct kt_task *tasks;   /* matched, in the walk's order */
 	size_t n;
-	int32_t pid;         /* looking for one pid, or -1 for all */
 	bool nomem;
 };
 
+static int by_value(const void *a, const void *b)
+{
+	const struct task_arg *x = a, *y = b;
+	return x->value < y->value ? -1 : x->value > y->value;
+}
+
+/* Marks the arguments (sorted by value) equal to value of that kind; whether there was one. */
+static bool match_args(struct task_args *l, uint64_t value, bool is_address)
+{
+	size_t lo = 0, hi = l->n_args;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (l->args[mid].value < value)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	bool match = false;
+	for (; lo < l->n_args && l->args[lo].value == value; lo++) {
+		if (l->args[lo].is_address == is_address) {
+			l->args[lo].matched = true;
+			match = true;
+		}
+	}
+	return match;
+}
+
 static bool collect(const struct kt_task *t, void *arg)
 {
-	struct task_list *l = arg;
-	if (l->pid >= 0 && (t->pid != l->pid || t->idle))
+	struct task_args *l = arg;
+	// A pid names the tasks of that pid; a CPU's idle task only by its address.
+	bool by_address = match_args(l, t->address, true);
+	bool by_pid = !t->idle && match_args(l, (uint64_t)t->pid, false);
+	if (!by_address && !by_pid)
 		return true;
-	uint64_t *grown = realloc(l->tasks, (l->n + 1) * sizeof(*grown));
+	struct kt_task *grown = realloc(l->tasks, (l->n + 1) * sizeof(*grown));
 	if (!grown) {
 		l->nomem = true;
 		return false;
 	}
 	l->tasks = grown;
-	l->tasks[l->n++] = t->address;
-	return l->pid < 0;
+	l->tasks[l->n++] = *t;
+	return true;
 }
 
 struct all_tasks {
@@ -76,6 +142,10 @@ struct all_tasks {
 static bool show_task(const struct kt_task *t, void *arg)
 {
 	struct all_tasks *all = arg;
+	if (all->o->raw) {
+		all->status |= show_raw(all->ctx, t, all->o);
+		return true;
+	}
 	struct kt_backtrace *bt = NULL;
 	struct kt_backtrace_options *lib = &all->o->lib;
 	all->status |= show(all->ctx, kt_backtrace_of_task(all->ctx->prog, t, lib, &bt), &bt, all->o);
@@ -99,22 +169,112 @@ static int print_exception_frames(struct kt_program *prog, enum kt_format format
 	return 0;
 }
 
-static const char usage[] =
-	"usage: bt [-a | -c CPU | --all-tasks | PID | TASKADDR] [-r] [-f] [-l] [--stale] [--explain]\n"
-	"          [--unwinder=auto|orc|cfi|fp]\n"
+const char cli_bt_help[] =
+	"usage: bt [-a | -c CPUS | --all-tasks | PID... | TASK...] [-r] [-f] [-l] [--reasons] [--stale]\n"
+	"          [--explain] [--unwinder=auto|orc|cfi|fp]\n"
 	"       bt -E\n"
 	"  (none)       the task that panicked (or the first CPU with registers)\n"
 	"  -a           the active task of every CPU\n"
-	"  -c CPU       the active task of one CPU\n"
+	"  -c CPUS      the active task of these CPUs, as crash lists them: 1, 0,1, 0-3, 0,2-3\n"
+	"  PID          the tasks with that pid (decimal); several may be given\n"
+	"  TASK         the task_struct at that address (hexadecimal: 0x..., or 11+ hex digits)\n"
 	"  --all-tasks  every task\n"
-	"  -r           the evidence (reason) of every frame, not only of unverified ones\n"
+	"  -r           the raw stack, as crash's bt -r: every word of the task's kernel stack\n"
+	"               (task->stack, THREAD_SIZE bytes) with the symbol it points into\n"
 	"  -f           every stack slot of each frame, annotated\n"
 	"  -l           each frame's source file and line, and the functions inlined there as\n"
 	"               their own (inlined) lines, from DWARF (the debug vmlinux, module debug files)\n"
+	"  --reasons    the evidence (reason) of every frame, not only of unverified ones\n"
 	"  --stale      code addresses on the stack that are not frames, with the reason\n"
+	"  --explain    the call that entered each frame, proven from the code (see callsite)\n"
 	"  --unwinder=U only this unwinder: orc, cfi (the vmlinux's DWARF CFI), fp (the rbp\n"
 	"               chain); auto (default) uses each where the one before has nothing\n"
-	"  -E           every exception frame (pt_regs) on every stack of every CPU\n";
+	"  -E           every exception frame (pt_regs) on every stack of every CPU\n"
+	"examples: bt -a;  bt -c 0,1;  bt 107;  bt -r 107;  bt --reasons --stale -a\n";
+
+/* PID (decimal) or TASK (hex), as crash tells them apart; false if it is neither. */
+static bool task_arg_parse(const char *s, struct task_arg *ret)
+{
+	*ret = (struct task_arg){.arg = s};
+	if (cli_parse_uint(s, 10, INT32_MAX, &ret->value))
+		return true;
+	bool hex_prefix = s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+	ret->is_address = true;
+	return (hex_prefix || strlen(s) > 10 || strpbrk(s, "abcdefABCDEF")) &&
+	       cli_parse_uint(s, 16, UINT64_MAX, &ret->value);
+}
+
+static int backtrace_cpus(struct cli_context *ctx, struct bt_options *o, const char *cpu_list)
+{
+	unsigned int n;
+	struct kt_error *err = kt_program_cpu_count(ctx->prog, &n);
+	if (err)
+		return cli_report_error(err);
+	bool *cpus = NULL;
+	if (cpu_list && !cli_parse_cpu_list("bt", cpu_list, n, &cpus))
+		return 2;
+	int status = 0;
+	kt_list_begin(&o->list, stdout, o->format, o->raw ? KT_LIST_RAW_STACKS : KT_LIST_BACKTRACES);
+	for (unsigned int i = 0; i < n; i++) {
+		if (cpus && !cpus[i])
+			continue;
+		struct kt_backtrace *bt = NULL;
+		status |= o->raw ? show_raw_found(ctx, KT_TASK_ACTIVE_ON_CPU, i, o)
+				 : show(ctx, kt_backtrace_cpu_with(ctx->prog, i, &o->lib, &bt), &bt, o);
+	}
+	kt_list_end(&o->list);
+	free(cpus);
+	return status;
+}
+
+static int backtrace_tasks(struct cli_context *ctx, struct bt_options *o, int argc, char **argv)
+{
+	struct task_args l = {.args = calloc((size_t)argc, sizeof(*l.args)), .n_args = (size_t)argc};
+	if (!l.args) {
+		fprintf(stderr, "ktriage: out of memory\n");
+		return 1;
+	}
+	for (int i = 0; i < argc; i++) {
+		if (!task_arg_parse(argv[i], &l.args[i])) {
+			fprintf(stderr, "bt: '%s' is neither a pid (decimal) nor a task address "
+				"(hexadecimal)\n", argv[i]);
+			free(l.args);
+			return 2;
+		}
+	}
+	// Sorted, so that a walk over many tasks with many arguments (foreach) stays fast.
+	qsort(l.args, l.n_args, sizeof(*l.args), by_value);
+	struct kt_error *err = kt_task_for_each(ctx->prog, collect, &l);
+	int status = 0;
+	if (err || l.nomem) {
+		status = err ? cli_report_error(err) : (fprintf(stderr, "ktriage: out of memory\n"), 1);
+		goto out;
+	}
+	for (size_t i = 0; i < l.n_args; i++) {
+		const struct task_arg *a = &l.args[i];
+		if (a->matched)
+			continue;
+		if (a->is_address)
+			fprintf(stderr, "bt: 0x%016llx is not a task_struct: no task on the kernel's task "
+				"list, nor a CPU's idle task, is at that address\n",
+				(unsigned long long)a->value);
+		else
+			fprintf(stderr, "bt: no task with pid %llu\n", (unsigned long long)a->value);
+		status = 1;
+	}
+	kt_list_begin(&o->list, stdout, o->format, o->raw ? KT_LIST_RAW_STACKS : KT_LIST_BACKTRACES);
+	for (size_t i = 0; i < l.n; i++) {
+		struct kt_backtrace *bt = NULL;
+		status |= o->raw ? show_raw(ctx, &l.tasks[i], o)
+				 : show(ctx, kt_backtrace_task_with(ctx->prog, l.tasks[i].address, &o->lib,
+								    &bt), &bt, o);
+	}
+	kt_list_end(&o->list);
+out:
+	free(l.tasks);
+	free(l.args);
+	return status;
+}
 
 int cmd_bt(struct cli_context *ctx, int argc, char **argv)
 {
@@ -122,12 +282,13 @@ int cmd_bt(struct cli_context *ctx, int argc, char **argv)
 		{"all-tasks", no_argument, NULL, 'A'},
 		{"stale", no_argument, NULL, 's'},
 		{"explain", no_argument, NULL, 'X'},
+		{"reasons", no_argument, NULL, 'R'},
 		{"unwinder", required_argument, NULL, 'U'},
 		{0},
 	};
 	struct bt_options o = {.format = ctx->json ? KT_FORMAT_JSON : KT_FORMAT_TEXT};
 	bool all_cpus = false, all_tasks = false, exceptions = false;
-	long cpu = -1;
+	const char *cpu_list = NULL;
 	int c;
 	optind = 0;  // 0: GNU getopt starts over, permutation state included
 	while ((c = getopt_long(argc, argv, "ac:rfEl", options, NULL)) != -1) {
@@ -136,9 +297,12 @@ int cmd_bt(struct cli_context *ctx, int argc, char **argv)
 			all_cpus = true;
 			break;
 		case 'c':
-			cpu = strtol(optarg, NULL, 10);
+			cpu_list = optarg;
 			break;
 		case 'r':
+			o.raw = true;
+			break;
+		case 'R':
 			o.render.reasons = true;
 			break;
 		case 'f':
@@ -166,65 +330,47 @@ int cmd_bt(struct cli_context *ctx, int argc, char **argv)
 			}
 			break;
 		default:
-			fputs(usage, stderr);
+			fputs(cli_bt_help, stderr);
 			return 2;
 		}
 	}
-	struct kt_program *prog = ctx->prog;
-	struct kt_backtrace *bt = NULL;
-	int status = 0;
+	int n_args = argc - optind;
+	int selections = all_cpus + (cpu_list != NULL) + all_tasks + (n_args > 0) + exceptions;
+	if (selections > 1) {
+		fprintf(stderr, "bt: -a, -c, --all-tasks, -E and PID/TASK arguments each choose what to "
+			"show: give one\n");
+		return 2;
+	}
+	if (o.raw && (o.slots || o.explain || o.render.lines || o.render.reasons || o.render.stale ||
+		      o.lib.unwinder != KT_UNWINDER_AUTO)) {
+		fprintf(stderr, "bt: -r dumps the raw stack; it takes no -f, -l, --reasons, --stale, "
+			"--explain or --unwinder\n");
+		return 2;
+	}
 	if (exceptions)
-		return print_exception_frames(prog, o.format);
-	kt_list_begin(&o.list, stdout, o.format, KT_LIST_BACKTRACES);
-	if (all_cpus || cpu >= 0) {
-		unsigned int n = kt_program_nr_cpus(prog);
-		for (unsigned int i = 0; i < n; i++)
-			if (all_cpus || (long)i == cpu)
-				status |= show(ctx, kt_backtrace_cpu_with(prog, i, &o.lib, &bt), &bt, &o);
-	} else if (all_tasks || optind < argc) {
-		struct task_list l = {.pid = -1};
-		uint64_t addr = 0;
-		if (optind < argc) {
-			// As in crash: a task address is hex (with or without 0x), a pid is decimal.
-			const char *arg = argv[optind];
-			bool hex = !strncmp(arg, "0x", 2) || strlen(arg) > 10 || strpbrk(arg, "abcdefABCDEF");
-			char *end;
-			errno = 0;
-			unsigned long long v = strtoull(arg, &end, hex ? 16 : 10);
-			if (errno || *end || end == arg) {
-				fputs(usage, stderr);
-				return 2;
-			}
-			if (hex)
-				addr = v;
-			else
-				l.pid = (int32_t)v;
-		}
-		if (all_tasks && !addr && l.pid < 0) {
-			// Each task's backtrace right after the walk read it, while its pages are cached.
-			struct all_tasks all = {ctx, &o, 0};
-			struct kt_task_walk_options walk = {.stacks = true};
-			struct kt_error *err = kt_task_for_each_with(prog, &walk, show_task, &all);
-			kt_list_end(&o.list);
-			return err ? cli_report_error(err) : all.status;
-		}
-		struct kt_error *err = addr ? NULL : kt_task_for_each(prog, collect, &l);
-		if (err || l.nomem) {
-			free(l.tasks);
-			kt_list_end(&o.list);
-			return cli_report_error(err);
-		}
-		if (addr) {
-			status |= show(ctx, kt_backtrace_task_with(prog, addr, &o.lib, &bt), &bt, &o);
-		} else if (!l.n) {
-			fprintf(stderr, "ktriage: no task with pid %d\n", l.pid);
-			status = 1;
-		}
-		for (size_t i = 0; i < l.n; i++)
-			status |= show(ctx, kt_backtrace_task_with(prog, l.tasks[i], &o.lib, &bt), &bt, &o);
-		free(l.tasks);
+		return print_exception_frames(ctx->prog, o.format);
+	if (all_cpus || cpu_list)
+		return backtrace_cpus(ctx, &o, cpu_list);
+	if (n_args)
+		return backtrace_tasks(ctx, &o, n_args, argv + optind);
+	int status;
+	kt_list_begin(&o.list, stdout, o.format, o.raw ? KT_LIST_RAW_STACKS : KT_LIST_BACKTRACES);
+	if (all_tasks) {
+		// Each task's backtrace right after the walk read it, while its pages are cached.
+		struct all_tasks all = {ctx, &o, 0};
+		struct kt_task_walk_options walk = {.stacks = true};
+		struct kt_error *err = kt_task_for_each_with(ctx->prog, &walk, show_task, &all);
+		status = err ? cli_report_error(err) : all.status;
+	} else if (o.raw) {
+		// The task bt shows without arguments: the panicking one, or on a dump without a
+		// panic the first CPU with registers.
+		struct kt_backtrace *bt = NULL;
+		struct kt_error *err = kt_backtrace_panic_with(ctx->prog, &o.lib, &bt);
+		status = err ? cli_report_error(err) : show_raw_found(ctx, KT_TASK_BY_ADDRESS, bt->task, &o);
+		kt_backtrace_destroy(bt);
 	} else {
-		status = show(ctx, kt_backtrace_panic_with(prog, &o.lib, &bt), &bt, &o);
+		struct kt_backtrace *bt = NULL;
+		status = show(ctx, kt_backtrace_panic_with(ctx->prog, &o.lib, &bt), &bt, &o);
 	}
 	kt_list_end(&o.list);
 	return status;

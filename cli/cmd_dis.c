@@ -9,7 +9,7 @@
 
 #include "commands.h"
 
-static const char dis_usage[] =
+const char cli_dis_help[] =
 	"usage: dis [-r | -f] [-l] FUNC|ADDR [COUNT]\n"
 	"  FUNC      a function name: the whole function (a function ends where the next\n"
 	"            kallsyms symbol starts)\n"
@@ -22,7 +22,8 @@ static const char dis_usage[] =
 	"            (the debug vmlinux, and module debug files)\n"
 	"As crash's dis: AT&T syntax, direct targets named <symbol+offset> (decimal offset),\n"
 	"RIP-relative operands followed by '# ADDRESS <symbol>'. The code is read from the dump,\n"
-	"so it is the code that ran (alternatives and ftrace NOPs patched in), not vmlinux's.\n";
+	"so it is the code that ran (alternatives and ftrace NOPs patched in), not vmlinux's.\n"
+	"examples: dis schedule;  dis -f schedule+0x2d;  dis -r schedule+0x2d;  dis -l schedule 8\n";
 
 static bool render_item(const struct kt_dis_item *item, void *arg)
 {
@@ -99,14 +100,14 @@ int cmd_dis(struct cli_context *ctx, int argc, char **argv)
 		} else if (c == 'f') {
 			forward = true;
 		} else {
-			fputs(dis_usage, c == 'h' ? stdout : stderr);
+			fputs(cli_dis_help, c == 'h' ? stdout : stderr);
 			return c == 'h' ? 0 : 2;
 		}
 	}
 	uint64_t count = 0;
 	if (optind >= argc || argc - optind > 2 || (reverse && forward) ||
 	    (argc - optind == 2 && (!parse_number(argv[optind + 1], 10, &count) || !count))) {
-		fputs(dis_usage, stderr);
+		fputs(cli_dis_help, stderr);
 		return 2;
 	}
 	uint64_t addr, start, end;

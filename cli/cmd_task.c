@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "commands.h"
+#include "numbers.h"
 
 static int usage(void)
 {
@@ -33,10 +34,13 @@ int cmd_task(struct cli_context *ctx, int argc, char **argv)
 	int c;
 	optind = 0;  // 0: GNU getopt starts over, permutation state included
 	while ((c = getopt(argc, argv, "c:")) != -1) {
-		if (c != 'c' || !all_digits(optarg))
+		if (c != 'c')
 			return usage();
+		if (!cli_parse_uint(optarg, 10, UINT32_MAX, &value)) {
+			fprintf(stderr, "task: CPU '%s' is not a CPU number\n", optarg);
+			return 2;
+		}
 		key = KT_TASK_ACTIVE_ON_CPU;
-		value = strtoull(optarg, NULL, 10);
 	}
 	if (argc - optind > 1 || (argc - optind == 1 && key == KT_TASK_ACTIVE_ON_CPU))
 		return usage();

@@ -22,7 +22,11 @@ struct cli_command {
 	const char *summary;
 	/* Returns the process exit status: 0 ok, 1 the analysis failed, 2 bad usage. */
 	int (*run)(struct cli_context *ctx, int argc, char **argv);
+	/* help CMD, CMD --help: every option with examples; NULL: usage and summary. */
+	const char *help;
 };
+
+extern const char cli_bt_help[], cli_ps_help[], cli_dis_help[], cli_foreach_help[];
 
 int cmd_sys(struct cli_context *ctx, int argc, char **argv);
 int cmd_log(struct cli_context *ctx, int argc, char **argv);
@@ -46,6 +50,7 @@ int cmd_vmx(struct cli_context *ctx, int argc, char **argv);
 int cmd_svm(struct cli_context *ctx, int argc, char **argv);
 int cmd_findings(struct cli_context *ctx, int argc, char **argv);
 int cmd_report(struct cli_context *ctx, int argc, char **argv);
+int cmd_foreach(struct cli_context *ctx, int argc, char **argv);
 /* Clears the progress line on stderr, if one is shown. */
 void cli_progress_clear(void);
 
@@ -58,6 +63,8 @@ int cli_run_argv(struct cli_context *ctx, int argc, char **argv);
 int cli_run_line(struct cli_context *ctx, const char *line);
 int cli_shell(struct cli_context *ctx);
 int cli_help(void);
+/* "unknown command" on stderr, with the nearest command name when it is likely a typo. */
+void cli_unknown_command(const char *name);
 
 static inline enum kt_format cli_format(const struct cli_context *ctx)
 {

@@ -10,29 +10,30 @@
 #include "commands.h"
 
 const struct cli_command cli_commands[] = {
-	{"report", "report [-a]", "the triage report: the machine and the crash, findings ranked with evidence and commands, the signature, every CPU's backtrace (-a: every frame)", cmd_report},
-	{"sys", "sys", "kernel release, machine, CPUs, crash time and panic message", cmd_sys},
-	{"log", "log", "the kernel log (printk ring buffer or log_buf)", cmd_log},
-	{"mod", "mod [-s NAME [FILE] | -S [DIR]]", "loaded modules: struct module, name, core base and size, state, symbols, the debug file each uses or why none; -s/-S load one's or all", cmd_mod},
-	{"sym", "sym ADDR|NAME", "the symbol (kernel or module) containing ADDR, or NAME's address", cmd_sym},
-	{"bt", "bt [-a|-c N|PID|TASK] [-r] [-f]", "backtraces; every frame verified, inferred or stale, with the evidence", cmd_bt},
-	{"ps", "ps [-S ST]", "every task: pid, ppid, cpu, task address, state, comm ('>' = on CPU)", cmd_ps},
-	{"rd", "rd [-8|-16|-32|-64] [-p] [-s] ADDR|SYM[+OFF] [N]", "N words of memory with ASCII (-p physical, -s symbols); a fault ends it with the reason", cmd_rd},
-	{"x", "x ...", "the same as rd", cmd_rd},
-	{"percpu", "percpu [-x] SYM [CPU]", "a per-CPU variable's address on each CPU (-x: and its first 8 bytes)", cmd_percpu},
-	{"callsite", "callsite RETURN_ADDRESS [CALLEE]", "the call before a return address: instruction, the expression it went through, values, target, verdict", cmd_callsite},
-	{"complete", "complete TEXT...", "what Tab offers in the shell after TEXT: commands, types after struct/union/whatis/member-at/-t, symbols", cmd_complete},
-	{"task", "task [PID|TASK|-c CPU]", "a task's pid, comm, state, cpu, flags, stack, sp, mm, parent (default: the panicking task)", cmd_task},
-	{"dis", "dis [-r|-f] FUNC|ADDR [N]", "disassemble a function, or N instructions, from the dump's code", cmd_dis},
-	{"struct", "struct TYPE ADDR", "a kernel object: struct [-x] TYPE[.member,...] ADDR|SYMBOL; without ADDR, its layout", cmd_struct},
-	{"union", "union TYPE ADDR", "the same for a union", cmd_union},
-	{"whatis", "whatis TYPE|SYM", "a type's members with offsets and sizes (gdb's ptype /o; -r expands all), or a variable's type, or a function's prototype; types from vmlinux, then modules (MODULE:TYPE picks one)", cmd_whatis},
-	{"member-at", "member-at T OFF", "the member path(s) at byte offset OFF of type T, every union alternative", cmd_member_at},
-	{"p", "p EXPR", "a variable: [-t TYPE] SYMBOL[:CPU|:a][.member], or *(TYPE *)ADDR[->member]", cmd_p},
-	{"kvm", "kvm", "every KVM VM (owner, vCPUs, memslots) and vCPU (thread, mode, CPU, running now, last exit reason)", cmd_kvm},
-	{"vmx", "vmx [VCPU]", "VMX state of each vCPU: loaded VMCS, revision id, VMX-abort indicator, MSR lists checked against the SDM; per-CPU VMCS state", cmd_vmx},
-	{"svm", "svm [VCPU]", "SVM state of each vCPU: the VMCB in use, exit code by name, exit information, key saved registers", cmd_svm},
-	{"findings", "findings", "conclusions drawn across layers (a VMX abort on a CPU that ignored the crash NMI), with evidence and commands", cmd_findings},
+	{"report", "report [-a]", "the triage report: the machine and the crash, findings ranked with evidence and commands, the signature, every CPU's backtrace (-a: every frame)", cmd_report, NULL},
+	{"sys", "sys", "kernel release, machine, CPUs, crash time and panic message", cmd_sys, NULL},
+	{"log", "log", "the kernel log (printk ring buffer or log_buf)", cmd_log, NULL},
+	{"mod", "mod [-s NAME [FILE] | -S [DIR]]", "loaded modules: struct module, name, core base and size, state, symbols, the debug file each uses or why none; -s/-S load one's or all", cmd_mod, NULL},
+	{"sym", "sym ADDR|NAME", "the symbol (kernel or module) containing ADDR, or NAME's address", cmd_sym, NULL},
+	{"bt", "bt [-a|-c CPUS|PID|TASK] [-r] [-f]", "backtraces; every frame verified, inferred or stale, with the evidence (-r: the raw stack)", cmd_bt, cli_bt_help},
+	{"ps", "ps [-S|-l|-m|-p|-c] [-k|-u] [-G] [PID|TASK|NAME]...", "every task: pid, ppid, cpu, task address, state, comm ('>' = on CPU); -S: how many in each state", cmd_ps, cli_ps_help},
+	{"foreach", "foreach [PID|TASK|NAME|STATE|kernel|user]... bt|ps [OPTIONS]", "the selected tasks (all without a selector) given to bt or ps, as crash's foreach", cmd_foreach, cli_foreach_help},
+	{"rd", "rd [-8|-16|-32|-64] [-p] [-s] ADDR|SYM[+OFF] [N]", "N words of memory with ASCII (-p physical, -s symbols); a fault ends it with the reason", cmd_rd, NULL},
+	{"x", "x ...", "the same as rd", cmd_rd, NULL},
+	{"percpu", "percpu [-x] SYM [CPU]", "a per-CPU variable's address on each CPU (-x: and its first 8 bytes)", cmd_percpu, NULL},
+	{"callsite", "callsite RETURN_ADDRESS [CALLEE]", "the call before a return address: instruction, the expression it went through, values, target, verdict", cmd_callsite, NULL},
+	{"complete", "complete TEXT...", "what Tab offers in the shell after TEXT: commands, types after struct/union/whatis/member-at/-t, symbols", cmd_complete, NULL},
+	{"task", "task [PID|TASK|-c CPU]", "a task's pid, comm, state, cpu, flags, stack, sp, mm, parent (default: the panicking task)", cmd_task, NULL},
+	{"dis", "dis [-r|-f] FUNC|ADDR [N]", "disassemble a function, or N instructions, from the dump's code", cmd_dis, cli_dis_help},
+	{"struct", "struct TYPE ADDR", "a kernel object: struct [-x] TYPE[.member,...] ADDR|SYMBOL; without ADDR, its layout", cmd_struct, NULL},
+	{"union", "union TYPE ADDR", "the same for a union", cmd_union, NULL},
+	{"whatis", "whatis TYPE|SYM", "a type's members with offsets and sizes (gdb's ptype /o; -r expands all), or a variable's type, or a function's prototype; types from vmlinux, then modules (MODULE:TYPE picks one)", cmd_whatis, NULL},
+	{"member-at", "member-at T OFF", "the member path(s) at byte offset OFF of type T, every union alternative", cmd_member_at, NULL},
+	{"p", "p EXPR", "a variable: [-t TYPE] SYMBOL[:CPU|:a][.member], or *(TYPE *)ADDR[->member]", cmd_p, NULL},
+	{"kvm", "kvm", "every KVM VM (owner, vCPUs, memslots) and vCPU (thread, mode, CPU, running now, last exit reason)", cmd_kvm, NULL},
+	{"vmx", "vmx [VCPU]", "VMX state of each vCPU: loaded VMCS, revision id, VMX-abort indicator, MSR lists checked against the SDM; per-CPU VMCS state", cmd_vmx, NULL},
+	{"svm", "svm [VCPU]", "SVM state of each vCPU: the VMCB in use, exit code by name, exit information, key saved registers", cmd_svm, NULL},
+	{"findings", "findings", "conclusions drawn across layers (a VMX abort on a CPU that ignored the crash NMI), with evidence and commands", cmd_findings, NULL},
 };
 
 const size_t cli_n_commands = sizeof(cli_commands) / sizeof(cli_commands[0]);
@@ -236,7 +237,7 @@ int main(int argc, char **argv)
 	}
 	bool shell = !command_list && !strcmp(cargv[0], "shell");
 	if (!command_list && !shell && strcmp(cargv[0], "help") && !cli_find_command(cargv[0])) {
-		fprintf(stderr, "ktriage: unknown command '%s'\n", cargv[0]);
+		cli_unknown_command(cargv[0]);
 		usage(stderr);
 		return free(given), 2;
 	}

@@ -1,11 +1,16 @@
 // SPDX-License-Identifier: MIT
 /* Running command lines: `-c 'cmd; cmd'`, and the interactive shell (libedit). */
 #include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <histedit.h>
+#include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "commands.h"
 #include "complete.h"
@@ -22,7 +27,54 @@ const struct cli_command *cli_find_command(const char *name)
 
 static void print_help(const struct cli_command *cmd)
 {
-	printf("usage: %s\n  %s\n", cmd->usage, cmd->summary);
+	if (cmd->help)
+		fputs(cmd->help, stdout);
+	else
+		printf("usage: %s\n  %s\n", cmd->usage, cmd->summary);
+}
+
+/* Edit distance of two short words (commands), for "did you mean". */
+static size_t distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	if (la > 31 || lb > 31)
+		return SIZE_MAX;
+	size_t row[32];
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t diag = row[0];
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t up = row[j];
+			size_t best = diag + (a[i - 1] != b[j - 1]);
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			if (up + 1 < best)
+				best = up + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	return row[lb];
+}
+
+void cli_unknown_command(const char *name)
+{
+	const char *best = NULL;
+	size_t best_d = SIZE_MAX;
+	for (size_t i = 0; i < cli_n_commands; i++) {
+		size_t d = distance(name, cli_commands[i].name);
+		if (d < best_d) {
+			best_d = d;
+			best = cli_commands[i].name;
+		}
+	}
+	// Close enough to be a typo: at most 2 edits, and fewer than the word has letters.
+	if (best && best_d <= 2 && best_d < strlen(name))
+		fprintf(stderr, "ktriage: unknown command '%s'; did you mean '%s'? (try 'help')\n", name, best);
+	else
+		fprintf(stderr, "ktriage: unknown command '%s' (try 'help')\n", name);
 }
 
 int cli_help(void)
@@ -49,7 +101,7 @@ int cli_run_argv(struct cli_context *ctx, int argc, char **argv)
 	}
 	const struct cli_command *cmd = cli_find_command(argv[0]);
 	if (!cmd) {
-		fprintf(stderr, "ktriage: unknown command '%s' (try 'help')\n", argv[0]);
+		cli_unknown_command(argv[0]);
 		return 2;
 	}
 	// --json and --help are everyone's: take them out before the command parses its options.
@@ -95,6 +147,90 @@ static int split_words(char *line, char **argv, int max)
 	return argc;
 }
 
+/*
+ * The first unquoted '|' or '>' of a command, as crash reads its command lines: the part after
+ * '|' goes to /bin/sh, after '>' or '>>' is a file. A '>' right after '-' is the member
+ * operator of an expression (p ptr->member), not a redirection. NULL if there is none.
+ */
+static char *redirection(char *cmd)
+{
+	char quote = 0;
+	for (char *p = cmd; *p; p++) {
+		if (quote) {
+			quote = *p == quote ? 0 : quote;
+		} else if (*p == '\'' || *p == '"') {
+			quote = *p;
+		} else if (*p == '|' || (*p == '>' && !(p > cmd && p[-1] == '-'))) {
+			return p;
+		}
+	}
+	return NULL;
+}
+
+/* Runs argv with stdout on fd (a pipe to the shell, or a file); restores stdout after. */
+static int run_to_fd(struct cli_context *ctx, int argc, char **argv, int fd)
+{
+	fflush(stdout);
+	int saved = dup(STDOUT_FILENO);
+	if (saved < 0 || dup2(fd, STDOUT_FILENO) < 0) {
+		perror("ktriage: redirecting the output");
+		if (saved >= 0)
+			close(saved);
+		return 1;
+	}
+	int status = cli_run_argv(ctx, argc, argv);
+	fflush(stdout);
+	clearerr(stdout);  // a reader that stopped early (| head) is not the command's failure
+	dup2(saved, STDOUT_FILENO);
+	close(saved);
+	return status;
+}
+
+/* One command of a line, with its output piped to a shell command or written to a file. */
+static int run_command(struct cli_context *ctx, char *cmd)
+{
+	char *argv[MAX_ARGS];
+	char *redir = redirection(cmd);
+	if (!redir) {
+		int argc = split_words(cmd, argv, MAX_ARGS);
+		return cli_run_argv(ctx, argc, argv);
+	}
+	char kind = *redir;
+	bool append = kind == '>' && redir[1] == '>';
+	*redir = '\0';
+	char *target = redir + (append ? 2 : 1);
+	target += strspn(target, " \t");
+	int argc = split_words(cmd, argv, MAX_ARGS);
+	if (!argc || !*target) {
+		fprintf(stderr, "ktriage: '%c' needs a command before it and a %s after it\n", kind,
+			kind == '|' ? "shell command" : "file name");
+		return 2;
+	}
+	if (kind == '|') {
+		fflush(stdout);
+		FILE *sh = popen(target, "w");
+		if (!sh) {
+			perror("ktriage: starting /bin/sh");
+			return 1;
+		}
+		// The shell command may stop reading (| head): its end is not ktriage's.
+		void (*old)(int) = signal(SIGPIPE, SIG_IGN);
+		int status = run_to_fd(ctx, argc, argv, fileno(sh));
+		pclose(sh);
+		signal(SIGPIPE, old);
+		return status;
+	}
+	target[strcspn(target, " \t")] = '\0';
+	int fd = open(target, O_WRONLY | O_CREAT | (append ? O_APPEND : O_TRUNC), 0666);
+	if (fd < 0) {
+		fprintf(stderr, "ktriage: %s: %s\n", target, strerror(errno));
+		return 1;
+	}
+	int status = run_to_fd(ctx, argc, argv, fd);
+	close(fd);
+	return status;
+}
+
 int cli_run_line(struct cli_context *ctx, const char *line)
 {
 	char buf[LINE_MAX_LEN];
@@ -105,11 +241,8 @@ int cli_run_line(struct cli_context *ctx, const char *line)
 	strcpy(buf, line);
 	int status = 0;
 	char *save;
-	for (char *cmd = strtok_r(buf, ";", &save); cmd; cmd = strtok_r(NULL, ";", &save)) {
-		char *argv[MAX_ARGS];
-		int argc = split_words(cmd, argv, MAX_ARGS);
-		status |= cli_run_argv(ctx, argc, argv);
-	}
+	for (char *cmd = strtok_r(buf, ";", &save); cmd; cmd = strtok_r(NULL, ";", &save))
+		status |= run_command(ctx, cmd);
 	return status;
 }
 

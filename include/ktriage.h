@@ -196,6 +196,13 @@ struct kt_task {
 	bool idle;               /* a CPU's idle task (swapper/N) */
 };
 
+/* ps -S: how many tasks are in one state. */
+enum { KT_TASK_STATE_COUNT_MAX = 16 };
+struct kt_task_state_count {
+	const char *state;       /* as kt_task.state_name */
+	size_t count;
+};
+
 typedef bool kt_task_fn(const struct kt_task *task, void *arg);
 /* Every task: each CPU's idle task first, then every thread of every process. */
 KT_PUBLIC struct kt_error *kt_task_for_each(struct kt_program *prog, kt_task_fn *fn, void *arg);
@@ -951,7 +958,9 @@ KT_PUBLIC size_t kt_backtrace_saved_registers(struct kt_program *prog, const str
  */
 KT_PUBLIC size_t kt_backtrace_frame_arguments(struct kt_program *prog, const struct kt_backtrace *bt,
 					      size_t i, char (*names)[64], uint64_t *addrs, size_t max);
+/* nr_cpu_ids, or the error that kept it from being read (kt_program_cpu_count); 0 on error. */
 KT_PUBLIC unsigned int kt_program_nr_cpus(struct kt_program *prog);
+KT_PUBLIC struct kt_error *kt_program_cpu_count(struct kt_program *prog, unsigned int *ret);
 
 /* Every stack slot of every frame, as bt -f shows them (lib/unwind/slots.c) */
 
@@ -1192,6 +1201,28 @@ struct kt_task_info {
 	uint64_t mm, active_mm;  /* mm is 0 for kernel threads */
 };
 
+/* ps -l / ps -m: when a task last ran (sched_info.last_arrival) and its CPU's runqueue clock at
+ * the time of the dump, both in nanoseconds of the runqueue clock. */
+struct kt_task_run {
+	struct kt_task task;
+	uint64_t last_arrival;
+	uint64_t clock;          /* rq->clock of the task's CPU */
+	bool has_clock;          /* false: that clock could not be read */
+};
+
+/* Every task, most recently run first; free *ret. */
+KT_PUBLIC struct kt_error *kt_task_runs_read(struct kt_program *prog, struct kt_task_run **ret,
+					     size_t *n_ret);
+
+/* ps -p: the task and its ancestors by real_parent, up to CPU 0's idle task; ps -c (children):
+ * the task and the thread-group leaders whose real_parent it is. Free *ret. */
+KT_PUBLIC struct kt_error *kt_task_family_read(struct kt_program *prog, uint64_t task, bool children,
+					       struct kt_task **ret, size_t *n_ret);
+
+/* The rest of a task the walk gave (flags, stack, mm, parent). */
+KT_PUBLIC struct kt_error *kt_task_info_read(struct kt_program *prog, const struct kt_task *task,
+					     struct kt_task_info *ret);
+
 /* One task in detail, found through kt_task_for_each (so only tasks the kernel lists). */
 KT_PUBLIC struct kt_error *kt_task_info_find(struct kt_program *prog, enum kt_task_key key,
 					     uint64_t value, struct kt_task_info *ret);
@@ -1240,6 +1271,17 @@ KT_PUBLIC struct kt_error *kt_memory_rows_read(struct kt_program *prog, uint64_t
 					       uint64_t count, bool symbols,
 					       struct kt_memory_rows **ret);
 KT_PUBLIC void kt_memory_rows_destroy(struct kt_memory_rows *rows);
+
+/* bt -r: a task's kernel stack, every word with the symbol it points into. */
+struct kt_raw_stack {
+	struct kt_task task;
+	uint64_t base, size;     /* task->stack, THREAD_SIZE */
+	struct kt_memory_rows *rows;  /* 8-byte values with symbols; error says where reading stopped */
+};
+
+KT_PUBLIC struct kt_error *kt_raw_stack_read(struct kt_program *prog, const struct kt_task *task,
+					     struct kt_raw_stack **ret);
+KT_PUBLIC void kt_raw_stack_destroy(struct kt_raw_stack *stack);
 
 /* percpu: a per-CPU variable on each CPU, and optionally the word there. */
 struct kt_percpu_value {
@@ -1704,6 +1746,8 @@ enum kt_list_kind {
 	KT_LIST_LOG,               /* "records": kt_log_record_render() */
 	KT_LIST_MODULES,           /* "modules": kt_module_render() */
 	KT_LIST_INSTRUCTIONS,      /* "instructions": kt_dis_item_render() */
+	KT_LIST_RAW_STACKS,        /* "raw_stacks": kt_raw_stack_render() */
+	KT_LIST_FAMILIES,          /* "families": kt_task_family_render() */
 };
 
 struct kt_list_writer {
@@ -1731,6 +1775,18 @@ KT_PUBLIC void kt_backtrace_render(struct kt_list_writer *w, struct kt_program *
 				   const struct kt_backtrace_render_options *opts);
 KT_PUBLIC void kt_stack_search_render(struct kt_list_writer *w, const struct kt_stack_search *s);
 KT_PUBLIC void kt_task_render(struct kt_list_writer *w, const struct kt_task *task);
+/* ps -l (ns of the runqueue clock) or ps -m (ago: days hh:mm:ss.ms before its CPU's clock), as
+ * crash's: "[LAST] [ST]  PID: ..." lines; JSON {"tasks": [...]} with the ps members and
+ * last_arrival, clock. */
+KT_PUBLIC void kt_task_runs_render(FILE *out, enum kt_format format, const struct kt_task_run *runs,
+				   size_t n, bool ago);
+/* ps -p (depth: each ancestor one space further in) or ps -c (the children two spaces in), as
+ * crash's; JSON {"family": {"relation": "parents"|"children", "tasks": [...]}} per task. */
+KT_PUBLIC void kt_task_family_render(struct kt_list_writer *w, const struct kt_task *tasks, size_t n,
+				     bool children);
+/* ps -S: "  RU: 3" lines as crash's, or {"states": [{"state": "RU", "count": 3}, ...]}. */
+KT_PUBLIC void kt_task_state_counts_render(FILE *out, enum kt_format format,
+					   const struct kt_task_state_count *counts, size_t n);
 struct kt_log_render_options {
 	const struct kt_log_clock *clock;  /* wall-clock times (log -T), or NULL */
 	bool level;                        /* text: <N> before each message */
@@ -1741,6 +1797,7 @@ KT_PUBLIC void kt_log_record_render(struct kt_list_writer *w, const struct kt_lo
 KT_PUBLIC void kt_module_render(struct kt_list_writer *w, const struct kt_module_info *module,
 				const struct kt_module_debug *debug);
 KT_PUBLIC void kt_dis_item_render(struct kt_list_writer *w, const struct kt_dis_item *item);
+KT_PUBLIC void kt_raw_stack_render(struct kt_list_writer *w, const struct kt_raw_stack *stack);
 
 KT_PUBLIC void kt_sys_info_render(FILE *out, enum kt_format format, const struct kt_sys_info *info);
 KT_PUBLIC void kt_symbol_render(FILE *out, enum kt_format format,

@@ -150,6 +150,44 @@ static struct kt_error *not_code(uint64_t addr, const struct kt_symbol *sym)
 			       (unsigned long long)addr, sym->name, sym->type);
 }
 
+/*
+ * kallsyms has no sizes: a function ends where the next symbol starts. After a module's last
+ * function the next symbol can be far: past the zero padding to the text's page end, and past
+ * read-only data without symbols (strings), which would all read as code (`add %al,(%rax)`
+ * for each pair of zeros). Compilers pad between functions with int3 or NOPs, and no instruction
+ * holds more than 12 zero bytes, so the first run of ZERO_RUN zero bytes ends the function. A
+ * read that fails keeps *end; code beyond ZERO_SCAN_MAX bytes is not scanned.
+ */
+enum { ZERO_RUN = 16, ZERO_SCAN_MAX = 1 << 16 };
+
+static void trim_zero_padding(struct kt_reader *reader, uint64_t start, uint64_t *end)
+{
+	uint8_t buf[256];
+	uint64_t run_start = start, limit = *end - start > ZERO_SCAN_MAX ? start + ZERO_SCAN_MAX : *end;
+	size_t run = 0;
+	for (uint64_t at = start; at < limit;) {
+		size_t len = limit - at < sizeof(buf) ? (size_t)(limit - at) : sizeof(buf);
+		struct kt_error *err = kt_read(reader, at, buf, len);
+		if (err) {
+			kt_error_destroy(err);
+			return;
+		}
+		for (size_t i = 0; i < len; i++) {
+			if (buf[i]) {
+				run = 0;
+				continue;
+			}
+			if (!run++)
+				run_start = at + i;
+			if (run == ZERO_RUN) {
+				*end = run_start > start ? run_start : *end;
+				return;
+			}
+		}
+		at += len;
+	}
+}
+
 struct kt_error *kt_function_bounds(struct kt_program *prog, uint64_t addr, uint64_t *start_ret,
 				    uint64_t *end_ret)
 {
@@ -165,6 +203,7 @@ struct kt_error *kt_function_bounds(struct kt_program *prog, uint64_t addr, uint
 				       "function's bounds are known", (unsigned long long)addr);
 	if (!kt_symbol_is_text(sym))
 		return not_code(addr, sym);
+	trim_zero_padding(&prog->reader, sym->address, &end);
 	*start_ret = sym->address;
 	*end_ret = end;
 	return NULL;

@@ -293,7 +293,7 @@ static struct kt_error *commands(struct kt_finding *f, const struct kt_findings_
 			ok = kt_finding_command(f, list, "bt %ld", pid);
 	}
 	if (ok && pl->n_blocked)
-		ok = kt_finding_command(f, list, "ps -S UN");
+		ok = kt_finding_command(f, list, "ps --state=UN");
 	return ok ? NULL : &kt_enomem;
 }
 

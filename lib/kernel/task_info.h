@@ -12,8 +12,6 @@
 /* PF_KTHREAD in task_struct.flags (include/linux/sched.h): the same bit since it was added. */
 enum { KT_PF_KTHREAD = 0x00200000 };
 
-/* Fills the rest of ret for a task the walk found. */
-struct kt_error *kt_task_info_read(struct kt_program *prog, const struct kt_task *task,
-				   struct kt_task_info *ret);
+/* kt_task_info_read() (ktriage.h) fills the rest of a kt_task_info for a task the walk found. */
 
 #endif

@@ -20,7 +20,7 @@ static uint64_t value_at(const struct kt_memory_rows *rows, size_t off)
 	return v;
 }
 
-static void rows_text(FILE *out, const struct kt_memory_rows *rows)
+void kt_memory_rows_text(FILE *out, const struct kt_memory_rows *rows)
 {
 	unsigned int per_line = LINE_BYTES / rows->size, width = rows->size * 2;
 	for (size_t line = 0; line < rows->len; line += LINE_BYTES) {
@@ -51,9 +51,8 @@ static void rows_text(FILE *out, const struct kt_memory_rows *rows)
 	}
 }
 
-static void rows_json(FILE *out, const struct kt_memory_rows *rows)
+void kt_memory_rows_json_members(FILE *out, const struct kt_memory_rows *rows)
 {
-	kt_json_document_begin(out);
 	fprintf(out, ", \"address\": \"0x%016llx\", \"space\": \"%s\", \"size\": %u,\n \"values\": [",
 		(unsigned long long)rows->address, rows->space == KT_KPHYSADDR ? "physical" : "virtual",
 		rows->size);
@@ -87,6 +86,12 @@ static void rows_json(FILE *out, const struct kt_memory_rows *rows)
 		fprintf(out, "\"%s\"", kt_error_code_name(rows->error_code));
 	else
 		fputs("null", out);
+}
+
+static void rows_json(FILE *out, const struct kt_memory_rows *rows)
+{
+	kt_json_document_begin(out);
+	kt_memory_rows_json_members(out, rows);
 	fputs("}\n", out);
 }
 
@@ -95,5 +100,5 @@ void kt_memory_rows_render(FILE *out, enum kt_format format, const struct kt_mem
 	if (format == KT_FORMAT_JSON)
 		rows_json(out, rows);
 	else
-		rows_text(out, rows);
+		kt_memory_rows_text(out, rows);
 }

@@ -31,6 +31,11 @@ void kt_finding_json(FILE *out, const struct kt_finding *f);
 void kt_known_issue_text(FILE *out, const char *prefix, const struct kt_known_issue *issue);
 void kt_known_issue_json(FILE *out, const struct kt_known_issue *issue);
 
+/* Memory rows as rd prints them, and their JSON members after the document's or object's first
+ * (", "address": ..., "values": [...], ... "error_code": ...), from memory_render.c. */
+void kt_memory_rows_text(FILE *out, const struct kt_memory_rows *rows);
+void kt_memory_rows_json_members(FILE *out, const struct kt_memory_rows *rows);
+
 /* "function+0xOFF [module]" or "?". */
 void kt_symbol_text(FILE *out, const char *function, uint64_t offset, const char *module);
 

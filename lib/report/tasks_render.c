@@ -65,3 +65,103 @@ void kt_task_info_render(FILE *out, enum kt_format format, const struct kt_task_
 	else
 		task_info_text(out, info);
 }
+
+void kt_task_state_counts_render(FILE *out, enum kt_format format,
+				 const struct kt_task_state_count *counts, size_t n)
+{
+	if (format != KT_FORMAT_JSON) {
+		for (size_t i = 0; i < n; i++)
+			fprintf(out, "  %s: %zu\n", counts[i].state, counts[i].count);
+		return;
+	}
+	kt_json_document_begin(out);
+	kt_json_key(out, "states");
+	putc('[', out);
+	for (size_t i = 0; i < n; i++) {
+		fputs(i ? ",\n  {\"state\": " : "\n  {\"state\": ", out);
+		kt_json_string(out, counts[i].state);
+		fprintf(out, ", \"count\": %zu}", counts[i].count);
+	}
+	fputs("\n]}\n", out);
+}
+
+/* crash's one-line task header: PID, TASK, CPU, COMMAND. */
+static void task_header(FILE *out, const struct kt_task *t)
+{
+	fprintf(out, "PID: %-8d TASK: %016llx  CPU: %-4d COMMAND: \"%s\"\n", t->pid,
+		(unsigned long long)t->address, t->cpu, t->comm);
+}
+
+static void task_members_json(FILE *out, const struct kt_task *t)
+{
+	fprintf(out, "\"pid\": %d, \"tgid\": %d, \"ppid\": %d, \"cpu\": %d, \"task\": \"0x%016llx\", "
+		"\"state\": \"%s\", \"state_value\": %llu, \"active\": %s, \"idle\": %s, \"comm\": ",
+		t->pid, t->tgid, t->ppid, t->cpu, (unsigned long long)t->address, t->state_name,
+		(unsigned long long)t->state, t->active ? "true" : "false", t->idle ? "true" : "false");
+	kt_json_string(out, t->comm);
+}
+
+void kt_task_runs_render(FILE *out, enum kt_format format, const struct kt_task_run *runs, size_t n,
+			 bool ago)
+{
+	if (format == KT_FORMAT_JSON) {
+		kt_json_document_begin(out);
+		kt_json_key(out, "tasks");
+		putc('[', out);
+		for (size_t i = 0; i < n; i++) {
+			fputs(i ? ",\n  {" : "\n  {", out);
+			task_members_json(out, &runs[i].task);
+			fprintf(out, ", \"last_arrival\": %llu, \"clock\": ",
+				(unsigned long long)runs[i].last_arrival);
+			if (runs[i].has_clock)
+				fprintf(out, "%llu}", (unsigned long long)runs[i].clock);
+			else
+				fputs("null}", out);
+		}
+		fputs("\n]}\n", out);
+		return;
+	}
+	int width = 1;
+	for (size_t i = 0; i < n; i++) {
+		int w = snprintf(NULL, 0, "%llu", (unsigned long long)runs[i].last_arrival);
+		width = w > width ? w : width;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct kt_task_run *r = &runs[i];
+		if (!ago) {
+			fprintf(out, "[%*llu] ", width, (unsigned long long)r->last_arrival);
+		} else if (!r->has_clock || r->clock < r->last_arrival) {
+			fputs("[(no clock)] ", out);  // the CPU's clock is unreadable, or behind the task's
+		} else {
+			unsigned long long ms = (r->clock - r->last_arrival) / 1000000, s = ms / 1000;
+			fprintf(out, "[%llu %02llu:%02llu:%02llu.%03llu] ", s / 86400, s / 3600 % 24,
+				s / 60 % 60, s % 60, ms % 1000);
+		}
+		fprintf(out, "[%s]  ", r->task.state_name);
+		task_header(out, &r->task);
+	}
+}
+
+void kt_task_family_render(struct kt_list_writer *w, const struct kt_task *tasks, size_t n,
+			   bool children)
+{
+	FILE *out = w->out;
+	if (kt_list_item(w)) {
+		fprintf(out, "{\"relation\": \"%s\", \"tasks\": [", children ? "children" : "parents");
+		// Parents from the oldest ancestor down, as the text shows them.
+		for (size_t i = 0; i < n; i++) {
+			fputs(i ? ", {" : "{", out);
+			task_members_json(out, &tasks[children ? i : n - 1 - i]);
+			putc('}', out);
+		}
+		fputs("]}", out);
+		return;
+	}
+	if (w->n > 1)
+		putc('\n', out);
+	for (size_t i = 0; i < n; i++) {
+		size_t indent = children ? (i ? 2 : 0) : i;
+		fprintf(out, "%*s", (int)indent, "");
+		task_header(out, &tasks[children ? i : n - 1 - i]);
+	}
+}

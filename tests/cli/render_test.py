@@ -135,6 +135,62 @@ def check_ps(c, label, dump):
     return doc["tasks"]
 
 
+def check_ps_states(c, label, dump):
+    text, doc = c.run(f"{label}: ps -S", "ps -S", dump, "ps", "-S")
+    if doc is None:
+        return
+    got = [(s, int(n)) for s, n in re.findall(r"^  ([A-Z]{2}): (\d+)$", text, re.M)]
+    c.same(f"{label}: ps -S", got, [(s["state"], s["count"]) for s in doc["states"]], "task states")
+
+
+def check_ps_views(c, label, dump, tasks):
+    """ps -l, ps -m and ps -p, ps -c: the same tasks and values in text and JSON."""
+    line = re.compile(r'^\[([^\]]*)\] \[(\w\w)\]  PID: (\d+) +TASK: ([0-9a-f]{16})  CPU: (-?\d+) +COMMAND: "(.*)"$')
+    for flag in ("-l", "-m"):
+        text, doc = c.run(f"{label}: ps {flag}", "ps -l", dump, "ps", flag)
+        if doc is None:
+            continue
+        got = [(m.group(1).strip(), m.group(2), int(m.group(3)), int(m.group(4), 16), int(m.group(5)), m.group(6))
+               for m in map(line.match, text.splitlines()) if m]
+
+        def when(t):
+            if flag == "-l":
+                return str(t["last_arrival"])
+            if t["clock"] is None or t["clock"] < t["last_arrival"]:
+                return "(no clock)"
+            ms = (t["clock"] - t["last_arrival"]) // 1000000
+            s = ms // 1000
+            return f"{s // 86400} {s // 3600 % 24:02d}:{s // 60 % 60:02d}:{s % 60:02d}.{ms % 1000:03d}"
+        want = [(when(t), t["state"], t["pid"], h(t["task"]), t["cpu"], t["comm"]) for t in doc["tasks"]]
+        c.same(f"{label}: ps {flag}", got, want, "last-run lines")
+    leaf = next((t for t in reversed(tasks) if not t["idle"]), None)
+    if leaf is None:
+        return
+    header = re.compile(r'^( *)PID: (\d+) +TASK: ([0-9a-f]{16})  CPU: (-?\d+) +COMMAND: "(.*)"$')
+    for flag, pid in (("-p", leaf["pid"]), ("-c", 2)):
+        text, doc = c.run(f"{label}: ps {flag} {pid}", "ps -p", dump, "ps", flag, str(pid))
+        if doc is None:
+            continue
+        got = [(len(m.group(1)), int(m.group(2)), int(m.group(3), 16), int(m.group(4)), m.group(5))
+               for m in map(header.match, text.splitlines()) if m]
+        want = [((i if f["relation"] == "parents" else 2 * (i > 0)), t["pid"], h(t["task"]), t["cpu"], t["comm"])
+                for f in doc["families"] for i, t in enumerate(f["tasks"])]
+        c.same(f"{label}: ps {flag} {pid}", got, want, "family lines")
+
+
+def check_bt_raw(c, label, dump):
+    text, doc = c.run(f"{label}: bt -r", "bt -r", dump, "bt", "-r")
+    if doc is None:
+        return
+    got = [(int(m.group(1)), int(m.group(2), 16)) for m in
+           re.finditer(r'^PID: (\d+) +TASK: ([0-9a-f]{16})', text, re.M)]
+    c.same(f"{label}: bt -r", got, [(s["pid"], h(s["task"])) for s in doc["raw_stacks"]], "raw stacks")
+    got = [w for l in text.splitlines() if re.match(r"^[0-9a-f]{16}: ", l) for w in l[18:].split()]
+    want = [(f"{y['symbol']}+{y['offset']}" if y["offset"] else y["symbol"]) if y else v[2:]
+            for s in doc["raw_stacks"] for v, y in zip(s["values"], s["symbols"])]
+    c.same(f"{label}: bt -r", got, want, "raw stack words")
+
+
 def check_log(c, label, dump):
     text, doc = c.run(f"{label}: log", "log", dump, "log", "-m")
     if doc is None:
@@ -365,7 +421,7 @@ def symbol(f):
 
 
 def parse_bt(text):
-    """Backtraces from bt -r --stale -f text: header, frames with reasons and slots, note, stale."""
+    """Backtraces from bt --reasons --stale -f text: header, frames with reasons and slots, note, stale."""
     out = []
     cur = None
     section = None
@@ -425,7 +481,7 @@ def check_bt(c, label, dump, args, kind="bt"):
              b["note"]) for b in want], "backtraces")
     gf = [(f["slot"], f["symbol"], f["pc"], f["status"], f["reason"]) for b in got for f in b["frames"]]
     wf = [(h(f["slot"]) or h(f["sp"]), symbol(f), h(f["pc"]), f["status"],
-           f["reason"] if "-r" in args or f["status"] != "verified" else None)
+           f["reason"] if "--reasons" in args or f["status"] != "verified" else None)
           for b in want for f in b["frames"]]
     c.same(f"{label}: bt {' '.join(args)}", gf, wf, "frames")
     gs = [(f["slot"], f["symbol"], f["pc"], f["reason"]) for b in got for f in b["stale"]]
@@ -522,6 +578,8 @@ def main():
         check_sys(c, label, dump)
         check_report(c, label, dump)
         tasks = check_ps(c, label, dump)
+        check_ps_states(c, label, dump)
+        check_ps_views(c, label, dump, tasks or [])
         check_log(c, label, dump)
         check_mod(c, label, dump)
         check_sym_dis(c, label, dump)
@@ -530,12 +588,13 @@ def main():
         check_values(c, label, dump)
         check_whatis(c, label, dump)
         check_task(c, label, dump, tasks)
-        for args in (["-a", "-r", "--stale"], ["-a", "-f"], ["--all-tasks", "-r", "--stale"]):
+        for args in (["-a", "--reasons", "--stale"], ["-a", "-f"], ["--all-tasks", "--reasons", "--stale"]):
             doc = check_bt(c, label, dump, args)
             for b in (doc or {}).get("backtraces", []):
                 codes.update([b["note_code"], b["registers_code"]] + [f["reason_code"] for f in b["frames"] + b["stale"]])
         check_explain(c, label, dump)
         check_exceptions(c, label, dump)
+        check_bt_raw(c, label, dump)
     for what, n in sorted(c.totals.items()):
         tap.ok(n > 0, f"text and JSON compared: {n} {what} over every dump")
     # The codes the lab's dumps exercise: the common ones must be among them.

@@ -99,7 +99,7 @@ def main():
         p = ktriage(dump, "nosuchcommand", check=False)
         tap.ok(p.returncode == 2 and "unknown command" in p.stderr, "an unknown command is refused with status 2")
         exe = os.environ.get("KTRIAGE", "ktriage")
-        s = subprocess.run([exe, dump, "shell"], input="sym schedule\nbogus\nps -S RU\nquit\n",
+        s = subprocess.run([exe, dump, "shell"], input="sym schedule\nbogus\nps --state=RU\nquit\n",
                            capture_output=True, text=True, timeout=120)
         tap.ok(s.returncode == 0 and " schedule\n" in s.stdout and "unknown command 'bogus'" in s.stderr
                and "PID" in s.stdout, "the shell runs commands read from its input until quit",
