@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Truncated ELF dumps. libkdumpfile hands back zeros for ELF segments that end past the end of
- * the file; a truncated /proc/vmcore copy (a full disk, an interrupted scp) then reads as memory
- * full of zeros. We compare each PT_LOAD with the file size at open time and refuse reads of the
- * physical ranges that are gone.
+ * Truncated dumps, and the file's layout checked before libkdumpfile reads it. libkdumpfile hands
+ * back zeros for ELF segments that end past the end of the file; a truncated /proc/vmcore copy (a
+ * full disk, an interrupted scp) then reads as memory full of zeros. We compare each PT_LOAD (and
+ * each kdump-compressed page descriptor, kdump_layout.h) with the file size at open time and
+ * refuse reads of the physical ranges that are gone.
  */
 #ifndef KT_DUMP_TRUNCATION_H
 #define KT_DUMP_TRUNCATION_H
@@ -23,7 +24,8 @@ struct kt_truncation {
 	uint64_t file_size, needed_size;
 };
 
-/* Fills *ret for an ELF file; a non-ELF file yields no missing ranges. */
+/* Fills *ret for an ELF or kdump-compressed file (other formats yield no missing ranges); fails
+ * on a header that cannot be right (a 32-bit or non-x86_64 ELF, sizes larger than the file). */
 struct kt_error *kt_truncation_scan(int fd, struct kt_truncation *ret);
 void kt_truncation_deinit(struct kt_truncation *t);
 /* The missing range that overlaps [addr, addr + len), or NULL. */
