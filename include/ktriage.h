@@ -153,6 +153,12 @@ struct kt_sys_info {
 	char *panic_message;    /* NULL if the log holds none */
 	int panic_cpu;          /* -1 if unknown */
 	const char *debuginfo_mode; /* kt_program_debuginfo_mode(): valid while the program is */
+	char *damage;           /* what the dump file is missing (it is truncated), or NULL */
+	char *cpus_error;       /* why the CPU masks could not be read (cpus_unknown), or NULL */
+	char *log_error;        /* why the kernel log could not be read: the panic message is then
+				 * unknown rather than absent; NULL if it was read */
+	bool incomplete;        /* the file is damaged, or memory it should hold could not be read:
+				 * part of this summary is missing (the CLI exits 1) */
 };
 
 /* Fills *ret (the caller's); empty it with kt_sys_info_deinit(). */

@@ -128,8 +128,18 @@ static struct kt_error *read_direct(struct kt_reader *reader, kdump_addrspace_t 
 	uint64_t bad = addr + (done < len ? done : 0);
 	const char *reason = status_reason(status);
 	const char *kind = space == KDUMP_KVADDR ? "" : " (physical)";
+	const struct kt_truncation *t = &reader->dump->truncation;
 	if (status == KDUMP_ERR_SYSTEM && saved_errno == ENOMEM)
 		err = &kt_enomem;
+	else if (t->n_missing && (status == KDUMP_ERR_CORRUPT || status == KDUMP_ERR_EOF ||
+				  status == KDUMP_ERR_ADDRXLAT))
+		// The page, or a page table that maps it, lies in the part of the file that is gone:
+		// libkdumpfile sees zeros there (ELF) or a page it cannot read (kdump-compressed).
+		err = kt_error_fault(bad, "0x%016llx%s: dump file is truncated (%llu of %llu bytes "
+				     "present): the page, or a page table that maps it, is in the "
+				     "missing part", (unsigned long long)bad, kind,
+				     (unsigned long long)t->file_size,
+				     (unsigned long long)t->needed_size);
 	else if (reason)
 		err = kt_error_fault(bad, "0x%016llx%s: %s", (unsigned long long)bad, kind, reason);
 	else

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include <gelf.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -135,6 +136,23 @@ struct kt_error *kt_truncation_scan(int fd, struct kt_truncation *ret)
 	}
 	*ret = t;
 	return NULL;
+}
+
+char *kt_truncation_describe(const struct kt_truncation *t)
+{
+	if (!t->n_missing)
+		return NULL;
+	uint64_t missing = 0;
+	for (size_t i = 0; i < t->n_missing; i++)
+		missing += t->missing[i].end - t->missing[i].start;
+	char *s;
+	if (asprintf(&s, "the dump file is truncated: %llu of %llu bytes present; %llu KiB of memory "
+		     "(%zu range%s from physical 0x%llx) is missing",
+		     (unsigned long long)t->file_size, (unsigned long long)t->needed_size,
+		     (unsigned long long)(missing >> 10), t->n_missing, t->n_missing == 1 ? "" : "s",
+		     (unsigned long long)t->missing[0].start) < 0)
+		return NULL;
+	return s;
 }
 
 void kt_truncation_deinit(struct kt_truncation *t)

@@ -28,6 +28,9 @@ struct kt_truncation {
  * on a header that cannot be right (a 32-bit or non-x86_64 ELF, sizes larger than the file). */
 struct kt_error *kt_truncation_scan(int fd, struct kt_truncation *ret);
 void kt_truncation_deinit(struct kt_truncation *t);
+/* For people: how much of the file is missing and how much memory cannot be read with it,
+ * allocated; NULL if the file is whole (or out of memory). */
+char *kt_truncation_describe(const struct kt_truncation *t);
 /* The missing range that overlaps [addr, addr + len), or NULL. */
 const struct kt_phys_range *kt_truncation_find(const struct kt_truncation *t, uint64_t addr,
 					       size_t len);

@@ -183,6 +183,8 @@ struct kt_error *kt_sys_info_init(struct kt_program *prog, struct kt_sys_info *r
 		}
 	}
 	info.debuginfo_mode = kt_program_debuginfo_mode(prog);
+	if ((info.damage = kt_truncation_describe(&prog->dump->truncation)))
+		info.incomplete = true;
 	if ((err = kt_vmcoreinfo_line(prog->dump, "BUILD-ID", &info.build_id)))
 		kt_error_destroy(err);
 	if (!(err = kt_vmcoreinfo_line_number(prog->dump, "KERNELOFFSET", 16, &info.kaslr_offset)))
@@ -212,6 +214,8 @@ struct kt_error *kt_sys_info_init(struct kt_program *prog, struct kt_sys_info *r
 		if (err == &kt_enomem)
 			goto fail;
 		// Without symbols, only the CPUs that left notes are known: the masks are not.
+		info.cpus_error = strdup(kt_error_message(err));
+		info.incomplete |= kt_error_code(err) == KT_ERROR_FAULT;
 		kt_error_destroy(err);
 		info.cpus_unknown = true;
 	}
@@ -227,7 +231,10 @@ struct kt_error *kt_sys_info_init(struct kt_program *prog, struct kt_sys_info *r
 	if ((err = panic_message(prog, &info.panic_message, &panic_caller))) {
 		if (err == &kt_enomem)
 			goto fail;
-		kt_error_destroy(err);  // a dump without a readable log still has a summary
+		// A dump without a readable log still has a summary, which says why.
+		info.log_error = strdup(kt_error_message(err));
+		info.incomplete |= kt_error_code(err) != KT_ERROR_NOT_FOUND;
+		kt_error_destroy(err);
 	}
 	if (info.panic_cpu < 0 && info.panic_message && panic_caller)
 		info.panic_cpu = panic_cpu_from_notes(prog, panic_caller);
@@ -248,4 +255,7 @@ void kt_sys_info_deinit(struct kt_sys_info *info)
 	free(info->dump_format);
 	free(info->build_id);
 	free(info->panic_message);
+	free(info->damage);
+	free(info->cpus_error);
+	free(info->log_error);
 }
