@@ -152,6 +152,10 @@ struct kt_error *kt_dump_open(const char *path, struct kt_dump **ret)
 		err = kt_dump_error(dump, status, path);
 		if (step)
 			err = kt_error_prefix(err, "%s", step);
+		char *damage = kt_truncation_describe(&dump->truncation);
+		if (damage)
+			err = kt_error_prefix(err, "%s", damage);
+		free(damage);
 		park_ctx(dump->ctx);
 		dump->ctx = NULL;
 		goto fail;

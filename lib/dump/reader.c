@@ -183,7 +183,7 @@ static struct kt_error *read_space(struct kt_reader *reader, kdump_addrspace_t s
 		// ("Cannot determine 5-level paging"); outside Xen they equal machine addresses.
 		space = KDUMP_MACHPHYSADDR;
 	}
-	if (reader->dump->truncation.n_missing) {
+	if (reader->dump->truncation.n_missing && reader->dump->truncation.reads_zeros) {
 		struct kt_error *err = check_truncation(reader, space, addr, len);
 		if (err)
 			return err;

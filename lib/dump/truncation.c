@@ -66,7 +66,7 @@ static struct kt_error *check_elf_header(Elf *elf, size_t *phnum, uint64_t file_
 				return err;
 			continue;
 		}
-		if (ph.p_filesz > NOTES_MAX || ph.p_filesz > file_size)
+		if (ph.p_filesz > NOTES_MAX)
 			return kt_error_create(KT_ERROR_BAD_DATA,
 					       "ELF header is corrupt: its notes (PT_NOTE %zu) claim %llu "
 					       "bytes at offset %llu, the file has %llu",
@@ -105,6 +105,7 @@ struct kt_error *kt_truncation_scan(int fd, struct kt_truncation *ret)
 		*ret = t;  // other formats: libkdumpfile reports truncation itself
 		return NULL;
 	}
+	t.reads_zeros = true;
 	struct kt_error *err = check_elf_header(elf, &phnum, t.file_size);
 	if (err) {
 		elf_end(elf);

@@ -21,6 +21,9 @@ struct kt_phys_range {
 struct kt_truncation {
 	struct kt_phys_range *missing;
 	size_t n_missing;
+	/* libkdumpfile reads the missing ranges as zeros (ELF): each read must be checked. Reads
+	 * of a kdump-compressed file's missing pages fail by themselves. */
+	bool reads_zeros;
 	uint64_t file_size, needed_size;
 };
 
