@@ -11,6 +11,10 @@
 /* 4 MiB of whole pages: a task's and a stack's pages stay while they are walked. */
 enum { KT_READER_CACHE_PAGES = 1024 };
 
+/* The lowest kernel virtual address with 4- and 5-level paging (Documentation/x86/x86_64/mm.rst). */
+static const uint64_t KERNEL_SPACE_START = 0xffff800000000000ull;
+static const uint64_t KERNEL_SPACE_START_LA57 = 0xff00000000000000ull;
+
 /* Reads longer than this (ORC tables, BTF) go around the page cache instead of flushing it. */
 static const size_t CACHED_READ_MAX = 16 * KT_PAGE_SIZE;
 
@@ -176,6 +180,14 @@ static struct kt_error *read_space(struct kt_reader *reader, kdump_addrspace_t s
 	if (space == KDUMP_KVADDR && !kt_address_is_canonical(reader, addr))
 		return kt_error_fault(addr, "0x%016llx: not a canonical address",
 				      (unsigned long long)addr);
+	// The kernel lives in the upper half. Below it, the kernel's page tables map user memory
+	// of whichever process last ran, or nothing; libkdumpfile's identity map of a QEMU dump
+	// would even hand back physical memory (the BIOS vectors at 0x30).
+	uint64_t kernel_start = reader->dump->la57 ? KERNEL_SPACE_START_LA57 : KERNEL_SPACE_START;
+	if (space == KDUMP_KVADDR && addr < kernel_start)
+		return kt_error_fault(addr, "0x%016llx: below the kernel's address space (0x%016llx): "
+				      "not a kernel address", (unsigned long long)addr,
+				      (unsigned long long)kernel_start);
 	if (reader->dump->own_translation) {
 		if (space == KDUMP_KVADDR)
 			return read_translated(reader, addr, buf, len);

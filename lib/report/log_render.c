@@ -54,6 +54,6 @@ void kt_log_record_render(struct kt_list_writer *w, const struct kt_log_record *
 	}
 	if (o->level)
 		fprintf(out, "<%u>", rec->level);
-	fwrite(rec->text, 1, len, out);
+	kt_write_escaped(out, rec->text, len);
 	putc('\n', out);
 }

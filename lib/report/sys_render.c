@@ -8,6 +8,7 @@
 
 #include "ktriage.h"
 #include "core/strbuf.h"
+#include "report/render.h"
 
 static void format_time(int64_t t, char *buf, size_t len)
 {
@@ -55,8 +56,9 @@ char *kt_sys_info_to_text(const struct kt_sys_info *info)
 		kt_strbuf_printf(&sb, "    BUILD-ID: %s\n", info->build_id);
 	if (info->has_kaslr_offset)
 		kt_strbuf_printf(&sb, "  KASLR OFFS: 0x%llx\n", (unsigned long long)info->kaslr_offset);
-	if (info->panic_message)
-		kt_strbuf_printf(&sb, "       PANIC: \"%s\"\n", info->panic_message);
+	char *panic_message = kt_escaped_dup(info->panic_message);
+	if (panic_message)
+		kt_strbuf_printf(&sb, "       PANIC: \"%s\"\n", panic_message);
 	else if (info->log_error)
 		kt_strbuf_printf(&sb, "       PANIC: (unknown: the kernel log cannot be read: %s)\n",
 				 info->log_error);
@@ -64,6 +66,7 @@ char *kt_sys_info_to_text(const struct kt_sys_info *info)
 		kt_strbuf_printf(&sb, "       PANIC: (none in the kernel log)\n");
 	if (info->panic_cpu >= 0)
 		kt_strbuf_printf(&sb, "   PANIC CPU: %d\n", info->panic_cpu);
+	free(panic_message);
 	return kt_strbuf_finish(&sb);
 }
 

@@ -5,8 +5,10 @@ edits. Each runs on both the sanitizer build (KTRIAGE) and the release build (KT
 else build-release/ beside KTRIAGE's tree): libkdumpfile's faults show in one and not the other.
 Every run must end by itself within a time bound, without a signal or a sanitizer report, with
 the documented exit status and a message that names the damage."""
+import mmap
 import os
 import re
+import shutil
 import struct
 import subprocess
 import sys
@@ -232,6 +234,70 @@ def check_exit_codes(tap, label, exe, dump):
     return n
 
 
+def elf_file_offset(path, pa, size):
+    for _, p_type, _, p_offset, _, p_paddr, p_filesz in elf_phdrs(path):
+        if p_type == 1 and p_paddr <= pa and pa + size <= p_paddr + p_filesz:
+            return p_offset + pa - p_paddr
+    raise ValueError(f"{path}: physical 0x{pa:x} is in no PT_LOAD")
+
+
+RAW_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def control_characters_copy(tmp, exe, elf):
+    """A copy of the ELF dump whose kthreadd is named "kt<ESC>[31m<CR><BEL>hr" and whose log says
+    "sysrq <ESC>[1m<CR><BEL>red crash" where it said "sysrq triggered crash"."""
+    def run(*args):
+        return subprocess.run([exe, elf, *args], capture_output=True, text=True, timeout=TIMEOUT).stdout
+    pob = int(run("rd", "page_offset_base").split()[1], 16)
+    comm_off = int(re.search(r"0x([0-9a-f]+) \|\s+16 \*/\s+char comm\[16\];", run("whatis", "task_struct")).group(1), 16)
+    task = next(int(line.split()[3], 16) for line in run("ps").splitlines()[1:] if line.split()[-1] == "kthreadd")
+    comm_file = elf_file_offset(elf, task + comm_off - pob, 16)
+    dst = os.path.join(tmp, "control.elf")
+    shutil.copyfile(elf, dst)
+    n = 0
+    with open(dst, "r+b") as f, mmap.mmap(f.fileno(), 0) as m:
+        m[comm_file:comm_file + 16] = b"kt\x1b[31m\r\x07hr".ljust(16, b"\0")
+        at = m.find(b"sysrq triggered crash")
+        while at >= 0:
+            m[at:at + 21] = b"sysrq \x1b[1m\r\x07red crash"
+            n += 1
+            at = m.find(b"sysrq triggered crash", at + 21)
+    return dst, n
+
+
+def check_control_characters(tap, label, exe, path, n_log):
+    r = subprocess.run([exe, path, "-c", "ps; log; bt 2; task 2; sys"], capture_output=True, text=True,
+                       timeout=TIMEOUT, errors="replace")
+    tap.ok(r.returncode == 0 and not RAW_CONTROL.search(r.stdout) and not SANITIZER.search(r.stderr),
+           f"{label}: ps, log, bt, task, sys write no raw control characters from the dump",
+           f"exit {r.returncode}: {[m.group(0) for m in RAW_CONTROL.finditer(r.stdout)][:5]} {r.stderr[-500:]}")
+    tap.ok(r.stdout.count("kt\\x1b[31m\\x0d\\x07hr") >= 3,
+           f"{label}: the task name is shown escaped in ps, bt and task", r.stdout[:1500])
+    tap.ok(n_log > 0 and "sysrq \\x1b[1m\\x0d\\x07red crash" in r.stdout,
+           f"{label}: the log and panic line are shown escaped ({n_log} copies in the file)", r.stdout[-1500:])
+    j = subprocess.run([exe, "--json", path, "ps"], capture_output=True, text=True, timeout=TIMEOUT)
+    tap.ok(j.returncode == 0 and '"kt\\u001b[31m\\u000d\\u0007hr"' in j.stdout,
+           f"{label}: JSON keeps the name, escaped as JSON", j.stdout[:600])
+
+
+def check_low_addresses(tap, label, exe, lab):
+    """In a QEMU dump libkdumpfile maps low virtual addresses onto physical memory: below the
+    kernel's address space nothing may be read (rd 0x30 gave the BIOS interrupt table)."""
+    n = 0
+    for scenario in ("qemu-dump-vmcoreinfo", "qemu-dump"):
+        dump = os.path.join(lab, scenario, "vmcore.qemu.elf")
+        if not tap.ok(os.path.exists(dump), f"{scenario}: dump exists", dump):
+            continue
+        r = subprocess.run([exe, dump, "rd", "0x30", "2"], capture_output=True, text=True, timeout=TIMEOUT)
+        n += tap.ok(r.returncode == 1 and not r.stdout and "below the kernel's address space" in r.stderr,
+                    f"{label}: {scenario}: rd 0x30 is refused, no memory shown", r.stdout + r.stderr)
+        r = subprocess.run([exe, dump, "bt", "-a"], capture_output=True, text=True, timeout=TIMEOUT)
+        n += tap.ok("f000d42e" not in r.stdout and not SANITIZER.search(r.stderr),
+                    f"{label}: {scenario}: bt -a shows no frame read from the BIOS vectors", r.stdout[-800:])
+    return n
+
+
 def main():
     tap = Tap()
     panic = os.path.join(lab_root(), "panic")
@@ -248,7 +314,11 @@ def main():
                 check_run(tap, label, exe, name, path, commands, expect)
                 runs += 1
             check_exit_codes(tap, label, exe, os.path.join(panic, "vmcore.kdump"))
-        checked = len({path for _, path, _, _ in cases})
+            check_low_addresses(tap, label, exe, lab_root())
+        control, n_log = control_characters_copy(tmp, bins[-1][1], os.path.join(panic, "vmcore.elf"))
+        for label, exe in bins:
+            check_control_characters(tap, label, exe, control, n_log)
+        checked = len({path for _, path, _, _ in cases}) + 1
     print(f"# {checked} damaged files, {runs} runs on {len(bins)} builds")
     tap.ok(checked > 0 and len(bins) == 2, "damaged files were checked on both builds", f"{checked} files, {len(bins)} builds")
     tap.done()
