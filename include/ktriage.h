@@ -174,6 +174,9 @@ struct kt_log_record {
 	uint32_t caller_id;      /* "T<pid>" or "C<cpu>" encoding of printk, 0 if absent */
 	const char *text;        /* not NUL-terminated inside the record: use text_len */
 	size_t text_len;
+	const char *damage;      /* why the text could not be read whole (its block is outside the
+				  * ring, overwritten, shorter than text_len), or NULL: valid
+				  * during the callback only */
 };
 
 /* Calls fn for each record of the kernel log, oldest first; fn returns false to stop. */

@@ -66,11 +66,18 @@ struct panic_search {
 	char *found[KT_ARRAY_SIZE(crash_line_prefixes)];
 	uint32_t panic_caller;  /* printk's caller_id of the kept panic line, 0 if none */
 	bool nomem;
+	size_t damaged;         /* records whose text could not be read */
+	uint64_t first_damaged;
+	char first_damage[160];
 };
 
 static bool find_panic_line(const struct kt_log_record *rec, void *arg)
 {
 	struct panic_search *s = arg;
+	if (rec->damage && !s->damaged++) {
+		s->first_damaged = rec->seq;
+		snprintf(s->first_damage, sizeof(s->first_damage), "%s", rec->damage);
+	}
 	for (size_t i = 0; i < KT_ARRAY_SIZE(crash_line_prefixes); i++) {
 		size_t plen = strlen(crash_line_prefixes[i]);
 		if (rec->text_len < plen || memcmp(rec->text, crash_line_prefixes[i], plen))
@@ -118,6 +125,12 @@ static struct kt_error *panic_message(struct kt_program *prog, char **ret, uint3
 		free(best);
 		return err;
 	}
+	if (!best && s.damaged)
+		// The panic line may be among the records that could not be read.
+		return kt_error_create(KT_ERROR_BAD_DATA,
+				       "%zu record%s could not be read (the first: seq %llu, %s)",
+				       s.damaged, s.damaged == 1 ? "" : "s",
+				       (unsigned long long)s.first_damaged, s.first_damage);
 	*ret = best;
 	*caller_ret = s.panic_caller;
 	return NULL;

@@ -5,6 +5,7 @@ edits. Each runs on both the sanitizer build (KTRIAGE) and the release build (KT
 else build-release/ beside KTRIAGE's tree): libkdumpfile's faults show in one and not the other.
 Every run must end by itself within a time bound, without a signal or a sanitizer report, with
 the documented exit status and a message that names the damage."""
+import json
 import mmap
 import os
 import re
@@ -281,6 +282,46 @@ def check_control_characters(tap, label, exe, path, n_log):
            f"{label}: JSON keeps the name, escaped as JSON", j.stdout[:600])
 
 
+def damage_log_record(path, text):
+    """Overwrites the owner id of every printk text block holding text (the 8 bytes before it):
+    the record's descriptor then points at a block another record owns. Returns how many."""
+    n = 0
+    with open(path, "r+b") as f, mmap.mmap(f.fileno(), 0) as m:
+        at = m.find(text)
+        while at >= 0:
+            m[at - 8:at] = b"\xee" * 8
+            n += 1
+            at = m.find(text, at + len(text))
+    return n
+
+
+def check_damaged_log(tap, bins, path):
+    """A record whose text block is overwritten: log and sys say which record could not be read;
+    with the panic line's record damaged, sys must not say there is no panic in the log."""
+    n = damage_log_record(path, b"sysrq: Trigger a crash")
+    for label, exe in bins:
+        r = subprocess.run([exe, path, "log"], capture_output=True, text=True, timeout=TIMEOUT)
+        tap.ok(n > 0 and r.returncode == 1 and re.search(r"\(record \d+ unreadable: its text block .* belongs to "
+                                                         r"record id 0xeeeeeeeeeeeeeeee", r.stdout)
+               and "1 record could not be read" in r.stderr,
+               f"{label}: log names the record whose text is overwritten and exits 1", r.stderr)
+        j = subprocess.run([exe, "--json", path, "log"], capture_output=True, text=True, timeout=TIMEOUT)
+        recs = [x for x in json.loads(j.stdout)["records"] if "damage" in x] if j.stdout else []
+        tap.ok(j.returncode == 1 and len(recs) == 1 and "belongs to record id" in recs[0]["damage"],
+               f"{label}: log --json marks the record with damage", j.stdout[-600:])
+    n = damage_log_record(path, b"Kernel panic - not syncing: sysrq")
+    for label, exe in bins:
+        r = subprocess.run([exe, path, "sys"], capture_output=True, text=True, timeout=TIMEOUT)
+        tap.ok(n > 0 and r.returncode == 1 and "none in the kernel log" not in r.stdout
+               and re.search(r"PANIC: \(unknown: the kernel log cannot be read: 2 records could not be read", r.stdout),
+               f"{label}: with the panic line's record damaged, sys says the log could not be read", r.stdout)
+        j = subprocess.run([exe, "--json", path, "sys"], capture_output=True, text=True, timeout=TIMEOUT)
+        doc = json.loads(j.stdout) if j.stdout else {}
+        tap.ok(j.returncode == 1 and doc.get("incomplete") is True and doc.get("panic_message") is None
+               and "could not be read" in (doc.get("log_error") or ""),
+               f"{label}: sys --json: incomplete, log_error says why", j.stdout[-800:])
+
+
 def check_low_addresses(tap, label, exe, lab):
     """In a QEMU dump libkdumpfile maps low virtual addresses onto physical memory: below the
     kernel's address space nothing may be read (rd 0x30 gave the BIOS interrupt table)."""
@@ -318,6 +359,7 @@ def main():
         control, n_log = control_characters_copy(tmp, bins[-1][1], os.path.join(panic, "vmcore.elf"))
         for label, exe in bins:
             check_control_characters(tap, label, exe, control, n_log)
+        check_damaged_log(tap, bins, control)
         checked = len({path for _, path, _, _ in cases}) + 1
     print(f"# {checked} damaged files, {runs} runs on {len(bins)} builds")
     tap.ok(checked > 0 and len(bins) == 2, "damaged files were checked on both builds", f"{checked} files, {len(bins)} builds")
