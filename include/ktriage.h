@@ -947,7 +947,11 @@ KT_PUBLIC size_t kt_backtrace_saved_registers(struct kt_program *prog, const str
  */
 KT_PUBLIC size_t kt_backtrace_frame_arguments(struct kt_program *prog, const struct kt_backtrace *bt,
 					      size_t i, char (*names)[64], uint64_t *addrs, size_t max);
+/* The number of CPU ids (nr_cpu_ids); 0 when it cannot be read: kt_program_cpu_count says why. */
 KT_PUBLIC unsigned int kt_program_nr_cpus(struct kt_program *prog);
+/* The number of CPU ids (nr_cpu_ids) in *ret, or why it cannot be read (no symbols, the per-CPU
+ * areas unreadable in a damaged dump). */
+KT_PUBLIC struct kt_error *kt_program_cpu_count(struct kt_program *prog, unsigned int *ret);
 
 /* Every stack slot of every frame, as bt -f shows them (lib/unwind/slots.c) */
 

@@ -214,16 +214,21 @@ bool kt_unwinder_parse(const char *name, enum kt_unwinder_kind *ret)
 	return false;
 }
 
-unsigned int kt_program_nr_cpus(struct kt_program *prog)
+struct kt_error *kt_program_cpu_count(struct kt_program *prog, unsigned int *ret)
 {
 	struct kt_percpu percpu;
 	struct kt_error *err = kt_percpu_init(prog, &percpu);
-	if (err) {
-		kt_error_destroy(err);
-		return 0;
-	}
-	unsigned int n = percpu.nr_cpu_ids;
+	if (err)
+		return kt_error_prefix(err, "the number of CPUs");
+	*ret = percpu.nr_cpu_ids;
 	kt_percpu_deinit(&percpu);
+	return NULL;
+}
+
+unsigned int kt_program_nr_cpus(struct kt_program *prog)
+{
+	unsigned int n = 0;
+	kt_error_destroy(kt_program_cpu_count(prog, &n));
 	return n;
 }
 
