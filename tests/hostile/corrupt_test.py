@@ -322,6 +322,48 @@ def check_damaged_log(tap, bins, path):
                f"{label}: sys --json: incomplete, log_error says why", j.stdout[-800:])
 
 
+def check_task_lists(tap, bins, path):
+    """init_task.tasks looped back into itself, then emptied: ps must stop at the loop without
+    listing a task twice, and must call an empty list damaged, never exit 0 with idle tasks."""
+    exe = bins[-1][1]
+
+    def run(*args):
+        return subprocess.run([exe, path, *args], capture_output=True, text=True, timeout=TIMEOUT)
+    with open(path, "rb") as f:
+        phys_base = int(re.search(rb"NUMBER\(phys_base\)=(-?\d+)", f.read(1 << 20)).group(1))
+    pob = int(run("rd", "page_offset_base").stdout.split()[1], 16)
+    tasks_off = int(re.search(r"0x([0-9a-f]+) \|\s+16 \*/\s+struct list_head tasks;",
+                              run("whatis", "task_struct").stdout).group(1), 16)
+    init_task = int(run("sym", "init_task").stdout.split()[0], 16)
+    # Processes follow init_task.tasks: the tenth's next goes back to the second.
+    leaders = []
+    node = init_task + tasks_off
+    with open(path, "r+b") as f, mmap.mmap(f.fileno(), 0) as m:
+        def kphys(va):
+            return va - 0xffffffff80000000 + phys_base if va >= 0xffffffff80000000 else va - pob
+
+        def at(va):
+            return elf_file_offset(path, kphys(va), 8)
+        for _ in range(10):
+            node, = struct.unpack_from("<Q", m, at(node))
+            leaders.append(node)
+        m[at(leaders[9]):at(leaders[9]) + 8] = struct.pack("<Q", leaders[1])
+    for label, exe in bins:
+        r = subprocess.run([exe, path, "ps"], capture_output=True, text=True, timeout=TIMEOUT)
+        addrs = [line.split()[-3] for line in r.stdout.splitlines()[1:]]
+        dup = sorted({a for a in addrs if addrs.count(a) > 1 and a != f"{init_task:016x}"})
+        tap.ok(r.returncode == 1 and "loops" in r.stderr and not dup and len(addrs) > 3,
+               f"{label}: a looping task list stops at the loop, no task listed twice ({len(addrs)} listed)",
+               f"exit {r.returncode} {r.stderr} duplicates {dup}")
+    with open(path, "r+b") as f, mmap.mmap(f.fileno(), 0) as m:
+        head = at(init_task + tasks_off)
+        m[head:head + 16] = struct.pack("<QQ", init_task + tasks_off, init_task + tasks_off)
+    for label, exe in bins:
+        r = subprocess.run([exe, path, "ps"], capture_output=True, text=True, timeout=TIMEOUT)
+        tap.ok(r.returncode == 1 and "task list is damaged: init_task.tasks" in r.stderr,
+               f"{label}: an emptied task list is reported as damaged", f"exit {r.returncode} {r.stderr}")
+
+
 def check_low_addresses(tap, label, exe, lab):
     """In a QEMU dump libkdumpfile maps low virtual addresses onto physical memory: below the
     kernel's address space nothing may be read (rd 0x30 gave the BIOS interrupt table)."""
@@ -360,6 +402,7 @@ def main():
         for label, exe in bins:
             check_control_characters(tap, label, exe, control, n_log)
         check_damaged_log(tap, bins, control)
+        check_task_lists(tap, bins, control)
         checked = len({path for _, path, _, _ in cases}) + 1
     print(f"# {checked} damaged files, {runs} runs on {len(bins)} builds")
     tap.ok(checked > 0 and len(bins) == 2, "damaged files were checked on both builds", f"{checked} files, {len(bins)} builds")
