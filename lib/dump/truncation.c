@@ -13,16 +13,35 @@
 /* Notes larger than this are no VMCOREINFO and CPU registers but a corrupt header. */
 static const uint64_t NOTES_MAX = 64ull << 20;
 
-/* The VMCOREINFO note among the notes of PT_NOTE ph, checked (vmcoreinfo_check.h). */
+/* x86_64's struct elf_prstatus: libkdumpfile refuses the whole file for one of another size. */
+enum { X86_64_PRSTATUS_SIZE = 336 };
+
+/* The notes of PT_NOTE ph: VMCOREINFO's values (vmcoreinfo_check.h) and the CPU register notes'
+ * sizes, which libkdumpfile 0.5.1 would otherwise reject in its own words. */
 static struct kt_error *check_notes(Elf *elf, const GElf_Phdr *ph)
 {
 	Elf_Data *data = elf_getdata_rawchunk(elf, (int64_t)ph->p_offset, ph->p_filesz, ELF_T_NHDR);
 	GElf_Nhdr nh;
-	size_t off = 0, name_off, desc_off;
+	size_t off = 0, name_off, desc_off, n = 0, prstatus = 0;
 	while (data && (off = gelf_getnote(data, off, &nh, &name_off, &desc_off)) > 0) {
+		const char *name = (char *)data->d_buf + name_off;
+		if (nh.n_namesz == sizeof("CORE") && !memcmp(name, "CORE", sizeof("CORE")) &&
+		    nh.n_type == NT_PRSTATUS && nh.n_descsz != X86_64_PRSTATUS_SIZE)
+			return kt_error_create(KT_ERROR_BAD_DATA,
+					       "ELF note %zu (NT_PRSTATUS, the registers of CPU %zu in note "
+					       "order) is corrupt: %u bytes, x86_64's are %d; the dump "
+					       "cannot be opened with it",
+					       n, prstatus, nh.n_descsz, X86_64_PRSTATUS_SIZE);
+		if (nh.n_type == NT_PRSTATUS)
+			prstatus++;
 		if (nh.n_namesz == sizeof("VMCOREINFO") &&
-		    !memcmp((char *)data->d_buf + name_off, "VMCOREINFO", sizeof("VMCOREINFO")))
-			return kt_vmcoreinfo_check((char *)data->d_buf + desc_off, nh.n_descsz);
+		    !memcmp(name, "VMCOREINFO", sizeof("VMCOREINFO"))) {
+			struct kt_error *err = kt_vmcoreinfo_check((char *)data->d_buf + desc_off,
+								   nh.n_descsz);
+			if (err)
+				return err;
+		}
+		n++;
 	}
 	return NULL;
 }

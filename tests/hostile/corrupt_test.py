@@ -173,6 +173,19 @@ def inputs(tmp, panic):
     refused("ELF PT_NOTE p_filesz 2 TiB",
             patched(elf, p("note.elf"), [(note[0] + 32, struct.pack("<Q", 2 << 40))], head=head),
             r"ELF header is corrupt: its notes \(PT_NOTE \d+\) claim 2199023255552 bytes")
+    # The second CPU's NT_PRSTATUS note claims 64 bytes (libkdumpfile: "Wrong PRSTATUS size").
+    with open(elf, "rb") as f:
+        f.seek(note[3])
+        notes = f.read(note[6])
+    pos, prstatus = 0, []
+    while pos + 12 <= len(notes):
+        namesz, descsz, ntype = struct.unpack_from("<III", notes, pos)
+        if ntype == 1 and notes[pos + 12:pos + 16] == b"CORE":
+            prstatus.append(pos)
+        pos += 12 + (namesz + 3 & ~3) + (descsz + 3 & ~3)
+    refused("ELF NT_PRSTATUS of 64 bytes",
+            patched(elf, p("prstatus.elf"), [(note[3] + prstatus[1] + 4, struct.pack("<I", 64))], head=head),
+            r"ELF note 1 \(NT_PRSTATUS, the registers of CPU 1 in note order\) is corrupt: 64 bytes")
     refused("ELF program headers past the end",
             patched(elf, p("phoff.elf"), [(32, struct.pack("<Q", 1 << 40))], head=head),
             r"ELF header is corrupt: no readable program headers|program header")
