@@ -53,7 +53,7 @@ int cmd_log(struct cli_context *ctx, int argc, char **argv)
 	}
 	kt_list_begin(&l.list, stdout, cli_format(ctx), KT_LIST_LOG);
 	err = kt_log_for_each(ctx->prog, render_record, &l);
-	kt_list_end(&l.list);
+	kt_list_end_incomplete(&l.list, err);
 	if (err)
 		return cli_report_error(err);
 	if (l.damaged) {

@@ -1676,6 +1676,10 @@ struct kt_list_writer {
 KT_PUBLIC void kt_list_begin(struct kt_list_writer *w, FILE *out, enum kt_format format,
 			     enum kt_list_kind kind);
 KT_PUBLIC void kt_list_end(struct kt_list_writer *w);
+/* Ends a list whose walk stopped early (err: why): in JSON the document then carries
+ * "incomplete": {"error": "..."}, so that a partial list cannot pass for a whole one; in text
+ * it is kt_list_end() (the caller reports err). */
+KT_PUBLIC void kt_list_end_incomplete(struct kt_list_writer *w, const struct kt_error *err);
 
 struct kt_backtrace_render_options {
 	bool reasons;            /* text: the reason of every frame, not only of unverified ones */

@@ -377,6 +377,20 @@ def check_task_lists(tap, bins, path):
                f"{label}: an emptied task list is reported as damaged", f"exit {r.returncode} {r.stderr}")
 
 
+def check_incomplete_json(tap, label, exe, path):
+    """A list whose walk stopped says so in JSON, and the document still validates."""
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "cli"))
+    from render_test import SCHEMA_FILE, validate
+    with open(SCHEMA_FILE) as f:
+        schema = json.load(f)
+    r = subprocess.run([exe, "--json", path, "log"], capture_output=True, text=True, timeout=TIMEOUT)
+    doc = json.loads(r.stdout) if r.stdout.strip() else {}
+    errs = validate(doc, schema["documents"]["log"], schema["$defs"]) if doc else ["no document"]
+    tap.ok(r.returncode == 1 and "truncated" in doc.get("incomplete", {}).get("error", "") and not errs,
+           f"{label}: log --json of a truncated dump is marked incomplete, with why, and validates",
+           f"exit {r.returncode} {errs[:4]} {r.stdout[-400:]}")
+
+
 def check_low_addresses(tap, label, exe, lab):
     """In a QEMU dump libkdumpfile maps low virtual addresses onto physical memory: below the
     kernel's address space nothing may be read (rd 0x30 gave the BIOS interrupt table)."""
@@ -411,6 +425,7 @@ def main():
                 runs += 1
             check_exit_codes(tap, label, exe, os.path.join(panic, "vmcore.kdump"))
             check_low_addresses(tap, label, exe, lab_root())
+            check_incomplete_json(tap, label, exe, os.path.join(tmp, "cut25.kdump"))
         control, n_log = control_characters_copy(tmp, bins[-1][1], os.path.join(panic, "vmcore.elf"))
         for label, exe in bins:
             check_control_characters(tap, label, exe, control, n_log)
