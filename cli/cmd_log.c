@@ -7,11 +7,15 @@
 struct log {
 	struct kt_list_writer list;
 	struct kt_log_render_options render;
+	size_t damaged;
+	uint64_t first_damaged;
 };
 
 static bool render_record(const struct kt_log_record *rec, void *arg)
 {
 	struct log *l = arg;
+	if (rec->damage && !l->damaged++)
+		l->first_damaged = rec->seq;
 	kt_log_record_render(&l->list, rec, &l->render);
 	return true;
 }
@@ -49,6 +53,14 @@ int cmd_log(struct cli_context *ctx, int argc, char **argv)
 	}
 	kt_list_begin(&l.list, stdout, cli_format(ctx), KT_LIST_LOG);
 	err = kt_log_for_each(ctx->prog, render_record, &l);
-	kt_list_end(&l.list);
-	return err ? cli_report_error(err) : 0;
+	kt_list_end_incomplete(&l.list, err);
+	if (err)
+		return cli_report_error(err);
+	if (l.damaged) {
+		fprintf(stderr, "ktriage: log: %zu record%s could not be read whole (the first: seq %llu); "
+			"each says why\n", l.damaged, l.damaged == 1 ? "" : "s",
+			(unsigned long long)l.first_damaged);
+		return 1;
+	}
+	return 0;
 }

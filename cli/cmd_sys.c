@@ -15,6 +15,7 @@ int cmd_sys(struct cli_context *ctx, int argc, char **argv)
 	if (err)
 		return cli_report_error(err);
 	kt_sys_info_render(stdout, cli_format(ctx), &info);
+	int status = info.incomplete ? 1 : 0;
 	kt_sys_info_deinit(&info);
-	return 0;
+	return status;
 }

@@ -98,7 +98,8 @@ int cli_complete(struct cli_context *ctx, const char *line, struct cli_completio
 		cli_completion_free(ret);
 		return 1;
 	}
-	qsort(ret->names, ret->n, sizeof(*ret->names), by_name);
+	if (ret->n)  // names is NULL when nothing matched: qsort must not see it
+		qsort(ret->names, ret->n, sizeof(*ret->names), by_name);
 	size_t out = 0;
 	for (size_t i = 0; i < ret->n; i++) {
 		if (out && !strcmp(ret->names[out - 1], ret->names[i])) {

@@ -93,11 +93,16 @@ int cli_run_argv(struct cli_context *ctx, int argc, char **argv)
 		return 0;
 	if (!strcmp(argv[0], "help")) {
 		const struct cli_command *cmd = argc > 1 ? cli_find_command(argv[1]) : NULL;
-		if (cmd)
+		if (cmd) {
 			print_help(cmd);
-		else
+			return 0;
+		}
+		if (argc > 1 && strcmp(argv[1], "help")) {
+			fprintf(stderr, "ktriage: help: unknown command '%s'\n", argv[1]);
 			cli_help();
-		return 0;
+			return 2;
+		}
+		return cli_help();
 	}
 	const struct cli_command *cmd = cli_find_command(argv[0]);
 	if (!cmd) {
@@ -239,10 +244,14 @@ int cli_run_line(struct cli_context *ctx, const char *line)
 		return 2;
 	}
 	strcpy(buf, line);
+	// The worst status of the commands: 2 (usage) over 1 (failed) over 0.
 	int status = 0;
 	char *save;
-	for (char *cmd = strtok_r(buf, ";", &save); cmd; cmd = strtok_r(NULL, ";", &save))
-		status |= run_command(ctx, cmd);
+	for (char *cmd = strtok_r(buf, ";", &save); cmd; cmd = strtok_r(NULL, ";", &save)) {
+		int s = run_command(ctx, cmd);
+		if (s > status)
+			status = s;
+	}
 	return status;
 }
 
@@ -311,7 +320,7 @@ int cli_shell(struct cli_context *ctx)
 	el_set(el, EL_ADDFN, "kt-complete", "complete a command, type or symbol name", complete);
 	el_set(el, EL_BIND, "^I", "kt-complete", NULL);
 	const char *line;
-	int count;
+	int count, ran = 0, failed = 0, worst = 0;
 	while ((line = el_gets(el, &count)) && count > 0) {
 		char buf[LINE_MAX_LEN];
 		snprintf(buf, sizeof(buf), "%s", line);
@@ -321,9 +330,16 @@ int cli_shell(struct cli_context *ctx)
 		if (!buf[0])
 			continue;
 		history(hist, &ev, H_ENTER, buf);
-		cli_run_line(ctx, buf);
+		int s = cli_run_line(ctx, buf);
+		ran++;
+		if (s) {
+			failed++;
+			if (s > worst)
+				worst = s;
+		}
 	}
 	history_end(hist);
 	el_end(el);
-	return 0;
+	// A session in which every line failed did not answer anything: say so to a script.
+	return ran && failed == ran ? worst : 0;
 }

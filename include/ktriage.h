@@ -162,6 +162,12 @@ struct kt_sys_info {
 	char *panic_message;    /* NULL if the log holds none */
 	int panic_cpu;          /* -1 if unknown */
 	const char *debuginfo_mode; /* kt_program_debuginfo_mode(): valid while the program is */
+	char *damage;           /* what the dump file is missing (it is truncated), or NULL */
+	char *cpus_error;       /* why the CPU masks could not be read (cpus_unknown), or NULL */
+	char *log_error;        /* why the kernel log could not be read: the panic message is then
+				 * unknown rather than absent; NULL if it was read */
+	bool incomplete;        /* the file is damaged, or memory it should hold could not be read:
+				 * part of this summary is missing (the CLI exits 1) */
 };
 
 /* Fills *ret (the caller's); empty it with kt_sys_info_deinit(). */
@@ -177,6 +183,9 @@ struct kt_log_record {
 	uint32_t caller_id;      /* "T<pid>" or "C<cpu>" encoding of printk, 0 if absent */
 	const char *text;        /* not NUL-terminated inside the record: use text_len */
 	size_t text_len;
+	const char *damage;      /* why the text could not be read whole (its block is outside the
+				  * ring, overwritten, shorter than text_len), or NULL: valid
+				  * during the callback only */
 };
 
 /* Calls fn for each record of the kernel log, oldest first; fn returns false to stop. */
@@ -958,8 +967,10 @@ KT_PUBLIC size_t kt_backtrace_saved_registers(struct kt_program *prog, const str
  */
 KT_PUBLIC size_t kt_backtrace_frame_arguments(struct kt_program *prog, const struct kt_backtrace *bt,
 					      size_t i, char (*names)[64], uint64_t *addrs, size_t max);
-/* nr_cpu_ids, or the error that kept it from being read (kt_program_cpu_count); 0 on error. */
+/* The number of CPU ids (nr_cpu_ids); 0 when it cannot be read: kt_program_cpu_count says why. */
 KT_PUBLIC unsigned int kt_program_nr_cpus(struct kt_program *prog);
+/* The number of CPU ids (nr_cpu_ids) in *ret, or why it cannot be read (no symbols, the per-CPU
+ * areas unreadable in a damaged dump). */
 KT_PUBLIC struct kt_error *kt_program_cpu_count(struct kt_program *prog, unsigned int *ret);
 
 /* Every stack slot of every frame, as bt -f shows them (lib/unwind/slots.c) */
@@ -1760,6 +1771,10 @@ struct kt_list_writer {
 KT_PUBLIC void kt_list_begin(struct kt_list_writer *w, FILE *out, enum kt_format format,
 			     enum kt_list_kind kind);
 KT_PUBLIC void kt_list_end(struct kt_list_writer *w);
+/* Ends a list whose walk stopped early (err: why): in JSON the document then carries
+ * "incomplete": {"error": "..."}, so that a partial list cannot pass for a whole one; in text
+ * it is kt_list_end() (the caller reports err). */
+KT_PUBLIC void kt_list_end_incomplete(struct kt_list_writer *w, const struct kt_error *err);
 
 struct kt_backtrace_render_options {
 	bool reasons;            /* text: the reason of every frame, not only of unverified ones */

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: installs dependencies, builds ktriage three times (the default -O2 tree and
-# an ASan+UBSan tree, which the tests run, and an -O3 release tree, which must compile), makes the
+# an ASan+UBSan tree, which the tests run, and an -O3 release tree, which must compile and which
+# the damaged-dump driver runs beside the tested build), makes the
 # lab's real vmcores (cached) on three kernels, then runs every test driver on each kernel's
 # dumps: on Debian's 6.1 with both tested builds, on 5.10 and 6.12 with the -O2 build.
 # Each label line starts with the kernel it ran on. The last line is "N passed, N failed".
@@ -43,6 +44,9 @@ kernels=(
 	"6.12 6.12.95+deb12-amd64 build"
 )
 export KTRIAGE_CACHE=${KTRIAGE_CACHE:-$HOME/.cache/ktriage}
+# The release binary is run too, by tests/hostile/corrupt_test.py: libkdumpfile's faults on
+# damaged files show in one build and not in the other.
+export KTRIAGE_RELEASE=$top/build-release/ktriage
 
 # The lab prints one output directory per scenario; all share the same parent.
 declare -A lab_dir

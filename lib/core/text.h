@@ -7,6 +7,7 @@
 #ifndef KT_CORE_TEXT_H
 #define KT_CORE_TEXT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -35,6 +36,21 @@ static inline void kt_text_mem(struct kt_text *t, const char *s, size_t n)
 static inline void kt_text_str(struct kt_text *t, const char *s)
 {
 	kt_text_mem(t, s, strlen(s));
+}
+
+/* s (n bytes) with control characters and DEL as \xNN: names and log text read from a dump
+ * must not drive the terminal (ESC sequences, CR, BEL). Newlines and tabs stay when keep_lines. */
+static inline void kt_text_escaped(struct kt_text *t, const char *s, size_t n, bool keep_lines)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if ((c >= 0x20 && c != 0x7f) || (keep_lines && (c == '\n' || c == '\t'))) {
+			kt_text_mem(t, (const char *)&s[i], 1);
+			continue;
+		}
+		char esc[4] = {'\\', 'x', "0123456789abcdef"[c >> 4], "0123456789abcdef"[c & 15]};
+		kt_text_mem(t, esc, 4);
+	}
 }
 
 /* Lower-case hex without 0x: at least width digits, zero-padded (%0*llx). */

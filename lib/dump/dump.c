@@ -61,6 +61,44 @@ static void use_qemu_cr3(struct kt_dump *dump)
 					    .la57 = dump->la57};
 }
 
+/*
+ * libkdumpfile 0.5.1 (Debian 12) writes into freed memory inside kdump_free() for
+ * kdump-compressed ("diskdump") contexts: valgrind shows an attribute block allocated by
+ * kdump_new() freed and then updated during the same kdump_free(). The corrupted heap aborts the
+ * next allocation ("malloc(): unaligned tcache chunk detected") in a process that opens dumps one
+ * after the other. A context whose open failed half-way faults in kdump_free() outright (a
+ * diskdump header it rejected). Such contexts are parked here instead of freed: still
+ * reachable, so not a leak to LeakSanitizer, and never touched again.
+ */
+struct parked_ctx {
+	struct parked_ctx *next;
+	kdump_ctx_t *ctx;
+};
+static struct parked_ctx *parked;
+static pthread_mutex_t parked_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void park_ctx(kdump_ctx_t *ctx)
+{
+	struct parked_ctx *p = malloc(sizeof(*p));
+	if (!p)
+		return;  // unreachable then, but never freed: a leak, not a crash
+	pthread_mutex_lock(&parked_lock);
+	*p = (struct parked_ctx){.next = parked, .ctx = ctx};
+	parked = p;
+	pthread_mutex_unlock(&parked_lock);
+}
+
+static void free_ctx(kdump_ctx_t *ctx)
+{
+	const char *format;
+	if (kdump_get_string_attr(ctx, KDUMP_ATTR_FILE_FORMAT, &format) != KDUMP_OK ||
+	    strcmp(format, "diskdump")) {
+		kdump_free(ctx);
+		return;
+	}
+	park_ctx(ctx);
+}
+
 /* libkdumpfile's own page cache is kept small. The reader keeps whole pages itself
  * (page_cache.h), while 0.5.1 searches its cache from end to end on every miss, under a lock:
  * at the default 1024 pages a page read from a kdump-compressed file took 12.5 us, at 64 8 us,
@@ -114,6 +152,12 @@ struct kt_error *kt_dump_open(const char *path, struct kt_dump **ret)
 		err = kt_dump_error(dump, status, path);
 		if (step)
 			err = kt_error_prefix(err, "%s", step);
+		char *damage = kt_truncation_describe(&dump->truncation);
+		if (damage)
+			err = kt_error_prefix(err, "%s", damage);
+		free(damage);
+		park_ctx(dump->ctx);
+		dump->ctx = NULL;
 		goto fail;
 	}
 	const char *format;
@@ -136,36 +180,6 @@ struct kt_error *kt_dump_open(const char *path, struct kt_dump **ret)
 fail:
 	kt_dump_destroy(dump);
 	return err;
-}
-
-/*
- * libkdumpfile 0.5.1 (Debian 12) writes into freed memory inside kdump_free() for
- * kdump-compressed ("diskdump") contexts: valgrind shows an attribute block allocated by
- * kdump_new() freed and then updated during the same kdump_free(). The corrupted heap aborts the
- * next allocation ("malloc(): unaligned tcache chunk detected") in a process that opens dumps one
- * after the other. Such contexts are parked here instead of freed: still reachable, so not a leak
- * to LeakSanitizer, and never touched again.
- */
-struct parked_ctx {
-	struct parked_ctx *next;
-	kdump_ctx_t *ctx;
-};
-static struct parked_ctx *parked;
-static pthread_mutex_t parked_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static void free_ctx(kdump_ctx_t *ctx)
-{
-	const char *format;
-	struct parked_ctx *p;
-	if (kdump_get_string_attr(ctx, KDUMP_ATTR_FILE_FORMAT, &format) != KDUMP_OK ||
-	    strcmp(format, "diskdump") || !(p = malloc(sizeof(*p)))) {
-		kdump_free(ctx);
-		return;
-	}
-	pthread_mutex_lock(&parked_lock);
-	*p = (struct parked_ctx){.next = parked, .ctx = ctx};
-	parked = p;
-	pthread_mutex_unlock(&parked_lock);
 }
 
 void kt_dump_destroy(struct kt_dump *dump)
@@ -193,7 +207,7 @@ kdump_ctx_t *kt_dump_second_acquire(struct kt_dump *dump)
 	if (!dump->second && (dump->second = kdump_new())) {
 		const char *step;
 		if (ctx_open(dump->second, dump->fd, &step) != KDUMP_OK) {
-			free_ctx(dump->second);
+			park_ctx(dump->second);
 			dump->second = NULL;
 		}
 	}

@@ -11,6 +11,10 @@
 /* 4 MiB of whole pages: a task's and a stack's pages stay while they are walked. */
 enum { KT_READER_CACHE_PAGES = 1024 };
 
+/* The lowest kernel virtual address with 4- and 5-level paging (Documentation/x86/x86_64/mm.rst). */
+static const uint64_t KERNEL_SPACE_START = 0xffff800000000000ull;
+static const uint64_t KERNEL_SPACE_START_LA57 = 0xff00000000000000ull;
+
 /* Reads longer than this (ORC tables, BTF) go around the page cache instead of flushing it. */
 static const size_t CACHED_READ_MAX = 16 * KT_PAGE_SIZE;
 
@@ -128,8 +132,18 @@ static struct kt_error *read_direct(struct kt_reader *reader, kdump_addrspace_t 
 	uint64_t bad = addr + (done < len ? done : 0);
 	const char *reason = status_reason(status);
 	const char *kind = space == KDUMP_KVADDR ? "" : " (physical)";
+	const struct kt_truncation *t = &reader->dump->truncation;
 	if (status == KDUMP_ERR_SYSTEM && saved_errno == ENOMEM)
 		err = &kt_enomem;
+	else if (t->n_missing && (status == KDUMP_ERR_CORRUPT || status == KDUMP_ERR_EOF ||
+				  status == KDUMP_ERR_ADDRXLAT))
+		// The page, or a page table that maps it, lies in the part of the file that is gone:
+		// libkdumpfile sees zeros there (ELF) or a page it cannot read (kdump-compressed).
+		err = kt_error_fault(bad, "0x%016llx%s: dump file is truncated (%llu of %llu bytes "
+				     "present): the page, or a page table that maps it, is in the "
+				     "missing part", (unsigned long long)bad, kind,
+				     (unsigned long long)t->file_size,
+				     (unsigned long long)t->needed_size);
 	else if (reason)
 		err = kt_error_fault(bad, "0x%016llx%s: %s", (unsigned long long)bad, kind, reason);
 	else
@@ -166,6 +180,14 @@ static struct kt_error *read_space(struct kt_reader *reader, kdump_addrspace_t s
 	if (space == KDUMP_KVADDR && !kt_address_is_canonical(reader, addr))
 		return kt_error_fault(addr, "0x%016llx: not a canonical address",
 				      (unsigned long long)addr);
+	// The kernel lives in the upper half. Below it, the kernel's page tables map user memory
+	// of whichever process last ran, or nothing; libkdumpfile's identity map of a QEMU dump
+	// would even hand back physical memory (the BIOS vectors at 0x30).
+	uint64_t kernel_start = reader->dump->la57 ? KERNEL_SPACE_START_LA57 : KERNEL_SPACE_START;
+	if (space == KDUMP_KVADDR && addr < kernel_start)
+		return kt_error_fault(addr, "0x%016llx: below the kernel's address space (0x%016llx): "
+				      "not a kernel address", (unsigned long long)addr,
+				      (unsigned long long)kernel_start);
 	if (reader->dump->own_translation) {
 		if (space == KDUMP_KVADDR)
 			return read_translated(reader, addr, buf, len);
@@ -173,7 +195,7 @@ static struct kt_error *read_space(struct kt_reader *reader, kdump_addrspace_t s
 		// ("Cannot determine 5-level paging"); outside Xen they equal machine addresses.
 		space = KDUMP_MACHPHYSADDR;
 	}
-	if (reader->dump->truncation.n_missing) {
+	if (reader->dump->truncation.n_missing && reader->dump->truncation.reads_zeros) {
 		struct kt_error *err = check_truncation(reader, space, addr, len);
 		if (err)
 			return err;

@@ -1,10 +1,105 @@
 // SPDX-License-Identifier: MIT
 #include <gelf.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 
 #include "core/error.h"
+#include "dump/kdump_layout.h"
 #include "dump/truncation.h"
+#include "dump/vmcoreinfo_check.h"
+
+/* Notes larger than this are no VMCOREINFO and CPU registers but a corrupt header. */
+static const uint64_t NOTES_MAX = 64ull << 20;
+
+/* x86_64's struct elf_prstatus: libkdumpfile refuses the whole file for one of another size. */
+enum { X86_64_PRSTATUS_SIZE = 336 };
+
+/* The notes of PT_NOTE ph: VMCOREINFO's values (vmcoreinfo_check.h) and the CPU register notes'
+ * sizes, which libkdumpfile 0.5.1 would otherwise reject in its own words. */
+static struct kt_error *check_notes(Elf *elf, const GElf_Phdr *ph)
+{
+	Elf_Data *data = elf_getdata_rawchunk(elf, (int64_t)ph->p_offset, ph->p_filesz, ELF_T_NHDR);
+	GElf_Nhdr nh;
+	size_t off = 0, name_off, desc_off, n = 0, prstatus = 0;
+	while (data && (off = gelf_getnote(data, off, &nh, &name_off, &desc_off)) > 0) {
+		const char *name = (char *)data->d_buf + name_off;
+		if (nh.n_namesz == sizeof("CORE") && !memcmp(name, "CORE", sizeof("CORE")) &&
+		    nh.n_type == NT_PRSTATUS && nh.n_descsz != X86_64_PRSTATUS_SIZE)
+			return kt_error_create(KT_ERROR_BAD_DATA,
+					       "ELF note %zu (NT_PRSTATUS, the registers of CPU %zu in note "
+					       "order) is corrupt: %u bytes, x86_64's are %d; the dump "
+					       "cannot be opened with it",
+					       n, prstatus, nh.n_descsz, X86_64_PRSTATUS_SIZE);
+		if (nh.n_type == NT_PRSTATUS)
+			prstatus++;
+		if (nh.n_namesz == sizeof("VMCOREINFO") &&
+		    !memcmp(name, "VMCOREINFO", sizeof("VMCOREINFO"))) {
+			struct kt_error *err = kt_vmcoreinfo_check((char *)data->d_buf + desc_off,
+								   nh.n_descsz);
+			if (err)
+				return err;
+		}
+		n++;
+	}
+	return NULL;
+}
+
+/* What libelf can tell about the ELF header before libkdumpfile reads it: libkdumpfile 0.5.1
+ * faults on a 32-bit header with 64-bit contents and allocates PT_NOTE sizes as they are. */
+static struct kt_error *check_elf_header(Elf *elf, size_t *phnum, uint64_t file_size)
+{
+	if (gelf_getclass(elf) != ELFCLASS64)
+		return kt_error_create(KT_ERROR_UNSUPPORTED,
+				       "ELF header: class %d is not 64-bit (ELFCLASS64): not an "
+				       "x86_64 dump, or the header is corrupt", gelf_getclass(elf));
+	GElf_Ehdr eh;
+	if (!gelf_getehdr(elf, &eh))
+		return kt_error_create(KT_ERROR_BAD_DATA, "ELF header is corrupt: %s", elf_errmsg(-1));
+	if (eh.e_machine != EM_X86_64)
+		return kt_error_create(KT_ERROR_UNSUPPORTED,
+				       "ELF header: machine %u is not x86_64 (%d): not an x86_64 dump, "
+				       "or the header is corrupt", eh.e_machine, EM_X86_64);
+	if (elf_getphdrnum(elf, phnum) || !*phnum)
+		return kt_error_create(KT_ERROR_BAD_DATA,
+				       "ELF header is corrupt: no readable program headers (%s)",
+				       elf_errmsg(-1));
+	for (size_t i = 0; i < *phnum; i++) {
+		GElf_Phdr ph;
+		if (!gelf_getphdr(elf, (int)i, &ph))
+			return kt_error_create(KT_ERROR_BAD_DATA,
+					       "ELF program header %zu is cut off or corrupt: %s", i,
+					       elf_errmsg(-1));
+		if (ph.p_offset + ph.p_filesz < ph.p_offset)
+			return kt_error_create(KT_ERROR_BAD_DATA,
+					       "ELF header is corrupt: program header %zu has offset "
+					       "0x%llx and size 0x%llx, past 2^64", i,
+					       (unsigned long long)ph.p_offset,
+					       (unsigned long long)ph.p_filesz);
+		if (ph.p_type != PT_NOTE)
+			continue;
+		if (ph.p_offset + ph.p_filesz <= file_size) {
+			struct kt_error *err = check_notes(elf, &ph);
+			if (err)
+				return err;
+			continue;
+		}
+		if (ph.p_filesz > NOTES_MAX)
+			return kt_error_create(KT_ERROR_BAD_DATA,
+					       "ELF header is corrupt: its notes (PT_NOTE %zu) claim %llu "
+					       "bytes at offset %llu, the file has %llu",
+					       i, (unsigned long long)ph.p_filesz,
+					       (unsigned long long)ph.p_offset,
+					       (unsigned long long)file_size);
+		return kt_error_create(KT_ERROR_BAD_DATA,
+				       "the dump file is truncated: its notes (PT_NOTE %zu, %llu bytes "
+				       "at offset %llu) lie past its end (%llu bytes)",
+				       i, (unsigned long long)ph.p_filesz,
+				       (unsigned long long)ph.p_offset, (unsigned long long)file_size);
+	}
+	return NULL;
+}
 
 struct kt_error *kt_truncation_scan(int fd, struct kt_truncation *ret)
 {
@@ -15,14 +110,26 @@ struct kt_error *kt_truncation_scan(int fd, struct kt_truncation *ret)
 	t.file_size = t.needed_size = (uint64_t)st.st_size;
 	elf_version(EV_CURRENT);
 	Elf *elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
-	size_t phnum;
-	if (!elf || elf_kind(elf) != ELF_K_ELF || elf_getphdrnum(elf, &phnum)) {
+	size_t phnum = 0;
+	if (!elf || elf_kind(elf) != ELF_K_ELF) {
 		if (elf)
 			elf_end(elf);
-		*ret = t;  // not ELF: libkdumpfile reports truncation of other formats itself
+		struct kt_error *err = NULL;
+		if (kt_kdump_layout_detect(fd))
+			err = kt_kdump_layout_scan(fd, &t);
+		if (err) {
+			kt_truncation_deinit(&t);
+			return err;
+		}
+		*ret = t;  // other formats: libkdumpfile reports truncation itself
 		return NULL;
 	}
-	struct kt_error *err = NULL;
+	t.reads_zeros = true;
+	struct kt_error *err = check_elf_header(elf, &phnum, t.file_size);
+	if (err) {
+		elf_end(elf);
+		return err;
+	}
 	for (size_t i = 0; i < phnum; i++) {
 		GElf_Phdr ph;
 		if (!gelf_getphdr(elf, (int)i, &ph) || ph.p_type != PT_LOAD || !ph.p_filesz)
@@ -49,6 +156,23 @@ struct kt_error *kt_truncation_scan(int fd, struct kt_truncation *ret)
 	}
 	*ret = t;
 	return NULL;
+}
+
+char *kt_truncation_describe(const struct kt_truncation *t)
+{
+	if (!t->n_missing)
+		return NULL;
+	uint64_t missing = 0;
+	for (size_t i = 0; i < t->n_missing; i++)
+		missing += t->missing[i].end - t->missing[i].start;
+	char *s;
+	if (asprintf(&s, "the dump file is truncated: %llu of %llu bytes present; %llu KiB of memory "
+		     "(%zu range%s from physical 0x%llx) is missing",
+		     (unsigned long long)t->file_size, (unsigned long long)t->needed_size,
+		     (unsigned long long)(missing >> 10), t->n_missing, t->n_missing == 1 ? "" : "s",
+		     (unsigned long long)t->missing[0].start) < 0)
+		return NULL;
+	return s;
 }
 
 void kt_truncation_deinit(struct kt_truncation *t)

@@ -187,10 +187,27 @@ static struct kt_error *prb_for_each(struct kt_program *prog, uint64_t prb_ptr, 
 		}
 		size_t text_len = get_u16(info + l.info_text_len);
 		const char *text = "";
+		char damage[160] = "";
 		if (blk && blk_len >= 8 && blk_len <= data_size) {
 			text = (const char *)blk + 8;  // skip the block's owner id
-			if (text_len > blk_len - 8)
+			// The block names the descriptor that owns it: another id means the text was
+			// overwritten (or the descriptor points at the wrong place).
+			uint64_t owner = get_u64(blk);
+			if (owner != (sv & DESC_ID_MASK)) {
+				kt_textf(damage, sizeof(damage), "its text block (ring offset %llu) belongs to "
+					 "record id 0x%llx, not 0x%llx",
+					 (unsigned long long)(begin & (data_size - 1)),
+					 (unsigned long long)owner, (unsigned long long)(sv & DESC_ID_MASK));
+				text_len = 0;
+			} else if (text_len > blk_len - 8) {
+				kt_textf(damage, sizeof(damage), "text_len %zu is longer than its text block "
+					 "(%llu bytes)", text_len, (unsigned long long)(blk_len - 8));
 				text_len = blk_len - 8;
+			}
+		} else if (!((begin & 1) && (next & 1))) {
+			kt_textf(damage, sizeof(damage), "its text block [%llu, %llu) is not in the text ring "
+				 "(2^%u bytes)", (unsigned long long)begin, (unsigned long long)next, size_bits);
+			text_len = 0;
 		} else {
 			text_len = 0;
 		}
@@ -202,6 +219,7 @@ static struct kt_error *prb_for_each(struct kt_program *prog, uint64_t prb_ptr, 
 			.caller_id = get_u32(info + l.info_caller_id),
 			.text = text,
 			.text_len = text_len,
+			.damage = damage[0] ? damage : NULL,
 		};
 		if (!fn(&rec, arg))
 			return NULL;

@@ -66,11 +66,18 @@ struct panic_search {
 	char *found[KT_ARRAY_SIZE(crash_line_prefixes)];
 	uint32_t panic_caller;  /* printk's caller_id of the kept panic line, 0 if none */
 	bool nomem;
+	size_t damaged;         /* records whose text could not be read */
+	uint64_t first_damaged;
+	char first_damage[160];
 };
 
 static bool find_panic_line(const struct kt_log_record *rec, void *arg)
 {
 	struct panic_search *s = arg;
+	if (rec->damage && !s->damaged++) {
+		s->first_damaged = rec->seq;
+		snprintf(s->first_damage, sizeof(s->first_damage), "%s", rec->damage);
+	}
 	for (size_t i = 0; i < KT_ARRAY_SIZE(crash_line_prefixes); i++) {
 		size_t plen = strlen(crash_line_prefixes[i]);
 		if (rec->text_len < plen || memcmp(rec->text, crash_line_prefixes[i], plen))
@@ -118,6 +125,12 @@ static struct kt_error *panic_message(struct kt_program *prog, char **ret, uint3
 		free(best);
 		return err;
 	}
+	if (!best && s.damaged)
+		// The panic line may be among the records that could not be read.
+		return kt_error_create(KT_ERROR_BAD_DATA,
+				       "%zu record%s could not be read (the first: seq %llu, %s)",
+				       s.damaged, s.damaged == 1 ? "" : "s",
+				       (unsigned long long)s.first_damaged, s.first_damage);
 	*ret = best;
 	*caller_ret = s.panic_caller;
 	return NULL;
@@ -183,6 +196,8 @@ struct kt_error *kt_sys_info_init(struct kt_program *prog, struct kt_sys_info *r
 		}
 	}
 	info.debuginfo_mode = kt_program_debuginfo_mode(prog);
+	if ((info.damage = kt_truncation_describe(&prog->dump->truncation)))
+		info.incomplete = true;
 	if ((err = kt_vmcoreinfo_line(prog->dump, "BUILD-ID", &info.build_id)))
 		kt_error_destroy(err);
 	if (!(err = kt_vmcoreinfo_line_number(prog->dump, "KERNELOFFSET", 16, &info.kaslr_offset)))
@@ -212,6 +227,8 @@ struct kt_error *kt_sys_info_init(struct kt_program *prog, struct kt_sys_info *r
 		if (err == &kt_enomem)
 			goto fail;
 		// Without symbols, only the CPUs that left notes are known: the masks are not.
+		info.cpus_error = strdup(kt_error_message(err));
+		info.incomplete |= kt_error_code(err) == KT_ERROR_FAULT;
 		kt_error_destroy(err);
 		info.cpus_unknown = true;
 	}
@@ -227,7 +244,10 @@ struct kt_error *kt_sys_info_init(struct kt_program *prog, struct kt_sys_info *r
 	if ((err = panic_message(prog, &info.panic_message, &panic_caller))) {
 		if (err == &kt_enomem)
 			goto fail;
-		kt_error_destroy(err);  // a dump without a readable log still has a summary
+		// A dump without a readable log still has a summary, which says why.
+		info.log_error = strdup(kt_error_message(err));
+		info.incomplete |= kt_error_code(err) != KT_ERROR_NOT_FOUND;
+		kt_error_destroy(err);
 	}
 	if (info.panic_cpu < 0 && info.panic_message && panic_caller)
 		info.panic_cpu = panic_cpu_from_notes(prog, panic_caller);
@@ -248,4 +268,7 @@ void kt_sys_info_deinit(struct kt_sys_info *info)
 	free(info->dump_format);
 	free(info->build_id);
 	free(info->panic_message);
+	free(info->damage);
+	free(info->cpus_error);
+	free(info->log_error);
 }

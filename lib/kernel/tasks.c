@@ -159,6 +159,7 @@ struct task_walk {
 	struct kt_error *err;    /* first fatal error */
 	uint64_t group_node_off; /* offset of the member linking threads of one group */
 	uint64_t n;              /* tasks emitted so far: their number in walk order */
+	uint64_t processes;      /* entries of init_task.tasks visited */
 	/* Reading ahead: the walker says where it is; the producer walks the same way on its own
 	 * reader and only touches each task's pages (read_ahead.h). */
 	struct kt_read_ahead *ra;
@@ -274,6 +275,7 @@ static bool visit_process(uint64_t node, void *arg)
 {
 	struct task_walk *w = arg;
 	uint64_t leader = node - w->l.tasks;
+	w->processes++;
 	struct kt_error *err;
 	if (w->l.has_thread_head) {
 		uint64_t signal;
@@ -310,6 +312,12 @@ static struct kt_error *walk(struct task_walk *w)
 			goto done;
 	struct kt_error *err = kt_list_for_each(w->r, w->init_task + w->l.tasks, TASKS_MAX,
 						visit_process, w);
+	// A kernel that ran has init (pid 1) at least: an empty list is a damaged one.
+	if (!err && !w->err && !w->stopped && !w->processes)
+		err = kt_error_create(KT_ERROR_BAD_DATA,
+				      "the task list is damaged: init_task.tasks (0x%llx) is empty, so "
+				      "only the idle tasks were found",
+				      (unsigned long long)(w->init_task + w->l.tasks));
 	if (!w->err)
 		w->err = err;
 	else

@@ -76,7 +76,7 @@ static void task_header(FILE *out, const struct kt_backtrace *bt)
 	else
 		kt_text_str(&t, "-  ");
 	kt_text_str(&t, " COMMAND: \"");
-	kt_text_str(&t, bt->comm);
+	kt_text_escaped(&t, bt->comm, strnlen(bt->comm, sizeof(bt->comm)), false);
 	kt_text_str(&t, "\"\n");
 	if (bt->cpu >= 0) {
 		kt_text_str(&t, "  CPU ");

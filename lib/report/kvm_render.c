@@ -5,6 +5,7 @@
 
 #include "ktriage.h"
 #include "report/json.h"
+#include "report/render.h"
 #include "report/kvm_json.h"
 
 void kt_json_text_or_null(FILE *out, const char *s)
@@ -87,9 +88,10 @@ void kt_json_kvm_vcpu(FILE *out, const struct kt_kvm_vcpu *v)
 
 void kt_text_thread(FILE *out, const struct kt_kvm_thread *t)
 {
+	char comm[KT_COMM_TEXT_SIZE];
 	if (t->found)
-		fprintf(out, "pid %d \"%s\" %s on CPU %d (task %016" PRIx64 ")", t->pid, t->comm,
-			t->state_name ? t->state_name : "?", t->cpu, t->task);
+		fprintf(out, "pid %d \"%s\" %s on CPU %d (task %016" PRIx64 ")", t->pid,
+			kt_comm_text(t->comm, comm), t->state_name ? t->state_name : "?", t->cpu, t->task);
 	else if (t->task)
 		fprintf(out, "task %016" PRIx64 " (unreadable)", t->task);
 	else

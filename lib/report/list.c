@@ -34,6 +34,17 @@ void kt_list_end(struct kt_list_writer *w)
 		fputs("\n]}\n", w->out);
 }
 
+void kt_list_end_incomplete(struct kt_list_writer *w, const struct kt_error *err)
+{
+	if (w->format != KT_FORMAT_JSON || !err) {
+		kt_list_end(w);
+		return;
+	}
+	fputs("\n], \"incomplete\": {\"error\": ", w->out);
+	kt_json_string(w->out, kt_error_message(err));
+	fputs("}}\n", w->out);
+}
+
 bool kt_list_item(struct kt_list_writer *w)
 {
 	bool json = w->format == KT_FORMAT_JSON;

@@ -42,6 +42,10 @@ void kt_log_record_render(struct kt_list_writer *w, const struct kt_log_record *
 			format_wall(o->clock->boot_wall_nsec + (int64_t)rec->ts_nsec, 'T', buf, sizeof(buf));
 			fprintf(out, ", \"time\": \"%sZ\"", buf);
 		}
+		if (rec->damage) {
+			fputs(", \"damage\": ", out);
+			kt_json_string(out, rec->damage);
+		}
 		putc('}', out);
 		return;
 	}
@@ -54,6 +58,9 @@ void kt_log_record_render(struct kt_list_writer *w, const struct kt_log_record *
 	}
 	if (o->level)
 		fprintf(out, "<%u>", rec->level);
-	fwrite(rec->text, 1, len, out);
+	kt_write_escaped(out, rec->text, len);
+	if (rec->damage)
+		fprintf(out, "%s(record %llu unreadable: %s)", len ? " " : "", (unsigned long long)rec->seq,
+			rec->damage);
 	putc('\n', out);
 }

@@ -8,6 +8,15 @@
 
 #include "ktriage.h"
 
+/* A task name for text output, control characters escaped (kt_text_escaped); buf of
+ * KT_COMM_TEXT_SIZE bytes. */
+enum { KT_COMM_TEXT_SIZE = 4 * 16 + 1 };
+const char *kt_comm_text(const char *comm, char *buf);
+/* Text read from the dump (log records), control characters but newlines and tabs escaped. */
+void kt_write_escaped(FILE *out, const char *s, size_t n);
+/* s escaped as kt_write_escaped does, allocated; NULL for NULL (or out of memory). */
+char *kt_escaped_dup(const char *s);
+
 /* Starts the next item of a list: in JSON the separator; true for JSON. */
 bool kt_list_item(struct kt_list_writer *w);
 

@@ -6,6 +6,7 @@
  */
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <time.h>
 
 #include "ktriage.h"
@@ -59,15 +60,18 @@ static void header_text(FILE *out, const struct kt_report *r, const struct style
 		fprintf(out, "  crashed    %s, uptime %.3f s (the last log record)\n", date, r->uptime_seconds);
 	else
 		fprintf(out, "  crashed    %s\n", date);
-	if (sys->panic_message && r->panic_task)
+	char comm[KT_COMM_TEXT_SIZE];
+	char *panic_message = kt_escaped_dup(sys->panic_message);
+	if (panic_message && r->panic_task)
 		fprintf(out, "  panic      %s\"%s\"%s on CPU %d, pid %d \"%s\" (task 0x%016" PRIx64 ")\n",
-			s->bold, sys->panic_message, s->reset, sys->panic_cpu, r->panic_pid, r->panic_comm,
-			r->panic_task);
-	else if (sys->panic_message)
-		fprintf(out, "  panic      %s\"%s\"%s on CPU %d\n", s->bold, sys->panic_message, s->reset,
+			s->bold, panic_message, s->reset, sys->panic_cpu, r->panic_pid,
+			kt_comm_text(r->panic_comm, comm), r->panic_task);
+	else if (panic_message)
+		fprintf(out, "  panic      %s\"%s\"%s on CPU %d\n", s->bold, panic_message, s->reset,
 			sys->panic_cpu);
 	else
 		fputs("  panic      no panic message in the log\n", out);
+	free(panic_message);
 	if (r->has_taint)
 		fprintf(out, "  taint      %s%s%s\n", r->taint ? r->taint_flags : "none",
 			r->taint ? " " : "", r->taint ? r->taint_names : "");
@@ -106,8 +110,9 @@ static void cpu_text(FILE *out, const struct kt_report_cpu *c, bool all, const s
 		return;
 	}
 	bool silent = bt->registers_code == KT_REGISTERS_NMI_UNANSWERED;
-	fprintf(out, "\nCPU %u: pid %d \"%s\" task 0x%016" PRIx64 "%s%s%s\n", c->cpu, bt->pid, bt->comm,
-		bt->task, silent ? s->red : "", silent ? "  DID NOT ANSWER THE CRASH NMI" : "",
+	char comm[KT_COMM_TEXT_SIZE];
+	fprintf(out, "\nCPU %u: pid %d \"%s\" task 0x%016" PRIx64 "%s%s%s\n", c->cpu, bt->pid,
+		kt_comm_text(bt->comm, comm), bt->task, silent ? s->red : "", silent ? "  DID NOT ANSWER THE CRASH NMI" : "",
 		silent ? s->reset : "");
 	fprintf(out, "  registers: %s\n", bt->registers_source);
 	size_t shown = all || bt->n_frames <= TEXT_FRAMES ? bt->n_frames : TEXT_FRAMES;

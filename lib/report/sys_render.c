@@ -8,6 +8,7 @@
 
 #include "ktriage.h"
 #include "core/strbuf.h"
+#include "report/render.h"
 
 static void format_time(int64_t t, char *buf, size_t len)
 {
@@ -30,8 +31,13 @@ char *kt_sys_info_to_text(const struct kt_sys_info *info)
 		format_time(info->crash_time, date, sizeof(date));
 	kt_strbuf_printf(&sb, "    DUMPFILE: %s  [%s]\n", or_unknown(info->dump_path),
 			 or_unknown(info->dump_format));
+	if (info->damage)
+		kt_strbuf_printf(&sb, "      DAMAGE: %s\n", info->damage);
 	kt_strbuf_printf(&sb, "     SYMBOLS: %s\n", info->debuginfo_mode);
-	if (info->cpus_unknown) {
+	if (info->cpus_unknown && info->cpus_error) {
+		kt_strbuf_printf(&sb, "        CPUS: unknown (the CPU masks cannot be read: %s; "
+				 "registers saved for %u)", info->cpus_error, info->cpus_with_registers);
+	} else if (info->cpus_unknown) {
 		kt_strbuf_printf(&sb, "        CPUS: unknown (no symbols to read the CPU masks; "
 				 "registers saved for %u)", info->cpus_with_registers);
 	} else {
@@ -50,12 +56,17 @@ char *kt_sys_info_to_text(const struct kt_sys_info *info)
 		kt_strbuf_printf(&sb, "    BUILD-ID: %s\n", info->build_id);
 	if (info->has_kaslr_offset)
 		kt_strbuf_printf(&sb, "  KASLR OFFS: 0x%llx\n", (unsigned long long)info->kaslr_offset);
-	if (info->panic_message)
-		kt_strbuf_printf(&sb, "       PANIC: \"%s\"\n", info->panic_message);
+	char *panic_message = kt_escaped_dup(info->panic_message);
+	if (panic_message)
+		kt_strbuf_printf(&sb, "       PANIC: \"%s\"\n", panic_message);
+	else if (info->log_error)
+		kt_strbuf_printf(&sb, "       PANIC: (unknown: the kernel log cannot be read: %s)\n",
+				 info->log_error);
 	else
 		kt_strbuf_printf(&sb, "       PANIC: (none in the kernel log)\n");
 	if (info->panic_cpu >= 0)
 		kt_strbuf_printf(&sb, "   PANIC CPU: %d\n", info->panic_cpu);
+	free(panic_message);
 	return kt_strbuf_finish(&sb);
 }
 
@@ -92,6 +103,10 @@ char *kt_sys_info_to_json(const struct kt_sys_info *info)
 	add_string(o, "panic_message", info->panic_message);
 	json_object_object_add(o, "panic_cpu",
 			       info->panic_cpu >= 0 ? json_object_new_int(info->panic_cpu) : NULL);
+	add_string(o, "damage", info->damage);
+	add_string(o, "cpus_error", info->cpus_error);
+	add_string(o, "log_error", info->log_error);
+	json_object_object_add(o, "incomplete", json_object_new_boolean(info->incomplete));
 	const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
 							     JSON_C_TO_STRING_NOSLASHESCAPE);
 	char *out = s ? strdup(s) : NULL;

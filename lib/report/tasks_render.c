@@ -8,8 +8,9 @@ void kt_task_render(struct kt_list_writer *w, const struct kt_task *t)
 {
 	FILE *out = w->out;
 	if (!kt_list_item(w)) {
+		char comm[KT_COMM_TEXT_SIZE];
 		fprintf(out, "%c%7d %7d %3d  %016llx  %s  %s\n", t->active ? '>' : ' ', t->pid, t->ppid,
-			t->cpu, (unsigned long long)t->address, t->state_name, t->comm);
+			t->cpu, (unsigned long long)t->address, t->state_name, kt_comm_text(t->comm, comm));
 		return;
 	}
 	fprintf(out, "{\"pid\": %d, \"tgid\": %d, \"ppid\": %d, \"cpu\": %d, \"task\": \"0x%016llx\", "
@@ -43,10 +44,11 @@ static void task_info_json(FILE *out, const struct kt_task_info *info)
 static void task_info_text(FILE *out, const struct kt_task_info *info)
 {
 	const struct kt_task *t = &info->task;
+	char comm[KT_COMM_TEXT_SIZE], parent_comm[KT_COMM_TEXT_SIZE];
 	fprintf(out, "PID: %-7d TASK: %016llx  CPU: %-3d COMMAND: \"%s\"\n", t->pid,
-		(unsigned long long)t->address, t->cpu, t->comm);
+		(unsigned long long)t->address, t->cpu, kt_comm_text(t->comm, comm));
 	fprintf(out, "  TGID: %-7d PPID: %-7d PARENT: %016llx \"%s\"\n", t->tgid, t->ppid,
-		(unsigned long long)info->parent, info->parent_comm);
+		(unsigned long long)info->parent, kt_comm_text(info->parent_comm, parent_comm));
 	fprintf(out, "  STATE: %s (0x%llx)  %s\n", t->state_name, (unsigned long long)t->state,
 		t->active ? "current on its CPU at the time of the dump" : "not running");
 	fprintf(out, "  FLAGS: 0x%08x%s%s\n", info->flags, info->kthread ? "  kernel thread" : "",

@@ -1,0 +1,441 @@
+#!/usr/bin/env python3
+"""Damaged copies of a real lab dump (the panic scenario's kdump-compressed, ELF and flattened
+files): truncations at several points, header, bitmap, page descriptor and note damage, VMCOREINFO
+edits. Each runs on both the sanitizer build (KTRIAGE) and the release build (KTRIAGE_RELEASE,
+else build-release/ beside KTRIAGE's tree): libkdumpfile's faults show in one and not the other.
+Every run must end by itself within a time bound, without a signal or a sanitizer report, with
+the documented exit status and a message that names the damage."""
+import json
+import mmap
+import os
+import re
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+from tap import Tap, lab_root  # noqa: E402
+
+TIMEOUT = 60
+SANITIZER = re.compile(r"AddressSanitizer|UndefinedBehaviorSanitizer|LeakSanitizer|runtime error:")
+
+# kdump-compressed layout (makedumpfile diskdump.h, x86_64): header fields, sub-header (block 1)
+HDR_VERSION, HDR_BLOCK_SIZE, HDR_SUB_HDR_SIZE, HDR_BITMAP_BLOCKS, HDR_MAX_MAPNR = 8, 428, 432, 436, 440
+SUB_SIZE_VMCOREINFO, SUB_SIZE_NOTE, SUB_MAX_MAPNR_64 = 40, 56, 96
+DESC_SIZE = 24
+
+
+def binaries(tap):
+    """(label, path) of the sanitizer and the release builds; a missing one fails."""
+    asan = os.environ.get("KTRIAGE")
+    release = os.environ.get("KTRIAGE_RELEASE")
+    if not release and asan:
+        tree = os.path.dirname(os.path.abspath(asan))
+        release = os.path.join(os.path.dirname(tree), "build-release", "ktriage")
+    found = []
+    for label, path in (("KTRIAGE", asan), ("release", release)):
+        if tap.ok(bool(path) and os.access(path, os.X_OK), f"the {label} binary exists",
+                  f"{path!r}: build it (tests/run.sh builds build-asan and build-release)"):
+            found.append((label, path))
+    return found
+
+
+def patched(src, dst, edits, head=None):
+    """Copies src (its first head bytes) to dst and applies edits: (offset, bytes) pairs."""
+    with open(src, "rb") as f:
+        data = bytearray(f.read(head) if head else f.read())
+    for off, b in edits:
+        data[off:off + len(b)] = b
+    with open(dst, "wb") as f:
+        f.write(data)
+    return dst
+
+
+def kdump_fields(path):
+    with open(path, "rb") as f:
+        hdr = f.read(4096 + 104)
+    sub_hdr_size, bitmap_blocks = struct.unpack_from("<iI", hdr, HDR_SUB_HDR_SIZE)
+    return sub_hdr_size, bitmap_blocks
+
+
+def first_compressed_descriptor(path):
+    """File offset of the first page descriptor whose page is compressed."""
+    sub_hdr_size, bitmap_blocks = kdump_fields(path)
+    off = (1 + sub_hdr_size + bitmap_blocks) * 4096
+    with open(path, "rb") as f:
+        f.seek(off)
+        table = f.read(DESC_SIZE * 4096)
+    for i in range(len(table) // DESC_SIZE):
+        _, _, flags = struct.unpack_from("<QII", table, i * DESC_SIZE)
+        if flags:
+            return off + i * DESC_SIZE
+    raise ValueError(f"{path}: no compressed page in the first 4096 descriptors")
+
+
+def elf_phdrs(path):
+    with open(path, "rb") as f:
+        hdr = f.read(64)
+        phoff, = struct.unpack_from("<Q", hdr, 32)
+        phentsize, phnum = struct.unpack_from("<HH", hdr, 54)
+        f.seek(phoff)
+        table = f.read(phentsize * phnum)
+    return [(phoff + i * phentsize, *struct.unpack_from("<IIQQQQ", table, i * phentsize))
+            for i in range(phnum)]
+
+
+def find_in_head(path, needle, size=1 << 22):
+    with open(path, "rb") as f:
+        i = f.read(size).find(needle)
+    if i < 0:
+        raise ValueError(f"{path}: {needle!r} not in its first {size} bytes")
+    return i
+
+
+def inputs(tmp, panic):
+    """(name, path, commands, expect): expect is ("error", regex) for a file that must be refused
+    with exit status 1 and a message matching regex, or ("damaged", regex) for one that opens but
+    whose `sys` must exit 1 and say what is missing (regex), the other commands ending cleanly."""
+    kdump = os.path.join(panic, "vmcore.kdump")
+    elf = os.path.join(panic, "vmcore.elf")
+    flat = os.path.join(panic, "vmcore.flat")
+    lzo = os.path.join(panic, "vmcore.lzo.kdump")
+    out = []
+
+    def p(name):
+        return os.path.join(tmp, name)
+
+    def refused(name, path, regex):
+        out.append((name, path, ["sys"], ("error", regex)))
+
+    def damaged(name, path, regex):
+        out.append((name, path, ["sys"], ("damaged", regex)))
+        out.append((name + " (log; bt -a; ps)", path, ["-c", "log; bt -a; ps"], ("ends", None)))
+
+    # The 12 bytes that crashed the release build in kdump_free.
+    with open(p("k12"), "wb") as f:
+        f.write(b"KDUMP   \x06\x00\x00\x00")
+    refused("12-byte kdump header", p("k12"), r"truncated.*kdump header")
+    refused("kdump bitmap_blocks 0x7fffffff",
+            patched(kdump, p("bb.kdump"), [(HDR_BITMAP_BLOCKS, struct.pack("<I", 0x7fffffff))]),
+            r"kdump header is corrupt: its page bitmap")
+    refused("kdump max_mapnr 0xffffffff",
+            patched(kdump, p("mm.kdump"), [(HDR_MAX_MAPNR, struct.pack("<I", 0xffffffff))]),
+            r"kdump header is corrupt: max_mapnr 4294967295")
+    refused("kdump max_mapnr_64 0xffffffff",
+            patched(kdump, p("mm64.kdump"), [(4096 + SUB_MAX_MAPNR_64, struct.pack("<Q", 0xffffffff))]),
+            r"kdump header is corrupt: max_mapnr 4294967295")
+    refused("kdump block_size 8192",
+            patched(kdump, p("bs.kdump"), [(HDR_BLOCK_SIZE, struct.pack("<i", 8192))]),
+            r"kdump header is corrupt: block_size 8192")
+    refused("kdump header_version -1",
+            patched(kdump, p("ver.kdump"), [(HDR_VERSION, struct.pack("<i", -1))]),
+            r"kdump header is corrupt: header_version -1")
+    refused("kdump sub_hdr_size 0x7fffffff",
+            patched(kdump, p("sub.kdump"), [(HDR_SUB_HDR_SIZE, struct.pack("<i", 0x7fffffff))]),
+            r"kdump header is corrupt: sub_hdr_size")
+    refused("kdump note size 2 TiB",
+            patched(kdump, p("note.kdump"), [(4096 + SUB_SIZE_NOTE, struct.pack("<Q", 2 << 40))]),
+            r"kdump header is corrupt: its ELF notes")
+    refused("kdump VMCOREINFO size 2 TiB",
+            patched(kdump, p("vmci.kdump"), [(4096 + SUB_SIZE_VMCOREINFO, struct.pack("<Q", 2 << 40))]),
+            r"kdump header is corrupt: its VMCOREINFO")
+    desc = first_compressed_descriptor(kdump)
+    refused("kdump page descriptor of 4097 bytes",
+            patched(kdump, p("desc.kdump"), [(desc + 8, struct.pack("<I", 4097))]),
+            r"page descriptor of PFN 0x[0-9a-f]+ .*compressed size 4097 is larger than a page")
+    ps = find_in_head(kdump, b"PAGESIZE=4096")
+    refused("kdump VMCOREINFO PAGESIZE=0",
+            patched(kdump, p("ps0.kdump"), [(ps, b"PAGESIZE=0000")]), r"VMCOREINFO is corrupt: PAGESIZE=0000")
+    refused("kdump VMCOREINFO PAGESIZE=8192",
+            patched(kdump, p("ps8k.kdump"), [(ps, b"PAGESIZE=8192")]), r"VMCOREINFO is corrupt: PAGESIZE=8192")
+    refused("kdump cut to 4 KiB", patched(kdump, p("head4k.kdump"), [], head=4096),
+            r"dump file is truncated.*kdump sub-header")
+    size = os.path.getsize(kdump)
+    for pct in (5, 25, 50, 90):
+        damaged(f"kdump cut to {pct} %", patched(kdump, p(f"cut{pct}.kdump"), [], head=size * pct // 100),
+                r"DAMAGE: the dump file is truncated: \d+ of \d+ bytes present")
+    damaged("lzo kdump cut to 30 %",
+            patched(lzo, p("cut30.lzo.kdump"), [], head=os.path.getsize(lzo) * 30 // 100),
+            r"DAMAGE: the dump file is truncated")
+    refused("flattened cut to 20 %",
+            patched(flat, p("cut20.flat"), [], head=os.path.getsize(flat) * 20 // 100),
+            r"flattened dump truncated at byte \d+")
+
+    # ELF: header damage fails at open, so a head of the file is enough for those.
+    head = 8 << 20
+    refused("ELF EI_CLASS 32-bit", patched(elf, p("class.elf"), [(4, b"\x01")], head=head),
+            r"ELF header: class 1 is not 64-bit")
+    refused("ELF e_machine i386", patched(elf, p("machine.elf"), [(18, struct.pack("<H", 3))], head=head),
+            r"ELF header: machine 3 is not x86_64")
+    note = next(ph for ph in elf_phdrs(elf) if ph[1] == 4)
+    refused("ELF PT_NOTE p_filesz 2 TiB",
+            patched(elf, p("note.elf"), [(note[0] + 32, struct.pack("<Q", 2 << 40))], head=head),
+            r"ELF header is corrupt: its notes \(PT_NOTE \d+\) claim 2199023255552 bytes")
+    # The second CPU's NT_PRSTATUS note claims 64 bytes (libkdumpfile: "Wrong PRSTATUS size").
+    with open(elf, "rb") as f:
+        f.seek(note[3])
+        notes = f.read(note[6])
+    pos, prstatus = 0, []
+    while pos + 12 <= len(notes):
+        namesz, descsz, ntype = struct.unpack_from("<III", notes, pos)
+        if ntype == 1 and notes[pos + 12:pos + 16] == b"CORE":
+            prstatus.append(pos)
+        pos += 12 + (namesz + 3 & ~3) + (descsz + 3 & ~3)
+    refused("ELF NT_PRSTATUS of 64 bytes",
+            patched(elf, p("prstatus.elf"), [(note[3] + prstatus[1] + 4, struct.pack("<I", 64))], head=head),
+            r"ELF note 1 \(NT_PRSTATUS, the registers of CPU 1 in note order\) is corrupt: 64 bytes")
+    refused("ELF program headers past the end",
+            patched(elf, p("phoff.elf"), [(32, struct.pack("<Q", 1 << 40))], head=head),
+            r"ELF header is corrupt: no readable program headers|program header")
+    ps = find_in_head(elf, b"PAGESIZE=4096")
+    refused("ELF VMCOREINFO PAGESIZE=0", patched(elf, p("ps0.elf"), [(ps, b"PAGESIZE=0000")], head=head),
+            r"VMCOREINFO is corrupt: PAGESIZE=0000")
+    refused("ELF VMCOREINFO PAGESIZE=abcd", patched(elf, p("psx.elf"), [(ps, b"PAGESIZE=abcd")], head=head),
+            r"VMCOREINFO is corrupt: PAGESIZE=abcd")
+    refused("ELF cut inside its notes", patched(elf, p("head.elf"), [], head=note[3] + 16),
+            r"dump file is truncated: its notes")
+    size = os.path.getsize(elf)
+    for pct in (5, 40):
+        damaged(f"ELF cut to {pct} %", patched(elf, p(f"cut{pct}.elf"), [], head=size * pct // 100),
+                r"DAMAGE: the dump file is truncated")
+    return out
+
+
+def check_run(tap, label, exe, name, path, commands, expect):
+    try:
+        r = subprocess.run([exe, path, *commands], capture_output=True, text=True, timeout=TIMEOUT,
+                           errors="replace")
+    except subprocess.TimeoutExpired:
+        return tap.ok(False, f"{label}: {name}: ends within {TIMEOUT} s")
+    rc, err = r.returncode, r.stderr
+    diag = f"exit {rc}\nstderr: {err[-1500:]}\nstdout: {r.stdout[-800:]}"
+    if not tap.ok(0 <= rc < 128 and not SANITIZER.search(err), f"{label}: {name}: no signal, no sanitizer report",
+                  diag):
+        return False
+    kind, regex = expect
+    if kind == "error":
+        return tap.ok(rc == 1 and re.search(regex, err) and "Cannot set" not in err,
+                      f"{label}: {name}: refused with exit 1, naming the damage", diag)
+    if kind == "damaged":
+        # Opened, sys names the damage; or, with too little left to translate addresses, refused
+        # with a message that names the truncation.
+        return tap.ok(rc == 1 and (re.search(regex, r.stdout) or re.search(r"dump file is truncated", err)),
+                      f"{label}: {name}: sys exits 1 and says what is missing", diag)
+    return tap.ok(rc in (0, 1) and "Cannot set" not in err, f"{label}: {name}: ends with status 0 or 1", diag)
+
+
+def check_exit_codes(tap, label, exe, dump):
+    """Exit statuses as docs/ktriage.1 documents them."""
+    def run(*args, stdin=None):
+        return subprocess.run([exe, dump, *args], capture_output=True, text=True, timeout=TIMEOUT, input=stdin)
+    n = 0
+    r = run("-c", "rd 0x30; bt -Z")
+    n += tap.eq(r.returncode, 2, f"{label}: -c with a failed and a bad-usage command exits 2 (the worst), not 3")
+    r = run("-c", "sys; rd 0x30")
+    n += tap.eq(r.returncode, 1, f"{label}: -c with a failed command exits 1")
+    r = run("help", "%n")
+    n += tap.ok(r.returncode == 2 and "unknown command '%n'" in r.stderr, f"{label}: help of an unknown command exits 2",
+                r.stderr)
+    r = run("shell", stdin="rd 0x30\nrd 0x38\n")
+    n += tap.ok(r.returncode == 1, f"{label}: a shell in which every command failed exits 1", r.returncode)
+    r = run("shell", stdin="rd 0x30\nsys\n")
+    n += tap.eq(r.returncode, 0, f"{label}: a shell in which a command succeeded exits 0")
+    r = run("complete", "zzzzqqqq_no_such_name")
+    n += tap.ok(r.returncode == 0 and not SANITIZER.search(r.stderr) and not r.stdout.strip(),
+                f"{label}: completing a word nothing matches lists nothing", r.stderr[-1000:])
+    return n
+
+
+def elf_file_offset(path, pa, size):
+    for _, p_type, _, p_offset, _, p_paddr, p_filesz in elf_phdrs(path):
+        if p_type == 1 and p_paddr <= pa and pa + size <= p_paddr + p_filesz:
+            return p_offset + pa - p_paddr
+    raise ValueError(f"{path}: physical 0x{pa:x} is in no PT_LOAD")
+
+
+RAW_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def control_characters_copy(tmp, exe, elf):
+    """A copy of the ELF dump whose kthreadd is named "kt<ESC>[31m<CR><BEL>hr" and whose log says
+    "sysrq <ESC>[1m<CR><BEL>red crash" where it said "sysrq triggered crash"."""
+    def run(*args):
+        return subprocess.run([exe, elf, *args], capture_output=True, text=True, timeout=TIMEOUT).stdout
+    pob = int(run("rd", "page_offset_base").split()[1], 16)
+    comm_off = int(re.search(r"0x([0-9a-f]+) \|\s+16 \*/\s+char comm\[16\];", run("whatis", "task_struct")).group(1), 16)
+    task = next(int(line.split()[3], 16) for line in run("ps").splitlines()[1:] if line.split()[-1] == "kthreadd")
+    comm_file = elf_file_offset(elf, task + comm_off - pob, 16)
+    dst = os.path.join(tmp, "control.elf")
+    shutil.copyfile(elf, dst)
+    n = 0
+    with open(dst, "r+b") as f, mmap.mmap(f.fileno(), 0) as m:
+        m[comm_file:comm_file + 16] = b"kt\x1b[31m\r\x07hr".ljust(16, b"\0")
+        at = m.find(b"sysrq triggered crash")
+        while at >= 0:
+            m[at:at + 21] = b"sysrq \x1b[1m\r\x07red crash"
+            n += 1
+            at = m.find(b"sysrq triggered crash", at + 21)
+    return dst, n
+
+
+def check_control_characters(tap, label, exe, path, n_log):
+    r = subprocess.run([exe, path, "-c", "ps; log; bt 2; task 2; sys"], capture_output=True, text=True,
+                       timeout=TIMEOUT, errors="replace")
+    tap.ok(r.returncode == 0 and not RAW_CONTROL.search(r.stdout) and not SANITIZER.search(r.stderr),
+           f"{label}: ps, log, bt, task, sys write no raw control characters from the dump",
+           f"exit {r.returncode}: {[m.group(0) for m in RAW_CONTROL.finditer(r.stdout)][:5]} {r.stderr[-500:]}")
+    tap.ok(r.stdout.count("kt\\x1b[31m\\x0d\\x07hr") >= 3,
+           f"{label}: the task name is shown escaped in ps, bt and task", r.stdout[:1500])
+    tap.ok(n_log > 0 and "sysrq \\x1b[1m\\x0d\\x07red crash" in r.stdout,
+           f"{label}: the log and panic line are shown escaped ({n_log} copies in the file)", r.stdout[-1500:])
+    j = subprocess.run([exe, "--json", path, "ps"], capture_output=True, text=True, timeout=TIMEOUT)
+    tap.ok(j.returncode == 0 and '"kt\\u001b[31m\\u000d\\u0007hr"' in j.stdout,
+           f"{label}: JSON keeps the name, escaped as JSON", j.stdout[:600])
+
+
+def damage_log_record(path, text):
+    """Overwrites the owner id of every printk text block holding text (the 8 bytes before it):
+    the record's descriptor then points at a block another record owns. Returns how many."""
+    n = 0
+    with open(path, "r+b") as f, mmap.mmap(f.fileno(), 0) as m:
+        at = m.find(text)
+        while at >= 0:
+            m[at - 8:at] = b"\xee" * 8
+            n += 1
+            at = m.find(text, at + len(text))
+    return n
+
+
+def check_damaged_log(tap, bins, path):
+    """A record whose text block is overwritten: log and sys say which record could not be read;
+    with the panic line's record damaged, sys must not say there is no panic in the log."""
+    n = damage_log_record(path, b"sysrq: Trigger a crash")
+    for label, exe in bins:
+        r = subprocess.run([exe, path, "log"], capture_output=True, text=True, timeout=TIMEOUT)
+        tap.ok(n > 0 and r.returncode == 1 and re.search(r"\(record \d+ unreadable: its text block .* belongs to "
+                                                         r"record id 0xeeeeeeeeeeeeeeee", r.stdout)
+               and "1 record could not be read" in r.stderr,
+               f"{label}: log names the record whose text is overwritten and exits 1", r.stderr)
+        j = subprocess.run([exe, "--json", path, "log"], capture_output=True, text=True, timeout=TIMEOUT)
+        recs = [x for x in json.loads(j.stdout)["records"] if "damage" in x] if j.stdout else []
+        tap.ok(j.returncode == 1 and len(recs) == 1 and "belongs to record id" in recs[0]["damage"],
+               f"{label}: log --json marks the record with damage", j.stdout[-600:])
+    n = damage_log_record(path, b"Kernel panic - not syncing: sysrq")
+    for label, exe in bins:
+        r = subprocess.run([exe, path, "sys"], capture_output=True, text=True, timeout=TIMEOUT)
+        tap.ok(n > 0 and r.returncode == 1 and "none in the kernel log" not in r.stdout
+               and re.search(r"PANIC: \(unknown: the kernel log cannot be read: 2 records could not be read", r.stdout),
+               f"{label}: with the panic line's record damaged, sys says the log could not be read", r.stdout)
+        j = subprocess.run([exe, "--json", path, "sys"], capture_output=True, text=True, timeout=TIMEOUT)
+        doc = json.loads(j.stdout) if j.stdout else {}
+        tap.ok(j.returncode == 1 and doc.get("incomplete") is True and doc.get("panic_message") is None
+               and "could not be read" in (doc.get("log_error") or ""),
+               f"{label}: sys --json: incomplete, log_error says why", j.stdout[-800:])
+
+
+def check_task_lists(tap, bins, path):
+    """init_task.tasks looped back into itself, then emptied: ps must stop at the loop without
+    listing a task twice, and must call an empty list damaged, never exit 0 with idle tasks."""
+    exe = bins[-1][1]
+
+    def run(*args):
+        return subprocess.run([exe, path, *args], capture_output=True, text=True, timeout=TIMEOUT)
+    with open(path, "rb") as f:
+        phys_base = int(re.search(rb"NUMBER\(phys_base\)=(-?\d+)", f.read(1 << 20)).group(1))
+    pob = int(run("rd", "page_offset_base").stdout.split()[1], 16)
+    tasks_off = int(re.search(r"0x([0-9a-f]+) \|\s+16 \*/\s+struct list_head tasks;",
+                              run("whatis", "task_struct").stdout).group(1), 16)
+    init_task = int(run("sym", "init_task").stdout.split()[0], 16)
+    # Processes follow init_task.tasks: the tenth's next goes back to the second.
+    leaders = []
+    node = init_task + tasks_off
+    with open(path, "r+b") as f, mmap.mmap(f.fileno(), 0) as m:
+        def kphys(va):
+            return va - 0xffffffff80000000 + phys_base if va >= 0xffffffff80000000 else va - pob
+
+        def at(va):
+            return elf_file_offset(path, kphys(va), 8)
+        for _ in range(10):
+            node, = struct.unpack_from("<Q", m, at(node))
+            leaders.append(node)
+        m[at(leaders[9]):at(leaders[9]) + 8] = struct.pack("<Q", leaders[1])
+    for label, exe in bins:
+        r = subprocess.run([exe, path, "ps"], capture_output=True, text=True, timeout=TIMEOUT)
+        addrs = [line.split()[-3] for line in r.stdout.splitlines()[1:]]
+        dup = sorted({a for a in addrs if addrs.count(a) > 1 and a != f"{init_task:016x}"})
+        tap.ok(r.returncode == 1 and "loops" in r.stderr and not dup and len(addrs) > 3,
+               f"{label}: a looping task list stops at the loop, no task listed twice ({len(addrs)} listed)",
+               f"exit {r.returncode} {r.stderr} duplicates {dup}")
+    with open(path, "r+b") as f, mmap.mmap(f.fileno(), 0) as m:
+        head = at(init_task + tasks_off)
+        m[head:head + 16] = struct.pack("<QQ", init_task + tasks_off, init_task + tasks_off)
+    for label, exe in bins:
+        r = subprocess.run([exe, path, "ps"], capture_output=True, text=True, timeout=TIMEOUT)
+        tap.ok(r.returncode == 1 and "task list is damaged: init_task.tasks" in r.stderr,
+               f"{label}: an emptied task list is reported as damaged", f"exit {r.returncode} {r.stderr}")
+
+
+def check_incomplete_json(tap, label, exe, path):
+    """A list whose walk stopped says so in JSON, and the document still validates."""
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "cli"))
+    from render_test import SCHEMA_FILE, validate
+    with open(SCHEMA_FILE) as f:
+        schema = json.load(f)
+    r = subprocess.run([exe, "--json", path, "log"], capture_output=True, text=True, timeout=TIMEOUT)
+    doc = json.loads(r.stdout) if r.stdout.strip() else {}
+    errs = validate(doc, schema["documents"]["log"], schema["$defs"]) if doc else ["no document"]
+    tap.ok(r.returncode == 1 and "truncated" in doc.get("incomplete", {}).get("error", "") and not errs,
+           f"{label}: log --json of a truncated dump is marked incomplete, with why, and validates",
+           f"exit {r.returncode} {errs[:4]} {r.stdout[-400:]}")
+
+
+def check_low_addresses(tap, label, exe, lab):
+    """In a QEMU dump libkdumpfile maps low virtual addresses onto physical memory: below the
+    kernel's address space nothing may be read (rd 0x30 gave the BIOS interrupt table)."""
+    n = 0
+    for scenario in ("qemu-dump-vmcoreinfo", "qemu-dump"):
+        dump = os.path.join(lab, scenario, "vmcore.qemu.elf")
+        if not tap.ok(os.path.exists(dump), f"{scenario}: dump exists", dump):
+            continue
+        r = subprocess.run([exe, dump, "rd", "0x30", "2"], capture_output=True, text=True, timeout=TIMEOUT)
+        n += tap.ok(r.returncode == 1 and not r.stdout and "below the kernel's address space" in r.stderr,
+                    f"{label}: {scenario}: rd 0x30 is refused, no memory shown", r.stdout + r.stderr)
+        r = subprocess.run([exe, dump, "bt", "-a"], capture_output=True, text=True, timeout=TIMEOUT)
+        n += tap.ok("f000d42e" not in r.stdout and not SANITIZER.search(r.stderr),
+                    f"{label}: {scenario}: bt -a shows no frame read from the BIOS vectors", r.stdout[-800:])
+    return n
+
+
+def main():
+    tap = Tap()
+    panic = os.path.join(lab_root(), "panic")
+    bins = binaries(tap)
+    needed = ["vmcore.kdump", "vmcore.elf", "vmcore.flat", "vmcore.lzo.kdump"]
+    missing = [n for n in needed if not os.path.exists(os.path.join(panic, n))]
+    if not tap.ok(not missing, "the panic scenario's dump files exist", f"missing in {panic}: {missing}"):
+        tap.done()
+    checked = runs = 0
+    with tempfile.TemporaryDirectory(prefix="ktriage-hostile-") as tmp:
+        cases = inputs(tmp, panic)
+        for label, exe in bins:
+            for name, path, commands, expect in cases:
+                check_run(tap, label, exe, name, path, commands, expect)
+                runs += 1
+            check_exit_codes(tap, label, exe, os.path.join(panic, "vmcore.kdump"))
+            check_low_addresses(tap, label, exe, lab_root())
+            check_incomplete_json(tap, label, exe, os.path.join(tmp, "cut25.kdump"))
+        control, n_log = control_characters_copy(tmp, bins[-1][1], os.path.join(panic, "vmcore.elf"))
+        for label, exe in bins:
+            check_control_characters(tap, label, exe, control, n_log)
+        check_damaged_log(tap, bins, control)
+        check_task_lists(tap, bins, control)
+        checked = len({path for _, path, _, _ in cases}) + 1
+    print(f"# {checked} damaged files, {runs} runs on {len(bins)} builds")
+    tap.ok(checked > 0 and len(bins) == 2, "damaged files were checked on both builds", f"{checked} files, {len(bins)} builds")
+    tap.done()
+
+
+if __name__ == "__main__":
+    main()
