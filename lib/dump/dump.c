@@ -64,8 +64,7 @@ static void use_qemu_cr3(struct kt_dump *dump)
 /* libkdumpfile's own page cache is kept small. The reader keeps whole pages itself
  * (page_cache.h), while 0.5.1 searches its cache from end to end on every miss, under a lock:
  * at the default 1024 pages a page read from a kdump-compressed file took 12.5 us, at 64 8 us,
- * most of it zlib. (It is not made larger: at 4096 pages 0.5.1 reports sound pages of
- * kdump-compressed files as corrupt.) */
+ * most of it zlib. */
 static const unsigned int LIBKDUMPFILE_CACHE_PAGES = 64;
 
 /*

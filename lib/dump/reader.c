@@ -174,9 +174,11 @@ static struct kt_error *read_direct(struct kt_reader *reader, kdump_addrspace_t 
 {
 	size_t done = len;
 	kdump_status status = kdump_read(reader->ctx, space, addr, buf, &done);
+	// A page left out of the file before the end of the read, or before the address it failed
+	// at, is where it stopped.
 	uint64_t excluded;
-	if (status == KDUMP_OK && reader->dump->zero_excluded &&
-	    find_excluded(reader, space, addr, buf, len, &excluded))
+	if (reader->dump->zero_excluded &&
+	    find_excluded(reader, space, addr, buf, status == KDUMP_OK ? len : done, &excluded))
 		return kt_error_fault(excluded, "0x%016llx%s: %s", (unsigned long long)excluded,
 				      space == KDUMP_KVADDR ? "" : " (physical)",
 				      status_reason(KDUMP_ERR_NODATA));
