@@ -102,11 +102,23 @@ static void free_ctx(kdump_ctx_t *ctx)
 /* libkdumpfile's own page cache is kept small. The reader keeps whole pages itself
  * (page_cache.h), while 0.5.1 searches its cache from end to end on every miss, under a lock:
  * at the default 1024 pages a page read from a kdump-compressed file took 12.5 us, at 64 8 us,
- * most of it zlib. (It is not made larger: at 4096 pages 0.5.1 reports sound pages of
- * kdump-compressed files as corrupt.) */
+ * most of it zlib. */
 static const unsigned int LIBKDUMPFILE_CACHE_PAGES = 64;
 
-/* A context on the open file, ready to translate kernel addresses; *what says which step failed. */
+/*
+ * libkdumpfile up to 0.5.4 (fixed upstream by commit e63dab4, "cache: Get data buffer before
+ * adjusting ghost partition size") can give a page read a NULL buffer. Its page cache (ARC)
+ * remembers the keys of pages it evicted ("ghosts"); a page read that fails gives its slot back
+ * unused, and if a ghost is read while a slot is unused, 0.5.1 takes that ghost's own NULL buffer
+ * instead of the free one. The page then fails to inflate (zlib: Z_STREAM_ERROR, "dump data is
+ * corrupt"), or a page stored uncompressed is copied to address 0. Which reads meet it depends
+ * only on their order on a context: reading ahead, which takes pages from the other thread
+ * instead, changes that order. The page reads that fail are those of pages the filter left out of
+ * a kdump-compressed file: read as zeros instead, they fill their slot, and the reader tells them
+ * by the file's page map (reader.c, zero_page_excluded).
+ *
+ * A context on the open file, ready to translate kernel addresses; *what says which step failed.
+ */
 static kdump_status ctx_open(kdump_ctx_t *ctx, int fd, const char **what)
 {
 	*what = NULL;
@@ -117,7 +129,14 @@ static kdump_status ctx_open(kdump_ctx_t *ctx, int fd, const char **what)
 		return status;
 	// Until the OS type is set, libkdumpfile cannot translate kernel virtual addresses.
 	*what = "cannot set up Linux address translation";
-	return kdump_set_string_attr(ctx, KDUMP_ATTR_OSTYPE, "linux");
+	if ((status = kdump_set_string_attr(ctx, KDUMP_ATTR_OSTYPE, "linux")) != KDUMP_OK)
+		return status;
+	const char *format;
+	if (kdump_get_string_attr(ctx, KDUMP_ATTR_FILE_FORMAT, &format) != KDUMP_OK ||
+	    strcmp(format, "diskdump"))
+		return KDUMP_OK;
+	*what = "cannot read excluded pages as zeros";
+	return kdump_set_number_attr(ctx, KDUMP_ATTR_ZERO_EXCLUDED, 1);
 }
 
 struct kt_error *kt_dump_open(const char *path, struct kt_dump **ret)
@@ -163,6 +182,7 @@ struct kt_error *kt_dump_open(const char *path, struct kt_dump **ret)
 	const char *format;
 	dump->compressed = kdump_get_string_attr(dump->ctx, KDUMP_ATTR_FILE_FORMAT, &format) == KDUMP_OK &&
 			   (!strcmp(format, "diskdump") || !strcmp(format, "lkcd"));
+	dump->zero_excluded = dump->compressed && !strcmp(format, "diskdump");
 	char *raw = NULL;
 	dump->has_vmcoreinfo = kdump_vmcoreinfo_raw(dump->ctx, &raw) == KDUMP_OK;
 	free(raw);

@@ -18,6 +18,7 @@ struct kt_dump {
 	bool flattened;       /* reassembled from makedumpfile -F into a memory file */
 	bool la57;            /* 5-level paging: canonical addresses have 57 bits */
 	bool compressed;      /* kdump-compressed or LKCD: pages are inflated on every read */
+	bool zero_excluded;   /* libkdumpfile reads pages left out of the file as zeros (dump.c) */
 	struct kt_truncation truncation; /* ELF segments cut off by a short file */
 	bool has_vmcoreinfo;  /* the file carries VMCOREINFO (kt_vmcoreinfo_present) */
 	struct kt_qemu_cpu *qemu_cpus;   /* QEMU dump-guest-memory CPU notes, in CPU order */

@@ -118,6 +118,59 @@ truncated:
 			      (unsigned long long)t->file_size, (unsigned long long)t->needed_size);
 }
 
+static bool all_zero(const uint8_t *p, size_t len)
+{
+	return !len || (!p[0] && !memcmp(p, p + 1, len - 1));
+}
+
+/* Whether the page at page_addr, which libkdumpfile read as zeros, is one the filter left out of
+ * the file (dump.c says why such pages are read so). */
+static bool zero_page_excluded(struct kt_reader *reader, kdump_addrspace_t space, uint64_t page_addr)
+{
+	uint64_t phys = page_addr;
+	if (space == KDUMP_KVADDR) {
+		addrxlat_ctx_t *axctx;
+		addrxlat_sys_t *axsys;
+		if (kdump_get_addrxlat(reader->ctx, &axctx, &axsys) != KDUMP_OK)
+			return false;
+		addrxlat_fulladdr_t fa = {.addr = page_addr, .as = ADDRXLAT_KVADDR};
+		addrxlat_status st = addrxlat_fulladdr_conv(&fa, ADDRXLAT_MACHPHYSADDR, axctx, axsys);
+		addrxlat_ctx_decref(axctx);
+		addrxlat_sys_decref(axsys);
+		if (st != ADDRXLAT_OK)
+			return false;
+		phys = fa.addr;
+	}
+	kdump_attr_t pagemap;
+	if (kdump_get_attr(reader->ctx, "file.pagemap", &pagemap) != KDUMP_OK ||
+	    pagemap.type != KDUMP_BITMAP)
+		return false;
+	// The bitmap stays the context's (0.5.1 takes no reference for the caller).
+	kdump_addr_t pfn = phys / KT_PAGE_SIZE, next = pfn;
+	return kdump_bmp_find_set(pagemap.val.bitmap, &next) != KDUMP_OK || next != pfn;
+}
+
+/* The first page of [addr, addr + len), just read as buf, that was left out of the file; false
+ * if none was. */
+static bool find_excluded(struct kt_reader *reader, kdump_addrspace_t space, uint64_t addr,
+			  const uint8_t *buf, size_t len, uint64_t *bad)
+{
+	while (len) {
+		uint64_t page_addr = addr & ~(uint64_t)(KT_PAGE_SIZE - 1);
+		size_t chunk = KT_PAGE_SIZE - (addr - page_addr);
+		if (chunk > len)
+			chunk = len;
+		if (all_zero(buf, chunk) && zero_page_excluded(reader, space, page_addr)) {
+			*bad = addr;
+			return true;
+		}
+		addr += chunk;
+		buf += chunk;
+		len -= chunk;
+	}
+	return false;
+}
+
 /* One libkdumpfile read of exactly [addr, addr + len): the error names the first address that
  * could not be read and why. */
 static struct kt_error *read_direct(struct kt_reader *reader, kdump_addrspace_t space,
@@ -125,6 +178,14 @@ static struct kt_error *read_direct(struct kt_reader *reader, kdump_addrspace_t 
 {
 	size_t done = len;
 	kdump_status status = kdump_read(reader->ctx, space, addr, buf, &done);
+	// A page left out of the file before the end of the read, or before the address it failed
+	// at, is where it stopped.
+	uint64_t excluded;
+	if (reader->dump->zero_excluded &&
+	    find_excluded(reader, space, addr, buf, status == KDUMP_OK ? len : done, &excluded))
+		return kt_error_fault(excluded, "0x%016llx%s: %s", (unsigned long long)excluded,
+				      space == KDUMP_KVADDR ? "" : " (physical)",
+				      status_reason(KDUMP_ERR_NODATA));
 	if (status == KDUMP_OK)
 		return NULL;
 	int saved_errno = errno;
@@ -165,7 +226,9 @@ static const uint8_t *cached_page(struct kt_reader *reader, kdump_addrspace_t sp
 		return slot;
 	}
 	size_t done = KT_PAGE_SIZE;
-	if (kdump_read(reader->ctx, space, page_addr, slot, &done) == KDUMP_OK) {
+	if (kdump_read(reader->ctx, space, page_addr, slot, &done) == KDUMP_OK &&
+	    !(reader->dump->zero_excluded && all_zero(slot, KT_PAGE_SIZE) &&
+	      zero_page_excluded(reader, space, page_addr))) {
 		if (reader->shared)
 			kt_shared_pages_put(reader->shared, space, page_addr, slot);
 		return slot;

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <stdint.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include "core/error.h"
 #include "dump/parallel_read.h"
@@ -215,6 +216,89 @@ static void test_filtered_page(struct kt_program *prog)
 	kt_error_destroy(err);
 }
 
+/*
+ * Pages read again after libkdumpfile evicted them, each right after a read that failed. Its
+ * page cache (0.5.1, cache.c) gives an evicted page that is read again while the cache has a free
+ * slot, which a failed read leaves behind, a NULL buffer: the page then fails to inflate ("dump
+ * data is corrupt"), or a page stored uncompressed is copied to address 0. On one context, without
+ * the reader's own cache: twice libkdumpfile's cache size of pages the file holds, then each of
+ * the first half again after a page the filter excluded. Every page must read as it did the
+ * first time. In a child process, so that a crash in libkdumpfile is a failed test.
+ */
+struct reread_counts {
+	size_t compared, failed, differ, excluded;
+};
+
+static void reread_after_failed_reads(struct kt_program *prog, const uint64_t *pfns, size_t half,
+				      uint64_t excluded_pfn, struct reread_counts *c)
+{
+	// Uncached: every read is one libkdumpfile read on the dump's context.
+	struct kt_reader r = {.dump = prog->dump, .ctx = prog->dump->ctx, .pgtable = prog->dump->pgtable};
+	uint8_t *want = malloc(2 * half * 4096), got[4096], buf[8];
+	for (size_t i = 0; want && i < 2 * half; i++) {
+		struct kt_error *err = kt_read_phys(&r, pfns[i] * 4096, want + i * 4096, 4096);
+		if (err) {
+			tap_diag("first read of pfn 0x%llx: %s", (unsigned long long)pfns[i],
+				 kt_error_message(err));
+			kt_error_destroy(err);
+			free(want);
+			return;
+		}
+	}
+	for (size_t i = half; want && i-- > 0; c->compared++) {
+		struct kt_error *xerr = kt_read_phys(&r, excluded_pfn * 4096, buf, sizeof(buf));
+		c->excluded += has_substr(xerr, "excluded from the dump");
+		kt_error_destroy(xerr);
+		struct kt_error *err = kt_read_phys(&r, pfns[i] * 4096, got, sizeof(got));
+		if (err && c->failed++ < 3)
+			tap_diag("pfn 0x%llx: %s", (unsigned long long)pfns[i], kt_error_message(err));
+		c->differ += !err && memcmp(got, want + i * 4096, sizeof(got));
+		kt_error_destroy(err);
+	}
+	free(want);
+}
+
+static void test_reread_after_failed_read(struct kt_program *prog, uint64_t excluded_pfn)
+{
+	kdump_ctx_t *ctx = prog->dump->ctx;
+	kdump_attr_t size, file;
+	if (!tap_ok(excluded_pfn && kdump_get_attr(ctx, "cache.size", &size) == KDUMP_OK &&
+			    size.val.number > 0 && kdump_get_attr(ctx, "file.pagemap", &file) == KDUMP_OK,
+		    "an excluded page, libkdumpfile's cache size and the file's page map"))
+		return;
+	size_t half = size.val.number, found = 0;
+	uint64_t *pfns = calloc(2 * half, sizeof(*pfns));
+	for (kdump_addr_t pfn = 0x1000; pfns && found < 2 * half; pfn++) {
+		if (kdump_bmp_find_set(file.val.bitmap, &pfn) != KDUMP_OK)
+			break;
+		pfns[found++] = pfn;
+	}
+	int pipe_fds[2];
+	struct reread_counts c = {0};
+	pid_t child = found == 2 * half && !pipe(pipe_fds) ? fork() : -1;
+	if (child == 0) {
+		close(pipe_fds[0]);
+		reread_after_failed_reads(prog, pfns, half, excluded_pfn, &c);
+		fflush(stdout);
+		_exit(write(pipe_fds[1], &c, sizeof(c)) == sizeof(c) ? 0 : 1);
+	}
+	int status = -1;
+	if (child > 0) {
+		close(pipe_fds[1]);
+		if (read(pipe_fds[0], &c, sizeof(c)) != sizeof(c))
+			c = (struct reread_counts){0};
+		close(pipe_fds[0]);
+		waitpid(child, &status, 0);
+		if (WIFSIGNALED(status))
+			tap_diag("the reads were killed by signal %d", WTERMSIG(status));
+	}
+	tap_ok(status == 0 && c.compared == half && !c.failed && !c.differ && c.excluded == half,
+	       "%zu of %zu pages read again after a failed read, each as before (%zu fail, %zu differ; "
+	       "%zu reads of the excluded page say so; libkdumpfile caches %zu pages)",
+	       c.compared - c.failed - c.differ, half, c.failed, c.differ, c.excluded, half);
+	free(pfns);
+}
+
 static void test_log(struct kt_program *prog);
 
 /* kallsyms of the dump at path as mode reads them: the table in words (count, then each
@@ -410,6 +494,7 @@ int main(void)
 			test_symbols_and_reads(prog);
 			test_filtered_page(prog);
 			test_parallel_reads(prog, excluded_pfn(prog));
+			test_reread_after_failed_read(prog, excluded_pfn(prog));
 			test_log(prog);
 			kt_program_destroy(prog);
 		} else {
