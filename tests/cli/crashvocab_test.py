@@ -275,15 +275,17 @@ def check_bt_raw(tap, name, dump, gt, counts):
 
 
 def module_functions(d):
-    """{name: size} of every function with a size in the scenario's ktest modules' ELF symbol tables."""
-    out = {}
+    """{name: size} of every function with a size in the scenario's ktest modules' ELF symbol tables.
+    A name two modules both define (init_module, cleanup_module) names no one function: left out."""
+    out, seen = {}, {}
     for ko in sorted(f for f in os.listdir(d) if f.startswith("ktest_") and f.endswith(".ko")):
         r = subprocess.run(["readelf", "-sW", os.path.join(d, ko)], capture_output=True, text=True)
         for line in r.stdout.splitlines():
             f = line.split()
             if len(f) >= 8 and f[3] == "FUNC" and int(f[2], 0 if f[2].startswith("0x") else 10) > 0:
                 out[f[7]] = int(f[2], 0 if f[2].startswith("0x") else 10)
-    return out
+                seen.setdefault(f[7], set()).add(ko)
+    return {name: size for name, size in out.items() if len(seen[name]) == 1}
 
 
 def check_dis_ends(tap, name, dump, d, counts):
