@@ -32,15 +32,6 @@ const char *kt_batch_status_name(enum kt_batch_status s)
 	return "?";
 }
 
-static const char *date(char *buf, size_t size, bool known, int64_t t)
-{
-	struct tm tm;
-	time_t tt = (time_t)t;
-	if (!known || !gmtime_r(&tt, &tm) || !strftime(buf, size, "%Y-%m-%d %H:%M:%S", &tm))
-		snprintf(buf, size, "%-19s", "?");
-	return buf;
-}
-
 void kt_batch_dump_render(FILE *out, const struct kt_batch_dump *d)
 {
 	fprintf(out, "%-10s %s", kt_batch_status_name(d->status), d->path);
@@ -55,7 +46,7 @@ void kt_batch_dump_render(FILE *out, const struct kt_batch_dump *d)
 		return;
 	}
 	char when[32];
-	fprintf(out, "  %s UTC  %s  \"%s\"  %s", date(when, sizeof(when), d->has_crash_time, d->crash_time),
+	fprintf(out, "  %s UTC  %s  \"%s\"  %s", kt_store_date_text(when, sizeof(when), d->has_crash_time, d->crash_time),
 		d->release ? d->release : "?", d->panic_message ? d->panic_message : "no panic message",
 		d->signature ? d->signature : "?");
 	if (d->signature_hash)
@@ -86,8 +77,8 @@ static void summary_text(FILE *out, const struct kt_batch_summary *s)
 		const struct kt_batch_group *g = &s->groups[i];
 		char first[32], last[32];
 		fprintf(out, "%6zu %7" PRIu64 "  %s  %s  %s", g->count, g->stored,
-			date(first, sizeof(first), g->stored, g->first_seen),
-			date(last, sizeof(last), g->stored, g->last_seen), g->signature);
+			kt_store_date_text(first, sizeof(first), g->stored, g->first_seen),
+			kt_store_date_text(last, sizeof(last), g->stored, g->last_seen), g->signature);
 		if (g->hash)
 			fprintf(out, " [%s]", g->hash);
 		if (g->known_bug)

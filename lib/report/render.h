@@ -37,6 +37,7 @@ void kt_source_json(FILE *out, struct kt_program *prog, const struct kt_frame *f
 void kt_backtrace_json(FILE *out, const struct kt_backtrace *bt);
 void kt_finding_json(FILE *out, const struct kt_finding *f);
 /* A known issue: "PREFIXBUG: NOTE (match PATTERN, line N)" and its JSON object (null for NULL). */
+const char *kt_store_date_text(char *buf, size_t size, bool known, int64_t t);
 void kt_known_issue_text(FILE *out, const char *prefix, const struct kt_known_issue *issue);
 void kt_known_issue_json(FILE *out, const struct kt_known_issue *issue);
 

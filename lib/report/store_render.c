@@ -6,8 +6,10 @@
 
 #include "ktriage.h"
 #include "report/json.h"
+#include "report/render.h"
 
-static const char *date(char *buf, size_t size, bool known, int64_t t)
+/* A time the store keeps, as its rows print it: UTC to the second, or "?" padded to the same width. */
+const char *kt_store_date_text(char *buf, size_t size, bool known, int64_t t)
 {
 	struct tm tm;
 	time_t tt = (time_t)t;
@@ -44,8 +46,8 @@ void kt_store_signatures_render(FILE *out, enum kt_format format, const struct k
 	for (size_t i = 0; i < n; i++) {
 		const struct kt_store_signature *r = &rows[i];
 		char first[32], last[32];
-		fprintf(out, "%6" PRIu64 "  %s  %s  %s", r->count, date(first, sizeof(first), true, r->first_seen),
-			date(last, sizeof(last), true, r->last_seen), r->text);
+		fprintf(out, "%6" PRIu64 "  %s  %s  %s", r->count, kt_store_date_text(first, sizeof(first), true, r->first_seen),
+			kt_store_date_text(last, sizeof(last), true, r->last_seen), r->text);
 		if (r->hash)
 			fprintf(out, " [%s]", r->hash);
 		if (r->known_bug)
@@ -101,7 +103,7 @@ void kt_store_dumps_render(FILE *out, enum kt_format format, const struct kt_sto
 		const struct kt_store_dump *r = &rows[i];
 		char when[32];
 		fprintf(out, "%.16s  %s UTC  %-8s %s  %s", r->sha256,
-			date(when, sizeof(when), r->has_crash_time, r->crash_time), r->status,
+			kt_store_date_text(when, sizeof(when), r->has_crash_time, r->crash_time), r->status,
 			r->release ? r->release : "?", r->path);
 		if (r->signature)
 			fprintf(out, "  %s", r->signature);
