@@ -3,13 +3,34 @@
 #ifndef KT_CORE_UTIL_H
 #define KT_CORE_UTIL_H
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/types.h>
+#include <unistd.h>
 
 #define KT_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Reads len bytes at off, through short reads and EINTR: the bytes read (fewer when the file
+ * ends first), or -1 with errno set. */
+static inline ssize_t kt_pread_full(int fd, uint64_t off, void *buf, size_t len)
+{
+	size_t done = 0;
+	while (done < len) {
+		ssize_t n = pread(fd, (char *)buf + done, len - done, (off_t)(off + done));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			break;
+		done += (size_t)n;
+	}
+	return (ssize_t)done;
+}
 
 static inline void kt_freep(void *p)
 {

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "core/error.h"
+#include "core/util.h"
 #include "dump/flattened.h"
 
 enum { FLAT_HEADER_SIZE = 4096, FLAT_COPY_CHUNK = 1 << 20 };
@@ -32,19 +33,13 @@ bool kt_flattened_detect(int fd)
 
 static struct kt_error *read_full(int fd, uint64_t off, void *buf, size_t len, const char *path)
 {
-	size_t done = 0;
-	while (done < len) {
-		ssize_t n = pread(fd, (char *)buf + done, len - done, (off_t)(off + done));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return kt_error_create(KT_ERROR_OS, "%s: %m", path);
-		if (n == 0)
-			return kt_error_create(KT_ERROR_BAD_DATA,
-					       "%s: flattened dump truncated at byte %llu (no end marker)",
-					       path, (unsigned long long)(off + done));
-		done += (size_t)n;
-	}
+	ssize_t n = kt_pread_full(fd, off, buf, len);
+	if (n < 0)
+		return kt_error_create(KT_ERROR_OS, "%s: %m", path);
+	if ((size_t)n < len)
+		return kt_error_create(KT_ERROR_BAD_DATA,
+				       "%s: flattened dump truncated at byte %llu (no end marker)", path,
+				       (unsigned long long)(off + (uint64_t)n));
 	return NULL;
 }
 

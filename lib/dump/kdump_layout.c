@@ -76,21 +76,14 @@ static uint64_t u64_at(const unsigned char *p, size_t off)
 static struct kt_error *read_at(int fd, uint64_t off, void *buf, size_t len, const char *what,
 				uint64_t file_size)
 {
-	size_t done = 0;
-	while (done < len) {
-		ssize_t n = pread(fd, (char *)buf + done, len - done, (off_t)(off + done));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return kt_error_create(KT_ERROR_OS, "reading the kdump %s: %m", what);
-		if (n == 0)
-			return kt_error_create(KT_ERROR_BAD_DATA,
-					       "the dump file is truncated: the kdump %s (%zu bytes at "
-					       "offset %llu) lies past its end (%llu bytes)",
-					       what, len, (unsigned long long)off,
-					       (unsigned long long)file_size);
-		done += (size_t)n;
-	}
+	ssize_t n = kt_pread_full(fd, off, buf, len);
+	if (n < 0)
+		return kt_error_create(KT_ERROR_OS, "reading the kdump %s: %m", what);
+	if ((size_t)n < len)
+		return kt_error_create(KT_ERROR_BAD_DATA,
+				       "the dump file is truncated: the kdump %s (%zu bytes at "
+				       "offset %llu) lies past its end (%llu bytes)",
+				       what, len, (unsigned long long)off, (unsigned long long)file_size);
 	return NULL;
 }
 
