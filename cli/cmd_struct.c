@@ -169,16 +169,49 @@ int cmd_member_at(struct cli_context *ctx, int argc, char **argv)
 	return 0;
 }
 
+const char cli_p_help[] =
+	"usage: p[/x|/d] [-x] [-a N] EXPRESSION\n"
+	"       p [-t TYPE] SYMBOL[:CPU|:a][.member...]\n"
+	"  EXPRESSION  C, as gdb reads it:\n"
+	"    numbers     0x178, 376, 0755; + - * / % << >> & | ^ ~ ! == < && ||, C's precedence\n"
+	"    sizeof      sizeof(struct task_struct), sizeof(u64), sizeof init_task.comm\n"
+	"    offsetof    offsetof(struct task_struct, se.on_rq)\n"
+	"    variables   jiffies, init_task.comm, MODULE:NAME, runqueues:1 (CPU 1's copy)\n"
+	"    casts       (struct task_struct *)0xffff888003a10000, (u8)0x1ff\n"
+	"    pointers    &init_task, *(struct rq *)ADDR, ptr->member, arr[3], &init_task + 1\n"
+	"  SYMBOL:a    every CPU's copy of a per-CPU variable; a bare per-CPU SYMBOL: its\n"
+	"              address on each CPU\n"
+	"  /x, -x      integers in hexadecimal; /d: in decimal (the default)\n"
+	"  -a N        array elements shown before \"... N more\" (default 32)\n"
+	"  -t TYPE     the type of a symbol that the kernel's BTF and debug files do not type\n"
+	"Variables are typed by the kernel's BTF, by the DWARF of the debug vmlinux or of the\n"
+	"module that defines them. Division by zero, shifts past 63 and reads that fail are errors.\n"
+	"Examples: p (0x348 - 0x210)   p/x sizeof(struct task_struct)   p init_task.pid\n"
+	"          p runqueues:0.nr_running   p/x &init_task\n";
+
 int cmd_p(struct cli_context *ctx, int argc, char **argv)
 {
 	struct kt_value_options opts = {.json = ctx->json};
 	const char *type = NULL;
-	if (!value_options(argc, argv, "xa:t:", &opts, &type) || optind >= argc) {
-		fprintf(stderr, "usage: p [-x] [-a N] [-t TYPE] SYMBOL[:CPU|:a][.member...]\n"
-				"       p [-x] [-a N] *(TYPE *)ADDRESS[->member...]\n");
+	const char *fmt = strchr(argv[0], '/');
+	if (fmt && strcmp(fmt, "/x") && strcmp(fmt, "/d")) {
+		fprintf(stderr, "ktriage: p%s: the formats are /x and /d\n", fmt);
 		return 2;
 	}
-	char *expr = join_args(argv, optind, argc);
+	// Options end at the expression: "p -7 / 2" and "p -x -1" are arithmetic.
+	int end = 1;
+	while (end < argc && argv[end][0] == '-' &&
+	       (!strcmp(argv[end], "-x") || ((!strcmp(argv[end], "-a") || !strcmp(argv[end], "-t")) &&
+					     ++end < argc)))
+		end++;
+	int first = end < argc && !strcmp(argv[end], "--") ? end + 1 : end;
+	if (!value_options(end, argv, "xa:t:", &opts, &type) || first >= argc) {
+		fputs(cli_p_help, stderr);
+		return 2;
+	}
+	if (fmt)
+		opts.hex = fmt[1] == 'x';
+	char *expr = join_args(argv, first, argc);
 	if (!expr)
 		return out_of_memory();
 	struct kt_expr_result *result;

@@ -29,7 +29,7 @@ const struct cli_command cli_commands[] = {
 	{"union", "union TYPE ADDR", "the same for a union", cmd_union, NULL},
 	{"whatis", "whatis TYPE|SYM", "a type's members with offsets and sizes (gdb's ptype /o; -r expands all), or a variable's type, or a function's prototype; types from vmlinux, then modules (MODULE:TYPE picks one)", cmd_whatis, NULL},
 	{"member-at", "member-at T OFF", "the member path(s) at byte offset OFF of type T, every union alternative", cmd_member_at, NULL},
-	{"p", "p EXPR", "a variable: [-t TYPE] SYMBOL[:CPU|:a][.member], or *(TYPE *)ADDR[->member]", cmd_p, NULL},
+	{"p", "p[/x|/d] EXPR", "a C expression: numbers and arithmetic, sizeof, offsetof, casts, &, *, ->, [], variables (NAME:CPU per-CPU)", cmd_p, cli_p_help},
 	{"kvm", "kvm", "every KVM VM (owner, vCPUs, memslots) and vCPU (thread, mode, CPU, running now, last exit reason)", cmd_kvm, NULL},
 	{"vmx", "vmx [VCPU]", "VMX state of each vCPU: loaded VMCS, revision id, VMX-abort indicator, MSR lists checked against the SDM; per-CPU VMCS state", cmd_vmx, NULL},
 	{"svm", "svm [VCPU]", "SVM state of each vCPU: the VMCB in use, exit code by name, exit information, key saved registers", cmd_svm, NULL},

@@ -19,8 +19,10 @@ enum { MAX_ARGS = 64, LINE_MAX_LEN = 4096 };
 
 const struct cli_command *cli_find_command(const char *name)
 {
+	// gdb's format suffix: p/x, x/8gx.
+	size_t len = strcspn(name, "/");
 	for (size_t i = 0; i < cli_n_commands; i++)
-		if (!strcmp(cli_commands[i].name, name))
+		if (strlen(cli_commands[i].name) == len && !strncmp(cli_commands[i].name, name, len))
 			return &cli_commands[i];
 	return NULL;
 }
