@@ -32,7 +32,7 @@ struct parser {
 	const char *text;       /* the whole expression, for messages */
 	const char *s;          /* where parsing is */
 	unsigned int depth;
-	struct kt_type_ref long_type, ulong_type;
+	struct kt_type_ref long_type, ulong_type, int_type, uint_type;
 };
 
 static struct kt_error *syntax(const struct parser *p, const char *why)
@@ -87,9 +87,27 @@ static struct kt_object integer(const struct parser *p, uint64_t v, bool is_sign
 	return o;
 }
 
+/* An int or unsigned int (bytes 4) or a long or unsigned long value, cut and extended to its
+ * type as C converts it. */
+static struct kt_object typed_integer(const struct parser *p, uint64_t v, bool is_signed,
+				      unsigned int bytes)
+{
+	if (bytes == 8)
+		return integer(p, v, is_signed);
+	v &= 0xffffffffull;
+	if (is_signed && (v & 0x80000000ull))
+		v |= ~0xffffffffull;
+	struct kt_object o;
+	kt_object_init(&o, p->prog, NULL, is_signed ? p->int_type : p->uint_type, 0);
+	o.is_value = true;
+	o.value = v;
+	return o;
+}
+
 /* A scalar operand as C's arithmetic sees it. */
 struct scalar {
 	uint64_t v;
+	unsigned int bytes;       /* after C's integer promotion: 4 or 8 */
 	bool is_signed;
 	bool is_pointer;
 	uint64_t stride;          /* pointers: the size of what they point at (0: void) */
@@ -114,7 +132,7 @@ static struct kt_error *not_a_number(const struct parser *p, const struct kt_obj
 static struct kt_error *to_scalar(const struct parser *p, const struct kt_object *o,
 				  struct scalar *ret)
 {
-	*ret = (struct scalar){0};
+	*ret = (struct scalar){.bytes = 8};
 	if (o->percpu)
 		return not_a_number(p, o);
 	struct kt_error *err = NULL;
@@ -122,8 +140,13 @@ static struct kt_error *to_scalar(const struct parser *p, const struct kt_object
 	switch (kt_object_kind(o)) {
 	case KT_TYPE_INT:
 	case KT_TYPE_BOOL:
-	case KT_TYPE_ENUM:
-		ret->is_signed = kt_object_is_signed(o);
+	case KT_TYPE_ENUM: {
+		// Promotion: anything narrower than int is an int.
+		uint64_t size = 8;
+		if (kt_object_size(o, &size))
+			size = 8;
+		ret->bytes = size > 4 ? 8 : 4;
+		ret->is_signed = kt_object_is_signed(o) || size < 4;
 		if (ret->is_signed) {
 			int64_t s;
 			err = kt_object_read_signed(o, &s);
@@ -132,6 +155,7 @@ static struct kt_error *to_scalar(const struct parser *p, const struct kt_object
 			err = kt_object_read_unsigned(o, &ret->v);
 		}
 		return err;
+	}
 	case KT_TYPE_POINTER: {
 		if ((err = kt_object_read(o, &ptr)))
 			return err;
@@ -342,12 +366,22 @@ static struct kt_error *parse_number(struct parser *p, struct kt_object *ret)
 	}
 	if (!any && base == 16)
 		return syntax(p, "no digits after 0x");
-	bool is_unsigned = false;
-	while (*p->s == 'u' || *p->s == 'U' || *p->s == 'l' || *p->s == 'L')
-		is_unsigned |= tolower((unsigned char)*p->s++) == 'u';
+	bool is_unsigned = false, is_long = false;
+	while (*p->s == 'u' || *p->s == 'U' || *p->s == 'l' || *p->s == 'L') {
+		bool u = tolower((unsigned char)*p->s++) == 'u';
+		is_unsigned |= u;
+		is_long |= !u;
+	}
 	if (isalnum((unsigned char)*p->s) || *p->s == '_')
 		return syntax(p, "a number runs into a name");
-	*ret = integer(p, v, !is_unsigned && v <= INT64_MAX);
+	// C's type of a constant: the first of int, unsigned int (not for decimal), long,
+	// unsigned long that holds it, as gdb types it too (so p/x -1 is 0xffffffff).
+	if (!is_long && !is_unsigned && v <= INT32_MAX)
+		*ret = typed_integer(p, v, true, 4);
+	else if (!is_long && (is_unsigned || base != 10) && v <= UINT32_MAX)
+		*ret = typed_integer(p, v, false, 4);
+	else
+		*ret = integer(p, v, !is_unsigned && v <= INT64_MAX);
 	return NULL;
 }
 
@@ -529,7 +563,13 @@ static struct kt_error *unary(struct parser *p, struct kt_object *ret)
 		p->s++;
 		if (!(err = unary(p, ret)) && !(err = to_scalar(p, ret, &s))) {
 			uint64_t v = op == '-' ? 0 - s.v : op == '~' ? ~s.v : op == '!' ? !s.v : s.v;
-			*ret = integer(p, v, op == '!' || s.is_signed);
+			if (op == '!')
+				*ret = typed_integer(p, v, true, 4);
+			else if (s.is_pointer)
+				err = kt_error_create(KT_ERROR_INVALID_ARGUMENT,
+						      "'%s': %c of a pointer", p->text, op);
+			else
+				*ret = typed_integer(p, v, s.is_signed, s.bytes);
 		}
 	} else if (op == '*') {
 		p->s++;
@@ -549,8 +589,10 @@ static struct kt_error *unary(struct parser *p, struct kt_object *ret)
 		p->s++;
 		struct kt_object o;
 		if (!(err = unary(p, &o))) {
-			if (o.percpu || (kt_object_kind(&o) == KT_TYPE_VOID && !o.is_value))
-				*ret = integer(p, o.address, false);  // untyped, or a per-CPU offset
+			// An untyped symbol's address is a number; a typed per-CPU variable's a
+			// __percpu pointer (its offset), as in the kernel.
+			if (kt_object_kind(&o) == KT_TYPE_VOID && !o.is_value)
+				*ret = integer(p, o.address, false);
 			else
 				err = kt_object_address_of(&o, ret);
 		}
@@ -589,7 +631,10 @@ static const struct binary_op *peek_op(struct parser *p)
 static struct kt_error *apply(struct parser *p, const char *op, const struct scalar *a,
 			      const struct scalar *b, struct kt_object *ret)
 {
-	bool is_signed = a->is_signed && b->is_signed;
+	// C's usual arithmetic conversions: the wider type; of two as wide, unsigned wins.
+	unsigned int bytes = a->bytes > b->bytes ? a->bytes : b->bytes;
+	bool is_signed = a->bytes == b->bytes ? a->is_signed && b->is_signed
+			 : a->bytes > b->bytes ? a->is_signed : b->is_signed;
 	uint64_t x = a->v, y = b->v, v;
 	// Pointer arithmetic: a pointer and a number move in elements, two pointers differ in them.
 	if ((!strcmp(op, "+") || !strcmp(op, "-")) && (a->is_pointer || b->is_pointer)) {
@@ -607,6 +652,11 @@ static struct kt_error *apply(struct parser *p, const char *op, const struct sca
 		ret->value = *op == '+' ? ptr->v + n * stride : ptr->v - n * stride;
 		return NULL;
 	}
+	if (bytes == 4 && !(op[0] == op[1] && (op[0] == '<' || op[0] == '>'))) {
+		// Both converted to the 32-bit type first: -1 as an unsigned int is 0xffffffff.
+		x = typed_integer(p, x, is_signed, 4).value;
+		y = typed_integer(p, y, is_signed, 4).value;
+	}
 	switch (op[0]) {
 	case '+': v = x + y; break;
 	case '-': v = x - y; break;
@@ -616,7 +666,7 @@ static struct kt_error *apply(struct parser *p, const char *op, const struct sca
 		if (!y)
 			return kt_error_create(KT_ERROR_INVALID_ARGUMENT, "'%s': division by zero",
 					       p->text);
-		if (is_signed && (int64_t)y == -1)  // INT64_MIN / -1 overflows: wrap as the CPU would not
+		if (is_signed && (int64_t)y == -1)  // INT64_MIN / -1 would trap: wrap instead
 			v = op[0] == '/' ? 0 - x : 0;
 		else if (is_signed)
 			v = (uint64_t)(op[0] == '/' ? (int64_t)x / (int64_t)y : (int64_t)x % (int64_t)y);
@@ -634,7 +684,8 @@ static struct kt_error *apply(struct parser *p, const char *op, const struct sca
 				v = x << y;
 			else
 				v = a->is_signed ? (uint64_t)((int64_t)x >> y) : x >> y;
-			*ret = integer(p, v, a->is_signed);
+			// An int shifted past its 32 bits is taken as a long (1 << 40), not cut.
+			*ret = typed_integer(p, v, a->is_signed, y >= 32 ? 8 : a->bytes);
 			return NULL;
 		}
 		if (is_signed)
@@ -642,20 +693,20 @@ static struct kt_error *apply(struct parser *p, const char *op, const struct sca
 					 : (op[1] ? (int64_t)x >= (int64_t)y : (int64_t)x > (int64_t)y);
 		else
 			v = op[0] == '<' ? (op[1] ? x <= y : x < y) : (op[1] ? x >= y : x > y);
-		*ret = integer(p, v, true);
+		*ret = typed_integer(p, v, true, 4);
 		return NULL;
-	case '=': *ret = integer(p, x == y, true); return NULL;
-	case '!': *ret = integer(p, x != y, true); return NULL;
+	case '=': *ret = typed_integer(p, x == y, true, 4); return NULL;
+	case '!': *ret = typed_integer(p, x != y, true, 4); return NULL;
 	case '&':
 		if (op[1]) {
-			*ret = integer(p, x && y, true);
+			*ret = typed_integer(p, x && y, true, 4);
 			return NULL;
 		}
 		v = x & y;
 		break;
 	case '|':
 		if (op[1]) {
-			*ret = integer(p, x || y, true);
+			*ret = typed_integer(p, x || y, true, 4);
 			return NULL;
 		}
 		v = x | y;
@@ -664,7 +715,7 @@ static struct kt_error *apply(struct parser *p, const char *op, const struct sca
 	default:
 		return syntax(p, "unknown operator");
 	}
-	*ret = integer(p, v, is_signed);
+	*ret = typed_integer(p, v, is_signed, bytes);
 	return NULL;
 }
 
@@ -705,8 +756,10 @@ struct kt_error *kt_expr_evaluate(struct kt_program *prog, const char *text,
 				       "an expression of more than %d characters", EVAL_TEXT_MAX - 1);
 	struct parser p = {.prog = prog, .text = text, .s = text};
 	struct kt_error *err = kt_object_lookup_type(prog, "long", &p.long_type);
-	if (err || (err = kt_object_lookup_type(prog, "unsigned long", &p.ulong_type)))
-		return kt_error_prefix(err, "the kernel's types have no long");
+	if (err || (err = kt_object_lookup_type(prog, "unsigned long", &p.ulong_type)) ||
+	    (err = kt_object_lookup_type(prog, "int", &p.int_type)) ||
+	    (err = kt_object_lookup_type(prog, "unsigned int", &p.uint_type)))
+		return kt_error_prefix(err, "the kernel's base types");
 	struct kt_object o;
 	if ((err = expression(&p, &o)))
 		return err;
