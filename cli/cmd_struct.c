@@ -176,7 +176,7 @@ const char cli_p_help[] =
 	"    numbers     0x178, 376, 0755; + - * / % << >> & | ^ ~ ! == < && ||, C's precedence\n"
 	"    sizeof      sizeof(struct task_struct), sizeof(u64), sizeof init_task.comm\n"
 	"    offsetof    offsetof(struct task_struct, se.on_rq)\n"
-	"    variables   jiffies, init_task.comm, MODULE:NAME, runqueues:1 (CPU 1's copy)\n"
+	"    variables   jiffies, init_task.comm, runqueues:1 (CPU 1's copy)\n"
 	"    casts       (struct task_struct *)0xffff888003a10000, (u8)0x1ff\n"
 	"    pointers    &init_task, *(struct rq *)ADDR, ptr->member, arr[3], &init_task + 1\n"
 	"  SYMBOL:a    every CPU's copy of a per-CPU variable; a bare per-CPU SYMBOL: its\n"

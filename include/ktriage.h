@@ -418,6 +418,8 @@ struct kt_value {
 	uint32_t omitted;      /* arrays: elements past array_max (JSON's "omitted") */
 	bool truncated;        /* the top: the output limit cut the tree short */
 	bool top;              /* the top of the tree: has an address */
+	bool computed;         /* p's value computed by the expression (a number, an address,
+				* sizeof): not in memory, no address */
 };
 
 /* The object of type at addr as kt_value_format() prints it. Free with kt_value_destroy(). */

@@ -387,23 +387,19 @@ static struct kt_error *parse_number(struct parser *p, struct kt_object *ret)
 
 /*
  * A variable: typed as kt_object_symbol() types it; an untyped symbol is a void object at its
- * address (& gives its address; reading it is an error). "MODULE:NAME" names a module's, and a
- * static's ".NNN" suffix is part of the name where kallsyms has it.
+ * address (& gives its address; reading it is an error). A static's ".NNN" suffix is part of
+ * the name where kallsyms has it.
  */
 static struct kt_error *parse_symbol(struct parser *p, struct kt_object *ret)
 {
 	const char *start = p->s;
 	size_t len = name_length(start);
-	// MODULE:NAME (a CPU number after ':' is NAME:CPU, taken by the caller).
-	if (start[len] == ':' && is_name_start(start[len + 1]))
-		len += 1 + name_length(start + len + 1);
 	if (len >= NAME_MAX_LEN)
 		return syntax(p, "a name longer than any symbol");
 	char name[NAME_MAX_LEN];
 	memcpy(name, start, len);
 	name[len] = '\0';
 	uint64_t addr;
-	struct kt_error *err = kt_program_symbol_address(p->prog, name, &addr);
 	while (start[len] == '.' && isdigit((unsigned char)start[len + 1])) {
 		size_t more = len + 1 + strspn(start + len + 1, "0123456789");
 		if (more >= NAME_MAX_LEN)
@@ -416,18 +412,15 @@ static struct kt_error *parse_symbol(struct parser *p, struct kt_object *ret)
 			kt_error_destroy(lerr);
 			break;
 		}
-		kt_error_destroy(err);
-		err = NULL;
 		memcpy(name, longer, more + 1);
 		len = more;
 	}
-	if (err)
-		return kt_error_prefix(err, "'%s'", p->text);
 	p->s = start + len;
-	if (!(err = kt_object_symbol(p->prog, name, NULL, ret, NULL)))
-		return NULL;
-	if (!kt_error_catch(&err, KT_ERROR_NOT_FOUND))
+	struct kt_error *err = kt_object_symbol(p->prog, name, NULL, ret, NULL);
+	if (!err || !kt_error_catch(&err, KT_ERROR_NOT_FOUND))
 		return err;
+	if ((err = kt_program_symbol_address(p->prog, name, &addr)))
+		return kt_error_prefix(err, "'%s'", p->text);
 	bool percpu = false;
 	if ((err = kt_percpu_symbol(p->prog, addr, &percpu)) &&
 	    !kt_error_catch(&err, KT_ERROR_NOT_FOUND))
@@ -535,6 +528,26 @@ static struct kt_error *cast(struct parser *p, struct kt_type_ref t, struct kt_o
 	return NULL;
 }
 
+/*
+ * &obj where obj's types have no pointer to its type (a module's types converted from DWARF
+ * list only the pointers the module uses): the kernel's pointer to a type of the same name.
+ */
+static struct kt_error *pointer_by_name(struct parser *p, const struct kt_object *o,
+					struct kt_object *ret)
+{
+	char name[256], ptr[260];
+	kt_object_type_name(o, name, sizeof(name));
+	snprintf(ptr, sizeof(ptr), "%s *", name);
+	struct kt_type_ref t;
+	struct kt_error *err = kt_object_lookup_type(p->prog, ptr, &t);
+	if (err)
+		return kt_error_prefix(err, "'%s': no pointer type to %s", p->text, name);
+	kt_object_init(ret, p->prog, NULL, t, 0);
+	ret->is_value = true;
+	ret->value = o->address;
+	return NULL;
+}
+
 static struct kt_error *unary(struct parser *p, struct kt_object *ret)
 {
 	if (++p->depth > EVAL_DEPTH_MAX) {
@@ -593,8 +606,9 @@ static struct kt_error *unary(struct parser *p, struct kt_object *ret)
 			// __percpu pointer (its offset), as in the kernel.
 			if (kt_object_kind(&o) == KT_TYPE_VOID && !o.is_value)
 				*ret = integer(p, o.address, false);
-			else
-				err = kt_object_address_of(&o, ret);
+			else if ((err = kt_object_address_of(&o, ret)) &&
+				 kt_error_catch(&err, KT_ERROR_NOT_FOUND))
+				err = pointer_by_name(p, &o, ret);
 		}
 	} else {
 		err = postfix(p, ret);

@@ -395,6 +395,7 @@ static struct kt_error *computed_value(struct kt_program *prog, const struct kt_
 	if (!v)
 		return &kt_enomem;
 	v->repeats = 1;
+	v->computed = true;
 	v->u = o->value;
 	v->hex = opts->hex;
 	v->is_signed = kt_object_is_signed(o);
