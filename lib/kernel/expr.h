@@ -19,6 +19,8 @@ bool kt_parse_number(const char *s, uint64_t *ret);
 
 struct kt_program;
 struct kt_object;
+/* Longer than any expression typed by hand. */
+enum { KT_EXPR_TEXT_MAX = 1024 };
 /*
  * p's expression as C (and gdb) evaluate it (kernel/expr_eval.c): the value, in memory (a
  * variable, a member, *(TYPE *)ADDR) or computed (a number, an address, sizeof). A per-CPU

@@ -22,7 +22,6 @@
 #include "program.h"
 
 enum {
-	EVAL_TEXT_MAX = 1024,   /* longer than any expression typed by hand */
 	EVAL_DEPTH_MAX = 64,    /* nested parentheses and unary operators */
 	NAME_MAX_LEN = 512,     /* KSYM_NAME_LEN */
 };
@@ -765,9 +764,9 @@ static struct kt_error *expression(struct parser *p, struct kt_object *ret)
 struct kt_error *kt_expr_evaluate(struct kt_program *prog, const char *text,
 				  struct kt_object *ret)
 {
-	if (strlen(text) >= EVAL_TEXT_MAX)
+	if (strlen(text) >= KT_EXPR_TEXT_MAX)
 		return kt_error_create(KT_ERROR_INVALID_ARGUMENT,
-				       "an expression of more than %d characters", EVAL_TEXT_MAX - 1);
+				       "an expression of more than %d characters", KT_EXPR_TEXT_MAX - 1);
 	struct parser p = {.prog = prog, .text = text, .s = text};
 	struct kt_error *err = kt_object_lookup_type(prog, "long", &p.long_type);
 	if (err || (err = kt_object_lookup_type(prog, "unsigned long", &p.ulong_type)) ||

@@ -489,6 +489,9 @@ struct kt_error *kt_expr_read(struct kt_program *prog, const char *expr, const c
 {
 	struct kt_types *types;
 	struct expr e;
+	if (strlen(expr) >= KT_EXPR_TEXT_MAX)
+		return kt_error_create(KT_ERROR_INVALID_ARGUMENT,
+				       "an expression of more than %d characters", KT_EXPR_TEXT_MAX - 1);
 	struct kt_error *err = kt_program_types(prog, &types);
 	if (err)
 		return err;

@@ -1,0 +1,239 @@
+#!/usr/bin/env python3
+"""crash's expression and memory vocabulary: p as a C expression evaluator, struct/union with
+crash's flags, x/FMT and rd's formats. On the lab's panic and hung-locks dumps, against
+
+- crash 8 (`crash -s VMLINUX VMCORE`, the commands on stdin) where it reads the dump: arithmetic,
+  sizeof, &SYMBOL, variables, struct -o offsets, x/FMT and rd words;
+- drgn with the debug vmlinux: sizeof, offsetof, member offsets, init_task, jiffies, each CPU's
+  runqueue, memory bytes;
+- the guest's ground truth: blocked tasks reached by casts of their task_struct addresses and of
+  the lock owner words, the module's locks by &NAME;
+- hostile input: nesting, division by zero, shifts, unknown names, unreadable addresses: an error
+  and status 1, never a crash.
+
+Every JSON document validates against docs/json-schema.json."""
+import collections
+import json
+import os
+import re
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+sys.path.insert(0, os.path.dirname(__file__))
+from tap import Tap, ground_truth, ktriage, scenario_dir  # noqa: E402
+from render_test import validate  # noqa: E402
+
+SCENARIOS = ["panic", "hung-locks"]
+ORACLE = os.path.join(os.path.dirname(__file__), "..", "oracle", "drgn_expr.py")
+SCHEMA = json.load(open(os.path.join(os.path.dirname(__file__), "..", "..", "docs", "json-schema.json")))
+MARK = "987654321987"  # printed between crash's commands by `p MARK`
+
+TYPES = ["struct list_head", "struct task_struct", "struct rq", "struct mutex", "struct sched_entity"]
+OFFSETS = ["struct task_struct:se.on_rq", "struct task_struct:comm", "struct rq:cfs.nr_running",
+           "struct task_struct:se.run_node", "struct mutex:wait_list.next"]
+# Arithmetic that crash's gdb evaluates: C's precedence and C's types (int constants).
+ARITHMETIC = ["0x178", "(0x348 - 0x210)", "1 + 2 * 3", "(1 + 2) * 3", "0xff & ~0xf", "1 << 12",
+              "100 / 7", "100 % 7", "0x10 ^ 0x11", "~0", "0xffffffff", "1 + 0xffffffff",
+              "(0x348 - 0x210) / 8", "2 * (-3)", "0x7fffffff + 1", "(-7) / 2", "(-7) % 3",
+              "2147483647 + 1"]
+# What crash's command line takes for itself (| pipes, > redirects, ! runs a shell): Python
+# evaluates the same text (the same precedence for these operators), booleans as C's 0 and 1.
+PYTHON = ["1 << 4 | 3", "!5", "3 > 2", "2 <= 1", "1 == 1 && 2 != 2", "4096 >> 3", "5 - 7",
+          "(1 | 2) ^ 7", "1 < 2 || 0"]
+ARITHMETIC_X = ["0x178", "~0", "0xdead << 16", "-1"]
+
+
+def kt(dump, *args, debuginfo=None):
+    pre = ["--debuginfo", debuginfo] if debuginfo else []
+    return ktriage(*pre, dump, *args, check=False)
+
+
+def kt_json(dump, *args, debuginfo=None):
+    p = kt(dump, "--json", *args, debuginfo=debuginfo)
+    try:
+        return (json.loads(p.stdout) if p.returncode == 0 else None), p
+    except ValueError:
+        return None, p
+
+
+def p_value(text):
+    """The value of ktriage's one-line `EXPR = VALUE`."""
+    m = re.match(r"^.*? = (.*)$", text.strip().splitlines()[0]) if text.strip() else None
+    return m.group(1) if m else None
+
+
+def crash_outputs(d, dump, commands):
+    """crash's output of each command, one session; None if crash is not installed."""
+    script = "".join(f"{c}\np {MARK}\n" for c in commands) + "quit\n"
+    try:
+        r = subprocess.run(["crash", "-s", os.path.join(d, "vmlinux"), dump], input=script,
+                           capture_output=True, text=True, timeout=600)
+    except FileNotFoundError:
+        return None
+    parts = re.split(r"^\$\d+ = " + MARK + r"\n", r.stdout, flags=re.M)
+    return parts[:len(commands)] if len(parts) > len(commands) else parts + [""] * (len(commands) - len(parts))
+
+
+def crash_value(text):
+    """gdb's `$N = VALUE` (last one), the pointer type cast dropped."""
+    vals = re.findall(r"\$\d+ = (.*)$", text, re.M)
+    if not vals:
+        return None
+    return re.sub(r"^\([^)]*\*\) ", "", vals[-1])
+
+
+def check_p_crash(tap, name, d, dump, out, cmds, counts):
+    for expr in ARITHMETIC + [f"sizeof(struct {t[7:]})" for t in TYPES] + ["&init_task", "init_task.pid",
+                                                                             "&init_task + 1", "jiffies"]:
+        want = crash_value(out[cmds.index(f"p {expr}")])
+        got = p_value(kt(dump, "p", expr).stdout)
+        counts["p: values compared with crash"] += 1
+        tap.ok(want is not None and got == want, f"{name}: p {expr} = {got}, as crash", f"crash: {want!r}")
+    for expr in PYTHON:
+        py = re.sub(r"!(?!=)", " not ", expr).replace("&&", " and ").replace("||", " or ")
+        want = str(int(eval(py, {})))  # noqa: S307 (the driver's own constant expressions)
+        got = p_value(kt(dump, "p", expr).stdout)
+        counts["p: values compared with Python"] += 1
+        tap.eq(got, want, f"{name}: p {expr} as Python evaluates it")
+    for expr in ARITHMETIC_X:
+        want = crash_value(out[cmds.index(f"p/x {expr}")])
+        got = p_value(kt(dump, "p/x", expr).stdout)
+        counts["p/x: values compared with crash"] += 1
+        tap.ok(want is not None and got == want, f"{name}: p/x {expr} = {got}, as crash", f"crash: {want!r}")
+
+
+def check_p_drgn(tap, name, dump, want, counts):
+    for t in TYPES:
+        for form in (t, t[7:]):  # sizeof(struct T) and sizeof(T) where T is no typedef clash
+            got = p_value(kt(dump, "p", f"sizeof({form})").stdout)
+            counts["p sizeof compared with drgn"] += 1
+            tap.eq(got, str(want["types"][t]["size"]), f"{name}: p sizeof({form}) as drgn")
+    for spec in OFFSETS:
+        tname, path = spec.split(":", 1)
+        got = p_value(kt(dump, "p", f"offsetof({tname}, {path})").stdout)
+        counts["p offsetof compared with drgn"] += 1
+        tap.eq(got, str(want["offsetof"][spec]), f"{name}: p offsetof({tname}, {path}) as drgn")
+    it = want["init_task"]
+    checks = [("init_task.pid", str(it["pid"])), ("init_task.prio - 100", str(it["prio"] - 100)),
+              ("init_task.comm", json.dumps(it["comm"])), ("init_task.comm[0]", f"{ord(it['comm'][0])} '{it['comm'][0]}'"),
+              ("*&init_task.pid", str(it["pid"])), ("&init_task", hex(it["address"]) + " <init_task>"),
+              ("((struct task_struct *)&init_task)->comm", json.dumps(it["comm"])),
+              (f"((struct task_struct *){hex(it['address'])})->prio", str(it["prio"])),
+              (f"*(int *)({hex(it['address'])} + offsetof(struct task_struct, prio))", str(it["prio"])),
+              ("(struct task_struct *)&init_task == &init_task", "1")]
+    for cpu in want["cpus"]:
+        c = cpu["cpu"]
+        checks += [(f"runqueues:{c}.nr_running", str(cpu["nr_running"])), (f"runqueues:{c}.cpu", str(cpu["rq.cpu"])),
+                   (f"&runqueues:{c}", hex(cpu["address"])), (f"runqueues:{c}.curr->pid * 0 + {c}", str(c))]
+    for expr, value in checks:
+        got = p_value(kt(dump, "p", expr).stdout)
+        counts["p values compared with drgn"] += 1
+        tap.eq(got, value, f"{name}: p {expr} as drgn reads it")
+    doc, p = kt_json(dump, "p", "jiffies")
+    counts["p values compared with drgn"] += 1
+    tap.ok(doc and doc["value"] == want["jiffies"], f"{name}: p jiffies as drgn reads jiffies_64", p.stderr)
+
+
+def check_p_ground_truth(tap, name, d, dump, gt, counts):
+    hung = {k: v for k, v in gt.get("hung", {}).items() if isinstance(v, dict) and "task" in v}
+    locks = gt.get("hung", {}).get("lock", {})
+    if not tap.ok(hung and locks, f"{name}: the ground truth lists blocked tasks and locks"):
+        return
+    for t in hung.values():
+        for expr, value in ((f"((struct task_struct *)0x{t['task']})->pid", str(t["pid"])),
+                            (f"((struct task_struct *)0x{t['task']})->comm", json.dumps(t["comm"])),
+                            (f"(*(struct task_struct *)0x{t['task']}).tgid", str(t["pid"]))):
+            counts["p values compared with ground truth"] += 1
+            tap.eq(p_value(kt(dump, "p", expr).stdout), value, f"{name}: p {expr}")
+    by_addr = {v["task"]: v for v in hung.values()}
+    for lock in locks.values():
+        lname = next((t[k + "_name"] for t in hung.values() for k in ("holds", "waits")
+                      if t[k] == lock["addr"]), None)
+        if not lname:
+            continue
+        p = kt(dump, "p", f"&{lname}", debuginfo=d)
+        counts["p values compared with ground truth"] += 1
+        tap.ok(p.returncode == 0 and p_value(p.stdout).startswith("0x" + lock["addr"]),
+               f"{name}: p &{lname} is the lock's address 0x{lock['addr']}", p.stdout + p.stderr)
+        if lock["kind"] == "mutex" and lock.get("owner") in by_addr:
+            owner = by_addr[lock["owner"]]
+            expr = f"((struct task_struct *)({lname}.owner.counter & ~7))->pid"
+            counts["p values compared with ground truth"] += 1
+            tap.eq(p_value(kt(dump, "p", expr, debuginfo=d).stdout), str(owner["pid"]),
+                   f"{name}: p {expr}: the owner the guest recorded")
+
+
+def check_p_hostile(tap, name, dump, counts):
+    cases = [("(" * 200 + "1" + ")" * 200, "nested deeper"), ("-" * 300 + "1", "nested deeper"),
+             ("1 / 0", "division by zero"), ("7 % (3 - 3)", "division by zero"), ("1 << 64", "shift"),
+             ("no_such_symbol_xyz + 1", "no_such_symbol_xyz"), ("1 +", "ends early"), ("(1", "parenthes"),
+             ("*(long *)0xffff800000000000", "0xffff800000000000"), ("*0", "pointer"),
+             ("sizeof(struct no_such_type_xyz)", "no_such_type_xyz"), ("0x1" + "0" * 16, "64 bits"),
+             ("init_task.no_such_member", "no_such_member"), ("x" * 2000, "characters"),
+             ("runqueues.nr_running", "which CPU"), ("1 2", "unexpected")]
+    for expr, why in cases:
+        p = kt(dump, "p", expr)
+        counts["p errors"] += 1
+        tap.ok(p.returncode == 1 and not p.stdout and why in p.stderr,
+               f"{name}: p {expr[:40]}: an error naming {why!r} (status 1)",
+               f"status {p.returncode}: {p.stdout[:200]} {p.stderr[:300]}")
+    p = kt(dump, "p/q", "1")
+    tap.ok(p.returncode == 2 and "/x" in p.stderr, f"{name}: p/q is refused with the formats there are", p.stderr)
+    p = kt(dump, "p", "--help")
+    tap.ok(p.returncode == 0 and "sizeof" in p.stdout and "offsetof" in p.stdout and "/x" in p.stdout,
+           f"{name}: p --help shows the expression syntax", p.stdout[:300])
+
+
+def check_p_json(tap, name, dump, counts):
+    for args in (["p", "0x178"], ["p/x", "sizeof(struct task_struct)"], ["p", "&init_task"],
+                 ["p", "init_task.pid"], ["p", "init_task.se.run_node"], ["p", "runqueues:0.nr_running"],
+                 ["p", "(struct task_struct *)&init_task"]):
+        doc, p = kt_json(dump, *args)
+        text = kt(dump, *args).stdout
+        errs = validate(doc, SCHEMA["documents"]["p"], SCHEMA["$defs"]) if doc else ["no document"]
+        counts["p JSON documents validated"] += 1
+        tap.ok(not errs, f"{name}: {' '.join(args)}: the JSON validates against docs/json-schema.json (p)",
+               f"{errs[:5]} {p.stderr}")
+        if doc and doc.get("computed"):
+            v = doc["value"]
+            shown = p_value(text)
+            tap.ok(shown is not None and (str(v) == shown or shown.startswith(str(v)) or
+                                          (isinstance(v, int) and shown == hex(v))),
+                   f"{name}: {' '.join(args)}: text and JSON show the same computed value", f"{shown} vs {v}")
+
+
+def main():
+    tap = Tap()
+    counts = collections.Counter()
+    for name in SCENARIOS:
+        d = scenario_dir(tap, name)
+        if not d:
+            continue
+        dump = os.path.join(d, "vmcore.kdump")
+        gt = ground_truth(d)
+        r = subprocess.run(["/usr/bin/python3", ORACLE, dump, os.path.join(d, "vmlinux"), ",".join(TYPES),
+                            ",".join(OFFSETS)], capture_output=True, text=True, timeout=300)
+        if tap.ok(r.returncode == 0, f"{name}: drgn reads the dump", r.stderr[-2000:]):
+            check_p_drgn(tap, name, dump, json.loads(r.stdout), counts)
+        if name == "panic":
+            cmds = ([f"p {e}" for e in ARITHMETIC + [f"sizeof(struct {t[7:]})" for t in TYPES] +
+                     ["&init_task", "init_task.pid", "&init_task + 1", "jiffies"]] +
+                    [f"p/x {e}" for e in ARITHMETIC_X])
+            out = crash_outputs(d, dump, cmds)
+            if tap.ok(out is not None, f"{name}: crash is installed (the oracle for crash's vocabulary)"):
+                check_p_crash(tap, name, d, dump, out, cmds, counts)
+            check_p_hostile(tap, name, dump, counts)
+            check_p_json(tap, name, dump, counts)
+        if name == "hung-locks":
+            check_p_ground_truth(tap, name, d, dump, gt, counts)
+    for what in ("p: values compared with crash", "p: values compared with Python", "p/x: values compared with crash", "p sizeof compared with drgn",
+                 "p offsetof compared with drgn", "p values compared with drgn", "p values compared with ground truth",
+                 "p errors", "p JSON documents validated"):
+        print(f"# {what}: {counts[what]}")
+        tap.ok(counts[what] > 0, f"{what}: more than none ({counts[what]})")
+    tap.done()
+
+
+if __name__ == "__main__":
+    main()
