@@ -25,8 +25,8 @@ const struct cli_command cli_commands[] = {
 	{"complete", "complete TEXT...", "what Tab offers in the shell after TEXT: commands, types after struct/union/whatis/member-at/-t, symbols", cmd_complete, NULL},
 	{"task", "task [PID|TASK|-c CPU]", "a task's pid, comm, state, cpu, flags, stack, sp, mm, parent (default: the panicking task)", cmd_task, NULL},
 	{"dis", "dis [-r|-f] FUNC|ADDR [N]", "disassemble a function, or N instructions, from the dump's code", cmd_dis, cli_dis_help},
-	{"struct", "struct TYPE ADDR", "a kernel object: struct [-x] TYPE[.member,...] ADDR|SYMBOL; without ADDR, its layout", cmd_struct, NULL},
-	{"union", "union TYPE ADDR", "the same for a union", cmd_union, NULL},
+	{"struct", "struct [-o] [-x|-d] [-l OFF] TYPE[.m,...] [ADDR[:CPUS]] [N]", "a kernel object (N of them; each CPU's copy); without ADDR, its layout; -o: members after their offsets, as crash", cmd_struct, cli_struct_help},
+	{"union", "union ...", "the same for a union", cmd_union, cli_struct_help},
 	{"whatis", "whatis TYPE|SYM", "a type's members with offsets and sizes (gdb's ptype /o; -r expands all), or a variable's type, or a function's prototype; types from vmlinux, then modules (MODULE:TYPE picks one)", cmd_whatis, NULL},
 	{"member-at", "member-at T OFF", "the member path(s) at byte offset OFF of type T, every union alternative", cmd_member_at, NULL},
 	{"p", "p[/x|/d] EXPR", "a C expression: numbers and arithmetic, sizeof, offsetof, casts, &, *, ->, [], variables (NAME:CPU per-CPU)", cmd_p, cli_p_help},
@@ -236,7 +236,9 @@ int main(int argc, char **argv)
 		cargv = default_argv;
 	}
 	bool shell = !command_list && !strcmp(cargv[0], "shell");
-	if (!command_list && !shell && strcmp(cargv[0], "help") && !cli_find_command(cargv[0])) {
+	// A word that may name a type (crash's TYPE ADDR) waits for the dump's types to say.
+	if (!command_list && !shell && strcmp(cargv[0], "help") && !cli_find_command(cargv[0]) &&
+	    !((cargc > 1 || strchr(cargv[0], '.')) && cli_may_be_type(cargv[0]))) {
 		cli_unknown_command(cargv[0]);
 		usage(stderr);
 		return free(given), 2;

@@ -448,6 +448,10 @@ KT_PUBLIC struct kt_error *kt_expr_read(struct kt_program *prog, const char *exp
 					const char *type, const struct kt_value_options *opts,
 					struct kt_expr_result **ret);
 KT_PUBLIC void kt_expr_result_destroy(struct kt_expr_result *result);
+/* p's expression (a C expression, kt_expr_read()) of an integer or pointer type, as a number:
+ * "offsetof(struct rq, cfs)", "&runqueues:1", "sizeof(struct page) * 4". */
+KT_PUBLIC struct kt_error *kt_expr_number(struct kt_program *prog, const char *expr,
+					  uint64_t *ret);
 
 /*
  * whatis as data: a declaration (a type, a variable, a function) and its type described as a
@@ -1822,6 +1826,12 @@ KT_PUBLIC void kt_symbol_render(FILE *out, enum kt_format format,
 /* whatis: as gdb's `ptype /o` for a type; docs/json.md "Types and values". */
 KT_PUBLIC void kt_declaration_render(FILE *out, enum kt_format format,
 				     const struct kt_declaration *decl);
+/* struct -o: a struct's or union's members after their offsets (or, address non-NULL, their
+ * addresses in the object there), as crash prints them; member non-NULL: that member alone.
+ * JSON: kt_declaration_render()'s document. */
+KT_PUBLIC void kt_offsets_render(FILE *out, enum kt_format format,
+				 const struct kt_declaration *decl, const char *member,
+				 const uint64_t *address);
 /* member-at: the members kt_members_at() found covering offset of type. */
 KT_PUBLIC void kt_members_at_render(FILE *out, enum kt_format format, const char *type,
 				    uint64_t offset, const struct kt_member_at *members, size_t n);

@@ -533,3 +533,20 @@ struct kt_error *kt_expr_read(struct kt_program *prog, const char *expr, const c
 	*ret = r;
 	return NULL;
 }
+
+struct kt_error *kt_expr_number(struct kt_program *prog, const char *expr, uint64_t *ret)
+{
+	struct kt_object o;
+	struct kt_error *err = kt_expr_evaluate(prog, expr, &o);
+	if (err)
+		return err;
+	switch (o.percpu ? KT_TYPE_VOID : kt_object_kind(&o)) {
+	case KT_TYPE_INT:
+	case KT_TYPE_BOOL:
+	case KT_TYPE_ENUM:
+	case KT_TYPE_POINTER:
+		return kt_object_read_unsigned(&o, ret);
+	default:
+		return bad_expr(expr, "not a number nor a pointer");
+	}
+}
