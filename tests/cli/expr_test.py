@@ -203,6 +203,107 @@ def check_p_json(tap, name, dump, counts):
                    f"{name}: {' '.join(args)}: text and JSON show the same computed value", f"{shown} vs {v}")
 
 
+def offsets(text):
+    """(offset or address, member) of struct -o lines, top level and nested."""
+    return [(m.group(1), m.group(2)) for m in
+            re.finditer(r"^\s*\[([0-9a-f]+)\]\s+.*?\b(\w+)(?:\[\d+\])*(?: : \d+)?;$", text, re.M)]
+
+
+def top_offsets(text):
+    """(offset, member) of struct -o's top-level lines: one space after the bracket."""
+    return [(int(m.group(1)), m.group(2)) for m in
+            re.finditer(r"^\s*\[(\d+)\] (?! ).*?\b(\w+)(?:\[\d+\])*(?: : \d+)?;$", text, re.M)]
+
+
+def members(text):
+    """name = value lines of struct's text, in order; a pointer's <symbol> (ktriage names what
+    crash leaves bare) dropped."""
+    return [(n, re.sub(r" <[^>]*>$", "", v)) for n, v in re.findall(r"^\s*(\w+) = (.*?),?$", text, re.M)]
+
+
+STRUCT_CRASH = ["struct -o mutex", "struct -o qspinlock", "struct -o task_struct.se", "struct mutex.wait_list",
+                "struct -o list_head {init_task}", "struct list_head {init_task} 3",
+                "struct rq.nr_running,cpu runqueues:1", "struct -x list_head.next {init_task}"]
+
+
+def check_struct_crash(tap, name, dump, out, cmds, it, counts):
+    for c in STRUCT_CRASH:
+        cmd = c.format(init_task=f"{it['address']:x}")
+        want = out[cmds.index(cmd)]
+        got = kt(dump, *cmd.split()).stdout
+        if "-o" in cmd or "." in cmd.split()[-1]:
+            w, g = offsets(want), offsets(got)
+            what = "member offsets"
+        else:
+            w, g = members(want), members(got)
+            what = "members and values"
+            if ":" in cmd:
+                w += re.findall(r"^\[(\d+)\]: ([0-9a-f]+)$", want, re.M)
+                g += re.findall(r"^\[(\d+)\]: ([0-9a-f]+)$", got, re.M)
+        counts["struct: items compared with crash"] += len(w)
+        tap.ok(w and g == w and (("SIZE:" in want) == ("SIZE:" in got)),
+               f"{name}: {cmd}: the same {len(w)} {what} as crash", f"got {g}\nwant {w}\n{got[:400]}")
+
+
+def check_struct_drgn(tap, name, dump, want, counts):
+    for t in TYPES:
+        text = kt(dump, "struct", "-o", t[7:]).stdout
+        w = [(o, m) for m, o in want["types"][t]["members"]]
+        got = top_offsets(text)
+        counts["struct -o members compared with drgn"] += len(w)
+        tap.ok(w and [x for x in got if x in w] == w and f"SIZE: {want['types'][t]['size']}" in text,
+               f"{name}: struct -o {t[7:]}: the {len(w)} named members at drgn's offsets, drgn's size",
+               f"missing {[x for x in w if x not in got][:5]}")
+    it = want["init_task"]
+    words = [int.from_bytes(bytes.fromhex(it["bytes"])[i:i + 8], "little") for i in range(0, 64, 8)]
+    doc, p = kt_json(dump, "struct", "list_head", hex(it["address"]), "4")
+    got = [int(m["value"], 16) for v in (doc or {}).get("values", []) for m in v["value"]]
+    counts["struct COUNT words compared with drgn"] += len(got)
+    tap.eq(got, words, f"{name}: struct list_head INIT_TASK 4: four list_heads, drgn's 8 words")
+    for off, args in ((16, ["-l", "16"]), (8, ["-l", "list_head.prev"])):
+        doc, p = kt_json(dump, "struct", *args, "list_head", hex(it["address"] + off))
+        got = [int(m["value"], 16) for m in (doc or {}).get("value", [])]
+        counts["struct COUNT words compared with drgn"] += len(got)
+        tap.eq(got, words[:2], f"{name}: struct {' '.join(args)} list_head INIT_TASK+{off}: the object at INIT_TASK")
+    tasks = hex(it["address"] + want["offsetof"]["struct task_struct:comm"])
+    p = kt(dump, "struct", "-l", "task_struct.comm", "task_struct.pid,comm", tasks)
+    tap.eq(members(p.stdout), [("pid", str(it["pid"])), ("comm", json.dumps(it["comm"]))],
+           f"{name}: struct -l task_struct.comm task_struct.pid,comm: init_task's, as drgn reads it")
+    doc, p = kt_json(dump, "struct", "rq.cpu,nr_running", "runqueues:a")
+    got = [(int(v["address"], 16), v["value"][0]["value"], v["value"][1]["value"]) for v in (doc or {}).get("values", [])]
+    w = [(c["address"], c["rq.cpu"], c["nr_running"]) for c in want["cpus"]]
+    counts["struct :CPU objects compared with drgn"] += len(w)
+    tap.eq(got, w, f"{name}: struct rq.cpu,nr_running runqueues:a: each of the {len(w)} CPUs' runqueue as drgn")
+    if len(want["cpus"]) > 1:
+        c = want["cpus"][-1]
+        p = kt(dump, "rq.cpu", f"runqueues:{c['cpu']}")
+        counts["struct :CPU objects compared with drgn"] += 1
+        tap.ok(p.returncode == 0 and f"[{c['cpu']}]: {c['address']:x}" in p.stdout and f"cpu = {c['rq.cpu']}" in p.stdout,
+               f"{name}: rq.cpu runqueues:{c['cpu']} (crash's TYPE ADDR shorthand) as drgn", p.stdout + p.stderr)
+    for args, status, why in ((["rq.cpu", "runqueues:99"], 2, "CPU"), (["rq.cpu", "jiffies:1"], 1, "per-CPU"),
+                              (["-l", "nosuch", "list_head", "init_task"], 2, "TYPE.member"),
+                              (["-l", "list_head.nosuch", "list_head", "init_task"], 1, "nosuch"),
+                              (["list_head", "init_task", "0"], 2, "usage"), (["nosuch_type_xyz", "init_task"], 1, "nosuch_type_xyz")):
+        p = kt(dump, "struct", *args)
+        counts["struct errors"] += 1
+        tap.ok(p.returncode == status and why in p.stderr and not p.stdout,
+               f"{name}: struct {' '.join(args)}: status {status}, naming {why!r}", f"{p.returncode} {p.stdout[:200]} {p.stderr[:300]}")
+    for args, kind in ((["struct", "list_head", hex(it["address"]), "2"], "struct"),
+                       (["struct", "rq.cpu", "runqueues:0"], "struct"), (["struct", "-o", "mutex"], "whatis")):
+        doc, p = kt_json(dump, *args)
+        errs = validate(doc, SCHEMA["documents"][kind], SCHEMA["$defs"]) if doc else ["no document"]
+        counts["struct JSON documents validated"] += 1
+        tap.ok(not errs, f"{name}: {' '.join(args)}: the JSON validates ({kind})", f"{errs[:5]} {p.stderr}")
+
+
+def check_struct_ground_truth(tap, name, dump, gt, counts):
+    for t in (v for v in gt.get("hung", {}).values() if isinstance(v, dict) and "task" in v):
+        p = kt(dump, "task_struct.pid,comm", "0x" + t["task"])
+        counts["struct objects compared with ground truth"] += 1
+        tap.eq(members(p.stdout), [("pid", str(t["pid"])), ("comm", json.dumps(t["comm"]))],
+               f"{name}: task_struct.pid,comm 0x{t['task']}: the guest's {t['comm']}")
+
+
 def main():
     tap = Tap()
     counts = collections.Counter()
@@ -215,21 +316,30 @@ def main():
         r = subprocess.run(["/usr/bin/python3", ORACLE, dump, os.path.join(d, "vmlinux"), ",".join(TYPES),
                             ",".join(OFFSETS)], capture_output=True, text=True, timeout=300)
         if tap.ok(r.returncode == 0, f"{name}: drgn reads the dump", r.stderr[-2000:]):
-            check_p_drgn(tap, name, dump, json.loads(r.stdout), counts)
+            oracle = json.loads(r.stdout)
+            check_p_drgn(tap, name, dump, oracle, counts)
+            check_struct_drgn(tap, name, dump, oracle, counts)
         if name == "panic":
             cmds = ([f"p {e}" for e in ARITHMETIC + [f"sizeof(struct {t[7:]})" for t in TYPES] +
                      ["&init_task", "init_task.pid", "&init_task + 1", "jiffies"]] +
                     [f"p/x {e}" for e in ARITHMETIC_X])
+            it = oracle["init_task"] if r.returncode == 0 else {"address": 0}
+            cmds += [c.format(init_task=f"{it['address']:x}") for c in STRUCT_CRASH]
             out = crash_outputs(d, dump, cmds)
             if tap.ok(out is not None, f"{name}: crash is installed (the oracle for crash's vocabulary)"):
                 check_p_crash(tap, name, d, dump, out, cmds, counts)
+                check_struct_crash(tap, name, dump, out, cmds, it, counts)
             check_p_hostile(tap, name, dump, counts)
             check_p_json(tap, name, dump, counts)
         if name == "hung-locks":
             check_p_ground_truth(tap, name, d, dump, gt, counts)
+            check_struct_ground_truth(tap, name, dump, gt, counts)
     for what in ("p: values compared with crash", "p: values compared with Python", "p/x: values compared with crash", "p sizeof compared with drgn",
                  "p offsetof compared with drgn", "p values compared with drgn", "p values compared with ground truth",
-                 "p errors", "p JSON documents validated"):
+                 "p errors", "p JSON documents validated", "struct: items compared with crash",
+                 "struct -o members compared with drgn", "struct COUNT words compared with drgn",
+                 "struct :CPU objects compared with drgn", "struct errors", "struct JSON documents validated",
+                 "struct objects compared with ground truth"):
         print(f"# {what}: {counts[what]}")
         tap.ok(counts[what] > 0, f"{what}: more than none ({counts[what]})")
     tap.done()
