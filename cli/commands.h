@@ -27,7 +27,7 @@ struct cli_command {
 };
 
 extern const char cli_bt_help[], cli_ps_help[], cli_dis_help[], cli_foreach_help[],
-	cli_p_help[], cli_struct_help[];
+	cli_p_help[], cli_struct_help[], cli_rd_help[];
 
 int cmd_sys(struct cli_context *ctx, int argc, char **argv);
 int cmd_log(struct cli_context *ctx, int argc, char **argv);

@@ -1268,6 +1268,26 @@ struct kt_symbol_lookup {
 KT_PUBLIC struct kt_error *kt_symbol_lookup(struct kt_program *prog, const char *what,
 					    struct kt_symbol_lookup *ret);
 
+/* How memory is shown: rd's flags, and gdb's x/FMT letters. */
+enum kt_memory_format {
+	KT_MEMORY_HEX,        /* rd (with ASCII unless no_ascii: -x), x/x */
+	KT_MEMORY_SIGNED,     /* rd -d, x/d */
+	KT_MEMORY_UNSIGNED,   /* rd -D, x/u */
+	KT_MEMORY_STRING,     /* rd -a (printable ASCII), x/s (a C string): len bytes of it */
+};
+
+/* What kt_memory_request_read() reads, and how it is to be shown. */
+struct kt_memory_request {
+	uint64_t address;
+	enum kt_address_space space;
+	unsigned int size;       /* bytes per value: 1, 2, 4 or 8 (STRING: 1) */
+	uint64_t count;          /* values; STRING: bytes at most (0: up to 4096, to its end) */
+	bool symbols;            /* rd -s, -S: name 64-bit values that point into symbols */
+	enum kt_memory_format format;
+	bool no_ascii;           /* rd -x */
+	bool gdb;                /* x/FMT: gdb's lines, each labelled with the symbol it is in */
+};
+
 /* rd: memory as values of 1, 2, 4 or 8 bytes. */
 struct kt_memory_rows {
 	uint64_t address;
@@ -1279,6 +1299,10 @@ struct kt_memory_rows {
 	struct kt_symbol_lookup *symbols;
 	const char *error;       /* why the value at address + len could not be read, or NULL */
 	enum kt_error_code error_code;
+	enum kt_memory_format format;
+	bool no_ascii, gdb;      /* as requested */
+	/* gdb: per value, the symbol its address is in (name NULL if none); set at line starts */
+	struct kt_symbol_lookup *labels;
 };
 
 /* Reads count values (page by page, and value by value in a page that fails, so that all that
@@ -1287,6 +1311,11 @@ KT_PUBLIC struct kt_error *kt_memory_rows_read(struct kt_program *prog, uint64_t
 					       enum kt_address_space space, unsigned int size,
 					       uint64_t count, bool symbols,
 					       struct kt_memory_rows **ret);
+/* The same, as requested: rd's -d/-D/-x/-a and gdb's x/FMT. A string ends at its NUL (x/s) or
+ * first unprintable byte (rd -a); the error is then only one met before its end. */
+KT_PUBLIC struct kt_error *kt_memory_request_read(struct kt_program *prog,
+						  const struct kt_memory_request *req,
+						  struct kt_memory_rows **ret);
 KT_PUBLIC void kt_memory_rows_destroy(struct kt_memory_rows *rows);
 
 /* bt -r: a task's kernel stack, every word with the symbol it points into. */
