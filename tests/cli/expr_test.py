@@ -71,7 +71,8 @@ def crash_outputs(d, dump, commands):
                            capture_output=True, text=True, timeout=600)
     except FileNotFoundError:
         return None
-    parts = re.split(r"^\$\d+ = " + MARK + r"\n", r.stdout, flags=re.M)
+    # rd -a ends without a newline: the mark may follow on the same line.
+    parts = re.split(r"\$\d+ = " + MARK + r"\n", r.stdout)
     return parts[:len(commands)] if len(parts) > len(commands) else parts + [""] * (len(commands) - len(parts))
 
 
@@ -304,6 +305,92 @@ def check_struct_ground_truth(tap, name, dump, gt, counts):
                f"{name}: task_struct.pid,comm 0x{t['task']}: the guest's {t['comm']}")
 
 
+MEMORY_CRASH = ["x/4xg 0x{init_task}", "x/8wx 0x{init_task}", "x/3dg 0x{init_task}", "x/6ub 0x{init_task}",
+                "x/s linux_banner",
+                "rd -x {init_task} 4", "rd -d {init_task} 4", "rd -32 {init_task} 6", "rd -D -16 {init_task} 8",
+                "rd -a linux_banner", "rd -a linux_banner 20", "rd -e {init_task_24} {init_task}",
+                "rd -S {init_task} 4"]
+
+
+def gdb_values(text):
+    """The values of gdb's x lines (after 'ADDR <sym>:'), as numbers, and the labels."""
+    vals, labels = [], []
+    for m in re.finditer(r"^\s*0x([0-9a-f]+)(?: <([^>]*)>)?:\t(.*)$", text, re.M):
+        labels.append((int(m.group(1), 16), m.group(2)))
+        vals += [int(v, 0) for v in m.group(3).split("\t")]
+    return vals, labels
+
+
+def rd_values(text, decimal=False):
+    """(address, values) of rd's lines: hex words (the ASCII column dropped), or decimal."""
+    rows = []
+    for m in re.finditer(r"^([0-9a-f]{16}):\s+(.*)$", text, re.M):
+        body = m.group(2) if decimal else re.split(r"\s{3,}", m.group(2).strip())[0]
+        rows.append((int(m.group(1), 16), [int(w, 10 if decimal else 16) for w in body.split()]))
+    return rows
+
+
+def rd_strings(text):
+    return "".join(m.group(1) for m in re.finditer(r"^[0-9a-f]{16}:  (.*)$", text, re.M))
+
+
+def check_memory_crash(tap, name, dump, out, cmds, fmt, counts):
+    for c in MEMORY_CRASH:
+        cmd = c.format(**fmt)
+        want, got = out[cmds.index(cmd)], kt(dump, *cmd.split()).stdout
+        if cmd.startswith("x/s"):
+            ok, what = want.strip() == got.strip() and want.strip(), "string line"
+            n = 1
+        elif cmd.startswith("x/"):
+            ok, what = gdb_values(want) == gdb_values(got) and gdb_values(want)[0], "values and line labels"
+            n = len(gdb_values(want)[0])
+        elif " -a " in cmd:
+            ok, what = rd_strings(want) == rd_strings(got) and rd_strings(want), "characters"
+            n = len(rd_strings(want))
+        else:
+            dec = "-d" in cmd or "-D" in cmd
+            w, g = rd_values(want, dec), rd_values(got, dec)
+            ok, what, n = w and w == g, "lines of values", sum(len(v) for _, v in w)
+        counts["x/rd: values compared with crash"] += n
+        tap.ok(ok, f"{name}: {cmd}: the same {n} {what} as crash", f"crash:\n{want[:600]}\nktriage:\n{got[:600]}")
+
+
+def check_memory_drgn(tap, name, dump, want, counts):
+    it = want["init_task"]
+    raw = bytes.fromhex(it["bytes"])
+    addr = hex(it["address"])
+    for args, size in ((["rd", "-x", addr, "8"], 8), (["rd", "-32", "-x", addr, "16"], 4), (["x/16wx", addr], 4),
+                       (["x/8xg", addr], 8), (["x/32xh", addr], 2), (["x/64xb", addr], 1)):
+        doc, p = kt_json(dump, *args)
+        got = [int(v, 16) for v in (doc or {}).get("values", [])]
+        w = [int.from_bytes(raw[i:i + size], "little") for i in range(0, 64, size)]
+        counts["x/rd values compared with drgn"] += len(w)
+        tap.eq(got, w, f"{name}: {' '.join(args[:-2] + ['INIT_TASK'] + args[-1:]) if args[0] == 'rd' else args[0] + ' INIT_TASK'}: drgn's bytes")
+        errs = validate(doc, SCHEMA["documents"]["rd"], SCHEMA["$defs"]) if doc else ["no document"]
+        counts["x/rd JSON documents validated"] += 1
+        tap.ok(not errs, f"{name}: {args[0]}: the JSON validates against docs/json-schema.json (rd)", errs[:5])
+    doc, p = kt_json(dump, "rd", "-d", "-32", addr, "16")
+    w = [int.from_bytes(raw[i:i + 4], "little", signed=True) for i in range(0, 64, 4)]
+    got = [x for _, v in rd_values(kt(dump, "rd", "-d", "-32", addr, "16").stdout, True) for x in v]
+    counts["x/rd values compared with drgn"] += len(w)
+    tap.eq(got, w, f"{name}: rd -d -32 INIT_TASK 16: drgn's bytes as signed 32-bit numbers")
+    doc, p = kt_json(dump, "x/s", f"{addr}+{want['offsetof']['struct task_struct:comm']}")
+    counts["x/rd values compared with drgn"] += 1
+    tap.ok(doc and doc.get("string") == it["comm"] and doc.get("format") == "string",
+           f"{name}: x/s at init_task.comm: drgn's {it['comm']!r}", p.stdout + p.stderr)
+    for args, status, why in ((["rd", "-u", "0x1000"], 1, "page tables"), (["x/q", addr], 2, "'q'"),
+                              (["rd", "-d", "-a", addr], 2, "exclude"), (["rd", "-e", "0x10", addr], 2, "-e"),
+                              (["x/1xg", "0xffff800000000000"], 1, "0xffff800000000000"),
+                              (["rd", "-s", "-32", addr], 2, "-s")):
+        p = kt(dump, *args)
+        counts["x/rd errors"] += 1
+        tap.ok(p.returncode == status and why in p.stderr, f"{name}: {' '.join(args)}: status {status}, naming {why!r}",
+               f"{p.returncode} {p.stdout[:200]} {p.stderr[:300]}")
+    p = kt(dump, "x", "--help")
+    tap.ok(p.returncode == 0 and "x/FMT" in p.stdout and "-a" in p.stdout, f"{name}: x --help and rd --help show the formats",
+           p.stdout[:300])
+
+
 def main():
     tap = Tap()
     counts = collections.Counter()
@@ -319,16 +406,20 @@ def main():
             oracle = json.loads(r.stdout)
             check_p_drgn(tap, name, dump, oracle, counts)
             check_struct_drgn(tap, name, dump, oracle, counts)
+            check_memory_drgn(tap, name, dump, oracle, counts)
         if name == "panic":
             cmds = ([f"p {e}" for e in ARITHMETIC + [f"sizeof(struct {t[7:]})" for t in TYPES] +
                      ["&init_task", "init_task.pid", "&init_task + 1", "jiffies"]] +
                     [f"p/x {e}" for e in ARITHMETIC_X])
             it = oracle["init_task"] if r.returncode == 0 else {"address": 0}
             cmds += [c.format(init_task=f"{it['address']:x}") for c in STRUCT_CRASH]
+            fmt = {"init_task": f"{it['address']:x}", "init_task_24": f"{it['address'] + 24:x}"}
+            cmds += [c.format(**fmt) for c in MEMORY_CRASH]
             out = crash_outputs(d, dump, cmds)
             if tap.ok(out is not None, f"{name}: crash is installed (the oracle for crash's vocabulary)"):
                 check_p_crash(tap, name, d, dump, out, cmds, counts)
                 check_struct_crash(tap, name, dump, out, cmds, it, counts)
+                check_memory_crash(tap, name, dump, out, cmds, fmt, counts)
             check_p_hostile(tap, name, dump, counts)
             check_p_json(tap, name, dump, counts)
         if name == "hung-locks":
@@ -339,7 +430,8 @@ def main():
                  "p errors", "p JSON documents validated", "struct: items compared with crash",
                  "struct -o members compared with drgn", "struct COUNT words compared with drgn",
                  "struct :CPU objects compared with drgn", "struct errors", "struct JSON documents validated",
-                 "struct objects compared with ground truth"):
+                 "struct objects compared with ground truth", "x/rd: values compared with crash",
+                 "x/rd values compared with drgn", "x/rd JSON documents validated", "x/rd errors"):
         print(f"# {what}: {counts[what]}")
         tap.ok(counts[what] > 0, f"{what}: more than none ({counts[what]})")
     tap.done()
