@@ -276,7 +276,7 @@ static struct kt_error *parse_sizeof(struct parser *p, struct kt_object *ret)
 	uint64_t size;
 	skip_space(p);
 	if (*p->s == '(') {
-		const char *end;
+		const char *end = NULL;
 		p->s++;
 		if ((err = inside_parens(p, &end)))
 			return err;
@@ -306,7 +306,7 @@ static struct kt_error *parse_offsetof(struct parser *p, struct kt_object *ret)
 {
 	if (!accept(p, "("))
 		return syntax(p, "offsetof takes (TYPE, MEMBER)");
-	const char *end;
+	const char *end = NULL;
 	struct kt_error *err = inside_parens(p, &end);
 	if (err)
 		return err;
@@ -560,7 +560,7 @@ static struct kt_error *unary(struct parser *p, struct kt_object *ret)
 	char op = *p->s;
 	if (op == '(') {
 		// A cast if the parentheses hold a type.
-		const char *end;
+		const char *end = NULL;
 		struct kt_type_ref t;
 		p->s++;
 		if ((err = inside_parens(p, &end))) {
