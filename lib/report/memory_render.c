@@ -5,6 +5,7 @@
  * data; and as JSON (docs/json.md, "rd"). Memory that could not be read ends the rows.
  */
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ktriage.h"
@@ -162,8 +163,24 @@ void kt_memory_rows_json_members(FILE *out, const struct kt_memory_rows *rows)
 	kt_json_key(out, "format");
 	kt_json_string(out, formats[rows->format]);
 	if (rows->format == KT_MEMORY_STRING) {
+		// Bytes 0x80-0xff as U+0080-U+00FF, so that the document stays UTF-8.
 		kt_json_key(out, "string");
-		kt_json_string_n(out, (const char *)rows->bytes, rows->len);
+		char *u = malloc(rows->len * 2 + 1);
+		size_t n = 0;
+		for (size_t i = 0; u && i < rows->len; i++) {
+			unsigned char c = rows->bytes[i];
+			if (c < 0x80) {
+				u[n++] = (char)c;
+			} else {
+				u[n++] = (char)(0xc0 | c >> 6);
+				u[n++] = (char)(0x80 | (c & 0x3f));
+			}
+		}
+		if (u)
+			kt_json_string_n(out, u, n);
+		else
+			fputs("null", out);
+		free(u);
 	}
 	fputs(",\n", out);
 	fputs(" \"error\": ", out);
