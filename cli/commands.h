@@ -26,7 +26,8 @@ struct cli_command {
 	const char *help;
 };
 
-extern const char cli_bt_help[], cli_ps_help[], cli_dis_help[], cli_foreach_help[];
+extern const char cli_bt_help[], cli_ps_help[], cli_dis_help[], cli_foreach_help[],
+	cli_p_help[], cli_struct_help[], cli_rd_help[];
 
 int cmd_sys(struct cli_context *ctx, int argc, char **argv);
 int cmd_log(struct cli_context *ctx, int argc, char **argv);
@@ -57,6 +58,10 @@ void cli_progress_clear(void);
 extern const struct cli_command cli_commands[];
 extern const size_t cli_n_commands;
 const struct cli_command *cli_find_command(const char *name);
+/* crash's TYPE ADDR shorthand: "struct" or "union" if word (TYPE or TYPE.member) names one. */
+const char *cli_type_keyword(struct kt_program *prog, const char *word);
+/* Whether word could be such a type name (checked once the dump is open). */
+bool cli_may_be_type(const char *word);
 /* Runs one command (argv[0] is its name; --json and --help are handled here). */
 int cli_run_argv(struct cli_context *ctx, int argc, char **argv);
 /* Runs "cmd args; cmd args; ...". */

@@ -18,18 +18,18 @@ const struct cli_command cli_commands[] = {
 	{"bt", "bt [-a|-c CPUS|PID|TASK] [-r] [-f]", "backtraces; every frame verified, inferred or stale, with the evidence (-r: the raw stack)", cmd_bt, cli_bt_help},
 	{"ps", "ps [-S|-l|-m|-p|-c] [-k|-u] [-G] [PID|TASK|NAME]...", "every task: pid, ppid, cpu, task address, state, comm ('>' = on CPU); -S: how many in each state", cmd_ps, cli_ps_help},
 	{"foreach", "foreach [PID|TASK|NAME|STATE|kernel|user]... bt|ps [OPTIONS]", "the selected tasks (all without a selector) given to bt or ps, as crash's foreach", cmd_foreach, cli_foreach_help},
-	{"rd", "rd [-8|-16|-32|-64] [-p] [-s] ADDR|SYM[+OFF] [N]", "N words of memory with ASCII (-p physical, -s symbols); a fault ends it with the reason", cmd_rd, NULL},
-	{"x", "x ...", "the same as rd", cmd_rd, NULL},
+	{"rd", "rd [-8|-16|-32|-64] [-p] [-s|-S] [-x|-d|-D|-a] [-e END] ADDR|SYM[+OFF] [N]", "N words of memory with ASCII (-p physical, -s symbols, -x no ASCII, -d/-D decimal, -a a string, -e up to END); a fault ends it with the reason", cmd_rd, cli_rd_help},
+	{"x", "x/FMT ADDR", "gdb's examine: x/8wx, x/2xg, x/3dg, x/s, x/4i; x without /FMT is rd", cmd_rd, cli_rd_help},
 	{"percpu", "percpu [-x] SYM [CPU]", "a per-CPU variable's address on each CPU (-x: and its first 8 bytes)", cmd_percpu, NULL},
 	{"callsite", "callsite RETURN_ADDRESS [CALLEE]", "the call before a return address: instruction, the expression it went through, values, target, verdict", cmd_callsite, NULL},
 	{"complete", "complete TEXT...", "what Tab offers in the shell after TEXT: commands, types after struct/union/whatis/member-at/-t, symbols", cmd_complete, NULL},
 	{"task", "task [PID|TASK|-c CPU]", "a task's pid, comm, state, cpu, flags, stack, sp, mm, parent (default: the panicking task)", cmd_task, NULL},
 	{"dis", "dis [-r|-f] FUNC|ADDR [N]", "disassemble a function, or N instructions, from the dump's code", cmd_dis, cli_dis_help},
-	{"struct", "struct TYPE ADDR", "a kernel object: struct [-x] TYPE[.member,...] ADDR|SYMBOL; without ADDR, its layout", cmd_struct, NULL},
-	{"union", "union TYPE ADDR", "the same for a union", cmd_union, NULL},
+	{"struct", "struct [-o] [-x|-d] [-l OFF] TYPE[.m,...] [ADDR[:CPUS]] [N]", "a kernel object (N of them; each CPU's copy); without ADDR, its layout; -o: members after their offsets, as crash", cmd_struct, cli_struct_help},
+	{"union", "union ...", "the same for a union", cmd_union, cli_struct_help},
 	{"whatis", "whatis TYPE|SYM", "a type's members with offsets and sizes (gdb's ptype /o; -r expands all), or a variable's type, or a function's prototype; types from vmlinux, then modules (MODULE:TYPE picks one)", cmd_whatis, NULL},
 	{"member-at", "member-at T OFF", "the member path(s) at byte offset OFF of type T, every union alternative", cmd_member_at, NULL},
-	{"p", "p EXPR", "a variable: [-t TYPE] SYMBOL[:CPU|:a][.member], or *(TYPE *)ADDR[->member]", cmd_p, NULL},
+	{"p", "p[/x|/d] EXPR", "a C expression: numbers and arithmetic, sizeof, offsetof, casts, &, *, ->, [], variables (NAME:CPU per-CPU)", cmd_p, cli_p_help},
 	{"kvm", "kvm", "every KVM VM (owner, vCPUs, memslots) and vCPU (thread, mode, CPU, running now, last exit reason)", cmd_kvm, NULL},
 	{"vmx", "vmx [VCPU]", "VMX state of each vCPU: loaded VMCS, revision id, VMX-abort indicator, MSR lists checked against the SDM; per-CPU VMCS state", cmd_vmx, NULL},
 	{"svm", "svm [VCPU]", "SVM state of each vCPU: the VMCB in use, exit code by name, exit information, key saved registers", cmd_svm, NULL},
@@ -236,7 +236,9 @@ int main(int argc, char **argv)
 		cargv = default_argv;
 	}
 	bool shell = !command_list && !strcmp(cargv[0], "shell");
-	if (!command_list && !shell && strcmp(cargv[0], "help") && !cli_find_command(cargv[0])) {
+	// A word that may name a type (crash's TYPE ADDR) waits for the dump's types to say.
+	if (!command_list && !shell && strcmp(cargv[0], "help") && !cli_find_command(cargv[0]) &&
+	    !((cargc > 1 || strchr(cargv[0], '.')) && cli_may_be_type(cargv[0]))) {
 		cli_unknown_command(cargv[0]);
 		usage(stderr);
 		return free(given), 2;

@@ -19,8 +19,10 @@ enum { MAX_ARGS = 64, LINE_MAX_LEN = 4096 };
 
 const struct cli_command *cli_find_command(const char *name)
 {
+	// gdb's format suffix: p/x, x/8gx.
+	size_t len = strcspn(name, "/");
 	for (size_t i = 0; i < cli_n_commands; i++)
-		if (!strcmp(cli_commands[i].name, name))
+		if (strlen(cli_commands[i].name) == len && !strncmp(cli_commands[i].name, name, len))
 			return &cli_commands[i];
 	return NULL;
 }
@@ -87,6 +89,44 @@ int cli_help(void)
 	return 0;
 }
 
+/* "struct" or "union" if word (TYPE or TYPE.member) names a struct or union type; else NULL. */
+const char *cli_type_keyword(struct kt_program *prog, const char *word)
+{
+	static const char *const keywords[] = {"struct", "union"};
+	size_t len = strcspn(word, ".");
+	if (!prog || !len || len > 256 || word[0] == '-')
+		return NULL;
+	for (size_t i = 0; i < 2; i++) {
+		char name[300];
+		snprintf(name, sizeof(name), "%s %.*s", keywords[i], (int)len, word);
+		struct kt_value_options opts = {0};
+		struct kt_declaration *decl;
+		struct kt_error *err = kt_declaration_read(prog, name, &opts, &decl);
+		if (!err) {
+			kt_declaration_destroy(decl);
+			return keywords[i];
+		}
+		kt_error_destroy(err);
+	}
+	return NULL;
+}
+
+bool cli_may_be_type(const char *word)
+{
+	size_t len = strcspn(word, ".");
+	if (!len || !(isalpha((unsigned char)word[0]) || word[0] == '_'))
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!(isalnum((unsigned char)word[i]) || word[i] == '_' || word[i] == ':'))
+			return false;
+	return true;
+}
+
+static const char *type_keyword(struct cli_context *ctx, const char *word)
+{
+	return cli_type_keyword(ctx->prog, word);
+}
+
 int cli_run_argv(struct cli_context *ctx, int argc, char **argv)
 {
 	if (!argc)
@@ -105,6 +145,20 @@ int cli_run_argv(struct cli_context *ctx, int argc, char **argv)
 		return cli_help();
 	}
 	const struct cli_command *cmd = cli_find_command(argv[0]);
+	const char *keyword = cmd ? NULL : type_keyword(ctx, argv[0]);
+	if (keyword) {
+		// crash's shorthand: TYPE[.member] ... is struct (or union) TYPE[.member] ...
+		char **full = calloc((size_t)argc + 2, sizeof(*full));
+		if (!full) {
+			fprintf(stderr, "ktriage: out of memory\n");
+			return 1;
+		}
+		full[0] = (char *)keyword;
+		memcpy(full + 1, argv, (size_t)argc * sizeof(*argv));
+		int status = cli_run_argv(ctx, argc + 1, full);
+		free(full);
+		return status;
+	}
 	if (!cmd) {
 		cli_unknown_command(argv[0]);
 		return 2;

@@ -418,6 +418,8 @@ struct kt_value {
 	uint32_t omitted;      /* arrays: elements past array_max (JSON's "omitted") */
 	bool truncated;        /* the top: the output limit cut the tree short */
 	bool top;              /* the top of the tree: has an address */
+	bool computed;         /* p's value computed by the expression (a number, an address,
+				* sizeof): not in memory, no address */
 };
 
 /* The object of type at addr as kt_value_format() prints it. Free with kt_value_destroy(). */
@@ -446,6 +448,10 @@ KT_PUBLIC struct kt_error *kt_expr_read(struct kt_program *prog, const char *exp
 					const char *type, const struct kt_value_options *opts,
 					struct kt_expr_result **ret);
 KT_PUBLIC void kt_expr_result_destroy(struct kt_expr_result *result);
+/* p's expression (a C expression, kt_expr_read()) of an integer or pointer type, as a number:
+ * "offsetof(struct rq, cfs)", "&runqueues:1", "sizeof(struct page) * 4". */
+KT_PUBLIC struct kt_error *kt_expr_number(struct kt_program *prog, const char *expr,
+					  uint64_t *ret);
 
 /*
  * whatis as data: a declaration (a type, a variable, a function) and its type described as a
@@ -1262,6 +1268,26 @@ struct kt_symbol_lookup {
 KT_PUBLIC struct kt_error *kt_symbol_lookup(struct kt_program *prog, const char *what,
 					    struct kt_symbol_lookup *ret);
 
+/* How memory is shown: rd's flags, and gdb's x/FMT letters. */
+enum kt_memory_format {
+	KT_MEMORY_HEX,        /* rd (with ASCII unless no_ascii: -x), x/x */
+	KT_MEMORY_SIGNED,     /* rd -d, x/d */
+	KT_MEMORY_UNSIGNED,   /* rd -D, x/u */
+	KT_MEMORY_STRING,     /* rd -a (printable ASCII), x/s (a C string): len bytes of it */
+};
+
+/* What kt_memory_request_read() reads, and how it is to be shown. */
+struct kt_memory_request {
+	uint64_t address;
+	enum kt_address_space space;
+	unsigned int size;       /* bytes per value: 1, 2, 4 or 8 (STRING: 1) */
+	uint64_t count;          /* values; STRING: bytes at most (0: up to 4096, to its end) */
+	bool symbols;            /* rd -s, -S: name 64-bit values that point into symbols */
+	enum kt_memory_format format;
+	bool no_ascii;           /* rd -x */
+	bool gdb;                /* x/FMT: gdb's lines, each labelled with the symbol it is in */
+};
+
 /* rd: memory as values of 1, 2, 4 or 8 bytes. */
 struct kt_memory_rows {
 	uint64_t address;
@@ -1273,6 +1299,10 @@ struct kt_memory_rows {
 	struct kt_symbol_lookup *symbols;
 	const char *error;       /* why the value at address + len could not be read, or NULL */
 	enum kt_error_code error_code;
+	enum kt_memory_format format;
+	bool no_ascii, gdb;      /* as requested */
+	/* gdb: per value, the symbol its address is in (name NULL if none); set at line starts */
+	struct kt_symbol_lookup *labels;
 };
 
 /* Reads count values (page by page, and value by value in a page that fails, so that all that
@@ -1281,6 +1311,11 @@ KT_PUBLIC struct kt_error *kt_memory_rows_read(struct kt_program *prog, uint64_t
 					       enum kt_address_space space, unsigned int size,
 					       uint64_t count, bool symbols,
 					       struct kt_memory_rows **ret);
+/* The same, as requested: rd's -d/-D/-x/-a and gdb's x/FMT. A string ends at its NUL (x/s) or
+ * first unprintable byte (rd -a); the error is then only one met before its end. */
+KT_PUBLIC struct kt_error *kt_memory_request_read(struct kt_program *prog,
+						  const struct kt_memory_request *req,
+						  struct kt_memory_rows **ret);
 KT_PUBLIC void kt_memory_rows_destroy(struct kt_memory_rows *rows);
 
 /* bt -r: a task's kernel stack, every word with the symbol it points into. */
@@ -1820,6 +1855,12 @@ KT_PUBLIC void kt_symbol_render(FILE *out, enum kt_format format,
 /* whatis: as gdb's `ptype /o` for a type; docs/json.md "Types and values". */
 KT_PUBLIC void kt_declaration_render(FILE *out, enum kt_format format,
 				     const struct kt_declaration *decl);
+/* struct -o: a struct's or union's members after their offsets (or, address non-NULL, their
+ * addresses in the object there), as crash prints them; member non-NULL: that member alone.
+ * JSON: kt_declaration_render()'s document. */
+KT_PUBLIC void kt_offsets_render(FILE *out, enum kt_format format,
+				 const struct kt_declaration *decl, const char *member,
+				 const uint64_t *address);
 /* member-at: the members kt_members_at() found covering offset of type. */
 KT_PUBLIC void kt_members_at_render(FILE *out, enum kt_format format, const char *type,
 				    uint64_t offset, const struct kt_member_at *members, size_t n);

@@ -17,4 +17,17 @@
  */
 bool kt_parse_number(const char *s, uint64_t *ret);
 
+struct kt_program;
+struct kt_object;
+/* Longer than any expression typed by hand. */
+enum { KT_EXPR_TEXT_MAX = 1024 };
+/*
+ * p's expression as C (and gdb) evaluate it (kernel/expr_eval.c): the value, in memory (a
+ * variable, a member, *(TYPE *)ADDR) or computed (a number, an address, sizeof). A per-CPU
+ * variable without :CPU comes back with percpu set; an untyped symbol as a void object at its
+ * address.
+ */
+struct kt_error *kt_expr_evaluate(struct kt_program *prog, const char *text,
+				  struct kt_object *ret);
+
 #endif

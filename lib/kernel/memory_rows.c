@@ -10,7 +10,11 @@
 #include "core/error.h"
 #include "ktriage.h"
 
-enum { PAGE_BYTES = 4096 };
+enum {
+	PAGE_BYTES = 4096,
+	STRING_MAX = 4096,   /* a string without a count: this many bytes at most */
+	LABELS_MAX = 1 << 20 /* x/FMT values at most: each line is named */
+};
 
 struct kt_memory_rows_impl {
 	struct kt_memory_rows pub;
@@ -102,6 +106,76 @@ struct kt_error *kt_memory_rows_read(struct kt_program *prog, uint64_t address,
 	return NULL;
 }
 
+/* Where a string ends: at its NUL (x/s), or its first byte that is not printable (rd -a). */
+static size_t string_length(const struct kt_memory_rows *rows, bool c_string)
+{
+	for (size_t i = 0; i < rows->len; i++) {
+		unsigned char c = rows->bytes[i];
+		if (!c || (!c_string && (c < 0x20 || c >= 0x7f)))
+			return i;
+	}
+	return rows->len;
+}
+
+/* gdb's x labels each line with the symbol its first address is in. */
+static void label_lines(struct kt_program *prog, struct kt_memory_rows *rows, bool string)
+{
+	size_t line = rows->size == 1 ? 8 : 16, n = string ? 1 : rows->len / rows->size;
+	for (size_t i = 0; i < n; i += line / rows->size) {
+		struct kt_symbol_lookup *s = &rows->labels[i];
+		uint64_t at = rows->address + i * rows->size;
+		struct kt_error *err = kt_program_symbolize(prog, at, &s->name, &s->offset, &s->module);
+		if (err)
+			*s = (struct kt_symbol_lookup){0};
+		else
+			s->address = at;
+		kt_error_destroy(err);
+	}
+}
+
+struct kt_error *kt_memory_request_read(struct kt_program *prog,
+					const struct kt_memory_request *req,
+					struct kt_memory_rows **ret)
+{
+	bool string = req->format == KT_MEMORY_STRING;
+	uint64_t count = string && !req->count ? STRING_MAX : req->count;
+	if (req->gdb && count > LABELS_MAX)
+		return kt_error_create(KT_ERROR_INVALID_ARGUMENT, "x: at most %d values at a time",
+				       LABELS_MAX);
+	struct kt_memory_rows *rows;
+	struct kt_error *err = kt_memory_rows_read(prog, req->address, req->space,
+						   string ? 1 : req->size, count,
+						   req->symbols && !string, &rows);
+	if (err)
+		return err;
+	rows->format = req->format;
+	rows->no_ascii = req->no_ascii;
+	rows->gdb = req->gdb;
+	if (string) {
+		size_t len = string_length(rows, req->gdb);
+		if (len < rows->len || (rows->error && len < count)) {
+			// Ended before the fault, or before the count: what follows is not the string's.
+			bool ended = len < rows->len;
+			rows->len = len;
+			if (ended) {
+				struct kt_memory_rows_impl *m = (struct kt_memory_rows_impl *)rows;
+				free(m->error);
+				m->error = NULL;
+				rows->error = NULL;
+			}
+		}
+	}
+	if (req->gdb) {
+		if (!(rows->labels = calloc(rows->len / rows->size + 1, sizeof(*rows->labels)))) {
+			kt_memory_rows_destroy(rows);
+			return &kt_enomem;
+		}
+		label_lines(prog, rows, string);
+	}
+	*ret = rows;
+	return NULL;
+}
+
 void kt_memory_rows_destroy(struct kt_memory_rows *rows)
 {
 	if (!rows)
@@ -110,5 +184,6 @@ void kt_memory_rows_destroy(struct kt_memory_rows *rows)
 	free(m->bytes);
 	free(m->error);
 	free(rows->symbols);
+	free(rows->labels);
 	free(m);
 }

@@ -12,6 +12,7 @@
 
 #include "core/error.h"
 #include "core/util.h"
+#include "kernel/expr.h"
 #include "kernel/object.h"
 #include "kernel/percpu.h"
 #include "program.h"
@@ -384,30 +385,145 @@ static struct kt_error *read_symbol(struct kt_program *prog, const struct expr *
 	return err;
 }
 
+/* A value computed by the expression (a number, an address): one node, with no address. */
+static struct kt_error *computed_value(struct kt_program *prog, const struct kt_object *o,
+				       const char *name, const struct kt_value_options *opts,
+				       struct kt_expr_result *r)
+{
+	char type[256];
+	struct kt_value *v = calloc(1, sizeof(*v));
+	if (!v)
+		return &kt_enomem;
+	v->repeats = 1;
+	v->computed = true;
+	v->u = o->value;
+	v->hex = opts->hex;
+	v->is_signed = kt_object_is_signed(o);
+	uint64_t size = 8;
+	if (kt_object_size(o, &size))
+		size = 8;
+	v->size = size;
+	v->width = size < 8 ? (unsigned int)size * 8 : 64;
+	switch (kt_object_kind(o)) {
+	case KT_TYPE_POINTER: {
+		v->kind = KT_VALUE_POINTER;
+		const char *sym, *module;
+		uint64_t off;
+		struct kt_error *err = kt_program_symbolize(prog, o->value, &sym, &off, &module);
+		if (!err && asprintf(&v->symbol, off ? "%s+0x%llx" : "%s", sym,
+				     (unsigned long long)off) < 0)
+			v->symbol = NULL;
+		kt_error_destroy(err);
+		break;
+	}
+	case KT_TYPE_BOOL:
+		v->kind = KT_VALUE_BOOL;
+		break;
+	case KT_TYPE_ENUM: {
+		char e[128];
+		v->kind = KT_VALUE_ENUM;
+		struct kt_error *err = kt_object_enumerator(o, e, sizeof(e));
+		if (!err)
+			v->enumerator = strdup(e);
+		kt_error_destroy(err);
+		break;
+	}
+	default:
+		v->kind = KT_VALUE_INT;
+		break;
+	}
+	v->name = strdup(name);
+	v->type = strdup(kt_object_type_name(o, type, sizeof(type)));
+	if (!v->name || !v->type) {
+		kt_value_destroy(v);
+		return &kt_enomem;
+	}
+	return result_add(r, v);
+}
+
+/* p of a C expression (kernel/expr_eval.c): what it reads in memory, or what it computes. */
+static struct kt_error *read_evaluated(struct kt_program *prog, const char *expr,
+				       const struct kt_value_options *opts,
+				       struct kt_expr_result *r)
+{
+	struct kt_object o;
+	struct kt_error *err = kt_expr_evaluate(prog, expr, &o);
+	if (err)
+		return err;
+	if (o.is_value)
+		return computed_value(prog, &o, expr, opts, r);
+	if (o.percpu)
+		return bad_expr(expr, "a per-CPU variable: say which CPU, NAME:N or NAME:a");
+	if (kt_object_kind(&o) == KT_TYPE_VOID)
+		return kt_error_create(KT_ERROR_NOT_FOUND,
+				       "'%s' (0x%llx) has no type here: the kernel's BTF types only "
+				       "per-CPU variables, and no debug file's DWARF types it; give its "
+				       "type (p -t TYPE), or print *(TYPE *)ADDR", expr,
+				       (unsigned long long)o.address);
+	struct kt_print_options popts = print_options(opts);
+	return read_one(prog, &o, "", expr, &popts, r);
+}
+
+/*
+ * The legacy forms that C does not read the same way: NAME:a (every CPU), a bare per-CPU NAME
+ * (where it is on each CPU), -t TYPE, and *(TYPE *)ADDR->member (crash's, where C would apply
+ * -> before the cast) or an address without 0x. Which form an expression is in is decided by
+ * parse_expr(); the rest goes to the C evaluator, and what it cannot read falls back here.
+ */
+static struct kt_error *read_legacy(struct kt_program *prog, struct expr *e, const char *expr,
+				    const char *type, const struct kt_value_options *opts,
+				    struct kt_expr_result *r)
+{
+	if (e->symbol)
+		return read_symbol(prog, e, expr, type, opts, r);
+	struct kt_object obj;
+	struct kt_print_options popts = print_options(opts);
+	if (type)
+		return bad_expr(expr, "a type is given for a symbol only; a cast already gives the type");
+	struct kt_error *err = kt_object_from_address(prog, e->cast, e->address, &obj);
+	return err ? err : read_one(prog, &obj, e->path, expr, &popts, r);
+}
+
 struct kt_error *kt_expr_read(struct kt_program *prog, const char *expr, const char *type,
 			      const struct kt_value_options *opts, struct kt_expr_result **ret)
 {
 	struct kt_types *types;
 	struct expr e;
+	if (strlen(expr) >= KT_EXPR_TEXT_MAX)
+		return kt_error_create(KT_ERROR_INVALID_ARGUMENT,
+				       "an expression of more than %d characters", KT_EXPR_TEXT_MAX - 1);
 	struct kt_error *err = kt_program_types(prog, &types);
 	if (err)
 		return err;
-	if ((err = parse_expr(prog, expr, &e))) {
+	bool legacy = !(err = parse_expr(prog, expr, &e));
+	if (!legacy && err->code == KT_ERROR_NOMEM) {
 		expr_deinit(&e);
 		return err;
 	}
+	kt_error_destroy(err);
+	err = NULL;
 	struct kt_expr_result *r = result_new();
 	if (!r) {
 		err = &kt_enomem;
-	} else if (e.symbol) {
-		err = read_symbol(prog, &e, expr, type, opts, r);
-	} else {
-		struct kt_object obj;
-		struct kt_print_options popts = print_options(opts);
-		if (type)
-			err = bad_expr(expr, "a type is given for a symbol only; a cast already gives the type");
-		else if (!(err = kt_object_from_address(prog, e.cast, e.address, &obj)))
-			err = read_one(prog, &obj, e.path, expr, &popts, r);
+	} else if (legacy && (type || e.cpu == CPU_ALL || (e.symbol && !*e.path))) {
+		err = read_legacy(prog, &e, expr, type, opts, r);
+	} else if (type) {
+		err = bad_expr(expr, "-t TYPE types a bare symbol: SYMBOL[:CPU|:a][.member]");
+	} else if ((err = read_evaluated(prog, expr, opts, r)) && legacy &&
+		   err->code != KT_ERROR_NOMEM) {
+		// Only where the legacy reading works too: else the evaluator's error says more.
+		struct kt_expr_result *again = result_new();
+		struct kt_error *lerr = again ? read_legacy(prog, &e, expr, type, opts, again)
+					      : &kt_enomem;
+		if (!lerr) {
+			kt_error_destroy(err);
+			kt_expr_result_destroy(r);
+			r = again;
+			err = NULL;
+		} else {
+			kt_error_destroy(lerr);
+			kt_expr_result_destroy(again);
+		}
 	}
 	expr_deinit(&e);
 	if (err) {
@@ -416,4 +532,21 @@ struct kt_error *kt_expr_read(struct kt_program *prog, const char *expr, const c
 	}
 	*ret = r;
 	return NULL;
+}
+
+struct kt_error *kt_expr_number(struct kt_program *prog, const char *expr, uint64_t *ret)
+{
+	struct kt_object o;
+	struct kt_error *err = kt_expr_evaluate(prog, expr, &o);
+	if (err)
+		return err;
+	switch (o.percpu ? KT_TYPE_VOID : kt_object_kind(&o)) {
+	case KT_TYPE_INT:
+	case KT_TYPE_BOOL:
+	case KT_TYPE_ENUM:
+	case KT_TYPE_POINTER:
+		return kt_object_read_unsigned(&o, ret);
+	default:
+		return bad_expr(expr, "not a number nor a pointer");
+	}
 }

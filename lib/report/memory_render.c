@@ -5,6 +5,7 @@
  * data; and as JSON (docs/json.md, "rd"). Memory that could not be read ends the rows.
  */
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ktriage.h"
@@ -20,8 +21,87 @@ static uint64_t value_at(const struct kt_memory_rows *rows, size_t off)
 	return v;
 }
 
+/* A value as -d, -D or hex show it, in width columns (0: as wide as it is). */
+static void value_text(FILE *out, const struct kt_memory_rows *rows, size_t off, int width)
+{
+	uint64_t v = value_at(rows, off);
+	unsigned int bits = rows->size * 8;
+	if (rows->format == KT_MEMORY_SIGNED) {
+		int64_t sv = bits < 64 && (v >> (bits - 1)) & 1 ? (int64_t)(v | ~0ull << bits) : (int64_t)v;
+		fprintf(out, "%*lld", width, (long long)sv);
+	} else if (rows->format == KT_MEMORY_UNSIGNED) {
+		fprintf(out, "%*llu", width, (unsigned long long)v);
+	} else {
+		fprintf(out, rows->gdb ? "0x%0*llx" : "%0*llx", (int)rows->size * 2, (unsigned long long)v);
+	}
+}
+
+/* gdb's "0xffffffff82a0c940 <init_task+16>:" */
+static void gdb_label(FILE *out, const struct kt_memory_rows *rows, size_t index)
+{
+	const struct kt_symbol_lookup *s = rows->labels ? &rows->labels[index] : NULL;
+	fprintf(out, "0x%016llx", (unsigned long long)(rows->address + index * rows->size));
+	if (s && s->name)
+		fprintf(out, s->offset ? " <%s+%llu>" : " <%s>", s->name, (unsigned long long)s->offset);
+	putc(':', out);
+}
+
+/* x/FMT as gdb prints it: a label, then tab-separated values; x/s a C string. */
+static void gdb_text(FILE *out, const struct kt_memory_rows *rows)
+{
+	if (rows->format == KT_MEMORY_STRING) {
+		gdb_label(out, rows, 0);
+		fputs("\t\"", out);
+		for (size_t i = 0; i < rows->len; i++) {
+			unsigned char c = rows->bytes[i];
+			if (c == '"' || c == '\\')
+				fprintf(out, "\\%c", c);
+			else if (c == '\n')
+				fputs("\\n", out);
+			else if (c == '\t')
+				fputs("\\t", out);
+			else if (c >= 0x20 && c < 0x7f)
+				putc(c, out);
+			else
+				fprintf(out, "\\%03o", c);
+		}
+		fputs("\"\n", out);
+		return;
+	}
+	size_t per_line = (rows->size == 1 ? 8 : 16) / rows->size, n = rows->len / rows->size;
+	for (size_t i = 0; i < n; i++) {
+		if (i % per_line == 0) {
+			if (i)
+				putc('\n', out);
+			gdb_label(out, rows, i);
+		}
+		putc('\t', out);
+		value_text(out, rows, i * rows->size, 0);
+	}
+	if (n)
+		putc('\n', out);
+}
+
+/* rd -a: the characters, 60 to a line, each line after its address. */
+static void string_text(FILE *out, const struct kt_memory_rows *rows)
+{
+	for (size_t line = 0; line < rows->len; line += 60) {
+		size_t n = rows->len - line < 60 ? rows->len - line : 60;
+		fprintf(out, "%016llx:  %.*s\n", (unsigned long long)(rows->address + line), (int)n,
+			(const char *)rows->bytes + line);
+	}
+}
+
 void kt_memory_rows_text(FILE *out, const struct kt_memory_rows *rows)
 {
+	if (rows->gdb) {
+		gdb_text(out, rows);
+		return;
+	}
+	if (rows->format == KT_MEMORY_STRING) {
+		string_text(out, rows);
+		return;
+	}
 	unsigned int per_line = LINE_BYTES / rows->size, width = rows->size * 2;
 	for (size_t line = 0; line < rows->len; line += LINE_BYTES) {
 		size_t n = rows->len - line < LINE_BYTES ? (rows->len - line) / rows->size : per_line;
@@ -37,10 +117,11 @@ void kt_memory_rows_text(FILE *out, const struct kt_memory_rows *rows)
 					 (unsigned long long)sym->offset);
 				fprintf(out, " %-*s", i + 1 < n ? 16 : 0, name);
 			} else {
-				fprintf(out, " %0*llx", (int)width, (unsigned long long)value_at(rows, off));
+				putc(' ', out);
+				value_text(out, rows, off, (int)width);
 			}
 		}
-		if (!rows->symbols) {
+		if (!rows->symbols && !rows->no_ascii && rows->format == KT_MEMORY_HEX) {
 			fprintf(out, "%*s   ", (int)((per_line - n) * (width + 1)), "");
 			for (size_t b = 0; b < n * rows->size; b++) {
 				unsigned char c = rows->bytes[line + b];
@@ -77,6 +158,29 @@ void kt_memory_rows_json_members(FILE *out, const struct kt_memory_rows *rows)
 			putc('}', out);
 		}
 		putc(']', out);
+	}
+	static const char *const formats[] = {"hex", "signed", "unsigned", "string"};
+	kt_json_key(out, "format");
+	kt_json_string(out, formats[rows->format]);
+	if (rows->format == KT_MEMORY_STRING) {
+		// Bytes 0x80-0xff as U+0080-U+00FF, so that the document stays UTF-8.
+		kt_json_key(out, "string");
+		char *u = malloc(rows->len * 2 + 1);
+		size_t n = 0;
+		for (size_t i = 0; u && i < rows->len; i++) {
+			unsigned char c = rows->bytes[i];
+			if (c < 0x80) {
+				u[n++] = (char)c;
+			} else {
+				u[n++] = (char)(0xc0 | c >> 6);
+				u[n++] = (char)(0x80 | (c & 0x3f));
+			}
+		}
+		if (u)
+			kt_json_string_n(out, u, n);
+		else
+			fputs("null", out);
+		free(u);
 	}
 	fputs(",\n", out);
 	fputs(" \"error\": ", out);

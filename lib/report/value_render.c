@@ -273,6 +273,10 @@ static void node_json(FILE *out, const struct kt_value *v, const char *name, uin
 		kt_json_key(out, "address");
 		json_hex(out, v->address);
 	}
+	if (v->computed) {
+		kt_json_key(out, "computed");
+		kt_json_bool(out, true);
+	}
 	if (v->bit_size) {
 		kt_json_key(out, "bit_offset");
 		fprintf(out, "%u", v->bit_offset);
