@@ -26,7 +26,7 @@ struct cli_command {
 	const char *help;
 };
 
-extern const char cli_bt_help[], cli_ps_help[], cli_dis_help[], cli_foreach_help[];
+extern const char cli_bt_help[], cli_ps_help[], cli_dis_help[], cli_foreach_help[], cli_runq_help[];
 
 int cmd_sys(struct cli_context *ctx, int argc, char **argv);
 int cmd_log(struct cli_context *ctx, int argc, char **argv);
@@ -51,6 +51,7 @@ int cmd_svm(struct cli_context *ctx, int argc, char **argv);
 int cmd_findings(struct cli_context *ctx, int argc, char **argv);
 int cmd_report(struct cli_context *ctx, int argc, char **argv);
 int cmd_foreach(struct cli_context *ctx, int argc, char **argv);
+int cmd_runq(struct cli_context *ctx, int argc, char **argv);
 /* Clears the progress line on stderr, if one is shown. */
 void cli_progress_clear(void);
 

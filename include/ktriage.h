@@ -1225,6 +1225,70 @@ struct kt_task_run {
 KT_PUBLIC struct kt_error *kt_task_runs_read(struct kt_program *prog, struct kt_task_run **ret,
 					     size_t *n_ret);
 
+/* runq: each online CPU's runqueue (struct rq), as crash's runq shows it: the task running there,
+ * how long it has run, and the tasks queued in each scheduling class. */
+enum kt_runq_class {
+	KT_RUNQ_STOP,            /* rq->stop, the CPU's stopper thread, when queued and not running */
+	KT_RUNQ_DEADLINE,        /* rq->dl: the rbtree of sched_dl_entity by deadline */
+	KT_RUNQ_RT,              /* rq->rt: one list of sched_rt_entity per priority */
+	KT_RUNQ_FAIR,            /* rq->cfs: the rbtree of sched_entity by vruntime */
+};
+
+/* A cgroup's queue on one CPU: a group entity's my_q, in the tree of the queue above it. */
+struct kt_runq_group {
+	enum kt_runq_class sched_class;
+	uint64_t queue;          /* its struct cfs_rq (or rt_rq) */
+	uint64_t task_group;     /* queue->tg; 0 if the kernel has no group scheduling */
+	char name[64];           /* the cgroup's directory (tg->css.cgroup->kn->name); "" for the
+				  * root or when it cannot be read */
+	size_t parent;           /* index in the CPU's groups; the root groups are their own */
+	unsigned int depth;      /* 0 for the root queues */
+};
+
+/* A queued entity and its task. */
+struct kt_runq_entry {
+	enum kt_runq_class sched_class;
+	uint64_t entity;         /* struct sched_entity / sched_rt_entity / sched_dl_entity */
+	bool has_task;           /* false: a deadline server (rq->fair_server, 6.8+), not a task */
+	struct kt_task task;
+	int prio;                /* task->prio (-1 for a deadline server) */
+	size_t group;            /* index in the CPU's groups: the queue it is in */
+};
+
+struct kt_runq_cpu {
+	unsigned int cpu;
+	uint64_t rq;             /* struct rq */
+	uint64_t clock;          /* rq->clock (ns): the runqueue's time at the dump */
+	bool has_clock;
+	bool has_current;
+	struct kt_task current;  /* rq->curr */
+	int current_prio;        /* curr->prio */
+	uint64_t current_queue;  /* the struct cfs_rq whose curr is the current task's entity (0:
+				  * none, as for the idle task or an RT task) */
+	uint64_t last_arrival;   /* curr->sched_info.last_arrival: when it went on the CPU */
+	bool has_last_arrival;
+	uint64_t exec_start;     /* curr->se.exec_start: when its run time was last accounted */
+	bool has_exec_start;
+	uint32_t nr_running;     /* rq->nr_running: the current task included */
+	uint64_t dl_root, rt_array, cfs_root;  /* &rq->dl.root, &rq->rt.active, &rq->cfs.tasks_timeline */
+	struct kt_runq_group *groups;  /* [0]: the root CFS queue, [1]: the root RT queue */
+	size_t n_groups;
+	struct kt_runq_entry *entries;  /* stop, deadline, then RT by priority, then CFS by vruntime */
+	size_t n_entries;
+	char *error;             /* why a walk stopped (the entries before it are kept), or NULL */
+	enum kt_error_code error_code;
+};
+
+struct kt_runq {
+	struct kt_runq_cpu *cpus;  /* the online CPUs, in order */
+	size_t n_cpus;
+};
+
+/* Every online CPU's runqueue. A damaged queue ends its CPU's walk with the reason in error;
+ * only a kernel without runqueues (no symbol or type) fails the call. */
+KT_PUBLIC struct kt_error *kt_runq_read(struct kt_program *prog, struct kt_runq **ret);
+KT_PUBLIC void kt_runq_destroy(struct kt_runq *runq);
+
 /* ps -p: the task and its ancestors by real_parent, up to CPU 0's idle task; ps -c (children):
  * the task and the thread-group leaders whose real_parent it is. Free *ret. */
 KT_PUBLIC struct kt_error *kt_task_family_read(struct kt_program *prog, uint64_t task, bool children,
@@ -1790,6 +1854,14 @@ KT_PUBLIC void kt_backtrace_render(struct kt_list_writer *w, struct kt_program *
 				   const struct kt_backtrace_render_options *opts);
 KT_PUBLIC void kt_stack_search_render(struct kt_list_writer *w, const struct kt_stack_search *s);
 KT_PUBLIC void kt_task_render(struct kt_list_writer *w, const struct kt_task *task);
+/* runq: QUEUES as crash's runq (each CPU's current task, then the queued tasks per class),
+ * TIMESTAMPS as runq -t (the runqueue clock and the current task's last_arrival), TIME_RUN as
+ * runq -m (how long each current task has run), GROUPS as runq -g (the queues of each task
+ * group, nested). JSON is one document for every view. */
+enum kt_runq_view { KT_RUNQ_QUEUES, KT_RUNQ_TIMESTAMPS, KT_RUNQ_TIME_RUN, KT_RUNQ_GROUPS };
+KT_PUBLIC void kt_runq_render(FILE *out, enum kt_format format, const struct kt_runq *runq,
+			      enum kt_runq_view view);
+
 /* ps -l (ns of the runqueue clock) or ps -m (ago: days hh:mm:ss.ms before its CPU's clock), as
  * crash's: "[LAST] [ST]  PID: ..." lines; JSON {"tasks": [...]} with the ps members and
  * last_arrival, clock. */
