@@ -4,12 +4,18 @@ queued behind them; many-tasks: four thousand threads), against drgn's own rbtre
 against the scheduler's on_rq flags (independent of the queues), against what the guest recorded
 (which task runs where, and for how long at least), and against crash 8 where crash reads it
 right: runq -t and -m whole, runq's current tasks and queue addresses; crash's queued tasks must
-be among ktriage's (on 6.1.19x crash drops every task missing from its PID hash)."""
+be among ktriage's (on 6.1.19x crash drops every task missing from its PID hash). Then damaged
+trees in a copy of the lockup dump: a node whose child is itself, a parent link naming another
+node, a child at an unreadable address: each walk stops with the reason and runq exits 1."""
 import json
+import mmap
 import os
 import re
+import shutil
+import struct
 import subprocess
 import sys
+import tempfile
 from collections import Counter
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
@@ -136,6 +142,64 @@ def check_refusals(tap, name, dump, n_cpus):
     tap.eq([c["cpu"] for c in cpus], [1], f"{name}: runq -c 1 shows CPU 1 alone")
 
 
+def elf_offset(path, pa):
+    """The file offset of physical address pa in an ELF dump."""
+    with open(path, "rb") as f:
+        hdr = f.read(64)
+        phoff, = struct.unpack_from("<Q", hdr, 32)
+        phentsize, phnum = struct.unpack_from("<HH", hdr, 54)
+        f.seek(phoff)
+        table = f.read(phentsize * phnum)
+    for i in range(phnum):
+        p_type, _, p_offset, _, p_paddr, p_filesz = struct.unpack_from("<IIQQQQ", table, i * phentsize)
+        if p_type == 1 and p_paddr <= pa < p_paddr + p_filesz:
+            return p_offset + pa - p_paddr
+    raise ValueError(f"{path}: physical 0x{pa:x} is in no PT_LOAD")
+
+
+def check_damaged_trees(tap, name, d, counts):
+    """CPU 0's CFS tree in a copy of the ELF dump, damaged three ways; CPU 1 stays whole."""
+    src = os.path.join(d, "vmcore.elf")
+    if not tap.ok(os.path.exists(src), f"{name}: the ELF dump exists (to damage a copy)"):
+        return
+    doc = json.loads(ktriage("--json", src, "runq").stdout)
+    cpu0 = doc["cpus"][0]
+    fair = [q for q in cpu0["queued"] if q["class"] == "fair"]
+    if not tap.ok(len(fair) >= 2, f"{name}: CPU 0 has queued CFS tasks to damage ({len(fair)})"):
+        return
+    pob = int(ktriage(src, "rd", "page_offset_base").stdout.split()[1], 16)
+    root_va = int(json.loads(ktriage("--json", src, "rd", cpu0["cfs_root"]).stdout)["values"][0], 16)
+    # struct rb_node: __rb_parent_color, rb_right, rb_left (include/linux/rbtree_types.h).
+    cases = (("a node that is its own left child", root_va + 16, root_va, "error.limit", "loops"),
+             ("a parent link naming another node", int(fair[0]["entity"], 16) + 16, 0xffff888000001000 | 1,
+              "error.bad_data", "as its parent"),
+             ("a child at an unreadable address", root_va + 8, 0xffffc90000000000, "error.fault", ""))
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "vmcore.elf")
+        shutil.copyfile(src, path)
+        for what, va, value, code, words in cases:
+            with open(path, "r+b") as f, mmap.mmap(f.fileno(), 0) as m:
+                at = elf_offset(path, va - pob)
+                saved = m[at:at + 8]
+                m[at:at + 8] = struct.pack("<Q", value)
+            try:
+                p = subprocess.run([os.environ.get("KTRIAGE", "ktriage"), "--json", path, "runq"],
+                                   capture_output=True, text=True, timeout=120)
+                t = ktriage(path, "runq", check=False)
+            finally:
+                with open(path, "r+b") as f, mmap.mmap(f.fileno(), 0) as m:
+                    m[at:at + 8] = saved
+            cpus = json.loads(p.stdout)["cpus"] if p.stdout else []
+            c0 = cpus[0] if cpus else {}
+            tap.ok(p.returncode == 1 and c0.get("error_code") == code and words in (c0.get("error") or "")
+                   and all(c["error"] is None for c in cpus[1:]) and len(cpus) == len(doc["cpus"]),
+                   f"{name}: {what}: CPU 0's walk stops ({code}), the other CPUs are whole, runq exits 1",
+                   f"exit {p.returncode} {c0.get('error')} {p.stderr}")
+            tap.ok(t.returncode == 1 and "[walk stopped: " in t.stdout,
+                   f"{name}: {what}: the text says where the walk stopped", t.stdout[-800:])
+            counts["damaged trees"] += 1
+
+
 def main():
     tap = Tap()
     counts = Counter()
@@ -154,11 +218,13 @@ def main():
         check_ground_truth(tap, name, doc, ground_truth(d), counts)
         check_crash(tap, name, d, dump, counts)
         check_refusals(tap, name, dump, len(doc["cpus"]))
+        if name == "lockup":
+            check_damaged_trees(tap, name, d, counts)
     for what in ("queued entities against drgn", "tasks against on_rq", "ground truth", "crash lines",
-                 "crash queued tasks"):
+                 "crash queued tasks", "damaged trees"):
         print(f"# compared: {counts[what]} {what}")
     tap.ok(counts["queued entities against drgn"] > 0 and counts["tasks against on_rq"] > 0 and
-           counts["ground truth"] > 0 and counts["crash lines"] > 0,
+           counts["ground truth"] > 0 and counts["crash lines"] > 0 and counts["damaged trees"] > 0,
            f"compared: {dict(counts)}")
     tap.done()
 
