@@ -17,7 +17,7 @@ const struct cli_command cli_commands[] = {
 	{"sym", "sym ADDR|NAME", "the symbol (kernel or module) containing ADDR, or NAME's address", cmd_sym, NULL},
 	{"bt", "bt [-a|-c CPUS|PID|TASK] [-r] [-f]", "backtraces; every frame verified, inferred or stale, with the evidence (-r: the raw stack)", cmd_bt, cli_bt_help},
 	{"ps", "ps [-S|-l|-m|-p|-c] [-k|-u] [-G] [PID|TASK|NAME]...", "every task: pid, ppid, cpu, task address, state, comm ('>' = on CPU); -S: how many in each state", cmd_ps, cli_ps_help},
-	{"foreach", "foreach [PID|TASK|NAME|STATE|kernel|user]... bt|ps [OPTIONS]", "the selected tasks (all without a selector) given to bt or ps, as crash's foreach", cmd_foreach, cli_foreach_help},
+	{"foreach", "foreach [PID|TASK|NAME|STATE|kernel|user]... bt|task|ps [OPTIONS]", "the selected tasks (all without a selector) given to bt, task or ps, as crash's foreach", cmd_foreach, cli_foreach_help},
 	{"runq", "runq [-t|-m|-g] [-c CPUS]", "each CPU's running task and how long it has run, the tasks queued per class (RT, CFS, deadline), -g by task group", cmd_runq, cli_runq_help},
 	{"rd", "rd [-8|-16|-32|-64] [-p] [-s] ADDR|SYM[+OFF] [N]", "N words of memory with ASCII (-p physical, -s symbols); a fault ends it with the reason", cmd_rd, NULL},
 	{"x", "x ...", "the same as rd", cmd_rd, NULL},

@@ -1289,6 +1289,26 @@ struct kt_runq {
 KT_PUBLIC struct kt_error *kt_runq_read(struct kt_program *prog, struct kt_runq **ret);
 KT_PUBLIC void kt_runq_destroy(struct kt_runq *runq);
 
+/* ps -t: a task's times, as crash's ps -t shows them, in nanoseconds: start_time (CLOCK_MONOTONIC
+ * when it was forked), utime and stime (CPU time in user and kernel mode). */
+struct kt_task_time {
+	struct kt_task task;
+	uint64_t start_time;
+	uint64_t utime, stime;
+};
+
+struct kt_task_times {
+	uint64_t now;            /* CLOCK_MONOTONIC at the timekeeper's last tick before the crash */
+	bool has_now;            /* false: the timekeeper cannot be read (no run times then) */
+	char *now_error;         /* why not, or NULL */
+	struct kt_task_time *tasks;
+	size_t n;
+};
+
+/* Every task's times, in the task walk's order. Free with kt_task_times_destroy(). */
+KT_PUBLIC struct kt_error *kt_task_times_read(struct kt_program *prog, struct kt_task_times **ret);
+KT_PUBLIC void kt_task_times_destroy(struct kt_task_times *times);
+
 /* ps -p: the task and its ancestors by real_parent, up to CPU 0's idle task; ps -c (children):
  * the task and the thread-group leaders whose real_parent it is. Free *ret. */
 KT_PUBLIC struct kt_error *kt_task_family_read(struct kt_program *prog, uint64_t task, bool children,
@@ -1823,6 +1843,7 @@ enum kt_list_kind {
 	KT_LIST_INSTRUCTIONS,      /* "instructions": kt_dis_item_render() */
 	KT_LIST_RAW_STACKS,        /* "raw_stacks": kt_raw_stack_render() */
 	KT_LIST_FAMILIES,          /* "families": kt_task_family_render() */
+	KT_LIST_TASK_DETAILS,      /* "task_details": kt_task_info_item_render() (foreach task) */
 };
 
 struct kt_list_writer {
@@ -1867,6 +1888,11 @@ KT_PUBLIC void kt_runq_render(FILE *out, enum kt_format format, const struct kt_
  * last_arrival, clock. */
 KT_PUBLIC void kt_task_runs_render(FILE *out, enum kt_format format, const struct kt_task_run *runs,
 				   size_t n, bool ago);
+/* ps -t as crash's: each task's header, RUN TIME (now - start_time, [N days, ]hh:mm:ss),
+ * START TIME, UTIME, STIME (ns); JSON {"now": ns|null, "tasks": [ps members, start_time, utime,
+ * stime, run_time]}. Only the tasks whose keep[i] is true (keep NULL: all). */
+KT_PUBLIC void kt_task_times_render(FILE *out, enum kt_format format, const struct kt_task_times *times,
+				    const bool *keep);
 /* ps -p (depth: each ancestor one space further in) or ps -c (the children two spaces in), as
  * crash's; JSON {"family": {"relation": "parents"|"children", "tasks": [...]}} per task. */
 KT_PUBLIC void kt_task_family_render(struct kt_list_writer *w, const struct kt_task *tasks, size_t n,
@@ -1899,6 +1925,9 @@ KT_PUBLIC void kt_call_site_render(FILE *out, enum kt_format format,
 				    const struct kt_call_site *cs);
 KT_PUBLIC void kt_task_info_render(FILE *out, enum kt_format format,
 				    const struct kt_task_info *info);
+/* One task's details in a list (foreach ... task): the text of task, a blank line between tasks;
+ * in JSON the members of task's document. */
+KT_PUBLIC void kt_task_info_item_render(struct kt_list_writer *w, const struct kt_task_info *info);
 KT_PUBLIC void kt_memory_rows_render(FILE *out, enum kt_format format,
 				      const struct kt_memory_rows *rows);
 KT_PUBLIC void kt_percpu_values_render(FILE *out, enum kt_format format,

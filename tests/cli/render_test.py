@@ -536,6 +536,28 @@ def check_exceptions(c, label, dump):
     c.same(f"{label}: bt -E", got, want, "exception frames", may_be_empty=True)
 
 
+def check_ps_times(c, label, dump):
+    """ps -t: the same tasks and times in text and JSON."""
+    text, doc = c.run(f"{label}: ps -t", "ps -t", dump, "ps", "-t")
+    if doc is None:
+        return
+    got = [(int(m[0]), int(m[1], 16), int(m[2]), int(m[3]), int(m[4]))
+           for m in re.findall(r'^PID: (\d+) +TASK: ([0-9a-f]{16}).*\n    RUN TIME: .*\n  START TIME: (\d+)\n'
+                               r'       UTIME: (\d+)\n       STIME: (\d+)$', text, re.M)]
+    want = [(t["pid"], h(t["task"]), t["start_time"], t["utime"], t["stime"]) for t in doc["tasks"]]
+    c.same(f"{label}: ps -t", got, want, "ps -t tasks")
+
+
+def check_foreach_task(c, label, dump):
+    """foreach RU task: one text block per task of the JSON list."""
+    text, doc = c.run(f"{label}: foreach RU task", "foreach task", dump, "foreach", "RU", "task")
+    if doc is None:
+        return
+    got = [(int(m[0]), int(m[1], 16)) for m in re.findall(r"^PID: (\d+) +TASK: ([0-9a-f]{16})", text, re.M)]
+    c.same(f"{label}: foreach RU task", got, [(t["pid"], h(t["task"])) for t in doc["task_details"]],
+           "foreach task blocks")
+
+
 def check_runq(c, label, dump):
     """runq and its views -t, -m, -g: the same CPUs, tasks and times in text and JSON."""
     text, doc = c.run(f"{label}: runq", "runq", dump, "runq")
@@ -670,6 +692,8 @@ def main():
         check_exceptions(c, label, dump)
         check_bt_raw(c, label, dump)
         check_runq(c, label, dump)
+        check_ps_times(c, label, dump)
+        check_foreach_task(c, label, dump)
     for what, n in sorted(c.totals.items()):
         tap.ok(n > 0, f"text and JSON compared: {n} {what} over every dump")
     # The codes the lab's dumps exercise: the common ones must be among them.

@@ -1,0 +1,127 @@
+#!/usr/bin/env python3
+"""More of crash's vocabulary, each against an oracle: foreach ... task (every selected task as
+task prints it), ps -t (start, user and system times against drgn, run times against the
+timekeeper's clock and crash's)."""
+import json
+import os
+import re
+import subprocess
+import sys
+from collections import Counter
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+from tap import Tap, ktriage, scenario_dir  # noqa: E402
+
+ORACLE_TIMES = os.path.join(os.path.dirname(__file__), "..", "oracle", "drgn_times.py")
+SCENARIOS = ("lockup", "hung-locks")
+MARK = "987654321987"
+
+
+def crash_outputs(d, dump, commands):
+    script = "".join(f"{c}\np {MARK}\n" for c in commands) + "quit\n"
+    try:
+        r = subprocess.run(["crash", "-s", os.path.join(d, "vmlinux"), dump], input=script,
+                           capture_output=True, text=True, timeout=600)
+    except FileNotFoundError:
+        return None
+    parts = re.split(r"^\$\d+ = " + MARK + r"\n", r.stdout, flags=re.M)
+    return parts + [""] * (len(commands) - len(parts))
+
+
+def check_foreach_task(tap, name, dump, counts):
+    for sel in (["RU"], ["UN"], ["kernel", "IN"]):
+        p = ktriage("--json", dump, "foreach", *sel, "task", check=False)
+        q = ktriage("--json", dump, "foreach", *sel, "ps", check=False)
+        if not tap.ok(p.returncode == 0 and q.returncode == 0, f"{name}: foreach {' '.join(sel)} task succeeds",
+                      p.stderr + q.stderr):
+            continue
+        details = json.loads(p.stdout)["task_details"]
+        tasks = json.loads(q.stdout)["tasks"]
+        tap.eq([t["task"] for t in details], [t["task"] for t in tasks],
+               f"{name}: foreach {' '.join(sel)} task shows the {len(tasks)} tasks foreach ps lists")
+        # Each as task ADDR shows it (a sample of at most 8: each task is a walk of its own).
+        bad = []
+        for t in details[:8]:
+            one = json.loads(ktriage("--json", dump, "task", t["task"]).stdout)
+            one.pop("schema")
+            if one != t:
+                bad.append((t, one))
+        n = min(len(details), 8)
+        tap.ok(n and not bad, f"{name}: foreach {' '.join(sel)} task: {n} tasks as task ADDR shows them", bad[:2])
+        counts["foreach task against task"] += n
+        text = ktriage(dump, "foreach", *sel, "task").stdout
+        tap.eq(len(re.findall(r"^PID: ", text, re.M)), len(details),
+               f"{name}: foreach {' '.join(sel)} task: one text block per task")
+
+
+def hms(ns):
+    s = ns // 10**9
+    return (f"{s // 86400} days, " if s >= 86400 else "") + f"{s // 3600 % 24:02d}:{s // 60 % 60:02d}:{s % 60:02d}"
+
+
+def check_ps_times(tap, name, d, dump, counts):
+    p = ktriage("--json", dump, "ps", "-t", check=False)
+    if not tap.ok(p.returncode == 0, f"{name}: ps -t succeeds", p.stderr):
+        return
+    doc = json.loads(p.stdout)
+    o = subprocess.run(["/usr/bin/python3", ORACLE_TIMES, dump, os.path.join(d, "vmlinux")],
+                       capture_output=True, text=True, timeout=600)
+    if tap.ok(o.returncode == 0, f"{name}: drgn reads the times", o.stderr[-2000:]):
+        want = json.loads(o.stdout)
+        tap.eq(doc["now"], want["now"], f"{name}: ps -t's clock is the timekeeper's tkr_mono.base, as drgn reads it")
+        got = {t["task"]: [t["start_time"], t["utime"], t["stime"]] for t in doc["tasks"] if not t["idle"]}
+        same = sum(got.get(k) == v for k, v in want["tasks"].items())
+        tap.ok(same and same == len(want["tasks"]) == len(got),
+               f"{name}: start_time, utime and stime of {same} of drgn's {len(want['tasks'])} tasks agree",
+               [(k, got.get(k), v) for k, v in want["tasks"].items() if got.get(k) != v][:4])
+        counts["ps -t tasks against drgn"] += same
+        tap.ok(all(t["run_time"] == doc["now"] - t["start_time"] for t in doc["tasks"]),
+               f"{name}: every run time is the clock minus start_time")
+    # The text: the same times; crash's where it reads the tasks (crash takes start_time in whole
+    # seconds first, so its RUN TIME is ours or one second more).
+    text = ktriage(dump, "ps", "-t", "1", "2").stdout
+    blocks = re.findall(r'^PID: (\d+) +TASK: ([0-9a-f]{16}).*\n    RUN TIME: (.*)\n  START TIME: (\d+)\n'
+                        r'       UTIME: (\d+)\n       STIME: (\d+)$', text, re.M)
+    mine = {t["pid"]: t for t in doc["tasks"] if t["pid"] in (1, 2) and not t["idle"]}
+    tap.eq([(int(b[0]), b[2], int(b[3]), int(b[4]), int(b[5])) for b in blocks],
+           [(pid, hms(t["run_time"]), t["start_time"], t["utime"], t["stime"]) for pid, t in sorted(mine.items())],
+           f"{name}: ps -t 1 2: text and JSON agree")
+    out = crash_outputs(d, dump, ["ps -t 1 2"])
+    if not tap.ok(out is not None, f"{name}: crash is installed"):
+        return
+    theirs = re.findall(r'^PID: (\d+) +TASK: ([0-9a-f]+).*\n    RUN TIME: (.*)\n  START TIME: (\d+)\n'
+                        r'       UTIME: (\d+)\n       STIME: (\d+)$', out[0], re.M)
+    if not theirs:
+        tap.ok("not found in PID hash" in out[0] or "invalid task" in out[0],
+               f"{name}: crash does not find pids 1 and 2 here (its known failure on 6.1.19x task lists)",
+               out[0][:500])
+        return
+    ok = len(theirs) == len(blocks)
+    for c, m in zip(theirs, blocks):
+        ok &= c[:2] == m[:2] and c[3:] == m[3:]
+        sec = lambda v: sum(int(x) * k for x, k in zip(v.split(":"), (3600, 60, 1)))  # noqa: E731
+        ok &= sec(c[2]) - sec(m[2]) in (0, 1)
+    tap.ok(ok, f"{name}: ps -t 1 2 is crash's ({len(theirs)} tasks; RUN TIME ours or one second less)",
+           f"crash {theirs}\nktriage {blocks}")
+    counts["ps -t tasks against crash"] += len(theirs)
+
+
+def main():
+    tap = Tap()
+    counts = Counter()
+    for name in SCENARIOS:
+        d = scenario_dir(tap, name)
+        if not d:
+            continue
+        dump = os.path.join(d, "vmcore.kdump")
+        check_foreach_task(tap, name, dump, counts)
+        check_ps_times(tap, name, d, dump, counts)
+    for what, n in sorted(counts.items()):
+        print(f"# compared: {n} {what}")
+    tap.ok(counts["foreach task against task"] > 0 and counts["ps -t tasks against drgn"] > 0,
+           f"compared: {dict(counts)}")
+    tap.done()
+
+
+if __name__ == "__main__":
+    main()
