@@ -292,6 +292,20 @@ struct kt_module_info {
 KT_PUBLIC struct kt_error *kt_module_list(struct kt_program *prog,
 					  const struct kt_module_info **ret, size_t *n_ret);
 
+/* mod -t: a module's taints (struct module.taints: the TAINT_* bits it set when it loaded, such as
+ * O for out-of-tree, E for unsigned), as crash's mod -t. */
+struct kt_module_taint {
+	const char *name;        /* valid while the program is */
+	uint64_t module;         /* struct module * */
+	uint64_t taints;
+	char letters[40];        /* "OE" */
+	char names[256];         /* "OOT_MODULE, UNSIGNED_MODULE" */
+};
+
+/* Every loaded module's taints, in list order (untainted ones too: taints 0). Free *ret. */
+KT_PUBLIC struct kt_error *kt_module_taints_read(struct kt_program *prog, struct kt_module_taint **ret,
+						 size_t *n_ret);
+
 /*
  * A loaded module's debug file (its DWARF: source lines, inlined frames, the types of a module
  * without BTF), as crash's `mod`, `mod -s` and `mod -S` show and load it. A lookup that needs a
@@ -1346,6 +1360,31 @@ struct kt_symbol_lookup {
 KT_PUBLIC struct kt_error *kt_symbol_lookup(struct kt_program *prog, const char *what,
 					    struct kt_symbol_lookup *ret);
 
+/* sym -l, sym -m MODULE, sym PATTERN: symbols in address order. */
+struct kt_symbol_entry {
+	uint64_t address;
+	char type;               /* nm's letter: 't', 'T', 'd', ...; '?' if unknown */
+	const char *name;        /* valid while the program is */
+	const char *module;      /* NULL for the kernel */
+};
+
+struct kt_symbol_list {
+	struct kt_symbol_entry *symbols;
+	size_t n;
+	const char *module;      /* sym -m: the module, with where its memory starts and ends (the
+				  * lowest and highest address of its core regions); else NULL */
+	uint64_t module_start, module_end;
+};
+
+/*
+ * The symbols of module (NULL: the kernel's, then every module's), those whose name matches the
+ * shell wildcard pattern when one is given (fnmatch: *, ?, [...]). NOT_FOUND for a module that is
+ * not loaded. Free with kt_symbol_list_destroy().
+ */
+KT_PUBLIC struct kt_error *kt_symbol_list_read(struct kt_program *prog, const char *module,
+					       const char *pattern, struct kt_symbol_list **ret);
+KT_PUBLIC void kt_symbol_list_destroy(struct kt_symbol_list *list);
+
 /* rd: memory as values of 1, 2, 4 or 8 bytes. */
 struct kt_memory_rows {
 	uint64_t address;
@@ -1913,6 +1952,13 @@ KT_PUBLIC void kt_dis_item_render(struct kt_list_writer *w, const struct kt_dis_
 KT_PUBLIC void kt_raw_stack_render(struct kt_list_writer *w, const struct kt_raw_stack *stack);
 
 KT_PUBLIC void kt_sys_info_render(FILE *out, enum kt_format format, const struct kt_sys_info *info);
+/* sym -l/-m/PATTERN: "ADDRESS (t) NAME [MODULE]" lines, crash's MODULE START/END lines around a
+ * module's; JSON {"module": ..., "module_start", "module_end", "symbols": [...]}. */
+/* mod -t: crash's NAME / TAINTS table of the tainted modules ("no tainted modules" if none);
+ * JSON {"modules": [{"name", "module", "taints", "letters", "flags"}]}, every module. */
+KT_PUBLIC void kt_module_taints_render(FILE *out, enum kt_format format,
+				       const struct kt_module_taint *taints, size_t n);
+KT_PUBLIC void kt_symbol_list_render(FILE *out, enum kt_format format, const struct kt_symbol_list *list);
 KT_PUBLIC void kt_symbol_render(FILE *out, enum kt_format format,
 				 const struct kt_symbol_lookup *sym);
 /* whatis: as gdb's `ptype /o` for a type; docs/json.md "Types and values". */

@@ -558,6 +558,21 @@ def check_foreach_task(c, label, dump):
            "foreach task blocks")
 
 
+def check_sym_mod_lists(c, label, dump):
+    """sym PATTERN and mod -t: the same symbols and taints in text and JSON."""
+    text, doc = c.run(f"{label}: sym 'schedule*'", "sym -l", dump, "sym", "schedule*")
+    if doc is not None:
+        got = [(int(a, 16), t, n, m or None) for a, t, n, m in
+               re.findall(r"^([0-9a-f]{16}) \((.)\) (\S+)(?: \[(\S+)\])?$", text, re.M)]
+        c.same(f"{label}: sym 'schedule*'", got, [(h(s["address"]), s["type"], s["name"], s["module"])
+                                                  for s in doc["symbols"]], "wildcard symbols")
+    text, doc = c.run(f"{label}: mod -t", "mod -t", dump, "mod", "-t")
+    if doc is not None:
+        got = [tuple(line.split()) for line in text.splitlines()[1:] if line.strip()]
+        c.same(f"{label}: mod -t", got, [(m["name"], m["letters"]) for m in doc["modules"] if m["taints"]],
+               "tainted modules", may_be_empty=True)
+
+
 def check_runq(c, label, dump):
     """runq and its views -t, -m, -g: the same CPUs, tasks and times in text and JSON."""
     text, doc = c.run(f"{label}: runq", "runq", dump, "runq")
@@ -694,6 +709,7 @@ def main():
         check_runq(c, label, dump)
         check_ps_times(c, label, dump)
         check_foreach_task(c, label, dump)
+        check_sym_mod_lists(c, label, dump)
     for what, n in sorted(c.totals.items()):
         tap.ok(n > 0, f"text and JSON compared: {n} {what} over every dump")
     # The codes the lab's dumps exercise: the common ones must be among them.

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """More of crash's vocabulary, each against an oracle: foreach ... task (every selected task as
 task prints it), ps -t (start, user and system times against drgn, run times against the
-timekeeper's clock and crash's)."""
+timekeeper's clock and crash's), sym -l, sym -m MODULE and wildcards (against crash's tables and
+each other), mod -t (against crash and the kernel's own taint)."""
+import fnmatch
 import json
 import os
 import re
@@ -29,7 +31,7 @@ def crash_outputs(d, dump, commands):
 
 
 def check_foreach_task(tap, name, dump, counts):
-    for sel in (["RU"], ["UN"], ["kernel", "IN"]):
+    for sel in (["RU"], ["kernel", "IN"]) + ((["UN"],) if name == "hung-locks" else ()):
         p = ktriage("--json", dump, "foreach", *sel, "task", check=False)
         q = ktriage("--json", dump, "foreach", *sel, "ps", check=False)
         if not tap.ok(p.returncode == 0 and q.returncode == 0, f"{name}: foreach {' '.join(sel)} task succeeds",
@@ -106,6 +108,71 @@ def check_ps_times(tap, name, d, dump, counts):
     counts["ps -t tasks against crash"] += len(theirs)
 
 
+def sym_lines(text):
+    return re.findall(r"^([0-9a-f]+) \((.)\) (\S+)(?: \[(\S+)\])?$", text, re.M)
+
+
+def check_sym(tap, name, d, dump, counts):
+    mod = "ktest_lockup" if name == "lockup" else "ktest_hunglocks"
+    p = ktriage(dump, "sym", "-m", mod, check=False)
+    mine = sym_lines(p.stdout)
+    tap.ok(p.returncode == 0 and mine and p.stdout.splitlines()[0].endswith(f"MODULE START: {mod}")
+           and p.stdout.splitlines()[-1].endswith(f"MODULE END: {mod}"),
+           f"{name}: sym -m {mod}: {len(mine)} symbols between MODULE START and MODULE END", p.stderr)
+    whole = sym_lines(ktriage(dump, "sym", "-l").stdout)
+    tap.ok(all((a, t, n, mod) in whole for a, t, n, _ in mine),
+           f"{name}: sym -l lists the module's {len(mine)} symbols too, named [{mod}]")
+    addrs = [int(a, 16) for a, *_ in whole]
+    tap.ok(len(whole) > 10000 and addrs == sorted(addrs),
+           f"{name}: sym -l: {len(whole)} symbols in address order")
+    for pattern in ("ktest_*", "*_thread", "schedul?"):
+        got = sym_lines(ktriage(dump, "sym", pattern, check=False).stdout)
+        want = [w for w in whole if fnmatch.fnmatchcase(w[2], pattern)]
+        tap.ok(got and sorted(got) == sorted(want),
+               f"{name}: sym '{pattern}' lists the {len(want)} symbols of sym -l it matches")
+        counts["sym wildcard symbols"] += len(got)
+    p = ktriage(dump, "sym", "zz_no_such_*", check=False)
+    tap.ok(p.returncode == 1 and not p.stdout and "no symbol matches" in p.stderr,
+           f"{name}: a wildcard that matches nothing is an error", p.stderr)
+    p = ktriage(dump, "sym", "-m", "no_such_module", check=False)
+    tap.ok(p.returncode == 1 and "no module 'no_such_module'" in p.stderr, f"{name}: sym -m of a module not loaded "
+           "is an error", p.stderr)
+    out = crash_outputs(d, dump, [f"sym -m {mod}"])
+    if not tap.ok(out is not None, f"{name}: crash is installed"):
+        return
+    # crash types module data (?); addresses and names must be ours, START and END too.
+    theirs = re.findall(r"^([0-9a-f]+) \((.)\) (\S+)$", out[0], re.M)
+    tap.eq([(a, n) for a, _, n in theirs], [(a, n) for a, _, n, _ in mine],
+           f"{name}: sym -m {mod}: crash's {len(theirs)} symbols")
+    ends = re.findall(r"^([0-9a-f]+) MODULE (START|END): ", out[0], re.M)
+    tap.eq(ends, re.findall(r"^([0-9a-f]+) MODULE (START|END): ", p.stdout if False else
+                            ktriage(dump, "sym", "-m", mod).stdout, re.M), f"{name}: sym -m {mod}: crash's MODULE START and END")
+    counts["sym -m symbols against crash"] += len(theirs)
+
+
+def check_mod_taints(tap, name, d, dump, counts):
+    p = ktriage("--json", dump, "mod", "-t", check=False)
+    if not tap.ok(p.returncode == 0, f"{name}: mod -t succeeds", p.stderr):
+        return
+    mods = json.loads(p.stdout)["modules"]
+    names = [m["name"] for m in json.loads(ktriage("--json", dump, "mod").stdout)["modules"]]
+    tap.eq([m["name"] for m in mods], names, f"{name}: mod -t has every module mod lists ({len(names)})")
+    # A module taints the kernel with its own flags when it loads: each is among the kernel's.
+    doc = json.loads(ktriage("--json", dump, "report").stdout)
+    kernel = (doc.get("report") or doc)["taint"]["flags"]
+    tainted = [m for m in mods if m["taints"]]
+    tap.ok(tainted and all(set(m["letters"]) <= set(kernel) for m in tainted),
+           f"{name}: the {len(tainted)} tainted modules' flags are among the kernel's ({kernel})",
+           [(m["name"], m["letters"]) for m in tainted])
+    text = ktriage(dump, "mod", "-t").stdout
+    out = crash_outputs(d, dump, ["mod -t"])
+    if not tap.ok(out is not None, f"{name}: crash is installed"):
+        return
+    want = [line.split() for line in out[0].splitlines() if line.strip() and not line.startswith("WARNING:")]
+    tap.eq([line.split() for line in text.splitlines()], want, f"{name}: mod -t is crash's ({len(want) - 1} modules)")
+    counts["mod -t modules against crash"] += len(want) - 1
+
+
 def main():
     tap = Tap()
     counts = Counter()
@@ -116,6 +183,8 @@ def main():
         dump = os.path.join(d, "vmcore.kdump")
         check_foreach_task(tap, name, dump, counts)
         check_ps_times(tap, name, d, dump, counts)
+        check_sym(tap, name, d, dump, counts)
+        check_mod_taints(tap, name, d, dump, counts)
     for what, n in sorted(counts.items()):
         print(f"# compared: {n} {what}")
     tap.ok(counts["foreach task against task"] > 0 and counts["ps -t tasks against drgn"] > 0,
