@@ -26,7 +26,7 @@ struct cli_command {
 	const char *help;
 };
 
-extern const char cli_bt_help[], cli_ps_help[], cli_dis_help[], cli_foreach_help[], cli_runq_help[], cli_sym_help[];
+extern const char cli_bt_help[], cli_ps_help[], cli_dis_help[], cli_foreach_help[], cli_runq_help[], cli_sym_help[], cli_log_help[];
 
 int cmd_sys(struct cli_context *ctx, int argc, char **argv);
 int cmd_log(struct cli_context *ctx, int argc, char **argv);

@@ -12,7 +12,7 @@
 const struct cli_command cli_commands[] = {
 	{"report", "report [-a]", "the triage report: the machine and the crash, findings ranked with evidence and commands, the signature, every CPU's backtrace (-a: every frame)", cmd_report, NULL},
 	{"sys", "sys", "kernel release, machine, CPUs, crash time and panic message", cmd_sys, NULL},
-	{"log", "log", "the kernel log (printk ring buffer or log_buf)", cmd_log, NULL},
+	{"log", "log [-T|-t] [-m] [-c] [-d] | -a", "the kernel log (printk ring buffer or log_buf); -t no timestamps, -c callers, -d device info, -a audit records", cmd_log, cli_log_help},
 	{"mod", "mod [-s NAME [FILE] | -S [DIR] | -t]", "loaded modules: struct module, name, core base and size, state, symbols, the debug file each uses or why none; -s/-S load one's or all; -t taints", cmd_mod, NULL},
 	{"sym", "sym ADDR|NAME|PATTERN|-l|-m MOD", "the symbol (kernel or module) containing ADDR, or NAME's address; -l every symbol, -m a module's, PATTERN a wildcard ('kvm_*')", cmd_sym, cli_sym_help},
 	{"bt", "bt [-a|-c CPUS|PID|TASK] [-r] [-f]", "backtraces; every frame verified, inferred or stale, with the evidence (-r: the raw stack)", cmd_bt, cli_bt_help},

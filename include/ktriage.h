@@ -186,11 +186,33 @@ struct kt_log_record {
 	const char *damage;      /* why the text could not be read whole (its block is outside the
 				  * ring, overwritten, shorter than text_len), or NULL: valid
 				  * during the callback only */
+	const char *subsystem;   /* dev_printk's dev_info (5.10+): "pci", and the device, "+pci:0000:00:03.0";
+				  * "" when the record has none, NULL before 5.10; valid during the
+				  * callback only */
+	const char *device;
 };
 
 /* Calls fn for each record of the kernel log, oldest first; fn returns false to stop. */
 typedef bool kt_log_fn(const struct kt_log_record *rec, void *arg);
 KT_PUBLIC struct kt_error *kt_log_for_each(struct kt_program *prog, kt_log_fn *fn, void *arg);
+
+/* log -a: the audit records the kernel holds but has not yet handed to auditd (the sk_buffs of
+ * audit_queue, audit_retry_queue, audit_hold_queue; audit_skb_queue before 4.11). */
+struct kt_audit_record {
+	const char *queue;       /* the symbol of the queue it is on */
+	uint64_t skb;            /* struct sk_buff * */
+	uint32_t type;           /* nlmsg_type: AUDIT_SYSCALL 1300, ... */
+	char *text;              /* its text, NUL-terminated */
+};
+
+struct kt_audit_log {
+	struct kt_audit_record *records;
+	size_t n;
+};
+
+/* NOT_FOUND for a kernel without audit queues (CONFIG_AUDIT off). Free with kt_audit_log_destroy(). */
+KT_PUBLIC struct kt_error *kt_audit_log_read(struct kt_program *prog, struct kt_audit_log **ret);
+KT_PUBLIC void kt_audit_log_destroy(struct kt_audit_log *log);
 
 /* Tasks, as crash's `ps` */
 
@@ -1942,7 +1964,14 @@ KT_PUBLIC void kt_task_state_counts_render(FILE *out, enum kt_format format,
 struct kt_log_render_options {
 	const struct kt_log_clock *clock;  /* wall-clock times (log -T), or NULL */
 	bool level;                        /* text: <N> before each message */
+	bool no_time;                      /* text: no timestamp (log -t) */
+	bool caller;                       /* text: [T<pid>] or [C<cpu>] after the time (log -c) */
+	bool dev_info;                     /* text: SUBSYSTEM= and DEVICE= lines under a message
+					    * that has them (log -d) */
 };
+/* log -a: "type=N TEXT" lines, or crash's "kernel audit log is empty"; JSON {"audit": [{"queue",
+ * "skb", "type", "text"}]}. */
+KT_PUBLIC void kt_audit_log_render(FILE *out, enum kt_format format, const struct kt_audit_log *log);
 KT_PUBLIC void kt_log_record_render(struct kt_list_writer *w, const struct kt_log_record *rec,
 				    const struct kt_log_render_options *opts);
 /* debug: the module's debug file (kt_module_debug_status()), or NULL to leave it out. */

@@ -2,7 +2,8 @@
 """More of crash's vocabulary, each against an oracle: foreach ... task (every selected task as
 task prints it), ps -t (start, user and system times against drgn, run times against the
 timekeeper's clock and crash's), sym -l, sym -m MODULE and wildcards (against crash's tables and
-each other), mod -t (against crash and the kernel's own taint)."""
+each other), mod -t (against crash and the kernel's own taint), log -t, -d, -c, -a (against crash and
+the panicking task)."""
 import fnmatch
 import json
 import os
@@ -12,7 +13,7 @@ import sys
 from collections import Counter
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
-from tap import Tap, ktriage, scenario_dir  # noqa: E402
+from tap import Tap, ground_truth, ktriage, scenario_dir  # noqa: E402
 
 ORACLE_TIMES = os.path.join(os.path.dirname(__file__), "..", "oracle", "drgn_times.py")
 SCENARIOS = ("lockup", "hung-locks")
@@ -173,6 +174,48 @@ def check_mod_taints(tap, name, d, dump, counts):
     counts["mod -t modules against crash"] += len(want) - 1
 
 
+def check_log_flags(tap, name, d, dump, counts):
+    records = json.loads(ktriage("--json", dump, "log").stdout)["records"]
+    # The panic line was printed by the panicking task, or from an interrupt on the panicking CPU.
+    console = ground_truth(d).get("console", {})
+    panic = [r for r in records if "Kernel panic - not syncing" in r["text"]]
+    tap.ok(panic and panic[-1]["caller"] in (f"T{console.get('panic_pid')}", f"C{console.get('panic_cpu')}"),
+           f"{name}: the panic record's caller is pid {console.get('panic_pid')} or CPU {console.get('panic_cpu')}",
+           panic[-1:])
+    counts["log callers against the ground truth"] += 1
+    text = ktriage(dump, "log", "-c").stdout.splitlines()
+    first = [line for line in text if line.startswith("[")]
+    tap.eq([re.match(r"^\[[ \d.]+\] \[ *(\w*)\] ", line).group(1) for line in first[:50]],
+           [r["caller"] or "" for r in records[:50]], f"{name}: log -c: the callers of the JSON")
+    devs = [r for r in records if r["subsystem"]]
+    tap.ok(devs, f"{name}: {len(devs)} records carry a device (dev_printk)")
+    out = crash_outputs(d, dump, ["log -t", "log -d", "log -a"])
+    if not tap.ok(out is not None, f"{name}: crash is installed"):
+        return
+    def lines(text):
+        """crash's output without the warnings it prints before it (6.1.19x task lists)."""
+        out = text.splitlines()
+        while out and (out[0].startswith("WARNING:") or not out[0]):
+            out.pop(0)
+        return out
+
+    def first_difference(a, b):
+        i = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+        return f"{len(a)} lines against {len(b)}; line {i}: {a[i:i + 1]} / {b[i:i + 1]}"
+    mine_t, theirs_t = ktriage(dump, "log", "-t").stdout.splitlines(), lines(out[0])
+    tap.ok(mine_t == theirs_t, f"{name}: log -t is crash's ({len(records)} records)",
+           first_difference(mine_t, theirs_t))
+    # crash indents a record's later lines under its text; ktriage prints them as they are.
+    mine_d = [line.strip() for line in ktriage(dump, "log", "-d").stdout.splitlines()]
+    theirs_d = [line.strip() for line in lines(out[1])]
+    tap.ok(mine_d == theirs_d, f"{name}: log -d is crash's ({sum(1 for t in theirs_d if t.startswith('SUBSYSTEM='))} "
+                               f"SUBSYSTEM lines), indentation aside", first_difference(mine_d, theirs_d))
+    counts["log lines against crash"] += len(theirs_d)
+    mine_a = json.loads(ktriage("--json", dump, "log", "-a").stdout)["audit"]
+    tap.ok(("audit log is empty" in out[2]) == (not mine_a),
+           f"{name}: log -a: {len(mine_a)} audit records, as crash finds", out[2][:300])
+
+
 def main():
     tap = Tap()
     counts = Counter()
@@ -185,6 +228,7 @@ def main():
         check_ps_times(tap, name, d, dump, counts)
         check_sym(tap, name, d, dump, counts)
         check_mod_taints(tap, name, d, dump, counts)
+        check_log_flags(tap, name, d, dump, counts)
     for what, n in sorted(counts.items()):
         print(f"# compared: {n} {what}")
     tap.ok(counts["foreach task against task"] > 0 and counts["ps -t tasks against drgn"] > 0,
