@@ -84,7 +84,11 @@ int cli_store(int argc, char **argv);
 const char **cli_debuginfo_places(const char *const *given, size_t n_given, bool defaults, glob_t *g,
 				  size_t *n_ret);
 
-/* Prints "ktriage: MESSAGE" to stderr and frees err; returns 1. */
+/* Prints "ktriage: MESSAGE" to stderr and frees err; returns 1. An unknown symbol is followed by
+ * the nearest names of the program cli_set_error_program() gave. */
 int cli_report_error(struct kt_error *err);
+/* The same as "ktriage: CONTEXT: MESSAGE". */
+int cli_report_error_in(const char *context, struct kt_error *err);
+void cli_set_error_program(struct kt_program *prog);
 
 #endif

@@ -39,10 +39,50 @@ const struct cli_command cli_commands[] = {
 
 const size_t cli_n_commands = sizeof(cli_commands) / sizeof(cli_commands[0]);
 
+/* The program cli_report_error() asks for names like an unknown symbol's (set by cli_run_argv). */
+static struct kt_program *error_prog;
+
+void cli_set_error_program(struct kt_program *prog)
+{
+	error_prog = prog;
+}
+
+/* After "no symbol 'NAME' ..." (kernel/symbols.c), the names it may have meant. */
+static void suggest_symbols(const char *message)
+{
+	static const char prefix[] = "no symbol '";
+	const char *at = strstr(message, prefix);
+	if (!error_prog || !at)
+		return;
+	at += sizeof(prefix) - 1;
+	size_t len = strcspn(at, "'");
+	char name[256];
+	if (!len || len >= sizeof(name) || at[len] != '\'')
+		return;
+	memcpy(name, at, len);
+	name[len] = 0;
+	const char *near[5];
+	size_t n = 0;
+	kt_error_destroy(kt_names_nearest(error_prog, name, near, 5, &n));
+	if (!n)
+		return;
+	fputs("ktriage: did you mean", stderr);
+	for (size_t i = 0; i < n; i++)
+		fprintf(stderr, "%s %s", i ? "," : "", near[i]);
+	fputs("?\n", stderr);
+}
+
 int cli_report_error(struct kt_error *err)
 {
+	return cli_report_error_in(NULL, err);
+}
+
+int cli_report_error_in(const char *context, struct kt_error *err)
+{
 	cli_progress_clear();
-	fprintf(stderr, "ktriage: %s\n", kt_error_message(err));
+	fprintf(stderr, "ktriage: %s%s%s\n", context ? context : "", context ? ": " : "", kt_error_message(err));
+	if (kt_error_code(err) == KT_ERROR_NOT_FOUND)
+		suggest_symbols(kt_error_message(err));
 	kt_error_destroy(err);
 	return 1;
 }
@@ -276,6 +316,7 @@ int main(int argc, char **argv)
 	if (!ctx.json && !kt_program_has_debuginfo(ctx.prog))
 		fprintf(stderr, "ktriage: symbols and types: %s\n", kt_program_debuginfo_mode(ctx.prog));
 	int status;
+	cli_set_error_program(ctx.prog);
 	if (command_list)
 		status = cli_run_line(&ctx, command_list);
 	else if (shell)
@@ -283,6 +324,7 @@ int main(int argc, char **argv)
 	else
 		status = cli_run_argv(&ctx, cargc, cargv);
 	cli_progress_clear();
+	cli_set_error_program(NULL);
 	kt_program_destroy(ctx.prog);
 	kt_known_issues_destroy(known);
 	free(places);

@@ -257,6 +257,12 @@ typedef bool kt_name_fn(const char *name, void *arg);
 KT_PUBLIC struct kt_error *kt_names_with_prefix(struct kt_program *prog, enum kt_name_kind kind,
 						const char *prefix, kt_name_fn *fn, void *arg);
 
+/* "Did you mean": up to max kernel and module symbol names nearest to name, best first: those
+ * that contain it (shortest first), then those within a few edits of it (fewest first). Names
+ * are valid while the program is; *n_ret may be 0. */
+KT_PUBLIC struct kt_error *kt_names_nearest(struct kt_program *prog, const char *name, const char **ret,
+					    size_t max, size_t *n_ret);
+
 /* Disassembly, as crash's `dis`: x86-64, AT&T syntax, from the code in the dump's memory */
 
 /* Near control transfers; far ones (lcall, ljmp, lret) are KT_INSN_OTHER. */

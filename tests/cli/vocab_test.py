@@ -3,7 +3,7 @@
 task prints it), ps -t (start, user and system times against drgn, run times against the
 timekeeper's clock and crash's), sym -l, sym -m MODULE and wildcards (against crash's tables and
 each other), mod -t (against crash and the kernel's own taint), log -t, -d, -c, -a (against crash and
-the panicking task)."""
+the panicking task), "did you mean" for unknown symbols."""
 import fnmatch
 import json
 import os
@@ -216,6 +216,26 @@ def check_log_flags(tap, name, d, dump, counts):
            f"{name}: log -a: {len(mine_a)} audit records, as crash finds", out[2][:300])
 
 
+def check_did_you_mean(tap, name, dump, counts):
+    """A module function asked for without its prefix, or with two letters swapped: the error names
+    it; a name near nothing suggests nothing."""
+    funcs = [n for _, t, n, _ in sym_lines(ktriage(dump, "sym", "ktest_*").stdout) if t in "tT" and "." not in n]
+    if not tap.ok(funcs, f"{name}: the test module has functions ({len(funcs)})"):
+        return
+    full = max(funcs, key=len)
+    short = full[len("ktest_"):]
+    swapped = full[:-3] + full[-2] + full[-3] + full[-1]
+    for cmd, asked in ((["dis", "-l"], short), (["sym"], swapped), (["rd"], short)):
+        p = ktriage(dump, *cmd, asked, check=False)
+        m = re.search(r"did you mean (.*)\?$", p.stderr, re.M)
+        tap.ok(p.returncode == 1 and f"no symbol '{asked}'" in p.stderr and m and full in m.group(1).split(", "),
+               f"{name}: {' '.join(cmd)} {asked}: did you mean {full}?", p.stderr)
+        counts["did-you-mean suggestions"] += 1
+    p = ktriage(dump, "sym", "zqxjvw_kpfh", check=False)
+    tap.ok(p.returncode == 1 and "did you mean" not in p.stderr, f"{name}: a name near nothing suggests nothing",
+           p.stderr)
+
+
 def main():
     tap = Tap()
     counts = Counter()
@@ -229,6 +249,7 @@ def main():
         check_sym(tap, name, d, dump, counts)
         check_mod_taints(tap, name, d, dump, counts)
         check_log_flags(tap, name, d, dump, counts)
+        check_did_you_mean(tap, name, dump, counts)
     for what, n in sorted(counts.items()):
         print(f"# compared: {n} {what}")
     tap.ok(counts["foreach task against task"] > 0 and counts["ps -t tasks against drgn"] > 0,
