@@ -27,6 +27,11 @@ struct cli_command {
 };
 
 extern const char cli_bt_help[], cli_ps_help[], cli_dis_help[], cli_foreach_help[], cli_runq_help[], cli_sym_help[], cli_log_help[];
+/* help.c: the help of the commands whose own file does not carry it. */
+extern const char cli_report_help[], cli_sys_help[], cli_mod_help[], cli_rd_help[], cli_percpu_help[],
+	cli_callsite_help[], cli_complete_help[], cli_task_help[], cli_struct_help[], cli_whatis_help[],
+	cli_member_at_help[], cli_p_help[], cli_kvm_help[], cli_vmx_help[], cli_svm_help[],
+	cli_findings_help[];
 
 int cmd_sys(struct cli_context *ctx, int argc, char **argv);
 int cmd_log(struct cli_context *ctx, int argc, char **argv);

@@ -3,7 +3,7 @@
 task prints it), ps -t (start, user and system times against drgn, run times against the
 timekeeper's clock and crash's), sym -l, sym -m MODULE and wildcards (against crash's tables and
 each other), mod -t (against crash and the kernel's own taint), log -t, -d, -c, -a (against crash and
-the panicking task), "did you mean" for unknown symbols."""
+the panicking task), "did you mean" for unknown symbols, help for every command."""
 import fnmatch
 import json
 import os
@@ -236,6 +236,25 @@ def check_did_you_mean(tap, name, dump, counts):
            p.stderr)
 
 
+def check_help(tap, dump, counts):
+    """help CMD and CMD --help: the same text, a usage line, every flag of the usage line explained
+    on a line of its own, and examples, for every command help lists."""
+    listing = ktriage(dump, "help").stdout
+    names = [m.split()[0] for m in re.findall(r"^  (\S+)", listing, re.M) if m != "help"]
+    bad = []
+    for cmd in names:
+        a, b = ktriage(dump, "help", cmd, check=False), ktriage(dump, cmd, "--help", check=False)
+        usage = re.search(r"^usage: (.*)$", a.stdout, re.M)
+        flags = set(re.findall(r"(?<![\w-])(-[a-zA-Z0-9]+)", usage.group(1))) if usage else set()
+        explained = {f for f in flags if re.search(r"^\s+(?:[\w-]+, )*" + re.escape(f) + r"\b", a.stdout, re.M)}
+        if a.returncode or b.returncode or a.stdout != b.stdout or not usage or "examples:" not in a.stdout \
+                or explained != flags:
+            bad.append((cmd, a.returncode, b.returncode, sorted(flags - explained), a.stdout[:200]))
+    tap.ok(names and not bad, f"help CMD and CMD --help: usage, every flag and examples for all {len(names)} "
+                              f"commands", bad[:4])
+    counts["commands with help"] += len(names) - len(bad)
+
+
 def main():
     tap = Tap()
     counts = Counter()
@@ -250,6 +269,8 @@ def main():
         check_mod_taints(tap, name, d, dump, counts)
         check_log_flags(tap, name, d, dump, counts)
         check_did_you_mean(tap, name, dump, counts)
+    if os.path.exists(os.path.join(os.environ.get("KTRIAGE_LAB", ""), "lockup", "vmcore.kdump")):
+        check_help(tap, os.path.join(os.environ["KTRIAGE_LAB"], "lockup", "vmcore.kdump"), counts)
     for what, n in sorted(counts.items()):
         print(f"# compared: {n} {what}")
     tap.ok(counts["foreach task against task"] > 0 and counts["ps -t tasks against drgn"] > 0,
