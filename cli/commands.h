@@ -14,6 +14,15 @@ struct cli_context {
 	const char *dump_path;   /* as given on the command line (findings name it in commands) */
 	bool no_color;           /* --no-color: plain text even on a terminal */
 	const struct kt_known_issues *known;  /* --known FILE: matched in the report */
+	uint64_t context_task;   /* set PID|TASK|-c CPU: what bt and task show without an argument
+				  * (0: the panicking task) */
+	struct cli_alias *aliases;  /* alias NAME COMMAND...: in the shell and -c lists */
+	size_t n_aliases;
+};
+
+struct cli_alias {
+	char *name;
+	char *command;           /* what NAME stands for, its arguments after it */
 };
 
 struct cli_command {
@@ -31,7 +40,7 @@ extern const char cli_bt_help[], cli_ps_help[], cli_dis_help[], cli_foreach_help
 extern const char cli_report_help[], cli_sys_help[], cli_mod_help[], cli_rd_help[], cli_percpu_help[],
 	cli_callsite_help[], cli_complete_help[], cli_task_help[], cli_struct_help[], cli_whatis_help[],
 	cli_member_at_help[], cli_p_help[], cli_kvm_help[], cli_vmx_help[], cli_svm_help[],
-	cli_findings_help[];
+	cli_findings_help[], cli_set_help[], cli_alias_help[];
 
 int cmd_sys(struct cli_context *ctx, int argc, char **argv);
 int cmd_log(struct cli_context *ctx, int argc, char **argv);
@@ -57,6 +66,15 @@ int cmd_findings(struct cli_context *ctx, int argc, char **argv);
 int cmd_report(struct cli_context *ctx, int argc, char **argv);
 int cmd_foreach(struct cli_context *ctx, int argc, char **argv);
 int cmd_runq(struct cli_context *ctx, int argc, char **argv);
+int cmd_set(struct cli_context *ctx, int argc, char **argv);
+int cmd_alias(struct cli_context *ctx, int argc, char **argv);
+/* The aliases' memory. */
+void cli_aliases_free(struct cli_context *ctx);
+/* If argv[0] is an alias (not one being expanded already), runs what it stands for with the
+ * arguments after it, sets *status and returns true. */
+bool cli_alias_run(struct cli_context *ctx, int argc, char **argv, int *status);
+/* Splits a command into words (quotes group), NUL-terminating them in line; at most max - 1. */
+int cli_split_words(char *line, char **argv, int max);
 /* Clears the progress line on stderr, if one is shown. */
 void cli_progress_clear(void);
 

@@ -19,6 +19,8 @@ const struct cli_command cli_commands[] = {
 	{"ps", "ps [-S|-l|-m|-p|-c] [-k|-u] [-G] [PID|TASK|NAME]...", "every task: pid, ppid, cpu, task address, state, comm ('>' = on CPU); -S: how many in each state", cmd_ps, cli_ps_help},
 	{"foreach", "foreach [PID|TASK|NAME|STATE|kernel|user]... bt|task|ps [OPTIONS]", "the selected tasks (all without a selector) given to bt, task or ps, as crash's foreach", cmd_foreach, cli_foreach_help},
 	{"runq", "runq [-t|-m|-g] [-c CPUS]", "each CPU's running task and how long it has run, the tasks queued per class (RT, CFS, deadline), -g by task group", cmd_runq, cli_runq_help},
+	{"set", "set [PID|TASK|-c CPU|-p]", "the task bt and task show without an argument (the context), as crash's set", cmd_set, cli_set_help},
+	{"alias", "alias [NAME [COMMAND [ARGS...]]]", "name a command with its arguments (shell and -c lists), as crash's alias", cmd_alias, cli_alias_help},
 	{"rd", "rd [-8|-16|-32|-64] [-p] [-s] ADDR|SYM[+OFF] [N]", "N words of memory with ASCII (-p physical, -s symbols); a fault ends it with the reason", cmd_rd, cli_rd_help},
 	{"x", "x ...", "the same as rd", cmd_rd, cli_rd_help},
 	{"percpu", "percpu [-x] SYM [CPU]", "a per-CPU variable's address on each CPU (-x: and its first 8 bytes)", cmd_percpu, cli_percpu_help},
@@ -325,6 +327,7 @@ int main(int argc, char **argv)
 		status = cli_run_argv(&ctx, cargc, cargv);
 	cli_progress_clear();
 	cli_set_error_program(NULL);
+	cli_aliases_free(&ctx);
 	kt_program_destroy(ctx.prog);
 	kt_known_issues_destroy(known);
 	free(places);

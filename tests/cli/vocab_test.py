@@ -3,7 +3,8 @@
 task prints it), ps -t (start, user and system times against drgn, run times against the
 timekeeper's clock and crash's), sym -l, sym -m MODULE and wildcards (against crash's tables and
 each other), mod -t (against crash and the kernel's own taint), log -t, -d, -c, -a (against crash and
-the panicking task), "did you mean" for unknown symbols, help for every command."""
+the panicking task), "did you mean" for unknown symbols, help for every command, set and alias (against the commands
+they stand for)."""
 import fnmatch
 import json
 import os
@@ -255,6 +256,40 @@ def check_help(tap, dump, counts):
     counts["commands with help"] += len(names) - len(bad)
 
 
+def check_set_alias(tap, name, dump, counts):
+    gt = ground_truth(os.path.dirname(dump))
+    console = gt.get("console", {})
+    pid = 2  # kthreadd: on every kernel, never the panicking task
+    same = [
+        (f"set {pid}; bt", ["bt", str(pid)]),
+        (f"set {pid}; task", ["task", str(pid)]),
+        ("set -c 1; task", ["task", "-c", "1"]),
+        (f"set {pid}; set -p; task", ["task"]),
+        (f"alias btf bt -f; btf {pid}", ["bt", "-f", str(pid)]),
+        ("alias bt bt -l; bt", ["bt", "-l"]),
+        ("alias t task; alias tt t; tt -c 0", ["task", "-c", "0"]),
+    ]
+    for line, want_args in same:
+        got = ktriage(dump, "-c", line, check=False)
+        want = ktriage(dump, *want_args, check=False)
+        body = got.stdout
+        if line.startswith("set"):
+            # set prints the context first, crash's five lines per set
+            body = "\n".join(body.splitlines()[5 * line.count("set "):]) + "\n"
+        tap.ok(got.returncode == want.returncode == 0 and body == want.stdout,
+               f"{name}: -c '{line}' shows what {' '.join(want_args)} shows", got.stderr + body[:300])
+        counts["set and alias lines"] += 1
+    got = ktriage(dump, "-c", f"set {pid}", check=False)
+    tap.ok(got.returncode == 0 and re.search(rf"^    PID: {pid}$", got.stdout, re.M) and "COMMAND: " in got.stdout,
+           f"{name}: set {pid} prints crash's context lines", got.stdout)
+    got = ktriage(dump, "-c", "set 999999", check=False)
+    tap.ok(got.returncode == 1 and got.stderr, f"{name}: set of a pid no task has is an error", got.stderr)
+    if console.get("panic_pid") is not None:
+        got = ktriage(dump, "-c", "set -p", check=False)
+        tap.ok(re.search(rf"^    PID: {console['panic_pid']}$", got.stdout, re.M),
+               f"{name}: set -p is the panicking task, pid {console['panic_pid']}", got.stdout)
+
+
 def main():
     tap = Tap()
     counts = Counter()
@@ -269,6 +304,7 @@ def main():
         check_mod_taints(tap, name, d, dump, counts)
         check_log_flags(tap, name, d, dump, counts)
         check_did_you_mean(tap, name, dump, counts)
+        check_set_alias(tap, name, dump, counts)
     if os.path.exists(os.path.join(os.environ.get("KTRIAGE_LAB", ""), "lockup", "vmcore.kdump")):
         check_help(tap, os.path.join(os.environ["KTRIAGE_LAB"], "lockup", "vmcore.kdump"), counts)
     for what, n in sorted(counts.items()):
