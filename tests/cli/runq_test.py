@@ -27,7 +27,8 @@ MARK = "987654321987"  # printed between crash's commands by `p MARK`
 
 
 def crash_outputs(d, dump, commands):
-    """crash's output of each command in one session; None if crash is not installed."""
+    """crash's output of each command in one session; None if crash is not installed, [] if crash
+    cannot read the dump."""
     script = "".join(f"{c}\np {MARK}\n" for c in commands) + "quit\n"
     try:
         r = subprocess.run(["crash", "-s", os.path.join(d, "vmlinux"), dump], input=script,
@@ -35,6 +36,10 @@ def crash_outputs(d, dump, commands):
     except FileNotFoundError:
         return None
     parts = re.split(r"^\$\d+ = " + MARK + r"\n", r.stdout, flags=re.M)
+    if len(parts) == 1:
+        # No mark came back: crash did not get to its prompt (crash 8.0.2 cannot read 6.12's dumps).
+        print(f"# crash ran none of its commands on {dump}: no comparison with crash there")
+        return []
     return parts + [""] * (len(commands) - len(parts))
 
 
@@ -99,6 +104,9 @@ def check_ground_truth(tap, name, doc, gt, counts):
 def check_crash(tap, name, d, dump, counts):
     out = crash_outputs(d, dump, ["runq", "runq -t", "runq -m", "runq -g"])
     if not tap.ok(out is not None, f"{name}: crash is installed (the oracle for crash's runq)"):
+        return
+    if not out:
+        counts["dumps crash cannot read"] += 1
         return
     ours = [ktriage(dump, "runq", *a, check=False).stdout for a in ([], ["-t"], ["-m"], ["-g"])]
     # -t and -m: the clock, last_arrival and run time of each CPU's task, line for line.
@@ -223,8 +231,10 @@ def main():
     for what in ("queued entities against drgn", "tasks against on_rq", "ground truth", "crash lines",
                  "crash queued tasks", "damaged trees"):
         print(f"# compared: {counts[what]} {what}")
+    crash_read = counts["dumps crash cannot read"] < len(SCENARIOS)
     tap.ok(counts["queued entities against drgn"] > 0 and counts["tasks against on_rq"] > 0 and
-           counts["ground truth"] > 0 and counts["crash lines"] > 0 and counts["damaged trees"] > 0,
+           counts["ground truth"] > 0 and (counts["crash lines"] > 0 or not crash_read) and
+           counts["damaged trees"] > 0,
            f"compared: {dict(counts)}")
     tap.done()
 
