@@ -353,6 +353,12 @@ int cmd_bt(struct cli_context *ctx, int argc, char **argv)
 		return backtrace_cpus(ctx, &o, cpu_list);
 	if (n_args)
 		return backtrace_tasks(ctx, &o, n_args, argv + optind);
+	if (!all_tasks && ctx->context_task) {
+		// The task `set` chose, as crash's bt without arguments.
+		char addr[20], *arg = addr;
+		snprintf(addr, sizeof(addr), "0x%llx", (unsigned long long)ctx->context_task);
+		return backtrace_tasks(ctx, &o, 1, &arg);
+	}
 	int status;
 	kt_list_begin(&o.list, stdout, o.format, o.raw ? KT_LIST_RAW_STACKS : KT_LIST_BACKTRACES);
 	if (all_tasks) {

@@ -34,9 +34,9 @@ static bool render_item(const struct kt_dis_item *item, void *arg)
 /* "ktriage: dis WHERE: MESSAGE", so that a message about an alias names what was asked for. */
 static int report(const char *where, struct kt_error *err)
 {
-	fprintf(stderr, "ktriage: dis %s: %s\n", where, kt_error_message(err));
-	kt_error_destroy(err);
-	return 1;
+	char context[300];
+	snprintf(context, sizeof(context), "dis %s", where);
+	return cli_report_error_in(context, err);
 }
 
 /* A number in base 10, or 16 with 0x; false if s is not all digits. */

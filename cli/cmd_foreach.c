@@ -2,7 +2,7 @@
 /*
  * foreach: crash's `foreach [PID | TASK | NAME | STATE | kernel | user]... COMMAND [ARGS]`: the
  * tasks the selectors pick (all of them without one), each given to the command: bt (with its
- * options) or ps. Each selector must match a task, as in ps.
+ * options), task (each task's details) or ps. Each selector must match a task, as in ps.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,7 +16,7 @@ enum { FOREACH_MAX_SELECTORS = 64 };
 static const char *const states[] = {"RU", "IN", "UN", "ST", "TR", "DE", "ZO", "PA", "ID", "NE"};
 
 const char cli_foreach_help[] =
-	"usage: foreach [PID | TASK | NAME | STATE | kernel | user]... bt|ps [OPTIONS]\n"
+	"usage: foreach [PID | TASK | NAME | STATE | kernel | user]... bt|task|ps [OPTIONS]\n"
 	"  PID       the tasks with that pid (decimal)\n"
 	"  TASK      the task_struct at that address (hexadecimal: 0x..., or 11+ hex digits)\n"
 	"  NAME      the tasks with that command name (\\NAME for a name of digits)\n"
@@ -24,8 +24,10 @@ const char cli_foreach_help[] =
 	"  kernel    kernel threads (PF_KTHREAD, and the idle tasks); user: the others\n"
 	"  (none)    every task; named tasks and states add to the choice, kernel and user narrow it\n"
 	"  bt ...    each task's backtrace, with bt's options (-f, -l, -r, --reasons, ...)\n"
+	"  task      each task's details, as task PID prints them\n"
 	"  ps ...    the tasks as ps lists them\n"
-	"examples: foreach UN bt;  foreach ktest_dlA ktest_dlB bt -f;  foreach kernel RU ps\n";
+	"examples: foreach UN bt;  foreach ktest_dlA ktest_dlB bt -f;  foreach kernel RU ps;\n"
+	"          foreach UN task\n";
 
 struct selector {
 	const char *arg;
@@ -116,10 +118,36 @@ static bool visit(const struct kt_task *t, void *arg)
 	return true;
 }
 
+/* foreach ... task: each selected task's details, one document. */
+static int each_task(struct cli_context *ctx, struct foreach *f, int n_args)
+{
+	if (n_args > 1) {
+		fprintf(stderr, "foreach: task takes no options here\n");
+		return 2;
+	}
+	int status = 0;
+	struct kt_list_writer list;
+	kt_list_begin(&list, stdout, cli_format(ctx), KT_LIST_TASK_DETAILS);
+	for (size_t k = 0; k < f->n; k++) {
+		struct kt_task_info info;
+		struct kt_error *err = kt_task_info_read(ctx->prog, &f->tasks[k], &info);
+		if (err) {
+			fprintf(stderr, "foreach: task 0x%llx: %s\n", (unsigned long long)f->tasks[k].address,
+				kt_error_message(err));
+			kt_error_destroy(err);
+			status = 1;
+			continue;
+		}
+		kt_task_info_item_render(&list, &info);
+	}
+	kt_list_end(&list);
+	return status;
+}
+
 int cmd_foreach(struct cli_context *ctx, int argc, char **argv)
 {
 	int i = 1;
-	while (i < argc && strcmp(argv[i], "bt") && strcmp(argv[i], "ps"))
+	while (i < argc && strcmp(argv[i], "bt") && strcmp(argv[i], "ps") && strcmp(argv[i], "task"))
 		i++;
 	if (i == argc || i - 1 > FOREACH_MAX_SELECTORS) {
 		fputs(cli_foreach_help, stderr);
@@ -153,6 +181,10 @@ int cmd_foreach(struct cli_context *ctx, int argc, char **argv)
 	if (!f->n) {
 		fprintf(stderr, "foreach: no task selected\n");
 		status = 1;
+		goto out;
+	}
+	if (!strcmp(argv[i], "task")) {
+		status = each_task(ctx, f, argc - i);
 		goto out;
 	}
 	if (!strcmp(argv[i], "ps")) {

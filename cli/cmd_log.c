@@ -20,6 +20,19 @@ static bool render_record(const struct kt_log_record *rec, void *arg)
 	return true;
 }
 
+const char cli_log_help[] =
+	"usage: log [-T | -t] [-m] [-c] [-d] | -a\n"
+	"  (none)  the kernel log, oldest first: [seconds.micro] since boot, then the message\n"
+	"  -T      wall-clock times (UTC, from the timekeeper) instead of seconds since boot\n"
+	"  -t      no timestamps\n"
+	"  -m      each message's level, as <N>\n"
+	"  -c      who printed it: [T<pid>] a task, [C<cpu>] outside task context (5.10+, or\n"
+	"          CONFIG_PRINTK_CALLER)\n"
+	"  -d      under a message from dev_printk, its SUBSYSTEM= and DEVICE= (5.10+)\n"
+	"  -a      the audit records the kernel still holds for auditd (audit_queue, ...), as\n"
+	"          type=N TEXT lines\n"
+	"examples: log;  log -T;  log -t | grep ktest;  log -c -d;  log -a\n";
+
 int cmd_log(struct cli_context *ctx, int argc, char **argv)
 {
 	struct log l = {0};
@@ -27,23 +40,38 @@ int cmd_log(struct cli_context *ctx, int argc, char **argv)
 	bool wall = false;
 	int c;
 	optind = 0;  // 0: GNU getopt starts over, permutation state included
-	while ((c = getopt(argc, argv, "Tm")) != -1) {
-		if (c == 'T') {
+	bool audit = false;
+	while ((c = getopt(argc, argv, "Tmtcda")) != -1) {
+		if (c == 'a') {
+			audit = true;
+		} else if (c == 'T') {
 			wall = true;
 		} else if (c == 'm') {
 			l.render.level = true;
+		} else if (c == 't') {
+			l.render.no_time = true;
+		} else if (c == 'c') {
+			l.render.caller = true;
+		} else if (c == 'd') {
+			l.render.dev_info = true;
 		} else {
-			fprintf(stderr, "usage: log [-T] [-m]\n"
-					"  -T  wall-clock times (UTC) instead of seconds since boot\n"
-					"  -m  each message's level, as <N>\n");
+			fputs(cli_log_help, stderr);
 			return 2;
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "usage: log [-T] [-m]\n");
+	if (optind < argc || (wall && l.render.no_time)) {
+		fputs(cli_log_help, stderr);
 		return 2;
 	}
 	struct kt_error *err;
+	if (audit) {
+		struct kt_audit_log *log;
+		if ((err = kt_audit_log_read(ctx->prog, &log)))
+			return cli_report_error(err);
+		kt_audit_log_render(stdout, cli_format(ctx), log);
+		kt_audit_log_destroy(log);
+		return 0;
+	}
 	if (wall) {
 		if ((err = kt_log_clock_get(ctx->prog, &clock)))
 			return cli_report_error(err);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* mod: the loaded modules and the debug file each uses, as crash's `mod`, `mod -s`, `mod -S`. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "commands.h"
@@ -9,7 +10,10 @@ static int usage(void)
 {
 	fprintf(stderr, "usage: mod                 every loaded module and its debug file (or why none)\n"
 			"       mod -s NAME [FILE]  load NAME's debug file: FILE, or searched\n"
-			"       mod -S [DIR]        load every module's debug file: from DIR, or searched\n");
+			"       mod -S [DIR]        load every module's debug file: from DIR, or searched\n"
+			"       mod -t              each tainted module's taints (O out-of-tree, E unsigned,\n"
+			"                           ...), as crash's mod -t\n"
+			"examples: mod;  mod -s kvm_intel;  mod -S /usr/lib/debug;  mod -t\n");
 	return 2;
 }
 
@@ -52,6 +56,16 @@ int cmd_mod(struct cli_context *ctx, int argc, char **argv)
 							    &debug);
 		int status = list(ctx, argv[2]);
 		return err ? cli_report_error(err) : status;
+	}
+	if (!strcmp(argv[1], "-t") && argc == 2) {
+		struct kt_module_taint *taints;
+		size_t n;
+		struct kt_error *err = kt_module_taints_read(ctx->prog, &taints, &n);
+		if (err)
+			return cli_report_error(err);
+		kt_module_taints_render(stdout, cli_format(ctx), taints, n);
+		free(taints);
+		return 0;
 	}
 	if (!strcmp(argv[1], "-S") && argc <= 3) {
 		size_t loaded;

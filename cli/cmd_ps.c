@@ -132,6 +132,28 @@ static int show_runs(struct cli_context *ctx, struct ps *p, bool ago)
 	return p->err ? cli_report_error(take_error(p)) : 0;
 }
 
+/* ps -t: the selected tasks' run, start, user and system times. */
+static int show_times(struct cli_context *ctx, struct ps *p)
+{
+	struct kt_task_times *times;
+	struct kt_error *err = kt_task_times_read(ctx->prog, &times);
+	if (err)
+		return cli_report_error(err);
+	bool *keep = calloc(times->n ? times->n : 1, sizeof(*keep));
+	if (!keep) {
+		kt_task_times_destroy(times);
+		fprintf(stderr, "ktriage: out of memory\n");
+		return 1;
+	}
+	for (size_t i = 0; i < times->n && !p->err; i++)
+		keep[i] = selected(p, &times->tasks[i].task);
+	if (!p->err)
+		kt_task_times_render(stdout, cli_format(ctx), times, keep);
+	free(keep);
+	kt_task_times_destroy(times);
+	return p->err ? cli_report_error(take_error(p)) : 0;
+}
+
 /* ps -p, ps -c: each task its arguments select, with its ancestors or its children. */
 static bool collect_selected(const struct kt_task *t, void *arg)
 {
@@ -164,7 +186,7 @@ static int show_families(struct cli_context *ctx, struct ps *p, bool children)
 }
 
 const char cli_ps_help[] =
-	"usage: ps [-S | -l | -m | -p | -c] [-k | -u] [-G] [--state=ST] [PID | TASK | COMMAND]...\n"
+	"usage: ps [-S | -l | -m | -t | -p | -c] [-k | -u] [-G] [--state=ST] [PID | TASK | COMMAND]...\n"
 	"  (none)      every task: pid, ppid, cpu, task address, state, comm ('>' = on a CPU)\n"
 	"  PID         the tasks with that pid (decimal)\n"
 	"  TASK        the task_struct at that address (hexadecimal: 0x..., or 11+ hex digits)\n"
@@ -173,12 +195,14 @@ const char cli_ps_help[] =
 	"  -l          when each task last ran: sched_info.last_arrival in ns of the runqueue\n"
 	"              clock, most recent first\n"
 	"  -m          the same as days hh:mm:ss.ms before the clock of the task's CPU\n"
+	"  -t          each task's RUN TIME (since its start_time, by the timekeeper's monotonic\n"
+	"              clock), START TIME, UTIME and STIME (ns), as crash's ps -t\n"
 	"  -p          each selected task's parents, up to swapper/0 (needs PID, TASK or COMMAND)\n"
 	"  -c          each selected task's children (needs PID, TASK or COMMAND)\n"
 	"  -k, -u      kernel threads only (PF_KTHREAD, and the idle tasks), user tasks only\n"
 	"  -G          thread-group leaders only (pid == tgid)\n"
 	"  --state=ST  only tasks in state ST: RU IN UN ST TR DE ZO PA ID NE\n"
-	"examples: ps 1 kthreadd;  ps --state=UN;  ps -S;  ps -m;  ps -p 107;  ps -c 2;  ps -k\n";
+	"examples: ps 1 kthreadd;  ps --state=UN;  ps -S;  ps -m;  ps -t 1;  ps -p 107;  ps -c 2;  ps -k\n";
 
 int cmd_ps(struct cli_context *ctx, int argc, char **argv)
 {
@@ -192,10 +216,10 @@ int cmd_ps(struct cli_context *ctx, int argc, char **argv)
 		return 1;
 	}
 	p->prog = ctx->prog;
-	char view = 0;  /* S l m p c: one view at a time */
+	char view = 0;  /* S l m t p c: one view at a time */
 	int c;
 	optind = 0;  // 0: GNU getopt starts over, permutation state included
-	while ((c = getopt_long(argc, argv, "SlmpckuG", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "SlmtpckuG", options, NULL)) != -1) {
 		if (c == 's') {
 			p->state_filter = optarg;
 		} else if (c == 'k' || c == 'u') {
@@ -204,7 +228,7 @@ int cmd_ps(struct cli_context *ctx, int argc, char **argv)
 			p->kind = (char)c;
 		} else if (c == 'G') {
 			p->leaders = true;
-		} else if (strchr("Slmpc", c) && c) {
+		} else if (strchr("Slmtpc", c) && c) {
 			if (view && view != c)
 				goto bad;
 			view = (char)c;
@@ -228,6 +252,8 @@ int cmd_ps(struct cli_context *ctx, int argc, char **argv)
 	int status = 0;
 	if (view == 'l' || view == 'm') {
 		status = show_runs(ctx, p, view == 'm');
+	} else if (view == 't') {
+		status = show_times(ctx, p);
 	} else if (view == 'p' || view == 'c') {
 		status = show_families(ctx, p, view == 'c');
 	} else {

@@ -61,6 +61,10 @@ int cmd_task(struct cli_context *ctx, int argc, char **argv)
 				return cli_report_error(err);
 		}
 	}
+	if (key == KT_TASK_PANICKING && ctx->context_task) {
+		key = KT_TASK_BY_ADDRESS;  // the task `set` chose
+		value = ctx->context_task;
+	}
 	struct kt_task_info info;
 	if ((err = kt_task_info_find(ctx->prog, key, value, &info)))
 		return cli_report_error(err);

@@ -14,6 +14,15 @@ struct cli_context {
 	const char *dump_path;   /* as given on the command line (findings name it in commands) */
 	bool no_color;           /* --no-color: plain text even on a terminal */
 	const struct kt_known_issues *known;  /* --known FILE: matched in the report */
+	uint64_t context_task;   /* set PID|TASK|-c CPU: what bt and task show without an argument
+				  * (0: the panicking task) */
+	struct cli_alias *aliases;  /* alias NAME COMMAND...: in the shell and -c lists */
+	size_t n_aliases;
+};
+
+struct cli_alias {
+	char *name;
+	char *command;           /* what NAME stands for, its arguments after it */
 };
 
 struct cli_command {
@@ -26,8 +35,13 @@ struct cli_command {
 	const char *help;
 };
 
-extern const char cli_bt_help[], cli_ps_help[], cli_dis_help[], cli_foreach_help[],
-	cli_p_help[], cli_struct_help[], cli_rd_help[];
+extern const char cli_bt_help[], cli_ps_help[], cli_dis_help[], cli_foreach_help[], cli_runq_help[],
+	cli_sym_help[], cli_log_help[], cli_p_help[], cli_struct_help[], cli_rd_help[];
+/* help.c: the help of the commands whose own file does not carry it. */
+extern const char cli_report_help[], cli_sys_help[], cli_mod_help[], cli_percpu_help[],
+	cli_callsite_help[], cli_complete_help[], cli_task_help[], cli_whatis_help[],
+	cli_member_at_help[], cli_kvm_help[], cli_vmx_help[], cli_svm_help[],
+	cli_findings_help[], cli_set_help[], cli_alias_help[];
 
 int cmd_sys(struct cli_context *ctx, int argc, char **argv);
 int cmd_log(struct cli_context *ctx, int argc, char **argv);
@@ -52,6 +66,16 @@ int cmd_svm(struct cli_context *ctx, int argc, char **argv);
 int cmd_findings(struct cli_context *ctx, int argc, char **argv);
 int cmd_report(struct cli_context *ctx, int argc, char **argv);
 int cmd_foreach(struct cli_context *ctx, int argc, char **argv);
+int cmd_runq(struct cli_context *ctx, int argc, char **argv);
+int cmd_set(struct cli_context *ctx, int argc, char **argv);
+int cmd_alias(struct cli_context *ctx, int argc, char **argv);
+/* The aliases' memory. */
+void cli_aliases_free(struct cli_context *ctx);
+/* If argv[0] is an alias (not one being expanded already), runs what it stands for with the
+ * arguments after it, sets *status and returns true. */
+bool cli_alias_run(struct cli_context *ctx, int argc, char **argv, int *status);
+/* Splits a command into words (quotes group), NUL-terminating them in line; at most max - 1. */
+int cli_split_words(char *line, char **argv, int max);
 /* Clears the progress line on stderr, if one is shown. */
 void cli_progress_clear(void);
 
@@ -88,7 +112,11 @@ int cli_store(int argc, char **argv);
 const char **cli_debuginfo_places(const char *const *given, size_t n_given, bool defaults, glob_t *g,
 				  size_t *n_ret);
 
-/* Prints "ktriage: MESSAGE" to stderr and frees err; returns 1. */
+/* Prints "ktriage: MESSAGE" to stderr and frees err; returns 1. An unknown symbol is followed by
+ * the nearest names of the program cli_set_error_program() gave. */
 int cli_report_error(struct kt_error *err);
+/* The same as "ktriage: CONTEXT: MESSAGE". */
+int cli_report_error_in(const char *context, struct kt_error *err);
+void cli_set_error_program(struct kt_program *prog);
 
 #endif

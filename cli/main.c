@@ -10,38 +10,81 @@
 #include "commands.h"
 
 const struct cli_command cli_commands[] = {
-	{"report", "report [-a]", "the triage report: the machine and the crash, findings ranked with evidence and commands, the signature, every CPU's backtrace (-a: every frame)", cmd_report, NULL},
-	{"sys", "sys", "kernel release, machine, CPUs, crash time and panic message", cmd_sys, NULL},
-	{"log", "log", "the kernel log (printk ring buffer or log_buf)", cmd_log, NULL},
-	{"mod", "mod [-s NAME [FILE] | -S [DIR]]", "loaded modules: struct module, name, core base and size, state, symbols, the debug file each uses or why none; -s/-S load one's or all", cmd_mod, NULL},
-	{"sym", "sym ADDR|NAME", "the symbol (kernel or module) containing ADDR, or NAME's address", cmd_sym, NULL},
+	{"report", "report [-a]", "the triage report: the machine and the crash, findings ranked with evidence and commands, the signature, every CPU's backtrace (-a: every frame)", cmd_report, cli_report_help},
+	{"sys", "sys", "kernel release, machine, CPUs, crash time and panic message", cmd_sys, cli_sys_help},
+	{"log", "log [-T|-t] [-m] [-c] [-d] | -a", "the kernel log (printk ring buffer or log_buf); -t no timestamps, -c callers, -d device info, -a audit records", cmd_log, cli_log_help},
+	{"mod", "mod [-s NAME [FILE] | -S [DIR] | -t]", "loaded modules: struct module, name, core base and size, state, symbols, the debug file each uses or why none; -s/-S load one's or all; -t taints", cmd_mod, cli_mod_help},
+	{"sym", "sym ADDR|NAME|PATTERN|-l|-m MOD", "the symbol (kernel or module) containing ADDR, or NAME's address; -l every symbol, -m a module's, PATTERN a wildcard ('kvm_*')", cmd_sym, cli_sym_help},
 	{"bt", "bt [-a|-c CPUS|PID|TASK] [-r] [-f]", "backtraces; every frame verified, inferred or stale, with the evidence (-r: the raw stack)", cmd_bt, cli_bt_help},
 	{"ps", "ps [-S|-l|-m|-p|-c] [-k|-u] [-G] [PID|TASK|NAME]...", "every task: pid, ppid, cpu, task address, state, comm ('>' = on CPU); -S: how many in each state", cmd_ps, cli_ps_help},
-	{"foreach", "foreach [PID|TASK|NAME|STATE|kernel|user]... bt|ps [OPTIONS]", "the selected tasks (all without a selector) given to bt or ps, as crash's foreach", cmd_foreach, cli_foreach_help},
+	{"foreach", "foreach [PID|TASK|NAME|STATE|kernel|user]... bt|task|ps [OPTIONS]", "the selected tasks (all without a selector) given to bt, task or ps, as crash's foreach", cmd_foreach, cli_foreach_help},
+	{"runq", "runq [-t|-m|-g] [-c CPUS]", "each CPU's running task and how long it has run, the tasks queued per class (RT, CFS, deadline), -g by task group", cmd_runq, cli_runq_help},
+	{"set", "set [PID|TASK|-c CPU|-p]", "the task bt and task show without an argument (the context), as crash's set", cmd_set, cli_set_help},
+	{"alias", "alias [NAME [COMMAND [ARGS...]]]", "name a command with its arguments (shell and -c lists), as crash's alias", cmd_alias, cli_alias_help},
 	{"rd", "rd [-8|-16|-32|-64] [-p] [-s|-S] [-x|-d|-D|-a] [-e END] ADDR|SYM[+OFF] [N]", "N words of memory with ASCII (-p physical, -s symbols, -x no ASCII, -d/-D decimal, -a a string, -e up to END); a fault ends it with the reason", cmd_rd, cli_rd_help},
 	{"x", "x/FMT ADDR", "gdb's examine: x/8wx, x/2xg, x/3dg, x/s, x/4i; x without /FMT is rd", cmd_rd, cli_rd_help},
-	{"percpu", "percpu [-x] SYM [CPU]", "a per-CPU variable's address on each CPU (-x: and its first 8 bytes)", cmd_percpu, NULL},
-	{"callsite", "callsite RETURN_ADDRESS [CALLEE]", "the call before a return address: instruction, the expression it went through, values, target, verdict", cmd_callsite, NULL},
-	{"complete", "complete TEXT...", "what Tab offers in the shell after TEXT: commands, types after struct/union/whatis/member-at/-t, symbols", cmd_complete, NULL},
-	{"task", "task [PID|TASK|-c CPU]", "a task's pid, comm, state, cpu, flags, stack, sp, mm, parent (default: the panicking task)", cmd_task, NULL},
+	{"percpu", "percpu [-x] SYM [CPU]", "a per-CPU variable's address on each CPU (-x: and its first 8 bytes)", cmd_percpu, cli_percpu_help},
+	{"callsite", "callsite RETURN_ADDRESS [CALLEE]", "the call before a return address: instruction, the expression it went through, values, target, verdict", cmd_callsite, cli_callsite_help},
+	{"complete", "complete TEXT...", "what Tab offers in the shell after TEXT: commands, types after struct/union/whatis/member-at/-t, symbols", cmd_complete, cli_complete_help},
+	{"task", "task [PID|TASK|-c CPU]", "a task's pid, comm, state, cpu, flags, stack, sp, mm, parent (default: the panicking task)", cmd_task, cli_task_help},
 	{"dis", "dis [-r|-f] FUNC|ADDR [N]", "disassemble a function, or N instructions, from the dump's code", cmd_dis, cli_dis_help},
 	{"struct", "struct [-o] [-x|-d] [-l OFF] TYPE[.m,...] [ADDR[:CPUS]] [N]", "a kernel object (N of them; each CPU's copy); without ADDR, its layout; -o: members after their offsets, as crash", cmd_struct, cli_struct_help},
 	{"union", "union ...", "the same for a union", cmd_union, cli_struct_help},
-	{"whatis", "whatis TYPE|SYM", "a type's members with offsets and sizes (gdb's ptype /o; -r expands all), or a variable's type, or a function's prototype; types from vmlinux, then modules (MODULE:TYPE picks one)", cmd_whatis, NULL},
-	{"member-at", "member-at T OFF", "the member path(s) at byte offset OFF of type T, every union alternative", cmd_member_at, NULL},
+	{"whatis", "whatis TYPE|SYM", "a type's members with offsets and sizes (gdb's ptype /o; -r expands all), or a variable's type, or a function's prototype; types from vmlinux, then modules (MODULE:TYPE picks one)", cmd_whatis, cli_whatis_help},
+	{"member-at", "member-at T OFF", "the member path(s) at byte offset OFF of type T, every union alternative", cmd_member_at, cli_member_at_help},
 	{"p", "p[/x|/d] EXPR", "a C expression: numbers and arithmetic, sizeof, offsetof, casts, &, *, ->, [], variables (NAME:CPU per-CPU)", cmd_p, cli_p_help},
-	{"kvm", "kvm", "every KVM VM (owner, vCPUs, memslots) and vCPU (thread, mode, CPU, running now, last exit reason)", cmd_kvm, NULL},
-	{"vmx", "vmx [VCPU]", "VMX state of each vCPU: loaded VMCS, revision id, VMX-abort indicator, MSR lists checked against the SDM; per-CPU VMCS state", cmd_vmx, NULL},
-	{"svm", "svm [VCPU]", "SVM state of each vCPU: the VMCB in use, exit code by name, exit information, key saved registers", cmd_svm, NULL},
-	{"findings", "findings", "conclusions drawn across layers (a VMX abort on a CPU that ignored the crash NMI), with evidence and commands", cmd_findings, NULL},
+	{"kvm", "kvm", "every KVM VM (owner, vCPUs, memslots) and vCPU (thread, mode, CPU, running now, last exit reason)", cmd_kvm, cli_kvm_help},
+	{"vmx", "vmx [VCPU]", "VMX state of each vCPU: loaded VMCS, revision id, VMX-abort indicator, MSR lists checked against the SDM; per-CPU VMCS state", cmd_vmx, cli_vmx_help},
+	{"svm", "svm [VCPU]", "SVM state of each vCPU: the VMCB in use, exit code by name, exit information, key saved registers", cmd_svm, cli_svm_help},
+	{"findings", "findings", "conclusions drawn across layers (a VMX abort on a CPU that ignored the crash NMI), with evidence and commands", cmd_findings, cli_findings_help},
 };
 
 const size_t cli_n_commands = sizeof(cli_commands) / sizeof(cli_commands[0]);
 
+/* The program cli_report_error() asks for names like an unknown symbol's (set by cli_run_argv). */
+static struct kt_program *error_prog;
+
+void cli_set_error_program(struct kt_program *prog)
+{
+	error_prog = prog;
+}
+
+/* After "no symbol 'NAME' ..." (kernel/symbols.c), the names it may have meant. */
+static void suggest_symbols(const char *message)
+{
+	static const char prefix[] = "no symbol '";
+	const char *at = strstr(message, prefix);
+	if (!error_prog || !at)
+		return;
+	at += sizeof(prefix) - 1;
+	size_t len = strcspn(at, "'");
+	char name[256];
+	if (!len || len >= sizeof(name) || at[len] != '\'')
+		return;
+	memcpy(name, at, len);
+	name[len] = 0;
+	const char *near[5];
+	size_t n = 0;
+	kt_error_destroy(kt_names_nearest(error_prog, name, near, 5, &n));
+	if (!n)
+		return;
+	fputs("ktriage: did you mean", stderr);
+	for (size_t i = 0; i < n; i++)
+		fprintf(stderr, "%s %s", i ? "," : "", near[i]);
+	fputs("?\n", stderr);
+}
+
 int cli_report_error(struct kt_error *err)
 {
+	return cli_report_error_in(NULL, err);
+}
+
+int cli_report_error_in(const char *context, struct kt_error *err)
+{
 	cli_progress_clear();
-	fprintf(stderr, "ktriage: %s\n", kt_error_message(err));
+	fprintf(stderr, "ktriage: %s%s%s\n", context ? context : "", context ? ": " : "", kt_error_message(err));
+	if (kt_error_code(err) == KT_ERROR_NOT_FOUND)
+		suggest_symbols(kt_error_message(err));
 	kt_error_destroy(err);
 	return 1;
 }
@@ -277,6 +320,7 @@ int main(int argc, char **argv)
 	if (!ctx.json && !kt_program_has_debuginfo(ctx.prog))
 		fprintf(stderr, "ktriage: symbols and types: %s\n", kt_program_debuginfo_mode(ctx.prog));
 	int status;
+	cli_set_error_program(ctx.prog);
 	if (command_list)
 		status = cli_run_line(&ctx, command_list);
 	else if (shell)
@@ -284,6 +328,8 @@ int main(int argc, char **argv)
 	else
 		status = cli_run_argv(&ctx, cargc, cargv);
 	cli_progress_clear();
+	cli_set_error_program(NULL);
+	cli_aliases_free(&ctx);
 	kt_program_destroy(ctx.prog);
 	kt_known_issues_destroy(known);
 	free(places);

@@ -144,6 +144,9 @@ int cli_run_argv(struct cli_context *ctx, int argc, char **argv)
 		}
 		return cli_help();
 	}
+	int alias_status;
+	if (cli_alias_run(ctx, argc, argv, &alias_status))
+		return alias_status;
 	const struct cli_command *cmd = cli_find_command(argv[0]);
 	const char *keyword = cmd ? NULL : type_keyword(ctx, argv[0]);
 	if (keyword) {
@@ -186,7 +189,7 @@ int cli_run_argv(struct cli_context *ctx, int argc, char **argv)
 }
 
 /* Splits one command (no ';') into words; quotes group words. Modifies line. */
-static int split_words(char *line, char **argv, int max)
+int cli_split_words(char *line, char **argv, int max)
 {
 	int argc = 0;
 	char *p = line;
@@ -251,7 +254,7 @@ static int run_command(struct cli_context *ctx, char *cmd)
 	char *argv[MAX_ARGS];
 	char *redir = redirection(cmd);
 	if (!redir) {
-		int argc = split_words(cmd, argv, MAX_ARGS);
+		int argc = cli_split_words(cmd, argv, MAX_ARGS);
 		return cli_run_argv(ctx, argc, argv);
 	}
 	char kind = *redir;
@@ -259,7 +262,7 @@ static int run_command(struct cli_context *ctx, char *cmd)
 	*redir = '\0';
 	char *target = redir + (append ? 2 : 1);
 	target += strspn(target, " \t");
-	int argc = split_words(cmd, argv, MAX_ARGS);
+	int argc = cli_split_words(cmd, argv, MAX_ARGS);
 	if (!argc || !*target) {
 		fprintf(stderr, "ktriage: '%c' needs a command before it and a %s after it\n", kind,
 			kind == '|' ? "shell command" : "file name");

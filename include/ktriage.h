@@ -186,11 +186,33 @@ struct kt_log_record {
 	const char *damage;      /* why the text could not be read whole (its block is outside the
 				  * ring, overwritten, shorter than text_len), or NULL: valid
 				  * during the callback only */
+	const char *subsystem;   /* dev_printk's dev_info (5.10+): "pci", and the device, "+pci:0000:00:03.0";
+				  * "" when the record has none, NULL before 5.10; valid during the
+				  * callback only */
+	const char *device;
 };
 
 /* Calls fn for each record of the kernel log, oldest first; fn returns false to stop. */
 typedef bool kt_log_fn(const struct kt_log_record *rec, void *arg);
 KT_PUBLIC struct kt_error *kt_log_for_each(struct kt_program *prog, kt_log_fn *fn, void *arg);
+
+/* log -a: the audit records the kernel holds but has not yet handed to auditd (the sk_buffs of
+ * audit_queue, audit_retry_queue, audit_hold_queue; audit_skb_queue before 4.11). */
+struct kt_audit_record {
+	const char *queue;       /* the symbol of the queue it is on */
+	uint64_t skb;            /* struct sk_buff * */
+	uint32_t type;           /* nlmsg_type: AUDIT_SYSCALL 1300, ... */
+	char *text;              /* its text, NUL-terminated */
+};
+
+struct kt_audit_log {
+	struct kt_audit_record *records;
+	size_t n;
+};
+
+/* NOT_FOUND for a kernel without audit queues (CONFIG_AUDIT off). Free with kt_audit_log_destroy(). */
+KT_PUBLIC struct kt_error *kt_audit_log_read(struct kt_program *prog, struct kt_audit_log **ret);
+KT_PUBLIC void kt_audit_log_destroy(struct kt_audit_log *log);
 
 /* Tasks, as crash's `ps` */
 
@@ -234,6 +256,12 @@ typedef bool kt_name_fn(const char *name, void *arg);
  * until it returns false. */
 KT_PUBLIC struct kt_error *kt_names_with_prefix(struct kt_program *prog, enum kt_name_kind kind,
 						const char *prefix, kt_name_fn *fn, void *arg);
+
+/* "Did you mean": up to max kernel and module symbol names nearest to name, best first: those
+ * that contain it (shortest first), then those within a few edits of it (fewest first). Names
+ * are valid while the program is; *n_ret may be 0. */
+KT_PUBLIC struct kt_error *kt_names_nearest(struct kt_program *prog, const char *name, const char **ret,
+					    size_t max, size_t *n_ret);
 
 /* Disassembly, as crash's `dis`: x86-64, AT&T syntax, from the code in the dump's memory */
 
@@ -291,6 +319,20 @@ struct kt_module_info {
 /* Every module on the kernel's `modules` list, in list order (newest first). */
 KT_PUBLIC struct kt_error *kt_module_list(struct kt_program *prog,
 					  const struct kt_module_info **ret, size_t *n_ret);
+
+/* mod -t: a module's taints (struct module.taints: the TAINT_* bits it set when it loaded, such as
+ * O for out-of-tree, E for unsigned), as crash's mod -t. */
+struct kt_module_taint {
+	const char *name;        /* valid while the program is */
+	uint64_t module;         /* struct module * */
+	uint64_t taints;
+	char letters[40];        /* "OE" */
+	char names[256];         /* "OOT_MODULE, UNSIGNED_MODULE" */
+};
+
+/* Every loaded module's taints, in list order (untainted ones too: taints 0). Free *ret. */
+KT_PUBLIC struct kt_error *kt_module_taints_read(struct kt_program *prog, struct kt_module_taint **ret,
+						 size_t *n_ret);
 
 /*
  * A loaded module's debug file (its DWARF: source lines, inlined frames, the types of a module
@@ -1231,6 +1273,90 @@ struct kt_task_run {
 KT_PUBLIC struct kt_error *kt_task_runs_read(struct kt_program *prog, struct kt_task_run **ret,
 					     size_t *n_ret);
 
+/* runq: each online CPU's runqueue (struct rq), as crash's runq shows it: the task running there,
+ * how long it has run, and the tasks queued in each scheduling class. */
+enum kt_runq_class {
+	KT_RUNQ_STOP,            /* rq->stop, the CPU's stopper thread, when queued and not running */
+	KT_RUNQ_DEADLINE,        /* rq->dl: the rbtree of sched_dl_entity by deadline */
+	KT_RUNQ_RT,              /* rq->rt: one list of sched_rt_entity per priority */
+	KT_RUNQ_FAIR,            /* rq->cfs: the rbtree of sched_entity by vruntime */
+};
+
+/* A cgroup's queue on one CPU: a group entity's my_q, in the tree of the queue above it. */
+struct kt_runq_group {
+	enum kt_runq_class sched_class;
+	uint64_t queue;          /* its struct cfs_rq (or rt_rq) */
+	uint64_t task_group;     /* queue->tg; 0 if the kernel has no group scheduling */
+	char name[64];           /* the cgroup's directory (tg->css.cgroup->kn->name); "" for the
+				  * root or when it cannot be read */
+	size_t parent;           /* index in the CPU's groups; the root groups are their own */
+	unsigned int depth;      /* 0 for the root queues */
+};
+
+/* A queued entity and its task. */
+struct kt_runq_entry {
+	enum kt_runq_class sched_class;
+	uint64_t entity;         /* struct sched_entity / sched_rt_entity / sched_dl_entity */
+	bool has_task;           /* false: a deadline server (rq->fair_server, 6.8+), not a task */
+	struct kt_task task;
+	int prio;                /* task->prio (-1 for a deadline server) */
+	size_t group;            /* index in the CPU's groups: the queue it is in */
+};
+
+struct kt_runq_cpu {
+	unsigned int cpu;
+	uint64_t rq;             /* struct rq */
+	uint64_t clock;          /* rq->clock (ns): the runqueue's time at the dump */
+	bool has_clock;
+	bool has_current;
+	struct kt_task current;  /* rq->curr */
+	int current_prio;        /* curr->prio */
+	uint64_t current_queue;  /* the struct cfs_rq whose curr is the current task's entity (0:
+				  * none, as for the idle task or an RT task) */
+	uint64_t last_arrival;   /* curr->sched_info.last_arrival: when it went on the CPU */
+	bool has_last_arrival;
+	uint64_t exec_start;     /* curr->se.exec_start: when its run time was last accounted */
+	bool has_exec_start;
+	uint32_t nr_running;     /* rq->nr_running: the current task included */
+	uint64_t dl_root, rt_array, cfs_root;  /* &rq->dl.root, &rq->rt.active, &rq->cfs.tasks_timeline */
+	struct kt_runq_group *groups;  /* [0]: the root CFS queue, [1]: the root RT queue */
+	size_t n_groups;
+	struct kt_runq_entry *entries;  /* stop, deadline, then RT by priority, then CFS by vruntime */
+	size_t n_entries;
+	char *error;             /* why a walk stopped (the entries before it are kept), or NULL */
+	enum kt_error_code error_code;
+};
+
+struct kt_runq {
+	struct kt_runq_cpu *cpus;  /* the online CPUs, in order */
+	size_t n_cpus;
+};
+
+/* Every online CPU's runqueue. A damaged queue ends its CPU's walk with the reason in error;
+ * only a kernel without runqueues (no symbol or type) fails the call. */
+KT_PUBLIC struct kt_error *kt_runq_read(struct kt_program *prog, struct kt_runq **ret);
+KT_PUBLIC void kt_runq_destroy(struct kt_runq *runq);
+
+/* ps -t: a task's times, as crash's ps -t shows them, in nanoseconds: start_time (CLOCK_MONOTONIC
+ * when it was forked), utime and stime (CPU time in user and kernel mode). */
+struct kt_task_time {
+	struct kt_task task;
+	uint64_t start_time;
+	uint64_t utime, stime;
+};
+
+struct kt_task_times {
+	uint64_t now;            /* CLOCK_MONOTONIC at the timekeeper's last tick before the crash */
+	bool has_now;            /* false: the timekeeper cannot be read (no run times then) */
+	char *now_error;         /* why not, or NULL */
+	struct kt_task_time *tasks;
+	size_t n;
+};
+
+/* Every task's times, in the task walk's order. Free with kt_task_times_destroy(). */
+KT_PUBLIC struct kt_error *kt_task_times_read(struct kt_program *prog, struct kt_task_times **ret);
+KT_PUBLIC void kt_task_times_destroy(struct kt_task_times *times);
+
 /* ps -p: the task and its ancestors by real_parent, up to CPU 0's idle task; ps -c (children):
  * the task and the thread-group leaders whose real_parent it is. Free *ret. */
 KT_PUBLIC struct kt_error *kt_task_family_read(struct kt_program *prog, uint64_t task, bool children,
@@ -1287,6 +1413,31 @@ struct kt_memory_request {
 	bool no_ascii;           /* rd -x */
 	bool gdb;                /* x/FMT: gdb's lines, each labelled with the symbol it is in */
 };
+
+/* sym -l, sym -m MODULE, sym PATTERN: symbols in address order. */
+struct kt_symbol_entry {
+	uint64_t address;
+	char type;               /* nm's letter: 't', 'T', 'd', ...; '?' if unknown */
+	const char *name;        /* valid while the program is */
+	const char *module;      /* NULL for the kernel */
+};
+
+struct kt_symbol_list {
+	struct kt_symbol_entry *symbols;
+	size_t n;
+	const char *module;      /* sym -m: the module, with where its memory starts and ends (the
+				  * lowest and highest address of its core regions); else NULL */
+	uint64_t module_start, module_end;
+};
+
+/*
+ * The symbols of module (NULL: the kernel's, then every module's), those whose name matches the
+ * shell wildcard pattern when one is given (fnmatch: *, ?, [...]). NOT_FOUND for a module that is
+ * not loaded. Free with kt_symbol_list_destroy().
+ */
+KT_PUBLIC struct kt_error *kt_symbol_list_read(struct kt_program *prog, const char *module,
+					       const char *pattern, struct kt_symbol_list **ret);
+KT_PUBLIC void kt_symbol_list_destroy(struct kt_symbol_list *list);
 
 /* rd: memory as values of 1, 2, 4 or 8 bytes. */
 struct kt_memory_rows {
@@ -1794,6 +1945,7 @@ enum kt_list_kind {
 	KT_LIST_INSTRUCTIONS,      /* "instructions": kt_dis_item_render() */
 	KT_LIST_RAW_STACKS,        /* "raw_stacks": kt_raw_stack_render() */
 	KT_LIST_FAMILIES,          /* "families": kt_task_family_render() */
+	KT_LIST_TASK_DETAILS,      /* "task_details": kt_task_info_item_render() (foreach task) */
 };
 
 struct kt_list_writer {
@@ -1825,11 +1977,24 @@ KT_PUBLIC void kt_backtrace_render(struct kt_list_writer *w, struct kt_program *
 				   const struct kt_backtrace_render_options *opts);
 KT_PUBLIC void kt_stack_search_render(struct kt_list_writer *w, const struct kt_stack_search *s);
 KT_PUBLIC void kt_task_render(struct kt_list_writer *w, const struct kt_task *task);
+/* runq: QUEUES as crash's runq (each CPU's current task, then the queued tasks per class),
+ * TIMESTAMPS as runq -t (the runqueue clock and the current task's last_arrival), TIME_RUN as
+ * runq -m (how long each current task has run), GROUPS as runq -g (the queues of each task
+ * group, nested). JSON is one document for every view. */
+enum kt_runq_view { KT_RUNQ_QUEUES, KT_RUNQ_TIMESTAMPS, KT_RUNQ_TIME_RUN, KT_RUNQ_GROUPS };
+KT_PUBLIC void kt_runq_render(FILE *out, enum kt_format format, const struct kt_runq *runq,
+			      enum kt_runq_view view);
+
 /* ps -l (ns of the runqueue clock) or ps -m (ago: days hh:mm:ss.ms before its CPU's clock), as
  * crash's: "[LAST] [ST]  PID: ..." lines; JSON {"tasks": [...]} with the ps members and
  * last_arrival, clock. */
 KT_PUBLIC void kt_task_runs_render(FILE *out, enum kt_format format, const struct kt_task_run *runs,
 				   size_t n, bool ago);
+/* ps -t as crash's: each task's header, RUN TIME (now - start_time, [N days, ]hh:mm:ss),
+ * START TIME, UTIME, STIME (ns); JSON {"now": ns|null, "tasks": [ps members, start_time, utime,
+ * stime, run_time]}. Only the tasks whose keep[i] is true (keep NULL: all). */
+KT_PUBLIC void kt_task_times_render(FILE *out, enum kt_format format, const struct kt_task_times *times,
+				    const bool *keep);
 /* ps -p (depth: each ancestor one space further in) or ps -c (the children two spaces in), as
  * crash's; JSON {"family": {"relation": "parents"|"children", "tasks": [...]}} per task. */
 KT_PUBLIC void kt_task_family_render(struct kt_list_writer *w, const struct kt_task *tasks, size_t n,
@@ -1840,7 +2005,14 @@ KT_PUBLIC void kt_task_state_counts_render(FILE *out, enum kt_format format,
 struct kt_log_render_options {
 	const struct kt_log_clock *clock;  /* wall-clock times (log -T), or NULL */
 	bool level;                        /* text: <N> before each message */
+	bool no_time;                      /* text: no timestamp (log -t) */
+	bool caller;                       /* text: [T<pid>] or [C<cpu>] after the time (log -c) */
+	bool dev_info;                     /* text: SUBSYSTEM= and DEVICE= lines under a message
+					    * that has them (log -d) */
 };
+/* log -a: "type=N TEXT" lines, or crash's "kernel audit log is empty"; JSON {"audit": [{"queue",
+ * "skb", "type", "text"}]}. */
+KT_PUBLIC void kt_audit_log_render(FILE *out, enum kt_format format, const struct kt_audit_log *log);
 KT_PUBLIC void kt_log_record_render(struct kt_list_writer *w, const struct kt_log_record *rec,
 				    const struct kt_log_render_options *opts);
 /* debug: the module's debug file (kt_module_debug_status()), or NULL to leave it out. */
@@ -1850,6 +2022,13 @@ KT_PUBLIC void kt_dis_item_render(struct kt_list_writer *w, const struct kt_dis_
 KT_PUBLIC void kt_raw_stack_render(struct kt_list_writer *w, const struct kt_raw_stack *stack);
 
 KT_PUBLIC void kt_sys_info_render(FILE *out, enum kt_format format, const struct kt_sys_info *info);
+/* sym -l/-m/PATTERN: "ADDRESS (t) NAME [MODULE]" lines, crash's MODULE START/END lines around a
+ * module's; JSON {"module": ..., "module_start", "module_end", "symbols": [...]}. */
+/* mod -t: crash's NAME / TAINTS table of the tainted modules ("no tainted modules" if none);
+ * JSON {"modules": [{"name", "module", "taints", "letters", "flags"}]}, every module. */
+KT_PUBLIC void kt_module_taints_render(FILE *out, enum kt_format format,
+				       const struct kt_module_taint *taints, size_t n);
+KT_PUBLIC void kt_symbol_list_render(FILE *out, enum kt_format format, const struct kt_symbol_list *list);
 KT_PUBLIC void kt_symbol_render(FILE *out, enum kt_format format,
 				 const struct kt_symbol_lookup *sym);
 /* whatis: as gdb's `ptype /o` for a type; docs/json.md "Types and values". */
@@ -1868,6 +2047,9 @@ KT_PUBLIC void kt_call_site_render(FILE *out, enum kt_format format,
 				    const struct kt_call_site *cs);
 KT_PUBLIC void kt_task_info_render(FILE *out, enum kt_format format,
 				    const struct kt_task_info *info);
+/* One task's details in a list (foreach ... task): the text of task, a blank line between tasks;
+ * in JSON the members of task's document. */
+KT_PUBLIC void kt_task_info_item_render(struct kt_list_writer *w, const struct kt_task_info *info);
 KT_PUBLIC void kt_memory_rows_render(FILE *out, enum kt_format format,
 				      const struct kt_memory_rows *rows);
 KT_PUBLIC void kt_percpu_values_render(FILE *out, enum kt_format format,

@@ -3,6 +3,7 @@
 
 #include "core/error.h"
 #include "kernel/list.h"
+#include "kernel/node_set.h"
 
 /*
  * Brent's cycle detection, one step per link: the tortoise teleports to the hare at powers of
@@ -24,46 +25,6 @@ static bool cycle_step(struct cycle_check *c, uint64_t next)
 	return met;
 }
 
-/*
- * The nodes a walk has handed out, so that a list that loops back into itself stops before it
- * hands one out twice (Brent's check above finds the loop only after going round it). Open
- * addressing over addresses, grown at half full; without memory the walk goes on without it.
- */
-struct seen_set {
-	uint64_t *slots;
-	size_t cap, n;
-};
-
-static size_t seen_slot(const struct seen_set *s, uint64_t addr)
-{
-	size_t i = (size_t)((addr >> 3) * 0x9e3779b97f4a7c15ull) & (s->cap - 1);
-	while (s->slots[i] && s->slots[i] != addr)
-		i = (i + 1) & (s->cap - 1);
-	return i;
-}
-
-/* True if addr was seen before; else records it. */
-static bool seen_check(struct seen_set *s, uint64_t addr)
-{
-	if (2 * (s->n + 1) > s->cap) {
-		size_t cap = s->cap ? 2 * s->cap : 256;
-		struct seen_set grown = {calloc(cap, sizeof(uint64_t)), cap, 0};
-		if (!grown.slots)
-			return false;
-		for (size_t i = 0; i < s->cap; i++)
-			if (s->slots[i])
-				grown.slots[seen_slot(&grown, s->slots[i])] = s->slots[i], grown.n++;
-		free(s->slots);
-		*s = grown;
-	}
-	size_t i = seen_slot(s, addr);
-	if (s->slots[i])
-		return true;
-	s->slots[i] = addr;
-	s->n++;
-	return false;
-}
-
 struct kt_error *kt_list_for_each(struct kt_reader *reader, uint64_t head, uint64_t budget,
 				  kt_list_fn *fn, void *arg)
 {
@@ -72,7 +33,7 @@ struct kt_error *kt_list_for_each(struct kt_reader *reader, uint64_t head, uint6
 	struct kt_error *err = kt_read_u64(reader, head, &node);
 	if (err)
 		return kt_error_prefix(err, "list head 0x%llx", (unsigned long long)head);
-	struct seen_set seen = {0};
+	struct kt_node_set seen = {0};
 	uint64_t prev = head;
 	for (uint64_t n = 0; node != head; n++) {
 		if (n >= budget) {
@@ -88,7 +49,7 @@ struct kt_error *kt_list_for_each(struct kt_reader *reader, uint64_t head, uint6
 					      (unsigned long long)head, (unsigned long long)n);
 			break;
 		}
-		if (seen_check(&seen, node)) {
+		if (kt_node_set_check(&seen, node)) {
 			err = kt_error_create(KT_ERROR_LIMIT,
 					      "list at 0x%llx loops: 0x%llx points back to 0x%llx "
 					      "without reaching the head",
@@ -116,7 +77,7 @@ struct kt_error *kt_list_for_each(struct kt_reader *reader, uint64_t head, uint6
 		prev = node;
 		node = next;
 	}
-	free(seen.slots);
+	kt_node_set_deinit(&seen);
 	return err;
 }
 

@@ -32,12 +32,17 @@ enum {
 };
 static const uint64_t DESC_ID_MASK = ~(3ull << DESC_FLAGS_SHIFT);
 
+/* struct dev_printk_info: char subsystem[16]; char device[48] (include/linux/dev_printk.h). */
+enum { DEV_SUBSYSTEM_LEN = 16, DEV_DEVICE_LEN = 48 };
+
 struct prb_layout {
 	uint64_t rb_desc_ring, rb_text_data_ring;
 	uint64_t dr_count_bits, dr_descs, dr_infos, dr_head_id, dr_tail_id;
 	uint64_t desc_size, desc_state_var, desc_text_blk_lpos;
 	uint64_t lpos_begin, lpos_next;
 	uint64_t info_size, info_seq, info_ts_nsec, info_text_len, info_caller_id;
+	bool has_dev_info;  /* printk_info.dev_info (5.10+, from VMCOREINFO or the types) */
+	uint64_t info_dev_subsystem, info_dev_device;  /* offsets in printk_info */
 	uint64_t data_size_bits, data_data;
 };
 
@@ -101,6 +106,16 @@ static struct kt_error *prb_layout_get(struct kt_program *d, struct prb_layout *
 	    (err = log_offset(d, "prb_data_ring.size_bits", &l->data_size_bits)) ||
 	    (err = log_offset(d, "prb_data_ring.data", &l->data_data)))
 		return err;
+	// dev_printk's subsystem and device: optional, the log is whole without them.
+	uint64_t dev, sub, device;
+	if (kt_error_none(log_offset(d, "printk_info.dev_info", &dev)) &&
+	    kt_error_none(log_offset(d, "dev_printk_info.subsystem", &sub)) &&
+	    kt_error_none(log_offset(d, "dev_printk_info.device", &device)) &&
+	    dev + device + DEV_DEVICE_LEN <= l->info_size && dev + sub + DEV_SUBSYSTEM_LEN <= l->info_size) {
+		l->has_dev_info = true;
+		l->info_dev_subsystem = dev + sub;
+		l->info_dev_device = dev + device;
+	}
 	return NULL;
 }
 
@@ -211,6 +226,11 @@ static struct kt_error *prb_for_each(struct kt_program *prog, uint64_t prb_ptr, 
 		} else {
 			text_len = 0;
 		}
+		char subsystem[DEV_SUBSYSTEM_LEN + 1] = "", device[DEV_DEVICE_LEN + 1] = "";
+		if (l.has_dev_info) {
+			memcpy(subsystem, info + l.info_dev_subsystem, DEV_SUBSYSTEM_LEN);
+			memcpy(device, info + l.info_dev_device, DEV_DEVICE_LEN);
+		}
 		struct kt_log_record rec = {
 			.seq = get_u64(info + l.info_seq),
 			.ts_nsec = get_u64(info + l.info_ts_nsec),
@@ -220,6 +240,8 @@ static struct kt_error *prb_for_each(struct kt_program *prog, uint64_t prb_ptr, 
 			.text = text,
 			.text_len = text_len,
 			.damage = damage[0] ? damage : NULL,
+			.subsystem = l.has_dev_info ? subsystem : NULL,
+			.device = l.has_dev_info ? device : NULL,
 		};
 		if (!fn(&rec, arg))
 			return NULL;

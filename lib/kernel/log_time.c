@@ -107,6 +107,25 @@ struct kt_error *kt_timekeeper_offs_real(struct kt_program *prog, int64_t *ret)
 	return NULL;
 }
 
+struct kt_error *kt_timekeeper_monotonic(struct kt_program *prog, uint64_t *ret)
+{
+	// tkr_mono.base from v4.3 (struct tk_read_base), tkr.base_mono in v4.0-v4.2, base_mono before.
+	static const char *const paths[] = {"tkr_mono.base", "tkr.base_mono", "base_mono"};
+	uint64_t tk, off = 0;
+	struct kt_error *err = timekeeper_address(prog, &tk);
+	for (size_t i = 0; !err && i < sizeof(paths) / sizeof(paths[0]); i++) {
+		err = kt_program_member_offset(prog, "timekeeper", paths[i], &off);
+		if (!kt_error_catch(&err, KT_ERROR_NOT_FOUND))
+			break;
+		if (i + 1 == sizeof(paths) / sizeof(paths[0]))
+			err = kt_error_create(KT_ERROR_UNSUPPORTED, "struct timekeeper has no tkr_mono.base, "
+					      "tkr.base_mono or base_mono");
+	}
+	if (!err)
+		err = kt_read(&prog->reader, tk + off, ret, 8);
+	return err ? kt_error_prefix(err, "timekeeper") : NULL;
+}
+
 static bool note_newest(const struct kt_log_record *rec, void *arg)
 {
 	uint64_t *newest = arg;

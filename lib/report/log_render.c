@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* Kernel log records (log) as dmesg-like text and as JSON (docs/json.md, "log"). */
+#include <string.h>
 #include <time.h>
 
 #include "ktriage.h"
@@ -24,6 +25,21 @@ static void format_wall(int64_t nsec, char sep, char *buf, size_t len)
 		 (long long)(frac / 1000));
 }
 
+/* printk's caller id: T<pid> from a task, C<cpu> (top bit set) outside task context; "" for
+ * none. */
+static void caller_text(const struct kt_log_record *rec, char *buf, size_t size)
+{
+	// Before 5.10 an id of 0 means the kernel kept none (no CONFIG_PRINTK_CALLER); from 5.10
+	// (subsystem not NULL) every record has one, and 0 is T0, the idle task.
+	uint32_t id = rec->caller_id;
+	if (!id && !rec->subsystem)
+		snprintf(buf, size, "%s", "");
+	else if (id & 0x80000000u)
+		snprintf(buf, size, "C%u", id & ~0x80000000u);
+	else
+		snprintf(buf, size, "T%u", id);
+}
+
 void kt_log_record_render(struct kt_list_writer *w, const struct kt_log_record *rec,
 			  const struct kt_log_render_options *opts)
 {
@@ -46,15 +62,29 @@ void kt_log_record_render(struct kt_list_writer *w, const struct kt_log_record *
 			fputs(", \"damage\": ", out);
 			kt_json_string(out, rec->damage);
 		}
+		caller_text(rec, buf, sizeof(buf));
+		fputs(", \"caller\": ", out);
+		kt_json_string(out, buf[0] ? buf : NULL);
+		fputs(", \"subsystem\": ", out);
+		kt_json_string(out, rec->subsystem && rec->subsystem[0] ? rec->subsystem : NULL);
+		fputs(", \"device\": ", out);
+		kt_json_string(out, rec->device && rec->device[0] ? rec->device : NULL);
 		putc('}', out);
 		return;
 	}
-	if (o->clock) {
+	int indent = 0;
+	if (o->no_time) {
+		// log -t: the message alone
+	} else if (o->clock) {
 		format_wall(o->clock->boot_wall_nsec + (int64_t)rec->ts_nsec, ' ', buf, sizeof(buf));
-		fprintf(out, "[%s UTC] ", buf);
+		indent = fprintf(out, "[%s UTC] ", buf);
 	} else {
-		fprintf(out, "[%5llu.%06llu] ", (unsigned long long)(rec->ts_nsec / 1000000000),
-			(unsigned long long)(rec->ts_nsec % 1000000000 / 1000));
+		indent = fprintf(out, "[%5llu.%06llu] ", (unsigned long long)(rec->ts_nsec / 1000000000),
+				 (unsigned long long)(rec->ts_nsec % 1000000000 / 1000));
+	}
+	if (o->caller) {
+		caller_text(rec, buf, sizeof(buf));
+		indent += fprintf(out, "[%6s] ", buf);
 	}
 	if (o->level)
 		fprintf(out, "<%u>", rec->level);
@@ -63,4 +93,39 @@ void kt_log_record_render(struct kt_list_writer *w, const struct kt_log_record *
 		fprintf(out, "%s(record %llu unreadable: %s)", len ? " " : "", (unsigned long long)rec->seq,
 			rec->damage);
 	putc('\n', out);
+	// crash's log -d: the record's dictionary under its text, where the text starts.
+	const char *keys[] = {"SUBSYSTEM", "DEVICE"}, *values[] = {rec->subsystem, rec->device};
+	for (size_t i = 0; o->dev_info && i < 2; i++) {
+		if (!values[i] || !values[i][0])
+			continue;
+		fprintf(out, "%*s%s=", indent < 0 ? 0 : indent, "", keys[i]);
+		kt_write_escaped(out, values[i], strlen(values[i]));
+		putc('\n', out);
+	}
+}
+
+void kt_audit_log_render(FILE *out, enum kt_format format, const struct kt_audit_log *log)
+{
+	if (format == KT_FORMAT_JSON) {
+		kt_json_document_begin(out);
+		kt_json_key(out, "audit");
+		putc('[', out);
+		for (size_t i = 0; i < log->n; i++) {
+			const struct kt_audit_record *r = &log->records[i];
+			fprintf(out, "%s\n  {\"queue\": \"%s\", \"skb\": ", i ? "," : "", r->queue);
+			kt_json_address(out, r->skb);
+			fprintf(out, ", \"type\": %u, \"text\": ", r->type);
+			kt_json_string(out, r->text);
+			putc('}', out);
+		}
+		fputs("\n]}\n", out);
+		return;
+	}
+	if (!log->n)
+		fputs("kernel audit log is empty\n", out);
+	for (size_t i = 0; i < log->n; i++) {
+		fprintf(out, "type=%u ", log->records[i].type);
+		kt_write_escaped(out, log->records[i].text, strlen(log->records[i].text));
+		putc('\n', out);
+	}
 }

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* Modules (mod) and symbol lookups (sym), as text like crash's and as JSON (docs/json.md). */
+#include <string.h>
+
 #include "ktriage.h"
 #include "report/json.h"
 #include "report/render.h"
@@ -78,4 +80,45 @@ void kt_symbol_render(FILE *out, enum kt_format format, const struct kt_symbol_l
 		fprintf(out, "%016llx %s%s%s%s\n", (unsigned long long)sym->address, sym->name,
 			mod ? " [" : "", mod ? mod : "", mod ? "]" : "");
 	}
+}
+
+void kt_module_taints_render(FILE *out, enum kt_format format, const struct kt_module_taint *taints,
+			     size_t n)
+{
+	if (format == KT_FORMAT_JSON) {
+		kt_json_document_begin(out);
+		kt_json_key(out, "modules");
+		putc('[', out);
+		for (size_t i = 0; i < n; i++) {
+			fputs(i ? ",\n  {\"name\": " : "\n  {\"name\": ", out);
+			kt_json_string(out, taints[i].name);
+			kt_json_key(out, "module");
+			kt_json_address(out, taints[i].module);
+			fprintf(out, ", \"taints\": %llu", (unsigned long long)taints[i].taints);
+			kt_json_key(out, "letters");
+			kt_json_string(out, taints[i].letters);
+			kt_json_key(out, "flags");
+			kt_json_string(out, taints[i].names);
+			putc('}', out);
+		}
+		fputs("\n]}\n", out);
+		return;
+	}
+	int width = 4;
+	size_t tainted = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!taints[i].taints)
+			continue;
+		int w = (int)strlen(taints[i].name);
+		width = w > width ? w : width;
+		tainted++;
+	}
+	if (!tainted) {
+		fputs("no tainted modules\n", out);
+		return;
+	}
+	fprintf(out, "%-*s  TAINTS\n", width, "NAME");
+	for (size_t i = 0; i < n; i++)
+		if (taints[i].taints)
+			fprintf(out, "%-*s  %s\n", width, taints[i].name, taints[i].letters);
 }

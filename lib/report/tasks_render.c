@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* Tasks (ps) and one task in detail (task), as text like crash's and as JSON (docs/json.md). */
+#include <inttypes.h>
+
 #include "ktriage.h"
 #include "report/json.h"
 #include "report/render.h"
@@ -21,11 +23,11 @@ void kt_task_render(struct kt_list_writer *w, const struct kt_task *t)
 	putc('}', out);
 }
 
-static void task_info_json(FILE *out, const struct kt_task_info *info)
+/* The members of a task's JSON object, from "pid" on. */
+static void task_info_json_members(FILE *out, const struct kt_task_info *info)
 {
 	const struct kt_task *t = &info->task;
-	kt_json_document_begin(out);
-	fprintf(out, ", \"pid\": %d, \"tgid\": %d, \"ppid\": %d, \"task\": \"0x%016llx\", \"comm\": ",
+	fprintf(out, "\"pid\": %d, \"tgid\": %d, \"ppid\": %d, \"task\": \"0x%016llx\", \"comm\": ",
 		t->pid, t->tgid, t->ppid, (unsigned long long)t->address);
 	kt_json_string(out, t->comm);
 	fprintf(out, ", \"state\": \"%s\", \"state_value\": %llu, \"cpu\": %d, \"active\": %s, "
@@ -38,6 +40,13 @@ static void task_info_json(FILE *out, const struct kt_task_info *info)
 		(unsigned long long)info->mm, (unsigned long long)info->active_mm,
 		(unsigned long long)info->parent);
 	kt_json_string(out, info->parent_comm);
+}
+
+static void task_info_json(FILE *out, const struct kt_task_info *info)
+{
+	kt_json_document_begin(out);
+	fputs(", ", out);
+	task_info_json_members(out, info);
 	fputs("}\n", out);
 }
 
@@ -58,6 +67,19 @@ static void task_info_text(FILE *out, const struct kt_task_info *info)
 		(unsigned long long)info->sp, t->active ? " (saved at its last switch: stale)" : "");
 	fprintf(out, "  MM: %016llx  ACTIVE_MM: %016llx\n", (unsigned long long)info->mm,
 		(unsigned long long)info->active_mm);
+}
+
+void kt_task_info_item_render(struct kt_list_writer *w, const struct kt_task_info *info)
+{
+	if (kt_list_item(w)) {
+		putc('{', w->out);
+		task_info_json_members(w->out, info);
+		putc('}', w->out);
+		return;
+	}
+	if (w->n > 1)
+		putc('\n', w->out);
+	task_info_text(w->out, info);
 }
 
 void kt_task_info_render(FILE *out, enum kt_format format, const struct kt_task_info *info)
@@ -142,6 +164,65 @@ void kt_task_runs_render(FILE *out, enum kt_format format, const struct kt_task_
 		fprintf(out, "[%s]  ", r->task.state_name);
 		task_header(out, &r->task);
 	}
+}
+
+/* crash's convert_time(): hh:mm:ss, with "N days, " before it past a day. */
+static void run_time_text(FILE *out, uint64_t ns)
+{
+	uint64_t s = ns / 1000000000ull;
+	if (s >= 86400)
+		fprintf(out, "%" PRIu64 " days, ", s / 86400);
+	fprintf(out, "%02" PRIu64 ":%02" PRIu64 ":%02" PRIu64, s / 3600 % 24, s / 60 % 60, s % 60);
+}
+
+void kt_task_times_render(FILE *out, enum kt_format format, const struct kt_task_times *times,
+			  const bool *keep)
+{
+	bool json = format == KT_FORMAT_JSON;
+	size_t shown = 0;
+	if (json) {
+		kt_json_document_begin(out);
+		kt_json_key(out, "now");
+		if (times->has_now)
+			fprintf(out, "%" PRIu64, times->now);
+		else
+			fputs("null", out);
+		kt_json_key(out, "now_error");
+		kt_json_string(out, times->now_error);
+		kt_json_key(out, "tasks");
+		putc('[', out);
+	} else if (!times->has_now) {
+		fprintf(out, "(no run times: %s)\n", times->now_error ? times->now_error : "no clock");
+	}
+	for (size_t i = 0; i < times->n; i++) {
+		const struct kt_task_time *t = &times->tasks[i];
+		if (keep && !keep[i])
+			continue;
+		bool has_run = times->has_now && times->now >= t->start_time;
+		if (json) {
+			fputs(shown++ ? ",\n  {" : "\n  {", out);
+			task_members_json(out, &t->task);
+			fprintf(out, ", \"start_time\": %" PRIu64 ", \"utime\": %" PRIu64 ", \"stime\": %" PRIu64
+				", \"run_time\": ", t->start_time, t->utime, t->stime);
+			if (has_run)
+				fprintf(out, "%" PRIu64 "}", times->now - t->start_time);
+			else
+				fputs("null}", out);
+			continue;
+		}
+		if (shown++)
+			putc('\n', out);
+		task_header(out, &t->task);
+		fputs("    RUN TIME: ", out);
+		if (has_run)
+			run_time_text(out, times->now - t->start_time);
+		else
+			fputs("(unknown)", out);
+		fprintf(out, "\n  START TIME: %" PRIu64 "\n       UTIME: %" PRIu64 "\n       STIME: %" PRIu64 "\n",
+			t->start_time, t->utime, t->stime);
+	}
+	if (json)
+		fputs("\n]}\n", out);
 }
 
 void kt_task_family_render(struct kt_list_writer *w, const struct kt_task *tasks, size_t n,

@@ -536,6 +536,117 @@ def check_exceptions(c, label, dump):
     c.same(f"{label}: bt -E", got, want, "exception frames", may_be_empty=True)
 
 
+def check_ps_times(c, label, dump):
+    """ps -t: the same tasks and times in text and JSON."""
+    text, doc = c.run(f"{label}: ps -t", "ps -t", dump, "ps", "-t")
+    if doc is None:
+        return
+    got = [(int(m[0]), int(m[1], 16), int(m[2]), int(m[3]), int(m[4]))
+           for m in re.findall(r'^PID: (\d+) +TASK: ([0-9a-f]{16}).*\n    RUN TIME: .*\n  START TIME: (\d+)\n'
+                               r'       UTIME: (\d+)\n       STIME: (\d+)$', text, re.M)]
+    want = [(t["pid"], h(t["task"]), t["start_time"], t["utime"], t["stime"]) for t in doc["tasks"]]
+    c.same(f"{label}: ps -t", got, want, "ps -t tasks")
+
+
+def check_foreach_task(c, label, dump):
+    """foreach RU task: one text block per task of the JSON list."""
+    text, doc = c.run(f"{label}: foreach RU task", "foreach task", dump, "foreach", "RU", "task")
+    if doc is None:
+        return
+    got = [(int(m[0]), int(m[1], 16)) for m in re.findall(r"^PID: (\d+) +TASK: ([0-9a-f]{16})", text, re.M)]
+    c.same(f"{label}: foreach RU task", got, [(t["pid"], h(t["task"])) for t in doc["task_details"]],
+           "foreach task blocks")
+
+
+def check_sym_mod_lists(c, label, dump):
+    """sym PATTERN and mod -t: the same symbols and taints in text and JSON."""
+    text, doc = c.run(f"{label}: sym 'schedule*'", "sym -l", dump, "sym", "schedule*")
+    if doc is not None:
+        got = [(int(a, 16), t, n, m or None) for a, t, n, m in
+               re.findall(r"^([0-9a-f]{16}) \((.)\) (\S+)(?: \[(\S+)\])?$", text, re.M)]
+        c.same(f"{label}: sym 'schedule*'", got, [(h(s["address"]), s["type"], s["name"], s["module"])
+                                                  for s in doc["symbols"]], "wildcard symbols")
+    text, doc = c.run(f"{label}: mod -t", "mod -t", dump, "mod", "-t")
+    if doc is not None:
+        got = [tuple(line.split()) for line in text.splitlines()[1:] if line.strip()]
+        c.same(f"{label}: mod -t", got, [(m["name"], m["letters"]) for m in doc["modules"] if m["taints"]],
+               "tainted modules", may_be_empty=True)
+
+
+def check_runq(c, label, dump):
+    """runq and its views -t, -m, -g: the same CPUs, tasks and times in text and JSON."""
+    text, doc = c.run(f"{label}: runq", "runq", dump, "runq")
+    if doc is None:
+        return
+    task = r'PID: (\d+) +TASK: ([0-9a-f]{16})  COMMAND: "(.*)"'
+    got, cpu, section = [], None, None
+    for line in text.splitlines():
+        m = re.match(r"^CPU (\d+) RUNQUEUE: ([0-9a-f]{16})$", line)
+        if m:
+            cpu = int(m.group(1))
+            got.append((cpu, "rq", int(m.group(2), 16)))
+            continue
+        m = re.match(r"^  (CURRENT|STOP): " + task + "$", line)
+        if m:
+            got.append((cpu, m.group(1).lower(), int(m.group(2)), int(m.group(3), 16), m.group(4)))
+            continue
+        m = re.match(r"^  (RT PRIO_ARRAY|CFS RB_ROOT|DL RB_ROOT): ([0-9a-f]{16})$", line)
+        if m:
+            section = {"RT PRIO_ARRAY": "rt", "CFS RB_ROOT": "fair", "DL RB_ROOT": "deadline"}[m.group(1)]
+            got.append((cpu, section + " root", int(m.group(2), 16)))
+            continue
+        m = re.match(r"^     \[ *(-?\d+)\] " + task + "$", line)
+        if m:
+            got.append((cpu, section, int(m.group(1)), int(m.group(2)), int(m.group(3), 16), m.group(4)))
+        elif re.match(r"^     \[DL server\] ENTITY: ([0-9a-f]{16})$", line):
+            got.append((cpu, section, "server", int(line.split()[-1], 16)))
+    want = []
+    for p in doc["cpus"]:
+        n = p["cpu"]
+        want.append((n, "rq", h(p["rq"])))
+        if p["current"]:
+            want.append((n, "current", p["current"]["pid"], h(p["current"]["task"]), p["current"]["comm"]))
+        want += [(n, "stop", q["task"]["pid"], h(q["task"]["task"]), q["task"]["comm"])
+                 for q in p["queued"] if q["class"] == "stop"]
+        for cls, root in (("rt", "rt_array"), ("fair", "cfs_root"), ("deadline", "dl_root")):
+            want.append((n, cls + " root", h(p[root])))
+            want += [(n, cls, q["prio"], q["task"]["pid"], h(q["task"]["task"]), q["task"]["comm"]) if q["task"]
+                     else (n, cls, "server", h(q["entity"])) for q in p["queued"] if q["class"] == cls]
+    c.same(f"{label}: runq", got, want, "runqueue lines")
+    for flag in ("-t", "-m"):
+        text, doc = c.run(f"{label}: runq {flag}", "runq", dump, "runq", flag)
+        if doc is None:
+            continue
+        got = re.findall(r"^ CPU (\d+): (\S+)$\n +(\d+)  " + task + "$", text, re.M) if flag == "-t" else \
+            re.findall(r"^ CPU (\d+): \[([^\]]*)\]  " + task + "$", text, re.M)
+        want = []
+        for p in doc["cpus"]:
+            if flag == "-t":
+                width = len(str(p["clock"]))
+                want.append((str(p["cpu"]), str(p["clock"]), f"{p['last_arrival']:0{width}d}",
+                             str(p["current"]["pid"]), p["current"]["task"][2:], p["current"]["comm"]))
+            else:
+                ms = (p["run_time"] or 0) // 1000000
+                sec = ms // 1000
+                want.append((str(p["cpu"]), "(no clock)" if p["run_time"] is None else
+                             f"{sec // 86400} {sec // 3600 % 24:02d}:{sec // 60 % 60:02d}:"
+                             f"{sec % 60:02d}.{ms % 1000:03d}", str(p["current"]["pid"]), p["current"]["task"][2:],
+                             p["current"]["comm"]))
+        c.same(f"{label}: runq {flag}", got, want, f"runq {flag} lines")
+    text, doc = c.run(f"{label}: runq -g", "runq", dump, "runq", "-g")
+    if doc is None:
+        return
+    got = sorted(re.findall(r"^ +\[ *-?\d+\] " + task + "( \[CURRENT\])?$", text, re.M))
+    want = []
+    for p in doc["cpus"]:
+        want += [(str(q["task"]["pid"]), q["task"]["task"][2:], q["task"]["comm"], "")
+                 for q in p["queued"] if q["task"] and q["class"] in ("rt", "fair", "deadline")]
+        rt_current = p["current_prio"] is not None and 0 <= p["current_prio"] < 100
+        if p["current"] and (p["current_queue"] or rt_current):
+            want.append((str(p["current"]["pid"]), p["current"]["task"][2:], p["current"]["comm"], " [CURRENT]"))
+    c.same(f"{label}: runq -g", got, sorted(want), "runq -g task lines")
+
+
 def check_codes_documented(tap, schema):
     """Every code the schema allows is listed in docs/json.md with a meaning, and the reverse."""
     with open(DOCS) as f:
@@ -595,6 +706,10 @@ def main():
         check_explain(c, label, dump)
         check_exceptions(c, label, dump)
         check_bt_raw(c, label, dump)
+        check_runq(c, label, dump)
+        check_ps_times(c, label, dump)
+        check_foreach_task(c, label, dump)
+        check_sym_mod_lists(c, label, dump)
     for what, n in sorted(c.totals.items()):
         tap.ok(n > 0, f"text and JSON compared: {n} {what} over every dump")
     # The codes the lab's dumps exercise: the common ones must be among them.
