@@ -366,7 +366,9 @@ int cmd_bt(struct cli_context *ctx, int argc, char **argv)
 		struct all_tasks all = {ctx, &o, 0};
 		struct kt_task_walk_options walk = {.stacks = true};
 		struct kt_error *err = kt_task_for_each_with(ctx->prog, &walk, show_task, &all);
-		status = err ? cli_report_error(err) : all.status;
+		// A walk that stopped says so in the document too, before the error on stderr.
+		kt_list_end_incomplete(&o.list, err);
+		return err ? cli_report_error(err) : all.status;
 	} else if (o.raw) {
 		// The task bt shows without arguments: the panicking one, or on a dump without a
 		// panic the first CPU with registers.

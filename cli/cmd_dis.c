@@ -133,6 +133,6 @@ int cmd_dis(struct cli_context *ctx, int argc, char **argv)
 	struct kt_list_writer list;
 	kt_list_begin(&list, stdout, cli_format(ctx), KT_LIST_INSTRUCTIONS);
 	err = kt_disassemble_items(ctx->prog, start, end, (size_t)count, lines, render_item, &list);
-	kt_list_end(&list);
+	kt_list_end_incomplete(&list, err);
 	return err ? report(argv[optind], err) : 0;
 }

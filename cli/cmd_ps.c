@@ -265,7 +265,7 @@ int cmd_ps(struct cli_context *ctx, int argc, char **argv)
 		if (p->summary && !err)
 			kt_task_state_counts_render(stdout, cli_format(ctx), p->counts, p->n_counts);
 		else if (!p->summary)
-			kt_list_end(&p->list);
+			kt_list_end_incomplete(&p->list, err);
 		status = err ? cli_report_error(err) : 0;
 	}
 	for (size_t i = 0; i < p->n_sel; i++) {

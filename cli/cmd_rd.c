@@ -17,7 +17,7 @@ struct rd {
 
 const char cli_rd_help[] =
 	"usage: rd [-8|-16|-32|-64] [-p] [-s|-S] [-x|-d|-D|-a] [-e END] ADDRESS|SYMBOL[+OFFSET] [COUNT]\n"
-	"  -8 -16 -32 -64  value size in bits (default 64)\n"
+	"  -8, -16, -32, -64  value size in bits (default 64)\n"
 	"  -p              ADDRESS is physical\n"
 	"  -s, -S          name 64-bit values that are kernel or module addresses (-S: slab\n"
 	"                  caches are not named)\n"
@@ -30,7 +30,7 @@ const char cli_rd_help[] =
 	"x/FMT ADDRESS: gdb's examine, as crash passes it on: FMT is [COUNT][x|d|u|s|i][b|h|w|g]\n"
 	"  (x hex, d signed, u unsigned; b h w g: 1 2 4 8 bytes, default w; s a C string; i\n"
 	"  COUNT instructions, as dis). x without /FMT is rd.\n"
-	"Examples: rd -x init_task 4   rd -32 -d jiffies   rd -a linux_banner   x/8wx init_task\n"
+	"examples: rd -x init_task 4   rd -32 -d jiffies   rd -a linux_banner   x/8wx init_task\n"
 	"          x/2xg 0xffffffff81000000   x/s linux_banner   x/3i schedule\n";
 
 static int usage(void)

@@ -97,7 +97,7 @@ const char cli_struct_help[] =
 	"              TYPE.member (task_struct.tasks)\n"
 	"  -x, -d      integers in hexadecimal, in decimal (the default)\n"
 	"  -a N        array elements shown before \"... N more\" (default 32)\n"
-	"Examples: struct -o mutex   struct task_struct.comm,pid 0xffff888003a10000\n"
+	"examples: struct -o mutex   struct task_struct.comm,pid 0xffff888003a10000\n"
 	"          struct rq.nr_running runqueues:a   struct -l task_struct.tasks task_struct ADDR\n"
 	"          struct list_head init_task.tasks 2\n";
 
@@ -395,7 +395,7 @@ const char cli_p_help[] =
 	"  -t TYPE     the type of a symbol that the kernel's BTF and debug files do not type\n"
 	"Variables are typed by the kernel's BTF, by the DWARF of the debug vmlinux or of the\n"
 	"module that defines them. Division by zero, shifts past 63 and reads that fail are errors.\n"
-	"Examples: p (0x348 - 0x210)   p/x sizeof(struct task_struct)   p init_task.pid\n"
+	"examples: p (0x348 - 0x210)   p/x sizeof(struct task_struct)   p init_task.pid\n"
 	"          p runqueues:0.nr_running   p/x &init_task\n";
 
 int cmd_p(struct cli_context *ctx, int argc, char **argv)

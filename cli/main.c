@@ -32,7 +32,7 @@ const struct cli_command cli_commands[] = {
 	{"union", "union ...", "the same for a union", cmd_union, cli_struct_help},
 	{"whatis", "whatis TYPE|SYM", "a type's members with offsets and sizes (gdb's ptype /o; -r expands all), or a variable's type, or a function's prototype; types from vmlinux, then modules (MODULE:TYPE picks one)", cmd_whatis, cli_whatis_help},
 	{"member-at", "member-at T OFF", "the member path(s) at byte offset OFF of type T, every union alternative", cmd_member_at, cli_member_at_help},
-	{"p", "p[/x|/d] EXPR", "a C expression: numbers and arithmetic, sizeof, offsetof, casts, &, *, ->, [], variables (NAME:CPU per-CPU)", cmd_p, cli_p_help},
+	{"p", "p EXPR, p/x EXPR, p/d EXPR", "a C expression: numbers and arithmetic, sizeof, offsetof, casts, &, *, ->, [], variables (NAME:CPU per-CPU)", cmd_p, cli_p_help},
 	{"kvm", "kvm", "every KVM VM (owner, vCPUs, memslots) and vCPU (thread, mode, CPU, running now, last exit reason)", cmd_kvm, cli_kvm_help},
 	{"vmx", "vmx [VCPU]", "VMX state of each vCPU: loaded VMCS, revision id, VMX-abort indicator, MSR lists checked against the SDM; per-CPU VMCS state", cmd_vmx, cli_vmx_help},
 	{"svm", "svm [VCPU]", "SVM state of each vCPU: the VMCB in use, exit code by name, exit information, key saved registers", cmd_svm, cli_svm_help},

@@ -314,6 +314,7 @@ struct kt_module_info {
 				  * else the core allocation (core_layout, module_core before 4.5) */
 	unsigned int state;      /* enum module_state: 0 live, 1 coming, 2 going, 3 unformed */
 	size_t n_symbols;        /* symbols read from the module's own kallsyms */
+	const char *symbols_error; /* NULL, or why its symbols could not be read (then n_symbols is 0) */
 };
 
 /* Every module on the kernel's `modules` list, in list order (newest first). */

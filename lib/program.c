@@ -232,6 +232,34 @@ static struct kt_error *error_copy(const struct kt_error *err)
 }
 
 /*
+ * Tables that decode are not yet right: a damaged kallsyms_offsets or kallsyms_names still gives
+ * names and addresses, only wrong ones (and then every later error, such as a BTF not found,
+ * would blame the kernel's build). VMCOREINFO records _stext's address on its own (SYMBOL(_stext),
+ * crash_save_vmcoreinfo_init()): the tables must agree with it.
+ */
+static struct kt_error *kallsyms_check(struct kt_dump *dump, const struct kt_kallsyms *ks)
+{
+	uint64_t stext;
+	struct kt_error *err = kt_vmcoreinfo_symbol(dump, "_stext", &stext);
+	if (err) {
+		kt_error_destroy(err);
+		return NULL;  // nothing to check against
+	}
+	const struct kt_symbol *sym = kt_kallsyms_by_name(ks, "_stext");
+	if (!sym)
+		return kt_error_create(KT_ERROR_BAD_DATA,
+				       "the kallsyms tables VMCOREINFO locates are damaged: they decode to "
+				       "%zu names without _stext (VMCOREINFO's SYMBOL(_stext) is 0x%llx)",
+				       kt_kallsyms_count(ks), (unsigned long long)stext);
+	if (sym->address != stext)
+		return kt_error_create(KT_ERROR_BAD_DATA,
+				       "the kallsyms tables VMCOREINFO locates are damaged: they place _stext "
+				       "at 0x%llx, VMCOREINFO's SYMBOL(_stext) is 0x%llx",
+				       (unsigned long long)sym->address, (unsigned long long)stext);
+	return NULL;
+}
+
+/*
  * Without a debug vmlinux the kernel's symbols come from its kallsyms tables, which only Linux
  * 6.0+ locates in VMCOREINFO: before that there is nothing to read symbols from, and the
  * message says what is missing and what would serve.
@@ -239,6 +267,11 @@ static struct kt_error *error_copy(const struct kt_error *err)
 static struct kt_error *dump_kallsyms(struct kt_program *prog)
 {
 	struct kt_error *err = kt_kallsyms_load(&prog->reader, &prog->kallsyms);
+	if (!err && (err = kallsyms_check(prog->dump, prog->kallsyms))) {
+		kt_kallsyms_destroy(prog->kallsyms);
+		prog->kallsyms = NULL;
+		return err;
+	}
 	uint64_t unused;
 	struct kt_error *probe = NULL;
 	if (!err || err == &kt_enomem || err->code != KT_ERROR_NOT_FOUND ||

@@ -13,7 +13,8 @@ lab_deps=(qemu-system-x86 busybox-static kexec-tools makedumpfile cpio
           dwarves)   # pahole: BTF for the test modules
 oracle_deps=(crash python3-drgn dwarves
              elfutils    # eu-addr2line: the source-line oracle
-             postgresql) # tests/batch: a throwaway PostgreSQL cluster for the store
+             postgresql  # tests/batch: a throwaway PostgreSQL cluster for the store
+             valgrind)   # tests/hostile/valgrind_test.py
 
 missing=()
 for p in "${build_deps[@]}" "${lab_deps[@]}" "${oracle_deps[@]}"; do

@@ -114,7 +114,7 @@ collect_driver() { # N LABEL
 
 # Drivers that check no kernel's data (the library's exports and linkage, text helpers) run on
 # the first kernel only.
-kernel_independent=" text_test api/exports_test.py api/link_cycles_test.py "
+kernel_independent=" text_test api/exports_test.py api/link_cycles_test.py hostile/valgrind_test.py "
 labels=()
 first=1
 for k in "${kernels[@]}"; do

@@ -193,6 +193,8 @@ static struct kt_error *read_module_symbols(struct kt_program *prog, const struc
 		err = &kt_enomem;
 		goto out;
 	}
+	uint32_t named = 0, unreadable = 0;
+	struct kt_error *first_unreadable = NULL;
 	for (uint32_t i = 0; i < n && !err; i++) {
 		const uint8_t *s = syms + (size_t)i * l->sym_size;
 		uint32_t name_off;
@@ -204,8 +206,15 @@ static struct kt_error *read_module_symbols(struct kt_program *prog, const struc
 			continue;
 		// Read names in small pieces: they end anywhere, and the string table may end at a page edge.
 		char *full = NULL;
+		named++;
 		if ((err = kt_read_cstr(r, strtab + name_off, sizeof(name), &full))) {
-			kt_error_destroy(err);
+			if (err == &kt_enomem)
+				break;
+			unreadable++;
+			if (first_unreadable)
+				kt_error_destroy(err);
+			else
+				first_unreadable = err;
 			err = NULL;
 			continue;
 		}
@@ -237,6 +246,13 @@ static struct kt_error *read_module_symbols(struct kt_program *prog, const struc
 		};
 		names_len += len;
 	}
+	// Names that cannot be read here and there are skipped; a table none of whose names reads
+	// is damaged, and saying so beats listing a module with no symbols as if it had none.
+	if (!err && named && unreadable == named)
+		err = kt_error_create(KT_ERROR_BAD_DATA, "none of its %u named symbols has a readable "
+				      "name (strtab 0x%llx; the first: %s)", named,
+				      (unsigned long long)strtab, kt_error_message(first_unreadable));
+	kt_error_destroy(first_unreadable);
 	if (!err) {
 		for (size_t i = 0; i < tab->n; i++)
 			tab->syms[i].name = tab->names + name_at[i];
@@ -286,10 +302,16 @@ static bool visit_module(const struct kt_object *mod, void *arg)
 		w->err = kt_error_prefix(err, "module %s", m->name);
 		return false;
 	}
-	// A module whose symbols cannot be read is still listed; names just come out as addresses.
+	// A module whose symbols cannot be read is still listed, with why; names just come out as
+	// addresses.
 	err = read_module_symbols(w->prog, &w->l, mod, &m->symbols);
 	if (err == &kt_enomem) {
 		w->err = err;
+		return false;
+	}
+	if (err && !(m->symbols_error = strdup(kt_error_message(err)))) {
+		kt_error_destroy(err);
+		w->err = &kt_enomem;
 		return false;
 	}
 	kt_error_destroy(err);
@@ -326,6 +348,7 @@ struct kt_error *kt_modules_load(struct kt_program *prog, struct kt_modules **re
 	}
 	for (size_t i = 0; i < w.mods->n; i++) {
 		w.mods->mods[i].info.name = w.mods->mods[i].name;
+		w.mods->mods[i].info.symbols_error = w.mods->mods[i].symbols_error;
 		w.mods->infos[i] = w.mods->mods[i].info;
 	}
 	*ret = w.mods;
@@ -336,8 +359,10 @@ void kt_modules_destroy(struct kt_modules *mods)
 {
 	if (!mods)
 		return;
-	for (size_t i = 0; i < mods->n; i++)
+	for (size_t i = 0; i < mods->n; i++) {
 		kt_kallsyms_destroy(mods->mods[i].symbols);
+		free(mods->mods[i].symbols_error);
+	}
 	free(mods->mods);
 	free(mods->infos);
 	free(mods);

@@ -21,6 +21,7 @@ struct kt_module {
 	struct kt_module_info info;
 	char name[64];
 	struct kt_kallsyms *symbols;  /* NULL if the module's symbols could not be read */
+	char *symbols_error;          /* then why */
 	struct kt_module_region regions[KT_MODULE_REGIONS_MAX]; /* the non-empty ones */
 	size_t n_regions;
 	uint64_t percpu, percpu_size; /* its per-CPU variables (a __percpu pointer and size) */

@@ -44,11 +44,19 @@ void kt_module_render(struct kt_list_writer *w, const struct kt_module_info *m,
 	FILE *out = w->out;
 	const char *state = m->state < 4 ? module_states[m->state] : "?";
 	if (!kt_list_item(w)) {
-		fprintf(out, "%016llx  %-20s  %016llx  %8llu  %-8s  %-*zu", (unsigned long long)m->address,
-			m->name, (unsigned long long)m->base, (unsigned long long)m->size, state,
-			debug ? 7 : 0, m->n_symbols);
+		fprintf(out, "%016llx  %-20s  %016llx  %8llu  %-8s  ", (unsigned long long)m->address,
+			m->name, (unsigned long long)m->base, (unsigned long long)m->size, state);
+		if (m->symbols_error)
+			fprintf(out, "%-*s", debug ? 7 : 0, "?");
+		else
+			fprintf(out, "%-*zu", debug ? 7 : 0, m->n_symbols);
 		if (debug)
 			debug_text(out, debug);
+		if (m->symbols_error) {
+			fputs("  (symbols unreadable: ", out);
+			kt_write_escaped(out, m->symbols_error, strlen(m->symbols_error));
+			putc(')', out);
+		}
 		putc('\n', out);
 		return;
 	}
@@ -56,6 +64,10 @@ void kt_module_render(struct kt_list_writer *w, const struct kt_module_info *m,
 	kt_json_string(out, m->name);
 	fprintf(out, ", \"base\": \"0x%016llx\", \"size\": %llu, \"state\": \"%s\", \"symbols\": %zu",
 		(unsigned long long)m->base, (unsigned long long)m->size, state, m->n_symbols);
+	if (m->symbols_error) {
+		kt_json_key(out, "symbols_error");
+		kt_json_string(out, m->symbols_error);
+	}
 	if (debug)
 		debug_json(out, debug);
 	putc('}', out);

@@ -247,11 +247,15 @@ struct kt_error *kt_backtrace_panic_with(struct kt_program *prog,
 		err = kt_read_u32(&prog->reader, addr, &cpu);
 	if (!err && (int32_t)cpu >= 0)
 		return kt_backtrace_cpu_with(prog, cpu, opts, ret);
-	if (err == &kt_enomem)
-		return err;
+	// Only a kernel without panic_cpu goes on; symbols that cannot be had (damaged kallsyms)
+	// or a panic_cpu that cannot be read must not pass for "no CPU panicked".
+	if (err && kt_error_code(err) != KT_ERROR_NOT_FOUND)
+		return kt_error_prefix(err, "which CPU panicked (panic_cpu)");
 	kt_error_destroy(err);
 	// No panic (a live dump): the first CPU whose registers the dump has.
-	unsigned int n = kt_program_nr_cpus(prog);
+	unsigned int n;
+	if ((err = kt_program_cpu_count(prog, &n)))
+		return err;
 	for (unsigned int c = 0; c < n; c++) {
 		struct kt_cpu_regs regs;
 		if (!(err = kt_cpu_regs_get(prog, c, &regs)) && regs.source != KT_REGS_NONE)
