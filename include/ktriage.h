@@ -866,6 +866,8 @@ enum kt_registers_code {
 	KT_REGISTERS_CPU_OFFLINE,    /* "regs.none.cpu_offline" */
 	KT_REGISTERS_NO_CRASH_NOTES, /* "regs.none.no_crash_notes": no kdump kernel was loaded */
 	KT_REGISTERS_NO_QEMU_NOTE,   /* "regs.none.no_qemu_note": QEMU wrote no note for the CPU */
+	KT_REGISTERS_DAMAGED,        /* "regs.none.damaged": the saved registers cannot be where a
+				      * CPU in the kernel was; the chain is rebuilt from the stack */
 };
 
 KT_PUBLIC const char *kt_frame_reason_code_name(enum kt_frame_reason_code code);

@@ -66,6 +66,12 @@ bool kt_address_is_canonical(const struct kt_reader *reader, uint64_t addr)
 	return (uint64_t)sign_extended == addr;
 }
 
+bool kt_address_is_kernel(const struct kt_reader *reader, uint64_t addr)
+{
+	uint64_t kernel_start = reader->dump->la57 ? KERNEL_SPACE_START_LA57 : KERNEL_SPACE_START;
+	return addr >= kernel_start && kt_address_is_canonical(reader, addr);
+}
+
 static const char *status_reason(kdump_status status)
 {
 	switch (status) {

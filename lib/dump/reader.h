@@ -22,6 +22,8 @@ void kt_reader_init(struct kt_reader *reader, struct kt_dump *dump);
 void kt_reader_deinit(struct kt_reader *reader);
 
 bool kt_address_is_canonical(const struct kt_reader *reader, uint64_t addr);
+/* Canonical and in the upper half, where the kernel lives (4- or 5-level paging). */
+bool kt_address_is_kernel(const struct kt_reader *reader, uint64_t addr);
 
 struct kt_error *kt_read(struct kt_reader *reader, uint64_t addr, void *buf, size_t len);
 struct kt_error *kt_read_phys(struct kt_reader *reader, uint64_t addr, void *buf, size_t len);

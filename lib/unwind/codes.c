@@ -65,6 +65,7 @@ const char *kt_registers_code_name(enum kt_registers_code code)
 		[KT_REGISTERS_CPU_OFFLINE] = "regs.none.cpu_offline",
 		[KT_REGISTERS_NO_CRASH_NOTES] = "regs.none.no_crash_notes",
 		[KT_REGISTERS_NO_QEMU_NOTE] = "regs.none.no_qemu_note",
+		[KT_REGISTERS_DAMAGED] = "regs.none.damaged",
 	};
 	return (unsigned int)code < KT_ARRAY_SIZE(names) && names[code] ? names[code] : "?";
 }

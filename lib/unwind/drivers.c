@@ -90,6 +90,32 @@ static struct kt_error *anchor_cpu(struct kt_program *prog, unsigned int cpu, st
 	return err;
 }
 
+/*
+ * Registers a CPU in the kernel cannot have had: a kernel-mode pc in no function, or a stack
+ * pointer that is no kernel address. A damaged note (or crash_notes entry) would otherwise start
+ * a "verified" chain at garbage; set aside, the CPU is treated as one without registers. User-mode
+ * registers (an NMI that interrupted user space) are left alone.
+ */
+static bool regs_damaged(struct kt_program *prog, const struct kt_regs *regs, char *why, size_t len)
+{
+	uint64_t ip = regs->r[KT_REG_rip], sp = regs->r[KT_REG_rsp];
+	if (regs->r[KT_REG_cs] & 3)
+		return false;
+	const char *fn, *mod;
+	uint64_t off;
+	struct kt_error *err = kt_program_symbolize(prog, ip, &fn, &off, &mod);
+	bool no_function = err && kt_error_code(err) == KT_ERROR_NOT_FOUND;
+	kt_error_destroy(err);
+	bool bad_sp = !kt_address_is_kernel(&prog->reader, sp);
+	if (!no_function && !bad_sp)
+		return false;
+	snprintf(why, len, "the saved registers are damaged: %s0x%016llx%s0x%016llx%s; set aside",
+		 no_function ? "the kernel-mode pc " : "pc ", (unsigned long long)ip,
+		 no_function ? " is in no function, rsp " : ", rsp ", (unsigned long long)sp,
+		 bad_sp ? " is no kernel address" : "");
+	return true;
+}
+
 struct kt_error *kt_backtrace_cpu_with(struct kt_program *prog, unsigned int cpu,
 				       const struct kt_backtrace_options *opts, struct kt_backtrace **ret)
 {
@@ -103,6 +129,10 @@ struct kt_error *kt_backtrace_cpu_with(struct kt_program *prog, unsigned int cpu
 	struct kt_unwinder uw;
 	if ((err = bt_create(prog, task, (int)cpu, NULL, opts, &uw, &bt)))
 		return err;
+	if (regs.source != KT_REGS_NONE && regs_damaged(prog, &regs.regs, regs.reason, sizeof(regs.reason))) {
+		regs.source = KT_REGS_NONE;
+		regs.none_code = KT_REGISTERS_DAMAGED;
+	}
 	if (regs.source == KT_REGS_NONE) {
 		bt->registers_code = regs.none_code;
 		err = kt_bt_reconstruct(&uw, bt, regs.reason);

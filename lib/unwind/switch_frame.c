@@ -3,6 +3,7 @@
 
 #include "callsite/function_code.h"
 #include "core/error.h"
+#include "kernel/tasks.h"
 #include "unwind/switch_frame.h"
 #include "unwind/unwind_ctx.h"
 
@@ -14,6 +15,12 @@ struct kt_error *kt_switch_layout_detect(struct kt_types *types, struct kt_switc
 	if ((err = kt_types_member(types, "task_struct", "thread.sp", &sp)))
 		return kt_error_prefix(err, "switch frame: task_struct.thread.sp");
 	l.sp_off = sp.offset;
+	struct kt_member_info stack;
+	err = kt_types_member(types, "task_struct", "stack", &stack);
+	if (err == &kt_enomem)
+		return err;
+	l.stack_off = err ? UINT64_MAX : stack.offset;
+	kt_error_destroy(err);
 	err = kt_types_size(types, "inactive_task_frame", &l.frame_size);
 	if (err == &kt_enomem)
 		return err;
@@ -89,13 +96,45 @@ static struct kt_error *resume_pc_find(struct kt_program *prog, uint64_t *ret)
 			       "schedule");
 }
 
+/*
+ * A sleeping task's thread.sp points into its own stack: one that does not comes from a damaged
+ * task_struct (or an address that is no task), and the frame read there would be anything at all.
+ */
+static struct kt_error *sp_on_stack_check(struct kt_program *prog, const struct kt_switch_layout *l,
+					  uint64_t task, uint64_t sp)
+{
+	uint64_t stack, size;
+	struct kt_error *err;
+	if (l->stack_off == UINT64_MAX)
+		return NULL;
+	if ((err = kt_read_u64(&prog->reader, task + l->stack_off, &stack)))
+		return kt_error_prefix(err, "task_struct.stack");
+	if (!stack)
+		return kt_error_create(KT_ERROR_NOT_FOUND, "the task has no stack (task_struct.stack is "
+				       "NULL: it has exited and its stack was freed)");
+	if ((err = kt_task_stack_size(prog, &size))) {
+		if (err == &kt_enomem)
+			return err;
+		kt_error_destroy(err);
+		return NULL;  // no bound to check against
+	}
+	if (sp < stack || sp >= stack + size || stack + size < stack)
+		return kt_error_create(KT_ERROR_BAD_DATA,
+				       "thread.sp 0x%llx is not on the task's stack (task_struct.stack "
+				       "0x%llx, %llu bytes): the task_struct is damaged, or 0x%llx is no task",
+				       (unsigned long long)sp, (unsigned long long)stack,
+				       (unsigned long long)size, (unsigned long long)task);
+	return NULL;
+}
+
 struct kt_error *kt_switch_state(struct kt_program *prog, uint64_t task, struct kt_unwind_state *ret,
 				 uint64_t *thread_sp_ret, const char **source_ret)
 {
 	struct kt_switch_layout *l;
 	uint64_t sp;
 	struct kt_error *err;
-	if ((err = layout_get(prog, &l)) || (err = kt_read_u64(&prog->reader, task + l->sp_off, &sp)))
+	if ((err = layout_get(prog, &l)) || (err = kt_read_u64(&prog->reader, task + l->sp_off, &sp)) ||
+	    (err = sp_on_stack_check(prog, l, task, sp)))
 		return err;
 	struct kt_unwind_state st = {.bp_known = true};
 	if (l->how == KT_SWITCH_INACTIVE_FRAME) {
@@ -108,9 +147,18 @@ struct kt_error *kt_switch_state(struct kt_program *prog, uint64_t task, struct 
 		const char *fn, *mod;
 		uint64_t fn_off;
 		struct kt_error *serr = kt_program_symbolize(prog, st.ip, &fn, &fn_off, &mod);
-		if (!serr && fn_off == 0)
+		if (serr == &kt_enomem)
+			return serr;
+		// The switch returns into __schedule (or ret_from_fork): a saved pc in no function
+		// means the frame is not one (thread.sp at the wrong place in the stack).
+		if (serr) {
+			kt_error_destroy(serr);
+			return kt_error_create(KT_ERROR_BAD_DATA, "switch frame at thread.sp 0x%llx: its "
+					       "return address 0x%llx is in no function",
+					       (unsigned long long)sp, (unsigned long long)st.ip);
+		}
+		if (fn_off == 0)
 			st.exact = true;
-		kt_error_destroy(serr);
 		*source_ret = "switch frame (thread.sp, struct inactive_task_frame)";
 	} else {
 		if (!l->resume_pc && (err = resume_pc_find(prog, &l->resume_pc)))

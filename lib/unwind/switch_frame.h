@@ -24,6 +24,8 @@ enum kt_switch_how {
 struct kt_switch_layout {
 	enum kt_switch_how how;
 	uint64_t sp_off;            /* task_struct.thread.sp */
+	uint64_t stack_off;         /* task_struct.stack, whose THREAD_SIZE bytes thread.sp must be
+				     * in; UINT64_MAX if the types have no such member */
 	uint64_t ret_off, bp_off, frame_size; /* KT_SWITCH_INACTIVE_FRAME */
 	uint64_t resume_pc;         /* KT_SWITCH_SAVED_RBP: found in the code on first use (0 before) */
 };

@@ -21,6 +21,7 @@ import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 from tap import Tap, ground_truth, ktriage, scenario_dir, scenarios  # noqa: E402
+from crash_session import crash_outputs  # noqa: E402
 
 KTRIAGE = os.environ.get("KTRIAGE", "ktriage")
 
@@ -392,21 +393,7 @@ def check_cpu_count_error(tap, name, d, counts):
                    f"status {p.returncode}: {p.stdout[:200]} {p.stderr}")
 
 
-MARK = "987654321987"  # printed between crash's commands by `p MARK` (crash strips quotes)
 
-
-def crash_outputs(d, dump, commands):
-    """crash's output of each command, run in one crash session (marks between them); None if
-    crash is not installed."""
-    vmlinux = os.path.join(d, "vmlinux")
-    script = "".join(f"{c}\np {MARK}\n" for c in commands) + "quit\n"
-    try:
-        r = subprocess.run(["crash", "-s", vmlinux, dump], input=script, capture_output=True, text=True,
-                           timeout=600)
-    except FileNotFoundError:
-        return None
-    parts = re.split(r"^\$\d+ = " + MARK + r"\n", r.stdout, flags=re.M)
-    return parts[:len(commands)] if len(parts) > len(commands) else parts + [""] * (len(commands) - len(parts))
 
 
 def crash_ps_rows(text):
@@ -440,6 +427,8 @@ def check_against_crash(tap, name, d, dump, gt, counts):
     out = crash_outputs(d, dump, cmds)
     if not tap.ok(out is not None, f"{name}: crash is installed (the oracle for crash's vocabulary)"):
         return
+    if not out:
+        return  # crash cannot read this kernel's dumps: the ground truth alone, above
     crash_ps = crash_ps_rows(out[0])
     if len(crash_ps) < len(tasks):
         tap.ok("not found in PID hash" in out[0] or len(crash_ps) < len(tasks) // 2,

@@ -22,12 +22,12 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 sys.path.insert(0, os.path.dirname(__file__))
 from tap import Tap, ground_truth, ktriage, scenario_dir  # noqa: E402
+from crash_session import crash_outputs  # noqa: E402
 from render_test import validate  # noqa: E402
 
 SCENARIOS = ["panic", "hung-locks"]
 ORACLE = os.path.join(os.path.dirname(__file__), "..", "oracle", "drgn_expr.py")
 SCHEMA = json.load(open(os.path.join(os.path.dirname(__file__), "..", "..", "docs", "json-schema.json")))
-MARK = "987654321987"  # printed between crash's commands by `p MARK`
 
 TYPES = ["struct list_head", "struct task_struct", "struct rq", "struct mutex", "struct sched_entity"]
 OFFSETS = ["struct task_struct:se.on_rq", "struct task_struct:comm", "struct rq:cfs.nr_running",
@@ -62,20 +62,6 @@ def p_value(text):
     m = re.match(r"^.*? = (.*)$", text.strip().splitlines()[0]) if text.strip() else None
     return m.group(1) if m else None
 
-
-def crash_outputs(d, dump, commands):
-    """crash's output of each command, one session; None if crash is not installed."""
-    script = "".join(f"{c}\np {MARK}\n" for c in commands) + "quit\n"
-    try:
-        r = subprocess.run(["crash", "-s", os.path.join(d, "vmlinux"), dump], input=script,
-                           capture_output=True, text=True, timeout=600)
-    except FileNotFoundError:
-        return None
-    if MARK not in r.stdout:
-        return []  # crash read nothing of the dump
-    # rd -a ends without a newline: the mark may follow on the same line.
-    parts = re.split(r"\$\d+ = " + MARK + r"\n", r.stdout)
-    return parts[:len(commands)] if len(parts) > len(commands) else parts + [""] * (len(commands) - len(parts))
 
 
 def crash_value(text):

@@ -15,25 +15,11 @@ from collections import Counter
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 from tap import Tap, ground_truth, ktriage, scenario_dir  # noqa: E402
+from crash_session import crash_outputs, crash_prefetch  # noqa: E402
 
 ORACLE_TIMES = os.path.join(os.path.dirname(__file__), "..", "oracle", "drgn_times.py")
 SCENARIOS = ("lockup", "hung-locks")
-MARK = "987654321987"
 
-
-def crash_outputs(d, dump, commands):
-    script = "".join(f"{c}\np {MARK}\n" for c in commands) + "quit\n"
-    try:
-        r = subprocess.run(["crash", "-s", os.path.join(d, "vmlinux"), dump], input=script,
-                           capture_output=True, text=True, timeout=600)
-    except FileNotFoundError:
-        return None
-    parts = re.split(r"^\$\d+ = " + MARK + r"\n", r.stdout, flags=re.M)
-    if len(parts) == 1:
-        # No mark came back: crash did not get to its prompt (crash 8.0.2 cannot read 6.12's dumps).
-        print(f"# crash ran none of its commands on {dump}: no comparison with crash there")
-        return []
-    return parts + [""] * (len(commands) - len(parts))
 
 
 def check_foreach_task(tap, name, dump, counts):
@@ -314,6 +300,9 @@ def main():
         if not d:
             continue
         dump = os.path.join(d, "vmcore.kdump")
+        # One crash session for every comparison below (sym -m takes check_sym's module).
+        mod = "ktest_lockup" if name == "lockup" else "ktest_hunglocks"
+        crash_prefetch(d, dump, ["ps -t 1 2", f"sym -m {mod}", "mod -t", "log -t", "log -d", "log -a"])
         check_foreach_task(tap, name, dump, counts)
         check_ps_times(tap, name, d, dump, counts)
         check_sym(tap, name, d, dump, counts)

@@ -308,6 +308,83 @@ def damage_log_record(path, text):
     return n
 
 
+def prstatus_descs(path):
+    """File offsets of each NT_PRSTATUS note's descriptor (struct elf_prstatus) in an ELF dump."""
+    note = next(ph for ph in elf_phdrs(path) if ph[1] == 4)
+    with open(path, "rb") as f:
+        f.seek(note[3])
+        notes = f.read(note[6])
+    pos, descs = 0, []
+    while pos + 12 <= len(notes):
+        namesz, descsz, ntype = struct.unpack_from("<III", notes, pos)
+        if ntype == 1 and notes[pos + 12:pos + 16] == b"CORE":
+            descs.append(note[3] + pos + 12 + (namesz + 3 & ~3))
+        pos += 12 + (namesz + 3 & ~3) + (descsz + 3 & ~3)
+    return descs
+
+
+PR_REG, RIP, RSP = 112, 16, 19  # struct elf_prstatus.pr_reg; user_regs_struct's rip and rsp
+
+
+def check_stack_pointers(tap, bins, path):
+    """Garbage where a backtrace starts: kthreadd's thread.sp (non-canonical, NULL, another object,
+    the bottom of its own stack) and every CPU's saved rip/rsp. bt names what is wrong, the other
+    tasks' backtraces still come out, nothing is marked verified that was read from garbage."""
+    exe = bins[-1][1]
+
+    def run(*args):
+        return subprocess.run([exe, path, *args], capture_output=True, text=True, timeout=TIMEOUT)
+    pob = int(run("rd", "page_offset_base").stdout.split()[1], 16)
+    kthreadd = int(run("ps", "2").stdout.splitlines()[1].split()[3], 16)
+    sp_off = int(run("p", "offsetof(struct task_struct, thread.sp)").stdout.split()[-1])
+    init_task = int(run("sym", "init_task").stdout.split()[0], 16)
+    at = elf_file_offset(path, kthreadd + sp_off - pob, 8)
+    with open(path, "rb") as f:
+        f.seek(at)
+        good, = struct.unpack("<Q", f.read(8))
+    bottom = good & ~0x3fff  # the lowest address of its 16 KiB stack (the end-of-stack magic)
+    cases = [(0xdead000000000000, r"thread\.sp 0xdead000000000000 is not on the task's stack"),
+             (0, r"thread\.sp 0x0 is not on the task's stack"),
+             (init_task, r"is not on the task's stack .*: the task_struct is damaged"),
+             (bottom, r"its return address 0x[0-9a-f]+ is in no function")]
+    for value, regex in cases:
+        with open(path, "r+b") as f, mmap.mmap(f.fileno(), 0) as m:
+            m[at:at + 8] = struct.pack("<Q", value)
+        for label, exe_ in bins:
+            r = subprocess.run([exe_, path, "bt", "2"], capture_output=True, text=True, timeout=TIMEOUT)
+            tap.ok(r.returncode == 1 and re.search(regex, r.stderr) and "verified" not in r.stdout
+                   and not SANITIZER.search(r.stderr),
+                   f"{label}: bt of a task whose thread.sp is 0x{value:x}: exit 1, says why", r.stderr[-500:])
+            r = subprocess.run([exe_, path, "bt", "--all-tasks"], capture_output=True, text=True, timeout=TIMEOUT)
+            n = r.stdout.count("PID:")
+            tap.ok(r.returncode == 1 and n > 10 and "kthreadd" not in r.stdout and re.search(regex, r.stderr)
+                   and not SANITIZER.search(r.stderr),
+                   f"{label}: bt --all-tasks with it: the other {n} backtraces, the error, exit 1", r.stderr[-500:])
+    with open(path, "r+b") as f, mmap.mmap(f.fileno(), 0) as m:
+        m[at:at + 8] = struct.pack("<Q", good)
+        # ktriage reads the registers from the kernel's crash_notes (the notes in the file are
+        # their copies): damage both, found as the same bytes in the memory the file holds.
+        data_start = min(ph[3] for ph in elf_phdrs(path) if ph[1] == 1)
+        descs = []
+        for note in prstatus_descs(path):
+            want, copies, at_ = bytes(m[note:note + 336]), [note], data_start
+            while (at_ := m.find(want, at_)) >= 0:
+                copies.append(at_)
+                at_ += 336
+            for d in copies if len(copies) > 1 else ():
+                m[d + PR_REG + 8 * RIP:d + PR_REG + 8 * RIP + 8] = struct.pack("<Q", 0x4141414141414141)
+                m[d + PR_REG + 8 * RSP:d + PR_REG + 8 * RSP + 8] = struct.pack("<Q", 0xdead000000000000)
+                descs.append(d)
+    for label, exe_ in bins:
+        for args in (["bt", "-a"], ["report"], ["bt", "-a", "-f"]):
+            r = subprocess.run([exe_, path, *args], capture_output=True, text=True, timeout=TIMEOUT)
+            bad = [line for line in r.stdout.splitlines() if "4141414141414141" in line and "verified" in line]
+            tap.ok(r.returncode in (0, 1) and len(descs) >= 4 and not bad and "4141414141414141" in r.stdout
+                   and not SANITIZER.search(r.stderr),
+                   f"{label}: {' '.join(args)} with garbage rip/rsp in {len(descs)} CPU notes and crash_notes: ends, "
+                   f"exit {r.returncode}, no verified frame from them", "\n".join(bad[:5]) + r.stderr[-500:])
+
+
 def check_damaged_log(tap, bins, path):
     """A record whose text block is overwritten: log and sys say which record could not be read;
     with the panic line's record damaged, sys must not say there is no panic in the log."""
@@ -476,6 +553,7 @@ def main():
         control, n_log = control_characters_copy(tmp, bins[-1][1], os.path.join(panic, "vmcore.elf"))
         for label, exe in bins:
             check_control_characters(tap, label, exe, control, n_log)
+        check_stack_pointers(tap, bins, control)
         check_damaged_log(tap, bins, control)
         check_task_lists(tap, bins, control)
         check_kallsyms(tap, bins, tmp, panic)
