@@ -91,28 +91,25 @@ static struct kt_error *anchor_cpu(struct kt_program *prog, unsigned int cpu, st
 }
 
 /*
- * Registers a CPU in the kernel cannot have had: a kernel-mode pc in no function, or a stack
- * pointer that is no kernel address. A damaged note (or crash_notes entry) would otherwise start
- * a "verified" chain at garbage; set aside, the CPU is treated as one without registers. User-mode
- * registers (an NMI that interrupted user space) are left alone.
+ * Registers a CPU in the kernel cannot have had: a kernel-mode pc or a stack pointer that is no
+ * kernel address. A damaged note (or crash_notes entry) would otherwise start a "verified" chain
+ * at garbage; set aside, the CPU is treated as one without registers. A pc in no known function
+ * is not enough (BPF programs, ftrace trampolines), and user-mode registers (an NMI that
+ * interrupted user space) are left alone.
  */
 static bool regs_damaged(struct kt_program *prog, const struct kt_regs *regs, char *why, size_t len)
 {
 	uint64_t ip = regs->r[KT_REG_rip], sp = regs->r[KT_REG_rsp];
 	if (regs->r[KT_REG_cs] & 3)
 		return false;
-	const char *fn, *mod;
-	uint64_t off;
-	struct kt_error *err = kt_program_symbolize(prog, ip, &fn, &off, &mod);
-	bool no_function = err && kt_error_code(err) == KT_ERROR_NOT_FOUND;
-	kt_error_destroy(err);
+	bool bad_ip = !kt_address_is_kernel(&prog->reader, ip);
 	bool bad_sp = !kt_address_is_kernel(&prog->reader, sp);
-	if (!no_function && !bad_sp)
+	if (!bad_ip && !bad_sp)
 		return false;
-	snprintf(why, len, "the saved registers are damaged: %s0x%016llx%s0x%016llx%s; set aside",
-		 no_function ? "the kernel-mode pc " : "pc ", (unsigned long long)ip,
-		 no_function ? " is in no function, rsp " : ", rsp ", (unsigned long long)sp,
-		 bad_sp ? " is no kernel address" : "");
+	snprintf(why, len, "the saved registers are damaged: kernel-mode pc 0x%016llx, rsp 0x%016llx: "
+		 "%s; set aside", (unsigned long long)ip, (unsigned long long)sp,
+		 bad_ip && bad_sp ? "neither is a kernel address"
+				  : bad_ip ? "the pc is no kernel address" : "rsp is no kernel address");
 	return true;
 }
 
