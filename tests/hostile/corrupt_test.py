@@ -385,6 +385,35 @@ def check_stack_pointers(tap, bins, path):
                    f"exit {r.returncode}, no verified frame from them", "\n".join(bad[:5]) + r.stderr[-500:])
 
 
+def check_page_flips(tap, bins, path, flips=200000, seed=1717):
+    """Random bytes of memory overwritten all over the dump (the way a machine with bad memory
+    leaves it): every command still ends by itself, without a signal, with status 0 or 1."""
+    import random
+    rng = random.Random(seed)
+    loads = [(ph[3], ph[6]) for ph in elf_phdrs(path) if ph[1] == 1 and ph[6]]
+    total = sum(size for _, size in loads)
+    with open(path, "r+b") as f, mmap.mmap(f.fileno(), 0) as m:
+        for _ in range(flips):
+            pick = rng.randrange(total)
+            for off, size in loads:
+                if pick < size:
+                    m[off + pick] = rng.randrange(256)
+                    break
+                pick -= size
+    commands = ["report", "bt --all-tasks", "ps", "log", "mod", "runq", "foreach UN bt", "bt -a -f"]
+    for label, exe in bins:
+        for cmd in commands:
+            try:
+                r = subprocess.run([exe, path, *cmd.split()], capture_output=True, text=True, timeout=TIMEOUT,
+                                   errors="replace")
+            except subprocess.TimeoutExpired:
+                tap.ok(False, f"{label}: {cmd} on a dump with {flips} random bytes: ends within {TIMEOUT} s")
+                continue
+            tap.ok(r.returncode in (0, 1) and not SANITIZER.search(r.stderr),
+                   f"{label}: {cmd} on a dump with {flips} random bytes: ends, status {r.returncode}",
+                   r.stderr[-800:])
+
+
 def check_damaged_log(tap, bins, path):
     """A record whose text block is overwritten: log and sys say which record could not be read;
     with the panic line's record damaged, sys must not say there is no panic in the log."""
@@ -557,6 +586,7 @@ def main():
         check_damaged_log(tap, bins, control)
         check_task_lists(tap, bins, control)
         check_kallsyms(tap, bins, tmp, panic)
+        check_page_flips(tap, bins, control)
         checked = len({path for _, path, _, _ in cases}) + 1
     print(f"# {checked} damaged files, {runs} runs on {len(bins)} builds")
     tap.ok(checked > 0 and len(bins) == 2, "damaged files were checked on both builds", f"{checked} files, {len(bins)} builds")
