@@ -390,7 +390,7 @@ const char cli_p_help[] =
 	"    pointers    &init_task, *(struct rq *)ADDR, ptr->member, arr[3], &init_task + 1\n"
 	"  SYMBOL:a    every CPU's copy of a per-CPU variable; a bare per-CPU SYMBOL: its\n"
 	"              address on each CPU\n"
-	"  /x, -x      integers in hexadecimal; /d: in decimal (the default)\n"
+	"  -x, /x      integers in hexadecimal; /d: in decimal (the default)\n"
 	"  -a N        array elements shown before \"... N more\" (default 32)\n"
 	"  -t TYPE     the type of a symbol that the kernel's BTF and debug files do not type\n"
 	"Variables are typed by the kernel's BTF, by the DWARF of the debug vmlinux or of the\n"
