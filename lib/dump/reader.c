@@ -178,14 +178,27 @@ static size_t read_indexed(struct kt_reader *reader, kdump_addrspace_t space, ui
 			   uint8_t *buf, size_t len)
 {
 	struct kt_kdump_pages *index = reader->dump->kdump_pages;
-	if (!index || (space != KDUMP_KVADDR && space != KDUMP_KPHYSADDR))
+	// A read that wraps around the address space is libkdumpfile's to refuse.
+	if (!index || addr + len < addr)
+		return 0;
+	// The file indexes machine pages: other addresses go through libkdumpfile's translation
+	// (kernel-physical equals machine outside Xen; this does not assume it).
+	addrxlat_addrspace_t from;
+	if (space == KDUMP_KVADDR)
+		from = ADDRXLAT_KVADDR;
+	else if (space == KDUMP_KPHYSADDR)
+		from = ADDRXLAT_KPHYSADDR;
+	else if (space == KDUMP_MACHPHYSADDR)
+		from = ADDRXLAT_MACHPHYSADDR;
+	else
 		return 0;
 	struct libdeflate_decompressor *d = kt_kdump_pages_decompressor(index);
 	if (!d)
 		return 0;
 	addrxlat_ctx_t *axctx = NULL;
 	addrxlat_sys_t *axsys = NULL;
-	if (space == KDUMP_KVADDR && kdump_get_addrxlat(reader->ctx, &axctx, &axsys) != KDUMP_OK) {
+	if (from != ADDRXLAT_MACHPHYSADDR &&
+	    kdump_get_addrxlat(reader->ctx, &axctx, &axsys) != KDUMP_OK) {
 		kt_kdump_pages_decompressor_put(index, d);
 		return 0;
 	}
@@ -196,11 +209,9 @@ static size_t read_indexed(struct kt_reader *reader, kdump_addrspace_t space, ui
 		size_t off = addr + done - page_addr, chunk = KT_PAGE_SIZE - off;
 		if (chunk > len - done)
 			chunk = len - done;
-		// Kernel-physical and machine addresses are the same outside Xen (as in
-		// zero_page_excluded); kdump-compressed files index machine pages.
 		uint64_t phys = page_addr;
 		if (axctx) {
-			addrxlat_fulladdr_t fa = {.addr = page_addr, .as = ADDRXLAT_KVADDR};
+			addrxlat_fulladdr_t fa = {.addr = page_addr, .as = from};
 			if (addrxlat_fulladdr_conv(&fa, ADDRXLAT_MACHPHYSADDR, axctx, axsys) != ADDRXLAT_OK)
 				break;
 			phys = fa.addr;
