@@ -49,6 +49,40 @@ void kt_kdump_pages_decompressor_put(struct kt_kdump_pages *p, struct libdeflate
 	libdeflate_free_decompressor(d);
 }
 
+static uint64_t u64_at(const uint8_t *p)
+{
+	uint64_t v;
+	memcpy(&v, p, 8);
+	return v;
+}
+
+/* Without -mpopcnt, __builtin_popcount is a libgcc call per byte. */
+static uint64_t bits_set(uint64_t x)
+{
+	x -= (x >> 1) & 0x5555555555555555ull;
+	x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
+	x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0full;
+	return (x * 0x0101010101010101ull) >> 56;
+}
+
+/* The dumped PFNs in bitmap bytes [lo, hi). */
+static uint64_t count_dumped(const uint8_t *bitmap, size_t lo, size_t hi)
+{
+	uint64_t n = 0;
+	for (; lo + 8 <= hi; lo += 8)
+		n += bits_set(u64_at(bitmap + lo));
+	for (; lo < hi; lo++)
+		n += bits_set(bitmap[lo]);
+	return n;
+}
+
+static uint32_t u32_at(const uint8_t *p)
+{
+	uint32_t v;
+	memcpy(&v, p, 4);
+	return v;
+}
+
 struct kt_error *kt_kdump_pages_create(int fd, uint64_t file_size, struct kt_kdump_pages **ret)
 {
 	*ret = NULL;
@@ -73,8 +107,7 @@ struct kt_error *kt_kdump_pages_create(int fd, uint64_t file_size, struct kt_kdu
 		size_t lo = b * (BLOCK_BITS / 8), hi = lo + BLOCK_BITS / 8;
 		if (hi > p->dumped.bitmap_bytes)
 			hi = p->dumped.bitmap_bytes;
-		for (size_t i = lo; i < hi; i++)
-			count += (uint64_t)__builtin_popcount(p->dumped.bitmap[i]);
+		count += count_dumped(p->dumped.bitmap, lo, hi);
 	}
 	void *map = mmap(NULL, (size_t)file_size, PROT_READ, MAP_PRIVATE, fd, 0);
 	if (map == MAP_FAILED) {
@@ -100,20 +133,6 @@ void kt_kdump_pages_destroy(struct kt_kdump_pages *p)
 	free(p);
 }
 
-static uint64_t u64_at(const uint8_t *p)
-{
-	uint64_t v;
-	memcpy(&v, p, 8);
-	return v;
-}
-
-static uint32_t u32_at(const uint8_t *p)
-{
-	uint32_t v;
-	memcpy(&v, p, 4);
-	return v;
-}
-
 bool kt_kdump_pages_read(const struct kt_kdump_pages *p, struct libdeflate_decompressor *d,
 			 uint64_t pfn, void *out)
 {
@@ -121,10 +140,9 @@ bool kt_kdump_pages_read(const struct kt_kdump_pages *p, struct libdeflate_decom
 	if (pfn < dm->first || pfn >= dm->end || pfn / 8 >= dm->bitmap_bytes ||
 	    !(dm->bitmap[pfn / 8] & (1u << (pfn % 8))))
 		return false;
-	uint64_t index = p->rank[pfn / BLOCK_BITS];
-	for (uint64_t i = pfn / BLOCK_BITS * (BLOCK_BITS / 8); i < pfn / 8; i++)
-		index += (uint64_t)__builtin_popcount(dm->bitmap[i]);
-	index += (uint64_t)__builtin_popcount(dm->bitmap[pfn / 8] & ((1u << (pfn % 8)) - 1));
+	uint64_t index = p->rank[pfn / BLOCK_BITS] +
+			 count_dumped(dm->bitmap, pfn / BLOCK_BITS * (BLOCK_BITS / 8), pfn / 8) +
+			 bits_set(dm->bitmap[pfn / 8] & ((1u << (pfn % 8)) - 1));
 	uint64_t desc = dm->desc_off + index * DESC_SIZE;
 	if (desc > p->map_len || p->map_len - desc < DESC_SIZE)
 		return false;
