@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* Running command lines: `-c 'cmd; cmd'`, and the interactive shell (libedit). */
 #include <ctype.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -312,6 +313,42 @@ int cli_run_line(struct cli_context *ctx, const char *line)
 	return status;
 }
 
+/* libedit is opened when the shell starts: linked, it and the three libraries it needs cost
+ * every command's start-up ~2 ms of loading and relocation. */
+#define EDIT_FUNCTIONS(X) \
+	X(el_end) X(el_get) X(el_gets) X(el_init) X(el_insertstr) X(el_line) X(el_set) X(history) \
+	X(history_end) X(history_init)
+#define EDIT_SLOT(name) __typeof__(name) *name;
+#define EDIT_NAME(name) #name,
+static const char *const edit_symbols[] = {EDIT_FUNCTIONS(EDIT_NAME)};
+static union {
+	struct {
+		EDIT_FUNCTIONS(EDIT_SLOT)
+	} fn;
+	void *slots[sizeof(edit_symbols) / sizeof(edit_symbols[0])];
+} edit;
+
+/* Loads libedit into edit; false after saying why not. */
+static bool load_libedit(void)
+{
+	static const char *const sonames[] = {"libedit.so.2", "libedit.so"};
+	void *handle = NULL;
+	const char *why = NULL;
+	for (size_t i = 0; i < sizeof(sonames) / sizeof(sonames[0]) && !handle; i++)
+		if (!(handle = dlopen(sonames[i], RTLD_NOW | RTLD_LOCAL)))
+			why = dlerror();
+	for (size_t i = 0; handle && i < sizeof(edit_symbols) / sizeof(edit_symbols[0]); i++)
+		if (!(edit.slots[i] = dlsym(handle, edit_symbols[i]))) {
+			why = dlerror();
+			dlclose(handle);
+			handle = NULL;
+		}
+	if (!handle)
+		fprintf(stderr, "ktriage: cannot start the line editor: cannot load libedit: %s\n",
+			why ? why : "unknown error");
+	return handle != NULL;
+}
+
 static const char *prompt(EditLine *el)
 {
 	(void)el;
@@ -326,8 +363,8 @@ static unsigned char complete(EditLine *el, int ch)
 {
 	(void)ch;
 	struct cli_context *ctx;
-	const LineInfo *li = el_line(el);
-	if (el_get(el, EL_CLIENTDATA, &ctx) || !ctx)
+	const LineInfo *li = edit.fn.el_line(el);
+	if (edit.fn.el_get(el, EL_CLIENTDATA, &ctx) || !ctx)
 		return CC_ERROR;
 	char line[LINE_MAX_LEN];
 	size_t len = (size_t)(li->cursor - li->buffer);
@@ -342,12 +379,12 @@ static unsigned char complete(EditLine *el, int ch)
 	}
 	unsigned char result = CC_REFRESH;
 	if (c.n == 1) {
-		el_insertstr(el, c.names[0] + c.word_len);
-		el_insertstr(el, " ");
+		edit.fn.el_insertstr(el, c.names[0] + c.word_len);
+		edit.fn.el_insertstr(el, " ");
 	} else if (c.common > c.word_len) {
 		char part[LINE_MAX_LEN];
 		snprintf(part, sizeof(part), "%.*s", (int)(c.common - c.word_len), c.names[0] + c.word_len);
-		el_insertstr(el, part);
+		edit.fn.el_insertstr(el, part);
 	} else {
 		putchar('\n');
 		for (size_t i = 0; i < c.n; i++)
@@ -362,23 +399,25 @@ static unsigned char complete(EditLine *el, int ch)
 
 int cli_shell(struct cli_context *ctx)
 {
-	EditLine *el = el_init("ktriage", stdin, stdout, stderr);
-	History *hist = history_init();
+	if (!load_libedit())
+		return 1;
+	EditLine *el = edit.fn.el_init("ktriage", stdin, stdout, stderr);
+	History *hist = edit.fn.history_init();
 	HistEvent ev;
 	if (!el || !hist) {
 		fprintf(stderr, "ktriage: cannot start the line editor\n");
 		return 1;
 	}
-	history(hist, &ev, H_SETSIZE, 1000);
-	el_set(el, EL_PROMPT, prompt);
-	el_set(el, EL_EDITOR, "emacs");
-	el_set(el, EL_HIST, history, hist);
-	el_set(el, EL_CLIENTDATA, ctx);
-	el_set(el, EL_ADDFN, "kt-complete", "complete a command, type or symbol name", complete);
-	el_set(el, EL_BIND, "^I", "kt-complete", NULL);
+	edit.fn.history(hist, &ev, H_SETSIZE, 1000);
+	edit.fn.el_set(el, EL_PROMPT, prompt);
+	edit.fn.el_set(el, EL_EDITOR, "emacs");
+	edit.fn.el_set(el, EL_HIST, edit.fn.history, hist);
+	edit.fn.el_set(el, EL_CLIENTDATA, ctx);
+	edit.fn.el_set(el, EL_ADDFN, "kt-complete", "complete a command, type or symbol name", complete);
+	edit.fn.el_set(el, EL_BIND, "^I", "kt-complete", NULL);
 	const char *line;
 	int count, ran = 0, failed = 0, worst = 0;
-	while ((line = el_gets(el, &count)) && count > 0) {
+	while ((line = edit.fn.el_gets(el, &count)) && count > 0) {
 		char buf[LINE_MAX_LEN];
 		snprintf(buf, sizeof(buf), "%s", line);
 		buf[strcspn(buf, "\n")] = '\0';
@@ -386,7 +425,7 @@ int cli_shell(struct cli_context *ctx)
 			break;
 		if (!buf[0])
 			continue;
-		history(hist, &ev, H_ENTER, buf);
+		edit.fn.history(hist, &ev, H_ENTER, buf);
 		int s = cli_run_line(ctx, buf);
 		ran++;
 		if (s) {
@@ -395,8 +434,8 @@ int cli_shell(struct cli_context *ctx)
 				worst = s;
 		}
 	}
-	history_end(hist);
-	el_end(el);
+	edit.fn.history_end(hist);
+	edit.fn.el_end(el);
 	// A session in which every line failed did not answer anything: say so to a script.
 	return ran && failed == ran ? worst : 0;
 }

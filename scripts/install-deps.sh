@@ -6,6 +6,7 @@ export DEBIAN_FRONTEND=noninteractive
 build_deps=(build-essential meson ninja-build pkg-config
             libkdumpfile-dev libdw-dev libelf-dev libbpf-dev libzydis-dev
             libedit-dev libjson-c-dev libcmocka-dev
+            libdeflate-dev   # inflating kdump-compressed pages (lib/dump/kdump_pages.c)
             libsqlite3-dev libpq-dev libssl-dev   # the results store, content hashes
             python3-dev)   # the Python module (python/)
 lab_deps=(qemu-system-x86 busybox-static kexec-tools makedumpfile cpio

@@ -15,6 +15,7 @@
 #include "core/error.h"
 #include "dump/dump.h"
 #include "dump/flattened.h"
+#include "dump/kdump_pages.h"
 
 struct kt_error *kt_dump_error(struct kt_dump *dump, kdump_status status, const char *what)
 {
@@ -183,6 +184,9 @@ struct kt_error *kt_dump_open(const char *path, struct kt_dump **ret)
 	dump->compressed = kdump_get_string_attr(dump->ctx, KDUMP_ATTR_FILE_FORMAT, &format) == KDUMP_OK &&
 			   (!strcmp(format, "diskdump") || !strcmp(format, "lkcd"));
 	dump->zero_excluded = dump->compressed && !strcmp(format, "diskdump");
+	if (dump->zero_excluded && !dump->truncation.n_missing &&
+	    (err = kt_kdump_pages_create(dump->fd, dump->truncation.file_size, &dump->kdump_pages)))
+		goto fail;
 	char *raw = NULL;
 	dump->has_vmcoreinfo = kdump_vmcoreinfo_raw(dump->ctx, &raw) == KDUMP_OK;
 	free(raw);
@@ -211,6 +215,7 @@ void kt_dump_destroy(struct kt_dump *dump)
 	if (dump->ctx)
 		free_ctx(dump->ctx);
 	kt_truncation_deinit(&dump->truncation);
+	kt_kdump_pages_destroy(dump->kdump_pages);
 	free(dump->qemu_cpus);
 	if (dump->fd >= 0)
 		close(dump->fd);

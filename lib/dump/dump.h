@@ -6,6 +6,7 @@
 #include <libkdumpfile/kdumpfile.h>
 #include <stdatomic.h>
 
+#include "dump/kdump_pages.h"
 #include "dump/pgtable.h"
 #include "dump/qemu_notes.h"
 #include "dump/truncation.h"
@@ -20,6 +21,7 @@ struct kt_dump {
 	bool compressed;      /* kdump-compressed or LKCD: pages are inflated on every read */
 	bool zero_excluded;   /* libkdumpfile reads pages left out of the file as zeros (dump.c) */
 	struct kt_truncation truncation; /* ELF segments cut off by a short file */
+	struct kt_kdump_pages *kdump_pages; /* pages inflated without libkdumpfile (kdump_pages.h), or NULL */
 	bool has_vmcoreinfo;  /* the file carries VMCOREINFO (kt_vmcoreinfo_present) */
 	struct kt_qemu_cpu *qemu_cpus;   /* QEMU dump-guest-memory CPU notes, in CPU order */
 	size_t n_qemu_cpus;

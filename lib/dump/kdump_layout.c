@@ -129,8 +129,11 @@ static struct kt_error *scan_descriptors(int fd, const unsigned char *dumped, ui
 	uint64_t pos = desc_off;
 	struct kt_error *err = NULL;
 	for (uint64_t pfn = first; pfn < end && !err; pfn++) {
-		if (!(dumped[pfn / 8] & (1u << (pfn % 8))))
+		if (!(dumped[pfn / 8] & (1u << (pfn % 8)))) {
+			if (!dumped[pfn / 8])
+				pfn |= 7;  // a byte of PFNs none dumped: on to the next
 			continue;
+		}
 		if (used == in_chunk) {
 			// The descriptors still in the file, up to a chunk's worth.
 			uint64_t left = pos < t->file_size ? (t->file_size - pos) / DESC_SIZE : 0;
@@ -263,4 +266,58 @@ struct kt_error *kt_kdump_layout_scan(int fd, struct kt_truncation *t)
 		err = scan_descriptors(fd, dumped, first, end, bitmap_off + bitmap_size, t);
 	free(dumped);
 	return err;
+}
+
+/* Clears bits [from, to) of bitmap. */
+static void clear_bits(uint8_t *bitmap, uint64_t from, uint64_t to)
+{
+	for (; from < to && from % 8; from++)
+		bitmap[from / 8] &= (uint8_t)~(1u << (from % 8));
+	if (from < to && to - from >= 8) {
+		memset(bitmap + from / 8, 0, (to - from) / 8);
+		from += (to - from) / 8 * 8;
+	}
+	for (; from < to; from++)
+		bitmap[from / 8] &= (uint8_t)~(1u << (from % 8));
+}
+
+struct kt_error *kt_kdump_layout_dumped(int fd, uint64_t file_size, struct kt_kdump_dumped *ret)
+{
+	unsigned char hdr[HDR_SIZE], sub[SUB_SIZE];
+	struct kt_error *err = read_at(fd, 0, hdr, sizeof(hdr), "header", file_size);
+	if (!err)
+		err = read_at(fd, X86_PAGE_SIZE, sub, sizeof(sub), "sub-header", file_size);
+	if (err)
+		return err;
+	int32_t version = (int32_t)u32_at(hdr, HDR_VERSION);
+	uint64_t sub_hdr_size = u32_at(hdr, HDR_SUB_HDR_SIZE);
+	uint64_t bitmap_size = (uint64_t)u32_at(hdr, HDR_BITMAP_BLOCKS) * X86_PAGE_SIZE;
+	uint64_t bitmap_off = (1 + sub_hdr_size) * X86_PAGE_SIZE;
+	// Pages past max_mapnr are none the file holds, whatever the bitmap says.
+	uint64_t max_mapnr = version >= 6 ? u64_at(sub, SUB_MAX_MAPNR_64) : u32_at(hdr, HDR_MAX_MAPNR);
+	uint64_t first = 0, end = bitmap_size / 2 * 8;
+	if (max_mapnr < end)
+		end = max_mapnr;
+	if (version >= 6 && u32_at(sub, SUB_SPLIT)) {
+		first = u64_at(sub, SUB_START_PFN_64);
+		if (u64_at(sub, SUB_END_PFN_64) < end)
+			end = u64_at(sub, SUB_END_PFN_64);
+	}
+	if (first > end)
+		first = end;
+	uint8_t *bitmap = malloc(bitmap_size / 2);
+	if (!bitmap)
+		return &kt_enomem;
+	if ((err = read_at(fd, bitmap_off + bitmap_size / 2, bitmap, bitmap_size / 2, "page bitmap",
+			   file_size))) {
+		free(bitmap);
+		return err;
+	}
+	// Only the PFNs [first, end) have descriptors in this file (a split dump holds a part).
+	clear_bits(bitmap, 0, first);
+	clear_bits(bitmap, end, bitmap_size / 2 * 8);
+	*ret = (struct kt_kdump_dumped){.bitmap = bitmap, .bitmap_bytes = bitmap_size / 2,
+					.first = first, .end = end,
+					.desc_off = bitmap_off + bitmap_size};
+	return NULL;
 }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
+#include <libdeflate.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -177,13 +178,76 @@ static bool find_excluded(struct kt_reader *reader, kdump_addrspace_t space, uin
 	return false;
 }
 
+/* The start of [addr, addr + len) that the dump's own page index reads (kdump_pages.h), page by
+ * page up to the first page it leaves to libkdumpfile: the number of bytes read into buf. */
+static size_t read_indexed(struct kt_reader *reader, kdump_addrspace_t space, uint64_t addr,
+			   uint8_t *buf, size_t len)
+{
+	struct kt_kdump_pages *index = reader->dump->kdump_pages;
+	// A read that wraps around the address space is libkdumpfile's to refuse.
+	if (!index || addr + len < addr)
+		return 0;
+	// The file indexes machine pages: other addresses go through libkdumpfile's translation
+	// (kernel-physical equals machine outside Xen; this does not assume it).
+	addrxlat_addrspace_t from;
+	if (space == KDUMP_KVADDR)
+		from = ADDRXLAT_KVADDR;
+	else if (space == KDUMP_KPHYSADDR)
+		from = ADDRXLAT_KPHYSADDR;
+	else if (space == KDUMP_MACHPHYSADDR)
+		from = ADDRXLAT_MACHPHYSADDR;
+	else
+		return 0;
+	struct libdeflate_decompressor *d = kt_kdump_pages_decompressor(index);
+	if (!d)
+		return 0;
+	addrxlat_ctx_t *axctx = NULL;
+	addrxlat_sys_t *axsys = NULL;
+	if (from != ADDRXLAT_MACHPHYSADDR &&
+	    kdump_get_addrxlat(reader->ctx, &axctx, &axsys) != KDUMP_OK) {
+		kt_kdump_pages_decompressor_put(index, d);
+		return 0;
+	}
+	size_t done = 0;
+	uint8_t part[KT_PAGE_SIZE];
+	while (done < len) {
+		uint64_t page_addr = (addr + done) & ~(uint64_t)(KT_PAGE_SIZE - 1);
+		size_t off = addr + done - page_addr, chunk = KT_PAGE_SIZE - off;
+		if (chunk > len - done)
+			chunk = len - done;
+		uint64_t phys = page_addr;
+		if (axctx) {
+			addrxlat_fulladdr_t fa = {.addr = page_addr, .as = from};
+			if (addrxlat_fulladdr_conv(&fa, ADDRXLAT_MACHPHYSADDR, axctx, axsys) != ADDRXLAT_OK)
+				break;
+			phys = fa.addr;
+		}
+		uint8_t *out = chunk == KT_PAGE_SIZE ? buf + done : part;
+		if (!kt_kdump_pages_read(index, d, phys / KT_PAGE_SIZE, out))
+			break;
+		if (out == part)
+			memcpy(buf + done, part + off, chunk);
+		done += chunk;
+	}
+	if (axctx) {
+		addrxlat_ctx_decref(axctx);
+		addrxlat_sys_decref(axsys);
+	}
+	kt_kdump_pages_decompressor_put(index, d);
+	return done;
+}
+
 /* One libkdumpfile read of exactly [addr, addr + len): the error names the first address that
  * could not be read and why. */
 static struct kt_error *read_direct(struct kt_reader *reader, kdump_addrspace_t space,
 				    uint64_t addr, void *buf, size_t len)
 {
-	size_t done = len;
-	kdump_status status = kdump_read(reader->ctx, space, addr, buf, &done);
+	// What the dump's page index cannot read, from there on, libkdumpfile reads.
+	size_t indexed = read_indexed(reader, space, addr, buf, len), done = len - indexed;
+	kdump_status status = KDUMP_OK;
+	if (done)
+		status = kdump_read(reader->ctx, space, addr + indexed, (uint8_t *)buf + indexed, &done);
+	done += indexed;
 	// A page left out of the file before the end of the read, or before the address it failed
 	// at, is where it stopped.
 	uint64_t excluded;
@@ -232,7 +296,8 @@ static const uint8_t *cached_page(struct kt_reader *reader, kdump_addrspace_t sp
 		return slot;
 	}
 	size_t done = KT_PAGE_SIZE;
-	if (kdump_read(reader->ctx, space, page_addr, slot, &done) == KDUMP_OK &&
+	if ((read_indexed(reader, space, page_addr, slot, KT_PAGE_SIZE) == KT_PAGE_SIZE ||
+	     kdump_read(reader->ctx, space, page_addr, slot, &done) == KDUMP_OK) &&
 	    !(reader->dump->zero_excluded && all_zero(slot, KT_PAGE_SIZE) &&
 	      zero_page_excluded(reader, space, page_addr))) {
 		if (reader->shared)

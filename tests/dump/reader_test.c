@@ -152,6 +152,32 @@ static void test_parallel_reads(struct kt_program *prog, uint64_t excluded_pfn)
 		}
 	}
 	prog->dump->second_thread = saved;
+	// A kdump-compressed file's own page index (kdump_pages.h) against libkdumpfile alone:
+	// the same ranges, uncached, with the index taken away.
+	struct kt_kdump_pages *index = prog->dump->kdump_pages;
+	if (prog->dump->zero_excluded) {
+		unsigned int index_compared = 0, index_differ = 0;
+		struct kt_reader alone = prog->reader;
+		alone.pages = NULL;
+		alone.shared = NULL;
+		prog->dump->kdump_pages = NULL;
+		for (size_t i = 0; i < N; i++, index_compared++) {
+			uint8_t *buf = calloc(1, want[i].len);
+			struct kt_error *e = buf ? kt_read(&alone, want[i].addr, buf, want[i].len) : &kt_enomem;
+			bool same = buf && want[i].buf && same_outcome(e, want[i].err) &&
+				    (e || !memcmp(buf, want[i].buf, want[i].len));
+			if (!same && index_differ++ < 5)
+				tap_diag("range %zu at 0x%llx: %s without the index, %s with it", i,
+					 (unsigned long long)want[i].addr, e ? kt_error_message(e) : "read",
+					 want[i].err ? kt_error_message(want[i].err) : "read");
+			kt_error_destroy(e);
+			free(buf);
+		}
+		prog->dump->kdump_pages = index;
+		tap_ok(index && index_compared == N && !index_differ,
+		       "the page index reads %u ranges as libkdumpfile does, bytes and errors (%u differ)",
+		       index_compared, index_differ);
+	}
 	for (size_t i = 0; i < N; i++) {
 		kt_error_destroy(want[i].err);
 		free(want[i].buf);
