@@ -157,7 +157,11 @@ static bool task_check(const struct kt_task *t, void *arg)
 {
 	struct task_find *f = arg;
 	uint64_t addr = f->a->address, stack;
-	if (addr >= t->address && addr < t->address + f->task_size) {
+	// A task_struct in a slab is the object that starts at the task (sizeof(struct
+	// task_struct) counts the largest FPU state, more than the cache's objects hold);
+	// elsewhere (the init task) its type's extent.
+	if (f->a->slab ? t->address == f->a->object
+		       : addr >= t->address && addr < t->address + f->task_size) {
 		f->a->has_task = true;
 		f->a->task = *t;
 		return false;
@@ -304,9 +308,9 @@ struct kt_error *kt_kmem_address_read(struct kt_program *prog, uint64_t address,
 	} else {
 		vmalloc_area(prog, a, &page);
 	}
-	task_of(prog, a);
 	if (page)
 		page_of(prog, &m, a, page);
+	task_of(prog, a);
 	return NULL;
 }
 

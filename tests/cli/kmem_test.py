@@ -1,0 +1,164 @@
+#!/usr/bin/env python3
+"""`ktriage kmem -i`, `kmem ADDR` and `search` on the lab's hung-locks dump (two kthreads
+deadlocked on two mutexes of a test module): the memory counters against drgn's reading of
+the same kernel variables and against crash 8 (kmem -i line by line where crash reads the
+counter right: crash 8.0.2 misreads SLAB from vm_node_stat on these kernels); every task's
+task_struct placed in its slab cache and object as drgn's slab_object_info() places it; a
+module's mutex named as its symbol with the module's vmap_area and caller (and crash's VMAP_AREA
+and PAGE lines); a stack address given to its task; `search -t` and `search -s/-e` hits equal to a
+scan of every task's stack by drgn. The JSON documents validate against docs/json-schema.json."""
+import json
+import os
+import re
+import subprocess
+import sys
+from collections import Counter
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+sys.path.insert(0, os.path.dirname(__file__))
+from tap import Tap, ktriage, scenario_dir  # noqa: E402
+from render_test import validate  # noqa: E402
+
+ORACLE = os.path.join(os.path.dirname(__file__), "..", "oracle", "drgn_kmem.py")
+SCHEMA = json.load(open(os.path.join(os.path.dirname(__file__), "..", "..", "docs", "json-schema.json")))
+MARK = "987654321987"
+
+
+def doc_of(tap, label, kind, dump, *args):
+    p = ktriage("--json", dump, *args, check=False)
+    if not tap.ok(p.returncode == 0, f"{label}: {' '.join(args)} succeeds", p.stderr[-2000:]):
+        return None
+    d = json.loads(p.stdout)
+    errs = validate(d, SCHEMA["documents"][kind], SCHEMA["$defs"])
+    tap.ok(not errs, f"{label}: {kind} validates against docs/json-schema.json", errs[:8])
+    return d
+
+
+def crash_outputs(d, dump, commands):
+    script = "".join(f"{c}\np {MARK}\n" for c in commands) + "quit\n"
+    r = subprocess.run(["crash", "-s", os.path.join(d, "vmlinux"), dump], input=script,
+                       capture_output=True, text=True, timeout=600)
+    parts = re.split(r"^\$\d+ = " + MARK + r"\n", r.stdout, flags=re.M)
+    if len(parts) == 1:
+        print(f"# crash ran none of its commands on {dump}: no comparison with crash there")
+        return []
+    return parts
+
+
+def h(s):
+    return int(s, 16)
+
+
+def main():
+    tap = Tap()
+    counts = Counter()
+    name = "hung-locks"
+    d = scenario_dir(tap, name)
+    if not d:
+        tap.done()
+    dump = os.path.join(d, "vmcore.kdump")
+    ps = json.loads(ktriage("--json", dump, "ps").stdout)
+    tasks = ps["tasks"] if isinstance(ps, dict) and "tasks" in ps else ps
+    tasks = [t for t in tasks if not (t["pid"] == 0)]
+    dl = [t for t in tasks if t["comm"] in ("ktest_dlA", "ktest_dlB")]
+    tap.eq(len(dl), 2, f"{name}: the two deadlocked kthreads are listed")
+    m1 = ktriage(dump, "sym", "ktest_m1").stdout.split()[0]
+    m2 = ktriage(dump, "sym", "ktest_m2").stdout.split()[0]
+    addrs = [t["task"] for t in tasks]
+    values = [m2, dl[0]["task"][2:] if dl else "0"]
+    o = subprocess.run(["/usr/bin/python3", ORACLE, dump, os.path.join(d, "vmlinux"),
+                        ",".join(a[2:] if a.startswith("0x") else a for a in addrs), ",".join(values)],
+                       capture_output=True, text=True, timeout=600)
+    if not tap.ok(o.returncode == 0, f"{name}: drgn reads the counters, slabs and stacks", o.stderr[-2000:]):
+        tap.done()
+    want = json.loads(o.stdout)
+
+    # kmem -i against drgn.
+    info = doc_of(tap, name, "kmem -i", dump, "kmem", "-i")
+    if info:
+        cached = max(want["file"] - (want["swapcache"] or 0) - info["buffers"], 0)
+        got = (info["total"], info["free"], info["used"], info["slab"], info["swap"]["total"],
+               info["swap"]["used"], info["commit"]["committed"], info["commit"]["committed_sum"])
+        tap.eq(got, (want["total"], want["free"], want["total"] - want["free"], want["slab"],
+                     want["total_swap"], want["total_swap"] - want["nr_swap"], max(want["committed"], 0),
+                     want["committed_sum"]),
+               f"{name}: TOTAL MEM, FREE, USED, SLAB, swap and COMMITTED are drgn's")
+        if want["swapcache"] is not None:
+            tap.eq(info["cached"], cached, f"{name}: CACHED is NR_FILE_PAGES - NR_SWAPCACHE - BUFFERS")
+            counts["counters against drgn"] += 1
+        tap.ok(info["pages_walked"] >= info["total"] and info["shared"] < info["total"],
+               f"{name}: SHARED from a walk over every node's mem_map ({info['pages_walked']} pages)")
+        counts["counters against drgn"] += 8
+
+    # kmem ADDR of every task: its slab cache and object as drgn's slab_object_info().
+    doc = doc_of(tap, name, "kmem", dump, "kmem", *addrs)
+    if doc:
+        for t, a, w in zip(tasks, doc["addresses"], want["slab_objects"]):
+            if w is None:
+                continue
+            got = (a["slab"]["name"], h(a["slab"]["object"])) if a["slab"] else None
+            tap.eq(got, (w["cache"], w["object"]), f"{name}: task {t['pid']}: slab cache and object are drgn's")
+            tap.eq(a["task"] and (a["task"]["pid"], a["task"]["stack"]), (t["pid"], False),
+                   f"{name}: task {t['pid']}: kmem names the task")
+            counts["slab objects against drgn"] += 1
+    # A stack address: its task and its vmap_area; the module's mutex: symbol and vmap_area.
+    for t in dl:
+        stack = want["stacks"][str(t["pid"])]
+        a = doc_of(tap, name, "kmem", dump, "kmem", hex(stack + 0x100))
+        if a:
+            a = a["addresses"][0]
+            tap.ok(a["task"] and a["task"]["pid"] == t["pid"] and a["task"]["stack"] and a["vmalloc"] and
+                   h(a["vmalloc"]["start"]) == stack,
+                   f"{name}: {t['comm']}'s stack address is its kernel stack, in a vmap_area at its base", a)
+            counts["stack addresses"] += 1
+    a = doc_of(tap, name, "kmem", dump, "kmem", m1)
+    if a:
+        a = a["addresses"][0]
+        tap.ok(a["symbol"] and a["symbol"]["name"] == "ktest_m1" and a["symbol"]["module"] == "ktest_hunglocks"
+               and a["vmalloc"] and a["page"] and a["slab"] is None,
+               f"{name}: ktest_m1 is a module symbol in a vmap_area with its page", a)
+
+    # search -t and search -s/-e against drgn's scan of every stack.
+    s = doc_of(tap, name, "search", dump, "search", "-t", *values)
+    if s:
+        got = sorted((h(x["address"]), h(x["value"]), x["task"]["pid"]) for x in s["hits"])
+        wanted = sorted(tuple(x) for x in want["stack_hits"])
+        tap.eq(got, wanted, f"{name}: search -t finds drgn's {len(wanted)} stack words")
+        tap.ok(len(wanted) > 0, f"{name}: the mutex and the task are on some stack")
+        counts["stack hits against drgn"] += len(wanted)
+    for t in dl:
+        stack = want["stacks"][str(t["pid"])]
+        s = doc_of(tap, name, "search", dump, "search", "-s", hex(stack), "-e", hex(stack + want["thread_size"]),
+                   *values)
+        if s:
+            got = sorted((h(x["address"]), h(x["value"])) for x in s["hits"])
+            wanted = sorted((x[0], x[1]) for x in want["stack_hits"] if x[2] == t["pid"])
+            tap.eq(got, wanted, f"{name}: search -s/-e over {t['comm']}'s stack finds drgn's {len(wanted)} words")
+            counts["range hits against drgn"] += len(wanted)
+
+    # crash: kmem -i whole but SLAB, and kmem of the module's mutex.
+    out = crash_outputs(d, dump, ["kmem -i", f"kmem {m1}"])
+    if out:
+        mine = ktriage(dump, "kmem", "-i").stdout.splitlines()
+        theirs = [line for line in out[0].splitlines() if line.strip() and not line.startswith("WARNING")]
+        mine = [line for line in mine if line.strip()]
+        keep = [i for i, line in enumerate(theirs) if "SLAB" not in line]
+        tap.eq([mine[i] for i in keep if i < len(mine)], [theirs[i] for i in keep],
+               f"{name}: kmem -i is crash's line by line ({len(keep)} lines; SLAB from the kernel's counter)")
+        counts["crash lines"] += len(keep)
+        mine = ktriage(dump, "kmem", m1).stdout
+        for head in ("VMAP_AREA", "PAGE"):
+            c = re.search(r"^ *" + head + r".*\n(.*)\n", out[1], flags=re.M)
+            m = re.search(r"^ *" + head + r".*\n(.*)\n", mine, flags=re.M)
+            tap.eq(m and m.group(1).split(), c and c.group(1).split(), f"{name}: kmem {m1}: crash's {head} line")
+            counts["crash lines"] += 1
+    for what in ("counters against drgn", "slab objects against drgn", "stack addresses",
+                 "stack hits against drgn", "range hits against drgn", "crash lines"):
+        print(f"# compared: {counts[what]} {what}")
+    tap.ok(all(counts[w] > 0 for w in ("counters against drgn", "slab objects against drgn", "stack addresses",
+                                       "stack hits against drgn")), f"compared: {dict(counts)}")
+    tap.done()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,64 @@
+#!/usr/bin/python3
+"""drgn's reading of what `ktriage kmem -i`, `kmem ADDR` and `search -t` report, as JSON: the
+kernel's memory counters, slab_object_info() of each address given, and every task's stack words
+equal to each value given. Usage: drgn_kmem.py VMCORE VMLINUX ADDRS VALUES (comma-separated hex)."""
+import json
+import struct
+import sys
+
+import drgn
+from drgn.helpers.linux.pid import for_each_task
+from drgn.helpers.linux.percpu import percpu_counter_sum
+from drgn.helpers.linux.slab import slab_object_info
+
+prog = drgn.Program()
+prog.set_core_dump(sys.argv[1])
+prog.load_debug_info([sys.argv[2]])
+addrs = [int(a, 16) for a in sys.argv[3].split(",") if a]
+values = [int(v, 16) for v in sys.argv[4].split(",") if v]
+
+
+def node(name):
+    return prog["vm_node_stat"][prog.constant(name)].counter.value_()
+
+
+out = {"total": prog["_totalram_pages"].counter.value_(),
+       "free": prog["vm_zone_stat"][prog.constant("NR_FREE_PAGES")].counter.value_(),
+       "slab": node("NR_SLAB_RECLAIMABLE_B") + node("NR_SLAB_UNRECLAIMABLE_B"),
+       "file": node("NR_FILE_PAGES"),
+       "total_swap": prog["total_swap_pages"].value_(),
+       "nr_swap": prog["nr_swap_pages"].counter.value_(),
+       "committed": prog["vm_committed_as"].count.value_(),
+       "committed_sum": percpu_counter_sum(prog["vm_committed_as"].address_of_())}
+try:
+    out["swapcache"] = node("NR_SWAPCACHE")
+except LookupError:
+    out["swapcache"] = None
+objs = []
+for a in addrs:
+    info = slab_object_info(prog, a)
+    objs.append(None if info is None else {"cache": info.slab_cache.name.string_().decode(),
+                                            "object": info.address, "allocated": info.allocated})
+out["slab_objects"] = objs
+# THREAD_SIZE: the init task's stack, between the linker's symbols (renamed in 6.x).
+for a, b in (("__start_init_stack", "__end_init_stack"), ("__start_init_task", "__end_init_task")):
+    try:
+        thread_size = prog.symbol(b).address - prog.symbol(a).address
+        break
+    except LookupError:
+        pass
+hits = []
+for t in for_each_task(prog):
+    stack = t.stack.value_()
+    try:
+        data = prog.read(stack, thread_size)
+    except drgn.FaultError:
+        continue
+    for i in range(0, thread_size, 8):
+        (w,) = struct.unpack_from("<Q", data, i)
+        if w in values:
+            hits.append([stack + i, w, t.pid.value_()])
+out["stack_hits"] = hits
+out["stacks"] = {str(t.pid.value_()): t.stack.value_() for t in for_each_task(prog)}
+out["thread_size"] = thread_size
+print(json.dumps(out))
