@@ -9,6 +9,7 @@ import sys
 import drgn
 from drgn.helpers.linux.pid import for_each_task
 from drgn.helpers.linux.percpu import percpu_counter_sum
+from drgn.helpers.linux.mm import compound_head, page_to_virt, virt_to_page
 from drgn.helpers.linux.slab import slab_object_info
 
 prog = drgn.Program()
@@ -34,9 +35,32 @@ try:
     out["swapcache"] = node("NR_SWAPCACHE")
 except LookupError:
     out["swapcache"] = None
+
+
+def slab_object_by_page_type(a):
+    """drgn 0.0.22's slab_object_info() predates 6.11's page types (PGTY_slab in the top byte
+    of page_type): the same reading by drgn's own page helpers."""
+    try:
+        pgty = prog.constant("PGTY_slab").value_()
+    except LookupError:
+        return None
+    head = compound_head(virt_to_page(prog, a))
+    if head.page_type.value_() >> 24 != pgty:
+        return None
+    slab = drgn.cast("struct slab *", head)
+    cache = slab.slab_cache
+    base = page_to_virt(head).value_()
+    index = (a - base) // cache.size.value_()
+    return {"cache": cache.name.string_().decode(),
+            "object": base + index * cache.size.value_() + cache.red_left_pad.value_(), "allocated": None}
+
+
 objs = []
 for a in addrs:
     info = slab_object_info(prog, a)
+    if info is None:
+        objs.append(slab_object_by_page_type(a))
+        continue
     objs.append(None if info is None else {"cache": info.slab_cache.name.string_().decode(),
                                             "object": info.address, "allocated": info.allocated})
 out["slab_objects"] = objs
