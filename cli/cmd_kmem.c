@@ -8,7 +8,7 @@
 #include "commands.h"
 
 const char cli_kmem_help[] =
-	"usage: kmem -i | kmem ADDR|SYMBOL...\n"
+	"usage: kmem -i | kmem -s [CACHE] | kmem ADDR|SYMBOL...\n"
 	"  -i        the memory summary as crash's kmem -i, in pages, sizes and percentages:\n"
 	"            TOTAL MEM (_totalram_pages), FREE (vm_zone_stat[NR_FREE_PAGES]), USED,\n"
 	"            SHARED (crash's count: mem_map pages not PG_reserved whose _refcount is above\n"
@@ -23,26 +23,47 @@ const char cli_kmem_help[] =
 	"            the task whose task_struct or kernel stack it is in, the vmap_area holding it\n"
 	"            (vmalloc, module, stack) with its vm_struct and caller, and its struct page\n"
 	"            (physical address, mapping, index, count, flags)\n"
+	"  -s [CACHE] every slab cache of slab_caches (or the one named) as crash's kmem -s: CACHE\n"
+	"            (struct kmem_cache), OBJSIZE (object_size), ALLOCATED, TOTAL (the nodes'\n"
+	"            total_objects), SLABS (the nodes' nr_slabs), SSIZE (PAGE_SIZE << oo's order);\n"
+	"            ALLOCATED is TOTAL less the free objects of the nodes' partial slabs and of\n"
+	"            each CPU's slab, freelist and partial slabs (SLUB). A kernel without\n"
+	"            CONFIG_SLUB_DEBUG has no total_objects or nr_slabs: those columns are '?'.\n"
+	"            kmem -S (each object of a cache) is not implemented.\n"
 	"Whether a slab object is allocated or free is not read (the freelists are not walked).\n"
 	"examples: kmem -i;  kmem ffff8d9819a79840;  kmem ktest_m1;  ktriage --json DUMP kmem -i\n";
 
 int cmd_kmem(struct cli_context *ctx, int argc, char **argv)
 {
-	bool info = false;
+	bool info = false, slabs = false;
 	int c;
 	optind = 0;
-	while ((c = getopt(argc, argv, "+i")) != -1) {
-		if (c != 'i') {
+	while ((c = getopt(argc, argv, "+isS")) != -1) {
+		if (c == 'S') {
+			fputs("kmem: -S (each object of a cache) is not implemented; kmem -s CACHE gives "
+			      "its counts\n", stderr);
+			return 2;
+		}
+		if (c != 'i' && c != 's') {
 			fputs(cli_kmem_help, stderr);
 			return 2;
 		}
-		info = true;
+		info |= c == 'i';
+		slabs |= c == 's';
 	}
-	if (info == (optind != argc)) {
+	struct kt_error *err;
+	if (slabs && !info && argc - optind <= 1) {
+		struct kt_slab_caches *s;
+		if ((err = kt_slab_caches_read(ctx->prog, optind < argc ? argv[optind] : NULL, &s)))
+			return cli_report_error(err);
+		kt_slab_caches_render(stdout, cli_format(ctx), s);
+		kt_slab_caches_destroy(s);
+		return 0;
+	}
+	if (slabs || info == (optind != argc)) {
 		fputs(cli_kmem_help, stderr);
 		return 2;
 	}
-	struct kt_error *err;
 	if (info) {
 		struct kt_kmem_info m;
 		if ((err = kt_kmem_info_read(ctx->prog, &m)))

@@ -2300,6 +2300,32 @@ KT_PUBLIC void kt_kmem_address_deinit(struct kt_kmem_address *a);
 KT_PUBLIC void kt_kmem_addresses_render(FILE *out, enum kt_format format,
 				       const struct kt_kmem_address *a, size_t n);
 
+/* kmem -s: the slab caches (slab_caches) as crash's kmem -s shows them, SLUB's counters. */
+struct kt_slab_cache {
+	uint64_t address;        /* struct kmem_cache * */
+	char name[64];
+	uint64_t object_size;    /* OBJSIZE: object_size */
+	uint64_t stride;         /* size: object and metadata */
+	uint32_t objects_per_slab; /* oo's objects */
+	uint64_t slab_size;      /* SSIZE: PAGE_SIZE << oo's order */
+	bool has_counts;         /* the nodes' nr_slabs and total_objects (CONFIG_SLUB_DEBUG) */
+	uint64_t total;          /* TOTAL: the nodes' total_objects */
+	uint64_t slabs;          /* SLABS: the nodes' nr_slabs */
+	uint64_t free;           /* free objects: partial slabs, each CPU's slab, freelist and
+				  * partial slabs */
+	uint64_t allocated;      /* ALLOCATED: total - free */
+	char *error;             /* why the counts are missing or partial, or NULL */
+};
+struct kt_slab_caches {
+	struct kt_slab_cache *caches;  /* slab_caches' order */
+	size_t n;
+};
+/* name: only that cache (NOT_FOUND if none), or NULL for all. */
+KT_PUBLIC struct kt_error *kt_slab_caches_read(struct kt_program *prog, const char *name,
+					       struct kt_slab_caches **ret);
+KT_PUBLIC void kt_slab_caches_destroy(struct kt_slab_caches *c);
+KT_PUBLIC void kt_slab_caches_render(FILE *out, enum kt_format format, const struct kt_slab_caches *c);
+
 /* search: 64-bit values in kernel memory, as crash's search. */
 struct kt_search_options {
 	uint64_t start, end;     /* [start, end) */

@@ -287,3 +287,48 @@ void kt_kmem_addresses_render(FILE *out, enum kt_format format, const struct kt_
 		address_text(out, &a[i]);
 	}
 }
+
+void kt_slab_caches_render(FILE *out, enum kt_format format, const struct kt_slab_caches *s)
+{
+	if (format == KT_FORMAT_JSON) {
+		kt_json_document_begin(out);
+		kt_json_key(out, "caches");
+		putc('[', out);
+		for (size_t i = 0; i < s->n; i++) {
+			const struct kt_slab_cache *c = &s->caches[i];
+			fputs(i ? ",\n  {\"cache\": " : "\n  {\"cache\": ", out);
+			kt_json_address(out, c->address);
+			kt_json_key(out, "name");
+			kt_json_string(out, c->name);
+			fprintf(out, ", \"object_size\": %" PRIu64 ", \"stride\": %" PRIu64
+				", \"objects_per_slab\": %u, \"slab_size\": %" PRIu64, c->object_size,
+				c->stride, c->objects_per_slab, c->slab_size);
+			if (c->has_counts)
+				fprintf(out, ", \"allocated\": %" PRIu64 ", \"total\": %" PRIu64
+					", \"slabs\": %" PRIu64 ", \"free\": %" PRIu64, c->allocated, c->total,
+					c->slabs, c->free);
+			else
+				fputs(", \"allocated\": null, \"total\": null, \"slabs\": null, \"free\": null",
+				      out);
+			kt_json_key(out, "error");
+			kt_json_string(out, c->error);
+			putc('}', out);
+		}
+		fputs("\n]}\n", out);
+		return;
+	}
+	fputs("CACHE             OBJSIZE  ALLOCATED     TOTAL  SLABS  SSIZE  NAME\n", out);
+	for (size_t i = 0; i < s->n; i++) {
+		const struct kt_slab_cache *c = &s->caches[i];
+		if (c->has_counts)
+			fprintf(out, "%016" PRIx64 " %8" PRIu64 " %10" PRIu64 " %9" PRIu64 " %6" PRIu64
+				" %5" PRIu64 "k  %s\n", c->address, c->object_size, c->allocated, c->total,
+				c->slabs, c->slab_size / 1024, c->name);
+		else
+			fprintf(out, "%016" PRIx64 " %8" PRIu64 " %10s %9s %6s %5" PRIu64 "k  %s\n",
+				c->address, c->object_size, "?", "?", "?", c->slab_size / 1024, c->name);
+	}
+	for (size_t i = 0; i < s->n; i++)
+		if (s->caches[i].error)
+			fprintf(out, "%s: %s\n", s->caches[i].name, s->caches[i].error);
+}
