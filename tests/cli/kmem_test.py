@@ -19,6 +19,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 from tap import Tap, ktriage, scenario_dir  # noqa: E402
 from render_test import validate  # noqa: E402
 
+CACHES = ("task_struct", "vmap_area", "mm_struct", "kmalloc-64", "dentry")
 ORACLE = os.path.join(os.path.dirname(__file__), "..", "oracle", "drgn_kmem.py")
 SCHEMA = json.load(open(os.path.join(os.path.dirname(__file__), "..", "..", "docs", "json-schema.json")))
 MARK = "987654321987"
@@ -34,11 +35,18 @@ def doc_of(tap, label, kind, dump, *args):
     return d
 
 
-def crash_outputs(d, dump, commands):
+def crash_start(d, dump, commands):
+    """crash running the commands, started early: it reads the dump while the rest runs."""
     script = "".join(f"{c}\np {MARK}\n" for c in commands) + "quit\n"
-    r = subprocess.run(["crash", "-s", os.path.join(d, "vmlinux"), dump], input=script,
-                       capture_output=True, text=True, timeout=600)
-    parts = re.split(r"^\$\d+ = " + MARK + r"\n", r.stdout, flags=re.M)
+    p = subprocess.Popen(["crash", "-s", os.path.join(d, "vmlinux"), dump], stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return p, script
+
+
+def crash_outputs(dump, started):
+    p, script = started
+    out, _ = p.communicate(script, timeout=600)
+    parts = re.split(r"^\$\d+ = " + MARK + r"\n", out, flags=re.M)
     if len(parts) == 1:
         print(f"# crash ran none of its commands on {dump}: no comparison with crash there")
         return []
@@ -57,17 +65,19 @@ def main():
     if not d:
         tap.done()
     dump = os.path.join(d, "vmcore.kdump")
+    m1 = ktriage(dump, "sym", "ktest_m1").stdout.split()[0]
+    crash = crash_start(d, dump, ["kmem -i", f"kmem {m1}", "kmem -s"])
     ps = json.loads(ktriage("--json", dump, "ps").stdout)
     tasks = ps["tasks"] if isinstance(ps, dict) and "tasks" in ps else ps
     tasks = [t for t in tasks if not (t["pid"] == 0)]
     dl = [t for t in tasks if t["comm"] in ("ktest_dlA", "ktest_dlB")]
     tap.eq(len(dl), 2, f"{name}: the two deadlocked kthreads are listed")
-    m1 = ktriage(dump, "sym", "ktest_m1").stdout.split()[0]
     m2 = ktriage(dump, "sym", "ktest_m2").stdout.split()[0]
     addrs = [t["task"] for t in tasks]
     values = [m2, dl[0]["task"][2:] if dl else "0"]
     o = subprocess.run(["/usr/bin/python3", ORACLE, dump, os.path.join(d, "vmlinux"),
-                        ",".join(a[2:] if a.startswith("0x") else a for a in addrs), ",".join(values)],
+                        ",".join(a[2:] if a.startswith("0x") else a for a in addrs), ",".join(values),
+                        ",".join(CACHES)],
                        capture_output=True, text=True, timeout=600)
     if not tap.ok(o.returncode == 0, f"{name}: drgn reads the counters, slabs and stacks", o.stderr[-2000:]):
         tap.done()
@@ -136,8 +146,28 @@ def main():
             tap.eq(got, wanted, f"{name}: search -s/-e over {t['comm']}'s stack finds drgn's {len(wanted)} words")
             counts["range hits against drgn"] += len(wanted)
 
-    # crash: kmem -i whole but SLAB, and kmem of the module's mutex.
-    out = crash_outputs(d, dump, ["kmem -i", f"kmem {m1}"])
+    # kmem -s: the nodes' counters and the objects drgn finds allocated; every task_struct but the
+    # init task's is an object of its cache.
+    slabs = doc_of(tap, name, "kmem -s", dump, "kmem", "-s")
+    if slabs:
+        mine = {c["name"]: c for c in slabs["caches"]}
+        for cname, w in want["caches"].items():
+            c = mine.get(cname)
+            tap.eq(c and (c["total"], c["slabs"]), (w["total"], w["slabs"]),
+                   f"{name}: kmem -s {cname}: TOTAL and SLABS are the nodes' total_objects and nr_slabs")
+            counts["slab caches against drgn"] += 1
+            if w["allocated"] is not None:
+                tap.eq(c and c["allocated"], w["allocated"], f"{name}: kmem -s {cname}: ALLOCATED is drgn's count")
+                counts["slab caches against drgn"] += 1
+        ts = mine.get("task_struct")
+        tap.ok(ts and ts["allocated"] >= len(tasks) - 1 and ts["allocated"] <= ts["total"],
+               f"{name}: kmem -s: task_struct's ALLOCATED ({ts and ts['allocated']}) holds the {len(tasks) - 1} "
+               f"tasks off the init task's static one")
+        one = doc_of(tap, name, "kmem -s", dump, "kmem", "-s", "task_struct")
+        tap.eq(one and one["caches"], [ts], f"{name}: kmem -s task_struct is its line of kmem -s")
+
+    # crash: kmem -i whole but SLAB, kmem -s whole, and kmem of the module's mutex.
+    out = crash_outputs(dump, crash)
     if out:
         mine = ktriage(dump, "kmem", "-i").stdout.splitlines()
         theirs = [line for line in out[0].splitlines() if line.strip() and not line.startswith("WARNING")]
@@ -152,10 +182,14 @@ def main():
             m = re.search(r"^ *" + head + r".*\n(.*)\n", mine, flags=re.M)
             tap.eq(m and m.group(1).split(), c and c.group(1).split(), f"{name}: kmem {m1}: crash's {head} line")
             counts["crash lines"] += 1
-    for what in ("counters against drgn", "slab objects against drgn", "stack addresses",
+        mine = [line for line in ktriage(dump, "kmem", "-s").stdout.splitlines() if line.strip()]
+        theirs = [line for line in out[2].splitlines() if line.strip() and not line.startswith("WARNING")]
+        tap.eq(mine, theirs, f"{name}: kmem -s is crash's ({len(theirs) - 1} caches)")
+        counts["crash lines"] += len(theirs)
+    for what in ("counters against drgn", "slab caches against drgn", "slab objects against drgn", "stack addresses",
                  "stack hits against drgn", "range hits against drgn", "crash lines"):
         print(f"# compared: {counts[what]} {what}")
-    tap.ok(all(counts[w] > 0 for w in ("counters against drgn", "slab objects against drgn", "stack addresses",
+    tap.ok(all(counts[w] > 0 for w in ("counters against drgn", "slab objects against drgn", "slab caches against drgn", "stack addresses",
                                        "stack hits against drgn")), f"compared: {dict(counts)}")
     tap.done()
 

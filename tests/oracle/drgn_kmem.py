@@ -10,7 +10,7 @@ import drgn
 from drgn.helpers.linux.pid import for_each_task
 from drgn.helpers.linux.percpu import percpu_counter_sum
 from drgn.helpers.linux.mm import compound_head, page_to_virt, virt_to_page
-from drgn.helpers.linux.slab import slab_object_info
+from drgn.helpers.linux.slab import find_slab_cache, slab_cache_for_each_allocated_object, slab_object_info
 
 prog = drgn.Program()
 prog.set_core_dump(sys.argv[1])
@@ -85,4 +85,23 @@ for t in for_each_task(prog):
 out["stack_hits"] = hits
 out["stacks"] = {str(t.pid.value_()): t.stack.value_() for t in for_each_task(prog)}
 out["thread_size"] = thread_size
+# The nodes' counters of a few caches, and their allocated objects as drgn walks the slabs
+# (None where drgn's helpers do not know the kernel's slab layout).
+caches = {}
+for name in sys.argv[5].split(",") if len(sys.argv) > 5 else []:
+    c = find_slab_cache(prog, name)
+    if c is None:
+        continue
+    total = slabs = 0
+    for n in range(prog["nr_node_ids"].value_()):
+        node = c.node[n]
+        if node:
+            total += node.total_objects.counter.value_()
+            slabs += node.nr_slabs.counter.value_()
+    try:
+        allocated = sum(1 for _ in slab_cache_for_each_allocated_object(c, "void"))
+    except Exception:
+        allocated = None
+    caches[name] = {"total": total, "slabs": slabs, "allocated": allocated}
+out["caches"] = caches
 print(json.dumps(out))
