@@ -13,8 +13,9 @@ enum { SEARCH_K_MAX_BYTES = 256 << 20 };
 
 const char cli_search_help[] =
 	"usage: search [-s START] [-e END | -l LENGTH] [-m MASK] [-k | -t] VALUE...\n"
-	"  -s START  the first address (hexadecimal or SYMBOL[+OFF]); with -e END (not included)\n"
-	"            or -l LENGTH (bytes)\n"
+	"  -s START  the first address (hexadecimal or SYMBOL[+OFF])\n"
+	"  -e END    the address after the last one searched\n"
+	"  -l LENGTH how many bytes from START (hexadecimal), instead of -e\n"
 	"  -t        every task's kernel stack (task->stack, THREAD_SIZE bytes), each hit under\n"
 	"            its task's line, as crash's search -t\n"
 	"  -k        kernel memory from the direct map's start (page_offset_base), or from START:\n"
@@ -31,6 +32,15 @@ static void on_sigint(int sig)
 {
 	(void)sig;
 	search_interrupted = 1;
+}
+
+/* Whether a probe succeeded; its error is dropped. */
+static bool probe_ok(struct kt_error *err)
+{
+	if (!err)
+		return true;
+	kt_error_destroy(err);
+	return false;
 }
 
 static bool parse_number(const char *s, uint64_t *ret)
@@ -105,7 +115,15 @@ int cmd_search(struct cli_context *ctx, int argc, char **argv)
 				free(values);
 				return 2;
 			}
-			o.end = o.start + SEARCH_K_MAX_BYTES;
+			// To the end of the direct map (max_pfn pages), at most SEARCH_K_MAX_BYTES:
+			// the search then says where it stopped.
+			uint64_t max_pfn = 0, at;
+			if (probe_ok(kt_program_parse_address(ctx->prog, "max_pfn", &at)) &&
+			    probe_ok(kt_program_read(ctx->prog, at, KT_KVADDR, &max_pfn, 8)) &&
+			    max_pfn && max_pfn < (1ULL << 40))
+				o.end = o.start + (max_pfn << 12);
+			else
+				o.end = o.start + SEARCH_K_MAX_BYTES;
 			o.max_bytes = SEARCH_K_MAX_BYTES;
 		}
 		if (err) {
