@@ -6,7 +6,9 @@ counter right: crash 8.0.2 misreads SLAB from vm_node_stat on these kernels); ev
 task_struct placed in its slab cache and object as drgn's slab_object_info() places it; a
 module's mutex named as its symbol with the module's vmap_area and caller (and crash's VMAP_AREA
 and PAGE lines); a stack address given to its task; `search -t` and `search -s/-e` hits equal to a
-scan of every task's stack by drgn. The JSON documents validate against docs/json-schema.json."""
+scan of every task's stack by drgn, `search -k` bounded and Ctrl-C stopping a long search;
+`kmem -s` against crash line by line and against drgn's node counters and allocated objects. The
+JSON documents validate against docs/json-schema.json."""
 import json
 import os
 import re
@@ -145,6 +147,24 @@ def main():
             wanted = sorted((x[0], x[1]) for x in want["stack_hits"] if x[2] == t["pid"])
             tap.eq(got, wanted, f"{name}: search -s/-e over {t['comm']}'s stack finds drgn's {len(wanted)} words")
             counts["range hits against drgn"] += len(wanted)
+
+    # search -k: bounded, and every hit is the value under the mask; Ctrl-C stops a long search.
+    s = doc_of(tap, name, "search", dump, "search", "-k", "-m", "fff", m2)
+    if s:
+        tap.ok(s["hits"] and all(h(x["value"]) & ~0xfff == h(m2) & ~0xfff for x in s["hits"]) and
+               s["bytes_read"] + s["bytes_unreadable"] <= 256 << 20,
+               f"{name}: search -k -m fff finds {len(s['hits'])} words equal to {m2} but the low 12 bits, "
+               f"within 256 MiB", s["stopped"])
+    p = subprocess.Popen([os.environ.get("KTRIAGE", "ktriage"), dump, "search", "-s", "ffff800000000000",
+                          "-e", "ffffffffff000000", "deadbeef"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True)
+    import signal
+    import time
+    time.sleep(2)
+    p.send_signal(signal.SIGINT)
+    out_, err_ = p.communicate(timeout=60)
+    tap.ok(p.returncode == 1 and "stopped (interrupted)" in out_,
+           f"{name}: Ctrl-C stops a search of the whole kernel half with what it found", (p.returncode, out_[-300:], err_))
 
     # kmem -s: the nodes' counters and the objects drgn finds allocated; every task_struct but the
     # init task's is an object of its cache.
