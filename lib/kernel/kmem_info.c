@@ -193,6 +193,14 @@ static struct kt_error *shared_pages(struct kt_program *prog, struct kt_kmem_inf
 			free(buf);
 			return kt_error_prefix(err, "node %u", node);
 		}
+		// A node beyond the last page frame is not the kernel's but damage: the walk would
+		// not end.
+		if (m.max_pfn && (start > m.max_pfn || spanned > m.max_pfn - start + (1ULL << 18))) {
+			free(buf);
+			return kt_error_create(KT_ERROR_BAD_DATA, "node %u spans pfn %llu + %llu pages, "
+					       "past max_pfn %llu", node, (unsigned long long)start,
+					       (unsigned long long)spanned, (unsigned long long)m.max_pfn);
+		}
 		uint64_t per_chunk = MEMMAP_CHUNK / m.page_size;
 		for (uint64_t pfn = start; pfn < start + spanned;) {
 			uint64_t n = per_chunk;

@@ -24,7 +24,7 @@
 #include "ktriage.h"
 
 /* Slabs on one list, or links of one freelist, beyond which the list is damage. */
-enum { SLAB_LIST_MAX = 1 << 20, FREELIST_MAX = 1 << 16 };
+enum { SLAB_LIST_MAX = 1 << 20, FREELIST_MAX = 1 << 16, CPU_PARTIAL_MAX = 1 << 12 };
 
 struct slab_walk {
 	struct kt_program *prog;
@@ -161,7 +161,8 @@ static void cache_counts(struct slab_walk *w, const struct kt_object *cache, str
 				free += f;
 			if (slab)
 				free += freelist_count(w, c, freelist, offset, random);
-			for (unsigned int i = 0; partial && i < SLAB_LIST_MAX; i++) {
+			// A CPU keeps a few partial slabs (cpu_partial_slabs), linked by ->next.
+			for (unsigned int i = 0; partial && i < CPU_PARTIAL_MAX; i++) {
 				struct kt_object so;
 				if (slab_free(w, partial, &f))
 					free += f;
