@@ -12,8 +12,10 @@ JSON documents validate against docs/json-schema.json."""
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
+import time
 from collections import Counter
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
@@ -158,9 +160,17 @@ def main():
     p = subprocess.Popen([os.environ.get("KTRIAGE", "ktriage"), dump, "search", "-s", "ffff800000000000",
                           "-e", "ffffffffff000000", "deadbeef"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                          text=True)
-    import signal
-    import time
-    time.sleep(2)
+    # Interrupt once the search catches SIGINT (SigCgt bit 1), not while the dump is being opened.
+    for _ in range(600):
+        try:
+            with open(f"/proc/{p.pid}/status") as f:
+                cgt = int(re.search(r"^SigCgt:\s*([0-9a-f]+)", f.read(), re.M).group(1), 16)
+        except (OSError, AttributeError):
+            cgt = 0
+        if cgt & (1 << (signal.SIGINT - 1)) or p.poll() is not None:
+            break
+        time.sleep(0.1)
+    time.sleep(0.5)
     p.send_signal(signal.SIGINT)
     out_, err_ = p.communicate(timeout=60)
     tap.ok(p.returncode == 1 and "stopped (interrupted)" in out_,
