@@ -37,6 +37,8 @@ const struct cli_command cli_commands[] = {
 	{"vmx", "vmx [VCPU]", "VMX state of each vCPU: loaded VMCS, revision id, VMX-abort indicator, MSR lists checked against the SDM; per-CPU VMCS state", cmd_vmx, cli_vmx_help},
 	{"svm", "svm [VCPU]", "SVM state of each vCPU: the VMCB in use, exit code by name, exit information, key saved registers", cmd_svm, cli_svm_help},
 	{"findings", "findings", "conclusions drawn across layers (a VMX abort on a CPU that ignored the crash NMI), with evidence and commands", cmd_findings, cli_findings_help},
+	{"kmem", "kmem -i | kmem -s [CACHE] | kmem ADDR...", "the memory summary (-i) as crash's kmem -i; slab caches (-s) as kmem -s; what an address is: symbol, per-CPU area, slab cache and object, task, vmap_area, struct page", cmd_kmem, cli_kmem_help},
+	{"search", "search [-s START] [-e END|-l LEN] [-m MASK] [-k|-t] VALUE...", "64-bit values in kernel memory: a range, the direct map (-k, bounded) or every task's stack (-t), as crash's search", cmd_search, cli_search_help},
 };
 
 const size_t cli_n_commands = sizeof(cli_commands) / sizeof(cli_commands[0]);

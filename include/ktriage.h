@@ -2234,6 +2234,131 @@ KT_PUBLIC void kt_store_signatures_render(FILE *out, enum kt_format format,
 KT_PUBLIC void kt_store_dumps_render(FILE *out, enum kt_format format,
 				     const struct kt_store_dump *rows, size_t n);
 
+/* kmem -i: the memory summary as crash's, in pages of page_size bytes (mm/show_mem.c,
+ * fs/proc/meminfo.c: the kernel's own counters). */
+struct kt_kmem_info {
+	uint64_t page_size;
+	uint64_t total;          /* _totalram_pages (totalram_pages before 5.0) */
+	uint64_t free;           /* vm_zone_stat[NR_FREE_PAGES] (vm_stat before 4.8) */
+	uint64_t used;           /* total - free */
+	uint64_t shared;         /* pages of every node's mem_map not PG_reserved whose _refcount
+				  * is above 1 (crash's count, not the kernel's NR_SHMEM) */
+	uint64_t pages_walked;   /* struct pages read for shared */
+	uint64_t pages_unreadable; /* struct pages that could not be read (left out of shared) */
+	uint64_t buffers;        /* nr_blockdev_pages(): the page cache of blockdev_superblock's
+				  * inodes */
+	uint64_t cached;         /* NR_FILE_PAGES - swap cache - buffers */
+	uint64_t slab;           /* NR_SLAB_RECLAIMABLE(_B) + NR_SLAB_UNRECLAIMABLE(_B) */
+	bool has_huge;           /* hstates[] exists (CONFIG_HUGETLBFS) */
+	uint64_t huge_total, huge_free;  /* hstates' nr_huge_pages, free_huge_pages << order */
+	bool has_swap;
+	uint64_t swap_total;     /* total_swap_pages */
+	uint64_t swap_used;      /* total_swap_pages - nr_swap_pages */
+	bool has_commit;         /* sysctl_overcommit_memory exists */
+	uint64_t commit_limit;   /* (total - huge_total) * sysctl_overcommit_ratio / 100 (or
+				  * sysctl_overcommit_kbytes) + swap_total */
+	int64_t committed;       /* vm_committed_as.count (not summed over the CPUs, as crash) */
+	int64_t committed_sum;   /* the same with every CPU's pending delta added */
+};
+KT_PUBLIC struct kt_error *kt_kmem_info_read(struct kt_program *prog, struct kt_kmem_info *ret);
+KT_PUBLIC void kt_kmem_info_render(FILE *out, enum kt_format format, const struct kt_kmem_info *info);
+
+/* kmem ADDR: what a kernel address is, as crash's kmem ADDR says it. */
+struct kt_kmem_address {
+	uint64_t address;
+	const char *symbol;      /* the kernel or module symbol containing it, or NULL */
+	uint64_t symbol_offset;
+	const char *module;      /* NULL for the kernel */
+	bool percpu;             /* inside a CPU's per-CPU area */
+	unsigned int percpu_cpu;
+	uint64_t percpu_offset;  /* from that CPU's __per_cpu_offset */
+	bool vmalloc;            /* inside a vmap_area (vmalloc, module, stack, ioremap) */
+	uint64_t vmap_area, vm_struct, vm_start, vm_end;  /* va_start..va_end */
+	uint64_t vm_caller;      /* vm_struct->caller: who allocated it */
+	const char *vm_caller_symbol;
+	uint64_t vm_caller_offset;
+	bool slab;               /* inside a slab object */
+	uint64_t slab_cache;     /* struct kmem_cache * */
+	char cache_name[64];
+	uint64_t slab_page;      /* the struct slab (6.x) or head struct page of its slab */
+	uint64_t slab_memory;    /* the slab's first byte */
+	uint64_t object;         /* the object's first byte */
+	uint64_t object_size;    /* kmem_cache.object_size */
+	uint64_t object_stride;  /* kmem_cache.size */
+	bool has_task;           /* a task's task_struct (a slab object) or kernel stack */
+	bool task_stack;         /* the task's stack (else its task_struct) */
+	struct kt_task task;
+	bool page;               /* the struct page of the memory (direct map, kernel image,
+				  * vmalloc pages) */
+	uint64_t page_address;   /* struct page * */
+	uint64_t phys;           /* the page's physical address */
+	uint64_t page_mapping, page_index, page_flags;
+	int32_t page_count;      /* _refcount */
+	char page_flag_names[256]; /* flags below __NR_PAGEFLAGS by enum pageflags, no PG_ */
+	char *notes;             /* what could not be read, or NULL */
+};
+KT_PUBLIC struct kt_error *kt_kmem_address_read(struct kt_program *prog, uint64_t address,
+						struct kt_kmem_address *ret);
+KT_PUBLIC void kt_kmem_address_deinit(struct kt_kmem_address *a);
+KT_PUBLIC void kt_kmem_addresses_render(FILE *out, enum kt_format format,
+				       const struct kt_kmem_address *a, size_t n);
+
+/* kmem -s: the slab caches (slab_caches) as crash's kmem -s shows them, SLUB's counters. */
+struct kt_slab_cache {
+	uint64_t address;        /* struct kmem_cache * */
+	char name[64];
+	uint64_t object_size;    /* OBJSIZE: object_size */
+	uint64_t stride;         /* size: object and metadata */
+	uint32_t objects_per_slab; /* oo's objects */
+	uint64_t slab_size;      /* SSIZE: PAGE_SIZE << oo's order */
+	bool has_counts;         /* the nodes' nr_slabs and total_objects (CONFIG_SLUB_DEBUG) */
+	uint64_t total;          /* TOTAL: the nodes' total_objects */
+	uint64_t slabs;          /* SLABS: the nodes' nr_slabs */
+	uint64_t free;           /* free objects: partial slabs, each CPU's slab, freelist and
+				  * partial slabs */
+	uint64_t allocated;      /* ALLOCATED: total - free */
+	char *error;             /* why the counts are missing or partial, or NULL */
+};
+struct kt_slab_caches {
+	struct kt_slab_cache *caches;  /* slab_caches' order */
+	size_t n;
+};
+/* name: only that cache (NOT_FOUND if none), or NULL for all. */
+KT_PUBLIC struct kt_error *kt_slab_caches_read(struct kt_program *prog, const char *name,
+					       struct kt_slab_caches **ret);
+KT_PUBLIC void kt_slab_caches_destroy(struct kt_slab_caches *c);
+KT_PUBLIC void kt_slab_caches_render(FILE *out, enum kt_format format, const struct kt_slab_caches *c);
+
+/* search: 64-bit values in kernel memory, as crash's search. */
+struct kt_search_options {
+	uint64_t start, end;     /* [start, end) */
+	uint64_t mask;           /* bits ignored in the compare (-m) */
+	const uint64_t *values;
+	size_t n_values;
+	bool tasks;              /* -t: every task's kernel stack instead of start..end */
+	uint64_t max_bytes;      /* give up after reading this much (0: no limit) */
+	volatile const int *interrupted; /* stop when it becomes non-zero (may be NULL) */
+};
+struct kt_search_hit {
+	uint64_t address, value;
+	bool has_task;           /* -t: the task whose stack holds it */
+	struct kt_task task;
+};
+struct kt_search_result {
+	struct kt_search_hit *hits;
+	size_t n_hits;
+	uint64_t bytes_read, bytes_unreadable;  /* unreadable: pages not in the dump */
+	size_t n_tasks;          /* -t: stacks searched */
+	bool stopped;            /* interrupted or max_bytes reached */
+	char *stop_reason;
+};
+KT_PUBLIC struct kt_error *kt_search_memory(struct kt_program *prog,
+					    const struct kt_search_options *opts,
+					    struct kt_search_result **ret);
+KT_PUBLIC void kt_search_result_destroy(struct kt_search_result *r);
+KT_PUBLIC void kt_search_result_render(FILE *out, enum kt_format format,
+				       const struct kt_search_result *r);
+
 #ifdef __cplusplus
 }
 #endif

@@ -647,6 +647,22 @@ def check_runq(c, label, dump):
     c.same(f"{label}: runq -g", got, sorted(want), "runq -g task lines")
 
 
+def check_kmem(c, label, dump):
+    """kmem -i and kmem -s: the numbers of the text are the JSON document's."""
+    text, doc = c.run(f"{label}: kmem -i", "kmem -i", dump, "kmem", "-i")
+    if doc:
+        rows = dict((m.group(1), int(m.group(2))) for m in re.finditer(r"^ *([A-Z][A-Z ]+?) +(\d+) ", text, re.M))
+        want = {"TOTAL MEM": doc["total"], "FREE": doc["free"], "USED": doc["used"], "SHARED": doc["shared"],
+                "BUFFERS": doc["buffers"], "CACHED": doc["cached"], "SLAB": doc["slab"]}
+        c.same(f"{label}: kmem -i", sorted((k, rows.get(k)) for k in want), sorted(want.items()), "kmem -i rows")
+    text, doc = c.run(f"{label}: kmem -s", "kmem -s", dump, "kmem", "-s")
+    if doc:
+        got = [tuple(line.split()) for line in text.splitlines()[1:] if line.strip() and ": " not in line]
+        want = [(x["cache"][2:], str(x["object_size"]), str(x["allocated"]), str(x["total"]), str(x["slabs"]),
+                 f"{x['slab_size'] // 1024}k", x["name"]) for x in doc["caches"]]
+        c.same(f"{label}: kmem -s", got, want, "kmem -s caches")
+
+
 def check_codes_documented(tap, schema):
     """Every code the schema allows is listed in docs/json.md with a meaning, and the reverse."""
     with open(DOCS) as f:
@@ -710,6 +726,7 @@ def main():
         check_ps_times(c, label, dump)
         check_foreach_task(c, label, dump)
         check_sym_mod_lists(c, label, dump)
+        check_kmem(c, label, dump)
     for what, n in sorted(c.totals.items()):
         tap.ok(n > 0, f"text and JSON compared: {n} {what} over every dump")
     # The codes the lab's dumps exercise: the common ones must be among them.

@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: MIT
+/* kmem: crash's memory summary (-i) and what an address is (kmem ADDR...). */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+
+const char cli_kmem_help[] =
+	"usage: kmem -i | kmem -s [CACHE] | kmem ADDR|SYMBOL...\n"
+	"  -i        the memory summary as crash's kmem -i, in pages, sizes and percentages:\n"
+	"            TOTAL MEM (_totalram_pages), FREE (vm_zone_stat[NR_FREE_PAGES]), USED,\n"
+	"            SHARED (crash's count: mem_map pages not PG_reserved whose _refcount is above\n"
+	"            1), BUFFERS (the block devices' page cache), CACHED (NR_FILE_PAGES less the\n"
+	"            swap cache and BUFFERS), SLAB (NR_SLAB_RECLAIMABLE_B + _UNRECLAIMABLE_B), TOTAL\n"
+	"            HUGE and HUGE FREE (hstates[]), TOTAL SWAP, SWAP USED and FREE\n"
+	"            (total_swap_pages, nr_swap_pages), COMMIT LIMIT and COMMITTED\n"
+	"            (sysctl_overcommit_ratio or _kbytes, vm_committed_as.count)\n"
+	"  ADDR      what the address is: the kernel or module symbol containing it, the CPU whose\n"
+	"            per-CPU area holds it, the slab cache and object it is in (from its page's\n"
+	"            slab: struct slab's slab_cache on 5.17+, page->slab_cache before; SLUB's layout),\n"
+	"            the task whose task_struct or kernel stack it is in, the vmap_area holding it\n"
+	"            (vmalloc, module, stack) with its vm_struct and caller, and its struct page\n"
+	"            (physical address, mapping, index, count, flags)\n"
+	"  -s [CACHE] every slab cache of slab_caches (or the one named) as crash's kmem -s: CACHE\n"
+	"            (struct kmem_cache), OBJSIZE (object_size), ALLOCATED, TOTAL (the nodes'\n"
+	"            total_objects), SLABS (the nodes' nr_slabs), SSIZE (PAGE_SIZE << oo's order);\n"
+	"            ALLOCATED is TOTAL less the free objects of the nodes' partial slabs and of\n"
+	"            each CPU's slab, freelist and partial slabs (SLUB). A kernel without\n"
+	"            CONFIG_SLUB_DEBUG has no total_objects or nr_slabs: those columns are '?'.\n"
+	"            kmem -S (each object of a cache) is not implemented.\n"
+	"Whether a slab object is allocated or free is not read (the freelists are not walked).\n"
+	"examples: kmem -i;  kmem ffff8d9819a79840;  kmem ktest_m1;  ktriage --json DUMP kmem -i\n";
+
+int cmd_kmem(struct cli_context *ctx, int argc, char **argv)
+{
+	bool info = false, slabs = false;
+	int c;
+	optind = 0;
+	while ((c = getopt(argc, argv, "+isS")) != -1) {
+		if (c == 'S') {
+			fputs("kmem: -S (each object of a cache) is not implemented; kmem -s CACHE gives "
+			      "its counts\n", stderr);
+			return 2;
+		}
+		if (c != 'i' && c != 's') {
+			fputs(cli_kmem_help, stderr);
+			return 2;
+		}
+		info |= c == 'i';
+		slabs |= c == 's';
+	}
+	struct kt_error *err;
+	if (slabs && !info && argc - optind <= 1) {
+		struct kt_slab_caches *s;
+		if ((err = kt_slab_caches_read(ctx->prog, optind < argc ? argv[optind] : NULL, &s)))
+			return cli_report_error(err);
+		kt_slab_caches_render(stdout, cli_format(ctx), s);
+		kt_slab_caches_destroy(s);
+		return 0;
+	}
+	if (slabs || info == (optind != argc)) {
+		fputs(cli_kmem_help, stderr);
+		return 2;
+	}
+	if (info) {
+		struct kt_kmem_info m;
+		if ((err = kt_kmem_info_read(ctx->prog, &m)))
+			return cli_report_error(err);
+		kt_kmem_info_render(stdout, cli_format(ctx), &m);
+		return 0;
+	}
+	size_t n = (size_t)(argc - optind);
+	struct kt_kmem_address *a = calloc(n, sizeof(*a));
+	if (!a)
+		return fputs("kmem: out of memory\n", stderr), 1;
+	int status = 0;
+	size_t done = 0;
+	for (int i = optind; i < argc; i++) {
+		uint64_t addr;
+		if ((err = kt_program_parse_address(ctx->prog, argv[i], &addr)) ||
+		    (err = kt_kmem_address_read(ctx->prog, addr, &a[done]))) {
+			status = cli_report_error(err);
+			continue;
+		}
+		done++;
+	}
+	if (done)
+		kt_kmem_addresses_render(stdout, cli_format(ctx), a, done);
+	for (size_t i = 0; i < done; i++)
+		kt_kmem_address_deinit(&a[i]);
+	free(a);
+	return status;
+}
