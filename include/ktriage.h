@@ -2231,6 +2231,47 @@ KT_PUBLIC void kt_store_signatures_render(FILE *out, enum kt_format format,
 KT_PUBLIC void kt_store_dumps_render(FILE *out, enum kt_format format,
 				     const struct kt_store_dump *rows, size_t n);
 
+/*
+ * files, mount: a task's root, cwd and open files, and a mount namespace's mounts, as crash's
+ * files and mount show them. Paths are built as the kernel's d_path() builds them: up the
+ * dentry's d_parent chain to its mount's root, then on from the mountpoint in the parent mount.
+ */
+struct kt_open_file {
+	unsigned int fd;
+	uint64_t file;           /* struct file */
+	uint64_t dentry;         /* file->f_path.dentry */
+	uint64_t vfsmount;       /* file->f_path.mnt */
+	uint64_t inode;          /* dentry->d_inode */
+	uint32_t mode;           /* inode->i_mode; has_mode false if unreadable */
+	bool has_mode;
+	char *path;              /* from the global root, or NULL (path_error says why) */
+	char *path_error;
+};
+
+struct kt_files {
+	struct kt_task task;
+	uint64_t fs;             /* task->fs (struct fs_struct), 0 for none */
+	char *root, *cwd;        /* fs->root, fs->pwd as paths; NULL: none or unreadable */
+	uint64_t files_struct;   /* task->files, 0 for none (an exiting task) */
+	uint64_t fdt;            /* files->fdt (struct fdtable) */
+	unsigned int max_fds;    /* fdt->max_fds: the slots looked at */
+	struct kt_open_file *files;  /* the non-NULL fdt->fd[] slots, by fd */
+	size_t n_files;
+	char *error;             /* why the walk of the descriptors stopped, or NULL */
+	enum kt_error_code error_code;
+};
+
+/* task: as kt_task_for_each gives it. A damaged descriptor table keeps the files before the
+ * damage and names it in error; only a kernel without the types fails the call. */
+KT_PUBLIC struct kt_error *kt_files_read(struct kt_program *prog, const struct kt_task *task,
+					 struct kt_files **ret);
+KT_PUBLIC void kt_files_destroy(struct kt_files *files);
+/* crash's files: the task header, ROOT/CWD, then FD FILE DENTRY INODE TYPE PATH rows; JSON
+ * {"files": {...}}. */
+KT_PUBLIC void kt_files_render(FILE *out, enum kt_format format, const struct kt_files *files);
+/* crash's TYPE column for an inode's i_mode: REG, DIR, CHR, BLK, LNK, FIFO, SOCK, UNKN. */
+KT_PUBLIC const char *kt_inode_type_name(uint32_t mode);
+
 #ifdef __cplusplus
 }
 #endif

@@ -671,6 +671,17 @@ def check_codes_documented(tap, schema):
     return allowed
 
 
+def check_weekly(c, label, dump):
+    """crash's files (and the commands beside it): text rows and JSON alike, the document valid."""
+    text, doc = c.run(f"{label}: files", "files", dump, "files")
+    if doc is not None:
+        row = re.compile(r"^ *(\d+) ([0-9a-f]{16}) ([0-9a-f]{16}) ([0-9a-f]{16}) (\S+) +(.*)$")
+        got = [m.groups() for m in map(row.match, text.splitlines()) if m]
+        want = [(str(f["fd"]), f["file"][2:], f["dentry"][2:], f["inode"][2:], f["type"], f["path"])
+                for f in doc["files"]]
+        c.same(f"{label}: files", got, want, "open files", may_be_empty=True)
+
+
 def main():
     tap = Tap()
     with open(SCHEMA_FILE) as f:
@@ -710,6 +721,7 @@ def main():
         check_ps_times(c, label, dump)
         check_foreach_task(c, label, dump)
         check_sym_mod_lists(c, label, dump)
+        check_weekly(c, label, dump)
     for what, n in sorted(c.totals.items()):
         tap.ok(n > 0, f"text and JSON compared: {n} {what} over every dump")
     # The codes the lab's dumps exercise: the common ones must be among them.
