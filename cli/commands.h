@@ -72,6 +72,8 @@ int cmd_alias(struct cli_context *ctx, int argc, char **argv);
 /* crash's files, mount, sig, vm, ... (cmd_NAME.c, each carrying its help). */
 extern const char cli_files_help[];
 int cmd_files(struct cli_context *ctx, int argc, char **argv);
+extern const char cli_mount_help[];
+int cmd_mount(struct cli_context *ctx, int argc, char **argv);
 /* The aliases' memory. */
 void cli_aliases_free(struct cli_context *ctx);
 /* If argv[0] is an alias (not one being expanded already), runs what it stands for with the

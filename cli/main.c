@@ -38,6 +38,7 @@ const struct cli_command cli_commands[] = {
 	{"svm", "svm [VCPU]", "SVM state of each vCPU: the VMCB in use, exit code by name, exit information, key saved registers", cmd_svm, cli_svm_help},
 	{"findings", "findings", "conclusions drawn across layers (a VMX abort on a CPU that ignored the crash NMI), with evidence and commands", cmd_findings, cli_findings_help},
 	{"files", "files [PID|TASK]", "a task's root, cwd and open files (fd, struct file, dentry, inode, type, path), as crash's files", cmd_files, cli_files_help},
+	{"mount", "mount [-n PID|TASK]", "the mounts of a mount namespace (pid 1's): struct mount, super block, type, device name, mount point, as crash's mount", cmd_mount, cli_mount_help},
 };
 
 const size_t cli_n_commands = sizeof(cli_commands) / sizeof(cli_commands[0]);

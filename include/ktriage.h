@@ -2272,6 +2272,35 @@ KT_PUBLIC void kt_files_render(FILE *out, enum kt_format format, const struct kt
 /* crash's TYPE column for an inode's i_mode: REG, DIR, CHR, BLK, LNK, FIFO, SOCK, UNKN. */
 KT_PUBLIC const char *kt_inode_type_name(uint32_t mode);
 
+/* mount: one mount of a namespace (struct mount; 6.8+ keep them in mnt_ns->mounts, an rbtree by
+ * mnt_id_unique, before that on the mnt_ns->list list, in the order they were mounted). */
+struct kt_mount {
+	uint64_t mount;          /* struct mount */
+	uint64_t super_block;    /* mnt.mnt_sb */
+	char type[64];           /* mnt_sb->s_type->name ("" if unreadable) */
+	char *devname;           /* mnt_devname, NULL if unreadable */
+	char *dirname;           /* where it is mounted, as d_path(&mnt->mnt, mnt_root) */
+	char *dirname_error;     /* why dirname is NULL */
+};
+
+struct kt_mounts {
+	struct kt_task task;     /* whose namespace: task->nsproxy->mnt_ns */
+	uint64_t mnt_ns;         /* struct mnt_namespace */
+	bool rbtree;             /* mnt_ns->mounts (6.8+), else mnt_ns->list */
+	struct kt_mount *mounts;
+	size_t n_mounts;
+	char *error;             /* why the walk stopped (the mounts before it are kept), or NULL */
+	enum kt_error_code error_code;
+};
+
+/* The mounts of task's mount namespace (a task as kt_task_for_each gives it). Cursor entries
+ * (no super block: what /proc/PID/mounts readers leave on the list in 5.8-6.7) are skipped. */
+KT_PUBLIC struct kt_error *kt_mounts_read(struct kt_program *prog, const struct kt_task *task,
+					  struct kt_mounts **ret);
+KT_PUBLIC void kt_mounts_destroy(struct kt_mounts *mounts);
+/* crash's mount: MOUNT SUPERBLK TYPE DEVNAME DIRNAME; JSON {"mounts": [...]}. */
+KT_PUBLIC void kt_mounts_render(FILE *out, enum kt_format format, const struct kt_mounts *mounts);
+
 #ifdef __cplusplus
 }
 #endif

@@ -680,6 +680,12 @@ def check_weekly(c, label, dump):
         want = [(str(f["fd"]), f["file"][2:], f["dentry"][2:], f["inode"][2:], f["type"], f["path"])
                 for f in doc["files"]]
         c.same(f"{label}: files", got, want, "open files", may_be_empty=True)
+    text, doc = c.run(f"{label}: mount", "mount", dump, "mount")
+    if doc is not None:
+        row = re.compile(r"^([0-9a-f]{16}) ([0-9a-f]{16}) (\S+) +(\S+) +(\S.*?) *$")
+        got = [m.groups() for m in map(row.match, text.splitlines()) if m]
+        want = [(m["mount"][2:], m["super_block"][2:], m["type"], m["devname"], m["dirname"]) for m in doc["mounts"]]
+        c.same(f"{label}: mount", got, want, "mounts")
 
 
 def main():
