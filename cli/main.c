@@ -39,6 +39,7 @@ const struct cli_command cli_commands[] = {
 	{"findings", "findings", "conclusions drawn across layers (a VMX abort on a CPU that ignored the crash NMI), with evidence and commands", cmd_findings, cli_findings_help},
 	{"files", "files [PID|TASK]", "a task's root, cwd and open files (fd, struct file, dentry, inode, type, path), as crash's files", cmd_files, cli_files_help},
 	{"mount", "mount [-n PID|TASK]", "the mounts of a mount namespace (pid 1's): struct mount, super block, type, device name, mount point, as crash's mount", cmd_mount, cli_mount_help},
+	{"sig", "sig [PID|TASK]", "a task's signal state: handlers (sa_handler, mask, flags per signal), pending, blocked, shared pending, as crash's sig", cmd_sig, cli_sig_help},
 };
 
 const size_t cli_n_commands = sizeof(cli_commands) / sizeof(cli_commands[0]);

@@ -2301,6 +2301,47 @@ KT_PUBLIC void kt_mounts_destroy(struct kt_mounts *mounts);
 /* crash's mount: MOUNT SUPERBLK TYPE DEVNAME DIRNAME; JSON {"mounts": [...]}. */
 KT_PUBLIC void kt_mounts_render(FILE *out, enum kt_format format, const struct kt_mounts *mounts);
 
+/* sig: a task's signal state, as crash's sig shows it: the handlers of its thread group
+ * (task->sighand->action[], signal N at [N - 1]), what is pending for the task and for the group
+ * (struct sigpending: the signal bitmap and the queued struct sigqueue), and what it blocks. */
+struct kt_sigaction {
+	uint64_t address;        /* the struct k_sigaction */
+	uint64_t handler;        /* sa.sa_handler: 0 SIG_DFL, 1 SIG_IGN, -1 SIG_ERR, else user code */
+	uint64_t mask;           /* sa.sa_mask.sig[0] */
+	uint64_t flags;          /* sa.sa_flags (SA_*) */
+};
+
+struct kt_sigqueued {
+	int signo;               /* info.si_signo */
+	uint64_t info;           /* &sigqueue->info */
+};
+
+struct kt_signals {
+	struct kt_task task;
+	uint64_t signal_struct;  /* task->signal */
+	int nr_threads;          /* signal->nr_threads */
+	uint64_t sighand;        /* task->sighand */
+	struct kt_sigaction *actions;  /* signal i + 1 at [i] (_NSIG of them: the array's length) */
+	size_t n_actions;
+	bool sigpending;         /* TIF_SIGPENDING in thread_info.flags */
+	uint64_t blocked;        /* task->blocked.sig[0] */
+	uint64_t private_signal; /* task->pending.signal.sig[0] */
+	struct kt_sigqueued *private_queue;  /* task->pending.list */
+	size_t n_private;
+	uint64_t shared_signal;  /* signal->shared_pending.signal.sig[0] */
+	struct kt_sigqueued *shared_queue;   /* signal->shared_pending.list */
+	size_t n_shared;
+	char *error;             /* what could not be read (what was read before it is kept) */
+	enum kt_error_code error_code;
+};
+
+KT_PUBLIC struct kt_error *kt_signals_read(struct kt_program *prog, const struct kt_task *task,
+					   struct kt_signals **ret);
+KT_PUBLIC void kt_signals_destroy(struct kt_signals *signals);
+/* crash's sig: SIGNAL_STRUCT, the handler table, SIGPENDING, BLOCKED, PRIVATE_PENDING and
+ * SHARED_PENDING; JSON one document. */
+KT_PUBLIC void kt_signals_render(FILE *out, enum kt_format format, const struct kt_signals *signals);
+
 #ifdef __cplusplus
 }
 #endif

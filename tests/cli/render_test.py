@@ -686,6 +686,13 @@ def check_weekly(c, label, dump):
         got = [m.groups() for m in map(row.match, text.splitlines()) if m]
         want = [(m["mount"][2:], m["super_block"][2:], m["type"], m["devname"], m["dirname"]) for m in doc["mounts"]]
         c.same(f"{label}: mount", got, want, "mounts")
+    text, doc = c.run(f"{label}: sig", "sig", dump, "sig")
+    if doc is not None:
+        row = re.compile(r"^ ?\[(\d+)\] ([0-9a-f]+) +\S+ ([0-9a-f]{16}) ([0-9a-f]+) ")
+        got = [(int(a), int(b, 16), int(m, 16), int(f, 16)) for a, b, m, f in
+               (r.groups() for r in map(row.match, text.splitlines()) if r)]
+        want = [(a["signal"], int(a["sigaction"], 16), int(a["mask"], 16), int(a["flags"], 16)) for a in doc["actions"]]
+        c.same(f"{label}: sig", got, want, "signal handlers")
 
 
 def main():
