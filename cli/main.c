@@ -40,6 +40,7 @@ const struct cli_command cli_commands[] = {
 	{"files", "files [PID|TASK]", "a task's root, cwd and open files (fd, struct file, dentry, inode, type, path), as crash's files", cmd_files, cli_files_help},
 	{"mount", "mount [-n PID|TASK]", "the mounts of a mount namespace (pid 1's): struct mount, super block, type, device name, mount point, as crash's mount", cmd_mount, cli_mount_help},
 	{"sig", "sig [PID|TASK]", "a task's signal state: handlers (sa_handler, mask, flags per signal), pending, blocked, shared pending, as crash's sig", cmd_sig, cli_sig_help},
+	{"net", "net", "the network devices of init_net: struct net_device, name, IPv4 addresses, as crash's net", cmd_net, cli_net_help},
 };
 
 const size_t cli_n_commands = sizeof(cli_commands) / sizeof(cli_commands[0]);

@@ -2342,6 +2342,30 @@ KT_PUBLIC void kt_signals_destroy(struct kt_signals *signals);
  * SHARED_PENDING; JSON one document. */
 KT_PUBLIC void kt_signals_render(FILE *out, enum kt_format format, const struct kt_signals *signals);
 
+/* net: the network devices of init_net (its dev_base_head list, linked by dev_list), as crash's
+ * net lists them: the struct net_device, its name and IPv4 addresses (ip_ptr->ifa_list). */
+struct kt_net_device {
+	uint64_t address;        /* struct net_device */
+	char name[32];           /* name (IFNAMSIZ is 16) */
+	uint32_t *ipv4;          /* each in_ifaddr's ifa_address, in network byte order */
+	size_t n_ipv4;
+	char *error;             /* why its addresses could not be read, or NULL */
+};
+
+struct kt_net_devices {
+	uint64_t net;            /* &init_net */
+	struct kt_net_device *devices;
+	size_t n_devices;
+	char *error;             /* why the walk stopped (the devices before it are kept), or NULL */
+	enum kt_error_code error_code;
+};
+
+KT_PUBLIC struct kt_error *kt_net_devices_read(struct kt_program *prog, struct kt_net_devices **ret);
+KT_PUBLIC void kt_net_devices_destroy(struct kt_net_devices *devices);
+/* crash's net: NET_DEVICE NAME IP ADDRESS(ES); JSON {"devices": [...]}. */
+KT_PUBLIC void kt_net_devices_render(FILE *out, enum kt_format format,
+				     const struct kt_net_devices *devices);
+
 #ifdef __cplusplus
 }
 #endif

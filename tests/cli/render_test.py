@@ -693,6 +693,13 @@ def check_weekly(c, label, dump):
                (r.groups() for r in map(row.match, text.splitlines()) if r)]
         want = [(a["signal"], int(a["sigaction"], 16), int(a["mask"], 16), int(a["flags"], 16)) for a in doc["actions"]]
         c.same(f"{label}: sig", got, want, "signal handlers")
+    text, doc = c.run(f"{label}: net", "net", dump, "net")
+    if doc is not None:
+        row = re.compile(r"^([0-9a-f]{16})  (\S+) *(.*)$")
+        got = [(a, n, [i for i in ips.split(", ") if i]) for a, n, ips in
+               (r.groups() for r in map(row.match, text.splitlines()) if r)]
+        want = [(x["net_device"][2:], x["name"], x["ipv4"]) for x in doc["devices"]]
+        c.same(f"{label}: net", got, want, "network devices")
 
 
 def main():
