@@ -78,6 +78,8 @@ extern const char cli_sig_help[];
 int cmd_sig(struct cli_context *ctx, int argc, char **argv);
 extern const char cli_net_help[];
 int cmd_net(struct cli_context *ctx, int argc, char **argv);
+extern const char cli_waitq_help[];
+int cmd_waitq(struct cli_context *ctx, int argc, char **argv);
 /* The aliases' memory. */
 void cli_aliases_free(struct cli_context *ctx);
 /* If argv[0] is an alias (not one being expanded already), runs what it stands for with the

@@ -41,6 +41,7 @@ const struct cli_command cli_commands[] = {
 	{"mount", "mount [-n PID|TASK]", "the mounts of a mount namespace (pid 1's): struct mount, super block, type, device name, mount point, as crash's mount", cmd_mount, cli_mount_help},
 	{"sig", "sig [PID|TASK]", "a task's signal state: handlers (sa_handler, mask, flags per signal), pending, blocked, shared pending, as crash's sig", cmd_sig, cli_sig_help},
 	{"net", "net", "the network devices of init_net: struct net_device, name, IPv4 addresses, as crash's net", cmd_net, cli_net_help},
+	{"waitq", "waitq SYMBOL|STRUCT.MEMBER ADDR|ADDR", "the tasks waiting on a wait queue (wait_queue_head or swait_queue_head), as crash's waitq", cmd_waitq, cli_waitq_help},
 };
 
 const size_t cli_n_commands = sizeof(cli_commands) / sizeof(cli_commands[0]);

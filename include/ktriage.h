@@ -2366,6 +2366,33 @@ KT_PUBLIC void kt_net_devices_destroy(struct kt_net_devices *devices);
 KT_PUBLIC void kt_net_devices_render(FILE *out, enum kt_format format,
 				     const struct kt_net_devices *devices);
 
+/* waitq: the entries of a wait queue (struct wait_queue_head: head, linked by struct
+ * wait_queue_entry.entry, the task in private; or struct swait_queue_head, as in struct
+ * completion since 4.19: task_list, linked by struct swait_queue.task_list, the task in task). */
+struct kt_waitq_entry {
+	uint64_t entry;          /* struct wait_queue_entry or struct swait_queue */
+	uint64_t private;        /* the task pointer it holds */
+	bool is_task;            /* private is a task the task walk lists */
+	struct kt_task task;
+};
+
+struct kt_waitq {
+	uint64_t head;           /* the queue head */
+	bool simple;             /* a struct swait_queue_head */
+	struct kt_waitq_entry *entries;
+	size_t n_entries;
+	char *error;             /* why the walk stopped (the entries before it are kept), or NULL */
+	enum kt_error_code error_code;
+};
+
+/* head: the queue head as an object (its type says which kind), or an address taken as a
+ * struct wait_queue_head when it is not a struct (a pointer or a number). */
+KT_PUBLIC struct kt_error *kt_waitq_read(const struct kt_object *head, struct kt_waitq **ret);
+KT_PUBLIC void kt_waitq_destroy(struct kt_waitq *waitq);
+/* crash's waitq: a task header per waiting task ("is empty" when none); JSON {"entries": [...]}. */
+KT_PUBLIC void kt_waitq_render(FILE *out, enum kt_format format, const char *name,
+			       const struct kt_waitq *waitq);
+
 #ifdef __cplusplus
 }
 #endif
