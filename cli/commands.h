@@ -72,6 +72,17 @@ int cmd_alias(struct cli_context *ctx, int argc, char **argv);
 int cmd_kmem(struct cli_context *ctx, int argc, char **argv);
 int cmd_search(struct cli_context *ctx, int argc, char **argv);
 extern const char cli_kmem_help[], cli_search_help[];
+/* crash's files, mount, sig, vm, ... (cmd_NAME.c, each carrying its help). */
+extern const char cli_files_help[];
+int cmd_files(struct cli_context *ctx, int argc, char **argv);
+extern const char cli_mount_help[];
+int cmd_mount(struct cli_context *ctx, int argc, char **argv);
+extern const char cli_sig_help[];
+int cmd_sig(struct cli_context *ctx, int argc, char **argv);
+extern const char cli_net_help[];
+int cmd_net(struct cli_context *ctx, int argc, char **argv);
+extern const char cli_waitq_help[];
+int cmd_waitq(struct cli_context *ctx, int argc, char **argv);
 /* The aliases' memory. */
 void cli_aliases_free(struct cli_context *ctx);
 /* If argv[0] is an alias (not one being expanded already), runs what it stands for with the

@@ -39,6 +39,11 @@ const struct cli_command cli_commands[] = {
 	{"findings", "findings", "conclusions drawn across layers (a VMX abort on a CPU that ignored the crash NMI), with evidence and commands", cmd_findings, cli_findings_help},
 	{"kmem", "kmem -i | kmem -s [CACHE] | kmem ADDR...", "the memory summary (-i) as crash's kmem -i; slab caches (-s) as kmem -s; what an address is: symbol, per-CPU area, slab cache and object, task, vmap_area, struct page", cmd_kmem, cli_kmem_help},
 	{"search", "search [-s START] [-e END|-l LEN] [-m MASK] [-k|-t] VALUE...", "64-bit values in kernel memory: a range, the direct map (-k, bounded) or every task's stack (-t), as crash's search", cmd_search, cli_search_help},
+	{"files", "files [PID|TASK]", "a task's root, cwd and open files (fd, struct file, dentry, inode, type, path), as crash's files", cmd_files, cli_files_help},
+	{"mount", "mount [-n PID|TASK]", "the mounts of a mount namespace (pid 1's): struct mount, super block, type, device name, mount point, as crash's mount", cmd_mount, cli_mount_help},
+	{"sig", "sig [PID|TASK]", "a task's signal state: handlers (sa_handler, mask, flags per signal), pending, blocked, shared pending, as crash's sig", cmd_sig, cli_sig_help},
+	{"net", "net", "the network devices of init_net: struct net_device, name, IPv4 addresses, as crash's net", cmd_net, cli_net_help},
+	{"waitq", "waitq SYMBOL|STRUCT.MEMBER ADDR|ADDR", "the tasks waiting on a wait queue (wait_queue_head or swait_queue_head), as crash's waitq", cmd_waitq, cli_waitq_help},
 };
 
 const size_t cli_n_commands = sizeof(cli_commands) / sizeof(cli_commands[0]);

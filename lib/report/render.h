@@ -49,4 +49,9 @@ void kt_memory_rows_json_members(FILE *out, const struct kt_memory_rows *rows);
 /* "function+0xOFF [module]" or "?". */
 void kt_symbol_text(FILE *out, const char *function, uint64_t offset, const char *module);
 
+/* crash's task header of files, sig, vm ("PID: N  TASK: ADDR  CPU: N  COMMAND: ...") and the
+ * task's members in JSON ({"pid": ..., "comm": ...}), from crash_task.c. */
+void kt_crash_task_header(FILE *out, const struct kt_task *t);
+void kt_crash_task_json(FILE *out, const struct kt_task *t);
+
 #endif

@@ -687,6 +687,37 @@ def check_codes_documented(tap, schema):
     return allowed
 
 
+def check_weekly(c, label, dump):
+    """crash's files (and the commands beside it): text rows and JSON alike, the document valid."""
+    text, doc = c.run(f"{label}: files", "files", dump, "files")
+    if doc is not None:
+        row = re.compile(r"^ *(\d+) ([0-9a-f]{16}) ([0-9a-f]{16}) ([0-9a-f]{16}) (\S+) +(.*)$")
+        got = [m.groups() for m in map(row.match, text.splitlines()) if m]
+        want = [(str(f["fd"]), f["file"][2:], f["dentry"][2:], f["inode"][2:], f["type"], f["path"])
+                for f in doc["files"]]
+        c.same(f"{label}: files", got, want, "open files", may_be_empty=True)
+    text, doc = c.run(f"{label}: mount", "mount", dump, "mount")
+    if doc is not None:
+        row = re.compile(r"^([0-9a-f]{16}) ([0-9a-f]{16}) (\S+) +(\S+) +(\S.*?) *$")
+        got = [m.groups() for m in map(row.match, text.splitlines()) if m]
+        want = [(m["mount"][2:], m["super_block"][2:], m["type"], m["devname"], m["dirname"]) for m in doc["mounts"]]
+        c.same(f"{label}: mount", got, want, "mounts")
+    text, doc = c.run(f"{label}: sig", "sig", dump, "sig")
+    if doc is not None:
+        row = re.compile(r"^ ?\[(\d+)\] ([0-9a-f]+) +\S+ ([0-9a-f]{16}) ([0-9a-f]+) ")
+        got = [(int(a), int(b, 16), int(m, 16), int(f, 16)) for a, b, m, f in
+               (r.groups() for r in map(row.match, text.splitlines()) if r)]
+        want = [(a["signal"], int(a["sigaction"], 16), int(a["mask"], 16), int(a["flags"], 16)) for a in doc["actions"]]
+        c.same(f"{label}: sig", got, want, "signal handlers")
+    text, doc = c.run(f"{label}: net", "net", dump, "net")
+    if doc is not None:
+        row = re.compile(r"^([0-9a-f]{16})  (\S+) *(.*)$")
+        got = [(a, n, [i for i in ips.split(", ") if i]) for a, n, ips in
+               (r.groups() for r in map(row.match, text.splitlines()) if r)]
+        want = [(x["net_device"][2:], x["name"], x["ipv4"]) for x in doc["devices"]]
+        c.same(f"{label}: net", got, want, "network devices")
+
+
 def main():
     tap = Tap()
     with open(SCHEMA_FILE) as f:
@@ -727,6 +758,7 @@ def main():
         check_foreach_task(c, label, dump)
         check_sym_mod_lists(c, label, dump)
         check_kmem(c, label, dump)
+        check_weekly(c, label, dump)
     for what, n in sorted(c.totals.items()):
         tap.ok(n > 0, f"text and JSON compared: {n} {what} over every dump")
     # The codes the lab's dumps exercise: the common ones must be among them.
