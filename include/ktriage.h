@@ -2373,7 +2373,10 @@ struct kt_open_file {
 	bool has_mode;
 	char *path;              /* from the global root, or NULL (path_error says why) */
 	char *path_error;
+};
+
 struct kt_files {
+	struct kt_task task;
 	uint64_t fs;             /* task->fs (struct fs_struct), 0 for none */
 	char *root, *cwd;        /* fs->root, fs->pwd as paths; NULL: none or unreadable */
 	uint64_t files_struct;   /* task->files, 0 for none (an exiting task) */
@@ -2383,6 +2386,8 @@ struct kt_files {
 	size_t n_files;
 	char *error;             /* why the walk of the descriptors stopped, or NULL */
 	enum kt_error_code error_code;
+};
+
 /* task: as kt_task_for_each gives it. A damaged descriptor table keeps the files before the
  * damage and names it in error; only a kernel without the types fails the call. */
 KT_PUBLIC struct kt_error *kt_files_read(struct kt_program *prog, const struct kt_task *task,
@@ -2393,6 +2398,7 @@ KT_PUBLIC void kt_files_destroy(struct kt_files *files);
 KT_PUBLIC void kt_files_render(FILE *out, enum kt_format format, const struct kt_files *files);
 /* crash's TYPE column for an inode's i_mode: REG, DIR, CHR, BLK, LNK, FIFO, SOCK, UNKN. */
 KT_PUBLIC const char *kt_inode_type_name(uint32_t mode);
+
 /* mount: one mount of a namespace (struct mount; 6.8+ keep them in mnt_ns->mounts, an rbtree by
  * mnt_id_unique, before that on the mnt_ns->list list, in the order they were mounted). */
 struct kt_mount {
@@ -2402,6 +2408,8 @@ struct kt_mount {
 	char *devname;           /* mnt_devname, NULL if unreadable */
 	char *dirname;           /* where it is mounted, as d_path(&mnt->mnt, mnt_root) */
 	char *dirname_error;     /* why dirname is NULL */
+};
+
 struct kt_mounts {
 	struct kt_task task;     /* whose namespace: task->nsproxy->mnt_ns */
 	uint64_t mnt_ns;         /* struct mnt_namespace */
@@ -2410,6 +2418,8 @@ struct kt_mounts {
 	size_t n_mounts;
 	char *error;             /* why the walk stopped (the mounts before it are kept), or NULL */
 	enum kt_error_code error_code;
+};
+
 /* The mounts of task's mount namespace (a task as kt_task_for_each gives it). Cursor entries
  * (no super block: what /proc/PID/mounts readers leave on the list in 5.8-6.7) are skipped. */
 KT_PUBLIC struct kt_error *kt_mounts_read(struct kt_program *prog, const struct kt_task *task,
@@ -2417,6 +2427,7 @@ KT_PUBLIC struct kt_error *kt_mounts_read(struct kt_program *prog, const struct 
 KT_PUBLIC void kt_mounts_destroy(struct kt_mounts *mounts);
 /* crash's mount: MOUNT SUPERBLK TYPE DEVNAME DIRNAME; JSON {"mounts": [...]}. */
 KT_PUBLIC void kt_mounts_render(FILE *out, enum kt_format format, const struct kt_mounts *mounts);
+
 /* sig: a task's signal state, as crash's sig shows it: the handlers of its thread group
  * (task->sighand->action[], signal N at [N - 1]), what is pending for the task and for the group
  * (struct sigpending: the signal bitmap and the queued struct sigqueue), and what it blocks. */
@@ -2425,10 +2436,15 @@ struct kt_sigaction {
 	uint64_t handler;        /* sa.sa_handler: 0 SIG_DFL, 1 SIG_IGN, -1 SIG_ERR, else user code */
 	uint64_t mask;           /* sa.sa_mask.sig[0] */
 	uint64_t flags;          /* sa.sa_flags (SA_*) */
+};
+
 struct kt_sigqueued {
 	int signo;               /* info.si_signo */
 	uint64_t info;           /* &sigqueue->info */
+};
+
 struct kt_signals {
+	struct kt_task task;
 	uint64_t signal_struct;  /* task->signal */
 	int nr_threads;          /* signal->nr_threads */
 	uint64_t sighand;        /* task->sighand */
@@ -2444,12 +2460,15 @@ struct kt_signals {
 	size_t n_shared;
 	char *error;             /* what could not be read (what was read before it is kept) */
 	enum kt_error_code error_code;
+};
+
 KT_PUBLIC struct kt_error *kt_signals_read(struct kt_program *prog, const struct kt_task *task,
 					   struct kt_signals **ret);
 KT_PUBLIC void kt_signals_destroy(struct kt_signals *signals);
 /* crash's sig: SIGNAL_STRUCT, the handler table, SIGPENDING, BLOCKED, PRIVATE_PENDING and
  * SHARED_PENDING; JSON one document. */
 KT_PUBLIC void kt_signals_render(FILE *out, enum kt_format format, const struct kt_signals *signals);
+
 /* net: the network devices of init_net (its dev_base_head list, linked by dev_list), as crash's
  * net lists them: the struct net_device, its name and IPv4 addresses (ip_ptr->ifa_list). */
 struct kt_net_device {
@@ -2458,17 +2477,22 @@ struct kt_net_device {
 	uint32_t *ipv4;          /* each in_ifaddr's ifa_address, in network byte order */
 	size_t n_ipv4;
 	char *error;             /* why its addresses could not be read, or NULL */
+};
+
 struct kt_net_devices {
 	uint64_t net;            /* &init_net */
 	struct kt_net_device *devices;
 	size_t n_devices;
 	char *error;             /* why the walk stopped (the devices before it are kept), or NULL */
 	enum kt_error_code error_code;
+};
+
 KT_PUBLIC struct kt_error *kt_net_devices_read(struct kt_program *prog, struct kt_net_devices **ret);
 KT_PUBLIC void kt_net_devices_destroy(struct kt_net_devices *devices);
 /* crash's net: NET_DEVICE NAME IP ADDRESS(ES); JSON {"devices": [...]}. */
 KT_PUBLIC void kt_net_devices_render(FILE *out, enum kt_format format,
 				     const struct kt_net_devices *devices);
+
 /* waitq: the entries of a wait queue (struct wait_queue_head: head, linked by struct
  * wait_queue_entry.entry, the task in private; or struct swait_queue_head, as in struct
  * completion since 4.19: task_list, linked by struct swait_queue.task_list, the task in task). */
@@ -2476,6 +2500,9 @@ struct kt_waitq_entry {
 	uint64_t entry;          /* struct wait_queue_entry or struct swait_queue */
 	uint64_t private;        /* the task pointer it holds */
 	bool is_task;            /* private is a task the task walk lists */
+	struct kt_task task;
+};
+
 struct kt_waitq {
 	uint64_t head;           /* the queue head */
 	bool simple;             /* a struct swait_queue_head */
@@ -2483,6 +2510,8 @@ struct kt_waitq {
 	size_t n_entries;
 	char *error;             /* why the walk stopped (the entries before it are kept), or NULL */
 	enum kt_error_code error_code;
+};
+
 /* head: the queue head as an object (its type says which kind), or an address taken as a
  * struct wait_queue_head when it is not a struct (a pointer or a number). */
 KT_PUBLIC struct kt_error *kt_waitq_read(const struct kt_object *head, struct kt_waitq **ret);
