@@ -79,13 +79,6 @@ for f in formats:
 vmlinux = os.path.join(dumps, 'panic/vmlinux')
 nm = subprocess.run(['nm', '-S', '-n', vmlinux], capture_output=True, text=True, check=True).stdout
 syms = [l.split() for l in nm.splitlines()]
-records = b''.join(struct.pack('<Q', int(s[0], 16)) + s[-2].encode()[:1] + s[-1].encode() + b'\0'
-                   for s in syms[:3000] if len(s) >= 3)
-save('kallsyms', records[:65536])
-records = b''.join(struct.pack('<Q', int(s[0], 16)) + s[-2].encode()[:1] + s[-1].encode() + b'\0'
-                   for s in syms if len(s) >= 3 and s[-1].startswith(('__per_cpu', '__pfx_sched', 'sched')))
-save('kallsyms', records)
-
 # Section contents by address from the section headers.
 with open(vmlinux, 'rb') as f:
     elf = f.read()
@@ -108,6 +101,24 @@ for fn in ('__schedule', 'schedule', 'panic', 'do_syscall_64', 'mutex_lock', 'qu
         addr, size = sized[fn]
         if text_addr <= addr < text_addr + text_size:
             save('x86_slice', elf[text_off + addr - text_addr:][:size])
+
+# The kernel's compressed kallsyms tables, cut to the harness's 4096 symbols at most.
+addrs = {x[-1]: int(x[0], 16) for x in syms if len(x) >= 3}
+def at(name, length):
+    a = addrs[name]
+    for _, addr, offset, size in sections:
+        if addr <= a < addr + size and offset:
+            return elf[offset + a - addr:][:length]
+    raise KeyError(name)
+if all(k in addrs for k in ('kallsyms_num_syms', 'kallsyms_relative_base', 'kallsyms_token_index',
+                            'kallsyms_token_table', 'kallsyms_offsets', 'kallsyms_names')):
+    total, = struct.unpack('<I', at('kallsyms_num_syms', 4))
+    index = at('kallsyms_token_index', 512)
+    table_len = min(max(struct.unpack('<256H', index)) + 64, 65535)
+    for n in (min(total, 4096), min(total, 300)):
+        save('kallsyms', struct.pack('<H', n - 1) + at('kallsyms_relative_base', 8) + index +
+             struct.pack('<H', table_len) + at('kallsyms_token_table', table_len) +
+             at('kallsyms_offsets', 4 * n) + at('kallsyms_names', 24 * n))
 
 btf = open(btf_path, 'rb').read()
 save('btf', struct.pack('<H', len(btf)) + btf)
