@@ -20,9 +20,8 @@ static const size_t CACHED_READ_MAX = 16 * KT_PAGE_SIZE;
 
 void kt_reader_init(struct kt_reader *reader, struct kt_dump *dump)
 {
-	reader->dump = dump;
-	reader->ctx = dump->ctx;
-	reader->pgtable = dump->pgtable;
+	// Every field: a reader on the stack starts as garbage (no pages shared with another thread).
+	*reader = (struct kt_reader){.dump = dump, .ctx = dump->ctx, .pgtable = dump->pgtable};
 	reader->pages = kt_page_cache_create(KT_READER_CACHE_PAGES);  // NULL: every read goes to libkdumpfile
 }
 
