@@ -149,9 +149,9 @@ enum { SYMBOL_TOKENS_MAX = 0x7f | 0xff << 7 };
 static struct kt_error *next_symbol(struct byte_stream *s, uint8_t *gather, const uint8_t **tokens,
 				    size_t *len)
 {
-	const uint8_t *p = s->data + s->pos;
 	size_t avail = s->len - s->pos;
-	if (avail >= 2) {
+	if (avail >= 2) {  // (data is NULL before the first page of a stream that had no bulk read)
+		const uint8_t *p = s->data + s->pos;
 		size_t head = p[0] & 0x80 ? 2 : 1;
 		size_t n = head == 2 ? (p[0] & 0x7f) | (size_t)p[1] << 7 : p[0];
 		if (avail >= head + n) {
