@@ -61,14 +61,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct btf *btf = btf__new(data + 2, (uint32_t)base_len);
 	if (!btf)
 		return 0;
-	// The index against a scan, on the kernel's BTF alone.
+	// Lookups through the index against libbpf's scan, on the kernel's BTF alone.
 	struct kt_btf_names *index = kt_btf_names_create(btf, 1, NULL);
 	for (uint32_t id = 1; index && id < btf__type_cnt(btf) && id < 256; id++) {
 		const struct btf_type *t = btf__type_by_id(btf, id);
 		const char *name = t ? btf__name_by_offset(btf, t->name_off) : NULL;
 		if (!name || !*name)
 			continue;
-		int32_t indexed = kt_btf_names_find(index, name, btf_kind(t));
+		int32_t indexed = kt_btf_find_by_name_kind(btf, index, name, btf_kind(t));
 		int32_t scanned = btf__find_by_name_kind(btf, name, btf_kind(t));
 		if ((indexed < 0) != (scanned < 0) || (indexed >= 0 && indexed != scanned))
 			__builtin_trap();  // the index must answer as libbpf's scan
