@@ -15,6 +15,7 @@
 
 #include "commands.h"
 #include "complete.h"
+#include "words.h"
 
 enum { MAX_ARGS = 64, LINE_MAX_LEN = 4096 };
 
@@ -189,47 +190,6 @@ int cli_run_argv(struct cli_context *ctx, int argc, char **argv)
 	return status;
 }
 
-/* Splits one command (no ';') into words; quotes group words. Modifies line. */
-int cli_split_words(char *line, char **argv, int max)
-{
-	int argc = 0;
-	char *p = line;
-	while (*p && argc < max - 1) {
-		while (isspace((unsigned char)*p))
-			p++;
-		if (!*p)
-			break;
-		char quote = (*p == '\'' || *p == '"') ? *p++ : 0;
-		argv[argc++] = p;
-		while (*p && (quote ? *p != quote : !isspace((unsigned char)*p)))
-			p++;
-		if (*p)
-			*p++ = '\0';
-	}
-	argv[argc] = NULL;
-	return argc;
-}
-
-/*
- * The first unquoted '|' or '>' of a command, as crash reads its command lines: the part after
- * '|' goes to /bin/sh, after '>' or '>>' is a file. A '>' right after '-' is the member
- * operator of an expression (p ptr->member), not a redirection. NULL if there is none.
- */
-static char *redirection(char *cmd)
-{
-	char quote = 0;
-	for (char *p = cmd; *p; p++) {
-		if (quote) {
-			quote = *p == quote ? 0 : quote;
-		} else if (*p == '\'' || *p == '"') {
-			quote = *p;
-		} else if (*p == '|' || (*p == '>' && !(p > cmd && p[-1] == '-'))) {
-			return p;
-		}
-	}
-	return NULL;
-}
-
 /* Runs argv with stdout on fd (a pipe to the shell, or a file); restores stdout after. */
 static int run_to_fd(struct cli_context *ctx, int argc, char **argv, int fd)
 {
@@ -253,7 +213,7 @@ static int run_to_fd(struct cli_context *ctx, int argc, char **argv, int fd)
 static int run_command(struct cli_context *ctx, char *cmd)
 {
 	char *argv[MAX_ARGS];
-	char *redir = redirection(cmd);
+	char *redir = cli_redirection(cmd);
 	if (!redir) {
 		int argc = cli_split_words(cmd, argv, MAX_ARGS);
 		return cli_run_argv(ctx, argc, argv);

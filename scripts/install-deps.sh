@@ -8,7 +8,8 @@ build_deps=(build-essential meson ninja-build pkg-config
             libedit-dev libjson-c-dev libcmocka-dev
             libdeflate-dev   # inflating kdump-compressed pages (lib/dump/kdump_pages.c)
             libsqlite3-dev libpq-dev libssl-dev   # the results store, content hashes
-            python3-dev)   # the Python module (python/)
+            python3-dev   # the Python module (python/)
+            clang-14 libclang-rt-14-dev)   # the libFuzzer harnesses (fuzz/)
 lab_deps=(qemu-system-x86 busybox-static kexec-tools makedumpfile cpio
           linux-headers-amd64 kmod xz-utils zstd python3 binutils
           dwarves)   # pahole: BTF for the test modules

@@ -4,7 +4,7 @@
 # the damaged-dump driver runs beside the tested build), makes the
 # lab's real vmcores (cached) on three kernels, then runs every test driver on each kernel's
 # dumps: on Debian's 6.1 with both tested builds, on 5.10 and 6.12 with the -O2 build.
-# Each label line starts with the kernel it ran on. The last line is "N passed, N failed".
+# Each label line starts with the kernel it ran on (fuzz/regress, which reads no dump, runs once). The last line is "N passed, N failed".
 #
 #   tests/run.sh            everything
 #   tests/run.sh --no-lab   reuse whatever dumps the cache has (missing ones fail)
@@ -136,6 +136,10 @@ for k in "${kernels[@]}"; do
 	done
 	first=
 done
+# The fuzz harnesses, once, whatever the kernel: built with clang, every saved crasher replayed,
+# each harness fuzzed a few seconds (fuzz/regress).
+labels+=("fuzz/regress")
+add_job "${labels[-1]}" "${lab_dir[6.1]:-}" "$top/build/ktriage" env FUZZ_SECONDS=15 "$top/fuzz/regress"
 t0=$SECONDS
 for i in "${!job_list[@]}"; do printf '%s %s\n' "$i" "${job_list[$i]}"; done |
 	xargs -d '\n' -n 1 -P "$jobs" bash -c 'eval "run_job $1"' _

@@ -155,6 +155,12 @@ static struct kt_error *decode_function(struct kt_program *prog, uint64_t addr, 
 	size_t len;
 	if ((err = read_code(prog, start, end, &buf, &len)))
 		return kt_error_prefix(err, "code of %s", name);
+	return kt_function_code_decode(name, start, buf, len, ret);
+}
+
+struct kt_error *kt_function_code_decode(const char *name, uint64_t start, const uint8_t *buf,
+					 size_t len, struct kt_function_code *ret)
+{
 	struct kt_function_code code = {.start = start, .name = name};
 	code.insns = malloc((len + 1) * sizeof(*code.insns));
 	if (!code.insns)

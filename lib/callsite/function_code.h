@@ -33,6 +33,10 @@ struct kt_function_code {
 struct kt_error *kt_function_code_load(struct kt_program *prog, uint64_t addr,
 				       struct kt_function_code *ret);
 void kt_function_code_deinit(struct kt_function_code *code);
+/* Decodes the code bytes buf (len, at most KT_FUNCTION_CODE_MAX) of the function name that starts
+ * at start: what kt_function_code_load does once it has read them. */
+struct kt_error *kt_function_code_decode(const char *name, uint64_t start, const uint8_t *buf,
+					 size_t len, struct kt_function_code *ret);
 /* The program's cache of decoded functions (kt_program_destroy()). */
 struct kt_code_cache;
 void kt_code_cache_destroy(struct kt_code_cache *cache);

@@ -16,6 +16,10 @@
 
 /* Instructions a slice may walk: enough for a 6 KiB function with a few dozen joins. */
 enum { SLICE_STEP_BUDGET = 200000 };
+/* Values followed through each other (walk within walk): a real function's slices nest a few
+ * dozen deep; a cycle of single-path copies (mov %rax,%rbx; mov %rbx,%rax in a loop no entry
+ * reaches) would nest until the step budget, overflowing the stack first. */
+enum { SLICE_DEPTH_MAX = 256 };
 
 static struct kt_sx *node(struct kt_slice *s, enum kt_sx_kind kind, uint64_t at)
 {
@@ -307,7 +311,12 @@ static const struct kt_sx *walk(struct kt_slice *s, enum kt_x86_reg reg, size_t 
 		return constant(s, KT_SX_ADDRESS, (int64_t)at, at);
 	if (reg < KT_X86_RAX || reg > KT_X86_R15)
 		return unknown(s, at, "a register other than the general-purpose ones");
+	if (s->depth >= SLICE_DEPTH_MAX)
+		return unknown(s, at, "%%%s is copied through more than %d values", kt_x86_reg_name(reg),
+			       SLICE_DEPTH_MAX);
+	s->depth++;
 	const struct kt_sx *v = walk_back(s, reg, i, dirty);
+	s->depth--;
 	if (v && !(dirty & KT_X86_REG_BIT(reg)))
 		((struct kt_sx *)v)->call_regs |= KT_X86_REG_BIT(reg);  // nodes live in s->nodes
 	return v;
@@ -351,6 +360,7 @@ void kt_slice_init(struct kt_slice *s, struct kt_program *prog, const struct kt_
 	s->call = call;
 	s->n_nodes = 0;
 	s->steps = 0;
+	s->depth = 0;
 	s->n_open = 0;
 }
 

@@ -43,6 +43,7 @@ struct kt_slice {
 	struct kt_sx nodes[KT_SLICE_MAX_NODES];
 	size_t n_nodes;
 	unsigned int steps;      /* instructions walked, against a budget */
+	unsigned int depth;      /* values being followed, one inside another */
 	/* (register, instruction) joins being sliced now: a loop reaching one again adds nothing. */
 	struct { enum kt_x86_reg reg; uint32_t insn; } open[64];
 	size_t n_open;

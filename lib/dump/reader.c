@@ -21,9 +21,8 @@ static const size_t CACHED_READ_MAX = 16 * KT_PAGE_SIZE;
 
 void kt_reader_init(struct kt_reader *reader, struct kt_dump *dump)
 {
-	reader->dump = dump;
-	reader->ctx = dump->ctx;
-	reader->pgtable = dump->pgtable;
+	// Every field: a reader on the stack starts as garbage (no pages shared with another thread).
+	*reader = (struct kt_reader){.dump = dump, .ctx = dump->ctx, .pgtable = dump->pgtable};
 	reader->pages = kt_page_cache_create(KT_READER_CACHE_PAGES);  // NULL: every read goes to libkdumpfile
 }
 
@@ -290,6 +289,16 @@ static const uint8_t *cached_page(struct kt_reader *reader, kdump_addrspace_t sp
 	const uint8_t *page = kt_page_cache_find(reader->pages, space, page_addr);
 	if (page)
 		return page;
+	// A page of a truncated ELF dump that the file ends inside: only the bytes asked for are
+	// read (they were checked); libkdumpfile maps the file, and touching past its end faults.
+	const struct kt_truncation *t = &reader->dump->truncation;
+	if (t->n_missing && t->reads_zeros) {
+		struct kt_error *err = check_truncation(reader, space, page_addr, KT_PAGE_SIZE);
+		if (err) {
+			kt_error_destroy(err);
+			return NULL;
+		}
+	}
 	uint8_t *slot = kt_page_cache_claim(reader->pages, space, page_addr);
 	if (reader->shared && kt_shared_pages_get(reader->shared, space, page_addr, slot)) {
 		reader->shared_hits++;

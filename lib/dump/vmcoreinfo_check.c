@@ -24,9 +24,30 @@ static const char *line_value(const char *text, size_t len, const char *key, siz
 	return NULL;
 }
 
+/* The first line that starts with '.', or NULL; *line_len is its length. */
+static const char *dot_line(const char *text, size_t len, size_t *line_len)
+{
+	for (size_t pos = 0; pos < len;) {
+		const char *line = text + pos;
+		const char *nl = memchr(line, '\n', len - pos);
+		*line_len = nl ? (size_t)(nl - line) : len - pos;
+		if (line[0] == '.')
+			return line;
+		pos += *line_len + 1;
+	}
+	return NULL;
+}
+
 struct kt_error *kt_vmcoreinfo_check(const char *text, size_t len)
 {
-	size_t val_len;
+	size_t val_len, line_len;
+	// libkdumpfile 0.5.1 files each line under its key split at '.': a key that starts with
+	// one makes an attribute without a name, and setting it dereferences NULL.
+	const char *dot = dot_line(text, len, &line_len);
+	if (dot)
+		return kt_error_create(KT_ERROR_BAD_DATA,
+				       "VMCOREINFO is corrupt: a line starts with '.': %.*s",
+				       (int)(line_len < 32 ? line_len : 32), dot);
 	const char *val = line_value(text, len, "PAGESIZE", &val_len);
 	if (!val)
 		return NULL;

@@ -149,9 +149,9 @@ enum { SYMBOL_TOKENS_MAX = 0x7f | 0xff << 7 };
 static struct kt_error *next_symbol(struct byte_stream *s, uint8_t *gather, const uint8_t **tokens,
 				    size_t *len)
 {
-	const uint8_t *p = s->data + s->pos;
 	size_t avail = s->len - s->pos;
-	if (avail >= 2) {
+	if (avail >= 2) {  // (data is NULL before the first page of a stream that had no bulk read)
+		const uint8_t *p = s->data + s->pos;
 		size_t head = p[0] & 0x80 ? 2 : 1;
 		size_t n = head == 2 ? (p[0] & 0x7f) | (size_t)p[1] << 7 : p[0];
 		if (avail >= head + n) {
@@ -294,7 +294,7 @@ static size_t split_point(const uint8_t *bulk, size_t bulk_len, uint32_t n, uint
 
 static bool want_second_thread(const struct kt_dump *dump, uint32_t n)
 {
-	return dump->second_thread != KT_READ_AHEAD_NEVER && n >= SPLIT_SYMBOLS_MIN &&
+	return dump && dump->second_thread != KT_READ_AHEAD_NEVER && n >= SPLIT_SYMBOLS_MIN &&
 	       sysconf(_SC_NPROCESSORS_ONLN) >= 2;
 }
 
@@ -353,6 +353,85 @@ static struct kt_error *decode_all(struct kt_kallsyms *ks, struct decoder *d, ui
 	return err;
 }
 
+/* The token table ends at the last token's NUL: its length is the largest index. */
+static uint16_t token_table_len(const uint16_t index[256])
+{
+	uint16_t len = 0;
+	for (int i = 0; i < 256; i++)
+		if (index[i] > len)
+			len = index[i];
+	return len;
+}
+
+/* Each token's place and length once, so that expanding 94,000 names is a copy per token. table
+ * holds token_table_len(index) + 256 bytes, the last a NUL. */
+static void decoder_tokens(struct decoder *d, const uint16_t index[256], const char *table)
+{
+	for (int i = 0; i < 256; i++) {
+		d->tok_len[i] = (uint8_t)strnlen(table + index[i], 255);
+		d->tok_at[i] = table + index[i];
+		if (d->tok_len[i] > d->tok_max)
+			d->tok_max = d->tok_len[i];
+	}
+}
+
+/* A table for n symbols, their names not yet decoded; NULL without memory. */
+static struct kt_kallsyms *kallsyms_alloc(uint32_t n)
+{
+	struct kt_kallsyms *ks = calloc(1, sizeof(*ks));
+	if (ks)
+		ks->syms = malloc((size_t)n * sizeof(*ks->syms)), ks->names = malloc((size_t)n * 24);
+	if (ks && (!ks->syms || !ks->names)) {
+		kt_kallsyms_destroy(ks);
+		return NULL;
+	}
+	return ks;
+}
+
+/* Decodes the n symbols of stream into ks (from kallsyms_alloc) and indexes them. */
+static struct kt_error *decode_symbols(struct kt_kallsyms *ks, struct decoder *d, uint32_t n,
+				       const struct byte_stream *stream, bool whole_in_bulk,
+				       struct kt_dump *dump)
+{
+	_cleanup_free_ size_t *name_at = malloc((size_t)n * sizeof(size_t));
+	if (!name_at)
+		return &kt_enomem;
+	d->syms = ks->syms;
+	d->name_at = name_at;
+	struct kt_error *err = decode_all(ks, d, n, stream, whole_in_bulk, dump);
+	if (err)
+		return err;
+	ks->n = n;
+	for (uint32_t i = 0; i < n; i++)
+		ks->syms[i].name = ks->names + name_at[i];
+	return index_symbols(ks);
+}
+
+struct kt_error *kt_kallsyms_decode(const struct kt_kallsyms_tables *t, struct kt_kallsyms **ret)
+{
+	if (t->n == 0 || t->n > KALLSYMS_MAX_SYMS)
+		return kt_error_create(KT_ERROR_BAD_DATA, "kallsyms_num_syms is %u", t->n);
+	uint16_t table_len = token_table_len(t->token_index);
+	_cleanup_free_ char *table = calloc((size_t)table_len + 256, 1);
+	if (!table)
+		return &kt_enomem;
+	memcpy(table, t->token_table, t->token_table_len < (size_t)table_len + 255
+				      ? t->token_table_len : (size_t)table_len + 255);
+	struct decoder d = {.base = t->relative_base, .offsets = t->offsets};
+	decoder_tokens(&d, t->token_index, table);
+	struct kt_kallsyms *ks = kallsyms_alloc(t->n);
+	if (!ks)
+		return &kt_enomem;
+	struct byte_stream stream = {.data = t->names, .len = t->names_len};
+	struct kt_error *err = decode_symbols(ks, &d, t->n, &stream, true, NULL);
+	if (err) {
+		kt_kallsyms_destroy(ks);
+		return err;
+	}
+	*ret = ks;
+	return NULL;
+}
+
 struct kt_error *kt_kallsyms_load(struct kt_reader *reader, struct kt_kallsyms **ret)
 {
 	struct kt_dump *dump = reader->dump;
@@ -375,36 +454,24 @@ struct kt_error *kt_kallsyms_load(struct kt_reader *reader, struct kt_kallsyms *
 	if (n == 0 || n > KALLSYMS_MAX_SYMS)
 		return kt_error_create(KT_ERROR_BAD_DATA, "kallsyms_num_syms is %u", n);
 
-	// The token table ends at the last token's NUL; 256 tokens are a few KB.
-	uint16_t table_len = 0;
-	for (int i = 0; i < 256; i++)
-		if (index[i] > table_len)
-			table_len = index[i];
+	// 256 tokens are a few KB.
+	uint16_t table_len = token_table_len(index);
 	_cleanup_free_ char *table = malloc((size_t)table_len + 256);
 	if (!table)
 		return &kt_enomem;
 	if ((err = kt_read(reader, a_table, table, (size_t)table_len + 256)))
 		return kt_error_prefix(err, "kallsyms_token_table");
 	table[table_len + 255] = '\0';
-	// Each token's place and length once, so that expanding 94,000 names is a copy per token.
 	struct decoder d = {.base = base};
-	for (int i = 0; i < 256; i++) {
-		d.tok_len[i] = (uint8_t)strnlen(table + index[i], 255);
-		d.tok_at[i] = table + index[i];
-		if (d.tok_len[i] > d.tok_max)
-			d.tok_max = d.tok_len[i];
-	}
+	decoder_tokens(&d, index, table);
 
 	uint64_t names_max = (uint64_t)n * NAMES_BYTES_PER_SYMBOL_MAX;
 	size_t bulk_len = a_table > a_names ? (size_t)(a_table - a_names < names_max
 						       ? a_table - a_names : names_max) : 0;
 	_cleanup_free_ int32_t *offsets = malloc((size_t)n * sizeof(int32_t));
 	_cleanup_free_ uint8_t *bulk = bulk_len ? malloc(bulk_len) : NULL;
-	_cleanup_free_ size_t *name_at = malloc((size_t)n * sizeof(size_t));
-	struct kt_kallsyms *ks = calloc(1, sizeof(*ks));
-	if (ks)
-		ks->syms = malloc((size_t)n * sizeof(*ks->syms)), ks->names = malloc((size_t)n * 24);
-	if (!offsets || (bulk_len && !bulk) || !name_at || !ks || !ks->syms || !ks->names) {
+	struct kt_kallsyms *ks = kallsyms_alloc(n);
+	if (!offsets || (bulk_len && !bulk) || !ks) {
 		err = &kt_enomem;
 		goto fail;
 	}
@@ -430,14 +497,7 @@ struct kt_error *kt_kallsyms_load(struct kt_reader *reader, struct kt_kallsyms *
 	}
 	kt_error_destroy(bulk_err);
 	d.offsets = offsets;
-	d.syms = ks->syms;
-	d.name_at = name_at;
-	if ((err = decode_all(ks, &d, n, &stream, bulk_len && !bulk_err, dump)))
-		goto fail;
-	ks->n = n;
-	for (uint32_t i = 0; i < n; i++)
-		ks->syms[i].name = ks->names + name_at[i];
-	if ((err = index_symbols(ks)))
+	if ((err = decode_symbols(ks, &d, n, &stream, bulk_len && !bulk_err, dump)))
 		goto fail;
 	*ret = ks;
 	return NULL;

@@ -36,6 +36,19 @@ struct kt_kallsyms {
 struct kt_error *kt_kallsyms_finish(struct kt_kallsyms *ks);
 
 struct kt_error *kt_kallsyms_load(struct kt_reader *reader, struct kt_kallsyms **ret);
+/* The kernel's compressed tables (scripts/kallsyms), as kt_kallsyms_load finds them in the dump. */
+struct kt_kallsyms_tables {
+	uint32_t n;                  /* kallsyms_num_syms */
+	uint64_t relative_base;      /* kallsyms_relative_base */
+	const int32_t *offsets;      /* kallsyms_offsets: n of them */
+	const uint16_t *token_index; /* kallsyms_token_index: 256 */
+	const char *token_table;     /* kallsyms_token_table */
+	size_t token_table_len;
+	const uint8_t *names;        /* kallsyms_names */
+	size_t names_len;
+};
+/* Decodes tables held in memory, as kt_kallsyms_load decodes them once read. */
+struct kt_error *kt_kallsyms_decode(const struct kt_kallsyms_tables *t, struct kt_kallsyms **ret);
 void kt_kallsyms_destroy(struct kt_kallsyms *ks);
 
 size_t kt_kallsyms_count(const struct kt_kallsyms *ks);

@@ -661,12 +661,20 @@ struct kt_error *kt_types_size(struct kt_types *types, const char *name, uint64_
 	return NULL;
 }
 
-/* Finds member name in composite type id, descending into anonymous members. */
+/* Anonymous members searched for one name: a kernel struct nests a few dozen; BTF whose
+ * anonymous members name the same struct again and again would be searched exponentially often
+ * within the depth limit. */
+enum { FIND_MEMBER_VISITS_MAX = 4096 };
+
+/* Finds member name in composite type id, descending into anonymous members (*visits counts the
+ * types searched, against FIND_MEMBER_VISITS_MAX). */
 static bool find_member(const struct btf *btf, uint32_t id, const char *name, size_t name_len,
-			int depth, uint64_t *bit_off, uint32_t *member_type, uint32_t *bitfield)
+			int depth, unsigned int *visits, uint64_t *bit_off, uint32_t *member_type,
+			uint32_t *bitfield)
 {
 	const struct btf_type *t = btf__type_by_id(btf, id);
-	if (!t || depth > TYPE_DEPTH_MAX || (!btf_is_struct(t) && !btf_is_union(t)))
+	if (!t || depth > TYPE_DEPTH_MAX || ++*visits > FIND_MEMBER_VISITS_MAX ||
+	    (!btf_is_struct(t) && !btf_is_union(t)))
 		return false;
 	const struct btf_member *m = btf_members(t);
 	for (uint16_t i = 0; i < btf_vlen(t); i++, m++) {
@@ -683,8 +691,8 @@ static bool find_member(const struct btf *btf, uint32_t id, const char *name, si
 		}
 		int inner = btf__resolve_type(btf, m->type);
 		uint64_t sub = 0;
-		if (inner > 0 && find_member(btf, (uint32_t)inner, name, name_len, depth + 1, &sub,
-					     member_type, bitfield)) {
+		if (inner > 0 && find_member(btf, (uint32_t)inner, name, name_len, depth + 1, visits,
+					     &sub, member_type, bitfield)) {
 			*bit_off += off + sub;
 			return true;
 		}
@@ -745,7 +753,9 @@ static struct kt_error *member_uncached(struct kt_types *types, const char *name
 		if (!len)
 			return kt_error_create(KT_ERROR_INVALID_ARGUMENT, "bad member path '%s'", path);
 		int resolved = btf__resolve_type(btf, type);
-		if (resolved < 0 || !find_member(btf, (uint32_t)resolved, p, len, 0, &bits, &type, &bitfield))
+		unsigned int visits = 0;
+		if (resolved < 0 ||
+		    !find_member(btf, (uint32_t)resolved, p, len, 0, &visits, &bits, &type, &bitfield))
 			return kt_error_create(KT_ERROR_NOT_FOUND, "%s has no member '%.*s' (in '%s')", name,
 					       (int)len, p, path);
 		p += len;
