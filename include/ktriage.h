@@ -1141,6 +1141,40 @@ KT_PUBLIC struct kt_error *kt_backtrace_groups_add(struct kt_backtrace_groups *g
 KT_PUBLIC void kt_backtrace_groups_sort(struct kt_backtrace_groups *groups);
 KT_PUBLIC void kt_backtrace_groups_clear(struct kt_backtrace_groups *groups);
 
+/* list: a linked list's entries, as crash's `list` (lib/kernel/list_walk.c) */
+
+enum kt_list_start {
+	KT_LIST_START_ENTRY,     /* START is the first entry; each holds the next one's address at
+				  * offset (NULL or START ends the list) */
+	KT_LIST_START_HEAD,      /* -H: START is a struct list_head heading the list, not an entry;
+				  * each entry's list_head is at offset */
+	KT_LIST_START_EMBEDDED,  /* -h: START is an entry, its list_head at offset */
+};
+
+struct kt_list_request {
+	uint64_t start;
+	uint64_t offset;
+	enum kt_list_start kind;
+	uint64_t budget;         /* entries at most; 0: 1,000,000 */
+	const char *type;        /* -s: each entry as this type ("struct module"), or NULL */
+	const char *members;     /* -s TYPE.a,b: these member paths, or NULL for all */
+	bool hex;                /* -x: integers of the values in hexadecimal */
+};
+
+struct kt_list_entries {
+	uint64_t *entries;       /* entry addresses, in list order */
+	size_t n;
+	struct kt_value **values;  /* with a type: one per entry (UNREADABLE says why), else NULL */
+	char *stop;              /* why the walk ended early (a loop, an unreadable or NULL link, the
+				  * budget), or NULL when the list ended as lists do */
+	enum kt_error_code stop_code;
+};
+
+KT_PUBLIC struct kt_error *kt_list_entries_read(struct kt_program *prog,
+						const struct kt_list_request *req,
+						struct kt_list_entries **ret);
+KT_PUBLIC void kt_list_entries_destroy(struct kt_list_entries *list);
+
 /* Call sites: which call made a return address, through what, to where */
 
 enum kt_call_kind {
@@ -2099,6 +2133,9 @@ KT_PUBLIC void kt_module_render(struct kt_list_writer *w, const struct kt_module
 KT_PUBLIC void kt_dis_item_render(struct kt_list_writer *w, const struct kt_dis_item *item);
 KT_PUBLIC void kt_raw_stack_render(struct kt_list_writer *w, const struct kt_raw_stack *stack);
 KT_PUBLIC void kt_stack_scan_render(struct kt_list_writer *w, const struct kt_stack_scan *scan);
+/* list: each entry's address (and value, with a type); the stop, if the walk ended early. */
+KT_PUBLIC void kt_list_entries_render(FILE *out, enum kt_format format,
+				     const struct kt_list_entries *list);
 /* One group: its size, its tasks, and the frames they share (function, module, status). */
 KT_PUBLIC void kt_backtrace_group_render(struct kt_list_writer *w,
 					 const struct kt_backtrace_group *group,
