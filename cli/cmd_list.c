@@ -97,11 +97,15 @@ int cmd_list(struct cli_context *ctx, int argc, char **argv)
 	int status = offset ? parse_offset(ctx, offset, &req.offset) : 0;
 	if (status)
 		return status;
-	struct kt_symbol_lookup sym;
-	struct kt_error *err = kt_symbol_lookup(ctx->prog, start, &sym);
-	if (err)
-		return cli_report_error_in("list", err);
-	req.start = sym.address;
+	// An address: 0x..., or as crash takes them, more hex digits than a short name has.
+	struct kt_error *err = NULL;
+	bool hex_prefix = start[0] == '0' && (start[1] == 'x' || start[1] == 'X');
+	if (!((hex_prefix || strlen(start) > 8) && cli_parse_uint(start, 16, UINT64_MAX, &req.start))) {
+		struct kt_symbol_lookup sym;
+		if ((err = kt_symbol_lookup(ctx->prog, start, &sym)))
+			return cli_report_error_in("list", err);
+		req.start = sym.address;
+	}
 	char *type = NULL;
 	if (show) {
 		const char *dot = strchr(show, '.');

@@ -4,7 +4,7 @@
  * A list_head list (-H: START heads it; -h: START is an entry holding its list_head at offset)
  * is walked by kt_list_for_each (cycle-checked, budgeted). A list of next pointers (START is the
  * first entry, the next entry's address at offset in each) ends as crash's does: at a NULL
- * pointer, or at one back to START; one back to another entry is a loop, and the walk stops
+ * pointer, or at one back to START or to the entry itself; one back to another entry is a loop, and the walk stops
  * there saying so, as it does at an unreadable pointer.
  */
 #include <stdlib.h>
@@ -82,7 +82,8 @@ static struct kt_error *walk_pointers(struct kt_program *prog, const struct kt_l
 					      (unsigned long long)entry);
 			break;
 		}
-		if (next == req->start)
+		// crash's ends: back to START, or to the entry itself.
+		if (next == req->start || next == entry)
 			break;
 		entry = next;
 	}
