@@ -70,7 +70,8 @@ int cmd_runq(struct cli_context *ctx, int argc, char **argv);
 int cmd_set(struct cli_context *ctx, int argc, char **argv);
 int cmd_alias(struct cli_context *ctx, int argc, char **argv);
 int cmd_list(struct cli_context *ctx, int argc, char **argv);
-extern const char cli_list_help[];
+int cmd_tree(struct cli_context *ctx, int argc, char **argv);
+extern const char cli_list_help[], cli_tree_help[];
 /* The aliases' memory. */
 void cli_aliases_free(struct cli_context *ctx);
 /* If argv[0] is an alias (not one being expanded already), runs what it stands for with the

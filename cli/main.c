@@ -38,6 +38,7 @@ const struct cli_command cli_commands[] = {
 	{"svm", "svm [VCPU]", "SVM state of each vCPU: the VMCB in use, exit code by name, exit information, key saved registers", cmd_svm, cli_svm_help},
 	{"findings", "findings", "conclusions drawn across layers (a VMX abort on a CPU that ignored the crash NMI), with evidence and commands", cmd_findings, cli_findings_help},
 	{"list", "list [-o OFF|-o T.member] [-s T[.m,...]] [-h|-H] START", "a linked list's entries from START (next pointers, or list_heads: -H START heads the list, -h START is an entry), each optionally as struct prints it; loops and bad links end it with why", cmd_list, cli_list_help},
+	{"tree", "tree -t rbtree|xarray|radix [-o OFF|-o T.member] [-r OFF|-r T.member] [-s T[.m,...]] ADDR", "a red-black tree's nodes in order, or an XArray's (radix tree's) entries, each optionally as struct prints it; a damaged tree ends it with why", cmd_tree, cli_tree_help},
 };
 
 const size_t cli_n_commands = sizeof(cli_commands) / sizeof(cli_commands[0]);

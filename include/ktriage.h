@@ -1175,6 +1175,28 @@ KT_PUBLIC struct kt_error *kt_list_entries_read(struct kt_program *prog,
 						struct kt_list_entries **ret);
 KT_PUBLIC void kt_list_entries_destroy(struct kt_list_entries *list);
 
+/* tree: a red-black tree's or an XArray's entries, as crash's `tree` (lib/kernel/tree_walk.c) */
+
+enum kt_tree_kind {
+	KT_TREE_RBTREE,          /* struct rb_root: its nodes in order */
+	KT_TREE_XARRAY,          /* struct xarray (a radix_tree_root from v4.20): present entries */
+};
+
+struct kt_tree_request {
+	enum kt_tree_kind kind;
+	uint64_t root;           /* the rb_root or xarray */
+	uint64_t offset;         /* rbtree: of the rb_node in each entry */
+	const char *type;        /* -s, as in struct kt_list_request */
+	const char *members;
+	bool hex;
+};
+
+/* The entries in a kt_list_entries (free with kt_list_entries_destroy(); render with
+ * kt_list_entries_render()). */
+KT_PUBLIC struct kt_error *kt_tree_entries_read(struct kt_program *prog,
+						const struct kt_tree_request *req,
+						struct kt_list_entries **ret);
+
 /* Call sites: which call made a return address, through what, to where */
 
 enum kt_call_kind {

@@ -12,6 +12,7 @@
 
 #include "core/error.h"
 #include "kernel/list.h"
+#include "kernel/list_walk.h"
 #include "kernel/node_set.h"
 #include "program.h"
 
@@ -23,7 +24,7 @@ struct collect {
 	bool nomem;
 };
 
-static bool add(struct kt_list_entries *l, uint64_t entry)
+bool kt_list_entries_add(struct kt_list_entries *l, uint64_t entry)
 {
 	uint64_t *grown = realloc(l->entries, (l->n + 1) * sizeof(*grown));
 	if (!grown)
@@ -36,7 +37,7 @@ static bool add(struct kt_list_entries *l, uint64_t entry)
 static bool collect_node(uint64_t node, void *arg)
 {
 	struct collect *c = arg;
-	if (!add(c->out, node - c->offset)) {
+	if (!kt_list_entries_add(c->out, node - c->offset)) {
 		c->nomem = true;
 		return false;
 	}
@@ -44,7 +45,7 @@ static bool collect_node(uint64_t node, void *arg)
 }
 
 /* A walk that ended early: why, kept in the result (the entries before it stay). */
-static struct kt_error *stopped(struct kt_list_entries *l, struct kt_error *err)
+struct kt_error *kt_list_entries_stopped(struct kt_list_entries *l, struct kt_error *err)
 {
 	if (err == &kt_enomem)
 		return err;
@@ -72,7 +73,7 @@ static struct kt_error *walk_pointers(struct kt_program *prog, const struct kt_l
 					      (unsigned long long)entry);
 			break;
 		}
-		if (!add(l, entry)) {
+		if (!kt_list_entries_add(l, entry)) {
 			err = &kt_enomem;
 			break;
 		}
@@ -88,11 +89,11 @@ static struct kt_error *walk_pointers(struct kt_program *prog, const struct kt_l
 		entry = next;
 	}
 	kt_node_set_deinit(&seen);
-	return err ? stopped(l, err) : NULL;
+	return err ? kt_list_entries_stopped(l, err) : NULL;
 }
 
-static struct kt_error *read_values(struct kt_program *prog, const struct kt_list_request *req,
-				    struct kt_list_entries *l)
+struct kt_error *kt_list_entries_values(struct kt_program *prog, const struct kt_list_request *req,
+				       struct kt_list_entries *l)
 {
 	if (!req->type)
 		return NULL;
@@ -139,7 +140,7 @@ struct kt_error *kt_list_entries_read(struct kt_program *prog, const struct kt_l
 		uint64_t head = req->start;
 		if (req->kind == KT_LIST_START_EMBEDDED) {
 			head += req->offset;
-			if (!add(l, req->start))
+			if (!kt_list_entries_add(l, req->start))
 				err = &kt_enomem;
 		}
 		struct collect c = {.out = l, .offset = req->offset};
@@ -149,12 +150,12 @@ struct kt_error *kt_list_entries_read(struct kt_program *prog, const struct kt_l
 				kt_error_destroy(err);
 				err = &kt_enomem;
 			} else if (err) {
-				err = stopped(l, err);
+				err = kt_list_entries_stopped(l, err);
 			}
 		}
 	}
 	if (!err)
-		err = read_values(prog, req, l);
+		err = kt_list_entries_values(prog, req, l);
 	if (err) {
 		kt_list_entries_destroy(l);
 		return err;

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""`ktriage list` on the lab's panic and hung-locks dumps, against drgn's own list helpers (every
-task from init_task.tasks with -h, the modules list with -H, a chain of real_parent pointers) and
+"""`ktriage list` and `tree` on the lab's panic and hung-locks dumps, against drgn's own list,
+rbtree and IDR helpers (every task from init_task.tasks with -h, the modules list with -H, a
+chain of real_parent pointers, the free vmap areas' rbtree, init_pid_ns's IDR) and
 against crash's list where crash reads the dump; then walks that must stop with the reason: a
 list_head that is not on the circle it points into (a loop), and a next pointer that is no
 address."""
@@ -40,7 +41,9 @@ def crash_reads(dump):
 
 
 def entries(dump, *args):
-    p = ktriage("--json", dump, "list", *args, check=False)
+    if args[0] != "tree":
+        args = ("list",) + args
+    p = ktriage("--json", dump, *args, check=False)
     return p, (json.loads(p.stdout) if p.stdout else None)
 
 
@@ -75,6 +78,30 @@ def check_drgn(tap, name, dump, want, counts):
            f"{name}: list task_struct.real_parent: drgn's chain of {len(want['parents'])} parents",
            f"{p.stderr}\n{doc}\n{want['parents']}")
     counts["entries against drgn"] += len(want["parents"])
+
+
+def check_trees(tap, name, dump, want, counts):
+    p, doc = entries(dump, "tree", "-t", "rbtree", "-o", "vmap_area.rb_node", "free_vmap_area_root")
+    got = [int(e["address"], 16) for e in doc["entries"]] if doc else None
+    tap.ok(p.returncode == 0 and doc["stop"] is None and got == [int(a, 16) for a in want["vmap"]],
+           f"{name}: tree -t rbtree free_vmap_area_root: drgn's {len(want['vmap'])} vmap areas in order",
+           f"{p.stderr}\n{got and got[:4]}\n{want['vmap'][:4]}")
+    counts["entries against drgn"] += len(want["vmap"])
+    for kind in ("xarray", "radix"):
+        p, doc = entries(dump, "tree", "-t", kind, "-r", "pid_namespace.idr.idr_rt", "-s", "pid.level",
+                         "init_pid_ns")
+        got = [int(e["address"], 16) for e in doc["entries"]] if doc else None
+        tap.ok(p.returncode == 0 and doc["stop"] is None and got == [int(a, 16) for a in want["pids"]] and
+               all(e["value"]["value"][0]["value"] == 0 for e in doc["entries"]),
+               f"{name}: tree -t {kind} of init_pid_ns's IDR: drgn's {len(want['pids'])} struct pids, level 0",
+               f"{p.stderr}\n{got and got[:4]}\n{want['pids'][:4]}")
+        counts["entries against drgn"] += len(want["pids"])
+    # A tree walked from a node that is not its root: the parent links say so.
+    p, doc = entries(dump, "tree", "-t", "rbtree", hex(int(want["vmap"][len(want["vmap"]) // 2], 16) + 8))
+    tap.ok(p.returncode in (0, 1) and doc is not None, f"{name}: tree from an inner node ends", p.stderr)
+    for args in (["-t", "btree", "init_pid_ns"], ["-t", "xarray", "-o", "8", "init_pid_ns"], ["init_pid_ns"]):
+        q = ktriage(dump, "tree", *args, check=False)
+        tap.ok(q.returncode == 2 and q.stderr, f"{name}: tree {' '.join(args)} is refused", q.stderr)
 
 
 def check_stops(tap, name, dump, want, counts):
@@ -141,6 +168,7 @@ def main():
             continue
         want = json.loads(o.stdout)
         check_drgn(tap, name, dump, want, counts)
+        check_trees(tap, name, dump, want, counts)
         check_stops(tap, name, dump, want, counts)
         check_crash(tap, name, d, dump, want, counts)
     for what in ("entries against drgn", "stopped walks", "crash entries"):

@@ -1,11 +1,14 @@
-"""Prints drgn's view of a few kernel lists as JSON (system python with drgn): the modules list
-(struct module, name), every task from init_task.tasks (address, pid), and the real_parent chain
-of the newest task up to init_task."""
+"""Prints drgn's view of a few kernel lists and trees as JSON (system python with drgn): the
+modules list (struct module, name), every task from init_task.tasks (address, pid), the
+real_parent chain of the newest task up to init_task, the free vmap areas' red-black tree in
+order, and the entries of init_pid_ns's IDR (an XArray)."""
 import json
 import sys
 
 import drgn
+from drgn.helpers.linux.idr import idr_for_each
 from drgn.helpers.linux.list import list_for_each_entry
+from drgn.helpers.linux.rbtree import rbtree_inorder_for_each_entry
 
 prog = drgn.Program()
 prog.set_core_dump(sys.argv[1])
@@ -23,6 +26,9 @@ while True:
     if t.real_parent.value_() == t.value_():
         break
     t = t.real_parent
-print(json.dumps({"modules": modules, "tasks": tasks, "parents": chain,
+vmap = [hex(v.value_()) for v in rbtree_inorder_for_each_entry(
+    "struct vmap_area", prog["free_vmap_area_root"].address_of_(), "rb_node")]
+pids = [hex(entry.value_()) for _, entry in idr_for_each(prog["init_pid_ns"].idr.address_of_())]
+print(json.dumps({"vmap": vmap, "pids": pids, "modules": modules, "tasks": tasks, "parents": chain,
                   "tasks_prev": hex(init.tasks.prev.address_of_().value_()),
                   "jiffies": hex(prog.symbol("jiffies").address)}))
