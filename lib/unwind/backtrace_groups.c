@@ -41,16 +41,21 @@ struct kt_error *kt_backtrace_groups_add(struct kt_backtrace_groups *g, struct k
 			group = &g->groups[i];
 	if (!group) {
 		struct kt_backtrace_group *grown = realloc(g->groups, (g->n + 1) * sizeof(*grown));
-		if (!grown)
+		if (!grown) {
+			kt_backtrace_destroy(bt);
 			return &kt_enomem;
+		}
 		g->groups = grown;
 		group = &grown[g->n++];
 		*group = (struct kt_backtrace_group){.backtrace = bt};
 	}
 	struct kt_backtrace_group_task *tasks =
 		realloc(group->tasks, (group->n_tasks + 1) * sizeof(*tasks));
-	if (!tasks)
-		return &kt_enomem;
+	if (!tasks) {
+		if (group->backtrace != bt)
+			kt_backtrace_destroy(bt);
+		return &kt_enomem;  // a new group keeps bt, with no task yet: clear() frees it
+	}
 	group->tasks = tasks;
 	struct kt_backtrace_group_task *t = &tasks[group->n_tasks++];
 	*t = (struct kt_backtrace_group_task){.pid = bt->pid, .task = bt->task, .cpu = bt->cpu,
