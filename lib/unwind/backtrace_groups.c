@@ -52,9 +52,10 @@ struct kt_error *kt_backtrace_groups_add(struct kt_backtrace_groups *g, struct k
 	struct kt_backtrace_group_task *tasks =
 		realloc(group->tasks, (group->n_tasks + 1) * sizeof(*tasks));
 	if (!tasks) {
-		if (group->backtrace != bt)
-			kt_backtrace_destroy(bt);
-		return &kt_enomem;  // a new group keeps bt, with no task yet: clear() frees it
+		if (!group->n_tasks)
+			g->n--;  // the group just made: no group is left without a task
+		kt_backtrace_destroy(bt);
+		return &kt_enomem;
 	}
 	group->tasks = tasks;
 	struct kt_backtrace_group_task *t = &tasks[group->n_tasks++];
