@@ -14,10 +14,47 @@ struct bt_options {
 	bool explain;  /* the call site of every called frame */
 	bool slots;    /* -f: every stack slot */
 	bool raw;      /* -r: the raw stack, as crash's bt -r */
+	bool scan;     /* -t, -T, -e: the stack searched word by word */
+	enum kt_stack_scan_kind scan_kind;
+	struct kt_backtrace_groups *groups;  /* -g: backtraces collected here, printed at the end */
 	struct kt_backtrace_render_options render;
 	struct kt_backtrace_options lib;  /* the unwinder */
 	struct kt_list_writer list;
 };
+
+static void list_begin(struct bt_options *o)
+{
+	enum kt_list_kind kind = o->raw ? KT_LIST_RAW_STACKS
+				 : o->scan ? KT_LIST_STACK_SCANS
+				 : o->groups ? KT_LIST_BACKTRACE_GROUPS
+					     : KT_LIST_BACKTRACES;
+	kt_list_begin(&o->list, stdout, o->format, kind);
+}
+
+/* Ends the list; with -g, the groups are its items, largest first. */
+static void list_end(struct bt_options *o)
+{
+	if (o->groups) {
+		kt_backtrace_groups_sort(o->groups);
+		for (size_t i = 0; i < o->groups->n; i++)
+			kt_backtrace_group_render(&o->list, &o->groups->groups[i], &o->render);
+		kt_backtrace_groups_clear(o->groups);
+	}
+	kt_list_end(&o->list);
+}
+
+/* bt -t, -T, -e: the stack of bt's task searched; takes bt. */
+static int show_scan(struct cli_context *ctx, struct kt_backtrace *bt, struct bt_options *o)
+{
+	struct kt_stack_scan *scan;
+	struct kt_error *err = kt_stack_scan(ctx->prog, bt, o->scan_kind, &scan);
+	kt_backtrace_destroy(bt);
+	if (err)
+		return cli_report_error(err);
+	kt_stack_scan_render(&o->list, scan);
+	kt_stack_scan_destroy(scan);
+	return 0;
+}
 
 /* Renders *btp (made by the call in the argument before it, which runs first), or the error. */
 static int show(struct cli_context *ctx, struct kt_error *err, struct kt_backtrace **btp,
@@ -27,6 +64,14 @@ static int show(struct cli_context *ctx, struct kt_error *err, struct kt_backtra
 	*btp = NULL;
 	if (err)
 		return cli_report_error(err);
+	if (o->scan)
+		return show_scan(ctx, bt, o);
+	if (o->groups) {
+		// The groups own bt from here on, also when adding fails.
+		if ((err = kt_backtrace_groups_add(o->groups, bt)))
+			return cli_report_error(err);
+		return 0;
+	}
 	struct kt_call_site *sites = NULL;
 	struct kt_stack_slots *slots = NULL;
 	if (o->explain && (err = kt_backtrace_explain(ctx->prog, bt, &sites))) {
@@ -170,8 +215,8 @@ static int print_exception_frames(struct kt_program *prog, enum kt_format format
 }
 
 const char cli_bt_help[] =
-	"usage: bt [-a | -c CPUS | --all-tasks | PID... | TASK...] [-r] [-f] [-l] [--reasons] [--stale]\n"
-	"          [--explain] [--unwinder=auto|orc|cfi|fp]\n"
+	"usage: bt [-a | -c CPUS | --all-tasks | PID... | TASK...] [-r | -t | -T | -e] [-f | -F[F]]\n"
+	"          [-s | -x] [-g] [-l] [--reasons] [--stale] [--explain] [--unwinder=auto|orc|cfi|fp]\n"
 	"       bt -E\n"
 	"  (none)       the task that panicked (or the first CPU with registers)\n"
 	"  -a           the active task of every CPU\n"
@@ -182,6 +227,20 @@ const char cli_bt_help[] =
 	"  -r           the raw stack, as crash's bt -r: every word of the task's kernel stack\n"
 	"               (task->stack, THREAD_SIZE bytes) with the symbol it points into\n"
 	"  -f           every stack slot of each frame, annotated\n"
+	"  -F           as -f, with each slot that points into a symbol shown as that symbol, as\n"
+	"               crash's bt -F; -FF in crash also names slab objects [cache]: ktriage has no\n"
+	"               slab cache lookup, so -FF says so and shows what -F shows\n"
+	"  -s, -x       the offset in each frame's function in decimal (-s: schedule+45) or\n"
+	"               hexadecimal (-x, the default: schedule+0x2d); every frame line has it\n"
+	"  -t           every kernel or module code address on the task's stack from the stack\n"
+	"               pointer up, as crash's bt -t; those that are frames say which, with status\n"
+	"  -T           the same from the start of the task's stack (crash's bt -T)\n"
+	"  -e           struct pt_regs anywhere on the task's stack, as crash's bt -e: user-mode\n"
+	"               ones by their shape (user segments, flags, pc and sp), kernel-mode ones by\n"
+	"               their shape and the entry code's return address below them; each says why\n"
+	"  -g, --group  backtraces with the same frames (function, module and status of each, and\n"
+	"               the same end) shown once, with how many tasks and which; largest group\n"
+	"               first. Off unless asked for: crash prints every task (foreach bt -g too)\n"
 	"  -l           each frame's source file and line, and the functions inlined there as\n"
 	"               their own (inlined) lines, from DWARF (the debug vmlinux, module debug files)\n"
 	"  --reasons    the evidence (reason) of every frame, not only of unverified ones\n"
@@ -190,7 +249,8 @@ const char cli_bt_help[] =
 	"  --unwinder=U only this unwinder: orc, cfi (the vmlinux's DWARF CFI), fp (the rbp\n"
 	"               chain); auto (default) uses each where the one before has nothing\n"
 	"  -E           every exception frame (pt_regs) on every stack of every CPU\n"
-	"examples: bt -a;  bt -c 0,1;  bt 107;  bt -r 107;  bt --reasons --stale -a\n";
+	"examples: bt -a;  bt -c 0,1;  bt 107;  bt -r 107;  bt --reasons --stale -a;  bt -t 1;\n"
+	"          bt -e 1;  bt -F 1;  bt -s -a;  bt --all-tasks -g;  foreach UN bt -g\n";
 
 /* PID (decimal) or TASK (hex), as crash tells them apart; false if it is neither. */
 static bool task_arg_parse(const char *s, struct task_arg *ret)
@@ -214,7 +274,7 @@ static int backtrace_cpus(struct cli_context *ctx, struct bt_options *o, const c
 	if (cpu_list && !cli_parse_cpu_list("bt", cpu_list, n, &cpus))
 		return 2;
 	int status = 0;
-	kt_list_begin(&o->list, stdout, o->format, o->raw ? KT_LIST_RAW_STACKS : KT_LIST_BACKTRACES);
+	list_begin(o);
 	for (unsigned int i = 0; i < n; i++) {
 		if (cpus && !cpus[i])
 			continue;
@@ -222,7 +282,7 @@ static int backtrace_cpus(struct cli_context *ctx, struct bt_options *o, const c
 		status |= o->raw ? show_raw_found(ctx, KT_TASK_ACTIVE_ON_CPU, i, o)
 				 : show(ctx, kt_backtrace_cpu_with(ctx->prog, i, &o->lib, &bt), &bt, o);
 	}
-	kt_list_end(&o->list);
+	list_end(o);
 	free(cpus);
 	return status;
 }
@@ -262,14 +322,14 @@ static int backtrace_tasks(struct cli_context *ctx, struct bt_options *o, int ar
 			fprintf(stderr, "bt: no task with pid %llu\n", (unsigned long long)a->value);
 		status = 1;
 	}
-	kt_list_begin(&o->list, stdout, o->format, o->raw ? KT_LIST_RAW_STACKS : KT_LIST_BACKTRACES);
+	list_begin(o);
 	for (size_t i = 0; i < l.n; i++) {
 		struct kt_backtrace *bt = NULL;
 		status |= o->raw ? show_raw(ctx, &l.tasks[i], o)
 				 : show(ctx, kt_backtrace_task_with(ctx->prog, l.tasks[i].address, &o->lib,
 								    &bt), &bt, o);
 	}
-	kt_list_end(&o->list);
+	list_end(o);
 out:
 	free(l.tasks);
 	free(l.args);
@@ -278,20 +338,24 @@ out:
 
 int cmd_bt(struct cli_context *ctx, int argc, char **argv)
 {
+	enum { OPT_STALE = 256, OPT_EXPLAIN, OPT_REASONS, OPT_UNWINDER, OPT_ALL_TASKS };
 	static const struct option options[] = {
-		{"all-tasks", no_argument, NULL, 'A'},
-		{"stale", no_argument, NULL, 's'},
-		{"explain", no_argument, NULL, 'X'},
-		{"reasons", no_argument, NULL, 'R'},
-		{"unwinder", required_argument, NULL, 'U'},
+		{"all-tasks", no_argument, NULL, OPT_ALL_TASKS},
+		{"stale", no_argument, NULL, OPT_STALE},
+		{"explain", no_argument, NULL, OPT_EXPLAIN},
+		{"reasons", no_argument, NULL, OPT_REASONS},
+		{"unwinder", required_argument, NULL, OPT_UNWINDER},
+		{"group", no_argument, NULL, 'g'},
 		{0},
 	};
+	struct kt_backtrace_groups groups = {0};
+	int symbolic = 0, scans = 0;
 	struct bt_options o = {.format = ctx->json ? KT_FORMAT_JSON : KT_FORMAT_TEXT};
 	bool all_cpus = false, all_tasks = false, exceptions = false;
 	const char *cpu_list = NULL;
 	int c;
 	optind = 0;  // 0: GNU getopt starts over, permutation state included
-	while ((c = getopt_long(argc, argv, "ac:rfEl", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "ac:rfEFlsxtTeg", options, NULL)) != -1) {
 		switch (c) {
 		case 'a':
 			all_cpus = true;
@@ -302,7 +366,7 @@ int cmd_bt(struct cli_context *ctx, int argc, char **argv)
 		case 'r':
 			o.raw = true;
 			break;
-		case 'R':
+		case OPT_REASONS:
 			o.render.reasons = true;
 			break;
 		case 'f':
@@ -311,19 +375,40 @@ int cmd_bt(struct cli_context *ctx, int argc, char **argv)
 		case 'l':
 			o.render.lines = true;
 			break;
-		case 's':
+		case OPT_STALE:
 			o.render.stale = true;
 			break;
-		case 'A':
+		case OPT_ALL_TASKS:
 			all_tasks = true;
 			break;
-		case 'X':
+		case OPT_EXPLAIN:
 			o.explain = true;
 			break;
 		case 'E':
 			exceptions = true;
 			break;
-		case 'U':
+		case 'F':
+			symbolic++;
+			break;
+		case 's':
+			o.render.decimal_offsets = true;
+			break;
+		case 'x':
+			o.render.decimal_offsets = false;
+			break;
+		case 't':
+		case 'T':
+		case 'e':
+			o.scan = true;
+			o.scan_kind = c == 't' ? KT_STACK_SCAN_TEXT_FROM_SP
+				      : c == 'T' ? KT_STACK_SCAN_TEXT_ALL
+						 : KT_STACK_SCAN_EXCEPTION_FRAMES;
+			scans++;
+			break;
+		case 'g':
+			o.groups = &groups;
+			break;
+		case OPT_UNWINDER:
 			if (!kt_unwinder_parse(optarg, &o.lib.unwinder)) {
 				fprintf(stderr, "ktriage: bt: unknown unwinder '%s' (auto, orc, cfi, fp)\n", optarg);
 				return 2;
@@ -341,10 +426,38 @@ int cmd_bt(struct cli_context *ctx, int argc, char **argv)
 			"show: give one\n");
 		return 2;
 	}
-	if (o.raw && (o.slots || o.explain || o.render.lines || o.render.reasons || o.render.stale ||
+	if (o.raw && (o.slots || symbolic || o.explain || o.render.lines || o.render.reasons || o.render.stale ||
 		      o.lib.unwinder != KT_UNWINDER_AUTO)) {
-		fprintf(stderr, "bt: -r dumps the raw stack; it takes no -f, -l, --reasons, --stale, "
+		fprintf(stderr, "bt: -r dumps the raw stack; it takes no -f, -F, -l, --reasons, --stale, "
 			"--explain or --unwinder\n");
+		return 2;
+	}
+	if (scans > 1) {
+		fprintf(stderr, "bt: -t, -T and -e each search the stack their own way: give one\n");
+		return 2;
+	}
+	if (o.scan && (o.raw || o.slots || symbolic || o.explain || o.render.lines || o.groups)) {
+		fprintf(stderr, "bt: -t, -T and -e search the stack; they take no -r, -f, -F, -l, -g or "
+			"--explain\n");
+		return 2;
+	}
+	if (o.groups && (o.raw || o.slots || symbolic || o.explain || o.render.lines)) {
+		fprintf(stderr, "bt: -g groups backtraces by their frames; it takes no -r, -f, -F, -l or "
+			"--explain\n");
+		return 2;
+	}
+	if (symbolic) {
+		// -F is -f with the slots named; -FF would name slab objects too, which needs a slab
+		// lookup this build has not got: say so rather than print what crash would not.
+		o.slots = true;
+		o.render.slot_symbols = true;
+		if (symbolic > 1)
+			fputs("bt: -FF: slab objects are not named (no slab cache lookup); slots are shown "
+			      "as with -F\n", stderr);
+	}
+	if (exceptions && (o.scan || o.groups || o.slots || o.raw)) {
+		fprintf(stderr, "bt: -E searches every CPU's stacks; it takes no -t, -T, -e, -g, -f, -F "
+			"or -r\n");
 		return 2;
 	}
 	if (exceptions)
@@ -360,7 +473,7 @@ int cmd_bt(struct cli_context *ctx, int argc, char **argv)
 		return backtrace_tasks(ctx, &o, 1, &arg);
 	}
 	int status;
-	kt_list_begin(&o.list, stdout, o.format, o.raw ? KT_LIST_RAW_STACKS : KT_LIST_BACKTRACES);
+	list_begin(&o);
 	if (all_tasks) {
 		// Each task's backtrace right after the walk read it, while its pages are cached.
 		struct all_tasks all = {ctx, &o, 0};
@@ -380,6 +493,6 @@ int cmd_bt(struct cli_context *ctx, int argc, char **argv)
 		struct kt_backtrace *bt = NULL;
 		status = show(ctx, kt_backtrace_panic_with(ctx->prog, &o.lib, &bt), &bt, &o);
 	}
-	kt_list_end(&o.list);
+	list_end(&o);
 	return status;
 }

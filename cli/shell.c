@@ -174,7 +174,8 @@ int cli_run_argv(struct cli_context *ctx, int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--json")) {
 			ctx->json = true;
-		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+		} else if (!strcmp(argv[i], "--help") ||
+			   (!strcmp(argv[i], "-h") && strcmp(cmd->name, "list"))) {  // list -h: crash's
 			print_help(cmd);
 			ctx->json = json;
 			return 0;

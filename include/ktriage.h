@@ -1071,6 +1071,135 @@ KT_PUBLIC struct kt_error *kt_backtrace_stack_slots(struct kt_program *prog,
 						    struct kt_stack_slots **ret);
 KT_PUBLIC void kt_stack_slots_destroy(struct kt_stack_slots *slots);
 
+/* bt -t, -T, -e: a task's kernel stack searched word by word (lib/unwind/stack_scan.c) */
+
+enum kt_stack_scan_kind {
+	KT_STACK_SCAN_TEXT_FROM_SP,      /* bt -t: code addresses from the stack pointer up */
+	KT_STACK_SCAN_TEXT_ALL,          /* bt -T: code addresses from the stack's start up */
+	KT_STACK_SCAN_EXCEPTION_FRAMES,  /* bt -e: struct pt_regs anywhere on the stack */
+};
+
+struct kt_stack_text_slot {
+	uint64_t slot, value;    /* where, and the code address found there */
+	const char *function;    /* NULL if no symbol covers value */
+	uint64_t offset;
+	const char *module;
+	int frame;               /* the backtrace's frame read from this slot, -1 if none */
+	enum kt_frame_status status;  /* that frame's status; KT_FRAME_STALE for one of the
+				       * backtrace's stale values */
+	bool in_backtrace;       /* a frame or a stale value of the backtrace */
+};
+
+/* The search of one task's stack; free with kt_stack_scan_destroy(). */
+struct kt_stack_scan {
+	enum kt_stack_scan_kind kind;
+	uint64_t task;
+	int32_t pid;
+	int cpu;                 /* -1 for a task that is not running */
+	char comm[17];
+	uint64_t start, end;     /* the task stack [start, end) */
+	uint64_t from;           /* text: where the search began */
+	bool from_sp;            /* from is a frame's stack pointer (bt -t), not the stack's start */
+	struct kt_stack_text_slot *text;        /* text kinds */
+	size_t n_text;
+	struct kt_exception_frame *frames;      /* bt -e; proof: the checks each passed */
+	size_t n_frames;
+	char *missing;           /* pages of the stack that could not be read, or NULL */
+};
+
+/* Searches the task stack of bt's task; bt -t starts at the lowest stack pointer of bt's frames
+ * on that stack (the stack's start when none is). Text needs the kernel's ORC tables. */
+KT_PUBLIC struct kt_error *kt_stack_scan(struct kt_program *prog, const struct kt_backtrace *bt,
+					 enum kt_stack_scan_kind kind, struct kt_stack_scan **ret);
+KT_PUBLIC void kt_stack_scan_destroy(struct kt_stack_scan *scan);
+
+/* bt -g: backtraces grouped by their frames (lib/unwind/backtrace_groups.c) */
+
+struct kt_backtrace_group_task {
+	int32_t pid;
+	uint64_t task;
+	int cpu;
+	char comm[17];
+	size_t order;            /* the task's place among all that were added */
+};
+
+struct kt_backtrace_group {
+	struct kt_backtrace *backtrace;   /* the first task's, shown for all of them */
+	struct kt_backtrace_group_task *tasks;
+	size_t n_tasks;
+};
+
+/* Zero-initialised before the first kt_backtrace_groups_add(). */
+struct kt_backtrace_groups {
+	struct kt_backtrace_group *groups;
+	size_t n;
+	size_t n_added;
+};
+
+/* Adds bt (the groups own it from then on, also on failure) to the group of the backtraces with
+ * the same frames: function, module and status of each, and the same end (note_code). */
+KT_PUBLIC struct kt_error *kt_backtrace_groups_add(struct kt_backtrace_groups *groups,
+						   struct kt_backtrace *bt);
+/* Largest group first; groups of the same size in the order their first task was added. */
+KT_PUBLIC void kt_backtrace_groups_sort(struct kt_backtrace_groups *groups);
+KT_PUBLIC void kt_backtrace_groups_clear(struct kt_backtrace_groups *groups);
+
+/* list: a linked list's entries, as crash's `list` (lib/kernel/list_walk.c) */
+
+enum kt_list_start {
+	KT_LIST_START_ENTRY,     /* START is the first entry; each holds the next one's address at
+				  * offset (NULL or START ends the list) */
+	KT_LIST_START_HEAD,      /* -H: START is a struct list_head heading the list, not an entry;
+				  * each entry's list_head is at offset */
+	KT_LIST_START_EMBEDDED,  /* -h: START is an entry, its list_head at offset */
+};
+
+struct kt_list_request {
+	uint64_t start;
+	uint64_t offset;
+	enum kt_list_start kind;
+	uint64_t budget;         /* entries at most; 0: 1,000,000 */
+	const char *type;        /* -s: each entry as this type ("struct module"), or NULL */
+	const char *members;     /* -s TYPE.a,b: these member paths, or NULL for all */
+	bool hex;                /* -x: integers of the values in hexadecimal */
+};
+
+struct kt_list_entries {
+	uint64_t *entries;       /* entry addresses, in list order */
+	size_t n;
+	struct kt_value **values;  /* with a type: one per entry (UNREADABLE says why), else NULL */
+	char *stop;              /* why the walk ended early (a loop, an unreadable or NULL link, the
+				  * budget), or NULL when the list ended as lists do */
+	enum kt_error_code stop_code;
+};
+
+KT_PUBLIC struct kt_error *kt_list_entries_read(struct kt_program *prog,
+						const struct kt_list_request *req,
+						struct kt_list_entries **ret);
+KT_PUBLIC void kt_list_entries_destroy(struct kt_list_entries *list);
+
+/* tree: a red-black tree's or an XArray's entries, as crash's `tree` (lib/kernel/tree_walk.c) */
+
+enum kt_tree_kind {
+	KT_TREE_RBTREE,          /* struct rb_root: its nodes in order */
+	KT_TREE_XARRAY,          /* struct xarray (a radix_tree_root from v4.20): present entries */
+};
+
+struct kt_tree_request {
+	enum kt_tree_kind kind;
+	uint64_t root;           /* the rb_root or xarray */
+	uint64_t offset;         /* rbtree: of the rb_node in each entry */
+	const char *type;        /* -s, as in struct kt_list_request */
+	const char *members;
+	bool hex;
+};
+
+/* The entries in a kt_list_entries (free with kt_list_entries_destroy(); render with
+ * kt_list_entries_render()). */
+KT_PUBLIC struct kt_error *kt_tree_entries_read(struct kt_program *prog,
+						const struct kt_tree_request *req,
+						struct kt_list_entries **ret);
+
 /* Call sites: which call made a return address, through what, to where */
 
 enum kt_call_kind {
@@ -1949,6 +2078,8 @@ enum kt_list_kind {
 	KT_LIST_RAW_STACKS,        /* "raw_stacks": kt_raw_stack_render() */
 	KT_LIST_FAMILIES,          /* "families": kt_task_family_render() */
 	KT_LIST_TASK_DETAILS,      /* "task_details": kt_task_info_item_render() (foreach task) */
+	KT_LIST_STACK_SCANS,       /* "stack_scans": kt_stack_scan_render() (bt -t, -T, -e) */
+	KT_LIST_BACKTRACE_GROUPS,  /* "groups": kt_backtrace_group_render() (bt -g) */
 };
 
 struct kt_list_writer {
@@ -1972,6 +2103,9 @@ struct kt_backtrace_render_options {
 	bool lines;              /* source lines and inlined functions of each frame (DWARF) */
 	const struct kt_call_site *call_sites;   /* bt->n_frames of them (bt --explain), or NULL */
 	const struct kt_stack_slots *slots;      /* bt -f, or NULL */
+	bool decimal_offsets;    /* text: function+123 (bt -s), not function+0x7b (bt -x, default) */
+	bool slot_symbols;       /* text: slots that point into a symbol show it instead of the
+				  * value (bt -F) */
 };
 
 /* prog is needed for source lines only (may be NULL without lines). */
@@ -2023,6 +2157,14 @@ KT_PUBLIC void kt_module_render(struct kt_list_writer *w, const struct kt_module
 				const struct kt_module_debug *debug);
 KT_PUBLIC void kt_dis_item_render(struct kt_list_writer *w, const struct kt_dis_item *item);
 KT_PUBLIC void kt_raw_stack_render(struct kt_list_writer *w, const struct kt_raw_stack *stack);
+KT_PUBLIC void kt_stack_scan_render(struct kt_list_writer *w, const struct kt_stack_scan *scan);
+/* list: each entry's address (and value, with a type); the stop, if the walk ended early. */
+KT_PUBLIC void kt_list_entries_render(FILE *out, enum kt_format format,
+				     const struct kt_list_entries *list);
+/* One group: its size, its tasks, and the frames they share (function, module, status). */
+KT_PUBLIC void kt_backtrace_group_render(struct kt_list_writer *w,
+					 const struct kt_backtrace_group *group,
+					 const struct kt_backtrace_render_options *opts);
 
 KT_PUBLIC void kt_sys_info_render(FILE *out, enum kt_format format, const struct kt_sys_info *info);
 /* sym -l/-m/PATTERN: "ADDRESS (t) NAME [MODULE]" lines, crash's MODULE START/END lines around a

@@ -13,13 +13,18 @@
 
 enum { LINE_MAX_BYTES = 1024 };
 
-static void text_symbol(struct kt_text *t, const char *function, uint64_t offset,
-			const char *module)
+static void text_symbol_as(struct kt_text *t, const char *function, uint64_t offset,
+			   const char *module, bool decimal)
 {
 	if (function) {
 		kt_text_str(t, function);
-		kt_text_str(t, "+0x");
-		kt_text_hex(t, offset, 0);
+		if (decimal) {
+			kt_text_str(t, "+");
+			kt_text_dec(t, (int64_t)offset, 0);
+		} else {
+			kt_text_str(t, "+0x");
+			kt_text_hex(t, offset, 0);
+		}
 	} else {
 		kt_text_str(t, "?");
 	}
@@ -30,6 +35,12 @@ static void text_symbol(struct kt_text *t, const char *function, uint64_t offset
 	}
 }
 
+static void text_symbol(struct kt_text *t, const char *function, uint64_t offset,
+			const char *module)
+{
+	text_symbol_as(t, function, offset, module, false);
+}
+
 void kt_symbol_text(FILE *out, const char *function, uint64_t offset, const char *module)
 {
 	char line[LINE_MAX_BYTES];
@@ -38,8 +49,17 @@ void kt_symbol_text(FILE *out, const char *function, uint64_t offset, const char
 	fputs(line, out);
 }
 
+void kt_symbol_text_as(FILE *out, const char *function, uint64_t offset, const char *module,
+		       bool decimal)
+{
+	char line[LINE_MAX_BYTES];
+	struct kt_text t = kt_text_start(line, sizeof(line));
+	text_symbol_as(&t, function, offset, module, decimal);
+	fputs(line, out);
+}
+
 /* " #N  [slot] function+0xOFF [module] at PC  status" */
-static void frame_line(FILE *out, size_t i, const struct kt_frame *f)
+static void frame_line(FILE *out, size_t i, const struct kt_frame *f, bool decimal)
 {
 	char line[LINE_MAX_BYTES];
 	struct kt_text t = kt_text_start(line, sizeof(line));
@@ -48,7 +68,7 @@ static void frame_line(FILE *out, size_t i, const struct kt_frame *f)
 	kt_text_str(&t, " [");
 	kt_text_hex(&t, f->slot ? f->slot : f->sp, 16);
 	kt_text_str(&t, "] ");
-	text_symbol(&t, f->function, f->offset, f->module);
+	text_symbol_as(&t, f->function, f->offset, f->module, decimal);
 	if (f->pc) {
 		kt_text_str(&t, " at ");
 		kt_text_hex(&t, f->pc, 16);
@@ -111,12 +131,24 @@ static void slot_marks_text(FILE *out, const struct kt_stack_slot *s)
 	}
 }
 
-static void slots_text(FILE *out, const struct kt_frame_slots *fs)
+static void slots_text(FILE *out, const struct kt_frame_slots *fs,
+		       const struct kt_backtrace_render_options *o)
 {
 	for (size_t j = 0; j < fs->n_slots; j++) {
 		const struct kt_stack_slot *s = &fs->slots[j];
-		fprintf(out, "    %016llx: %016llx", (unsigned long long)s->address,
-			(unsigned long long)s->value);
+		fprintf(out, "    %016llx: ", (unsigned long long)s->address);
+		// bt -F: the symbol in place of the value, as crash shows it (name+decimal offset).
+		if (o->slot_symbols && s->symbol) {
+			if (s->symbol_offset)
+				kt_symbol_text_as(out, s->symbol, s->symbol_offset, s->module, true);
+			else
+				fprintf(out, "%s%s%s%s", s->symbol, s->module ? " [" : "",
+					s->module ? s->module : "", s->module ? "]" : "");
+			slot_marks_text(out, s);
+			fputc('\n', out);
+			continue;
+		}
+		fprintf(out, "%016llx", (unsigned long long)s->value);
 		slot_marks_text(out, s);
 		if (s->symbol)
 			fprintf(out, "  %s+0x%llx%s%s%s", s->symbol, (unsigned long long)s->symbol_offset,
@@ -144,7 +176,7 @@ static void backtrace_text(FILE *out, struct kt_program *prog, const struct kt_b
 		stack = f->stack;
 		if (o->lines)
 			kt_source_inlined_text(out, prog, f, "       ");
-		frame_line(out, i, f);
+		frame_line(out, i, f, o->decimal_offsets);
 		if (o->lines)
 			kt_source_text(out, prog, f, "       ");
 		if (o->reasons || f->status != KT_FRAME_VERIFIED) {
@@ -155,7 +187,7 @@ static void backtrace_text(FILE *out, struct kt_program *prog, const struct kt_b
 		if (o->call_sites && o->call_sites[i].kind != KT_CALL_NONE)
 			kt_call_site_text(out, &o->call_sites[i], "       ");
 		if (o->slots && i < o->slots->n_frames)
-			slots_text(out, &o->slots->frames[i]);
+			slots_text(out, &o->slots->frames[i], o);
 	}
 	if (bt->note[0])
 		fprintf(out, "  (%s)\n", bt->note);
@@ -173,7 +205,7 @@ static void backtrace_text(FILE *out, struct kt_program *prog, const struct kt_b
 	fputc('\n', out);
 }
 
-static void pt_regs_json(FILE *out, const uint64_t *regs, bool first)
+void kt_pt_regs_json(FILE *out, const uint64_t *regs, bool first)
 {
 	for (unsigned int r = 0; r < KT_PT_REGS_COUNT; r++)
 		fprintf(out, "%s\"%s\": \"0x%llx\"", r || !first ? ", " : "", kt_pt_regs_name(r),
@@ -238,7 +270,7 @@ static void frame_json(FILE *out, struct kt_program *prog, size_t i, const struc
 	if (f->has_pt_regs) {
 		fprintf(out, ", \"pt_regs\": {\"address\": \"0x%016llx\"",
 			(unsigned long long)f->pt_regs_address);
-		pt_regs_json(out, f->pt_regs, false);
+		kt_pt_regs_json(out, f->pt_regs, false);
 		putc('}', out);
 	}
 	if (stale)
@@ -333,7 +365,7 @@ void kt_stack_search_render(struct kt_list_writer *w, const struct kt_stack_sear
 			kt_json_key(out, "proof");
 			kt_json_string(out, f->proof);
 			fputs(", \"pt_regs\": {", out);
-			pt_regs_json(out, f->regs, true);
+			kt_pt_regs_json(out, f->regs, true);
 			fputs("}}", out);
 		}
 		fputs("]}", out);

@@ -9,7 +9,8 @@ static const char *const list_keys[] = {
 	[KT_LIST_TASKS] = "tasks",           [KT_LIST_LOG] = "records",
 	[KT_LIST_MODULES] = "modules",       [KT_LIST_INSTRUCTIONS] = "instructions",
 	[KT_LIST_RAW_STACKS] = "raw_stacks", [KT_LIST_FAMILIES] = "families",
-	[KT_LIST_TASK_DETAILS] = "task_details",
+	[KT_LIST_TASK_DETAILS] = "task_details", [KT_LIST_STACK_SCANS] = "stack_scans",
+	[KT_LIST_BACKTRACE_GROUPS] = "groups",
 };
 
 void kt_list_begin(struct kt_list_writer *w, FILE *out, enum kt_format format,

@@ -33,6 +33,10 @@ void kt_source_notices(FILE *out, struct kt_program *prog, const struct kt_frame
 /* `, "source": ..., "inlined": [...]` members of a frame. */
 void kt_source_json(FILE *out, struct kt_program *prog, const struct kt_frame *f);
 
+/* The members "r15": "0x...", ... of a pt_regs (first: no comma before the first). */
+void kt_pt_regs_json(FILE *out, const uint64_t *regs, bool first);
+/* A value as a JSON object (kt_value_render()'s members), inside another document. */
+void kt_value_json(FILE *out, const struct kt_value *value);
 /* One backtrace or one finding as a JSON object, as the lists write them. */
 void kt_backtrace_json(FILE *out, const struct kt_backtrace *bt);
 void kt_finding_json(FILE *out, const struct kt_finding *f);
@@ -48,6 +52,9 @@ void kt_memory_rows_json_members(FILE *out, const struct kt_memory_rows *rows);
 
 /* "function+0xOFF [module]" or "?". */
 void kt_symbol_text(FILE *out, const char *function, uint64_t offset, const char *module);
+/* The same with the offset in decimal (function+123) when decimal is true. */
+void kt_symbol_text_as(FILE *out, const char *function, uint64_t offset, const char *module,
+		       bool decimal);
 
 /* crash's task header of files, sig, vm ("PID: N  TASK: ADDR  CPU: N  COMMAND: ...") and the
  * task's members in JSON ({"pid": ..., "comm": ...}), from crash_task.c. */

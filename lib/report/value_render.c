@@ -360,6 +360,11 @@ static void value_json(FILE *out, const struct kt_value *v, const char *name, ui
 	putc('}', out);
 }
 
+void kt_value_json(FILE *out, const struct kt_value *value)
+{
+	value_json(out, value, value->name, value->offset);
+}
+
 void kt_value_render(FILE *out, enum kt_format format, const struct kt_value *value)
 {
 	if (format == KT_FORMAT_TEXT) {

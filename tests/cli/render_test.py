@@ -661,6 +661,28 @@ def check_kmem(c, label, dump):
         want = [(x["cache"][2:], str(x["object_size"]), str(x["allocated"]), str(x["total"]), str(x["slabs"]),
                  f"{x['slab_size'] // 1024}k", x["name"]) for x in doc["caches"]]
         c.same(f"{label}: kmem -s", got, want, "kmem -s caches")
+def check_bt_scans_groups_list(c, label, dump):
+    """bt -t, -e, -g and list: the same words, frames, groups and entries in text and JSON."""
+    text, doc = c.run(f"{label}: bt -a -t", "bt -t", dump, "bt", "-a", "-t")
+    if doc is not None:
+        got = re.findall(r"^  \[([0-9a-f]{16})\] \S+ at ([0-9a-f]{16})", text, re.M)
+        c.same(f"{label}: bt -a -t", got, [(x["slot"][2:], x["value"][2:]) for s in doc["stack_scans"]
+                                           for x in s["text"]], "stack code addresses")
+    text, doc = c.run(f"{label}: bt -a -e", "bt -t", dump, "bt", "-a", "-e")
+    if doc is not None:
+        got = re.findall(r"^  (USER|KERNEL)-MODE EXCEPTION FRAME AT: ([0-9a-f]{16})", text, re.M)
+        c.same(f"{label}: bt -a -e", got, [(f["mode"].upper(), f["address"][2:]) for s in doc["stack_scans"]
+                                           for f in s["frames"]], "stack exception frames", may_be_empty=True)
+    text, doc = c.run(f"{label}: bt --all-tasks -g", "bt -g", dump, "bt", "--all-tasks", "-g")
+    if doc is not None:
+        got = [int(n) for n in re.findall(r"^(\d+) tasks?:", text, re.M)]
+        c.same(f"{label}: bt --all-tasks -g", got, [g["count"] for g in doc["groups"]], "backtrace groups")
+    text, doc = c.run(f"{label}: list -h init_task", "list", dump, "list", "task_struct.tasks", "-s",
+                      "task_struct.pid", "-h", "init_task")
+    if doc is not None:
+        got = re.findall(r"^([0-9a-f]{16})\n  pid = (\d+)$", text, re.M)
+        c.same(f"{label}: list -h init_task", got, [(e["address"][2:], str(e["value"]["value"][0]["value"]))
+                                                    for e in doc["entries"]], "list entries")
 
 
 def check_codes_documented(tap, schema):
@@ -759,6 +781,7 @@ def main():
         check_sym_mod_lists(c, label, dump)
         check_kmem(c, label, dump)
         check_weekly(c, label, dump)
+        check_bt_scans_groups_list(c, label, dump)
     for what, n in sorted(c.totals.items()):
         tap.ok(n > 0, f"text and JSON compared: {n} {what} over every dump")
     # The codes the lab's dumps exercise: the common ones must be among them.

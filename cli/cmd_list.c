@@ -1,0 +1,231 @@
+// SPDX-License-Identifier: MIT
+/* list: a linked list's entries, as crash's list; the walk is libktriage's (kt_list_entries_read). */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+#include "numbers.h"
+
+const char cli_list_help[] =
+	"usage: list [-o OFFSET | -o TYPE.member | TYPE.member] [-s TYPE[.member[,member...]]] [-x|-d]\n"
+	"            [-h | -H] START\n"
+	"  START        an address (hex) or a symbol: the first entry, or with -H the list's head\n"
+	"  -o OFFSET    where the next pointer (or the list_head) is in each entry: bytes, or\n"
+	"  TYPE.member  that member's offset (-o may be left out); default 0\n"
+	"  -H           START is a struct list_head heading the list (LIST_HEAD: not an entry);\n"
+	"               the entries are the structures around each list_head after it\n"
+	"  -h           START is an entry whose list_head is at OFFSET; it is listed first\n"
+	"  (neither)    START is the first entry; each holds the next one's address at OFFSET,\n"
+	"               and a NULL pointer or one back to START ends the list\n"
+	"  -s TYPE[.m]  each entry printed as struct prints it (only these members)\n"
+	"  -x, -d       integers in hexadecimal or decimal (default)\n"
+	"A loop that does not come back to the start, an unreadable or NULL link, or more than a\n"
+	"million entries ends the walk with the reason (exit status 1), after the entries before it.\n"
+	"examples: list -H modules -o module.list -s module.name;  list task_struct.tasks -s\n"
+	"          task_struct.pid -h init_task;  list -o 0 -H 0xffff888003a10000\n";
+
+/* OFFSET: a number, or TYPE.member; 0, or the status after saying why not. */
+static int parse_offset(struct cli_context *ctx, const char *arg, uint64_t *ret)
+{
+	if (cli_parse_uint(arg, 0, UINT32_MAX, ret))
+		return 0;
+	const char *dot = strchr(arg, '.');
+	if (!dot || dot == arg) {
+		fprintf(stderr, "list: offset '%s' is neither a number nor TYPE.member\n", arg);
+		return 2;
+	}
+	struct kt_error *err = NULL;
+	for (int i = 0; i < 2; i++) {
+		char *expr = NULL;
+		if (asprintf(&expr, "offsetof(%s %.*s, %s)", i ? "union" : "struct", (int)(dot - arg),
+			     arg, dot + 1) < 0) {
+			fprintf(stderr, "ktriage: out of memory\n");
+			return 1;
+		}
+		kt_error_destroy(err);
+		err = kt_expr_number(ctx->prog, expr, ret);
+		free(expr);
+		if (!err)
+			return 0;
+	}
+	return cli_report_error_in("list", err);
+}
+
+int cmd_list(struct cli_context *ctx, int argc, char **argv)
+{
+	struct kt_list_request req = {.kind = KT_LIST_START_ENTRY};
+	const char *offset = NULL, *show = NULL;
+	int c;
+	optind = 0;
+	while ((c = getopt(argc, argv, "o:s:hHxd")) != -1) {
+		switch (c) {
+		case 'o':
+			offset = optarg;
+			break;
+		case 's':
+			show = optarg;
+			break;
+		case 'h':
+		case 'H':
+			if (req.kind != KT_LIST_START_ENTRY) {
+				fprintf(stderr, "list: -h and -H each say what START is: give one\n");
+				return 2;
+			}
+			req.kind = c == 'h' ? KT_LIST_START_EMBEDDED : KT_LIST_START_HEAD;
+			break;
+		case 'x':
+			req.hex = true;
+			break;
+		case 'd':
+			req.hex = false;
+			break;
+		default:
+			fputs(cli_list_help, stderr);
+			return 2;
+		}
+	}
+	int rest = argc - optind;
+	if (rest == 2 && !offset) {
+		offset = argv[optind];  // crash's TYPE.member (or OFFSET) before START
+	} else if (rest != 1) {
+		fputs(cli_list_help, stderr);
+		return 2;
+	}
+	const char *start = argv[argc - 1];
+	int status = offset ? parse_offset(ctx, offset, &req.offset) : 0;
+	if (status)
+		return status;
+	// An address: 0x..., or as crash takes them, more hex digits than a short name has.
+	struct kt_error *err = NULL;
+	bool hex_prefix = start[0] == '0' && (start[1] == 'x' || start[1] == 'X');
+	if (!((hex_prefix || strlen(start) > 8) && cli_parse_uint(start, 16, UINT64_MAX, &req.start))) {
+		struct kt_symbol_lookup sym;
+		if ((err = kt_symbol_lookup(ctx->prog, start, &sym)))
+			return cli_report_error_in("list", err);
+		req.start = sym.address;
+	}
+	char *type = NULL;
+	if (show) {
+		const char *dot = strchr(show, '.');
+		if (asprintf(&type, "struct %.*s", dot ? (int)(dot - show) : (int)strlen(show), show) < 0) {
+			fprintf(stderr, "ktriage: out of memory\n");
+			return 1;
+		}
+		req.type = type;
+		req.members = dot ? dot + 1 : NULL;
+	}
+	struct kt_list_entries *l;
+	err = kt_list_entries_read(ctx->prog, &req, &l);
+	free(type);
+	if (err)
+		return cli_report_error_in("list", err);
+	kt_list_entries_render(stdout, cli_format(ctx), l);
+	status = l->stop ? 1 : 0;
+	if (l->stop && ctx->json)
+		fprintf(stderr, "list: walk stopped: %s\n", l->stop);
+	kt_list_entries_destroy(l);
+	return status;
+}
+
+const char cli_tree_help[] =
+	"usage: tree -t rbtree|xarray|radix [-o OFFSET | -o TYPE.member] [-r OFFSET | -r TYPE.member]\n"
+	"            [-s TYPE[.member[,member...]]] [-x|-d] ADDR\n"
+	"  ADDR         an address (hex) or a symbol: the tree's root (struct rb_root, struct xarray;\n"
+	"               a radix_tree_root is a struct xarray from v4.20)\n"
+	"  -t rbtree    the nodes in order (rb_first, rb_next), each as the structure around its\n"
+	"               rb_node: -o OFFSET (bytes or TYPE.member) says where that is\n"
+	"  -t xarray    the present entries in index order (radix: the same)\n"
+	"  -r OFFSET    the root is at ADDR + OFFSET (bytes, or TYPE.member: ADDR is a TYPE)\n"
+	"  -s TYPE[.m]  each entry printed as struct prints it (only these members)\n"
+	"  -x, -d       integers in hexadecimal or decimal (default)\n"
+	"A damaged tree (a parent link naming another node, a loop, an unreadable node) ends the walk\n"
+	"with the reason, after the entries before it (exit status 1).\n"
+	"examples: tree -t rbtree -o vmap_area.rb_node vmap_area_root;\n"
+	"          tree -t xarray -r pid_namespace.idr.idr_rt -s pid.level init_pid_ns\n";
+
+int cmd_tree(struct cli_context *ctx, int argc, char **argv)
+{
+	struct kt_tree_request req = {.kind = KT_TREE_RBTREE};
+	const char *offset = NULL, *root = NULL, *show = NULL, *kind = NULL;
+	int c;
+	optind = 0;
+	while ((c = getopt(argc, argv, "t:o:r:s:xd")) != -1) {
+		switch (c) {
+		case 't':
+			kind = optarg;
+			break;
+		case 'o':
+			offset = optarg;
+			break;
+		case 'r':
+			root = optarg;
+			break;
+		case 's':
+			show = optarg;
+			break;
+		case 'x':
+			req.hex = true;
+			break;
+		case 'd':
+			req.hex = false;
+			break;
+		default:
+			fputs(cli_tree_help, stderr);
+			return 2;
+		}
+	}
+	if (!kind || argc - optind != 1) {
+		fputs(cli_tree_help, stderr);
+		return 2;
+	}
+	if (!strcmp(kind, "xarray") || !strcmp(kind, "radix")) {
+		req.kind = KT_TREE_XARRAY;
+	} else if (strcmp(kind, "rbtree")) {
+		fprintf(stderr, "tree: -t %s: the kinds are rbtree, xarray and radix\n", kind);
+		return 2;
+	}
+	if (offset && req.kind == KT_TREE_XARRAY) {
+		fprintf(stderr, "tree: -o is where an rbtree's entries hold their rb_node; XArray entries "
+			"are the objects themselves\n");
+		return 2;
+	}
+	uint64_t root_offset = 0;
+	int status = offset ? parse_offset(ctx, offset, &req.offset) : 0;
+	if (!status && root)
+		status = parse_offset(ctx, root, &root_offset);
+	if (status)
+		return status;
+	const char *start = argv[optind];
+	struct kt_error *err = NULL;
+	bool hex_prefix = start[0] == '0' && (start[1] == 'x' || start[1] == 'X');
+	if (!((hex_prefix || strlen(start) > 8) && cli_parse_uint(start, 16, UINT64_MAX, &req.root))) {
+		struct kt_symbol_lookup sym;
+		if ((err = kt_symbol_lookup(ctx->prog, start, &sym)))
+			return cli_report_error_in("tree", err);
+		req.root = sym.address;
+	}
+	req.root += root_offset;
+	char *type = NULL;
+	if (show) {
+		const char *dot = strchr(show, '.');
+		if (asprintf(&type, "struct %.*s", dot ? (int)(dot - show) : (int)strlen(show), show) < 0) {
+			fprintf(stderr, "ktriage: out of memory\n");
+			return 1;
+		}
+		req.type = type;
+		req.members = dot ? dot + 1 : NULL;
+	}
+	struct kt_list_entries *l;
+	err = kt_tree_entries_read(ctx->prog, &req, &l);
+	free(type);
+	if (err)
+		return cli_report_error_in("tree", err);
+	kt_list_entries_render(stdout, cli_format(ctx), l);
+	status = l->stop ? 1 : 0;
+	if (l->stop && ctx->json)
+		fprintf(stderr, "tree: walk stopped: %s\n", l->stop);
+	kt_list_entries_destroy(l);
+	return status;
+}
