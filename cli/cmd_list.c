@@ -137,6 +137,7 @@ const char cli_tree_help[] =
 	"  -t rbtree    the nodes in order (rb_first, rb_next), each as the structure around its\n"
 	"               rb_node: -o OFFSET (bytes or TYPE.member) says where that is\n"
 	"  -t xarray    the present entries in index order (radix: the same)\n"
+	"  -o OFFSET    where each rbtree entry's rb_node is: bytes, or TYPE.member\n"
 	"  -r OFFSET    the root is at ADDR + OFFSET (bytes, or TYPE.member: ADDR is a TYPE)\n"
 	"  -s TYPE[.m]  each entry printed as struct prints it (only these members)\n"
 	"  -x, -d       integers in hexadecimal or decimal (default)\n"

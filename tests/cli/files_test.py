@@ -21,28 +21,13 @@ from collections import Counter
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 sys.path.insert(0, os.path.dirname(__file__))
 from tap import Tap, ground_truth, ktriage, scenario_dir  # noqa: E402
+from crash_session import crash_outputs  # noqa: E402
 from render_test import SCHEMA_FILE, validate  # noqa: E402
 
 ORACLE = os.path.join(os.path.dirname(__file__), "..", "oracle", "drgn_files.py")
 SCENARIOS = ("panic", "oops")
-MARK = "987654321987"  # printed between crash's commands by `p MARK`
 ROW = re.compile(r"^ *(\d+) ([0-9a-f]{16}) ([0-9a-f]{16}) ([0-9a-f]{16}) (\S+) +(.*)$")
 
-
-def crash_outputs(d, dump, commands):
-    """crash's output of each command in one session; None if crash is not installed, [] if crash
-    cannot read the dump."""
-    script = "".join(f"{c}\np {MARK}\n" for c in commands) + "quit\n"
-    try:
-        r = subprocess.run(["crash", "-s", os.path.join(d, "vmlinux"), dump], input=script,
-                           capture_output=True, text=True, timeout=600)
-    except FileNotFoundError:
-        return None
-    parts = re.split(r"^\$\d+ = " + MARK + r"\n", r.stdout, flags=re.M)
-    if len(parts) == 1:
-        print(f"# crash ran none of its commands on {dump}: no comparison with crash there")
-        return []
-    return parts + [""] * (len(commands) - len(parts))
 
 
 def rows_of_json(doc):

@@ -14,24 +14,11 @@ from collections import Counter
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 from tap import Tap, ktriage, scenario_dir  # noqa: E402
+from crash_session import crash_outputs  # noqa: E402
 
 ORACLE = os.path.join(os.path.dirname(__file__), "..", "oracle", "drgn_list.py")
-MARK = "987654321987"  # printed between crash's commands by `p MARK`
 CRASH_NEWEST = (6, 2)  # crash 8.0.2 reads kernels up to 6.2; newer ones it cannot
 
-
-def crash_outputs(d, dump, commands):
-    script = "".join(f"{c}\np {MARK}\n" for c in commands) + "quit\n"
-    try:
-        r = subprocess.run(["crash", "-s", os.path.join(d, "vmlinux"), dump], input=script,
-                           capture_output=True, text=True, timeout=600)
-    except FileNotFoundError:
-        return None
-    parts = re.split(r"^\$\d+ = " + MARK + r"\n", r.stdout, flags=re.M)
-    if len(parts) == 1:
-        print(f"# crash ran none of its commands on {dump}: no comparison with crash there")
-        return []
-    return parts + [""] * (len(commands) - len(parts))
 
 
 def crash_reads(dump):
