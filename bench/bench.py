@@ -123,6 +123,13 @@ def main():
         ("bt --all-tasks", "ktriage (vmlinux)", [kt, dump, "bt", "--all-tasks"], None),
         ("bt --all-tasks", "drgn 0.0.22 (DWARF)", ["/usr/bin/python3", "-c", drgn_all, dump, vmlinux], None),
     ]
+    # crash's everyday commands, each with its start-up, against crash doing the same.
+    for cmd in ("kmem -i", "runq", "foreach UN bt"):
+        jobs += [
+            (cmd, "ktriage (vmlinux)", [kt, dump, *cmd.split()], None),
+            (cmd, "ktriage (kallsyms+BTF from the dump)", [kt, "--no-debuginfo", dump, *cmd.split()], None),
+            (cmd, "crash 8.0.2 (DWARF)", ["crash", "-s", vmlinux, dump], f"{cmd}\nquit\n"),
+        ]
     # All-task backtraces per second: start-up (one trace) and all tasks, on each file.
     rates = [(name, path) for name, path in (("kdump", dump), ("ELF", elf)) if os.path.exists(path)]
     for name, path in rates:
