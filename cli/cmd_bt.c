@@ -31,8 +31,9 @@ static void list_begin(struct bt_options *o)
 	kt_list_begin(&o->list, stdout, o->format, kind);
 }
 
-/* Ends the list; with -g, the groups are its items, largest first. */
-static void list_end(struct bt_options *o)
+/* Ends the list; with -g, the groups are its items, largest first. A walk that stopped early
+ * (err) says so in the document too. */
+static void list_end_after(struct bt_options *o, const struct kt_error *err)
 {
 	if (o->groups) {
 		kt_backtrace_groups_sort(o->groups);
@@ -40,7 +41,12 @@ static void list_end(struct bt_options *o)
 			kt_backtrace_group_render(&o->list, &o->groups->groups[i], &o->render);
 		kt_backtrace_groups_clear(o->groups);
 	}
-	kt_list_end(&o->list);
+	kt_list_end_incomplete(&o->list, err);
+}
+
+static void list_end(struct bt_options *o)
+{
+	list_end_after(o, NULL);
 }
 
 /* bt -t, -T, -e: the stack of bt's task searched; takes bt. */
@@ -479,8 +485,7 @@ int cmd_bt(struct cli_context *ctx, int argc, char **argv)
 		struct all_tasks all = {ctx, &o, 0};
 		struct kt_task_walk_options walk = {.stacks = true};
 		struct kt_error *err = kt_task_for_each_with(ctx->prog, &walk, show_task, &all);
-		// A walk that stopped says so in the document too, before the error on stderr.
-		kt_list_end_incomplete(&o.list, err);
+		list_end_after(&o, err);
 		return err ? cli_report_error(err) : all.status;
 	} else if (o.raw) {
 		// The task bt shows without arguments: the panicking one, or on a dump without a

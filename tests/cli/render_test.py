@@ -665,7 +665,8 @@ def check_bt_scans_groups_list(c, label, dump):
     """bt -t, -e, -g and list: the same words, frames, groups and entries in text and JSON."""
     text, doc = c.run(f"{label}: bt -a -t", "bt -t", dump, "bt", "-a", "-t")
     if doc is not None:
-        got = re.findall(r"^  \[([0-9a-f]{16})\] \S+ at ([0-9a-f]{16})", text, re.M)
+        # a module's function is followed by its [module]
+        got = re.findall(r"^  \[([0-9a-f]{16})\] \S+(?: \[[^\]]+\])? at ([0-9a-f]{16})", text, re.M)
         c.same(f"{label}: bt -a -t", got, [(x["slot"][2:], x["value"][2:]) for s in doc["stack_scans"]
                                            for x in s["text"]], "stack code addresses")
     text, doc = c.run(f"{label}: bt -a -e", "bt -t", dump, "bt", "-a", "-e")
