@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/error.h"
 #include "dump/kdump_layout.h"
@@ -61,16 +62,36 @@ static struct kt_error *check_elf_header(Elf *elf, size_t *phnum, uint64_t file_
 		return kt_error_create(KT_ERROR_UNSUPPORTED,
 				       "ELF header: machine %u is not x86_64 (%d): not an x86_64 dump, "
 				       "or the header is corrupt", eh.e_machine, EM_X86_64);
+	// libkdumpfile 0.5.1 takes the header's sizes as they are: a program header size other than
+	// ELF64's, or a section table that is not in the file, ends in a NULL dereference there.
+	// (e_ehsize is not checked: QEMU's dump-guest-memory writes 8 there.)
+	if (eh.e_phentsize != sizeof(Elf64_Phdr))
+		return kt_error_create(KT_ERROR_BAD_DATA,
+				       "ELF header is corrupt: program headers of %u bytes (ELF64: %zu)",
+				       eh.e_phentsize, sizeof(Elf64_Phdr));
+	if (eh.e_shoff) {
+		size_t shnum = 0;
+		if (eh.e_shentsize != sizeof(Elf64_Shdr) || elf_getshdrnum(elf, &shnum) ||
+		    eh.e_shoff > file_size ||
+		    (file_size - eh.e_shoff) / sizeof(Elf64_Shdr) < (shnum ? shnum : 1))
+			return kt_error_create(KT_ERROR_BAD_DATA,
+					       "ELF header is corrupt: section headers at offset %llu, "
+					       "%u bytes each, not in the file (%llu bytes)",
+					       (unsigned long long)eh.e_shoff, eh.e_shentsize,
+					       (unsigned long long)file_size);
+	}
 	if (elf_getphdrnum(elf, phnum) || !*phnum)
 		return kt_error_create(KT_ERROR_BAD_DATA,
 				       "ELF header is corrupt: no readable program headers (%s)",
 				       elf_errmsg(-1));
+	size_t loads = 0;
 	for (size_t i = 0; i < *phnum; i++) {
 		GElf_Phdr ph;
 		if (!gelf_getphdr(elf, (int)i, &ph))
 			return kt_error_create(KT_ERROR_BAD_DATA,
 					       "ELF program header %zu is cut off or corrupt: %s", i,
 					       elf_errmsg(-1));
+		loads += ph.p_type == PT_LOAD;
 		if (ph.p_offset + ph.p_filesz < ph.p_offset)
 			return kt_error_create(KT_ERROR_BAD_DATA,
 					       "ELF header is corrupt: program header %zu has offset "
@@ -98,6 +119,10 @@ static struct kt_error *check_elf_header(Elf *elf, size_t *phnum, uint64_t file_
 				       i, (unsigned long long)ph.p_filesz,
 				       (unsigned long long)ph.p_offset, (unsigned long long)file_size);
 	}
+	if (!loads)
+		return kt_error_create(KT_ERROR_BAD_DATA,
+				       "the ELF file holds no memory: none of its %zu program headers is "
+				       "a PT_LOAD segment", *phnum);
 	return NULL;
 }
 
@@ -114,6 +139,11 @@ struct kt_error *kt_truncation_scan(int fd, struct kt_truncation *ret)
 	if (!elf || elf_kind(elf) != ELF_K_ELF) {
 		if (elf)
 			elf_end(elf);
+		// ELF to libkdumpfile, which would read it regardless: refused here instead.
+		unsigned char magic[SELFMAG];
+		if (pread(fd, magic, SELFMAG, 0) == SELFMAG && !memcmp(magic, ELFMAG, SELFMAG))
+			return kt_error_create(KT_ERROR_BAD_DATA, "ELF header is corrupt: %s",
+					       elf ? "not an ELF file to libelf" : elf_errmsg(-1));
 		struct kt_error *err = NULL;
 		if (kt_kdump_layout_detect(fd))
 			err = kt_kdump_layout_scan(fd, &t);

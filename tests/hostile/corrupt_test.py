@@ -186,6 +186,12 @@ def inputs(tmp, panic):
     refused("ELF NT_PRSTATUS of 64 bytes",
             patched(elf, p("prstatus.elf"), [(note[3] + prstatus[1] + 4, struct.pack("<I", 64))], head=head),
             r"ELF note 1 \(NT_PRSTATUS, the registers of CPU 1 in note order\) is corrupt: 64 bytes")
+    refused("ELF program header size 0", patched(elf, p("phentsize.elf"), [(54, struct.pack("<H", 0))], head=head),
+            r"ELF header is corrupt: program headers of 0 bytes")
+    refused("ELF section headers past the end",
+            patched(elf, p("shoff.elf"), [(40, struct.pack("<Q", 1 << 40)), (58, struct.pack("<HH", 64, 1))],
+                    head=head),
+            r"ELF header is corrupt: section headers at offset 1099511627776")
     refused("ELF program headers past the end",
             patched(elf, p("phoff.elf"), [(32, struct.pack("<Q", 1 << 40))], head=head),
             r"ELF header is corrupt: no readable program headers|program header")
