@@ -226,7 +226,7 @@ static PyMemberDef bt_members[] = {
 	M(note, "the same, for people"),
 	M(frames, "the Frame records, innermost first"),
 	M(stale, "code addresses on the stack that the chain contradicts (Frame records)"),
-	{NULL}};
+	{NULL, 0, 0, 0, NULL}};
 
 static PySequenceMethods bt_as_sequence = {
 	.sq_length = (lenfunc)bt_len,

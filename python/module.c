@@ -16,7 +16,7 @@ static PyMethodDef module_methods[] = {
 	 "vmlinux and module debug files, in order (None: /usr/lib/debug); vmlinux: the debug "
 	 "vmlinux itself; no_debuginfo: only what the dump carries (kallsyms, BTF); types: 'dwarf' "
 	 "takes types from the vmlinux's DWARF even where BTF is at hand."},
-	{NULL}};
+	{NULL, NULL, 0, NULL}};
 
 static struct PyModuleDef module_def = {
 	PyModuleDef_HEAD_INIT,

@@ -499,7 +499,7 @@ static PyGetSetDef obj_getset[] = {
 	{"bit_field", (getter)get_bit_field, NULL,
 	 "a bitfield's (first bit past address, width); None otherwise", NULL},
 	{"program", (getter)get_program, NULL, "the Program", NULL},
-	{NULL}};
+	{NULL, NULL, NULL, NULL, NULL}};
 
 #define METH(name, fn, flags, doc) {name, (PyCFunction)(void (*)(void))fn, flags, doc}
 static PyMethodDef obj_methods[] = {
@@ -527,7 +527,7 @@ static PyMethodDef obj_methods[] = {
 	     "list (this is its head), as the type linked through member"),
 	METH("hlist_for_each", obj_hlist_for_each, METH_VARARGS | METH_KEYWORDS,
 	     "hlist_for_each(type, member, budget=0) -> [Object]: the same for a struct hlist_head"),
-	{NULL}};
+	{NULL, NULL, 0, NULL}};
 
 PyTypeObject Object_Type = {
 	PyVarObject_HEAD_INIT(NULL, 0)

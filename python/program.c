@@ -572,7 +572,7 @@ static PyGetSetDef program_getset[] = {
 	{"has_debuginfo", (getter)get_has_debuginfo, NULL, "a debug vmlinux is in use", NULL},
 	{"debuginfo_mode", (getter)get_debuginfo_mode, NULL,
 	 "where symbols and types come from, for people", NULL},
-	{NULL}};
+	{NULL, NULL, NULL, NULL, NULL}};
 
 #define METH(name, fn, flags, doc) {name, (PyCFunction)(void (*)(void))fn, flags, doc}
 static PyMethodDef program_methods[] = {
@@ -605,7 +605,7 @@ static PyMethodDef program_methods[] = {
 	METH("log", program_log, METH_NOARGS, "log() -> [LogRecord]: the kernel log, oldest first"),
 	METH("modules", program_modules, METH_NOARGS,
 	     "modules() -> [Module]: every loaded module, newest first"),
-	{NULL}};
+	{NULL, NULL, 0, NULL}};
 
 PyTypeObject Program_Type = {
 	PyVarObject_HEAD_INIT(NULL, 0)

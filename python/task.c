@@ -126,7 +126,7 @@ static PyGetSetDef task_getset[] = {
 	 NULL},
 	{"idle", (getter)get_idle, NULL, "a CPU's idle task (swapper/N)", NULL},
 	{"program", (getter)get_program, NULL, "the Program", NULL},
-	{NULL}};
+	{NULL, NULL, NULL, NULL, NULL}};
 
 static PyMethodDef task_methods[] = {
 	{"backtrace", (PyCFunction)(void (*)(void))task_backtrace, METH_VARARGS | METH_KEYWORDS,
@@ -135,7 +135,7 @@ static PyMethodDef task_methods[] = {
 	 "explain, each frame's call_site is resolved (bt --explain)."},
 	{"object", (PyCFunction)task_object, METH_NOARGS,
 	 "object() -> Object: the task's struct task_struct"},
-	{NULL}};
+	{NULL, NULL, 0, NULL}};
 
 PyTypeObject Task_Type = {
 	PyVarObject_HEAD_INIT(NULL, 0)
