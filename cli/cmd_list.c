@@ -53,6 +53,33 @@ static int parse_offset(struct cli_context *ctx, const char *arg, uint64_t *ret)
 	return cli_report_error_in("list", err);
 }
 
+/* -s TYPE[.member,...]: "struct TYPE", and the members (NULL: all) in *members. NULL without
+ * memory. */
+static char *shown_type(const char *show, const char **members)
+{
+	const char *dot = strchr(show, '.');
+	char *type;
+	if (asprintf(&type, "struct %.*s", dot ? (int)(dot - show) : (int)strlen(show), show) < 0)
+		return NULL;
+	*members = dot ? dot + 1 : NULL;
+	return type;
+}
+
+/* The entries of list or tree (or err); status 1 when the walk stopped early, saying why on
+ * stderr in JSON mode (the text says it in place). */
+static int show_entries(struct cli_context *ctx, const char *cmd, struct kt_error *err,
+			struct kt_list_entries *l)
+{
+	if (err)
+		return cli_report_error_in(cmd, err);
+	kt_list_entries_render(stdout, cli_format(ctx), l);
+	int status = l->stop ? 1 : 0;
+	if (l->stop && ctx->json)
+		fprintf(stderr, "%s: walk stopped: %s\n", cmd, l->stop);
+	kt_list_entries_destroy(l);
+	return status;
+}
+
 int cmd_list(struct cli_context *ctx, int argc, char **argv)
 {
 	struct kt_list_request req = {.kind = KT_LIST_START_ENTRY};
@@ -107,26 +134,15 @@ int cmd_list(struct cli_context *ctx, int argc, char **argv)
 		req.start = sym.address;
 	}
 	char *type = NULL;
-	if (show) {
-		const char *dot = strchr(show, '.');
-		if (asprintf(&type, "struct %.*s", dot ? (int)(dot - show) : (int)strlen(show), show) < 0) {
-			fprintf(stderr, "ktriage: out of memory\n");
-			return 1;
-		}
-		req.type = type;
-		req.members = dot ? dot + 1 : NULL;
+	if (show && !(type = shown_type(show, &req.members))) {
+		fprintf(stderr, "ktriage: out of memory\n");
+		return 1;
 	}
+	req.type = type;
 	struct kt_list_entries *l;
 	err = kt_list_entries_read(ctx->prog, &req, &l);
 	free(type);
-	if (err)
-		return cli_report_error_in("list", err);
-	kt_list_entries_render(stdout, cli_format(ctx), l);
-	status = l->stop ? 1 : 0;
-	if (l->stop && ctx->json)
-		fprintf(stderr, "list: walk stopped: %s\n", l->stop);
-	kt_list_entries_destroy(l);
-	return status;
+	return show_entries(ctx, "list", err, l);
 }
 
 const char cli_tree_help[] =
@@ -209,24 +225,13 @@ int cmd_tree(struct cli_context *ctx, int argc, char **argv)
 	}
 	req.root += root_offset;
 	char *type = NULL;
-	if (show) {
-		const char *dot = strchr(show, '.');
-		if (asprintf(&type, "struct %.*s", dot ? (int)(dot - show) : (int)strlen(show), show) < 0) {
-			fprintf(stderr, "ktriage: out of memory\n");
-			return 1;
-		}
-		req.type = type;
-		req.members = dot ? dot + 1 : NULL;
+	if (show && !(type = shown_type(show, &req.members))) {
+		fprintf(stderr, "ktriage: out of memory\n");
+		return 1;
 	}
+	req.type = type;
 	struct kt_list_entries *l;
 	err = kt_tree_entries_read(ctx->prog, &req, &l);
 	free(type);
-	if (err)
-		return cli_report_error_in("tree", err);
-	kt_list_entries_render(stdout, cli_format(ctx), l);
-	status = l->stop ? 1 : 0;
-	if (l->stop && ctx->json)
-		fprintf(stderr, "tree: walk stopped: %s\n", l->stop);
-	kt_list_entries_destroy(l);
-	return status;
+	return show_entries(ctx, "tree", err, l);
 }
