@@ -353,22 +353,9 @@ void kt_stack_search_render(struct kt_list_writer *w, const struct kt_stack_sear
 			fprintf(out, "\"%s\"", kt_error_code_name(s->error_code));
 		else
 			fputs("null", out);
-		fputs(", \"frames\": [", out);
-		for (size_t j = 0; j < s->n_frames; j++) {
-			const struct kt_exception_frame *f = &s->frames[j];
-			fprintf(out, "%s\n    {\"address\": \"0x%016llx\", \"mode\": \"%s\", \"pc\": \"0x%016llx\", "
-				"\"function\": ", j ? "," : "", (unsigned long long)f->address,
-				f->user_mode ? "user" : "kernel", (unsigned long long)f->regs[16]);
-			kt_json_string(out, f->function);
-			fprintf(out, ", \"offset\": %llu, \"module\": ", (unsigned long long)f->offset);
-			kt_json_string(out, f->module);
-			kt_json_key(out, "proof");
-			kt_json_string(out, f->proof);
-			fputs(", \"pt_regs\": {", out);
-			kt_pt_regs_json(out, f->regs, true);
-			fputs("}}", out);
-		}
-		fputs("]}", out);
+		fputs(", \"frames\": ", out);
+		kt_exception_frames_json(out, s->frames, s->n_frames);
+		putc('}', out);
 		return;
 	}
 	fprintf(out, "CPU %d %s [%016llx-%016llx]", s->cpu, s->stack, (unsigned long long)s->start,
@@ -392,4 +379,25 @@ void kt_stack_search_render(struct kt_list_writer *w, const struct kt_stack_sear
 		fprintf(out, "]\n    %s", f->proof);
 		pt_regs_text(out, f->regs);
 	}
+}
+
+/* The "frames" array of bt -E's and bt -e's documents: each exception frame with its pt_regs. */
+void kt_exception_frames_json(FILE *out, const struct kt_exception_frame *frames, size_t n)
+{
+	putc('[', out);
+	for (size_t j = 0; j < n; j++) {
+		const struct kt_exception_frame *f = &frames[j];
+		fprintf(out, "%s\n    {\"address\": \"0x%016llx\", \"mode\": \"%s\", \"pc\": \"0x%016llx\", "
+			"\"function\": ", j ? "," : "", (unsigned long long)f->address,
+			f->user_mode ? "user" : "kernel", (unsigned long long)f->regs[16]);
+		kt_json_string(out, f->function);
+		fprintf(out, ", \"offset\": %llu, \"module\": ", (unsigned long long)f->offset);
+		kt_json_string(out, f->module);
+		kt_json_key(out, "proof");
+		kt_json_string(out, f->proof);
+		fputs(", \"pt_regs\": {", out);
+		kt_pt_regs_json(out, f->regs, true);
+		fputs("}}", out);
+	}
+	putc(']', out);
 }

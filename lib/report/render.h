@@ -35,6 +35,8 @@ void kt_source_json(FILE *out, struct kt_program *prog, const struct kt_frame *f
 
 /* The members "r15": "0x...", ... of a pt_regs (first: no comma before the first). */
 void kt_pt_regs_json(FILE *out, const uint64_t *regs, bool first);
+/* The "frames" array of an exception-frame search (bt -E, bt -e). */
+void kt_exception_frames_json(FILE *out, const struct kt_exception_frame *frames, size_t n);
 /* A value as a JSON object (kt_value_render()'s members), inside another document. */
 void kt_value_json(FILE *out, const struct kt_value *value);
 /* One backtrace or one finding as a JSON object, as the lists write them. */

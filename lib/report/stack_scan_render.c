@@ -115,22 +115,9 @@ static void scan_json(FILE *out, const struct kt_stack_scan *s)
 			fputs("null", out);
 		putc('}', out);
 	}
-	fputs("], \"frames\": [", out);
-	for (size_t j = 0; j < s->n_frames; j++) {
-		const struct kt_exception_frame *f = &s->frames[j];
-		fprintf(out, "%s\n    {\"address\": \"0x%016llx\", \"mode\": \"%s\", \"pc\": \"0x%016llx\", "
-			"\"function\": ", j ? "," : "", (unsigned long long)f->address,
-			f->user_mode ? "user" : "kernel", (unsigned long long)f->regs[16]);
-		kt_json_string(out, f->function);
-		fprintf(out, ", \"offset\": %llu, \"module\": ", (unsigned long long)f->offset);
-		kt_json_string(out, f->module);
-		kt_json_key(out, "proof");
-		kt_json_string(out, f->proof);
-		fputs(", \"pt_regs\": {", out);
-		kt_pt_regs_json(out, f->regs, true);
-		fputs("}}", out);
-	}
-	fputs("]}", out);
+	fputs("], \"frames\": ", out);
+	kt_exception_frames_json(out, s->frames, s->n_frames);
+	putc('}', out);
 }
 
 void kt_stack_scan_render(struct kt_list_writer *w, const struct kt_stack_scan *s)
