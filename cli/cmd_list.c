@@ -53,6 +53,21 @@ static int parse_offset(struct cli_context *ctx, const char *arg, uint64_t *ret)
 	return cli_report_error_in("list", err);
 }
 
+/* START of list or tree: an address (0x..., or as crash takes them, more hex digits than a short
+ * name has) or a symbol. 0, or the status after saying why not. */
+static int start_address(struct cli_context *ctx, const char *cmd, const char *start, uint64_t *ret)
+{
+	bool hex_prefix = start[0] == '0' && (start[1] == 'x' || start[1] == 'X');
+	if ((hex_prefix || strlen(start) > 8) && cli_parse_uint(start, 16, UINT64_MAX, ret))
+		return 0;
+	struct kt_symbol_lookup sym;
+	struct kt_error *err = kt_symbol_lookup(ctx->prog, start, &sym);
+	if (err)
+		return cli_report_error_in(cmd, err);
+	*ret = sym.address;
+	return 0;
+}
+
 /* -s TYPE[.member,...]: "struct TYPE", and the members (NULL: all) in *members. NULL without
  * memory. */
 static char *shown_type(const char *show, const char **members)
@@ -124,15 +139,9 @@ int cmd_list(struct cli_context *ctx, int argc, char **argv)
 	int status = offset ? parse_offset(ctx, offset, &req.offset) : 0;
 	if (status)
 		return status;
-	// An address: 0x..., or as crash takes them, more hex digits than a short name has.
-	struct kt_error *err = NULL;
-	bool hex_prefix = start[0] == '0' && (start[1] == 'x' || start[1] == 'X');
-	if (!((hex_prefix || strlen(start) > 8) && cli_parse_uint(start, 16, UINT64_MAX, &req.start))) {
-		struct kt_symbol_lookup sym;
-		if ((err = kt_symbol_lookup(ctx->prog, start, &sym)))
-			return cli_report_error_in("list", err);
-		req.start = sym.address;
-	}
+	if ((status = start_address(ctx, "list", start, &req.start)))
+		return status;
+	struct kt_error *err;
 	char *type = NULL;
 	if (show && !(type = shown_type(show, &req.members))) {
 		fprintf(stderr, "ktriage: out of memory\n");
@@ -215,14 +224,9 @@ int cmd_tree(struct cli_context *ctx, int argc, char **argv)
 	if (status)
 		return status;
 	const char *start = argv[optind];
-	struct kt_error *err = NULL;
-	bool hex_prefix = start[0] == '0' && (start[1] == 'x' || start[1] == 'X');
-	if (!((hex_prefix || strlen(start) > 8) && cli_parse_uint(start, 16, UINT64_MAX, &req.root))) {
-		struct kt_symbol_lookup sym;
-		if ((err = kt_symbol_lookup(ctx->prog, start, &sym)))
-			return cli_report_error_in("tree", err);
-		req.root = sym.address;
-	}
+	if ((status = start_address(ctx, "tree", start, &req.root)))
+		return status;
+	struct kt_error *err;
 	req.root += root_offset;
 	char *type = NULL;
 	if (show && !(type = shown_type(show, &req.members))) {
