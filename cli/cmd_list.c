@@ -26,33 +26,6 @@ const char cli_list_help[] =
 	"examples: list -H modules -o module.list -s module.name;  list task_struct.tasks -s\n"
 	"          task_struct.pid -h init_task;  list -o 0 -H 0xffff888003a10000\n";
 
-/* OFFSET: a number, or TYPE.member; 0, or the status after saying why not. */
-static int parse_offset(struct cli_context *ctx, const char *arg, uint64_t *ret)
-{
-	if (cli_parse_uint(arg, 0, UINT32_MAX, ret))
-		return 0;
-	const char *dot = strchr(arg, '.');
-	if (!dot || dot == arg) {
-		fprintf(stderr, "list: offset '%s' is neither a number nor TYPE.member\n", arg);
-		return 2;
-	}
-	struct kt_error *err = NULL;
-	for (int i = 0; i < 2; i++) {
-		char *expr = NULL;
-		if (asprintf(&expr, "offsetof(%s %.*s, %s)", i ? "union" : "struct", (int)(dot - arg),
-			     arg, dot + 1) < 0) {
-			fprintf(stderr, "ktriage: out of memory\n");
-			return 1;
-		}
-		kt_error_destroy(err);
-		err = kt_expr_number(ctx->prog, expr, ret);
-		free(expr);
-		if (!err)
-			return 0;
-	}
-	return cli_report_error_in("list", err);
-}
-
 /* START of list or tree: an address (0x..., or as crash takes them, more hex digits than a short
  * name has) or a symbol. 0, or the status after saying why not. */
 static int start_address(struct cli_context *ctx, const char *cmd, const char *start, uint64_t *ret)
@@ -136,7 +109,7 @@ int cmd_list(struct cli_context *ctx, int argc, char **argv)
 		return 2;
 	}
 	const char *start = argv[argc - 1];
-	int status = offset ? parse_offset(ctx, offset, &req.offset) : 0;
+	int status = offset ? cli_member_offset(ctx, "list", offset, &req.offset) : 0;
 	if (status)
 		return status;
 	if ((status = start_address(ctx, "list", start, &req.start)))
@@ -218,9 +191,9 @@ int cmd_tree(struct cli_context *ctx, int argc, char **argv)
 		return 2;
 	}
 	uint64_t root_offset = 0;
-	int status = offset ? parse_offset(ctx, offset, &req.offset) : 0;
+	int status = offset ? cli_member_offset(ctx, "tree", offset, &req.offset) : 0;
 	if (!status && root)
-		status = parse_offset(ctx, root, &root_offset);
+		status = cli_member_offset(ctx, "tree", root, &root_offset);
 	if (status)
 		return status;
 	const char *start = argv[optind];

@@ -101,15 +101,15 @@ const char cli_struct_help[] =
 	"          struct rq.nr_running runqueues:a   struct -l task_struct.tasks task_struct ADDR\n"
 	"          struct list_head init_task.tasks 2\n";
 
-/* -l's OFFSET: a number, or TYPE.member as the byte offset of member in struct (or union) TYPE.
- * 0, or the status after saying why not. */
-static int member_offset(struct cli_context *ctx, const char *arg, uint64_t *ret)
+/* An offset as struct -l, list -o/-r and tree take it: a number, or TYPE.member as the byte offset
+ * of member in struct (or union) TYPE. 0, or the status after saying why not (cmd: who asks). */
+int cli_member_offset(struct cli_context *ctx, const char *cmd, const char *arg, uint64_t *ret)
 {
 	if (cli_parse_uint(arg, 0, UINT32_MAX, ret))
 		return 0;
 	const char *dot = strchr(arg, '.');
-	if (!dot) {
-		fprintf(stderr, "struct: -l %s: an offset is a number or TYPE.member\n", arg);
+	if (!dot || dot == arg) {
+		fprintf(stderr, "%s: offset '%s' is neither a number nor TYPE.member\n", cmd, arg);
 		return 2;
 	}
 	struct kt_error *err = NULL;
@@ -124,7 +124,7 @@ static int member_offset(struct cli_context *ctx, const char *arg, uint64_t *ret
 		if (!err)
 			return 0;
 	}
-	return cli_report_error(err);
+	return cli_report_error_in(cmd, err);
 }
 
 /* The objects to print: one address, or each CPU's copy (cpus[i] >= 0: which). */
@@ -262,7 +262,7 @@ static int struct_or_union(struct cli_context *ctx, int argc, char **argv, const
 	uint64_t back = 0, size = 0;
 	status = parse_targets(ctx, argv[optind + 1], &t);
 	if (!status && list_offset)
-		status = member_offset(ctx, list_offset, &back);
+		status = cli_member_offset(ctx, "struct", list_offset, &back);
 	if (!status && count > 1) {
 		char *expr = NULL;
 		if (asprintf(&expr, "sizeof(%s)", type) < 0)

@@ -109,6 +109,9 @@ int cli_run_argv(struct cli_context *ctx, int argc, char **argv);
 int cli_run_line(struct cli_context *ctx, const char *line);
 int cli_shell(struct cli_context *ctx);
 int cli_help(void);
+/* An offset: a number, or TYPE.member (struct -l, list -o, tree -o/-r); 0, or the status after
+ * saying why not, as cmd. */
+int cli_member_offset(struct cli_context *ctx, const char *cmd, const char *arg, uint64_t *ret);
 /* "unknown command" on stderr, with the nearest command name when it is likely a typo. */
 void cli_unknown_command(const char *name);
 
