@@ -18,7 +18,13 @@ struct describer {
 	const struct btf *btf;
 	bool expand;
 	bool failed;  /* out of memory */
+	/* Members described so far: damaged BTF can nest an anonymous union in itself, and each
+	 * level multiplies the work; no kernel type, fully expanded, comes close to the limit. */
+	unsigned int members;
+	bool loops;
 };
+
+enum { MEMBERS_MAX = 1 << 18 };
 
 static int64_t type_size(const struct btf *btf, uint32_t id)
 {
@@ -115,8 +121,12 @@ static void describe_members(struct describer *d, uint32_t id, uint64_t base_bit
 	const struct btf *btf = d->btf;
 	const struct btf_type *t = btf__type_by_id(btf, id);
 	uint16_t n = btf_vlen(t);
-	if (!n)
+	if (!n || d->loops)
 		return;
+	if ((d->members += n) > MEMBERS_MAX) {
+		d->loops = true;
+		return;
+	}
 	if (!(out->members = calloc(n, sizeof(*out->members)))) {
 		d->failed = true;
 		return;
@@ -274,9 +284,12 @@ struct kt_error *kt_type_describe_btf(const struct btf *btf, uint32_t id, bool e
 	const struct btf_type *t = id ? btf__type_by_id(btf, id) : NULL;
 	if (desc && t && btf_is_composite(t))
 		describe_members(&d, id, 0, 0, desc);
-	if (d.failed) {
+	if (d.failed || d.loops) {
 		kt_type_description_destroy(desc);
-		return &kt_enomem;
+		if (d.failed)
+			return &kt_enomem;
+		return kt_error_create(KT_ERROR_BAD_DATA, "BTF: type %u has more than %d members "
+				       "with the ones it nests: its members loop", id, MEMBERS_MAX);
 	}
 	*ret = desc;
 	return NULL;

@@ -9,8 +9,9 @@
 #include "core/util.h"
 #include "sym/type_print.h"
 
-/* A union of unions of arrays can cover one byte many times over; no kernel type comes close. */
-enum { HITS_MAX = 4096 };
+/* A union of unions of arrays can cover one byte many times over, and damaged BTF can make a union
+ * contain itself so that the walk multiplies at each level; no kernel type comes close to either. */
+enum { HITS_MAX = 4096, VISITS_MAX = 1 << 16 };
 
 static int64_t type_size(const struct btf *btf, uint32_t id)
 {
@@ -24,6 +25,7 @@ struct hits {
 	size_t n, cap;
 	struct kt_strbuf path;
 	struct kt_error *err;
+	unsigned int visits;
 };
 
 static void add_hit(struct hits *h, uint32_t type, uint64_t offset, uint64_t size,
@@ -104,6 +106,11 @@ static void collect(struct hits *h, uint32_t id, uint64_t target, uint64_t base,
 	uint32_t inner = kt_type_strip(btf, id);
 	const struct btf_type *t = btf__type_by_id(btf, inner);
 	int64_t size = type_size(btf, id);
+	if (!h->err && ++h->visits > VISITS_MAX)
+		h->err = kt_error_create(KT_ERROR_BAD_DATA, "BTF: type %u: more than %d members "
+					 "looked at for one offset: its members loop", id, VISITS_MAX);
+	if (h->err)
+		return;
 	if (!t || depth > KT_TYPE_NEST_MAX || !(btf_is_composite(t) || btf_is_array(t))) {
 		add_hit(h, id, base, (uint64_t)size, 0, 0, false);
 		return;

@@ -239,6 +239,8 @@ static void append_base(struct kt_strbuf *sb, const char *base, const char *inne
 static void declare(const struct btf *btf, uint32_t id, const char *inner, struct kt_strbuf *sb,
 		    int depth);
 
+enum { DECLARATION_MAX = 4096 };
+
 static void declare_params(const struct btf *btf, const struct btf_type *t, struct kt_strbuf *sb,
 			   int depth)
 {
@@ -249,6 +251,12 @@ static void declare_params(const struct btf *btf, const struct btf_type *t, stru
 	for (uint16_t i = 0; i < n; i++) {
 		if (i)
 			kt_strbuf_printf(sb, ", ");
+		// Damaged BTF can make a prototype take pointers to itself, each level multiplying the
+		// text; no kernel declaration comes close to this length.
+		if (sb->len > DECLARATION_MAX) {
+			kt_strbuf_printf(sb, "...");
+			return;
+		}
 		if (!p[i].type && i == n - 1)
 			kt_strbuf_printf(sb, "...");
 		else
@@ -341,19 +349,31 @@ char *kt_type_name_dup(const struct btf *btf, uint32_t id)
 	return kt_strbuf_finish(&sb);
 }
 
-/* Finds member name in struct/union id, looking into anonymous members as C does. */
-static bool find_member(const struct btf *btf, uint32_t id, const char *name, size_t len,
-			int depth, struct kt_type_place *place)
+/* A member search: the name, and how many members it may still look at. A struct cannot contain
+ * itself, but damaged BTF can say it does through anonymous members, and each level multiplies
+ * the work: the budget keeps that from running for hours. No kernel type comes close to it. */
+enum { MEMBER_VISITS_MAX = 1 << 16 };
+
+struct member_search {
+	const char *name;
+	size_t len;
+	unsigned int visits_left;
+};
+
+/* Finds the member in struct/union id, looking into anonymous members as C does. */
+static bool find_member(const struct btf *btf, uint32_t id, struct member_search *s, int depth,
+			struct kt_type_place *place)
 {
 	const struct btf_type *t = btf__type_by_id(btf, id);
 	if (!t || depth > KT_TYPE_NEST_MAX || !btf_is_composite(t))
 		return false;
 	const struct btf_member *m = btf_members(t);
-	for (uint16_t i = 0; i < btf_vlen(t); i++, m++) {
+	for (uint16_t i = 0; i < btf_vlen(t) && s->visits_left; i++, m++) {
+		s->visits_left--;
 		const char *mname = btf__name_by_offset(btf, m->name_off);
 		uint64_t off = btf_member_bit_offset(t, i);
 		if (mname && *mname) {
-			if (strlen(mname) != len || memcmp(mname, name, len))
+			if (strlen(mname) != s->len || memcmp(mname, s->name, s->len))
 				continue;
 			place->bit_offset += off;
 			place->type = m->type;
@@ -361,7 +381,7 @@ static bool find_member(const struct btf *btf, uint32_t id, const char *name, si
 			return true;
 		}
 		struct kt_type_place inner = {0};
-		if (find_member(btf, kt_type_strip(btf, m->type), name, len, depth + 1, &inner)) {
+		if (find_member(btf, kt_type_strip(btf, m->type), s, depth + 1, &inner)) {
 			place->bit_offset += off + inner.bit_offset;
 			place->type = inner.type;
 			place->bit_size = inner.bit_size;
@@ -423,8 +443,14 @@ struct kt_error *kt_type_path(const struct btf *btf, uint32_t id, const char *pa
 					       "or union", path, (int)len, p, tname ? tname : "?");
 		}
 		struct kt_type_place inner = {0};
-		if (!find_member(btf, outer, p, len, 0, &inner)) {
+		struct member_search search = {.name = p, .len = len, .visits_left = MEMBER_VISITS_MAX};
+		if (!find_member(btf, outer, &search, 0, &inner)) {
 			_cleanup_free_ char *tname = kt_type_name_dup(btf, place.type);
+			if (!search.visits_left)
+				return kt_error_create(KT_ERROR_BAD_DATA,
+						       "BTF: looking for '%.*s' in %s visited %d members: "
+						       "its anonymous members loop", (int)len, p,
+						       tname ? tname : "?", MEMBER_VISITS_MAX);
 			if (strlen(path) == len)
 				return kt_error_create(KT_ERROR_NOT_FOUND, "%s has no member '%s'",
 						       tname ? tname : "?", path);
