@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "heap.h"
 
 const struct cli_command cli_commands[] = {
 	{"report", "report [-a]", "the triage report: the machine and the crash, findings ranked with evidence and commands, the signature, every CPU's backtrace (-a: every frame)", cmd_report, cli_report_help},
@@ -192,6 +193,7 @@ int main(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
+	cli_heap_on_huge_pages();
 	if (argc > 1 && !strcmp(argv[1], "batch"))
 		return cli_batch(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "store"))
