@@ -31,8 +31,9 @@ struct ps {
 	bool summary;                   /* -S: how many tasks in each state */
 	struct kt_task_state_count counts[KT_TASK_STATE_COUNT_MAX];
 	size_t n_counts;
-	uint64_t family[PS_MAX_FAMILIES];  /* -p, -c: the tasks selected */
+	uint64_t family[PS_MAX_FAMILIES];  /* -p, -c, -a: the tasks selected */
 	size_t n_family;
+	bool all_allowed;               /* -a: every task when none is named */
 };
 
 /*
@@ -154,11 +155,12 @@ static int show_times(struct cli_context *ctx, struct ps *p)
 	return p->err ? cli_report_error(take_error(p)) : 0;
 }
 
-/* ps -p, ps -c: each task its arguments select, with its ancestors or its children. */
+/* ps -p, ps -c: each task its arguments select, with its ancestors or its children; ps -a: each
+ * task they select, or all. */
 static bool collect_selected(const struct kt_task *t, void *arg)
 {
 	struct ps *p = arg;
-	if (!p->n_sel || !selected(p, t) || p->n_family == PS_MAX_FAMILIES)
+	if ((!p->n_sel && !p->all_allowed) || !selected(p, t) || p->n_family == PS_MAX_FAMILIES)
 		return !p->err;
 	p->family[p->n_family++] = t->address;
 	return true;
@@ -185,8 +187,37 @@ static int show_families(struct cli_context *ctx, struct ps *p, bool children)
 	return status;
 }
 
+/* ps -a: each selected task's command line and environment, from its user memory. */
+static int show_args(struct cli_context *ctx, struct ps *p)
+{
+	p->all_allowed = true;
+	struct kt_error *err = kt_task_for_each(ctx->prog, collect_selected, p);
+	if (err || p->err)
+		return cli_report_error(err ? err : take_error(p));
+	int status = 0;
+	kt_list_begin(&p->list, stdout, cli_format(ctx), KT_LIST_TASK_ARGS);
+	for (size_t i = 0; i < p->n_family; i++) {
+		struct kt_task_info info;
+		struct kt_task_args *args;
+		if ((err = kt_task_info_find(ctx->prog, KT_TASK_BY_ADDRESS, p->family[i], &info)) ||
+		    (err = kt_task_args_read(ctx->prog, &info.task, &args))) {
+			status = cli_report_error(err);
+			continue;
+		}
+		kt_task_args_render(&p->list, args);
+		// Arguments that could not be read are a partial answer: exit 1, as for any read.
+		if (args->args_error || args->env_error)
+			status = 1;
+		kt_task_args_destroy(args);
+	}
+	kt_list_end(&p->list);
+	if (p->n_family == PS_MAX_FAMILIES)
+		fprintf(stderr, "ps -a: the first %d tasks only: name the tasks\n", PS_MAX_FAMILIES);
+	return status;
+}
+
 const char cli_ps_help[] =
-	"usage: ps [-S | -l | -m | -t | -p | -c] [-k | -u] [-G] [--state=ST] [PID | TASK | COMMAND]...\n"
+	"usage: ps [-S | -l | -m | -t | -p | -c | -a] [-k | -u] [-G] [--state=ST] [PID | TASK | COMMAND]...\n"
 	"  (none)      every task: pid, ppid, cpu, task address, state, comm ('>' = on a CPU)\n"
 	"  PID         the tasks with that pid (decimal)\n"
 	"  TASK        the task_struct at that address (hexadecimal: 0x..., or 11+ hex digits)\n"
@@ -199,10 +230,14 @@ const char cli_ps_help[] =
 	"              clock), START TIME, UTIME and STIME (ns), as crash's ps -t\n"
 	"  -p          each selected task's parents, up to swapper/0 (needs PID, TASK or COMMAND)\n"
 	"  -c          each selected task's children (needs PID, TASK or COMMAND)\n"
+	"  -a          each selected task's command line (ARG) and environment (ENV), read from\n"
+	"              its user memory: most kdump dumps leave user pages out (makedumpfile -d 31)\n"
+	"              and say so; QEMU's dump-guest-memory keeps them\n"
 	"  -k, -u      kernel threads only (PF_KTHREAD, and the idle tasks), user tasks only\n"
 	"  -G          thread-group leaders only (pid == tgid)\n"
 	"  --state=ST  only tasks in state ST: RU IN UN ST TR DE ZO PA ID NE\n"
-	"examples: ps 1 kthreadd;  ps --state=UN;  ps -S;  ps -m;  ps -t 1;  ps -p 107;  ps -c 2;  ps -k\n";
+	"examples: ps 1 kthreadd;  ps --state=UN;  ps -S;  ps -m;  ps -t 1;  ps -p 107;  ps -c 2;  ps -k;\n"
+	"          ps -a 1\n";
 
 int cmd_ps(struct cli_context *ctx, int argc, char **argv)
 {
@@ -219,7 +254,7 @@ int cmd_ps(struct cli_context *ctx, int argc, char **argv)
 	char view = 0;  /* S l m t p c: one view at a time */
 	int c;
 	optind = 0;  // 0: GNU getopt starts over, permutation state included
-	while ((c = getopt_long(argc, argv, "SlmtpckuG", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "SlmtpcakuG", options, NULL)) != -1) {
 		if (c == 's') {
 			p->state_filter = optarg;
 		} else if (c == 'k' || c == 'u') {
@@ -228,7 +263,7 @@ int cmd_ps(struct cli_context *ctx, int argc, char **argv)
 			p->kind = (char)c;
 		} else if (c == 'G') {
 			p->leaders = true;
-		} else if (strchr("Slmtpc", c) && c) {
+		} else if (strchr("Slmtpca", c) && c) {
 			if (view && view != c)
 				goto bad;
 			view = (char)c;
@@ -256,6 +291,8 @@ int cmd_ps(struct cli_context *ctx, int argc, char **argv)
 		status = show_times(ctx, p);
 	} else if (view == 'p' || view == 'c') {
 		status = show_families(ctx, p, view == 'c');
+	} else if (view == 'a') {
+		status = show_args(ctx, p);
 	} else {
 		if (!p->summary)
 			kt_list_begin(&p->list, stdout, cli_format(ctx), KT_LIST_TASKS);

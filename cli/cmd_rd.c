@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "task_arg.h"
 
 enum { RD_MAX_BYTES = 64 << 20 };  /* one rd reads at most this much: a typo should not eat memory */
 
@@ -16,7 +17,7 @@ struct rd {
 };
 
 const char cli_rd_help[] =
-	"usage: rd [-8|-16|-32|-64] [-p] [-s|-S] [-x|-d|-D|-a] [-e END] ADDRESS|SYMBOL[+OFFSET] [COUNT]\n"
+	"usage: rd [-8|-16|-32|-64] [-p|-u] [-s|-S] [-x|-d|-D|-a] [-e END] ADDRESS|SYMBOL[+OFFSET] [COUNT]\n"
 	"  -8, -16, -32, -64  value size in bits (default 64)\n"
 	"  -p              ADDRESS is physical\n"
 	"  -s, -S          name 64-bit values that are kernel or module addresses (-S: slab\n"
@@ -26,7 +27,9 @@ const char cli_rd_help[] =
 	"  -a              ASCII characters up to the first unprintable one (COUNT: at most that\n"
 	"                  many; without, at most 4096)\n"
 	"  -e END          up to END (hexadecimal, or SYMBOL[+OFFSET]) instead of a COUNT\n"
-	"  -u              user addresses: refused (no task's page tables are translated)\n"
+	"  -u              ADDRESS is a user address of the context task (set; else the panicking\n"
+	"                  task), read through its page tables: most kdump dumps leave user pages\n"
+	"                  out (makedumpfile -d 31), QEMU's dump-guest-memory keeps them\n"
 	"x/FMT ADDRESS: gdb's examine, as crash passes it on: FMT is [COUNT][x|d|u|s|i][b|h|w|g]\n"
 	"  (x hex, d signed, u unsigned; b h w g: 1 2 4 8 bytes, default w; s a C string; i\n"
 	"  COUNT instructions, as dis). x without /FMT is rd.\n"
@@ -86,7 +89,12 @@ static int parse_args(int argc, char **argv, struct rd *rd, const char **expr, c
 		for (const char *c = a + 1; *c && !status; c++) {
 			switch (*c) {
 			case 'p':
-				rd->req.space = KT_KPHYSADDR;
+			case 'u':
+				if (rd->req.space != KT_KVADDR) {
+					fprintf(stderr, "rd: -p and -u exclude each other\n");
+					return 2;
+				}
+				rd->req.space = *c == 'p' ? KT_KPHYSADDR : KT_UVADDR;
 				break;
 			case 's':
 			case 'S':
@@ -104,10 +112,6 @@ static int parse_args(int argc, char **argv, struct rd *rd, const char **expr, c
 			case 'a':
 				status = set_format(rd, KT_MEMORY_STRING);
 				break;
-			case 'u':
-				fprintf(stderr, "rd -u: user virtual addresses are not read: ktriage does not "
-						"translate a task's page tables (rd -p takes a physical address)\n");
-				return 1;
 			default:
 				return usage();
 			}
@@ -221,6 +225,12 @@ int cmd_rd(struct cli_context *ctx, int argc, char **argv)
 	if (req->count > RD_MAX_BYTES / req->size) {
 		fprintf(stderr, "rd: at most %d bytes at a time\n", RD_MAX_BYTES);
 		return 2;
+	}
+	if (req->space == KT_UVADDR) {
+		struct kt_task task;
+		if ((status = cli_task_arg(ctx, "rd -u", NULL, &task)))
+			return status;
+		req->task = task.address;
 	}
 	struct kt_error *err = kt_program_parse_address(ctx->prog, expr, &req->address);
 	if (err)

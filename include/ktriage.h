@@ -127,13 +127,20 @@ KT_PUBLIC bool kt_program_has_debuginfo(const struct kt_program *prog);
 /* Memory */
 
 enum kt_address_space {
-	KT_KVADDR,   /* kernel virtual */
-	KT_KPHYSADDR /* physical */
+	KT_KVADDR,    /* kernel virtual */
+	KT_KPHYSADDR, /* physical */
+	KT_UVADDR     /* user virtual, of one task (kt_memory_request.task) */
 };
 
 /* Reads exactly len bytes or fails with KT_ERROR_FAULT naming the first unreadable address. */
 KT_PUBLIC struct kt_error *kt_program_read(struct kt_program *prog, uint64_t addr,
 					   enum kt_address_space space, void *buf, size_t len);
+
+/* Reads len bytes of task's user memory (task: a task_struct address) through its page tables
+ * (mm->pgd): NOT_FOUND for a task without an mm, FAULT where a page is not mapped or not in the
+ * dump (most kdump configurations leave user pages out). */
+KT_PUBLIC struct kt_error *kt_task_read_user(struct kt_program *prog, uint64_t task, uint64_t addr,
+					     void *buf, size_t len);
 
 /* Symbols */
 
@@ -1502,6 +1509,25 @@ KT_PUBLIC struct kt_error *kt_task_info_read(struct kt_program *prog, const stru
 KT_PUBLIC struct kt_error *kt_task_info_find(struct kt_program *prog, enum kt_task_key key,
 					     uint64_t value, struct kt_task_info *ret);
 
+/* ps -a: a task's command line and environment, read from its user memory where execve() put
+ * them (mm->arg_start..arg_end, env_start..env_end). */
+struct kt_task_args {
+	struct kt_task task;
+	uint64_t mm, arg_start, env_start;
+	char **args;             /* the NUL-separated strings, in order */
+	size_t n_args;
+	char **env;
+	size_t n_env;
+	char *error;             /* no user address space (a kernel thread): nothing else is set */
+	char *args_error;        /* why the arguments could not be read (user pages left out of the
+				  * dump, most often), or NULL */
+	char *env_error;         /* the same for the environment */
+};
+
+KT_PUBLIC struct kt_error *kt_task_args_read(struct kt_program *prog, const struct kt_task *task,
+					     struct kt_task_args **ret);
+KT_PUBLIC void kt_task_args_destroy(struct kt_task_args *args);
+
 /* The kernel log's clock against the wall clock: a record's time is boot_wall_nsec + ts_nsec,
  * in nanoseconds since the epoch (UTC). Method and error bound: lib/kernel/log_time.c. */
 struct kt_log_clock {
@@ -1544,6 +1570,7 @@ struct kt_memory_request {
 	enum kt_memory_format format;
 	bool no_ascii;           /* rd -x */
 	bool gdb;                /* x/FMT: gdb's lines, each labelled with the symbol it is in */
+	uint64_t task;           /* KT_UVADDR: whose user memory (a task_struct address) */
 };
 
 /* sym -l, sym -m MODULE, sym PATTERN: symbols in address order. */
@@ -1575,6 +1602,7 @@ KT_PUBLIC void kt_symbol_list_destroy(struct kt_symbol_list *list);
 struct kt_memory_rows {
 	uint64_t address;
 	enum kt_address_space space;
+	uint64_t task;           /* KT_UVADDR: whose user memory */
 	unsigned int size;       /* bytes per value */
 	const uint8_t *bytes;    /* the bytes read, len of them: up to the end or the first fault */
 	size_t len;
@@ -2080,6 +2108,7 @@ enum kt_list_kind {
 	KT_LIST_TASK_DETAILS,      /* "task_details": kt_task_info_item_render() (foreach task) */
 	KT_LIST_STACK_SCANS,       /* "stack_scans": kt_stack_scan_render() (bt -t, -T, -e) */
 	KT_LIST_BACKTRACE_GROUPS,  /* "groups": kt_backtrace_group_render() (bt -g) */
+	KT_LIST_TASK_ARGS,         /* "task_args": kt_task_args_render() (ps -a) */
 };
 
 struct kt_list_writer {
@@ -2092,6 +2121,8 @@ struct kt_list_writer {
 KT_PUBLIC void kt_list_begin(struct kt_list_writer *w, FILE *out, enum kt_format format,
 			     enum kt_list_kind kind);
 KT_PUBLIC void kt_list_end(struct kt_list_writer *w);
+/* ps -a: crash's PID line, then ARG: and ENV: lines (or why they could not be read). */
+KT_PUBLIC void kt_task_args_render(struct kt_list_writer *w, const struct kt_task_args *args);
 /* Ends a list whose walk stopped early (err: why): in JSON the document then carries
  * "incomplete": {"error": "..."}, so that a partial list cannot pass for a whole one; in text
  * it is kt_list_end() (the caller reports err). */

@@ -22,6 +22,14 @@ struct kt_memory_rows_impl {
 	char *error;
 };
 
+static struct kt_error *read_at(struct kt_program *prog, const struct kt_memory_rows *rows,
+			       uint64_t at, void *buf, size_t len)
+{
+	if (rows->space == KT_UVADDR)
+		return kt_task_read_user(prog, rows->task, at, buf, len);
+	return kt_program_read(prog, at, rows->space, buf, len);
+}
+
 static struct kt_error *read_rows(struct kt_program *prog, struct kt_memory_rows_impl *m,
 				 size_t len)
 {
@@ -31,7 +39,7 @@ static struct kt_error *read_rows(struct kt_program *prog, struct kt_memory_rows
 		size_t chunk = PAGE_BYTES - (at & (PAGE_BYTES - 1));
 		if (chunk > len - rows->len)
 			chunk = len - rows->len;
-		struct kt_error *err = kt_program_read(prog, at, rows->space, m->bytes + rows->len, chunk);
+		struct kt_error *err = read_at(prog, rows, at, m->bytes + rows->len, chunk);
 		if (!err) {
 			rows->len += chunk;
 			continue;
@@ -43,8 +51,8 @@ static struct kt_error *read_rows(struct kt_program *prog, struct kt_memory_rows
 		size_t end = rows->len + chunk;
 		rows->len -= rows->len % rows->size;
 		for (; rows->len < end; rows->len += rows->size) {
-			err = kt_program_read(prog, rows->address + rows->len, rows->space,
-					      m->bytes + rows->len, rows->size);
+			err = read_at(prog, rows, rows->address + rows->len, m->bytes + rows->len,
+				      rows->size);
 			if (err)
 				break;
 		}
@@ -61,9 +69,9 @@ static struct kt_error *read_rows(struct kt_program *prog, struct kt_memory_rows
 	return NULL;
 }
 
-struct kt_error *kt_memory_rows_read(struct kt_program *prog, uint64_t address,
-				     enum kt_address_space space, unsigned int size, uint64_t count,
-				     bool symbols, struct kt_memory_rows **ret)
+static struct kt_error *rows_read(struct kt_program *prog, uint64_t address,
+				  enum kt_address_space space, uint64_t task, unsigned int size,
+				  uint64_t count, bool symbols, struct kt_memory_rows **ret)
 {
 	if (size != 1 && size != 2 && size != 4 && size != 8)
 		return kt_error_create(KT_ERROR_INVALID_ARGUMENT, "values of %u bytes", size);
@@ -80,8 +88,8 @@ struct kt_error *kt_memory_rows_read(struct kt_program *prog, uint64_t address,
 		return &kt_enomem;
 	}
 	struct kt_memory_rows *rows = &m->pub;
-	*rows = (struct kt_memory_rows){.address = address, .space = space, .size = size,
-					.bytes = m->bytes};
+	*rows = (struct kt_memory_rows){.address = address, .space = space, .task = task,
+					.size = size, .bytes = m->bytes};
 	struct kt_error *err = read_rows(prog, m, len);
 	if (!err && symbols && !(rows->symbols = calloc(rows->len / 8 + 1, sizeof(*rows->symbols))))
 		err = &kt_enomem;
@@ -104,6 +112,13 @@ struct kt_error *kt_memory_rows_read(struct kt_program *prog, uint64_t address,
 	}
 	*ret = rows;
 	return NULL;
+}
+
+struct kt_error *kt_memory_rows_read(struct kt_program *prog, uint64_t address,
+				     enum kt_address_space space, unsigned int size, uint64_t count,
+				     bool symbols, struct kt_memory_rows **ret)
+{
+	return rows_read(prog, address, space, 0, size, count, symbols, ret);
 }
 
 /* Where a string ends: at its NUL (x/s), or its first byte that is not printable (rd -a). */
@@ -143,9 +158,10 @@ struct kt_error *kt_memory_request_read(struct kt_program *prog,
 		return kt_error_create(KT_ERROR_INVALID_ARGUMENT, "x: at most %d values at a time",
 				       LABELS_MAX);
 	struct kt_memory_rows *rows;
-	struct kt_error *err = kt_memory_rows_read(prog, req->address, req->space,
-						   string ? 1 : req->size, count,
-						   req->symbols && !string, &rows);
+	if (req->space == KT_UVADDR && !req->task)
+		return kt_error_create(KT_ERROR_INVALID_ARGUMENT, "user memory: whose? (no task given)");
+	struct kt_error *err = rows_read(prog, req->address, req->space, req->task,
+					 string ? 1 : req->size, count, req->symbols && !string, &rows);
 	if (err)
 		return err;
 	rows->format = req->format;

@@ -11,6 +11,7 @@ static const char *const list_keys[] = {
 	[KT_LIST_RAW_STACKS] = "raw_stacks", [KT_LIST_FAMILIES] = "families",
 	[KT_LIST_TASK_DETAILS] = "task_details", [KT_LIST_STACK_SCANS] = "stack_scans",
 	[KT_LIST_BACKTRACE_GROUPS] = "groups",
+	[KT_LIST_TASK_ARGS] = "task_args",
 };
 
 void kt_list_begin(struct kt_list_writer *w, FILE *out, enum kt_format format,

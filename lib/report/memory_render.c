@@ -134,9 +134,13 @@ void kt_memory_rows_text(FILE *out, const struct kt_memory_rows *rows)
 
 void kt_memory_rows_json_members(FILE *out, const struct kt_memory_rows *rows)
 {
-	fprintf(out, ", \"address\": \"0x%016llx\", \"space\": \"%s\", \"size\": %u,\n \"values\": [",
-		(unsigned long long)rows->address, rows->space == KT_KPHYSADDR ? "physical" : "virtual",
-		rows->size);
+	static const char *const spaces[] = {[KT_KVADDR] = "virtual", [KT_KPHYSADDR] = "physical",
+					      [KT_UVADDR] = "user"};
+	fprintf(out, ", \"address\": \"0x%016llx\", \"space\": \"%s\",", (unsigned long long)rows->address,
+		spaces[rows->space]);
+	if (rows->space == KT_UVADDR)
+		fprintf(out, " \"task\": \"0x%llx\",", (unsigned long long)rows->task);
+	fprintf(out, " \"size\": %u,\n \"values\": [", rows->size);
 	size_t n = rows->len / rows->size;
 	for (size_t i = 0; i < n; i++)
 		fprintf(out, "%s\"0x%0*llx\"", i ? ", " : "", (int)rows->size * 2,

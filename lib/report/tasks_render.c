@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* Tasks (ps) and one task in detail (task), as text like crash's and as JSON (docs/json.md). */
 #include <inttypes.h>
+#include <string.h>
 
 #include "ktriage.h"
 #include "report/json.h"
@@ -112,8 +113,9 @@ void kt_task_state_counts_render(FILE *out, enum kt_format format,
 /* crash's one-line task header: PID, TASK, CPU, COMMAND. */
 static void task_header(FILE *out, const struct kt_task *t)
 {
+	char comm[KT_COMM_TEXT_SIZE];
 	fprintf(out, "PID: %-8d TASK: %016llx  CPU: %-4d COMMAND: \"%s\"\n", t->pid,
-		(unsigned long long)t->address, t->cpu, t->comm);
+		(unsigned long long)t->address, t->cpu, kt_comm_text(t->comm, comm));
 }
 
 static void task_members_json(FILE *out, const struct kt_task *t)
@@ -247,4 +249,79 @@ void kt_task_family_render(struct kt_list_writer *w, const struct kt_task *tasks
 		fprintf(out, "%*s", (int)indent, "");
 		task_header(out, &tasks[children ? i : n - 1 - i]);
 	}
+}
+
+static void strings_json(FILE *out, char *const *s, size_t n)
+{
+	putc('[', out);
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			fputs(", ", out);
+		kt_json_string(out, s[i]);
+	}
+	putc(']', out);
+}
+
+static void json_string_or_null(FILE *out, const char *s)
+{
+	if (s)
+		kt_json_string(out, s);
+	else
+		fputs("null", out);
+}
+
+/* Strings from user memory are the task's own bytes: control characters are escaped. */
+static void strings_text(FILE *out, const char *label, char *const *s, size_t n, bool one_line)
+{
+	fputs(label, out);
+	for (size_t i = 0; i < n; i++) {
+		if (i && !one_line)
+			fprintf(out, "\n%*s", (int)strlen(label), "");
+		kt_write_escaped(out, s[i], strlen(s[i]));
+		if (one_line)
+			putc(' ', out);
+	}
+	putc('\n', out);
+}
+
+void kt_task_args_render(struct kt_list_writer *w, const struct kt_task_args *a)
+{
+	FILE *out = w->out;
+	if (kt_list_item(w)) {
+		putc('{', out);
+		task_members_json(out, &a->task);
+		fputs(", \"mm\": ", out);
+		kt_json_address_or_null(out, a->mm);
+		fputs(", \"arg_start\": ", out);
+		kt_json_address_or_null(out, a->arg_start);
+		fputs(", \"env_start\": ", out);
+		kt_json_address_or_null(out, a->env_start);
+		fputs(", \"error\": ", out);
+		json_string_or_null(out, a->error);
+		fputs(", \"args\": ", out);
+		strings_json(out, a->args, a->n_args);
+		fputs(", \"args_error\": ", out);
+		json_string_or_null(out, a->args_error);
+		fputs(", \"env\": ", out);
+		strings_json(out, a->env, a->n_env);
+		fputs(", \"env_error\": ", out);
+		json_string_or_null(out, a->env_error);
+		putc('}', out);
+		return;
+	}
+	if (w->n > 1)
+		putc('\n', out);
+	task_header(out, &a->task);
+	if (a->error) {
+		fprintf(out, "(%s)\n", a->error);
+		return;
+	}
+	if (a->args_error)
+		fprintf(out, "ARG: (%s)\n", a->args_error);
+	else
+		strings_text(out, "ARG: ", a->args, a->n_args, true);
+	if (a->env_error)
+		fprintf(out, "ENV: (%s)\n", a->env_error);
+	else
+		strings_text(out, "ENV: ", a->env, a->n_env, false);
 }
