@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* search: values in kernel memory, as crash's search (-s/-e/-l, -k, -t, -m). */
+/* search: values in memory, as crash's search (-s/-e/-l, -k, -p, -u, -t, -m). */
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -7,12 +7,13 @@
 #include <string.h>
 
 #include "commands.h"
+#include "task_arg.h"
 
 /* -k reads the direct map from its start; this much at most, so that it ends in seconds. */
 enum { SEARCH_K_MAX_BYTES = 256 << 20 };
 
 const char cli_search_help[] =
-	"usage: search [-s START] [-e END | -l LENGTH] [-m MASK] [-k | -t] VALUE...\n"
+	"usage: search [-s START] [-e END | -l LENGTH] [-m MASK] [-k | -p | -u | -t] VALUE...\n"
 	"  -s START  the first address (hexadecimal or SYMBOL[+OFF])\n"
 	"  -e END    the address after the last one searched\n"
 	"  -l LENGTH how many bytes from START (hexadecimal), instead of -e\n"
@@ -20,11 +21,17 @@ const char cli_search_help[] =
 	"            its task's line, as crash's search -t\n"
 	"  -k        kernel memory from the direct map's start (page_offset_base), or from START:\n"
 	"            at most 256 MiB without -e, so that it ends in seconds (give -s/-e for more)\n"
+	"  -p        physical memory: from START (default 0) to END (default the end of memory,\n"
+	"            max_pfn pages), at most 256 MiB without -e\n"
+	"  -u        the context task's user memory (set; else the panicking task) through its\n"
+	"            page tables, from START to END (both needed); most kdump files leave user\n"
+	"            pages out, and such pages are skipped\n"
 	"  -m MASK   bits ignored in the compare (search -m 0xfff ffff8d9819a79000)\n"
 	"Each hit is printed as ADDRESS: VALUE for aligned 64-bit words. Pages the dump lacks are\n"
 	"skipped; Ctrl-C stops the search with what it found.\n"
 	"examples: search -t ffff8d9819a79840;  search -s ffffd4dc800ec000 -e ffffd4dc800f0000 "
-	"ffffffffc03e6300\n";
+	"ffffffffc03e6300\n"
+	"          search -p -s 1000000 -l 100000 ffffffffc03e6300;  set 1; search -u -s 400000 -l 1000 0\n";
 
 static volatile sig_atomic_t search_interrupted;
 
@@ -55,15 +62,17 @@ int cmd_search(struct cli_context *ctx, int argc, char **argv)
 	struct kt_search_options o = {0};
 	const char *start = NULL, *end = NULL, *length = NULL;
 	bool kernel = false;
-	int c;
+	int c, spaces = 0;
 	optind = 0;
-	while ((c = getopt(argc, argv, "+s:e:l:m:kt")) != -1) {
+	while ((c = getopt(argc, argv, "+s:e:l:m:kput")) != -1) {
 		switch (c) {
 		case 's': start = optarg; break;
 		case 'e': end = optarg; break;
 		case 'l': length = optarg; break;
-		case 'k': kernel = true; break;
-		case 't': o.tasks = true; break;
+		case 'k': kernel = true; spaces++; break;
+		case 't': o.tasks = true; spaces++; break;
+		case 'p': o.space = KT_KPHYSADDR; spaces++; break;
+		case 'u': o.space = KT_UVADDR; spaces++; break;
 		case 'm':
 			if (!parse_number(optarg, &o.mask)) {
 				fprintf(stderr, "search: bad mask '%s'\n", optarg);
@@ -75,8 +84,9 @@ int cmd_search(struct cli_context *ctx, int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind == argc || (o.tasks && (start || end || length || kernel)) || (end && length) ||
-	    (!o.tasks && !start && !kernel)) {
+	if (optind == argc || spaces > 1 || (o.tasks && (start || end || length)) || (end && length) ||
+	    (!o.tasks && !start && !kernel && o.space != KT_KPHYSADDR) ||
+	    (o.space == KT_UVADDR && (!start || (!end && !length)))) {
 		fputs(cli_search_help, stderr);
 		return 2;
 	}
@@ -93,10 +103,21 @@ int cmd_search(struct cli_context *ctx, int argc, char **argv)
 	o.values = values;
 	o.n_values = n;
 	struct kt_error *err = NULL;
+	if (o.space == KT_UVADDR) {
+		struct kt_task task;
+		int status = cli_task_arg(ctx, "search -u", NULL, &task);
+		if (status) {
+			free(values);
+			return status;
+		}
+		o.task = task.address;
+	}
 	if (!o.tasks) {
 		uint64_t len;
 		if (start)
 			err = kt_program_parse_address(ctx->prog, start, &o.start);
+		else if (o.space == KT_KPHYSADDR)
+			o.start = 0;
 		else
 			err = kt_program_parse_address(ctx->prog, "page_offset_base", &o.start),
 			err = err ? err : kt_program_read(ctx->prog, o.start, KT_KVADDR, &o.start, 8);
@@ -110,7 +131,7 @@ int cmd_search(struct cli_context *ctx, int argc, char **argv)
 			}
 			o.end = o.start + len;
 		} else if (!err) {
-			if (!kernel) {
+			if (!kernel && o.space != KT_KPHYSADDR) {
 				fputs("search: -e END or -l LENGTH is needed with -s\n", stderr);
 				free(values);
 				return 2;
@@ -121,7 +142,7 @@ int cmd_search(struct cli_context *ctx, int argc, char **argv)
 			if (probe_ok(kt_program_parse_address(ctx->prog, "max_pfn", &at)) &&
 			    probe_ok(kt_program_read(ctx->prog, at, KT_KVADDR, &max_pfn, 8)) &&
 			    max_pfn && max_pfn < (1ULL << 40))
-				o.end = o.start + (max_pfn << 12);
+				o.end = (o.space == KT_KPHYSADDR ? 0 : o.start) + (max_pfn << 12);
 			else
 				o.end = o.start + SEARCH_K_MAX_BYTES;
 			o.max_bytes = SEARCH_K_MAX_BYTES;

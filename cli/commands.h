@@ -55,6 +55,8 @@ int cmd_union(struct cli_context *ctx, int argc, char **argv);
 int cmd_whatis(struct cli_context *ctx, int argc, char **argv);
 int cmd_member_at(struct cli_context *ctx, int argc, char **argv);
 int cmd_p(struct cli_context *ctx, int argc, char **argv);
+int cmd_eval(struct cli_context *ctx, int argc, char **argv);
+extern const char cli_eval_help[];
 int cmd_rd(struct cli_context *ctx, int argc, char **argv);
 int cmd_percpu(struct cli_context *ctx, int argc, char **argv);
 int cmd_task(struct cli_context *ctx, int argc, char **argv);

@@ -503,6 +503,17 @@ KT_PUBLIC void kt_expr_result_destroy(struct kt_expr_result *result);
 KT_PUBLIC struct kt_error *kt_expr_number(struct kt_program *prog, const char *expr,
 					  uint64_t *ret);
 
+/* eval: crash's calculator; kt_eval_render() shows the value in hexadecimal (with its size when
+ * it is a whole number of KB, MB or GB), decimal (and signed, when negative), octal and binary,
+ * and with bits the bits set. */
+struct kt_eval_result {
+	uint64_t value;
+};
+
+/* expr as kt_expr_number() takes it, decimal numbers with crash's k, m and g suffixes. */
+KT_PUBLIC struct kt_error *kt_eval(struct kt_program *prog, const char *expr,
+				   struct kt_eval_result *ret);
+
 /*
  * whatis as data: a declaration (a type, a variable, a function) and its type described as a
  * tree: members with their offsets, sizes and bits, nested structs and unions, enumerators,
@@ -2121,6 +2132,9 @@ struct kt_list_writer {
 KT_PUBLIC void kt_list_begin(struct kt_list_writer *w, FILE *out, enum kt_format format,
 			     enum kt_list_kind kind);
 KT_PUBLIC void kt_list_end(struct kt_list_writer *w);
+/* eval: crash's lines (hexadecimal, decimal, octal, binary; with bits, the bits set) or JSON. */
+KT_PUBLIC void kt_eval_render(FILE *out, enum kt_format format, const struct kt_eval_result *result,
+			      bool bits);
 /* ps -a: crash's PID line, then ARG: and ENV: lines (or why they could not be read). */
 KT_PUBLIC void kt_task_args_render(struct kt_list_writer *w, const struct kt_task_args *args);
 /* Ends a list whose walk stopped early (err: why): in JSON the document then carries
@@ -2509,6 +2523,8 @@ struct kt_search_options {
 	const uint64_t *values;
 	size_t n_values;
 	bool tasks;              /* -t: every task's kernel stack instead of start..end */
+	enum kt_address_space space;  /* of start..end: kernel virtual, physical (-p), user (-u) */
+	uint64_t task;           /* KT_UVADDR: whose user memory (a task_struct address) */
 	uint64_t max_bytes;      /* give up after reading this much (0: no limit) */
 	volatile const int *interrupted; /* stop when it becomes non-zero (may be NULL) */
 };

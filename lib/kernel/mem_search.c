@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * search: 64-bit values in kernel memory, as crash's search: every aligned word of a range
- * (-s/-e), or of every task's kernel stack (-t: task->stack, THREAD_SIZE bytes), compared under
+ * search: 64-bit values in memory, as crash's search: every aligned word of a range (-s/-e) of
+ * kernel, physical (-p) or a task's user memory (-u), or of every task's kernel stack (-t: task->stack, THREAD_SIZE bytes), compared under
  * a mask. Memory is read a page at a time; a page the dump lacks is counted and skipped. The
  * walk stops at the caller's byte budget or when its interrupt flag is raised, and says so.
  */
@@ -84,7 +84,11 @@ static bool search_range(struct search *s, uint64_t start, uint64_t end, const s
 		size_t len = (size_t)(page_end - addr) & ~(size_t)7;
 		if (!len)
 			break;
-		if (!kt_error_none(kt_read(&s->prog->reader, addr, s->page, len))) {
+		struct kt_error *err =
+			s->opts->space == KT_UVADDR
+				? kt_task_read_user(s->prog, s->opts->task, addr, s->page, len)
+				: kt_program_read(s->prog, addr, s->opts->space, s->page, len);
+		if (!kt_error_none(err)) {
 			s->r->bytes_unreadable += len;
 		} else {
 			s->r->bytes_read += len;

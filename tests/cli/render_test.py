@@ -178,6 +178,21 @@ def check_ps_views(c, label, dump, tasks):
         c.same(f"{label}: ps {flag} {pid}", got, want, "family lines")
 
 
+def check_ps_args(c, label, dump, tasks):
+    """ps -a: the same tasks, arguments and environment (or the reason) in text and JSON."""
+    pids = [str(t["pid"]) for t in tasks if not t["idle"]][:2]
+    if not pids:
+        return
+    text, doc = c.run(f"{label}: ps -a {' '.join(pids)}", "ps -a", dump, "ps", "-a", *pids)
+    if doc is None:
+        return
+    got = [int(p) for p in re.findall(r'^PID: (\d+) +TASK: ', text, re.M)]
+    c.same(f"{label}: ps -a", got, [t["pid"] for t in doc["task_args"]], "ps -a tasks")
+    for t in doc["task_args"]:
+        if t["args"]:
+            c.tap.ok(f"ARG: {' '.join(t['args'])} " in text, f"{label}: ps -a {t['pid']}: the ARG line", text[:600])
+
+
 def check_bt_raw(c, label, dump):
     text, doc = c.run(f"{label}: bt -r", "bt -r", dump, "bt", "-r")
     if doc is None:
@@ -790,6 +805,7 @@ def main():
         check_bt_raw(c, label, dump)
         check_runq(c, label, dump)
         check_ps_times(c, label, dump)
+        check_ps_args(c, label, dump, tasks)
         check_foreach_task(c, label, dump)
         check_sym_mod_lists(c, label, dump)
         check_kmem(c, label, dump)

@@ -72,7 +72,23 @@ def check_full(tap, d):
                f"pid {w['pid']}: rd -u --json says whose user memory it read", p.stdout[-600:] + p.stderr)
         tap.eq(got_bytes.hex(), w["arg_bytes"], f"pid {w['pid']}: rd -u {w['arg_start']} 8 = drgn's access_remote_vm")
         words += 8
-    print(f"# compared: {words} words of user memory against drgn")
+    # search -u: the aligned word before arg_start, found where drgn read it.
+    hits = 0
+    for w in want["tasks"][:3]:
+        p = ktriage("--json", dump, "-c", f"set {w['pid']}; search -u -s {w['aligned']} -l 0x1000 "
+                    f"{w['aligned_word'][2:]}", check=False)
+        docs = [x for x in json_documents(p.stdout) if "hits" in x]
+        found = [int(h["address"], 16) for h in docs[0]["hits"]] if docs else []
+        tap.ok(p.returncode == 0 and int(w["aligned"], 16) in found,
+               f"pid {w['pid']}: search -u finds {w['aligned_word']} at {w['aligned']}", p.stdout[-600:] + p.stderr)
+        hits += 1
+    phys = int(want["banner_phys"], 16)
+    p = ktriage("--json", dump, "search", "-p", "-s", hex(phys & ~0xfff), "-l", "0x2000", want["banner_word"][2:],
+                check=False)
+    found = [int(h["address"], 16) for h in json.loads(p.stdout)["hits"]] if p.returncode == 0 else []
+    tap.ok(phys in found, f"search -p finds linux_banner's first word at physical {want['banner_phys']}",
+           p.stdout[-600:] + p.stderr)
+    print(f"# compared: {words} words of user memory and {hits + 1} search hits against drgn")
     tap.ok(words > 0, "at least one rd -u compared")
     return next((w for w in want["tasks"] if w["pid"] == 1), None)
 
