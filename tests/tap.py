@@ -142,3 +142,15 @@ def dump_alone(tap, label, dump):
         print(f"# {label}: no kallsyms in the dump's VMCOREINFO (before Linux 6.0): "
               "the comparison without debug files does not apply")
     return _alone[dump]
+
+
+def json_documents(text):
+    """Every JSON document in text, one after another (a -c list prints one per command)."""
+    dec, docs, at = json.JSONDecoder(), [], 0
+    while True:
+        while at < len(text) and text[at].isspace():
+            at += 1
+        if at >= len(text):
+            return docs
+        doc, at = dec.raw_decode(text, at)
+        docs.append(doc)

@@ -13,22 +13,10 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 from crash_session import crash_outputs  # noqa: E402
-from tap import Tap, ktriage, scenario_dir  # noqa: E402
+from tap import Tap, json_documents, ktriage, scenario_dir  # noqa: E402
 
 TOP = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 ORACLE = os.path.join(TOP, "tests", "oracle", "drgn_user.py")
-
-
-def json_documents(text):
-    """The JSON documents a -c list printed, one after another."""
-    dec, docs, at = json.JSONDecoder(), [], 0
-    while True:
-        while at < len(text) and text[at].isspace():
-            at += 1
-        if at >= len(text):
-            return docs
-        doc, at = dec.raw_decode(text, at)
-        docs.append(doc)
 
 
 def args_json(dump, *sel):

@@ -22,7 +22,7 @@ import tempfile
 import threading
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
-from tap import Tap, dump_alone, ground_truth, ktriage as run_cli, scenario_dir, scenarios  # noqa: E402
+from tap import Tap, dump_alone, ground_truth, json_documents, ktriage as run_cli, scenario_dir, scenarios  # noqa: E402
 
 ORACLE = os.path.join(os.path.dirname(__file__), "..", "oracle", "drgn_object.py")
 MODULES_COMPARED = []
@@ -68,15 +68,7 @@ def cli_places():
 
 def cli_json(*args):
     """Every JSON document a ktriage --json run prints."""
-    out = run_cli("--json", *args).stdout
-    dec, docs, i = json.JSONDecoder(), [], 0
-    while True:
-        while i < len(out) and out[i].isspace():
-            i += 1
-        if i >= len(out):
-            return docs
-        doc, i = dec.raw_decode(out, i)
-        docs.append(doc)
+    return json_documents(run_cli("--json", *args).stdout)
 
 
 def addr(v):
