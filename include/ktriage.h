@@ -1469,6 +1469,54 @@ struct kt_runq {
 KT_PUBLIC struct kt_error *kt_runq_read(struct kt_program *prog, struct kt_runq **ret);
 KT_PUBLIC void kt_runq_destroy(struct kt_runq *runq);
 
+/* timer: each CPU's timer wheel bases (per-CPU timer_bases, kernel/time/timer.c) with the
+ * struct timer_list queued in their vectors[] buckets, and (timer -r) each CPU's hrtimer clock
+ * bases (per-CPU hrtimer_bases) with the struct hrtimer queued in their timerqueue rbtrees, as
+ * crash's timer shows them. */
+struct kt_timer {
+	uint64_t address;        /* struct timer_list (or struct hrtimer) */
+	uint64_t expires;        /* timer_list.expires (jiffies); hrtimer: node.expires (ns) */
+	uint64_t softexpires;    /* hrtimer._softexpires (ns); 0 for a timer_list */
+	int64_t tte;             /* time to expiry: expires - jiffies, or expires - the clock's now */
+	uint64_t function;
+	const char *symbol;      /* the function's symbol, or NULL; valid while the program is */
+	uint64_t symbol_offset;
+};
+
+/* One timer wheel base (timer_bases[cpu][index]) or one hrtimer clock base
+ * (hrtimer_bases[cpu].clock_base[index]). */
+struct kt_timer_base {
+	unsigned int cpu;
+	unsigned int index;
+	const char *name;        /* the wheel base's: "BASE_STD", "BASE_DEF", "BASE_LOCAL",
+				  * "BASE_GLOBAL"; an hrtimer base's get_time symbol or NULL */
+	uint64_t address;        /* struct timer_base / struct hrtimer_clock_base */
+	uint64_t cpu_base;       /* hrtimer: the CPU's struct hrtimer_cpu_base; 0 for a wheel */
+	int64_t now;             /* hrtimer: the clock at the dump (ns), as crash computes it:
+				  * uptime in jiffies * NSEC_PER_SEC / HZ + the base's offset */
+	struct kt_timer *timers; /* by expiry (a stable sort: equal ones in bucket order) */
+	size_t n_timers;
+	char *error;             /* why a bucket or the tree could not be walked whole, or NULL;
+				  * the timers read are kept */
+	enum kt_error_code error_code;
+};
+
+struct kt_timers {
+	uint64_t jiffies;
+	unsigned int hz;         /* from tick_nsec; 0 if unknown (then no hrtimer now) */
+	struct kt_timer_base *wheels;  /* the online CPUs' wheel bases, CPU by CPU */
+	size_t n_wheels;
+	struct kt_timer_base *clocks;  /* timer -r: the hrtimer clock bases, CPU by CPU */
+	size_t n_clocks;
+};
+
+/* The timers of the online CPUs in cpus (NULL: all; else n_cpus flags by CPU id); with
+ * hrtimers the hrtimer bases too (else none). A damaged bucket or tree ends in its base's error;
+ * only a kernel without timer_bases (or hrtimer_bases when asked) fails the call. */
+KT_PUBLIC struct kt_error *kt_timers_read(struct kt_program *prog, const bool *cpus,
+					  unsigned int n_cpus, bool hrtimers, struct kt_timers **ret);
+KT_PUBLIC void kt_timers_destroy(struct kt_timers *timers);
+
 /* ps -t: a task's times, as crash's ps -t shows them, in nanoseconds: start_time (CLOCK_MONOTONIC
  * when it was forked), utime and stime (CPU time in user and kernel mode). */
 struct kt_task_time {
@@ -2121,6 +2169,10 @@ KT_PUBLIC void kt_task_render(struct kt_list_writer *w, const struct kt_task *ta
 enum kt_runq_view { KT_RUNQ_QUEUES, KT_RUNQ_TIMESTAMPS, KT_RUNQ_TIME_RUN, KT_RUNQ_GROUPS };
 KT_PUBLIC void kt_runq_render(FILE *out, enum kt_format format, const struct kt_runq *runq,
 			      enum kt_runq_view view);
+/* timer (hrtimers false) or timer -r as crash prints them; JSON {"jiffies", "hz", "bases" or
+ * "hrtimer_bases": [...]}. */
+KT_PUBLIC void kt_timers_render(FILE *out, enum kt_format format, const struct kt_timers *timers,
+				bool hrtimers);
 
 /* ps -l (ns of the runqueue clock) or ps -m (ago: days hh:mm:ss.ms before its CPU's clock), as
  * crash's: "[LAST] [ST]  PID: ..." lines; JSON {"tasks": [...]} with the ps members and

@@ -741,6 +741,24 @@ def check_weekly(c, label, dump):
         c.same(f"{label}: net", got, want, "network devices")
 
 
+def check_crash_vocabulary(c, label, dump):
+    """crash's timer (and the commands beside it): text rows and JSON alike, the document valid."""
+    text, doc = c.run(f"{label}: timer", "timer", dump, "timer")
+    if doc is not None:
+        row = re.compile(r"^  +(\d+) +(-?\d+)  ([0-9a-f]{16})  ([0-9a-f]+)  <")
+        got = [m.groups() for m in map(row.match, text.splitlines()) if m]
+        want = [(str(t["expires"]), str(t["tte"]), t["address"][2:], t["function"][2:])
+                for b in doc["bases"] for t in b["timers"]]
+        c.same(f"{label}: timer", got, want, "timer_lists")
+    text, doc = c.run(f"{label}: timer -r", "timer -r", dump, "timer", "-r")
+    if doc is not None:
+        row = re.compile(r"^  +(\d+)  +(\d+)  +(-?\d+)  ([0-9a-f]+)  ([0-9a-f]+)  <")
+        got = [m.groups() for m in map(row.match, text.splitlines()) if m]
+        want = [(str(t["softexpires"]), str(t["expires"]), str(t["tte"]), t["address"][2:], t["function"][2:])
+                for b in doc["hrtimer_bases"] for t in b["timers"]]
+        c.same(f"{label}: timer -r", got, want, "hrtimers")
+
+
 SANITIZER_SCENARIOS = ("panic", "nmi-stuck", "hung-locks", "kvm-svm", "qemu-dump", "callforms")
 
 
@@ -795,6 +813,7 @@ def main():
         check_kmem(c, label, dump)
         check_weekly(c, label, dump)
         check_bt_scans_groups_list(c, label, dump)
+        check_crash_vocabulary(c, label, dump)
     for what, n in sorted(c.totals.items()):
         # A few dumps need not hold every kind of item; all of the lab's dumps must.
         if not sanitizer or n:
