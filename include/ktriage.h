@@ -1517,6 +1517,39 @@ KT_PUBLIC struct kt_error *kt_timers_read(struct kt_program *prog, const bool *c
 					  unsigned int n_cpus, bool hrtimers, struct kt_timers **ret);
 KT_PUBLIC void kt_timers_destroy(struct kt_timers *timers);
 
+/* dev: the character device majors (chrdevs, fs/char_dev.c) and block device majors
+ * (major_names, block/genhd.c) registered, as crash's dev lists them. */
+struct kt_chrdev {
+	uint64_t char_device_struct;
+	unsigned int major, baseminor, minorct;
+	char name[64];
+	uint64_t cdev;           /* its struct cdev: char_device_struct.cdev, else the one cdev_map
+				  * maps to (major, baseminor); 0 if neither */
+	bool cdev_from_map;      /* the cdev was found in cdev_map's probes */
+	uint64_t ops;            /* cdev->ops (struct file_operations); 0 without a cdev */
+	const char *ops_symbol;  /* its symbol, or NULL; valid while the program is */
+};
+
+struct kt_blkdev {
+	uint64_t blk_major_name;
+	unsigned int major;
+	char name[16];
+};
+
+struct kt_devices {
+	struct kt_chrdev *chrdevs;   /* by hash slot (major % 255), each chain in its order */
+	size_t n_chrdevs;
+	struct kt_blkdev *blkdevs;   /* by hash slot, each chain in its order */
+	size_t n_blkdevs;
+	char *error;                 /* why a chain could not be walked whole, or NULL */
+	enum kt_error_code error_code;
+};
+
+/* Both tables. A damaged chain ends in error with the devices before it kept; only a kernel
+ * without chrdevs or major_names fails the call. */
+KT_PUBLIC struct kt_error *kt_devices_read(struct kt_program *prog, struct kt_devices **ret);
+KT_PUBLIC void kt_devices_destroy(struct kt_devices *devices);
+
 /* ps -t: a task's times, as crash's ps -t shows them, in nanoseconds: start_time (CLOCK_MONOTONIC
  * when it was forked), utime and stime (CPU time in user and kernel mode). */
 struct kt_task_time {
@@ -2173,6 +2206,8 @@ KT_PUBLIC void kt_runq_render(FILE *out, enum kt_format format, const struct kt_
  * "hrtimer_bases": [...]}. */
 KT_PUBLIC void kt_timers_render(FILE *out, enum kt_format format, const struct kt_timers *timers,
 				bool hrtimers);
+/* dev as crash prints it (CHRDEV, then BLKDEV); JSON {"chrdevs": [...], "blkdevs": [...]}. */
+KT_PUBLIC void kt_devices_render(FILE *out, enum kt_format format, const struct kt_devices *devices);
 
 /* ps -l (ns of the runqueue clock) or ps -m (ago: days hh:mm:ss.ms before its CPU's clock), as
  * crash's: "[LAST] [ST]  PID: ..." lines; JSON {"tasks": [...]} with the ps members and

@@ -757,6 +757,12 @@ def check_crash_vocabulary(c, label, dump):
         want = [(str(t["softexpires"]), str(t["expires"]), str(t["tte"]), t["address"][2:], t["function"][2:])
                 for b in doc["hrtimer_bases"] for t in b["timers"]]
         c.same(f"{label}: timer -r", got, want, "hrtimers")
+    text, doc = c.run(f"{label}: dev", "dev", dump, "dev")
+    if doc is not None:
+        row = re.compile(r"^ +(\d+)      (\S+) +([0-9a-f]{16}|\(none\))")
+        got = [m.groups() for m in map(row.match, text.split("\nBLKDEV")[0].splitlines()) if m]
+        want = [(str(x["major"]), x["name"], x["cdev"][2:] if x["ops"] else "(none)") for x in doc["chrdevs"]]
+        c.same(f"{label}: dev", got, want, "character devices")
 
 
 SANITIZER_SCENARIOS = ("panic", "nmi-stuck", "hung-locks", "kvm-svm", "qemu-dump", "callforms")
