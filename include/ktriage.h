@@ -1550,6 +1550,29 @@ struct kt_devices {
 KT_PUBLIC struct kt_error *kt_devices_read(struct kt_program *prog, struct kt_devices **ret);
 KT_PUBLIC void kt_devices_destroy(struct kt_devices *devices);
 
+/* swap: the swap areas (swap_info[] up to nr_swapfiles, mm/swapfile.c), as crash's swap shows
+ * them: only those in use (SWP_USED). */
+struct kt_swap_area {
+	uint64_t swap_info_struct;
+	int type;                /* its index in swap_info[] */
+	bool partition;          /* a block device (S_ISBLK of the swap file's inode), else a file */
+	uint64_t pages;          /* usable pages */
+	uint64_t inuse_pages;
+	int prio;
+	char *path;              /* the swap file's path (d_path), or NULL if it cannot be built */
+	char *error;             /* why part of it could not be read, or NULL */
+};
+
+struct kt_swap {
+	unsigned int nr_swapfiles;   /* swap_info[] entries ever made; 0: no swap was configured */
+	unsigned int page_size;
+	struct kt_swap_area *areas;
+	size_t n_areas;
+};
+
+KT_PUBLIC struct kt_error *kt_swap_read(struct kt_program *prog, struct kt_swap **ret);
+KT_PUBLIC void kt_swap_destroy(struct kt_swap *swap);
+
 /* ps -t: a task's times, as crash's ps -t shows them, in nanoseconds: start_time (CLOCK_MONOTONIC
  * when it was forked), utime and stime (CPU time in user and kernel mode). */
 struct kt_task_time {
@@ -2208,6 +2231,8 @@ KT_PUBLIC void kt_timers_render(FILE *out, enum kt_format format, const struct k
 				bool hrtimers);
 /* dev as crash prints it (CHRDEV, then BLKDEV); JSON {"chrdevs": [...], "blkdevs": [...]}. */
 KT_PUBLIC void kt_devices_render(FILE *out, enum kt_format format, const struct kt_devices *devices);
+/* swap as crash prints it, or (none in use) says so; JSON {"nr_swapfiles", "areas": [...]}. */
+KT_PUBLIC void kt_swap_render(FILE *out, enum kt_format format, const struct kt_swap *swap);
 
 /* ps -l (ns of the runqueue clock) or ps -m (ago: days hh:mm:ss.ms before its CPU's clock), as
  * crash's: "[LAST] [ST]  PID: ..." lines; JSON {"tasks": [...]} with the ps members and

@@ -763,6 +763,13 @@ def check_crash_vocabulary(c, label, dump):
         got = [m.groups() for m in map(row.match, text.split("\nBLKDEV")[0].splitlines()) if m]
         want = [(str(x["major"]), x["name"], x["cdev"][2:] if x["ops"] else "(none)") for x in doc["chrdevs"]]
         c.same(f"{label}: dev", got, want, "character devices")
+    text, doc = c.run(f"{label}: swap", "swap", dump, "swap")
+    if doc is not None:
+        rows = [line.split()[0] for line in text.splitlines()[1:] if not line.startswith(("(", " "))]
+        # The text says "no swap configured" exactly when nr_swapfiles is 0, then one row per area.
+        got = [doc["nr_swapfiles"] == 0] + rows
+        want = ["(no swap configured: nr_swapfiles is 0)" in text] + [a["swap_info_struct"][2:] for a in doc["areas"]]
+        c.same(f"{label}: swap", got, want, "swap facts")
 
 
 SANITIZER_SCENARIOS = ("panic", "nmi-stuck", "hung-locks", "kvm-svm", "qemu-dump", "callforms")
