@@ -2,9 +2,9 @@
 """`ktriage timer` and `timer -r` on the lab's dumps: against crash 8 where crash reads the dump
 (5.10, 6.1: the whole text, line for line), against drgn's own hlist and rbtree helpers on every
 kernel (each CPU's wheel bases and hrtimer clock bases, every timer's address, expiry and
-function), the text against the JSON, -C against the full list, and damaged buckets in a copy of
-the dump: a timer_list whose next link is itself, and one whose next is unreadable: the walk
-stops with the reason, the other bases stay whole, timer exits 1."""
+function), the text against the JSON, -C against the full list, and damaged buckets and trees in a copy of
+the dump: a timer_list whose next link is itself, one whose next is unreadable, an hrtimer that
+is its own left child: the walk stops with the reason, the other bases stay whole, timer exits 1."""
 import json
 import mmap
 import os
@@ -159,7 +159,37 @@ def check_damaged(tap, name, d, counts):
                    f"timer exits 1", f"exit {p.returncode} {hit.get('error')} {p.stderr}")
             tap.ok(t.returncode == 1 and "[walk stopped: " in t.stdout,
                    f"{name}: {what}: the text says where the walk stopped", t.stdout[-800:])
-            counts["damaged buckets"] += 1
+            counts["damaged buckets and trees"] += 1
+        check_damaged_tree(tap, name, src, path, pob, counts)
+
+
+def check_damaged_tree(tap, name, src, path, pob, counts):
+    """An hrtimer in a fresh copy whose rb_node (node.node, at offset 0 of struct hrtimer and of
+    its timerqueue_node) has itself as its left child (struct rb_node: __rb_parent_color,
+    rb_right, rb_left): timer -r stops that clock base's walk with a loop, the others are whole."""
+    shutil.copyfile(src, path)
+    doc = json.loads(ktriage("--json", path, "timer", "-r").stdout)
+    victims = []
+    for i, b in enumerate(doc["hrtimer_bases"]):
+        for t in b["timers"]:
+            try:
+                if h(t["address"]) >= pob:
+                    victims.append((i, h(t["address"]), elf_offset(path, h(t["address"]) - pob)))
+            except ValueError:  # not in the direct map
+                pass
+    if not tap.ok(victims, f"{name}: an hrtimer in the direct map to damage ({len(victims)})"):
+        return
+    base, va, at = victims[0]
+    with open(path, "r+b") as f, mmap.mmap(f.fileno(), 0) as m:
+        m[at + 16:at + 24] = struct.pack("<Q", va)
+    p = ktriage("--json", path, "timer", "-r", check=False)
+    bases = json.loads(p.stdout)["hrtimer_bases"] if p.stdout else []
+    hit = bases[base] if len(bases) > base else {}
+    tap.ok(p.returncode == 1 and hit.get("error_code") == "error.limit" and "loops" in (hit.get("error") or "")
+           and all(b["error"] is None for i, b in enumerate(bases) if i != base) and len(bases) == len(doc["hrtimer_bases"]),
+           f"{name}: an hrtimer that is its own left child: that clock base's walk stops (error.limit), "
+           f"the others are whole, timer -r exits 1", f"exit {p.returncode} {hit.get('error')} {p.stderr}")
+    counts["damaged buckets and trees"] += 1
 
 
 def main():
@@ -185,12 +215,12 @@ def main():
         if name == "panic":
             check_damaged(tap, name, d, counts)
     for what in ("timer_lists against drgn", "hrtimers against drgn", "crash lines", "text rows against JSON",
-                 "damaged buckets"):
+                 "damaged buckets and trees"):
         print(f"# compared: {counts[what]} {what}")
     crash_read = counts["dumps crash cannot read"] == 0
     tap.ok(counts["timer_lists against drgn"] > 0 and counts["hrtimers against drgn"] > 0 and
            (counts["crash lines"] > 0 or not crash_read) and counts["text rows against JSON"] > 0 and
-           counts["damaged buckets"] > 0, f"compared: {dict(counts)}")
+           counts["damaged buckets and trees"] > 0, f"compared: {dict(counts)}")
     tap.done()
 
 
