@@ -2,19 +2,62 @@
 """`ktriage dev` on the lab's panic dump: the character devices against crash 8 where crash reads
 the dump (5.10, 6.1: every CHRDEV line, cdev found through cdev_map included) and the block
 device majors' names; against drgn on every kernel (each chrdevs[] and major_names[] chain
-walked by drgn, cdevs looked up in cdev_map's probes by drgn too); the text against the JSON."""
+walked by drgn, cdevs looked up in cdev_map's probes by drgn too); the text against the JSON; a
+chain that loops in a copy of the dump."""
 import json
+import mmap
 import os
 import re
+import shutil
+import struct
 import subprocess
 import sys
+import tempfile
 from collections import Counter
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 from tap import Tap, ktriage, scenario_dir  # noqa: E402
 from crash_session import crash_outputs  # noqa: E402
+from timer_test import elf_offset  # noqa: E402
 
 ORACLE = os.path.join(os.path.dirname(__file__), "..", "oracle", "drgn_dev.py")
+
+
+def check_damaged(tap, d, counts):
+    """A char_device_struct in a copy of the ELF dump whose next link (its first member) is
+    itself: the walk stops with a loop after it, the block devices are still listed, dev exits 1."""
+    src = os.path.join(d, "vmcore.elf")
+    if not tap.ok(os.path.exists(src), "the ELF dump exists (to damage a copy)"):
+        return
+    doc = json.loads(ktriage("--json", src, "dev").stdout)
+    pob = int(ktriage(src, "rd", "page_offset_base").stdout.split()[1], 16)
+    off = int(json.loads(ktriage("--json", src, "p", "offsetof(struct char_device_struct, next)").stdout)["value"])
+    victims = []
+    for i, c in enumerate(doc["chrdevs"]):
+        try:
+            va = int(c["char_device_struct"], 16)
+            victims.append((i, va, elf_offset(src, va - pob)))
+        except ValueError:  # not in the direct map
+            pass
+    if not tap.ok(victims and off == 0, f"a char_device_struct in the direct map to damage ({len(victims)})"):
+        return
+    i, va, _ = victims[0]
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "vmcore.elf")
+        shutil.copyfile(src, path)
+        with open(path, "r+b") as f, mmap.mmap(f.fileno(), 0) as m:
+            at = elf_offset(path, va - pob)
+            m[at:at + 8] = struct.pack("<Q", va)
+        p = ktriage("--json", path, "dev", check=False)
+        t = ktriage(path, "dev", check=False)
+    got = json.loads(p.stdout) if p.stdout else {}
+    tap.ok(p.returncode == 1 and got.get("error_code") == "error.limit" and "loops" in (got.get("error") or "")
+           and [c["char_device_struct"] for c in got.get("chrdevs", [])][:i + 1] ==
+           [c["char_device_struct"] for c in doc["chrdevs"]][:i + 1] and got.get("blkdevs") == doc["blkdevs"],
+           "a char_device_struct linked to itself: the walk stops with a loop after it, the block majors "
+           "are listed, dev exits 1", f"exit {p.returncode} {got.get('error')} {p.stderr}")
+    tap.ok(t.returncode == 1 and "[walk stopped: " in t.stdout, "the text says where the walk stopped", t.stdout[-800:])
+    counts["damaged chains"] += 1
 
 
 def main():
@@ -63,12 +106,14 @@ def main():
                 counts["crash lines"] += len(blk)
             elif out == []:
                 counts["dumps crash cannot read"] += 1
+        check_damaged(tap, d, counts)
         p = ktriage(dump, "dev", "-x", check=False)
         tap.ok(p.returncode == 2 and not p.stdout and p.stderr, "dev -x is refused", p.stdout + p.stderr)
-    for what in ("chrdevs against drgn", "blkdevs against drgn", "crash lines", "text rows against JSON"):
+    for what in ("chrdevs against drgn", "blkdevs against drgn", "crash lines", "text rows against JSON",
+                 "damaged chains"):
         print(f"# compared: {counts[what]} {what}")
     tap.ok(counts["chrdevs against drgn"] > 0 and counts["blkdevs against drgn"] > 0 and
-           counts["text rows against JSON"] > 0 and (counts["crash lines"] > 0 or counts["dumps crash cannot read"]),
+           counts["text rows against JSON"] > 0 and counts["damaged chains"] > 0 and (counts["crash lines"] > 0 or counts["dumps crash cannot read"]),
            f"compared: {dict(counts)}")
     tap.done()
 
