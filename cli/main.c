@@ -48,6 +48,9 @@ const struct cli_command cli_commands[] = {
 	{"waitq", "waitq SYMBOL|STRUCT.MEMBER ADDR|ADDR", "the tasks waiting on a wait queue (wait_queue_head or swait_queue_head), as crash's waitq", cmd_waitq, cli_waitq_help},
 	{"list", "list [-o OFF|-o T.member] [-s T[.m,...]] [-h|-H] START", "a linked list's entries from START (next pointers, or list_heads: -H START heads the list, -h START is an entry), each optionally as struct prints it; loops and bad links end it with why", cmd_list, cli_list_help},
 	{"tree", "tree -t rbtree|xarray|radix [-o OFF|-o T.member] [-r OFF|-r T.member] [-s T[.m,...]] ADDR", "a red-black tree's nodes in order, or an XArray's (radix tree's) entries, each optionally as struct prints it; a damaged tree ends it with why", cmd_tree, cli_tree_help},
+	{"timer", "timer [-r] [-C CPUS]", "each CPU's timer wheel bases and their queued timer_lists by expiry (jiffies, function); -r the hrtimer clock bases and their hrtimers, as crash's timer", cmd_timer, cli_timer_help},
+	{"dev", "dev", "the character device majors (name, cdev, file operations) and block device majors, as crash's dev", cmd_dev, cli_dev_help},
+	{"swap", "swap", "the swap areas in use: swap_info_struct, type, size, used, priority, file path, as crash's swap", cmd_swap, cli_swap_help},
 };
 
 const size_t cli_n_commands = sizeof(cli_commands) / sizeof(cli_commands[0]);

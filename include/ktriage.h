@@ -1487,6 +1487,110 @@ struct kt_runq {
 KT_PUBLIC struct kt_error *kt_runq_read(struct kt_program *prog, struct kt_runq **ret);
 KT_PUBLIC void kt_runq_destroy(struct kt_runq *runq);
 
+/* timer: each CPU's timer wheel bases (per-CPU timer_bases, kernel/time/timer.c) with the
+ * struct timer_list queued in their vectors[] buckets, and (timer -r) each CPU's hrtimer clock
+ * bases (per-CPU hrtimer_bases) with the struct hrtimer queued in their timerqueue rbtrees, as
+ * crash's timer shows them. */
+struct kt_timer {
+	uint64_t address;        /* struct timer_list (or struct hrtimer) */
+	uint64_t expires;        /* timer_list.expires (jiffies); hrtimer: node.expires (ns) */
+	uint64_t softexpires;    /* hrtimer._softexpires (ns); 0 for a timer_list */
+	int64_t tte;             /* time to expiry: expires - jiffies, or expires - the clock's now */
+	uint64_t function;
+	const char *symbol;      /* the function's symbol, or NULL; valid while the program is */
+	uint64_t symbol_offset;
+};
+
+/* One timer wheel base (timer_bases[cpu][index]) or one hrtimer clock base
+ * (hrtimer_bases[cpu].clock_base[index]). */
+struct kt_timer_base {
+	unsigned int cpu;
+	unsigned int index;
+	const char *name;        /* the wheel base's: "BASE_STD", "BASE_DEF", "BASE_LOCAL",
+				  * "BASE_GLOBAL"; an hrtimer base's get_time symbol or NULL */
+	uint64_t address;        /* struct timer_base / struct hrtimer_clock_base */
+	uint64_t cpu_base;       /* hrtimer: the CPU's struct hrtimer_cpu_base; 0 for a wheel */
+	int64_t now;             /* hrtimer: the clock at the dump (ns), as crash computes it:
+				  * uptime in jiffies * NSEC_PER_SEC / HZ + the base's offset */
+	struct kt_timer *timers; /* by expiry (a stable sort: equal ones in bucket order) */
+	size_t n_timers;
+	char *error;             /* why a bucket or the tree could not be walked whole, or NULL;
+				  * the timers read are kept */
+	enum kt_error_code error_code;
+};
+
+struct kt_timers {
+	uint64_t jiffies;
+	unsigned int hz;         /* from tick_nsec; 0 if unknown (then no hrtimer now) */
+	struct kt_timer_base *wheels;  /* the online CPUs' wheel bases, CPU by CPU */
+	size_t n_wheels;
+	struct kt_timer_base *clocks;  /* timer -r: the hrtimer clock bases, CPU by CPU */
+	size_t n_clocks;
+};
+
+/* The timers of the online CPUs in cpus (NULL: all; else n_cpus flags by CPU id); with
+ * hrtimers the hrtimer bases too (else none). A damaged bucket or tree ends in its base's error;
+ * only a kernel without timer_bases (or hrtimer_bases when asked) fails the call. */
+KT_PUBLIC struct kt_error *kt_timers_read(struct kt_program *prog, const bool *cpus,
+					  unsigned int n_cpus, bool hrtimers, struct kt_timers **ret);
+KT_PUBLIC void kt_timers_destroy(struct kt_timers *timers);
+
+/* dev: the character device majors (chrdevs, fs/char_dev.c) and block device majors
+ * (major_names, block/genhd.c) registered, as crash's dev lists them. */
+struct kt_chrdev {
+	uint64_t char_device_struct;
+	unsigned int major, baseminor, minorct;
+	char name[64];
+	uint64_t cdev;           /* its struct cdev: char_device_struct.cdev, else the one cdev_map
+				  * maps to (major, baseminor); 0 if neither */
+	bool cdev_from_map;      /* the cdev was found in cdev_map's probes */
+	uint64_t ops;            /* cdev->ops (struct file_operations); 0 without a cdev */
+	const char *ops_symbol;  /* its symbol, or NULL; valid while the program is */
+};
+
+struct kt_blkdev {
+	uint64_t blk_major_name;
+	unsigned int major;
+	char name[16];
+};
+
+struct kt_devices {
+	struct kt_chrdev *chrdevs;   /* by hash slot (major % 255), each chain in its order */
+	size_t n_chrdevs;
+	struct kt_blkdev *blkdevs;   /* by hash slot, each chain in its order */
+	size_t n_blkdevs;
+	char *error;                 /* why a chain could not be walked whole, or NULL */
+	enum kt_error_code error_code;
+};
+
+/* Both tables. A damaged chain ends in error with the devices before it kept; only a kernel
+ * without chrdevs or major_names fails the call. */
+KT_PUBLIC struct kt_error *kt_devices_read(struct kt_program *prog, struct kt_devices **ret);
+KT_PUBLIC void kt_devices_destroy(struct kt_devices *devices);
+
+/* swap: the swap areas (swap_info[] up to nr_swapfiles, mm/swapfile.c), as crash's swap shows
+ * them: only those in use (SWP_USED). */
+struct kt_swap_area {
+	uint64_t swap_info_struct;
+	int type;                /* its index in swap_info[] */
+	bool partition;          /* a block device (S_ISBLK of the swap file's inode), else a file */
+	uint64_t pages;          /* usable pages */
+	uint64_t inuse_pages;
+	int prio;
+	char *path;              /* the swap file's path (d_path), or NULL if it cannot be built */
+	char *error;             /* why part of it could not be read, or NULL */
+};
+
+struct kt_swap {
+	unsigned int nr_swapfiles;   /* swap_info[] entries ever made; 0: no swap was configured */
+	unsigned int page_size;
+	struct kt_swap_area *areas;
+	size_t n_areas;
+};
+
+KT_PUBLIC struct kt_error *kt_swap_read(struct kt_program *prog, struct kt_swap **ret);
+KT_PUBLIC void kt_swap_destroy(struct kt_swap *swap);
+
 /* ps -t: a task's times, as crash's ps -t shows them, in nanoseconds: start_time (CLOCK_MONOTONIC
  * when it was forked), utime and stime (CPU time in user and kernel mode). */
 struct kt_task_time {
@@ -2166,6 +2270,14 @@ KT_PUBLIC void kt_task_render(struct kt_list_writer *w, const struct kt_task *ta
 enum kt_runq_view { KT_RUNQ_QUEUES, KT_RUNQ_TIMESTAMPS, KT_RUNQ_TIME_RUN, KT_RUNQ_GROUPS };
 KT_PUBLIC void kt_runq_render(FILE *out, enum kt_format format, const struct kt_runq *runq,
 			      enum kt_runq_view view);
+/* timer (hrtimers false) or timer -r as crash prints them; JSON {"jiffies", "hz", "bases" or
+ * "hrtimer_bases": [...]}. */
+KT_PUBLIC void kt_timers_render(FILE *out, enum kt_format format, const struct kt_timers *timers,
+				bool hrtimers);
+/* dev as crash prints it (CHRDEV, then BLKDEV); JSON {"chrdevs": [...], "blkdevs": [...]}. */
+KT_PUBLIC void kt_devices_render(FILE *out, enum kt_format format, const struct kt_devices *devices);
+/* swap as crash prints it, or (none in use) says so; JSON {"nr_swapfiles", "areas": [...]}. */
+KT_PUBLIC void kt_swap_render(FILE *out, enum kt_format format, const struct kt_swap *swap);
 
 /* ps -l (ns of the runqueue clock) or ps -m (ago: days hh:mm:ss.ms before its CPU's clock), as
  * crash's: "[LAST] [ST]  PID: ..." lines; JSON {"tasks": [...]} with the ps members and

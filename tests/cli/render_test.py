@@ -756,6 +756,37 @@ def check_weekly(c, label, dump):
         c.same(f"{label}: net", got, want, "network devices")
 
 
+def check_crash_vocabulary(c, label, dump):
+    """crash's timer (and the commands beside it): text rows and JSON alike, the document valid."""
+    text, doc = c.run(f"{label}: timer", "timer", dump, "timer")
+    if doc is not None:
+        row = re.compile(r"^  +(\d+) +(-?\d+)  ([0-9a-f]{16})  ([0-9a-f]+)  <")
+        got = [m.groups() for m in map(row.match, text.splitlines()) if m]
+        want = [(str(t["expires"]), str(t["tte"]), t["address"][2:], t["function"][2:])
+                for b in doc["bases"] for t in b["timers"]]
+        c.same(f"{label}: timer", got, want, "timer_lists")
+    text, doc = c.run(f"{label}: timer -r", "timer -r", dump, "timer", "-r")
+    if doc is not None:
+        row = re.compile(r"^  +(\d+)  +(\d+)  +(-?\d+)  ([0-9a-f]+)  ([0-9a-f]+)  <")
+        got = [m.groups() for m in map(row.match, text.splitlines()) if m]
+        want = [(str(t["softexpires"]), str(t["expires"]), str(t["tte"]), t["address"][2:], t["function"][2:])
+                for b in doc["hrtimer_bases"] for t in b["timers"]]
+        c.same(f"{label}: timer -r", got, want, "hrtimers")
+    text, doc = c.run(f"{label}: dev", "dev", dump, "dev")
+    if doc is not None:
+        row = re.compile(r"^ +(\d+)      (\S+) +([0-9a-f]{16}|\(none\))")
+        got = [m.groups() for m in map(row.match, text.split("\nBLKDEV")[0].splitlines()) if m]
+        want = [(str(x["major"]), x["name"], x["cdev"][2:] if x["ops"] else "(none)") for x in doc["chrdevs"]]
+        c.same(f"{label}: dev", got, want, "character devices")
+    text, doc = c.run(f"{label}: swap", "swap", dump, "swap")
+    if doc is not None:
+        rows = [line.split()[0] for line in text.splitlines()[1:] if not line.startswith(("(", " "))]
+        # The text says "no swap configured" exactly when nr_swapfiles is 0, then one row per area.
+        got = [doc["nr_swapfiles"] == 0] + rows
+        want = ["(no swap configured: nr_swapfiles is 0)" in text] + [a["swap_info_struct"][2:] for a in doc["areas"]]
+        c.same(f"{label}: swap", got, want, "swap facts")
+
+
 SANITIZER_SCENARIOS = ("panic", "nmi-stuck", "hung-locks", "kvm-svm", "qemu-dump", "callforms")
 
 
@@ -811,6 +842,7 @@ def main():
         check_kmem(c, label, dump)
         check_weekly(c, label, dump)
         check_bt_scans_groups_list(c, label, dump)
+        check_crash_vocabulary(c, label, dump)
     for what, n in sorted(c.totals.items()):
         # A few dumps need not hold every kind of item; all of the lab's dumps must.
         if not sanitizer or n:
