@@ -2405,6 +2405,28 @@ struct kt_kmem_info {
 KT_PUBLIC struct kt_error *kt_kmem_info_read(struct kt_program *prog, struct kt_kmem_info *ret);
 KT_PUBLIC void kt_kmem_info_render(FILE *out, enum kt_format format, const struct kt_kmem_info *info);
 
+/* kmem -s: the slab caches (slab_caches) as crash's kmem -s shows them, SLUB's counters. */
+struct kt_slab_cache {
+	uint64_t address;        /* struct kmem_cache * */
+	char name[64];
+	uint64_t object_size;    /* OBJSIZE: object_size */
+	uint64_t stride;         /* size: object and metadata */
+	uint32_t objects_per_slab; /* oo's objects */
+	uint64_t slab_size;      /* SSIZE: PAGE_SIZE << oo's order */
+	bool has_counts;         /* the nodes' nr_slabs and total_objects (CONFIG_SLUB_DEBUG) */
+	uint64_t total;          /* TOTAL: the nodes' total_objects */
+	uint64_t slabs;          /* SLABS: the nodes' nr_slabs */
+	uint64_t free;           /* free objects: partial slabs, each CPU's slab, freelist and
+				  * partial slabs */
+	uint64_t allocated;      /* ALLOCATED: total - free */
+	char *error;             /* why the counts are missing or partial, or NULL */
+};
+/* A slab object's state, from its slab's freelists (SLUB). */
+enum kt_slab_object_state {
+	KT_SLAB_OBJECT_ALLOCATED,
+	KT_SLAB_OBJECT_FREE,     /* on the slab's freelist */
+	KT_SLAB_OBJECT_CPU_FREE, /* on a CPU's lockless freelist (kmem_cache_cpu.freelist) */
+};
 /* kmem ADDR: what a kernel address is, as crash's kmem ADDR says it. */
 struct kt_kmem_address {
 	uint64_t address;
@@ -2427,6 +2449,13 @@ struct kt_kmem_address {
 	uint64_t object;         /* the object's first byte */
 	uint64_t object_size;    /* kmem_cache.object_size */
 	uint64_t object_stride;  /* kmem_cache.size */
+	bool object_state_known; /* the slab's freelists were walked (slab_* below are set) */
+	int object_state;        /* enum kt_slab_object_state */
+	int object_cpu;          /* KT_SLAB_OBJECT_CPU_FREE: the CPU whose freelist holds it */
+	int slab_node;
+	uint32_t slab_objects, slab_free;
+	bool has_cache_counts;   /* cache_counts is the cache's kmem -s line */
+	struct kt_slab_cache cache_counts;
 	bool has_task;           /* a task's task_struct (a slab object) or kernel stack */
 	bool task_stack;         /* the task's stack (else its task_struct) */
 	struct kt_task task;
@@ -2445,22 +2474,6 @@ KT_PUBLIC void kt_kmem_address_deinit(struct kt_kmem_address *a);
 KT_PUBLIC void kt_kmem_addresses_render(FILE *out, enum kt_format format,
 				       const struct kt_kmem_address *a, size_t n);
 
-/* kmem -s: the slab caches (slab_caches) as crash's kmem -s shows them, SLUB's counters. */
-struct kt_slab_cache {
-	uint64_t address;        /* struct kmem_cache * */
-	char name[64];
-	uint64_t object_size;    /* OBJSIZE: object_size */
-	uint64_t stride;         /* size: object and metadata */
-	uint32_t objects_per_slab; /* oo's objects */
-	uint64_t slab_size;      /* SSIZE: PAGE_SIZE << oo's order */
-	bool has_counts;         /* the nodes' nr_slabs and total_objects (CONFIG_SLUB_DEBUG) */
-	uint64_t total;          /* TOTAL: the nodes' total_objects */
-	uint64_t slabs;          /* SLABS: the nodes' nr_slabs */
-	uint64_t free;           /* free objects: partial slabs, each CPU's slab, freelist and
-				  * partial slabs */
-	uint64_t allocated;      /* ALLOCATED: total - free */
-	char *error;             /* why the counts are missing or partial, or NULL */
-};
 struct kt_slab_caches {
 	struct kt_slab_cache *caches;  /* slab_caches' order */
 	size_t n;
@@ -2470,6 +2483,54 @@ KT_PUBLIC struct kt_error *kt_slab_caches_read(struct kt_program *prog, const ch
 					       struct kt_slab_caches **ret);
 KT_PUBLIC void kt_slab_caches_destroy(struct kt_slab_caches *c);
 KT_PUBLIC void kt_slab_caches_render(FILE *out, enum kt_format format, const struct kt_slab_caches *c);
+
+/* kmem -S: a cache's slabs that SLUB keeps on lists, each object allocated or free, as crash's
+ * kmem -S: each CPU's slab and partial slabs, each node's partial slabs and, where the kernel
+ * tracks them (kmem_cache_node.full: CONFIG_SLUB_DEBUG and SLAB_STORE_USER), its full slabs. */
+enum kt_slab_where { KT_SLAB_CPU, KT_SLAB_CPU_PARTIAL, KT_SLAB_NODE_PARTIAL, KT_SLAB_NODE_FULL };
+struct kt_slab_listed {
+	enum kt_slab_where where;
+	int owner;               /* the CPU (KT_SLAB_CPU*) or node (KT_SLAB_NODE_*) listing it */
+	uint64_t slab;           /* struct slab (5.17+) or struct page */
+	uint64_t memory, first_object, stride;
+	int node;
+	uint32_t total, free;
+	uint8_t *states;         /* total entries: enum kt_slab_object_state (NULL if unread) */
+	char *error;             /* why it or its freelist could not be read whole */
+};
+struct kt_slab_cpu_listed {
+	unsigned int cpu;
+	uint64_t kmem_cache_cpu;
+};
+struct kt_slab_node_listed {
+	int node;
+	uint64_t kmem_cache_node;
+	bool has_counts;         /* nr_slabs (CONFIG_SLUB_DEBUG) */
+	uint64_t slabs, partial; /* nr_slabs, nr_partial */
+	uint64_t per_cpu;        /* CPU slabs and CPU partial slabs of this node */
+	bool full_tracked;       /* the full list is kept */
+	uint64_t unlisted;       /* slabs on no list read here (full, untracked) */
+};
+struct kt_slab_cache_listing {
+	struct kt_slab_cache cache;  /* its kmem -s line */
+	struct kt_slab_cpu_listed *cpus;
+	size_t n_cpus;
+	struct kt_slab_node_listed *nodes;
+	size_t n_nodes;
+	struct kt_slab_listed *slabs;  /* CPUs in order (slab, then partials), then nodes */
+	size_t n_slabs;
+	char *limits;            /* what was not listed, or NULL */
+};
+struct kt_slab_listing {
+	struct kt_slab_cache_listing *caches;
+	size_t n;
+};
+/* name: only that cache (NOT_FOUND if none), or NULL for all. */
+KT_PUBLIC struct kt_error *kt_slab_listing_read(struct kt_program *prog, const char *name,
+						struct kt_slab_listing **ret);
+KT_PUBLIC void kt_slab_listing_destroy(struct kt_slab_listing *l);
+KT_PUBLIC void kt_slab_listing_render(FILE *out, enum kt_format format,
+				      const struct kt_slab_listing *l);
 
 /* search: 64-bit values in kernel memory, as crash's search. */
 struct kt_search_options {
