@@ -2451,7 +2451,7 @@ struct kt_kmem_address {
 	uint64_t object_stride;  /* kmem_cache.size */
 	bool object_state_known; /* the slab's freelists were walked (slab_* below are set) */
 	int object_state;        /* enum kt_slab_object_state */
-	int object_cpu;          /* KT_SLAB_OBJECT_CPU_FREE: the CPU whose freelist holds it */
+	int object_cpu;          /* the CPU whose slab holds it, or -1 */
 	int slab_node;
 	uint32_t slab_objects, slab_free;
 	bool has_cache_counts;   /* cache_counts is the cache's kmem -s line */
@@ -2507,7 +2507,7 @@ struct kt_slab_node_listed {
 	uint64_t kmem_cache_node;
 	bool has_counts;         /* nr_slabs (CONFIG_SLUB_DEBUG) */
 	uint64_t slabs, partial; /* nr_slabs, nr_partial */
-	uint64_t per_cpu;        /* CPU slabs and CPU partial slabs of this node */
+	uint64_t per_cpu;        /* CPU slabs (not their partial slabs) of this node */
 	bool full_tracked;       /* the full list is kept */
 	uint64_t unlisted;       /* slabs on no list read here (full, untracked) */
 };

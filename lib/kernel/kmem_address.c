@@ -229,9 +229,10 @@ static void object_state(struct kt_program *prog, const struct kt_mem_map *m,
 	struct kt_slab_marks marks;
 	unsigned int cpu = 0;
 	uint64_t cpu_freelist = 0;
+	bool on_cpu = false;
 	struct kt_error *err = kt_slab_layout_get(prog, a->slab_cache, &l);
 	if (!err) {
-		bool on_cpu = kt_slab_cpu_of(prog, &l, a->slab_page, &cpu, &cpu_freelist);
+		on_cpu = kt_slab_cpu_of(prog, &l, a->slab_page, &cpu, &cpu_freelist);
 		err = kt_slab_marks_read(prog, m, &l, a->slab_page, on_cpu ? cpu_freelist : 0, &marks);
 	}
 	if (err) {
@@ -243,7 +244,7 @@ static void object_state(struct kt_program *prog, const struct kt_mem_map *m,
 	if (index < marks.objects) {
 		a->object_state_known = true;
 		a->object_state = marks.marks[index];
-		a->object_cpu = a->object_state == KT_SLAB_OBJECT_CPU_FREE ? (int)cpu : -1;
+		a->object_cpu = on_cpu ? (int)cpu : -1;  // crash's "(cpu N cache)"
 		a->slab_node = marks.node;
 		a->slab_objects = marks.objects;
 		a->slab_free = marks.free;

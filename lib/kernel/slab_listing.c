@@ -202,19 +202,22 @@ static void node_slabs(struct listing_walk *w, const struct kt_object *cache)
 			return;
 		}
 		struct kt_slab_node_listed *nl = &c->nodes[c->n_nodes++];
+		uint64_t cpu_partial = 0;
 		*nl = (struct kt_slab_node_listed){.node = (int)n, .kmem_cache_node = ptr};
 		nl->has_counts = kt_object_member_u64(&node, "nr_slabs.counter", &nl->slabs);
 		kt_object_member_u64(&node, "nr_partial", &nl->partial);
 		for (size_t i = 0; i < c->n_slabs; i++)
-			if (c->slabs[i].node == (int)n && c->slabs[i].where <= KT_SLAB_CPU_PARTIAL)
+			if (c->slabs[i].node == (int)n && c->slabs[i].where == KT_SLAB_CPU)
 				nl->per_cpu++;
+			else if (c->slabs[i].node == (int)n && c->slabs[i].where == KT_SLAB_CPU_PARTIAL)
+				cpu_partial++;
 		size_t before = c->n_slabs;
 		node_list(w, &node, "partial", KT_SLAB_NODE_PARTIAL, (int)n);
 		struct kt_object full;
 		nl->full_tracked = tracked && kt_error_none(kt_object_member(&node, "full", &full));
 		if (nl->full_tracked)
 			node_list(w, &node, "full", KT_SLAB_NODE_FULL, (int)n);
-		uint64_t listed = nl->per_cpu + (c->n_slabs - before);
+		uint64_t listed = nl->per_cpu + cpu_partial + (c->n_slabs - before);
 		if (nl->has_counts && nl->slabs > listed) {
 			nl->unlisted = nl->slabs - listed;
 			limit(c, "node %u: %llu full slabs are on no list (%s)", n,

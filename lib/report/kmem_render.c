@@ -148,15 +148,16 @@ static void slab_line(FILE *out, uint64_t slab, uint64_t memory, int node, uint3
 		total, total - free, free);
 }
 
-/* crash's marks: "[object]" allocated, " object" free, "(cpu N cache)" on a CPU's freelist. */
+/* crash's marks: "[object]" allocated, " object" free, "(cpu N cache)" for a free object of
+ * CPU N's slab (cpu >= 0), on its lockless freelist or the slab's own. */
 static void object_line(FILE *out, uint64_t object, int state, int cpu)
 {
 	if (state == KT_SLAB_OBJECT_ALLOCATED)
 		fprintf(out, "  [%016" PRIx64 "]\n", object);
-	else if (state == KT_SLAB_OBJECT_CPU_FREE)
+	else if (cpu >= 0)
 		fprintf(out, "   %016" PRIx64 "  (cpu %d cache)\n", object, cpu);
 	else
-		fprintf(out, "   %016" PRIx64 "\n", object);
+		fprintf(out, "   %016" PRIx64 "  \n", object);
 }
 
 static void address_text(FILE *out, const struct kt_kmem_address *a)
@@ -261,7 +262,7 @@ static void address_json(FILE *out, const struct kt_kmem_address *a)
 		if (a->object_state_known) {
 			kt_json_string(out, states[a->object_state % 3]);
 			fprintf(out, ", \"cpu\": ");
-			if (a->object_state == KT_SLAB_OBJECT_CPU_FREE)
+			if (a->object_cpu >= 0)
 				fprintf(out, "%d", a->object_cpu);
 			else
 				fputs("null", out);
@@ -403,16 +404,29 @@ static void listed_slab_text(FILE *out, const struct kt_slab_listed *s)
 		fprintf(out, "  (%s)\n", s->error);
 }
 
-/* The slabs of one list (where, owner) in the listing, or "(empty)". */
+/* The slabs of one list (where, owner) in the listing, or "(empty)": a CPU's with their objects,
+ * a node's one line each under one header, as crash prints them (their objects are in JSON). */
 static void list_text(FILE *out, const struct kt_slab_cache_listing *c, enum kt_slab_where where,
 		      int owner)
 {
 	bool any = false;
-	for (size_t i = 0; i < c->n_slabs; i++)
-		if (c->slabs[i].where == where && c->slabs[i].owner == owner) {
-			listed_slab_text(out, &c->slabs[i]);
-			any = true;
+	for (size_t i = 0; i < c->n_slabs; i++) {
+		const struct kt_slab_listed *s = &c->slabs[i];
+		if (s->where != where || s->owner != owner)
+			continue;
+		if (where == KT_SLAB_CPU || where == KT_SLAB_CPU_PARTIAL) {
+			listed_slab_text(out, s);
+		} else {
+			if (!any)
+				fputs(slab_header, out);
+			if (s->states)
+				slab_line(out, s->slab, s->memory, s->node, s->total, s->free);
+			else
+				fprintf(out, "  %016" PRIx64 "  (%s)\n", s->slab,
+					s->error ? s->error : "unread");
 		}
+		any = true;
+	}
 	if (!any)
 		fputs("  (empty)\n", out);
 }
