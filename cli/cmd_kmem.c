@@ -8,7 +8,7 @@
 #include "commands.h"
 
 const char cli_kmem_help[] =
-	"usage: kmem -i | kmem -s [CACHE] | kmem -S [CACHE] | kmem ADDR|SYMBOL...\n"
+	"usage: kmem -i | kmem -s [CACHE] | kmem -S [CACHE] | kmem -v | kmem ADDR|SYMBOL...\n"
 	"  -i        the memory summary as crash's kmem -i, in pages, sizes and percentages:\n"
 	"            TOTAL MEM (_totalram_pages), FREE (vm_zone_stat[NR_FREE_PAGES]), USED,\n"
 	"            SHARED (crash's count: mem_map pages not PG_reserved whose _refcount is above\n"
@@ -43,25 +43,38 @@ const char cli_kmem_help[] =
 	"            for caches with SLAB_STORE_USER (CONFIG_SLUB_DEBUG's full list): otherwise FULL\n"
 	"            is '(not tracked)' and a last line says how many slabs of each node were on no\n"
 	"            list. At most 16M objects are read in all.\n"
-	"examples: kmem -i;  kmem ffff8d9819a79840;  kmem ktest_m1;  kmem -S kmalloc-64;\n"
+	"  -v        every busy vmalloc area as crash's kmem -v: VMAP_AREA, VM_STRUCT (blank for\n"
+	"            vm_map_ram's), ADDRESS RANGE (va_start - va_end), SIZE, and the CALLER that\n"
+	"            allocated it (vm_struct.caller); from vmap_area_list, or 6.9+'s vmap_nodes busy\n"
+	"            trees merged by address; at most 1M areas\n"
+	"examples: kmem -i;  kmem ffff8d9819a79840;  kmem ktest_m1;  kmem -S kmalloc-64;  kmem -v;\n"
 	"          ktriage --json DUMP kmem -i\n";
 
 int cmd_kmem(struct cli_context *ctx, int argc, char **argv)
 {
-	bool info = false, slabs = false, objects = false;
+	bool info = false, slabs = false, objects = false, vmalloc = false;
 	int c;
 	optind = 0;
-	while ((c = getopt(argc, argv, "+isS")) != -1) {
-		if (c != 'i' && c != 's' && c != 'S') {
+	while ((c = getopt(argc, argv, "+isSv")) != -1) {
+		if (c != 'i' && c != 's' && c != 'S' && c != 'v') {
 			fputs(cli_kmem_help, stderr);
 			return 2;
 		}
 		info |= c == 'i';
 		slabs |= c == 's';
 		objects |= c == 'S';
+		vmalloc |= c == 'v';
 	}
 	struct kt_error *err;
-	if (objects && !slabs && !info && argc - optind <= 1) {
+	if (vmalloc && !objects && !slabs && !info && optind == argc) {
+		struct kt_vmap_areas *v;
+		if ((err = kt_vmap_areas_read(ctx->prog, &v)))
+			return cli_report_error(err);
+		kt_vmap_areas_render(stdout, cli_format(ctx), v);
+		kt_vmap_areas_destroy(v);
+		return 0;
+	}
+	if (objects && !slabs && !info && !vmalloc && argc - optind <= 1) {
 		struct kt_slab_listing *l;
 		if ((err = kt_slab_listing_read(ctx->prog, optind < argc ? argv[optind] : NULL, &l)))
 			return cli_report_error(err);
@@ -77,7 +90,7 @@ int cmd_kmem(struct cli_context *ctx, int argc, char **argv)
 		kt_slab_caches_destroy(s);
 		return 0;
 	}
-	if (slabs || objects || info == (optind != argc)) {
+	if (slabs || objects || vmalloc || info == (optind != argc)) {
 		fputs(cli_kmem_help, stderr);
 		return 2;
 	}

@@ -2532,6 +2532,27 @@ KT_PUBLIC void kt_slab_listing_destroy(struct kt_slab_listing *l);
 KT_PUBLIC void kt_slab_listing_render(FILE *out, enum kt_format format,
 				      const struct kt_slab_listing *l);
 
+/* kmem -v: the kernel's busy vmalloc areas (vmalloc, modules, stacks, ioremap), as crash's. */
+struct kt_vmap_area_row {
+	uint64_t vmap_area;      /* struct vmap_area * */
+	uint64_t vm_struct;      /* its vm (NULL for vm_map_ram areas) */
+	uint64_t start, end;     /* va_start, va_end */
+	uint64_t caller;         /* vm->caller, or 0 */
+	const char *caller_symbol;
+	uint64_t caller_offset;
+	const char *caller_module;
+	uint64_t nr_pages;       /* vm->nr_pages */
+};
+struct kt_vmap_areas {
+	struct kt_vmap_area_row *rows;  /* by address */
+	size_t n;
+	const char *source;      /* "vmap_area_list" or "vmap_nodes" (6.9+: each node's busy tree) */
+	char *limits;            /* why the walk stopped short, or NULL */
+};
+KT_PUBLIC struct kt_error *kt_vmap_areas_read(struct kt_program *prog, struct kt_vmap_areas **ret);
+KT_PUBLIC void kt_vmap_areas_destroy(struct kt_vmap_areas *v);
+KT_PUBLIC void kt_vmap_areas_render(FILE *out, enum kt_format format, const struct kt_vmap_areas *v);
+
 /* search: 64-bit values in kernel memory, as crash's search. */
 struct kt_search_options {
 	uint64_t start, end;     /* [start, end) */

@@ -548,3 +548,70 @@ void kt_slab_listing_render(FILE *out, enum kt_format format, const struct kt_sl
 		listing_text(out, &l->caches[i]);
 	}
 }
+
+void kt_vmap_areas_render(FILE *out, enum kt_format format, const struct kt_vmap_areas *v)
+{
+	if (format == KT_FORMAT_JSON) {
+		kt_json_document_begin(out);
+		kt_json_key(out, "source");
+		kt_json_string(out, v->source);
+		kt_json_key(out, "areas");
+		putc('[', out);
+		for (size_t i = 0; i < v->n; i++) {
+			const struct kt_vmap_area_row *r = &v->rows[i];
+			fputs(i ? ",\n  {\"vmap_area\": " : "\n  {\"vmap_area\": ", out);
+			kt_json_address(out, r->vmap_area);
+			kt_json_key(out, "vm_struct");
+			if (r->vm_struct)
+				kt_json_address(out, r->vm_struct);
+			else
+				fputs("null", out);
+			kt_json_key(out, "start");
+			kt_json_address(out, r->start);
+			kt_json_key(out, "end");
+			kt_json_address(out, r->end);
+			fprintf(out, ", \"size\": %" PRIu64 ", \"nr_pages\": %" PRIu64, r->end - r->start,
+				r->nr_pages);
+			kt_json_key(out, "caller");
+			if (r->caller)
+				kt_json_address(out, r->caller);
+			else
+				fputs("null", out);
+			kt_json_key(out, "caller_symbol");
+			if (r->caller_symbol) {
+				fputs("{\"name\": ", out);
+				kt_json_string(out, r->caller_symbol);
+				fprintf(out, ", \"offset\": %" PRIu64 ", \"module\": ", r->caller_offset);
+				kt_json_string(out, r->caller_module);
+				putc('}', out);
+			} else {
+				fputs("null", out);
+			}
+			putc('}', out);
+		}
+		fputs("\n]", out);
+		kt_json_key(out, "limits");
+		kt_json_string(out, v->limits);
+		fputs("}\n", out);
+		return;
+	}
+	fputs("   VMAP_AREA         VM_STRUCT                 ADDRESS RANGE                SIZE  CALLER\n",
+	      out);
+	for (size_t i = 0; i < v->n; i++) {
+		const struct kt_vmap_area_row *r = &v->rows[i];
+		char vm[20] = "                ";
+		if (r->vm_struct)
+			snprintf(vm, sizeof(vm), "%016" PRIx64, r->vm_struct);
+		fprintf(out, "%016" PRIx64 "  %s  %016" PRIx64 " - %016" PRIx64 "  %7" PRIu64,
+			r->vmap_area, vm, r->start, r->end, r->end - r->start);
+		if (r->caller_symbol) {
+			fputs("  ", out);
+			kt_symbol_text(out, r->caller_symbol, r->caller_offset, r->caller_module);
+		} else if (r->caller) {
+			fprintf(out, "  %" PRIx64, r->caller);
+		}
+		putc('\n', out);
+	}
+	if (v->limits)
+		fprintf(out, "(the walk of %s stopped: %s)\n", v->source, v->limits);
+}
