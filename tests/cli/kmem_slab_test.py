@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
-"""`ktriage kmem -S CACHE` and `kmem ADDR`'s allocated/free on the lab's hung-locks dump: each
+"""`ktriage kmem -S CACHE`, `kmem ADDR`'s allocated/free and `kmem -v` on the lab's hung-locks dump: each
 slab SLUB keeps on a CPU or a node's partial list, and each of its objects allocated or free,
 against drgn (a walk of the freelists through drgn's types, and drgn's own slab_object_info()
 where drgn 0.0.22 understands the kernel) and against crash 8's `kmem -S CACHE` and `kmem ADDR`
-text line by line (crash 8.0.2 reads the 5.10 and 6.1 dumps, not 6.12's). The JSON documents
-validate against docs/json-schema.json."""
+text line by line (crash 8.0.2 reads the 5.10 and 6.1 dumps, not 6.12's); every busy vmalloc area
+with its vm_struct, range and caller as drgn lists them, and crash's kmem -v columns. The JSON
+documents validate against docs/json-schema.json."""
 import json
 import os
 import re
@@ -19,6 +20,7 @@ from render_test import validate  # noqa: E402
 
 CACHES = ("kmalloc-64", "dentry", "task_struct", "kmem_cache_node", "vmap_area")
 ORACLE = os.path.join(os.path.dirname(__file__), "..", "oracle", "drgn_slab.py")
+VMALLOC = os.path.join(os.path.dirname(__file__), "..", "oracle", "drgn_vmalloc.py")
 SCHEMA = json.load(open(os.path.join(os.path.dirname(__file__), "..", "..", "docs", "json-schema.json")))
 MARK = "987654321987"
 SAMPLE = 3  # objects of each state and cache asked of kmem ADDR
@@ -55,6 +57,8 @@ def main():
     vmlinux = os.path.join(d, "vmlinux")
     oracle = subprocess.Popen(["/usr/bin/python3", ORACLE, dump, vmlinux, ",".join(CACHES)],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    vmalloc = subprocess.Popen(["/usr/bin/python3", VMALLOC, dump, vmlinux], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
 
     # kmem -S: every slab and object, and a sample of objects of each state for kmem ADDR.
     mine = {}
@@ -82,7 +86,7 @@ def main():
     crash = None
     if crash_reads(lab_release()):
         script = "".join(f"{c}\np {MARK}\n" for c in
-                         [f"kmem -S {x}" for x in CACHES] + [f"kmem {a:x}" for _, a, _ in sample]) + "quit\n"
+                         [f"kmem -S {x}" for x in CACHES] + [f"kmem {a:x}" for _, a, _ in sample] + ["kmem -v"]) + "quit\n"
         crash = subprocess.Popen(["crash", "-s", vmlinux, dump], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                  stderr=subprocess.PIPE, text=True)
         crash_out, _ = crash.communicate(script, timeout=600)
@@ -126,11 +130,24 @@ def main():
                f"{name}: kmem ADDR's states of {len(sample)} objects are drgn's")
         counts["kmem ADDR states against drgn"] += len(sample)
 
+    # kmem -v: drgn's areas, in address order, with their callers.
+    out, err = vmalloc.communicate(timeout=600)
+    doc = doc_of(tap, name, "kmem -v", dump, "kmem", "-v")
+    if tap.ok(vmalloc.returncode == 0, f"{name}: drgn lists the vmap_areas", err[-2000:]) and doc:
+        want = json.loads(out)
+        got = [[int(a["vmap_area"], 16), int(a["vm_struct"] or "0", 16), int(a["start"], 16), int(a["end"], 16),
+                int(a["caller"] or "0", 16), a["caller_symbol"] and a["caller_symbol"]["name"]] for a in doc["areas"]]
+        tap.eq(got, want, f"{name}: kmem -v lists drgn's {len(want)} vmap_areas with vm_struct, range and caller")
+        tap.ok(len(want) > 0 and doc["limits"] is None, f"{name}: kmem -v walked every area", doc["limits"])
+        counts["vmap areas against drgn"] += len(want)
+        text = ktriage(dump, "kmem", "-v").stdout.splitlines()
+        tap.eq(len(text), len(want) + 1, f"{name}: kmem -v's text has a line per area")
+
     # crash: kmem -S CACHE line by line (blank lines and ktriage's closing note aside), and the
     # slab block of kmem ADDR.
     if crash:
         parts = re.split(r"^\$\d+ = " + MARK + r"\n", crash_out, flags=re.M)
-        tap.ok(len(parts) > len(CACHES) + len(sample), f"{name}: crash ran its {len(CACHES) + len(sample)} commands",
+        tap.ok(len(parts) > len(CACHES) + len(sample) + 1, f"{name}: crash ran its {len(CACHES) + len(sample) + 1} commands",
                crash_out[-1000:])
         for i, cache in enumerate(CACHES):
             if i >= len(parts):
@@ -148,13 +165,20 @@ def main():
             g = block.search(ktriage(dump, "kmem", hex(a)).stdout)
             tap.eq(g and g.group(0), t and t.group(0), f"{name}: kmem {a:x} ({cache}): crash's slab lines")
             counts["crash lines"] += 6
+        k = len(CACHES) + len(sample)
+        if k < len(parts):
+            theirs = [x.split() for x in lines(parts[k])]
+            got = [x.split()[:6] for x in lines(ktriage(dump, "kmem", "-v").stdout)]
+            got[0] = got[0][:5]
+            tap.eq(got, theirs, f"{name}: kmem -v is crash's, CALLER aside ({len(theirs) - 1} areas)")
+            counts["crash lines"] += len(theirs)
     else:
         print(f"# crash 8.0.2 cannot read {lab_release()}'s dumps: no comparison with crash")
 
-    for what in ("objects against drgn's walk", "objects against slab_object_info", "kmem ADDR states against drgn",
+    for what in ("vmap areas against drgn", "objects against drgn's walk", "objects against slab_object_info", "kmem ADDR states against drgn",
                  "task_structs allocated", "crash lines"):
         print(f"# compared: {counts[what]} {what}")
-    need = ["objects against drgn's walk", "kmem ADDR states against drgn", "task_structs allocated"]
+    need = ["vmap areas against drgn", "objects against drgn's walk", "kmem ADDR states against drgn", "task_structs allocated"]
     if crash:
         need += ["crash lines", "objects against slab_object_info"]
     tap.ok(all(counts[w] > 0 for w in need), f"compared: {dict(counts)}")
