@@ -8,7 +8,8 @@
 #include "commands.h"
 
 const char cli_kmem_help[] =
-	"usage: kmem -i | kmem -s [CACHE] | kmem -S [CACHE] | kmem -v | kmem ADDR|SYMBOL...\n"
+	"usage: kmem -i | kmem -s [CACHE] | kmem -S [CACHE] | kmem -v | kmem -p [ADDR [END]] |\n"
+	"       kmem ADDR|SYMBOL...\n"
 	"  -i        the memory summary as crash's kmem -i, in pages, sizes and percentages:\n"
 	"            TOTAL MEM (_totalram_pages), FREE (vm_zone_stat[NR_FREE_PAGES]), USED,\n"
 	"            SHARED (crash's count: mem_map pages not PG_reserved whose _refcount is above\n"
@@ -47,16 +48,22 @@ const char cli_kmem_help[] =
 	"            vm_map_ram's), ADDRESS RANGE (va_start - va_end), SIZE, and the CALLER that\n"
 	"            allocated it (vm_struct.caller); from vmap_area_list, or 6.9+'s vmap_nodes busy\n"
 	"            trees merged by address; at most 1M areas\n"
+	"  -p [ADDR [END]] struct page entries as crash's kmem -p: PAGE PHYSICAL MAPPING INDEX CNT\n"
+	"            FLAGS (named by enum pageflags); every node's span (node_data[]'s\n"
+	"            node_start_pfn, node_spanned_pages; 0..max_pfn without them), or the page of\n"
+	"            ADDR (a physical address or a struct page of the memory map), or the physical\n"
+	"            range ADDR..END; at most 4M pages\n"
 	"examples: kmem -i;  kmem ffff8d9819a79840;  kmem ktest_m1;  kmem -S kmalloc-64;  kmem -v;\n"
+	"          kmem -p 1000;  kmem -p 100000 200000;\n"
 	"          ktriage --json DUMP kmem -i\n";
 
 int cmd_kmem(struct cli_context *ctx, int argc, char **argv)
 {
-	bool info = false, slabs = false, objects = false, vmalloc = false;
+	bool info = false, slabs = false, objects = false, vmalloc = false, pages = false;
 	int c;
 	optind = 0;
-	while ((c = getopt(argc, argv, "+isSv")) != -1) {
-		if (c != 'i' && c != 's' && c != 'S' && c != 'v') {
+	while ((c = getopt(argc, argv, "+isSvp")) != -1) {
+		if (c != 'i' && c != 's' && c != 'S' && c != 'v' && c != 'p') {
 			fputs(cli_kmem_help, stderr);
 			return 2;
 		}
@@ -64,8 +71,32 @@ int cmd_kmem(struct cli_context *ctx, int argc, char **argv)
 		slabs |= c == 's';
 		objects |= c == 'S';
 		vmalloc |= c == 'v';
+		pages |= c == 'p';
 	}
 	struct kt_error *err;
+	if (pages && !vmalloc && !objects && !slabs && !info && argc - optind <= 2) {
+		uint64_t start = 0, end = 0;
+		struct kt_page_list *p;
+		if (optind < argc) {
+			if ((err = kt_program_parse_address(ctx->prog, argv[optind], &start)))
+				return cli_report_error(err);
+			start = kt_page_list_phys(ctx->prog, start);
+			if (optind + 1 < argc) {
+				if ((err = kt_program_parse_address(ctx->prog, argv[optind + 1], &end)))
+					return cli_report_error(err);
+				end = kt_page_list_phys(ctx->prog, end);
+				if (end <= start)
+					return fputs("kmem -p: END must be above ADDR\n", stderr), 2;
+			} else if (!start) {
+				end = 1;  // the page at physical 0
+			}
+		}
+		if ((err = kt_page_list_read(ctx->prog, start, end, &p)))
+			return cli_report_error(err);
+		kt_page_list_render(stdout, cli_format(ctx), p);
+		kt_page_list_destroy(p);
+		return 0;
+	}
 	if (vmalloc && !objects && !slabs && !info && optind == argc) {
 		struct kt_vmap_areas *v;
 		if ((err = kt_vmap_areas_read(ctx->prog, &v)))
@@ -90,7 +121,7 @@ int cmd_kmem(struct cli_context *ctx, int argc, char **argv)
 		kt_slab_caches_destroy(s);
 		return 0;
 	}
-	if (slabs || objects || vmalloc || info == (optind != argc)) {
+	if (slabs || objects || vmalloc || pages || info == (optind != argc)) {
 		fputs(cli_kmem_help, stderr);
 		return 2;
 	}

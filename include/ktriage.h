@@ -2553,6 +2553,30 @@ KT_PUBLIC struct kt_error *kt_vmap_areas_read(struct kt_program *prog, struct kt
 KT_PUBLIC void kt_vmap_areas_destroy(struct kt_vmap_areas *v);
 KT_PUBLIC void kt_vmap_areas_render(FILE *out, enum kt_format format, const struct kt_vmap_areas *v);
 
+/* kmem -p: struct page entries of the memory map, as crash's kmem -p. */
+struct kt_page_row {
+	uint64_t page;           /* struct page * */
+	uint64_t phys;
+	uint64_t mapping, index, flags;
+	int32_t count;           /* _refcount */
+	bool unreadable;         /* the struct page is not in the dump */
+	const char *flag_names;  /* flags below __NR_PAGEFLAGS by enum pageflags, no PG_ (shared) */
+};
+struct kt_page_list {
+	struct kt_page_row *rows;
+	size_t n;
+	char **names;            /* the distinct flag_names strings */
+	size_t n_names;
+	char *limits;            /* pages left out (the row limit), or NULL */
+};
+/* Pages with physical addresses in [start, end); every node's span when start == end == 0. */
+KT_PUBLIC struct kt_error *kt_page_list_read(struct kt_program *prog, uint64_t start, uint64_t end,
+					     struct kt_page_list **ret);
+/* The physical address a kmem -p argument names: a struct page of the memory map, or itself. */
+KT_PUBLIC uint64_t kt_page_list_phys(struct kt_program *prog, uint64_t addr);
+KT_PUBLIC void kt_page_list_destroy(struct kt_page_list *p);
+KT_PUBLIC void kt_page_list_render(FILE *out, enum kt_format format, const struct kt_page_list *p);
+
 /* search: 64-bit values in kernel memory, as crash's search. */
 struct kt_search_options {
 	uint64_t start, end;     /* [start, end) */

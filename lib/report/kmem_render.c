@@ -212,7 +212,7 @@ static void address_text(FILE *out, const struct kt_kmem_address *a)
 	}
 	if (a->page) {
 		fprintf(out, "%s      PAGE       PHYSICAL      MAPPING       INDEX CNT FLAGS\n"
-			"%016" PRIx64 " %8" PRIx64 " %16" PRIx64 " %8" PRIu64 " %2d %" PRIx64 "%s%s\n",
+			"%016" PRIx64 " %8" PRIx64 " %16" PRIx64 " %8" PRIx64 " %2d %" PRIx64 "%s%s\n",
 			any ? "\n" : "", a->page_address, a->phys, a->page_mapping, a->page_index,
 			a->page_count, a->page_flags, a->page_flag_names[0] ? " " : "",
 			a->page_flag_names);
@@ -614,4 +614,51 @@ void kt_vmap_areas_render(FILE *out, enum kt_format format, const struct kt_vmap
 	}
 	if (v->limits)
 		fprintf(out, "(the walk of %s stopped: %s)\n", v->source, v->limits);
+}
+
+void kt_page_list_render(FILE *out, enum kt_format format, const struct kt_page_list *p)
+{
+	if (format == KT_FORMAT_JSON) {
+		kt_json_document_begin(out);
+		kt_json_key(out, "pages");
+		putc('[', out);
+		for (size_t i = 0; i < p->n; i++) {
+			const struct kt_page_row *r = &p->rows[i];
+			fputs(i ? ",\n  {\"page\": " : "\n  {\"page\": ", out);
+			kt_json_address(out, r->page);
+			kt_json_key(out, "phys");
+			kt_json_address(out, r->phys);
+			if (r->unreadable) {
+				fputs(", \"readable\": false, \"mapping\": null, \"index\": null, \"count\": null, "
+				      "\"flags\": null, \"flag_names\": null}", out);
+				continue;
+			}
+			fputs(", \"readable\": true", out);
+			kt_json_key(out, "mapping");
+			kt_json_address(out, r->mapping);
+			fprintf(out, ", \"index\": %" PRIu64 ", \"count\": %d", r->index, r->count);
+			kt_json_key(out, "flags");
+			kt_json_address(out, r->flags);
+			kt_json_key(out, "flag_names");
+			kt_json_string(out, r->flag_names);
+			putc('}', out);
+		}
+		fputs("\n]", out);
+		kt_json_key(out, "limits");
+		kt_json_string(out, p->limits);
+		fputs("}\n", out);
+		return;
+	}
+	fputs("      PAGE       PHYSICAL      MAPPING       INDEX CNT FLAGS\n", out);
+	for (size_t i = 0; i < p->n; i++) {
+		const struct kt_page_row *r = &p->rows[i];
+		if (r->unreadable)
+			fprintf(out, "%016" PRIx64 " %8" PRIx64 "  (not in the dump)\n", r->page, r->phys);
+		else
+			fprintf(out, "%016" PRIx64 " %8" PRIx64 " %16" PRIx64 " %8" PRIx64 " %2d %" PRIx64
+				"%s%s\n", r->page, r->phys, r->mapping, r->index, r->count, r->flags,
+				r->flag_names[0] ? " " : "", r->flag_names);
+	}
+	if (p->limits)
+		fprintf(out, "(%s)\n", p->limits);
 }
