@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
-"""`ktriage kmem -S CACHE`, `kmem ADDR`'s allocated/free and `kmem -v` on the lab's hung-locks dump: each
+"""`ktriage kmem -S CACHE`, `kmem ADDR`'s allocated/free, `kmem -v` and `kmem -p` on the lab's hung-locks
+dump: each
 slab SLUB keeps on a CPU or a node's partial list, and each of its objects allocated or free,
 against drgn (a walk of the freelists through drgn's types, and drgn's own slab_object_info()
 where drgn 0.0.22 understands the kernel) and against crash 8's `kmem -S CACHE` and `kmem ADDR`
 text line by line (crash 8.0.2 reads the 5.10 and 6.1 dumps, not 6.12's); every busy vmalloc area
-with its vm_struct, range and caller as drgn lists them, and crash's kmem -v columns. The JSON
-documents validate against docs/json-schema.json."""
+with its vm_struct, range and caller as drgn lists them, and crash's kmem -v columns; every struct
+page of kmem -p as crash lists them and a sample as drgn reads them. The JSON documents validate
+against docs/json-schema.json."""
 import json
 import os
 import re
@@ -21,9 +23,11 @@ from render_test import validate  # noqa: E402
 CACHES = ("kmalloc-64", "dentry", "task_struct", "kmem_cache_node", "vmap_area")
 ORACLE = os.path.join(os.path.dirname(__file__), "..", "oracle", "drgn_slab.py")
 VMALLOC = os.path.join(os.path.dirname(__file__), "..", "oracle", "drgn_vmalloc.py")
+PAGES = os.path.join(os.path.dirname(__file__), "..", "oracle", "drgn_pages.py")
+PAGE_STEP = 251  # every 251st page of kmem -p is read by drgn
 SCHEMA = json.load(open(os.path.join(os.path.dirname(__file__), "..", "..", "docs", "json-schema.json")))
 MARK = "987654321987"
-SAMPLE = 3  # objects of each state and cache asked of kmem ADDR
+SAMPLE = 2  # objects of each state and cache asked of kmem ADDR
 
 
 def doc_of(tap, label, kind, dump, *args):
@@ -86,7 +90,7 @@ def main():
     crash = None
     if crash_reads(lab_release()):
         script = "".join(f"{c}\np {MARK}\n" for c in
-                         [f"kmem -S {x}" for x in CACHES] + [f"kmem {a:x}" for _, a, _ in sample] + ["kmem -v"]) + "quit\n"
+                         [f"kmem -S {x}" for x in CACHES] + [f"kmem {a:x}" for _, a, _ in sample] + ["kmem -v", "kmem -p"]) + "quit\n"
         crash = subprocess.Popen(["crash", "-s", vmlinux, dump], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                  stderr=subprocess.PIPE, text=True)
         crash_out, _ = crash.communicate(script, timeout=600)
@@ -143,11 +147,41 @@ def main():
         text = ktriage(dump, "kmem", "-v").stdout.splitlines()
         tap.eq(len(text), len(want) + 1, f"{name}: kmem -v's text has a line per area")
 
+    # kmem -p: a sample of the pages as drgn reads them; one page and a range as the listing has them.
+    page_text = lines(ktriage(dump, "kmem", "-p").stdout)
+    rows = [x.split() for x in page_text[1:]]
+    tap.ok(len(rows) > 1000 and all(len(r) >= 6 for r in rows), f"{name}: kmem -p lists {len(rows)} pages",
+           [r for r in rows if len(r) < 6][:3])
+    picked = rows[::PAGE_STEP]
+    p = subprocess.run(["/usr/bin/python3", PAGES, dump, vmlinux, ",".join(f"{int(r[1], 16) >> 12:x}" for r in picked)],
+                       capture_output=True, text=True, timeout=600)
+    if tap.ok(p.returncode == 0, f"{name}: drgn reads {len(picked)} struct pages", p.stderr[-2000:]):
+        want = json.loads(p.stdout)
+        got = [[int(r[0], 16), int(r[1], 16), int(r[2], 16), int(r[3], 16), int(r[4]), int(r[5], 16)] for r in picked]
+        bad = [(g, w) for g, w in zip(got, want) if g != w]
+        tap.ok(not bad and len(got) == len(want), f"{name}: kmem -p: {len(want)} pages' PAGE PHYSICAL MAPPING INDEX "
+               f"CNT FLAGS are drgn's", bad[:3])
+        counts["pages against drgn"] += len(want)
+    if rows:
+        mid = rows[len(rows) // 2]
+        one = lines(ktriage(dump, "kmem", "-p", mid[1]).stdout)
+        tap.eq(one[1:], [x for x in page_text if x.split()[:1] == [mid[0]]],
+               f"{name}: kmem -p {mid[1]}: its line of the listing")
+        one = lines(ktriage(dump, "kmem", "-p", mid[0]).stdout)
+        tap.eq(one[1:], [x for x in page_text if x.split()[:1] == [mid[0]]],
+               f"{name}: kmem -p {mid[0]} (its struct page): the same line")
+        i = len(rows) // 3
+        start, end = int(rows[i][1], 16), int(rows[i][1], 16) + 8 * 4096
+        doc = doc_of(tap, name, "kmem -p", dump, "kmem", "-p", hex(start), hex(end))
+        if doc:
+            tap.eq([[int(x["page"], 16), int(x["phys"], 16)] for x in doc["pages"]],
+                   [[int(r[0], 16), int(r[1], 16)] for r in rows[i:i + 8]], f"{name}: kmem -p START END: 8 pages")
+
     # crash: kmem -S CACHE line by line (blank lines and ktriage's closing note aside), and the
     # slab block of kmem ADDR.
     if crash:
         parts = re.split(r"^\$\d+ = " + MARK + r"\n", crash_out, flags=re.M)
-        tap.ok(len(parts) > len(CACHES) + len(sample) + 1, f"{name}: crash ran its {len(CACHES) + len(sample) + 1} commands",
+        tap.ok(len(parts) > len(CACHES) + len(sample) + 2, f"{name}: crash ran its {len(CACHES) + len(sample) + 2} commands",
                crash_out[-1000:])
         for i, cache in enumerate(CACHES):
             if i >= len(parts):
@@ -172,13 +206,17 @@ def main():
             got[0] = got[0][:5]
             tap.eq(got, theirs, f"{name}: kmem -v is crash's, CALLER aside ({len(theirs) - 1} areas)")
             counts["crash lines"] += len(theirs)
+        if k + 1 < len(parts):
+            theirs = lines(parts[k + 1])
+            tap.eq(page_text, theirs, f"{name}: kmem -p is crash's ({len(theirs) - 1} pages)")
+            counts["crash lines"] += len(theirs)
     else:
         print(f"# crash 8.0.2 cannot read {lab_release()}'s dumps: no comparison with crash")
 
-    for what in ("vmap areas against drgn", "objects against drgn's walk", "objects against slab_object_info", "kmem ADDR states against drgn",
+    for what in ("pages against drgn", "vmap areas against drgn", "objects against drgn's walk", "objects against slab_object_info", "kmem ADDR states against drgn",
                  "task_structs allocated", "crash lines"):
         print(f"# compared: {counts[what]} {what}")
-    need = ["vmap areas against drgn", "objects against drgn's walk", "kmem ADDR states against drgn", "task_structs allocated"]
+    need = ["pages against drgn", "vmap areas against drgn", "objects against drgn's walk", "kmem ADDR states against drgn", "task_structs allocated"]
     if crash:
         need += ["crash lines", "objects against slab_object_info"]
     tap.ok(all(counts[w] > 0 for w in need), f"compared: {dict(counts)}")
