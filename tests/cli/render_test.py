@@ -674,6 +674,13 @@ def check_kmem(c, label, dump):
         want = [(x["vmap_area"][2:], x["vm_struct"][2:], x["start"][2:], "-", x["end"][2:], str(x["size"]))
                 for x in doc["areas"] if x["vm_struct"]]
         c.same(f"{label}: kmem -v", got, want, "kmem -v areas")
+    text, doc = c.run(f"{label}: kmem -p", "kmem -p", dump, "kmem", "-p", "0", "100000")
+    if doc:
+        got = [tuple(line.split()[:6]) for line in text.splitlines()[1:] if not line.startswith("(")]
+        want = [(x["page"][2:], f"{int(x['phys'], 16):x}", f"{int(x['mapping'], 16):x}", f"{x['index']:x}",
+                 str(x["count"]), f"{int(x['flags'], 16):x}") if x["readable"] else
+                (x["page"][2:], f"{int(x['phys'], 16):x}", "(not", "in", "the", "dump)") for x in doc["pages"]]
+        c.same(f"{label}: kmem -p", got, want, "kmem -p pages")
 def check_bt_scans_groups_list(c, label, dump):
     """bt -t, -e, -g and list: the same words, frames, groups and entries in text and JSON."""
     text, doc = c.run(f"{label}: bt -a -t", "bt -t", dump, "bt", "-a", "-t")
