@@ -2562,6 +2562,28 @@ struct kt_kmem_info {
 KT_PUBLIC struct kt_error *kt_kmem_info_read(struct kt_program *prog, struct kt_kmem_info *ret);
 KT_PUBLIC void kt_kmem_info_render(FILE *out, enum kt_format format, const struct kt_kmem_info *info);
 
+/* kmem -s: the slab caches (slab_caches) as crash's kmem -s shows them, SLUB's counters. */
+struct kt_slab_cache {
+	uint64_t address;        /* struct kmem_cache * */
+	char name[64];
+	uint64_t object_size;    /* OBJSIZE: object_size */
+	uint64_t stride;         /* size: object and metadata */
+	uint32_t objects_per_slab; /* oo's objects */
+	uint64_t slab_size;      /* SSIZE: PAGE_SIZE << oo's order */
+	bool has_counts;         /* the nodes' nr_slabs and total_objects (CONFIG_SLUB_DEBUG) */
+	uint64_t total;          /* TOTAL: the nodes' total_objects */
+	uint64_t slabs;          /* SLABS: the nodes' nr_slabs */
+	uint64_t free;           /* free objects: partial slabs, each CPU's slab, freelist and
+				  * partial slabs */
+	uint64_t allocated;      /* ALLOCATED: total - free */
+	char *error;             /* why the counts are missing or partial, or NULL */
+};
+/* A slab object's state, from its slab's freelists (SLUB). */
+enum kt_slab_object_state {
+	KT_SLAB_OBJECT_ALLOCATED,
+	KT_SLAB_OBJECT_FREE,     /* on the slab's freelist */
+	KT_SLAB_OBJECT_CPU_FREE, /* on a CPU's lockless freelist (kmem_cache_cpu.freelist) */
+};
 /* kmem ADDR: what a kernel address is, as crash's kmem ADDR says it. */
 struct kt_kmem_address {
 	uint64_t address;
@@ -2584,6 +2606,13 @@ struct kt_kmem_address {
 	uint64_t object;         /* the object's first byte */
 	uint64_t object_size;    /* kmem_cache.object_size */
 	uint64_t object_stride;  /* kmem_cache.size */
+	bool object_state_known; /* the slab's freelists were walked (slab_* below are set) */
+	int object_state;        /* enum kt_slab_object_state */
+	int object_cpu;          /* the CPU whose slab holds it, or -1 */
+	int slab_node;
+	uint32_t slab_objects, slab_free;
+	bool has_cache_counts;   /* cache_counts is the cache's kmem -s line */
+	struct kt_slab_cache cache_counts;
 	bool has_task;           /* a task's task_struct (a slab object) or kernel stack */
 	bool task_stack;         /* the task's stack (else its task_struct) */
 	struct kt_task task;
@@ -2602,22 +2631,6 @@ KT_PUBLIC void kt_kmem_address_deinit(struct kt_kmem_address *a);
 KT_PUBLIC void kt_kmem_addresses_render(FILE *out, enum kt_format format,
 				       const struct kt_kmem_address *a, size_t n);
 
-/* kmem -s: the slab caches (slab_caches) as crash's kmem -s shows them, SLUB's counters. */
-struct kt_slab_cache {
-	uint64_t address;        /* struct kmem_cache * */
-	char name[64];
-	uint64_t object_size;    /* OBJSIZE: object_size */
-	uint64_t stride;         /* size: object and metadata */
-	uint32_t objects_per_slab; /* oo's objects */
-	uint64_t slab_size;      /* SSIZE: PAGE_SIZE << oo's order */
-	bool has_counts;         /* the nodes' nr_slabs and total_objects (CONFIG_SLUB_DEBUG) */
-	uint64_t total;          /* TOTAL: the nodes' total_objects */
-	uint64_t slabs;          /* SLABS: the nodes' nr_slabs */
-	uint64_t free;           /* free objects: partial slabs, each CPU's slab, freelist and
-				  * partial slabs */
-	uint64_t allocated;      /* ALLOCATED: total - free */
-	char *error;             /* why the counts are missing or partial, or NULL */
-};
 struct kt_slab_caches {
 	struct kt_slab_cache *caches;  /* slab_caches' order */
 	size_t n;
@@ -2627,6 +2640,99 @@ KT_PUBLIC struct kt_error *kt_slab_caches_read(struct kt_program *prog, const ch
 					       struct kt_slab_caches **ret);
 KT_PUBLIC void kt_slab_caches_destroy(struct kt_slab_caches *c);
 KT_PUBLIC void kt_slab_caches_render(FILE *out, enum kt_format format, const struct kt_slab_caches *c);
+
+/* kmem -S: a cache's slabs that SLUB keeps on lists, each object allocated or free, as crash's
+ * kmem -S: each CPU's slab and partial slabs, each node's partial slabs and, where the kernel
+ * tracks them (kmem_cache_node.full: CONFIG_SLUB_DEBUG and SLAB_STORE_USER), its full slabs. */
+enum kt_slab_where { KT_SLAB_CPU, KT_SLAB_CPU_PARTIAL, KT_SLAB_NODE_PARTIAL, KT_SLAB_NODE_FULL };
+struct kt_slab_listed {
+	enum kt_slab_where where;
+	int owner;               /* the CPU (KT_SLAB_CPU*) or node (KT_SLAB_NODE_*) listing it */
+	uint64_t slab;           /* struct slab (5.17+) or struct page */
+	uint64_t memory, first_object, stride;
+	int node;
+	uint32_t total, free;
+	uint8_t *states;         /* total entries: enum kt_slab_object_state (NULL if unread) */
+	char *error;             /* why it or its freelist could not be read whole */
+};
+struct kt_slab_cpu_listed {
+	unsigned int cpu;
+	uint64_t kmem_cache_cpu;
+};
+struct kt_slab_node_listed {
+	int node;
+	uint64_t kmem_cache_node;
+	bool has_counts;         /* nr_slabs (CONFIG_SLUB_DEBUG) */
+	uint64_t slabs, partial; /* nr_slabs, nr_partial */
+	uint64_t per_cpu;        /* CPU slabs (not their partial slabs) of this node */
+	bool full_tracked;       /* the full list is kept */
+	uint64_t unlisted;       /* slabs on no list read here (full, untracked) */
+};
+struct kt_slab_cache_listing {
+	struct kt_slab_cache cache;  /* its kmem -s line */
+	struct kt_slab_cpu_listed *cpus;
+	size_t n_cpus;
+	struct kt_slab_node_listed *nodes;
+	size_t n_nodes;
+	struct kt_slab_listed *slabs;  /* CPUs in order (slab, then partials), then nodes */
+	size_t n_slabs;
+	char *limits;            /* what was not listed, or NULL */
+};
+struct kt_slab_listing {
+	struct kt_slab_cache_listing *caches;
+	size_t n;
+};
+/* name: only that cache (NOT_FOUND if none), or NULL for all. */
+KT_PUBLIC struct kt_error *kt_slab_listing_read(struct kt_program *prog, const char *name,
+						struct kt_slab_listing **ret);
+KT_PUBLIC void kt_slab_listing_destroy(struct kt_slab_listing *l);
+KT_PUBLIC void kt_slab_listing_render(FILE *out, enum kt_format format,
+				      const struct kt_slab_listing *l);
+
+/* kmem -v: the kernel's busy vmalloc areas (vmalloc, modules, stacks, ioremap), as crash's. */
+struct kt_vmap_area_row {
+	uint64_t vmap_area;      /* struct vmap_area * */
+	uint64_t vm_struct;      /* its vm (NULL for vm_map_ram areas) */
+	uint64_t start, end;     /* va_start, va_end */
+	uint64_t caller;         /* vm->caller, or 0 */
+	const char *caller_symbol;
+	uint64_t caller_offset;
+	const char *caller_module;
+	uint64_t nr_pages;       /* vm->nr_pages */
+};
+struct kt_vmap_areas {
+	struct kt_vmap_area_row *rows;  /* by address */
+	size_t n;
+	const char *source;      /* "vmap_area_list" or "vmap_nodes" (6.9+: each node's busy tree) */
+	char *limits;            /* why the walk stopped short, or NULL */
+};
+KT_PUBLIC struct kt_error *kt_vmap_areas_read(struct kt_program *prog, struct kt_vmap_areas **ret);
+KT_PUBLIC void kt_vmap_areas_destroy(struct kt_vmap_areas *v);
+KT_PUBLIC void kt_vmap_areas_render(FILE *out, enum kt_format format, const struct kt_vmap_areas *v);
+
+/* kmem -p: struct page entries of the memory map, as crash's kmem -p. */
+struct kt_page_row {
+	uint64_t page;           /* struct page * */
+	uint64_t phys;
+	uint64_t mapping, index, flags;
+	int32_t count;           /* _refcount */
+	bool unreadable;         /* the struct page is not in the dump */
+	const char *flag_names;  /* flags below __NR_PAGEFLAGS by enum pageflags, no PG_ (shared) */
+};
+struct kt_page_list {
+	struct kt_page_row *rows;
+	size_t n;
+	char **names;            /* the distinct flag_names strings */
+	size_t n_names;
+	char *limits;            /* pages left out (the row limit), or NULL */
+};
+/* Pages with physical addresses in [start, end); every node's span when start == end == 0. */
+KT_PUBLIC struct kt_error *kt_page_list_read(struct kt_program *prog, uint64_t start, uint64_t end,
+					     struct kt_page_list **ret);
+/* The physical address a kmem -p argument names: a struct page of the memory map, or itself. */
+KT_PUBLIC uint64_t kt_page_list_phys(struct kt_program *prog, uint64_t addr);
+KT_PUBLIC void kt_page_list_destroy(struct kt_page_list *p);
+KT_PUBLIC void kt_page_list_render(FILE *out, enum kt_format format, const struct kt_page_list *p);
 
 /* search: 64-bit values in kernel memory, as crash's search. */
 struct kt_search_options {

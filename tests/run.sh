@@ -121,7 +121,7 @@ kernel_independent=" text_test api/exports_test.py api/link_cycles_test.py hosti
 # ktriage on its own (render_test drives every command in text and JSON, the hostile drivers damage
 # the dumps): memory errors show there, and the oracles' own minutes are not spent twice.
 oracle_drivers=" cli/btflags_test.py cli/crashvocab_test.py cli/drgn_oracle_test.py cli/expr_test.py
-	cli/files_test.py cli/kmem_test.py cli/list_test.py cli/log_test.py cli/mod_test.py
+	cli/files_test.py cli/kmem_test.py cli/kmem_slab_test.py cli/list_test.py cli/log_test.py cli/mod_test.py
 	cli/mount_test.py cli/net_test.py cli/percpu_test.py cli/ps_test.py cli/rd_test.py cli/runq_test.py
 	cli/sig_test.py cli/task_test.py cli/timer_test.py cli/dev_test.py cli/swap_test.py cli/vocab_test.py cli/waitq_test.py
 	cli/eval_test.py cli/user_memory_test.py python/python_test.py

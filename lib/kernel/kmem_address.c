@@ -7,8 +7,8 @@
  * object, from its page's slab: PG_slab (before 6.8), the page type (6.8+: PG_slab as a
  * page_type bit, PGTY_slab in its top byte from 6.11), and the cache in slab->slab_cache
  * (struct slab, 5.17+) or page->slab_cache. Slab objects are placed by SLUB's layout (the slab's
- * first byte, kmem_cache.size apart, after red_left_pad); whether an object is free is not
- * said.
+ * first byte, kmem_cache.size apart, after red_left_pad); whether it is free from the slab's
+ * freelist and, for a CPU's slab, that CPU's lockless freelist (kernel/slab_objects.c).
  */
 #include <bpf/btf.h>
 #include <stdarg.h>
@@ -21,6 +21,7 @@
 #include "kernel/mem_map.h"
 #include "kernel/object.h"
 #include "kernel/percpu.h"
+#include "kernel/slab_objects.h"
 #include "kernel/tasks.h"
 #include "ktriage.h"
 
@@ -209,6 +210,50 @@ static bool page_is_slab(struct kt_program *prog, const struct kt_mem_map *m, ui
 	return false;
 }
 
+/* Allocated or free, from the slab's freelists; and the cache's kmem -s line, as crash shows. */
+static void object_state(struct kt_program *prog, const struct kt_mem_map *m,
+			 struct kt_kmem_address *a)
+{
+	struct kt_slab_caches *caches;
+	if (a->cache_name[0] &&
+	    kt_error_none(kt_slab_caches_read(prog, a->cache_name, &caches))) {
+		for (size_t i = 0; i < caches->n; i++)
+			if (caches->caches[i].address == a->slab_cache && !a->has_cache_counts) {
+				a->cache_counts = caches->caches[i];
+				caches->caches[i].error = NULL;
+				a->has_cache_counts = true;
+			}
+		kt_slab_caches_destroy(caches);
+	}
+	struct kt_slab_layout l;
+	struct kt_slab_marks marks;
+	unsigned int cpu = 0;
+	uint64_t cpu_freelist = 0;
+	bool on_cpu = false;
+	struct kt_error *err = kt_slab_layout_get(prog, a->slab_cache, &l);
+	if (!err) {
+		on_cpu = kt_slab_cpu_of(prog, &l, a->slab_page, &cpu, &cpu_freelist);
+		err = kt_slab_marks_read(prog, m, &l, a->slab_page, on_cpu ? cpu_freelist : 0, &marks);
+	}
+	if (err) {
+		note(a, "whether the object is free: %s", kt_error_message(err));
+		kt_error_destroy(err);
+		return;
+	}
+	uint64_t index = (a->object - marks.first) / l.size;
+	if (index < marks.objects) {
+		a->object_state_known = true;
+		a->object_state = marks.marks[index];
+		a->object_cpu = on_cpu ? (int)cpu : -1;  // crash's "(cpu N cache)"
+		a->slab_node = marks.node;
+		a->slab_objects = marks.objects;
+		a->slab_free = marks.free;
+	}
+	if (marks.error[0])
+		note(a, "%s (objects after it may show as allocated)", marks.error);
+	kt_slab_marks_deinit(&marks);
+}
+
 static void slab_object(struct kt_program *prog, const struct kt_mem_map *m,
 			struct kt_kmem_address *a, uint64_t page)
 {
@@ -248,6 +293,7 @@ static void slab_object(struct kt_program *prog, const struct kt_mem_map *m,
 	a->object = memory + index * size + red;
 	a->object_size = objsize;
 	a->object_stride = size;
+	object_state(prog, m, a);
 }
 
 static void page_of(struct kt_program *prog, const struct kt_mem_map *m, struct kt_kmem_address *a,
@@ -318,4 +364,6 @@ void kt_kmem_address_deinit(struct kt_kmem_address *a)
 {
 	free(a->notes);
 	a->notes = NULL;
+	free(a->cache_counts.error);
+	a->cache_counts.error = NULL;
 }

@@ -676,6 +676,26 @@ def check_kmem(c, label, dump):
         want = [(x["cache"][2:], str(x["object_size"]), str(x["allocated"]), str(x["total"]), str(x["slabs"]),
                  f"{x['slab_size'] // 1024}k", x["name"]) for x in doc["caches"]]
         c.same(f"{label}: kmem -s", got, want, "kmem -s caches")
+    text, doc = c.run(f"{label}: kmem -S", "kmem -S", dump, "kmem", "-S", "kmalloc-64")
+    if doc:
+        got = re.findall(r"^  ([0-9a-f]{16})  ([0-9a-f]{16}) +\d+ +(\d+) +(\d+) +(\d+)$", text, re.M)
+        want = [(x["slab"][2:], x["memory"][2:], str(x["total"]), str(x["allocated"]), str(x["free"]))
+                for x in doc["caches"][0]["slabs"] if x["objects"] is not None]
+        c.same(f"{label}: kmem -S", got, want, "kmem -S slabs")
+    text, doc = c.run(f"{label}: kmem -v", "kmem -v", dump, "kmem", "-v")
+    if doc:
+        got = [tuple(line.split()[:6]) for line in text.splitlines()[1:]
+               if len(line.split()) >= 6 and line.split()[3] == "-"]  # rows with a vm_struct
+        want = [(x["vmap_area"][2:], x["vm_struct"][2:], x["start"][2:], "-", x["end"][2:], str(x["size"]))
+                for x in doc["areas"] if x["vm_struct"]]
+        c.same(f"{label}: kmem -v", got, want, "kmem -v areas")
+    text, doc = c.run(f"{label}: kmem -p", "kmem -p", dump, "kmem", "-p", "0", "100000")
+    if doc:
+        got = [tuple(line.split()[:6]) for line in text.splitlines()[1:] if not line.startswith("(")]
+        want = [(x["page"][2:], f"{int(x['phys'], 16):x}", f"{int(x['mapping'], 16):x}", f"{x['index']:x}",
+                 str(x["count"]), f"{int(x['flags'], 16):x}") if x["readable"] else
+                (x["page"][2:], f"{int(x['phys'], 16):x}", "(not", "in", "the", "dump)") for x in doc["pages"]]
+        c.same(f"{label}: kmem -p", got, want, "kmem -p pages")
 def check_bt_scans_groups_list(c, label, dump):
     """bt -t, -e, -g and list: the same words, frames, groups and entries in text and JSON."""
     text, doc = c.run(f"{label}: bt -a -t", "bt -t", dump, "bt", "-a", "-t")
