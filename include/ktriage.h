@@ -1178,11 +1178,12 @@ KT_PUBLIC struct kt_error *kt_list_entries_read(struct kt_program *prog,
 						struct kt_list_entries **ret);
 KT_PUBLIC void kt_list_entries_destroy(struct kt_list_entries *list);
 
-/* tree: a red-black tree's or an XArray's entries, as crash's `tree` (lib/kernel/tree_walk.c) */
+/* tree: a red-black tree's, an XArray's or a maple tree's entries, as crash's `tree` (lib/kernel/tree_walk.c) */
 
 enum kt_tree_kind {
 	KT_TREE_RBTREE,          /* struct rb_root: its nodes in order */
 	KT_TREE_XARRAY,          /* struct xarray (a radix_tree_root from v4.20): present entries */
+	KT_TREE_MAPLE,           /* struct maple_tree (v6.1+): its pointer entries in index order */
 };
 
 struct kt_tree_request {
