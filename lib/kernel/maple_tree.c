@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * Maple tree walks. The tree's ma_root is NULL, a single entry for index 0, or an encoded node
- * (include/linux/maple_tree.h): bits 1:0 = 10 and above 4096 as in an XArray, the node's address
- * under MAPLE_NODE_MASK (the low 8 bits), its enum maple_type in bits 3-6 (dense, leaf_64,
+ * (include/linux/maple_tree.h): bits 1:0 = 10 and above 4096 as in an XArray (MAPLE_ROOT_NODE;
+ * an internal node's slots hold their children without it), the node's address under
+ * MAPLE_NODE_MASK (the low 8 bits), its enum maple_type in bits 3-6 (dense, leaf_64,
  * range_64, arange_64; the first two are leaves). A node is a struct maple_node: a range_64 or
  * leaf_64 node is read as its mr64 member, an arange_64 as ma64, a dense node as its slot[]. Slot
  * i covers the indices from pivot[i - 1] + 1 (the node's minimum for slot 0) to pivot[i] (the
@@ -40,6 +41,7 @@ struct node_layout {
 
 struct maple_walk {
 	struct kt_reader *reader;
+	uint64_t tree;           /* the struct maple_tree: the root node's parent link names it */
 	uint64_t node_size;
 	struct node_layout layout[MAPLE_TYPES];
 	uint64_t budget;
@@ -184,9 +186,13 @@ static struct kt_error *visit(struct maple_walk *w, uint64_t entry, uint64_t par
 	if (err)
 		return kt_error_prefix(err, "maple tree: %s node 0x%llx", type_names[t],
 				       (unsigned long long)node);
-	// A child's parent link names its parent node (low bits: its slot and type); a dead node
-	// names itself.
+	// A child's parent link names its parent node (low bits: its slot and type), the root's the
+	// tree with MA_ROOT_PARENT (bit 0) set; a dead node names itself.
 	uint64_t up = word_at(buf, 0) & ~(uint64_t)MAPLE_NODE_MASK;
+	if (!parent && word_at(buf, 0) != (w->tree | 1))
+		return kt_error_create(KT_ERROR_BAD_DATA, "maple tree: root node 0x%llx's parent is "
+				       "0x%llx, not the tree 0x%llx", (unsigned long long)node,
+				       (unsigned long long)word_at(buf, 0), (unsigned long long)w->tree);
 	if (parent && up != parent)
 		return kt_error_create(KT_ERROR_BAD_DATA, "maple tree: node 0x%llx's parent is 0x%llx, "
 				       "not 0x%llx (a dead or damaged node)", (unsigned long long)node,
@@ -212,13 +218,9 @@ static struct kt_error *visit(struct maple_walk *w, uint64_t entry, uint64_t par
 		if (leaf) {
 			if (slot[i])
 				w->stopped = !w->fn(first, last, slot[i], w->arg);
-		} else if (is_node(slot[i])) {
+		} else if (slot[i]) {
 			if ((err = visit(w, slot[i], node, first, last, depth + 1)))
 				return err;
-		} else if (slot[i]) {
-			return kt_error_create(KT_ERROR_BAD_DATA, "maple tree: %s node 0x%llx: slot %u holds "
-					       "0x%llx, not a node", type_names[t], (unsigned long long)node,
-					       i, (unsigned long long)slot[i]);
 		}
 		if (last >= max)
 			break;
@@ -231,7 +233,7 @@ struct kt_error *kt_maple_for_each(const struct kt_object *mt, uint64_t budget, 
 				   void *arg)
 {
 	struct maple_walk w = {.reader = kt_object_reader(mt), .fn = fn, .arg = arg,
-			       .budget = budget ? budget : MAPLE_NODE_BUDGET};
+			       .budget = budget ? budget : MAPLE_NODE_BUDGET, .tree = mt->address};
 	struct kt_object root;
 	uint64_t entry;
 	struct kt_error *err;
