@@ -2663,6 +2663,44 @@ KT_PUBLIC void kt_waitq_destroy(struct kt_waitq *waitq);
 KT_PUBLIC void kt_waitq_render(FILE *out, enum kt_format format, const char *name,
 			       const struct kt_waitq *waitq);
 
+/*
+ * vm: a task's address space as crash's vm shows it (lib/kernel/vm.c): its mm_struct, page
+ * table, resident and total size, then each VMA in address order: from mm->mm_mt (a maple tree,
+ * v6.1+) or the mm->mmap list linked by vm_next (before v6.1), chosen by the kernel's types.
+ */
+struct kt_vma {
+	uint64_t vma;            /* struct vm_area_struct */
+	uint64_t start, end;     /* vm_start, vm_end */
+	uint64_t flags;          /* vm_flags */
+	uint64_t file;           /* vm_file (struct file), 0 for anonymous memory */
+	char *path;              /* vm_file's path (d_path), NULL for none or unreadable */
+	char *path_error;        /* why a file's path is NULL */
+};
+
+struct kt_vm {
+	struct kt_task task;
+	uint64_t mm;             /* task->mm; 0 for a kernel thread (no address space) */
+	uint64_t pgd;            /* mm->pgd */
+	uint64_t rss;            /* resident pages as crash counts them: MM_FILEPAGES + MM_ANONPAGES
+				  * of mm->rss_stat, plus each thread's unsynced task->rss_stat */
+	uint64_t total_vm;       /* mm->total_vm, pages */
+	uint64_t page_size;
+	const char *layout;      /* "maple" (mm->mm_mt) or "list" (mm->mmap); NULL without an mm */
+	struct kt_vma *vmas;
+	size_t n_vmas;
+	char *error;             /* why the walk of the VMAs stopped (those before it kept), or NULL */
+	enum kt_error_code error_code;
+};
+
+/* task: as kt_task_for_each gives it. A damaged VMA tree or list keeps the VMAs before the
+ * damage and names it in error; only a kernel without the types fails the call. */
+KT_PUBLIC struct kt_error *kt_vm_read(struct kt_program *prog, const struct kt_task *task,
+				      struct kt_vm **ret);
+KT_PUBLIC void kt_vm_destroy(struct kt_vm *vm);
+/* crash's vm: the task header, MM PGD RSS TOTAL_VM, then VMA START END FLAGS FILE rows; JSON
+ * {"mm": ..., "vmas": [...]}. */
+KT_PUBLIC void kt_vm_render(FILE *out, enum kt_format format, const struct kt_vm *vm);
+
 #ifdef __cplusplus
 }
 #endif
