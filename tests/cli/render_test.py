@@ -739,6 +739,13 @@ def check_weekly(c, label, dump):
                (r.groups() for r in map(row.match, text.splitlines()) if r)]
         want = [(x["net_device"][2:], x["name"], x["ipv4"]) for x in doc["devices"]]
         c.same(f"{label}: net", got, want, "network devices")
+    text, doc = c.run(f"{label}: vm", "vm", dump, "vm")
+    if doc is not None:
+        row = re.compile(r"^([0-9a-f]{16}) +([0-9a-f]+) +([0-9a-f]+) ([0-9a-f]+) (.*)$")
+        got = [m.groups() for m in map(row.match, text.splitlines()) if m]
+        want = [(v["vma"][2:], "%x" % int(v["start"], 16), "%x" % int(v["end"], 16), "%x" % v["flags"],
+                 v["path"] or "") for v in doc["vmas"]]
+        c.same(f"{label}: vm", got, want, "VMAs", may_be_empty=True)
 
 
 SANITIZER_SCENARIOS = ("panic", "nmi-stuck", "hung-locks", "kvm-svm", "qemu-dump", "callforms")
