@@ -245,10 +245,12 @@ struct kt_error *kt_vm_read(struct kt_program *prog, const struct kt_task *task,
 		*ret = vm;  // a kernel thread: no address space
 		return NULL;
 	}
-	if ((err = kt_object_from_address(prog, "struct mm_struct", vm->mm, &mm)) ||
-	    (err = pointer(&mm, "pgd", &vm->pgd)) || (err = pointer(&mm, "total_vm", &vm->total_vm)) ||
+	if ((err = kt_object_from_address(prog, "struct mm_struct", vm->mm, &mm)))
+		goto fail;
+	// The sizes are kept going without: the VMAs are what vm is for.
+	if ((err = pointer(&mm, "pgd", &vm->pgd)) || (err = pointer(&mm, "total_vm", &vm->total_vm)) ||
 	    (err = rss_read(prog, &mm, task, &vm->rss))) {
-		if (kt_error_code(err) == KT_ERROR_NOMEM || kt_error_code(err) == KT_ERROR_NOT_FOUND)
+		if (kt_error_code(err) == KT_ERROR_NOMEM)
 			goto fail;
 		set_error(vm, kt_error_prefix(err, "mm_struct 0x%llx", (unsigned long long)vm->mm));
 	}
