@@ -88,6 +88,8 @@ int cmd_tree(struct cli_context *ctx, int argc, char **argv);
 extern const char cli_list_help[], cli_tree_help[];
 extern const char cli_vm_help[];
 int cmd_vm(struct cli_context *ctx, int argc, char **argv);
+extern const char cli_irq_help[];
+int cmd_irq(struct cli_context *ctx, int argc, char **argv);
 /* The aliases' memory. */
 void cli_aliases_free(struct cli_context *ctx);
 /* If argv[0] is an alias (not one being expanded already), runs what it stands for with the

@@ -47,6 +47,7 @@ const struct cli_command cli_commands[] = {
 	{"list", "list [-o OFF|-o T.member] [-s T[.m,...]] [-h|-H] START", "a linked list's entries from START (next pointers, or list_heads: -H START heads the list, -h START is an entry), each optionally as struct prints it; loops and bad links end it with why", cmd_list, cli_list_help},
 	{"tree", "tree -t rbtree|xarray|radix|maple [-o OFF|-o T.member] [-r OFF|-r T.member] [-s T[.m,...]] ADDR", "a red-black tree's nodes in order, or an XArray's (radix tree's) or a maple tree's entries, each optionally as struct prints it; a damaged tree ends it with why", cmd_tree, cli_tree_help},
 	{"vm", "vm [PID|TASK]", "a task's address space: mm_struct, pgd, RSS and TOTAL_VM, then each VMA (struct vm_area_struct, start, end, flags, file), as crash's vm", cmd_vm, cli_vm_help},
+	{"irq", "irq [IRQ]", "each IRQ number's struct irq_desc and handlers (struct irqaction, name), as crash's irq", cmd_irq, cli_irq_help},
 };
 
 const size_t cli_n_commands = sizeof(cli_commands) / sizeof(cli_commands[0]);

@@ -2701,6 +2701,45 @@ KT_PUBLIC void kt_vm_destroy(struct kt_vm *vm);
  * {"mm": ..., "vmas": [...]}. */
 KT_PUBLIC void kt_vm_render(FILE *out, enum kt_format format, const struct kt_vm *vm);
 
+/*
+ * irq: the interrupt descriptors as crash's irq shows them (lib/kernel/irq.c): each IRQ number's
+ * struct irq_desc and the handlers on its desc->action list. The descriptors are found where the
+ * kernel keeps them: the radix tree irq_desc_tree (CONFIG_SPARSE_IRQ before 6.5), the maple tree
+ * sparse_irqs (6.5+), or the array irq_desc[] (without CONFIG_SPARSE_IRQ).
+ */
+struct kt_irq_action {
+	uint64_t action;         /* struct irqaction */
+	char *name;              /* action->name, NULL if unreadable */
+	uint64_t handler;        /* action->handler */
+	const char *handler_name;  /* its symbol (lives as long as the program), or NULL */
+	uint64_t thread_fn;      /* action->thread_fn, 0 for none */
+};
+
+struct kt_irq {
+	unsigned int irq;
+	uint64_t desc;           /* struct irq_desc */
+	struct kt_irq_action *actions;  /* desc->action, then each ->next */
+	size_t n_actions;
+	char *error;             /* why the action list could not be read whole, or NULL */
+};
+
+struct kt_irqs {
+	unsigned int nr_irqs;    /* the kernel's nr_irqs: the numbers crash lists */
+	const char *source;      /* "irq_desc_tree", "sparse_irqs" or "irq_desc" */
+	struct kt_irq *irqs;     /* the numbers that have a descriptor, in order */
+	size_t n_irqs;
+	char *error;             /* why the walk of the descriptors stopped, or NULL */
+	enum kt_error_code error_code;
+};
+
+/* irq: one number (its descriptor, or none), or all when irq is negative. */
+KT_PUBLIC struct kt_error *kt_irqs_read(struct kt_program *prog, long irq, struct kt_irqs **ret);
+KT_PUBLIC void kt_irqs_destroy(struct kt_irqs *irqs);
+/* crash's irq: IRQ IRQ_DESC/_DATA IRQACTION NAME for every number below nr_irqs (only if one
+ * is given: that one), "(unused)" where there is no descriptor or action; JSON {"irqs": [...]}. */
+KT_PUBLIC void kt_irqs_render(FILE *out, enum kt_format format, const struct kt_irqs *irqs,
+			      long irq);
+
 #ifdef __cplusplus
 }
 #endif
