@@ -746,6 +746,13 @@ def check_weekly(c, label, dump):
         want = [(v["vma"][2:], "%x" % int(v["start"], 16), "%x" % int(v["end"], 16), "%x" % v["flags"],
                  v["path"] or "") for v in doc["vmas"]]
         c.same(f"{label}: vm", got, want, "VMAs", may_be_empty=True)
+    text, doc = c.run(f"{label}: irq", "irq", dump, "irq")
+    if doc is not None:
+        row = re.compile(r"^ *(\d+) +([0-9a-f]{16})  ([0-9a-f]{16})  \"(.*)\"$")
+        got = [m.groups() for m in map(row.match, text.splitlines()) if m]
+        want = [(str(x["irq"]), x["desc"][2:], x["actions"][0]["action"][2:], x["actions"][0]["name"])
+                for x in doc["irqs"] if x["actions"]]
+        c.same(f"{label}: irq", got, want, "IRQ handlers")
 
 
 SANITIZER_SCENARIOS = ("panic", "nmi-stuck", "hung-locks", "kvm-svm", "qemu-dump", "callforms")

@@ -9,11 +9,12 @@ import json
 import sys
 
 import drgn
-from drgn import offsetof, sizeof
 from drgn.helpers.linux.fs import d_path
 from drgn.helpers.linux.percpu import percpu_counter_sum
 from drgn.helpers.linux.pid import find_task
 from drgn.helpers.linux.pid import for_each_task
+
+from maple_walk import maple_entries
 
 prog = drgn.Program()
 prog.set_core_dump(sys.argv[1])
@@ -25,56 +26,6 @@ args = sys.argv[3:]
 maple_symbol = None
 if args and args[0] == "--maple":
     maple_symbol, args = args[1], args[2:]
-
-
-def maple_entries(tree_address):
-    """(first, last, entry) of every non-NULL leaf slot, in index order."""
-    node_t = prog.type("struct maple_node")
-    node_size = sizeof(node_t)
-    kinds = {}
-    for t, member in ((1, "mr64"), (2, "mr64"), (3, "ma64")):
-        inner = node_t.member(member).type
-        npiv = sizeof(inner.member("pivot").type) // 8
-        kinds[t] = (offsetof(node_t, member + ".pivot"), offsetof(node_t, member + ".slot"), npiv,
-                    offsetof(node_t, member + ".meta.end"))
-    out = []
-
-    def u64(buf, off):
-        return int.from_bytes(buf[off:off + 8], "little")
-
-    def walk(enode, lo, hi, depth):
-        assert depth < 32, "too deep"
-        node = enode & ~0xff
-        kind = (enode >> 3) & 0xf
-        assert kind in kinds, f"node {node:#x} of type {kind}"
-        buf = prog.read(node, node_size)
-        piv_off, slot_off, npiv, end_off = kinds[kind]
-        piv = [u64(buf, piv_off + 8 * i) for i in range(npiv)]
-        slots = [u64(buf, slot_off + 8 * i) for i in range(npiv + 1)]
-        if kind == 3 or piv[-1] == 0:
-            end = buf[end_off]
-        elif piv[-1] == hi:
-            end = npiv - 1
-        else:
-            end = npiv
-        start = lo
-        for i in range(end + 1):
-            last = piv[i] if i < npiv else hi
-            if kind == 1:
-                if slots[i]:
-                    out.append((start, last, slots[i]))
-            elif slots[i]:
-                walk(slots[i], start, last, depth + 1)
-            if last >= hi:
-                break
-            start = last + 1
-
-    root = prog.read_u64(tree_address + offsetof(prog.type("struct maple_tree"), "ma_root"))
-    if root & 3 == 2 and root > 4096:
-        walk(root, 0, 2**64 - 1, 0)
-    elif root:
-        out.append((0, 0, root))
-    return out
 
 
 def rss_pages(task, mm):
@@ -94,7 +45,7 @@ def rss_pages(task, mm):
 def vmas_of(mm):
     maple = mm.type_.type.has_member("mm_mt")
     if maple:
-        addrs = [e for _, _, e in maple_entries(mm.mm_mt.address_of_().value_()) if e & 3 == 0]
+        addrs = [e for _, _, e in maple_entries(prog, mm.mm_mt.address_of_().value_()) if e & 3 == 0]
         vmas = [drgn.Object(prog, "struct vm_area_struct *", a) for a in addrs]
     else:
         vmas, v = [], mm.mmap
@@ -127,6 +78,6 @@ if maple_symbol:
         out["maple"] = None
     else:
         is_maple = tree.type_.kind == drgn.TypeKind.STRUCT and tree.type_.tag == "maple_tree"
-        out["maple"] = [hex(e) for _, _, e in maple_entries(tree.address_of_().value_()) if e & 3 == 0] \
+        out["maple"] = [hex(e) for _, _, e in maple_entries(prog, tree.address_of_().value_()) if e & 3 == 0] \
             if is_maple else None
 print(json.dumps(out))
