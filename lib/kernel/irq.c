@@ -61,19 +61,28 @@ static bool maple_desc(uint64_t first, uint64_t last, uint64_t entry, void *arg)
 	return true;
 }
 
+/* Whether the kernel has symbol name, and where. */
+static bool symbol_at(struct kt_program *prog, const char *name, uint64_t *ret)
+{
+	struct kt_error *err = kt_program_symbol_address(prog, name, ret);
+	bool found = !err;
+	kt_error_destroy(err);
+	return found;
+}
+
 static struct kt_error *descs_read(struct kt_program *prog, struct collect *c)
 {
 	struct kt_irqs *irqs = c->irqs;
 	uint64_t at;
 	struct kt_object root;
 	struct kt_error *err;
-	if (!kt_program_symbol_address(prog, "sparse_irqs", &at)) {
+	if (symbol_at(prog, "sparse_irqs", &at)) {
 		irqs->source = "sparse_irqs";
 		if ((err = kt_object_from_address(prog, "struct maple_tree", at, &root)))
 			return err;
 		return kt_maple_for_each(&root, 0, maple_desc, c);
 	}
-	if (!kt_program_symbol_address(prog, "irq_desc_tree", &at)) {
+	if (symbol_at(prog, "irq_desc_tree", &at)) {
 		irqs->source = "irq_desc_tree";
 		if ((err = kt_object_from_address(prog, "struct xarray", at, &root)))
 			return kt_error_prefix(err, "irq_desc_tree (a radix tree is a struct xarray from "

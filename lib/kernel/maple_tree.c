@@ -114,10 +114,16 @@ static struct kt_error *layout_read(struct kt_program *prog, struct maple_walk *
 	// mt_pivots[]) where its symbols are there; each must fit its array.
 	uint64_t slots_at, pivots_at;
 	uint8_t slots[MAPLE_TYPES], pivots[MAPLE_TYPES];
-	if (!kt_program_symbol_address(prog, "mt_slots", &slots_at) &&
-	    !kt_program_symbol_address(prog, "mt_pivots", &pivots_at) &&
-	    !kt_read(w->reader, slots_at, slots, sizeof(slots)) &&
-	    !kt_read(w->reader, pivots_at, pivots, sizeof(pivots))) {
+	struct kt_error *absent = kt_program_symbol_address(prog, "mt_slots", &slots_at);
+	if (!absent)
+		absent = kt_program_symbol_address(prog, "mt_pivots", &pivots_at);
+	if (!absent)
+		absent = kt_read(w->reader, slots_at, slots, sizeof(slots));
+	if (!absent)
+		absent = kt_read(w->reader, pivots_at, pivots, sizeof(pivots));
+	bool known = !absent;
+	kt_error_destroy(absent);  // without them, the arrays' sizes
+	if (known) {
 		for (int t = 0; t < MAPLE_TYPES; t++) {
 			if (slots[t] > w->layout[t].slots || pivots[t] > array_pivots[t] ||
 			    (t && pivots[t] + 1 != slots[t]))
