@@ -128,13 +128,14 @@ int cmd_list(struct cli_context *ctx, int argc, char **argv)
 }
 
 const char cli_tree_help[] =
-	"usage: tree -t rbtree|xarray|radix [-o OFFSET | -o TYPE.member] [-r OFFSET | -r TYPE.member]\n"
+	"usage: tree -t rbtree|xarray|radix|maple [-o OFFSET | -o TYPE.member] [-r OFFSET | -r TYPE.member]\n"
 	"            [-s TYPE[.member[,member...]]] [-x|-d] ADDR\n"
-	"  ADDR         an address (hex) or a symbol: the tree's root (struct rb_root, struct xarray;\n"
-	"               a radix_tree_root is a struct xarray from v4.20)\n"
+	"  ADDR         an address (hex) or a symbol: the tree's root (struct rb_root, struct xarray,\n"
+	"               struct maple_tree; a radix_tree_root is a struct xarray from v4.20)\n"
 	"  -t rbtree    the nodes in order (rb_first, rb_next), each as the structure around its\n"
 	"               rb_node: -o OFFSET (bytes or TYPE.member) says where that is\n"
 	"  -t xarray    the present entries in index order (radix: the same)\n"
+	"  -t maple     a maple tree's (Linux 6.1+) pointer entries in index order\n"
 	"  -o OFFSET    where each rbtree entry's rb_node is: bytes, or TYPE.member\n"
 	"  -r OFFSET    the root is at ADDR + OFFSET (bytes, or TYPE.member: ADDR is a TYPE)\n"
 	"  -s TYPE[.m]  each entry printed as struct prints it (only these members)\n"
@@ -142,7 +143,8 @@ const char cli_tree_help[] =
 	"A damaged tree (a parent link naming another node, a loop, an unreadable node) ends the walk\n"
 	"with the reason, after the entries before it (exit status 1).\n"
 	"examples: tree -t rbtree -o vmap_area.rb_node vmap_area_root;\n"
-	"          tree -t xarray -r pid_namespace.idr.idr_rt -s pid.level init_pid_ns\n";
+	"          tree -t xarray -r pid_namespace.idr.idr_rt -s pid.level init_pid_ns;\n"
+	"          tree -t maple -r mm_struct.mm_mt -s vm_area_struct.vm_start MM\n";
 
 int cmd_tree(struct cli_context *ctx, int argc, char **argv)
 {
@@ -181,13 +183,15 @@ int cmd_tree(struct cli_context *ctx, int argc, char **argv)
 	}
 	if (!strcmp(kind, "xarray") || !strcmp(kind, "radix")) {
 		req.kind = KT_TREE_XARRAY;
+	} else if (!strcmp(kind, "maple")) {
+		req.kind = KT_TREE_MAPLE;
 	} else if (strcmp(kind, "rbtree")) {
-		fprintf(stderr, "tree: -t %s: the kinds are rbtree, xarray and radix\n", kind);
+		fprintf(stderr, "tree: -t %s: the kinds are rbtree, xarray, radix and maple\n", kind);
 		return 2;
 	}
-	if (offset && req.kind == KT_TREE_XARRAY) {
-		fprintf(stderr, "tree: -o is where an rbtree's entries hold their rb_node; XArray entries "
-			"are the objects themselves\n");
+	if (offset && req.kind != KT_TREE_RBTREE) {
+		fprintf(stderr, "tree: -o is where an rbtree's entries hold their rb_node; XArray and maple "
+			"tree entries are the objects themselves\n");
 		return 2;
 	}
 	uint64_t root_offset = 0;

@@ -47,10 +47,12 @@ const struct cli_command cli_commands[] = {
 	{"net", "net", "the network devices of init_net: struct net_device, name, IPv4 addresses, as crash's net", cmd_net, cli_net_help},
 	{"waitq", "waitq SYMBOL|STRUCT.MEMBER ADDR|ADDR", "the tasks waiting on a wait queue (wait_queue_head or swait_queue_head), as crash's waitq", cmd_waitq, cli_waitq_help},
 	{"list", "list [-o OFF|-o T.member] [-s T[.m,...]] [-h|-H] START", "a linked list's entries from START (next pointers, or list_heads: -H START heads the list, -h START is an entry), each optionally as struct prints it; loops and bad links end it with why", cmd_list, cli_list_help},
-	{"tree", "tree -t rbtree|xarray|radix [-o OFF|-o T.member] [-r OFF|-r T.member] [-s T[.m,...]] ADDR", "a red-black tree's nodes in order, or an XArray's (radix tree's) entries, each optionally as struct prints it; a damaged tree ends it with why", cmd_tree, cli_tree_help},
+	{"tree", "tree -t rbtree|xarray|radix|maple [-o OFF|-o T.member] [-r OFF|-r T.member] [-s T[.m,...]] ADDR", "a red-black tree's nodes in order, or an XArray's (radix tree's) or a maple tree's entries, each optionally as struct prints it; a damaged tree ends it with why", cmd_tree, cli_tree_help},
 	{"timer", "timer [-r] [-C CPUS]", "each CPU's timer wheel bases and their queued timer_lists by expiry (jiffies, function); -r the hrtimer clock bases and their hrtimers, as crash's timer", cmd_timer, cli_timer_help},
 	{"dev", "dev", "the character device majors (name, cdev, file operations) and block device majors, as crash's dev", cmd_dev, cli_dev_help},
 	{"swap", "swap", "the swap areas in use: swap_info_struct, type, size, used, priority, file path, as crash's swap", cmd_swap, cli_swap_help},
+	{"vm", "vm [PID|TASK]", "a task's address space: mm_struct, pgd, RSS and TOTAL_VM, then each VMA (struct vm_area_struct, start, end, flags, file), as crash's vm", cmd_vm, cli_vm_help},
+	{"irq", "irq [IRQ]", "each IRQ number's struct irq_desc and handlers (struct irqaction, name), as crash's irq", cmd_irq, cli_irq_help},
 };
 
 const size_t cli_n_commands = sizeof(cli_commands) / sizeof(cli_commands[0]);

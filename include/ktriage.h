@@ -1196,11 +1196,12 @@ KT_PUBLIC struct kt_error *kt_list_entries_read(struct kt_program *prog,
 						struct kt_list_entries **ret);
 KT_PUBLIC void kt_list_entries_destroy(struct kt_list_entries *list);
 
-/* tree: a red-black tree's or an XArray's entries, as crash's `tree` (lib/kernel/tree_walk.c) */
+/* tree: a red-black tree's, an XArray's or a maple tree's entries, as crash's `tree` (lib/kernel/tree_walk.c) */
 
 enum kt_tree_kind {
 	KT_TREE_RBTREE,          /* struct rb_root: its nodes in order */
 	KT_TREE_XARRAY,          /* struct xarray (a radix_tree_root from v4.20): present entries */
+	KT_TREE_MAPLE,           /* struct maple_tree (v6.1+): its pointer entries in index order */
 };
 
 struct kt_tree_request {
@@ -2926,6 +2927,83 @@ KT_PUBLIC void kt_waitq_destroy(struct kt_waitq *waitq);
 /* crash's waitq: a task header per waiting task ("is empty" when none); JSON {"entries": [...]}. */
 KT_PUBLIC void kt_waitq_render(FILE *out, enum kt_format format, const char *name,
 			       const struct kt_waitq *waitq);
+
+/*
+ * vm: a task's address space as crash's vm shows it (lib/kernel/vm.c): its mm_struct, page
+ * table, resident and total size, then each VMA in address order: from mm->mm_mt (a maple tree,
+ * v6.1+) or the mm->mmap list linked by vm_next (before v6.1), chosen by the kernel's types.
+ */
+struct kt_vma {
+	uint64_t vma;            /* struct vm_area_struct */
+	uint64_t start, end;     /* vm_start, vm_end */
+	uint64_t flags;          /* vm_flags */
+	uint64_t file;           /* vm_file (struct file), 0 for anonymous memory */
+	char *path;              /* vm_file's path (d_path), NULL for none or unreadable */
+	char *path_error;        /* why a file's path is NULL */
+};
+
+struct kt_vm {
+	struct kt_task task;
+	uint64_t mm;             /* task->mm; 0 for a kernel thread (no address space) */
+	uint64_t pgd;            /* mm->pgd */
+	uint64_t rss;            /* resident pages as crash counts them: MM_FILEPAGES + MM_ANONPAGES
+				  * of mm->rss_stat, plus each thread's unsynced task->rss_stat */
+	uint64_t total_vm;       /* mm->total_vm, pages */
+	uint64_t page_size;
+	const char *layout;      /* "maple" (mm->mm_mt) or "list" (mm->mmap); NULL without an mm */
+	struct kt_vma *vmas;
+	size_t n_vmas;
+	char *error;             /* why the walk of the VMAs stopped (those before it kept), or NULL */
+	enum kt_error_code error_code;
+};
+
+/* task: as kt_task_for_each gives it. A damaged VMA tree or list keeps the VMAs before the
+ * damage and names it in error; only a kernel without the types fails the call. */
+KT_PUBLIC struct kt_error *kt_vm_read(struct kt_program *prog, const struct kt_task *task,
+				      struct kt_vm **ret);
+KT_PUBLIC void kt_vm_destroy(struct kt_vm *vm);
+/* crash's vm: the task header, MM PGD RSS TOTAL_VM, then VMA START END FLAGS FILE rows; JSON
+ * {"mm": ..., "vmas": [...]}. */
+KT_PUBLIC void kt_vm_render(FILE *out, enum kt_format format, const struct kt_vm *vm);
+
+/*
+ * irq: the interrupt descriptors as crash's irq shows them (lib/kernel/irq.c): each IRQ number's
+ * struct irq_desc and the handlers on its desc->action list. The descriptors are found where the
+ * kernel keeps them: the radix tree irq_desc_tree (CONFIG_SPARSE_IRQ before 6.5), the maple tree
+ * sparse_irqs (6.5+), or the array irq_desc[] (without CONFIG_SPARSE_IRQ).
+ */
+struct kt_irq_action {
+	uint64_t action;         /* struct irqaction */
+	char *name;              /* action->name, NULL if unreadable */
+	uint64_t handler;        /* action->handler */
+	const char *handler_name;  /* its symbol (lives as long as the program), or NULL */
+	uint64_t thread_fn;      /* action->thread_fn, 0 for none */
+};
+
+struct kt_irq {
+	unsigned int irq;
+	uint64_t desc;           /* struct irq_desc */
+	struct kt_irq_action *actions;  /* desc->action, then each ->next */
+	size_t n_actions;
+	char *error;             /* why the action list could not be read whole, or NULL */
+};
+
+struct kt_irqs {
+	unsigned int nr_irqs;    /* the kernel's nr_irqs: the numbers crash lists */
+	const char *source;      /* "irq_desc_tree", "sparse_irqs" or "irq_desc" */
+	struct kt_irq *irqs;     /* the numbers that have a descriptor, in order */
+	size_t n_irqs;
+	char *error;             /* why the walk of the descriptors stopped, or NULL */
+	enum kt_error_code error_code;
+};
+
+/* irq: one number (its descriptor, or none), or all when irq is negative. */
+KT_PUBLIC struct kt_error *kt_irqs_read(struct kt_program *prog, long irq, struct kt_irqs **ret);
+KT_PUBLIC void kt_irqs_destroy(struct kt_irqs *irqs);
+/* crash's irq: IRQ IRQ_DESC/_DATA IRQACTION NAME for every number below nr_irqs (only if one
+ * is given: that one), "(unused)" where there is no descriptor or action; JSON {"irqs": [...]}. */
+KT_PUBLIC void kt_irqs_render(FILE *out, enum kt_format format, const struct kt_irqs *irqs,
+			      long irq);
 
 #ifdef __cplusplus
 }

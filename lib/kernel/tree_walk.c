@@ -3,12 +3,13 @@
  * crash's `tree`: the entries of a red-black tree in order (kt_rbtree_for_each: parent links
  * checked, depth and budget bounded, no node twice) or the present entries of an XArray or
  * radix tree in index order (kt_xarray_for_each: struct radix_tree_root is struct xarray from
- * v4.20). A damaged tree stops the walk with the reason after the entries before it.
+ * v4.20), or a maple tree's pointer entries in index order (kt_maple_for_each). A damaged tree stops the walk with the reason after the entries before it.
  */
 #include <stdlib.h>
 
 #include "core/error.h"
 #include "kernel/list_walk.h"
+#include "kernel/maple_tree.h"
 #include "kernel/object.h"
 #include "kernel/rbtree.h"
 #include "kernel/xarray.h"
@@ -36,6 +37,13 @@ static bool xa_entry(uint64_t index, uint64_t entry, void *arg)
 	return !c->nomem;
 }
 
+static bool maple_entry(uint64_t first, uint64_t last, uint64_t entry, void *arg)
+{
+	(void)first;
+	(void)last;
+	return (entry & 3) ? true : xa_entry(first, entry, arg);  // value and reserved entries are no objects
+}
+
 static struct kt_error *walk(struct kt_program *prog, const struct kt_tree_request *req,
 			     struct kt_list_entries *l)
 {
@@ -52,6 +60,10 @@ static struct kt_error *walk(struct kt_program *prog, const struct kt_tree_reque
 		    (err = kt_object_read_unsigned(&node, &first)))
 			return err;
 		err = kt_rbtree_for_each(&prog->reader, &layout, first, RBTREE_BUDGET, rb_node, &c);
+	} else if (req->kind == KT_TREE_MAPLE) {
+		if ((err = kt_object_from_address(prog, "struct maple_tree", req->root, &root)))
+			return kt_error_prefix(err, "a maple tree (Linux 6.1+) is a struct maple_tree");
+		err = kt_maple_for_each(&root, 0, maple_entry, &c);
 	} else {
 		if ((err = kt_object_from_address(prog, "struct xarray", req->root, &root)))
 			return kt_error_prefix(err, "an XArray (and a radix tree from v4.20) is a struct "

@@ -774,6 +774,20 @@ def check_weekly(c, label, dump):
                (r.groups() for r in map(row.match, text.splitlines()) if r)]
         want = [(x["net_device"][2:], x["name"], x["ipv4"]) for x in doc["devices"]]
         c.same(f"{label}: net", got, want, "network devices")
+    text, doc = c.run(f"{label}: vm", "vm", dump, "vm")
+    if doc is not None:
+        row = re.compile(r"^([0-9a-f]{16}) +([0-9a-f]+) +([0-9a-f]+) ([0-9a-f]+) (.*)$")
+        got = [m.groups() for m in map(row.match, text.splitlines()) if m]
+        want = [(v["vma"][2:], "%x" % int(v["start"], 16), "%x" % int(v["end"], 16), "%x" % v["flags"],
+                 v["path"] or "") for v in doc["vmas"]]
+        c.same(f"{label}: vm", got, want, "VMAs", may_be_empty=True)
+    text, doc = c.run(f"{label}: irq", "irq", dump, "irq")
+    if doc is not None:
+        row = re.compile(r"^ *(\d+) +([0-9a-f]{16})  ([0-9a-f]{16})  \"(.*)\"$")
+        got = [m.groups() for m in map(row.match, text.splitlines()) if m]
+        want = [(str(x["irq"]), x["desc"][2:], x["actions"][0]["action"][2:], x["actions"][0]["name"])
+                for x in doc["irqs"] if x["actions"]]
+        c.same(f"{label}: irq", got, want, "IRQ handlers")
 
 
 def check_crash_vocabulary(c, label, dump):
