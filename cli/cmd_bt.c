@@ -13,6 +13,7 @@ struct bt_options {
 	enum kt_format format;
 	bool explain;  /* the call site of every called frame */
 	bool slots;    /* -f: every stack slot */
+	bool slab_objects;  /* -F: slots into slab objects named by their cache */
 	bool raw;      /* -r: the raw stack, as crash's bt -r */
 	bool scan;     /* -t, -T, -e: the stack searched word by word */
 	enum kt_stack_scan_kind scan_kind;
@@ -86,6 +87,10 @@ static int show(struct cli_context *ctx, struct kt_error *err, struct kt_backtra
 	}
 	if (o->slots && (err = kt_backtrace_stack_slots(ctx->prog, bt, &slots))) {
 		fprintf(stderr, "ktriage: stack slots: %s\n", kt_error_message(err));
+		kt_error_destroy(err);
+	}
+	if (slots && o->slab_objects && (err = kt_stack_slots_name_slab_objects(ctx->prog, slots))) {
+		fprintf(stderr, "ktriage: %s\n", kt_error_message(err));
 		kt_error_destroy(err);
 	}
 	struct kt_backtrace_render_options render = o->render;
@@ -233,9 +238,9 @@ const char cli_bt_help[] =
 	"  -r           the raw stack, as crash's bt -r: every word of the task's kernel stack\n"
 	"               (task->stack, THREAD_SIZE bytes) with the symbol it points into\n"
 	"  -f           every stack slot of each frame, annotated\n"
-	"  -F           as -f, with each slot that points into a symbol shown as that symbol, as\n"
-	"               crash's bt -F; -FF in crash also names slab objects [cache]: ktriage has no\n"
-	"               slab cache lookup, so -FF says so and shows what -F shows\n"
+	"  -F           as -f, with each slot that points into a symbol shown as that symbol and\n"
+	"               each slot that points into a slab object as its cache ([kmalloc-64]), as\n"
+	"               crash's bt -F; -FF shows such a slot as [VALUE:cache]\n"
 	"  -s, -x       the offset in each frame's function in decimal (-s: schedule+45) or\n"
 	"               hexadecimal (-x, the default: schedule+0x2d); every frame line has it\n"
 	"  -t           every kernel or module code address on the task's stack from the stack\n"
@@ -453,13 +458,11 @@ int cmd_bt(struct cli_context *ctx, int argc, char **argv)
 		return 2;
 	}
 	if (symbolic) {
-		// -F is -f with the slots named; -FF would name slab objects too, which needs a slab
-		// lookup this build has not got: say so rather than print what crash would not.
+		// -F is -f with the slots named by symbol or slab cache; -FF adds the value to a cache.
 		o.slots = true;
+		o.slab_objects = true;
 		o.render.slot_symbols = true;
-		if (symbolic > 1)
-			fputs("bt: -FF: slab objects are not named (no slab cache lookup); slots are shown "
-			      "as with -F\n", stderr);
+		o.render.slot_slab_values = symbolic > 1;
 	}
 	if (exceptions && (o.scan || o.groups || o.slots || o.raw)) {
 		fprintf(stderr, "bt: -E searches every CPU's stacks; it takes no -t, -T, -e, -g, -f, -F "

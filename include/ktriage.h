@@ -1064,6 +1064,10 @@ struct kt_stack_slot {
 	const char *symbol;      /* the kernel or module symbol value points into, or NULL */
 	uint64_t symbol_offset;
 	const char *module;
+	/* kt_stack_slots_name_slab_objects(): the slab cache of the object value points into, and
+	 * the object's first byte (NULL, 0: none, or not looked up) */
+	const char *slab_cache;
+	uint64_t slab_object;
 };
 
 /* The slots from a frame's sp up to the next frame's return address slot (64 bytes for the
@@ -1084,6 +1088,10 @@ struct kt_stack_slots {
 	size_t n_frames;
 };
 
+/* bt -F, -FF: each slot whose value points into a slab object (and into no symbol) gets the
+ * object's cache and address, as crash names them ("[kmalloc-64]"). */
+KT_PUBLIC struct kt_error *kt_stack_slots_name_slab_objects(struct kt_program *prog,
+							    struct kt_stack_slots *slots);
 KT_PUBLIC struct kt_error *kt_backtrace_stack_slots(struct kt_program *prog,
 						    const struct kt_backtrace *bt,
 						    struct kt_stack_slots **ret);
@@ -2255,7 +2263,9 @@ struct kt_backtrace_render_options {
 	const struct kt_stack_slots *slots;      /* bt -f, or NULL */
 	bool decimal_offsets;    /* text: function+123 (bt -s), not function+0x7b (bt -x, default) */
 	bool slot_symbols;       /* text: slots that point into a symbol show it instead of the
-				  * value (bt -F) */
+				  * value (bt -F), and slots into a slab object its cache:
+				  * [kmalloc-64] (kt_stack_slots_name_slab_objects()) */
+	bool slot_slab_values;   /* text: such a slot as [VALUE:cache] (bt -FF) */
 };
 
 /* prog is needed for source lines only (may be NULL without lines). */

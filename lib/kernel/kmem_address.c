@@ -194,22 +194,6 @@ static void task_of(struct kt_program *prog, struct kt_kmem_address *a)
 	}
 }
 
-static bool page_is_slab(struct kt_program *prog, const struct kt_mem_map *m, uint64_t head,
-			 uint64_t flags)
-{
-	if (m->pg_slab >= 0)
-		return flags >> m->pg_slab & 1;
-	uint64_t type;
-	int64_t v;
-	if (!member_u64(prog, "struct page", head, "page_type", &type))
-		return false;
-	if (kt_error_none(kt_enum_value(prog, "enum pagetype", "PGTY_slab", &v)))
-		return (type & 0xffffffff) >> 24 == (uint64_t)v;
-	if (kt_error_none(kt_enum_value(prog, "enum pagetype", "PG_slab", &v)))
-		return (type & (0xf0000000 | (uint64_t)v)) == 0xf0000000;
-	return false;
-}
-
 /* Allocated or free, from the slab's freelists; and the cache's kmem -s line, as crash shows. */
 static void object_state(struct kt_program *prog, const struct kt_mem_map *m,
 			 struct kt_kmem_address *a)
@@ -257,42 +241,21 @@ static void object_state(struct kt_program *prog, const struct kt_mem_map *m,
 static void slab_object(struct kt_program *prog, const struct kt_mem_map *m,
 			struct kt_kmem_address *a, uint64_t page)
 {
-	uint64_t head = page, ch, flags;
-	if (m->has_compound_head &&
-	    kt_error_none(kt_read_u64(&prog->reader, page + m->compound_head_off, &ch)) && (ch & 1))
-		head = ch - 1;
-	if (!kt_error_none(kt_read_u64(&prog->reader, head + m->flags_off, &flags)) ||
-	    !page_is_slab(prog, m, head, flags))
-		return;
-	struct kt_type_ref slab;
-	const char *type = kt_error_none(kt_object_lookup_type(prog, "struct slab", &slab))
-			   ? "struct slab" : "struct page";
-	uint64_t cache, size = 0, objsize = 0, red = 0, objects = 0;
-	if (!member_u64(prog, type, head, "slab_cache", &cache) || !cache ||
-	    !member_u64(prog, "struct kmem_cache", cache, "size", &size) || !size ||
-	    !member_u64(prog, "struct kmem_cache", cache, "object_size", &objsize)) {
-		note(a, "the slab at %llx names no readable kmem_cache", (unsigned long long)head);
-		return;
-	}
-	member_u64(prog, "struct kmem_cache", cache, "red_left_pad", &red);
-	struct kt_object o, n;
-	if (kt_error_none(kt_object_from_address(prog, "struct kmem_cache", cache, &o)) &&
-	    kt_error_none(kt_object_member(&o, "name", &n)))
-		kt_error_destroy(kt_object_read_string(&n, a->cache_name, sizeof(a->cache_name)));
-	uint64_t memory = m->page_offset + (head - m->vmemmap) / m->page_size * KT_MEM_PAGE_SIZE;
-	uint64_t index = (a->address - memory) / size;
-	if (member_u64(prog, type, head, "objects", &objects) && objects && index >= objects) {
-		note(a, "in slab %llx of %s past its %llu objects", (unsigned long long)head,
-		     a->cache_name, (unsigned long long)objects);
+	struct kt_slab_object_ref r;
+	char why[160];
+	if (!kt_slab_object_find(prog, m, page, a->address, &r, why, sizeof(why))) {
+		if (why[0])
+			note(a, "%s", why);
 		return;
 	}
 	a->slab = true;
-	a->slab_cache = cache;
-	a->slab_page = head;
-	a->slab_memory = memory;
-	a->object = memory + index * size + red;
-	a->object_size = objsize;
-	a->object_stride = size;
+	a->slab_cache = r.cache;
+	snprintf(a->cache_name, sizeof(a->cache_name), "%s", r.cache_name);
+	a->slab_page = r.slab;
+	a->slab_memory = r.memory;
+	a->object = r.object;
+	a->object_size = r.object_size;
+	a->object_stride = r.size;
 	object_state(prog, m, a);
 }
 

@@ -159,3 +159,72 @@ bool kt_slab_cpu_of(struct kt_program *prog, const struct kt_slab_layout *l, uin
 	}
 	return false;
 }
+
+static bool slab_member(struct kt_program *prog, const char *type, uint64_t addr, const char *member,
+			uint64_t *ret)
+{
+	struct kt_object o, m;
+	return kt_error_none(kt_object_from_address(prog, type, addr, &o)) &&
+	       kt_error_none(kt_object_member(&o, member, &m)) &&
+	       kt_error_none(kt_object_read_unsigned(&m, ret));
+}
+
+/* Whether the head page is a slab's: PG_slab, or (6.x) the page type. */
+static bool page_is_slab(struct kt_program *prog, const struct kt_mem_map *m, uint64_t head,
+			 uint64_t flags)
+{
+	if (m->pg_slab >= 0)
+		return flags >> m->pg_slab & 1;
+	uint64_t type;
+	int64_t v;
+	if (!slab_member(prog, "struct page", head, "page_type", &type))
+		return false;
+	if (kt_error_none(kt_enum_value(prog, "enum pagetype", "PGTY_slab", &v)))
+		return (type & 0xffffffff) >> 24 == (uint64_t)v;
+	if (kt_error_none(kt_enum_value(prog, "enum pagetype", "PG_slab", &v)))
+		return (type & (0xf0000000 | (uint64_t)v)) == 0xf0000000;
+	return false;
+}
+
+bool kt_slab_object_find(struct kt_program *prog, const struct kt_mem_map *m, uint64_t page,
+			 uint64_t addr, struct kt_slab_object_ref *ret, char *why, size_t size)
+{
+	char none[1];
+	if (!why)
+		why = none, size = sizeof(none);
+	why[0] = '\0';
+	uint64_t head = page, ch, flags;
+	if (m->has_compound_head &&
+	    kt_error_none(kt_read_u64(&prog->reader, page + m->compound_head_off, &ch)) && (ch & 1))
+		head = ch - 1;
+	if (!kt_error_none(kt_read_u64(&prog->reader, head + m->flags_off, &flags)) ||
+	    !page_is_slab(prog, m, head, flags))
+		return false;
+	struct kt_type_ref slab;
+	const char *type = kt_error_none(kt_object_lookup_type(prog, "struct slab", &slab))
+			   ? "struct slab" : "struct page";
+	struct kt_slab_object_ref r = {.slab = head};
+	uint64_t red = 0, objects = 0;
+	if (!slab_member(prog, type, head, "slab_cache", &r.cache) || !r.cache ||
+	    !slab_member(prog, "struct kmem_cache", r.cache, "size", &r.size) || !r.size ||
+	    !slab_member(prog, "struct kmem_cache", r.cache, "object_size", &r.object_size)) {
+		snprintf(why, size, "the slab at %llx names no readable kmem_cache",
+			 (unsigned long long)head);
+		return false;
+	}
+	slab_member(prog, "struct kmem_cache", r.cache, "red_left_pad", &red);
+	struct kt_object o, n;
+	if (kt_error_none(kt_object_from_address(prog, "struct kmem_cache", r.cache, &o)) &&
+	    kt_error_none(kt_object_member(&o, "name", &n)))
+		kt_error_destroy(kt_object_read_string(&n, r.cache_name, sizeof(r.cache_name)));
+	r.memory = m->page_offset + (head - m->vmemmap) / m->page_size * KT_MEM_PAGE_SIZE;
+	uint64_t index = (addr - r.memory) / r.size;
+	if (slab_member(prog, type, head, "objects", &objects) && objects && index >= objects) {
+		snprintf(why, size, "in slab %llx of %s past its %llu objects", (unsigned long long)head,
+			 r.cache_name, (unsigned long long)objects);
+		return false;
+	}
+	r.object = r.memory + index * r.size + red;
+	*ret = r;
+	return true;
+}

@@ -41,6 +41,21 @@ void kt_slab_marks_deinit(struct kt_slab_marks *s);
 bool kt_slab_cpu_of(struct kt_program *prog, const struct kt_slab_layout *l, uint64_t slab,
 		    unsigned int *cpu_ret, uint64_t *freelist_ret);
 
+/* The slab object a kernel address is in, found from its struct page: the page's slab (the
+ * head page of a compound one) and that slab's kmem_cache. */
+struct kt_slab_object_ref {
+	uint64_t cache;               /* struct kmem_cache * */
+	char cache_name[64];
+	uint64_t slab;                /* the struct slab (6.x) or head struct page of the slab */
+	uint64_t memory;              /* the slab's first byte */
+	uint64_t object;              /* the object's first byte */
+	uint64_t size, object_size;   /* kmem_cache.size (the stride) and .object_size */
+};
+/* page: the struct page of addr's memory. False when it is no slab page; why (size bytes, may be
+ * NULL) then says what could not be read, or is "" for memory that is simply not a slab's. */
+bool kt_slab_object_find(struct kt_program *prog, const struct kt_mem_map *m, uint64_t page,
+			 uint64_t addr, struct kt_slab_object_ref *ret, char *why, size_t size);
+
 /* The NUMA node of a pfn: node_data[]'s spans (0 on a single node). */
 int kt_slab_pfn_node(struct kt_program *prog, uint64_t pfn);
 

@@ -148,6 +148,16 @@ static void slots_text(FILE *out, const struct kt_frame_slots *fs,
 			fputc('\n', out);
 			continue;
 		}
+		// bt -F, -FF: a slab object's cache, as crash names it.
+		if (o->slot_symbols && s->slab_cache) {
+			if (o->slot_slab_values)
+				fprintf(out, "[%016llx:%s]", (unsigned long long)s->value, s->slab_cache);
+			else
+				fprintf(out, "[%s]", s->slab_cache);
+			slot_marks_text(out, s);
+			fputc('\n', out);
+			continue;
+		}
 		fprintf(out, "%016llx", (unsigned long long)s->value);
 		slot_marks_text(out, s);
 		if (s->symbol)
@@ -237,6 +247,13 @@ static void slots_json(FILE *out, const struct kt_frame_slots *fs)
 			putc('}', out);
 		} else {
 			fputs("null", out);
+		}
+		if (s->slab_cache) {
+			fputs(", \"slab\": {\"cache\": ", out);
+			kt_json_string(out, s->slab_cache);
+			kt_json_key(out, "object");
+			kt_json_address(out, s->slab_object);
+			putc('}', out);
 		}
 		putc('}', out);
 	}

@@ -11,6 +11,8 @@
 
 #include "core/error.h"
 #include "core/strpool.h"
+#include "kernel/mem_map.h"
+#include "kernel/slab_objects.h"
 #include "unwind/backtrace_build.h"
 
 enum { MAX_SAVED = 8, MAX_ARGS = 8, MAX_MARKS = MAX_SAVED + 2 * MAX_ARGS + 4, FRAME_BYTES = 4096 };
@@ -153,4 +155,29 @@ void kt_stack_slots_destroy(struct kt_stack_slots *slots)
 	free(slots->frames);
 	kt_strpool_free(&((struct kt_stack_slots_impl *)slots)->strings);
 	free(slots);
+}
+
+struct kt_error *kt_stack_slots_name_slab_objects(struct kt_program *prog, struct kt_stack_slots *slots)
+{
+	struct kt_stack_slots_impl *impl = (struct kt_stack_slots_impl *)slots;
+	struct kt_mem_map m;
+	struct kt_error *err = kt_mem_map_get(prog, &m);
+	if (err)
+		return kt_error_prefix(err, "slab objects on the stack");
+	for (size_t i = 0; i < slots->n_frames; i++) {
+		struct kt_frame_slots *fs = &slots->frames[i];
+		for (size_t j = 0; j < fs->n_slots; j++) {
+			struct kt_stack_slot *s = &fs->slots[j];
+			uint64_t phys;
+			struct kt_slab_object_ref r;
+			if (s->symbol || !kt_mem_direct(&m, s->value, &phys) ||
+			    !kt_slab_object_find(prog, &m, kt_mem_pfn_to_page(&m, phys >> KT_MEM_PAGE_SHIFT),
+						 s->value, &r, NULL, 0))
+				continue;
+			if (!(s->slab_cache = kt_strpool_str(&impl->strings, r.cache_name)))
+				return &kt_enomem;
+			s->slab_object = r.object;
+		}
+	}
+	return NULL;
 }
