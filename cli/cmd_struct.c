@@ -83,7 +83,7 @@ static bool value_options(int argc, char **argv, const char *optstring,
 }
 
 const char cli_struct_help[] =
-	"usage: struct|union [-o] [-x|-d] [-a N] [-l OFFSET] NAME[.member[,member...]]\n"
+	"usage: struct|union [-o] [-x|-d] [-p] [-a N] [-l OFFSET] NAME[.member[,member...]]\n"
 	"                    [ADDRESS|SYMBOL[+OFF][:CPUS]] [COUNT]\n"
 	"  NAME        a kernel or module type (task_struct, kvm_amd:vcpu_svm); TYPE ADDRESS alone\n"
 	"              works too (task_struct 0xffff...), as in crash\n"
@@ -96,10 +96,12 @@ const char cli_struct_help[] =
 	"  -l OFFSET   ADDRESS points at a member OFFSET bytes in (a list_head): a number, or\n"
 	"              TYPE.member (task_struct.tasks)\n"
 	"  -x, -d      integers in hexadecimal, in decimal (the default)\n"
+	"  -p          each pointer member (or member path asked for) with its type, and under it\n"
+	"              the struct or union it points to, one level, as crash's struct -p\n"
 	"  -a N        array elements shown before \"... N more\" (default 32)\n"
 	"examples: struct -o mutex   struct task_struct.comm,pid 0xffff888003a10000\n"
 	"          struct rq.nr_running runqueues:a   struct -l task_struct.tasks task_struct ADDR\n"
-	"          struct list_head init_task.tasks 2\n";
+	"          struct list_head init_task.tasks 2   struct -p task_struct.parent,mm ADDR\n";
 
 /* An offset as struct -l, list -o/-r and tree take it: a number, or TYPE.member as the byte offset
  * of member in struct (or union) TYPE. 0, or the status after saying why not (cmd: who asks). */
@@ -200,11 +202,14 @@ static int struct_or_union(struct cli_context *ctx, int argc, char **argv, const
 	const char *list_offset = NULL;
 	int c;
 	optind = 0;
-	while ((c = getopt(argc, argv, "oxda:l:")) != -1) {
+	while ((c = getopt(argc, argv, "oxdpa:l:")) != -1) {
 		uint64_t n;
 		switch (c) {
 		case 'o':
 			offsets = true;
+			break;
+		case 'p':
+			opts.deref = true;
 			break;
 		case 'x':
 			opts.hex = true;

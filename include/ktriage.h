@@ -396,6 +396,9 @@ struct kt_value_options {
 	bool json;               /* JSON (docs/json.md, "Types and values") instead of text */
 	bool hex;                /* integers in hexadecimal */
 	bool expand;             /* whatis: expand named struct members too, as gdb's ptype /o */
+	bool deref;              /* struct -p: each pointer member of the object (or each member path
+				  * asked for) shown with its type, and a struct or union it points to
+				  * printed under it, as crash's struct -p */
 	unsigned int array_max;  /* array elements printed before "... N more"; 0: 32 */
 };
 
@@ -470,6 +473,10 @@ struct kt_value {
 	bool top;              /* the top of the tree: has an address */
 	bool computed;         /* p's value computed by the expression (a number, an address,
 				* sizeof): not in memory, no address */
+	/* struct -p, on the object's pointer members: */
+	char *declaration;     /* "struct task_struct *parent": the member declared (NULL: not -p) */
+	struct kt_value *target;  /* the struct or union it points to, read, or NULL */
+	char *target_error;    /* why that object could not be read, or NULL */
 };
 
 /* The object of type at addr as kt_value_format() prints it. Free with kt_value_destroy(). */

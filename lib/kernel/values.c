@@ -84,7 +84,8 @@ static struct kt_error *no_type(const char *name, const struct variable *var)
 
 static struct kt_print_options print_options(const struct kt_value_options *opts)
 {
-	return (struct kt_print_options){.hex = opts->hex, .array_max = opts->array_max};
+	return (struct kt_print_options){.hex = opts->hex, .array_max = opts->array_max,
+					 .deref = opts->deref};
 }
 
 struct kt_error *kt_value_read(struct kt_program *prog, const char *type, const char *members,

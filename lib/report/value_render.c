@@ -87,6 +87,26 @@ static void scalar_text(FILE *out, const struct kt_value *v)
 }
 
 static void value_text(FILE *out, const struct kt_value *v, int indent);
+static void composite_text(FILE *out, const struct kt_value *v, int indent);
+
+/* struct -p: a pointer member at indent as crash shows it, "struct mm_struct *mm = 0x..." and,
+ * under it, the object it points to ("-> <init_task> {" ... "}"); true if it was such a member. */
+static bool deref_text(FILE *out, const struct kt_value *c, int indent)
+{
+	if (!c->declaration)
+		return false;
+	fprintf(out, "%s = 0x%llx\n", c->declaration, (unsigned long long)c->u);
+	if (c->target) {
+		fprintf(out, "%*s-> ", indent, "");
+		if (c->symbol && !strchr(c->symbol, '+'))  // crash names a symbol's own address only
+			fprintf(out, "<%s> ", c->symbol);
+		composite_text(out, c->target, indent + 3);
+		putc('\n', out);
+	} else if (c->target_error) {
+		fprintf(out, "%*s-> <unreadable: %s>\n", indent, "", c->target_error);
+	}
+	return true;
+}
 
 static void composite_text(FILE *out, const struct kt_value *v, int indent)
 {
@@ -94,6 +114,8 @@ static void composite_text(FILE *out, const struct kt_value *v, int indent)
 	for (size_t i = 0; i < v->n_children; i++) {
 		const struct kt_value *c = &v->children[i];
 		fprintf(out, "%*s", indent + 2, "");
+		if (deref_text(out, c, indent + 2))
+			continue;
 		if (c->name && *c->name)
 			fprintf(out, "%s = ", c->name);
 		value_text(out, c, indent + 2);
@@ -164,7 +186,10 @@ static void top_text(FILE *out, const struct kt_value *v)
 {
 	if (v->kind == KT_VALUE_MEMBERS) {
 		for (size_t i = 0; i < v->n_children; i++) {
-			fprintf(out, "  %s = ", v->children[i].name);
+			fputs("  ", out);
+			if (deref_text(out, &v->children[i], 2))
+				continue;
+			fprintf(out, "%s = ", v->children[i].name);
 			value_text(out, &v->children[i], 2);
 			putc('\n', out);
 		}
@@ -350,6 +375,17 @@ static void value_json_members(FILE *out, const struct kt_value *v, const char *
 	if (v->top && v->truncated) {
 		kt_json_key(out, "truncated");
 		kt_json_bool(out, true);
+	}
+	if (v->declaration) {  // struct -p
+		kt_json_key(out, "declaration");
+		kt_json_string(out, v->declaration);
+		kt_json_key(out, "target");
+		if (v->target)
+			value_json(out, v->target, NULL, 0);
+		else
+			fputs("null", out);
+		kt_json_key(out, "target_error");
+		kt_json_string(out, v->target_error);
 	}
 }
 

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/strbuf.h"
 #include "core/util.h"
 #include "sym/type_read.h"
 
@@ -218,6 +219,9 @@ static void value_deinit(struct kt_value *v)
 	free(v->symbol);
 	free(v->string);
 	free(v->error);
+	free(v->declaration);
+	kt_value_destroy(v->target);
+	free(v->target_error);
 }
 
 void kt_value_destroy(struct kt_value *value)
@@ -343,6 +347,56 @@ static struct kt_error *setup(struct printer *pr, const struct btf *btf, struct 
 	return err;
 }
 
+/* struct -p: pointer member c (of type id) with its declaration and, for a pointer to a struct
+ * or union, the object it points to, read as an object of its own. */
+static void follow_pointer(const struct btf *btf, struct kt_reader *reader,
+			   const struct kt_kallsyms *ks, const struct kt_print_options *opts,
+			   struct kt_value *c, uint32_t id, struct printer *pr)
+{
+	const struct btf_type *t = btf__type_by_id(btf, kt_type_strip(btf, id));
+	if (c->kind != KT_VALUE_POINTER || !t || !btf_is_ptr(t))
+		return;
+	struct kt_strbuf sb = {0};
+	kt_type_name(btf, id, c->name, &sb);
+	if (!(c->declaration = kt_strbuf_finish(&sb))) {
+		pr->failed = true;
+		return;
+	}
+	uint32_t pointee = kt_type_strip(btf, t->type);
+	const struct btf_type *pt = btf__type_by_id(btf, pointee);
+	if (!c->u || !pt || !btf_is_composite(pt))
+		return;
+	struct kt_print_request sub = {.type = pointee, .address = c->u};
+	struct kt_print_options once = *opts;
+	once.deref = false;  // one level, as crash
+	struct kt_error *err = kt_value_tree(btf, reader, ks, &sub, &once, &c->target);
+	if (err == &kt_enomem) {
+		pr->failed = true;
+	} else if (err) {
+		if (!(c->target_error = strdup(kt_error_message(err))))
+			pr->failed = true;
+		kt_error_destroy(err);
+	}
+}
+
+static void follow_pointers(const struct btf *btf, struct kt_reader *reader,
+			    const struct kt_kallsyms *ks, const struct kt_print_request *req,
+			    const struct kt_print_options *opts, struct kt_value *top,
+			    const struct target *targets, size_t n, struct printer *pr)
+{
+	if (top->kind == KT_VALUE_MEMBERS) {
+		for (size_t i = 0; i < top->n_children && i < n && !pr->failed; i++)
+			follow_pointer(btf, reader, ks, opts, &top->children[i], targets[i].place.type, pr);
+		return;
+	}
+	const struct btf_type *t = btf__type_by_id(btf, kt_type_strip(btf, req->type));
+	if (top->kind != KT_VALUE_STRUCT || !t || !btf_is_composite(t))
+		return;
+	const struct btf_member *m = btf_members(t);
+	for (size_t i = 0; i < top->n_children && i < btf_vlen(t) && !pr->failed; i++)
+		follow_pointer(btf, reader, ks, opts, &top->children[i], m[i].type, pr);
+}
+
 struct kt_error *kt_value_tree(const struct btf *btf, struct kt_reader *reader,
 			       const struct kt_kallsyms *ks, const struct kt_print_request *req,
 			       const struct kt_print_options *opts, struct kt_value **ret)
@@ -385,6 +439,8 @@ struct kt_error *kt_value_tree(const struct btf *btf, struct kt_reader *reader,
 		top->truncated = pr.truncated;
 	}
 	kt_type_view_deinit(&pr.rd.view);
+	if (top && opts->deref && !pr.failed)
+		follow_pointers(btf, reader, ks, req, opts, top, targets, n, &pr);
 	targets_free(targets, n);
 	if (pr.failed) {
 		kt_value_destroy(top);

@@ -66,6 +66,7 @@ struct kt_error *kt_type_members_at(const struct btf *btf, uint32_t id, uint64_t
 struct kt_print_options {
 	bool hex;                /* integers in hexadecimal */
 	unsigned int array_max;  /* elements printed per array before "N more"; 0: the default */
+	bool deref;              /* struct -p (kt_value_options.deref) */
 };
 
 /* What to print: an object of type at address, whole or some member paths of it. */
