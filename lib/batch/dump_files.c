@@ -142,7 +142,8 @@ struct kt_error *kt_batch_files_find(const char *const *paths, size_t n, unsigne
 		kt_batch_files_deinit(f);
 		return err;
 	}
-	qsort(f->items, f->n, sizeof(*f->items), by_path);
+	if (f->n)  // qsort(NULL, 0, ...) is undefined
+		qsort(f->items, f->n, sizeof(*f->items), by_path);
 	// The same file given twice (or inside a directory also given) is one file.
 	size_t k = 0;
 	for (size_t i = 0; i < f->n; i++) {

@@ -197,7 +197,8 @@ struct kt_error *kt_function_code_decode(const char *name, uint64_t start, const
 				code.jumps[code.n_jumps++] = (struct kt_jump){(uint32_t)t, (uint32_t)i};
 		}
 	}
-	qsort(code.jumps, code.n_jumps, sizeof(*code.jumps), jump_cmp);
+	if (code.n_jumps)  // qsort(NULL, 0, ...) is undefined
+		qsort(code.jumps, code.n_jumps, sizeof(*code.jumps), jump_cmp);
 	compute_depths(&code);
 	*ret = code;
 	return NULL;

@@ -20,7 +20,8 @@ static int by_addr(const void *a, const void *b)
 
 void kt_addr_map_sort(struct kt_addr_map *map)
 {
-	qsort(map->pairs, map->n, sizeof(*map->pairs), by_addr);
+	if (map->n)  // qsort(NULL, 0, ...) is undefined
+		qsort(map->pairs, map->n, sizeof(*map->pairs), by_addr);
 }
 
 bool kt_addr_map_find(const struct kt_addr_map *map, uint64_t addr, uint64_t *value)

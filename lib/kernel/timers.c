@@ -196,7 +196,8 @@ static void read_wheel(struct base_walk *w, const struct kt_object *base)
 			base_error(w, kt_error_prefix(err, "vectors[%zu]", i));
 	}
 	free(heads);
-	qsort(w->base->timers, w->base->n_timers, sizeof(*w->base->timers), by_expiry);
+	if (w->base->n_timers)  // qsort(NULL, 0, ...) is undefined
+		qsort(w->base->timers, w->base->n_timers, sizeof(*w->base->timers), by_expiry);
 }
 
 /* HZ from tick_nsec (NSEC_PER_SEC / HZ, nudged by NTP by far less than a tick); 0 if unknown. */

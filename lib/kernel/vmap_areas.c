@@ -89,7 +89,8 @@ static struct kt_error *from_nodes(struct areas_walk *w)
 		if ((err = kt_rbtree_for_each(&prog->reader, &layout, root, AREAS_MAX, one_area, w)))
 			return kt_error_prefix(err, "vmap_nodes[%u].busy.root", i);
 	}
-	qsort(w->v->rows, w->v->n, sizeof(*w->v->rows), by_start);
+	if (w->v->n)  // qsort(NULL, 0, ...) is undefined
+		qsort(w->v->rows, w->v->n, sizeof(*w->v->rows), by_start);
 	return NULL;
 }
 

@@ -372,7 +372,7 @@ def check_memory_drgn(tap, name, dump, want, counts):
     counts["x/rd values compared with drgn"] += 1
     tap.ok(doc and doc.get("string") == it["comm"] and doc.get("format") == "string",
            f"{name}: x/s at init_task.comm: drgn's {it['comm']!r}", p.stdout + p.stderr)
-    for args, status, why in ((["rd", "-u", "0x1000"], 1, "page tables"), (["x/q", addr], 2, "'q'"),
+    for args, status, why in ((["rd", "-u", "0x1000"], 1, "user address"), (["x/q", addr], 2, "'q'"),
                               (["rd", "-d", "-a", addr], 2, "exclude"), (["rd", "-e", "0x10", addr], 2, "-e"),
                               (["x/1xg", "0xffff800000000000"], 1, "0xffff800000000000"),
                               (["rd", "-s", "-32", addr], 2, "-s")):
