@@ -363,13 +363,7 @@ void kt_stack_search_render(struct kt_list_writer *w, const struct kt_stack_sear
 		fprintf(out, ", \"start\": \"0x%016llx\", \"end\": \"0x%016llx\", \"task\": ",
 			(unsigned long long)s->start, (unsigned long long)s->end);
 		kt_json_address_or_null(out, s->task);
-		kt_json_key(out, "error");
-		kt_json_string(out, s->error);
-		kt_json_key(out, "error_code");
-		if (s->error)
-			fprintf(out, "\"%s\"", kt_error_code_name(s->error_code));
-		else
-			fputs("null", out);
+		kt_json_error_text_members(out, s->error, s->error_code);
 		fputs(", \"frames\": ", out);
 		kt_exception_frames_json(out, s->frames, s->n_frames);
 		putc('}', out);

@@ -54,13 +54,8 @@ static void devices_json(FILE *out, const struct kt_devices *d)
 		putc('}', out);
 	}
 	fputs("]", out);
-	kt_json_key(out, "error");
-	kt_json_string(out, d->error);
-	kt_json_key(out, "error_code");
-	if (d->error)
-		fprintf(out, "\"%s\"}\n", kt_error_code_name(d->error_code));
-	else
-		fputs("null}\n", out);
+	kt_json_error_text_members(out, d->error, d->error_code);
+	fputs("}\n", out);
 }
 
 void kt_devices_render(FILE *out, enum kt_format format, const struct kt_devices *d)

@@ -85,13 +85,8 @@ static void files_json(FILE *out, const struct kt_files *f)
 		putc('}', out);
 	}
 	fputs("]", out);
-	kt_json_key(out, "error");
-	kt_json_string(out, f->error);
-	kt_json_key(out, "error_code");
-	if (f->error)
-		fprintf(out, "\"%s\"}\n", kt_error_code_name(f->error_code));
-	else
-		fputs("null}\n", out);
+	kt_json_error_text_members(out, f->error, f->error_code);
+	fputs("}\n", out);
 }
 
 void kt_files_render(FILE *out, enum kt_format format, const struct kt_files *files)

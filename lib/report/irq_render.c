@@ -91,13 +91,8 @@ static void irqs_json(FILE *out, const struct kt_irqs *irqs)
 		putc('}', out);
 	}
 	fputs("]", out);
-	kt_json_key(out, "error");
-	kt_json_string(out, irqs->error);
-	kt_json_key(out, "error_code");
-	if (irqs->error)
-		fprintf(out, "\"%s\"}\n", kt_error_code_name(irqs->error_code));
-	else
-		fputs("null}\n", out);
+	kt_json_error_text_members(out, irqs->error, irqs->error_code);
+	fputs("}\n", out);
 }
 
 void kt_irqs_render(FILE *out, enum kt_format format, const struct kt_irqs *irqs, long irq)

@@ -90,11 +90,18 @@ void kt_json_document_begin(FILE *out)
 
 void kt_json_error_members(FILE *out, const struct kt_error *err)
 {
+	// Without an error the code is not read.
+	kt_json_error_text_members(out, err ? kt_error_message(err) : NULL,
+				   err ? kt_error_code(err) : (enum kt_error_code)0);
+}
+
+void kt_json_error_text_members(FILE *out, const char *error, enum kt_error_code code)
+{
 	kt_json_key(out, "error");
-	kt_json_string(out, err ? kt_error_message(err) : NULL);
+	kt_json_string(out, error);
 	kt_json_key(out, "error_code");
-	if (err)
-		fprintf(out, "\"%s\"", kt_error_code_name(kt_error_code(err)));
+	if (error)
+		fprintf(out, "\"%s\"", kt_error_code_name(code));
 	else
 		fputs("null", out);
 }

@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "ktriage.h"
+
 /* A JSON string, escaped and quoted; NULL writes null. */
 void kt_json_string(FILE *out, const char *s);
 void kt_json_string_n(FILE *out, const char *s, size_t len);
@@ -21,7 +23,8 @@ void kt_json_key(FILE *out, const char *key);
 /* The opening of a document: {"schema": "ktriage/1" (members follow with kt_json_key). */
 void kt_json_document_begin(FILE *out);
 /* `, "error": MESSAGE, "error_code": "error.fault"` (both null for NULL). */
-struct kt_error;
 void kt_json_error_members(FILE *out, const struct kt_error *err);
+/* The same from a result's own error text and code (error NULL: no error; code then unread). */
+void kt_json_error_text_members(FILE *out, const char *error, enum kt_error_code code);
 
 #endif

@@ -59,13 +59,8 @@ static void mounts_json(FILE *out, const struct kt_mounts *m)
 		putc('}', out);
 	}
 	fputs("]", out);
-	kt_json_key(out, "error");
-	kt_json_string(out, m->error);
-	kt_json_key(out, "error_code");
-	if (m->error)
-		fprintf(out, "\"%s\"}\n", kt_error_code_name(m->error_code));
-	else
-		fputs("null}\n", out);
+	kt_json_error_text_members(out, m->error, m->error_code);
+	fputs("}\n", out);
 }
 
 void kt_mounts_render(FILE *out, enum kt_format format, const struct kt_mounts *m)

@@ -24,13 +24,7 @@ static void cpu_json(FILE *out, const struct kt_percpu_values *pv, const struct 
 			kt_json_address(out, v->value);
 		else
 			fputs("null", out);
-		kt_json_key(out, "error");
-		kt_json_string(out, v->error);
-		kt_json_key(out, "error_code");
-		if (v->error)
-			fprintf(out, "\"%s\"", kt_error_code_name(v->error_code));
-		else
-			fputs("null", out);
+		kt_json_error_text_members(out, v->error, v->error_code);
 	}
 	putc('}', out);
 }

@@ -270,13 +270,8 @@ static void cpu_json(FILE *out, const struct kt_runq_cpu *c)
 		putc('}', out);
 	}
 	fputs("]", out);
-	kt_json_key(out, "error");
-	kt_json_string(out, c->error);
-	kt_json_key(out, "error_code");
-	if (c->error)
-		fprintf(out, "\"%s\"}", kt_error_code_name(c->error_code));
-	else
-		fputs("null}", out);
+	kt_json_error_text_members(out, c->error, c->error_code);
+	fputs("}", out);
 }
 
 void kt_runq_render(FILE *out, enum kt_format format, const struct kt_runq *runq,

@@ -111,13 +111,8 @@ static void signals_json(FILE *out, const struct kt_signals *s)
 	queue_json(out, "private_queue", s->private_queue, s->n_private);
 	fprintf(out, ", \"shared_signal\": \"0x%016llx\"", (unsigned long long)s->shared_signal);
 	queue_json(out, "shared_queue", s->shared_queue, s->n_shared);
-	kt_json_key(out, "error");
-	kt_json_string(out, s->error);
-	kt_json_key(out, "error_code");
-	if (s->error)
-		fprintf(out, "\"%s\"}\n", kt_error_code_name(s->error_code));
-	else
-		fputs("null}\n", out);
+	kt_json_error_text_members(out, s->error, s->error_code);
+	fputs("}\n", out);
 }
 
 void kt_signals_render(FILE *out, enum kt_format format, const struct kt_signals *signals)

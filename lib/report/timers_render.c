@@ -161,13 +161,8 @@ static void base_json(FILE *out, const struct kt_timer_base *b, bool hrtimer)
 		timer_json(out, &b->timers[i], hrtimer);
 	}
 	fputs("]", out);
-	kt_json_key(out, "error");
-	kt_json_string(out, b->error);
-	kt_json_key(out, "error_code");
-	if (b->error)
-		fprintf(out, "\"%s\"}", kt_error_code_name(b->error_code));
-	else
-		fputs("null}", out);
+	kt_json_error_text_members(out, b->error, b->error_code);
+	fputs("}", out);
 }
 
 static void bases_json(FILE *out, const char *key, const struct kt_timer_base *bases, size_t n,

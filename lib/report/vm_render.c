@@ -85,13 +85,8 @@ static void vm_json(FILE *out, const struct kt_vm *vm)
 		putc('}', out);
 	}
 	fputs("]", out);
-	kt_json_key(out, "error");
-	kt_json_string(out, vm->error);
-	kt_json_key(out, "error_code");
-	if (vm->error)
-		fprintf(out, "\"%s\"}\n", kt_error_code_name(vm->error_code));
-	else
-		fputs("null}\n", out);
+	kt_json_error_text_members(out, vm->error, vm->error_code);
+	fputs("}\n", out);
 }
 
 void kt_vm_render(FILE *out, enum kt_format format, const struct kt_vm *vm)

@@ -29,13 +29,8 @@ void kt_waitq_render(FILE *out, enum kt_format format, const char *name, const s
 			putc('}', out);
 		}
 		fputs("]", out);
-		kt_json_key(out, "error");
-		kt_json_string(out, q->error);
-		kt_json_key(out, "error_code");
-		if (q->error)
-			fprintf(out, "\"%s\"}\n", kt_error_code_name(q->error_code));
-		else
-			fputs("null}\n", out);
+		kt_json_error_text_members(out, q->error, q->error_code);
+		fputs("}\n", out);
 		return;
 	}
 	if (!q->n_entries && !q->error) {
