@@ -15,6 +15,7 @@
 #include "kernel/mem_map.h"
 #include "kernel/object.h"
 #include "kernel/tasks.h"
+#include "kernel/user_memory.h"
 #include "ktriage.h"
 
 /* More hits than this is not a search but a dump of memory. */
@@ -29,6 +30,8 @@ struct search {
 	uint8_t page[KT_MEM_PAGE_SIZE];
 	/* -t */
 	uint64_t stack_size, stack_off;
+	/* -u: the task's page tables, opened once */
+	struct kt_user_space user;
 };
 
 static bool stopped(struct search *s)
@@ -86,7 +89,7 @@ static bool search_range(struct search *s, uint64_t start, uint64_t end, const s
 			break;
 		struct kt_error *err =
 			s->opts->space == KT_UVADDR
-				? kt_task_read_user(s->prog, s->opts->task, addr, s->page, len)
+				? kt_user_space_read(s->prog, &s->user, addr, s->page, len)
 				: kt_program_read(s->prog, addr, s->opts->space, s->page, len);
 		if (!kt_error_none(err)) {
 			s->r->bytes_unreadable += len;
@@ -144,7 +147,8 @@ struct kt_error *kt_search_memory(struct kt_program *prog, const struct kt_searc
 			err = kt_error_prefix(err, "search -t");
 		else
 			err = kt_task_for_each(prog, search_task, s);
-	} else {
+	} else if (opts->space != KT_UVADDR ||
+		   !(err = kt_user_space_open(prog, opts->task, &s->user))) {
 		search_range(s, opts->start, opts->end, NULL);
 	}
 	if (!err && s->fatal)

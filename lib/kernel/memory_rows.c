@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "kernel/user_memory.h"
 #include "ktriage.h"
 
 enum {
@@ -20,14 +21,15 @@ struct kt_memory_rows_impl {
 	struct kt_memory_rows pub;
 	uint8_t *bytes;
 	char *error;
+	struct kt_user_space user;  /* KT_UVADDR: the task's page tables, opened once */
 };
 
-static struct kt_error *read_at(struct kt_program *prog, const struct kt_memory_rows *rows,
-			       uint64_t at, void *buf, size_t len)
+static struct kt_error *read_at(struct kt_program *prog, struct kt_memory_rows_impl *m, uint64_t at,
+			       void *buf, size_t len)
 {
-	if (rows->space == KT_UVADDR)
-		return kt_task_read_user(prog, rows->task, at, buf, len);
-	return kt_program_read(prog, at, rows->space, buf, len);
+	if (m->pub.space == KT_UVADDR)
+		return kt_user_space_read(prog, &m->user, at, buf, len);
+	return kt_program_read(prog, at, m->pub.space, buf, len);
 }
 
 static struct kt_error *read_rows(struct kt_program *prog, struct kt_memory_rows_impl *m,
@@ -39,7 +41,7 @@ static struct kt_error *read_rows(struct kt_program *prog, struct kt_memory_rows
 		size_t chunk = PAGE_BYTES - (at & (PAGE_BYTES - 1));
 		if (chunk > len - rows->len)
 			chunk = len - rows->len;
-		struct kt_error *err = read_at(prog, rows, at, m->bytes + rows->len, chunk);
+		struct kt_error *err = read_at(prog, m, at, m->bytes + rows->len, chunk);
 		if (!err) {
 			rows->len += chunk;
 			continue;
@@ -51,8 +53,7 @@ static struct kt_error *read_rows(struct kt_program *prog, struct kt_memory_rows
 		size_t end = rows->len + chunk;
 		rows->len -= rows->len % rows->size;
 		for (; rows->len < end; rows->len += rows->size) {
-			err = read_at(prog, rows, rows->address + rows->len, m->bytes + rows->len,
-				      rows->size);
+			err = read_at(prog, m, rows->address + rows->len, m->bytes + rows->len, rows->size);
 			if (err)
 				break;
 		}
@@ -90,7 +91,9 @@ static struct kt_error *rows_read(struct kt_program *prog, uint64_t address,
 	struct kt_memory_rows *rows = &m->pub;
 	*rows = (struct kt_memory_rows){.address = address, .space = space, .task = task,
 					.size = size, .bytes = m->bytes};
-	struct kt_error *err = read_rows(prog, m, len);
+	struct kt_error *err = space == KT_UVADDR ? kt_user_space_open(prog, task, &m->user) : NULL;
+	if (!err)
+		err = read_rows(prog, m, len);
 	if (!err && symbols && !(rows->symbols = calloc(rows->len / 8 + 1, sizeof(*rows->symbols))))
 		err = &kt_enomem;
 	for (size_t i = 0; !err && symbols && i < rows->len / 8; i++) {

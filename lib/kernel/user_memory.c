@@ -10,6 +10,7 @@
 #include "dump/pgtable.h"
 #include "kernel/mem_map.h"
 #include "kernel/object.h"
+#include "kernel/user_memory.h"
 #include "program.h"
 
 /* The top of the user half: 47 bits of address, 56 with 5-level paging
@@ -53,31 +54,41 @@ static struct kt_error *user_root(struct kt_program *prog, uint64_t task, uint64
 	return NULL;
 }
 
-struct kt_error *kt_task_read_user(struct kt_program *prog, uint64_t task, uint64_t addr, void *buf,
-				   size_t len)
+struct kt_error *kt_user_space_open(struct kt_program *prog, uint64_t task,
+				   struct kt_user_space *ret)
+{
+	*ret = (struct kt_user_space){.task = task, .pt = {.la57 = prog->reader.dump->la57}};
+	return user_root(prog, task, &ret->pt.root);
+}
+
+struct kt_error *kt_user_space_read(struct kt_program *prog, struct kt_user_space *us,
+				    uint64_t addr, void *buf, size_t len)
 {
 	struct kt_reader *reader = &prog->reader;
 	if (addr >= user_end(reader) || len > user_end(reader) - addr)
 		return kt_error_fault(addr, "0x%llx is not a user address (the user half ends at 0x%llx)",
 				      (unsigned long long)addr, (unsigned long long)user_end(reader));
-	struct kt_pgtable pt = {.la57 = reader->dump->la57};
-	struct kt_error *err = user_root(prog, task, &pt.root);
-	if (err)
-		return err;
+	struct kt_error *err;
 	while (len) {
 		size_t chunk = 4096 - (addr & 4095);
 		if (chunk > len)
 			chunk = len;
 		uint64_t pa;
-		if ((err = kt_pgtable_translate(&pt, read_table, reader, addr, &pa)))
+		if ((err = kt_pgtable_translate(&us->pt, read_table, reader, addr, &pa)) ||
+		    (err = kt_read_phys(reader, pa, buf, chunk)))
 			return kt_error_prefix(err, "user address 0x%llx of task 0x%llx",
-					       (unsigned long long)addr, (unsigned long long)task);
-		if ((err = kt_read_phys(reader, pa, buf, chunk)))
-			return kt_error_prefix(err, "user address 0x%llx of task 0x%llx",
-					       (unsigned long long)addr, (unsigned long long)task);
+					       (unsigned long long)addr, (unsigned long long)us->task);
 		addr += chunk;
 		buf = (char *)buf + chunk;
 		len -= chunk;
 	}
 	return NULL;
+}
+
+struct kt_error *kt_task_read_user(struct kt_program *prog, uint64_t task, uint64_t addr, void *buf,
+				   size_t len)
+{
+	struct kt_user_space us;
+	struct kt_error *err = kt_user_space_open(prog, task, &us);
+	return err ? err : kt_user_space_read(prog, &us, addr, buf, len);
 }
