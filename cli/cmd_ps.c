@@ -31,9 +31,10 @@ struct ps {
 	bool summary;                   /* -S: how many tasks in each state */
 	struct kt_task_state_count counts[KT_TASK_STATE_COUNT_MAX];
 	size_t n_counts;
-	uint64_t family[PS_MAX_FAMILIES];  /* -p, -c, -a: the tasks selected */
+	uint64_t family[PS_MAX_FAMILIES];  /* -p, -c: the tasks selected */
 	size_t n_family;
-	bool all_allowed;               /* -a: every task when none is named */
+	size_t n_args;                  /* -a: tasks shown */
+	int args_status;                /* -a: 1 once a task's arguments could not be read */
 };
 
 /*
@@ -155,12 +156,11 @@ static int show_times(struct cli_context *ctx, struct ps *p)
 	return p->err ? cli_report_error(take_error(p)) : 0;
 }
 
-/* ps -p, ps -c: each task its arguments select, with its ancestors or its children; ps -a: each
- * task they select, or all. */
+/* ps -p, ps -c: each task its arguments select, with its ancestors or its children. */
 static bool collect_selected(const struct kt_task *t, void *arg)
 {
 	struct ps *p = arg;
-	if ((!p->n_sel && !p->all_allowed) || !selected(p, t) || p->n_family == PS_MAX_FAMILIES)
+	if (!p->n_sel || !selected(p, t) || p->n_family == PS_MAX_FAMILIES)
 		return !p->err;
 	p->family[p->n_family++] = t->address;
 	return true;
@@ -187,33 +187,42 @@ static int show_families(struct cli_context *ctx, struct ps *p, bool children)
 	return status;
 }
 
-/* ps -a: each selected task's command line and environment, from its user memory. */
+/* ps -a: each selected task's command line and environment, from its user memory, shown as the
+ * walk meets it. */
+static bool visit_args(const struct kt_task *t, void *arg)
+{
+	struct ps *p = arg;
+	if (!selected(p, t))
+		return !p->err;
+	if (p->n_args == PS_MAX_FAMILIES)
+		return false;
+	struct kt_task_args *args;
+	struct kt_error *err = kt_task_args_read(p->prog, t, &args);
+	if (err) {
+		p->args_status = cli_report_error(err);
+		return true;
+	}
+	kt_task_args_render(&p->list, args);
+	p->n_args++;
+	// Arguments that could not be read are a partial answer: exit 1, as for any read.
+	if (args->args_error || args->env_error)
+		p->args_status = 1;
+	kt_task_args_destroy(args);
+	return true;
+}
+
 static int show_args(struct cli_context *ctx, struct ps *p)
 {
-	p->all_allowed = true;
-	struct kt_error *err = kt_task_for_each(ctx->prog, collect_selected, p);
-	if (err || p->err)
-		return cli_report_error(err ? err : take_error(p));
-	int status = 0;
 	kt_list_begin(&p->list, stdout, cli_format(ctx), KT_LIST_TASK_ARGS);
-	for (size_t i = 0; i < p->n_family; i++) {
-		struct kt_task_info info;
-		struct kt_task_args *args;
-		if ((err = kt_task_info_find(ctx->prog, KT_TASK_BY_ADDRESS, p->family[i], &info)) ||
-		    (err = kt_task_args_read(ctx->prog, &info.task, &args))) {
-			status = cli_report_error(err);
-			continue;
-		}
-		kt_task_args_render(&p->list, args);
-		// Arguments that could not be read are a partial answer: exit 1, as for any read.
-		if (args->args_error || args->env_error)
-			status = 1;
-		kt_task_args_destroy(args);
-	}
-	kt_list_end(&p->list);
-	if (p->n_family == PS_MAX_FAMILIES)
+	struct kt_error *err = kt_task_for_each(ctx->prog, visit_args, p);
+	if (!err && p->err)
+		err = take_error(p);
+	kt_list_end_incomplete(&p->list, err);
+	if (err)
+		return cli_report_error(err);
+	if (p->n_args == PS_MAX_FAMILIES)
 		fprintf(stderr, "ps -a: the first %d tasks only: name the tasks\n", PS_MAX_FAMILIES);
-	return status;
+	return p->args_status;
 }
 
 const char cli_ps_help[] =

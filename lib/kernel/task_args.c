@@ -95,9 +95,13 @@ struct kt_error *kt_task_args_read(struct kt_program *prog, const struct kt_task
 	}
 	if (!mm_addr) {
 		// crash says "no user stack": a kernel thread, or a task that has exited.
-		a->error = strdup("no user address space (task->mm is NULL): no arguments or environment");
+		if (!(a->error = strdup("no user address space (task->mm is NULL): no arguments or "
+					"environment"))) {
+			kt_task_args_destroy(a);
+			return &kt_enomem;
+		}
 		*ret = a;
-		return a->error ? NULL : (kt_task_args_destroy(a), &kt_enomem);
+		return NULL;
 	}
 	if ((err = kt_object_from_address(prog, "struct mm_struct", mm_addr, &mm)) ||
 	    !kt_object_member_u64(&mm, "arg_start", &arg_start) ||
