@@ -236,7 +236,11 @@ build_initramfs() {
 	done
 	cp "$image/boot/vmlinuz-$release" "$root/boot/vmlinuz"
 	cp "$build/capture.cpio" "$root/boot/"
-	for m in kvm_amd kvm_intel qemu_fw_cfg virtio_pci virtio_blk; do copy_kmod "$m" "$root"; done
+	# KTRIAGE_LAB_KMODS: more of the kernel's own modules for the guest to load (bench/scale).
+	# shellcheck disable=SC2086
+	for m in kvm_amd kvm_intel qemu_fw_cfg virtio_pci virtio_blk ${KTRIAGE_LAB_KMODS:-}; do
+		copy_kmod "$m" "$root" || log "module $m: not in $release's tree"
+	done
 	cp "$kmods"/modules.{order,builtin,builtin.modinfo} "$root/lib/modules/$release/" 2>/dev/null || true
 	depmod -b "$root" "$release"
 	cp "$build"/modules/*.ko "$root/modules/" 2>/dev/null || true
