@@ -48,6 +48,12 @@ void kt_dump_second_release(struct kt_dump *dump);
 struct kt_error *kt_dump_attr_string(struct kt_dump *dump, const char *key, const char **ret);
 struct kt_error *kt_dump_attr_number(struct kt_dump *dump, const char *key, uint64_t *ret);
 
+/* The NT_PRSTATUS notes of the file: how many, and the pid current on the CPU of the index-th
+ * (its pr_pid). From libkdumpfile, or from the notes walk when libkdumpfile was kept from
+ * reading them (a corrupt one, dump_notes.h); NOT_FOUND for a note skipped as corrupt. */
+struct kt_error *kt_dump_prstatus_count(struct kt_dump *dump, uint64_t *ret);
+struct kt_error *kt_dump_prstatus_pid(struct kt_dump *dump, uint64_t index, int64_t *ret);
+
 /* Wraps the context's last error message after a failed libkdumpfile call. */
 struct kt_error *kt_dump_error(struct kt_dump *dump, kdump_status status, const char *what);
 

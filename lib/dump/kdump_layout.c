@@ -16,6 +16,7 @@
 
 #include "core/error.h"
 #include "core/util.h"
+#include "dump/dump_notes.h"
 #include "dump/kdump_layout.h"
 #include "dump/vmcoreinfo_check.h"
 
@@ -42,6 +43,8 @@ enum {
 	DESC_CHUNK = 4096,
 	/* The kernel's VMCOREINFO buffer is one page (VMCOREINFO_BYTES); allow for growth. */
 	VMCOREINFO_MAX = 1 << 20,
+	/* A CPU's notes are under 1 KiB: more than this is a corrupt header, not 64k CPUs. */
+	NOTES_MAX = 64 << 20,
 	/* makedumpfile's sub-header is one block; the x86_64 note data it may hold is small. */
 	SUB_HDR_BLOCKS_MAX = 1024,
 };
@@ -249,6 +252,22 @@ struct kt_error *kt_kdump_layout_scan(int fd, struct kt_truncation *t)
 	    (err = check_region("ELF notes", u64_at(sub, SUB_OFFSET_NOTE), u64_at(sub, SUB_SIZE_NOTE),
 				file_size)))
 		return err;
+	uint64_t notes_size = u64_at(sub, SUB_SIZE_NOTE);
+	if (version >= 4 && notes_size) {
+		if (notes_size > NOTES_MAX)
+			return CORRUPT("its ELF notes size %llu is larger than any kernel writes (%d)",
+				       (unsigned long long)notes_size, NOTES_MAX);
+		uint8_t *notes = malloc(notes_size);
+		if (!notes)
+			return &kt_enomem;
+		err = read_at(fd, u64_at(sub, SUB_OFFSET_NOTE), notes, notes_size, "ELF notes",
+			      file_size);
+		if (!err)
+			err = kt_dump_notes_walk(notes, notes_size, &t->notes);
+		free(notes);
+		if (err)
+			return err;
+	}
 	uint64_t first = 0, end = half_bits;
 	if (version >= 6 && u32_at(sub, SUB_SPLIT)) {
 		first = u64_at(sub, SUB_START_PFN_64);

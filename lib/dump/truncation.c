@@ -9,48 +9,25 @@
 #include "core/error.h"
 #include "dump/kdump_layout.h"
 #include "dump/truncation.h"
-#include "dump/vmcoreinfo_check.h"
 
 /* Notes larger than this are no VMCOREINFO and CPU registers but a corrupt header. */
 static const uint64_t NOTES_MAX = 64ull << 20;
 
-/* x86_64's struct elf_prstatus: libkdumpfile refuses the whole file for one of another size. */
-enum { X86_64_PRSTATUS_SIZE = 336 };
-
-/* The notes of PT_NOTE ph: VMCOREINFO's values (vmcoreinfo_check.h) and the CPU register notes'
- * sizes, which libkdumpfile 0.5.1 would otherwise reject in its own words. */
-static struct kt_error *check_notes(Elf *elf, const GElf_Phdr *ph)
+/* The notes of PT_NOTE ph, walked into t->notes (dump_notes.h). */
+static struct kt_error *check_notes(Elf *elf, const GElf_Phdr *ph, struct kt_truncation *t)
 {
-	Elf_Data *data = elf_getdata_rawchunk(elf, (int64_t)ph->p_offset, ph->p_filesz, ELF_T_NHDR);
-	GElf_Nhdr nh;
-	size_t off = 0, name_off, desc_off, n = 0, prstatus = 0;
-	while (data && (off = gelf_getnote(data, off, &nh, &name_off, &desc_off)) > 0) {
-		const char *name = (char *)data->d_buf + name_off;
-		if (nh.n_namesz == sizeof("CORE") && !memcmp(name, "CORE", sizeof("CORE")) &&
-		    nh.n_type == NT_PRSTATUS && nh.n_descsz != X86_64_PRSTATUS_SIZE)
-			return kt_error_create(KT_ERROR_BAD_DATA,
-					       "ELF note %zu (NT_PRSTATUS, the registers of CPU %zu in note "
-					       "order) is corrupt: %u bytes, x86_64's are %d; the dump "
-					       "cannot be opened with it",
-					       n, prstatus, nh.n_descsz, X86_64_PRSTATUS_SIZE);
-		if (nh.n_type == NT_PRSTATUS)
-			prstatus++;
-		if (nh.n_namesz == sizeof("VMCOREINFO") &&
-		    !memcmp(name, "VMCOREINFO", sizeof("VMCOREINFO"))) {
-			struct kt_error *err = kt_vmcoreinfo_check((char *)data->d_buf + desc_off,
-								   nh.n_descsz);
-			if (err)
-				return err;
-		}
-		n++;
-	}
-	return NULL;
+	Elf_Data *data = elf_getdata_rawchunk(elf, (int64_t)ph->p_offset, ph->p_filesz, ELF_T_BYTE);
+	if (!data)
+		return kt_error_create(KT_ERROR_BAD_DATA, "ELF notes at offset %llu cannot be read: %s",
+				       (unsigned long long)ph->p_offset, elf_errmsg(-1));
+	return kt_dump_notes_walk(data->d_buf, data->d_size, &t->notes);
 }
 
 /* What libelf can tell about the ELF header before libkdumpfile reads it: libkdumpfile 0.5.1
  * faults on a 32-bit header with 64-bit contents and allocates PT_NOTE sizes as they are. */
-static struct kt_error *check_elf_header(Elf *elf, size_t *phnum, uint64_t file_size)
+static struct kt_error *check_elf_header(Elf *elf, size_t *phnum, struct kt_truncation *t)
 {
+	uint64_t file_size = t->file_size;
 	if (gelf_getclass(elf) != ELFCLASS64)
 		return kt_error_create(KT_ERROR_UNSUPPORTED,
 				       "ELF header: class %d is not 64-bit (ELFCLASS64): not an "
@@ -101,7 +78,7 @@ static struct kt_error *check_elf_header(Elf *elf, size_t *phnum, uint64_t file_
 		if (ph.p_type != PT_NOTE)
 			continue;
 		if (ph.p_offset + ph.p_filesz <= file_size) {
-			struct kt_error *err = check_notes(elf, &ph);
+			struct kt_error *err = check_notes(elf, &ph, t);
 			if (err)
 				return err;
 			continue;
@@ -155,9 +132,10 @@ struct kt_error *kt_truncation_scan(int fd, struct kt_truncation *ret)
 		return NULL;
 	}
 	t.reads_zeros = true;
-	struct kt_error *err = check_elf_header(elf, &phnum, t.file_size);
+	struct kt_error *err = check_elf_header(elf, &phnum, &t);
 	if (err) {
 		elf_end(elf);
+		kt_truncation_deinit(&t);
 		return err;
 	}
 	for (size_t i = 0; i < phnum; i++) {
@@ -188,7 +166,7 @@ struct kt_error *kt_truncation_scan(int fd, struct kt_truncation *ret)
 	return NULL;
 }
 
-char *kt_truncation_describe(const struct kt_truncation *t)
+static char *describe_missing(const struct kt_truncation *t)
 {
 	if (!t->n_missing)
 		return NULL;
@@ -205,11 +183,25 @@ char *kt_truncation_describe(const struct kt_truncation *t)
 	return s;
 }
 
+char *kt_truncation_describe(const struct kt_truncation *t)
+{
+	char *missing = describe_missing(t), *notes = kt_dump_notes_describe(&t->notes);
+	if (!missing || !notes)
+		return missing ? missing : notes;
+	char *both = NULL;
+	if (asprintf(&both, "%s; %s", missing, notes) < 0)
+		both = NULL;
+	free(missing);
+	free(notes);
+	return both;
+}
+
 void kt_truncation_deinit(struct kt_truncation *t)
 {
 	free(t->missing);
 	t->missing = NULL;
 	t->n_missing = 0;
+	kt_dump_notes_deinit(&t->notes);
 }
 
 const struct kt_phys_range *kt_truncation_find(const struct kt_truncation *t, uint64_t addr,

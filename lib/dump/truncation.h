@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dump/dump_notes.h"
 #include "ktriage.h"
 
 struct kt_phys_range {
@@ -25,14 +26,16 @@ struct kt_truncation {
 	 * of a kdump-compressed file's missing pages fail by themselves. */
 	bool reads_zeros;
 	uint64_t file_size, needed_size;
+	/* The file's notes, walked before libkdumpfile reads them (ELF and kdump-compressed). */
+	struct kt_dump_notes notes;
 };
 
 /* Fills *ret for an ELF or kdump-compressed file (other formats yield no missing ranges); fails
  * on a header that cannot be right (a 32-bit or non-x86_64 ELF, sizes larger than the file). */
 struct kt_error *kt_truncation_scan(int fd, struct kt_truncation *ret);
 void kt_truncation_deinit(struct kt_truncation *t);
-/* For people: how much of the file is missing and how much memory cannot be read with it,
- * allocated; NULL if the file is whole (or out of memory). */
+/* For people: how much of the file is missing and how much memory cannot be read with it, and
+ * which notes were skipped, allocated; NULL if the file is whole (or out of memory). */
 char *kt_truncation_describe(const struct kt_truncation *t);
 /* The missing range that overlaps [addr, addr + len), or NULL. */
 const struct kt_phys_range *kt_truncation_find(const struct kt_truncation *t, uint64_t addr,

@@ -150,22 +150,21 @@ static int panic_cpu_from_notes(struct kt_program *prog, uint32_t caller)
 	// QEMU's dump-guest-memory notes hold a vCPU number where the kernel's hold a pid.
 	if (prog->dump->n_qemu_cpus)
 		return -1;
-	uint64_t cpus, pid;
+	uint64_t cpus;
 	struct kt_error *err;
-	if (!caller || (err = kt_dump_attr_number(prog->dump, KDUMP_ATTR_NUM_CPUS, &cpus))) {
+	if (!caller || (err = kt_dump_prstatus_count(prog->dump, &cpus))) {
 		if (caller)
 			kt_error_destroy(err);
 		return -1;
 	}
 	int found = -1;
 	for (uint64_t cpu = 0; cpu < cpus && cpu < 8192; cpu++) {
-		char key[32];
-		snprintf(key, sizeof(key), "cpu.%u.pid", (unsigned)cpu);
-		if ((err = kt_dump_attr_number(prog->dump, key, &pid))) {
+		int64_t pid;
+		if ((err = kt_dump_prstatus_pid(prog->dump, cpu, &pid))) {
 			kt_error_destroy(err);
 			continue;
 		}
-		if (pid == caller) {
+		if (pid == (int64_t)caller) {
 			if (found >= 0)
 				return -1;  // two CPUs name the pid: not a real task's
 			found = (int)cpu;
@@ -215,7 +214,7 @@ struct kt_error *kt_sys_info_init(struct kt_program *prog, struct kt_sys_info *r
 	kt_error_destroy(err);
 
 	uint64_t notes;
-	if (!(err = kt_dump_attr_number(prog->dump, KDUMP_ATTR_NUM_CPUS, &notes)))
+	if (!(err = kt_dump_prstatus_count(prog->dump, &notes)))
 		info.cpus_with_registers = (unsigned int)notes;
 	kt_error_destroy(err);
 	struct kt_percpu percpu;

@@ -23,7 +23,7 @@ SANITIZER = re.compile(r"AddressSanitizer|UndefinedBehaviorSanitizer|LeakSanitiz
 
 # kdump-compressed layout (makedumpfile diskdump.h, x86_64): header fields, sub-header (block 1)
 HDR_VERSION, HDR_BLOCK_SIZE, HDR_SUB_HDR_SIZE, HDR_BITMAP_BLOCKS, HDR_MAX_MAPNR = 8, 428, 432, 436, 440
-SUB_SIZE_VMCOREINFO, SUB_SIZE_NOTE, SUB_MAX_MAPNR_64 = 40, 56, 96
+SUB_SIZE_VMCOREINFO, SUB_OFFSET_NOTE, SUB_SIZE_NOTE, SUB_MAX_MAPNR_64 = 40, 48, 56, 96
 DESC_SIZE = 24
 
 
@@ -173,19 +173,11 @@ def inputs(tmp, panic):
     refused("ELF PT_NOTE p_filesz 2 TiB",
             patched(elf, p("note.elf"), [(note[0] + 32, struct.pack("<Q", 2 << 40))], head=head),
             r"ELF header is corrupt: its notes \(PT_NOTE \d+\) claim 2199023255552 bytes")
-    # The second CPU's NT_PRSTATUS note claims 64 bytes (libkdumpfile: "Wrong PRSTATUS size").
-    with open(elf, "rb") as f:
-        f.seek(note[3])
-        notes = f.read(note[6])
-    pos, prstatus = 0, []
-    while pos + 12 <= len(notes):
-        namesz, descsz, ntype = struct.unpack_from("<III", notes, pos)
-        if ntype == 1 and notes[pos + 12:pos + 16] == b"CORE":
-            prstatus.append(pos)
-        pos += 12 + (namesz + 3 & ~3) + (descsz + 3 & ~3)
-    refused("ELF NT_PRSTATUS of 64 bytes",
-            patched(elf, p("prstatus.elf"), [(note[3] + prstatus[1] + 4, struct.pack("<I", 64))], head=head),
-            r"ELF note 1 \(NT_PRSTATUS, the registers of CPU 1 in note order\) is corrupt: 64 bytes")
+    # The second CPU's NT_PRSTATUS note claims 64 bytes where it has 336: the walk of the notes
+    # goes astray inside it (VMCOREINFO, the last note, is lost with it).
+    prstatus = [off - note[3] - 20 for off in prstatus_descs(elf)]
+    out.append(("ELF NT_PRSTATUS size field 64", patched(elf, p("prstatus.elf"),
+                [(note[3] + prstatus[1] + 4, struct.pack("<I", 64))], head=head), ["sys"], ("ends", None)))
     refused("ELF program header size 0", patched(elf, p("phentsize.elf"), [(54, struct.pack("<H", 0))], head=head),
             r"ELF header is corrupt: program headers of 0 bytes")
     refused("ELF section headers past the end",
@@ -207,6 +199,68 @@ def inputs(tmp, panic):
         damaged(f"ELF cut to {pct} %", patched(elf, p(f"cut{pct}.elf"), [], head=size * pct // 100),
                 r"DAMAGE: the dump file is truncated")
     return out
+
+
+NT_PRSTATUS_NOTE = 12 + 8 + 336  # Elf64_Nhdr, "CORE" padded, struct elf_prstatus
+
+
+def short_prstatus(notes, at):
+    """notes with the NT_PRSTATUS note at offset at rewritten as one of 64 bytes followed by a
+    padding note, so that the notes after it stay where they were: one bad note, nothing else."""
+    pad_desc = NT_PRSTATUS_NOTE - (12 + 8 + 64) - (12 + 4)
+    return (struct.pack("<III", 5, 64, 1) + b"CORE\0\0\0\0" + notes[at + 20:at + 84] +
+            struct.pack("<III", 4, pad_desc, 0x4b54) + b"PAD\0" + b"\0" * pad_desc)
+
+
+def bad_note_copies(tmp, panic):
+    """Copies of the panic dump (ELF and kdump-compressed) whose second CPU's NT_PRSTATUS note is
+    64 bytes long: libkdumpfile refuses such a file whole ("Wrong PRSTATUS size")."""
+    elf = os.path.join(panic, "vmcore.elf")
+    note = next(ph for ph in elf_phdrs(elf) if ph[1] == 4)
+    at = prstatus_descs(elf)[1] - 20
+    with open(elf, "rb") as f:
+        f.seek(at)
+        old = f.read(NT_PRSTATUS_NOTE)
+    assert note[3] <= at < note[3] + note[6]
+    elf_copy = patched(elf, os.path.join(tmp, "short-prstatus.elf"), [(at, short_prstatus(old, 0))])
+    kdump = os.path.join(panic, "vmcore.kdump")
+    with open(kdump, "rb") as f:
+        f.seek(4096 + SUB_OFFSET_NOTE)
+        off, size = struct.unpack("<QQ", f.read(16))
+        f.seek(off)
+        notes = f.read(size)
+    pos, seen = 0, 0
+    while pos + 12 <= len(notes):
+        namesz, descsz, ntype = struct.unpack_from("<III", notes, pos)
+        if ntype == 1 and notes[pos + 12:pos + 16] == b"CORE":
+            seen += 1
+            if seen == 2:
+                break
+        pos += 12 + (namesz + 3 & ~3) + (descsz + 3 & ~3)
+    kdump_copy = patched(kdump, os.path.join(tmp, "short-prstatus.kdump"),
+                         [(off + pos, short_prstatus(notes, pos))])
+    return [elf_copy, kdump_copy]
+
+
+def check_bad_note(tap, label, exe, path):
+    """The file opens without the bad note: sys names it and still finds the panic, and CPU 1's
+    backtrace comes from its registers in crash_notes (kernel memory), which the note does not
+    hold for ktriage."""
+    name = os.path.basename(path)
+    r = subprocess.run([exe, path, "sys"], capture_output=True, text=True, timeout=TIMEOUT)
+    tap.ok(r.returncode == 1 and re.search(r"DAMAGE: ELF note \d+ \(NT_PRSTATUS, the registers of CPU 1 "
+                                           r"in note order\) is corrupt: 64 bytes, x86_64's are 336; skipped",
+                                           r.stdout)
+           and re.search(r"PANIC: .*sysrq triggered crash", r.stdout) and not SANITIZER.search(r.stderr),
+           f"{label}: {name}: opened without the bad NT_PRSTATUS note; sys names it and exits 1",
+           f"exit {r.returncode}\n{r.stdout[-1500:]}\n{r.stderr[-1500:]}")
+    r = subprocess.run([exe, path, "bt", "-c", "1"], capture_output=True, text=True, timeout=TIMEOUT)
+    tap.ok(r.returncode == 0 and re.search(r"CPU: 1 ", r.stdout) and re.search(r"#1 ", r.stdout),
+           f"{label}: {name}: CPU 1's backtrace is still made", f"exit {r.returncode}\n{r.stdout[-1500:]}\n{r.stderr[-800:]}")
+    j = subprocess.run([exe, "--json", path, "sys"], capture_output=True, text=True, timeout=TIMEOUT)
+    doc = json.loads(j.stdout) if j.stdout.strip().startswith("{") else {}
+    tap.ok("NT_PRSTATUS" in str(doc.get("damage", "")) and doc.get("incomplete") is True,
+           f"{label}: {name}: the JSON says the same (damage, incomplete)", j.stdout[-800:])
 
 
 def check_run(tap, label, exe, name, path, commands, expect):
@@ -585,6 +639,10 @@ def main():
             check_exit_codes(tap, label, exe, os.path.join(panic, "vmcore.kdump"))
             check_low_addresses(tap, label, exe, lab_root())
             check_incomplete_json(tap, label, exe, os.path.join(tmp, "cut25.kdump"))
+        bad_notes = bad_note_copies(tmp, panic)
+        for label, exe in bins:
+            for path in bad_notes:
+                check_bad_note(tap, label, exe, path)
         control, n_log = control_characters_copy(tmp, bins[-1][1], os.path.join(panic, "vmcore.elf"))
         for label, exe in bins:
             check_control_characters(tap, label, exe, control, n_log)
@@ -593,7 +651,7 @@ def main():
         check_task_lists(tap, bins, control)
         check_kallsyms(tap, bins, tmp, panic)
         check_page_flips(tap, bins, control)
-        checked = len({path for _, path, _, _ in cases}) + 1
+        checked = len({path for _, path, _, _ in cases}) + 1 + len(bad_notes)
     print(f"# {checked} damaged files, {runs} runs on {len(bins)} builds")
     tap.ok(checked > 0 and len(bins) == 2, "damaged files were checked on both builds", f"{checked} files, {len(bins)} builds")
     tap.done()

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The dump file's ELF notes (an ELF file's PT_NOTE segments, a kdump-compressed file's copy of
+ * them), walked before libkdumpfile reads them. libkdumpfile 0.5.1 refuses the whole file for one
+ * NT_PRSTATUS note of the wrong size ("Wrong PRSTATUS size"); such notes are recorded here, and
+ * the file is opened without the notes' registers (dump.c). The registers ktriage uses come
+ * from crash_notes in the kernel's memory (unwind/cpu_regs.c), which the bad note does not touch.
+ */
+#ifndef KT_DUMP_DUMP_NOTES_H
+#define KT_DUMP_DUMP_NOTES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ktriage.h"
+
+/* x86_64's struct elf_prstatus (include/linux/elfcore.h). */
+enum { KT_X86_64_PRSTATUS_SIZE = 336 };
+
+/* One NT_PRSTATUS note libkdumpfile would refuse the file for. */
+struct kt_bad_note {
+	size_t index;   /* its position among all the file's notes */
+	size_t cpu;     /* its position among the NT_PRSTATUS notes: the CPU in note order */
+	uint32_t size;  /* its descriptor's size */
+};
+
+/* What the walk found: every NT_PRSTATUS note's pr_pid (-1 for a bad one), in note order. */
+struct kt_dump_notes {
+	int32_t *prstatus_pids;
+	size_t n_prstatus;
+	struct kt_bad_note *bad;
+	size_t n_bad;
+};
+
+/*
+ * Walks len bytes of notes (Elf64_Nhdr records) and adds what it finds to *notes: VMCOREINFO's
+ * values are checked (vmcoreinfo_check.h) and refused if corrupt; NT_PRSTATUS notes are counted
+ * and those of the wrong size recorded. A record cut off by the end of the buffer ends the walk,
+ * as it ends libkdumpfile's.
+ */
+struct kt_error *kt_dump_notes_walk(const uint8_t *buf, size_t len, struct kt_dump_notes *notes);
+void kt_dump_notes_deinit(struct kt_dump_notes *notes);
+/* For people: which notes were skipped, allocated; NULL if none (or out of memory). */
+char *kt_dump_notes_describe(const struct kt_dump_notes *notes);
+
+#endif
