@@ -132,10 +132,6 @@ static inline enum kt_format cli_format(const struct cli_context *ctx)
 	return ctx->json ? KT_FORMAT_JSON : KT_FORMAT_TEXT;
 }
 
-/* A JSON string (escaped, quoted); NULL prints null (struct, member-at). */
-void cli_json_string(const char *s);
-void cli_json_string_n(const char *s, size_t len);
-
 /* ktriage batch ... and ktriage store ...: argv[0] is the subcommand. */
 int cli_batch(int argc, char **argv);
 int cli_store(int argc, char **argv);
