@@ -39,6 +39,12 @@ static int list(struct cli_context *ctx, const char *only)
 		}
 		kt_error_destroy(err);
 	}
+	const struct kt_error *damage = kt_module_list_incomplete(ctx->prog);
+	if (damage) {
+		kt_list_end_incomplete(&w, damage);
+		fprintf(stderr, "ktriage: %s\n", kt_error_message(damage));
+		return 1;
+	}
 	kt_list_end(&w);
 	return 0;
 }

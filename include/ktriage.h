@@ -324,9 +324,12 @@ struct kt_module_info {
 	const char *symbols_error; /* NULL, or why its symbols could not be read (then n_symbols is 0) */
 };
 
-/* Every module on the kernel's `modules` list, in list order (newest first). */
+/* Every module on the kernel's `modules` list, in list order (newest first). A damaged list
+ * yields the modules before the damage: kt_module_list_incomplete() then says why it ended. */
 KT_PUBLIC struct kt_error *kt_module_list(struct kt_program *prog,
 					  const struct kt_module_info **ret, size_t *n_ret);
+/* NULL if kt_module_list's list is whole; else why it ended early (the program's: do not free). */
+KT_PUBLIC const struct kt_error *kt_module_list_incomplete(struct kt_program *prog);
 
 /* mod -t: a module's taints (struct module.taints: the TAINT_* bits it set when it loaded, such as
  * O for out-of-tree, E for unsigned), as crash's mod -t. */

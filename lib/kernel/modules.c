@@ -340,6 +340,12 @@ struct kt_error *kt_modules_load(struct kt_program *prog, struct kt_modules **re
 		kt_error_destroy(err);
 		err = w.err;
 	}
+	// A damaged list still gave the modules before the damage: keep them, and say where it ended.
+	if (err && err != &kt_enomem) {
+		w.mods->incomplete = kt_error_prefix(err, "the module list is damaged after %zu module%s",
+						     w.mods->n, w.mods->n == 1 ? "" : "s");
+		err = NULL;
+	}
 	if (!err && !(w.mods->infos = calloc(w.mods->n ? w.mods->n : 1, sizeof(*w.mods->infos))))
 		err = &kt_enomem;
 	if (err) {
@@ -365,6 +371,7 @@ void kt_modules_destroy(struct kt_modules *mods)
 	}
 	free(mods->mods);
 	free(mods->infos);
+	kt_error_destroy(mods->incomplete);
 	free(mods);
 }
 

@@ -31,8 +31,13 @@ struct kt_modules {
 	struct kt_module *mods;
 	struct kt_module_info *infos; /* the public view, parallel to mods */
 	size_t n;
+	/* Why the walk ended before the list's head came round again (a loop, a NULL or unreadable
+	 * link, a module that cannot be read), or NULL: mods holds those before the damage. */
+	struct kt_error *incomplete;
 };
 
+/* The modules on the list; a damaged list yields those before the damage, with incomplete set.
+ * Fails only when the walk cannot start (no `modules`, no struct module layout) or out of memory. */
 struct kt_error *kt_modules_load(struct kt_program *prog, struct kt_modules **ret);
 void kt_modules_destroy(struct kt_modules *mods);
 /* The region of m that holds addr, or NULL. */

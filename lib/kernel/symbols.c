@@ -64,6 +64,18 @@ struct kt_error *kt_module_list(struct kt_program *prog, const struct kt_module_
 	return NULL;
 }
 
+const struct kt_error *kt_module_list_incomplete(struct kt_program *prog)
+{
+	const struct kt_module_info *mods;
+	size_t n;
+	struct kt_error *err = kt_module_list(prog, &mods, &n);
+	if (err) {
+		kt_error_destroy(err);
+		return NULL;  // no list at all: kt_module_list says why
+	}
+	return prog->kernel->modules->incomplete;
+}
+
 /* Backtraces of every task name the same few hundred pcs over and over: remember the symbols
  * found (direct-mapped; names live as long as the program's symbol tables). */
 enum { SYMBOL_CACHE_SIZE = 4096 };

@@ -562,6 +562,70 @@ def check_task_lists(tap, bins, path):
                f"{label}: an emptied task list is reported as damaged", f"exit {r.returncode} {r.stderr}")
 
 
+def check_module_lists(tap, bins, tmp, lab):
+    """The module list (kvm-svm: five modules) looped back, cut by a NULL, and a module's symbol
+    table pointer made garbage: mod stops at the damage and says so (text and JSON), lists no
+    module twice; sym, bt -a and the report still end by themselves with status 0 or 1."""
+    src = os.path.join(lab, "kvm-svm", "vmcore.elf")
+    if not tap.ok(os.path.exists(src), "the kvm-svm dump exists (five modules)", src):
+        return
+    path = os.path.join(tmp, "modules.elf")
+    shutil.copyfile(src, path)
+    exe = bins[-1][1]
+
+    def run(*args):
+        return subprocess.run([exe, path, *args], capture_output=True, text=True, timeout=TIMEOUT)
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "cli"))
+    from render_test import SCHEMA_FILE, validate
+    with open(SCHEMA_FILE) as f:
+        schema = json.load(f)
+    mods = [int(m["module"], 16) for m in json.loads(run("--json", "mod").stdout)["modules"]]
+    list_off = int(run("p", "offsetof(struct module, list)").stdout.split()[-1])
+    kallsyms_off = int(run("p", "offsetof(struct module, kallsyms)").stdout.split()[-1])
+
+    def at(va):  # struct module is in the module area: kmem names the page that holds it
+        out = run("kmem", f"0x{va:x}").stdout.splitlines()
+        row = out[next(i for i, line in enumerate(out) if "PHYSICAL" in line) + 1].split()
+        return elf_file_offset(path, int(row[1], 16) + (va & 0xfff), 8)
+    if not tap.ok(len(mods) == 5, f"kvm-svm has five modules ({len(mods)})"):
+        return
+    cases = (
+        ("a module list looped back to its second module", mods[3] + list_off, mods[1] + list_off, "loops"),
+        ("a module list cut by a NULL next", mods[2] + list_off, 0, "module list"),
+        ("a module whose kallsyms pointer is garbage", mods[1] + kallsyms_off, 0x4141414141414141, None),
+    )
+    for name, where, value, says in cases:
+        off = at(where)
+        with open(path, "r+b") as f, mmap.mmap(f.fileno(), 0) as m:
+            old = m[off:off + 8]
+            m[off:off + 8] = struct.pack("<Q", value)
+        for label, exe in bins:
+            r = subprocess.run([exe, path, "mod"], capture_output=True, text=True, timeout=TIMEOUT)
+            listed = [line.split()[0] for line in r.stdout.splitlines()[1:] if line.strip()]
+            dup = sorted({a for a in listed if listed.count(a) > 1})
+            ok = 0 <= r.returncode < 128 and not SANITIZER.search(r.stderr) and not dup
+            if says:
+                ok = ok and r.returncode == 1 and says in r.stderr and 0 < len(listed) < 5
+            tap.ok(ok, f"{label}: {name}: mod stops at the damage, says so, no module twice "
+                       f"({len(listed)} listed)", f"exit {r.returncode} {r.stderr[-600:]} {dup}")
+            if says:
+                j = subprocess.run([exe, "--json", path, "mod"], capture_output=True, text=True, timeout=TIMEOUT)
+                doc = json.loads(j.stdout) if j.stdout.strip().startswith("{") else {}
+                errs = validate(doc, schema["documents"]["mod"], schema["$defs"]) if doc else ["no document"]
+                tap.ok(j.returncode == 1 and says in str(doc.get("incomplete", "")) and not errs
+                       and len(doc.get("modules", [])) == len(listed),
+                       f"{label}: {name}: the JSON lists the same modules, is marked incomplete with why, "
+                       f"validates", f"{errs[:3]} {j.stdout[-400:]}")
+            for args in (["sym", "kvm_vcpu_ioctl"], ["bt", "-a"], ["report"]):
+                r = subprocess.run([exe, path, *args], capture_output=True, text=True, timeout=TIMEOUT,
+                                   errors="replace")
+                tap.ok(r.returncode in (0, 1) and not SANITIZER.search(r.stderr),
+                       f"{label}: {name}: {' '.join(args)} ends with status 0 or 1",
+                       f"exit {r.returncode} {r.stderr[-600:]}")
+        with open(path, "r+b") as f, mmap.mmap(f.fileno(), 0) as m:
+            m[off:off + 8] = old
+
+
 def check_incomplete_json(tap, label, exe, path):
     """A list whose walk stopped says so in JSON, and the document still validates."""
     sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "cli"))
@@ -650,6 +714,7 @@ def main():
         check_damaged_log(tap, bins, control)
         check_task_lists(tap, bins, control)
         check_kallsyms(tap, bins, tmp, panic)
+        check_module_lists(tap, bins, tmp, lab_root())
         check_page_flips(tap, bins, control)
         checked = len({path for _, path, _, _ in cases}) + 1 + len(bad_notes)
     print(f"# {checked} damaged files, {runs} runs on {len(bins)} builds")
