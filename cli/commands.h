@@ -98,6 +98,8 @@ extern const char cli_vm_help[];
 int cmd_vm(struct cli_context *ctx, int argc, char **argv);
 extern const char cli_irq_help[];
 int cmd_irq(struct cli_context *ctx, int argc, char **argv);
+extern const char cli_vtop_help[];
+int cmd_vtop(struct cli_context *ctx, int argc, char **argv);
 /* The aliases' memory. */
 void cli_aliases_free(struct cli_context *ctx);
 /* If argv[0] is an alias (not one being expanded already), runs what it stands for with the

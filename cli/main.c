@@ -53,6 +53,7 @@ const struct cli_command cli_commands[] = {
 	{"swap", "swap", "the swap areas in use: swap_info_struct, type, size, used, priority, file path, as crash's swap", cmd_swap, cli_swap_help},
 	{"vm", "vm [PID|TASK]", "a task's address space: mm_struct, pgd, RSS and TOTAL_VM, then each VMA (struct vm_area_struct, start, end, flags, file), as crash's vm", cmd_vm, cli_vm_help},
 	{"irq", "irq [IRQ]", "each IRQ number's struct irq_desc and handlers (struct irqaction, name), as crash's irq", cmd_irq, cli_irq_help},
+	{"vtop", "vtop [-u|-k] [-c PID|TASK] ADDR...", "virtual addresses translated to physical, with each level of the page-table walk (table, index, entry), the page's flags and struct page, as crash's vtop", cmd_vtop, cli_vtop_help},
 };
 
 const size_t cli_n_commands = sizeof(cli_commands) / sizeof(cli_commands[0]);

@@ -3025,6 +3025,64 @@ KT_PUBLIC void kt_irqs_destroy(struct kt_irqs *irqs);
 KT_PUBLIC void kt_irqs_render(FILE *out, enum kt_format format, const struct kt_irqs *irqs,
 			      long irq);
 
+
+/*
+ * vtop: a virtual address translated to physical as the CPU would, through the kernel's
+ * top-level table (init_top_pgt, or a CPU's CR3 for dumps without VMCOREINFO) or a task's
+ * mm->pgd, with every level of the walk (lib/kernel/vtop.c).
+ */
+enum kt_vtop_space {
+	KT_VTOP_AUTO,            /* user below the end of the user half, else kernel */
+	KT_VTOP_KERNEL,
+	KT_VTOP_USER,
+};
+
+/* One level: the entry at index of the table at physical address table. */
+struct kt_vtop_step {
+	const char *level;       /* "PML5E", "PML4E", "PDPTE", "PDE" or "PTE" (static) */
+	uint64_t table;          /* physical address of the table */
+	unsigned int index;      /* 0..511 */
+	uint64_t entry_address;  /* physical: table + index * 8 */
+	uint64_t entry;          /* its value; 0 when it could not be read */
+	bool read;               /* false: the entry could not be read (error says why) */
+};
+
+struct kt_vtop {
+	uint64_t address;        /* the virtual address */
+	bool user;               /* walked through task's mm->pgd, else the kernel's table */
+	uint64_t task;           /* for user: the task_struct */
+	uint64_t root;           /* physical address of the top-level table */
+	const char *root_source; /* "init_top_pgt", "init_level4_pgt", "cr3" or "mm->pgd" (static) */
+	struct kt_vtop_step steps[5];
+	size_t n_steps;          /* the levels read; the last is where the walk ended */
+	bool mapped;
+	uint64_t physical;       /* when mapped */
+	uint64_t page_size;      /* 4096, 2 MiB or 1 GiB, when mapped */
+	uint64_t flags;          /* the last entry's flag bits (bits 11:0 and 63), when mapped */
+	uint64_t page;           /* struct page of the physical address's frame; 0 above max_pfn */
+	char *error;             /* not mapped: the level and entry; or why the walk failed */
+	enum kt_error_code error_code;  /* KT_ERROR_FAULT when not mapped */
+};
+
+/* Fills *ret for address (space: which table; task: for a user address, the task whose mm
+ * is walked). A walk that ends at an entry not present, or cannot read one, is a result
+ * (ret->error) and not an error; an error is returned only when there is no table to walk (a
+ * task without an mm, a kernel without init_top_pgt). kt_vtop_deinit() frees ret->error. */
+KT_PUBLIC struct kt_error *kt_vtop_init(struct kt_program *prog, uint64_t address,
+					enum kt_vtop_space space, uint64_t task, struct kt_vtop *ret);
+KT_PUBLIC void kt_vtop_deinit(struct kt_vtop *vtop);
+/* Whether address is below the end of the user half (47 bits, 56 with 5-level paging): the
+ * addresses KT_VTOP_AUTO walks through the task's tables. */
+KT_PUBLIC bool kt_vtop_user_address(struct kt_program *prog, uint64_t address);
+/* The names of flag bits set in entry ("present", "rw", "user", "pwt", "pcd", "accessed",
+ * "dirty", "ps" or for a 4 KiB PTE "pat", "global", "nx"), separated by sep, into buf. */
+KT_PUBLIC const char *kt_vtop_flags_text(uint64_t entry, bool pte, const char *sep, char *buf,
+					 size_t size);
+/* vtop for each of n results: VIRTUAL PHYSICAL, the walk (level, table, index, entry), the
+ * page size and flags, the struct page; JSON {"translations": [...]}. */
+KT_PUBLIC void kt_vtop_render(FILE *out, enum kt_format format, const struct kt_vtop *vtops,
+			      size_t n);
+
 #ifdef __cplusplus
 }
 #endif

@@ -15,9 +15,9 @@
 
 /* The top of the user half: 47 bits of address, 56 with 5-level paging
  * (arch/x86/include/asm/page_64.h: TASK_SIZE_MAX, less its guard page). */
-static uint64_t user_end(const struct kt_reader *reader)
+uint64_t kt_user_space_end(struct kt_program *prog)
 {
-	return reader->dump->la57 ? 1ull << 56 : 1ull << 47;
+	return prog->reader.dump->la57 ? 1ull << 56 : 1ull << 47;
 }
 
 static struct kt_error *read_table(void *reader, uint64_t addr, void *buf, size_t len)
@@ -25,8 +25,7 @@ static struct kt_error *read_table(void *reader, uint64_t addr, void *buf, size_
 	return kt_read_phys(reader, addr, buf, len);
 }
 
-/* The physical address of task's top-level page table (its mm's pgd). */
-static struct kt_error *user_root(struct kt_program *prog, uint64_t task, uint64_t *ret)
+struct kt_error *kt_user_root(struct kt_program *prog, uint64_t task, uint64_t *ret)
 {
 	struct kt_object t, o;
 	uint64_t mm, pgd, pa;
@@ -58,16 +57,17 @@ struct kt_error *kt_user_space_open(struct kt_program *prog, uint64_t task,
 				   struct kt_user_space *ret)
 {
 	*ret = (struct kt_user_space){.task = task, .pt = {.la57 = prog->reader.dump->la57}};
-	return user_root(prog, task, &ret->pt.root);
+	return kt_user_root(prog, task, &ret->pt.root);
 }
 
 struct kt_error *kt_user_space_read(struct kt_program *prog, struct kt_user_space *us,
 				    uint64_t addr, void *buf, size_t len)
 {
 	struct kt_reader *reader = &prog->reader;
-	if (addr >= user_end(reader) || len > user_end(reader) - addr)
+	uint64_t end = kt_user_space_end(prog);
+	if (addr >= end || len > end - addr)
 		return kt_error_fault(addr, "0x%llx is not a user address (the user half ends at 0x%llx)",
-				      (unsigned long long)addr, (unsigned long long)user_end(reader));
+				      (unsigned long long)addr, (unsigned long long)end);
 	struct kt_error *err;
 	while (len) {
 		size_t chunk = 4096 - (addr & 4095);

@@ -14,6 +14,11 @@ struct kt_user_space {
 	struct kt_pgtable pt;    /* its page tables, with their one-entry cache */
 };
 
+/* The end of the user half of the address space: 47 bits, 56 with 5-level paging. */
+uint64_t kt_user_space_end(struct kt_program *prog);
+/* The physical address of task's top-level page table (its mm's pgd); NOT_FOUND for a task
+ * without an mm, BAD_DATA for a pgd outside the direct map. */
+struct kt_error *kt_user_root(struct kt_program *prog, uint64_t task, uint64_t *ret);
 /* NOT_FOUND for a task without an mm (a kernel thread), BAD_DATA for a pgd outside the direct map. */
 struct kt_error *kt_user_space_open(struct kt_program *prog, uint64_t task,
 				    struct kt_user_space *ret);
