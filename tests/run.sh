@@ -126,7 +126,7 @@ oracle_drivers=" cli/btflags_test.py cli/crashvocab_test.py cli/drgn_oracle_test
 	cli/sig_test.py cli/task_test.py cli/timer_test.py cli/dev_test.py cli/swap_test.py cli/vocab_test.py cli/waitq_test.py
 	cli/eval_test.py cli/user_memory_test.py python/python_test.py
 	types/module_types_test.py types/struct_test.py unwind/bt_test.py unwind/frame_args_test.py
-	cli/vm_test.py cli/irq_test.py cli/struct_deref_test.py "
+	cli/vm_test.py cli/irq_test.py cli/struct_deref_test.py cli/vtop_test.py "
 oracle_drivers=" $(echo $oracle_drivers) "  # one space between names, as the matches below expect
 labels=()
 first=1

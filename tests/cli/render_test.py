@@ -788,6 +788,14 @@ def check_weekly(c, label, dump):
         want = [(str(x["irq"]), x["desc"][2:], x["actions"][0]["action"][2:], x["actions"][0]["name"])
                 for x in doc["irqs"] if x["actions"]]
         c.same(f"{label}: irq", got, want, "IRQ handlers")
+    text, doc = c.run(f"{label}: vtop", "vtop", dump, "vtop", "jiffies", "init_task", "linux_banner")
+    if doc is not None:
+        row = re.compile(r"^  (PML5E|PML4E|PDPTE|PDE|PTE) +([0-9a-f]+) +(\d+) +([0-9a-f]+) +([0-9a-f]{16})$")
+        got = [m.groups() for m in map(row.match, text.splitlines()) if m]
+        want = [(s["level"], s["table"][2:].lstrip("0") or "0", str(s["index"]),
+                 s["entry_address"][2:].lstrip("0") or "0", s["entry"][2:])
+                for t in doc["translations"] for s in t["walk"]]
+        c.same(f"{label}: vtop", got, want, "page-table entries")
 
 
 def check_crash_vocabulary(c, label, dump):
