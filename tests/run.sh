@@ -115,7 +115,7 @@ collect_driver() { # N LABEL
 
 # Drivers that check no kernel's data (the library's exports and linkage, text helpers) run on
 # the first kernel only.
-kernel_independent=" text_test api/exports_test.py api/link_cycles_test.py hostile/valgrind_test.py "
+kernel_independent=" text_test pgtable_test api/exports_test.py api/link_cycles_test.py hostile/valgrind_test.py "
 # Drivers that compare with crash and drgn (the oracles) check that the answers are right: they run
 # on the -O2 tree of every kernel. The sanitizer tree runs the C drivers and the drivers that check
 # ktriage on its own (render_test drives every command in text and JSON, the hostile drivers damage
