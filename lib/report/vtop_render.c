@@ -120,8 +120,7 @@ void kt_vtop_render(FILE *out, enum kt_format format, const struct kt_vtop *vtop
 		kt_json_document_begin(out);
 		fputs(", \"translations\": [", out);
 		for (size_t i = 0; i < n; i++) {
-			if (i)
-				fputs(", ", out);
+			fputs(i ? ",\n  " : "\n  ", out);
 			render_json(out, &vtops[i]);
 		}
 		fputs("]}\n", out);
