@@ -7,38 +7,50 @@
 
 DUMP_DIR is a lab scenario directory (vmcore.kdump, vmlinux; vmcore.elf is timed too for all-task
 backtraces). Each command runs N times after one warm-up run (page cache warm); the table gives the
-median and the minimum wall time and the peak RSS. Last, ktriage's all-task backtrace rate: tasks
-per second beyond start-up, where start-up is the time of `bt` (one trace) on the same file, and
-over the whole run; on the kdump-compressed file also with --read-ahead=never (one thread).
+median, minimum and maximum wall time, the peak RSS, and how many times the fastest ktriage
+variant's median each row's median is (crash and drgn measured in the same run). Last, ktriage's
+all-task backtrace rate from the medians: tasks per second beyond start-up, where start-up is the
+time of `bt` (one trace) on the same file, and over the whole run; on the kdump-compressed file
+also with --read-ahead=never (one thread). bench/scale.py runs these jobs on dumps of growing size.
 """
 import argparse
 import os
 import statistics
 import subprocess
 import sys
+import threading
 import time
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def measure(cmd, runs, stdin=None):
+def measure(cmd, runs, stdin=None, timeout=None):
+    """Runs cmd once to warm the page cache, then runs times: ((median, min, max) wall seconds,
+    peak RSS in MiB, None), or (None, None, [why]) if a run failed or took longer than timeout."""
     times, rss = [], 0
     for i in range(runs + 1):
         t0 = time.perf_counter()
         p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
                              stderr=subprocess.PIPE, text=True)
+        timer = threading.Timer(timeout, p.kill) if timeout else None
+        if timer:
+            timer.start()
         if stdin:
             p.stdin.write(stdin)
         p.stdin.close()
         err = p.stderr.read()
         _, status, usage = os.wait4(p.pid, 0)  # this process's own peak RSS
         dt = time.perf_counter() - t0
+        if timer:
+            timer.cancel()
+            if dt >= timeout:
+                return None, None, [f"over {timeout:.0f} s"]
         if os.waitstatus_to_exitcode(status) != 0:
             return None, None, err.strip().splitlines()[-1:] or ["failed"]
         if i:
             times.append(dt)
         rss = max(rss, usage.ru_maxrss)
-    return (statistics.median(times), min(times)), rss / 1024, None
+    return (statistics.median(times), min(times), max(times)), rss / 1024, None
 
 
 def batch_bench(lab, kt, jobs):
@@ -73,24 +85,11 @@ def batch_bench(lab, kt, jobs):
                       f"{(rss[len(rss) // 2] / 1024 if rss else 0):>6.1f} {usage.ru_maxrss / 1024:>9.1f}")
 
 
-def main():
-    if "--batch" in sys.argv[1:]:
-        ap = argparse.ArgumentParser()
-        ap.add_argument("--batch", required=True, metavar="LAB_DIR")
-        ap.add_argument("--jobs", default="1,2")
-        ap.add_argument("--ktriage", default=os.path.join(TOP, "build", "ktriage"))
-        a = ap.parse_args()
-        return batch_bench(a.batch, a.ktriage, [int(x) for x in a.jobs.split(",")])
-    ap = argparse.ArgumentParser()
-    ap.add_argument("dump_dir")
-    ap.add_argument("--runs", type=int, default=5)
-    ap.add_argument("--only", help="run only the jobs whose name starts with this")
-    ap.add_argument("--ktriage", default=os.path.join(TOP, "build", "ktriage"))
-    a = ap.parse_args()
-    dump = os.path.join(a.dump_dir, "vmcore.kdump")
-    elf = os.path.join(a.dump_dir, "vmcore.elf")
-    vmlinux = os.path.join(a.dump_dir, "vmlinux")
-    kt = a.ktriage
+def peer_jobs(kt, dump_dir):
+    """(job, tool, command, stdin) of ktriage, crash and drgn on DUMP_DIR's kdump-compressed file:
+    the same job side by side."""
+    dump = os.path.join(dump_dir, "vmcore.kdump")
+    vmlinux = os.path.join(dump_dir, "vmlinux")
     drgn_sys = ("import drgn,sys; p=drgn.Program(); p.set_core_dump(sys.argv[1]); "
                 "p.load_debug_info([sys.argv[2]]); print(p['init_uts_ns'].name.release.string_())")
     drgn_ps = ("import drgn,sys; from drgn.helpers.linux.pid import for_each_task; "
@@ -101,7 +100,7 @@ def main():
     drgn_all = ("import drgn,sys; from drgn.helpers.linux.pid import for_each_task; "
                 "p=drgn.Program(); p.set_core_dump(sys.argv[1]); p.load_debug_info([sys.argv[2]]); "
                 "[str(p.stack_trace(t)) for t in for_each_task(p)]")
-    debug = os.path.join(os.path.dirname(os.path.realpath(a.dump_dir)), "debug")
+    debug = os.path.join(os.path.dirname(os.path.realpath(dump_dir)), "debug")
     jobs = [
         ("report", "ktriage (vmlinux, module DWARF)", [kt, "--debuginfo", debug, dump, "--no-color"], None),
         ("report", "ktriage (kallsyms+BTF from the dump)", [kt, "--no-debuginfo", dump, "--no-color"], None),
@@ -121,6 +120,7 @@ def main():
         ("bt -a", "crash 8.0.2 (DWARF)", ["crash", "-s", vmlinux, dump], "bt -a\nquit\n"),
         ("bt (crashed thread)", "drgn 0.0.22 (DWARF)", ["/usr/bin/python3", "-c", drgn_bt, dump, vmlinux], None),
         ("bt --all-tasks", "ktriage (vmlinux)", [kt, dump, "bt", "--all-tasks"], None),
+        ("bt --all-tasks", "crash 8.0.2 (DWARF)", ["crash", "-s", vmlinux, dump], "foreach bt\nquit\n"),
         ("bt --all-tasks", "drgn 0.0.22 (DWARF)", ["/usr/bin/python3", "-c", drgn_all, dump, vmlinux], None),
     ]
     # crash's everyday commands, each with its start-up, against crash doing the same.
@@ -130,6 +130,57 @@ def main():
             (cmd, "ktriage (kallsyms+BTF from the dump)", [kt, "--no-debuginfo", dump, *cmd.split()], None),
             (cmd, "crash 8.0.2 (DWARF)", ["crash", "-s", vmlinux, dump], f"{cmd}\nquit\n"),
         ]
+    return jobs
+
+
+def run_jobs(jobs, runs, timeout=None):
+    """Each (job, tool, cmd, stdin) measured: a list of dicts with job, tool, median, min, max
+    (seconds; None if it failed), rss (MiB) and error."""
+    results = []
+    for job, tool, cmd, stdin in jobs:
+        t, rss, err = measure(cmd, runs, stdin, timeout)
+        results.append({"job": job, "tool": tool, "median": t and t[0], "min": t and t[1],
+                        "max": t and t[2], "rss": rss, "error": err and err[0][:80]})
+    return results
+
+
+def print_table(results):
+    """Markdown: one row per (job, tool), with the ratio of its median to the fastest ktriage
+    median of the same job (crash and drgn rows say how many times slower they were)."""
+    fastest = {}
+    for r in results:
+        if r["tool"].startswith("ktriage") and r["median"] is not None:
+            fastest[r["job"]] = min(fastest.get(r["job"], r["median"]), r["median"])
+    print("| job | tool | median wall (s) | min (s) | max (s) | peak RSS (MiB) | / fastest ktriage |")
+    print("|---|---|---|---|---|---|---|")
+    for r in results:
+        if r["median"] is None:
+            print(f"| {r['job']} | {r['tool']} | failed: {r['error']} | | | | |")
+            continue
+        ratio = f"{r['median'] / fastest[r['job']]:.1f}x" if r["job"] in fastest else ""
+        print(f"| {r['job']} | {r['tool']} | {r['median']:.3f} | {r['min']:.3f} | {r['max']:.3f} | "
+              f"{r['rss']:.0f} | {ratio} |")
+    sys.stdout.flush()
+
+
+def main():
+    if "--batch" in sys.argv[1:]:
+        ap = argparse.ArgumentParser()
+        ap.add_argument("--batch", required=True, metavar="LAB_DIR")
+        ap.add_argument("--jobs", default="1,2")
+        ap.add_argument("--ktriage", default=os.path.join(TOP, "build", "ktriage"))
+        a = ap.parse_args()
+        return batch_bench(a.batch, a.ktriage, [int(x) for x in a.jobs.split(",")])
+    ap = argparse.ArgumentParser()
+    ap.add_argument("dump_dir")
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--only", help="run only the jobs whose name starts with this")
+    ap.add_argument("--ktriage", default=os.path.join(TOP, "build", "ktriage"))
+    a = ap.parse_args()
+    jobs = peer_jobs(a.ktriage, a.dump_dir)
+    dump = os.path.join(a.dump_dir, "vmcore.kdump")
+    elf = os.path.join(a.dump_dir, "vmcore.elf")
+    kt = a.ktriage
     # All-task backtraces per second: start-up (one trace) and all tasks, on each file.
     rates = [(name, path) for name, path in (("kdump", dump), ("ELF", elf)) if os.path.exists(path)]
     for name, path in rates:
@@ -140,32 +191,22 @@ def main():
             jobs.append(("bt --all-tasks", f"ktriage (vmlinux), {name} file, one thread",
                          [kt, "--read-ahead=never", path, "bt", "--all-tasks"], None))
     print(f"dump: {dump} ({os.path.getsize(dump) >> 20} MiB), {a.runs} runs after a warm-up\n")
-    print("| job | tool | median wall (s) | min wall (s) | peak RSS (MiB) |")
-    print("|---|---|---|---|---|")
-    best = {}
-    for job, tool, cmd, stdin in jobs:
-        if a.only and not job.startswith(a.only):
-            continue
-        t, rss, err = measure(cmd, a.runs, stdin)
-        if t is None:
-            print(f"| {job} | {tool} | failed: {err[0][:60]} | | |")
-        else:
-            print(f"| {job} | {tool} | {t[0]:.3f} | {t[1]:.3f} | {rss:.0f} |")
-            best[(job, tool)] = t[1]
-        sys.stdout.flush()
+    results = run_jobs([j for j in jobs if not a.only or j[0].startswith(a.only)], a.runs)
+    print_table(results)
+    med = {(r["job"], r["tool"]): r["median"] for r in results if r["median"] is not None}
     for name, path in rates:
         tool = f"ktriage (vmlinux), {name} file"
-        start = best.get(("bt (start-up)", tool))
+        start = med.get(("bt (start-up)", tool))
         ps = subprocess.run([kt, path, "ps"], capture_output=True, text=True)
         tasks = max(len(ps.stdout.splitlines()) - 1, 0)  # less the header
         for label in (tool, f"{tool}, one thread"):
-            total = best.get(("bt --all-tasks", label))
+            total = med.get(("bt --all-tasks", label))
             if start is None or total is None:
                 continue
             if tasks < 1000 or total - start < 0.01:
                 print(f"\n{label}: {tasks} tasks: too few to measure a per-task rate")
                 continue
-            print(f"\n{label[len('ktriage (vmlinux), '):]}: {tasks} tasks in {total:.3f} s (minimum), "
+            print(f"\n{label[len('ktriage (vmlinux), '):]}: {tasks} tasks in {total:.3f} s (median), "
                   f"start-up {start:.3f} s: {tasks / (total - start):,.0f} tasks per second beyond "
                   f"start-up, {tasks / total:,.0f} over the whole run")
 
