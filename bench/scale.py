@@ -53,7 +53,7 @@ DIMENSIONS = {
 
 
 def scenarios():
-    return sorted(f[:-3] for f in os.listdir(SCENARIOS) if f.endswith(".sh"))
+    return sorted(f[:-3] for f in os.listdir(SCENARIOS) if f.endswith(".sh") and not f.startswith("_"))
 
 
 def kernel_modules():

@@ -1,14 +1,3 @@
-# bench/scale: 4 processes with 1000 sleeping threads each (lab/guest/manytasks.c), then a
-# shell pinned to CPU 0 panics the machine via sysrq. pid_max and threads-max are raised past
-# their defaults (32768; RAM / 128 KiB), which would stop the largest runs.
-echo 4194304 > /proc/sys/kernel/pid_max
-echo 1000000 > /proc/sys/kernel/threads-max
-manytasks 4 1000
-sleep 2
-taskset -c 0 sh -c '
-	kt() { echo "KTGT $*" > /dev/kmsg; }
-	kt panic.pid $$
-	kt panic.comm "$(cat /proc/$$/comm)"
-	kt panic.cpu "$(cut -d " " -f 39 /proc/$$/stat)"
-	echo c > /proc/sysrq-trigger
-'
+# bench/scale: 4 processes with 1000 sleeping threads each, then the sysrq crash.
+. /scenarios/_scale.sh
+scale_tasks 4 1000
