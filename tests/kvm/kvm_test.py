@@ -102,8 +102,18 @@ def check_svm(tap, counts, d):
                 counts[0] += 1
             tap.ok(vcpu.get("mode_name") in ("OUTSIDE_GUEST_MODE", "IN_GUEST_MODE", "EXITING_GUEST_MODE"),
                    f"{label}: mode by name ({vcpu.get('mode_name')})")
-            tap.ok(vcpu.get("running") is True and "kvm_running_vcpu" in vcpu.get("running_evidence", ""),
-                   f"{label}: the vCPU runs on CPU 1 now, by kvm_running_vcpu", vcpu.get("running_evidence"))
+            # The vCPU thread leaves the kernel at every I/O exit (kvm-svm.md), so the panic can
+            # find it inside KVM_RUN or between two: kvm_running_vcpu of its CPU (set from vcpu_load
+            # to vcpu_put) tells, read here as plain per-CPU memory.
+            cpu = gt["observed"]["cpu"]
+            per_cpu = ktriage(dump, "percpu", "-x", "kvm_running_vcpu", check=False).stdout
+            m = re.search(rf"\[{cpu}\]: [0-9a-f]+:\s+([0-9a-f]+)", per_cpu)
+            inside = bool(m) and int(m.group(1), 16) == hexint(gt["kvm_vcpu"])
+            tap.ok(bool(m) and vcpu.get("running") is inside and
+                   "kvm_running_vcpu" in vcpu.get("running_evidence", ""),
+                   f"{label}: the vCPU is running on CPU {cpu} exactly when that CPU's kvm_running_vcpu "
+                   f"points at it ({'inside' if inside else 'outside'} KVM_RUN at the panic)",
+                   f"{vcpu.get('running_evidence')}\n{per_cpu}")
     # Without debug files ktriage needs the kallsyms VMCOREINFO of Linux 6.0+: compared there.
     if ktriage("--no-debuginfo", dump, "mod", check=False).returncode == 0:
         bare = run_json(tap, ["--no-debuginfo", dump, "kvm"], f"{label}: kvm --no-debuginfo")
