@@ -563,11 +563,12 @@ def check_task_lists(tap, bins, path):
 
 
 def check_module_lists(tap, bins, tmp, lab):
-    """The module list (kvm-svm: five modules) looped back, cut by a NULL, and a module's symbol
-    table pointer made garbage: mod stops at the damage and says so (text and JSON), lists no
-    module twice; sym, bt -a and the report still end by themselves with status 0 or 1."""
+    """The module list (kvm-svm: kvm_amd and what it needs, five or six modules) looped back, cut by
+    a NULL, and a module's symbol table pointer made garbage: mod stops at the damage and says so
+    (text and JSON), lists no module twice; sym, bt -a and the report still end by themselves with
+    status 0 or 1."""
     src = os.path.join(lab, "kvm-svm", "vmcore.elf")
-    if not tap.ok(os.path.exists(src), "the kvm-svm dump exists (five modules)", src):
+    if not tap.ok(os.path.exists(src), "the kvm-svm dump exists (several modules)", src):
         return
     path = os.path.join(tmp, "modules.elf")
     shutil.copyfile(src, path)
@@ -587,10 +588,10 @@ def check_module_lists(tap, bins, tmp, lab):
         out = run("kmem", f"0x{va:x}").stdout.splitlines()
         row = out[next(i for i, line in enumerate(out) if "PHYSICAL" in line) + 1].split()
         return elf_file_offset(path, int(row[1], 16) + (va & 0xfff), 8)
-    if not tap.ok(len(mods) == 5, f"kvm-svm has five modules ({len(mods)})"):
+    if not tap.ok(len(mods) >= 4, f"kvm-svm has at least four modules ({len(mods)})"):
         return
     cases = (
-        ("a module list looped back to its second module", mods[3] + list_off, mods[1] + list_off, "loops"),
+        ("a module list looped back to its second module", mods[-2] + list_off, mods[1] + list_off, "loops"),
         ("a module list cut by a NULL next", mods[2] + list_off, 0, "module list"),
         ("a module whose kallsyms pointer is garbage", mods[1] + kallsyms_off, 0x4141414141414141, None),
     )
@@ -605,7 +606,7 @@ def check_module_lists(tap, bins, tmp, lab):
             dup = sorted({a for a in listed if listed.count(a) > 1})
             ok = 0 <= r.returncode < 128 and not SANITIZER.search(r.stderr) and not dup
             if says:
-                ok = ok and r.returncode == 1 and says in r.stderr and 0 < len(listed) < 5
+                ok = ok and r.returncode == 1 and says in r.stderr and 0 < len(listed) < len(mods)
             tap.ok(ok, f"{label}: {name}: mod stops at the damage, says so, no module twice "
                        f"({len(listed)} listed)", f"exit {r.returncode} {r.stderr[-600:]} {dup}")
             if says:
