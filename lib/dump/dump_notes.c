@@ -11,7 +11,6 @@
 enum {
 	NHDR_SIZE = 12,          /* Elf64_Nhdr: n_namesz, n_descsz, n_type */
 	NT_PRSTATUS_TYPE = 1,
-	PR_PID_OFFSET = 32,      /* pr_info 12, pr_cursig 2, pad 2, pr_sigpend 8, pr_sighold 8 */
 };
 
 static uint32_t u32_at(const uint8_t *p)
@@ -41,7 +40,7 @@ static struct kt_error *add_prstatus(struct kt_dump_notes *notes, size_t index, 
 	size_t cpu = notes->n_prstatus++;
 	pids[cpu] = -1;
 	if (descsz == KT_X86_64_PRSTATUS_SIZE) {
-		memcpy(&pids[cpu], desc + PR_PID_OFFSET, sizeof(pids[cpu]));
+		memcpy(&pids[cpu], desc + KT_X86_64_PRSTATUS_PID_OFFSET, sizeof(pids[cpu]));
 		return NULL;
 	}
 	struct kt_bad_note *bad = realloc(notes->bad, (notes->n_bad + 1) * sizeof(*bad));

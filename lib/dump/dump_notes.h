@@ -14,8 +14,9 @@
 
 #include "ktriage.h"
 
-/* x86_64's struct elf_prstatus (include/linux/elfcore.h). */
-enum { KT_X86_64_PRSTATUS_SIZE = 336 };
+/* x86_64's struct elf_prstatus (include/linux/elfcore.h): its size, and pr_pid's offset
+ * (pr_info 12, pr_cursig 2, pad 2, pr_sigpend 8, pr_sighold 8). */
+enum { KT_X86_64_PRSTATUS_SIZE = 336, KT_X86_64_PRSTATUS_PID_OFFSET = 32 };
 
 /* One NT_PRSTATUS note libkdumpfile would refuse the file for. */
 struct kt_bad_note {

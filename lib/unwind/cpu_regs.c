@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "dump/dump_notes.h"
 #include "dump/vmcoreinfo.h"
 #include "kernel/percpu.h"
 #include "unwind/cpu_regs.h"
@@ -11,8 +12,6 @@ enum {
 	NT_PRSTATUS_TYPE = 1,
 	NOTE_HEADER_SIZE = 12,       /* Elf64_Nhdr */
 	CORE_NAME_SIZE = 8,          /* "CORE\0" padded to 4 bytes: 8 */
-	PRSTATUS_PID_OFFSET = 32,    /* pr_info 12, pr_cursig 2, pad 2, pr_sigpend 8, pr_sighold 8 */
-	PRSTATUS_SIZE = 336,         /* sizeof(struct elf_prstatus) on x86-64 */
 };
 
 const char *kt_regs_source_name(enum kt_regs_source source)
@@ -49,7 +48,7 @@ static struct kt_error *from_crash_notes(struct kt_program *prog, unsigned int c
 	kt_percpu_deinit(&percpu);
 	if (err)
 		return err;
-	uint8_t note[NOTE_HEADER_SIZE + CORE_NAME_SIZE + PRSTATUS_SIZE];
+	uint8_t note[NOTE_HEADER_SIZE + CORE_NAME_SIZE + KT_X86_64_PRSTATUS_SIZE];
 	if ((err = kt_read(&prog->reader, buf_addr, note, sizeof(note))))
 		return kt_error_prefix(err, "crash_notes of CPU %u", cpu);
 	uint32_t namesz, descsz, type;
@@ -66,7 +65,7 @@ static struct kt_error *from_crash_notes(struct kt_program *prog, unsigned int c
 		return NULL;
 	}
 	const uint8_t *desc = note + NOTE_HEADER_SIZE + CORE_NAME_SIZE;
-	memcpy(&out->pid, desc + PRSTATUS_PID_OFFSET, 4);
+	memcpy(&out->pid, desc + KT_X86_64_PRSTATUS_PID_OFFSET, 4);
 	kt_regs_from_pt_regs(&out->regs, desc + PRSTATUS_PR_REG_OFFSET);
 	out->source = KT_REGS_CRASH_NOTES;
 	return NULL;
