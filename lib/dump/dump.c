@@ -107,6 +107,18 @@ static void free_ctx(kdump_ctx_t *ctx)
  * most of it zlib. */
 static const unsigned int LIBKDUMPFILE_CACHE_PAGES = 64;
 
+/* VMCOREINFO from elsewhere than the notes, set before the OS type, whose setup reads it. The
+ * attribute takes over the blob's one reference (attr.c's set_attr stores it as given). */
+static kdump_status set_vmcoreinfo(kdump_ctx_t *ctx, const char *text, size_t size,
+				   const char **what)
+{
+	*what = "cannot use the kdump sub-header's VMCOREINFO";
+	kdump_attr_t attr = {.type = KDUMP_BLOB, .val.blob = kdump_blob_new_dup(text, size)};
+	if (!attr.val.blob)
+		return KDUMP_ERR_SYSTEM;
+	return kdump_set_attr(ctx, "linux.vmcoreinfo.raw", &attr);
+}
+
 /*
  * libkdumpfile up to 0.5.4 (fixed upstream by commit e63dab4, "cache: Get data buffer before
  * adjusting ghost partition size") can give a page read a NULL buffer. Its page cache (ARC)
@@ -127,8 +139,10 @@ static const unsigned int LIBKDUMPFILE_CACHE_PAGES = 64;
  * (an empty name), which has no note handler, and told x86_64 afterwards. It then holds no CPU
  * registers and no CPU count of its own; kt_dump_prstatus_* answer from the notes walk.
  */
-static kdump_status ctx_open(kdump_ctx_t *ctx, int fd, bool skip_cpu_notes, const char **what)
+static kdump_status ctx_open(kdump_ctx_t *ctx, int fd, const struct kt_truncation *t,
+			     const char **what)
 {
+	bool skip_cpu_notes = t->notes.n_bad;
 	*what = NULL;
 	kdump_status status = kdump_set_number_attr(ctx, "cache.size", LIBKDUMPFILE_CACHE_PAGES);
 	if (status == KDUMP_OK && skip_cpu_notes) {
@@ -139,6 +153,8 @@ static kdump_status ctx_open(kdump_ctx_t *ctx, int fd, bool skip_cpu_notes, cons
 		status = kdump_open_fd(ctx, fd);
 	if (status == KDUMP_OK && skip_cpu_notes)
 		status = kdump_set_string_attr(ctx, KDUMP_ATTR_ARCH_NAME, KDUMP_ARCH_X86_64);
+	if (status == KDUMP_OK && t->vmcoreinfo_copy)
+		status = set_vmcoreinfo(ctx, t->vmcoreinfo_copy, t->vmcoreinfo_copy_size, what);
 	if (status != KDUMP_OK)
 		return status;
 	// Until the OS type is set, libkdumpfile cannot translate kernel virtual addresses.
@@ -180,7 +196,7 @@ struct kt_error *kt_dump_open(const char *path, struct kt_dump **ret)
 	if ((err = kt_truncation_scan(dump->fd, &dump->truncation)))
 		goto fail;
 	const char *step;
-	kdump_status status = ctx_open(dump->ctx, dump->fd, dump->truncation.notes.n_bad, &step);
+	kdump_status status = ctx_open(dump->ctx, dump->fd, &dump->truncation, &step);
 	if (status != KDUMP_OK) {
 		err = kt_dump_error(dump, status, path);
 		if (step)
@@ -244,7 +260,7 @@ kdump_ctx_t *kt_dump_second_acquire(struct kt_dump *dump)
 	// context is unsafe (free_ctx). Not kdump_clone(): clones share the cache (shared_pages.h).
 	if (!dump->second && (dump->second = kdump_new())) {
 		const char *step;
-		if (ctx_open(dump->second, dump->fd, dump->truncation.notes.n_bad, &step) != KDUMP_OK) {
+		if (ctx_open(dump->second, dump->fd, &dump->truncation, &step) != KDUMP_OK) {
 			park_ctx(dump->second);
 			dump->second = NULL;
 		}

@@ -59,14 +59,21 @@ struct kt_error *kt_dump_notes_walk(const uint8_t *buf, size_t len, struct kt_du
 		uint32_t type = u32_at(buf + off + 8);
 		size_t name_off = off + NHDR_SIZE;
 		// Sizes are 32-bit: their sums cannot wrap a size_t.
-		if (len - name_off < align4(namesz) || len - name_off - align4(namesz) < descsz)
+		if (len - name_off < align4(namesz) || len - name_off - align4(namesz) < descsz) {
+			if (!notes->cut) {
+				notes->cut = true;
+				notes->cut_at = (struct kt_cut_note){index, off, len, namesz, descsz};
+			}
 			break;
+		}
 		const uint8_t *name = buf + name_off, *desc = name + align4(namesz);
 		struct kt_error *err = NULL;
 		if (type == NT_PRSTATUS_TYPE && name_is(name, namesz, "CORE"))
 			err = add_prstatus(notes, index, desc, descsz);
-		else if (name_is(name, namesz, "VMCOREINFO"))
+		else if (name_is(name, namesz, "VMCOREINFO")) {
+			notes->has_vmcoreinfo = true;
 			err = kt_vmcoreinfo_check((const char *)desc, descsz);
+		}
 		if (err)
 			return err;
 		size_t next = (size_t)(desc - buf) + align4(descsz);
@@ -84,9 +91,15 @@ void kt_dump_notes_deinit(struct kt_dump_notes *notes)
 	*notes = (struct kt_dump_notes){0};
 }
 
+bool kt_dump_notes_lost_vmcoreinfo(const struct kt_dump_notes *notes)
+{
+	return notes->cut && !notes->has_vmcoreinfo;
+}
+
 char *kt_dump_notes_describe(const struct kt_dump_notes *notes)
 {
-	if (!notes->n_bad)
+	bool lost = kt_dump_notes_lost_vmcoreinfo(notes);
+	if (!notes->n_bad && !lost)
 		return NULL;
 	struct kt_strbuf sb = {0};
 	for (size_t i = 0; i < notes->n_bad; i++) {
@@ -94,6 +107,14 @@ char *kt_dump_notes_describe(const struct kt_dump_notes *notes)
 		kt_strbuf_printf(&sb, "%sELF note %zu (NT_PRSTATUS, the registers of CPU %zu in note "
 				 "order) is corrupt: %u bytes, x86_64's are %d; skipped",
 				 i ? "; " : "", b->index, b->cpu, b->size, KT_X86_64_PRSTATUS_SIZE);
+	}
+	if (lost) {
+		const struct kt_cut_note *c = &notes->cut_at;
+		kt_strbuf_printf(&sb, "%sthe ELF notes end at record %zu (offset %zu of %zu bytes), "
+				 "which claims a %u-byte name and a %u-byte descriptor: the notes after "
+				 "it are lost, and VMCOREINFO was not before it",
+				 notes->n_bad ? "; " : "", c->index, c->offset, c->len, c->namesz,
+				 c->descsz);
 	}
 	return kt_strbuf_finish(&sb);
 }

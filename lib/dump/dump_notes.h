@@ -9,6 +9,7 @@
 #ifndef KT_DUMP_DUMP_NOTES_H
 #define KT_DUMP_DUMP_NOTES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -25,13 +26,28 @@ struct kt_bad_note {
 	uint32_t size;  /* its descriptor's size */
 };
 
+/* A record whose sizes run past the end of the notes: the walk, and libkdumpfile's, end there. */
+struct kt_cut_note {
+	size_t index;             /* its position among the notes walked */
+	size_t offset, len;       /* where it starts in the notes, and their size */
+	uint32_t namesz, descsz;  /* what it claims */
+};
+
 /* What the walk found: every NT_PRSTATUS note's pr_pid (-1 for a bad one), in note order. */
 struct kt_dump_notes {
 	int32_t *prstatus_pids;
 	size_t n_prstatus;
 	struct kt_bad_note *bad;
 	size_t n_bad;
+	bool has_vmcoreinfo;
+	bool cut;                 /* the first record that ended a walk early is in cut_at */
+	struct kt_cut_note cut_at;
 };
+
+/* The notes lost VMCOREINFO: a record cut the walk short before it (a damaged size field sends
+ * the walk into the middle of a note), and none of the notes walked is VMCOREINFO. A walk that
+ * ends early after VMCOREINFO, the last note the kernel writes, loses nothing ktriage reads. */
+bool kt_dump_notes_lost_vmcoreinfo(const struct kt_dump_notes *notes);
 
 /*
  * Walks len bytes of notes (Elf64_Nhdr records) and adds what it finds to *notes: VMCOREINFO's
@@ -41,7 +57,8 @@ struct kt_dump_notes {
  */
 struct kt_error *kt_dump_notes_walk(const uint8_t *buf, size_t len, struct kt_dump_notes *notes);
 void kt_dump_notes_deinit(struct kt_dump_notes *notes);
-/* For people: which notes were skipped, allocated; NULL if none (or out of memory). */
+/* For people: which notes were skipped, or where the walk was cut short before VMCOREINFO,
+ * allocated; NULL if none (or out of memory). */
 char *kt_dump_notes_describe(const struct kt_dump_notes *notes);
 
 #endif

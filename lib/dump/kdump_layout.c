@@ -178,6 +178,30 @@ static struct kt_error *scan_descriptors(int fd, const unsigned char *dumped, ui
 	return err;
 }
 
+/* The copy of the ELF notes that header_version 4 and later keep, walked into t->notes. */
+static struct kt_error *scan_notes(int fd, const unsigned char *sub, int32_t version,
+				   uint64_t file_size, struct kt_truncation *t)
+{
+	if (version < 4)
+		return NULL;
+	uint64_t notes_size = u64_at(sub, SUB_SIZE_NOTE);
+	struct kt_error *err = check_region("ELF notes", u64_at(sub, SUB_OFFSET_NOTE), notes_size,
+					    file_size);
+	if (err || !notes_size)
+		return err;
+	if (notes_size > NOTES_MAX)
+		return CORRUPT("its ELF notes size %llu is larger than any kernel writes (%d)",
+			       (unsigned long long)notes_size, NOTES_MAX);
+	uint8_t *notes = malloc(notes_size);
+	if (!notes)
+		return &kt_enomem;
+	err = read_at(fd, u64_at(sub, SUB_OFFSET_NOTE), notes, notes_size, "ELF notes", file_size);
+	if (!err)
+		err = kt_dump_notes_walk(notes, notes_size, &t->notes);
+	free(notes);
+	return err;
+}
+
 struct kt_error *kt_kdump_layout_scan(int fd, struct kt_truncation *t)
 {
 	const uint64_t file_size = t->file_size;
@@ -233,41 +257,32 @@ struct kt_error *kt_kdump_layout_scan(int fd, struct kt_truncation *t)
 				u64_at(sub, SUB_SIZE_VMCOREINFO), file_size)))
 		return err;
 	uint64_t vmcoreinfo_size = u64_at(sub, SUB_SIZE_VMCOREINFO);
+	char *vmcoreinfo = NULL;
 	if (version >= 3 && vmcoreinfo_size) {
 		if (vmcoreinfo_size > VMCOREINFO_MAX)
 			return CORRUPT("its VMCOREINFO size %llu is larger than any kernel writes (%d)",
 				       (unsigned long long)vmcoreinfo_size, VMCOREINFO_MAX);
-		char *text = malloc(vmcoreinfo_size);
-		if (!text)
+		if (!(vmcoreinfo = malloc(vmcoreinfo_size)))
 			return &kt_enomem;
-		err = read_at(fd, u64_at(sub, SUB_OFFSET_VMCOREINFO), text, vmcoreinfo_size,
+		err = read_at(fd, u64_at(sub, SUB_OFFSET_VMCOREINFO), vmcoreinfo, vmcoreinfo_size,
 			      "VMCOREINFO", file_size);
 		if (!err)
-			err = kt_vmcoreinfo_check(text, vmcoreinfo_size);
-		free(text);
-		if (err)
+			err = kt_vmcoreinfo_check(vmcoreinfo, vmcoreinfo_size);
+		if (err) {
+			free(vmcoreinfo);
 			return err;
+		}
 	}
-	if (version >= 4 &&
-	    (err = check_region("ELF notes", u64_at(sub, SUB_OFFSET_NOTE), u64_at(sub, SUB_SIZE_NOTE),
-				file_size)))
+	// Kept only for a file whose notes lost VMCOREINFO: there it is the one copy left.
+	err = scan_notes(fd, sub, version, file_size, t);
+	if (!err && vmcoreinfo && kt_dump_notes_lost_vmcoreinfo(&t->notes)) {
+		t->vmcoreinfo_copy = vmcoreinfo;
+		t->vmcoreinfo_copy_size = vmcoreinfo_size;
+		vmcoreinfo = NULL;
+	}
+	free(vmcoreinfo);
+	if (err)
 		return err;
-	uint64_t notes_size = u64_at(sub, SUB_SIZE_NOTE);
-	if (version >= 4 && notes_size) {
-		if (notes_size > NOTES_MAX)
-			return CORRUPT("its ELF notes size %llu is larger than any kernel writes (%d)",
-				       (unsigned long long)notes_size, NOTES_MAX);
-		uint8_t *notes = malloc(notes_size);
-		if (!notes)
-			return &kt_enomem;
-		err = read_at(fd, u64_at(sub, SUB_OFFSET_NOTE), notes, notes_size, "ELF notes",
-			      file_size);
-		if (!err)
-			err = kt_dump_notes_walk(notes, notes_size, &t->notes);
-		free(notes);
-		if (err)
-			return err;
-	}
 	uint64_t first = 0, end = half_bits;
 	if (version >= 6 && u32_at(sub, SUB_SPLIT)) {
 		first = u64_at(sub, SUB_START_PFN_64);

@@ -186,6 +186,14 @@ static char *describe_missing(const struct kt_truncation *t)
 char *kt_truncation_describe(const struct kt_truncation *t)
 {
 	char *missing = describe_missing(t), *notes = kt_dump_notes_describe(&t->notes);
+	if (notes && t->vmcoreinfo_copy) {
+		char *more = NULL;
+		if (asprintf(&more, "%s; VMCOREINFO is read from the kdump sub-header's copy instead",
+			     notes) < 0)
+			more = NULL;
+		free(notes);
+		notes = more;
+	}
 	if (!missing || !notes)
 		return missing ? missing : notes;
 	char *both = NULL;
@@ -202,6 +210,9 @@ void kt_truncation_deinit(struct kt_truncation *t)
 	t->missing = NULL;
 	t->n_missing = 0;
 	kt_dump_notes_deinit(&t->notes);
+	free(t->vmcoreinfo_copy);
+	t->vmcoreinfo_copy = NULL;
+	t->vmcoreinfo_copy_size = 0;
 }
 
 const struct kt_phys_range *kt_truncation_find(const struct kt_truncation *t, uint64_t addr,

@@ -28,6 +28,10 @@ struct kt_truncation {
 	uint64_t file_size, needed_size;
 	/* The file's notes, walked before libkdumpfile reads them (ELF and kdump-compressed). */
 	struct kt_dump_notes notes;
+	/* A kdump-compressed file's other VMCOREINFO (the sub-header's offset_vmcoreinfo), kept
+	 * when its notes lost theirs: libkdumpfile reads it only from files without notes. */
+	char *vmcoreinfo_copy;
+	size_t vmcoreinfo_copy_size;
 };
 
 /* Fills *ret for an ELF or kdump-compressed file (other formats yield no missing ranges); fails

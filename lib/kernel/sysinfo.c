@@ -178,10 +178,17 @@ struct kt_error *kt_sys_info_init(struct kt_program *prog, struct kt_sys_info *r
 	struct kt_sys_info info = {.panic_cpu = -1};
 	struct kt_error *err;
 	info.release = uts_field(prog, "release");
-	if (!info.release)
-		return kt_error_create(KT_ERROR_NOT_FOUND,
-				       "the dump names no kernel release (no VMCOREINFO OSRELEASE and "
-				       "no readable init_uts_ns); the matching debug vmlinux would");
+	if (!info.release) {
+		err = kt_error_create(KT_ERROR_NOT_FOUND,
+				      "the dump names no kernel release (no VMCOREINFO OSRELEASE and no "
+				      "readable init_uts_ns)");
+		// What the file lost is what the user needs to hear first.
+		char *damage = kt_truncation_describe(&prog->dump->truncation);
+		if (damage)
+			err = kt_error_prefix(err, "DAMAGE: %s", damage);
+		free(damage);
+		return err;
+	}
 	info.version = uts_field(prog, "version");
 	info.machine = uts_field(prog, "machine");
 	info.nodename = uts_field(prog, "nodename");

@@ -23,7 +23,7 @@ SANITIZER = re.compile(r"AddressSanitizer|UndefinedBehaviorSanitizer|LeakSanitiz
 
 # kdump-compressed layout (makedumpfile diskdump.h, x86_64): header fields, sub-header (block 1)
 HDR_VERSION, HDR_BLOCK_SIZE, HDR_SUB_HDR_SIZE, HDR_BITMAP_BLOCKS, HDR_MAX_MAPNR = 8, 428, 432, 436, 440
-SUB_SIZE_VMCOREINFO, SUB_OFFSET_NOTE, SUB_SIZE_NOTE, SUB_MAX_MAPNR_64 = 40, 48, 56, 96
+SUB_OFFSET_VMCOREINFO, SUB_SIZE_VMCOREINFO, SUB_OFFSET_NOTE, SUB_SIZE_NOTE, SUB_MAX_MAPNR_64 = 32, 40, 48, 56, 96
 DESC_SIZE = 24
 
 
@@ -174,10 +174,13 @@ def inputs(tmp, panic):
             patched(elf, p("note.elf"), [(note[0] + 32, struct.pack("<Q", 2 << 40))], head=head),
             r"ELF header is corrupt: its notes \(PT_NOTE \d+\) claim 2199023255552 bytes")
     # The second CPU's NT_PRSTATUS note claims 64 bytes where it has 336: the walk of the notes
-    # goes astray inside it (VMCOREINFO, the last note, is lost with it).
+    # goes astray inside it, and VMCOREINFO, the last note, is lost with it. An ELF file has no
+    # other copy: sys says where the notes end, and what cannot be done without them.
     prstatus = [off - note[3] - 20 for off in prstatus_descs(elf)]
-    out.append(("ELF NT_PRSTATUS size field 64", patched(elf, p("prstatus.elf"),
-                [(note[3] + prstatus[1] + 4, struct.pack("<I", 64))], head=head), ["sys"], ("ends", None)))
+    refused("ELF NT_PRSTATUS size field 64", patched(elf, p("prstatus.elf"),
+            [(note[3] + prstatus[1] + 4, struct.pack("<I", 64))], head=head),
+            r"DAMAGE: .*the ELF notes end at record \d+ \(offset \d+ of \d+ bytes\).*"
+            r"VMCOREINFO was not before it: the dump names no kernel release")
     refused("ELF program header size 0", patched(elf, p("phentsize.elf"), [(54, struct.pack("<H", 0))], head=head),
             r"ELF header is corrupt: program headers of 0 bytes")
     refused("ELF section headers past the end",
@@ -224,6 +227,15 @@ def bad_note_copies(tmp, panic):
     assert note[3] <= at < note[3] + note[6]
     elf_copy = patched(elf, os.path.join(tmp, "short-prstatus.elf"), [(at, short_prstatus(old, 0))])
     kdump = os.path.join(panic, "vmcore.kdump")
+    off, notes, pos = kdump_second_prstatus(kdump)
+    kdump_copy = patched(kdump, os.path.join(tmp, "short-prstatus.kdump"),
+                         [(off + pos, short_prstatus(notes, pos))])
+    return [elf_copy, kdump_copy]
+
+
+def kdump_second_prstatus(kdump):
+    """A kdump-compressed file's notes (their offset in the file and their bytes) and where in
+    them the second NT_PRSTATUS note starts."""
     with open(kdump, "rb") as f:
         f.seek(4096 + SUB_OFFSET_NOTE)
         off, size = struct.unpack("<QQ", f.read(16))
@@ -235,11 +247,49 @@ def bad_note_copies(tmp, panic):
         if ntype == 1 and notes[pos + 12:pos + 16] == b"CORE":
             seen += 1
             if seen == 2:
-                break
+                return off, notes, pos
         pos += 12 + (namesz + 3 & ~3) + (descsz + 3 & ~3)
-    kdump_copy = patched(kdump, os.path.join(tmp, "short-prstatus.kdump"),
-                         [(off + pos, short_prstatus(notes, pos))])
-    return [elf_copy, kdump_copy]
+    raise AssertionError(f"{kdump}: fewer than 2 NT_PRSTATUS notes")
+
+
+def check_vmcoreinfo_copy(tap, label, exe, tmp, panic):
+    """Only the size field of the second NT_PRSTATUS note is damaged (64 for 336): the walk of
+    the notes goes astray inside it and never reaches VMCOREINFO. A kdump-compressed file keeps
+    another copy, the sub-header's offset_vmcoreinfo, which libkdumpfile does not read when the
+    file has notes: ktriage reads it, says so, and loses nothing that VMCOREINFO gives, kallsyms
+    included."""
+    kdump = os.path.join(panic, "vmcore.kdump")
+    off, _, pos = kdump_second_prstatus(kdump)
+    path = patched(kdump, os.path.join(tmp, "prstatus-size.kdump"), [(off + pos + 4, struct.pack("<I", 64))])
+    r = subprocess.run([exe, path, "sys"], capture_output=True, text=True, timeout=TIMEOUT)
+    tap.ok(r.returncode == 1
+           and re.search(r"DAMAGE: .*the ELF notes end at record \d+ .*VMCOREINFO was not before it; "
+                         r"VMCOREINFO is read from the kdump sub-header's copy instead", r.stdout)
+           and re.search(r"PANIC: .*sysrq triggered crash", r.stdout) and re.search(r"KASLR OFFS: 0x", r.stdout)
+           and not SANITIZER.search(r.stderr),
+           f"{label}: NT_PRSTATUS size field 64 (kdump): VMCOREINFO from the sub-header; sys names the lost "
+           "notes, finds the panic and exits 1", f"exit {r.returncode}\n{r.stdout[-1500:]}\n{r.stderr[-1500:]}")
+    # Without a debug file the symbols come from the kallsyms tables VMCOREINFO locates (Linux
+    # 6.0 and later): CPU 0's backtrace is the undamaged file's, frame for frame.
+    def bt(dump):
+        return subprocess.run([exe, "--no-debuginfo", dump, "bt", "-c", "0"], capture_output=True, text=True,
+                              timeout=TIMEOUT)
+    r, whole = bt(path), bt(kdump)
+    named = re.findall(r"^ *#\d+ +\[[0-9a-f]+\] ([a-z_][a-z0-9_.]*)\+0x", r.stdout, re.M)
+    tap.ok(r.returncode == whole.returncode and r.stdout == whole.stdout and not SANITIZER.search(r.stderr)
+           and (len(named) >= 3 or "SYMBOL(kallsyms_names)" not in vmcoreinfo_text(kdump)),
+           f"{label}: NT_PRSTATUS size field 64 (kdump): without debug info, CPU 0's backtrace is the undamaged "
+           f"file's ({len(named)} frames named from the kallsyms VMCOREINFO locates)",
+           f"exit {r.returncode}\n{r.stdout[-1500:]}\n{r.stderr[-800:]}\nundamaged:\n{whole.stdout[-1500:]}")
+
+
+def vmcoreinfo_text(kdump):
+    """The VMCOREINFO a kdump-compressed file's sub-header points to."""
+    with open(kdump, "rb") as f:
+        f.seek(4096 + SUB_OFFSET_VMCOREINFO)
+        off, size = struct.unpack("<QQ", f.read(16))
+        f.seek(off)
+        return f.read(size).decode("ascii", "replace")
 
 
 def check_bad_note(tap, label, exe, path):
@@ -708,6 +758,7 @@ def main():
         for label, exe in bins:
             for path in bad_notes:
                 check_bad_note(tap, label, exe, path)
+            check_vmcoreinfo_copy(tap, label, exe, tmp, panic)
         control, n_log = control_characters_copy(tmp, bins[-1][1], os.path.join(panic, "vmcore.elf"))
         for label, exe in bins:
             check_control_characters(tap, label, exe, control, n_log)
@@ -717,7 +768,7 @@ def main():
         check_kallsyms(tap, bins, tmp, panic)
         check_module_lists(tap, bins, tmp, lab_root())
         check_page_flips(tap, bins, control)
-        checked = len({path for _, path, _, _ in cases}) + 1 + len(bad_notes)
+        checked = len({path for _, path, _, _ in cases}) + 2 + len(bad_notes)
     print(f"# {checked} damaged files, {runs} runs on {len(bins)} builds")
     tap.ok(checked > 0 and len(bins) == 2, "damaged files were checked on both builds", f"{checked} files, {len(bins)} builds")
     tap.done()
