@@ -88,6 +88,19 @@ static struct kt_error *read_code(struct kt_program *prog, uint64_t start, uint6
 	return NULL;
 }
 
+/* A stack deeper than this (kernel stacks are 16 KiB, 32 KiB with KASAN) is no path's real depth:
+ * bytes that are not code. Capping it also keeps sums clear of the sentinels INT32_MAX (not yet
+ * reached) and KT_DEPTH_UNKNOWN, and of signed overflow. */
+enum { DEPTH_LIMIT = 1 << 20 };
+
+static int32_t depth_after(int32_t depth, const struct kt_insn *insn)
+{
+	if (depth == KT_DEPTH_UNKNOWN || insn->stack_unknown)
+		return KT_DEPTH_UNKNOWN;
+	int64_t next = (int64_t)depth + insn->stack_delta;
+	return next > DEPTH_LIMIT || next < -DEPTH_LIMIT ? KT_DEPTH_UNKNOWN : (int32_t)next;
+}
+
 /* Stack depth along every path from the entry: a merge of two depths makes it unknown. */
 static void compute_depths(struct kt_function_code *code)
 {
@@ -107,9 +120,7 @@ static void compute_depths(struct kt_function_code *code)
 		uint32_t i = work[--n_work];
 		queued[i] = false;
 		const struct kt_insn *insn = &code->insns[i];
-		int32_t d = code->depth[i];
-		int32_t next = d == KT_DEPTH_UNKNOWN || insn->stack_unknown ? KT_DEPTH_UNKNOWN
-									  : d + insn->stack_delta;
+		int32_t next = depth_after(code->depth[i], insn);
 		uint32_t succ[2];
 		size_t n_succ = 0;
 		if (kt_insn_falls_through(insn) && i + 1 < n)
