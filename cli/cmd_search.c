@@ -24,14 +24,14 @@ const char cli_search_help[] =
 	"  -p        physical memory: from START (default 0) to END (default the end of memory,\n"
 	"            max_pfn pages), at most 256 MiB without -e\n"
 	"  -u        the context task's user memory (set; else the panicking task) through its\n"
-	"            page tables, from START to END (both needed); most kdump files leave user\n"
-	"            pages out, and such pages are skipped\n"
+	"            page tables: each of its VMAs, as vm lists them, or START to END; most\n"
+	"            kdump files leave user pages out, and such pages are skipped\n"
 	"  -m MASK   bits ignored in the compare (search -m 0xfff ffff8d9819a79000)\n"
 	"Each hit is printed as ADDRESS: VALUE for aligned 64-bit words. Pages the dump lacks are\n"
 	"skipped; Ctrl-C stops the search with what it found.\n"
 	"examples: search -t ffff8d9819a79840;  search -s ffffd4dc800ec000 -e ffffd4dc800f0000 "
 	"ffffffffc03e6300\n"
-	"          search -p -s 1000000 -l 100000 ffffffffc03e6300;  set 1; search -u -s 400000 -l 1000 0\n";
+	"          search -p -s 1000000 -l 100000 ffffffffc03e6300;  set 1; search -u 0\n";
 
 static volatile sig_atomic_t search_interrupted;
 
@@ -84,9 +84,10 @@ int cmd_search(struct cli_context *ctx, int argc, char **argv)
 			return 2;
 		}
 	}
+	bool user = o.space == KT_UVADDR;
 	if (optind == argc || spaces > 1 || (o.tasks && (start || end || length)) || (end && length) ||
-	    (!o.tasks && !start && !kernel && o.space != KT_KPHYSADDR) ||
-	    (o.space == KT_UVADDR && (!start || (!end && !length)))) {
+	    (!o.tasks && !start && !kernel && o.space != KT_KPHYSADDR && !user) ||
+	    (user && !start != (!end && !length))) {
 		fputs(cli_search_help, stderr);
 		return 2;
 	}
@@ -112,7 +113,7 @@ int cmd_search(struct cli_context *ctx, int argc, char **argv)
 		}
 		o.task = task.address;
 	}
-	if (!o.tasks) {
+	if (!o.tasks && !(user && !start)) {  // -u without a range: every VMA, start = end = 0
 		uint64_t len;
 		if (start)
 			err = kt_program_parse_address(ctx->prog, start, &o.start);

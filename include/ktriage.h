@@ -2763,7 +2763,8 @@ struct kt_search_options {
 	size_t n_values;
 	bool tasks;              /* -t: every task's kernel stack instead of start..end */
 	enum kt_address_space space;  /* of start..end: kernel virtual, physical (-p), user (-u) */
-	uint64_t task;           /* KT_UVADDR: whose user memory (a task_struct address) */
+	uint64_t task;           /* KT_UVADDR: whose user memory (a task_struct address); with start
+				  * and end both 0, every VMA of its address space, as crash's -u */
 	uint64_t max_bytes;      /* give up after reading this much (0: no limit) */
 	volatile const int *interrupted; /* stop when it becomes non-zero (may be NULL) */
 };
@@ -2777,7 +2778,8 @@ struct kt_search_result {
 	size_t n_hits;
 	uint64_t bytes_read, bytes_unreadable;  /* unreadable: pages not in the dump */
 	size_t n_tasks;          /* -t: stacks searched */
-	bool stopped;            /* interrupted or max_bytes reached */
+	size_t n_vmas;           /* -u without a range: the VMAs searched */
+	bool stopped;            /* interrupted, max_bytes reached, or (-u) the VMA walk damaged */
 	char *stop_reason;
 };
 KT_PUBLIC struct kt_error *kt_search_memory(struct kt_program *prog,

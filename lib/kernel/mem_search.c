@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * search: 64-bit values in memory, as crash's search: every aligned word of a range (-s/-e) of
- * kernel, physical (-p) or a task's user memory (-u), or of every task's kernel stack (-t: task->stack, THREAD_SIZE bytes), compared under
- * a mask. Memory is read a page at a time; a page the dump lacks is counted and skipped. The
+ * kernel, physical (-p) or a task's user memory (-u; without a range, each of its VMAs), or of
+ * every task's kernel stack (-t: task->stack, THREAD_SIZE bytes), compared under a mask. Memory is read a page at a time; a page the dump lacks is counted and skipped. The
  * walk stops at the caller's byte budget or when its interrupt flag is raised, and says so.
  */
 #include <stdio.h>
@@ -121,12 +121,37 @@ static bool search_task(const struct kt_task *t, void *arg)
 	return search_range(s, stack, stack + s->stack_size, t);
 }
 
+/* -u without a range: the task's VMAs in address order, as crash's search -u walks them. A
+ * damaged VMA tree or list ends the search after the VMAs before the damage, and says so. */
+static struct kt_error *search_vmas(struct search *s)
+{
+	struct kt_task_info info;
+	struct kt_error *err = kt_task_info_find(s->prog, KT_TASK_BY_ADDRESS, s->opts->task, &info);
+	struct kt_vm *vm = NULL;
+	if (err || (err = kt_vm_read(s->prog, &info.task, &vm)))
+		return kt_error_prefix(err, "search -u");
+	for (size_t i = 0; i < vm->n_vmas; i++) {
+		s->r->n_vmas++;
+		if (!search_range(s, vm->vmas[i].start, vm->vmas[i].end, NULL))
+			break;
+	}
+	if (vm->error && !s->r->stopped) {
+		s->r->stopped = true;
+		if (asprintf(&s->r->stop_reason, "the walk of the VMAs stopped after %zu: %s",
+			     vm->n_vmas, vm->error) < 0)
+			s->r->stop_reason = NULL;
+	}
+	kt_vm_destroy(vm);
+	return NULL;
+}
+
 struct kt_error *kt_search_memory(struct kt_program *prog, const struct kt_search_options *opts,
 				  struct kt_search_result **ret)
 {
 	if (!opts->n_values)
 		return kt_error_create(KT_ERROR_INVALID_ARGUMENT, "search: no value to search for");
-	if (!opts->tasks && opts->end <= opts->start)
+	bool vmas = opts->space == KT_UVADDR && !opts->tasks && !opts->start && !opts->end;
+	if (!opts->tasks && !vmas && opts->end <= opts->start)
 		return kt_error_create(KT_ERROR_INVALID_ARGUMENT, "search: the end 0x%llx is not above "
 				       "the start 0x%llx", (unsigned long long)opts->end,
 				       (unsigned long long)opts->start);
@@ -147,9 +172,10 @@ struct kt_error *kt_search_memory(struct kt_program *prog, const struct kt_searc
 			err = kt_error_prefix(err, "search -t");
 		else
 			err = kt_task_for_each(prog, search_task, s);
-	} else if (opts->space != KT_UVADDR ||
-		   !(err = kt_user_space_open(prog, opts->task, &s->user))) {
+	} else if (opts->space != KT_UVADDR) {
 		search_range(s, opts->start, opts->end, NULL);
+	} else if (!(err = kt_user_space_open(prog, opts->task, &s->user))) {
+		err = vmas ? search_vmas(s) : (search_range(s, opts->start, opts->end, NULL), NULL);
 	}
 	if (!err && s->fatal)
 		err = s->fatal;

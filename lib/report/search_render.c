@@ -37,6 +37,8 @@ void kt_search_result_render(FILE *out, enum kt_format format, const struct kt_s
 		fprintf(out, "%" PRIu64, r->bytes_unreadable);
 		kt_json_key(out, "tasks");
 		fprintf(out, "%zu", r->n_tasks);
+		kt_json_key(out, "vmas");
+		fprintf(out, "%zu", r->n_vmas);
 		kt_json_key(out, "stopped");
 		kt_json_string(out, r->stopped ? r->stop_reason : NULL);
 		fputs("}\n", out);

@@ -17,6 +17,7 @@ from tap import Tap, json_documents, ktriage, scenario_dir  # noqa: E402
 
 TOP = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 ORACLE = os.path.join(TOP, "tests", "oracle", "drgn_user.py")
+SEARCH_ORACLE = os.path.join(TOP, "tests", "oracle", "drgn_search_user.py")
 
 
 def args_json(dump, *sel):
@@ -70,6 +71,32 @@ def check_full(tap, d):
         tap.ok(p.returncode == 0 and int(w["aligned"], 16) in found,
                f"pid {w['pid']}: search -u finds {w['aligned_word']} at {w['aligned']}", p.stdout[-600:] + p.stderr)
         hits += 1
+    # search -u without a range: every VMA of the task, hit for hit as drgn finds them.
+    spaces = 0
+    for w in want["tasks"][:2]:
+        o = subprocess.run(["/usr/bin/python3", SEARCH_ORACLE, dump, os.path.join(d, "vmlinux"), str(w["pid"]),
+                            w["aligned_word"]], capture_output=True, text=True, timeout=300)
+        if not tap.ok(o.returncode == 0, f"pid {w['pid']}: drgn searches its user memory", o.stderr[-2000:]):
+            continue
+        oracle = json.loads(o.stdout)
+        p = ktriage("--json", dump, "-c", f"set {w['pid']}; search -u {w['aligned_word'][2:]}", check=False)
+        docs = [x for x in json_documents(p.stdout) if "hits" in x]
+        got = docs[0] if docs else {}
+        found = [hex(int(h["address"], 16)) for h in got.get("hits", [])]
+        tap.ok(p.returncode == 0 and got.get("stopped") is None and w["aligned"] in found,
+               f"pid {w['pid']}: search -u without a range finds {w['aligned_word']} at {w['aligned']}",
+               p.stdout[-600:] + p.stderr)
+        tap.eq((found, got.get("vmas"), got.get("bytes_read"), got.get("bytes_unreadable")),
+               (oracle["hits"], oracle["vmas"], oracle["bytes_read"], oracle["bytes_unreadable"]),
+               f"pid {w['pid']}: search -u over its {oracle['vmas']} VMAs: the hits and the bytes read as drgn's")
+        spaces += 1
+    tap.ok(spaces > 0, f"{spaces} whole user address spaces searched and compared against drgn")
+    kthread = want["kernel_threads"][-1]
+    p = ktriage(dump, "-c", f"set {kthread}; search -u 0", check=False)
+    tap.ok(p.returncode == 1 and "has no user address space" in p.stderr,
+           f"pid {kthread} (a kernel thread): search -u says it has no user address space, exit 1", p.stderr[-600:])
+    p = ktriage(dump, "search", "-u", "-s", w["aligned"], "0", check=False)
+    tap.ok(p.returncode == 2, "search -u -s without -e or -l: bad usage, exit 2", p.stderr[-600:])
     phys = int(want["banner_phys"], 16)
     p = ktriage("--json", dump, "search", "-p", "-s", hex(phys & ~0xfff), "-l", "0x2000", want["banner_word"][2:],
                 check=False)
