@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: MIT
 /* ktriage batch and ktriage store: many dumps into the results store, and questions to it. */
 #include <getopt.h>
-#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "commands.h"
+#include "debug_files.h"
 
 static void batch_usage(FILE *f)
 {
@@ -23,7 +23,8 @@ static void batch_usage(FILE *f)
 	      "                     relative to its DIR, modulo N\n"
 	      "  --reanalyse        analyse dumps the store holds already\n"
 	      "  --json             one JSON document at the end (docs/json.md, \"batch\")\n"
-	      "  --debuginfo PATH, --no-default-debuginfo, --no-debuginfo   as for one dump\n", f);
+	      "  --debuginfo PATH, --no-default-debuginfo, --no-debuginfo, --types=btf|dwarf\n"
+	      "                     as for one dump (ktriage --help)\n", f);
 }
 
 /* The progress bar: on a terminal only, on stderr, redrawn under each dump's line. */
@@ -69,24 +70,26 @@ int cli_batch(int argc, char **argv)
 		{"shard", required_argument, NULL, 'S'},
 		{"reanalyse", no_argument, NULL, 'r'},
 		{"json", no_argument, NULL, 'J'},
-		{"debuginfo", required_argument, NULL, 'd'},
-		{"no-default-debuginfo", no_argument, NULL, 'D'},
-		{"no-debuginfo", no_argument, NULL, 'n'},
+		CLI_DEBUG_FILE_OPTIONS,
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
 	struct kt_batch_options o = {.timeout = 120};
 	struct kt_open_options open = {0};
 	const char *store_location = NULL, *known_path = NULL;
-	const char **given = calloc((size_t)argc + 1, sizeof(*given));
-	size_t n_given = 0;
-	bool defaults = true, json = false;
-	if (!given)
+	struct cli_debug_files debug_files;
+	bool json = false;
+	if (!cli_debug_files_init(&debug_files, argc))
 		return fputs("ktriage: out of memory\n", stderr), 1;
 	int c, status = 2;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "j:h", options, NULL)) != -1) {
 		char *end;
+		int taken = cli_debug_files_option(&debug_files, c, optarg, &open, "ktriage batch");
+		if (taken < 0)
+			goto out;
+		if (taken)
+			continue;
 		switch (c) {
 		case 'j':
 			o.jobs = (unsigned int)strtoul(optarg, &end, 10);
@@ -121,15 +124,6 @@ int cli_batch(int argc, char **argv)
 		case 'J':
 			json = true;
 			break;
-		case 'd':
-			given[n_given++] = optarg;
-			break;
-		case 'D':
-			defaults = false;
-			break;
-		case 'n':
-			open.no_debuginfo = true;
-			break;
 		case 'h':
 			batch_usage(stdout);
 			status = 0;
@@ -144,15 +138,9 @@ int cli_batch(int argc, char **argv)
 		goto out;
 	}
 	status = 1;
-	glob_t cache_dirs = {0};
-	const char **places = NULL;
-	if (!open.no_debuginfo) {
-		places = cli_debuginfo_places(given, n_given, defaults, &cache_dirs, &open.n_debuginfo_dirs);
-		if (!places) {
-			fputs("ktriage: out of memory\n", stderr);
-			goto out;
-		}
-		open.debuginfo_dirs = places;
+	if (!cli_debug_files_apply(&debug_files, &open)) {
+		fputs("ktriage: out of memory\n", stderr);
+		goto out;
 	}
 	struct kt_known_issues *known = NULL;
 	struct kt_store *store = NULL;
@@ -184,10 +172,8 @@ int cli_batch(int argc, char **argv)
 		kt_store_close(store);
 	}
 	kt_known_issues_destroy(known);
-	free(places);
-	globfree(&cache_dirs);
 out:
-	free(given);
+	cli_debug_files_release(&debug_files);
 	return status;
 }
 

@@ -137,10 +137,6 @@ static inline enum kt_format cli_format(const struct cli_context *ctx)
 /* ktriage batch ... and ktriage store ...: argv[0] is the subcommand. */
 int cli_batch(int argc, char **argv);
 int cli_store(int argc, char **argv);
-/* The places debug files are looked for (--debuginfo, then the defaults); NULL without memory. */
-#include <glob.h>
-const char **cli_debuginfo_places(const char *const *given, size_t n_given, bool defaults, glob_t *g,
-				  size_t *n_ret);
 
 /* Prints "ktriage: MESSAGE" to stderr and frees err; returns 1. An unknown symbol is followed by
  * the nearest names of the program cli_set_error_program() gave. */

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: MIT
 /* ktriage: analyse a Linux kernel crash dump. */
 #include <getopt.h>
-#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "commands.h"
+#include "debug_files.h"
 #include "heap.h"
 
 const struct cli_command cli_commands[] = {
@@ -106,35 +106,6 @@ int cli_report_error_in(const char *context, struct kt_error *err)
 	return 1;
 }
 
-/*
- * Where debug files are looked for: the places given with --debuginfo first, then (unless
- * --no-default-debuginfo) the distribution's place and every kernel that the lab's cache holds
- * extracted (KTRIAGE_CACHE, ~/.cache/ktriage by default: kernel/RELEASE/dbg). The library
- * searches only what it is given. Returns NULL without memory.
- */
-const char **cli_debuginfo_places(const char *const *given, size_t n_given, bool defaults,
-				  glob_t *g, size_t *n_ret)
-{
-	const char *env = getenv("KTRIAGE_CACHE"), *home = getenv("HOME");
-	char pattern[4096];
-	int n = env ? snprintf(pattern, sizeof(pattern), "%s/kernel/*/dbg", env)
-	       : home ? snprintf(pattern, sizeof(pattern), "%s/.cache/ktriage/kernel/*/dbg", home) : -1;
-	if (!defaults || n < 0 || (size_t)n >= sizeof(pattern) || glob(pattern, GLOB_ONLYDIR, NULL, g))
-		g->gl_pathc = 0;
-	const char **places = calloc(n_given + g->gl_pathc + 2, sizeof(*places));
-	if (!places)
-		return NULL;
-	size_t k = 0;
-	for (size_t i = 0; i < n_given; i++)
-		places[k++] = given[i];
-	if (defaults)
-		places[k++] = "/usr/lib/debug";
-	for (size_t i = 0; i < g->gl_pathc; i++)
-		places[k++] = g->gl_pathv[i];
-	*n_ret = k;
-	return places;
-}
-
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: ktriage [OPTIONS] DUMP [COMMAND [ARGS...]]\n"
@@ -146,14 +117,7 @@ static void usage(FILE *f)
 		   "  --json            print JSON (schemas in docs/json.md)\n"
 		   "  --no-color        no colours in the report, even on a terminal\n"
 		   "  --vmlinux FILE    the debug vmlinux that matches the dump (refused if it does not)\n"
-		   "  --debuginfo PATH  a debug file (the vmlinux or a module's, matched by build-id) or a\n"
-		   "                    directory to search (/usr/lib/debug's layout, .build-id/, and\n"
-		   "                    NAME.ko, NAME.ko.debug, NAME.debug anywhere below it); repeatable,\n"
-		   "                    searched before the default places: /usr/lib/debug, the lab cache\n"
-		   "  --no-default-debuginfo  search only the --debuginfo places\n"
-		   "  --no-debuginfo    use only what the dump carries (kallsyms, BTF)\n"
-		   "  --types=btf|dwarf where types come from: BTF (default; the vmlinux's DWARF only\n"
-		   "                    when no BTF is at hand), or the vmlinux's DWARF\n"
+		   "%s"
 		   "  --read-ahead=WHEN read on a second thread: the next tasks' pages in walks over\n"
 		   "                    every task, half of the kernel's symbols and types read from\n"
 		   "                    the dump: auto (default: kdump-compressed files, 2+ CPUs),\n"
@@ -162,7 +126,7 @@ static void usage(FILE *f)
 		   "  -h, --help        this help\n\n"
 		   "COMMAND is one of the commands below (default: report), or `shell` for an interactive\n"
 		   "prompt with history and completion. `ktriage DUMP CMD --help` explains CMD.\n\n"
-		   "commands:\n");
+		   "commands:\n", cli_debug_files_help);
 	for (size_t i = 0; i < cli_n_commands; i++)
 		fprintf(f, "  %-40s %s\n", cli_commands[i].usage, cli_commands[i].summary);
 }
@@ -191,10 +155,7 @@ int main(int argc, char **argv)
 		{"json", no_argument, NULL, 'j'},
 		{"no-color", no_argument, NULL, 'C'},
 		{"vmlinux", required_argument, NULL, 'v'},
-		{"no-debuginfo", no_argument, NULL, 'n'},
-		{"debuginfo", required_argument, NULL, 'd'},
-		{"no-default-debuginfo", no_argument, NULL, 'D'},
-		{"types", required_argument, NULL, 't'},
+		CLI_DEBUG_FILE_OPTIONS,
 		{"read-ahead", required_argument, NULL, 'R'},
 		{"known", required_argument, NULL, 'K'},
 		{"help", no_argument, NULL, 'h'},
@@ -205,11 +166,8 @@ int main(int argc, char **argv)
 		return cli_batch(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "store"))
 		return cli_store(argc - 1, argv + 1);
-	// Each --debuginfo is an argument of argv: at most argc of them.
-	const char **given = calloc((size_t)argc, sizeof(*given));
-	size_t n_given = 0;
-	bool defaults = true;
-	if (!given) {
+	struct cli_debug_files debug_files;
+	if (!cli_debug_files_init(&debug_files, argc)) {
 		fprintf(stderr, "ktriage: out of memory\n");
 		return 1;
 	}
@@ -222,6 +180,11 @@ int main(int argc, char **argv)
 	const char *path = NULL;
 	for (int pass = 0; pass < 2; pass++) {
 		while ((c = getopt_long(argc, argv, "+hc:", options, NULL)) != -1) {
+			int taken = cli_debug_files_option(&debug_files, c, optarg, &opts, "ktriage");
+			if (taken < 0)
+				return cli_debug_files_release(&debug_files), 2;
+			if (taken)
+				continue;
 			switch (c) {
 			case 'c':
 				command_list = optarg;
@@ -235,9 +198,6 @@ int main(int argc, char **argv)
 			case 'v':
 				opts.vmlinux = optarg;
 				break;
-			case 'n':
-				opts.no_debuginfo = true;
-				break;
 			case 'R':
 				if (!strcmp(optarg, "auto")) {
 					opts.read_ahead = KT_READ_AHEAD_AUTO;
@@ -248,37 +208,24 @@ int main(int argc, char **argv)
 				} else {
 					fprintf(stderr, "ktriage: --read-ahead is auto, never or always, not '%s'\n",
 						optarg);
-					return free(given), 2;
+					return cli_debug_files_release(&debug_files), 2;
 				}
-				break;
-			case 't':
-				if (strcmp(optarg, "btf") && strcmp(optarg, "dwarf")) {
-					fprintf(stderr, "ktriage: --types is btf or dwarf, not '%s'\n", optarg);
-					return free(given), 2;
-				}
-				opts.dwarf_types = !strcmp(optarg, "dwarf");
-				break;
-			case 'd':
-				given[n_given++] = optarg;
-				break;
-			case 'D':
-				defaults = false;
 				break;
 			case 'K':
 				known_path = optarg;
 				break;
 			case 'h':
 				usage(stdout);
-				return free(given), 0;
+				return cli_debug_files_release(&debug_files), 0;
 			default:
 				usage(stderr);
-				return free(given), 2;
+				return cli_debug_files_release(&debug_files), 2;
 			}
 		}
 		if (pass == 0) {
 			if (optind >= argc) {
 				usage(stderr);
-				return free(given), 2;
+				return cli_debug_files_release(&debug_files), 2;
 			}
 			path = argv[optind++];
 		}
@@ -302,35 +249,27 @@ int main(int argc, char **argv)
 	    !((cargc > 1 || strchr(cargv[0], '.')) && cli_may_be_type(cargv[0]))) {
 		cli_unknown_command(cargv[0]);
 		usage(stderr);
-		return free(given), 2;
+		return cli_debug_files_release(&debug_files), 2;
 	}
 	struct kt_known_issues *known = NULL;
 	if (known_path) {
 		struct kt_error *err = kt_known_issues_load(known_path, &known);
 		if (err)
-			return free(given), cli_report_error(err);
+			return cli_debug_files_release(&debug_files), cli_report_error(err);
 		ctx.known = known;
 	}
-	glob_t cache_dirs = {0};
-	const char **places = NULL;
-	if (!opts.no_debuginfo) {
-		places = cli_debuginfo_places(given, n_given, defaults, &cache_dirs, &opts.n_debuginfo_dirs);
-		if (!places) {
-			free(given);
-			kt_known_issues_destroy(known);
-			fprintf(stderr, "ktriage: out of memory\n");
-			return 1;
-		}
-		opts.debuginfo_dirs = places;
+	if (!cli_debug_files_apply(&debug_files, &opts)) {
+		cli_debug_files_release(&debug_files);
+		kt_known_issues_destroy(known);
+		fprintf(stderr, "ktriage: out of memory\n");
+		return 1;
 	}
 	// The report renders after it has read everything, so its progress cannot mix with output.
 	if (isatty(STDERR_FILENO) && !command_list && !strcmp(cargv[0], "report"))
 		opts.progress = progress;
 	struct kt_error *err = kt_program_open(path, &opts, &ctx.prog);
 	if (err) {
-		free(places);
-		free(given);
-		globfree(&cache_dirs);
+		cli_debug_files_release(&debug_files);
 		kt_known_issues_destroy(known);
 		return cli_report_error(err);
 	}
@@ -350,8 +289,6 @@ int main(int argc, char **argv)
 	cli_aliases_free(&ctx);
 	kt_program_destroy(ctx.prog);
 	kt_known_issues_destroy(known);
-	free(places);
-	free(given);
-	globfree(&cache_dirs);
+	cli_debug_files_release(&debug_files);
 	return status;
 }

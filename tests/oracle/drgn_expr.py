@@ -5,17 +5,12 @@ nr_running, curr) and 64 bytes at init_task (run with the system python, which h
 import json
 import sys
 
-import drgn
 from drgn import offsetof, sizeof
 from drgn.helpers.linux.cpumask import for_each_possible_cpu
 from drgn.helpers.linux.percpu import per_cpu
+from drgn_open import open_program
 
-prog = drgn.Program()
-prog.set_core_dump(sys.argv[1])
-try:
-    prog.load_debug_info([sys.argv[2]])
-except drgn.MissingDebugInfoError:
-    pass  # module debug info is not needed here
+prog = open_program(sys.argv[1], sys.argv[2])
 
 out = {"types": {}, "offsetof": {}, "cpus": []}
 for name in filter(None, sys.argv[3].split(",")):

@@ -6,13 +6,9 @@ import sys
 import drgn
 from drgn.helpers.linux.fs import d_path, for_each_file
 from drgn.helpers.linux.pid import find_task
+from drgn_open import open_program
 
-prog = drgn.Program()
-prog.set_core_dump(sys.argv[1])
-try:
-    prog.load_debug_info([sys.argv[2]])
-except drgn.MissingDebugInfoError:
-    pass  # module debug info is not needed here
+prog = open_program(sys.argv[1], sys.argv[2])
 
 
 def text(b):

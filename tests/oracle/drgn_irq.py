@@ -10,13 +10,9 @@ import drgn
 from drgn.helpers.linux.radixtree import radix_tree_for_each
 
 from maple_walk import maple_entries
+from drgn_open import open_program
 
-prog = drgn.Program()
-prog.set_core_dump(sys.argv[1])
-try:
-    prog.load_debug_info([sys.argv[2]])
-except drgn.MissingDebugInfoError:
-    pass  # module debug info is not needed here
+prog = open_program(sys.argv[1], sys.argv[2])
 
 nr = prog["nr_irqs"].value_()
 descs = {}

@@ -8,13 +8,9 @@ import drgn
 from drgn.helpers.linux.fs import for_each_mount, mount_dst, mount_src
 from drgn.helpers.linux.pid import find_task
 from drgn.helpers.linux.rbtree import rbtree_inorder_for_each_entry
+from drgn_open import open_program
 
-prog = drgn.Program()
-prog.set_core_dump(sys.argv[1])
-try:
-    prog.load_debug_info([sys.argv[2]])
-except drgn.MissingDebugInfoError:
-    pass  # module debug info is not needed here
+prog = open_program(sys.argv[1], sys.argv[2])
 
 ns = find_task(prog, 1).nsproxy.mnt_ns
 out = []

@@ -4,18 +4,13 @@ fields, and the modules with their state (run with the system python, which has 
 import json
 import sys
 
-import drgn
 from drgn.helpers.linux.cpumask import for_each_possible_cpu
 from drgn.helpers.linux.list import list_for_each_entry
 from drgn.helpers.linux.percpu import per_cpu
 from drgn.helpers.linux.pid import for_each_task
+from drgn_open import open_program
 
-prog = drgn.Program()
-prog.set_core_dump(sys.argv[1])
-try:
-    prog.load_debug_info([sys.argv[2]])
-except drgn.MissingDebugInfoError:
-    pass  # module debug info is not needed here
+prog = open_program(sys.argv[1], sys.argv[2])
 
 BITFIELDS = ["sched_reset_on_fork", "sched_contributes_to_load", "sched_migrated",
              "sched_remote_wakeup", "in_execve", "in_iowait", "restore_sigmask",

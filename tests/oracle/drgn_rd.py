@@ -5,13 +5,9 @@ import json
 import sys
 
 import drgn
+from drgn_open import open_program
 
-prog = drgn.Program()
-prog.set_core_dump(sys.argv[1])
-try:
-    prog.load_debug_info([sys.argv[2]])
-except drgn.MissingDebugInfoError:
-    pass  # module debug info is not needed here
+prog = open_program(sys.argv[1], sys.argv[2])
 
 PAGE = 4096
 SYMBOLS = ["linux_banner", "init_task", "sysrq_crash_op", "init_uts_ns"]

@@ -13,13 +13,9 @@ from drgn.helpers.linux.mm import access_remote_vm
 from drgn.helpers.linux.pid import find_task
 
 from maple_walk import maple_entries
+from drgn_open import open_program
 
-prog = drgn.Program()
-prog.set_core_dump(sys.argv[1])
-try:
-    prog.load_debug_info([sys.argv[2]])
-except drgn.MissingDebugInfoError:
-    pass  # module debug info is not needed here
+prog = open_program(sys.argv[1], sys.argv[2])
 task = find_task(prog, int(sys.argv[3]))
 word = int(sys.argv[4], 16)
 mm = task.mm

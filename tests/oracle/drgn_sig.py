@@ -4,16 +4,11 @@ python, which has drgn)."""
 import json
 import sys
 
-import drgn
 from drgn.helpers.linux.list import list_for_each_entry
 from drgn.helpers.linux.pid import find_task
+from drgn_open import open_program
 
-prog = drgn.Program()
-prog.set_core_dump(sys.argv[1])
-try:
-    prog.load_debug_info([sys.argv[2]])
-except drgn.MissingDebugInfoError:
-    pass  # module debug info is not needed here
+prog = open_program(sys.argv[1], sys.argv[2])
 
 
 def queue(pending):

@@ -2,15 +2,10 @@
 import json
 import sys
 
-import drgn
 from drgn.helpers.linux.cpumask import for_each_online_cpu, for_each_possible_cpu
+from drgn_open import open_program
 
-prog = drgn.Program()
-prog.set_core_dump(sys.argv[1])
-try:
-    prog.load_debug_info([sys.argv[2]])
-except drgn.MissingDebugInfoError:
-    pass  # module debug info is not needed here
+prog = open_program(sys.argv[1], sys.argv[2])
 uts = prog["init_uts_ns"].name
 print(json.dumps({
     "release": uts.release.string_().decode(),

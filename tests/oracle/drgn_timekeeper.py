@@ -3,12 +3,7 @@ as JSON (run with the system python, which has drgn)."""
 import json
 import sys
 
-import drgn
+from drgn_open import open_program
 
-prog = drgn.Program()
-prog.set_core_dump(sys.argv[1])
-try:
-    prog.load_debug_info([sys.argv[2]])
-except drgn.MissingDebugInfoError:
-    pass  # module debug info is not needed here
+prog = open_program(sys.argv[1], sys.argv[2])
 print(json.dumps({"offs_real": prog["tk_core"].timekeeper.offs_real.value_()}))

@@ -8,13 +8,9 @@ import sys
 import drgn
 from drgn.helpers.linux.mm import access_remote_vm, cmdline, environ
 from drgn.helpers.linux.pid import for_each_task
+from drgn_open import open_program
 
-prog = drgn.Program()
-prog.set_core_dump(sys.argv[1])
-try:
-    prog.load_debug_info([sys.argv[2]])
-except drgn.MissingDebugInfoError:
-    pass  # module debug info is not needed here
+prog = open_program(sys.argv[1], sys.argv[2])
 
 out = {"tasks": [], "kernel_threads": [], "errors": []}
 for task in for_each_task(prog):

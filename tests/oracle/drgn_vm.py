@@ -15,13 +15,9 @@ from drgn.helpers.linux.pid import find_task
 from drgn.helpers.linux.pid import for_each_task
 
 from maple_walk import maple_entries
+from drgn_open import open_program
 
-prog = drgn.Program()
-prog.set_core_dump(sys.argv[1])
-try:
-    prog.load_debug_info([sys.argv[2]])
-except drgn.MissingDebugInfoError:
-    pass  # module debug info is not needed here
+prog = open_program(sys.argv[1], sys.argv[2])
 args = sys.argv[3:]
 maple_symbol = None
 if args and args[0] == "--maple":

@@ -15,17 +15,13 @@ from drgn.helpers.linux.list import list_for_each_entry
 from drgn.helpers.linux.mm import access_remote_vm, phys_to_page, virt_to_phys
 from drgn.helpers.linux.percpu import for_each_online_cpu, per_cpu_ptr
 from drgn.helpers.linux.pid import for_each_task
+from drgn_open import open_program
 
 START_KERNEL_MAP = 0xffffffff80000000
 ADDR_MASK = 0x000ffffffffff000
 LEVELS = ["PML5E", "PML4E", "PDPTE", "PDE", "PTE"]
 
-prog = drgn.Program()
-prog.set_core_dump(sys.argv[1])
-try:
-    prog.load_debug_info([sys.argv[2]])
-except drgn.MissingDebugInfoError:
-    pass  # module debug info is not needed here
+prog = open_program(sys.argv[1], sys.argv[2])
 
 
 def u64(name):

@@ -7,13 +7,9 @@ import sys
 
 import drgn
 from drgn.helpers.linux.list import list_for_each_entry
+from drgn_open import open_program
 
-prog = drgn.Program()
-prog.set_core_dump(sys.argv[1])
-try:
-    prog.load_debug_info([sys.argv[2]])
-except drgn.MissingDebugInfoError:
-    pass  # module debug info is not needed here
+prog = open_program(sys.argv[1], sys.argv[2])
 
 out = {}
 for arg in sys.argv[3:]:
