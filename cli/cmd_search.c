@@ -84,10 +84,11 @@ int cmd_search(struct cli_context *ctx, int argc, char **argv)
 			return 2;
 		}
 	}
+	// -u takes a whole range (-s with -e or -l) or none (every VMA).
 	bool user = o.space == KT_UVADDR;
 	if (optind == argc || spaces > 1 || (o.tasks && (start || end || length)) || (end && length) ||
 	    (!o.tasks && !start && !kernel && o.space != KT_KPHYSADDR && !user) ||
-	    (user && !start != (!end && !length))) {
+	    (user && !start != !(end || length))) {
 		fputs(cli_search_help, stderr);
 		return 2;
 	}

@@ -2,8 +2,9 @@
 /*
  * search: 64-bit values in memory, as crash's search: every aligned word of a range (-s/-e) of
  * kernel, physical (-p) or a task's user memory (-u; without a range, each of its VMAs), or of
- * every task's kernel stack (-t: task->stack, THREAD_SIZE bytes), compared under a mask. Memory is read a page at a time; a page the dump lacks is counted and skipped. The
- * walk stops at the caller's byte budget or when its interrupt flag is raised, and says so.
+ * every task's kernel stack (-t: task->stack, THREAD_SIZE bytes), compared under a mask. Memory
+ * is read a page at a time; a page the dump lacks is counted and skipped. The walk stops at the
+ * caller's byte budget or when its interrupt flag is raised, and says so.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 #include "kernel/object.h"
 #include "kernel/tasks.h"
 #include "kernel/user_memory.h"
+#include "kernel/vm.h"
 #include "ktriage.h"
 
 /* More hits than this is not a search but a dump of memory. */
@@ -125,10 +127,9 @@ static bool search_task(const struct kt_task *t, void *arg)
  * damaged VMA tree or list ends the search after the VMAs before the damage, and says so. */
 static struct kt_error *search_vmas(struct search *s)
 {
-	struct kt_task_info info;
-	struct kt_error *err = kt_task_info_find(s->prog, KT_TASK_BY_ADDRESS, s->opts->task, &info);
-	struct kt_vm *vm = NULL;
-	if (err || (err = kt_vm_read(s->prog, &info.task, &vm)))
+	struct kt_vm *vm;
+	struct kt_error *err = kt_vm_areas_read(s->prog, s->opts->task, &vm);
+	if (err)
 		return kt_error_prefix(err, "search -u");
 	for (size_t i = 0; i < vm->n_vmas; i++) {
 		s->r->n_vmas++;

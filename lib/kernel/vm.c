@@ -18,6 +18,7 @@
 #include "kernel/mem_map.h"
 #include "kernel/object.h"
 #include "kernel/percpu.h"
+#include "kernel/vm.h"
 #include "ktriage.h"
 
 /* More VMAs than this is no address space (vm.max_map_count defaults to 65530). */
@@ -127,10 +128,10 @@ static void set_error(struct kt_vm *vm, struct kt_error *err)
 	kt_error_destroy(err);
 }
 
-/* One VMA: its range, flags and file. Out of address order is an error (a loop, a stray
- * pointer); only that and running out of memory stop the walk. */
+/* One VMA: its range, flags and file (its path when paths). Out of address order is an error (a
+ * loop, a stray pointer); only that and running out of memory stop the walk. */
 static struct kt_error *vma_add(struct kt_program *prog, struct kt_vm *vm, size_t *cap,
-				uint64_t address)
+				uint64_t address, bool paths)
 {
 	struct kt_object vma, path;
 	struct kt_vma v = {.vma = address};
@@ -147,7 +148,7 @@ static struct kt_error *vma_add(struct kt_program *prog, struct kt_vm *vm, size_
 				       (unsigned long long)v.end, (unsigned long long)floor);
 	if (vm->n_vmas >= VM_VMAS_MAX)
 		return kt_error_create(KT_ERROR_LIMIT, "more than %d VMAs", VM_VMAS_MAX);
-	if (v.file) {
+	if (v.file && paths) {
 		uint64_t mnt = 0, dentry = 0;
 		struct kt_object file;
 		err = kt_object_from_address(prog, "struct file", v.file, &file);
@@ -178,6 +179,7 @@ struct maple_collect {
 	struct kt_program *prog;
 	struct kt_vm *vm;
 	size_t *cap;
+	bool paths;
 	struct kt_error *err;
 };
 
@@ -188,12 +190,12 @@ static bool maple_vma(uint64_t first, uint64_t last, uint64_t entry, void *arg)
 	struct maple_collect *c = arg;
 	if (entry & 3)
 		return true;  // a reserved entry (XA_ZERO_ENTRY after a failed fork) is no VMA
-	c->err = vma_add(c->prog, c->vm, c->cap, entry);
+	c->err = vma_add(c->prog, c->vm, c->cap, entry, c->paths);
 	return !c->err;
 }
 
 static struct kt_error *vmas_read(struct kt_program *prog, const struct kt_object *mm,
-				  struct kt_vm *vm)
+				  struct kt_vm *vm, bool paths)
 {
 	size_t cap = 0;
 	struct kt_error *err;
@@ -202,7 +204,7 @@ static struct kt_error *vmas_read(struct kt_program *prog, const struct kt_objec
 		vm->layout = "maple";
 		if ((err = kt_object_member(mm, "mm_mt", &mt)))
 			return err;
-		struct maple_collect c = {.prog = prog, .vm = vm, .cap = &cap};
+		struct maple_collect c = {.prog = prog, .vm = vm, .cap = &cap, .paths = paths};
 		err = kt_maple_for_each(&mt, 0, maple_vma, &c);
 		if (c.err) {
 			kt_error_destroy(err);
@@ -219,7 +221,7 @@ static struct kt_error *vmas_read(struct kt_program *prog, const struct kt_objec
 		return err;
 	while (vma) {
 		struct kt_object obj;
-		if ((err = vma_add(prog, vm, &cap, vma)))
+		if ((err = vma_add(prog, vm, &cap, vma, paths)))
 			return err;
 		if ((err = kt_object_from_address(prog, "struct vm_area_struct", vma, &obj)) ||
 		    (err = pointer(&obj, "vm_next", &vma)))
@@ -228,7 +230,9 @@ static struct kt_error *vmas_read(struct kt_program *prog, const struct kt_objec
 	return NULL;
 }
 
-struct kt_error *kt_vm_read(struct kt_program *prog, const struct kt_task *task, struct kt_vm **ret)
+/* details: the sizes and the files' paths too (vm), not only the ranges (search -u). */
+static struct kt_error *vm_read(struct kt_program *prog, const struct kt_task *task, bool details,
+				struct kt_vm **ret)
 {
 	struct kt_object t, mm;
 	struct kt_error *err;
@@ -248,13 +252,14 @@ struct kt_error *kt_vm_read(struct kt_program *prog, const struct kt_task *task,
 	if ((err = kt_object_from_address(prog, "struct mm_struct", vm->mm, &mm)))
 		goto fail;
 	// The sizes are kept going without: the VMAs are what vm is for.
-	if ((err = pointer(&mm, "pgd", &vm->pgd)) || (err = pointer(&mm, "total_vm", &vm->total_vm)) ||
-	    (err = rss_read(prog, &mm, task, &vm->rss))) {
+	if (details &&
+	    ((err = pointer(&mm, "pgd", &vm->pgd)) || (err = pointer(&mm, "total_vm", &vm->total_vm)) ||
+	     (err = rss_read(prog, &mm, task, &vm->rss)))) {
 		if (kt_error_code(err) == KT_ERROR_NOMEM)
 			goto fail;
 		set_error(vm, kt_error_prefix(err, "mm_struct 0x%llx", (unsigned long long)vm->mm));
 	}
-	if ((err = vmas_read(prog, &mm, vm))) {
+	if ((err = vmas_read(prog, &mm, vm, details))) {
 		if (kt_error_code(err) == KT_ERROR_NOMEM || kt_error_code(err) == KT_ERROR_UNSUPPORTED)
 			goto fail;
 		set_error(vm, err);
@@ -264,6 +269,16 @@ struct kt_error *kt_vm_read(struct kt_program *prog, const struct kt_task *task,
 fail:
 	kt_vm_destroy(vm);
 	return err;
+}
+
+struct kt_error *kt_vm_read(struct kt_program *prog, const struct kt_task *task, struct kt_vm **ret)
+{
+	return vm_read(prog, task, true, ret);
+}
+
+struct kt_error *kt_vm_areas_read(struct kt_program *prog, uint64_t task, struct kt_vm **ret)
+{
+	return vm_read(prog, &(struct kt_task){.address = task}, false, ret);
 }
 
 void kt_vm_destroy(struct kt_vm *vm)
