@@ -21,14 +21,14 @@ word = int(sys.argv[4], 16)
 mm = task.mm
 
 if mm.type_.type.has_member("mm_mt"):
-    ranges = [(drgn.Object(prog, "struct vm_area_struct *", e).vm_start.value_(),
-               drgn.Object(prog, "struct vm_area_struct *", e).vm_end.value_())
-              for _, _, e in maple_entries(prog, mm.mm_mt.address_of_().value_()) if e & 3 == 0]
+    vmas = [drgn.Object(prog, "struct vm_area_struct *", e)
+            for _, _, e in maple_entries(prog, mm.mm_mt.address_of_().value_()) if e & 3 == 0]
 else:
-    ranges, v = [], mm.mmap
+    vmas, v = [], mm.mmap
     while v:
-        ranges.append((v.vm_start.value_(), v.vm_end.value_()))
+        vmas.append(v)
         v = v.vm_next
+ranges = [(v.vm_start.value_(), v.vm_end.value_()) for v in vmas]
 
 hits, read, unreadable = [], 0, 0
 for start, end in ranges:
